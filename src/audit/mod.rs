@@ -1,0 +1,119 @@
+//! The audit log: every state change, written in the same transaction as the change.
+
+pub mod routes;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::audit_log;
+use crate::db::{DbConnection, new_id, now, to_utc};
+use crate::error::ApiResult;
+
+/// Who acts, and in which request.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    /// The acting user; `None` for anonymous actions (registration, failed sign-in).
+    pub user_id: Option<String>,
+    /// The request's id, tying the entry to the request logs.
+    pub request_id: Option<String>,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    /// Id (time-ordered).
+    pub id: String,
+    /// Who.
+    pub actor_id: Option<String>,
+    /// What, e.g. `user.register`, `organization.update`.
+    pub action: String,
+    /// Which kind of record.
+    pub entity_type: String,
+    /// Which record.
+    pub entity_id: String,
+    /// What changed (JSON).
+    pub changes: String,
+    /// The request.
+    pub request_id: Option<String>,
+    /// When.
+    pub created_at: NaiveDateTime,
+}
+
+/// An audit entry as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Id.
+    pub id: String,
+    /// The acting user, if any.
+    pub actor_id: Option<String>,
+    /// The action, e.g. `organization.update`.
+    pub action: String,
+    /// The kind of record.
+    pub entity_type: String,
+    /// The record.
+    pub entity_id: String,
+    /// What changed: for updates `{field: {from, to}}`, for creations the new values.
+    pub changes: serde_json::Value,
+    /// The request that made the change.
+    pub request_id: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        AuditEntry {
+            changes: serde_json::from_str(&row.changes).unwrap_or(serde_json::Value::Null),
+            id: row.id,
+            actor_id: row.actor_id,
+            action: row.action,
+            entity_type: row.entity_type,
+            entity_id: row.entity_id,
+            request_id: row.request_id,
+            created_at: to_utc(row.created_at),
+        }
+    }
+}
+
+/// Writes one entry; call it inside the transaction that makes the change.
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    changes: serde_json::Value,
+) -> ApiResult<()> {
+    let row = AuditRow {
+        id: new_id(),
+        actor_id: actor.user_id.clone(),
+        action: action.to_string(),
+        entity_type: entity_type.to_string(),
+        entity_id: entity_id.to_string(),
+        changes: changes.to_string(),
+        request_id: actor.request_id.clone(),
+        created_at: now(),
+    };
+    diesel::insert_into(audit_log::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Builds the `{field: {from, to}}` map of an update from pairs of old and new values,
+/// leaving out fields that did not change.
+pub fn diff(pairs: &[(&str, serde_json::Value, serde_json::Value)]) -> serde_json::Value {
+    let mut changes = serde_json::Map::new();
+    for (field, from, to) in pairs {
+        if from != to {
+            changes.insert(
+                (*field).to_string(),
+                serde_json::json!({ "from": from, "to": to }),
+            );
+        }
+    }
+    serde_json::Value::Object(changes)
+}

@@ -1,0 +1,87 @@
+//! `GET /api/v1/admin/audit`.
+
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{AuditEntry, AuditRow};
+use crate::auth::AdminUser;
+use crate::db::schema::audit_log;
+use crate::error::ApiResult;
+use crate::http::{Page, PageParams};
+use crate::startup::AppState;
+
+/// Filters of the audit list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Only entries by this user.
+    pub actor_id: Option<String>,
+    /// Only entries about this kind of record (e.g. `user`, `organization`).
+    pub entity_type: Option<String>,
+    /// Only entries about this record.
+    pub entity_id: Option<String>,
+    /// Only this action (e.g. `user.login`).
+    pub action: Option<String>,
+    /// Entries at or after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The audit log, newest first (administrators).
+#[utoipa::path(
+    tag = "admin",
+    params(AuditFilter, PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Audit entries, newest first", body = Page<AuditEntry>))
+)]
+#[get("/admin/audit")]
+pub async fn list_audit(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    filter: web::Query<AuditFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
+    let request = page.parse()?;
+    let filter = filter.into_inner();
+    let after = request.after.clone();
+    let fetch = request.fetch();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let mut query = audit_log::table.into_boxed();
+            if let Some(actor) = filter.actor_id {
+                query = query.filter(audit_log::actor_id.eq(actor));
+            }
+            if let Some(entity_type) = filter.entity_type {
+                query = query.filter(audit_log::entity_type.eq(entity_type));
+            }
+            if let Some(entity_id) = filter.entity_id {
+                query = query.filter(audit_log::entity_id.eq(entity_id));
+            }
+            if let Some(action) = filter.action {
+                query = query.filter(audit_log::action.eq(action));
+            }
+            if let Some(from) = filter.from {
+                query = query.filter(audit_log::created_at.ge(from.naive_utc()));
+            }
+            if let Some(to) = filter.to {
+                query = query.filter(audit_log::created_at.lt(to.naive_utc()));
+            }
+            if let Some(after) = after {
+                query = query.filter(audit_log::id.lt(after));
+            }
+            Ok(query
+                .order(audit_log::id.desc())
+                .limit(fetch)
+                .select(AuditRow::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from),
+    ))
+}

@@ -1,0 +1,10 @@
+//! Authentication: password hashing, tokens, sessions, login rate limits and the extractors
+//! that put the caller into every handler.
+
+pub mod extractors;
+pub mod password;
+pub mod rate_limit;
+pub mod sessions;
+pub mod tokens;
+
+pub use extractors::{AdminUser, AuthUser, MaybeUser};

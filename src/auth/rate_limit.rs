@@ -1,0 +1,78 @@
+//! Login rate limits, per client address and per account.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::ApiError;
+
+/// Keyed limiters for login attempts.
+pub struct LoginLimiter {
+    per_client: DefaultKeyedRateLimiter<IpAddr>,
+    per_account: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+}
+
+fn quota(per_minute: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN))
+}
+
+impl LoginLimiter {
+    /// Limiters allowing this many attempts a minute (as a burst, refilled evenly).
+    pub fn new(per_client_per_minute: u32, per_account_per_minute: u32) -> LoginLimiter {
+        LoginLimiter {
+            per_client: RateLimiter::keyed(quota(per_client_per_minute)),
+            per_account: RateLimiter::keyed(quota(per_account_per_minute)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Counts one attempt; 429 with the wait when either limit is exhausted.
+    pub fn check(&self, client: IpAddr, account: &str) -> Result<(), ApiError> {
+        if self.per_client.len() > 100_000 {
+            self.per_client.retain_recent();
+        }
+        if self.per_account.len() > 100_000 {
+            self.per_account.retain_recent();
+        }
+        let now = self.clock.now();
+        if let Err(not_until) = self.per_client.check_key(&client) {
+            return Err(too_many(not_until.wait_time_from(now)));
+        }
+        if let Err(not_until) = self.per_account.check_key(&account.to_string()) {
+            return Err(too_many(not_until.wait_time_from(now)));
+        }
+        Ok(())
+    }
+}
+
+fn too_many(wait: std::time::Duration) -> ApiError {
+    let mut seconds = wait.as_secs();
+    if wait.subsec_nanos() > 0 || seconds == 0 {
+        seconds += 1;
+    }
+    ApiError::TooManyRequests {
+        retry_after_secs: seconds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_limit_applies_across_clients() {
+        let limiter = LoginLimiter::new(100, 2);
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(limiter.check(a, "x@example.com").is_ok());
+        assert!(limiter.check(b, "x@example.com").is_ok());
+        match limiter.check(a, "x@example.com") {
+            Err(ApiError::TooManyRequests { retry_after_secs }) => assert!(retry_after_secs >= 1),
+            other => panic!("{other:?}"),
+        }
+        assert!(limiter.check(a, "y@example.com").is_ok());
+    }
+}

@@ -1,0 +1,375 @@
+//! Configuration: defaults, an optional TOML file, then `TECHMARKET_*` and `DATABASE_URL`.
+//!
+//! [`Settings`] is what the operator writes; [`Config`] is what the application runs with,
+//! after the database URL has been classified and the JWT secret resolved (generated and
+//! persisted in development, required in production).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseUrl;
+
+/// The name of the SQLite file inside the data folder when `DATABASE_URL` is unset.
+pub const SQLITE_FILE_NAME: &str = "techmarket.db";
+/// The file inside the data folder that holds a generated development JWT secret.
+pub const JWT_SECRET_FILE_NAME: &str = "jwt-secret";
+/// Minimum length of a production JWT secret, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Where the server runs: development tolerates missing secrets, production does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RunEnvironment {
+    /// Local work: a JWT secret is generated when none is set.
+    #[default]
+    Development,
+    /// A real deployment: every secret must be configured.
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// A list given either as a TOML array or as a comma-separated environment string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StringList {
+    /// `"a, b"`
+    Joined(String),
+    /// `["a", "b"]`
+    List(Vec<String>),
+}
+
+impl StringList {
+    /// The entries, trimmed, empty ones dropped.
+    pub fn entries(&self) -> Vec<String> {
+        let raw: Vec<&str> = match self {
+            StringList::Joined(s) => s.split(',').collect(),
+            StringList::List(v) => v.iter().map(String::as_str).collect(),
+        };
+        raw.into_iter()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The settings an operator writes (file or environment). Every field has a default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `TECHMARKET_BIND`: the address the HTTP server listens on.
+    pub bind: String,
+    /// `DATABASE_URL`: `postgres://…`, `sqlite:…` or a file path; unset → SQLite in the data folder.
+    pub database_url: Option<String>,
+    /// `TECHMARKET_DATA_DIR`: SQLite file, search index and generated secrets.
+    pub data_dir: PathBuf,
+    /// `TECHMARKET_JWT_SECRET`: HMAC key for access tokens.
+    pub jwt_secret: Option<String>,
+    /// `TECHMARKET_ENV`: development or production.
+    pub env: RunEnvironment,
+    /// `TECHMARKET_ACCESS_TOKEN_TTL_SECS`: access-token lifetime.
+    pub access_token_ttl_secs: u64,
+    /// `TECHMARKET_REFRESH_TOKEN_TTL_SECS`: refresh-token lifetime.
+    pub refresh_token_ttl_secs: u64,
+    /// `TECHMARKET_CORS_ORIGINS`: allowed browser origins (comma-separated); empty → none.
+    pub cors_origins: StringList,
+    /// `TECHMARKET_BODY_LIMIT_BYTES`: largest accepted JSON request body.
+    pub body_limit_bytes: usize,
+    /// `TECHMARKET_LOG_FORMAT`: text or json.
+    pub log_format: LogFormat,
+    /// `TECHMARKET_LOGIN_RATE_PER_MINUTE`: login attempts per client address per minute.
+    pub login_rate_per_minute: u32,
+    /// `TECHMARKET_LOGIN_ACCOUNT_RATE_PER_MINUTE`: login attempts per account per minute.
+    pub login_account_rate_per_minute: u32,
+    /// `TECHMARKET_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`
+    /// (only behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// `TECHMARKET_WORKERS`: HTTP worker threads; unset → one per core.
+    pub workers: Option<usize>,
+    /// `TECHMARKET_DB_POOL_SIZE`: database connections kept by the pool.
+    pub db_pool_size: u32,
+    /// `TECHMARKET_SHUTDOWN_TIMEOUT_SECS`: how long in-flight requests may finish after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            jwt_secret: None,
+            env: RunEnvironment::Development,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            cors_origins: StringList::List(Vec::new()),
+            body_limit_bytes: 1024 * 1024,
+            log_format: LogFormat::Text,
+            login_rate_per_minute: 30,
+            login_account_rate_per_minute: 10,
+            trust_forwarded_for: false,
+            workers: None,
+            db_pool_size: 10,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// A configuration problem, reported as one line.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Reads defaults, then the TOML file (`file`, else `TECHMARKET_CONFIG`, else
+    /// `techmarket.toml` if present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("TECHMARKET_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    )));
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("techmarket.toml")),
+        }
+        figment = figment
+            .merge(Env::prefixed("TECHMARKET_").ignore(&["config"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        figment
+            .extract()
+            .map_err(|e| ConfigError(e.to_string().replace('\n', " ")))
+    }
+}
+
+/// The resolved configuration the application runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listening address.
+    pub bind: SocketAddr,
+    /// Which database, where.
+    pub database: DatabaseUrl,
+    /// The data folder (created if missing).
+    pub data_dir: PathBuf,
+    /// HMAC key for access tokens.
+    pub jwt_secret: Vec<u8>,
+    /// Development or production.
+    pub env: RunEnvironment,
+    /// Access-token lifetime in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Refresh-token lifetime in seconds.
+    pub refresh_token_ttl_secs: u64,
+    /// Allowed CORS origins.
+    pub cors_origins: Vec<String>,
+    /// Largest JSON body.
+    pub body_limit_bytes: usize,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Login attempts per client per minute.
+    pub login_rate_per_minute: u32,
+    /// Login attempts per account per minute.
+    pub login_account_rate_per_minute: u32,
+    /// Whether `X-Forwarded-For` names the client.
+    pub trust_forwarded_for: bool,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Pool size.
+    pub db_pool_size: u32,
+    /// Graceful shutdown timeout.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Config {
+    /// Validates the settings and resolves the database and the secret. May create the data
+    /// folder and, in development, a generated secret file inside it.
+    pub fn resolve(settings: Settings) -> Result<Config, ConfigError> {
+        let bind: SocketAddr = settings.bind.parse().map_err(|_| {
+            ConfigError(format!(
+                "TECHMARKET_BIND `{}` is not an address like 127.0.0.1:8080",
+                settings.bind
+            ))
+        })?;
+        if settings.body_limit_bytes < 1024 {
+            return Err(ConfigError(
+                "TECHMARKET_BODY_LIMIT_BYTES must be at least 1024".into(),
+            ));
+        }
+        if settings.access_token_ttl_secs == 0 || settings.refresh_token_ttl_secs == 0 {
+            return Err(ConfigError("token lifetimes must be positive".into()));
+        }
+        if settings.login_rate_per_minute == 0 || settings.login_account_rate_per_minute == 0 {
+            return Err(ConfigError("login rate limits must be positive".into()));
+        }
+        if settings.db_pool_size == 0 {
+            return Err(ConfigError(
+                "TECHMARKET_DB_POOL_SIZE must be positive".into(),
+            ));
+        }
+        let database = match settings.database_url.as_deref().map(str::trim) {
+            None | Some("") => DatabaseUrl::Sqlite(settings.data_dir.join(SQLITE_FILE_NAME)),
+            Some(url) => DatabaseUrl::parse(url).map_err(ConfigError)?,
+        };
+        let jwt_secret = resolve_secret(&settings)?;
+        let workers = settings
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .max(1);
+        Ok(Config {
+            bind,
+            database,
+            data_dir: settings.data_dir,
+            jwt_secret,
+            env: settings.env,
+            access_token_ttl_secs: settings.access_token_ttl_secs,
+            refresh_token_ttl_secs: settings.refresh_token_ttl_secs,
+            cors_origins: settings.cors_origins.entries(),
+            body_limit_bytes: settings.body_limit_bytes,
+            log_format: settings.log_format,
+            login_rate_per_minute: settings.login_rate_per_minute,
+            login_account_rate_per_minute: settings.login_account_rate_per_minute,
+            trust_forwarded_for: settings.trust_forwarded_for,
+            workers,
+            db_pool_size: settings.db_pool_size,
+            shutdown_timeout_secs: settings.shutdown_timeout_secs,
+        })
+    }
+
+    /// Loads and resolves in one step.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::resolve(Settings::load(file)?)
+    }
+}
+
+fn resolve_secret(settings: &Settings) -> Result<Vec<u8>, ConfigError> {
+    match settings.jwt_secret.as_deref() {
+        Some(secret) if !secret.is_empty() => {
+            if settings.env == RunEnvironment::Production && secret.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError(format!(
+                    "TECHMARKET_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes in production"
+                )));
+            }
+            Ok(secret.as_bytes().to_vec())
+        }
+        _ if settings.env == RunEnvironment::Production => Err(ConfigError(format!(
+            "TECHMARKET_JWT_SECRET is required in production (at least {MIN_SECRET_BYTES} bytes)"
+        ))),
+        _ => development_secret(&settings.data_dir),
+    }
+}
+
+/// Reads the generated development secret, or generates and persists one (mode 0600).
+fn development_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
+    let path = data_dir.join(JWT_SECRET_FILE_NAME);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= MIN_SECRET_BYTES {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        ConfigError(format!(
+            "cannot create data folder {}: {e}",
+            data_dir.display()
+        ))
+    })?;
+    let mut bytes = [0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    write_private(&path, &secret)
+        .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
+    tracing::warn!(
+        path = %path.display(),
+        "TECHMARKET_JWT_SECRET is not set: generated a development secret; set it in production"
+    );
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_requires_a_long_secret() {
+        let settings = Settings {
+            env: RunEnvironment::Production,
+            jwt_secret: Some("short".into()),
+            ..Settings::default()
+        };
+        let err = Config::resolve(settings).unwrap_err();
+        assert!(err.to_string().contains("at least 32 bytes"));
+        let settings = Settings {
+            env: RunEnvironment::Production,
+            ..Settings::default()
+        };
+        assert!(Config::resolve(settings).is_err());
+    }
+
+    #[test]
+    fn development_generates_and_reuses_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
+        let first = Config::resolve(settings.clone()).unwrap();
+        let second = Config::resolve(settings).unwrap();
+        assert_eq!(first.jwt_secret, second.jwt_secret);
+        assert!(first.jwt_secret.len() >= MIN_SECRET_BYTES);
+    }
+
+    #[test]
+    fn bad_bind_is_one_clear_line() {
+        let settings = Settings {
+            bind: "nowhere".into(),
+            ..Settings::default()
+        };
+        let err = Config::resolve(settings).unwrap_err().to_string();
+        assert!(err.contains("TECHMARKET_BIND"));
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn cors_origins_accept_a_joined_string() {
+        let list = StringList::Joined("https://a.example, https://b.example,".into());
+        assert_eq!(
+            list.entries(),
+            vec!["https://a.example", "https://b.example"]
+        );
+    }
+}

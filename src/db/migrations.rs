@@ -1,0 +1,38 @@
+//! Embedded migrations, one folder per backend.
+
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::DbConnection;
+
+/// Migrations for PostgreSQL (`migrations/postgres`).
+pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Migrations for SQLite (`migrations/sqlite`).
+pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Applies every pending migration; returns the versions applied.
+pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES)?,
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE)?,
+    };
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Whether any migration is still to be applied.
+pub fn has_pending(conn: &mut DbConnection) -> MigrationResult<bool> {
+    Ok(match conn {
+        DbConnection::Postgresql(c) => c.has_pending_migration(POSTGRES)?,
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE)?,
+    })
+}
+
+/// Reverts every applied migration, newest first (used by tests of the `down.sql` files).
+pub fn revert_all(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
+    let reverted = match conn {
+        DbConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES)?,
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE)?,
+    };
+    Ok(reverted.into_iter().map(|v| v.to_string()).collect())
+}

@@ -1,0 +1,311 @@
+//! Storage: one connection type over SQLite and PostgreSQL, a pool, and the helpers every
+//! feature uses to run its queries off the async executor.
+
+pub mod migrations;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+
+use crate::error::ApiError;
+
+/// A connection to either backend. Queries are written once against its `MultiBackend`.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// Production backend.
+    Postgresql(diesel::PgConnection),
+    /// Embedded default backend.
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which database to connect to, decided by the URL's scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres(String),
+    /// A SQLite file.
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// Classifies a `DATABASE_URL`: `postgres://`/`postgresql://` → PostgreSQL; `sqlite:` URL or a
+    /// plain path → SQLite. Any other scheme is an error, never silently a SQLite file.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err("DATABASE_URL `sqlite:` names no file".into());
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(format!(
+                "DATABASE_URL scheme `{scheme}` is not supported (use postgres:// or sqlite:)"
+            ));
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(url)))
+    }
+
+    /// The backend's name, for logs and metrics.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Postgres(_) => "postgresql",
+            DatabaseUrl::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// The URL with any password masked, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+            DatabaseUrl::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(start), Some(at)) if at > start => {
+                    let credentials = &url[start + 3..at];
+                    match credentials.split_once(':') {
+                        Some((user, _)) => format!("{}{user}:***{}", &url[..start + 3], &url[at..]),
+                        None => url.clone(),
+                    }
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Failure to open or check a connection.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The backend refused the connection.
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    /// A setup statement failed.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// An r2d2 manager that dispatches on the URL's scheme (the derived `establish` would try
+/// each backend in turn, and SQLite accepts any string as a file name).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    /// A manager for this database.
+    pub fn new(url: DatabaseUrl) -> Self {
+        ConnectionManager { url }
+    }
+}
+
+/// SQLite settings applied to every connection: WAL so readers never block the writer,
+/// enforced foreign keys, and a busy timeout so concurrent writers queue instead of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(SQLITE_PRAGMAS)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The pool type.
+pub type DbPool = Pool<ConnectionManager>;
+/// A connection borrowed from the pool.
+pub type PooledConn = PooledConnection<ConnectionManager>;
+
+/// The database handle every feature uses: a pool plus the rules for running work on it.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    /// Opens a pool (creating the SQLite file's folder if needed) and checks one connection.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Db, String> {
+        if let DatabaseUrl::Sqlite(path) = url
+            && let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .test_on_check_out(true)
+            .build(ConnectionManager::new(url.clone()))
+            .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
+        Ok(Db {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    /// Wraps an existing pool (used by tests to simulate a dead database).
+    pub fn from_pool(pool: DbPool, url: DatabaseUrl) -> Db {
+        Db { pool, url }
+    }
+
+    /// The pool, for metrics.
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Borrows a connection, blocking; for use inside blocking contexts (CLI, `web::block`).
+    pub fn get(&self) -> Result<PooledConn, ApiError> {
+        self.pool.get().map_err(ApiError::from)
+    }
+
+    /// Runs read-only work on a blocking thread.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs work in one write transaction on a blocking thread: everything or nothing.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            write_transaction(&mut conn, work)
+        })
+        .await?
+    }
+}
+
+/// Runs `work` in a write transaction. On SQLite it begins with `BEGIN IMMEDIATE`, so the
+/// write lock is taken (waiting out `busy_timeout`) before anything is read, and a concurrent
+/// writer cannot make the transaction fail half-way with `SQLITE_BUSY`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                inner,
+                "BEGIN IMMEDIATE",
+            )?;
+        }
+        DbConnection::Postgresql(_) => {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
+        }
+    }
+    match work(conn) {
+        Ok(value) => {
+            if let Err(commit_error) =
+                <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+            {
+                let _ =
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                return Err(commit_error.into());
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds (both backends' precision).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A stored timestamp as the API shows it.
+pub fn to_utc(value: NaiveDateTime) -> DateTime<Utc> {
+    value.and_utc()
+}
+
+/// A fresh, time-ordered identifier (UUID v7): sorting ids as text sorts them by creation.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_dispatch_on_scheme() {
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:p@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("data/x.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("x.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("/tmp/x.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db")))
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        let url = DatabaseUrl::parse("postgres://app:secret@db:5432/tm").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/tm");
+    }
+}

@@ -1,0 +1,311 @@
+//! The one error type of the HTTP layer, rendered as RFC 9457 `application/problem+json`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// The field's path in the request, e.g. `organization.credit_code` or `keywords[2]`.
+    pub field: String,
+    /// A stable machine-readable code, e.g. `required`, `too_long`, `invalid_check_character`.
+    pub code: String,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Validation failures, one per field (422 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// For an illegal state transition: the transitions allowed from the current state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+    /// For a conflict with an existing record: that record's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<String>,
+    /// For an optimistic-concurrency conflict: the record's current version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request could not be read (malformed JSON, bad header).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no valid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: authenticated but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such record (or not visible to the caller).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// 409: a unique conflict, a stale version or an illegal state transition.
+    #[error("{detail}")]
+    Conflict {
+        /// What conflicts.
+        detail: String,
+        /// Allowed transitions, for state conflicts.
+        allowed: Option<Vec<String>>,
+        /// The conflicting record, for unique conflicts.
+        existing_id: Option<String>,
+        /// The current version, for stale updates.
+        current_version: Option<i64>,
+    },
+    /// 413: the body is over the limit.
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// 415: wrong content type.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: the request was read but its content is invalid.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// 428: an update without the version it is based on.
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// 429: too many attempts.
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    TooManyRequests {
+        /// Seconds until the next attempt may succeed.
+        retry_after_secs: u64,
+    },
+    /// 503: a dependency (the database) is unavailable.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected failure; details are logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    /// A plain 409.
+    pub fn conflict(detail: impl Into<String>) -> ApiError {
+        ApiError::Conflict {
+            detail: detail.into(),
+            allowed: None,
+            existing_id: None,
+            current_version: None,
+        }
+    }
+
+    /// A 409 for an illegal state transition, naming the allowed ones.
+    pub fn illegal_transition(from: &str, to: &str, allowed: Vec<String>) -> ApiError {
+        let allowed_text = if allowed.is_empty() {
+            "none".to_string()
+        } else {
+            allowed.join(", ")
+        };
+        ApiError::Conflict {
+            detail: format!(
+                "cannot go from `{from}` to `{to}`; allowed from `{from}`: {allowed_text}"
+            ),
+            allowed: Some(allowed),
+            existing_id: None,
+            current_version: None,
+        }
+    }
+
+    /// A 409 for a stale version.
+    pub fn stale_version(expected: i64, current: i64) -> ApiError {
+        ApiError::Conflict {
+            detail: format!(
+                "the record changed: you sent version {expected}, the current version is {current}; reload and retry"
+            ),
+            allowed: None,
+            existing_id: None,
+            current_version: Some(current),
+        }
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Conflict { .. } => ("conflict", "Conflict"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::Validation(_) => ("validation", "Validation failed"),
+            ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
+            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let mut problem = Problem {
+            problem_type: format!("urn:techmarket:problem:{slug}"),
+            title: title.to_string(),
+            status: self.status_code().as_u16(),
+            detail: self.to_string(),
+            errors: None,
+            allowed: None,
+            existing_id: None,
+            current_version: None,
+        };
+        match self {
+            ApiError::Validation(errors) => {
+                problem.detail = match errors.as_slice() {
+                    [only] => format!("{}: {}", only.field, only.message),
+                    many => format!("{} fields are invalid", many.len()),
+                };
+                problem.errors = Some(errors.clone());
+            }
+            ApiError::Conflict {
+                allowed,
+                existing_id,
+                current_version,
+                ..
+            } => {
+                problem.allowed = allowed.clone();
+                problem.existing_id = existing_id.clone();
+                problem.current_version = *current_version;
+            }
+            ApiError::Unavailable(_) => {
+                problem.detail = "the service is temporarily unavailable".into()
+            }
+            _ => {}
+        }
+        problem
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::Unauthorized(detail) => {
+                let value = format!(
+                    "Bearer realm=\"techmarket\", error=\"invalid_token\", error_description=\"{}\"",
+                    detail.replace('"', "'")
+                );
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.insert_header((header::WWW_AUTHENTICATE, value));
+                } else {
+                    response
+                        .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"techmarket\""));
+                }
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        response.body(body)
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => ApiError::NotFound("record".into()),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                ApiError::conflict(format!(
+                    "a record with the same unique value already exists ({})",
+                    info.constraint_name().unwrap_or("unique constraint")
+                ))
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                ApiError::conflict("the record refers to, or is referred to by, another record")
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                ApiError::Unavailable(format!("database connection closed: {}", info.message()))
+            }
+            other => ApiError::Internal(format!("database error: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        ApiError::Unavailable(format!("database pool: {error}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task failed: {error}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(error: serde_json::Error) -> Self {
+        ApiError::Internal(format!("JSON encoding: {error}"))
+    }
+}
+
+/// Result type of handlers and queries.
+pub type ApiResult<T> = Result<T, ApiError>;

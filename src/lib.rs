@@ -1,0 +1,26 @@
+//! techmarket — the backend of a technology market (科技大市场).
+//!
+//! Enterprises post technical problems, universities and research institutes list their
+//! results, brokers close the deals, and a science-and-technology bureau reads the market's
+//! figures straight from the records. This crate holds the HTTP service, its storage on SQLite
+//! or PostgreSQL, and the command-line tools around it.
+
+#[macro_use]
+mod macros;
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod organizations;
+pub mod startup;
+pub mod telemetry;
+pub mod validation;
+
+pub use startup::Application;

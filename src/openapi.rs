@@ -1,0 +1,166 @@
+//! The OpenAPI document: assembled from the handlers' annotations by utoipa-actix-web, then
+//! completed with the security scheme and the error responses every operation shares.
+
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+/// The name of the bearer security scheme.
+pub const BEARER: &str = "bearer";
+
+/// The document's fixed parts; paths come from the registered handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "techmarket",
+        description = "The API of a technology market (科技大市场): organizations and accounts, \
+the four libraries (achievements, demands, experts, service providers), matching, deals and \
+technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are paginated with \
+`limit` and an opaque `cursor`. Updates name the version they are based on (`If-Match` or \
+`version`). Times are RFC 3339 UTC; money is integer fen (分)."
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&SecurityAndErrors),
+    tags(
+        (name = "auth", description = "Registration, sign-in, token refresh and sign-out"),
+        (name = "me", description = "The signed-in user"),
+        (name = "organizations", description = "Organizations and invites"),
+        (name = "admin", description = "Platform administration"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme and the shared error responses.
+struct SecurityAndErrors;
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+fn add_if_absent(operation: &mut Operation, status: &str, description: &str) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| problem_response(description).into());
+}
+
+fn requires_bearer(operation: &Operation) -> bool {
+    operation.security.as_ref().is_some_and(|requirements| {
+        !requirements.is_empty()
+            && requirements.iter().all(|requirement| {
+                serde_json::to_value(requirement)
+                    .ok()
+                    .and_then(|v| v.as_object().map(|o| o.contains_key(BEARER)))
+                    .unwrap_or(false)
+            })
+    })
+}
+
+fn complete_operation(path: &str, operation: &mut Operation) {
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let has_query = parameters
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    let has_if_match = parameters
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Header) && p.name == "If-Match");
+    if operation.request_body.is_some() {
+        add_if_absent(operation, "400", "Malformed JSON");
+        add_if_absent(operation, "413", "Request body too large");
+        add_if_absent(operation, "415", "The body is not application/json");
+        add_if_absent(operation, "422", "Invalid fields (see `errors`)");
+    }
+    if has_query {
+        add_if_absent(operation, "422", "Invalid query parameters (see `errors`)");
+    }
+    if has_if_match {
+        add_if_absent(operation, "409", "Stale version");
+        add_if_absent(operation, "428", "No version given");
+    }
+    if path.contains('{') {
+        add_if_absent(
+            operation,
+            "404",
+            "No such record, or not visible to the caller",
+        );
+    }
+    if requires_bearer(operation) || operation.security.is_some() {
+        add_if_absent(operation, "401", "Missing, invalid or expired access token");
+    }
+    if requires_bearer(operation) {
+        add_if_absent(
+            operation,
+            "403",
+            "The caller's role or organization may not do this",
+        );
+    }
+    add_if_absent(operation, "503", "The database is unavailable");
+}
+
+impl Modify for SecurityAndErrors {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::from(Http::new(HttpAuthScheme::Bearer))
+                    .bearer_format("JWT")
+                    .description(Some("An access token from `POST /api/v1/auth/login`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Completes a generated document: shared error responses on every operation.
+pub fn complete(mut openapi: OpenApiDoc) -> OpenApiDoc {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        for operation in [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            complete_operation(path, operation);
+        }
+    }
+    openapi
+}
+
+/// The whole document, as served and committed.
+pub fn spec() -> OpenApiDoc {
+    use utoipa_actix_web::AppExt;
+    let (_, openapi) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::startup::configure_routes)
+        .split_for_parts();
+    complete(openapi)
+}
+
+/// The document as pretty JSON with a trailing newline (the committed form).
+pub fn spec_json() -> String {
+    let mut json = spec()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}

@@ -1,0 +1,305 @@
+//! Organization endpoints: the public directory, members' edits, invites, verification.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+
+use super::dto::{
+    CreateInviteRequest, InviteOut, OrganizationFilter, OrganizationOut, UpdateOrganizationRequest,
+    VerifyRequest, region_code,
+};
+use super::queries;
+use crate::audit;
+use crate::auth::{AdminUser, AuthUser};
+use crate::db::to_utc;
+use crate::error::{ApiError, ApiResult};
+use crate::http::version::{etag, expected_version};
+use crate::http::{Page, PageParams, ValidJson};
+use crate::organizations::dto::{ADDRESS_MAX, NAME_MAX};
+use crate::startup::AppState;
+use crate::validation::{self, Checker};
+
+fn check_region_prefix(region: Option<&str>) -> Result<(), ApiError> {
+    match region {
+        Some(prefix)
+            if prefix.is_empty()
+                || prefix.len() > 6
+                || !prefix.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Err(ApiError::field(
+                "region",
+                "invalid_region_prefix",
+                "must be 1–6 digits of a GB/T 2260 code, e.g. 33 or 3301",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The public directory of organizations.
+#[utoipa::path(
+    tag = "organizations",
+    params(OrganizationFilter, PageParams),
+    responses((status = 200, description = "Organizations, newest first", body = Page<OrganizationOut>))
+)]
+#[get("/organizations")]
+pub async fn list_organizations(
+    state: web::Data<AppState>,
+    filter: web::Query<OrganizationFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<OrganizationOut>>> {
+    let request = page.parse()?;
+    let filter = filter.into_inner();
+    check_region_prefix(filter.region.as_deref())?;
+    let page_request = request.clone();
+    let rows = state
+        .db
+        .read(move |conn| queries::list(conn, &filter, &page_request))
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |o| o.id.clone()).map(OrganizationOut::from),
+    ))
+}
+
+/// One organization.
+#[utoipa::path(
+    tag = "organizations",
+    params(("id" = String, Path, description = "Organization id")),
+    responses((status = 200, description = "The organization", body = OrganizationOut))
+)]
+#[get("/organizations/{id}")]
+pub async fn get_organization(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let org = state.db.read(move |conn| queries::find(conn, &id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(org.version))
+        .json(OrganizationOut::from(org)))
+}
+
+/// 404 if the organization does not exist, 403 unless the user is a member or an administrator.
+fn ensure_member(user: &AuthUser, organization_id: &str) -> Result<(), ApiError> {
+    if user.is_admin() || user.belongs_to(organization_id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only members of this organization and administrators may do this".into(),
+        ))
+    }
+}
+
+/// Edits an organization's name, region, address or website (its members and administrators).
+#[utoipa::path(
+    tag = "organizations",
+    request_body = UpdateOrganizationRequest,
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Organization id"),
+        ("If-Match" = Option<String>, Header, description = "The version the change is based on"),
+    ),
+    responses(
+        (status = 200, description = "Updated", body = OrganizationOut),
+        (status = 403, description = "Not a member", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No version given", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/organizations/{id}")]
+pub async fn update_organization(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<UpdateOrganizationRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = body.into_inner();
+    let lookup_id = id.clone();
+    state
+        .db
+        .read(move |conn| queries::find(conn, &lookup_id))
+        .await?;
+    ensure_member(&user, &id)?;
+    let expected = expected_version(&req, body.version)?;
+    let mut checker = Checker::new();
+    let name = body
+        .name
+        .as_deref()
+        .and_then(|n| checker.check("name", validation::text(n, 2, NAME_MAX)));
+    let region = body
+        .region_code
+        .as_deref()
+        .and_then(|r| checker.check("region_code", region_code(r)));
+    let address = body
+        .address
+        .as_deref()
+        .map(|a| checker.check("address", validation::optional_text(Some(a), ADDRESS_MAX)));
+    let website = body.website.as_deref().map(|w| {
+        checker.check(
+            "website",
+            if w.trim().is_empty() {
+                Ok(None)
+            } else {
+                validation::url(w).map(Some)
+            },
+        )
+    });
+    checker.finish()?;
+    let actor = user.actor();
+    let saved = state
+        .db
+        .write(move |conn| {
+            let current = queries::find(conn, &id)?;
+            let mut next = current.clone();
+            if let Some(name) = name {
+                next.name = name;
+            }
+            if let Some(region) = region {
+                next.region_code = region;
+            }
+            if let Some(Some(address)) = address {
+                next.address = address;
+            }
+            if let Some(Some(website)) = website {
+                next.website = website;
+            }
+            let saved = queries::save(conn, &next, expected)?;
+            audit::record(
+                conn,
+                &actor,
+                "organization.update",
+                "organization",
+                &saved.id,
+                audit::diff(&[
+                    (
+                        "name",
+                        current.name.clone().into(),
+                        saved.name.clone().into(),
+                    ),
+                    (
+                        "region_code",
+                        current.region_code.clone().into(),
+                        saved.region_code.clone().into(),
+                    ),
+                    (
+                        "address",
+                        current.address.clone().into(),
+                        saved.address.clone().into(),
+                    ),
+                    (
+                        "website",
+                        current.website.clone().into(),
+                        saved.website.clone().into(),
+                    ),
+                ]),
+            )?;
+            Ok(saved)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(saved.version))
+        .json(OrganizationOut::from(saved)))
+}
+
+/// Creates an invite code with which others join the organization (its members and
+/// administrators). The code is shown once.
+#[utoipa::path(
+    tag = "organizations",
+    request_body = CreateInviteRequest,
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organization id")),
+    responses(
+        (status = 201, description = "The invite, with its code", body = InviteOut),
+        (status = 403, description = "Not a member", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organizations/{id}/invites")]
+pub async fn create_invite(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<CreateInviteRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = body.into_inner();
+    let lookup_id = id.clone();
+    state
+        .db
+        .read(move |conn| queries::find(conn, &lookup_id))
+        .await?;
+    ensure_member(&user, &id)?;
+    let mut checker = Checker::new();
+    let max_uses = body.max_uses.unwrap_or(10);
+    if !(1..=100).contains(&max_uses) {
+        checker.fail("max_uses", "out_of_range", "must be between 1 and 100");
+    }
+    let days = body.expires_in_days.unwrap_or(7);
+    if !(1..=30).contains(&days) {
+        checker.fail(
+            "expires_in_days",
+            "out_of_range",
+            "must be between 1 and 30",
+        );
+    }
+    checker.finish()?;
+    let actor = user.actor();
+    let (invite, code) = state
+        .db
+        .write(move |conn| queries::create_invite(conn, &actor, &id, max_uses, days))
+        .await?;
+    Ok(HttpResponse::Created().json(InviteOut {
+        id: invite.id,
+        code,
+        organization_id: invite.organization_id,
+        expires_at: to_utc(invite.expires_at),
+        max_uses: invite.max_uses,
+    }))
+}
+
+/// Verifies an organization, or withdraws its verification (administrators).
+#[utoipa::path(
+    tag = "admin",
+    request_body = VerifyRequest,
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organization id")),
+    responses((status = 200, description = "The organization", body = OrganizationOut))
+)]
+#[post("/admin/organizations/{id}/verify")]
+pub async fn verify_organization(
+    admin: AdminUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<VerifyRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let verified = body.into_inner().verified;
+    let actor = admin.0.actor();
+    let saved = state
+        .db
+        .write(move |conn| {
+            let current = queries::find(conn, &id)?;
+            if current.verified == verified {
+                return Ok(current);
+            }
+            let mut next = current.clone();
+            next.verified = verified;
+            let saved = queries::save(conn, &next, current.version)?;
+            audit::record(
+                conn,
+                &actor,
+                if verified {
+                    "organization.verify"
+                } else {
+                    "organization.unverify"
+                },
+                "organization",
+                &saved.id,
+                audit::diff(&[("verified", current.verified.into(), saved.verified.into())]),
+            )?;
+            Ok(saved)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(saved.version))
+        .json(OrganizationOut::from(saved)))
+}

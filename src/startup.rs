@@ -1,0 +1,198 @@
+//! Building and running the application (zero2prod's `Application::build` shape, so that
+//! tests start the real thing on port 0).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::TokenService;
+use crate::config::Config;
+use crate::db::{Db, migrations};
+use crate::error::ApiError;
+use crate::http::health;
+use crate::http::json::BodyLimit;
+use crate::http::middleware::{Metrics, observe};
+use crate::openapi::{self, ApiDoc};
+use crate::{accounts, audit, organizations};
+
+/// Everything handlers share.
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Token issuing and checking.
+    pub tokens: TokenService,
+    /// Login rate limits.
+    pub login_limiter: LoginLimiter,
+    /// A hash verified when the e-mail is unknown, so both failures cost the same.
+    pub dummy_hash: String,
+}
+
+/// Registers every documented route.
+pub fn configure_routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(accounts::routes::register)
+                .service(accounts::routes::login)
+                .service(accounts::routes::refresh)
+                .service(accounts::routes::logout)
+                .service(accounts::routes::get_me)
+                .service(accounts::routes::patch_me)
+                .service(accounts::routes::change_password)
+                .service(accounts::routes::list_users)
+                .service(accounts::routes::create_user)
+                .service(accounts::routes::update_user)
+                .service(organizations::routes::list_organizations)
+                .service(organizations::routes::get_organization)
+                .service(organizations::routes::update_organization)
+                .service(organizations::routes::create_invite)
+                .service(organizations::routes::verify_organization)
+                .service(audit::routes::list_audit),
+        );
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "route {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "x-request-id",
+            "idempotency-key",
+        ])
+        .expose_headers(["etag", "x-request-id", "retry-after", "location"])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations, binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let url = config.database.clone();
+        let pool_size = config.db_pool_size;
+        let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+            let db = Db::connect(&url, pool_size).map_err(anyhow::Error::msg)?;
+            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let applied = migrations::run_pending(&mut conn)
+                .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+            Ok(db)
+        })
+        .await??;
+        Application::build_with_db(config, db)
+    }
+
+    /// Binds the listener over an existing database handle (no migrations run).
+    pub fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let dummy_hash = crate::auth::password::hash(&uuid::Uuid::new_v4().to_string())
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let state = web::Data::new(AppState {
+            tokens: TokenService::new(&config.jwt_secret, config.access_token_ttl_secs),
+            login_limiter: LoginLimiter::new(
+                config.login_rate_per_minute,
+                config.login_account_rate_per_minute,
+            ),
+            db,
+            dummy_hash,
+            config: Arc::new(config),
+        });
+        let metrics = web::Data::new(Metrics::new()?);
+        let spec = openapi::spec();
+        let config = state.config.clone();
+        let app_state = state.clone();
+        let server = actix_web::HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .configure(configure_routes)
+                .split_for_parts();
+            app.app_data(app_state.clone())
+                .app_data(metrics.clone())
+                .app_data(BodyLimit(config.body_limit_bytes))
+                .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                    ApiError::field("query", "invalid_query", error.to_string()).into()
+                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|error, _| {
+                        ApiError::NotFound(format!("path: {error}")).into()
+                    }),
+                )
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-spec/openapi.json", spec.clone()))
+                .route("/docs", web::get().to(docs_redirect))
+                .default_service(web::to(not_found))
+                .wrap(cors(&config.cors_origins))
+                .wrap(from_fn(observe))
+        })
+        .workers(state.config.workers)
+        .shutdown_timeout(state.config.shutdown_timeout_secs)
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use the token service and the database).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and stops.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
