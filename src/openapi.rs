@@ -47,7 +47,6 @@ fn problem_response(description: &str) -> utoipa::openapi::Response {
                 .build(),
         )
         .build()
-        .into()
 }
 
 fn add_if_absent(operation: &mut Operation, status: &str, description: &str) {

@@ -107,6 +107,15 @@ pub fn revoke_all_for_user(
         .execute(conn)?)
 }
 
+/// A refresh token with its session's state and user: session id, expiry, rotation, revocation.
+type RefreshRow = (
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    User,
+);
+
 /// What a refresh found.
 pub enum RefreshOutcome {
     /// A new pair.
@@ -126,13 +135,7 @@ pub fn rotate(
 ) -> ApiResult<RefreshOutcome> {
     let invalid = || ApiError::Unauthorized("the refresh token is invalid or expired".into());
     let hash = hash_secret(presented);
-    let found: Option<(
-        String,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
-        User,
-    )> = refresh_tokens::table
+    let found: Option<RefreshRow> = refresh_tokens::table
         .inner_join(sessions::table.inner_join(users::table))
         .filter(refresh_tokens::token_hash.eq(&hash))
         .select((

@@ -1,0 +1,340 @@
+//! Sign-in, tokens, sessions, rate limits.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use techmarket::auth::tokens::Claims;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn login_answers_a_bearer_pair_and_me_works() {
+    let app = spawn_app().await;
+    app.register_with_org("Li.Lei@Example.com", "enterprise", "enterprise", 1)
+        .await;
+    let body = assert_status(
+        app.login("li.lei@EXAMPLE.com", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    let me = assert_status(
+        app.get("/api/v1/me", body["access_token"].as_str()).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me["user"]["email"], "li.lei@example.com");
+    assert_eq!(me["organization"]["credit_code"], credit_code(1));
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
+    let app = spawn_app().await;
+    let session = app.enterprise(1).await;
+    let first = assert_status(
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh_token}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let second_refresh = first["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(second_refresh, session.refresh_token);
+    let new_access = first["access_token"].as_str().unwrap().to_string();
+    assert_status(
+        app.get("/api/v1/me", Some(&new_access)).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // Presenting the rotated token again: refused, and the whole family dies.
+    let reuse = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh_token}),
+        )
+        .await;
+    assert_problem(reuse, StatusCode::UNAUTHORIZED).await;
+    let after = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": second_refresh}),
+        )
+        .await;
+    assert_problem(after, StatusCode::UNAUTHORIZED).await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&new_access)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&session.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+
+    // Another session of the same user is untouched.
+    let other = app.session(&session.email).await;
+    assert_status(
+        app.get("/api/v1/me", Some(&other.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let admin = app.admin(1).await;
+    let audit = assert_status(
+        app.get(
+            "/api/v1/admin/audit?action=session.reuse_detected",
+            Some(&admin.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_its_access_tokens() {
+    let app = spawn_app().await;
+    let session = app.enterprise(1).await;
+    let response = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            json!({"refresh_token": session.refresh_token}),
+        )
+        .await;
+    assert_status(response, StatusCode::NO_CONTENT).await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&session.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh_token}),
+        )
+        .await;
+    assert_problem(refresh, StatusCode::UNAUTHORIZED).await;
+    // Unknown tokens get the same quiet answer.
+    let unknown = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            json!({"refresh_token": "nonsense"}),
+        )
+        .await;
+    assert_status(unknown, StatusCode::NO_CONTENT).await;
+}
+
+#[tokio::test]
+async fn expired_and_forged_access_tokens_are_refused_with_www_authenticate() {
+    let app = spawn_app().await;
+    let session = app.enterprise(1).await;
+    let claims = app.state.tokens.decode(&session.access_token).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let expired = app
+        .state
+        .tokens
+        .sign(&Claims {
+            iat: now - 1000,
+            nbf: now - 1000,
+            exp: now - 1,
+            ..claims.clone()
+        })
+        .unwrap();
+    let response = app.get("/api/v1/me", Some(&expired)).await;
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(challenge.starts_with("Bearer"), "{challenge}");
+    let problem = assert_problem(response, StatusCode::UNAUTHORIZED).await;
+    assert!(problem["detail"].as_str().unwrap().contains("expired"));
+
+    let forged =
+        techmarket::auth::tokens::TokenService::new(b"someone else's secret, 32 bytes!!", 900)
+            .sign(&claims)
+            .unwrap();
+    assert_problem(
+        app.get("/api/v1/me", Some(&forged)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/me", Some("not-a-jwt")).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_problem(app.get("/api/v1/me", None).await, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test]
+async fn refresh_tokens_expire() {
+    let app = spawn_app_with(|s| s.refresh_token_ttl_secs = 1).await;
+    let session = app.enterprise(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let response = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh_token}),
+        )
+        .await;
+    assert_problem(response, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.enterprise(1).await;
+    let unknown = assert_problem(
+        app.login("nobody@example.com", PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let wrong = assert_problem(
+        app.login("ent1@example.com", "Wrong-password-123").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_eq!(unknown, wrong);
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_per_account_and_per_client() {
+    let app = spawn_app_with(|s| {
+        s.login_account_rate_per_minute = 3;
+        s.login_rate_per_minute = 5;
+    })
+    .await;
+    app.enterprise(1).await; // one successful login
+    for _ in 0..2 {
+        assert_problem(
+            app.login("ent1@example.com", "Wrong-password-123").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let limited = app.login("ent1@example.com", PASSWORD).await;
+    let retry_after: u64 = limited
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!(retry_after >= 1);
+    assert_problem(limited, StatusCode::TOO_MANY_REQUESTS).await;
+    // Another account from the same client: allowed until the client's own limit (5) is spent.
+    assert_problem(
+        app.login("other@example.com", PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_problem(
+        app.login("other@example.com", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn disabled_users_are_locked_out_at_once() {
+    let app = spawn_app().await;
+    let user = app.enterprise(1).await;
+    let admin = app.admin(1).await;
+    let response = app
+        .patch(
+            &format!("/api/v1/admin/users/{}", user.user_id),
+            Some(&admin.access_token),
+            json!({"status": "disabled", "version": 1}),
+        )
+        .await;
+    let updated = assert_status(response, StatusCode::OK).await;
+    assert_eq!(updated["status"], "disabled");
+    assert_problem(
+        app.get("/api/v1/me", Some(&user.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_problem(
+        app.login(&user.email, PASSWORD).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": user.refresh_token}),
+        )
+        .await;
+    assert_problem(refresh, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test]
+async fn password_change_needs_the_current_password_and_ends_other_sessions() {
+    let app = spawn_app().await;
+    let first = app.enterprise(1).await;
+    let second = app.session(&first.email).await;
+    let wrong = app
+        .post(
+            "/api/v1/me/password",
+            Some(&first.access_token),
+            json!({"current_password": "Not-the-password-1", "new_password": "Brand-new-Orbit-77"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&assert_problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["current_password"]
+    );
+    let weak = app
+        .post(
+            "/api/v1/me/password",
+            Some(&first.access_token),
+            json!({"current_password": PASSWORD, "new_password": "password1234"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&assert_problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["new_password"]
+    );
+    let ok = app
+        .post(
+            "/api/v1/me/password",
+            Some(&first.access_token),
+            json!({"current_password": PASSWORD, "new_password": "Brand-new-Orbit-77"}),
+        )
+        .await;
+    assert_status(ok, StatusCode::NO_CONTENT).await;
+    assert_status(
+        app.get("/api/v1/me", Some(&first.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&second.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_problem(
+        app.login(&first.email, PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_status(
+        app.login(&first.email, "Brand-new-Orbit-77").await,
+        StatusCode::OK,
+    )
+    .await;
+}

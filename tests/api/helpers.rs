@@ -1,0 +1,303 @@
+//! The test harness: the real application on port 0 over a fresh database per test.
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use techmarket::Application;
+use techmarket::accounts::model::Role;
+use techmarket::accounts::queries::{self, UserDraft};
+use techmarket::audit::Actor;
+use techmarket::auth::password;
+use techmarket::config::{Config, Settings};
+use techmarket::db::{DbConnection, write_transaction};
+use techmarket::domain::credit_code::compute_check_character;
+use techmarket::startup::AppState;
+
+/// A password that passes the strength check.
+pub const PASSWORD: &str = "Tea-kettle-Orbit-19";
+/// The JWT secret of test servers.
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0001";
+
+/// The database behind one test.
+pub enum TestDatabase {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh PostgreSQL database, dropped at the end.
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// The PostgreSQL URL of the suite, if the PostgreSQL run was asked for.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// Creates a fresh database for one test; returns its URL (None → SQLite in `data_dir`).
+pub fn fresh_database() -> (Option<String>, TestDatabase) {
+    match postgres_admin_url() {
+        None => (None, TestDatabase::Sqlite),
+        Some(admin_url) => {
+            let name = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL unreachable: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
+            let base = base.to_string();
+            let url = format!("{base}/{name}");
+            (Some(url), TestDatabase::Postgres { admin_url, name })
+        }
+    }
+}
+
+/// A running application.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: actix_web::web::Data<AppState>,
+    _data_dir: tempfile::TempDir,
+    _database: TestDatabase,
+}
+
+/// Test settings: port 0, a temporary data folder, a fresh database.
+pub fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url,
+        data_dir: data_dir.to_path_buf(),
+        jwt_secret: Some(SECRET.into()),
+        workers: Some(2),
+        db_pool_size: 4,
+        login_rate_per_minute: 1000,
+        login_account_rate_per_minute: 1000,
+        shutdown_timeout_secs: 1,
+        ..Settings::default()
+    }
+}
+
+/// Starts the application with default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with adjusted settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (url, database) = fresh_database();
+    let mut settings = test_settings(data_dir.path(), url);
+    adjust(&mut settings);
+    let config = Config::resolve(settings).expect("config");
+    let app = Application::build(config).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        state,
+        _data_dir: data_dir,
+        _database: database,
+    }
+}
+
+/// A valid unified social credit code, different for each `n`.
+pub fn credit_code(n: u32) -> String {
+    let first17 = format!("9133010600{n:07}");
+    let check = compute_check_character(&first17).expect("check character");
+    format!("{first17}{check}")
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: String,
+    pub email: String,
+    pub organization_id: Option<String>,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Sends a request with an optional JSON body and bearer token.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Registers a user with a new organization of a kind that suits the role.
+    pub async fn register_with_org(
+        &self,
+        email: &str,
+        role: &str,
+        org_kind: &str,
+        code_n: u32,
+    ) -> Value {
+        let response = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({
+                    "email": email, "password": PASSWORD, "display_name": format!("用户{code_n}"), "role": role,
+                    "organization": {
+                        "name": format!("测试机构{code_n}"), "kind": org_kind,
+                        "credit_code": credit_code(code_n), "region_code": "330106"
+                    }
+                }),
+            )
+            .await;
+        assert_status(response, StatusCode::CREATED).await
+    }
+
+    /// Signs in.
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Signs in and returns the session, asserting success.
+    pub async fn session(&self, email: &str) -> Session {
+        let tokens = assert_status(self.login(email, PASSWORD).await, StatusCode::OK).await;
+        let me = assert_status(
+            self.get("/api/v1/me", tokens["access_token"].as_str())
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        Session {
+            user_id: me["user"]["id"].as_str().unwrap().to_string(),
+            email: email.to_string(),
+            organization_id: me["user"]["organization_id"].as_str().map(str::to_owned),
+            access_token: tokens["access_token"].as_str().unwrap().to_string(),
+            refresh_token: tokens["refresh_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// An enterprise user with a new enterprise, signed in.
+    pub async fn enterprise(&self, n: u32) -> Session {
+        let email = format!("ent{n}@example.com");
+        self.register_with_org(&email, "enterprise", "enterprise", n)
+            .await;
+        self.session(&email).await
+    }
+
+    /// A university user with a new university, signed in.
+    pub async fn university(&self, n: u32) -> Session {
+        let email = format!("uni{n}@example.edu.cn");
+        self.register_with_org(&email, "university", "university", n)
+            .await;
+        self.session(&email).await
+    }
+
+    /// An administrator (created as `create-admin` does), signed in.
+    pub async fn admin(&self, n: u32) -> Session {
+        let email = format!("admin{n}@bureau.gov.cn");
+        let db = self.state.db.clone();
+        let draft_email = email.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().expect("conn");
+            let draft = UserDraft {
+                email: draft_email,
+                password_hash: password::hash(PASSWORD).expect("hash"),
+                display_name: "管理员".into(),
+                role: Role::Admin,
+                organization_id: None,
+            };
+            write_transaction(&mut conn, |conn: &mut DbConnection| {
+                queries::insert(conn, &Actor::default(), draft, "user.create_admin")
+            })
+            .expect("insert admin");
+        })
+        .await
+        .expect("join");
+        self.session(&email).await
+    }
+}
+
+/// Asserts a status and returns the JSON body (Null when empty).
+pub async fn assert_status(response: Response, expected: StatusCode) -> Value {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(status, expected, "unexpected status; body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+}
+
+/// Asserts a problem+json answer with this status and returns it.
+pub async fn assert_problem(response: Response, expected: StatusCode) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = assert_status(response, expected).await;
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    assert_eq!(body["status"], expected.as_u16(), "body: {body}");
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// The fields named in a 422's `errors`.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,9 @@
+//! The HTTP API end to end, on SQLite (default) or PostgreSQL (`TEST_DATABASE_URL`).
+
+mod helpers;
+
+mod auth;
+mod conventions;
+mod operations;
+mod organizations;
+mod users;
