@@ -1,6 +1,8 @@
 //! Macros shared by the feature modules.
 
 /// Declares an enum stored as TEXT and exchanged as a snake_case string: serde, OpenAPI schema,
+/// (both derive the text from the variant name in snake_case; `$text` must be that same text,
+/// which [`assert_text_enum`] checks in each enum's tests),
 /// `as_str`, `FromStr`, `Display`, `ALL`, and the `String` conversions diesel's
 /// `serialize_as` / `deserialize_as` use.
 #[macro_export]
@@ -14,8 +16,9 @@ macro_rules! text_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
+            $( $(#[$vmeta])* $variant ),+
         }
 
         impl $name {
@@ -62,4 +65,16 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+/// Checks that every variant's serde and OpenAPI name equals its declared text.
+#[cfg(test)]
+pub fn assert_text_enum<T>(all: &[T], as_str: impl Fn(&T) -> &'static str)
+where
+    T: serde::Serialize,
+{
+    for value in all {
+        let json = serde_json::to_value(value).expect("serialize");
+        assert_eq!(json, serde_json::Value::String(as_str(value).to_string()));
+    }
 }

@@ -123,3 +123,15 @@ pub struct NewUser {
     /// Created.
     pub updated_at: NaiveDateTime,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_texts_match_their_serde_names() {
+        crate::macros::assert_text_enum(Role::ALL, |r| r.as_str());
+        crate::macros::assert_text_enum(UserStatus::ALL, |s| s.as_str());
+        crate::macros::assert_text_enum(OrgKind::ALL, |k| k.as_str());
+    }
+}
