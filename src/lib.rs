@@ -9,6 +9,7 @@
 mod macros;
 
 pub mod accounts;
+pub mod achievements;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -17,9 +18,12 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod listings;
 pub mod openapi;
 pub mod organizations;
+pub mod search;
 pub mod startup;
+pub mod taxonomies;
 pub mod telemetry;
 pub mod validation;
 

@@ -22,14 +22,24 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
 `limit` and an opaque `cursor`. Updates name the version they are based on (`If-Match` or \
 `version`). Times are RFC 3339 UTC; money is integer fen (分)."
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::listings::actions::ActionRequest,
+        crate::listings::actions::ListingState,
+        crate::listings::lifecycle::ListingStatus,
+        crate::listings::Library,
+        crate::audit::AuditEntry
+    )),
     modifiers(&SecurityAndErrors),
     tags(
         (name = "auth", description = "Registration, sign-in, token refresh and sign-out"),
         (name = "me", description = "The signed-in user"),
         (name = "organizations", description = "Organizations and invites"),
         (name = "admin", description = "Platform administration"),
+        (name = "achievements", description = "成果库: technology achievements"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )
 )]
 pub struct ApiDoc;
@@ -127,6 +137,7 @@ impl Modify for SecurityAndErrors {
 
 /// Completes a generated document: shared error responses on every operation.
 pub fn complete(mut openapi: OpenApiDoc) -> OpenApiDoc {
+    crate::listings::actions::document(&mut openapi);
     for (path, item) in openapi.paths.paths.iter_mut() {
         for operation in [
             item.get.as_mut(),

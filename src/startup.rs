@@ -21,8 +21,10 @@ use crate::error::ApiError;
 use crate::http::health;
 use crate::http::json::BodyLimit;
 use crate::http::middleware::{Metrics, observe};
+use crate::listings::Library;
 use crate::openapi::{self, ApiDoc};
-use crate::{accounts, audit, organizations};
+use crate::search::SearchIndex;
+use crate::{accounts, achievements, audit, organizations};
 
 /// Everything handlers share.
 pub struct AppState {
@@ -36,6 +38,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// A hash verified when the e-mail is unknown, so both failures cost the same.
     pub dummy_hash: String,
+    /// The full-text index of the libraries.
+    pub search: SearchIndex,
 }
 
 /// Registers every documented route.
@@ -60,7 +64,15 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
                 .service(organizations::routes::update_organization)
                 .service(organizations::routes::create_invite)
                 .service(organizations::routes::verify_organization)
-                .service(audit::routes::list_audit),
+                .service(crate::taxonomies::routes::get_taxonomy)
+                .service(audit::routes::list_audit)
+                .service(crate::listings::actions::review_queue)
+                .service(achievements::routes::create_achievement)
+                .service(achievements::routes::list_achievements)
+                .service(achievements::routes::get_achievement)
+                .service(achievements::routes::update_achievement)
+                .service(achievements::routes::read_confidential)
+                .configure(|cfg| crate::listings::actions::configure(cfg, Library::Achievements)),
         );
 }
 
@@ -112,22 +124,32 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let url = config.database.clone();
         let pool_size = config.db_pool_size;
-        let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
-            let db = Db::connect(&url, pool_size).map_err(anyhow::Error::msg)?;
-            let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let applied = migrations::run_pending(&mut conn)
-                .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
-            if !applied.is_empty() {
-                tracing::info!(?applied, "applied migrations");
-            }
-            Ok(db)
-        })
-        .await??;
-        Application::build_with_db(config, db)
+        let index_dir = config.data_dir.join("index");
+        let (db, search) =
+            tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, SearchIndex)> {
+                let db = Db::connect(&url, pool_size).map_err(anyhow::Error::msg)?;
+                let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let applied = migrations::run_pending(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+                if !applied.is_empty() {
+                    tracing::info!(?applied, "applied migrations");
+                }
+                let search = SearchIndex::open(&index_dir)
+                    .map_err(|e| anyhow::anyhow!("search index at {}: {e}", index_dir.display()))?;
+                crate::listings::reindex::catch_up(&mut conn, &search)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                Ok((db, search))
+            })
+            .await??;
+        Application::build_with_db(config, db, search)
     }
 
     /// Binds the listener over an existing database handle (no migrations run).
-    pub fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+    pub fn build_with_db(
+        config: Config,
+        db: Db,
+        search: SearchIndex,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
@@ -141,6 +163,7 @@ impl Application {
             ),
             db,
             dummy_hash,
+            search,
             config: Arc::new(config),
         });
         let metrics = web::Data::new(Metrics::new()?);

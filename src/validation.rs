@@ -167,6 +167,24 @@ pub fn url(value: &str) -> Result<String, ParseFailure> {
     Ok(trimmed.to_string())
 }
 
+/// Checks a region filter: 1–6 digits of a GB/T 2260 code (`33`, `3301`, `330106`).
+pub fn check_region_prefix(region: Option<&str>) -> Result<(), ApiError> {
+    match region {
+        Some(prefix)
+            if prefix.is_empty()
+                || prefix.len() > 6
+                || !prefix.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Err(ApiError::field(
+                "region",
+                "invalid_region_prefix",
+                "must be 1–6 digits of a GB/T 2260 code, e.g. 33 or 3301",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,126 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The part every library record shares: owner, lifecycle, review, validity.
+    listings (id) {
+        id -> Text,
+        library -> Text,
+        org_id -> Nullable<Text>,
+        owner_user_id -> Nullable<Text>,
+        created_by -> Text,
+        status -> Text,
+        title -> Text,
+        region_code -> Text,
+        valid_until -> Date,
+        external_ref -> Nullable<Text>,
+        rejection_reason -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        closed_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// 成果库: the fields of an achievement.
+    achievements (id) {
+        id -> Text,
+        summary -> Text,
+        keywords -> Text,
+        technology_field -> Text,
+        industry -> Nullable<Text>,
+        maturity -> Text,
+        trl -> Nullable<Integer>,
+        ip_type -> Text,
+        patents -> Text,
+        cooperation_modes -> Text,
+        asking_price_fen -> Nullable<BigInt>,
+        team -> Nullable<Text>,
+        contact -> Nullable<Text>,
+        international -> Bool,
+        confidential_details -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// 需求库: the fields of a demand.
+    demands (id) {
+        id -> Text,
+        description -> Text,
+        keywords -> Text,
+        technology_field -> Text,
+        industry -> Nullable<Text>,
+        required_maturity -> Nullable<Text>,
+        budget_min_fen -> Nullable<BigInt>,
+        budget_max_fen -> Nullable<BigInt>,
+        cooperation_modes -> Text,
+        deadline -> Nullable<Date>,
+        reward_fen -> Nullable<BigInt>,
+        contact -> Nullable<Text>,
+        confidential_details -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// 专家库: the fields of an expert profile.
+    experts (id) {
+        id -> Text,
+        professional_title -> Text,
+        affiliation_org_id -> Nullable<Text>,
+        affiliation_name -> Nullable<Text>,
+        technology_fields -> Text,
+        expertise_keywords -> Text,
+        bio -> Text,
+        services -> Text,
+        availability -> Text,
+        contact -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// 服务机构库: the fields of a service provider profile.
+    service_providers (id) {
+        id -> Text,
+        service_types -> Text,
+        technology_fields -> Text,
+        qualifications -> Text,
+        description -> Text,
+        accepts_vouchers -> Bool,
+        services -> Text,
+        contact -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Requests to see a record's confidential details, and the owner's decisions.
+    access_requests (id) {
+        id -> Text,
+        listing_id -> Text,
+        requester_id -> Text,
+        requester_org_id -> Nullable<Text>,
+        message -> Nullable<Text>,
+        status -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(achievements -> listings (id));
+diesel::joinable!(demands -> listings (id));
+diesel::joinable!(experts -> listings (id));
+diesel::joinable!(service_providers -> listings (id));
+diesel::joinable!(access_requests -> listings (listing_id));
+diesel::joinable!(listings -> organizations (org_id));
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -97,4 +217,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     invites,
     audit_log,
+    listings,
+    achievements,
+    demands,
+    experts,
+    service_providers,
+    access_requests,
 );

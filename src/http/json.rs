@@ -167,3 +167,32 @@ mod tests {
         }
     }
 }
+
+/// An optional JSON body: an empty body is `None`; anything else is read like [`ValidJson`].
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let limit = req
+                .app_data::<BodyLimit>()
+                .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
+            let body = read_body(&req, &mut payload, limit).await?;
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !is_json(&req) {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the request body must be application/json".into(),
+                ));
+            }
+            decode(&body).map(|value| OptionalJson(Some(value)))
+        })
+    }
+}

@@ -17,23 +17,6 @@ use crate::organizations::dto::{ADDRESS_MAX, NAME_MAX};
 use crate::startup::AppState;
 use crate::validation::{self, Checker};
 
-fn check_region_prefix(region: Option<&str>) -> Result<(), ApiError> {
-    match region {
-        Some(prefix)
-            if prefix.is_empty()
-                || prefix.len() > 6
-                || !prefix.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Err(ApiError::field(
-                "region",
-                "invalid_region_prefix",
-                "must be 1–6 digits of a GB/T 2260 code, e.g. 33 or 3301",
-            ))
-        }
-        _ => Ok(()),
-    }
-}
-
 /// The public directory of organizations.
 #[utoipa::path(
     tag = "organizations",
@@ -48,7 +31,7 @@ pub async fn list_organizations(
 ) -> ApiResult<web::Json<Page<OrganizationOut>>> {
     let request = page.parse()?;
     let filter = filter.into_inner();
-    check_region_prefix(filter.region.as_deref())?;
+    crate::validation::check_region_prefix(filter.region.as_deref())?;
     let page_request = request.clone();
     let rows = state
         .db

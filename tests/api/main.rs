@@ -2,8 +2,10 @@
 
 mod helpers;
 
+mod achievements;
 mod auth;
 mod conventions;
 mod operations;
 mod organizations;
+mod taxonomies;
 mod users;

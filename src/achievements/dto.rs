@@ -1,0 +1,376 @@
+//! Request and response bodies of the achievement endpoints, and their validation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::to_utc;
+use crate::listings::fields::{self, Contact, Patent};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::model::Listing;
+use crate::listings::queries::check_valid_until;
+use crate::organizations::dto::region_code;
+use crate::taxonomies::{CooperationMode, Industry, IpType, Maturity, TechnologyField};
+use crate::validation::{self, Checker};
+
+/// Longest title, in characters.
+pub const TITLE_MAX: usize = 200;
+/// Longest summary, in characters.
+pub const SUMMARY_MAX: usize = 10_000;
+
+/// An achievement as written by its owner: the body of `POST /api/v1/achievements`, one line of
+/// an import, and (merged with a JSON merge patch) the result of `PATCH`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AchievementInput {
+    /// Title (2–200 characters).
+    #[schema(example = "一种高能量密度锂离子电池正极材料的制备方法")]
+    pub title: String,
+    /// Public summary (10–10,000 characters).
+    pub summary: String,
+    /// 1–10 keywords.
+    pub keywords: Vec<String>,
+    /// One of the 11 technology fields.
+    pub technology_field: TechnologyField,
+    /// One of the 9 strategic emerging industries.
+    #[serde(default)]
+    pub industry: Option<Industry>,
+    /// Maturity: lab, small_scale, pilot or industrialization.
+    pub maturity: Maturity,
+    /// Technology readiness level 1–9, consistent with `maturity`.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 9)]
+    pub trl: Option<i32>,
+    /// Main kind of intellectual property (default `none`).
+    #[serde(default)]
+    pub ip_type: Option<IpType>,
+    /// Patents, with checked application numbers.
+    #[serde(default)]
+    pub patents: Vec<Patent>,
+    /// How the owner is willing to cooperate.
+    #[serde(default)]
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// Asking price in fen; null means negotiable (面议).
+    #[serde(default)]
+    pub asking_price_fen: Option<i64>,
+    /// GB/T 2260 region code (default: the organization's region).
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// The team behind the result.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// Contact (shown to signed-in users only).
+    #[serde(default)]
+    pub contact: Option<Contact>,
+    /// Whether it is an international result (国际成果).
+    #[serde(default)]
+    pub international: bool,
+    /// The owner's own reference, unique within the organization.
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    /// Last day of validity (default: a year from today).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// Details shown only to the owner, administrators and users granted access.
+    #[serde(default)]
+    pub confidential_details: Option<String>,
+    /// Administrators: the organization the record belongs to.
+    #[serde(default)]
+    pub org_id: Option<String>,
+}
+
+/// The documented shape of `PATCH /api/v1/achievements/{id}`: a JSON merge patch (RFC 7396)
+/// over [`AchievementInput`] — absent fields stay, `null` clears — plus the version.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AchievementPatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New summary.
+    pub summary: Option<String>,
+    /// New keywords.
+    pub keywords: Option<Vec<String>>,
+    /// New technology field.
+    pub technology_field: Option<TechnologyField>,
+    /// New industry (null clears).
+    pub industry: Option<Industry>,
+    /// New maturity.
+    pub maturity: Option<Maturity>,
+    /// New TRL (null clears).
+    pub trl: Option<i32>,
+    /// New IP type.
+    pub ip_type: Option<IpType>,
+    /// New patents.
+    pub patents: Option<Vec<Patent>>,
+    /// New cooperation modes.
+    pub cooperation_modes: Option<Vec<CooperationMode>>,
+    /// New asking price (null: negotiable).
+    pub asking_price_fen: Option<i64>,
+    /// New region.
+    pub region_code: Option<String>,
+    /// New team.
+    pub team: Option<String>,
+    /// New contact.
+    pub contact: Option<Contact>,
+    /// International or not.
+    pub international: Option<bool>,
+    /// New reference.
+    pub external_ref: Option<String>,
+    /// New validity date.
+    pub valid_until: Option<NaiveDate>,
+    /// New confidential details.
+    pub confidential_details: Option<String>,
+    /// The version this change is based on (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// A checked achievement.
+#[derive(Debug, Clone)]
+pub struct ValidAchievement {
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Field.
+    pub technology_field: TechnologyField,
+    /// Industry.
+    pub industry: Option<Industry>,
+    /// Maturity.
+    pub maturity: Maturity,
+    /// TRL.
+    pub trl: Option<i32>,
+    /// IP type.
+    pub ip_type: IpType,
+    /// Patents (normalized numbers).
+    pub patents: Vec<Patent>,
+    /// Cooperation modes (deduplicated).
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// Asking price.
+    pub asking_price_fen: Option<i64>,
+    /// Region (None: use the organization's).
+    pub region_code: Option<String>,
+    /// Team.
+    pub team: Option<String>,
+    /// Contact.
+    pub contact: Option<Contact>,
+    /// International.
+    pub international: bool,
+    /// Reference.
+    pub external_ref: Option<String>,
+    /// Validity.
+    pub valid_until: Option<NaiveDate>,
+    /// Confidential details.
+    pub confidential_details: Option<String>,
+}
+
+impl AchievementInput {
+    /// Checks every field, collecting failures.
+    pub fn check(&self, checker: &mut Checker) -> Option<ValidAchievement> {
+        let title = checker.check("title", validation::text(&self.title, 2, TITLE_MAX));
+        let summary = checker.check("summary", validation::text(&self.summary, 10, SUMMARY_MAX));
+        let keywords = fields::keywords("keywords", &self.keywords, 1, checker);
+        if let Some(trl) = self.trl {
+            match u8::try_from(trl).ok().and_then(Maturity::from_trl) {
+                None => checker.fail("trl", "out_of_range", "must be between 1 and 9"),
+                Some(level) if level != self.maturity => {
+                    let (low, high) = self.maturity.trl_range();
+                    checker.fail(
+                        "trl",
+                        "inconsistent_with_maturity",
+                        format!("maturity `{}` means TRL {low}–{high}", self.maturity),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        let ip_type = self.ip_type.unwrap_or(IpType::None);
+        let patents = fields::patents(&self.patents, checker);
+        let mut modes = self.cooperation_modes.clone();
+        modes.sort();
+        modes.dedup();
+        let asking_price_fen =
+            fields::optional_money("asking_price_fen", self.asking_price_fen, checker);
+        let region = match self.region_code.as_deref() {
+            None => Some(None),
+            Some(code) => checker.check("region_code", region_code(code)).map(Some),
+        };
+        let team = checker.check(
+            "team",
+            validation::optional_text(self.team.as_deref(), 2000),
+        );
+        let contact = match &self.contact {
+            None => Some(None),
+            Some(contact) => contact.check("contact.", checker).map(Some),
+        };
+        let external_ref = checker.check(
+            "external_ref",
+            validation::optional_text(self.external_ref.as_deref(), 100),
+        );
+        let valid_until = match self.valid_until {
+            None => Some(None),
+            Some(date) => checker
+                .check("valid_until", check_valid_until(date))
+                .map(Some),
+        };
+        let confidential = checker.check(
+            "confidential_details",
+            validation::optional_text(self.confidential_details.as_deref(), 20_000),
+        );
+        Some(ValidAchievement {
+            title: title?,
+            summary: summary?,
+            keywords: keywords?,
+            technology_field: self.technology_field,
+            industry: self.industry,
+            maturity: self.maturity,
+            trl: self.trl,
+            ip_type,
+            patents: patents?,
+            cooperation_modes: modes,
+            asking_price_fen: asking_price_fen?,
+            region_code: region?,
+            team: team?,
+            contact: contact?,
+            international: self.international,
+            external_ref: external_ref?,
+            valid_until: valid_until?,
+            confidential_details: confidential?,
+        })
+    }
+}
+
+/// An achievement as the API shows it (never its confidential details).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AchievementOut {
+    /// Id.
+    pub id: String,
+    /// Owning organization.
+    pub org_id: Option<String>,
+    /// Lifecycle status (published records past `valid_until` show as `expired`).
+    pub status: ListingStatus,
+    /// Title.
+    pub title: String,
+    /// Public summary.
+    pub summary: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Technology field.
+    pub technology_field: TechnologyField,
+    /// Industry.
+    pub industry: Option<Industry>,
+    /// Maturity.
+    pub maturity: Maturity,
+    /// TRL.
+    pub trl: Option<i32>,
+    /// IP type.
+    pub ip_type: IpType,
+    /// Patents.
+    pub patents: Vec<Patent>,
+    /// Cooperation modes.
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// Asking price in fen; null = negotiable.
+    pub asking_price_fen: Option<i64>,
+    /// Region code.
+    pub region_code: String,
+    /// Team.
+    pub team: Option<String>,
+    /// Contact; null unless the caller is signed in.
+    pub contact: Option<Contact>,
+    /// International result.
+    pub international: bool,
+    /// The owner's reference.
+    pub external_ref: Option<String>,
+    /// Last day of validity.
+    pub valid_until: NaiveDate,
+    /// Whether confidential details exist (they are read through `/confidential`).
+    pub has_confidential_details: bool,
+    /// Why the last review rejected it (owners and administrators only).
+    pub rejection_reason: Option<String>,
+    /// First publication.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// On creation only: records of the library that look the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicates: Option<Vec<crate::listings::listing_search::PossibleDuplicate>>,
+}
+
+/// What the caller may see of a record.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    /// Signed in (sees contacts).
+    pub signed_in: bool,
+    /// Manages the record (sees the rejection reason).
+    pub manages: bool,
+}
+
+impl AchievementOut {
+    /// Builds the public view of a stored record.
+    pub fn build(
+        listing: Listing,
+        detail: super::queries::AchievementRow,
+        viewer: Viewer,
+    ) -> AchievementOut {
+        use crate::listings::codec::{decode_codes, from_json};
+        let status = listing.current_status();
+        AchievementOut {
+            id: listing.id,
+            org_id: listing.org_id,
+            status,
+            title: listing.title,
+            summary: detail.summary,
+            keywords: from_json(&detail.keywords),
+            technology_field: detail
+                .technology_field
+                .parse()
+                .unwrap_or(TechnologyField::UrbanSocial),
+            industry: detail.industry.and_then(|i| i.parse().ok()),
+            maturity: detail.maturity.parse().unwrap_or(Maturity::Lab),
+            trl: detail.trl,
+            ip_type: detail.ip_type.parse().unwrap_or(IpType::None),
+            patents: from_json(&detail.patents),
+            cooperation_modes: decode_codes(&detail.cooperation_modes),
+            asking_price_fen: detail.asking_price_fen,
+            region_code: listing.region_code,
+            team: detail.team,
+            contact: if viewer.signed_in {
+                detail
+                    .contact
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str(c).ok())
+            } else {
+                None
+            },
+            international: detail.international,
+            external_ref: listing.external_ref,
+            valid_until: listing.valid_until,
+            has_confidential_details: detail
+                .confidential_details
+                .as_deref()
+                .is_some_and(|d| !d.is_empty()),
+            rejection_reason: if viewer.manages {
+                listing.rejection_reason
+            } else {
+                None
+            },
+            published_at: listing.published_at.map(to_utc),
+            version: listing.version,
+            created_at: to_utc(listing.created_at),
+            updated_at: to_utc(listing.updated_at),
+            possible_duplicates: None,
+        }
+    }
+}
+
+/// The confidential details of a record.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfidentialOut {
+    /// The record.
+    pub id: String,
+    /// The details (null when the owner wrote none).
+    pub confidential_details: Option<String>,
+}

@@ -1,0 +1,56 @@
+//! Who may see and change a listing.
+//!
+//! Members of the owning organization manage its records (an expert profile: its claimed
+//! user, or while unclaimed the broker or administrator who created it); administrators manage
+//! everything; everyone else sees published, unexpired records only.
+
+use super::Library;
+use super::model::Listing;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+
+/// Whether the user manages this record (edits it, sees its drafts and history).
+pub fn can_manage(user: &AuthUser, listing: &Listing) -> bool {
+    if user.is_admin() {
+        return true;
+    }
+    match listing.library {
+        Library::Experts => match listing.owner_user_id.as_deref() {
+            Some(owner) => owner == user.id(),
+            None => listing.created_by == user.id(),
+        },
+        _ => listing
+            .org_id
+            .as_deref()
+            .is_some_and(|org| user.belongs_to(org)),
+    }
+}
+
+/// 404 unless the record is public or the caller manages it.
+pub fn ensure_visible(user: Option<&AuthUser>, listing: &Listing) -> Result<(), ApiError> {
+    if listing.is_public() || user.is_some_and(|u| can_manage(u, listing)) {
+        Ok(())
+    } else {
+        Err(not_found(listing.library))
+    }
+}
+
+/// 404 if the caller cannot even see the record, 403 if they see it but may not change it.
+pub fn ensure_manage(user: &AuthUser, listing: &Listing) -> Result<(), ApiError> {
+    if can_manage(user, listing) {
+        return Ok(());
+    }
+    if listing.is_public() {
+        Err(ApiError::Forbidden(format!(
+            "only the owner of this {} and administrators may do this",
+            listing.library.entity().replace('_', " ")
+        )))
+    } else {
+        Err(not_found(listing.library))
+    }
+}
+
+/// The 404 of a library record.
+pub fn not_found(library: Library) -> ApiError {
+    ApiError::NotFound(library.entity().replace('_', " "))
+}

@@ -1,0 +1,585 @@
+//! Lifecycle actions, history, deletion of drafts and the review queue — the same for every
+//! library. The routes are registered per library and documented programmatically
+//! ([`document`]), since only the library differs.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Library;
+use super::access::{can_manage, ensure_manage};
+use super::lifecycle::{self, Action, ListingStatus};
+use super::model::Listing;
+use super::queries::{self, check_valid_until, default_valid_until};
+use crate::audit::{self, AuditEntry, AuditRow};
+use crate::auth::{AdminUser, AuthUser};
+use crate::db::schema::{
+    access_requests, achievements, audit_log, demands, experts, listings, service_providers,
+};
+use crate::db::{DbConnection, now, to_utc};
+use crate::error::{ApiError, ApiResult};
+use crate::http::json::OptionalJson;
+use crate::http::version::etag;
+use crate::http::{Page, PageParams};
+use crate::startup::AppState;
+use crate::validation;
+
+/// The optional body of a lifecycle action.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// Why: required to reject (the owner sees it), optional to close or withdraw.
+    pub reason: Option<String>,
+    /// For `renew`: the new last day of validity (default: a year from today; at most three years ahead).
+    pub valid_until: Option<NaiveDate>,
+    /// The version the action is based on (optional; checked when given, also via `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// The lifecycle state of a record after an action.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ListingState {
+    /// Id.
+    pub id: String,
+    /// Library.
+    pub library: Library,
+    /// Status now.
+    pub status: ListingStatus,
+    /// Last day of validity.
+    pub valid_until: NaiveDate,
+    /// The reason of the last rejection, if rejected.
+    pub rejection_reason: Option<String>,
+    /// Actions possible from here.
+    pub allowed_actions: Vec<String>,
+    /// Version.
+    pub version: i64,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Listing> for ListingState {
+    fn from(listing: &Listing) -> Self {
+        let status = listing.current_status();
+        ListingState {
+            id: listing.id.clone(),
+            library: listing.library,
+            status,
+            valid_until: listing.valid_until,
+            rejection_reason: listing.rejection_reason.clone(),
+            allowed_actions: lifecycle::allowed_actions(status),
+            version: listing.version,
+            updated_at: to_utc(listing.updated_at),
+        }
+    }
+}
+
+fn header_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    match req.headers().get(actix_web::http::header::IF_MATCH) {
+        None => Ok(None),
+        Some(_) => crate::http::version::expected_version(req, None).map(Some),
+    }
+}
+
+/// Applies an action to a listing inside a transaction (used by the HTTP handlers and imports).
+pub fn apply(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    library: Library,
+    id: &str,
+    action: Action,
+    request: &ActionRequest,
+    expected_version: Option<i64>,
+) -> ApiResult<Listing> {
+    let current = queries::find(conn, library, id)?;
+    ensure_manage(user, &current)?;
+    if action.admin_only() && !user.is_admin() {
+        return Err(ApiError::Forbidden(format!(
+            "only administrators may {action}"
+        )));
+    }
+    if let Some(expected) = expected_version
+        && expected != current.version
+    {
+        return Err(ApiError::stale_version(expected, current.version));
+    }
+    let from = current.current_status();
+    let to = lifecycle::check(from, action)?;
+    let mut next = current.clone();
+    next.status = to;
+    let stamp = now();
+    let reason = validation::optional_text(request.reason.as_deref(), 2000)
+        .map_err(|(code, message)| ApiError::field("reason", code, message))?;
+    match action {
+        Action::Submit => {
+            next.submitted_at = Some(stamp);
+        }
+        Action::Approve => {
+            next.reviewed_at = Some(stamp);
+            next.reviewed_by = Some(user.id().to_string());
+            next.rejection_reason = None;
+            if next.published_at.is_none() {
+                next.published_at = Some(stamp);
+            }
+            if next.valid_until <= queries::today() {
+                next.valid_until = default_valid_until();
+            }
+        }
+        Action::Reject => {
+            let Some(reason) = reason.clone() else {
+                return Err(ApiError::field(
+                    "reason",
+                    "required",
+                    "say why, so the owner can fix it",
+                ));
+            };
+            next.reviewed_at = Some(stamp);
+            next.reviewed_by = Some(user.id().to_string());
+            next.rejection_reason = Some(reason);
+        }
+        Action::Renew => {
+            next.valid_until = match request.valid_until {
+                Some(date) => check_valid_until(date)
+                    .map_err(|(code, message)| ApiError::field("valid_until", code, message))?,
+                None => default_valid_until(),
+            };
+        }
+        Action::Close => {
+            next.closed_reason = reason.clone();
+        }
+        Action::Withdraw => {}
+    }
+    let saved = queries::save(conn, &next, current.version)?;
+    let mut changes = audit::diff(&[
+        ("status", from.as_str().into(), saved.status.as_str().into()),
+        (
+            "valid_until",
+            current.valid_until.to_string().into(),
+            saved.valid_until.to_string().into(),
+        ),
+    ]);
+    if let (Some(reason), Some(map)) = (reason, changes.as_object_mut()) {
+        map.insert("reason".into(), reason.into());
+    }
+    audit::record(
+        conn,
+        &user.actor(),
+        &format!("{}.{}", library.entity(), action),
+        library.entity(),
+        &saved.id,
+        changes,
+    )?;
+    Ok(saved)
+}
+
+/// `POST /api/v1/{library}/{id}/{action}`.
+pub async fn run_action(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: OptionalJson<ActionRequest>,
+    library: Library,
+    action: Action,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let request = body.0.unwrap_or_default();
+    let expected = match (request.version, header_version(&req)?) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(ApiError::field(
+                "version",
+                "version_mismatch",
+                "the body's version and If-Match differ",
+            ));
+        }
+        (Some(v), _) | (None, Some(v)) => Some(v),
+        (None, None) => None,
+    };
+    let saved = state
+        .db
+        .write(move |conn| apply(conn, &user, library, &id, action, &request, expected))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(saved.version))
+        .json(ListingState::from(&saved)))
+}
+
+/// `GET /api/v1/{library}/{id}/history`: the record's audit entries, oldest first
+/// (its owners and administrators).
+pub async fn history(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    page: web::Query<PageParams>,
+    library: Library,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
+    let id = path.into_inner();
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let listing = queries::find(conn, library, &id)?;
+            ensure_manage(&user, &listing)?;
+            let mut query = audit_log::table
+                .filter(audit_log::entity_type.eq(library.entity()))
+                .filter(audit_log::entity_id.eq(&id))
+                .into_boxed();
+            if let Some(after) = page_request.after.clone() {
+                query = query.filter(audit_log::id.gt(after));
+            }
+            Ok(query
+                .order(audit_log::id.asc())
+                .limit(page_request.fetch())
+                .select(AuditRow::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from),
+    ))
+}
+
+/// Removes a library's own row.
+fn delete_detail(conn: &mut DbConnection, library: Library, id: &str) -> ApiResult<()> {
+    match library {
+        Library::Achievements => diesel::delete(achievements::table.find(id)).execute(conn)?,
+        Library::Demands => diesel::delete(demands::table.find(id)).execute(conn)?,
+        Library::Experts => diesel::delete(experts::table.find(id)).execute(conn)?,
+        Library::ServiceProviders => {
+            diesel::delete(service_providers::table.find(id)).execute(conn)?
+        }
+    };
+    Ok(())
+}
+
+/// `DELETE /api/v1/{library}/{id}`: drafts only (409 otherwise).
+pub async fn delete_draft(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    library: Library,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let index_id = id.clone();
+    state
+        .db
+        .write(move |conn| {
+            let listing = queries::find(conn, library, &id)?;
+            ensure_manage(&user, &listing)?;
+            if listing.status != ListingStatus::Draft {
+                return Err(ApiError::Conflict {
+                    detail: format!(
+                        "only drafts can be deleted; this record is `{}` (withdraw or close it instead)",
+                        listing.current_status()
+                    ),
+                    allowed: Some(lifecycle::allowed_actions(listing.current_status())),
+                    existing_id: None,
+                    current_version: None,
+                });
+            }
+            diesel::delete(access_requests::table.filter(access_requests::listing_id.eq(&id))).execute(conn)?;
+            delete_detail(conn, library, &id)?;
+            diesel::delete(listings::table.find(&id)).execute(conn)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                &format!("{}.delete", library.entity()),
+                library.entity(),
+                &id,
+                serde_json::json!({ "title": listing.title }),
+            )
+        })
+        .await?;
+    let search = state.search.clone();
+    if let Err(error) = web::block(move || search.delete(&index_id)).await? {
+        tracing::error!(%error, "search index: delete failed");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Filters of the review queue.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewFilter {
+    /// Only this library.
+    pub library: Option<Library>,
+}
+
+/// A record waiting for review.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewItem {
+    /// Id.
+    pub id: String,
+    /// Library.
+    pub library: Library,
+    /// Title or name.
+    pub title: String,
+    /// Owning organization.
+    pub org_id: Option<String>,
+    /// When it was submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Where to read it: `/api/v1/{library}/{id}`.
+    pub path: String,
+}
+
+/// The review queue across libraries, oldest submission first (administrators).
+#[utoipa::path(
+    tag = "admin",
+    params(ReviewFilter, PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Records waiting for review, oldest first", body = Page<ReviewItem>))
+)]
+#[get("/admin/reviews")]
+pub async fn review_queue(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    filter: web::Query<ReviewFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<ReviewItem>>> {
+    let request = page.parse()?;
+    let after = match request.after.as_deref() {
+        None => None,
+        Some(key) => Some(parse_review_key(key)?),
+    };
+    let library = filter.library;
+    let fetch = request.fetch();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let mut query = listings::table
+                .filter(listings::status.eq(ListingStatus::PendingReview.as_str()))
+                .into_boxed();
+            if let Some(library) = library {
+                query = query.filter(listings::library.eq(library.as_str()));
+            }
+            if let Some((at, id)) = after {
+                query = query.filter(
+                    listings::submitted_at
+                        .gt(at)
+                        .or(listings::submitted_at.eq(at).and(listings::id.gt(id))),
+                );
+            }
+            Ok(query
+                .order((listings::submitted_at.asc(), listings::id.asc()))
+                .limit(fetch)
+                .select(Listing::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    let page = Page::from_rows(rows, &request, |l| {
+        format!(
+            "{}|{}",
+            l.submitted_at.map_or(0, |t| t.and_utc().timestamp_micros()),
+            l.id
+        )
+    });
+    Ok(web::Json(page.map(|l| ReviewItem {
+        path: format!("/api/v1/{}/{}", l.library.path_segment(), l.id),
+        id: l.id,
+        library: l.library,
+        title: l.title,
+        org_id: l.org_id,
+        submitted_at: l.submitted_at.map(to_utc),
+    })))
+}
+
+fn parse_review_key(key: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
+    let invalid = || {
+        ApiError::field(
+            "cursor",
+            "invalid_cursor",
+            "is not a cursor this API returned",
+        )
+    };
+    let (micros, id) = key.split_once('|').ok_or_else(invalid)?;
+    let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    let at = DateTime::from_timestamp_micros(micros)
+        .ok_or_else(invalid)?
+        .naive_utc();
+    Ok((at, id.to_string()))
+}
+
+/// Whether the user may see the record's non-public parts (drafts, rejection reasons).
+pub fn sees_private(user: Option<&AuthUser>, listing: &Listing) -> bool {
+    user.is_some_and(|u| can_manage(u, listing))
+}
+
+/// The libraries whose lifecycle routes are registered.
+pub const REGISTERED: &[Library] = &[Library::Achievements];
+
+/// Registers the lifecycle, history and delete routes of a library (after the library's own
+/// routes, so that `/{id}` GET and PATCH match first).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig, library: Library) {
+    let segment = library.path_segment();
+    for &action in Action::ALL {
+        cfg.route(
+            &format!("/{segment}/{{id}}/{action}"),
+            web::post().to(
+                move |req: HttpRequest,
+                      user: AuthUser,
+                      state: web::Data<AppState>,
+                      path: web::Path<String>,
+                      body: OptionalJson<ActionRequest>| {
+                    run_action(req, user, state, path, body, library, action)
+                },
+            ),
+        );
+    }
+    cfg.route(
+        &format!("/{segment}/{{id}}/history"),
+        web::get().to(
+            move |user: AuthUser,
+                  state: web::Data<AppState>,
+                  path: web::Path<String>,
+                  page: web::Query<PageParams>| {
+                history(user, state, path, page, library)
+            },
+        ),
+    );
+    cfg.route(
+        &format!("/{segment}/{{id}}"),
+        web::delete().to(
+            move |user: AuthUser, state: web::Data<AppState>, path: web::Path<String>| {
+                delete_draft(user, state, path, library)
+            },
+        ),
+    );
+}
+
+/// Adds the lifecycle, history and delete operations of the registered libraries to the
+/// OpenAPI document (they are registered as plain routes, so utoipa cannot see them).
+pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{
+        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+    };
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type};
+    use utoipa::{IntoParams, PartialSchema};
+
+    let id_param = |entity: &str| {
+        ParameterBuilder::new()
+            .name("id")
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(Some(format!("{entity} id")))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let if_match = ParameterBuilder::new()
+        .name("If-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "The version the action is based on; checked when given",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    let json = |schema: utoipa::openapi::RefOr<utoipa::openapi::Schema>| {
+        ContentBuilder::new().schema(Some(schema)).build()
+    };
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                crate::error::PROBLEM_JSON,
+                json(Ref::from_schema_name("Problem").into()),
+            )
+            .build()
+    };
+    let bearer = || SecurityRequirement::new(crate::openapi::BEARER, Vec::<String>::new());
+    for &library in REGISTERED {
+        let segment = library.path_segment();
+        let entity = library.entity().replace('_', " ");
+        let tag = library.as_str().replace('_', "-");
+        for &action in Action::ALL {
+            let from: Vec<&str> = action.allowed_from().iter().map(|s| s.as_str()).collect();
+            let who = if action.admin_only() {
+                "administrators"
+            } else {
+                "its owners and administrators"
+            };
+            let operation = OperationBuilder::new()
+                .tag(tag.clone())
+                .operation_id(Some(format!("{action}_{}", library.entity())))
+                .summary(Some(format!("{action} a {entity}")))
+                .description(Some(format!(
+                    "Moves the {entity} from {} to `{}` ({who}). Any other status gets 409 naming the allowed actions.",
+                    from.join(" / "),
+                    action.target()
+                )))
+                .parameter(id_param(&entity))
+                .parameter(if_match.clone())
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content("application/json", json(Ref::from_schema_name("ActionRequest").into()))
+                        .required(Some(Required::False))
+                        .build(),
+                ))
+                .response(
+                    "200",
+                    ResponseBuilder::new()
+                        .description("The new state")
+                        .content("application/json", json(Ref::from_schema_name("ListingState").into()))
+                        .build(),
+                )
+                .response("409", problem("Illegal transition (see `allowed`) or stale version"))
+                .security(bearer())
+                .build();
+            openapi.paths.paths.insert(
+                format!("/api/v1/{segment}/{{id}}/{action}"),
+                PathItem::new(HttpMethod::Post, operation),
+            );
+        }
+        let mut history = OperationBuilder::new()
+            .tag(tag.clone())
+            .operation_id(Some(format!("history_{}", library.entity())))
+            .summary(Some(format!("the {entity}'s history")))
+            .description(Some(
+                "The record's audit entries, oldest first (its owners and administrators).",
+            ))
+            .parameter(id_param(&entity))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("Audit entries, oldest first")
+                    .content(
+                        "application/json",
+                        json(<Page<AuditEntry> as PartialSchema>::schema()),
+                    )
+                    .build(),
+            )
+            .security(bearer());
+        for parameter in PageParams::into_params(|| Some(ParameterIn::Query)) {
+            history = history.parameter(parameter);
+        }
+        openapi.paths.paths.insert(
+            format!("/api/v1/{segment}/{{id}}/history"),
+            PathItem::new(HttpMethod::Get, history.build()),
+        );
+        let delete = OperationBuilder::new()
+            .tag(tag.clone())
+            .operation_id(Some(format!("delete_{}", library.entity())))
+            .summary(Some(format!("delete a draft {entity}")))
+            .description(Some(
+                "Drafts only; other records are withdrawn or closed instead (409).",
+            ))
+            .parameter(id_param(&entity))
+            .response("204", ResponseBuilder::new().description("Deleted").build())
+            .response("409", problem("Not a draft (see `allowed`)"))
+            .security(bearer())
+            .build();
+        let path = format!("/api/v1/{segment}/{{id}}");
+        match openapi.paths.paths.get_mut(&path) {
+            Some(item) => item.delete = Some(delete),
+            None => {
+                openapi
+                    .paths
+                    .paths
+                    .insert(path, PathItem::new(HttpMethod::Delete, delete));
+            }
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The tantivy index behind [`SearchIndex`].
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{
+    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+};
+
+use super::analyzer::{ANALYZER_NAME, JiebaTokenizer, tokens};
+use super::{Hit, Library, SearchDoc, SearchError};
+
+/// Memory budget of the index writer, shared by its worker threads.
+const WRITER_MEMORY_BUDGET: usize = 50_000_000;
+/// Indexing threads: analysis (jieba) dominates indexing time and parallelizes well.
+const WRITER_THREADS: usize = 2;
+/// Field boosts: a match in the title counts most, then keywords, then the body.
+const TITLE_BOOST: f32 = 3.0;
+const KEYWORDS_BOOST: f32 = 2.0;
+const BODY_BOOST: f32 = 1.0;
+/// A query keeps at most this many distinct tokens (the first ones): a pasted document as a
+/// query should not turn into thousands of term lookups.
+const MAX_QUERY_TOKENS: usize = 256;
+
+/// The schema's fields.
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    library: Field,
+    title: Field,
+    keywords: Field,
+    body: Field,
+}
+
+/// The schema the index is built with, and its fields.
+fn schema() -> (Schema, Fields) {
+    let text = |record: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER_NAME)
+                .set_index_option(record),
+        )
+    };
+    let mut builder = Schema::builder();
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        library: builder.add_text_field("library", STRING),
+        title: builder.add_text_field("title", text(IndexRecordOption::WithFreqsAndPositions)),
+        keywords: builder.add_text_field("keywords", text(IndexRecordOption::WithFreqs)),
+        body: builder.add_text_field("body", text(IndexRecordOption::WithFreqs)),
+    };
+    (builder.build(), fields)
+}
+
+/// What the clones of a [`SearchIndex`] share.
+struct Inner {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    needs_rebuild: bool,
+}
+
+/// A full-text index over the four libraries; cheap to clone, safe to share across threads.
+///
+/// Reads never block. Writes go through a single writer behind a mutex and block the calling
+/// thread (call them from a blocking thread, e.g. actix's `web::block`); each write commits and
+/// reloads the reader before returning, so its effect is visible to the next search.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("doc_count", &self.doc_count())
+            .field("needs_rebuild", &self.inner.needs_rebuild)
+            .finish()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index kept in `dir`, creating the folder and an empty index if there is none.
+    ///
+    /// The folder belongs to the index. If it holds an index this version cannot use (another
+    /// schema, another index format, unreadable metadata), the files in it are deleted and a new,
+    /// empty index is created. Whenever the index was created empty here, [`needs_rebuild`]
+    /// is true: the caller should then reindex every record from the database.
+    ///
+    /// Only one `SearchIndex` may have a given folder open at a time, in this process or any
+    /// other: a second `open` fails with a lock error.
+    ///
+    /// [`needs_rebuild`]: SearchIndex::needs_rebuild
+    pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|source| SearchError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        let existing = if Index::exists(&directory).map_err(tantivy::TantivyError::from)? {
+            match Index::open(directory.clone()) {
+                Ok(index) if index.schema() == schema => Some(index),
+                Ok(_) => {
+                    tracing::warn!(dir = %dir.display(), "search index has another schema: recreating it");
+                    None
+                }
+                Err(
+                    err @ (tantivy::TantivyError::IoError(_)
+                    | tantivy::TantivyError::LockFailure(..)),
+                ) => return Err(err.into()),
+                Err(err) => {
+                    tracing::warn!(dir = %dir.display(), error = %err, "search index unusable: recreating it");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        match existing {
+            Some(index) => SearchIndex::from_index(index, fields, false),
+            None => {
+                drop(directory);
+                remove_files(dir)?;
+                let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+                let index = Index::create(directory, schema, IndexSettings::default())?;
+                SearchIndex::from_index(index, fields, true)
+            }
+        }
+    }
+
+    /// Creates an empty index held in memory (for tests, or when no folder is configured).
+    ///
+    /// Being empty, it reports [`needs_rebuild`](SearchIndex::needs_rebuild).
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema();
+        SearchIndex::from_index(Index::create_in_ram(schema), fields, true)
+    }
+
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        needs_rebuild: bool,
+    ) -> Result<SearchIndex, SearchError> {
+        index.tokenizers().register(ANALYZER_NAME, JiebaTokenizer);
+        let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BUDGET)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            inner: Arc::new(Inner {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                needs_rebuild,
+            }),
+        })
+    }
+
+    /// Whether the index was created empty when it was opened (there was none, or the one on
+    /// disk was incompatible and has been wiped), so every record has to be indexed again.
+    ///
+    /// This tells the state at opening time; it does not change afterwards.
+    pub fn needs_rebuild(&self) -> bool {
+        self.inner.needs_rebuild
+    }
+
+    /// Indexes `doc`, replacing any document with the same id, and makes it searchable.
+    pub fn upsert(&self, doc: &SearchDoc) -> Result<(), SearchError> {
+        self.upsert_many(std::slice::from_ref(doc))
+    }
+
+    /// Indexes `docs` in one commit, each replacing any document with the same id (within the
+    /// batch, the last one with a given id wins), and makes them searchable.
+    ///
+    /// Either the whole batch is committed or, on error, none of it.
+    pub fn upsert_many(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        if docs.iter().any(|doc| doc.id.is_empty()) {
+            return Err(SearchError::EmptyId);
+        }
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let fields = self.inner.fields;
+        self.write(|writer| {
+            for doc in docs {
+                writer.delete_term(Term::from_field_text(fields.id, &doc.id));
+                writer.add_document(to_document(doc, &fields))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes the document with this id, if there is one.
+    pub fn delete(&self, id: &str) -> Result<(), SearchError> {
+        let term = Term::from_field_text(self.inner.fields.id, id);
+        self.write(|writer| {
+            writer.delete_term(term);
+            Ok(())
+        })
+    }
+
+    /// Removes every document (before a full rebuild, say).
+    pub fn clear(&self) -> Result<(), SearchError> {
+        self.write(|writer| {
+            writer.delete_all_documents()?;
+            Ok(())
+        })
+    }
+
+    /// The ids of the documents of `library` that match `text` best, best first, at most
+    /// `limit` of them.
+    ///
+    /// `text` is analyzed like the indexed text (see [`tokens`](super::tokens)); a document
+    /// matches if it contains any of the tokens in its title, keywords or body. Text without
+    /// any token (empty, only punctuation or stop words) matches nothing.
+    pub fn search(
+        &self,
+        library: Library,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let searcher = self.inner.reader.searcher();
+        let limit = limit.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut words = tokens(text);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        words.truncate(MAX_QUERY_TOKENS);
+        let fields = self.inner.fields;
+        let mut any_word: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(words.len() * 3);
+        for word in &words {
+            for (field, boost) in [
+                (fields.title, TITLE_BOOST),
+                (fields.keywords, KEYWORDS_BOOST),
+                (fields.body, BODY_BOOST),
+            ] {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, word),
+                    IndexRecordOption::WithFreqs,
+                );
+                any_word.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), boost)),
+                ));
+            }
+        }
+        let in_library = TermQuery::new(
+            Term::from_field_text(fields.library, library.as_str()),
+            IndexRecordOption::Basic,
+        );
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0)),
+            ),
+            (Occur::Must, Box::new(BooleanQuery::new(any_word))),
+        ]);
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let id = doc
+                    .get_first(fields.id)
+                    .and_then(|value| value.as_str())
+                    .ok_or(SearchError::MissingId)?;
+                Ok(Hit {
+                    id: id.to_owned(),
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    /// The number of documents searchable now.
+    pub fn doc_count(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    /// Runs `ops` on the writer, commits and reloads the reader; on failure, rolls the
+    /// uncommitted operations back so that a later commit does not pick them up.
+    fn write(
+        &self,
+        ops: impl FnOnce(&mut IndexWriter) -> Result<(), SearchError>,
+    ) -> Result<(), SearchError> {
+        let mut writer = self.lock_writer();
+        let result = ops(&mut writer).and_then(|()| Ok(writer.commit().map(drop)?));
+        if let Err(err) = result {
+            if let Err(rollback) = writer.rollback() {
+                tracing::error!(error = %rollback, "search index rollback failed");
+            }
+            return Err(err);
+        }
+        self.inner.reader.reload()?;
+        Ok(())
+    }
+
+    /// Locks the writer; a writer left behind by a panicking thread is rolled back first.
+    fn lock_writer(&self) -> MutexGuard<'_, IndexWriter> {
+        self.inner.writer.lock().unwrap_or_else(|poisoned| {
+            let mut writer = poisoned.into_inner();
+            if let Err(err) = writer.rollback() {
+                tracing::error!(error = %err, "search index rollback after a panic failed");
+            }
+            self.inner.writer.clear_poison();
+            writer
+        })
+    }
+}
+
+/// The tantivy document for `doc`; each keyword is a separate value of the keywords field.
+fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
+    let mut out = TantivyDocument::default();
+    out.add_text(fields.id, &doc.id);
+    out.add_text(fields.library, doc.library.as_str());
+    out.add_text(fields.title, &doc.title);
+    for keyword in &doc.keywords {
+        out.add_text(fields.keywords, keyword);
+    }
+    out.add_text(fields.body, &doc.body);
+    out
+}
+
+/// Deletes the files (not the sub-folders) directly in `dir`: a tantivy index is flat.
+fn remove_files(dir: &Path) -> Result<(), SearchError> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SearchError::Io { path, source }
+    };
+    for entry in std::fs::read_dir(dir).map_err(io_err(dir))? {
+        let entry = entry.map_err(io_err(dir))?;
+        let path = entry.path();
+        if entry.file_type().map_err(io_err(&path))?.is_file() {
+            std::fs::remove_file(&path).map_err(io_err(&path))?;
+        }
+    }
+    Ok(())
+}

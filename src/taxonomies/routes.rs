@@ -1,0 +1,381 @@
+//! `GET /api/v1/taxonomies/{name}`: the codes of a taxonomy with their labels (public).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    CooperationMode, ExpertService, ExpertTitle, Industry, IpType, Maturity, PatentStatus,
+    ServiceType, TechnologyField,
+};
+use crate::domain::regions::{self, Region};
+use crate::error::{ApiError, ApiResult};
+
+/// How long clients and proxies may cache a taxonomy (they change only with a release).
+const CACHE_CONTROL: &str = "public, max-age=3600";
+
+/// The taxonomies `GET /api/v1/taxonomies/{name}` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaxonomyName {
+    /// The 11 technology fields of contract registration.
+    TechnologyFields,
+    /// The 9 strategic emerging industries.
+    Industries,
+    /// Maturity stages with their TRL ranges.
+    Maturity,
+    /// Kinds of intellectual property.
+    IpTypes,
+    /// Patent statuses.
+    PatentStatuses,
+    /// Cooperation modes.
+    CooperationModes,
+    /// Experts' professional titles.
+    ExpertTitles,
+    /// Services experts offer.
+    ExpertServices,
+    /// Service types of service organizations.
+    ServiceTypes,
+    /// GB/T 2260 administrative divisions, one level at a time.
+    Regions,
+}
+
+impl TaxonomyName {
+    /// Every taxonomy, in the order of the documentation.
+    pub const ALL: &'static [TaxonomyName] = &[
+        TaxonomyName::TechnologyFields,
+        TaxonomyName::Industries,
+        TaxonomyName::Maturity,
+        TaxonomyName::IpTypes,
+        TaxonomyName::PatentStatuses,
+        TaxonomyName::CooperationModes,
+        TaxonomyName::ExpertTitles,
+        TaxonomyName::ExpertServices,
+        TaxonomyName::ServiceTypes,
+        TaxonomyName::Regions,
+    ];
+
+    /// The name in the path.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaxonomyName::TechnologyFields => "technology-fields",
+            TaxonomyName::Industries => "industries",
+            TaxonomyName::Maturity => "maturity",
+            TaxonomyName::IpTypes => "ip-types",
+            TaxonomyName::PatentStatuses => "patent-statuses",
+            TaxonomyName::CooperationModes => "cooperation-modes",
+            TaxonomyName::ExpertTitles => "expert-titles",
+            TaxonomyName::ExpertServices => "expert-services",
+            TaxonomyName::ServiceTypes => "service-types",
+            TaxonomyName::Regions => "regions",
+        }
+    }
+
+    /// The taxonomy with this path name.
+    pub fn parse(name: &str) -> Option<TaxonomyName> {
+        TaxonomyName::ALL
+            .iter()
+            .copied()
+            .find(|t| t.as_str() == name)
+    }
+
+    /// The known names, comma-separated (for error messages).
+    pub fn expected() -> String {
+        TaxonomyName::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One code of a taxonomy. Every field is always present; those that do not apply are `null`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TaxonomyItem {
+    /// The canonical code the API exchanges, e.g. `biomedicine`, or a six-digit GB/T 2260
+    /// region code such as `330100`.
+    #[schema(example = "biomedicine")]
+    pub code: String,
+    /// The Chinese label (for regions, the official name).
+    #[schema(example = "生物医药和医疗器械")]
+    pub zh: String,
+    /// A short English label; `null` for regions.
+    #[schema(required = true, example = "Biomedicine and medical devices")]
+    pub en: Option<String>,
+    /// For maturity stages: the lowest technology readiness level of the stage; otherwise `null`.
+    #[schema(required = true, minimum = 1, maximum = 9)]
+    pub trl_min: Option<u8>,
+    /// For maturity stages: the highest technology readiness level of the stage; otherwise
+    /// `null`.
+    #[schema(required = true, minimum = 1, maximum = 9)]
+    pub trl_max: Option<u8>,
+    /// For regions: `province`, `city` or `district`; otherwise `null`.
+    #[schema(required = true)]
+    pub level: Option<String>,
+    /// For regions: the parent division's code (`null` for provinces); otherwise `null`.
+    #[schema(required = true)]
+    pub parent: Option<String>,
+}
+
+impl TaxonomyItem {
+    fn code(code: &str, zh: &str, en: &str) -> TaxonomyItem {
+        TaxonomyItem {
+            code: code.to_string(),
+            zh: zh.to_string(),
+            en: Some(en.to_string()),
+            trl_min: None,
+            trl_max: None,
+            level: None,
+            parent: None,
+        }
+    }
+
+    fn region(region: &Region) -> TaxonomyItem {
+        TaxonomyItem {
+            code: region.code.to_string(),
+            zh: region.name.to_string(),
+            en: None,
+            trl_min: None,
+            trl_max: None,
+            level: Some(region.level.as_str().to_string()),
+            parent: region.parent.map(str::to_string),
+        }
+    }
+}
+
+/// A taxonomy: its name and its codes, in their canonical order (regions: by code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Taxonomy {
+    /// The taxonomy's name, as in the path.
+    #[schema(example = "technology-fields")]
+    pub name: String,
+    /// Its codes.
+    pub items: Vec<TaxonomyItem>,
+}
+
+/// Query of `GET /api/v1/taxonomies/{name}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaxonomyQuery {
+    /// Only for `regions`: list the direct subdivisions of this six-digit GB/T 2260 code
+    /// (a province's cities, a city's districts); without it, the 34 provinces. Ignored by
+    /// the other taxonomies.
+    #[param(example = "330000", pattern = "^[0-9]{6}$")]
+    pub parent: Option<String>,
+}
+
+/// The items of a taxonomy enum: code and both labels.
+fn items<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    zh: fn(T) -> &'static str,
+    en: fn(T) -> &'static str,
+) -> Vec<TaxonomyItem> {
+    all.iter()
+        .map(|&v| TaxonomyItem::code(code(v), zh(v), en(v)))
+        .collect()
+}
+
+/// The direct subdivisions of `parent`, or the provinces.
+fn region_items(parent: Option<&str>) -> ApiResult<Vec<TaxonomyItem>> {
+    let parent = parent.map(str::trim);
+    if let Some(code) = parent {
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::field(
+                "parent",
+                "invalid_region",
+                "must be a six-digit GB/T 2260 code, e.g. 330000",
+            ));
+        }
+        if regions::lookup(code).is_none() {
+            return Err(ApiError::NotFound(format!("region `{code}`")));
+        }
+    }
+    Ok(regions::children(parent)
+        .into_iter()
+        .map(TaxonomyItem::region)
+        .collect())
+}
+
+/// Builds the taxonomy `name` (`parent` applies to regions only).
+pub fn taxonomy(name: TaxonomyName, parent: Option<&str>) -> ApiResult<Taxonomy> {
+    let items = match name {
+        TaxonomyName::TechnologyFields => items(
+            TechnologyField::ALL,
+            TechnologyField::as_str,
+            TechnologyField::zh,
+            TechnologyField::en,
+        ),
+        TaxonomyName::Industries => {
+            items(Industry::ALL, Industry::as_str, Industry::zh, Industry::en)
+        }
+        TaxonomyName::Maturity => Maturity::ALL
+            .iter()
+            .map(|&m| {
+                let (min, max) = m.trl_range();
+                TaxonomyItem {
+                    trl_min: Some(min),
+                    trl_max: Some(max),
+                    ..TaxonomyItem::code(m.as_str(), m.zh(), m.en())
+                }
+            })
+            .collect(),
+        TaxonomyName::IpTypes => items(IpType::ALL, IpType::as_str, IpType::zh, IpType::en),
+        TaxonomyName::PatentStatuses => items(
+            PatentStatus::ALL,
+            PatentStatus::as_str,
+            PatentStatus::zh,
+            PatentStatus::en,
+        ),
+        TaxonomyName::CooperationModes => items(
+            CooperationMode::ALL,
+            CooperationMode::as_str,
+            CooperationMode::zh,
+            CooperationMode::en,
+        ),
+        TaxonomyName::ExpertTitles => items(
+            ExpertTitle::ALL,
+            ExpertTitle::as_str,
+            ExpertTitle::zh,
+            ExpertTitle::en,
+        ),
+        TaxonomyName::ExpertServices => items(
+            ExpertService::ALL,
+            ExpertService::as_str,
+            ExpertService::zh,
+            ExpertService::en,
+        ),
+        TaxonomyName::ServiceTypes => items(
+            ServiceType::ALL,
+            ServiceType::as_str,
+            ServiceType::zh,
+            ServiceType::en,
+        ),
+        TaxonomyName::Regions => region_items(parent)?,
+    };
+    Ok(Taxonomy {
+        name: name.as_str().to_string(),
+        items,
+    })
+}
+
+/// The codes of a taxonomy with their Chinese and English labels (public).
+///
+/// `maturity` items carry their TRL range; `regions` lists one level of the GB/T 2260
+/// divisions at a time (the provinces, or the subdivisions of `parent`) with each item's level
+/// and parent.
+#[utoipa::path(
+    tag = "taxonomies",
+    params(
+        ("name" = inline(TaxonomyName), Path, description = "The taxonomy"),
+        TaxonomyQuery,
+    ),
+    responses(
+        (status = 200, description = "The taxonomy's codes", body = Taxonomy),
+        (status = 404, description = "No such taxonomy, or (regions) no such `parent`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`parent` is not a six-digit code", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/taxonomies/{name}")]
+pub async fn get_taxonomy(
+    path: web::Path<String>,
+    query: web::Query<TaxonomyQuery>,
+) -> ApiResult<HttpResponse> {
+    let name = path.into_inner();
+    let name = TaxonomyName::parse(&name).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "taxonomy `{name}` (known: {})",
+            TaxonomyName::expected()
+        ))
+    })?;
+    let taxonomy = taxonomy(name, query.parent.as_deref())?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .json(taxonomy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for &name in TaxonomyName::ALL {
+            assert_eq!(TaxonomyName::parse(name.as_str()), Some(name));
+            let parsed: TaxonomyName =
+                serde_json::from_value(serde_json::json!(name.as_str())).unwrap();
+            assert_eq!(parsed, name);
+        }
+        assert_eq!(TaxonomyName::ALL.len(), 10);
+        assert_eq!(TaxonomyName::parse("technology_fields"), None);
+        assert!(TaxonomyName::expected().starts_with("technology-fields, industries"));
+    }
+
+    #[test]
+    fn every_enum_taxonomy_has_labels() {
+        for &name in TaxonomyName::ALL {
+            let taxonomy = taxonomy(name, None).unwrap();
+            assert_eq!(taxonomy.name, name.as_str());
+            assert!(!taxonomy.items.is_empty());
+            for item in &taxonomy.items {
+                assert!(!item.zh.is_empty());
+                assert_eq!(item.en.is_some(), name != TaxonomyName::Regions);
+                assert_eq!(item.level.is_some(), name == TaxonomyName::Regions);
+                assert_eq!(item.trl_min.is_some(), name == TaxonomyName::Maturity);
+            }
+        }
+    }
+
+    #[test]
+    fn maturity_carries_trl_ranges() {
+        let maturity = taxonomy(TaxonomyName::Maturity, None).unwrap();
+        let ranges: Vec<_> = maturity
+            .items
+            .iter()
+            .map(|i| (i.code.as_str(), i.trl_min, i.trl_max))
+            .collect();
+        assert_eq!(
+            ranges,
+            [
+                ("lab", Some(1), Some(3)),
+                ("small_scale", Some(4), Some(5)),
+                ("pilot", Some(6), Some(7)),
+                ("industrialization", Some(8), Some(9)),
+            ]
+        );
+    }
+
+    #[test]
+    fn regions_by_parent() {
+        let provinces = taxonomy(TaxonomyName::Regions, None).unwrap().items;
+        assert_eq!(provinces.len(), 34);
+        assert!(provinces.iter().all(|p| p.parent.is_none()));
+        let zhejiang = taxonomy(TaxonomyName::Regions, Some("330000"))
+            .unwrap()
+            .items;
+        let hangzhou = zhejiang.iter().find(|c| c.code == "330100").unwrap();
+        assert_eq!(hangzhou.zh, "杭州市");
+        assert_eq!(hangzhou.level.as_deref(), Some("city"));
+        assert_eq!(hangzhou.parent.as_deref(), Some("330000"));
+        assert!(
+            taxonomy(TaxonomyName::Regions, Some("440106"))
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        assert!(matches!(
+            taxonomy(TaxonomyName::Regions, Some("999999")),
+            Err(ApiError::NotFound(_))
+        ));
+        for bad in ["33", "33000x", "3300000", ""] {
+            assert!(
+                matches!(
+                    taxonomy(TaxonomyName::Regions, Some(bad)),
+                    Err(ApiError::Validation(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+}

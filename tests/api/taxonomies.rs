@@ -1,0 +1,172 @@
+//! `GET /api/v1/taxonomies/{name}`: public lists of canonical codes with labels.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_problem, assert_status, error_fields, spawn_app};
+
+fn items(body: &Value) -> &Vec<Value> {
+    body["items"].as_array().expect("items")
+}
+
+#[tokio::test]
+async fn technology_fields_are_the_eleven_fields() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/taxonomies/technology-fields", None).await;
+    assert!(
+        response
+            .headers()
+            .get("cache-control")
+            .is_some_and(|v| v.to_str().unwrap().starts_with("public"))
+    );
+    let body = assert_status(response, StatusCode::OK).await;
+    assert_eq!(body["name"], "technology-fields");
+    let items = items(&body);
+    assert_eq!(items.len(), 11);
+    let biomedicine = items
+        .iter()
+        .find(|i| i["code"] == "biomedicine")
+        .expect("biomedicine");
+    assert_eq!(biomedicine["zh"], "生物医药和医疗器械");
+    assert!(biomedicine["en"].is_string());
+    // Fields that do not apply are present as null.
+    for field in ["trl_min", "trl_max", "level", "parent"] {
+        assert_eq!(biomedicine[field], Value::Null, "{field}");
+        assert!(biomedicine.as_object().unwrap().contains_key(field));
+    }
+}
+
+#[tokio::test]
+async fn every_taxonomy_is_served() {
+    let app = spawn_app().await;
+    for (name, count) in [
+        ("industries", 9),
+        ("maturity", 4),
+        ("ip-types", 9),
+        ("patent-statuses", 3),
+        ("cooperation-modes", 7),
+        ("expert-titles", 7),
+        ("expert-services", 4),
+        ("service-types", 8),
+    ] {
+        let body = assert_status(
+            app.get(&format!("/api/v1/taxonomies/{name}"), None).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(body["name"], name);
+        assert_eq!(items(&body).len(), count, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn maturity_items_carry_trl_ranges() {
+    let app = spawn_app().await;
+    let body = assert_status(
+        app.get("/api/v1/taxonomies/maturity", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let ranges: Vec<Value> = items(&body)
+        .iter()
+        .map(|i| json!([i["code"], i["zh"], i["trl_min"], i["trl_max"]]))
+        .collect();
+    assert_eq!(
+        ranges,
+        [
+            json!(["lab", "实验室", 1, 3]),
+            json!(["small_scale", "小试", 4, 5]),
+            json!(["pilot", "中试", 6, 7]),
+            json!(["industrialization", "产业化", 8, 9]),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn regions_without_parent_are_the_provinces() {
+    let app = spawn_app().await;
+    let body = assert_status(
+        app.get("/api/v1/taxonomies/regions", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = items(&body);
+    assert_eq!(items.len(), 34);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["level"] == "province" && i["parent"].is_null() && i["en"].is_null())
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i["code"] == "330000" && i["zh"] == "浙江省")
+    );
+}
+
+#[tokio::test]
+async fn regions_under_a_parent() {
+    let app = spawn_app().await;
+    let body = assert_status(
+        app.get("/api/v1/taxonomies/regions?parent=330000", None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let hangzhou = items(&body)
+        .iter()
+        .find(|i| i["code"] == "330100")
+        .expect("杭州市");
+    assert_eq!(hangzhou["zh"], "杭州市");
+    assert_eq!(hangzhou["level"], "city");
+    assert_eq!(hangzhou["parent"], "330000");
+    assert!(items(&body).iter().all(|i| i["parent"] == "330000"));
+
+    let districts = assert_status(
+        app.get("/api/v1/taxonomies/regions?parent=330100", None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        items(&districts)
+            .iter()
+            .any(|i| i["code"] == "330106" && i["level"] == "district")
+    );
+}
+
+#[tokio::test]
+async fn unknown_region_parent_is_404_and_malformed_is_422() {
+    let app = spawn_app().await;
+    let problem = assert_problem(
+        app.get("/api/v1/taxonomies/regions?parent=999999", None)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert!(problem["detail"].as_str().unwrap().contains("999999"));
+
+    let problem = assert_problem(
+        app.get("/api/v1/taxonomies/regions?parent=33", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["parent"]);
+    assert_eq!(problem["errors"][0]["code"], "invalid_region");
+}
+
+#[tokio::test]
+async fn unknown_taxonomy_is_404_naming_the_known_ones() {
+    let app = spawn_app().await;
+    let problem = assert_problem(
+        app.get("/api/v1/taxonomies/colours", None).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("colours"), "{detail}");
+    assert!(
+        detail.contains("technology-fields") && detail.contains("regions"),
+        "{detail}"
+    );
+}
