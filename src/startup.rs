@@ -21,10 +21,9 @@ use crate::error::ApiError;
 use crate::http::health;
 use crate::http::json::BodyLimit;
 use crate::http::middleware::{Metrics, observe};
-use crate::listings::Library;
 use crate::openapi::{self, ApiDoc};
 use crate::search::SearchIndex;
-use crate::{accounts, achievements, audit, organizations};
+use crate::{accounts, achievements, audit, demands, experts, organizations, service_providers};
 
 /// Everything handlers share.
 pub struct AppState {
@@ -67,12 +66,10 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
                 .service(crate::taxonomies::routes::get_taxonomy)
                 .service(audit::routes::list_audit)
                 .service(crate::listings::actions::review_queue)
-                .service(achievements::routes::create_achievement)
-                .service(achievements::routes::list_achievements)
-                .service(achievements::routes::get_achievement)
-                .service(achievements::routes::update_achievement)
-                .service(achievements::routes::read_confidential)
-                .configure(|cfg| crate::listings::actions::configure(cfg, Library::Achievements)),
+                .configure(achievements::routes::configure)
+                .configure(demands::routes::configure)
+                .configure(experts::routes::configure)
+                .configure(service_providers::routes::configure),
         );
 }
 

@@ -25,6 +25,16 @@ use crate::startup::AppState;
 use crate::taxonomies::{CooperationMode, Industry, Maturity, TechnologyField};
 use crate::validation::Checker;
 
+/// Registers the achievement routes (the library's own first, then the shared lifecycle).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_achievement)
+        .service(list_achievements)
+        .service(get_achievement)
+        .service(update_achievement)
+        .service(read_confidential);
+    crate::listings::actions::configure(cfg, Library::Achievements);
+}
+
 /// Organization kinds that list achievements.
 const OWNER_KINDS: &[OrgKind] = &[
     OrgKind::University,

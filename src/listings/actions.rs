@@ -407,7 +407,7 @@ pub fn sees_private(user: Option<&AuthUser>, listing: &Listing) -> bool {
 }
 
 /// The libraries whose lifecycle routes are registered.
-pub const REGISTERED: &[Library] = &[Library::Achievements];
+pub const REGISTERED: &[Library] = Library::ALL;
 
 /// Registers the lifecycle, history and delete routes of a library (after the library's own
 /// routes, so that `/{id}` GET and PATCH match first).

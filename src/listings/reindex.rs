@@ -9,7 +9,10 @@ use crate::search::SearchIndex;
 
 /// Rebuilds the whole index from the database; returns the number of documents.
 pub fn rebuild(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<usize> {
-    let docs = crate::achievements::queries::all_search_docs(conn)?;
+    let mut docs = crate::achievements::queries::all_search_docs(conn)?;
+    docs.extend(crate::demands::queries::all_search_docs(conn)?);
+    docs.extend(crate::experts::queries::all_search_docs(conn)?);
+    docs.extend(crate::service_providers::queries::all_search_docs(conn)?);
     search
         .clear()
         .map_err(|e| ApiError::Internal(format!("search: {e}")))?;

@@ -1,0 +1,4 @@
+//! 专家库: expert profiles
+
+pub mod queries;
+pub mod routes;
