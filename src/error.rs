@@ -13,6 +13,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// One field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
+    /// For bulk imports: the 1-based line (NDJSON) or record (CSV, after the header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
     /// The field's path in the request, e.g. `organization.credit_code` or `keywords[2]`.
     pub field: String,
     /// A stable machine-readable code, e.g. `required`, `too_long`, `invalid_check_character`.
@@ -29,6 +32,7 @@ impl FieldError {
         message: impl Into<String>,
     ) -> Self {
         FieldError {
+            line: None,
             field: field.into(),
             code: code.into(),
             message: message.into(),

@@ -7,11 +7,43 @@ use utoipa::ToSchema;
 use crate::db::to_utc;
 use crate::listings::fields::{self, Contact, Patent};
 use crate::listings::lifecycle::ListingStatus;
+use crate::listings::lifecycle::ListingStatus as Status;
+use crate::listings::listing_search::SortOrder;
 use crate::listings::model::Listing;
 use crate::listings::queries::check_valid_until;
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{CooperationMode, Industry, IpType, Maturity, TechnologyField};
 use crate::validation::{self, Checker};
+
+/// Filters of `GET /api/v1/achievements`.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AchievementFilter {
+    /// Chinese-aware full-text query over title, keywords and summary.
+    pub q: Option<String>,
+    /// Technology field.
+    pub technology_field: Option<TechnologyField>,
+    /// Industry.
+    pub industry: Option<Industry>,
+    /// Maturity.
+    pub maturity: Option<Maturity>,
+    /// Region code prefix (`33`, `3301`, `330106`).
+    pub region: Option<String>,
+    /// Records offering this cooperation mode.
+    pub cooperation_mode: Option<CooperationMode>,
+    /// Lowest asking price in fen (negotiable records are left out).
+    pub price_min: Option<i64>,
+    /// Highest asking price in fen (negotiable records are left out).
+    pub price_max: Option<i64>,
+    /// Only this organization's records.
+    pub org_id: Option<String>,
+    /// Owners and administrators: records in this status (the caller's organization's, or any for administrators).
+    pub status: Option<Status>,
+    /// Owners: every record the caller's organization has, in any status.
+    pub mine: Option<bool>,
+    /// `relevance` (default with `q`), `newest` (default), `price_asc`, `price_desc`.
+    pub sort: Option<SortOrder>,
+}
 
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 200;
@@ -34,8 +66,9 @@ pub struct AchievementInput {
     /// One of the 9 strategic emerging industries.
     #[serde(default)]
     pub industry: Option<Industry>,
-    /// Maturity: lab, small_scale, pilot or industrialization.
-    pub maturity: Maturity,
+    /// Maturity: lab, small_scale, pilot or industrialization (default `lab`, 实验室).
+    #[serde(default)]
+    pub maturity: Option<Maturity>,
     /// Technology readiness level 1–9, consistent with `maturity`.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 9)]
@@ -169,15 +202,16 @@ impl AchievementInput {
         let title = checker.check("title", validation::text(&self.title, 2, TITLE_MAX));
         let summary = checker.check("summary", validation::text(&self.summary, 10, SUMMARY_MAX));
         let keywords = fields::keywords("keywords", &self.keywords, 1, checker);
+        let maturity = self.maturity.unwrap_or(Maturity::Lab);
         if let Some(trl) = self.trl {
             match u8::try_from(trl).ok().and_then(Maturity::from_trl) {
                 None => checker.fail("trl", "out_of_range", "must be between 1 and 9"),
-                Some(level) if level != self.maturity => {
-                    let (low, high) = self.maturity.trl_range();
+                Some(level) if level != maturity => {
+                    let (low, high) = maturity.trl_range();
                     checker.fail(
                         "trl",
                         "inconsistent_with_maturity",
-                        format!("maturity `{}` means TRL {low}–{high}", self.maturity),
+                        format!("maturity `{maturity}` means TRL {low}–{high}"),
                     );
                 }
                 Some(_) => {}
@@ -222,7 +256,7 @@ impl AchievementInput {
             keywords: keywords?,
             technology_field: self.technology_field,
             industry: self.industry,
-            maturity: self.maturity,
+            maturity,
             trl: self.trl,
             ip_type,
             patents: patents?,

@@ -2,16 +2,19 @@
 
 use diesel::prelude::*;
 
-use super::dto::{AchievementInput, ValidAchievement};
+use super::dto::{AchievementFilter, AchievementInput, ValidAchievement};
 use crate::audit::{self, Actor};
 use crate::db::schema::{achievements, listings};
 use crate::db::{DbConnection, new_id, now};
 use crate::error::ApiResult;
 use crate::listings::Library;
+use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
 use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries, default_valid_until};
+use crate::organizations::queries::like_escape;
 use crate::search::SearchDoc;
 
 /// An achievement's own row.
@@ -90,10 +93,11 @@ pub fn to_input(listing: &Listing, row: &AchievementRow) -> ApiResult<Achievemen
             .parse()
             .map_err(crate::error::ApiError::Internal)?,
         industry: row.industry.as_deref().and_then(|i| i.parse().ok()),
-        maturity: row
-            .maturity
-            .parse()
-            .map_err(crate::error::ApiError::Internal)?,
+        maturity: Some(
+            row.maturity
+                .parse()
+                .map_err(crate::error::ApiError::Internal)?,
+        ),
         trl: row.trl,
         ip_type: row.ip_type.parse().ok(),
         patents: from_json(&row.patents),
@@ -324,5 +328,74 @@ pub fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(L
         .inner_join(achievements::table)
         .filter(listings::id.eq_any(ids))
         .select((Listing::as_select(), achievements::summary))
+        .load(conn)?)
+}
+
+/// A page (or export batch) of achievements matching a list's filters, in the given order.
+pub fn list_rows(
+    conn: &mut DbConnection,
+    f: &AchievementFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+    sort: SortOrder,
+    window: &Window,
+) -> ApiResult<Vec<(Listing, AchievementRow)>> {
+    let mut query = listings::table
+        .inner_join(achievements::table)
+        .filter(listings::library.eq(Library::Achievements.as_str()))
+        .into_boxed();
+    query = crate::apply_scope!(query, scope.clone());
+    if let Some(ids) = hit_ids {
+        query = query.filter(listings::id.eq_any(ids));
+    }
+    if let Some(field) = f.technology_field {
+        query = query.filter(achievements::technology_field.eq(field.as_str()));
+    }
+    if let Some(industry) = f.industry {
+        query = query.filter(achievements::industry.eq(industry.as_str()));
+    }
+    if let Some(maturity) = f.maturity {
+        query = query.filter(achievements::maturity.eq(maturity.as_str()));
+    }
+    if let Some(region) = f.region.as_deref() {
+        query = query.filter(
+            listings::region_code
+                .like(format!("{}%", like_escape(region)))
+                .escape('\\'),
+        );
+    }
+    if let Some(mode) = f.cooperation_mode {
+        query = query
+            .filter(achievements::cooperation_modes.like(contains_code_pattern(mode.as_str())));
+    }
+    if let Some(min) = f.price_min {
+        query = query.filter(achievements::asking_price_fen.ge(min));
+    }
+    if let Some(max) = f.price_max {
+        query = query.filter(achievements::asking_price_fen.le(max));
+    }
+    if let Some(org) = f.org_id.as_deref() {
+        query = query.filter(listings::org_id.eq(org.to_string()));
+    }
+    query = match sort {
+        SortOrder::PriceAsc => query.order((
+            achievements::asking_price_fen.is_null().asc(),
+            achievements::asking_price_fen.asc(),
+            listings::id.desc(),
+        )),
+        SortOrder::PriceDesc => query.order((
+            achievements::asking_price_fen.is_null().asc(),
+            achievements::asking_price_fen.desc(),
+            listings::id.desc(),
+        )),
+        SortOrder::Newest | SortOrder::Relevance => query.order(listings::id.desc()),
+    };
+    if let Some(after) = window.after_id.clone() {
+        query = query.filter(listings::id.lt(after));
+    }
+    Ok(query
+        .offset(window.offset)
+        .limit(window.limit)
+        .select((Listing::as_select(), AchievementRow::as_select()))
         .load(conn)?)
 }

@@ -1,37 +1,46 @@
 //! Achievement endpoints: create, list and search, read, edit, confidential details.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::{AchievementInput, AchievementOut, AchievementPatch, ConfidentialOut, Viewer};
-use super::queries::{self, AchievementRow};
+use super::bulk::AchievementBulk;
+use super::dto::{
+    AchievementFilter, AchievementInput, AchievementOut, AchievementPatch, ConfidentialOut, Viewer,
+};
+use super::queries;
 use crate::auth::{AuthUser, MaybeUser};
-use crate::db::schema::{achievements, listings};
 use crate::error::{ApiError, ApiResult};
+use crate::http::json::OptionalJson;
 use crate::http::version::{etag, expected_version};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
-use crate::listings::codec::contains_code_pattern;
+use crate::listings::access_requests::{
+    self, AccessDecision, AccessDecisionInput, AccessRequestInput, AccessRequestOut,
+};
+use crate::listings::bulk::{
+    self, BulkLibrary, ExportFormat, FetchBatch, ImportOptions, ImportReport,
+};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self, ListScope, SortOrder};
-use crate::listings::model::Listing;
 use crate::listings::{confidential, merge_patch, owner_org};
 use crate::organizations::model::OrgKind;
-use crate::organizations::queries::like_escape;
 use crate::startup::AppState;
-use crate::taxonomies::{CooperationMode, Industry, Maturity, TechnologyField};
 use crate::validation::Checker;
 
 /// Registers the achievement routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_achievement)
+        .service(import_achievements)
+        .service(export_achievements)
         .service(list_achievements)
         .service(get_achievement)
         .service(update_achievement)
-        .service(read_confidential);
+        .service(read_confidential)
+        .service(request_access)
+        .service(list_access_requests)
+        .service(decide_access_request);
     crate::listings::actions::configure(cfg, Library::Achievements);
 }
 
@@ -48,36 +57,6 @@ const OWNER_KINDS: &[OrgKind] = &[
 pub struct CreateOptions {
     /// Administrators: create directly as `published`.
     pub publish: Option<bool>,
-}
-
-/// Filters of `GET /api/v1/achievements`.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AchievementFilter {
-    /// Chinese-aware full-text query over title, keywords and summary.
-    pub q: Option<String>,
-    /// Technology field.
-    pub technology_field: Option<TechnologyField>,
-    /// Industry.
-    pub industry: Option<Industry>,
-    /// Maturity.
-    pub maturity: Option<Maturity>,
-    /// Region code prefix (`33`, `3301`, `330106`).
-    pub region: Option<String>,
-    /// Records offering this cooperation mode.
-    pub cooperation_mode: Option<CooperationMode>,
-    /// Lowest asking price in fen (negotiable records are left out).
-    pub price_min: Option<i64>,
-    /// Highest asking price in fen (negotiable records are left out).
-    pub price_max: Option<i64>,
-    /// Only this organization's records.
-    pub org_id: Option<String>,
-    /// Owners and administrators: records in this status (the caller's organization's, or any for administrators).
-    pub status: Option<ListingStatus>,
-    /// Owners: every record the caller's organization has, in any status.
-    pub mine: Option<bool>,
-    /// `relevance` (default with `q`), `newest` (default), `price_asc`, `price_desc`.
-    pub sort: Option<SortOrder>,
 }
 
 /// Creates an achievement (a draft; administrators may publish at once with `publish=true`).
@@ -188,68 +167,17 @@ pub async fn list_achievements(
     let hit_ids = hits.as_ref().map(|h| h.ids());
     let window = listing_search::window(&request, hits.is_some(), sort)?;
     let db_window = window.clone();
-    let rows: Vec<(Listing, AchievementRow)> = state
+    let rows = state
         .db
         .read(move |conn| {
-            let f = query_filter;
-            let mut query = listings::table
-                .inner_join(achievements::table)
-                .filter(listings::library.eq(Library::Achievements.as_str()))
-                .into_boxed();
-            query = crate::apply_scope!(query, scope_for_query);
-            if let Some(ids) = hit_ids {
-                query = query.filter(listings::id.eq_any(ids));
-            }
-            if let Some(field) = f.technology_field {
-                query = query.filter(achievements::technology_field.eq(field.as_str()));
-            }
-            if let Some(industry) = f.industry {
-                query = query.filter(achievements::industry.eq(industry.as_str()));
-            }
-            if let Some(maturity) = f.maturity {
-                query = query.filter(achievements::maturity.eq(maturity.as_str()));
-            }
-            if let Some(region) = f.region.as_deref() {
-                query = query.filter(
-                    listings::region_code
-                        .like(format!("{}%", like_escape(region)))
-                        .escape('\\'),
-                );
-            }
-            if let Some(mode) = f.cooperation_mode {
-                query = query.filter(
-                    achievements::cooperation_modes.like(contains_code_pattern(mode.as_str())),
-                );
-            }
-            if let Some(min) = f.price_min {
-                query = query.filter(achievements::asking_price_fen.ge(min));
-            }
-            if let Some(max) = f.price_max {
-                query = query.filter(achievements::asking_price_fen.le(max));
-            }
-            if let Some(org) = f.org_id.as_deref() {
-                query = query.filter(listings::org_id.eq(org.to_string()));
-            }
-            query = match sort {
-                SortOrder::PriceAsc => query.order((
-                    achievements::asking_price_fen.is_null().asc(),
-                    achievements::asking_price_fen.asc(),
-                    listings::id.desc(),
-                )),
-                SortOrder::PriceDesc => query.order((
-                    achievements::asking_price_fen.is_null().asc(),
-                    achievements::asking_price_fen.desc(),
-                    listings::id.desc(),
-                )),
-                SortOrder::Newest | SortOrder::Relevance => query.order(listings::id.desc()),
-            };
-            if let Some(after) = db_window.after_id {
-                query = query.filter(listings::id.lt(after));
-            }
-            query = query.offset(db_window.offset).limit(db_window.limit);
-            Ok(query
-                .select((Listing::as_select(), AchievementRow::as_select()))
-                .load(conn)?)
+            queries::list_rows(
+                conn,
+                &query_filter,
+                &scope_for_query,
+                hit_ids,
+                sort,
+                &db_window,
+            )
         })
         .await?;
     let caller = user.0;
@@ -380,4 +308,178 @@ pub async fn read_confidential(
         })
         .await?;
     Ok(web::Json(details))
+}
+
+/// Asks for access to an achievement's confidential details (signed-in members of verified
+/// organizations; one pending or granted request per user).
+#[utoipa::path(
+    tag = "achievements",
+    request_body = AccessRequestInput,
+    params(("id" = String, Path, description = "Achievement id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Requested", body = AccessRequestOut),
+        (status = 403, description = "The caller's organization is not verified", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A live request exists, or the caller manages the record", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/achievements/{id}/access-requests")]
+pub async fn request_access(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: OptionalJson<AccessRequestInput>,
+) -> ApiResult<HttpResponse> {
+    access_requests::create(user, state, path, body, Library::Achievements).await
+}
+
+/// Access requests of an achievement: all for its owners and administrators, one's own for others.
+#[utoipa::path(
+    tag = "achievements",
+    params(("id" = String, Path, description = "Achievement id"), PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Access requests, newest first", body = Page<AccessRequestOut>))
+)]
+#[get("/achievements/{id}/access-requests")]
+pub async fn list_access_requests(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<AccessRequestOut>>> {
+    access_requests::list(user, state, path, page, Library::Achievements).await
+}
+
+/// Grants or denies a pending request, or revokes a grant (the achievement's owners and administrators).
+#[utoipa::path(
+    tag = "achievements",
+    request_body = AccessDecisionInput,
+    params(
+        ("id" = String, Path, description = "Achievement id"),
+        ("request_id" = String, Path, description = "Access request id"),
+        ("decision" = AccessDecision, Path, description = "grant, deny or revoke"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decided", body = AccessRequestOut),
+        (status = 409, description = "Not possible from the request's status (see `allowed`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/achievements/{id}/access-requests/{request_id}/{decision}")]
+pub async fn decide_access_request(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, AccessDecision)>,
+    body: OptionalJson<AccessDecisionInput>,
+) -> ApiResult<web::Json<AccessRequestOut>> {
+    let (id, request_id, decision) = path.into_inner();
+    access_requests::decide(
+        user,
+        state,
+        web::Path::from((id, request_id)),
+        body,
+        Library::Achievements,
+        decision,
+    )
+    .await
+}
+
+/// Imports achievements: `application/x-ndjson` (one create body per line) or `text/csv`
+/// (a header of field names; lists joined with `;`, `patents` as JSON, `contact.phone`-style
+/// columns). Up to 10,000 records; every line is checked, and if any fails nothing is created
+/// unless `partial=true`. Members import into their own organization; administrators pass
+/// `org_id` and may pass `publish=true`.
+#[utoipa::path(
+    tag = "achievements",
+    params(ImportOptions),
+    request_body(content((String = "application/x-ndjson"), (String = "text/csv")), description = "One record per line"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created (with `partial=true`, failed lines are listed)", body = ImportReport),
+        (status = 413, description = "More than 64 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither NDJSON nor CSV", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Failing lines (`errors[].line`); nothing was created", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/achievements/import")]
+pub async fn import_achievements(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    options: web::Query<ImportOptions>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    bulk::import::<AchievementBulk>(req, user, state, options.into_inner(), payload).await
+}
+
+/// Query of the export endpoints.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportOptions {
+    /// `csv` (default) or `ndjson`.
+    pub format: Option<ExportFormat>,
+}
+
+/// Exports the achievements a list with the same filters would show, as a stream (never
+/// confidential details; contacts only for signed-in callers).
+#[utoipa::path(
+    tag = "achievements",
+    params(AchievementFilter, ExportOptions),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))))
+)]
+#[get("/achievements/export")]
+pub async fn export_achievements(
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    filter: web::Query<AchievementFilter>,
+    options: web::Query<ExportOptions>,
+) -> ApiResult<HttpResponse> {
+    let filter = filter.into_inner();
+    crate::validation::check_region_prefix(filter.region.as_deref())?;
+    let scope = ListScope::resolve(
+        user.0.as_ref(),
+        filter.status,
+        filter.mine.unwrap_or(false),
+        false,
+    )?;
+    let hits = listing_search::hits(&state, Library::Achievements, filter.q.as_deref()).await?;
+    let hit_ids = hits.map(|h| h.ids());
+    let caller = user.0;
+    let fetch: FetchBatch = Box::new(move |after| {
+        let state = state.clone();
+        let filter = filter.clone();
+        let scope = scope.clone();
+        let hit_ids = hit_ids.clone();
+        let caller = caller.clone();
+        Box::pin(async move {
+            let window = listing_search::Window::keyset(after, bulk::EXPORT_BATCH);
+            let rows = state
+                .db
+                .read(move |conn| {
+                    queries::list_rows(conn, &filter, &scope, hit_ids, SortOrder::Newest, &window)
+                })
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(listing, row)| {
+                    let viewer = Viewer {
+                        signed_in: caller.is_some(),
+                        manages: caller.as_ref().is_some_and(|u| can_manage(u, &listing)),
+                    };
+                    let out = AchievementOut::build(listing, row, viewer);
+                    (
+                        out.id.clone(),
+                        serde_json::to_value(out).unwrap_or_default(),
+                    )
+                })
+                .collect())
+        })
+    });
+    Ok(bulk::stream_export(
+        options.format.unwrap_or_default(),
+        AchievementBulk::EXPORT_COLUMNS,
+        Library::Achievements,
+        fetch,
+    ))
 }

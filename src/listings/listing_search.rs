@@ -218,6 +218,18 @@ pub struct Window {
     start: usize,
 }
 
+impl Window {
+    /// A newest-first batch after an id (exports).
+    pub fn keyset(after_id: Option<String>, limit: i64) -> Window {
+        Window {
+            after_id,
+            offset: 0,
+            limit,
+            start: 0,
+        }
+    }
+}
+
 /// Plans the fetch for a page from its cursor (`i:<id>` keyset or `o:<n>` offset).
 pub fn window(request: &PageRequest, has_hits: bool, sort: SortOrder) -> ApiResult<Window> {
     let invalid = || ApiError::field("cursor", "invalid_cursor", "is not a cursor of this list");

@@ -3,7 +3,9 @@
 //! Each library keeps its own fields in a table of its own, keyed by the listing's id.
 
 pub mod access;
+pub mod access_requests;
 pub mod actions;
+pub mod bulk;
 pub mod codec;
 pub mod confidential;
 pub mod fields;

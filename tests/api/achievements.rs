@@ -694,3 +694,166 @@ async fn withdrawn_records_leave_the_public_and_renewal_extends_validity() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn access_requests_are_granted_by_the_owner_and_can_be_revoked() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let id = published(&app, &owner, &admin, battery(1)).await;
+    let requests = format!("/api/v1/achievements/{id}/access-requests");
+    let details = format!("/api/v1/achievements/{id}/confidential");
+    let buyer = app.enterprise(2).await;
+
+    // Unverified organizations cannot ask.
+    assert_problem(
+        app.post(
+            &requests,
+            Some(&buyer.access_token),
+            json!({"message": "拟签保密协议"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let org = buyer.organization_id.clone().unwrap();
+    assert_status(
+        app.post(
+            &format!("/api/v1/admin/organizations/{org}/verify"),
+            Some(&admin.access_token),
+            json!({"verified": true}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let request = assert_status(
+        app.post(
+            &requests,
+            Some(&buyer.access_token),
+            json!({"message": "拟签保密协议"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(request["status"], "pending");
+    assert_problem(
+        app.post(&requests, Some(&buyer.access_token), json!({}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_problem(
+        app.get(&details, Some(&buyer.access_token)).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // Another verified organization sees only its own requests and cannot decide.
+    let rival = app.enterprise(3).await;
+    let rival_org = rival.organization_id.clone().unwrap();
+    app.post(
+        &format!("/api/v1/admin/organizations/{rival_org}/verify"),
+        Some(&admin.access_token),
+        json!({"verified": true}),
+    )
+    .await;
+    let rival_view = assert_status(
+        app.get(&requests, Some(&rival.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(rival_view["items"].as_array().unwrap().is_empty());
+    let request_id = request["id"].as_str().unwrap();
+    assert_problem(
+        app.post(
+            &format!("{requests}/{request_id}/grant"),
+            Some(&rival.access_token),
+            json!({}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    let owner_view = assert_status(
+        app.get(&requests, Some(&owner.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(owner_view["items"].as_array().unwrap().len(), 1);
+    let granted = assert_status(
+        app.post(
+            &format!("{requests}/{request_id}/grant"),
+            Some(&owner.access_token),
+            json!({"note": "已签NDA"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(granted["status"], "granted");
+    let read = assert_status(
+        app.get(&details, Some(&buyer.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        read["confidential_details"],
+        "烧结温度 850℃，包覆层厚度 5nm"
+    );
+    let problem = assert_problem(
+        app.post(
+            &format!("{requests}/{request_id}/deny"),
+            Some(&owner.access_token),
+            json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(problem["allowed"], json!(["revoke"]));
+    assert_status(
+        app.post(
+            &format!("{requests}/{request_id}/revoke"),
+            Some(&owner.access_token),
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        app.get(&details, Some(&buyer.access_token)).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    let audit = assert_status(
+        app.get(
+            &format!("/api/v1/admin/audit?entity_type=achievement&entity_id={id}"),
+            Some(&admin.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "achievement.access_request",
+        "achievement.access_grant",
+        "achievement.confidential_read",
+        "achievement.access_revoke",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+}

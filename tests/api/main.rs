@@ -4,6 +4,7 @@ mod helpers;
 
 mod achievements;
 mod auth;
+mod bulk;
 mod conventions;
 mod demands;
 mod experts;

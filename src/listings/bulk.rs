@@ -1,0 +1,554 @@
+//! Bulk import (NDJSON or CSV, all-or-nothing unless `partial=true`) and streaming export
+//! (CSV or NDJSON) for every library.
+
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::Connection;
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::Library;
+use super::lifecycle::ListingStatus;
+use crate::audit::Actor;
+use crate::auth::AuthUser;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::organizations::model::{OrgKind, Organization};
+use crate::search::SearchDoc;
+use crate::startup::AppState;
+
+/// Most lines one import request may carry.
+pub const MAX_IMPORT_LINES: usize = 10_000;
+/// The body limit of imports (their own, above the JSON limit).
+pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// Rows fetched per export batch.
+pub const EXPORT_BATCH: i64 = 500;
+
+/// Who imports, for which organization, in which status.
+#[derive(Debug, Clone)]
+pub struct ImportContext {
+    /// The audit actor.
+    pub actor: Actor,
+    /// The user recorded as creator.
+    pub created_by: String,
+    /// The owning organization.
+    pub org: Organization,
+    /// `draft`, or `published` for administrators' imports with `publish=true`.
+    pub status: ListingStatus,
+}
+
+/// How a library takes part in bulk import and export.
+pub trait BulkLibrary {
+    /// The library.
+    const LIBRARY: Library;
+    /// Organization kinds whose records the library holds.
+    const OWNER_KINDS: &'static [OrgKind];
+    /// CSV columns holding lists, written `a;b;c`.
+    const LIST_FIELDS: &'static [&'static str];
+    /// CSV columns holding integers.
+    const INT_FIELDS: &'static [&'static str];
+    /// CSV columns holding booleans (`true`/`false`, `1`/`0`, `是`/`否`).
+    const BOOL_FIELDS: &'static [&'static str];
+    /// CSV columns holding JSON (lists of objects).
+    const JSON_FIELDS: &'static [&'static str];
+    /// Columns of the CSV export, in order (dotted names reach into objects).
+    const EXPORT_COLUMNS: &'static [&'static str];
+    /// A checked record.
+    type Valid: Send + 'static;
+
+    /// Reads and checks one record.
+    fn parse(value: Value) -> Result<Self::Valid, Vec<FieldError>>;
+
+    /// Inserts a checked record; returns its search document.
+    fn insert(
+        conn: &mut DbConnection,
+        ctx: &ImportContext,
+        valid: &Self::Valid,
+    ) -> ApiResult<SearchDoc>;
+}
+
+/// Query of the import endpoints.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportOptions {
+    /// Administrators: the organization receiving the records (members import into their own).
+    pub org_id: Option<String>,
+    /// Administrators: import as `published` instead of `draft`.
+    pub publish: Option<bool>,
+    /// Create the valid lines even when others fail (default: all or nothing).
+    pub partial: Option<bool>,
+}
+
+/// The answer of an import.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportReport {
+    /// Records created.
+    pub created: usize,
+    /// Ids of the created records, in line order.
+    pub ids: Vec<String>,
+    /// Lines that failed (only with `partial=true`; otherwise a failing import is a 422).
+    pub errors: Vec<FieldError>,
+}
+
+/// The data format of an import or export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Ndjson,
+    /// A header line, then one record per line.
+    Csv,
+}
+
+fn line_error(line: usize, field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        line: Some(line),
+        ..FieldError::new(field, code, message)
+    }
+}
+
+fn parse_bool(cell: &str) -> Option<bool> {
+    match cell.trim().to_lowercase().as_str() {
+        "true" | "1" | "yes" | "是" => Some(true),
+        "false" | "0" | "no" | "否" => Some(false),
+        _ => None,
+    }
+}
+
+/// Turns a CSV record into the JSON object of a create body.
+fn csv_record<L: BulkLibrary>(headers: &csv::StringRecord, record: &csv::StringRecord) -> Value {
+    let mut object = Map::new();
+    for (name, cell) in headers.iter().zip(record.iter()) {
+        let name = name.trim();
+        let cell = cell.trim();
+        if cell.is_empty() || name.is_empty() {
+            continue;
+        }
+        let value = if L::LIST_FIELDS.contains(&name) {
+            Value::Array(
+                cell.split([';', '；'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.to_string()))
+                    .collect(),
+            )
+        } else if L::INT_FIELDS.contains(&name) {
+            cell.parse::<i64>()
+                .map_or_else(|_| Value::String(cell.to_string()), Value::from)
+        } else if L::BOOL_FIELDS.contains(&name) {
+            parse_bool(cell).map_or_else(|| Value::String(cell.to_string()), Value::Bool)
+        } else if L::JSON_FIELDS.contains(&name) {
+            serde_json::from_str(cell).unwrap_or_else(|_| Value::String(cell.to_string()))
+        } else {
+            Value::String(cell.to_string())
+        };
+        match name.split_once('.') {
+            Some((outer, inner)) => {
+                let entry = object
+                    .entry(outer.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(map) = entry {
+                    map.insert(inner.to_string(), value);
+                }
+            }
+            None => {
+                object.insert(name.to_string(), value);
+            }
+        }
+    }
+    Value::Object(object)
+}
+
+/// Splits an import body into numbered JSON records, or line errors.
+pub fn read_records<L: BulkLibrary>(
+    format: Format,
+    body: &[u8],
+) -> Result<Vec<(usize, Value)>, Vec<FieldError>> {
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    match format {
+        Format::Ndjson => {
+            let text = std::str::from_utf8(body).map_err(|_| {
+                vec![line_error(
+                    1,
+                    "body",
+                    "invalid_encoding",
+                    "the body must be UTF-8",
+                )]
+            })?;
+            for (index, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(line) {
+                    Ok(value @ Value::Object(_)) => records.push((index + 1, value)),
+                    Ok(_) => errors.push(line_error(
+                        index + 1,
+                        "line",
+                        "invalid_type",
+                        "each line must be a JSON object",
+                    )),
+                    Err(e) => errors.push(line_error(
+                        index + 1,
+                        "line",
+                        "malformed_json",
+                        e.to_string(),
+                    )),
+                }
+            }
+        }
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(body);
+            let headers = reader
+                .headers()
+                .map_err(|e| vec![line_error(1, "header", "malformed_csv", e.to_string())])?
+                .clone();
+            for (index, record) in reader.records().enumerate() {
+                match record {
+                    Ok(record) => records.push((index + 1, csv_record::<L>(&headers, &record))),
+                    Err(e) => errors.push(line_error(
+                        index + 1,
+                        "line",
+                        "malformed_csv",
+                        e.to_string(),
+                    )),
+                }
+            }
+        }
+    }
+    if records.len() + errors.len() > MAX_IMPORT_LINES {
+        return Err(vec![line_error(
+            MAX_IMPORT_LINES + 1,
+            "body",
+            "too_many_lines",
+            format!("at most {MAX_IMPORT_LINES} records per import"),
+        )]);
+    }
+    if records.is_empty() && errors.is_empty() {
+        return Err(vec![line_error(
+            1,
+            "body",
+            "empty",
+            "the import holds no records",
+        )]);
+    }
+    if errors.is_empty() {
+        Ok(records)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses every record, numbering each failure with its line.
+pub fn check_records<L: BulkLibrary>(
+    records: Vec<(usize, Value)>,
+) -> (Vec<(usize, L::Valid)>, Vec<FieldError>) {
+    let mut valid = Vec::new();
+    let mut errors = Vec::new();
+    for (line, value) in records {
+        match L::parse(value) {
+            Ok(v) => valid.push((line, v)),
+            Err(failures) => errors.extend(failures.into_iter().map(|e| FieldError {
+                line: Some(line),
+                ..e
+            })),
+        }
+    }
+    (valid, errors)
+}
+
+/// Inserts checked records in the current transaction. With `partial`, each record gets its
+/// own savepoint and failures are reported; without, the first failure aborts (the caller's
+/// transaction rolls back).
+pub fn insert_records<L: BulkLibrary>(
+    conn: &mut DbConnection,
+    ctx: &ImportContext,
+    records: &[(usize, L::Valid)],
+    partial: bool,
+) -> ApiResult<(Vec<SearchDoc>, Vec<FieldError>)> {
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for (line, valid) in records {
+        let result = if partial {
+            conn.transaction(|conn| L::insert(conn, ctx, valid))
+        } else {
+            L::insert(conn, ctx, valid)
+        };
+        match result {
+            Ok(doc) => docs.push(doc),
+            Err(ApiError::Conflict { detail, .. }) => {
+                let error = line_error(*line, "external_ref", "duplicate", detail);
+                if !partial {
+                    return Err(ApiError::Validation(vec![error]));
+                }
+                errors.push(error);
+            }
+            Err(ApiError::Validation(failures)) => {
+                let failures: Vec<FieldError> = failures
+                    .into_iter()
+                    .map(|e| FieldError {
+                        line: Some(*line),
+                        ..e
+                    })
+                    .collect();
+                if !partial {
+                    return Err(ApiError::Validation(failures));
+                }
+                errors.extend(failures);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok((docs, errors))
+}
+
+fn import_format(req: &HttpRequest) -> Result<Format, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match content_type.as_str() {
+        "application/x-ndjson"
+        | "application/ndjson"
+        | "application/jsonl"
+        | "application/jsonlines" => Ok(Format::Ndjson),
+        "text/csv" => Ok(Format::Csv),
+        _ => Err(ApiError::UnsupportedMediaType(
+            "imports take application/x-ndjson (one create body per line) or text/csv".into(),
+        )),
+    }
+}
+
+async fn read_payload(
+    req: &HttpRequest,
+    payload: &mut web::Payload,
+    limit: usize,
+) -> ApiResult<Vec<u8>> {
+    use futures_util::StreamExt;
+    if let Some(length) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && length > limit
+    {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `POST /api/v1/{library}/import`.
+pub async fn import<L: BulkLibrary>(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    options: ImportOptions,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let format = import_format(&req)?;
+    let publish = options.publish.unwrap_or(false);
+    if (publish || options.org_id.is_some()) && !user.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only administrators choose the organization or publish on import".into(),
+        ));
+    }
+    let body = read_payload(&req, &mut payload, IMPORT_BODY_LIMIT).await?;
+    let partial = options.partial.unwrap_or(false);
+    let (records, mut errors) = match read_records::<L>(format, &body) {
+        Ok(records) => (records, Vec::new()),
+        Err(errors) if partial && errors.iter().all(|e| e.field == "line") => (Vec::new(), errors),
+        Err(errors) => return Err(ApiError::Validation(errors)),
+    };
+    let (valid, check_errors) = web::block(move || check_records::<L>(records)).await?;
+    errors.extend(check_errors);
+    if !errors.is_empty() && !partial {
+        return Err(ApiError::Validation(errors));
+    }
+    let actor = user.actor();
+    let requested_org = options.org_id.clone();
+    let (docs, insert_errors, ids) = state
+        .db
+        .write(move |conn| {
+            let org = super::owner_org(conn, &user, requested_org.as_deref(), L::OWNER_KINDS)?;
+            let ctx = ImportContext {
+                actor,
+                created_by: user.id().to_string(),
+                org,
+                status: if publish {
+                    ListingStatus::Published
+                } else {
+                    ListingStatus::Draft
+                },
+            };
+            let (docs, errors) = insert_records::<L>(conn, &ctx, &valid, partial)?;
+            let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+            Ok((docs, errors, ids))
+        })
+        .await?;
+    errors.extend(insert_errors);
+    errors.sort_by_key(|e| e.line);
+    let search = state.search.clone();
+    if let Err(error) = web::block(move || search.upsert_many(&docs)).await? {
+        tracing::error!(%error, "search index: import upsert failed");
+    }
+    Ok(HttpResponse::Created().json(ImportReport {
+        created: ids.len(),
+        ids,
+        errors,
+    }))
+}
+
+/// The export format asked for (`format=csv|ndjson`, default csv).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// Comma-separated values with a header (lists joined with `;`).
+    #[default]
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// One export row in the chosen format.
+pub fn render_row(format: ExportFormat, columns: &[&str], row: &Value) -> Bytes {
+    match format {
+        ExportFormat::Ndjson => {
+            let mut line = serde_json::to_vec(row).unwrap_or_default();
+            line.push(b'\n');
+            Bytes::from(line)
+        }
+        ExportFormat::Csv => {
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|column| match column.split_once('.') {
+                    Some((outer, inner)) => cell(row.get(outer).and_then(|o| o.get(inner))),
+                    None => cell(row.get(*column)),
+                })
+                .collect();
+            csv_line(&cells)
+        }
+    }
+}
+
+fn csv_line(cells: &[String]) -> Bytes {
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = writer.write_record(cells);
+    Bytes::from(writer.into_inner().unwrap_or_default())
+}
+
+/// A batch fetcher: rows after an id (newest first), with the id of each.
+pub type FetchBatch = Box<
+    dyn FnMut(
+        Option<String>,
+    ) -> Pin<Box<dyn std::future::Future<Output = ApiResult<Vec<(String, Value)>>>>>,
+>;
+
+/// Streams an export: a header (CSV), then batches until the fetcher runs dry.
+pub fn stream_export(
+    format: ExportFormat,
+    columns: &'static [&'static str],
+    library: Library,
+    fetch: FetchBatch,
+) -> HttpResponse {
+    struct State {
+        fetch: FetchBatch,
+        after: Option<String>,
+        started: bool,
+        done: bool,
+    }
+    let initial = State {
+        fetch,
+        after: None,
+        started: false,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(initial, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        if !state.started && format == ExportFormat::Csv {
+            state.started = true;
+            let header: Vec<String> = columns.iter().map(|c| (*c).to_string()).collect();
+            return Some((Ok::<Bytes, ApiError>(csv_line(&header)), state));
+        }
+        state.started = true;
+        match (state.fetch)(state.after.clone()).await {
+            Err(error) => {
+                state.done = true;
+                tracing::error!(?error, "export stopped");
+                Some((Err(error), state))
+            }
+            Ok(rows) if rows.is_empty() => None,
+            Ok(rows) => {
+                if rows.len() < usize::try_from(EXPORT_BATCH).unwrap_or(500) {
+                    state.done = true;
+                }
+                state.after = rows.last().map(|(id, _)| id.clone());
+                let mut chunk = Vec::new();
+                for (_, row) in &rows {
+                    chunk.extend_from_slice(&render_row(format, columns, row));
+                }
+                Some((Ok(Bytes::from(chunk)), state))
+            }
+        }
+    });
+    let (content_type, extension) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
+    };
+    let boxed: Pin<Box<dyn Stream<Item = Result<Bytes, ApiError>>>> = Box::pin(stream);
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.{extension}\"", library.as_str()),
+        ))
+        .streaming(boxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_join_lists_and_quote() {
+        let row = serde_json::json!({"a": ["x", "y"], "b": "含,逗号", "c": {"d": 5}, "e": null});
+        let line = render_row(ExportFormat::Csv, &["a", "b", "c.d", "e"], &row);
+        assert_eq!(std::str::from_utf8(&line).unwrap(), "x;y,\"含,逗号\",5,\n");
+    }
+}

@@ -1,0 +1,305 @@
+//! Bulk import and export, on the real CSL records.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// The CSL records shipped with the crate (real Chinese abstracts).
+pub fn csl_lines(count: usize) -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/csl/achievements.jsonl");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines().take(count).map(str::to_owned).collect()
+}
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    content_type: &str,
+    body: String,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/achievements/import{query}")))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn admins_import_real_records_published_and_search_ranks_them() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let lines = csl_lines(300);
+    let org = owner.organization_id.clone().unwrap();
+    let report = assert_status(
+        import(
+            &app,
+            &admin.access_token,
+            &format!("?org_id={org}&publish=true&partial=true"),
+            "application/x-ndjson",
+            lines.join("\n"),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Some real records carry more than the 10 keywords a listing may have: reported, not created.
+    let too_many = lines
+        .iter()
+        .filter(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["keywords"]
+                .as_array()
+                .unwrap()
+                .len()
+                > 10
+        })
+        .count();
+    assert!(too_many > 0);
+    assert_eq!(report["created"], 300 - too_many);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), too_many);
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["code"] == "too_many" && e["field"] == "keywords")
+    );
+
+    // Every record's own title finds it first.
+    let mut first = 0;
+    for line in lines
+        .iter()
+        .filter(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["keywords"]
+                .as_array()
+                .unwrap()
+                .len()
+                <= 10
+        })
+        .take(40)
+    {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let title = record["title"].as_str().unwrap();
+        let page = assert_status(
+            app.client
+                .get(app.url("/api/v1/achievements"))
+                .query(&[("q", title), ("limit", "5")])
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        if page["items"][0]["external_ref"] == record["external_ref"] {
+            first += 1;
+        }
+    }
+    assert!(
+        first >= 38,
+        "only {first} of 40 titles ranked their record first"
+    );
+
+    // A duplicate external_ref in a second import fails the whole import.
+    let again = import(
+        &app,
+        &admin.access_token,
+        &format!("?org_id={org}"),
+        "application/x-ndjson",
+        lines[0].clone(),
+    )
+    .await;
+    let problem = assert_problem(again, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(problem["errors"][0]["line"], 1);
+    assert_eq!(problem["errors"][0]["field"], "external_ref");
+}
+
+#[tokio::test]
+async fn imports_are_all_or_nothing_unless_partial() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let mut lines = csl_lines(5);
+    lines[2] =
+        json!({"title": "x", "summary": "太短", "keywords": [], "technology_field": "alchemy"})
+            .to_string();
+    lines.push("{not json".into());
+    let body = lines.join("\n");
+    let failed = assert_problem(
+        import(
+            &app,
+            &owner.access_token,
+            "",
+            "application/x-ndjson",
+            body.clone(),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let failing_lines: Vec<u64> = failed["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert!(failing_lines.contains(&6), "{failed}");
+    let mine = assert_status(
+        app.get("/api/v1/achievements?mine=true", Some(&owner.access_token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        mine["items"].as_array().unwrap().is_empty(),
+        "nothing created"
+    );
+
+    let partial = assert_status(
+        import(
+            &app,
+            &owner.access_token,
+            "?partial=true",
+            "application/x-ndjson",
+            lines[..5].join("\n"),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(partial["created"], 4);
+    let errors = partial["errors"].as_array().unwrap();
+    assert!(errors.iter().all(|e| e["line"] == 3), "{partial}");
+    let drafts = assert_status(
+        app.get(
+            "/api/v1/achievements?status=draft",
+            Some(&owner.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(drafts["items"].as_array().unwrap().len(), 4);
+
+    // Members cannot publish on import or pick another organization.
+    assert_problem(
+        import(
+            &app,
+            &owner.access_token,
+            "?publish=true",
+            "application/x-ndjson",
+            lines[0].clone(),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_problem(
+        import(
+            &app,
+            &owner.access_token,
+            "",
+            "application/json",
+            lines[0].clone(),
+        )
+        .await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    )
+    .await;
+    let enterprise = app.enterprise(2).await;
+    let outsider = import(
+        &app,
+        &enterprise.access_token,
+        "",
+        "application/x-ndjson",
+        lines[1].clone(),
+    )
+    .await;
+    let created = assert_status(outsider, StatusCode::CREATED).await;
+    assert_eq!(created["created"], 1, "enterprises list achievements too");
+}
+
+#[tokio::test]
+async fn csv_imports_and_exports_round_trip_without_confidential_details() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let org = owner.organization_id.clone().unwrap();
+    let csv = "title,summary,keywords,technology_field,maturity,trl,cooperation_modes,asking_price_fen,contact.phone,confidential_details,external_ref\n\
+        智能温室环境调控系统,基于物联网传感器与模型预测控制的温室温湿度调控方法，节能百分之二十。,物联网;温室;模型预测控制,agriculture,pilot,6,license;transfer,3000000,13800138000,控制参数表,AG-1\n\
+        \"高强韧铝合金, 航空用\",一种通过微合金化与形变热处理提高铝合金强韧性的工艺，已完成中试验证。,铝合金;热处理,new_materials,pilot,7,transfer,,0571-87951234,熔炼配方,AL-2\n";
+    let report = assert_status(
+        import(
+            &app,
+            &admin.access_token,
+            &format!("?org_id={org}&publish=true"),
+            "text/csv",
+            csv.into(),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(report["created"], 2);
+    let one = assert_status(
+        app.get(
+            &format!(
+                "/api/v1/achievements/{}",
+                report["ids"][0].as_str().unwrap()
+            ),
+            Some(&owner.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(one["keywords"], json!(["物联网", "温室", "模型预测控制"]));
+    assert_eq!(one["cooperation_modes"], json!(["transfer", "license"]));
+    assert_eq!(one["asking_price_fen"], 3_000_000);
+    assert!(one["has_confidential_details"].as_bool().unwrap());
+
+    let exported = app
+        .get("/api/v1/achievements/export?format=csv", None)
+        .await;
+    assert_eq!(exported.status(), StatusCode::OK);
+    assert!(
+        exported
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = exported.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[2], "title");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().any(|r| &r[2] == "高强韧铝合金, 航空用"));
+    assert!(!text.contains("熔炼配方") && !text.contains("控制参数表"));
+    assert!(
+        !text.contains("13800138000"),
+        "contacts only for signed-in callers"
+    );
+
+    let ndjson = app
+        .get(
+            "/api/v1/achievements/export?format=ndjson&technology_field=agriculture",
+            Some(&owner.access_token),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let records: Vec<Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["contact"]["phone"], "13800138000");
+    assert!(records[0].get("confidential_details").is_none());
+}
