@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demands;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod experts;

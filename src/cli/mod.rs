@@ -1,4 +1,7 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `openapi`, `import`,
+//! `reindex`.
+
+pub mod import;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -32,7 +35,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (applies pending migrations first).
-    Serve,
+    Serve {
+        /// Fill an empty database with a demo market first (credentials are printed once).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill an empty database with a demo market and exit (credentials are printed once).
+    Demo,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create an administrator; the password is read from standard input.
@@ -46,6 +55,48 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Import records into a library from NDJSON (one create body per line) or CSV (by extension).
+    Import {
+        /// achievements, demands, experts or service-providers.
+        library: LibraryArg,
+        /// The file.
+        file: PathBuf,
+        /// The organization receiving the records.
+        #[arg(long)]
+        org: String,
+        /// Publish at once instead of importing drafts.
+        #[arg(long)]
+        publish: bool,
+        /// Import the valid records even when others fail.
+        #[arg(long)]
+        partial: bool,
+    },
+    /// Rebuild the search index from the database (stop the server first).
+    Reindex,
+}
+
+/// A library named on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LibraryArg {
+    /// 成果库
+    Achievements,
+    /// 需求库
+    Demands,
+    /// 专家库
+    Experts,
+    /// 服务机构库
+    ServiceProviders,
+}
+
+impl From<LibraryArg> for crate::listings::Library {
+    fn from(arg: LibraryArg) -> Self {
+        match arg {
+            LibraryArg::Achievements => crate::listings::Library::Achievements,
+            LibraryArg::Demands => crate::listings::Library::Demands,
+            LibraryArg::Experts => crate::listings::Library::Experts,
+            LibraryArg::ServiceProviders => crate::listings::Library::ServiceProviders,
+        }
+    }
 }
 
 /// Runs the command line; errors are printed as one line.
@@ -71,14 +122,21 @@ fn load_config(file: Option<&std::path::Path>) -> anyhow::Result<Config> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve) {
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Openapi => {
             print!("{}", crate::openapi::spec_json());
             Ok(())
         }
-        Command::Serve => {
+        Command::Serve { demo } => {
             let config = load_config(cli.config.as_deref())?;
+            if demo {
+                run_demo(&config)?;
+            }
             serve(config)
+        }
+        Command::Demo => {
+            let config = load_config(cli.config.as_deref())?;
+            run_demo(&config)
         }
         Command::Migrate => {
             let config = load_config(cli.config.as_deref())?;
@@ -97,11 +155,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import {
+            library,
+            file,
+            org,
+            publish,
+            partial,
+        } => {
+            let config = load_config(cli.config.as_deref())?;
+            import::import_file(&config, library.into(), &file, &org, publish, partial)
+        }
+        Command::Reindex => {
+            let config = load_config(cli.config.as_deref())?;
+            import::reindex(&config)
+        }
         Command::CreateAdmin { email, name } => {
             let config = load_config(cli.config.as_deref())?;
             create_admin(&config, &email, name.as_deref())
         }
     }
+}
+
+fn run_demo(config: &Config) -> anyhow::Result<()> {
+    let db = import::open_database(config)?;
+    let index = import::open_index(config)?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    match crate::demo::fill(&mut conn, &index)? {
+        Some(report) => crate::demo::print(&report),
+        None => println!("the database already has users; the demo only fills an empty one"),
+    }
+    Ok(())
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {

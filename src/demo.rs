@@ -1,0 +1,465 @@
+//! `techmarket demo` / `techmarket serve --demo`: fills an empty database with a small,
+//! realistic market — organizations of every kind in a few cities, a user of every role
+//! (credentials printed once), a few hundred real achievements from the CSL records shipped in
+//! `data/csl`, demands in enterprises' own words, experts and service providers.
+
+use anyhow::{Context, bail};
+use diesel::prelude::*;
+use rand::Rng;
+use serde_json::{Value, json};
+
+use crate::accounts::model::Role;
+use crate::accounts::queries::{self as user_queries, UserDraft};
+use crate::audit::Actor;
+use crate::auth::password;
+use crate::db::schema::users;
+use crate::db::{DbConnection, write_transaction};
+use crate::domain::credit_code::compute_check_character;
+use crate::listings::bulk::{self, BulkLibrary, ImportContext};
+use crate::listings::lifecycle::ListingStatus;
+use crate::organizations::dto::ValidNewOrganization;
+use crate::organizations::model::{OrgKind, Organization};
+use crate::search::{SearchDoc, SearchIndex};
+
+/// The CSL records compiled into the binary (Apache-2.0, see `data/csl/NOTICE`).
+const CSL: &str = include_str!("../data/csl/achievements.jsonl");
+/// How many CSL records the demo publishes.
+pub const DEMO_ACHIEVEMENTS: usize = 300;
+
+struct OrgSpec {
+    key: &'static str,
+    name: &'static str,
+    kind: OrgKind,
+    region: &'static str,
+    website: &'static str,
+}
+
+const ORGS: &[OrgSpec] = &[
+    OrgSpec {
+        key: "bureau",
+        name: "杭州市科学技术局（演示）",
+        kind: OrgKind::Government,
+        region: "330100",
+        website: "https://kjj.example.gov.cn",
+    },
+    OrgSpec {
+        key: "xihu",
+        name: "西湖理工大学（演示）",
+        kind: OrgKind::University,
+        region: "330106",
+        website: "https://www.xhut.example.edu.cn",
+    },
+    OrgSpec {
+        key: "jinghua",
+        name: "京华大学（演示）",
+        kind: OrgKind::University,
+        region: "110108",
+        website: "https://www.jinghua.example.edu.cn",
+    },
+    OrgSpec {
+        key: "jiangnan",
+        name: "江南材料研究院（演示）",
+        kind: OrgKind::ResearchInstitute,
+        region: "320102",
+        website: "https://www.jnmi.example.cn",
+    },
+    OrgSpec {
+        key: "pengcheng",
+        name: "鹏城智能制造研究院（演示）",
+        kind: OrgKind::ResearchInstitute,
+        region: "440305",
+        website: "https://www.pcim.example.cn",
+    },
+    OrgSpec {
+        key: "lvyuan",
+        name: "杭州绿源环保科技有限公司（演示）",
+        kind: OrgKind::Enterprise,
+        region: "330108",
+        website: "https://www.lvyuan.example.com",
+    },
+    OrgSpec {
+        key: "xinli",
+        name: "南京新锂能源有限公司（演示）",
+        kind: OrgKind::Enterprise,
+        region: "320102",
+        website: "https://www.xinli.example.com",
+    },
+    OrgSpec {
+        key: "zhizao",
+        name: "深圳智造装备有限公司（演示）",
+        kind: OrgKind::Enterprise,
+        region: "440305",
+        website: "https://www.zhizao.example.com",
+    },
+    OrgSpec {
+        key: "chuannong",
+        name: "成都川农生物科技有限公司（演示）",
+        kind: OrgKind::Enterprise,
+        region: "510107",
+        website: "https://www.chuannong.example.com",
+    },
+    OrgSpec {
+        key: "zjtt",
+        name: "浙江技术转移中心有限公司（演示）",
+        kind: OrgKind::ServiceProvider,
+        region: "330106",
+        website: "https://www.zjtt.example.com",
+    },
+    OrgSpec {
+        key: "pcip",
+        name: "深圳鹏程知识产权代理事务所（演示）",
+        kind: OrgKind::ServiceProvider,
+        region: "440305",
+        website: "https://www.pcip.example.com",
+    },
+];
+
+/// The people the demo creates: (e-mail, display name, role, organization key).
+const PEOPLE: &[(&str, &str, Role, Option<&str>)] = &[
+    (
+        "admin@demo.techmarket.cn",
+        "市科技局管理员",
+        Role::Admin,
+        Some("bureau"),
+    ),
+    (
+        "enterprise@demo.techmarket.cn",
+        "绿源环保 技术总监",
+        Role::Enterprise,
+        Some("lvyuan"),
+    ),
+    (
+        "enterprise2@demo.techmarket.cn",
+        "新锂能源 研发经理",
+        Role::Enterprise,
+        Some("xinli"),
+    ),
+    (
+        "enterprise3@demo.techmarket.cn",
+        "智造装备 工程部",
+        Role::Enterprise,
+        Some("zhizao"),
+    ),
+    (
+        "enterprise4@demo.techmarket.cn",
+        "川农生物 总经理",
+        Role::Enterprise,
+        Some("chuannong"),
+    ),
+    (
+        "university@demo.techmarket.cn",
+        "西湖理工 技术转移办公室",
+        Role::University,
+        Some("xihu"),
+    ),
+    (
+        "institute@demo.techmarket.cn",
+        "江南材料研究院 成果转化部",
+        Role::University,
+        Some("jiangnan"),
+    ),
+    (
+        "broker@demo.techmarket.cn",
+        "王经纪（技术经纪人）",
+        Role::Broker,
+        Some("zjtt"),
+    ),
+    (
+        "expert@demo.techmarket.cn",
+        "陈教授",
+        Role::Expert,
+        Some("xihu"),
+    ),
+    (
+        "provider@demo.techmarket.cn",
+        "浙江技术转移中心 业务部",
+        Role::ServiceProvider,
+        Some("zjtt"),
+    ),
+];
+
+fn credit_code(n: usize) -> anyhow::Result<String> {
+    let first17 = format!("91{:06}MA{:07}", 330_100 + n, 1_000_000 + n * 7919);
+    let check = compute_check_character(&first17).context("credit code")?;
+    Ok(format!("{first17}{check}"))
+}
+
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    let words: Vec<String> = (0..3)
+        .map(|_| {
+            (0..5)
+                .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+                .collect()
+        })
+        .collect();
+    format!("{}-{}-{}", words[0], words[1], words[2])
+}
+
+/// What the demo created, to print once.
+pub struct DemoReport {
+    /// (e-mail, password, role) of every demo user.
+    pub credentials: Vec<(String, String, Role)>,
+    /// Records created per library.
+    pub counts: Vec<(String, usize)>,
+}
+
+/// The CSL records the demo lists, shaped as achievement bodies with varied market fields.
+fn demo_achievements() -> Vec<Value> {
+    let maturities = ["lab", "small_scale", "pilot", "industrialization"];
+    let modes = [
+        vec!["transfer"],
+        vec!["license", "transfer"],
+        vec!["joint_development"],
+        vec!["license", "try_before_buy"],
+        vec!["equity", "joint_development"],
+    ];
+    CSL.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .take(DEMO_ACHIEVEMENTS)
+        .enumerate()
+        .map(|(i, mut record)| {
+            if let Some(object) = record.as_object_mut() {
+                object.remove("discipline");
+                object.remove("split");
+                if let Some(Value::Array(keywords)) = object.get_mut("keywords") {
+                    keywords.truncate(10);
+                }
+                object.insert("maturity".into(), json!(maturities[i % maturities.len()]));
+                object.insert("cooperation_modes".into(), json!(modes[i % modes.len()]));
+                let price = if i % 4 == 3 { Value::Null } else { json!(((i % 20) as i64 + 1) * 500_000_00) };
+                object.insert("asking_price_fen".into(), price);
+                object.insert("ip_type".into(), json!(if i % 3 == 0 { "invention_patent" } else { "technical_secret" }));
+                object.insert(
+                    "contact".into(),
+                    json!({"name": "成果转化办公室", "phone": "0571-8795" .to_string() + &format!("{:04}", 1000 + i), "email": "tto@xhut.example.edu.cn"}),
+                );
+            }
+            record
+        })
+        .collect()
+}
+
+/// Demands in enterprises' own words.
+pub fn demo_demands() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "lvyuan",
+            json!({"title": "印染废水COD居高不下，求低成本深度处理工艺", "description": "我司承接园区印染企业废水处理，生化出水COD仍在120mg/L左右，色度偏高，现有芬顿工艺药剂成本太高、污泥量大。希望找到运行成本更低的深度处理技术，最好能在现有构筑物上改造。", "keywords": ["印染废水", "深度处理", "COD", "脱色"], "technology_field": "environmental_protection", "industry": "energy_saving_environmental", "required_maturity": "pilot", "budget_min_fen": 50_000_000, "budget_max_fen": 200_000_000, "cooperation_modes": ["transfer", "commissioned_development"]}),
+        ),
+        (
+            "lvyuan",
+            json!({"title": "垃圾渗滤液膜浓缩液如何处置", "description": "膜系统产生的浓缩液越来越多，外运处置费用高。想了解有没有成熟的蒸发或高级氧化组合工艺，能把浓缩液减量到原来的三分之一以下。", "keywords": ["渗滤液", "膜浓缩液", "减量化"], "technology_field": "environmental_protection", "budget_max_fen": 150_000_000, "cooperation_modes": ["service", "transfer"]}),
+        ),
+        (
+            "xinli",
+            json!({"title": "高镍三元正极循环寿命衰减快，寻求包覆改性方案", "description": "我们量产的高镍正极材料在45℃循环800次后容量保持率低于80%，客户要求1000次以上。希望与高校合作开发表面包覆或掺杂改性工艺，能在现有烧结线上放大。", "keywords": ["高镍正极", "循环寿命", "包覆改性", "锂离子电池"], "technology_field": "new_energy", "industry": "new_energy_vehicles", "required_maturity": "small_scale", "budget_min_fen": 100_000_000, "budget_max_fen": 500_000_000, "cooperation_modes": ["joint_development", "license"], "reward_fen": 300_000_000}),
+        ),
+        (
+            "xinli",
+            json!({"title": "电池管理系统SOC估算误差大", "description": "储能项目里电池组SOC估算误差经常超过5%，导致调度不准。想引进更准确的荷电状态估计算法，最好有实车或储能站验证数据。", "keywords": ["电池管理系统", "荷电状态", "估计算法"], "technology_field": "new_energy", "industry": "new_energy", "budget_max_fen": 80_000_000, "cooperation_modes": ["license", "service"]}),
+        ),
+        (
+            "zhizao",
+            json!({"title": "机器人焊接焊缝跟踪不稳定", "description": "产线上的弧焊机器人在薄板焊接时焊缝跟踪经常偏移，返修率高。希望找到基于视觉或激光的焊缝实时跟踪技术，能集成到现有控制柜。", "keywords": ["焊缝跟踪", "机器视觉", "弧焊机器人"], "technology_field": "advanced_manufacturing", "industry": "high_end_equipment", "required_maturity": "pilot", "budget_min_fen": 30_000_000, "budget_max_fen": 120_000_000, "cooperation_modes": ["transfer", "joint_development"]}),
+        ),
+        (
+            "zhizao",
+            json!({"title": "数控机床主轴热变形导致加工精度下降", "description": "连续加工两小时后零件尺寸漂移明显，怀疑是主轴热变形。寻求热误差建模与补偿方案，要求不更换硬件、通过软件补偿。", "keywords": ["热误差补偿", "数控机床", "加工精度"], "technology_field": "advanced_manufacturing", "industry": "high_end_equipment", "budget_max_fen": 60_000_000, "cooperation_modes": ["commissioned_development", "license"]}),
+        ),
+        (
+            "chuannong",
+            json!({"title": "猕猴桃采后保鲜期短，想找绿色保鲜技术", "description": "我们的红心猕猴桃冷库储藏两个月后软化腐烂严重，不想用化学杀菌剂。希望找到天然提取物涂膜或气调保鲜等绿色技术，成本每公斤不超过两毛钱。", "keywords": ["猕猴桃", "采后保鲜", "涂膜保鲜"], "technology_field": "agriculture", "industry": "biotech", "budget_max_fen": 40_000_000, "cooperation_modes": ["transfer", "try_before_buy"]}),
+        ),
+        (
+            "chuannong",
+            json!({"title": "生猪养殖场臭气扰民，需要低成本除臭方案", "description": "养殖场周边居民投诉臭味，氨气和硫化氢浓度高。希望找到微生物除臭或生物滤池技术，一次性投入控制在五十万以内。", "keywords": ["养殖除臭", "微生物", "氨气"], "technology_field": "agriculture", "industry": "energy_saving_environmental", "budget_max_fen": 50_000_000, "cooperation_modes": ["service", "transfer"]}),
+        ),
+    ]
+}
+
+/// Expert profiles: (creator role key, body).
+pub fn demo_experts() -> Vec<Value> {
+    vec![
+        json!({"name": "陈明远", "title": "professor", "affiliation_name": "西湖理工大学 环境学院", "technology_fields": ["environmental_protection"], "expertise_keywords": ["工业废水", "高级氧化", "膜分离"], "bio": "长期从事工业废水深度处理与资源化研究，主持国家重点研发计划课题两项，多项技术在印染、化工园区落地。", "region_code": "330106", "services": ["consulting", "diagnosis", "evaluation"], "availability": "available", "contact": {"email": "expert@demo.techmarket.cn"}}),
+        json!({"name": "李晓岚", "title": "researcher", "affiliation_name": "江南材料研究院", "technology_fields": ["new_materials", "new_energy"], "expertise_keywords": ["锂离子电池", "正极材料", "表面包覆"], "bio": "研究方向为高能量密度锂离子电池正极材料，擅长材料表面改性与中试放大，曾为多家电池企业提供技术问诊。", "region_code": "320102", "services": ["consulting", "diagnosis", "training"], "availability": "limited"}),
+        json!({"name": "张卫东", "title": "senior_engineer", "affiliation_name": "鹏城智能制造研究院", "technology_fields": ["advanced_manufacturing", "electronic_information"], "expertise_keywords": ["机器视觉", "焊接机器人", "运动控制"], "bio": "二十年工业机器人集成经验，负责过汽车白车身焊装线视觉引导项目，熟悉焊缝跟踪与离线编程。", "region_code": "440305", "services": ["consulting", "diagnosis"], "availability": "available"}),
+        json!({"name": "刘芳", "title": "associate_professor", "affiliation_name": "京华大学 食品学院", "technology_fields": ["agriculture", "biomedicine"], "expertise_keywords": ["果蔬保鲜", "天然提取物", "冷链"], "bio": "研究果蔬采后生理与绿色保鲜技术，开发的壳聚糖复合涂膜已在柑橘、猕猴桃产区推广。", "region_code": "110108", "services": ["consulting", "evaluation", "training"], "availability": "available"}),
+    ]
+}
+
+/// Service-provider profiles: (organization key, body).
+pub fn demo_providers() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "zjtt",
+            json!({"service_types": ["technology_transfer", "appraisal", "consulting"], "technology_fields": ["new_materials", "environmental_protection", "advanced_manufacturing"], "qualifications": ["国家技术转移示范机构"], "description": "提供技术成果评估、对接撮合、技术合同认定登记辅导和成果转化全流程服务，可受理创新券。", "accepts_vouchers": true, "services": [{"name": "技术成果价值评估", "description": "出具成果评估报告，作为转让定价参考", "price_min_fen": 2_000_000, "price_max_fen": 8_000_000}, {"name": "技术合同登记辅导", "description": "协助准备技术合同认定登记材料"}]}),
+        ),
+        (
+            "pcip",
+            json!({"service_types": ["ip_agency", "legal"], "technology_fields": ["electronic_information", "advanced_manufacturing"], "qualifications": ["专利代理机构执业许可"], "description": "专利申请、专利布局分析、侵权风险评估与知识产权许可谈判支持。", "accepts_vouchers": true, "services": [{"name": "发明专利申请代理", "description": "从技术交底到授权的全流程代理", "price_min_fen": 600_000, "price_max_fen": 1_200_000}]}),
+        ),
+    ]
+}
+
+fn insert_all<L: BulkLibrary>(
+    conn: &mut DbConnection,
+    ctx: &ImportContext,
+    bodies: Vec<Value>,
+) -> anyhow::Result<Vec<SearchDoc>> {
+    let records: Vec<(usize, Value)> = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (i + 1, v))
+        .collect();
+    let (valid, errors) = bulk::check_records::<L>(records);
+    if let Some(error) = errors.first() {
+        bail!(
+            "demo {} line {}: {}: {}",
+            L::LIBRARY,
+            error.line.unwrap_or(0),
+            error.field,
+            error.message
+        );
+    }
+    let (docs, errors) = bulk::insert_records::<L>(conn, ctx, &valid, false)
+        .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+    if let Some(error) = errors.first() {
+        bail!("demo {}: {}", L::LIBRARY, error.message);
+    }
+    Ok(docs)
+}
+
+/// Fills an empty database; `Ok(None)` when it already holds users.
+pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Option<DemoReport>> {
+    let existing: i64 = users::table.count().get_result(conn)?;
+    if existing > 0 {
+        return Ok(None);
+    }
+    let mut credentials = Vec::new();
+    let mut hashed = Vec::new();
+    for (email, name, role, org) in PEOPLE {
+        let password_text = random_password();
+        hashed.push((
+            email,
+            name,
+            role,
+            org,
+            password::hash(&password_text).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        ));
+        credentials.push(((*email).to_string(), password_text, *role));
+    }
+    let (docs, counts) = write_transaction(
+        conn,
+        |conn| -> anyhow::Result<(Vec<SearchDoc>, Vec<(String, usize)>)> {
+            let actor = Actor::default();
+            let mut orgs: Vec<(&str, Organization)> = Vec::new();
+            for (n, spec) in ORGS.iter().enumerate() {
+                let code = credit_code(n)?;
+                let new = ValidNewOrganization {
+                    name: spec.name.into(),
+                    kind: spec.kind,
+                    credit_code: crate::domain::credit_code::CreditCode::parse(&code)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                    region_code: spec.region.into(),
+                    address: None,
+                    website: Some(spec.website.into()),
+                };
+                let mut org = crate::organizations::queries::insert(conn, &actor, &new)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                org.verified = true;
+                let org = crate::organizations::queries::save(conn, &org, org.version)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                orgs.push((spec.key, org));
+            }
+            let org = |key: &str| {
+                orgs.iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, o)| o.clone())
+                    .context("demo organization")
+            };
+            let mut people = Vec::new();
+            for (email, name, role, org_key, hash) in hashed {
+                let draft = UserDraft {
+                    email: (*email).to_string(),
+                    password_hash: hash,
+                    display_name: (*name).to_string(),
+                    role: *role,
+                    organization_id: match org_key {
+                        Some(key) => Some(org(key)?.id),
+                        None => None,
+                    },
+                };
+                let user = user_queries::insert(conn, &actor, draft, "user.demo")
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                people.push(user);
+            }
+            let creator_in = |org_id: &str| {
+                people
+                    .iter()
+                    .find(|u| u.organization_id.as_deref() == Some(org_id))
+                    .or_else(|| people.first())
+                    .map(|u| u.id.clone())
+                    .context("demo creator")
+            };
+            let context = |org: Organization| -> anyhow::Result<ImportContext> {
+                Ok(ImportContext {
+                    actor: Actor::default(),
+                    created_by: creator_in(&org.id)?,
+                    org,
+                    status: ListingStatus::Published,
+                })
+            };
+            let mut docs = Vec::new();
+            let mut counts = Vec::new();
+            let owners = ["xihu", "jinghua", "jiangnan", "pengcheng"];
+            let achievements = demo_achievements();
+            let mut by_owner: Vec<Vec<Value>> = vec![Vec::new(); owners.len()];
+            for (i, body) in achievements.into_iter().enumerate() {
+                by_owner[i % owners.len()].push(body);
+            }
+            let mut achievement_count = 0;
+            for (key, bodies) in owners.iter().zip(by_owner) {
+                let ctx = context(org(key)?)?;
+                let created =
+                    insert_all::<crate::achievements::bulk::AchievementBulk>(conn, &ctx, bodies)?;
+                achievement_count += created.len();
+                docs.extend(created);
+            }
+            counts.push(("achievements".to_string(), achievement_count));
+            fill_other_libraries(conn, &org, &context, &mut docs, &mut counts)?;
+            Ok((docs, counts))
+        },
+    )?;
+    search.upsert_many(&docs).context("search index")?;
+    Ok(Some(DemoReport {
+        credentials,
+        counts,
+    }))
+}
+
+/// Prints what the demo created, with the credentials (shown only this once).
+pub fn print(report: &DemoReport) {
+    println!("demo market created:");
+    for (library, count) in &report.counts {
+        println!("  {count:>4} {library}");
+    }
+    println!("sign in with (shown only now):");
+    for (email, password_text, role) in &report.credentials {
+        println!("  {:<17} {email:<34} {password_text}", role.as_str());
+    }
+}
+
+type OrgLookup<'a> = dyn Fn(&str) -> anyhow::Result<Organization> + 'a;
+type ContextFor<'a> = dyn Fn(Organization) -> anyhow::Result<ImportContext> + 'a;
+
+fn fill_other_libraries(
+    _conn: &mut DbConnection,
+    _org: &OrgLookup<'_>,
+    _context: &ContextFor<'_>,
+    _docs: &mut Vec<SearchDoc>,
+    _counts: &mut Vec<(String, usize)>,
+) -> anyhow::Result<()> {
+    Ok(())
+}
