@@ -2,12 +2,16 @@
 
 use serde_json::Value;
 
-use super::dto::{AchievementInput, ValidAchievement};
+use super::dto::{AchievementFilter, AchievementInput, AchievementOut, ValidAchievement, Viewer};
 use super::queries;
+use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::listings::Library;
+use crate::listings::access::can_manage;
+use crate::listings::bulk::FilterParts;
 use crate::listings::bulk::{BulkLibrary, ImportContext};
+use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
@@ -62,6 +66,41 @@ impl BulkLibrary for AchievementBulk {
         "contact.email",
     ];
     type Valid = ValidAchievement;
+    type Filter = AchievementFilter;
+
+    fn filter_parts(filter: &AchievementFilter) -> FilterParts {
+        FilterParts {
+            q: filter.q.clone(),
+            status: filter.status,
+            mine: filter.mine.unwrap_or(false),
+            region: filter.region.clone(),
+        }
+    }
+
+    fn export_batch(
+        conn: &mut DbConnection,
+        filter: &AchievementFilter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        window: &Window,
+        caller: Option<&AuthUser>,
+    ) -> ApiResult<Vec<(String, Value)>> {
+        let rows = queries::list_rows(conn, filter, scope, hit_ids, SortOrder::Newest, window)?;
+        Ok(rows
+            .into_iter()
+            .map(|(listing, row)| {
+                let viewer = Viewer {
+                    signed_in: caller.is_some(),
+                    manages: caller.is_some_and(|u| can_manage(u, &listing)),
+                };
+                let out = AchievementOut::build(listing, row, viewer);
+                (
+                    out.id.clone(),
+                    serde_json::to_value(out).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
 
     fn parse(value: Value) -> Result<ValidAchievement, Vec<FieldError>> {
         let input: AchievementInput = decode_value(value)?;

@@ -19,9 +19,7 @@ use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
 use crate::listings::access_requests::{
     self, AccessDecision, AccessDecisionInput, AccessRequestInput, AccessRequestOut,
 };
-use crate::listings::bulk::{
-    self, BulkLibrary, ExportFormat, FetchBatch, ImportOptions, ImportReport,
-};
+use crate::listings::bulk::{self, ExportFormat, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self, ListScope, SortOrder};
 use crate::listings::{confidential, merge_patch, owner_org};
@@ -435,51 +433,11 @@ pub async fn export_achievements(
     filter: web::Query<AchievementFilter>,
     options: web::Query<ExportOptions>,
 ) -> ApiResult<HttpResponse> {
-    let filter = filter.into_inner();
-    crate::validation::check_region_prefix(filter.region.as_deref())?;
-    let scope = ListScope::resolve(
-        user.0.as_ref(),
-        filter.status,
-        filter.mine.unwrap_or(false),
-        false,
-    )?;
-    let hits = listing_search::hits(&state, Library::Achievements, filter.q.as_deref()).await?;
-    let hit_ids = hits.map(|h| h.ids());
-    let caller = user.0;
-    let fetch: FetchBatch = Box::new(move |after| {
-        let state = state.clone();
-        let filter = filter.clone();
-        let scope = scope.clone();
-        let hit_ids = hit_ids.clone();
-        let caller = caller.clone();
-        Box::pin(async move {
-            let window = listing_search::Window::keyset(after, bulk::EXPORT_BATCH);
-            let rows = state
-                .db
-                .read(move |conn| {
-                    queries::list_rows(conn, &filter, &scope, hit_ids, SortOrder::Newest, &window)
-                })
-                .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(listing, row)| {
-                    let viewer = Viewer {
-                        signed_in: caller.is_some(),
-                        manages: caller.as_ref().is_some_and(|u| can_manage(u, &listing)),
-                    };
-                    let out = AchievementOut::build(listing, row, viewer);
-                    (
-                        out.id.clone(),
-                        serde_json::to_value(out).unwrap_or_default(),
-                    )
-                })
-                .collect())
-        })
-    });
-    Ok(bulk::stream_export(
+    bulk::export::<AchievementBulk>(
+        user.0,
+        state,
+        filter.into_inner(),
         options.format.unwrap_or_default(),
-        AchievementBulk::EXPORT_COLUMNS,
-        Library::Achievements,
-        fetch,
-    ))
+    )
+    .await
 }

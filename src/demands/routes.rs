@@ -1,8 +1,335 @@
-//! Routes of this library.
+//! Demand endpoints: create, list and search, read, edit, confidential details.
 
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::bulk::DemandBulk;
+use super::dto::{
+    DemandConfidentialOut, DemandFilter, DemandInput, DemandOut, DemandPatch, Viewer,
+};
+use super::queries;
+use crate::achievements::routes::ExportOptions;
+use crate::auth::{AuthUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use crate::http::version::{etag, expected_version};
+use crate::http::{Page, PageParams, ValidJson};
 use crate::listings::Library;
+use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
+use crate::listings::bulk::{self, ImportOptions, ImportReport};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::{self, ListScope, SortOrder};
+use crate::listings::{confidential, merge_patch, owner_org};
+use crate::organizations::model::OrgKind;
+use crate::startup::AppState;
+use crate::validation::Checker;
 
-/// Registers the library's routes (its own first, then the shared lifecycle).
+/// Registers the demand routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(import_demands)
+        .service(export_demands)
+        .service(get_demand)
+        .service(create_demand)
+        .service(list_demands)
+        .service(update_demand)
+        .service(read_demand_confidential);
     crate::listings::actions::configure(cfg, Library::Demands);
+}
+
+/// Organization kinds that post demands.
+const OWNER_KINDS: &[OrgKind] = &[OrgKind::Enterprise];
+
+/// Query of `POST /api/v1/demands`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateOptions {
+    /// Administrators: create directly as `published`.
+    pub publish: Option<bool>,
+}
+
+/// Creates a demand (a draft; administrators may publish at once with `publish=true`).
+/// Demands are posted by enterprises.
+#[utoipa::path(
+    tag = "demands",
+    request_body = DemandInput,
+    params(CreateOptions),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `possible_duplicates` lists look-alikes", body = DemandOut),
+        (status = 409, description = "`external_ref` already used in the organization", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/demands")]
+pub async fn create_demand(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    options: web::Query<CreateOptions>,
+    body: ValidJson<DemandInput>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    let publish = options.publish.unwrap_or(false);
+    if publish && !user.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only administrators create records as published".into(),
+        ));
+    }
+    let mut checker = Checker::new();
+    let valid = input.check(&mut checker);
+    checker.finish()?;
+    let valid = valid.ok_or_else(|| ApiError::Internal("validated demand missing".into()))?;
+    let status = if publish {
+        ListingStatus::Published
+    } else {
+        ListingStatus::Draft
+    };
+    let actor = user.actor();
+    let creator = user.clone();
+    let requested_org = input.org_id.clone();
+    let created = state
+        .db
+        .write(move |conn| {
+            let org = owner_org(conn, &creator, requested_org.as_deref(), OWNER_KINDS)?;
+            queries::insert(
+                conn,
+                &actor,
+                creator.id(),
+                &org.id,
+                &org.region_code,
+                &valid,
+                status,
+            )
+        })
+        .await?;
+    let duplicates = listing_search::possible_duplicates(
+        &state,
+        Library::Demands,
+        &created.0.id,
+        &created.0.title,
+        &created.1.description,
+        Some(&user),
+        queries::load_texts,
+    )
+    .await?;
+    listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
+    let mut out = DemandOut::build(created.0, created.1, Viewer::MANAGER);
+    out.possible_duplicates = Some(duplicates);
+    Ok(HttpResponse::Created()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Lists and searches demands. The public sees published, unexpired records; owners and
+/// administrators add `status` or `mine=true`.
+#[utoipa::path(
+    tag = "demands",
+    params(DemandFilter, PageParams),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of demands", body = Page<DemandOut>))
+)]
+#[get("/demands")]
+pub async fn list_demands(
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    filter: web::Query<DemandFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<DemandOut>>> {
+    let filter = filter.into_inner();
+    let request = page.parse()?;
+    crate::validation::check_region_prefix(filter.region.as_deref())?;
+    let scope = ListScope::resolve(
+        user.0.as_ref(),
+        filter.status,
+        filter.mine.unwrap_or(false),
+        false,
+    )?;
+    let hits = listing_search::hits(&state, Library::Demands, filter.q.as_deref()).await?;
+    let sort = SortOrder::resolve(filter.sort, hits.is_some());
+    let query_filter = filter.clone();
+    let scope_for_query = scope.clone();
+    let hit_ids = hits.as_ref().map(|h| h.ids());
+    let window = listing_search::window(&request, hits.is_some(), sort)?;
+    let db_window = window.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            queries::list_rows(
+                conn,
+                &query_filter,
+                &scope_for_query,
+                hit_ids,
+                sort,
+                &db_window,
+            )
+        })
+        .await?;
+    let caller = user.0;
+    let page = listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
+        l.id.clone()
+    });
+    Ok(web::Json(page.map(|(listing, row)| {
+        let viewer = Viewer {
+            signed_in: caller.is_some(),
+            manages: caller.as_ref().is_some_and(|u| can_manage(u, &listing)),
+        };
+        DemandOut::build(listing, row, viewer)
+    })))
+}
+
+/// One demand (drafts and other unpublished records only for their owners and administrators).
+#[utoipa::path(
+    tag = "demands",
+    params(("id" = String, Path, description = "Demand id")),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The demand", body = DemandOut))
+)]
+#[get("/demands/{id}")]
+pub async fn get_demand(
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let (listing, row) = state.db.read(move |conn| queries::find(conn, &id)).await?;
+    ensure_visible(user.0.as_ref(), &listing)?;
+    let viewer = Viewer {
+        signed_in: user.0.is_some(),
+        manages: user.0.as_ref().is_some_and(|u| can_manage(u, &listing)),
+    };
+    let out = DemandOut::build(listing, row, viewer);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Edits a demand with a JSON merge patch (its owners and administrators). Closed records
+/// cannot be edited.
+#[utoipa::path(
+    tag = "demands",
+    request_body = DemandPatch,
+    params(
+        ("id" = String, Path, description = "Demand id"),
+        ("If-Match" = Option<String>, Header, description = "The version the change is based on"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = DemandOut),
+        (status = 409, description = "Stale version, a closed record, or a duplicate `external_ref`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No version given", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/demands/{id}")]
+pub async fn update_demand(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
+    let expected = expected_version(&req, body_version)?;
+    let lookup = id.clone();
+    let current = state
+        .db
+        .read(move |conn| queries::find(conn, &lookup))
+        .await?;
+    ensure_manage(&user, &current.0)?;
+    merge_patch::ensure_editable(&current.0)?;
+    let base = queries::to_input(&current.0, &current.1)?;
+    let merged: DemandInput = merge_patch::apply(&base, patch, &["org_id"])?;
+    let mut checker = Checker::new();
+    let valid = merged.check(&mut checker);
+    checker.finish()?;
+    let valid = valid.ok_or_else(|| ApiError::Internal("validated demand missing".into()))?;
+    let actor = user.actor();
+    let saved = state
+        .db
+        .write(move |conn| {
+            let fresh = queries::find(conn, &id)?;
+            queries::update(conn, &actor, &fresh, &valid, expected)
+        })
+        .await?;
+    listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
+    let out = DemandOut::build(saved.0, saved.1, Viewer::MANAGER);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Reads a demand's confidential details: its owners, administrators and users whose access
+/// request was granted. Every read is written to the audit log.
+#[utoipa::path(
+    tag = "demands",
+    params(("id" = String, Path, description = "Demand id")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The confidential details", body = DemandConfidentialOut))
+)]
+#[get("/demands/{id}/confidential")]
+pub async fn read_demand_confidential(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<DemandConfidentialOut>> {
+    let id = path.into_inner();
+    let details = state
+        .db
+        .write(move |conn| {
+            let (listing, row) = queries::find(conn, &id)?;
+            confidential::authorize_read(conn, &user, &listing)?;
+            Ok(DemandConfidentialOut {
+                id: listing.id,
+                confidential_details: row.confidential_details,
+            })
+        })
+        .await?;
+    Ok(web::Json(details))
+}
+
+/// Imports demands: `application/x-ndjson` (one create body per line) or `text/csv` (a header of
+/// field names; lists joined with `;`, `contact.phone`-style columns). Up to 10,000 records;
+/// if any line fails nothing is created unless `partial=true`. Enterprises import into their
+/// own organization; administrators pass `org_id` and may pass `publish=true`.
+#[utoipa::path(
+    tag = "demands",
+    params(ImportOptions),
+    request_body(content((String = "application/x-ndjson"), (String = "text/csv")), description = "One record per line"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created (with `partial=true`, failed lines are listed)", body = ImportReport),
+        (status = 422, description = "Failing lines (`errors[].line`); nothing was created", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/demands/import")]
+pub async fn import_demands(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    options: web::Query<ImportOptions>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    bulk::import::<DemandBulk>(req, user, state, options.into_inner(), payload).await
+}
+
+/// Exports the demands a list with the same filters would show, as a stream (never
+/// confidential details; contacts only for signed-in callers).
+#[utoipa::path(
+    tag = "demands",
+    params(DemandFilter, ExportOptions),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))))
+)]
+#[get("/demands/export")]
+pub async fn export_demands(
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    filter: web::Query<DemandFilter>,
+    options: web::Query<ExportOptions>,
+) -> ApiResult<HttpResponse> {
+    bulk::export::<DemandBulk>(
+        user.0,
+        state,
+        filter.into_inner(),
+        options.format.unwrap_or_default(),
+    )
+    .await
 }

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::Library;
 use super::lifecycle::ListingStatus;
+use super::listing_search::{ListScope, Window};
 use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
@@ -58,8 +59,25 @@ pub trait BulkLibrary {
     const JSON_FIELDS: &'static [&'static str];
     /// Columns of the CSV export, in order (dotted names reach into objects).
     const EXPORT_COLUMNS: &'static [&'static str];
+    /// Whether "mine" means the caller's own records rather than their organization's.
+    const BY_USER: bool = false;
     /// A checked record.
     type Valid: Send + 'static;
+    /// The list filters (shared by list and export).
+    type Filter: Clone + Send + 'static;
+
+    /// The parts of the filters the shared code needs: `q`, `status`, `mine`, `region`.
+    fn filter_parts(filter: &Self::Filter) -> FilterParts;
+
+    /// One export batch (newest first after `window`'s id), as `(id, public JSON)`.
+    fn export_batch(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        window: &Window,
+        caller: Option<&AuthUser>,
+    ) -> ApiResult<Vec<(String, Value)>>;
 
     /// Reads and checks one record.
     fn parse(value: Value) -> Result<Self::Valid, Vec<FieldError>>;
@@ -70,6 +88,19 @@ pub trait BulkLibrary {
         ctx: &ImportContext,
         valid: &Self::Valid,
     ) -> ApiResult<SearchDoc>;
+}
+
+/// The filter parts every library shares.
+#[derive(Debug, Clone, Default)]
+pub struct FilterParts {
+    /// Full-text query.
+    pub q: Option<String>,
+    /// Status (managed records).
+    pub status: Option<ListingStatus>,
+    /// The caller's own records.
+    pub mine: bool,
+    /// Region prefix.
+    pub region: Option<String>,
 }
 
 /// Query of the import endpoints.
@@ -477,6 +508,38 @@ pub type FetchBatch = Box<
         Option<String>,
     ) -> Pin<Box<dyn std::future::Future<Output = ApiResult<Vec<(String, Value)>>>>>,
 >;
+
+/// `GET /api/v1/{library}/export`: the records a list with the same filters shows, streamed
+/// (never confidential details; contacts only for signed-in callers).
+pub async fn export<L: BulkLibrary + 'static>(
+    caller: Option<AuthUser>,
+    state: web::Data<AppState>,
+    filter: L::Filter,
+    format: ExportFormat,
+) -> ApiResult<HttpResponse> {
+    let parts = L::filter_parts(&filter);
+    crate::validation::check_region_prefix(parts.region.as_deref())?;
+    let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
+    let hits = super::listing_search::hits(&state, L::LIBRARY, parts.q.as_deref()).await?;
+    let hit_ids = hits.map(|h| h.ids());
+    let fetch: FetchBatch = Box::new(move |after| {
+        let state = state.clone();
+        let filter = filter.clone();
+        let scope = scope.clone();
+        let hit_ids = hit_ids.clone();
+        let caller = caller.clone();
+        Box::pin(async move {
+            let window = Window::keyset(after, EXPORT_BATCH);
+            state
+                .db
+                .read(move |conn| {
+                    L::export_batch(conn, &filter, &scope, hit_ids, &window, caller.as_ref())
+                })
+                .await
+        })
+    });
+    Ok(stream_export(format, L::EXPORT_COLUMNS, L::LIBRARY, fetch))
+}
 
 /// Streams an export: a header (CSV), then batches until the fetcher runs dry.
 pub fn stream_export(

@@ -1,0 +1,459 @@
+//! Request and response bodies of the demand endpoints, and their validation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::to_utc;
+use crate::listings::fields::{self, Contact};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::SortOrder;
+use crate::listings::model::Listing;
+use crate::listings::queries::{check_valid_until, default_valid_until, today};
+use crate::organizations::dto::region_code;
+use crate::taxonomies::{CooperationMode, Industry, Maturity, TechnologyField};
+use crate::validation::{self, Checker, ParseFailure};
+
+/// Filters of `GET /api/v1/demands`.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DemandFilter {
+    /// Chinese-aware full-text query over title, keywords and description.
+    pub q: Option<String>,
+    /// Technology field.
+    pub technology_field: Option<TechnologyField>,
+    /// Industry.
+    pub industry: Option<Industry>,
+    /// Demands requiring exactly this minimum maturity.
+    pub required_maturity: Option<Maturity>,
+    /// Region code prefix (`33`, `3301`, `330106`).
+    pub region: Option<String>,
+    /// Demands wanting this cooperation mode.
+    pub cooperation_mode: Option<CooperationMode>,
+    /// Budget overlap, in fen: demands whose highest budget is at least this (demands without
+    /// a highest budget are left out).
+    pub budget_min: Option<i64>,
+    /// Budget overlap, in fen: demands whose lowest budget is at most this, or that have no
+    /// lowest budget.
+    pub budget_max: Option<i64>,
+    /// `true`: open calls with a reward (揭榜挂帅) only; `false`: demands without a reward.
+    pub open_call: Option<bool>,
+    /// Only this organization's records.
+    pub org_id: Option<String>,
+    /// Owners and administrators: records in this status (the caller's organization's, or any for administrators).
+    pub status: Option<ListingStatus>,
+    /// Owners: every record the caller's organization has, in any status.
+    pub mine: Option<bool>,
+    /// `relevance` (default with `q`), `newest` (default), `price_asc`, `price_desc` (prices
+    /// are the highest budget; negotiable last).
+    pub sort: Option<SortOrder>,
+}
+
+/// Longest title, in characters.
+pub const TITLE_MAX: usize = 200;
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX: usize = 10_000;
+
+/// A demand as written by its owner: the body of `POST /api/v1/demands`, and (merged with a
+/// JSON merge patch) the result of `PATCH`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DemandInput {
+    /// Title (2–200 characters).
+    #[schema(example = "寻求动力电池低温快充热管理解决方案")]
+    pub title: String,
+    /// Public description of the problem (10–10,000 characters).
+    pub description: String,
+    /// 1–10 keywords.
+    pub keywords: Vec<String>,
+    /// One of the 11 technology fields.
+    pub technology_field: TechnologyField,
+    /// One of the 9 strategic emerging industries.
+    #[serde(default)]
+    pub industry: Option<Industry>,
+    /// The lowest maturity a solution must have (a minimum; null: any).
+    #[serde(default)]
+    pub required_maturity: Option<Maturity>,
+    /// Lowest budget in fen; null means negotiable (面议).
+    #[serde(default)]
+    pub budget_min_fen: Option<i64>,
+    /// Highest budget in fen (at least `budget_min_fen`); null means negotiable (面议).
+    #[serde(default)]
+    pub budget_max_fen: Option<i64>,
+    /// The cooperation modes wanted.
+    #[serde(default)]
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// GB/T 2260 region code (default: the organization's region).
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// Last day to answer: after today and not after `valid_until`.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
+    /// Reward in fen for the solver, which makes the demand an open call (揭榜挂帅).
+    #[serde(default)]
+    pub reward_fen: Option<i64>,
+    /// Contact (shown to signed-in users only).
+    #[serde(default)]
+    pub contact: Option<Contact>,
+    /// The owner's own reference, unique within the organization.
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    /// Last day of validity (default: a year from today).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// Details shown only to the owner, administrators and users granted access.
+    #[serde(default)]
+    pub confidential_details: Option<String>,
+    /// Administrators: the organization the record belongs to.
+    #[serde(default)]
+    pub org_id: Option<String>,
+}
+
+/// The documented shape of `PATCH /api/v1/demands/{id}`: a JSON merge patch (RFC 7396) over
+/// [`DemandInput`] — absent fields stay, `null` clears — plus the version.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DemandPatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New keywords.
+    pub keywords: Option<Vec<String>>,
+    /// New technology field.
+    pub technology_field: Option<TechnologyField>,
+    /// New industry (null clears).
+    pub industry: Option<Industry>,
+    /// New required maturity (null: any).
+    pub required_maturity: Option<Maturity>,
+    /// New lowest budget (null: negotiable).
+    pub budget_min_fen: Option<i64>,
+    /// New highest budget (null: negotiable).
+    pub budget_max_fen: Option<i64>,
+    /// New cooperation modes.
+    pub cooperation_modes: Option<Vec<CooperationMode>>,
+    /// New region.
+    pub region_code: Option<String>,
+    /// New deadline (null clears).
+    pub deadline: Option<NaiveDate>,
+    /// New reward (null: no longer an open call).
+    pub reward_fen: Option<i64>,
+    /// New contact.
+    pub contact: Option<Contact>,
+    /// New reference.
+    pub external_ref: Option<String>,
+    /// New validity date.
+    pub valid_until: Option<NaiveDate>,
+    /// New confidential details.
+    pub confidential_details: Option<String>,
+    /// The version this change is based on (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// A checked demand.
+#[derive(Debug, Clone)]
+pub struct ValidDemand {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Field.
+    pub technology_field: TechnologyField,
+    /// Industry.
+    pub industry: Option<Industry>,
+    /// Required maturity (a minimum).
+    pub required_maturity: Option<Maturity>,
+    /// Lowest budget.
+    pub budget_min_fen: Option<i64>,
+    /// Highest budget.
+    pub budget_max_fen: Option<i64>,
+    /// Cooperation modes wanted (deduplicated).
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// Region (None: use the organization's).
+    pub region_code: Option<String>,
+    /// Deadline.
+    pub deadline: Option<NaiveDate>,
+    /// Reward of an open call.
+    pub reward_fen: Option<i64>,
+    /// Contact.
+    pub contact: Option<Contact>,
+    /// Reference.
+    pub external_ref: Option<String>,
+    /// Validity.
+    pub valid_until: Option<NaiveDate>,
+    /// Confidential details.
+    pub confidential_details: Option<String>,
+}
+
+/// Checks a deadline: after today and not after the last day of validity.
+pub fn check_deadline(
+    deadline: NaiveDate,
+    valid_until: NaiveDate,
+) -> Result<NaiveDate, ParseFailure> {
+    if deadline <= today() {
+        return Err(("not_in_future", "must be a date after today".into()));
+    }
+    if deadline > valid_until {
+        return Err((
+            "after_valid_until",
+            format!("must not be after the last day of validity ({valid_until})"),
+        ));
+    }
+    Ok(deadline)
+}
+
+/// Checks a reward: a positive amount of money.
+pub fn check_reward(reward: i64) -> Result<i64, ParseFailure> {
+    let amount = fields::money(reward)?;
+    if amount == 0 {
+        return Err((
+            "not_positive",
+            "must be positive; leave it out when there is no reward".into(),
+        ));
+    }
+    Ok(amount)
+}
+
+impl DemandInput {
+    /// Checks every field, collecting failures.
+    pub fn check(&self, checker: &mut Checker) -> Option<ValidDemand> {
+        let title = checker.check("title", validation::text(&self.title, 2, TITLE_MAX));
+        let description = checker.check(
+            "description",
+            validation::text(&self.description, 10, DESCRIPTION_MAX),
+        );
+        let keywords = fields::keywords("keywords", &self.keywords, 1, checker);
+        let budget_min = fields::optional_money("budget_min_fen", self.budget_min_fen, checker);
+        let budget_max = fields::optional_money("budget_max_fen", self.budget_max_fen, checker);
+        if let (Some(Some(min)), Some(Some(max))) = (budget_min, budget_max)
+            && min > max
+        {
+            checker.fail(
+                "budget_max_fen",
+                "less_than_minimum",
+                format!("must be at least budget_min_fen ({min})"),
+            );
+        }
+        let mut modes = self.cooperation_modes.clone();
+        modes.sort();
+        modes.dedup();
+        let region = match self.region_code.as_deref() {
+            None => Some(None),
+            Some(code) => checker.check("region_code", region_code(code)).map(Some),
+        };
+        let valid_until = match self.valid_until {
+            None => Some(None),
+            Some(date) => checker
+                .check("valid_until", check_valid_until(date))
+                .map(Some),
+        };
+        let deadline = match self.deadline {
+            None => Some(None),
+            Some(date) => {
+                let last_day = self.valid_until.unwrap_or_else(default_valid_until);
+                checker
+                    .check("deadline", check_deadline(date, last_day))
+                    .map(Some)
+            }
+        };
+        let reward = match self.reward_fen {
+            None => Some(None),
+            Some(amount) => checker.check("reward_fen", check_reward(amount)).map(Some),
+        };
+        let contact = match &self.contact {
+            None => Some(None),
+            Some(contact) => contact.check("contact.", checker).map(Some),
+        };
+        let external_ref = checker.check(
+            "external_ref",
+            validation::optional_text(self.external_ref.as_deref(), 100),
+        );
+        let confidential = checker.check(
+            "confidential_details",
+            validation::optional_text(self.confidential_details.as_deref(), 20_000),
+        );
+        Some(ValidDemand {
+            title: title?,
+            description: description?,
+            keywords: keywords?,
+            technology_field: self.technology_field,
+            industry: self.industry,
+            required_maturity: self.required_maturity,
+            budget_min_fen: budget_min?,
+            budget_max_fen: budget_max?,
+            cooperation_modes: modes,
+            region_code: region?,
+            deadline: deadline?,
+            reward_fen: reward?,
+            contact: contact?,
+            external_ref: external_ref?,
+            valid_until: valid_until?,
+            confidential_details: confidential?,
+        })
+    }
+}
+
+/// A demand as the API shows it (never its confidential details).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DemandOut {
+    /// Id.
+    pub id: String,
+    /// Owning organization.
+    pub org_id: Option<String>,
+    /// Lifecycle status (published records past `valid_until` show as `expired`).
+    pub status: ListingStatus,
+    /// Title.
+    pub title: String,
+    /// Public description.
+    pub description: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Technology field.
+    pub technology_field: TechnologyField,
+    /// Industry.
+    pub industry: Option<Industry>,
+    /// The lowest maturity a solution must have (null: any).
+    pub required_maturity: Option<Maturity>,
+    /// Lowest budget in fen; null = negotiable.
+    pub budget_min_fen: Option<i64>,
+    /// Highest budget in fen; null = negotiable.
+    pub budget_max_fen: Option<i64>,
+    /// Cooperation modes wanted.
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// Region code.
+    pub region_code: String,
+    /// Last day to answer.
+    pub deadline: Option<NaiveDate>,
+    /// Reward for the solver in fen (open calls only).
+    pub reward_fen: Option<i64>,
+    /// Whether it is an open call with a reward (揭榜挂帅).
+    pub is_open_call: bool,
+    /// Contact; null unless the caller is signed in.
+    pub contact: Option<Contact>,
+    /// The owner's reference.
+    pub external_ref: Option<String>,
+    /// Last day of validity.
+    pub valid_until: NaiveDate,
+    /// Whether confidential details exist (they are read through `/confidential`).
+    pub has_confidential_details: bool,
+    /// Why the last review rejected it (owners and administrators only).
+    pub rejection_reason: Option<String>,
+    /// First publication.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// On creation only: records of the library that look the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicates: Option<Vec<crate::listings::listing_search::PossibleDuplicate>>,
+}
+
+/// What the caller may see of a record.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    /// Signed in (sees contacts).
+    pub signed_in: bool,
+    /// Manages the record (sees the rejection reason).
+    pub manages: bool,
+}
+
+impl Viewer {
+    /// The view of the record's owner (after creating or editing it).
+    pub const MANAGER: Viewer = Viewer {
+        signed_in: true,
+        manages: true,
+    };
+}
+
+/// The confidential details of a demand.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DemandConfidentialOut {
+    /// The demand.
+    pub id: String,
+    /// The details (null when the owner wrote none).
+    pub confidential_details: Option<String>,
+}
+
+impl DemandOut {
+    /// Builds the public view of a stored record.
+    pub fn build(listing: Listing, detail: super::queries::DemandRow, viewer: Viewer) -> DemandOut {
+        use crate::listings::codec::{decode_codes, from_json};
+        let status = listing.current_status();
+        DemandOut {
+            id: listing.id,
+            org_id: listing.org_id,
+            status,
+            title: listing.title,
+            description: detail.description,
+            keywords: from_json(&detail.keywords),
+            technology_field: detail
+                .technology_field
+                .parse()
+                .unwrap_or(TechnologyField::UrbanSocial),
+            industry: detail.industry.and_then(|i| i.parse().ok()),
+            required_maturity: detail.required_maturity.and_then(|m| m.parse().ok()),
+            budget_min_fen: detail.budget_min_fen,
+            budget_max_fen: detail.budget_max_fen,
+            cooperation_modes: decode_codes(&detail.cooperation_modes),
+            region_code: listing.region_code,
+            deadline: detail.deadline,
+            reward_fen: detail.reward_fen,
+            is_open_call: detail.reward_fen.is_some(),
+            contact: if viewer.signed_in {
+                detail
+                    .contact
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str(c).ok())
+            } else {
+                None
+            },
+            external_ref: listing.external_ref,
+            valid_until: listing.valid_until,
+            has_confidential_details: detail
+                .confidential_details
+                .as_deref()
+                .is_some_and(|d| !d.is_empty()),
+            rejection_reason: if viewer.manages {
+                listing.rejection_reason
+            } else {
+                None
+            },
+            published_at: listing.published_at.map(to_utc),
+            version: listing.version,
+            created_at: to_utc(listing.created_at),
+            updated_at: to_utc(listing.updated_at),
+            possible_duplicates: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    #[test]
+    fn deadlines_lie_between_tomorrow_and_the_validity_date() {
+        let valid_until = today() + Duration::days(100);
+        assert!(check_deadline(today(), valid_until).is_err());
+        assert!(check_deadline(today() + Duration::days(1), valid_until).is_ok());
+        assert!(check_deadline(valid_until, valid_until).is_ok());
+        assert_eq!(
+            check_deadline(valid_until + Duration::days(1), valid_until)
+                .err()
+                .map(|e| e.0),
+            Some("after_valid_until")
+        );
+    }
+
+    #[test]
+    fn rewards_are_positive_money() {
+        assert!(check_reward(1).is_ok());
+        assert!(check_reward(0).is_err());
+        assert!(check_reward(-1).is_err());
+    }
+}
