@@ -228,7 +228,7 @@ fn demo_achievements() -> Vec<Value> {
                 }
                 object.insert("maturity".into(), json!(maturities[i % maturities.len()]));
                 object.insert("cooperation_modes".into(), json!(modes[i % modes.len()]));
-                let price = if i % 4 == 3 { Value::Null } else { json!(((i % 20) as i64 + 1) * 500_000_00) };
+                let price = if i % 4 == 3 { Value::Null } else { json!(((i % 20) as i64 + 1) * 50_000_000) };
                 object.insert("asking_price_fen".into(), price);
                 object.insert("ip_type".into(), json!(if i % 3 == 0 { "invention_patent" } else { "technical_secret" }));
                 object.insert(
@@ -352,7 +352,7 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
     }
     let (docs, counts) = write_transaction(
         conn,
-        |conn| -> anyhow::Result<(Vec<SearchDoc>, Vec<(String, usize)>)> {
+        |conn| -> anyhow::Result<Filled> {
             let actor = Actor::default();
             let mut orgs: Vec<(&str, Organization)> = Vec::new();
             for (n, spec) in ORGS.iter().enumerate() {
@@ -451,15 +451,43 @@ pub fn print(report: &DemoReport) {
     }
 }
 
+/// What a demo fill produced: search documents and counts per library.
+type Filled = (Vec<SearchDoc>, Vec<(String, usize)>);
 type OrgLookup<'a> = dyn Fn(&str) -> anyhow::Result<Organization> + 'a;
 type ContextFor<'a> = dyn Fn(Organization) -> anyhow::Result<ImportContext> + 'a;
 
 fn fill_other_libraries(
-    _conn: &mut DbConnection,
-    _org: &OrgLookup<'_>,
-    _context: &ContextFor<'_>,
-    _docs: &mut Vec<SearchDoc>,
-    _counts: &mut Vec<(String, usize)>,
+    conn: &mut DbConnection,
+    org: &OrgLookup<'_>,
+    context: &ContextFor<'_>,
+    docs: &mut Vec<SearchDoc>,
+    counts: &mut Vec<(String, usize)>,
 ) -> anyhow::Result<()> {
+    let mut demand_count = 0;
+    for (key, body) in demo_demands() {
+        let created =
+            insert_all::<crate::demands::bulk::DemandBulk>(conn, &context(org(key)?)?, vec![body])?;
+        demand_count += created.len();
+        docs.extend(created);
+    }
+    counts.push(("demands".to_string(), demand_count));
+    let experts = insert_all::<crate::experts::bulk::ExpertBulk>(
+        conn,
+        &context(org("zjtt")?)?,
+        demo_experts(),
+    )?;
+    counts.push(("experts".to_string(), experts.len()));
+    docs.extend(experts);
+    let mut provider_count = 0;
+    for (key, body) in demo_providers() {
+        let created = insert_all::<crate::service_providers::bulk::ServiceProviderBulk>(
+            conn,
+            &context(org(key)?)?,
+            vec![body],
+        )?;
+        provider_count += created.len();
+        docs.extend(created);
+    }
+    counts.push(("service providers".to_string(), provider_count));
     Ok(())
 }

@@ -66,7 +66,15 @@ pub fn import_file(
         Library::Achievements => import_with::<crate::achievements::bulk::AchievementBulk>(
             config, file, org_id, publish, partial,
         ),
-        other => bail!("importing {other} from the command line is not wired yet"),
+        Library::Demands => {
+            import_with::<crate::demands::bulk::DemandBulk>(config, file, org_id, publish, partial)
+        }
+        Library::Experts => {
+            import_with::<crate::experts::bulk::ExpertBulk>(config, file, org_id, publish, partial)
+        }
+        Library::ServiceProviders => import_with::<
+            crate::service_providers::bulk::ServiceProviderBulk,
+        >(config, file, org_id, publish, partial),
     }
 }
 

@@ -1,8 +1,451 @@
-//! Routes of this library.
+//! Expert endpoints: create, list and search, read, edit, and claim a profile a broker or
+//! administrator created.
 
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::bulk::ExpertBulk;
+use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ExpertPatch, Viewer};
+use super::queries::{self, Ownership};
+use crate::accounts::model::Role;
+use crate::achievements::routes::ExportOptions;
+use crate::auth::{AuthUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use crate::http::version::{etag, expected_version};
+use crate::http::{Page, PageParams, ValidJson};
 use crate::listings::Library;
+use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
+use crate::listings::bulk::{self, ImportOptions, ImportReport};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::{self, ListScope, SortOrder};
+use crate::listings::merge_patch;
+use crate::startup::AppState;
+use crate::validation::Checker;
 
-/// Registers the library's routes (its own first, then the shared lifecycle).
+/// Registers the expert routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_expert)
+        .service(import_experts)
+        .service(export_experts)
+        .service(list_experts)
+        .service(get_expert)
+        .service(update_expert)
+        .service(claim_expert);
     crate::listings::actions::configure(cfg, Library::Experts);
+}
+
+/// Query of `POST /api/v1/experts`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateExpertOptions {
+    /// Administrators: create directly as `published`.
+    pub publish: Option<bool>,
+}
+
+/// Who a new profile belongs to, by the creator's role: experts own their profile (and bring
+/// their organization); brokers and administrators create unclaimed profiles.
+fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Ownership> {
+    let requested_org = requested_org.map(str::trim).filter(|o| !o.is_empty());
+    match user.role() {
+        Role::Expert => {
+            if let Some(org) = requested_org
+                && !user.belongs_to(org)
+            {
+                return Err(ApiError::Forbidden(
+                    "you can only create a profile for your own organization".into(),
+                ));
+            }
+            Ok(Ownership {
+                created_by: user.id().to_string(),
+                owner_user_id: Some(user.id().to_string()),
+                org_id: user.user.organization_id.clone(),
+            })
+        }
+        Role::Broker => {
+            if requested_org.is_some() {
+                return Err(ApiError::Forbidden(
+                    "profiles created by brokers belong to no organization; only administrators set `org_id`"
+                        .into(),
+                ));
+            }
+            Ok(Ownership {
+                created_by: user.id().to_string(),
+                owner_user_id: None,
+                org_id: None,
+            })
+        }
+        Role::Admin => Ok(Ownership {
+            created_by: user.id().to_string(),
+            owner_user_id: None,
+            org_id: requested_org.map(str::to_owned),
+        }),
+        Role::Enterprise | Role::University | Role::ServiceProvider => Err(ApiError::Forbidden(
+            "expert profiles are created by experts themselves, by brokers and by administrators"
+                .into(),
+        )),
+    }
+}
+
+/// Adds a field error when the named affiliated organization does not exist.
+async fn check_affiliation(
+    state: &AppState,
+    org: Option<String>,
+    checker: &mut Checker,
+) -> ApiResult<()> {
+    let Some(org) = org else {
+        return Ok(());
+    };
+    let exists = state
+        .db
+        .read(move |conn| queries::org_exists(conn, &org))
+        .await?;
+    if !exists {
+        checker.fail(
+            "affiliation_org_id",
+            "not_found",
+            "no such organization; give `affiliation_name` for an organization not registered here",
+        );
+    }
+    Ok(())
+}
+
+/// Creates an expert profile (a draft; administrators may publish at once with
+/// `publish=true`). Experts create their own one profile; brokers and administrators create
+/// unclaimed profiles that the expert later claims.
+#[utoipa::path(
+    tag = "experts",
+    request_body = ExpertInput,
+    params(CreateExpertOptions),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `possible_duplicates` lists look-alikes", body = ExpertOut),
+        (status = 403, description = "The caller's role does not create expert profiles", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The expert already has a profile (`existing_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experts")]
+pub async fn create_expert(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    options: web::Query<CreateExpertOptions>,
+    body: ValidJson<ExpertInput>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    let ownership = ownership_for(&user, input.org_id.as_deref())?;
+    let publish = options.publish.unwrap_or(false);
+    if publish && !user.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only administrators create records as published".into(),
+        ));
+    }
+    let mut checker = Checker::new();
+    let valid = input.check(&mut checker);
+    check_affiliation(&state, input.affiliation_org(), &mut checker).await?;
+    checker.finish()?;
+    let valid = valid.ok_or_else(|| ApiError::Internal("validated expert missing".into()))?;
+    let status = if publish {
+        ListingStatus::Published
+    } else {
+        ListingStatus::Draft
+    };
+    let actor = user.actor();
+    let is_admin = user.is_admin();
+    let created = state
+        .db
+        .write(move |conn| {
+            if let Some(owner) = ownership.owner_user_id.as_deref() {
+                queries::ensure_no_profile(conn, owner)?;
+            }
+            if is_admin
+                && let Some(org) = ownership.org_id.as_deref()
+                && !queries::org_exists(conn, org)?
+            {
+                return Err(ApiError::field(
+                    "org_id",
+                    "not_found",
+                    "no such organization",
+                ));
+            }
+            queries::insert(conn, &actor, &ownership, &valid, status)
+        })
+        .await?;
+    let duplicates = listing_search::possible_duplicates(
+        &state,
+        Library::Experts,
+        &created.0.id,
+        &created.0.title,
+        &created.1.bio,
+        Some(&user),
+        queries::load_texts,
+    )
+    .await?;
+    listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
+    let mut out = ExpertOut::build(created.0, created.1, Viewer::MANAGER);
+    out.possible_duplicates = Some(duplicates);
+    Ok(HttpResponse::Created()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Lists and searches expert profiles. The public sees published, unexpired profiles;
+/// managers and administrators add `status` or `mine=true`.
+#[utoipa::path(
+    tag = "experts",
+    params(ExpertFilter, PageParams),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of expert profiles", body = Page<ExpertOut>))
+)]
+#[get("/experts")]
+pub async fn list_experts(
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    filter: web::Query<ExpertFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<ExpertOut>>> {
+    let filter = filter.into_inner();
+    let request = page.parse()?;
+    crate::validation::check_region_prefix(filter.region.as_deref())?;
+    if matches!(
+        filter.sort,
+        Some(SortOrder::PriceAsc | SortOrder::PriceDesc)
+    ) {
+        return Err(ApiError::field(
+            "sort",
+            "unsupported",
+            "expert profiles sort by `relevance` or `newest`",
+        ));
+    }
+    let scope = ListScope::resolve(
+        user.0.as_ref(),
+        filter.status,
+        filter.mine.unwrap_or(false),
+        true,
+    )?;
+    let hits = listing_search::hits(&state, Library::Experts, filter.q.as_deref()).await?;
+    let sort = SortOrder::resolve(filter.sort, hits.is_some());
+    let query_filter = filter.clone();
+    let hit_ids = hits.as_ref().map(|h| h.ids());
+    let window = listing_search::window(&request, hits.is_some(), sort)?;
+    let db_window = window.clone();
+    let rows = state
+        .db
+        .read(move |conn| queries::list_rows(conn, &query_filter, &scope, hit_ids, &db_window))
+        .await?;
+    let caller = user.0;
+    let page = listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
+        l.id.clone()
+    });
+    Ok(web::Json(page.map(|(listing, row)| {
+        let viewer = Viewer {
+            signed_in: caller.is_some(),
+            manages: caller.as_ref().is_some_and(|u| can_manage(u, &listing)),
+        };
+        ExpertOut::build(listing, row, viewer)
+    })))
+}
+
+/// One expert profile (unpublished ones only for their managers and administrators).
+#[utoipa::path(
+    tag = "experts",
+    params(("id" = String, Path, description = "Expert profile id")),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The expert profile", body = ExpertOut))
+)]
+#[get("/experts/{id}")]
+pub async fn get_expert(
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let (listing, row) = state.db.read(move |conn| queries::find(conn, &id)).await?;
+    ensure_visible(user.0.as_ref(), &listing)?;
+    let viewer = Viewer {
+        signed_in: user.0.is_some(),
+        manages: user.0.as_ref().is_some_and(|u| can_manage(u, &listing)),
+    };
+    let out = ExpertOut::build(listing, row, viewer);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Edits an expert profile with a JSON merge patch: the expert who owns it, while unclaimed
+/// the broker or administrator who created it, and administrators. Closed profiles cannot be
+/// edited.
+#[utoipa::path(
+    tag = "experts",
+    request_body = ExpertPatch,
+    params(
+        ("id" = String, Path, description = "Expert profile id"),
+        ("If-Match" = Option<String>, Header, description = "The version the change is based on"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = ExpertOut),
+        (status = 409, description = "Stale version or a closed profile", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No version given", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/experts/{id}")]
+pub async fn update_expert(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
+    let expected = expected_version(&req, body_version)?;
+    let lookup = id.clone();
+    let current = state
+        .db
+        .read(move |conn| queries::find(conn, &lookup))
+        .await?;
+    ensure_manage(&user, &current.0)?;
+    merge_patch::ensure_editable(&current.0)?;
+    let base = queries::to_input(&current.0, &current.1)?;
+    let merged: ExpertInput = merge_patch::apply(&base, patch, &["org_id"])?;
+    let mut checker = Checker::new();
+    let valid = merged.check(&mut checker);
+    check_affiliation(&state, merged.affiliation_org(), &mut checker).await?;
+    checker.finish()?;
+    let valid = valid.ok_or_else(|| ApiError::Internal("validated expert missing".into()))?;
+    let actor = user.actor();
+    let saved = state
+        .db
+        .write(move |conn| {
+            let fresh = queries::find(conn, &id)?;
+            // The profile may have been claimed since it was read.
+            ensure_manage(&user, &fresh.0)?;
+            queries::update(conn, &actor, &fresh, &valid, expected)
+        })
+        .await?;
+    listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
+    let out = ExpertOut::build(saved.0, saved.1, Viewer::MANAGER);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Claims a profile a broker or administrator created: an expert user who has no profile yet
+/// takes over an unclaimed profile whose contact e-mail is their own (compared
+/// case-insensitively). From then on the expert manages it and its creator no longer does.
+#[utoipa::path(
+    tag = "experts",
+    params(("id" = String, Path, description = "Expert profile id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Claimed; the caller now owns the profile", body = ExpertOut),
+        (status = 403, description = "Not an expert user, or the profile's contact e-mail is not the caller's", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already claimed, closed, or the caller already has a profile (`existing_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experts/{id}/claim")]
+pub async fn claim_expert(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    if user.role() != Role::Expert {
+        return Err(ApiError::Forbidden(
+            "only expert users claim expert profiles".into(),
+        ));
+    }
+    let id = path.into_inner();
+    let actor = user.actor();
+    let claimed = state
+        .db
+        .write(move |conn| {
+            let (listing, row) = queries::find(conn, &id)?;
+            let contact_email = row.contact_email();
+            let matches = contact_email
+                .as_deref()
+                .is_some_and(|email| email.to_lowercase() == user.user.email.to_lowercase());
+            if !matches {
+                // Unpublished profiles stay hidden from everyone but the expert they name.
+                ensure_visible(Some(&user), &listing)?;
+            }
+            if let Some(owner) = listing.owner_user_id.as_deref() {
+                let detail = if owner == user.id() {
+                    "this profile is already yours"
+                } else {
+                    "this profile has already been claimed by its expert"
+                };
+                return Err(ApiError::conflict(detail));
+            }
+            if !matches {
+                return Err(ApiError::Forbidden(match contact_email {
+                    Some(_) => "the profile's contact e-mail is not yours; ask the broker or administrator who created it to correct the contact e-mail, then claim it again".into(),
+                    None => "the profile has no contact e-mail; ask the broker or administrator who created it to enter yours, then claim it again".into(),
+                }));
+            }
+            if listing.status == ListingStatus::Closed {
+                return Err(ApiError::Conflict {
+                    detail: "closed profiles cannot be claimed".into(),
+                    allowed: Some(Vec::new()),
+                    existing_id: None,
+                    current_version: None,
+                });
+            }
+            queries::ensure_no_profile(conn, user.id())?;
+            let saved = queries::set_owner(conn, &actor, &listing, user.id())?;
+            Ok((saved, row))
+        })
+        .await?;
+    listing_search::index(&state, queries::search_doc(&claimed.0, &claimed.1)).await;
+    let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(out.version))
+        .json(out))
+}
+
+/// Imports expert profiles as unclaimed profiles of the importing organization
+/// (`application/x-ndjson` or `text/csv`; lists joined with `;`). The people claim them with
+/// `POST /api/v1/experts/{id}/claim`.
+#[utoipa::path(
+    tag = "experts",
+    params(ImportOptions),
+    request_body(content((String = "application/x-ndjson"), (String = "text/csv")), description = "One record per line"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created (with `partial=true`, failed lines are listed)", body = ImportReport),
+        (status = 422, description = "Failing lines (`errors[].line`); nothing was created", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/experts/import")]
+pub async fn import_experts(
+    req: actix_web::HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    options: web::Query<ImportOptions>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    bulk::import::<ExpertBulk>(req, user, state, options.into_inner(), payload).await
+}
+
+/// Exports the expert profiles a list with the same filters would show, as a stream
+/// (contacts only for signed-in callers).
+#[utoipa::path(
+    tag = "experts",
+    params(ExpertFilter, ExportOptions),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))))
+)]
+#[get("/experts/export")]
+pub async fn export_experts(
+    user: MaybeUser,
+    state: web::Data<AppState>,
+    filter: web::Query<ExpertFilter>,
+    options: web::Query<ExportOptions>,
+) -> ApiResult<HttpResponse> {
+    bulk::export::<ExpertBulk>(
+        user.0,
+        state,
+        filter.into_inner(),
+        options.format.unwrap_or_default(),
+    )
+    .await
 }

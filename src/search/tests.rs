@@ -1,4 +1,4 @@
-//! Tests of the analyzer and the index, on the CSL abstracts in `shared/data/csl`.
+//! Tests of the analyzer and the index, on the CSL abstracts shipped in `data/csl`.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -8,7 +8,7 @@ use super::*;
 
 const CSL_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/csl/achievements.jsonl"
+    "/data/csl/achievements.jsonl"
 );
 
 /// One CSL record, as in the file.

@@ -1,10 +1,449 @@
-//! Queries of this library.
+//! Service-provider queries.
 
-use crate::db::DbConnection;
-use crate::error::ApiResult;
+use diesel::prelude::*;
+
+use super::dto::{ServiceProviderFilter, ServiceProviderInput, ValidServiceProvider};
+use crate::audit::{self, Actor};
+use crate::db::schema::{listings, organizations, service_providers};
+use crate::db::{DbConnection, new_id, now};
+use crate::error::{ApiError, ApiResult};
+use crate::listings::Library;
+use crate::listings::codec::contains_code_pattern;
+use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::model::Listing;
+use crate::listings::queries::{self as listing_queries, default_valid_until};
+use crate::organizations::model::Organization;
+use crate::organizations::queries::like_escape;
 use crate::search::SearchDoc;
+use crate::taxonomies::ServiceType;
 
-/// Every record's search document (for rebuilding the index).
-pub fn all_search_docs(_conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
-    Ok(Vec::new())
+/// A service provider's own row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = service_providers, treat_none_as_null = true)]
+pub struct ServiceProviderRow {
+    /// Id (the listing's).
+    pub id: String,
+    /// Service type codes (`,a,b,`).
+    pub service_types: String,
+    /// Technology field codes (`,a,b,`).
+    pub technology_fields: String,
+    /// Qualifications (JSON list).
+    pub qualifications: String,
+    /// Description.
+    pub description: String,
+    /// Accepts innovation vouchers.
+    pub accepts_vouchers: bool,
+    /// Services offered (JSON list).
+    pub services: String,
+    /// Contact (JSON).
+    pub contact: Option<String>,
+}
+
+impl ServiceProviderRow {
+    /// The row for checked values.
+    pub fn from_valid(id: &str, valid: &ValidServiceProvider) -> ServiceProviderRow {
+        ServiceProviderRow {
+            id: id.to_string(),
+            service_types: encode_codes(
+                &valid
+                    .service_types
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            technology_fields: encode_codes(
+                &valid
+                    .technology_fields
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            qualifications: to_json(&valid.qualifications),
+            description: valid.description.clone(),
+            accepts_vouchers: valid.accepts_vouchers,
+            services: to_json(&valid.services),
+            contact: valid.contact.as_ref().map(to_json),
+        }
+    }
+}
+
+/// What a profile shows of its organization.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub struct OrgFacts {
+    /// The organization's registered name.
+    pub name: String,
+    /// Verified by an administrator.
+    pub verified: bool,
+}
+
+impl From<&Organization> for OrgFacts {
+    fn from(org: &Organization) -> Self {
+        OrgFacts {
+            name: org.name.clone(),
+            verified: org.verified,
+        }
+    }
+}
+
+/// A stored profile: the listing, the library's row and the organization's facts.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The shared listing (its title is the profile's name).
+    pub listing: Listing,
+    /// The library's own row.
+    pub row: ServiceProviderRow,
+    /// The owning organization's name and verification.
+    pub org: OrgFacts,
+}
+
+impl From<(Listing, ServiceProviderRow, OrgFacts)> for Profile {
+    fn from((listing, row, org): (Listing, ServiceProviderRow, OrgFacts)) -> Self {
+        Profile { listing, row, org }
+    }
+}
+
+/// The stored profile as its owner wrote it (the base of a merge patch).
+pub fn to_input(profile: &Profile) -> ServiceProviderInput {
+    let Profile { listing, row, .. } = profile;
+    ServiceProviderInput {
+        name: Some(listing.title.clone()),
+        service_types: decode_codes(&row.service_types),
+        technology_fields: decode_codes(&row.technology_fields),
+        region_code: Some(listing.region_code.clone()),
+        qualifications: from_json(&row.qualifications),
+        description: row.description.clone(),
+        accepts_vouchers: row.accepts_vouchers,
+        services: from_json(&row.services),
+        contact: row
+            .contact
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok()),
+        valid_until: Some(listing.valid_until),
+        external_ref: listing.external_ref.clone(),
+        org_id: listing.org_id.clone(),
+    }
+}
+
+/// The facts of the organization owning a listing (500 if the listing has none: profiles
+/// always belong to an organization).
+fn org_facts(conn: &mut DbConnection, listing: &Listing) -> ApiResult<OrgFacts> {
+    let org_id = listing.org_id.as_deref().ok_or_else(|| {
+        ApiError::Internal(format!(
+            "service provider {} has no organization",
+            listing.id
+        ))
+    })?;
+    Ok(organizations::table
+        .find(org_id)
+        .select(OrgFacts::as_select())
+        .first(conn)?)
+}
+
+/// One profile with its listing and organization.
+pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Profile> {
+    let listing = listing_queries::find(conn, Library::ServiceProviders, id)?;
+    let row = service_providers::table
+        .find(id)
+        .select(ServiceProviderRow::as_select())
+        .first(conn)?;
+    let org = org_facts(conn, &listing)?;
+    Ok(Profile { listing, row, org })
+}
+
+/// The organization's live profile (any status but `closed`), if it has one.
+pub fn live_profile(conn: &mut DbConnection, org_id: &str) -> ApiResult<Option<String>> {
+    Ok(listings::table
+        .filter(listings::library.eq(Library::ServiceProviders.as_str()))
+        .filter(listings::org_id.eq(org_id))
+        .filter(listings::status.ne(ListingStatus::Closed.as_str()))
+        .select(listings::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Creates a profile (listing + row + audit) for `org` and returns it; 409 with
+/// `existing_id` while the organization has a profile that is not closed.
+pub fn insert(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    created_by: &str,
+    org: &Organization,
+    valid: &ValidServiceProvider,
+    status: ListingStatus,
+) -> ApiResult<Profile> {
+    // Take the organization's row lock first (a no-op update), so that two concurrent
+    // creations for one organization are serialized on PostgreSQL too (SQLite's write
+    // transactions are serialized already) and the check below cannot be raced.
+    diesel::update(organizations::table.find(&org.id))
+        .set(organizations::version.eq(organizations::version))
+        .execute(conn)?;
+    if let Some(existing_id) = live_profile(conn, &org.id)? {
+        return Err(ApiError::Conflict {
+            detail: "this organization already has a service-provider profile; edit it, or close it before creating another".into(),
+            allowed: None,
+            existing_id: Some(existing_id),
+            current_version: None,
+        });
+    }
+    let id = new_id();
+    let stamp = now();
+    let published = status == ListingStatus::Published;
+    let listing = Listing {
+        id: id.clone(),
+        library: Library::ServiceProviders,
+        org_id: Some(org.id.clone()),
+        owner_user_id: None,
+        created_by: created_by.to_string(),
+        status,
+        title: valid.name.clone().unwrap_or_else(|| org.name.clone()),
+        region_code: valid
+            .region_code
+            .clone()
+            .unwrap_or_else(|| org.region_code.clone()),
+        valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
+        external_ref: valid.external_ref.clone(),
+        rejection_reason: None,
+        submitted_at: None,
+        reviewed_at: published.then_some(stamp),
+        reviewed_by: published.then(|| created_by.to_string()),
+        published_at: published.then_some(stamp),
+        closed_reason: None,
+        version: 1,
+        created_at: stamp,
+        updated_at: stamp,
+    };
+    listing_queries::insert(conn, &listing)?;
+    let row = ServiceProviderRow::from_valid(&id, valid);
+    diesel::insert_into(service_providers::table)
+        .values(row.clone())
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        "service_provider.create",
+        "service_provider",
+        &id,
+        serde_json::json!({
+            "name": listing.title, "status": listing.status, "org_id": org.id,
+            "service_types": row.service_types, "accepts_vouchers": row.accepts_vouchers,
+        }),
+    )?;
+    Ok(Profile {
+        listing,
+        row,
+        org: OrgFacts::from(org),
+    })
+}
+
+/// Saves an edit (listing + row) if the version is still `expected`, and audits the change.
+/// A profile without a name takes its organization's.
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    current: &Profile,
+    valid: &ValidServiceProvider,
+    expected: i64,
+) -> ApiResult<Profile> {
+    let Profile { listing, row, org } = current;
+    let mut next = listing.clone();
+    next.title = valid.name.clone().unwrap_or_else(|| org.name.clone());
+    if let Some(region) = &valid.region_code {
+        next.region_code = region.clone();
+    }
+    if let Some(date) = valid.valid_until {
+        next.valid_until = date;
+    }
+    next.external_ref = valid.external_ref.clone();
+    let saved = listing_queries::save(conn, &next, expected)?;
+    let new_row = ServiceProviderRow::from_valid(&listing.id, valid);
+    diesel::update(service_providers::table.find(&listing.id))
+        .set(&new_row)
+        .execute(conn)?;
+    let changes = audit::diff(&[
+        (
+            "name",
+            listing.title.clone().into(),
+            saved.title.clone().into(),
+        ),
+        (
+            "service_types",
+            row.service_types.clone().into(),
+            new_row.service_types.clone().into(),
+        ),
+        (
+            "technology_fields",
+            row.technology_fields.clone().into(),
+            new_row.technology_fields.clone().into(),
+        ),
+        (
+            "region_code",
+            listing.region_code.clone().into(),
+            saved.region_code.clone().into(),
+        ),
+        (
+            "qualifications",
+            row.qualifications.clone().into(),
+            new_row.qualifications.clone().into(),
+        ),
+        (
+            "description",
+            row.description.clone().into(),
+            new_row.description.clone().into(),
+        ),
+        (
+            "accepts_vouchers",
+            row.accepts_vouchers.into(),
+            new_row.accepts_vouchers.into(),
+        ),
+        (
+            "services",
+            row.services.clone().into(),
+            new_row.services.clone().into(),
+        ),
+        (
+            "contact",
+            row.contact.clone().into(),
+            new_row.contact.clone().into(),
+        ),
+        (
+            "external_ref",
+            listing.external_ref.clone().into(),
+            saved.external_ref.clone().into(),
+        ),
+        (
+            "valid_until",
+            listing.valid_until.to_string().into(),
+            saved.valid_until.to_string().into(),
+        ),
+    ]);
+    audit::record(
+        conn,
+        actor,
+        "service_provider.update",
+        "service_provider",
+        &listing.id,
+        changes,
+    )?;
+    Ok(Profile {
+        listing: saved,
+        row: new_row,
+        org: org.clone(),
+    })
+}
+
+/// The searchable text of a profile beyond its name: the description, then each service's
+/// name and description.
+pub fn body_text(row: &ServiceProviderRow) -> String {
+    let services: Vec<super::dto::ServiceOffer> = from_json(&row.services);
+    let mut body = row.description.clone();
+    for service in services {
+        body.push('\n');
+        body.push_str(&service.name);
+        if let Some(description) = service.description {
+            body.push('：');
+            body.push_str(&description);
+        }
+    }
+    body
+}
+
+/// The search document of a profile: its name; the Chinese labels of its service types and
+/// its qualifications as keywords; its description and services as body.
+pub fn search_doc(listing: &Listing, row: &ServiceProviderRow) -> SearchDoc {
+    let types: Vec<ServiceType> = decode_codes(&row.service_types);
+    let mut keywords: Vec<String> = types.iter().map(|t| t.zh().to_string()).collect();
+    keywords.extend(from_json::<Vec<String>>(&row.qualifications));
+    SearchDoc {
+        id: listing.id.clone(),
+        library: crate::search::Library::ServiceProviders,
+        title: listing.title.clone(),
+        keywords,
+        body: body_text(row),
+    }
+}
+
+/// Every profile's search document (for rebuilding the index).
+pub fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
+    let rows: Vec<(Listing, ServiceProviderRow)> = listings::table
+        .inner_join(service_providers::table)
+        .select((Listing::as_select(), ServiceProviderRow::as_select()))
+        .load(conn)?;
+    Ok(rows.iter().map(|(l, r)| search_doc(l, r)).collect())
+}
+
+/// Candidate profiles with their searchable text (for near-duplicate detection).
+pub fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(Listing, String)>> {
+    let rows: Vec<(Listing, ServiceProviderRow)> = listings::table
+        .inner_join(service_providers::table)
+        .filter(listings::id.eq_any(ids))
+        .select((Listing::as_select(), ServiceProviderRow::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(listing, row)| {
+            let text = body_text(&row);
+            (listing, text)
+        })
+        .collect())
+}
+
+/// A page (or export batch) of profiles matching a list's filters, newest first.
+pub fn list_rows(
+    conn: &mut DbConnection,
+    f: &ServiceProviderFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+    db_window: &Window,
+) -> ApiResult<Vec<(Listing, ServiceProviderRow, OrgFacts)>> {
+    let scope = scope.clone();
+    let db_window = db_window.clone();
+    let mut query = listings::table
+        .inner_join(service_providers::table)
+        .inner_join(organizations::table)
+        .filter(listings::library.eq(Library::ServiceProviders.as_str()))
+        .into_boxed();
+    query = crate::apply_scope!(query, scope);
+    if let Some(ids) = hit_ids {
+        query = query.filter(listings::id.eq_any(ids));
+    }
+    if let Some(kind) = f.service_type {
+        query = query
+            .filter(service_providers::service_types.like(contains_code_pattern(kind.as_str())));
+    }
+    if let Some(field) = f.technology_field {
+        query = query.filter(
+            service_providers::technology_fields.like(contains_code_pattern(field.as_str())),
+        );
+    }
+    if let Some(region) = f.region.as_deref() {
+        query = query.filter(
+            listings::region_code
+                .like(format!("{}%", like_escape(region)))
+                .escape('\\'),
+        );
+    }
+    if let Some(accepts) = f.accepts_vouchers {
+        query = query.filter(service_providers::accepts_vouchers.eq(accepts));
+    }
+    if let Some(verified) = f.verified {
+        query = query.filter(organizations::verified.eq(verified));
+    }
+    if let Some(org) = f.org_id.as_deref() {
+        query = query.filter(listings::org_id.eq(org.to_string()));
+    }
+    query = query.order(listings::id.desc());
+    if let Some(after) = db_window.after_id {
+        query = query.filter(listings::id.lt(after));
+    }
+    query = query.offset(db_window.offset).limit(db_window.limit);
+    Ok(query
+        .select((
+            Listing::as_select(),
+            ServiceProviderRow::as_select(),
+            OrgFacts::as_select(),
+        ))
+        .load(conn)?)
 }

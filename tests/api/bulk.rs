@@ -312,7 +312,11 @@ async fn enterprises_import_and_export_demands() {
         json!({"title": "印染废水COD居高不下，求低成本深度处理工艺", "description": "生化出水COD在120mg/L左右，芬顿药剂成本太高，希望找到运行成本更低的深度处理技术。", "keywords": ["印染废水", "深度处理"], "technology_field": "environmental_protection", "budget_max_fen": 200_000_000, "confidential_details": "现有工艺参数"}),
         json!({"title": "机器人焊接焊缝跟踪不稳定", "description": "薄板焊接时焊缝跟踪经常偏移，返修率高，寻求视觉焊缝实时跟踪技术。", "keywords": ["焊缝跟踪"], "technology_field": "advanced_manufacturing", "reward_fen": 50_000_000}),
     ];
-    let body = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
+    let body = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     let response = app
         .client
         .post(app.url("/api/v1/demands/import"))
@@ -322,7 +326,10 @@ async fn enterprises_import_and_export_demands() {
         .send()
         .await
         .unwrap();
-    assert_eq!(assert_status(response, StatusCode::CREATED).await["created"], 2);
+    assert_eq!(
+        assert_status(response, StatusCode::CREATED).await["created"],
+        2
+    );
     let university = app.university(2).await;
     let refused = app
         .client
@@ -335,13 +342,25 @@ async fn enterprises_import_and_export_demands() {
         .unwrap();
     assert_problem(refused, StatusCode::FORBIDDEN).await;
     let exported = app
-        .get("/api/v1/demands/export?format=ndjson&mine=true", Some(&enterprise.access_token))
+        .get(
+            "/api/v1/demands/export?format=ndjson&mine=true",
+            Some(&enterprise.access_token),
+        )
         .await
         .text()
         .await
         .unwrap();
     assert_eq!(exported.lines().count(), 2);
     assert!(!exported.contains("现有工艺参数"));
-    let public = app.get("/api/v1/demands/export", None).await.text().await.unwrap();
-    assert_eq!(public.lines().count(), 1, "drafts are not exported to the public: only the header");
+    let public = app
+        .get("/api/v1/demands/export", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        public.lines().count(),
+        1,
+        "drafts are not exported to the public: only the header"
+    );
 }

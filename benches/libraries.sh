@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Libraries benchmark: import rate, list/search latency under load, process memory, with
+# 100,000 published achievements (recombined CSL sentences) on SQLite or PostgreSQL.
+#
+# usage: benches/libraries.sh sqlite|postgres [COUNT]
+# Needs: a release build (built here), wrk (apt-get install wrk), python3; for postgres a
+# server on 127.0.0.1:5432 where role postgres may create databases.
+set -euo pipefail
+BACKEND=${1:-sqlite}
+COUNT=${2:-100000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+cargo build --release --quiet
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/techmarket"
+WORK=$(mktemp -d /tmp/techmarket-bench.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export TECHMARKET_DATA_DIR="$WORK/data" TECHMARKET_BIND="127.0.0.1:$PORT" TECHMARKET_JWT_SECRET=bench-secret-bench-secret-bench-secret-0
+export TECHMARKET_LOGIN_RATE_PER_MINUTE=1000 TECHMARKET_LOGIN_ACCOUNT_RATE_PER_MINUTE=1000 RUST_LOG=warn
+unset DATABASE_URL
+if [[ "$BACKEND" == postgres ]]; then
+    DBNAME="tm_bench_$$"
+    psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DBNAME"
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DBNAME"
+fi
+cleanup() {
+    [[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+    [[ "$BACKEND" == postgres ]] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DBNAME WITH (FORCE)"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+URL="http://127.0.0.1:$PORT"
+echo "bench-admin-Pass-2026" | "$BIN" create-admin --email bench@admin.example > /dev/null
+"$BIN" serve > "$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 100); do curl -fs "$URL/healthz" > /dev/null && break; sleep 0.2; done
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+TOKEN=$(curl -fs -XPOST "$URL/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"email":"bench@admin.example","password":"bench-admin-Pass-2026"}' | json "['access_token']")
+curl -fs -XPOST "$URL/api/v1/auth/register" -H 'content-type: application/json' -d '{"email":"uni@bench.example","password":"Tea-kettle-Orbit-19","display_name":"bench","role":"university","organization":{"name":"基准大学","kind":"university","credit_code":"91350100M000100Y43","region_code":"330106"}}' > /dev/null
+ORG=$(curl -fs "$URL/api/v1/organizations" | json "['items'][0]['id']")
+python3 benches/gen_corpus.py "$COUNT" "$WORK/corpus.ndjson"
+split -l 10000 -d "$WORK/corpus.ndjson" "$WORK/chunk-"
+rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$SERVER/status"; }
+echo "backend=$BACKEND records=$COUNT machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "rss before import: $(rss)"
+START=$(date +%s.%N)
+for chunk in "$WORK"/chunk-*; do
+    curl -fs -XPOST "$URL/api/v1/achievements/import?org_id=$ORG&publish=true" -H "authorization: Bearer $TOKEN" \
+        -H 'content-type: application/x-ndjson' --data-binary "@$chunk" > /dev/null
+done
+END=$(date +%s.%N)
+python3 -c "print(f'import: {$COUNT} lines in {$END-$START:.1f} s = {$COUNT/($END-$START):.0f} lines/s')"
+echo "rss after import: $(rss)"
+cat > "$WORK/search.lua" <<'LUA'
+local queries = {"锂离子电池正极材料", "印染废水深度处理", "机器人焊缝跟踪", "猕猴桃保鲜", "图像识别", "故障诊断", "有限元分析", "土壤重金属"}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/api/v1/achievements?limit=20&q=" .. queries[(i % #queries) + 1])
+end
+LUA
+run_wrk() {
+    local name=$1; shift
+    local out
+    out=$(wrk --latency -t2 -c"$CONNS" -d"${DURATION:-15s}" "$@")
+    python3 - "$name" "$out" <<'PY'
+import re, sys
+name, out = sys.argv[1], sys.argv[2]
+def grab(label):
+    m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\b", out, re.M)
+    if not m: return "?"
+    v = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    return f"{v:.2f} ms"
+rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+print(f"{name}: p50 {grab('50%')}, p99 {grab('99%')}, {rps.group(1) if rps else '?'} req/s, non-2xx {errors.group(1) if errors else 0}")
+PY
+}
+for CONNS in 1 8; do
+    run_wrk "list page (c=$CONNS)" "$URL/api/v1/achievements?limit=20"
+    run_wrk "list filtered (c=$CONNS)" "$URL/api/v1/achievements?limit=20&technology_field=new_materials&maturity=pilot"
+    run_wrk "q search (c=$CONNS)" -s "$WORK/search.lua" "$URL"
+done
+echo "rss after load: $(rss)"

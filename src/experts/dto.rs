@@ -1,0 +1,452 @@
+//! Request and response bodies of the expert endpoints, and their validation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::to_utc;
+use crate::listings::fields::{self, Contact};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::PossibleDuplicate;
+use crate::listings::listing_search::SortOrder;
+use crate::listings::model::Listing;
+use crate::listings::queries::check_valid_until;
+use crate::organizations::dto::region_code;
+use crate::taxonomies::{ExpertService, ExpertTitle, TechnologyField};
+use crate::validation::{self, Checker};
+
+/// Filters of `GET /api/v1/experts`.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExpertFilter {
+    /// Chinese-aware full-text query over name, expertise keywords, biography and affiliation.
+    pub q: Option<String>,
+    /// Profiles covering this technology field.
+    pub technology_field: Option<TechnologyField>,
+    /// Profiles offering this service.
+    pub service: Option<ExpertService>,
+    /// Profiles with this professional title.
+    pub title: Option<ExpertTitle>,
+    /// Region code prefix (`33`, `3301`, `330106`).
+    pub region: Option<String>,
+    /// Profiles with this availability.
+    pub availability: Option<ExpertAvailability>,
+    /// Managers and administrators: profiles in this status (the caller's own, or any for
+    /// administrators).
+    pub status: Option<ListingStatus>,
+    /// Every profile the caller manages, in any status: an expert's own profile, or the
+    /// unclaimed profiles a broker or administrator created.
+    pub mine: Option<bool>,
+    /// `relevance` (default with `q`) or `newest` (default).
+    pub sort: Option<SortOrder>,
+}
+
+/// Longest name, in characters.
+pub const NAME_MAX: usize = 100;
+/// Shortest biography, in characters.
+pub const BIO_MIN: usize = 10;
+/// Longest biography, in characters.
+pub const BIO_MAX: usize = 5000;
+/// Longest free-text affiliation, in characters.
+pub const AFFILIATION_MAX: usize = 200;
+/// Most technology fields a profile covers.
+pub const MAX_FIELDS: usize = 5;
+
+text_enum! {
+    /// Whether an expert takes on work now.
+    pub enum ExpertAvailability {
+        /// Takes on new work.
+        Available => "available",
+        /// Takes on little new work.
+        Limited => "limited",
+        /// Takes on no new work for now.
+        Unavailable => "unavailable",
+    }
+}
+
+/// An expert profile as written by the expert, a broker or an administrator: the body of
+/// `POST /api/v1/experts` and (merged with a JSON merge patch) the result of `PATCH`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExpertInput {
+    /// The expert's name (2–100 characters).
+    #[schema(example = "张明")]
+    pub name: String,
+    /// The professional title (职称), e.g. `professor`.
+    pub title: ExpertTitle,
+    /// The organization the expert works for, if it is registered here.
+    #[serde(default)]
+    pub affiliation_org_id: Option<String>,
+    /// The organization the expert works for, as free text (required without
+    /// `affiliation_org_id`).
+    #[serde(default)]
+    #[schema(example = "浙江大学材料科学与工程学院")]
+    pub affiliation_name: Option<String>,
+    /// 1–5 technology fields, the main one first.
+    #[serde(default)]
+    pub technology_fields: Vec<TechnologyField>,
+    /// 1–10 expertise keywords.
+    #[serde(default)]
+    pub expertise_keywords: Vec<String>,
+    /// Biography and expertise (10–5,000 characters).
+    pub bio: String,
+    /// GB/T 2260 region code.
+    #[schema(example = "330106")]
+    pub region_code: String,
+    /// The services offered (at least one).
+    #[serde(default)]
+    pub services: Vec<ExpertService>,
+    /// Whether the expert takes on work (default `available`).
+    #[serde(default)]
+    pub availability: Option<ExpertAvailability>,
+    /// Contact (shown to signed-in users only); its e-mail lets the expert claim a profile a
+    /// broker or administrator created.
+    #[serde(default)]
+    pub contact: Option<Contact>,
+    /// The creator's own reference.
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    /// Last day of validity (default: a year from today).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// Administrators: the organization the profile belongs to (experts: their own, if any).
+    #[serde(default)]
+    pub org_id: Option<String>,
+}
+
+/// The documented shape of `PATCH /api/v1/experts/{id}`: a JSON merge patch (RFC 7396) over
+/// [`ExpertInput`] — absent fields stay, `null` clears — plus the version.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExpertPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New professional title.
+    pub title: Option<ExpertTitle>,
+    /// New affiliated organization (null clears).
+    pub affiliation_org_id: Option<String>,
+    /// New free-text affiliation (null clears).
+    pub affiliation_name: Option<String>,
+    /// New technology fields.
+    pub technology_fields: Option<Vec<TechnologyField>>,
+    /// New expertise keywords.
+    pub expertise_keywords: Option<Vec<String>>,
+    /// New biography.
+    pub bio: Option<String>,
+    /// New region.
+    pub region_code: Option<String>,
+    /// New services.
+    pub services: Option<Vec<ExpertService>>,
+    /// New availability.
+    pub availability: Option<ExpertAvailability>,
+    /// New contact.
+    pub contact: Option<Contact>,
+    /// New reference.
+    pub external_ref: Option<String>,
+    /// New validity date.
+    pub valid_until: Option<NaiveDate>,
+    /// The version this change is based on (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// A checked expert profile.
+#[derive(Debug, Clone)]
+pub struct ValidExpert {
+    /// Name.
+    pub name: String,
+    /// Professional title.
+    pub title: ExpertTitle,
+    /// Affiliated organization (its existence is checked against the database separately).
+    pub affiliation_org_id: Option<String>,
+    /// Free-text affiliation.
+    pub affiliation_name: Option<String>,
+    /// Technology fields (deduplicated, in the given order).
+    pub technology_fields: Vec<TechnologyField>,
+    /// Expertise keywords.
+    pub expertise_keywords: Vec<String>,
+    /// Biography.
+    pub bio: String,
+    /// Region.
+    pub region_code: String,
+    /// Services (deduplicated, in the given order).
+    pub services: Vec<ExpertService>,
+    /// Availability.
+    pub availability: ExpertAvailability,
+    /// Contact.
+    pub contact: Option<Contact>,
+    /// Reference.
+    pub external_ref: Option<String>,
+    /// Validity.
+    pub valid_until: Option<NaiveDate>,
+}
+
+fn dedup_in_order<T: PartialEq + Copy>(values: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(values.len());
+    for value in values {
+        if !out.contains(value) {
+            out.push(*value);
+        }
+    }
+    out
+}
+
+impl ExpertInput {
+    /// The named affiliated organization, trimmed (blank counts as none).
+    pub fn affiliation_org(&self) -> Option<String> {
+        self.affiliation_org_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// Checks every field, collecting failures (all but the existence of
+    /// `affiliation_org_id`, which needs the database).
+    pub fn check(&self, checker: &mut Checker) -> Option<ValidExpert> {
+        let name = checker.check("name", validation::text(&self.name, 2, NAME_MAX));
+        let affiliation_org_id = self.affiliation_org();
+        let affiliation_name = checker.check(
+            "affiliation_name",
+            validation::optional_text(self.affiliation_name.as_deref(), AFFILIATION_MAX),
+        );
+        if affiliation_org_id.is_none() && matches!(affiliation_name, Some(None)) {
+            checker.fail(
+                "affiliation_name",
+                "required",
+                "give the expert's affiliation: `affiliation_org_id` of a registered organization or `affiliation_name`",
+            );
+        }
+        let technology_fields = dedup_in_order(&self.technology_fields);
+        if technology_fields.is_empty() {
+            checker.fail(
+                "technology_fields",
+                "too_few",
+                "at least one technology field",
+            );
+        } else if technology_fields.len() > MAX_FIELDS {
+            checker.fail(
+                "technology_fields",
+                "too_many",
+                format!("at most {MAX_FIELDS} technology fields"),
+            );
+        }
+        let keywords = fields::keywords("expertise_keywords", &self.expertise_keywords, 1, checker);
+        let bio = checker.check("bio", validation::text(&self.bio, BIO_MIN, BIO_MAX));
+        let region = checker.check("region_code", region_code(&self.region_code));
+        let services = dedup_in_order(&self.services);
+        if services.is_empty() {
+            checker.fail("services", "too_few", "at least one service");
+        }
+        let contact = match &self.contact {
+            None => Some(None),
+            Some(contact) => contact.check("contact.", checker).map(Some),
+        };
+        let external_ref = checker.check(
+            "external_ref",
+            validation::optional_text(self.external_ref.as_deref(), 100),
+        );
+        let valid_until = match self.valid_until {
+            None => Some(None),
+            Some(date) => checker
+                .check("valid_until", check_valid_until(date))
+                .map(Some),
+        };
+        Some(ValidExpert {
+            name: name?,
+            title: self.title,
+            affiliation_org_id,
+            affiliation_name: affiliation_name?,
+            technology_fields,
+            expertise_keywords: keywords?,
+            bio: bio?,
+            region_code: region?,
+            services,
+            availability: self.availability.unwrap_or(ExpertAvailability::Available),
+            contact: contact?,
+            external_ref: external_ref?,
+            valid_until: valid_until?,
+        })
+    }
+}
+
+/// An expert profile as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExpertOut {
+    /// Id.
+    pub id: String,
+    /// The expert's own account; null while the profile is unclaimed (created by a broker or
+    /// administrator and not yet claimed).
+    pub user_id: Option<String>,
+    /// The organization the profile belongs to, if any.
+    pub org_id: Option<String>,
+    /// Lifecycle status (published records past `valid_until` show as `expired`).
+    pub status: ListingStatus,
+    /// The expert's name.
+    pub name: String,
+    /// The professional title (职称).
+    pub title: ExpertTitle,
+    /// The affiliated registered organization.
+    pub affiliation_org_id: Option<String>,
+    /// The affiliation as free text.
+    pub affiliation_name: Option<String>,
+    /// Technology fields, the main one first.
+    pub technology_fields: Vec<TechnologyField>,
+    /// Expertise keywords.
+    pub expertise_keywords: Vec<String>,
+    /// Biography.
+    pub bio: String,
+    /// Region code.
+    pub region_code: String,
+    /// Services offered.
+    pub services: Vec<ExpertService>,
+    /// Availability.
+    pub availability: ExpertAvailability,
+    /// Contact; null unless the caller is signed in.
+    pub contact: Option<Contact>,
+    /// The creator's reference.
+    pub external_ref: Option<String>,
+    /// Last day of validity.
+    pub valid_until: NaiveDate,
+    /// Why the last review rejected it (its managers and administrators only).
+    pub rejection_reason: Option<String>,
+    /// First publication.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// On creation only: profiles that look the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicates: Option<Vec<PossibleDuplicate>>,
+}
+
+/// What the caller may see of a profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    /// Signed in (sees contacts).
+    pub signed_in: bool,
+    /// Manages the profile (sees the rejection reason).
+    pub manages: bool,
+}
+
+impl Viewer {
+    /// The view of whoever just created or changed the profile.
+    pub const MANAGER: Viewer = Viewer {
+        signed_in: true,
+        manages: true,
+    };
+}
+
+impl ExpertOut {
+    /// Builds the view of a stored profile.
+    pub fn build(listing: Listing, detail: super::queries::ExpertRow, viewer: Viewer) -> ExpertOut {
+        use crate::listings::codec::{decode_codes, from_json};
+        let status = listing.current_status();
+        ExpertOut {
+            id: listing.id,
+            user_id: listing.owner_user_id,
+            org_id: listing.org_id,
+            status,
+            name: listing.title,
+            title: detail
+                .professional_title
+                .parse()
+                .unwrap_or(ExpertTitle::Other),
+            affiliation_org_id: detail.affiliation_org_id,
+            affiliation_name: detail.affiliation_name,
+            technology_fields: decode_codes(&detail.technology_fields),
+            expertise_keywords: from_json(&detail.expertise_keywords),
+            bio: detail.bio,
+            region_code: listing.region_code,
+            services: decode_codes(&detail.services),
+            availability: detail
+                .availability
+                .parse()
+                .unwrap_or(ExpertAvailability::Available),
+            contact: if viewer.signed_in {
+                detail
+                    .contact
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str(c).ok())
+            } else {
+                None
+            },
+            external_ref: listing.external_ref,
+            valid_until: listing.valid_until,
+            rejection_reason: if viewer.manages {
+                listing.rejection_reason
+            } else {
+                None
+            },
+            published_at: listing.published_at.map(to_utc),
+            version: listing.version,
+            created_at: to_utc(listing.created_at),
+            updated_at: to_utc(listing.updated_at),
+            possible_duplicates: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ExpertInput {
+        ExpertInput {
+            name: "张明".into(),
+            title: ExpertTitle::Professor,
+            affiliation_org_id: None,
+            affiliation_name: Some("浙江大学".into()),
+            technology_fields: vec![TechnologyField::NewEnergy, TechnologyField::NewEnergy],
+            expertise_keywords: vec!["锂电池".into()],
+            bio: "长期从事锂离子电池正极材料研究。".into(),
+            region_code: "330106".into(),
+            services: vec![ExpertService::Consulting],
+            availability: None,
+            contact: None,
+            external_ref: None,
+            valid_until: None,
+            org_id: None,
+        }
+    }
+
+    #[test]
+    fn a_good_profile_passes_with_defaults_and_deduplicated_codes() {
+        let mut checker = Checker::new();
+        let valid = input().check(&mut checker);
+        assert!(checker.is_ok());
+        let valid = valid.expect("valid");
+        assert_eq!(valid.technology_fields, vec![TechnologyField::NewEnergy]);
+        assert_eq!(valid.availability, ExpertAvailability::Available);
+    }
+
+    #[test]
+    fn an_affiliation_is_required_and_fields_are_bounded() {
+        let mut body = input();
+        body.affiliation_name = Some("  ".into());
+        body.technology_fields = TechnologyField::ALL[..6].to_vec();
+        body.services.clear();
+        let mut checker = Checker::new();
+        body.check(&mut checker);
+        let Err(crate::error::ApiError::Validation(errors)) = checker.finish() else {
+            panic!("expected a validation error");
+        };
+        let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            ["affiliation_name", "services", "technology_fields"]
+        );
+        let mut by_org = input();
+        by_org.affiliation_name = None;
+        by_org.affiliation_org_id = Some("org-1".into());
+        let mut checker = Checker::new();
+        by_org.check(&mut checker);
+        assert!(checker.is_ok());
+    }
+
+    #[test]
+    fn availability_texts() {
+        crate::macros::assert_text_enum(ExpertAvailability::ALL, |a| a.as_str());
+    }
+}

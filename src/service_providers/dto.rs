@@ -1,0 +1,527 @@
+//! Request and response bodies of the service-provider endpoints, and their validation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::queries::Profile;
+use crate::db::to_utc;
+use crate::listings::fields::{self, Contact};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::PossibleDuplicate;
+use crate::listings::listing_search::SortOrder;
+use crate::listings::queries::check_valid_until;
+use crate::organizations::dto::region_code;
+use crate::taxonomies::{ServiceType, TechnologyField};
+use crate::validation::{self, Checker};
+
+/// Filters of `GET /api/v1/service-providers`.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceProviderFilter {
+    /// Chinese-aware full-text query over name, service types, qualifications, description
+    /// and services.
+    pub q: Option<String>,
+    /// Profiles offering this service type.
+    pub service_type: Option<ServiceType>,
+    /// Profiles serving this technology field.
+    pub technology_field: Option<TechnologyField>,
+    /// Region code prefix (`33`, `3301`, `330106`).
+    pub region: Option<String>,
+    /// Only profiles that accept (`true`) or do not accept (`false`) innovation vouchers.
+    pub accepts_vouchers: Option<bool>,
+    /// Only profiles of verified (`true`) or unverified (`false`) organizations.
+    pub verified: Option<bool>,
+    /// Only this organization's profile.
+    pub org_id: Option<String>,
+    /// Owners and administrators: profiles in this status (the caller's organization's, or any for administrators).
+    pub status: Option<ListingStatus>,
+    /// Owners: the caller's organization's profiles, in any status.
+    pub mine: Option<bool>,
+    /// `relevance` (default with `q`) or `newest` (default).
+    pub sort: Option<SortOrder>,
+}
+
+/// Shortest name, in characters.
+pub const NAME_MIN: usize = 2;
+/// Longest name, in characters.
+pub const NAME_MAX: usize = 200;
+/// Shortest description, in characters.
+pub const DESCRIPTION_MIN: usize = 10;
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX: usize = 5000;
+/// Most qualifications a profile may list.
+pub const MAX_QUALIFICATIONS: usize = 20;
+/// Shortest qualification, in characters.
+pub const QUALIFICATION_MIN: usize = 2;
+/// Longest qualification, in characters.
+pub const QUALIFICATION_MAX: usize = 100;
+/// Most services a profile may offer.
+pub const MAX_SERVICES: usize = 50;
+/// Shortest service name, in characters.
+pub const SERVICE_NAME_MIN: usize = 2;
+/// Longest service name, in characters.
+pub const SERVICE_NAME_MAX: usize = 100;
+/// Longest service description, in characters.
+pub const SERVICE_DESCRIPTION_MAX: usize = 2000;
+
+/// One service an organization offers, with an optional price range in fen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceOffer {
+    /// Name of the service (2–100 characters).
+    #[schema(example = "专利申请代理")]
+    pub name: String,
+    /// What the service comprises (up to 2,000 characters).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Lowest price in fen (non-negative); null: on request.
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub price_min_fen: Option<i64>,
+    /// Highest price in fen (non-negative, not below `price_min_fen`); null: on request.
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub price_max_fen: Option<i64>,
+}
+
+/// A service organization's profile as written by its staff: the body of
+/// `POST /api/v1/service-providers` and (merged with a JSON merge patch) the result of `PATCH`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ServiceProviderInput {
+    /// Name shown (2–200 characters; default: the organization's name).
+    #[serde(default)]
+    #[schema(example = "浙江省技术转移服务中心")]
+    pub name: Option<String>,
+    /// At least one service type.
+    pub service_types: Vec<ServiceType>,
+    /// Technology fields served (0–11).
+    #[serde(default)]
+    pub technology_fields: Vec<TechnologyField>,
+    /// GB/T 2260 region code (default: the organization's region).
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// Qualifications (0–20, each 2–100 characters), e.g. 国家技术转移示范机构.
+    #[serde(default)]
+    pub qualifications: Vec<String>,
+    /// What the organization does (10–5,000 characters).
+    pub description: String,
+    /// Whether innovation vouchers (创新券) are accepted.
+    #[serde(default)]
+    pub accepts_vouchers: bool,
+    /// Services offered (0–50).
+    #[serde(default)]
+    pub services: Vec<ServiceOffer>,
+    /// Contact (shown to signed-in users only).
+    #[serde(default)]
+    pub contact: Option<Contact>,
+    /// Last day of validity (default: a year from today).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// The owner's own reference, unique within the organization.
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    /// Administrators: the organization the profile belongs to (of kind `service_provider`).
+    #[serde(default)]
+    pub org_id: Option<String>,
+}
+
+/// The documented shape of `PATCH /api/v1/service-providers/{id}`: a JSON merge patch
+/// (RFC 7396) over [`ServiceProviderInput`] — absent fields stay, `null` clears (a cleared
+/// name falls back to the organization's) — plus the version.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ServiceProviderPatch {
+    /// New name (null: the organization's name).
+    pub name: Option<String>,
+    /// New service types.
+    pub service_types: Option<Vec<ServiceType>>,
+    /// New technology fields.
+    pub technology_fields: Option<Vec<TechnologyField>>,
+    /// New region.
+    pub region_code: Option<String>,
+    /// New qualifications.
+    pub qualifications: Option<Vec<String>>,
+    /// New description.
+    pub description: Option<String>,
+    /// Accepts innovation vouchers or not.
+    pub accepts_vouchers: Option<bool>,
+    /// New services (the whole list).
+    pub services: Option<Vec<ServiceOffer>>,
+    /// New contact.
+    pub contact: Option<Contact>,
+    /// New validity date.
+    pub valid_until: Option<NaiveDate>,
+    /// New reference.
+    pub external_ref: Option<String>,
+    /// The version this change is based on (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// A checked profile.
+#[derive(Debug, Clone)]
+pub struct ValidServiceProvider {
+    /// Name (None: use the organization's).
+    pub name: Option<String>,
+    /// Service types (deduplicated, at least one).
+    pub service_types: Vec<ServiceType>,
+    /// Technology fields (deduplicated).
+    pub technology_fields: Vec<TechnologyField>,
+    /// Region (None: use the organization's).
+    pub region_code: Option<String>,
+    /// Qualifications (trimmed, deduplicated).
+    pub qualifications: Vec<String>,
+    /// Description.
+    pub description: String,
+    /// Accepts innovation vouchers.
+    pub accepts_vouchers: bool,
+    /// Services (trimmed).
+    pub services: Vec<ServiceOffer>,
+    /// Contact.
+    pub contact: Option<Contact>,
+    /// Validity.
+    pub valid_until: Option<NaiveDate>,
+    /// Reference.
+    pub external_ref: Option<String>,
+}
+
+/// Checks the services: at most [`MAX_SERVICES`], named, distinct, prices non-negative and
+/// `price_min_fen ≤ price_max_fen`.
+fn services(values: &[ServiceOffer], checker: &mut Checker) -> Option<Vec<ServiceOffer>> {
+    if values.len() > MAX_SERVICES {
+        checker.fail(
+            "services",
+            "too_many",
+            format!("at most {MAX_SERVICES} services"),
+        );
+    }
+    let mut out: Vec<ServiceOffer> = Vec::new();
+    let mut complete = true;
+    for (i, offer) in values.iter().enumerate() {
+        let name = checker.check(
+            &format!("services[{i}].name"),
+            validation::text(&offer.name, SERVICE_NAME_MIN, SERVICE_NAME_MAX),
+        );
+        let description = checker.check(
+            &format!("services[{i}].description"),
+            validation::optional_text(offer.description.as_deref(), SERVICE_DESCRIPTION_MAX),
+        );
+        let min = fields::optional_money(
+            &format!("services[{i}].price_min_fen"),
+            offer.price_min_fen,
+            checker,
+        );
+        let max = fields::optional_money(
+            &format!("services[{i}].price_max_fen"),
+            offer.price_max_fen,
+            checker,
+        );
+        if let (Some(Some(low)), Some(Some(high))) = (min, max)
+            && low > high
+        {
+            checker.fail(
+                &format!("services[{i}].price_max_fen"),
+                "less_than_minimum",
+                "must not be below price_min_fen",
+            );
+        }
+        if let Some(name) = &name
+            && out.iter().any(|o| &o.name == name)
+        {
+            checker.fail(
+                &format!("services[{i}].name"),
+                "duplicate",
+                "is listed twice",
+            );
+        }
+        match (name, description, min, max) {
+            (Some(name), Some(description), Some(price_min_fen), Some(price_max_fen)) => {
+                out.push(ServiceOffer {
+                    name,
+                    description,
+                    price_min_fen,
+                    price_max_fen,
+                });
+            }
+            _ => complete = false,
+        }
+    }
+    complete.then_some(out)
+}
+
+/// Checks the qualifications: at most [`MAX_QUALIFICATIONS`], each 2–100 characters,
+/// duplicates removed.
+fn qualifications(values: &[String], checker: &mut Checker) -> Option<Vec<String>> {
+    if values.len() > MAX_QUALIFICATIONS {
+        checker.fail(
+            "qualifications",
+            "too_many",
+            format!("at most {MAX_QUALIFICATIONS} qualifications"),
+        );
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut complete = true;
+    for (i, value) in values.iter().enumerate() {
+        match checker.check(
+            &format!("qualifications[{i}]"),
+            validation::text(value, QUALIFICATION_MIN, QUALIFICATION_MAX),
+        ) {
+            Some(text) if !out.contains(&text) => out.push(text),
+            Some(_) => {}
+            None => complete = false,
+        }
+    }
+    complete.then_some(out)
+}
+
+impl ServiceProviderInput {
+    /// Checks every field, collecting failures.
+    pub fn check(&self, checker: &mut Checker) -> Option<ValidServiceProvider> {
+        let name = checker.check(
+            "name",
+            match self.name.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(name) => validation::text(name, NAME_MIN, NAME_MAX).map(Some),
+            },
+        );
+        let mut service_types = self.service_types.clone();
+        service_types.sort();
+        service_types.dedup();
+        if service_types.is_empty() {
+            checker.fail("service_types", "too_few", "name at least one service type");
+        }
+        let mut technology_fields = self.technology_fields.clone();
+        technology_fields.sort();
+        technology_fields.dedup();
+        if self.technology_fields.len() > TechnologyField::ALL.len() {
+            checker.fail(
+                "technology_fields",
+                "too_many",
+                format!("at most {} technology fields", TechnologyField::ALL.len()),
+            );
+        }
+        let region = match self.region_code.as_deref() {
+            None => Some(None),
+            Some(code) => checker.check("region_code", region_code(code)).map(Some),
+        };
+        let qualifications = qualifications(&self.qualifications, checker);
+        let description = checker.check(
+            "description",
+            validation::text(&self.description, DESCRIPTION_MIN, DESCRIPTION_MAX),
+        );
+        let services = services(&self.services, checker);
+        let contact = match &self.contact {
+            None => Some(None),
+            Some(contact) => contact.check("contact.", checker).map(Some),
+        };
+        let valid_until = match self.valid_until {
+            None => Some(None),
+            Some(date) => checker
+                .check("valid_until", check_valid_until(date))
+                .map(Some),
+        };
+        let external_ref = checker.check(
+            "external_ref",
+            validation::optional_text(self.external_ref.as_deref(), 100),
+        );
+        Some(ValidServiceProvider {
+            name: name?,
+            service_types,
+            technology_fields,
+            region_code: region?,
+            qualifications: qualifications?,
+            description: description?,
+            accepts_vouchers: self.accepts_vouchers,
+            services: services?,
+            contact: contact?,
+            valid_until: valid_until?,
+            external_ref: external_ref?,
+        })
+    }
+}
+
+/// A service organization's profile as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ServiceProviderOut {
+    /// Id.
+    pub id: String,
+    /// Owning organization.
+    pub org_id: Option<String>,
+    /// The organization's registered name.
+    pub organization_name: String,
+    /// Whether an administrator has verified the organization.
+    pub organization_verified: bool,
+    /// Lifecycle status (published profiles past `valid_until` show as `expired`).
+    pub status: ListingStatus,
+    /// Name shown.
+    pub name: String,
+    /// Service types.
+    pub service_types: Vec<ServiceType>,
+    /// Technology fields served.
+    pub technology_fields: Vec<TechnologyField>,
+    /// Region code.
+    pub region_code: String,
+    /// Qualifications.
+    pub qualifications: Vec<String>,
+    /// Description.
+    pub description: String,
+    /// Accepts innovation vouchers (创新券).
+    pub accepts_vouchers: bool,
+    /// Services offered.
+    pub services: Vec<ServiceOffer>,
+    /// Contact; null unless the caller is signed in.
+    pub contact: Option<Contact>,
+    /// The owner's reference.
+    pub external_ref: Option<String>,
+    /// Last day of validity.
+    pub valid_until: NaiveDate,
+    /// Why the last review rejected it (owners and administrators only).
+    pub rejection_reason: Option<String>,
+    /// First publication.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// On creation only: profiles of the library that look the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub possible_duplicates: Option<Vec<PossibleDuplicate>>,
+}
+
+/// What the caller may see of a profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    /// Signed in (sees contacts).
+    pub signed_in: bool,
+    /// Manages the profile (sees the rejection reason).
+    pub manages: bool,
+}
+
+impl ServiceProviderOut {
+    /// Builds the view of a stored profile.
+    pub fn build(profile: Profile, viewer: Viewer) -> ServiceProviderOut {
+        use crate::listings::codec::{decode_codes, from_json};
+        let Profile { listing, row, org } = profile;
+        let status = listing.current_status();
+        ServiceProviderOut {
+            id: listing.id,
+            org_id: listing.org_id,
+            organization_name: org.name,
+            organization_verified: org.verified,
+            status,
+            name: listing.title,
+            service_types: decode_codes(&row.service_types),
+            technology_fields: decode_codes(&row.technology_fields),
+            region_code: listing.region_code,
+            qualifications: from_json(&row.qualifications),
+            description: row.description,
+            accepts_vouchers: row.accepts_vouchers,
+            services: from_json(&row.services),
+            contact: if viewer.signed_in {
+                row.contact
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str(c).ok())
+            } else {
+                None
+            },
+            external_ref: listing.external_ref,
+            valid_until: listing.valid_until,
+            rejection_reason: if viewer.manages {
+                listing.rejection_reason
+            } else {
+                None
+            },
+            published_at: listing.published_at.map(to_utc),
+            version: listing.version,
+            created_at: to_utc(listing.created_at),
+            updated_at: to_utc(listing.updated_at),
+            possible_duplicates: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ServiceProviderInput {
+        ServiceProviderInput {
+            name: None,
+            service_types: vec![ServiceType::IpAgency, ServiceType::IpAgency],
+            technology_fields: vec![TechnologyField::NewEnergy],
+            region_code: None,
+            qualifications: vec!["国家技术转移示范机构".into(), "国家技术转移示范机构".into()],
+            description: "专业从事专利申请、商标注册与知识产权运营的服务机构。".into(),
+            accepts_vouchers: true,
+            services: vec![ServiceOffer {
+                name: "专利申请代理".into(),
+                description: Some("发明专利撰写与申请".into()),
+                price_min_fen: Some(300_000),
+                price_max_fen: Some(800_000),
+            }],
+            contact: None,
+            valid_until: None,
+            external_ref: None,
+            org_id: None,
+        }
+    }
+
+    fn failures(input: &ServiceProviderInput) -> Vec<String> {
+        let mut checker = Checker::new();
+        input.check(&mut checker);
+        match checker.finish() {
+            Ok(()) => Vec::new(),
+            Err(crate::error::ApiError::Validation(errors)) => {
+                errors.into_iter().map(|e| e.field).collect()
+            }
+            Err(other) => vec![other.to_string()],
+        }
+    }
+
+    #[test]
+    fn a_good_profile_is_normalized() {
+        let mut checker = Checker::new();
+        let valid = input().check(&mut checker).expect("valid");
+        assert!(checker.is_ok());
+        assert_eq!(valid.service_types, vec![ServiceType::IpAgency]);
+        assert_eq!(valid.qualifications, vec!["国家技术转移示范机构"]);
+        assert_eq!(valid.name, None);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut bad = input();
+        bad.service_types.clear();
+        bad.qualifications = vec!["资质".to_string(); MAX_QUALIFICATIONS + 1];
+        bad.description = "太短".into();
+        bad.name = Some("x".into());
+        bad.services = vec![
+            ServiceOffer {
+                name: "评估".into(),
+                description: None,
+                price_min_fen: Some(10),
+                price_max_fen: Some(5),
+            },
+            ServiceOffer {
+                name: "咨询".into(),
+                description: None,
+                price_min_fen: Some(-1),
+                price_max_fen: None,
+            },
+        ];
+        let mut fields = failures(&bad);
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "description",
+                "name",
+                "qualifications",
+                "service_types",
+                "services[0].price_max_fen",
+                "services[1].price_min_fen"
+            ]
+        );
+    }
+}
