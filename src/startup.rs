@@ -109,6 +109,34 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
+/// How often published listings past their validity are marked expired.
+pub const EXPIRY_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Marks listings past their validity as expired now and every [`EXPIRY_SWEEP_INTERVAL`]
+/// (reads already treat them as expired; this persists it and writes the audit entries).
+fn spawn_expiry_sweeper(db: Db) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(EXPIRY_SWEEP_INTERVAL);
+        loop {
+            interval.tick().await;
+            let db = db.clone();
+            let swept = tokio::task::spawn_blocking(move || -> Result<usize, ApiError> {
+                let mut conn = db.get()?;
+                crate::db::write_transaction(&mut conn, |conn| {
+                    crate::listings::queries::expire_due(conn).map(|ids| ids.len())
+                })
+            })
+            .await;
+            match swept {
+                Ok(Ok(0)) => {}
+                Ok(Ok(count)) => tracing::info!(count, "listings past their validity marked expired"),
+                Ok(Err(error)) => tracing::warn!(?error, "expiry sweep failed"),
+                Err(error) => tracing::warn!(%error, "expiry sweep task failed"),
+            }
+        }
+    });
+}
+
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
@@ -163,6 +191,7 @@ impl Application {
             search,
             config: Arc::new(config),
         });
+        spawn_expiry_sweeper(state.db.clone());
         let metrics = web::Data::new(Metrics::new()?);
         let spec = openapi::spec();
         let config = state.config.clone();

@@ -188,11 +188,7 @@ fn run_demo(config: &Config) -> anyhow::Result<()> {
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     actix_web::rt::System::new().block_on(async move {
-        let _ = &runtime;
         let bind = config.bind;
         let backend = config.database.redacted();
         let app = Application::build(config).await?;

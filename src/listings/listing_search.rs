@@ -87,22 +87,18 @@ impl ListScope {
                 status,
             });
         }
-        if by_user {
-            return Ok(ListScope::Managed {
-                org_id: None,
-                owner_user_id: Some(user.id().to_string()),
-                status,
-            });
-        }
-        match &user.user.organization_id {
-            Some(org) => Ok(ListScope::Managed {
+        // Expert profiles, and callers without an organization: the records they own or created.
+        match (&user.user.organization_id, by_user) {
+            (Some(org), false) => Ok(ListScope::Managed {
                 org_id: Some(org.clone()),
                 owner_user_id: None,
                 status,
             }),
-            None => Err(ApiError::Forbidden(
-                "you belong to no organization, so you manage no records here".into(),
-            )),
+            _ => Ok(ListScope::Managed {
+                org_id: None,
+                owner_user_id: Some(user.id().to_string()),
+                status,
+            }),
         }
     }
 }

@@ -109,25 +109,37 @@ pub fn save(conn: &mut DbConnection, listing: &Listing, expected: i64) -> ApiRes
 }
 
 /// Marks published listings past their validity as expired (persisting what reads already
-/// compute); returns the ids changed.
+/// compute), with an audit entry for each; returns the records changed.
 pub fn expire_due(conn: &mut DbConnection) -> ApiResult<Vec<(String, Library)>> {
-    let due: Vec<(String, String)> = listings::table
+    let due: Vec<(String, String, NaiveDate)> = listings::table
         .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .filter(listings::valid_until.lt(today()))
-        .select((listings::id, listings::library))
+        .select((listings::id, listings::library, listings::valid_until))
         .load(conn)?;
-    let ids: Vec<&String> = due.iter().map(|(id, _)| id).collect();
-    if !ids.is_empty() {
-        diesel::update(listings::table.filter(listings::id.eq_any(ids)))
+    let mut expired = Vec::new();
+    for (id, library, valid_until) in due {
+        let Ok(library) = library.parse::<Library>() else {
+            continue;
+        };
+        diesel::update(listings::table.find(&id))
             .set((
                 listings::status.eq(ListingStatus::Expired.as_str()),
                 listings::version.eq(listings::version + 1),
                 listings::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        crate::audit::record(
+            conn,
+            &crate::audit::Actor::default(),
+            &format!("{}.expire", library.entity()),
+            library.entity(),
+            &id,
+            serde_json::json!({
+                "status": {"from": "published", "to": "expired"},
+                "valid_until": valid_until.to_string(),
+            }),
+        )?;
+        expired.push((id, library));
     }
-    Ok(due
-        .into_iter()
-        .filter_map(|(id, library)| library.parse().ok().map(|l| (id, l)))
-        .collect())
+    Ok(expired)
 }

@@ -857,3 +857,40 @@ async fn access_requests_are_granted_by_the_owner_and_can_be_revoked() {
         );
     }
 }
+
+#[tokio::test]
+async fn records_past_their_validity_expire_and_are_renewed() {
+    use diesel::prelude::*;
+    use techmarket::db::schema::listings;
+
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let id = published(&app, &owner, &admin, battery(1)).await;
+    let db = app.state.db.clone();
+    let target = id.clone();
+    let expired = tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+        diesel::update(listings::table.find(&target))
+            .set(listings::valid_until.eq(yesterday))
+            .execute(&mut conn)
+            .unwrap();
+        techmarket::db::write_transaction(&mut conn, techmarket::listings::queries::expire_due).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(expired.len(), 1);
+    let path = format!("/api/v1/achievements/{id}");
+    assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
+    let listed = assert_status(app.get("/api/v1/achievements", None).await, StatusCode::OK).await;
+    assert!(listed["items"].as_array().unwrap().is_empty());
+    let mine = assert_status(app.get("/api/v1/achievements?status=expired", Some(&owner.access_token)).await, StatusCode::OK).await;
+    assert_eq!(mine["items"][0]["id"], id.as_str());
+    let renewed = assert_status(app.post(&format!("{path}/renew"), Some(&owner.access_token), json!({})).await, StatusCode::OK).await;
+    assert_eq!(renewed["status"], "published");
+    assert_status(app.get(&path, None).await, StatusCode::OK).await;
+    let history = assert_status(app.get(&format!("{path}/history"), Some(&owner.access_token)).await, StatusCode::OK).await;
+    let actions: Vec<&str> = history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.ends_with(&["achievement.expire", "achievement.renew"]), "{actions:?}");
+}
