@@ -181,3 +181,28 @@ fn the_postgres_run_is_not_skipped() {
         diesel::PgConnection::establish(&url).expect("TEST_DATABASE_URL is unreachable");
     }
 }
+
+#[test]
+fn every_schema_reference_resolves() {
+    fn walk(value: &serde_json::Value, refs: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(reference)) = map.get("$ref") {
+                    refs.push(reference.clone());
+                }
+                map.values().for_each(|v| walk(v, refs));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, refs)),
+            _ => {}
+        }
+    }
+    let spec: serde_json::Value = serde_json::from_str(&techmarket::openapi::spec_json()).unwrap();
+    let mut refs = Vec::new();
+    walk(&spec, &mut refs);
+    assert!(!refs.is_empty());
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for reference in refs {
+        let name = reference.strip_prefix("#/components/schemas/").expect("only component refs");
+        assert!(schemas.contains_key(name), "unresolved reference {reference}");
+    }
+}
