@@ -350,88 +350,85 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
         ));
         credentials.push(((*email).to_string(), password_text, *role));
     }
-    let (docs, counts) = write_transaction(
-        conn,
-        |conn| -> anyhow::Result<Filled> {
-            let actor = Actor::default();
-            let mut orgs: Vec<(&str, Organization)> = Vec::new();
-            for (n, spec) in ORGS.iter().enumerate() {
-                let code = credit_code(n)?;
-                let new = ValidNewOrganization {
-                    name: spec.name.into(),
-                    kind: spec.kind,
-                    credit_code: crate::domain::credit_code::CreditCode::parse(&code)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?,
-                    region_code: spec.region.into(),
-                    address: None,
-                    website: Some(spec.website.into()),
-                };
-                let mut org = crate::organizations::queries::insert(conn, &actor, &new)
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                org.verified = true;
-                let org = crate::organizations::queries::save(conn, &org, org.version)
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                orgs.push((spec.key, org));
-            }
-            let org = |key: &str| {
-                orgs.iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, o)| o.clone())
-                    .context("demo organization")
+    let (docs, counts) = write_transaction(conn, |conn| -> anyhow::Result<Filled> {
+        let actor = Actor::default();
+        let mut orgs: Vec<(&str, Organization)> = Vec::new();
+        for (n, spec) in ORGS.iter().enumerate() {
+            let code = credit_code(n)?;
+            let new = ValidNewOrganization {
+                name: spec.name.into(),
+                kind: spec.kind,
+                credit_code: crate::domain::credit_code::CreditCode::parse(&code)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                region_code: spec.region.into(),
+                address: None,
+                website: Some(spec.website.into()),
             };
-            let mut people = Vec::new();
-            for (email, name, role, org_key, hash) in hashed {
-                let draft = UserDraft {
-                    email: (*email).to_string(),
-                    password_hash: hash,
-                    display_name: (*name).to_string(),
-                    role: *role,
-                    organization_id: match org_key {
-                        Some(key) => Some(org(key)?.id),
-                        None => None,
-                    },
-                };
-                let user = user_queries::insert(conn, &actor, draft, "user.demo")
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                people.push(user);
-            }
-            let creator_in = |org_id: &str| {
-                people
-                    .iter()
-                    .find(|u| u.organization_id.as_deref() == Some(org_id))
-                    .or_else(|| people.first())
-                    .map(|u| u.id.clone())
-                    .context("demo creator")
+            let mut org = crate::organizations::queries::insert(conn, &actor, &new)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            org.verified = true;
+            let org = crate::organizations::queries::save(conn, &org, org.version)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            orgs.push((spec.key, org));
+        }
+        let org = |key: &str| {
+            orgs.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, o)| o.clone())
+                .context("demo organization")
+        };
+        let mut people = Vec::new();
+        for (email, name, role, org_key, hash) in hashed {
+            let draft = UserDraft {
+                email: (*email).to_string(),
+                password_hash: hash,
+                display_name: (*name).to_string(),
+                role: *role,
+                organization_id: match org_key {
+                    Some(key) => Some(org(key)?.id),
+                    None => None,
+                },
             };
-            let context = |org: Organization| -> anyhow::Result<ImportContext> {
-                Ok(ImportContext {
-                    actor: Actor::default(),
-                    created_by: creator_in(&org.id)?,
-                    org,
-                    status: ListingStatus::Published,
-                })
-            };
-            let mut docs = Vec::new();
-            let mut counts = Vec::new();
-            let owners = ["xihu", "jinghua", "jiangnan", "pengcheng"];
-            let achievements = demo_achievements();
-            let mut by_owner: Vec<Vec<Value>> = vec![Vec::new(); owners.len()];
-            for (i, body) in achievements.into_iter().enumerate() {
-                by_owner[i % owners.len()].push(body);
-            }
-            let mut achievement_count = 0;
-            for (key, bodies) in owners.iter().zip(by_owner) {
-                let ctx = context(org(key)?)?;
-                let created =
-                    insert_all::<crate::achievements::bulk::AchievementBulk>(conn, &ctx, bodies)?;
-                achievement_count += created.len();
-                docs.extend(created);
-            }
-            counts.push(("achievements".to_string(), achievement_count));
-            fill_other_libraries(conn, &org, &context, &mut docs, &mut counts)?;
-            Ok((docs, counts))
-        },
-    )?;
+            let user = user_queries::insert(conn, &actor, draft, "user.demo")
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            people.push(user);
+        }
+        let creator_in = |org_id: &str| {
+            people
+                .iter()
+                .find(|u| u.organization_id.as_deref() == Some(org_id))
+                .or_else(|| people.first())
+                .map(|u| u.id.clone())
+                .context("demo creator")
+        };
+        let context = |org: Organization| -> anyhow::Result<ImportContext> {
+            Ok(ImportContext {
+                actor: Actor::default(),
+                created_by: creator_in(&org.id)?,
+                org,
+                status: ListingStatus::Published,
+            })
+        };
+        let mut docs = Vec::new();
+        let mut counts = Vec::new();
+        let owners = ["xihu", "jinghua", "jiangnan", "pengcheng"];
+        let achievements = demo_achievements();
+        let mut by_owner: Vec<Vec<Value>> = vec![Vec::new(); owners.len()];
+        for (i, body) in achievements.into_iter().enumerate() {
+            by_owner[i % owners.len()].push(body);
+        }
+        let mut achievement_count = 0;
+        for (key, bodies) in owners.iter().zip(by_owner) {
+            let ctx = context(org(key)?)?;
+            let created =
+                insert_all::<crate::achievements::bulk::AchievementBulk>(conn, &ctx, bodies)?;
+            achievement_count += created.len();
+            docs.extend(created);
+        }
+        counts.push(("achievements".to_string(), achievement_count));
+        fill_other_libraries(conn, &org, &context, &mut docs, &mut counts)?;
+        Ok((docs, counts))
+    })?;
     search.upsert_many(&docs).context("search index")?;
     Ok(Some(DemoReport {
         credentials,

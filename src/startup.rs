@@ -129,7 +129,9 @@ fn spawn_expiry_sweeper(db: Db) {
             .await;
             match swept {
                 Ok(Ok(0)) => {}
-                Ok(Ok(count)) => tracing::info!(count, "listings past their validity marked expired"),
+                Ok(Ok(count)) => {
+                    tracing::info!(count, "listings past their validity marked expired")
+                }
                 Ok(Err(error)) => tracing::warn!(?error, "expiry sweep failed"),
                 Err(error) => tracing::warn!(%error, "expiry sweep task failed"),
             }

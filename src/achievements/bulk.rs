@@ -68,6 +68,13 @@ impl BulkLibrary for AchievementBulk {
     type Valid = ValidAchievement;
     type Filter = AchievementFilter;
 
+    fn load_texts(
+        conn: &mut DbConnection,
+        ids: Vec<String>,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, String)>> {
+        queries::load_texts(conn, ids)
+    }
+
     fn filter_parts(filter: &AchievementFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),

@@ -84,6 +84,13 @@ impl BulkLibrary for DemandBulk {
         Ok(queries::search_doc(&listing, &row))
     }
 
+    fn load_texts(
+        conn: &mut DbConnection,
+        ids: Vec<String>,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, String)>> {
+        queries::load_texts(conn, ids)
+    }
+
     fn filter_parts(filter: &DemandFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),

@@ -88,6 +88,13 @@ impl BulkLibrary for ExpertBulk {
         Ok(queries::search_doc(&listing, &row))
     }
 
+    fn load_texts(
+        conn: &mut DbConnection,
+        ids: Vec<String>,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, String)>> {
+        queries::load_texts(conn, ids)
+    }
+
     fn filter_parts(filter: &ExpertFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),

@@ -66,6 +66,12 @@ pub trait BulkLibrary {
     /// The list filters (shared by list and export).
     type Filter: Clone + Send + 'static;
 
+    /// Records with their main text (for near-duplicate detection).
+    fn load_texts(
+        conn: &mut DbConnection,
+        ids: Vec<String>,
+    ) -> ApiResult<Vec<(super::model::Listing, String)>>;
+
     /// The parts of the filters the shared code needs: `q`, `status`, `mine`, `region`.
     fn filter_parts(filter: &Self::Filter) -> FilterParts;
 
@@ -115,6 +121,20 @@ pub struct ImportOptions {
     pub partial: Option<bool>,
 }
 
+/// Most created records an import checks for near-duplicates.
+pub const MAX_DUPLICATE_CHECKS: usize = 1000;
+
+/// A created record that looks like another record of the library.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportDuplicate {
+    /// The import line of the created record.
+    pub line: usize,
+    /// The created record.
+    pub id: String,
+    /// The record it resembles.
+    pub duplicate_of: super::listing_search::PossibleDuplicate,
+}
+
 /// The answer of an import.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ImportReport {
@@ -124,6 +144,9 @@ pub struct ImportReport {
     pub ids: Vec<String>,
     /// Lines that failed (only with `partial=true`; otherwise a failing import is a 422).
     pub errors: Vec<FieldError>,
+    /// Created records that nearly equal another record of the library (checked for imports
+    /// of up to 1,000 records).
+    pub possible_duplicates: Vec<ImportDuplicate>,
 }
 
 /// The data format of an import or export.
@@ -416,6 +439,8 @@ pub async fn import<L: BulkLibrary>(
     }
     let actor = user.actor();
     let requested_org = options.org_id.clone();
+    let valid_lines: Vec<usize> = valid.iter().map(|(line, _)| *line).collect();
+    let caller = user.clone();
     let (docs, insert_errors, ids) = state
         .db
         .write(move |conn| {
@@ -435,16 +460,44 @@ pub async fn import<L: BulkLibrary>(
             Ok((docs, errors, ids))
         })
         .await?;
+    let failed: std::collections::HashSet<usize> =
+        insert_errors.iter().filter_map(|e| e.line).collect();
+    let created_lines: Vec<usize> = valid_lines
+        .into_iter()
+        .filter(|l| !failed.contains(l))
+        .collect();
     errors.extend(insert_errors);
     errors.sort_by_key(|e| e.line);
     let search = state.search.clone();
-    if let Err(error) = web::block(move || search.upsert_many(&docs)).await? {
+    let indexed = docs.clone();
+    if let Err(error) = web::block(move || search.upsert_many(&indexed)).await? {
         tracing::error!(%error, "search index: import upsert failed");
+    }
+    let mut possible_duplicates = Vec::new();
+    if docs.len() <= MAX_DUPLICATE_CHECKS {
+        for (line, doc) in created_lines.into_iter().zip(&docs) {
+            let found = super::listing_search::possible_duplicates(
+                &state,
+                L::LIBRARY,
+                &doc.id,
+                &doc.title,
+                &doc.body,
+                Some(&caller),
+                L::load_texts,
+            )
+            .await?;
+            possible_duplicates.extend(found.into_iter().map(|duplicate_of| ImportDuplicate {
+                line,
+                id: doc.id.clone(),
+                duplicate_of,
+            }));
+        }
     }
     Ok(HttpResponse::Created().json(ImportReport {
         created: ids.len(),
         ids,
         errors,
+        possible_duplicates,
     }))
 }
 

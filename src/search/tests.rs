@@ -6,10 +6,7 @@ use std::time::Instant;
 
 use super::*;
 
-const CSL_PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/data/csl/achievements.jsonl"
-);
+const CSL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/csl/achievements.jsonl");
 
 /// One CSL record, as in the file.
 #[derive(serde::Deserialize)]

@@ -84,6 +84,13 @@ impl BulkLibrary for ServiceProviderBulk {
         Ok(queries::search_doc(&profile.listing, &profile.row))
     }
 
+    fn load_texts(
+        conn: &mut DbConnection,
+        ids: Vec<String>,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, String)>> {
+        queries::load_texts(conn, ids)
+    }
+
     fn filter_parts(filter: &ServiceProviderFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),

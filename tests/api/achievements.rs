@@ -876,7 +876,8 @@ async fn records_past_their_validity_expire_and_are_renewed() {
             .set(listings::valid_until.eq(yesterday))
             .execute(&mut conn)
             .unwrap();
-        techmarket::db::write_transaction(&mut conn, techmarket::listings::queries::expire_due).unwrap()
+        techmarket::db::write_transaction(&mut conn, techmarket::listings::queries::expire_due)
+            .unwrap()
     })
     .await
     .unwrap();
@@ -885,12 +886,42 @@ async fn records_past_their_validity_expire_and_are_renewed() {
     assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
     let listed = assert_status(app.get("/api/v1/achievements", None).await, StatusCode::OK).await;
     assert!(listed["items"].as_array().unwrap().is_empty());
-    let mine = assert_status(app.get("/api/v1/achievements?status=expired", Some(&owner.access_token)).await, StatusCode::OK).await;
+    let mine = assert_status(
+        app.get(
+            "/api/v1/achievements?status=expired",
+            Some(&owner.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(mine["items"][0]["id"], id.as_str());
-    let renewed = assert_status(app.post(&format!("{path}/renew"), Some(&owner.access_token), json!({})).await, StatusCode::OK).await;
+    let renewed = assert_status(
+        app.post(
+            &format!("{path}/renew"),
+            Some(&owner.access_token),
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(renewed["status"], "published");
     assert_status(app.get(&path, None).await, StatusCode::OK).await;
-    let history = assert_status(app.get(&format!("{path}/history"), Some(&owner.access_token)).await, StatusCode::OK).await;
-    let actions: Vec<&str> = history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(actions.ends_with(&["achievement.expire", "achievement.renew"]), "{actions:?}");
+    let history = assert_status(
+        app.get(&format!("{path}/history"), Some(&owner.access_token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.ends_with(&["achievement.expire", "achievement.renew"]),
+        "{actions:?}"
+    );
 }

@@ -364,3 +364,34 @@ async fn enterprises_import_and_export_demands() {
         "drafts are not exported to the public: only the header"
     );
 }
+
+#[tokio::test]
+async fn imports_point_out_near_duplicates() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let lines = csl_lines(3);
+    let mut copy: Value = serde_json::from_str(&lines[0]).unwrap();
+    copy["external_ref"] = json!("copy-of-first");
+    let body = format!("{}\n{}\n{}", lines[0], lines[1], copy);
+    let report = assert_status(
+        import(&app, &owner.access_token, "", "application/x-ndjson", body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(report["created"], 3);
+    let duplicates = report["possible_duplicates"].as_array().unwrap();
+    let lines_flagged: Vec<u64> = duplicates
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert!(
+        lines_flagged.contains(&1) && lines_flagged.contains(&3),
+        "{report}"
+    );
+    assert!(!lines_flagged.contains(&2), "{report}");
+    assert!(
+        duplicates
+            .iter()
+            .all(|d| d["duplicate_of"]["similarity"].as_f64().unwrap() >= 0.75)
+    );
+}

@@ -202,7 +202,12 @@ fn every_schema_reference_resolves() {
     assert!(!refs.is_empty());
     let schemas = spec["components"]["schemas"].as_object().unwrap();
     for reference in refs {
-        let name = reference.strip_prefix("#/components/schemas/").expect("only component refs");
-        assert!(schemas.contains_key(name), "unresolved reference {reference}");
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .expect("only component refs");
+        assert!(
+            schemas.contains_key(name),
+            "unresolved reference {reference}"
+        );
     }
 }
