@@ -34,7 +34,7 @@ def main() -> None:
             summary = "".join(sentences[: rng.randint(3, 6)])[:2000]
             if len(summary) < 20:
                 summary = a["summary"][:2000]
-            keywords = list(dict.fromkeys(a["keywords"][:5] + b["keywords"][:5]))[:10]
+            keywords = [k for k in dict.fromkeys(a["keywords"][:5] + b["keywords"][:5]) if len(k) <= 50][:10]
             title = a["title"] if rng.random() < 0.5 else b["title"]
             title = f"{title}（{i % 97}型）"[:200]
             body = {

@@ -11,7 +11,7 @@ use crate::validation::{self, Checker, ParseFailure};
 /// Most keywords a record may carry.
 pub const MAX_KEYWORDS: usize = 10;
 /// Longest keyword, in characters.
-pub const KEYWORD_MAX: usize = 30;
+pub const KEYWORD_MAX: usize = 50;
 /// Largest amount of money accepted, in fen (one trillion yuan).
 pub const MAX_FEN: i64 = 100_000_000_000_000;
 
@@ -121,7 +121,7 @@ impl Contact {
     }
 }
 
-/// Checks keywords: `min..=MAX_KEYWORDS` of them, each 1–30 characters, duplicates removed.
+/// Checks keywords: `min..=MAX_KEYWORDS` of them, each 1–50 characters, duplicates removed.
 pub fn keywords(
     field: &str,
     values: &[String],
