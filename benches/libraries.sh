@@ -52,7 +52,8 @@ END=$(date +%s.%N)
 python3 -c "print(f'import: {$COUNT} lines in {$END-$START:.1f} s = {$COUNT/($END-$START):.0f} lines/s')"
 echo "rss after import: $(rss)"
 cat > "$WORK/search.lua" <<'LUA'
-local queries = {"锂离子电池正极材料", "印染废水深度处理", "机器人焊缝跟踪", "猕猴桃保鲜", "图像识别", "故障诊断", "有限元分析", "土壤重金属"}
+-- 锂离子电池正极材料, 印染废水深度处理, 机器人焊缝跟踪, 猕猴桃保鲜, 图像识别, 故障诊断, 有限元分析, 土壤重金属 (percent-encoded)
+local queries = {"%E9%94%82%E7%A6%BB%E5%AD%90%E7%94%B5%E6%B1%A0%E6%AD%A3%E6%9E%81%E6%9D%90%E6%96%99", "%E5%8D%B0%E6%9F%93%E5%BA%9F%E6%B0%B4%E6%B7%B1%E5%BA%A6%E5%A4%84%E7%90%86", "%E6%9C%BA%E5%99%A8%E4%BA%BA%E7%84%8A%E7%BC%9D%E8%B7%9F%E8%B8%AA", "%E7%8C%95%E7%8C%B4%E6%A1%83%E4%BF%9D%E9%B2%9C", "%E5%9B%BE%E5%83%8F%E8%AF%86%E5%88%AB", "%E6%95%85%E9%9A%9C%E8%AF%8A%E6%96%AD", "%E6%9C%89%E9%99%90%E5%85%83%E5%88%86%E6%9E%90", "%E5%9C%9F%E5%A3%A4%E9%87%8D%E9%87%91%E5%B1%9E"}
 local i = 0
 request = function()
   i = i + 1
@@ -62,7 +63,7 @@ LUA
 run_wrk() {
     local name=$1; shift
     local out
-    out=$(wrk --latency -t2 -c"$CONNS" -d"${DURATION:-15s}" "$@")
+    out=$(wrk --latency -t"$(( CONNS < 2 ? 1 : 2 ))" -c"$CONNS" -d"${DURATION:-15s}" "$@")
     python3 - "$name" "$out" <<'PY'
 import re, sys
 name, out = sys.argv[1], sys.argv[2]

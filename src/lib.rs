@@ -22,6 +22,7 @@ pub mod error;
 pub mod experts;
 pub mod http;
 pub mod listings;
+pub mod matching;
 pub mod openapi;
 pub mod organizations;
 pub mod search;

@@ -73,6 +73,15 @@ pub enum Command {
     },
     /// Rebuild the search index from the database (stop the server first).
     Reindex,
+    /// Evaluate matching: MRR@10, Hit@10 and nDCG@10 per query type, matcher vs plain BM25.
+    EvalMatching {
+        /// Achievements (NDJSON with external_ref, title, summary, keywords).
+        #[arg(long)]
+        achievements: PathBuf,
+        /// Queries (NDJSON with qid, type, text, relevant: {external_ref: grade}).
+        #[arg(long)]
+        queries: PathBuf,
+    },
 }
 
 /// A library named on the command line.
@@ -164,6 +173,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let config = load_config(cli.config.as_deref())?;
             import::import_file(&config, library.into(), &file, &org, publish, partial)
+        }
+        Command::EvalMatching {
+            achievements,
+            queries,
+        } => {
+            let started = std::time::Instant::now();
+            let report = crate::matching::eval::evaluate(
+                &achievements,
+                &queries,
+                &crate::matching::text::TextMatcherConfig::default(),
+            )?;
+            crate::matching::eval::print(&report);
+            println!("({:.1} s)", started.elapsed().as_secs_f64());
+            Ok(())
         }
         Command::Reindex => {
             let config = load_config(cli.config.as_deref())?;

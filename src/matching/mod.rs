@@ -1,0 +1,7 @@
+//! Matching enterprise problems to university results: text relevance from the search index,
+//! closed over the vocabulary gap with what the listed records themselves teach (recognized
+//! author keywords, keyword co-occurrence, pseudo-relevance feedback).
+
+pub mod eval;
+pub mod text;
+pub mod vocabulary;

@@ -1,0 +1,169 @@
+//! Text relevance of records to a free-text problem: BM25 from the search index, plus the
+//! corpus's own author keywords recognized in the text, plus pseudo-relevance feedback over the
+//! keywords of the best first-round records.
+
+use std::collections::HashMap;
+
+use super::vocabulary::Vocabulary;
+use crate::search::{Library, SearchError, SearchIndex};
+
+/// Tuning of the text matcher.
+#[derive(Debug, Clone, Copy)]
+pub struct TextMatcherConfig {
+    /// BM25 candidates fetched from the index.
+    pub candidates: usize,
+    /// Records a recognized keyword may pull in.
+    pub keyword_postings: usize,
+    /// First-round records whose keywords feed back into the query.
+    pub feedback_records: usize,
+    /// Feedback keywords kept.
+    pub feedback_terms: usize,
+    /// Weight of BM25 (normalized by the best hit).
+    pub bm25_weight: f64,
+    /// Weight of recognized author keywords.
+    pub keyword_weight: f64,
+    /// Weight of feedback keywords.
+    pub feedback_weight: f64,
+}
+
+impl Default for TextMatcherConfig {
+    fn default() -> Self {
+        TextMatcherConfig {
+            candidates: 200,
+            keyword_postings: 500,
+            feedback_records: 5,
+            feedback_terms: 8,
+            bm25_weight: 0.6,
+            keyword_weight: 0.3,
+            feedback_weight: 0.1,
+        }
+    }
+}
+
+/// A record's text relevance to a problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextMatch {
+    /// The record.
+    pub id: String,
+    /// Relevance in [0, 1].
+    pub score: f64,
+    /// The BM25 part, normalized by the best hit, in [0, 1].
+    pub bm25: f64,
+    /// The recognized-keyword part, in [0, 1].
+    pub keywords: f64,
+    /// The feedback part, in [0, 1].
+    pub feedback: f64,
+    /// The corpus keywords the record shares with the problem (recognized or fed back).
+    pub matched_keywords: Vec<String>,
+}
+
+/// Ranks the records of a library for a problem text, best first.
+pub fn rank(
+    index: &SearchIndex,
+    vocabulary: &Vocabulary,
+    library: Library,
+    text: &str,
+    limit: usize,
+    config: &TextMatcherConfig,
+) -> Result<Vec<TextMatch>, SearchError> {
+    let hits = index.search(library, text, config.candidates)?;
+    let top_bm25 = hits.first().map_or(0.0, |h| f64::from(h.score));
+    let mut bm25: HashMap<String, f64> = HashMap::new();
+    if top_bm25 > 0.0 {
+        for hit in &hits {
+            bm25.insert(hit.id.clone(), f64::from(hit.score) / top_bm25);
+        }
+    }
+
+    let recognized = vocabulary.recognize(text);
+    let recognized_total: f64 = recognized.iter().map(|k| vocabulary.idf(k)).sum();
+    let mut keyword_score: HashMap<String, f64> = HashMap::new();
+    if recognized_total > 0.0 {
+        for keyword in &recognized {
+            let weight = vocabulary.idf(keyword) / recognized_total;
+            for id in vocabulary
+                .records_with(keyword)
+                .iter()
+                .take(config.keyword_postings)
+            {
+                *keyword_score.entry(id.clone()).or_default() += weight;
+            }
+        }
+    }
+
+    let first_round = |id: &str| {
+        config.bm25_weight * bm25.get(id).copied().unwrap_or(0.0)
+            + config.keyword_weight * keyword_score.get(id).copied().unwrap_or(0.0)
+    };
+    let mut candidates: Vec<String> = bm25.keys().chain(keyword_score.keys()).cloned().collect();
+    candidates.sort();
+    candidates.dedup();
+    let mut first: Vec<(String, f64)> = candidates
+        .iter()
+        .map(|id| (id.clone(), first_round(id)))
+        .collect();
+    first.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+    // Pseudo-relevance feedback: keywords common among the best first-round records.
+    let mut counts: HashMap<&str, f64> = HashMap::new();
+    for (id, _) in first.iter().take(config.feedback_records) {
+        for keyword in vocabulary.keywords_of(id) {
+            if !recognized.contains(keyword) {
+                *counts.entry(keyword.as_str()).or_default() += 1.0;
+            }
+        }
+    }
+    let mut feedback: Vec<(String, f64)> = counts
+        .into_iter()
+        .filter(|(_, count)| *count >= 2.0)
+        .map(|(k, count)| (k.to_string(), count * vocabulary.idf(k)))
+        .collect();
+    feedback.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    feedback.truncate(config.feedback_terms);
+    let feedback_total: f64 = feedback.iter().map(|(_, w)| w).sum();
+    let mut feedback_score: HashMap<String, f64> = HashMap::new();
+    if feedback_total > 0.0 {
+        for (keyword, weight) in &feedback {
+            for id in vocabulary
+                .records_with(keyword)
+                .iter()
+                .take(config.keyword_postings)
+            {
+                *feedback_score.entry(id.clone()).or_default() += weight / feedback_total;
+            }
+        }
+    }
+    for id in feedback_score.keys() {
+        if !bm25.contains_key(id) && !keyword_score.contains_key(id) {
+            candidates.push(id.clone());
+        }
+    }
+
+    let mut ranked: Vec<TextMatch> = candidates
+        .into_iter()
+        .map(|id| {
+            let b = bm25.get(&id).copied().unwrap_or(0.0);
+            let k = keyword_score.get(&id).copied().unwrap_or(0.0).min(1.0);
+            let f = feedback_score.get(&id).copied().unwrap_or(0.0).min(1.0);
+            let matched_keywords = vocabulary
+                .keywords_of(&id)
+                .iter()
+                .filter(|kw| recognized.contains(kw) || feedback.iter().any(|(fk, _)| fk == *kw))
+                .cloned()
+                .collect();
+            TextMatch {
+                score: config.bm25_weight * b
+                    + config.keyword_weight * k
+                    + config.feedback_weight * f,
+                bm25: b,
+                keywords: k,
+                feedback: f,
+                matched_keywords,
+                id,
+            }
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    ranked.truncate(limit);
+    Ok(ranked)
+}

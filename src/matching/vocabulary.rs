@@ -1,0 +1,125 @@
+//! The keyword vocabulary of a corpus: which records carry which author keywords, how rare each
+//! keyword is, and which keywords a free text mentions.
+
+use std::collections::HashMap;
+
+/// Shortest keyword (in characters) recognized inside a free text.
+pub const MIN_RECOGNIZED_CHARS: usize = 2;
+
+/// Keywords and the records carrying them.
+#[derive(Debug, Default, Clone)]
+pub struct Vocabulary {
+    /// keyword (normalized) → record ids.
+    postings: HashMap<String, Vec<String>>,
+    /// record id → its keywords (normalized).
+    keywords_of: HashMap<String, Vec<String>>,
+    /// Records in the corpus.
+    records: usize,
+}
+
+/// Normalizes a keyword for matching: trimmed, lower-cased, inner whitespace removed.
+pub fn normalize(keyword: &str) -> String {
+    keyword
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Vocabulary {
+    /// An empty vocabulary.
+    pub fn new() -> Vocabulary {
+        Vocabulary::default()
+    }
+
+    /// Adds a record's keywords.
+    pub fn add(&mut self, id: &str, keywords: &[String]) {
+        let mut normalized: Vec<String> = keywords
+            .iter()
+            .map(|k| normalize(k))
+            .filter(|k| k.chars().count() >= MIN_RECOGNIZED_CHARS)
+            .collect();
+        normalized.sort();
+        normalized.dedup();
+        for keyword in &normalized {
+            self.postings
+                .entry(keyword.clone())
+                .or_default()
+                .push(id.to_string());
+        }
+        self.keywords_of.insert(id.to_string(), normalized);
+        self.records += 1;
+    }
+
+    /// Records in the vocabulary.
+    pub fn len(&self) -> usize {
+        self.records
+    }
+
+    /// Whether no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// The records carrying a keyword.
+    pub fn records_with(&self, keyword: &str) -> &[String] {
+        self.postings.get(keyword).map_or(&[], Vec::as_slice)
+    }
+
+    /// A record's keywords.
+    pub fn keywords_of(&self, id: &str) -> &[String] {
+        self.keywords_of.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Inverse document frequency of a keyword (0 when unknown).
+    pub fn idf(&self, keyword: &str) -> f64 {
+        let df = self.records_with(keyword).len();
+        if df == 0 {
+            return 0.0;
+        }
+        ((1.0 + self.records as f64) / df as f64).ln()
+    }
+
+    /// The corpus keywords a text mentions verbatim, longest first, without keywords contained
+    /// in a longer one already found.
+    pub fn recognize(&self, text: &str) -> Vec<String> {
+        let haystack = normalize(text);
+        let mut found: Vec<&String> = self
+            .postings
+            .keys()
+            .filter(|k| haystack.contains(k.as_str()))
+            .collect();
+        found.sort_by(|a, b| {
+            b.chars()
+                .count()
+                .cmp(&a.chars().count())
+                .then_with(|| a.cmp(b))
+        });
+        let mut kept: Vec<String> = Vec::new();
+        for keyword in found {
+            if !kept.iter().any(|longer| longer.contains(keyword.as_str())) {
+                kept.push(keyword.clone());
+            }
+        }
+        kept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_the_longest_keywords_in_a_text() {
+        let mut vocabulary = Vocabulary::new();
+        vocabulary.add(
+            "a",
+            &["锂离子电池".into(), "电池".into(), "正极材料".into()],
+        );
+        vocabulary.add("b", &["电池".into(), "Lyapunov 函数".into()]);
+        let found = vocabulary.recognize("寻求锂离子电池正极材料与lyapunov函数方面的方案");
+        assert_eq!(found, vec!["lyapunov函数", "锂离子电池", "正极材料"]);
+        assert_eq!(vocabulary.records_with("电池").len(), 2);
+        assert!(vocabulary.idf("正极材料") > vocabulary.idf("电池"));
+    }
+}
