@@ -58,6 +58,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "demands", description = "需求库: enterprises' technical problems"),
         (name = "experts", description = "专家库: experts"),
         (name = "service-providers", description = "服务机构库: service organizations"),
+        (name = "matching", description = "Matching problems to results, with reasons"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )

@@ -21,6 +21,7 @@ use crate::error::ApiError;
 use crate::http::health;
 use crate::http::json::BodyLimit;
 use crate::http::middleware::{Metrics, observe};
+use crate::matching::engine::MatchingState;
 use crate::openapi::{self, ApiDoc};
 use crate::search::SearchIndex;
 use crate::{accounts, achievements, audit, demands, experts, organizations, service_providers};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub dummy_hash: String,
     /// The full-text index of the libraries.
     pub search: SearchIndex,
+    /// The matcher's keyword vocabularies.
+    pub matching: Arc<MatchingState>,
 }
 
 /// Registers every documented route.
@@ -69,7 +72,8 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
                 .configure(achievements::routes::configure)
                 .configure(demands::routes::configure)
                 .configure(experts::routes::configure)
-                .configure(service_providers::routes::configure),
+                .configure(service_providers::routes::configure)
+                .configure(crate::matching::routes::configure),
         );
 }
 
@@ -139,6 +143,9 @@ fn spawn_expiry_sweeper(db: Db) {
     });
 }
 
+/// What `build` loads before binding: the database, the search index, the vocabularies.
+type Loaded = (Db, SearchIndex, Arc<MatchingState>);
+
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
@@ -152,8 +159,8 @@ impl Application {
         let url = config.database.clone();
         let pool_size = config.db_pool_size;
         let index_dir = config.data_dir.join("index");
-        let (db, search) =
-            tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, SearchIndex)> {
+        let (db, search, matching) =
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Loaded> {
                 let db = Db::connect(&url, pool_size).map_err(anyhow::Error::msg)?;
                 let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 let applied = migrations::run_pending(&mut conn)
@@ -165,10 +172,12 @@ impl Application {
                     .map_err(|e| anyhow::anyhow!("search index at {}: {e}", index_dir.display()))?;
                 crate::listings::reindex::catch_up(&mut conn, &search)
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                Ok((db, search))
+                let matching =
+                    MatchingState::load(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                Ok((db, search, matching))
             })
             .await??;
-        Application::build_with_db(config, db, search)
+        Application::build_with_db(config, db, search, matching)
     }
 
     /// Binds the listener over an existing database handle (no migrations run).
@@ -176,6 +185,7 @@ impl Application {
         config: Config,
         db: Db,
         search: SearchIndex,
+        matching: Arc<MatchingState>,
     ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
@@ -191,6 +201,7 @@ impl Application {
             db,
             dummy_hash,
             search,
+            matching,
             config: Arc::new(config),
         });
         spawn_expiry_sweeper(state.db.clone());

@@ -198,6 +198,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Feedback on matches: the labelled data of the matcher (the latest per pair governs).
+    match_feedback (id) {
+        id -> Text,
+        demand_id -> Text,
+        achievement_id -> Text,
+        user_id -> Text,
+        relevant -> Bool,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(achievements -> listings (id));
 diesel::joinable!(demands -> listings (id));
 diesel::joinable!(experts -> listings (id));
@@ -223,4 +236,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     experts,
     service_providers,
     access_requests,
+    match_feedback,
 );

@@ -292,6 +292,7 @@ pub async fn delete_draft(
             )
         })
         .await?;
+    state.matching.remove(&index_id);
     let search = state.search.clone();
     if let Err(error) = web::block(move || search.delete(&index_id)).await? {
         tracing::error!(%error, "search index: delete failed");

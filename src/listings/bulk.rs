@@ -469,6 +469,7 @@ pub async fn import<L: BulkLibrary>(
     errors.extend(insert_errors);
     errors.sort_by_key(|e| e.line);
     let search = state.search.clone();
+    state.matching.upsert(&docs);
     let indexed = docs.clone();
     if let Err(error) = web::block(move || search.upsert_many(&indexed)).await? {
         tracing::error!(%error, "search index: import upsert failed");

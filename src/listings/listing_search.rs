@@ -306,6 +306,7 @@ pub fn paginate<T>(
 /// Puts a document into the search index (logged, never failing the request: the database
 /// is the truth and `reindex` rebuilds from it).
 pub async fn index(state: &AppState, doc: SearchDoc) {
+    state.matching.upsert(std::slice::from_ref(&doc));
     let search = state.search.clone();
     match web::block(move || search.upsert(&doc)).await {
         Ok(Ok(())) => {}

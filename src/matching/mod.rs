@@ -2,6 +2,9 @@
 //! closed over the vocabulary gap with what the listed records themselves teach (recognized
 //! author keywords, keyword co-occurrence, pseudo-relevance feedback).
 
+pub mod engine;
 pub mod eval;
+pub mod routes;
+pub mod scoring;
 pub mod text;
 pub mod vocabulary;

@@ -51,6 +51,27 @@ impl Vocabulary {
         self.records += 1;
     }
 
+    /// Removes a record's keywords.
+    pub fn remove(&mut self, id: &str) {
+        if let Some(old) = self.keywords_of.remove(id) {
+            for keyword in old {
+                if let Some(ids) = self.postings.get_mut(&keyword) {
+                    ids.retain(|other| other != id);
+                    if ids.is_empty() {
+                        self.postings.remove(&keyword);
+                    }
+                }
+            }
+            self.records = self.records.saturating_sub(1);
+        }
+    }
+
+    /// Replaces a record's keywords.
+    pub fn upsert(&mut self, id: &str, keywords: &[String]) {
+        self.remove(id);
+        self.add(id, keywords);
+    }
+
     /// Records in the vocabulary.
     pub fn len(&self) -> usize {
         self.records

@@ -8,6 +8,7 @@ mod bulk;
 mod conventions;
 mod demands;
 mod experts;
+mod matching;
 mod operations;
 mod organizations;
 mod service_providers;

@@ -33,7 +33,9 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
         .connection_timeout(Duration::from_millis(500))
         .build_unchecked(ConnectionManager::new(url.clone()));
     let search = techmarket::search::SearchIndex::in_memory().unwrap();
-    let app = Application::build_with_db(config, Db::from_pool(pool, url), search).unwrap();
+    let matching = std::sync::Arc::new(techmarket::matching::engine::MatchingState::default());
+    let app =
+        Application::build_with_db(config, Db::from_pool(pool, url), search, matching).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();

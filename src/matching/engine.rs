@@ -1,0 +1,436 @@
+//! The matcher: text candidates from the index and the keyword vocabularies, then the market
+//! factors (field, maturity, price, cooperation mode, region, freshness) from the database.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::scoring::{self, Explanation, Factor};
+use super::text::{self, TextMatch, TextMatcherConfig};
+use super::vocabulary::Vocabulary;
+use crate::achievements::queries::AchievementRow;
+use crate::db::DbConnection;
+use crate::db::schema::{achievements, demands, listings, match_feedback};
+use crate::demands::queries::DemandRow;
+use crate::error::{ApiError, ApiResult};
+use crate::listings::codec::{decode_codes, from_json};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::model::Listing;
+use crate::listings::queries::today;
+use crate::search::{Library, SearchDoc, SearchIndex, tokens};
+use crate::taxonomies::{CooperationMode, Maturity, TechnologyField};
+
+/// Text candidates considered per match request.
+pub const CANDIDATES: usize = 100;
+/// Largest `limit` of a match request.
+pub const MAX_LIMIT: usize = 50;
+
+/// The keyword vocabularies of the libraries, kept in step with the search index.
+#[derive(Default)]
+pub struct MatchingState {
+    vocabularies: RwLock<HashMap<&'static str, Vocabulary>>,
+}
+
+impl MatchingState {
+    /// Builds the vocabularies of achievements and demands from the database.
+    pub fn load(conn: &mut DbConnection) -> ApiResult<Arc<MatchingState>> {
+        let state = MatchingState::default();
+        let achievement_keywords: Vec<(String, String)> = achievements::table
+            .select((achievements::id, achievements::keywords))
+            .load(conn)?;
+        let demand_keywords: Vec<(String, String)> = demands::table
+            .select((demands::id, demands::keywords))
+            .load(conn)?;
+        {
+            let mut vocabularies = state
+                .vocabularies
+                .write()
+                .map_err(|_| ApiError::Internal("vocabulary lock poisoned".into()))?;
+            let mut add = |library: Library, rows: Vec<(String, String)>| {
+                let vocabulary = vocabularies.entry(library.as_str()).or_default();
+                for (id, keywords) in rows {
+                    let keywords: Vec<String> = from_json(&keywords);
+                    vocabulary.add(&id, &keywords);
+                }
+            };
+            add(Library::Achievements, achievement_keywords);
+            add(Library::Demands, demand_keywords);
+        }
+        Ok(Arc::new(state))
+    }
+
+    /// Updates the vocabulary with written records (called wherever the index is written).
+    pub fn upsert(&self, docs: &[SearchDoc]) {
+        if let Ok(mut vocabularies) = self.vocabularies.write() {
+            for doc in docs {
+                vocabularies
+                    .entry(doc.library.as_str())
+                    .or_default()
+                    .upsert(&doc.id, &doc.keywords);
+            }
+        }
+    }
+
+    /// Forgets a deleted record.
+    pub fn remove(&self, id: &str) {
+        if let Ok(mut vocabularies) = self.vocabularies.write() {
+            for vocabulary in vocabularies.values_mut() {
+                vocabulary.remove(id);
+            }
+        }
+    }
+
+    /// Ranks a library's records by text relevance.
+    pub fn rank_text(
+        &self,
+        index: &SearchIndex,
+        library: Library,
+        text: &str,
+    ) -> ApiResult<Vec<TextMatch>> {
+        let vocabularies = self
+            .vocabularies
+            .read()
+            .map_err(|_| ApiError::Internal("vocabulary lock poisoned".into()))?;
+        let empty = Vocabulary::new();
+        let vocabulary = vocabularies.get(library.as_str()).unwrap_or(&empty);
+        text::rank(
+            index,
+            vocabulary,
+            library,
+            text,
+            CANDIDATES,
+            &TextMatcherConfig::default(),
+        )
+        .map_err(|e| ApiError::Internal(format!("search: {e}")))
+    }
+}
+
+/// What is being matched: a problem's text and constraints.
+#[derive(Debug, Clone, Default)]
+pub struct Problem {
+    /// Title, keywords and description.
+    pub text: String,
+    /// The field asked for.
+    pub technology_field: Option<TechnologyField>,
+    /// The minimum maturity.
+    pub required_maturity: Option<Maturity>,
+    /// The highest budget, in fen.
+    pub budget_max_fen: Option<i64>,
+    /// Cooperation modes wanted.
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// Region of the problem.
+    pub region_code: Option<String>,
+    /// Feedback on candidates: id → relevant.
+    pub feedback: HashMap<String, bool>,
+}
+
+/// The public card of a matched achievement.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MatchedAchievement {
+    /// Id.
+    pub id: String,
+    /// The owner's reference.
+    pub external_ref: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Field.
+    pub technology_field: TechnologyField,
+    /// Maturity.
+    pub maturity: Maturity,
+    /// Asking price in fen (null: negotiable).
+    pub asking_price_fen: Option<i64>,
+    /// Region.
+    pub region_code: String,
+    /// Owning organization.
+    pub org_id: Option<String>,
+}
+
+/// One achievement matched to a problem.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AchievementMatch {
+    /// The achievement.
+    pub achievement: MatchedAchievement,
+    /// 0–1: the sum of the explanation's contributions.
+    pub score: f64,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+/// The public card of a matched demand.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MatchedDemand {
+    /// Id.
+    pub id: String,
+    /// The owner's reference.
+    pub external_ref: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Field.
+    pub technology_field: TechnologyField,
+    /// Minimum maturity.
+    pub required_maturity: Option<Maturity>,
+    /// Budget range in fen.
+    pub budget_min_fen: Option<i64>,
+    /// Budget range in fen.
+    pub budget_max_fen: Option<i64>,
+    /// Reward of an open call (揭榜挂帅).
+    pub reward_fen: Option<i64>,
+    /// Region.
+    pub region_code: String,
+    /// Owning organization.
+    pub org_id: Option<String>,
+}
+
+/// One open demand matched to an achievement.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DemandMatch {
+    /// The demand.
+    pub demand: MatchedDemand,
+    /// 0–1: the sum of the explanation's contributions.
+    pub score: f64,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+fn matched_terms(problem_text: &str, text_match: &TextMatch, record_text: &str) -> Vec<String> {
+    let record: HashSet<String> = tokens(record_text).into_iter().collect();
+    let mut terms: Vec<String> = text_match.matched_keywords.clone();
+    for token in tokens(problem_text) {
+        if token.chars().count() >= 2
+            && record.contains(&token)
+            && !terms.iter().any(|t| t.contains(&token))
+        {
+            terms.push(token);
+        }
+    }
+    terms.truncate(20);
+    terms
+}
+
+fn published_now<T>(rows: Vec<(Listing, T)>) -> Vec<(Listing, T)> {
+    let today = today();
+    rows.into_iter()
+        .filter(|(l, _)| l.status == ListingStatus::Published && l.valid_until >= today)
+        .collect()
+}
+
+fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> {
+    feedback.get(id).map(|relevant| {
+        if *relevant {
+            "relevant"
+        } else {
+            "not_relevant"
+        }
+        .to_string()
+    })
+}
+
+/// The achievements best matching a problem (published and unexpired only), best first.
+pub fn match_achievements(
+    conn: &mut DbConnection,
+    state: &MatchingState,
+    index: &SearchIndex,
+    problem: &Problem,
+    limit: usize,
+    strict: bool,
+) -> ApiResult<Vec<AchievementMatch>> {
+    let text_matches = state.rank_text(index, Library::Achievements, &problem.text)?;
+    let by_id: HashMap<&str, &TextMatch> =
+        text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
+    let ids: Vec<&str> = by_id.keys().copied().collect();
+    let rows: Vec<(Listing, AchievementRow)> = listings::table
+        .inner_join(achievements::table)
+        .filter(listings::id.eq_any(ids))
+        .select((Listing::as_select(), AchievementRow::as_select()))
+        .load(conn)?;
+    let mut matches = Vec::new();
+    for (listing, row) in published_now(rows) {
+        if problem.feedback.get(&listing.id) == Some(&false) {
+            continue;
+        }
+        let Some(text_match) = by_id.get(listing.id.as_str()) else {
+            continue;
+        };
+        let field: TechnologyField = row.technology_field.parse().map_err(ApiError::Internal)?;
+        let maturity: Maturity = row.maturity.parse().map_err(ApiError::Internal)?;
+        let modes: Vec<CooperationMode> = decode_codes(&row.cooperation_modes);
+        let keywords: Vec<String> = from_json(&row.keywords);
+        let record_text = format!("{} {} {}", listing.title, keywords.join(" "), row.summary);
+        let terms = matched_terms(&problem.text, text_match, &record_text);
+        let (maturity_factor, below) =
+            scoring::maturity_factor(problem.required_maturity, maturity);
+        let (price_factor, above) =
+            scoring::price_factor(problem.budget_max_fen, row.asking_price_fen);
+        let (mode_factor, disjoint) = scoring::mode_factor(&problem.cooperation_modes, &modes);
+        if strict && (below || above || disjoint) {
+            continue;
+        }
+        let factors: Vec<Factor> = vec![
+            scoring::text_factor(text_match.score, terms.len()),
+            scoring::field_factor(problem.technology_field, field),
+            maturity_factor,
+            price_factor,
+            mode_factor,
+            scoring::region_factor(problem.region_code.as_deref(), &listing.region_code),
+            scoring::freshness_factor(listing.updated_at),
+        ];
+        let violations = [
+            (below, "maturity_below_required"),
+            (above, "price_above_budget"),
+            (disjoint, "no_shared_cooperation_mode"),
+        ]
+        .into_iter()
+        .filter(|(hit, _)| *hit)
+        .map(|(_, name)| name.to_string())
+        .collect();
+        matches.push(AchievementMatch {
+            score: scoring::total(&factors),
+            explanation: Explanation {
+                factors,
+                matched_terms: terms,
+                violations,
+                feedback: feedback_label(&problem.feedback, &listing.id),
+            },
+            achievement: MatchedAchievement {
+                id: listing.id,
+                external_ref: listing.external_ref,
+                title: listing.title,
+                technology_field: field,
+                maturity,
+                asking_price_fen: row.asking_price_fen,
+                region_code: listing.region_code,
+                org_id: listing.org_id,
+            },
+        });
+    }
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.achievement.id.cmp(&b.achievement.id))
+    });
+    matches.truncate(limit);
+    Ok(matches)
+}
+
+/// What an achievement offers, as matched against demands.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    /// Title, keywords and summary.
+    pub text: String,
+    /// Its field.
+    pub technology_field: TechnologyField,
+    /// Its maturity.
+    pub maturity: Maturity,
+    /// Asking price in fen.
+    pub asking_price_fen: Option<i64>,
+    /// Cooperation modes offered.
+    pub cooperation_modes: Vec<CooperationMode>,
+    /// Region.
+    pub region_code: String,
+}
+
+/// The open demands (published, unexpired, deadline not passed) an achievement best answers.
+pub fn match_demands(
+    conn: &mut DbConnection,
+    state: &MatchingState,
+    index: &SearchIndex,
+    offer: &Offer,
+    limit: usize,
+) -> ApiResult<Vec<DemandMatch>> {
+    let text_matches = state.rank_text(index, Library::Demands, &offer.text)?;
+    let by_id: HashMap<&str, &TextMatch> =
+        text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
+    let ids: Vec<&str> = by_id.keys().copied().collect();
+    let rows: Vec<(Listing, DemandRow)> = listings::table
+        .inner_join(demands::table)
+        .filter(listings::id.eq_any(ids))
+        .select((Listing::as_select(), DemandRow::as_select()))
+        .load(conn)?;
+    let today = today();
+    let mut matches = Vec::new();
+    for (listing, row) in published_now(rows) {
+        if row.deadline.is_some_and(|d| d < today) {
+            continue;
+        }
+        let Some(text_match) = by_id.get(listing.id.as_str()) else {
+            continue;
+        };
+        let field: TechnologyField = row.technology_field.parse().map_err(ApiError::Internal)?;
+        let required: Option<Maturity> = row
+            .required_maturity
+            .as_deref()
+            .and_then(|m| m.parse().ok());
+        let wanted: Vec<CooperationMode> = decode_codes(&row.cooperation_modes);
+        let keywords: Vec<String> = from_json(&row.keywords);
+        let record_text = format!(
+            "{} {} {}",
+            listing.title,
+            keywords.join(" "),
+            row.description
+        );
+        let terms = matched_terms(&offer.text, text_match, &record_text);
+        let (maturity_factor, below) = scoring::maturity_factor(required, offer.maturity);
+        let (price_factor, above) =
+            scoring::price_factor(row.budget_max_fen, offer.asking_price_fen);
+        let (mode_factor, disjoint) = scoring::mode_factor(&wanted, &offer.cooperation_modes);
+        let factors = vec![
+            scoring::text_factor(text_match.score, terms.len()),
+            scoring::field_factor(Some(field), offer.technology_field),
+            maturity_factor,
+            price_factor,
+            mode_factor,
+            scoring::region_factor(Some(&listing.region_code), &offer.region_code),
+            scoring::freshness_factor(listing.updated_at),
+        ];
+        let violations = [
+            (below, "maturity_below_required"),
+            (above, "price_above_budget"),
+            (disjoint, "no_shared_cooperation_mode"),
+        ]
+        .into_iter()
+        .filter(|(hit, _)| *hit)
+        .map(|(_, name)| name.to_string())
+        .collect();
+        matches.push(DemandMatch {
+            score: scoring::total(&factors),
+            explanation: Explanation {
+                factors,
+                matched_terms: terms,
+                violations,
+                feedback: None,
+            },
+            demand: MatchedDemand {
+                id: listing.id,
+                external_ref: listing.external_ref,
+                title: listing.title,
+                technology_field: field,
+                required_maturity: required,
+                budget_min_fen: row.budget_min_fen,
+                budget_max_fen: row.budget_max_fen,
+                reward_fen: row.reward_fen,
+                region_code: listing.region_code,
+                org_id: listing.org_id,
+            },
+        });
+    }
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.demand.id.cmp(&b.demand.id))
+    });
+    matches.truncate(limit);
+    Ok(matches)
+}
+
+/// The latest feedback per achievement on a demand's matches.
+pub fn feedback_for(conn: &mut DbConnection, demand_id: &str) -> ApiResult<HashMap<String, bool>> {
+    let rows: Vec<(String, bool)> = match_feedback::table
+        .filter(match_feedback::demand_id.eq(demand_id))
+        .order(match_feedback::id.asc())
+        .select((match_feedback::achievement_id, match_feedback::relevant))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

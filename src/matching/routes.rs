@@ -1,0 +1,362 @@
+//! Matching endpoints: a demand's achievements, an achievement's open demands, ad hoc
+//! matching, and feedback on matches.
+
+use actix_web::{HttpResponse, get, post, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::engine::{self, AchievementMatch, DemandMatch, MAX_LIMIT, Offer, Problem};
+use crate::accounts::model::Role;
+use crate::audit;
+use crate::auth::AuthUser;
+use crate::db::schema::match_feedback;
+use crate::db::{new_id, now, to_utc};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ValidJson;
+use crate::listings::Library;
+use crate::listings::access::{can_manage, ensure_visible};
+use crate::listings::codec::{decode_codes, from_json};
+use crate::organizations::dto::region_code;
+use crate::startup::AppState;
+use crate::taxonomies::{CooperationMode, Maturity, TechnologyField};
+use crate::validation::{self, Checker};
+
+/// Registers the matching routes.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(demand_matches)
+        .service(achievement_matches)
+        .service(ad_hoc_matches)
+        .service(record_match_feedback);
+}
+
+/// Query of the match lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MatchQuery {
+    /// How many matches, 1–50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<usize>,
+    /// `true`: drop records that miss the maturity, budget or cooperation-mode constraints
+    /// instead of scoring them lower.
+    pub strict: Option<bool>,
+}
+
+fn limit(requested: Option<usize>) -> Result<usize, ApiError> {
+    match requested.unwrap_or(10) {
+        n @ 1..=MAX_LIMIT => Ok(n),
+        _ => Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// Matches of a demand.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AchievementMatches {
+    /// Best first.
+    pub items: Vec<AchievementMatch>,
+}
+
+/// Matches of an achievement.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DemandMatches {
+    /// Best first.
+    pub items: Vec<DemandMatch>,
+}
+
+fn is_matcher(user: &AuthUser) -> bool {
+    matches!(user.role(), Role::Broker | Role::Admin)
+}
+
+/// The achievements most likely to solve a demand, with reasons. Seen by the demand's
+/// organization, brokers and administrators; only published, unexpired achievements.
+#[utoipa::path(
+    tag = "matching",
+    params(("id" = String, Path, description = "Demand id"), MatchQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Matches, best first", body = AchievementMatches))
+)]
+#[get("/demands/{id}/matches")]
+pub async fn demand_matches(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<MatchQuery>,
+) -> ApiResult<web::Json<AchievementMatches>> {
+    let limit = limit(query.limit)?;
+    let strict = query.strict.unwrap_or(false);
+    let id = path.into_inner();
+    let matching = state.matching.clone();
+    let index = state.search.clone();
+    let items = state
+        .db
+        .read(move |conn| {
+            let (listing, row) = crate::demands::queries::find(conn, &id)?;
+            ensure_visible(Some(&user), &listing)?;
+            if !(can_manage(&user, &listing) || is_matcher(&user)) {
+                return Err(ApiError::Forbidden(
+                    "a demand's matches are for its organization, brokers and administrators"
+                        .into(),
+                ));
+            }
+            let keywords: Vec<String> = from_json(&row.keywords);
+            let problem = Problem {
+                text: format!(
+                    "{} {} {}",
+                    listing.title,
+                    keywords.join(" "),
+                    row.description
+                ),
+                technology_field: row.technology_field.parse().ok(),
+                required_maturity: row
+                    .required_maturity
+                    .as_deref()
+                    .and_then(|m| m.parse().ok()),
+                budget_max_fen: row.budget_max_fen,
+                cooperation_modes: decode_codes(&row.cooperation_modes),
+                region_code: Some(listing.region_code.clone()),
+                feedback: engine::feedback_for(conn, &listing.id)?,
+            };
+            engine::match_achievements(conn, &matching, &index, &problem, limit, strict)
+        })
+        .await?;
+    Ok(web::Json(AchievementMatches { items }))
+}
+
+/// The open demands an achievement may solve, with reasons. Seen by the achievement's
+/// organization, brokers and administrators.
+#[utoipa::path(
+    tag = "matching",
+    params(("id" = String, Path, description = "Achievement id"), MatchQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Matches, best first", body = DemandMatches))
+)]
+#[get("/achievements/{id}/matches")]
+pub async fn achievement_matches(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<MatchQuery>,
+) -> ApiResult<web::Json<DemandMatches>> {
+    let limit = limit(query.limit)?;
+    let id = path.into_inner();
+    let matching = state.matching.clone();
+    let index = state.search.clone();
+    let items = state
+        .db
+        .read(move |conn| {
+            let (listing, row) = crate::achievements::queries::find(conn, &id)?;
+            ensure_visible(Some(&user), &listing)?;
+            if !(can_manage(&user, &listing) || is_matcher(&user)) {
+                return Err(ApiError::Forbidden(
+                    "an achievement's matches are for its organization, brokers and administrators"
+                        .into(),
+                ));
+            }
+            let keywords: Vec<String> = from_json(&row.keywords);
+            let offer = Offer {
+                text: format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
+                technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
+                maturity: row.maturity.parse().map_err(ApiError::Internal)?,
+                asking_price_fen: row.asking_price_fen,
+                cooperation_modes: decode_codes(&row.cooperation_modes),
+                region_code: listing.region_code.clone(),
+            };
+            engine::match_demands(conn, &matching, &index, &offer, limit)
+        })
+        .await?;
+    Ok(web::Json(DemandMatches { items }))
+}
+
+/// An ad hoc problem to match.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdHocMatchRequest {
+    /// The problem in the enterprise's own words (2–5,000 characters).
+    pub text: String,
+    /// Extra keywords.
+    pub keywords: Option<Vec<String>>,
+    /// The field asked for.
+    pub technology_field: Option<TechnologyField>,
+    /// The minimum maturity.
+    pub required_maturity: Option<Maturity>,
+    /// The highest budget, in fen.
+    pub budget_max_fen: Option<i64>,
+    /// Cooperation modes wanted.
+    pub cooperation_modes: Option<Vec<CooperationMode>>,
+    /// The problem's region (GB/T 2260).
+    pub region_code: Option<String>,
+    /// How many matches, 1–50 (default 10).
+    pub limit: Option<usize>,
+    /// Drop records missing a constraint instead of scoring them lower.
+    pub strict: Option<bool>,
+}
+
+/// Matches a problem that is not (yet) a demand: for brokers, enterprises and administrators.
+#[utoipa::path(
+    tag = "matching",
+    request_body = AdHocMatchRequest,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Matches, best first", body = AchievementMatches))
+)]
+#[post("/matching/achievements")]
+pub async fn ad_hoc_matches(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: ValidJson<AdHocMatchRequest>,
+) -> ApiResult<web::Json<AchievementMatches>> {
+    user.require_role(&[Role::Broker, Role::Enterprise, Role::Admin])?;
+    let body = body.into_inner();
+    let mut checker = Checker::new();
+    let text = checker.check("text", validation::text(&body.text, 2, 5000));
+    let keywords = crate::listings::fields::keywords(
+        "keywords",
+        body.keywords.as_deref().unwrap_or_default(),
+        0,
+        &mut checker,
+    );
+    let budget = crate::listings::fields::optional_money(
+        "budget_max_fen",
+        body.budget_max_fen,
+        &mut checker,
+    );
+    let region = match body.region_code.as_deref() {
+        None => Some(None),
+        Some(code) => checker.check("region_code", region_code(code)).map(Some),
+    };
+    let limit = match limit(body.limit) {
+        Ok(limit) => limit,
+        Err(_) => {
+            checker.fail(
+                "limit",
+                "out_of_range",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            );
+            10
+        }
+    };
+    checker.finish()?;
+    let (Some(text), Some(keywords), Some(budget), Some(region)) = (text, keywords, budget, region)
+    else {
+        return Err(ApiError::Internal("validated fields missing".into()));
+    };
+    let problem = Problem {
+        text: format!("{text} {}", keywords.join(" ")),
+        technology_field: body.technology_field,
+        required_maturity: body.required_maturity,
+        budget_max_fen: budget,
+        cooperation_modes: body.cooperation_modes.unwrap_or_default(),
+        region_code: region,
+        feedback: Default::default(),
+    };
+    let strict = body.strict.unwrap_or(false);
+    let matching = state.matching.clone();
+    let index = state.search.clone();
+    let items = state
+        .db
+        .read(move |conn| {
+            engine::match_achievements(conn, &matching, &index, &problem, limit, strict)
+        })
+        .await?;
+    Ok(web::Json(AchievementMatches { items }))
+}
+
+/// Feedback on one match.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// The demand.
+    pub demand_id: String,
+    /// The matched achievement.
+    pub achievement_id: String,
+    /// Whether the achievement is relevant to the demand.
+    pub relevant: bool,
+    /// Why (e.g. a decline reason such as `too_early`, `benefit_unclear`, `price_gap`).
+    pub reason: Option<String>,
+}
+
+/// Recorded feedback.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FeedbackOut {
+    /// Id.
+    pub id: String,
+    /// The demand.
+    pub demand_id: String,
+    /// The achievement.
+    pub achievement_id: String,
+    /// Relevant or not.
+    pub relevant: bool,
+    /// Why.
+    pub reason: Option<String>,
+    /// Who.
+    pub user_id: String,
+    /// When.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Marks a match relevant or not (the demand's organization, brokers and administrators). A
+/// match marked not relevant leaves the demand's list; the feedback is kept as labelled data.
+#[utoipa::path(
+    tag = "matching",
+    request_body = FeedbackRequest,
+    security(("bearer" = [])),
+    responses((status = 201, description = "Recorded", body = FeedbackOut))
+)]
+#[post("/matches/feedback")]
+pub async fn record_match_feedback(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: ValidJson<FeedbackRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let reason = validation::optional_text(body.reason.as_deref(), 500)
+        .map_err(|(code, message)| ApiError::field("reason", code, message))?;
+    let saved = state
+        .db
+        .write(move |conn| {
+            let demand = crate::listings::queries::find(conn, Library::Demands, &body.demand_id)
+                .map_err(|_| ApiError::field("demand_id", "not_found", "no such demand"))?;
+            ensure_visible(Some(&user), &demand)?;
+            if !(can_manage(&user, &demand) || is_matcher(&user)) {
+                return Err(ApiError::Forbidden(
+                    "feedback on a demand's matches comes from its organization, brokers and administrators".into(),
+                ));
+            }
+            crate::listings::queries::find(conn, Library::Achievements, &body.achievement_id)
+                .map_err(|_| ApiError::field("achievement_id", "not_found", "no such achievement"))?;
+            let out = FeedbackOut {
+                id: new_id(),
+                demand_id: body.demand_id.clone(),
+                achievement_id: body.achievement_id.clone(),
+                relevant: body.relevant,
+                reason,
+                user_id: user.id().to_string(),
+                created_at: to_utc(now()),
+            };
+            diesel::insert_into(match_feedback::table)
+                .values((
+                    match_feedback::id.eq(&out.id),
+                    match_feedback::demand_id.eq(&out.demand_id),
+                    match_feedback::achievement_id.eq(&out.achievement_id),
+                    match_feedback::user_id.eq(&out.user_id),
+                    match_feedback::relevant.eq(out.relevant),
+                    match_feedback::reason.eq(&out.reason),
+                    match_feedback::created_at.eq(out.created_at.naive_utc()),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                "demand.match_feedback",
+                "demand",
+                &out.demand_id,
+                serde_json::json!({"achievement_id": out.achievement_id, "relevant": out.relevant, "reason": out.reason}),
+            )?;
+            Ok(out)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(saved))
+}

@@ -1,0 +1,427 @@
+//! Matching: demands to achievements and back, on real Chinese records.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::bulk::csl_lines;
+use crate::helpers::*;
+
+/// A market: a university with 200 real CSL records published, an enterprise, an admin.
+async fn market(app: &TestApp) -> (Session, Session, Session) {
+    let university = app.university(1).await;
+    let enterprise = app.enterprise(2).await;
+    let admin = app.admin(1).await;
+    let org = university.organization_id.clone().unwrap();
+    let lines: Vec<String> = csl_lines(200)
+        .into_iter()
+        .filter(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["keywords"]
+                .as_array()
+                .unwrap()
+                .len()
+                <= 10
+        })
+        .collect();
+    let response = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/achievements/import?org_id={org}&publish=true"
+        )))
+        .bearer_auth(&admin.access_token)
+        .header("content-type", "application/x-ndjson")
+        .body(lines.join("\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_status(response, StatusCode::CREATED).await;
+    (university, enterprise, admin)
+}
+
+async fn publish_demand(
+    app: &TestApp,
+    enterprise: &Session,
+    admin: &Session,
+    body: Value,
+) -> String {
+    let created = assert_status(
+        app.post("/api/v1/demands", Some(&enterprise.access_token), body)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_status(
+        app.post(
+            &format!("/api/v1/demands/{id}/submit"),
+            Some(&enterprise.access_token),
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_status(
+        app.post(
+            &format!("/api/v1/demands/{id}/approve"),
+            Some(&admin.access_token),
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    id
+}
+
+fn record(line: usize) -> Value {
+    serde_json::from_str(&csl_lines(line + 1)[line]).unwrap()
+}
+
+#[tokio::test]
+async fn a_demand_finds_the_result_that_solves_it_with_an_explanation_that_adds_up() {
+    let app = spawn_app().await;
+    let (_, enterprise, admin) = market(&app).await;
+    let target = record(0);
+    let keywords: Vec<String> = target["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(3)
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    let demand = publish_demand(
+        &app,
+        &enterprise,
+        &admin,
+        json!({
+            "title": format!("寻求{}方面的技术", keywords.join("、")),
+            "description": format!("我公司在{}上遇到难题，希望与高校合作解决。", keywords.join("和")),
+            "keywords": keywords,
+            "technology_field": target["technology_field"],
+        }),
+    )
+    .await;
+    let matches = assert_status(
+        app.get(
+            &format!("/api/v1/demands/{demand}/matches?limit=5"),
+            Some(&enterprise.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = matches["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert_eq!(
+        items[0]["achievement"]["external_ref"], target["external_ref"],
+        "{matches}"
+    );
+    for item in items {
+        let factors = item["explanation"]["factors"].as_array().unwrap();
+        let names: Vec<&str> = factors
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "text",
+                "technology_field",
+                "maturity",
+                "price",
+                "cooperation_mode",
+                "region",
+                "freshness"
+            ]
+        );
+        let sum: f64 = factors
+            .iter()
+            .map(|f| f["contribution"].as_f64().unwrap())
+            .sum();
+        let score = item["score"].as_f64().unwrap();
+        assert!((sum - score).abs() < 1e-6, "{sum} vs {score}");
+        assert!((0.0..=1.0).contains(&score));
+        assert!(item["achievement"].get("confidential_details").is_none());
+    }
+    assert!(
+        !items[0]["explanation"]["matched_terms"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first");
+}
+
+#[tokio::test]
+async fn constraints_lower_scores_and_strict_mode_filters() {
+    let app = spawn_app().await;
+    let (_, enterprise, admin) = market(&app).await;
+    let target = record(5);
+    let text = target["title"].as_str().unwrap();
+    let ask = |body: Value| {
+        let app = &app;
+        let token = enterprise.access_token.clone();
+        async move {
+            assert_status(
+                app.post("/api/v1/matching/achievements", Some(&token), body)
+                    .await,
+                StatusCode::OK,
+            )
+            .await
+        }
+    };
+    let open = ask(json!({"text": text, "limit": 3})).await;
+    assert_eq!(
+        open["items"][0]["achievement"]["external_ref"],
+        target["external_ref"]
+    );
+    // Imported CSL records default to lab maturity: asking for industrialization lowers the score.
+    let demanding =
+        ask(json!({"text": text, "limit": 3, "required_maturity": "industrialization"})).await;
+    let first = &demanding["items"][0];
+    assert!(first["score"].as_f64().unwrap() < open["items"][0]["score"].as_f64().unwrap());
+    assert!(
+        first["explanation"]["violations"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("maturity_below_required"))
+    );
+    let strict =
+        ask(json!({"text": text, "required_maturity": "industrialization", "strict": true})).await;
+    assert!(strict["items"].as_array().unwrap().is_empty(), "{strict}");
+    assert_problem(
+        app.post(
+            "/api/v1/matching/achievements",
+            Some(&enterprise.access_token),
+            json!({"text": text, "limit": 0}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let _ = admin;
+}
+
+#[tokio::test]
+async fn only_the_demands_organization_brokers_and_admins_see_its_matches() {
+    let app = spawn_app().await;
+    let (university, enterprise, admin) = market(&app).await;
+    let demand = publish_demand(
+        &app,
+        &enterprise,
+        &admin,
+        json!({"title": "求飞行器姿态控制算法", "description": "需要大角度机动的镇定控制器设计方法。", "keywords": ["姿态控制"], "technology_field": "aerospace"}),
+    )
+    .await;
+    let path = format!("/api/v1/demands/{demand}/matches");
+    assert_status(
+        app.get(&path, Some(&enterprise.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_status(
+        app.get(&path, Some(&admin.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        app.get(&path, Some(&university.access_token)).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let rival = app.enterprise(7).await;
+    assert_problem(
+        app.get(&path, Some(&rival.access_token)).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_problem(app.get(&path, None).await, StatusCode::UNAUTHORIZED).await;
+    app.post(
+        "/api/v1/auth/register",
+        None,
+        json!({"email": "broker@example.com", "password": PASSWORD, "display_name": "经纪人", "role": "broker"}),
+    )
+    .await;
+    let broker = app.session("broker@example.com").await;
+    assert_status(
+        app.get(&path, Some(&broker.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/api/v1/matching/achievements",
+            Some(&university.access_token),
+            json!({"text": "姿态控制"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn feedback_removes_irrelevant_matches_and_is_kept() {
+    let app = spawn_app().await;
+    let (university, enterprise, admin) = market(&app).await;
+    let target = record(0);
+    let demand = publish_demand(
+        &app,
+        &enterprise,
+        &admin,
+        json!({"title": target["title"], "description": "我们需要这项技术来解决生产中的问题。", "keywords": ["控制"], "technology_field": target["technology_field"]}),
+    )
+    .await;
+    let path = format!("/api/v1/demands/{demand}/matches?limit=5");
+    let before = assert_status(
+        app.get(&path, Some(&enterprise.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let first = before["items"][0]["achievement"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = before["items"][1]["achievement"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = |id: &str, relevant: bool| json!({"demand_id": demand, "achievement_id": id, "relevant": relevant, "reason": "too_early"});
+    assert_problem(
+        app.post(
+            "/api/v1/matches/feedback",
+            Some(&university.access_token),
+            body(&first, false),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_status(
+        app.post(
+            "/api/v1/matches/feedback",
+            Some(&enterprise.access_token),
+            body(&first, false),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_status(
+        app.post(
+            "/api/v1/matches/feedback",
+            Some(&enterprise.access_token),
+            body(&second, true),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let after = assert_status(
+        app.get(&path, Some(&enterprise.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let ids: Vec<&str> = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["achievement"]["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&first.as_str()));
+    let marked = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["achievement"]["id"] == second.as_str())
+        .unwrap();
+    assert_eq!(marked["explanation"]["feedback"], "relevant");
+    // Changing one's mind: the latest feedback governs.
+    assert_status(
+        app.post(
+            "/api/v1/matches/feedback",
+            Some(&enterprise.access_token),
+            body(&first, true),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let again = assert_status(
+        app.get(&path, Some(&enterprise.access_token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        again["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["achievement"]["id"] == first.as_str())
+    );
+}
+
+#[tokio::test]
+async fn an_achievement_finds_the_open_demands_it_answers_and_a_new_record_is_matchable_at_once() {
+    let app = spawn_app().await;
+    let (university, enterprise, admin) = market(&app).await;
+    let demand = publish_demand(
+        &app,
+        &enterprise,
+        &admin,
+        json!({"title": "高镍三元正极循环寿命衰减快，寻求包覆改性方案", "description": "高镍正极材料在高温循环后容量保持率低，希望合作开发表面包覆或掺杂改性工艺。", "keywords": ["高镍正极", "包覆改性", "锂离子电池"], "technology_field": "new_energy", "budget_max_fen": 100_000_000, "cooperation_modes": ["joint_development"]}),
+    )
+    .await;
+    let created = assert_status(
+        app.post(
+            "/api/v1/achievements?publish=true",
+            Some(&admin.access_token),
+            json!({"title": "高镍正极材料表面包覆改性技术", "summary": "采用原子层沉积在高镍三元正极表面包覆氧化铝，显著提升高温循环稳定性，已完成公斤级中试。", "keywords": ["高镍正极", "包覆改性", "循环稳定性"], "technology_field": "new_energy", "maturity": "pilot", "cooperation_modes": ["joint_development", "license"], "asking_price_fen": 80_000_000, "org_id": university.organization_id}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let achievement = created["id"].as_str().unwrap();
+    // Matchable right away from the demand's side…
+    let matches = assert_status(
+        app.get(
+            &format!("/api/v1/demands/{demand}/matches?limit=3"),
+            Some(&enterprise.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        matches["items"][0]["achievement"]["id"], achievement,
+        "{matches}"
+    );
+    assert!(
+        matches["items"][0]["explanation"]["violations"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // …and the demand from the achievement's side.
+    let back = assert_status(
+        app.get(
+            &format!("/api/v1/achievements/{achievement}/matches"),
+            Some(&university.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(back["items"][0]["demand"]["id"], demand.as_str(), "{back}");
+    assert_problem(
+        app.get(
+            &format!("/api/v1/achievements/{achievement}/matches"),
+            Some(&enterprise.access_token),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}
