@@ -345,6 +345,9 @@ pub fn list_rows(
         .filter(listings::library.eq(Library::Achievements.as_str()))
         .into_boxed();
     query = crate::apply_scope!(query, scope.clone());
+    // Searches sort their (at most a thousand) hits in memory: no ORDER BY, so the database
+    // looks the hits up by primary key instead of walking the whole table in id order.
+    let searching = hit_ids.is_some();
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -388,6 +391,7 @@ pub fn list_rows(
             achievements::asking_price_fen.desc(),
             listings::id.desc(),
         )),
+        SortOrder::Newest | SortOrder::Relevance if searching => query,
         SortOrder::Newest | SortOrder::Relevance => query.order(listings::id.desc()),
     };
     if let Some(after) = window.after_id.clone() {

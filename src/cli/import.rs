@@ -104,7 +104,7 @@ fn import_with<L: BulkLibrary>(
             eprintln!("  … and {} more", errors.len() - 50);
         }
     };
-    let records = match bulk::read_records::<L>(format, &body) {
+    let records = match bulk::read_records::<L>(format, &body, usize::MAX) {
         Ok(records) => records,
         Err(errors) => {
             print_errors(&errors);

@@ -330,6 +330,9 @@ pub fn list_rows(
         .filter(listings::library.eq(Library::Demands.as_str()))
         .into_boxed();
     query = crate::apply_scope!(query, scope_for_query);
+    // Searches sort their (at most a thousand) hits in memory: no ORDER BY, so the database
+    // looks the hits up by primary key instead of walking the whole table in id order.
+    let searching = hit_ids.is_some();
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -381,6 +384,7 @@ pub fn list_rows(
             demands::budget_max_fen.desc(),
             listings::id.desc(),
         )),
+        SortOrder::Newest | SortOrder::Relevance if searching => query,
         SortOrder::Newest | SortOrder::Relevance => query.order(listings::id.desc()),
     };
     if let Some(after) = db_window.after_id {

@@ -388,6 +388,8 @@ pub fn list_rows(
         .filter(listings::library.eq(Library::Experts.as_str()))
         .into_boxed();
     query = crate::apply_scope!(query, scope);
+    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
+    let searching = hit_ids.is_some();
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -411,7 +413,9 @@ pub fn list_rows(
                 .escape('\\'),
         );
     }
-    query = query.order(listings::id.desc());
+    if !searching {
+        query = query.order(listings::id.desc());
+    }
     if let Some(after) = db_window.after_id {
         query = query.filter(listings::id.lt(after));
     }

@@ -221,6 +221,7 @@ fn csv_record<L: BulkLibrary>(headers: &csv::StringRecord, record: &csv::StringR
 pub fn read_records<L: BulkLibrary>(
     format: Format,
     body: &[u8],
+    max_lines: usize,
 ) -> Result<Vec<(usize, Value)>, Vec<FieldError>> {
     let mut records = Vec::new();
     let mut errors = Vec::new();
@@ -274,12 +275,12 @@ pub fn read_records<L: BulkLibrary>(
             }
         }
     }
-    if records.len() + errors.len() > MAX_IMPORT_LINES {
+    if records.len() + errors.len() > max_lines {
         return Err(vec![line_error(
-            MAX_IMPORT_LINES + 1,
+            max_lines + 1,
             "body",
             "too_many_lines",
-            format!("at most {MAX_IMPORT_LINES} records per import"),
+            format!("at most {max_lines} records per import"),
         )]);
     }
     if records.is_empty() && errors.is_empty() {
@@ -427,7 +428,7 @@ pub async fn import<L: BulkLibrary>(
     }
     let body = read_payload(&req, &mut payload, IMPORT_BODY_LIMIT).await?;
     let partial = options.partial.unwrap_or(false);
-    let (records, mut errors) = match read_records::<L>(format, &body) {
+    let (records, mut errors) = match read_records::<L>(format, &body, MAX_IMPORT_LINES) {
         Ok(records) => (records, Vec::new()),
         Err(errors) if partial && errors.iter().all(|e| e.field == "line") => (Vec::new(), errors),
         Err(errors) => return Err(ApiError::Validation(errors)),

@@ -277,6 +277,9 @@ pub fn paginate<T>(
 ) -> Page<T> {
     let limit = usize::try_from(request.limit).unwrap_or(20);
     if let Some(hits) = hits {
+        if sort == SortOrder::Newest {
+            rows.sort_by_key(|r| std::cmp::Reverse(id(r)));
+        }
         if sort == SortOrder::Relevance {
             rows.sort_by(|a, b| {
                 hits.score(&id(b))

@@ -406,6 +406,8 @@ pub fn list_rows(
         .filter(listings::library.eq(Library::ServiceProviders.as_str()))
         .into_boxed();
     query = crate::apply_scope!(query, scope);
+    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
+    let searching = hit_ids.is_some();
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -434,7 +436,9 @@ pub fn list_rows(
     if let Some(org) = f.org_id.as_deref() {
         query = query.filter(listings::org_id.eq(org.to_string()));
     }
-    query = query.order(listings::id.desc());
+    if !searching {
+        query = query.order(listings::id.desc());
+    }
     if let Some(after) = db_window.after_id {
         query = query.filter(listings::id.lt(after));
     }
