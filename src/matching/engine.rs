@@ -246,8 +246,15 @@ pub fn match_achievements(
         .filter(listings::id.eq_any(ids))
         .select((Listing::as_select(), AchievementRow::as_select()))
         .load(conn)?;
+    let rows = published_now(rows);
+    let field_share = inferred_fields(rows.iter().filter_map(|(l, r)| {
+        Some((
+            by_id.get(l.id.as_str())?.score,
+            r.technology_field.parse().ok()?,
+        ))
+    }));
     let mut matches = Vec::new();
-    for (listing, row) in published_now(rows) {
+    for (listing, row) in rows {
         if problem.feedback.get(&listing.id) == Some(&false) {
             continue;
         }
@@ -270,7 +277,11 @@ pub fn match_achievements(
         }
         let factors: Vec<Factor> = vec![
             scoring::text_factor(text_match.score, terms.len()),
-            scoring::field_factor(problem.technology_field, field),
+            scoring::field_factor(
+                problem.technology_field,
+                field,
+                field_share.get(&field).copied().unwrap_or(0.0),
+            ),
             maturity_factor,
             price_factor,
             mode_factor,
@@ -378,7 +389,7 @@ pub fn match_demands(
         let (mode_factor, disjoint) = scoring::mode_factor(&wanted, &offer.cooperation_modes);
         let factors = vec![
             scoring::text_factor(text_match.score, terms.len()),
-            scoring::field_factor(Some(field), offer.technology_field),
+            scoring::field_factor(Some(field), offer.technology_field, 0.0),
             maturity_factor,
             price_factor,
             mode_factor,
@@ -423,6 +434,26 @@ pub fn match_demands(
     });
     matches.truncate(limit);
     Ok(matches)
+}
+
+/// Records whose field votes, by text relevance, for the field of a problem.
+pub const FIELD_NEIGHBOURS: usize = 20;
+
+/// The share of each field among the best text matches, weighted by their relevance.
+fn inferred_fields(
+    scored: impl Iterator<Item = (f64, TechnologyField)>,
+) -> HashMap<TechnologyField, f64> {
+    let mut best: Vec<(f64, TechnologyField)> = scored.collect();
+    best.sort_by(|a, b| b.0.total_cmp(&a.0));
+    best.truncate(FIELD_NEIGHBOURS);
+    let total: f64 = best.iter().map(|(s, _)| s).sum();
+    let mut shares = HashMap::new();
+    if total > 0.0 {
+        for (score, field) in best {
+            *shares.entry(field).or_insert(0.0) += score / total;
+        }
+    }
+    shares
 }
 
 /// The latest feedback per achievement on a demand's matches.

@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod eval;
+pub mod helpers;
 pub mod routes;
 pub mod scoring;
 pub mod text;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::engine::{self, AchievementMatch, DemandMatch, MAX_LIMIT, Offer, Problem};
+use super::helpers::{ExpertMatch, ServiceProviderMatch};
 use crate::accounts::model::Role;
 use crate::audit;
 use crate::auth::AuthUser;
@@ -25,6 +26,8 @@ use crate::validation::{self, Checker};
 /// Registers the matching routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(demand_matches)
+        .service(demand_experts)
+        .service(demand_service_providers)
         .service(achievement_matches)
         .service(ad_hoc_matches)
         .service(record_match_feedback);
@@ -71,6 +74,111 @@ fn is_matcher(user: &AuthUser) -> bool {
     matches!(user.role(), Role::Broker | Role::Admin)
 }
 
+/// A demand as a problem to match, after checking the caller may see its matches.
+fn demand_problem(
+    conn: &mut crate::db::DbConnection,
+    user: &AuthUser,
+    id: &str,
+) -> ApiResult<Problem> {
+    let (listing, row) = crate::demands::queries::find(conn, id)?;
+    ensure_visible(Some(user), &listing)?;
+    if !(can_manage(user, &listing) || is_matcher(user)) {
+        return Err(ApiError::Forbidden(
+            "a demand's matches are for its organization, brokers and administrators".into(),
+        ));
+    }
+    let keywords: Vec<String> = from_json(&row.keywords);
+    Ok(Problem {
+        text: format!(
+            "{} {} {}",
+            listing.title,
+            keywords.join(" "),
+            row.description
+        ),
+        technology_field: row.technology_field.parse().ok(),
+        required_maturity: row
+            .required_maturity
+            .as_deref()
+            .and_then(|m| m.parse().ok()),
+        budget_max_fen: row.budget_max_fen,
+        cooperation_modes: decode_codes(&row.cooperation_modes),
+        region_code: Some(listing.region_code.clone()),
+        feedback: engine::feedback_for(conn, &listing.id)?,
+    })
+}
+
+/// Experts for a demand.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExpertMatches {
+    /// Best first.
+    pub items: Vec<ExpertMatch>,
+}
+
+/// Service organizations for a demand.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServiceProviderMatches {
+    /// Best first.
+    pub items: Vec<ServiceProviderMatch>,
+}
+
+/// The experts who can help with a demand (technology diagnosis, evaluation, consulting):
+/// seen by the demand's organization, brokers and administrators.
+#[utoipa::path(
+    tag = "matching",
+    params(("id" = String, Path, description = "Demand id"), MatchQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Experts, best first", body = ExpertMatches))
+)]
+#[get("/demands/{id}/experts")]
+pub async fn demand_experts(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<MatchQuery>,
+) -> ApiResult<web::Json<ExpertMatches>> {
+    let limit = limit(query.limit)?;
+    let id = path.into_inner();
+    let matching = state.matching.clone();
+    let index = state.search.clone();
+    let items = state
+        .db
+        .read(move |conn| {
+            let problem = demand_problem(conn, &user, &id)?;
+            super::helpers::match_experts(conn, &matching, &index, &problem, limit)
+        })
+        .await?;
+    Ok(web::Json(ExpertMatches { items }))
+}
+
+/// The service organizations that can help with a demand (technology transfer, IP, testing,
+/// finance…): seen by the demand's organization, brokers and administrators.
+#[utoipa::path(
+    tag = "matching",
+    params(("id" = String, Path, description = "Demand id"), MatchQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Service organizations, best first", body = ServiceProviderMatches))
+)]
+#[get("/demands/{id}/service-providers")]
+pub async fn demand_service_providers(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<MatchQuery>,
+) -> ApiResult<web::Json<ServiceProviderMatches>> {
+    let limit = limit(query.limit)?;
+    let id = path.into_inner();
+    let matching = state.matching.clone();
+    let index = state.search.clone();
+    let items = state
+        .db
+        .read(move |conn| {
+            let problem = demand_problem(conn, &user, &id)?;
+            super::helpers::match_service_providers(conn, &matching, &index, &problem, limit)
+        })
+        .await?;
+    Ok(web::Json(ServiceProviderMatches { items }))
+}
+
 /// The achievements most likely to solve a demand, with reasons. Seen by the demand's
 /// organization, brokers and administrators; only published, unexpired achievements.
 #[utoipa::path(
@@ -94,32 +202,7 @@ pub async fn demand_matches(
     let items = state
         .db
         .read(move |conn| {
-            let (listing, row) = crate::demands::queries::find(conn, &id)?;
-            ensure_visible(Some(&user), &listing)?;
-            if !(can_manage(&user, &listing) || is_matcher(&user)) {
-                return Err(ApiError::Forbidden(
-                    "a demand's matches are for its organization, brokers and administrators"
-                        .into(),
-                ));
-            }
-            let keywords: Vec<String> = from_json(&row.keywords);
-            let problem = Problem {
-                text: format!(
-                    "{} {} {}",
-                    listing.title,
-                    keywords.join(" "),
-                    row.description
-                ),
-                technology_field: row.technology_field.parse().ok(),
-                required_maturity: row
-                    .required_maturity
-                    .as_deref()
-                    .and_then(|m| m.parse().ok()),
-                budget_max_fen: row.budget_max_fen,
-                cooperation_modes: decode_codes(&row.cooperation_modes),
-                region_code: Some(listing.region_code.clone()),
-                feedback: engine::feedback_for(conn, &listing.id)?,
-            };
+            let problem = demand_problem(conn, &user, &id)?;
             engine::match_achievements(conn, &matching, &index, &problem, limit, strict)
         })
         .await?;

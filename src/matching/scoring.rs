@@ -79,15 +79,16 @@ pub fn text_factor(value: f64, matched: usize) -> Factor {
     )
 }
 
-/// Same field → 1; otherwise 0.2 (a soft penalty: problems are often filed under a neighbouring field).
-pub fn field_factor(wanted: Option<TechnologyField>, offered: TechnologyField) -> Factor {
+/// Same field → 1. Otherwise the field is a soft signal: the share of this field among the
+/// records that match the text best (a nearest-neighbour classifier learned from the listed
+/// records), at least 0.2 — problems are often filed under a neighbouring field, or none.
+pub fn field_factor(
+    wanted: Option<TechnologyField>,
+    offered: TechnologyField,
+    inferred_share: f64,
+) -> Factor {
+    let inferred = inferred_share.clamp(0.0, 1.0);
     match wanted {
-        None => factor(
-            "technology_field",
-            W_FIELD,
-            0.6,
-            format!("no field asked; offered {}", offered.zh()),
-        ),
         Some(w) if w == offered => factor(
             "technology_field",
             W_FIELD,
@@ -97,8 +98,24 @@ pub fn field_factor(wanted: Option<TechnologyField>, offered: TechnologyField) -
         Some(w) => factor(
             "technology_field",
             W_FIELD,
-            0.2,
-            format!("asked {}, offered {}", w.zh(), offered.zh()),
+            inferred.max(0.2),
+            format!(
+                "asked {}, offered {} ({:.0}% of the closest records are {})",
+                w.zh(),
+                offered.zh(),
+                inferred * 100.0,
+                offered.zh()
+            ),
+        ),
+        None => factor(
+            "technology_field",
+            W_FIELD,
+            inferred.max(0.2),
+            format!(
+                "no field asked; {:.0}% of the closest records are {}",
+                inferred * 100.0,
+                offered.zh()
+            ),
         ),
     }
 }
@@ -274,7 +291,11 @@ mod tests {
         assert!((sum - 1.0).abs() < 1e-12);
         let factors = vec![
             text_factor(0.8, 3),
-            field_factor(Some(TechnologyField::NewEnergy), TechnologyField::NewEnergy),
+            field_factor(
+                Some(TechnologyField::NewEnergy),
+                TechnologyField::NewEnergy,
+                0.0,
+            ),
             maturity_factor(Some(Maturity::Pilot), Maturity::Lab).0,
             price_factor(Some(100), Some(150)).0,
             mode_factor(&[CooperationMode::Transfer], &[CooperationMode::License]).0,

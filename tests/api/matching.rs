@@ -425,3 +425,98 @@ async fn an_achievement_finds_the_open_demands_it_answers_and_a_new_record_is_ma
     )
     .await;
 }
+
+#[tokio::test]
+async fn demands_find_the_experts_and_service_organizations_that_can_help() {
+    let app = spawn_app().await;
+    let enterprise = app.enterprise(2).await;
+    let admin = app.admin(1).await;
+    let demand = publish_demand(
+        &app,
+        &enterprise,
+        &admin,
+        json!({"title": "印染废水COD居高不下，求深度处理工艺", "description": "生化出水COD偏高，色度大，希望找到高级氧化或膜分离深度处理方案。", "keywords": ["印染废水", "深度处理"], "technology_field": "environmental_protection"}),
+    )
+    .await;
+    let expert = |name: &str, fields: Value, keywords: Value, bio: &str| json!({"name": name, "title": "professor", "affiliation_name": "某大学", "technology_fields": fields, "expertise_keywords": keywords, "bio": bio, "region_code": "330106", "services": ["consulting", "diagnosis"]});
+    for body in [
+        expert(
+            "陈明远",
+            json!(["environmental_protection"]),
+            json!(["印染废水", "高级氧化"]),
+            "长期从事印染废水深度处理与高级氧化研究，多项技术在工业园区落地。",
+        ),
+        expert(
+            "王立",
+            json!(["aerospace"]),
+            json!(["飞行器", "姿态控制"]),
+            "研究飞行器姿态控制与导航制导，主持多项航天课题。",
+        ),
+    ] {
+        assert_status(
+            app.post(
+                "/api/v1/experts?publish=true",
+                Some(&admin.access_token),
+                body,
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let experts = assert_status(
+        app.get(
+            &format!("/api/v1/demands/{demand}/experts"),
+            Some(&enterprise.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(experts["items"][0]["expert"]["name"], "陈明远", "{experts}");
+    let sum: f64 = experts["items"][0]["explanation"]["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["contribution"].as_f64().unwrap())
+        .sum();
+    assert!((sum - experts["items"][0]["score"].as_f64().unwrap()).abs() < 1e-6);
+
+    let provider_org = app
+        .register_with_org("sp@example.com", "service_provider", "service_provider", 9)
+        .await;
+    let org_id = provider_org["organization_id"].as_str().unwrap();
+    assert_status(
+        app.post(
+            "/api/v1/service-providers?publish=true",
+            Some(&admin.access_token),
+            json!({"org_id": org_id, "service_types": ["testing_certification"], "technology_fields": ["environmental_protection"], "description": "提供废水水质检测、环保工程验收检测与第三方评估服务。", "accepts_vouchers": true}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let providers = assert_status(
+        app.get(
+            &format!("/api/v1/demands/{demand}/service-providers"),
+            Some(&enterprise.access_token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        providers["items"][0]["service_provider"]["org_id"], org_id,
+        "{providers}"
+    );
+    let outsider = app.university(3).await;
+    assert_problem(
+        app.get(
+            &format!("/api/v1/demands/{demand}/experts"),
+            Some(&outsider.access_token),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}

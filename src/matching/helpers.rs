@@ -1,0 +1,294 @@
+//! Who can help with a problem: experts (专家) and service organizations (服务机构), ranked by
+//! text relevance, field coverage, region and availability or standing, with the same
+//! explanation shape as achievement matches.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::engine::{MatchingState, Problem};
+use super::scoring::{self, Explanation, Factor};
+use crate::db::DbConnection;
+use crate::db::schema::{experts, listings, organizations, service_providers};
+use crate::error::ApiResult;
+use crate::experts::dto::ExpertAvailability;
+use crate::experts::queries::ExpertRow;
+use crate::listings::codec::decode_codes;
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::model::Listing;
+use crate::listings::queries::today;
+use crate::search::{Library, SearchIndex};
+use crate::service_providers::queries::ServiceProviderRow;
+use crate::taxonomies::{ExpertService, ExpertTitle, ServiceType, TechnologyField};
+
+/// The public card of a matched expert.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MatchedExpert {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Professional title.
+    pub title: ExpertTitle,
+    /// Affiliation.
+    pub affiliation_name: Option<String>,
+    /// Fields covered.
+    pub technology_fields: Vec<TechnologyField>,
+    /// Services offered.
+    pub services: Vec<ExpertService>,
+    /// Availability.
+    pub availability: ExpertAvailability,
+    /// Region.
+    pub region_code: String,
+}
+
+/// One expert matched to a problem.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExpertMatch {
+    /// The expert.
+    pub expert: MatchedExpert,
+    /// 0–1: the sum of the explanation's contributions.
+    pub score: f64,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+/// The public card of a matched service organization.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MatchedServiceProvider {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Service types.
+    pub service_types: Vec<ServiceType>,
+    /// Fields covered.
+    pub technology_fields: Vec<TechnologyField>,
+    /// Accepts innovation vouchers (创新券).
+    pub accepts_vouchers: bool,
+    /// The organization is verified by the platform.
+    pub organization_verified: bool,
+    /// Region.
+    pub region_code: String,
+    /// Owning organization.
+    pub org_id: Option<String>,
+}
+
+/// One service organization matched to a problem.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ServiceProviderMatch {
+    /// The organization's profile.
+    pub service_provider: MatchedServiceProvider,
+    /// 0–1: the sum of the explanation's contributions.
+    pub score: f64,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+fn factor(name: &str, weight: f64, value: f64, detail: String) -> Factor {
+    let value = value.clamp(0.0, 1.0);
+    Factor {
+        name: name.into(),
+        weight,
+        value: scoring::round(value),
+        contribution: scoring::round(weight * value),
+        detail,
+    }
+}
+
+fn field_coverage(wanted: Option<TechnologyField>, covered: &[TechnologyField]) -> Factor {
+    match wanted {
+        None => factor("technology_field", 0.2, 0.6, "no field asked".into()),
+        Some(w) if covered.contains(&w) => {
+            factor("technology_field", 0.2, 1.0, format!("covers {}", w.zh()))
+        }
+        Some(w) => factor(
+            "technology_field",
+            0.2,
+            0.2,
+            format!("does not list {}", w.zh()),
+        ),
+    }
+}
+
+fn region(wanted: Option<&str>, offered: &str) -> Factor {
+    let mut f = scoring::region_factor(wanted, offered);
+    f.weight = 0.15;
+    f.contribution = scoring::round(f.weight * f.value);
+    f
+}
+
+fn published<T>(rows: Vec<(Listing, T)>) -> Vec<(Listing, T)> {
+    let today = today();
+    rows.into_iter()
+        .filter(|(l, _)| l.status == ListingStatus::Published && l.valid_until >= today)
+        .collect()
+}
+
+/// The experts best able to help with a problem (published profiles), best first.
+pub fn match_experts(
+    conn: &mut DbConnection,
+    state: &MatchingState,
+    index: &SearchIndex,
+    problem: &Problem,
+    limit: usize,
+) -> ApiResult<Vec<ExpertMatch>> {
+    let text = state.rank_text(index, Library::Experts, &problem.text)?;
+    let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
+    let ids: Vec<&str> = scores.keys().copied().collect();
+    let rows: Vec<(Listing, ExpertRow)> = listings::table
+        .inner_join(experts::table)
+        .filter(listings::id.eq_any(ids))
+        .select((Listing::as_select(), ExpertRow::as_select()))
+        .load(conn)?;
+    let mut matches: Vec<ExpertMatch> = published(rows)
+        .into_iter()
+        .filter_map(|(listing, row)| {
+            let relevance = scores.get(listing.id.as_str()).copied()?;
+            let fields: Vec<TechnologyField> = decode_codes(&row.technology_fields);
+            let availability: ExpertAvailability = row.availability.parse().ok()?;
+            let available = match availability {
+                ExpertAvailability::Available => 1.0,
+                ExpertAvailability::Limited => 0.6,
+                ExpertAvailability::Unavailable => 0.1,
+            };
+            let factors = vec![
+                factor(
+                    "text",
+                    0.55,
+                    relevance,
+                    format!("text relevance {relevance:.2}"),
+                ),
+                field_coverage(problem.technology_field, &fields),
+                region(problem.region_code.as_deref(), &listing.region_code),
+                factor(
+                    "availability",
+                    0.10,
+                    available,
+                    format!("availability: {availability}"),
+                ),
+            ];
+            Some(ExpertMatch {
+                score: scoring::total(&factors),
+                explanation: Explanation {
+                    factors,
+                    matched_terms: Vec::new(),
+                    violations: Vec::new(),
+                    feedback: None,
+                },
+                expert: MatchedExpert {
+                    id: listing.id,
+                    name: listing.title,
+                    title: row.professional_title.parse().ok()?,
+                    affiliation_name: row.affiliation_name,
+                    technology_fields: fields,
+                    services: decode_codes(&row.services),
+                    availability,
+                    region_code: listing.region_code,
+                },
+            })
+        })
+        .collect();
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.expert.id.cmp(&b.expert.id))
+    });
+    matches.truncate(limit);
+    Ok(matches)
+}
+
+/// The service organizations best able to help with a problem (published profiles), best first.
+pub fn match_service_providers(
+    conn: &mut DbConnection,
+    state: &MatchingState,
+    index: &SearchIndex,
+    problem: &Problem,
+    limit: usize,
+) -> ApiResult<Vec<ServiceProviderMatch>> {
+    let text = state.rank_text(index, Library::ServiceProviders, &problem.text)?;
+    let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
+    let ids: Vec<&str> = scores.keys().copied().collect();
+    let rows: Vec<(Listing, ServiceProviderRow)> = listings::table
+        .inner_join(service_providers::table)
+        .filter(listings::id.eq_any(ids))
+        .select((Listing::as_select(), ServiceProviderRow::as_select()))
+        .load(conn)?;
+    let rows = published(rows);
+    let org_ids: Vec<String> = rows.iter().filter_map(|(l, _)| l.org_id.clone()).collect();
+    let verified: HashSet<String> = organizations::table
+        .filter(organizations::id.eq_any(org_ids))
+        .filter(organizations::verified.eq(true))
+        .select(organizations::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let mut matches: Vec<ServiceProviderMatch> = rows
+        .into_iter()
+        .filter_map(|(listing, row)| {
+            let relevance = scores.get(listing.id.as_str()).copied()?;
+            let fields: Vec<TechnologyField> = decode_codes(&row.technology_fields);
+            let is_verified = listing
+                .org_id
+                .as_ref()
+                .is_some_and(|o| verified.contains(o));
+            let factors = vec![
+                factor(
+                    "text",
+                    0.50,
+                    relevance,
+                    format!("text relevance {relevance:.2}"),
+                ),
+                field_coverage(problem.technology_field, &fields),
+                region(problem.region_code.as_deref(), &listing.region_code),
+                factor(
+                    "standing",
+                    0.15,
+                    if is_verified { 1.0 } else { 0.4 }
+                        * if row.accepts_vouchers { 1.0 } else { 0.8 },
+                    format!(
+                        "{}; {}",
+                        if is_verified {
+                            "verified organization"
+                        } else {
+                            "not verified"
+                        },
+                        if row.accepts_vouchers {
+                            "accepts innovation vouchers"
+                        } else {
+                            "no vouchers"
+                        }
+                    ),
+                ),
+            ];
+            Some(ServiceProviderMatch {
+                score: scoring::total(&factors),
+                explanation: Explanation {
+                    factors,
+                    matched_terms: Vec::new(),
+                    violations: Vec::new(),
+                    feedback: None,
+                },
+                service_provider: MatchedServiceProvider {
+                    id: listing.id,
+                    name: listing.title,
+                    service_types: decode_codes(&row.service_types),
+                    technology_fields: fields,
+                    accepts_vouchers: row.accepts_vouchers,
+                    organization_verified: is_verified,
+                    region_code: listing.region_code,
+                    org_id: listing.org_id,
+                },
+            })
+        })
+        .collect();
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.service_provider.id.cmp(&b.service_provider.id))
+    });
+    matches.truncate(limit);
+    Ok(matches)
+}
