@@ -205,6 +205,11 @@ impl Application {
             config: Arc::new(config),
         });
         spawn_expiry_sweeper(state.db.clone());
+        crate::listings::reindex::spawn_change_feed(
+            state.db.clone(),
+            state.search.clone(),
+            state.matching.clone(),
+        );
         let metrics = web::Data::new(Metrics::new()?);
         let spec = openapi::spec();
         let config = state.config.clone();

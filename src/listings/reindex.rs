@@ -3,8 +3,14 @@
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::listings;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::db::schema::{audit_log, listings};
 use crate::error::{ApiError, ApiResult};
+use crate::listings::Library;
+use crate::matching::engine::MatchingState;
+use crate::search::SearchDoc;
 use crate::search::SearchIndex;
 
 /// Rebuilds the whole index from the database; returns the number of documents.
@@ -34,4 +40,139 @@ pub fn catch_up(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<()> 
         tracing::info!(documents = count, "search index rebuilt from the database");
     }
     Ok(())
+}
+
+/// The current search document of a record, or `None` when it no longer exists.
+pub fn doc_for(
+    conn: &mut DbConnection,
+    library: Library,
+    id: &str,
+) -> ApiResult<Option<SearchDoc>> {
+    let found = match library {
+        Library::Achievements => crate::achievements::queries::find(conn, id)
+            .map(|(l, r)| crate::achievements::queries::search_doc(&l, &r)),
+        Library::Demands => crate::demands::queries::find(conn, id)
+            .map(|(l, r)| crate::demands::queries::search_doc(&l, &r)),
+        Library::Experts => crate::experts::queries::find(conn, id)
+            .map(|(l, r)| crate::experts::queries::search_doc(&l, &r)),
+        Library::ServiceProviders => crate::service_providers::queries::find(conn, id)
+            .map(|p| crate::service_providers::queries::search_doc(&p.listing, &p.row)),
+    };
+    match found {
+        Ok(doc) => Ok(Some(doc)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// How far back the change feed looks for transactions that committed late.
+pub const FEED_WINDOW_SECS: i64 = 120;
+/// How often each instance reads the change feed.
+pub const FEED_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Follows the audit log — every write of every instance lands there in its transaction — and
+/// brings this instance's search index and vocabularies up to date with other instances'
+/// writes. Idempotent: re-reading one's own writes only re-indexes them.
+pub struct ChangeFeed {
+    since: chrono::NaiveDateTime,
+    seen: HashMap<String, chrono::NaiveDateTime>,
+}
+
+impl ChangeFeed {
+    /// A feed starting now (the start-up catch-up covers what came before).
+    pub fn new() -> ChangeFeed {
+        ChangeFeed {
+            since: crate::db::now(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Applies the changes since the last poll; returns how many records were refreshed.
+    pub fn poll(
+        &mut self,
+        conn: &mut DbConnection,
+        search: &SearchIndex,
+        matching: &MatchingState,
+    ) -> ApiResult<usize> {
+        let from = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);
+        let entities: Vec<&str> = Library::ALL.iter().map(|l| l.entity()).collect();
+        let rows: Vec<(String, String, String, chrono::NaiveDateTime)> = audit_log::table
+            .filter(audit_log::created_at.ge(from))
+            .filter(audit_log::entity_type.eq_any(entities))
+            .select((
+                audit_log::id,
+                audit_log::entity_type,
+                audit_log::entity_id,
+                audit_log::created_at,
+            ))
+            .load(conn)?;
+        let mut changed: Vec<(Library, String)> = Vec::new();
+        for (audit_id, entity_type, entity_id, created_at) in rows {
+            if self.seen.contains_key(&audit_id) {
+                continue;
+            }
+            self.seen.insert(audit_id, created_at);
+            if created_at > self.since {
+                self.since = created_at;
+            }
+            if let Some(library) = Library::ALL.iter().find(|l| l.entity() == entity_type)
+                && !changed.iter().any(|(_, id)| *id == entity_id)
+            {
+                changed.push((*library, entity_id));
+            }
+        }
+        let horizon = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);
+        self.seen.retain(|_, at| *at >= horizon);
+        let mut docs = Vec::new();
+        for (library, id) in &changed {
+            match doc_for(conn, *library, id)? {
+                Some(doc) => docs.push(doc),
+                None => {
+                    matching.remove(id);
+                    search
+                        .delete(id)
+                        .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+                }
+            }
+        }
+        if !docs.is_empty() {
+            matching.upsert(&docs);
+            search
+                .upsert_many(&docs)
+                .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+        }
+        Ok(changed.len())
+    }
+}
+
+impl Default for ChangeFeed {
+    fn default() -> Self {
+        ChangeFeed::new()
+    }
+}
+
+/// Runs the change feed every [`FEED_INTERVAL`] on a blocking thread.
+pub fn spawn_change_feed(db: crate::db::Db, search: SearchIndex, matching: Arc<MatchingState>) {
+    tokio::spawn(async move {
+        let feed = Arc::new(std::sync::Mutex::new(ChangeFeed::new()));
+        let mut interval = tokio::time::interval(FEED_INTERVAL);
+        loop {
+            interval.tick().await;
+            let (db, search, matching, feed) =
+                (db.clone(), search.clone(), matching.clone(), feed.clone());
+            let polled = tokio::task::spawn_blocking(move || -> ApiResult<usize> {
+                let mut conn = db.get()?;
+                let mut feed = feed
+                    .lock()
+                    .map_err(|_| ApiError::Internal("change feed lock poisoned".into()))?;
+                feed.poll(&mut conn, &search, &matching)
+            })
+            .await;
+            match polled {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!(?error, "change feed poll failed"),
+                Err(error) => tracing::warn!(%error, "change feed task failed"),
+            }
+        }
+    });
 }

@@ -25,6 +25,8 @@ pub enum TestDatabase {
     Sqlite,
     /// A fresh PostgreSQL database, dropped at the end.
     Postgres { admin_url: String, name: String },
+    /// Another instance's database (not dropped by this one).
+    Shared,
 }
 
 impl Drop for TestDatabase {
@@ -66,6 +68,8 @@ pub fn fresh_database() -> (Option<String>, TestDatabase) {
 
 /// A running application.
 pub struct TestApp {
+    /// The database URL both this and further instances use.
+    pub database_url: String,
     pub address: String,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
@@ -98,14 +102,32 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (url, database) = fresh_database();
-    let mut settings = test_settings(data_dir.path(), url);
+    let mut settings = test_settings(data_dir.path(), url.clone());
     adjust(&mut settings);
+    let database_url = url.unwrap_or_else(|| {
+        data_dir
+            .path()
+            .join("techmarket.db")
+            .to_string_lossy()
+            .into_owned()
+    });
+    settings.database_url = Some(database_url.clone());
+    start(settings, data_dir, database, database_url).await
+}
+
+async fn start(
+    settings: Settings,
+    data_dir: tempfile::TempDir,
+    database: TestDatabase,
+    database_url: String,
+) -> TestApp {
     let config = Config::resolve(settings).expect("config");
     let app = Application::build(config).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        database_url,
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -135,6 +157,20 @@ pub struct Session {
 }
 
 impl TestApp {
+    /// Another instance of the application on the same database, with its own data folder
+    /// (and so its own search index).
+    pub async fn second_instance(&self) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let settings = test_settings(data_dir.path(), Some(self.database_url.clone()));
+        start(
+            settings,
+            data_dir,
+            TestDatabase::Shared,
+            self.database_url.clone(),
+        )
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

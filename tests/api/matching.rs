@@ -520,3 +520,86 @@ async fn demands_find_the_experts_and_service_organizations_that_can_help() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_converge() {
+    let first = spawn_app().await;
+    let second = first.second_instance().await;
+    let university = first.university(1).await;
+    let admin = first.admin(1).await;
+    let created = assert_status(
+        first
+            .post(
+                "/api/v1/achievements?publish=true",
+                Some(&admin.access_token),
+                json!({"title": "一种深海探测机器人的耐压壳体结构", "summary": "采用钛合金与复合材料组合的耐压壳体，适用于万米深海探测机器人。", "keywords": ["耐压壳体", "深海探测"], "technology_field": "advanced_manufacturing", "org_id": university.organization_id}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let query = "/api/v1/achievements?q=%E8%80%90%E5%8E%8B%E5%A3%B3%E4%BD%93"; // 耐压壳体
+    let found_on_first = assert_status(first.get(query, None).await, StatusCode::OK).await;
+    assert_eq!(
+        found_on_first["items"][0]["id"], id,
+        "at once on the instance that wrote it"
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let page = assert_status(second.get(query, None).await, StatusCode::OK).await;
+        if page["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|i| i["id"] == id))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the second instance never caught up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Deletions travel too.
+    let draft = assert_status(
+        second
+            .post(
+                "/api/v1/achievements",
+                Some(&university.access_token),
+                json!({"title": "深海耐压壳体的快速检测方法", "summary": "一种针对深海耐压壳体焊缝的快速无损检测方法。", "keywords": ["耐压壳体"], "technology_field": "advanced_manufacturing"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let draft_id = draft["id"].as_str().unwrap();
+    assert_status(
+        second
+            .send(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/achievements/{draft_id}"),
+                Some(&university.access_token),
+                None,
+            )
+            .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+    let mine = assert_status(
+        first
+            .get(
+                &format!("{query}&mine=true"),
+                Some(&university.access_token),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        !mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == draft_id)
+    );
+}
