@@ -83,3 +83,24 @@ for CONNS in 1 8; do
     run_wrk "q search (c=$CONNS)" -s "$WORK/search.lua" "$URL"
 done
 echo "rss after load: $(rss)"
+
+# Matching: one demand matched against the whole corpus.
+ENT_TOKEN_BODY='{"email":"ent@bench.example","password":"Tea-kettle-Orbit-19","display_name":"bench","role":"enterprise","organization":{"name":"基准企业","kind":"enterprise","credit_code":"91110000600037341L","region_code":"110108"}}'
+curl -fs -XPOST "$URL/api/v1/auth/register" -H 'content-type: application/json' -d "$ENT_TOKEN_BODY" > /dev/null
+ENT_TOKEN=$(curl -fs -XPOST "$URL/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"email":"ent@bench.example","password":"Tea-kettle-Orbit-19"}' | json "['access_token']")
+DEMAND=$(curl -fs -XPOST "$URL/api/v1/demands" -H "authorization: Bearer $ENT_TOKEN" -H 'content-type: application/json' \
+    -d '{"title":"高镍三元正极循环寿命衰减快，寻求包覆改性方案","description":"高镍正极材料在高温循环后容量保持率低，希望合作开发表面包覆或掺杂改性工艺，能在现有烧结线上放大。","keywords":["高镍正极","包覆改性","锂离子电池"],"technology_field":"new_energy","budget_max_fen":300000000,"cooperation_modes":["joint_development","license"]}' | json "['id']")
+curl -fs -XPOST "$URL/api/v1/demands/$DEMAND/submit" -H "authorization: Bearer $ENT_TOKEN" > /dev/null
+curl -fs -XPOST "$URL/api/v1/demands/$DEMAND/approve" -H "authorization: Bearer $TOKEN" > /dev/null
+for CONNS in 1 8; do
+    run_wrk "demand matches (c=$CONNS)" -H "authorization: Bearer $TOKEN" "$URL/api/v1/demands/$DEMAND/matches?limit=10"
+done
+echo "rss after matching: $(rss)"
+echo "index size: $(du -sh "$TECHMARKET_DATA_DIR/index" | cut -f1)"
+kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
+SERVER=
+START=$(date +%s.%N)
+"$BIN" reindex > /dev/null
+END=$(date +%s.%N)
+python3 -c "print(f'reindex: {$COUNT} records in {$END-$START:.1f} s = {$COUNT/($END-$START):.0f} records/s (whole command, database read included)')"

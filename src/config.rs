@@ -106,6 +106,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// `TECHMARKET_SHUTDOWN_TIMEOUT_SECS`: how long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// `TECHMARKET_WEBHOOK_RETRY_BASE_MS`: first webhook retry delay (doubling per attempt).
+    pub webhook_retry_base_ms: u64,
 }
 
 impl Default for Settings {
@@ -127,6 +129,7 @@ impl Default for Settings {
             workers: None,
             db_pool_size: 10,
             shutdown_timeout_secs: 30,
+            webhook_retry_base_ms: 2000,
         }
     }
 }
@@ -200,6 +203,8 @@ pub struct Config {
     pub db_pool_size: u32,
     /// Graceful shutdown timeout.
     pub shutdown_timeout_secs: u64,
+    /// First webhook retry delay in milliseconds.
+    pub webhook_retry_base_ms: u64,
 }
 
 impl Config {
@@ -254,6 +259,7 @@ impl Config {
             workers,
             db_pool_size: settings.db_pool_size,
             shutdown_timeout_secs: settings.shutdown_timeout_secs,
+            webhook_retry_base_ms: settings.webhook_retry_base_ms.max(1),
         })
     }
 

@@ -23,6 +23,7 @@ pub mod experts;
 pub mod http;
 pub mod listings;
 pub mod matching;
+pub mod notifications;
 pub mod openapi;
 pub mod organizations;
 pub mod search;

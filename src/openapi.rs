@@ -46,7 +46,8 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::taxonomies::ExpertTitle,
         crate::taxonomies::ExpertService,
         crate::taxonomies::ServiceType,
-        crate::experts::dto::ExpertAvailability
+        crate::experts::dto::ExpertAvailability,
+        crate::notifications::NotificationKind
     )),
     modifiers(&SecurityAndErrors),
     tags(
@@ -59,6 +60,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "experts", description = "专家库: experts"),
         (name = "service-providers", description = "服务机构库: service organizations"),
         (name = "matching", description = "Matching problems to results, with reasons"),
+        (name = "notifications", description = "Match notifications and webhooks"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )

@@ -73,7 +73,8 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
                 .configure(demands::routes::configure)
                 .configure(experts::routes::configure)
                 .configure(service_providers::routes::configure)
-                .configure(crate::matching::routes::configure),
+                .configure(crate::matching::routes::configure)
+                .configure(crate::notifications::routes::configure),
         );
 }
 
@@ -205,6 +206,10 @@ impl Application {
             config: Arc::new(config),
         });
         spawn_expiry_sweeper(state.db.clone());
+        crate::notifications::webhooks::spawn_delivery_worker(
+            state.db.clone(),
+            std::time::Duration::from_millis(state.config.webhook_retry_base_ms),
+        );
         crate::listings::reindex::spawn_change_feed(
             state.db.clone(),
             state.search.clone(),

@@ -120,6 +120,15 @@ pub async fn create_achievement(
     )
     .await?;
     listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
+    if created.0.status == ListingStatus::Published {
+        crate::notifications::spawn_on_published(
+            state.db.clone(),
+            state.matching.clone(),
+            state.search.clone(),
+            Library::Achievements,
+            vec![created.0.id.clone()],
+        );
+    }
     let mut out = AchievementOut::build(
         created.0,
         created.1,

@@ -211,6 +211,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Notifications to organizations: a new match for one of their records.
+    notifications (id) {
+        id -> Text,
+        org_id -> Text,
+        kind -> Text,
+        demand_id -> Text,
+        achievement_id -> Text,
+        score -> Double,
+        title -> Text,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Organizations' webhooks.
+    webhooks (org_id) {
+        org_id -> Text,
+        url -> Text,
+        secret -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Webhook deliveries: the delivery log and the retry queue.
+    webhook_deliveries (id) {
+        id -> Text,
+        org_id -> Text,
+        notification_id -> Text,
+        url -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(achievements -> listings (id));
 diesel::joinable!(demands -> listings (id));
 diesel::joinable!(experts -> listings (id));
@@ -237,4 +282,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_providers,
     access_requests,
     match_feedback,
+    notifications,
+    webhooks,
+    webhook_deliveries,
 );

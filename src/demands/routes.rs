@@ -111,6 +111,15 @@ pub async fn create_demand(
     )
     .await?;
     listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
+    if created.0.status == ListingStatus::Published {
+        crate::notifications::spawn_on_published(
+            state.db.clone(),
+            state.matching.clone(),
+            state.search.clone(),
+            Library::Demands,
+            vec![created.0.id.clone()],
+        );
+    }
     let mut out = DemandOut::build(created.0, created.1, Viewer::MANAGER);
     out.possible_duplicates = Some(duplicates);
     Ok(HttpResponse::Created()

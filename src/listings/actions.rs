@@ -200,6 +200,15 @@ pub async fn run_action(
         .db
         .write(move |conn| apply(conn, &user, library, &id, action, &request, expected))
         .await?;
+    if action == Action::Approve {
+        crate::notifications::spawn_on_published(
+            state.db.clone(),
+            state.matching.clone(),
+            state.search.clone(),
+            library,
+            vec![saved.id.clone()],
+        );
+    }
     Ok(HttpResponse::Ok()
         .insert_header(etag(saved.version))
         .json(ListingState::from(&saved)))

@@ -475,6 +475,15 @@ pub async fn import<L: BulkLibrary>(
     if let Err(error) = web::block(move || search.upsert_many(&indexed)).await? {
         tracing::error!(%error, "search index: import upsert failed");
     }
+    if publish && docs.len() <= MAX_DUPLICATE_CHECKS {
+        crate::notifications::spawn_on_published(
+            state.db.clone(),
+            state.matching.clone(),
+            state.search.clone(),
+            L::LIBRARY,
+            docs.iter().map(|d| d.id.clone()).collect(),
+        );
+    }
     let mut possible_duplicates = Vec::new();
     if docs.len() <= MAX_DUPLICATE_CHECKS {
         for (line, doc) in created_lines.into_iter().zip(&docs) {

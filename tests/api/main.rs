@@ -9,6 +9,7 @@ mod conventions;
 mod demands;
 mod experts;
 mod matching;
+mod notifications;
 mod operations;
 mod organizations;
 mod service_providers;
