@@ -108,6 +108,9 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// `TECHMARKET_WEBHOOK_RETRY_BASE_MS`: first webhook retry delay (doubling per attempt).
     pub webhook_retry_base_ms: u64,
+    /// `TECHMARKET_DELIVER_WEBHOOKS`: send webhook deliveries (false keeps them queued, e.g. in
+    /// sandboxes and API fuzzing, where no outbound traffic is wanted).
+    pub deliver_webhooks: bool,
 }
 
 impl Default for Settings {
@@ -130,6 +133,7 @@ impl Default for Settings {
             db_pool_size: 10,
             shutdown_timeout_secs: 30,
             webhook_retry_base_ms: 2000,
+            deliver_webhooks: true,
         }
     }
 }
@@ -205,6 +209,8 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// First webhook retry delay in milliseconds.
     pub webhook_retry_base_ms: u64,
+    /// Whether webhook deliveries are sent.
+    pub deliver_webhooks: bool,
 }
 
 impl Config {
@@ -260,6 +266,7 @@ impl Config {
             db_pool_size: settings.db_pool_size,
             shutdown_timeout_secs: settings.shutdown_timeout_secs,
             webhook_retry_base_ms: settings.webhook_retry_base_ms.max(1),
+            deliver_webhooks: settings.deliver_webhooks,
         })
     }
 

@@ -206,10 +206,12 @@ impl Application {
             config: Arc::new(config),
         });
         spawn_expiry_sweeper(state.db.clone());
-        crate::notifications::webhooks::spawn_delivery_worker(
-            state.db.clone(),
-            std::time::Duration::from_millis(state.config.webhook_retry_base_ms),
-        );
+        if state.config.deliver_webhooks {
+            crate::notifications::webhooks::spawn_delivery_worker(
+                state.db.clone(),
+                std::time::Duration::from_millis(state.config.webhook_retry_base_ms),
+            );
+        }
         crate::listings::reindex::spawn_change_feed(
             state.db.clone(),
             state.search.clone(),
