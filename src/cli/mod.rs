@@ -81,6 +81,9 @@ pub enum Command {
         /// Queries (NDJSON with qid, type, text, relevant: {external_ref: grade}).
         #[arg(long)]
         queries: PathBuf,
+        /// Text weights to try instead of the defaults: `bm25,keywords,feedback`.
+        #[arg(long)]
+        weights: Option<String>,
     },
 }
 
@@ -177,13 +180,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::EvalMatching {
             achievements,
             queries,
+            weights,
         } => {
             let started = std::time::Instant::now();
-            let report = crate::matching::eval::evaluate(
-                &achievements,
-                &queries,
-                &crate::matching::text::TextMatcherConfig::default(),
-            )?;
+            let mut config = crate::matching::text::TextMatcherConfig::default();
+            if let Some(weights) = weights {
+                let parts: Vec<f64> = weights.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                let [bm25, keywords, feedback] = parts[..] else {
+                    anyhow::bail!("--weights takes three numbers: bm25,keywords,feedback");
+                };
+                config.bm25_weight = bm25;
+                config.keyword_weight = keywords;
+                config.feedback_weight = feedback;
+            }
+            let report = crate::matching::eval::evaluate(&achievements, &queries, &config)?;
             crate::matching::eval::print(&report);
             println!("({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
