@@ -144,6 +144,11 @@ fn spawn_expiry_sweeper(db: Db) {
     });
 }
 
+/// Where an instance records how far its index followed the change feed (beside the index).
+fn checkpoint_path(index_dir: &std::path::Path) -> std::path::PathBuf {
+    index_dir.with_file_name(crate::listings::reindex::CHECKPOINT_FILE)
+}
+
 /// What `build` loads before binding: the database, the search index, the vocabularies.
 type Loaded = (Db, SearchIndex, Arc<MatchingState>);
 
@@ -171,8 +176,12 @@ impl Application {
                 }
                 let search = SearchIndex::open(&index_dir)
                     .map_err(|e| anyhow::anyhow!("search index at {}: {e}", index_dir.display()))?;
-                crate::listings::reindex::catch_up(&mut conn, &search)
+                let rebuilt = crate::listings::reindex::catch_up(&mut conn, &search)
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                if rebuilt {
+                    // Everything is indexed as of now: the change feed starts here.
+                    let _ = std::fs::remove_file(checkpoint_path(&index_dir));
+                }
                 let matching =
                     MatchingState::load(&mut conn).map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 Ok((db, search, matching))
@@ -212,10 +221,15 @@ impl Application {
                 std::time::Duration::from_millis(state.config.webhook_retry_base_ms),
             );
         }
+        let checkpoint = checkpoint_path(&state.config.data_dir.join("index"));
+        let start =
+            crate::listings::reindex::read_checkpoint(&checkpoint).unwrap_or_else(crate::db::now);
         crate::listings::reindex::spawn_change_feed(
             state.db.clone(),
             state.search.clone(),
             state.matching.clone(),
+            start,
+            checkpoint,
         );
         let metrics = web::Data::new(Metrics::new()?);
         let spec = openapi::spec();

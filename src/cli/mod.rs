@@ -185,7 +185,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let mut config = crate::matching::text::TextMatcherConfig::default();
             if let Some(weights) = weights {
-                let parts: Vec<f64> = weights.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                let parts: Vec<f64> = weights
+                    .split(',')
+                    .filter_map(|x| x.trim().parse().ok())
+                    .collect();
                 let [bm25, keywords, feedback] = parts[..] else {
                     anyhow::bail!("--weights takes three numbers: bm25,keywords,feedback");
                 };

@@ -32,14 +32,15 @@ pub fn rebuild(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<usize
 
 /// At start: rebuilds when the index is new, incompatible or holds another number of records
 /// than the database.
-pub fn catch_up(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<()> {
+pub fn catch_up(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<bool> {
     let in_db: i64 = listings::table.count().get_result(conn)?;
     let in_index = i64::try_from(search.doc_count()).unwrap_or(i64::MAX);
     if search.needs_rebuild() || in_db != in_index {
         let count = rebuild(conn, search)?;
         tracing::info!(documents = count, "search index rebuilt from the database");
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The current search document of a record, or `None` when it no longer exists.
@@ -81,10 +82,20 @@ pub struct ChangeFeed {
 impl ChangeFeed {
     /// A feed starting now (the start-up catch-up covers what came before).
     pub fn new() -> ChangeFeed {
+        ChangeFeed::starting_at(crate::db::now())
+    }
+
+    /// A feed replaying the changes since a checkpoint (edits made while this instance was down).
+    pub fn starting_at(since: chrono::NaiveDateTime) -> ChangeFeed {
         ChangeFeed {
-            since: crate::db::now(),
+            since,
             seen: HashMap::new(),
         }
+    }
+
+    /// How far the feed has read.
+    pub fn since(&self) -> chrono::NaiveDateTime {
+        self.since
     }
 
     /// Applies the changes since the last poll; returns how many records were refreshed.
@@ -151,21 +162,52 @@ impl Default for ChangeFeed {
     }
 }
 
-/// Runs the change feed every [`FEED_INTERVAL`] on a blocking thread.
-pub fn spawn_change_feed(db: crate::db::Db, search: SearchIndex, matching: Arc<MatchingState>) {
+/// The file holding how far an instance's index has followed the change feed.
+pub const CHECKPOINT_FILE: &str = "index-feed-checkpoint";
+
+/// Reads a feed checkpoint (microseconds since the epoch).
+pub fn read_checkpoint(path: &std::path::Path) -> Option<chrono::NaiveDateTime> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let micros: i64 = text.trim().parse().ok()?;
+    chrono::DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
+}
+
+fn write_checkpoint(path: &std::path::Path, since: chrono::NaiveDateTime) {
+    let text = since.and_utc().timestamp_micros().to_string();
+    if let Err(error) = std::fs::write(path, text) {
+        tracing::warn!(%error, path = %path.display(), "cannot write the change-feed checkpoint");
+    }
+}
+
+/// Runs the change feed every [`FEED_INTERVAL`] on a blocking thread, starting from `start`
+/// (the last checkpoint, so that edits made while the instance was down reach its index) and
+/// recording its progress in `checkpoint`.
+pub fn spawn_change_feed(
+    db: crate::db::Db,
+    search: SearchIndex,
+    matching: Arc<MatchingState>,
+    start: chrono::NaiveDateTime,
+    checkpoint: std::path::PathBuf,
+) {
     tokio::spawn(async move {
-        let feed = Arc::new(std::sync::Mutex::new(ChangeFeed::new()));
+        let feed = Arc::new(std::sync::Mutex::new(ChangeFeed::starting_at(start)));
         let mut interval = tokio::time::interval(FEED_INTERVAL);
         loop {
             interval.tick().await;
             let (db, search, matching, feed) =
                 (db.clone(), search.clone(), matching.clone(), feed.clone());
+            let checkpoint = checkpoint.clone();
             let polled = tokio::task::spawn_blocking(move || -> ApiResult<usize> {
                 let mut conn = db.get()?;
                 let mut feed = feed
                     .lock()
                     .map_err(|_| ApiError::Internal("change feed lock poisoned".into()))?;
-                feed.poll(&mut conn, &search, &matching)
+                let before = feed.since();
+                let changed = feed.poll(&mut conn, &search, &matching)?;
+                if feed.since() != before {
+                    write_checkpoint(&checkpoint, feed.since());
+                }
+                Ok(changed)
             })
             .await;
             match polled {

@@ -603,3 +603,70 @@ async fn two_instances_on_one_database_converge() {
             .any(|i| i["id"] == draft_id)
     );
 }
+
+#[tokio::test]
+async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
+    use techmarket::listings::Library;
+    use techmarket::listings::reindex::{ChangeFeed, doc_for};
+
+    let app = spawn_app().await;
+    let university = app.university(1).await;
+    let admin = app.admin(1).await;
+    let created = assert_status(
+        app.post(
+            "/api/v1/achievements?publish=true",
+            Some(&admin.access_token),
+            json!({"title": "一种秸秆还田机械的刀具结构", "summary": "适用于玉米秸秆粉碎还田的新型刀具结构，降低功耗。", "keywords": ["秸秆还田"], "technology_field": "agriculture", "org_id": university.organization_id}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    // Another instance indexed the record, then went down.
+    let offline_index = techmarket::search::SearchIndex::in_memory().unwrap();
+    let offline_vocabulary = techmarket::matching::engine::MatchingState::default();
+    let db = app.state.db.clone();
+    let doc_id = id.clone();
+    let index = offline_index.clone();
+    let checkpoint = tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        let doc = doc_for(&mut conn, Library::Achievements, &doc_id)
+            .unwrap()
+            .unwrap();
+        index.upsert(&doc).unwrap();
+        techmarket::db::now()
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // While it is down, the record is renamed.
+    assert_status(
+        app.patch(
+            &format!("/api/v1/achievements/{id}"),
+            Some(&university.access_token),
+            json!({"title": "一种玉米收获机的茎秆切割装置", "version": created["version"]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let stale = offline_index
+        .search(techmarket::search::Library::Achievements, "茎秆切割", 5)
+        .unwrap();
+    assert!(stale.is_empty());
+    // Back up: its feed replays the changes since its checkpoint.
+    let db = app.state.db.clone();
+    let index = offline_index.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        let mut feed = ChangeFeed::starting_at(checkpoint);
+        assert!(feed.poll(&mut conn, &index, &offline_vocabulary).unwrap() >= 1);
+    })
+    .await
+    .unwrap();
+    let fresh = offline_index
+        .search(techmarket::search::Library::Achievements, "茎秆切割", 5)
+        .unwrap();
+    assert_eq!(fresh.first().map(|h| h.id.as_str()), Some(id.as_str()));
+}
