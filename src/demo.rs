@@ -15,7 +15,7 @@ use crate::auth::password;
 use crate::db::schema::users;
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::credit_code::compute_check_character;
-use crate::listings::bulk::{self, BulkLibrary, ImportContext};
+use crate::listings::bulk::{self, ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
 use crate::organizations::dto::ValidNewOrganization;
 use crate::organizations::model::{OrgKind, Organization};
@@ -303,7 +303,7 @@ pub fn demo_providers() -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn insert_all<L: BulkLibrary>(
+fn insert_all<L: RecordLibrary>(
     conn: &mut DbConnection,
     ctx: &ImportContext,
     bodies: Vec<Value>,

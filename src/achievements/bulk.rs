@@ -3,14 +3,12 @@
 use serde_json::Value;
 
 use super::dto::{AchievementFilter, AchievementInput, AchievementOut, ValidAchievement, Viewer};
-use super::queries;
-use crate::auth::AuthUser;
+use super::queries::{self, AchievementRow};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::listings::Library;
-use crate::listings::access::can_manage;
 use crate::listings::bulk::FilterParts;
-use crate::listings::bulk::{BulkLibrary, ImportContext};
+use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
@@ -29,7 +27,7 @@ pub fn decode_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, V
     })
 }
 
-impl BulkLibrary for AchievementBulk {
+impl RecordLibrary for AchievementBulk {
     const LIBRARY: Library = Library::Achievements;
     const OWNER_KINDS: &'static [OrgKind] = &[
         OrgKind::University,
@@ -75,38 +73,37 @@ impl BulkLibrary for AchievementBulk {
         queries::load_texts(conn, ids)
     }
 
+    type Row = AchievementRow;
+    type Out = AchievementOut;
+    const PRICE_SORTS: bool = true;
+
+    fn list_rows(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        sort: SortOrder,
+        window: &Window,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, Self::Row)>> {
+        queries::list_rows(conn, filter, scope, hit_ids, sort, window)
+    }
+
+    fn build_out(
+        listing: crate::listings::model::Listing,
+        row: Self::Row,
+        viewer: Viewer,
+    ) -> Self::Out {
+        AchievementOut::build(listing, row, viewer)
+    }
+
     fn filter_parts(filter: &AchievementFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),
             status: filter.status,
             mine: filter.mine.unwrap_or(false),
             region: filter.region.clone(),
+            sort: filter.sort,
         }
-    }
-
-    fn export_batch(
-        conn: &mut DbConnection,
-        filter: &AchievementFilter,
-        scope: &ListScope,
-        hit_ids: Option<Vec<String>>,
-        window: &Window,
-        caller: Option<&AuthUser>,
-    ) -> ApiResult<Vec<(String, Value)>> {
-        let rows = queries::list_rows(conn, filter, scope, hit_ids, SortOrder::Newest, window)?;
-        Ok(rows
-            .into_iter()
-            .map(|(listing, row)| {
-                let viewer = Viewer {
-                    signed_in: caller.is_some(),
-                    manages: caller.is_some_and(|u| can_manage(u, &listing)),
-                };
-                let out = AchievementOut::build(listing, row, viewer);
-                (
-                    out.id.clone(),
-                    serde_json::to_value(out).unwrap_or_default(),
-                )
-            })
-            .collect())
     }
 
     fn parse(value: Value) -> Result<ValidAchievement, Vec<FieldError>> {

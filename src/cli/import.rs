@@ -9,7 +9,7 @@ use crate::audit::Actor;
 use crate::config::Config;
 use crate::db::schema::users;
 use crate::db::{Db, DbConnection, migrations, write_transaction};
-use crate::listings::bulk::{self, BulkLibrary, Format, ImportContext};
+use crate::listings::bulk::{self, Format, ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::{Library, reindex};
 use crate::search::SearchIndex;
@@ -78,7 +78,7 @@ pub fn import_file(
     }
 }
 
-fn import_with<L: BulkLibrary>(
+fn import_with<L: RecordLibrary>(
     config: &Config,
     file: &Path,
     org_id: &str,

@@ -3,14 +3,12 @@
 use serde_json::Value;
 
 use super::dto::{DemandFilter, DemandInput, DemandOut, ValidDemand, Viewer};
-use super::queries;
+use super::queries::{self, DemandRow};
 use crate::achievements::bulk::decode_value;
-use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::listings::Library;
-use crate::listings::access::can_manage;
-use crate::listings::bulk::{BulkLibrary, FilterParts, ImportContext};
+use crate::listings::bulk::{FilterParts, ImportContext, RecordLibrary};
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
@@ -19,7 +17,7 @@ use crate::validation::Checker;
 /// The demands library in imports and exports.
 pub struct DemandBulk;
 
-impl BulkLibrary for DemandBulk {
+impl RecordLibrary for DemandBulk {
     const LIBRARY: Library = Library::Demands;
     const OWNER_KINDS: &'static [OrgKind] = &[OrgKind::Enterprise];
     const LIST_FIELDS: &'static [&'static str] = &["keywords", "cooperation_modes"];
@@ -91,37 +89,36 @@ impl BulkLibrary for DemandBulk {
         queries::load_texts(conn, ids)
     }
 
+    type Row = DemandRow;
+    type Out = DemandOut;
+    const PRICE_SORTS: bool = true;
+
+    fn list_rows(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        sort: SortOrder,
+        window: &Window,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, Self::Row)>> {
+        queries::list_rows(conn, filter, scope, hit_ids, sort, window)
+    }
+
+    fn build_out(
+        listing: crate::listings::model::Listing,
+        row: Self::Row,
+        viewer: Viewer,
+    ) -> Self::Out {
+        DemandOut::build(listing, row, viewer)
+    }
+
     fn filter_parts(filter: &DemandFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),
             status: filter.status,
             mine: filter.mine.unwrap_or(false),
             region: filter.region.clone(),
+            sort: filter.sort,
         }
-    }
-
-    fn export_batch(
-        conn: &mut DbConnection,
-        filter: &DemandFilter,
-        scope: &ListScope,
-        hit_ids: Option<Vec<String>>,
-        window: &Window,
-        caller: Option<&AuthUser>,
-    ) -> ApiResult<Vec<(String, Value)>> {
-        let rows = queries::list_rows(conn, filter, scope, hit_ids, SortOrder::Newest, window)?;
-        Ok(rows
-            .into_iter()
-            .map(|(listing, row)| {
-                let viewer = Viewer {
-                    signed_in: caller.is_some(),
-                    manages: caller.is_some_and(|u| can_manage(u, &listing)),
-                };
-                let out = DemandOut::build(listing, row, viewer);
-                (
-                    out.id.clone(),
-                    serde_json::to_value(out).unwrap_or_default(),
-                )
-            })
-            .collect())
     }
 }

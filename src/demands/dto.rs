@@ -14,6 +14,8 @@ use crate::organizations::dto::region_code;
 use crate::taxonomies::{CooperationMode, Industry, Maturity, TechnologyField};
 use crate::validation::{self, Checker, ParseFailure};
 
+pub use crate::listings::access::Viewer;
+
 /// Filters of `GET /api/v1/demands`.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -349,23 +351,6 @@ pub struct DemandOut {
     /// On creation only: records of the library that look the same.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_duplicates: Option<Vec<crate::listings::listing_search::PossibleDuplicate>>,
-}
-
-/// What the caller may see of a record.
-#[derive(Debug, Clone, Copy)]
-pub struct Viewer {
-    /// Signed in (sees contacts).
-    pub signed_in: bool,
-    /// Manages the record (sees the rejection reason).
-    pub manages: bool,
-}
-
-impl Viewer {
-    /// The view of the record's owner (after creating or editing it).
-    pub const MANAGER: Viewer = Viewer {
-        signed_in: true,
-        manages: true,
-    };
 }
 
 /// The confidential details of a demand.

@@ -18,7 +18,7 @@ use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
 use crate::listings::bulk::{self, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{self, ListScope, SortOrder};
+use crate::listings::listing_search::{self};
 use crate::listings::{confidential, merge_patch, owner_org};
 use crate::organizations::model::OrgKind;
 use crate::startup::AppState;
@@ -142,46 +142,9 @@ pub async fn list_demands(
     filter: web::Query<DemandFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<DemandOut>>> {
-    let filter = filter.into_inner();
-    let request = page.parse()?;
-    crate::validation::check_region_prefix(filter.region.as_deref())?;
-    let scope = ListScope::resolve(
-        user.0.as_ref(),
-        filter.status,
-        filter.mine.unwrap_or(false),
-        false,
-    )?;
-    let hits = listing_search::hits(&state, Library::Demands, filter.q.as_deref()).await?;
-    let sort = SortOrder::resolve(filter.sort, hits.is_some());
-    let query_filter = filter.clone();
-    let scope_for_query = scope.clone();
-    let hit_ids = hits.as_ref().map(|h| h.ids());
-    let window = listing_search::window(&request, hits.is_some(), sort)?;
-    let db_window = window.clone();
-    let rows = state
-        .db
-        .read(move |conn| {
-            queries::list_rows(
-                conn,
-                &query_filter,
-                &scope_for_query,
-                hit_ids,
-                sort,
-                &db_window,
-            )
-        })
-        .await?;
-    let caller = user.0;
-    let page = listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
-        l.id.clone()
-    });
-    Ok(web::Json(page.map(|(listing, row)| {
-        let viewer = Viewer {
-            signed_in: caller.is_some(),
-            manages: caller.as_ref().is_some_and(|u| can_manage(u, &listing)),
-        };
-        DemandOut::build(listing, row, viewer)
-    })))
+    Ok(web::Json(
+        bulk::list::<DemandBulk>(user.0, state, filter.into_inner(), page.into_inner()).await?,
+    ))
 }
 
 /// One demand (drafts and other unpublished records only for their owners and administrators).

@@ -4,15 +4,13 @@
 use serde_json::Value;
 
 use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ValidExpert, Viewer};
-use super::queries::{self, Ownership};
+use super::queries::{self, ExpertRow, Ownership};
 use crate::achievements::bulk::decode_value;
-use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::listings::Library;
-use crate::listings::access::can_manage;
-use crate::listings::bulk::{BulkLibrary, FilterParts, ImportContext};
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::bulk::{FilterParts, ImportContext, RecordLibrary};
+use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
@@ -20,7 +18,7 @@ use crate::validation::Checker;
 /// The experts library in imports and exports.
 pub struct ExpertBulk;
 
-impl BulkLibrary for ExpertBulk {
+impl RecordLibrary for ExpertBulk {
     const LIBRARY: Library = Library::Experts;
     const OWNER_KINDS: &'static [OrgKind] = &[
         OrgKind::University,
@@ -95,37 +93,36 @@ impl BulkLibrary for ExpertBulk {
         queries::load_texts(conn, ids)
     }
 
+    type Row = ExpertRow;
+    type Out = ExpertOut;
+    const PRICE_SORTS: bool = false;
+
+    fn list_rows(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        _sort: SortOrder,
+        window: &Window,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, Self::Row)>> {
+        queries::list_rows(conn, filter, scope, hit_ids, window)
+    }
+
+    fn build_out(
+        listing: crate::listings::model::Listing,
+        row: Self::Row,
+        viewer: Viewer,
+    ) -> Self::Out {
+        ExpertOut::build(listing, row, viewer)
+    }
+
     fn filter_parts(filter: &ExpertFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),
             status: filter.status,
             mine: filter.mine.unwrap_or(false),
             region: filter.region.clone(),
+            sort: filter.sort,
         }
-    }
-
-    fn export_batch(
-        conn: &mut DbConnection,
-        filter: &ExpertFilter,
-        scope: &ListScope,
-        hit_ids: Option<Vec<String>>,
-        window: &Window,
-        caller: Option<&AuthUser>,
-    ) -> ApiResult<Vec<(String, Value)>> {
-        let rows = queries::list_rows(conn, filter, scope, hit_ids, window)?;
-        Ok(rows
-            .into_iter()
-            .map(|(listing, row)| {
-                let viewer = Viewer {
-                    signed_in: caller.is_some(),
-                    manages: caller.is_some_and(|u| can_manage(u, &listing)),
-                };
-                let out = ExpertOut::build(listing, row, viewer);
-                (
-                    out.id.clone(),
-                    serde_json::to_value(out).unwrap_or_default(),
-                )
-            })
-            .collect())
     }
 }

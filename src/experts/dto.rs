@@ -15,6 +15,8 @@ use crate::organizations::dto::region_code;
 use crate::taxonomies::{ExpertService, ExpertTitle, TechnologyField};
 use crate::validation::{self, Checker};
 
+pub use crate::listings::access::Viewer;
+
 /// Filters of `GET /api/v1/experts`.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -318,23 +320,6 @@ pub struct ExpertOut {
     /// On creation only: profiles that look the same.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_duplicates: Option<Vec<PossibleDuplicate>>,
-}
-
-/// What the caller may see of a profile.
-#[derive(Debug, Clone, Copy)]
-pub struct Viewer {
-    /// Signed in (sees contacts).
-    pub signed_in: bool,
-    /// Manages the profile (sees the rejection reason).
-    pub manages: bool,
-}
-
-impl Viewer {
-    /// The view of whoever just created or changed the profile.
-    pub const MANAGER: Viewer = Viewer {
-        signed_in: true,
-        manages: true,
-    };
 }
 
 impl ExpertOut {

@@ -18,7 +18,7 @@ use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
 use crate::listings::bulk::{self, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{self, ListScope, SortOrder};
+use crate::listings::listing_search::{self};
 use crate::listings::merge_patch;
 use crate::startup::AppState;
 use crate::validation::Checker;
@@ -203,46 +203,9 @@ pub async fn list_experts(
     filter: web::Query<ExpertFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<ExpertOut>>> {
-    let filter = filter.into_inner();
-    let request = page.parse()?;
-    crate::validation::check_region_prefix(filter.region.as_deref())?;
-    if matches!(
-        filter.sort,
-        Some(SortOrder::PriceAsc | SortOrder::PriceDesc)
-    ) {
-        return Err(ApiError::field(
-            "sort",
-            "unsupported",
-            "expert profiles sort by `relevance` or `newest`",
-        ));
-    }
-    let scope = ListScope::resolve(
-        user.0.as_ref(),
-        filter.status,
-        filter.mine.unwrap_or(false),
-        true,
-    )?;
-    let hits = listing_search::hits(&state, Library::Experts, filter.q.as_deref()).await?;
-    let sort = SortOrder::resolve(filter.sort, hits.is_some());
-    let query_filter = filter.clone();
-    let hit_ids = hits.as_ref().map(|h| h.ids());
-    let window = listing_search::window(&request, hits.is_some(), sort)?;
-    let db_window = window.clone();
-    let rows = state
-        .db
-        .read(move |conn| queries::list_rows(conn, &query_filter, &scope, hit_ids, &db_window))
-        .await?;
-    let caller = user.0;
-    let page = listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
-        l.id.clone()
-    });
-    Ok(web::Json(page.map(|(listing, row)| {
-        let viewer = Viewer {
-            signed_in: caller.is_some(),
-            manages: caller.as_ref().is_some_and(|u| can_manage(u, &listing)),
-        };
-        ExpertOut::build(listing, row, viewer)
-    })))
+    Ok(web::Json(
+        bulk::list::<ExpertBulk>(user.0, state, filter.into_inner(), page.into_inner()).await?,
+    ))
 }
 
 /// One expert profile (unpublished ones only for their managers and administrators).

@@ -54,3 +54,28 @@ pub fn ensure_manage(user: &AuthUser, listing: &Listing) -> Result<(), ApiError>
 pub fn not_found(library: Library) -> ApiError {
     ApiError::NotFound(library.entity().replace('_', " "))
 }
+
+/// What a caller may see of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    /// Signed in (sees contacts).
+    pub signed_in: bool,
+    /// Manages the record (sees drafts' rejection reasons and the like).
+    pub manages: bool,
+}
+
+impl Viewer {
+    /// The view of whoever just created or changed the record.
+    pub const MANAGER: Viewer = Viewer {
+        signed_in: true,
+        manages: true,
+    };
+
+    /// The view of a caller (or the public) on a record.
+    pub fn of(user: Option<&AuthUser>, listing: &Listing) -> Viewer {
+        Viewer {
+            signed_in: user.is_some(),
+            manages: user.is_some_and(|u| can_manage(u, listing)),
+        }
+    }
+}

@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::Library;
+use super::access::Viewer;
 use super::lifecycle::ListingStatus;
-use super::listing_search::{ListScope, Window};
+use super::listing_search::{ListScope, SortOrder, Window};
 use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
@@ -44,7 +45,7 @@ pub struct ImportContext {
 }
 
 /// How a library takes part in bulk import and export.
-pub trait BulkLibrary {
+pub trait RecordLibrary {
     /// The library.
     const LIBRARY: Library;
     /// Organization kinds whose records the library holds.
@@ -63,17 +64,36 @@ pub trait BulkLibrary {
     const BY_USER: bool = false;
     /// A checked record.
     type Valid: Send + 'static;
-    /// The list filters (shared by list and export).
-    type Filter: Clone + Send + 'static;
-
     /// Records with their main text (for near-duplicate detection).
     fn load_texts(
         conn: &mut DbConnection,
         ids: Vec<String>,
     ) -> ApiResult<Vec<(super::model::Listing, String)>>;
 
-    /// The parts of the filters the shared code needs: `q`, `status`, `mine`, `region`.
+    /// The list filters (shared by list and export).
+    type Filter: Clone + Send + 'static;
+    /// The library's own row, as lists load it.
+    type Row: Send + 'static;
+    /// The record as the API shows it.
+    type Out: Serialize + Send + 'static;
+    /// Whether the library sorts by price (achievements' asking price, demands' budget).
+    const PRICE_SORTS: bool = true;
+
+    /// The parts of the filters the shared code needs.
     fn filter_parts(filter: &Self::Filter) -> FilterParts;
+
+    /// A page (or export batch) of records matching the filters, in the given order.
+    fn list_rows(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        sort: SortOrder,
+        window: &Window,
+    ) -> ApiResult<Vec<(super::model::Listing, Self::Row)>>;
+
+    /// The view of a record for a viewer.
+    fn build_out(listing: super::model::Listing, row: Self::Row, viewer: Viewer) -> Self::Out;
 
     /// One export batch (newest first after `window`'s id), as `(id, public JSON)`.
     fn export_batch(
@@ -83,7 +103,20 @@ pub trait BulkLibrary {
         hit_ids: Option<Vec<String>>,
         window: &Window,
         caller: Option<&AuthUser>,
-    ) -> ApiResult<Vec<(String, Value)>>;
+    ) -> ApiResult<Vec<(String, Value)>> {
+        let rows = Self::list_rows(conn, filter, scope, hit_ids, SortOrder::Newest, window)?;
+        Ok(rows
+            .into_iter()
+            .map(|(listing, row)| {
+                let id = listing.id.clone();
+                let viewer = Viewer::of(caller, &listing);
+                (
+                    id,
+                    serde_json::to_value(Self::build_out(listing, row, viewer)).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
 
     /// Reads and checks one record.
     fn parse(value: Value) -> Result<Self::Valid, Vec<FieldError>>;
@@ -107,6 +140,8 @@ pub struct FilterParts {
     pub mine: bool,
     /// Region prefix.
     pub region: Option<String>,
+    /// Sort order asked for.
+    pub sort: Option<SortOrder>,
 }
 
 /// Query of the import endpoints.
@@ -174,7 +209,7 @@ fn parse_bool(cell: &str) -> Option<bool> {
 }
 
 /// Turns a CSV record into the JSON object of a create body.
-fn csv_record<L: BulkLibrary>(headers: &csv::StringRecord, record: &csv::StringRecord) -> Value {
+fn csv_record<L: RecordLibrary>(headers: &csv::StringRecord, record: &csv::StringRecord) -> Value {
     let mut object = Map::new();
     for (name, cell) in headers.iter().zip(record.iter()) {
         let name = name.trim();
@@ -218,7 +253,7 @@ fn csv_record<L: BulkLibrary>(headers: &csv::StringRecord, record: &csv::StringR
 }
 
 /// Splits an import body into numbered JSON records, or line errors.
-pub fn read_records<L: BulkLibrary>(
+pub fn read_records<L: RecordLibrary>(
     format: Format,
     body: &[u8],
     max_lines: usize,
@@ -299,7 +334,7 @@ pub fn read_records<L: BulkLibrary>(
 }
 
 /// Parses every record, numbering each failure with its line.
-pub fn check_records<L: BulkLibrary>(
+pub fn check_records<L: RecordLibrary>(
     records: Vec<(usize, Value)>,
 ) -> (Vec<(usize, L::Valid)>, Vec<FieldError>) {
     let mut valid = Vec::new();
@@ -319,7 +354,7 @@ pub fn check_records<L: BulkLibrary>(
 /// Inserts checked records in the current transaction. With `partial`, each record gets its
 /// own savepoint and failures are reported; without, the first failure aborts (the caller's
 /// transaction rolls back).
-pub fn insert_records<L: BulkLibrary>(
+pub fn insert_records<L: RecordLibrary>(
     conn: &mut DbConnection,
     ctx: &ImportContext,
     records: &[(usize, L::Valid)],
@@ -412,7 +447,7 @@ async fn read_payload(
 }
 
 /// `POST /api/v1/{library}/import`.
-pub async fn import<L: BulkLibrary>(
+pub async fn import<L: RecordLibrary>(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -575,7 +610,7 @@ pub type FetchBatch = Box<
 
 /// `GET /api/v1/{library}/export`: the records a list with the same filters shows, streamed
 /// (never confidential details; contacts only for signed-in callers).
-pub async fn export<L: BulkLibrary + 'static>(
+pub async fn export<L: RecordLibrary + 'static>(
     caller: Option<AuthUser>,
     state: web::Data<AppState>,
     filter: L::Filter,
@@ -666,6 +701,44 @@ pub fn stream_export(
             format!("attachment; filename=\"{}.{extension}\"", library.as_str()),
         ))
         .streaming(boxed)
+}
+
+/// `GET /api/v1/{library}`: lists and searches a library. The public sees published, unexpired
+/// records; owners and administrators add `status` or `mine=true`.
+pub async fn list<L: RecordLibrary + 'static>(
+    caller: Option<AuthUser>,
+    state: web::Data<AppState>,
+    filter: L::Filter,
+    page: crate::http::PageParams,
+) -> ApiResult<crate::http::Page<L::Out>> {
+    let parts = L::filter_parts(&filter);
+    let request = page.parse()?;
+    crate::validation::check_region_prefix(parts.region.as_deref())?;
+    if !L::PRICE_SORTS && matches!(parts.sort, Some(SortOrder::PriceAsc | SortOrder::PriceDesc)) {
+        return Err(ApiError::field(
+            "sort",
+            "unsupported",
+            "this library sorts by `relevance` or `newest`",
+        ));
+    }
+    let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
+    let hits = super::listing_search::hits(&state, L::LIBRARY, parts.q.as_deref()).await?;
+    let sort = SortOrder::resolve(parts.sort, hits.is_some());
+    let hit_ids = hits.as_ref().map(|h| h.ids());
+    let window = super::listing_search::window(&request, hits.is_some(), sort)?;
+    let db_window = window.clone();
+    let rows = state
+        .db
+        .read(move |conn| L::list_rows(conn, &filter, &scope, hit_ids, sort, &db_window))
+        .await?;
+    let page =
+        super::listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
+            l.id.clone()
+        });
+    Ok(page.map(|(listing, row)| {
+        let viewer = Viewer::of(caller.as_ref(), &listing);
+        L::build_out(listing, row, viewer)
+    }))
 }
 
 #[cfg(test)]

@@ -5,15 +5,13 @@ use serde_json::Value;
 use super::dto::{
     ServiceProviderFilter, ServiceProviderInput, ServiceProviderOut, ValidServiceProvider, Viewer,
 };
-use super::queries::{self, Profile};
+use super::queries::{self, OrgFacts, Profile, ServiceProviderRow};
 use crate::achievements::bulk::decode_value;
-use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::listings::Library;
-use crate::listings::access::can_manage;
-use crate::listings::bulk::{BulkLibrary, FilterParts, ImportContext};
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::bulk::{FilterParts, ImportContext, RecordLibrary};
+use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
@@ -21,7 +19,7 @@ use crate::validation::Checker;
 /// The service providers library in imports and exports.
 pub struct ServiceProviderBulk;
 
-impl BulkLibrary for ServiceProviderBulk {
+impl RecordLibrary for ServiceProviderBulk {
     const LIBRARY: Library = Library::ServiceProviders;
     const OWNER_KINDS: &'static [OrgKind] = &[OrgKind::ServiceProvider];
     const LIST_FIELDS: &'static [&'static str] =
@@ -91,38 +89,39 @@ impl BulkLibrary for ServiceProviderBulk {
         queries::load_texts(conn, ids)
     }
 
+    type Row = (ServiceProviderRow, OrgFacts);
+    type Out = ServiceProviderOut;
+    const PRICE_SORTS: bool = false;
+
+    fn list_rows(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        _sort: SortOrder,
+        window: &Window,
+    ) -> ApiResult<Vec<(crate::listings::model::Listing, Self::Row)>> {
+        Ok(queries::list_rows(conn, filter, scope, hit_ids, window)?
+            .into_iter()
+            .map(|(l, r, o)| (l, (r, o)))
+            .collect())
+    }
+
+    fn build_out(
+        listing: crate::listings::model::Listing,
+        row: Self::Row,
+        viewer: Viewer,
+    ) -> Self::Out {
+        ServiceProviderOut::build(Profile::from((listing, row.0, row.1)), viewer)
+    }
+
     fn filter_parts(filter: &ServiceProviderFilter) -> FilterParts {
         FilterParts {
             q: filter.q.clone(),
             status: filter.status,
             mine: filter.mine.unwrap_or(false),
             region: filter.region.clone(),
+            sort: filter.sort,
         }
-    }
-
-    fn export_batch(
-        conn: &mut DbConnection,
-        filter: &ServiceProviderFilter,
-        scope: &ListScope,
-        hit_ids: Option<Vec<String>>,
-        window: &Window,
-        caller: Option<&AuthUser>,
-    ) -> ApiResult<Vec<(String, Value)>> {
-        let rows = queries::list_rows(conn, filter, scope, hit_ids, window)?;
-        Ok(rows
-            .into_iter()
-            .map(|record| {
-                let profile = Profile::from(record);
-                let viewer = Viewer {
-                    signed_in: caller.is_some(),
-                    manages: caller.is_some_and(|u| can_manage(u, &profile.listing)),
-                };
-                let out = ServiceProviderOut::build(profile, viewer);
-                (
-                    out.id.clone(),
-                    serde_json::to_value(out).unwrap_or_default(),
-                )
-            })
-            .collect())
     }
 }

@@ -15,6 +15,8 @@ use crate::organizations::dto::region_code;
 use crate::taxonomies::{ServiceType, TechnologyField};
 use crate::validation::{self, Checker};
 
+pub use crate::listings::access::Viewer;
+
 /// Filters of `GET /api/v1/service-providers`.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -387,15 +389,6 @@ pub struct ServiceProviderOut {
     /// On creation only: profiles of the library that look the same.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub possible_duplicates: Option<Vec<PossibleDuplicate>>,
-}
-
-/// What the caller may see of a profile.
-#[derive(Debug, Clone, Copy)]
-pub struct Viewer {
-    /// Signed in (sees contacts).
-    pub signed_in: bool,
-    /// Manages the profile (sees the rejection reason).
-    pub manages: bool,
 }
 
 impl ServiceProviderOut {

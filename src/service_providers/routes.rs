@@ -8,7 +8,7 @@ use super::bulk::ServiceProviderBulk;
 use super::dto::{
     ServiceProviderFilter, ServiceProviderInput, ServiceProviderOut, ServiceProviderPatch, Viewer,
 };
-use super::queries::{self, Profile};
+use super::queries::{self};
 use crate::achievements::routes::ExportOptions;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::error::{ApiError, ApiResult};
@@ -18,7 +18,7 @@ use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
 use crate::listings::bulk::{self, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{self, ListScope, SortOrder};
+use crate::listings::listing_search::{self};
 use crate::listings::{merge_patch, owner_org};
 use crate::organizations::model::OrgKind;
 use crate::startup::AppState;
@@ -132,50 +132,10 @@ pub async fn list_service_providers(
     filter: web::Query<ServiceProviderFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<ServiceProviderOut>>> {
-    let filter = filter.into_inner();
-    let request = page.parse()?;
-    crate::validation::check_region_prefix(filter.region.as_deref())?;
-    if matches!(
-        filter.sort,
-        Some(SortOrder::PriceAsc | SortOrder::PriceDesc)
-    ) {
-        return Err(ApiError::field(
-            "sort",
-            "unsupported",
-            "service organizations sort by `relevance` or `newest`",
-        ));
-    }
-    let scope = ListScope::resolve(
-        user.0.as_ref(),
-        filter.status,
-        filter.mine.unwrap_or(false),
-        false,
-    )?;
-    let hits = listing_search::hits(&state, Library::ServiceProviders, filter.q.as_deref()).await?;
-    let sort = SortOrder::resolve(filter.sort, hits.is_some());
-    let query_filter = filter.clone();
-    let hit_ids = hits.as_ref().map(|h| h.ids());
-    let window = listing_search::window(&request, hits.is_some(), sort)?;
-    let db_window = window.clone();
-    let rows = state
-        .db
-        .read(move |conn| queries::list_rows(conn, &query_filter, &scope, hit_ids, &db_window))
-        .await?;
-    let caller = user.0;
-    let page =
-        listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _, _)| {
-            l.id.clone()
-        });
-    Ok(web::Json(page.map(|record| {
-        let profile = Profile::from(record);
-        let viewer = Viewer {
-            signed_in: caller.is_some(),
-            manages: caller
-                .as_ref()
-                .is_some_and(|u| can_manage(u, &profile.listing)),
-        };
-        ServiceProviderOut::build(profile, viewer)
-    })))
+    Ok(web::Json(
+        bulk::list::<ServiceProviderBulk>(user.0, state, filter.into_inner(), page.into_inner())
+            .await?,
+    ))
 }
 
 /// One service organization's profile (unpublished ones only for their owners and
