@@ -148,6 +148,9 @@ fn import_with<L: RecordLibrary>(
     })
     .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
     print_errors(&insert_errors);
+    if docs.len() >= bulk::ANALYZE_AFTER {
+        crate::db::analyze(&mut conn).context("refreshing planner statistics")?;
+    }
     match open_index(config) {
         Ok(index) => index.upsert_many(&docs).context("search index")?,
         Err(error) => eprintln!("warning: {error:#}; run `techmarket reindex` later"),

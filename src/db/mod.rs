@@ -259,6 +259,15 @@ where
     }
 }
 
+/// Refreshes the query planner's statistics after a bulk load (PostgreSQL's autovacuum
+/// would get there eventually; until then freshly loaded tables get poor plans).
+pub fn analyze(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(_) => conn.batch_execute("ANALYZE"),
+        DbConnection::Sqlite(_) => conn.batch_execute("PRAGMA optimize"),
+    }
+}
+
 /// The current time as stored: UTC, truncated to microseconds (both backends' precision).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)

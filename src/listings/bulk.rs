@@ -28,6 +28,8 @@ use crate::startup::AppState;
 pub const MAX_IMPORT_LINES: usize = 10_000;
 /// The body limit of imports (their own, above the JSON limit).
 pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// Imports of at least this many records refresh the planner's statistics.
+pub const ANALYZE_AFTER: usize = 1000;
 /// Rows fetched per export batch.
 pub const EXPORT_BATCH: i64 = 500;
 
@@ -502,6 +504,14 @@ pub async fn import<L: RecordLibrary>(
         .into_iter()
         .filter(|l| !failed.contains(l))
         .collect();
+    if ids.len() >= ANALYZE_AFTER {
+        if let Err(error) = state.db.read(|conn| Ok(crate::db::analyze(conn)?)).await {
+            tracing::warn!(
+                ?error,
+                "refreshing planner statistics after an import failed"
+            );
+        }
+    }
     errors.extend(insert_errors);
     errors.sort_by_key(|e| e.line);
     let search = state.search.clone();

@@ -254,6 +254,7 @@ pub fn match_achievements(
         ))
     }));
     let mut matches = Vec::new();
+    let mut texts: HashMap<String, String> = HashMap::new();
     for (listing, row) in rows {
         if problem.feedback.get(&listing.id) == Some(&false) {
             continue;
@@ -264,9 +265,6 @@ pub fn match_achievements(
         let field: TechnologyField = row.technology_field.parse().map_err(ApiError::Internal)?;
         let maturity: Maturity = row.maturity.parse().map_err(ApiError::Internal)?;
         let modes: Vec<CooperationMode> = decode_codes(&row.cooperation_modes);
-        let keywords: Vec<String> = from_json(&row.keywords);
-        let record_text = format!("{} {} {}", listing.title, keywords.join(" "), row.summary);
-        let terms = matched_terms(&problem.text, text_match, &record_text);
         let (maturity_factor, below) =
             scoring::maturity_factor(problem.required_maturity, maturity);
         let (price_factor, above) =
@@ -276,7 +274,7 @@ pub fn match_achievements(
             continue;
         }
         let factors: Vec<Factor> = vec![
-            scoring::text_factor(text_match.score, terms.len()),
+            scoring::text_factor(text_match.score, text_match.matched_keywords.len()),
             scoring::field_factor(
                 problem.technology_field,
                 field,
@@ -297,11 +295,16 @@ pub fn match_achievements(
         .filter(|(hit, _)| *hit)
         .map(|(_, name)| name.to_string())
         .collect();
+        let keywords: Vec<String> = from_json(&row.keywords);
+        texts.insert(
+            listing.id.clone(),
+            format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
+        );
         matches.push(AchievementMatch {
             score: scoring::total(&factors),
             explanation: Explanation {
                 factors,
-                matched_terms: terms,
+                matched_terms: Vec::new(),
                 violations,
                 feedback: feedback_label(&problem.feedback, &listing.id),
             },
@@ -323,6 +326,14 @@ pub fn match_achievements(
             .then_with(|| a.achievement.id.cmp(&b.achievement.id))
     });
     matches.truncate(limit);
+    // Shared terms are worked out for the returned matches only: tokenizing every candidate's
+    // text is the costliest step of a match.
+    for found in &mut matches {
+        let id = found.achievement.id.as_str();
+        if let (Some(text_match), Some(text)) = (by_id.get(id), texts.get(id)) {
+            found.explanation.matched_terms = matched_terms(&problem.text, text_match, text);
+        }
+    }
     Ok(matches)
 }
 

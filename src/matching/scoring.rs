@@ -75,7 +75,10 @@ pub fn text_factor(value: f64, matched: usize) -> Factor {
         "text",
         W_TEXT,
         value,
-        format!("text relevance {:.2}; {matched} shared terms", value),
+        format!(
+            "text relevance {:.2}; {matched} shared corpus keywords",
+            value
+        ),
     )
 }
 
