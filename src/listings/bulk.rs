@@ -504,13 +504,13 @@ pub async fn import<L: RecordLibrary>(
         .into_iter()
         .filter(|l| !failed.contains(l))
         .collect();
-    if ids.len() >= ANALYZE_AFTER {
-        if let Err(error) = state.db.read(|conn| Ok(crate::db::analyze(conn)?)).await {
-            tracing::warn!(
-                ?error,
-                "refreshing planner statistics after an import failed"
-            );
-        }
+    if ids.len() >= ANALYZE_AFTER
+        && let Err(error) = state.db.read(|conn| Ok(crate::db::analyze(conn)?)).await
+    {
+        tracing::warn!(
+            ?error,
+            "refreshing planner statistics after an import failed"
+        );
     }
     errors.extend(insert_errors);
     errors.sort_by_key(|e| e.line);
