@@ -670,3 +670,55 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
         .unwrap();
     assert_eq!(fresh.first().map(|h| h.id.as_str()), Some(id.as_str()));
 }
+
+#[tokio::test]
+async fn reindex_rebuilds_the_whole_index_from_the_database() {
+    let app = spawn_app().await;
+    let (_, enterprise, admin) = market(&app).await;
+    publish_demand(
+        &app,
+        &enterprise,
+        &admin,
+        json!({"title": "求飞行器姿态控制算法", "description": "需要大角度机动的镇定控制器设计方法。", "keywords": ["姿态控制"], "technology_field": "aerospace"}),
+    )
+    .await;
+    let db = app.state.db.clone();
+    let (count, hits) = tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        let index = techmarket::search::SearchIndex::in_memory().unwrap();
+        let count = techmarket::listings::reindex::rebuild(&mut conn, &index).unwrap();
+        let target = record(0);
+        let hits = index
+            .search(
+                techmarket::search::Library::Achievements,
+                target["title"].as_str().unwrap(),
+                3,
+            )
+            .unwrap();
+        let demands = index
+            .search(techmarket::search::Library::Demands, "姿态控制", 3)
+            .unwrap();
+        assert_eq!(demands.len(), 1);
+        (count, hits)
+    })
+    .await
+    .unwrap();
+    assert!(count >= 190, "{count} records indexed");
+    let target = record(0);
+    let listed = assert_status(
+        app.client
+            .get(app.url("/api/v1/achievements"))
+            .query(&[("q", target["title"].as_str().unwrap()), ("limit", "1")])
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"][0]["external_ref"], target["external_ref"]);
+    assert_eq!(
+        hits.first().map(|h| h.id.as_str()),
+        listed["items"][0]["id"].as_str(),
+        "the rebuilt index ranks the same record first"
+    );
+}
