@@ -195,6 +195,31 @@ pub struct DemandMatch {
     pub explanation: Explanation,
 }
 
+/// Words of a request that say nothing about its subject.
+const REQUEST_WORDS: &[&str] = &[
+    "希望", "寻求", "需要", "需求", "技术", "方案", "方面", "相关", "我们", "我司", "公司", "解决",
+    "问题", "合作", "提供", "找到", "高校", "难题", "遇到", "现有", "能够", "可以", "进行",
+];
+
+/// The share of a problem's subject words (two characters or more, request boilerplate left
+/// out) that a record's text contains: an absolute measure of textual fit, where BM25 is
+/// normalized by the best hit and so makes the best candidate look relevant even when nothing
+/// fits.
+pub fn coverage(problem_text: &str, record_text: &str) -> f64 {
+    let record: HashSet<String> = tokens(record_text).into_iter().collect();
+    let subject: Vec<String> = tokens(problem_text)
+        .into_iter()
+        .filter(|t| t.chars().count() >= 2 && !REQUEST_WORDS.contains(&t.as_str()))
+        .collect();
+    if subject.is_empty() {
+        return 1.0;
+    }
+    subject.iter().filter(|t| record.contains(*t)).count() as f64 / subject.len() as f64
+}
+
+/// Coverage from which the text relevance counts in full.
+pub const FULL_COVERAGE: f64 = 0.4;
+
 fn matched_terms(problem_text: &str, text_match: &TextMatch, record_text: &str) -> Vec<String> {
     let record: HashSet<String> = tokens(record_text).into_iter().collect();
     let mut terms: Vec<String> = text_match.matched_keywords.clone();
@@ -325,15 +350,41 @@ pub fn match_achievements(
             .total_cmp(&a.score)
             .then_with(|| a.achievement.id.cmp(&b.achievement.id))
     });
-    matches.truncate(limit);
-    // Shared terms are worked out for the returned matches only: tokenizing every candidate's
-    // text is the costliest step of a match.
+    // Absolute fit and shared terms are worked out for the leading candidates only: tokenizing
+    // every candidate's text is the costliest step of a match.
+    matches.truncate(limit.saturating_mul(2));
     for found in &mut matches {
-        let id = found.achievement.id.as_str();
-        if let (Some(text_match), Some(text)) = (by_id.get(id), texts.get(id)) {
+        let id = found.achievement.id.clone();
+        if let (Some(text_match), Some(text)) = (by_id.get(id.as_str()), texts.get(&id)) {
             found.explanation.matched_terms = matched_terms(&problem.text, text_match, text);
+            let covered = coverage(&problem.text, text);
+            let fit = (covered / FULL_COVERAGE).min(1.0);
+            if let Some(factor) = found
+                .explanation
+                .factors
+                .iter_mut()
+                .find(|f| f.name == "text")
+            {
+                *factor = scoring::text_factor(
+                    text_match.score * fit,
+                    found.explanation.matched_terms.len(),
+                );
+                factor.detail = format!(
+                    "text relevance {:.2} (BM25 and keywords {:.2} × subject coverage {:.0}%)",
+                    text_match.score * fit,
+                    text_match.score,
+                    covered * 100.0
+                );
+            }
+            found.score = scoring::total(&found.explanation.factors);
         }
     }
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.achievement.id.cmp(&b.achievement.id))
+    });
+    matches.truncate(limit);
     Ok(matches)
 }
 
@@ -475,4 +526,17 @@ pub fn feedback_for(conn: &mut DbConnection, demand_id: &str) -> ApiResult<HashM
         .select((match_feedback::achievement_id, match_feedback::relevant))
         .load(conn)?;
     Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_measures_the_subject_not_the_request_wording() {
+        let problem = "希望寻求印染废水深度处理技术方案";
+        assert!(coverage(problem, "一种印染废水深度处理工艺，出水COD低于50mg/L") > 0.7);
+        assert!(coverage(problem, "罗非鱼链球菌病的防治") < 0.1);
+        assert!((coverage("希望寻求技术方案", "任何文本") - 1.0).abs() < 1e-9);
+    }
 }

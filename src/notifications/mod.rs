@@ -22,6 +22,9 @@ use crate::search::SearchIndex;
 
 /// Score from which a match is worth a notification.
 pub const NOTIFY_THRESHOLD: f64 = 0.55;
+/// Text relevance (after subject coverage) a match needs besides its score: field, price and
+/// region alone never make a notification.
+pub const NOTIFY_MIN_TEXT: f64 = 0.25;
 /// Most notifications one publication sends.
 pub const NOTIFY_LIMIT: usize = 20;
 
@@ -140,6 +143,14 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
     Ok(())
 }
 
+fn text_value(explanation: &crate::matching::scoring::Explanation) -> f64 {
+    explanation
+        .factors
+        .iter()
+        .find(|f| f.name == "text")
+        .map_or(0.0, |f| f.value)
+}
+
 /// Finds who should hear of newly published records and notifies them (one transaction).
 pub fn on_published(
     conn: &mut DbConnection,
@@ -163,7 +174,9 @@ pub fn on_published(
                     region_code: listing.region_code.clone(),
                 };
                 for found in engine::match_demands(conn, matching, index, &offer, NOTIFY_LIMIT)? {
-                    if found.score < NOTIFY_THRESHOLD {
+                    if found.score < NOTIFY_THRESHOLD
+                        || text_value(&found.explanation) < NOTIFY_MIN_TEXT
+                    {
                         continue;
                     }
                     let Some(org_id) = found.demand.org_id.clone() else {
@@ -217,7 +230,9 @@ pub fn on_published(
                     NOTIFY_LIMIT,
                     false,
                 )? {
-                    if found.score < NOTIFY_THRESHOLD {
+                    if found.score < NOTIFY_THRESHOLD
+                        || text_value(&found.explanation) < NOTIFY_MIN_TEXT
+                    {
                         continue;
                     }
                     let Some(org_id) = found.achievement.org_id.clone() else {
