@@ -15,7 +15,7 @@ use crate::http::json::OptionalJson;
 use crate::http::version::{etag, expected_version};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::listings::Library;
-use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
+use crate::listings::access::ensure_manage;
 use crate::listings::access_requests::{
     self, AccessDecision, AccessDecisionInput, AccessRequestInput, AccessRequestOut,
 };
@@ -177,17 +177,7 @@ pub async fn get_achievement(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let (listing, row) = state.db.read(move |conn| queries::find(conn, &id)).await?;
-    ensure_visible(user.0.as_ref(), &listing)?;
-    let viewer = Viewer {
-        signed_in: user.0.is_some(),
-        manages: user.0.as_ref().is_some_and(|u| can_manage(u, &listing)),
-    };
-    let out = AchievementOut::build(listing, row, viewer);
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(out.version))
-        .json(out))
+    bulk::get::<AchievementBulk>(user.0, state, path.into_inner()).await
 }
 
 /// Edits an achievement with a JSON merge patch (its owners and administrators). Closed

@@ -104,6 +104,13 @@ impl RecordLibrary for DemandBulk {
         queries::list_rows(conn, filter, scope, hit_ids, sort, window)
     }
 
+    fn find(
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> ApiResult<(crate::listings::model::Listing, Self::Row)> {
+        queries::find(conn, id)
+    }
+
     fn build_out(
         listing: crate::listings::model::Listing,
         row: Self::Row,

@@ -94,6 +94,9 @@ pub trait RecordLibrary {
         window: &Window,
     ) -> ApiResult<Vec<(super::model::Listing, Self::Row)>>;
 
+    /// One record with its library row (404 when missing).
+    fn find(conn: &mut DbConnection, id: &str) -> ApiResult<(super::model::Listing, Self::Row)>;
+
     /// The view of a record for a viewer.
     fn build_out(listing: super::model::Listing, row: Self::Row, viewer: Viewer) -> Self::Out;
 
@@ -749,6 +752,22 @@ pub async fn list<L: RecordLibrary + 'static>(
         let viewer = Viewer::of(caller.as_ref(), &listing);
         L::build_out(listing, row, viewer)
     }))
+}
+
+/// `GET /api/v1/{library}/{id}`: one record (unpublished ones only for their managers), with
+/// its version as `ETag`.
+pub async fn get<L: RecordLibrary + 'static>(
+    caller: Option<AuthUser>,
+    state: web::Data<AppState>,
+    id: String,
+) -> ApiResult<HttpResponse> {
+    let (listing, row) = state.db.read(move |conn| L::find(conn, &id)).await?;
+    super::access::ensure_visible(caller.as_ref(), &listing)?;
+    let version = listing.version;
+    let viewer = Viewer::of(caller.as_ref(), &listing);
+    Ok(HttpResponse::Ok()
+        .insert_header(crate::http::version::etag(version))
+        .json(L::build_out(listing, row, viewer)))
 }
 
 #[cfg(test)]

@@ -107,6 +107,13 @@ impl RecordLibrary for ServiceProviderBulk {
             .collect())
     }
 
+    fn find(
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> ApiResult<(crate::listings::model::Listing, Self::Row)> {
+        queries::find(conn, id).map(|p| (p.listing, (p.row, p.org)))
+    }
+
     fn build_out(
         listing: crate::listings::model::Listing,
         row: Self::Row,

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::version::{etag, expected_version};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::listings::Library;
-use crate::listings::access::{can_manage, ensure_manage, ensure_visible};
+use crate::listings::access::ensure_manage;
 use crate::listings::bulk::{self, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self};
@@ -152,20 +152,7 @@ pub async fn get_service_provider(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let profile = state.db.read(move |conn| queries::find(conn, &id)).await?;
-    ensure_visible(user.0.as_ref(), &profile.listing)?;
-    let viewer = Viewer {
-        signed_in: user.0.is_some(),
-        manages: user
-            .0
-            .as_ref()
-            .is_some_and(|u| can_manage(u, &profile.listing)),
-    };
-    let out = ServiceProviderOut::build(profile, viewer);
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(out.version))
-        .json(out))
+    bulk::get::<ServiceProviderBulk>(user.0, state, path.into_inner()).await
 }
 
 /// Edits a profile with a JSON merge patch (its organization's staff and administrators).
