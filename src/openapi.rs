@@ -47,7 +47,10 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::taxonomies::ExpertService,
         crate::taxonomies::ServiceType,
         crate::experts::dto::ExpertAvailability,
-        crate::notifications::NotificationKind
+        crate::notifications::NotificationKind,
+        crate::deals::model::DealStage,
+        crate::deals::model::DealSource,
+        crate::deals::model::LossReason
     )),
     modifiers(&SecurityAndErrors),
     tags(
@@ -61,6 +64,11 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "service-providers", description = "服务机构库: service organizations"),
         (name = "matching", description = "Matching problems to results, with reasons"),
         (name = "notifications", description = "Match notifications and webhooks"),
+        (name = "responses", description = "院校答题: answers to enterprises' demands"),
+        (name = "deals", description = "对接: the deal funnel, brokers and message threads"),
+        (name = "events", description = "对接会: matchmaking events and their reports"),
+        (name = "contracts", description = "技术合同: technology contracts, registration (认定登记) and performance"),
+        (name = "stats", description = "The bureau's figures: overview, contracts, funnel, libraries and brokers, as JSON, CSV and SVG charts"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )

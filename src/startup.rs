@@ -74,7 +74,12 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
                 .configure(experts::routes::configure)
                 .configure(service_providers::routes::configure)
                 .configure(crate::matching::routes::configure)
-                .configure(crate::notifications::routes::configure),
+                .configure(crate::notifications::routes::configure)
+                .configure(crate::responses::routes::configure)
+                .configure(crate::deals::routes::configure)
+                .configure(crate::events::routes::configure)
+                .configure(crate::contracts::routes::configure)
+                .configure(crate::stats::routes::configure),
         );
 }
 

@@ -256,12 +256,242 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Matchmaking events (对接会).
+    events (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        region_code -> Text,
+        online -> Bool,
+        anonymous_attendance -> BigInt,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Achievements and demands collected by an event.
+    event_listings (event_id, listing_id) {
+        event_id -> Text,
+        listing_id -> Text,
+        library -> Text,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Organizations and people registered for an event.
+    event_participants (id) {
+        id -> Text,
+        event_id -> Text,
+        kind -> Text,
+        org_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        name -> Nullable<Text>,
+        organization_name -> Nullable<Text>,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Deals (对接): a pairing carried from first contact to a signed contract.
+    deals (id) {
+        id -> Text,
+        demand_id -> Nullable<Text>,
+        achievement_id -> Nullable<Text>,
+        buyer_org_id -> Text,
+        seller_org_id -> Text,
+        broker_id -> Nullable<Text>,
+        event_id -> Nullable<Text>,
+        response_id -> Nullable<Text>,
+        source -> Text,
+        stage -> Text,
+        furthest_stage -> Text,
+        lost_reason -> Nullable<Text>,
+        lost_note -> Nullable<Text>,
+        commission_rate_bp -> Nullable<BigInt>,
+        commission_fen -> Nullable<BigInt>,
+        connected_at -> Timestamp,
+        intention_at -> Nullable<Timestamp>,
+        agreement_at -> Nullable<Timestamp>,
+        signed_at -> Nullable<Timestamp>,
+        lost_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A deal's message thread.
+    deal_messages (id) {
+        id -> Text,
+        deal_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Answers to demands (院校答题).
+    demand_responses (id) {
+        id -> Text,
+        demand_id -> Text,
+        responder_id -> Text,
+        responder_org_id -> Nullable<Text>,
+        responder_key -> Text,
+        proposal -> Text,
+        achievement_id -> Nullable<Text>,
+        estimated_cost_fen -> Nullable<BigInt>,
+        estimated_months -> Nullable<Integer>,
+        status -> Text,
+        decline_reason -> Nullable<Text>,
+        decline_note -> Nullable<Text>,
+        deal_id -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Technology contracts and their registration (技术合同认定登记).
+    contracts (id) {
+        id -> Text,
+        deal_id -> Nullable<Text>,
+        name -> Text,
+        contract_type -> Text,
+        subtype -> Nullable<Text>,
+        buyer_org_id -> Nullable<Text>,
+        buyer_name -> Text,
+        buyer_credit_code -> Nullable<Text>,
+        buyer_country -> Text,
+        buyer_region_code -> Nullable<Text>,
+        buyer_entity_kind -> Text,
+        seller_org_id -> Nullable<Text>,
+        seller_name -> Text,
+        seller_credit_code -> Nullable<Text>,
+        seller_country -> Text,
+        seller_region_code -> Nullable<Text>,
+        seller_entity_kind -> Text,
+        intermediary_kind -> Nullable<Text>,
+        intermediary_user_id -> Nullable<Text>,
+        intermediary_org_id -> Nullable<Text>,
+        intermediary_name -> Nullable<Text>,
+        commission_rate_bp -> Nullable<BigInt>,
+        commission_fen -> Nullable<BigInt>,
+        technology_field -> Text,
+        ip_type -> Text,
+        plan_category -> Text,
+        signed_on -> Date,
+        valid_from -> Date,
+        valid_to -> Date,
+        amount_fen -> BigInt,
+        non_technical_costs -> Text,
+        non_technical_fen -> BigInt,
+        technology_amount_fen -> BigInt,
+        expected_investment_fen -> Nullable<BigInt>,
+        expected_output_fen -> Nullable<BigInt>,
+        status -> Text,
+        owner_org_id -> Nullable<Text>,
+        registry_region_code -> Nullable<Text>,
+        registration_year -> Nullable<Integer>,
+        registration_serial -> Nullable<BigInt>,
+        registration_number -> Nullable<Text>,
+        registered_on -> Nullable<Date>,
+        registered_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        return_note -> Nullable<Text>,
+        refusal_reason -> Nullable<Text>,
+        technology_income_fen -> Nullable<BigInt>,
+        completed_at -> Nullable<Timestamp>,
+        terminated_reason -> Nullable<Text>,
+        terminated_at -> Nullable<Timestamp>,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Nullable<Text>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A contract's payment schedule.
+    contract_milestones (id) {
+        id -> Text,
+        contract_id -> Text,
+        position -> Integer,
+        due_on -> Date,
+        amount_fen -> BigInt,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    /// Money received under a contract.
+    contract_payments (id) {
+        id -> Text,
+        contract_id -> Text,
+        milestone_id -> Nullable<Text>,
+        paid_on -> Date,
+        amount_fen -> BigInt,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Changes to registered contracts (registered as changes, not edits).
+    contract_amendments (id) {
+        id -> Text,
+        contract_id -> Text,
+        what -> Text,
+        why -> Text,
+        new_values -> Text,
+        previous_values -> Nullable<Text>,
+        status -> Text,
+        requested_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The last registration serial per registry and year (gap-free numbering).
+    registration_serials (registry_region_code, year) {
+        registry_region_code -> Text,
+        year -> Integer,
+        last_serial -> BigInt,
+    }
+}
+
 diesel::joinable!(achievements -> listings (id));
 diesel::joinable!(demands -> listings (id));
 diesel::joinable!(experts -> listings (id));
 diesel::joinable!(service_providers -> listings (id));
 diesel::joinable!(access_requests -> listings (listing_id));
 diesel::joinable!(listings -> organizations (org_id));
+diesel::joinable!(deal_messages -> deals (deal_id));
+diesel::joinable!(event_listings -> events (event_id));
+diesel::joinable!(event_participants -> events (event_id));
+diesel::joinable!(contract_milestones -> contracts (contract_id));
+diesel::joinable!(contract_payments -> contracts (contract_id));
+diesel::joinable!(contract_amendments -> contracts (contract_id));
 
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -285,4 +515,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     webhooks,
     webhook_deliveries,
+    events,
+    event_listings,
+    event_participants,
+    deals,
+    deal_messages,
+    demand_responses,
+    contracts,
+    contract_milestones,
+    contract_payments,
+    contract_amendments,
+    registration_serials,
 );

@@ -273,6 +273,84 @@ impl TestApp {
         self.session(&email).await
     }
 
+    /// A user without an organization (`broker` or `expert`), signed in.
+    pub async fn person(&self, email: &str, role: &str) -> Session {
+        let response = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": email, "password": PASSWORD, "display_name": "个人用户", "role": role}),
+            )
+            .await;
+        assert_status(response, StatusCode::CREATED).await;
+        self.session(email).await
+    }
+
+    /// A technology broker without an organization, signed in.
+    pub async fn broker(&self, n: u32) -> Session {
+        self.person(&format!("broker{n}@example.com"), "broker")
+            .await
+    }
+
+    /// A research-institute user with a new institute, signed in.
+    pub async fn institute(&self, n: u32) -> Session {
+        let email = format!("inst{n}@example.ac.cn");
+        self.register_with_org(&email, "university", "research_institute", n)
+            .await;
+        self.session(&email).await
+    }
+
+    /// Creates a record in a library (`achievements`, `demands`, …) as `owner`, submits it
+    /// and has `admin` approve it; returns the published record.
+    pub async fn publish(
+        &self,
+        library: &str,
+        owner: &Session,
+        admin: &Session,
+        body: Value,
+    ) -> Value {
+        let created = assert_status(
+            self.post(
+                &format!("/api/v1/{library}"),
+                Some(&owner.access_token),
+                body,
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let id = created["id"].as_str().expect("id").to_string();
+        assert_status(
+            self.post(
+                &format!("/api/v1/{library}/{id}/submit"),
+                Some(&owner.access_token),
+                json!({}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_status(
+            self.post(
+                &format!("/api/v1/{library}/{id}/approve"),
+                Some(&admin.access_token),
+                json!({}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_status(
+            self.get(
+                &format!("/api/v1/{library}/{id}"),
+                Some(&owner.access_token),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
     /// An administrator (created as `create-admin` does), signed in.
     pub async fn admin(&self, n: u32) -> Session {
         let email = format!("admin{n}@bureau.gov.cn");
@@ -336,4 +414,34 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A valid achievement body (title made unique by `n`), with confidential details.
+pub fn sample_achievement(n: u32) -> Value {
+    json!({
+        "title": format!("一种高能量密度锂离子电池正极材料的制备方法{n}"),
+        "summary": "本成果提出一种富锂锰基正极材料的共沉淀制备工艺，通过表面包覆提高循环稳定性，适用于动力电池和储能系统。",
+        "keywords": ["锂离子电池", "正极材料", "共沉淀"],
+        "technology_field": "new_energy",
+        "maturity": "pilot",
+        "ip_type": "invention_patent",
+        "cooperation_modes": ["license", "transfer"],
+        "asking_price_fen": 50_000_000,
+        "confidential_details": "烧结温度 850℃，包覆层厚度 5nm"
+    })
+}
+
+/// A valid demand body (title made unique by `n`), with confidential details; `reward_fen`
+/// makes it an open call (揭榜挂帅).
+pub fn sample_demand(n: u32, reward_fen: Option<i64>) -> Value {
+    json!({
+        "title": format!("动力电池低温快充热管理方案征集{n}"),
+        "description": "我公司生产的电动叉车在北方冬季零下二十度环境中充电缓慢，需要一种电池预热与快充控制方案。",
+        "keywords": ["动力电池", "热管理", "快充"],
+        "technology_field": "new_energy",
+        "cooperation_modes": ["commissioned_development", "transfer"],
+        "budget_max_fen": 20_000_000,
+        "reward_fen": reward_fen,
+        "confidential_details": "现有电池包型号 LFP-280Ah"
+    })
 }

@@ -1,0 +1,381 @@
+//! Reading and changing deals inside a transaction; every change is audited.
+
+use diesel::prelude::*;
+
+use super::model::{DealRow, DealSource, DealStage, LossReason};
+use crate::accounts::model::Role;
+use crate::audit::{self, Actor};
+use crate::db::schema::{deals, events, users};
+use crate::db::{DbConnection, new_id, now};
+use crate::error::{ApiError, ApiResult};
+use crate::listings::Library;
+use crate::listings::lifecycle::ListingStatus;
+
+/// The audit entity name of deals.
+pub const ENTITY: &str = "deal";
+
+/// One deal by id.
+pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<DealRow> {
+    deals::table
+        .find(id)
+        .select(DealRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(super::access::not_found)
+}
+
+/// The open deal on a (demand, achievement) pair, if any.
+pub fn open_for_pair(
+    conn: &mut DbConnection,
+    demand_id: &str,
+    achievement_id: &str,
+) -> ApiResult<Option<String>> {
+    let stages: Vec<&str> = DealStage::OPEN.iter().map(|s| s.as_str()).collect();
+    Ok(deals::table
+        .filter(deals::demand_id.eq(demand_id))
+        .filter(deals::achievement_id.eq(achievement_id))
+        .filter(deals::stage.eq_any(stages))
+        .select(deals::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// What opening a deal needs.
+#[derive(Debug, Clone)]
+pub struct NewDeal {
+    /// The buyer's demand.
+    pub demand_id: Option<String>,
+    /// The seller's achievement.
+    pub achievement_id: Option<String>,
+    /// Buyer organization.
+    pub buyer_org_id: String,
+    /// Seller organization.
+    pub seller_org_id: String,
+    /// Broker (a user with the broker role).
+    pub broker_id: Option<String>,
+    /// Matchmaking event.
+    pub event_id: Option<String>,
+    /// The accepted answer it comes from.
+    pub response_id: Option<String>,
+    /// How it came about.
+    pub source: DealSource,
+    /// `connected`, or `intention` for an accepted answer.
+    pub stage: DealStage,
+    /// Commission in basis points.
+    pub commission_rate_bp: Option<i64>,
+    /// Commission in fen.
+    pub commission_fen: Option<i64>,
+}
+
+fn check_listing(
+    conn: &mut DbConnection,
+    library: Library,
+    field: &str,
+    id: &str,
+    org_id: &str,
+    side: &str,
+) -> ApiResult<()> {
+    let listing = crate::listings::queries::find(conn, library, id).map_err(|_| {
+        ApiError::field(field, "not_found", format!("no such {}", library.entity()))
+    })?;
+    if listing.status != ListingStatus::Published {
+        return Err(ApiError::field(
+            field,
+            "not_published",
+            format!("the {} is not published", library.entity()),
+        ));
+    }
+    if listing.org_id.as_deref() != Some(org_id) {
+        return Err(ApiError::field(
+            field,
+            "wrong_party",
+            format!(
+                "the {} does not belong to the {side} organization",
+                library.entity()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a user exists and is a technology broker.
+pub fn check_broker(conn: &mut DbConnection, field: &str, broker_id: &str) -> ApiResult<()> {
+    let role: Option<String> = users::table
+        .find(broker_id)
+        .select(users::role)
+        .first(conn)
+        .optional()?;
+    match role {
+        Some(role) if role == Role::Broker.as_str() => Ok(()),
+        Some(_) => Err(ApiError::field(
+            field,
+            "not_a_broker",
+            "the user is not a technology broker",
+        )),
+        None => Err(ApiError::field(field, "not_found", "no such user")),
+    }
+}
+
+fn check_org(conn: &mut DbConnection, field: &str, org_id: &str) -> ApiResult<()> {
+    crate::organizations::queries::find(conn, org_id)
+        .map(|_| ())
+        .map_err(|_| ApiError::field(field, "not_found", "no such organization"))
+}
+
+/// Opens a deal after checking its parties, records and uniqueness (at most one open deal
+/// per demand and achievement: a second gets 409 naming the first).
+pub fn open(conn: &mut DbConnection, actor: &Actor, new: NewDeal) -> ApiResult<DealRow> {
+    let mut errors = Vec::new();
+    if new.buyer_org_id == new.seller_org_id {
+        errors.push(crate::error::FieldError::new(
+            "seller_org_id",
+            "same_as_buyer",
+            "buyer and seller must be different organizations",
+        ));
+    }
+    for (field, org) in [
+        ("buyer_org_id", &new.buyer_org_id),
+        ("seller_org_id", &new.seller_org_id),
+    ] {
+        if let Err(ApiError::Validation(mut e)) = check_org(conn, field, org) {
+            errors.append(&mut e);
+        }
+    }
+    let mut checks = Vec::new();
+    if let Some(id) = &new.demand_id {
+        checks.push(check_listing(
+            conn,
+            Library::Demands,
+            "demand_id",
+            id,
+            &new.buyer_org_id,
+            "buyer",
+        ));
+    }
+    if let Some(id) = &new.achievement_id {
+        checks.push(check_listing(
+            conn,
+            Library::Achievements,
+            "achievement_id",
+            id,
+            &new.seller_org_id,
+            "seller",
+        ));
+    }
+    if let Some(broker) = &new.broker_id {
+        checks.push(check_broker(conn, "broker_id", broker));
+    }
+    if let Some(event) = &new.event_id {
+        let found: Option<String> = events::table
+            .find(event)
+            .select(events::id)
+            .first(conn)
+            .optional()?;
+        if found.is_none() {
+            checks.push(Err(ApiError::field(
+                "event_id",
+                "not_found",
+                "no such event",
+            )));
+        }
+    }
+    for check in checks {
+        match check {
+            Ok(()) => {}
+            Err(ApiError::Validation(mut e)) => errors.append(&mut e),
+            Err(other) => return Err(other),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if let (Some(demand), Some(achievement)) = (&new.demand_id, &new.achievement_id)
+        && let Some(existing) = open_for_pair(conn, demand, achievement)?
+    {
+        return Err(ApiError::Conflict {
+            detail: "an open deal for this demand and achievement already exists".into(),
+            allowed: None,
+            existing_id: Some(existing),
+            current_version: None,
+        });
+    }
+    let stamp = now();
+    let row = DealRow {
+        id: new_id(),
+        demand_id: new.demand_id,
+        achievement_id: new.achievement_id,
+        buyer_org_id: new.buyer_org_id,
+        seller_org_id: new.seller_org_id,
+        broker_id: new.broker_id,
+        event_id: new.event_id,
+        response_id: new.response_id,
+        source: new.source,
+        stage: new.stage,
+        furthest_stage: new.stage,
+        lost_reason: None,
+        lost_note: None,
+        commission_rate_bp: new.commission_rate_bp,
+        commission_fen: new.commission_fen,
+        connected_at: stamp,
+        intention_at: (new.stage == DealStage::Intention).then_some(stamp),
+        agreement_at: None,
+        signed_at: None,
+        lost_at: None,
+        created_by: actor.user_id.clone().unwrap_or_default(),
+        version: 1,
+        created_at: stamp,
+        updated_at: stamp,
+    };
+    diesel::insert_into(deals::table)
+        .values(row.clone())
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        "deal.create",
+        ENTITY,
+        &row.id,
+        serde_json::json!({
+            "stage": row.stage, "source": row.source, "demand_id": row.demand_id,
+            "achievement_id": row.achievement_id, "buyer_org_id": row.buyer_org_id,
+            "seller_org_id": row.seller_org_id, "broker_id": row.broker_id,
+            "event_id": row.event_id, "response_id": row.response_id,
+        }),
+    )?;
+    Ok(row)
+}
+
+/// The moves allowed from a stage (for 409 answers).
+pub fn allowed_moves(stage: DealStage) -> Vec<String> {
+    let mut allowed: Vec<String> = stage.next().map(|s| s.to_string()).into_iter().collect();
+    if stage.is_open() {
+        allowed.push(DealStage::Lost.to_string());
+    }
+    allowed
+}
+
+fn check_version(deal: &DealRow, expected: Option<i64>) -> ApiResult<()> {
+    match expected {
+        Some(expected) if expected != deal.version => {
+            Err(ApiError::stale_version(expected, deal.version))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Moves a deal one stage forward (no skipping); `signed` is reserved to contract
+/// registration, which calls this with `to = Signed`.
+pub fn advance(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    deal: &DealRow,
+    to: DealStage,
+    note: Option<&str>,
+    expected_version: Option<i64>,
+) -> ApiResult<DealRow> {
+    check_version(deal, expected_version)?;
+    if !deal.stage.is_open() || deal.stage.next() != Some(to) {
+        return Err(ApiError::illegal_transition(
+            deal.stage.as_str(),
+            to.as_str(),
+            allowed_moves(deal.stage),
+        ));
+    }
+    let stamp = now();
+    let updated = diesel::update(
+        deals::table
+            .find(&deal.id)
+            .filter(deals::version.eq(deal.version)),
+    );
+    let count = match to {
+        DealStage::Intention => updated
+            .set((
+                deals::stage.eq(to.as_str()),
+                deals::furthest_stage.eq(to.as_str()),
+                deals::intention_at.eq(stamp),
+                deals::version.eq(deal.version + 1),
+                deals::updated_at.eq(stamp),
+            ))
+            .execute(conn)?,
+        DealStage::Agreement => updated
+            .set((
+                deals::stage.eq(to.as_str()),
+                deals::furthest_stage.eq(to.as_str()),
+                deals::agreement_at.eq(stamp),
+                deals::version.eq(deal.version + 1),
+                deals::updated_at.eq(stamp),
+            ))
+            .execute(conn)?,
+        DealStage::Signed => updated
+            .set((
+                deals::stage.eq(to.as_str()),
+                deals::furthest_stage.eq(to.as_str()),
+                deals::signed_at.eq(stamp),
+                deals::version.eq(deal.version + 1),
+                deals::updated_at.eq(stamp),
+            ))
+            .execute(conn)?,
+        DealStage::Connected | DealStage::Lost => 0,
+    };
+    if count == 0 {
+        let current = find(conn, &deal.id)?;
+        return Err(ApiError::stale_version(deal.version, current.version));
+    }
+    audit::record(
+        conn,
+        actor,
+        "deal.advance",
+        ENTITY,
+        &deal.id,
+        serde_json::json!({ "stage": { "from": deal.stage, "to": to }, "note": note }),
+    )?;
+    find(conn, &deal.id)
+}
+
+/// Marks an open deal lost with a coded reason.
+pub fn lose(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    deal: &DealRow,
+    reason: LossReason,
+    note: Option<&str>,
+    expected_version: Option<i64>,
+) -> ApiResult<DealRow> {
+    check_version(deal, expected_version)?;
+    if !deal.stage.is_open() {
+        return Err(ApiError::illegal_transition(
+            deal.stage.as_str(),
+            DealStage::Lost.as_str(),
+            allowed_moves(deal.stage),
+        ));
+    }
+    let stamp = now();
+    let count = diesel::update(
+        deals::table
+            .find(&deal.id)
+            .filter(deals::version.eq(deal.version)),
+    )
+    .set((
+        deals::stage.eq(DealStage::Lost.as_str()),
+        deals::lost_reason.eq(reason.as_str()),
+        deals::lost_note.eq(note),
+        deals::lost_at.eq(stamp),
+        deals::version.eq(deal.version + 1),
+        deals::updated_at.eq(stamp),
+    ))
+    .execute(conn)?;
+    if count == 0 {
+        let current = find(conn, &deal.id)?;
+        return Err(ApiError::stale_version(deal.version, current.version));
+    }
+    audit::record(
+        conn,
+        actor,
+        "deal.lose",
+        ENTITY,
+        &deal.id,
+        serde_json::json!({ "stage": { "from": deal.stage, "to": DealStage::Lost },
+                            "reason": reason, "note": note }),
+    )?;
+    find(conn, &deal.id)
+}

@@ -1,0 +1,1 @@
+//! contracts end to end.

@@ -1,0 +1,1 @@
+//! events end to end.

@@ -1,0 +1,1 @@
+//! responses end to end.
