@@ -51,6 +51,11 @@ impl Checker {
         }
     }
 
+    /// The failures recorded so far (to merge with checks made later, e.g. in the database).
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
+
     /// Like [`Checker::finish`], handing back a value built from the checked parts.
     pub fn finish_with<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ApiError> {
         if !self.errors.is_empty() {

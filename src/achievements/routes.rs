@@ -242,8 +242,9 @@ pub async fn update_achievement(
         .json(out))
 }
 
-/// Reads an achievement's confidential details: its owners, administrators and users whose
-/// access request was granted. Every read is written to the audit log.
+/// Reads an achievement's confidential details: its owners, administrators, users whose
+/// access request was granted, and the parties and broker of a live deal about it. Every read
+/// is written to the audit log.
 #[utoipa::path(
     tag = "achievements",
     params(("id" = String, Path, description = "Achievement id")),

@@ -5,6 +5,8 @@
 //! furthest stage they reached.
 
 pub mod access;
+pub mod dto;
+pub mod messages;
 pub mod model;
 pub mod queries;
 pub mod routes;

@@ -168,6 +168,17 @@ pub struct Commission {
     pub commission_fen: Option<i64>,
 }
 
+/// A technology contract of a deal (the chain deal → contract → registration number).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DealContract {
+    /// The contract's id.
+    pub id: String,
+    /// Its registration status (draft, submitted, registered, …).
+    pub status: String,
+    /// Its registration number (技术合同登记号) once registered.
+    pub registration_number: Option<String>,
+}
+
 /// A deal as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DealOut {
@@ -211,8 +222,8 @@ pub struct DealOut {
     pub lost_at: Option<DateTime<Utc>>,
     /// The stage it may advance to next, if any.
     pub next_stage: Option<DealStage>,
-    /// The contracts recorded for the deal (filled in by the contracts module).
-    pub contract_ids: Vec<String>,
+    /// The technology contracts recorded for the deal, with their registration numbers.
+    pub contracts: Vec<DealContract>,
     /// Who opened it.
     pub created_by: String,
     /// Version.
@@ -253,7 +264,7 @@ impl From<DealRow> for DealOut {
             agreement_at: row.agreement_at.map(to_utc),
             signed_at: row.signed_at.map(to_utc),
             lost_at: row.lost_at.map(to_utc),
-            contract_ids: Vec::new(),
+            contracts: Vec::new(),
             created_by: row.created_by,
             version: row.version,
             created_at: to_utc(row.created_at),

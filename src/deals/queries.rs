@@ -125,7 +125,17 @@ fn check_org(conn: &mut DbConnection, field: &str, org_id: &str) -> ApiResult<()
 /// Opens a deal after checking its parties, records and uniqueness (at most one open deal
 /// per demand and achievement: a second gets 409 naming the first).
 pub fn open(conn: &mut DbConnection, actor: &Actor, new: NewDeal) -> ApiResult<DealRow> {
-    let mut errors = Vec::new();
+    open_checked(conn, actor, new, Vec::new())
+}
+
+/// [`open`], answering the field errors found before (in the request body) together with
+/// the ones found in the database, so that a client sees every failure at once.
+pub fn open_checked(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    new: NewDeal,
+    mut errors: Vec<crate::error::FieldError>,
+) -> ApiResult<DealRow> {
     if new.buyer_org_id == new.seller_org_id {
         errors.push(crate::error::FieldError::new(
             "seller_org_id",

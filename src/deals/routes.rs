@@ -1,6 +1,453 @@
-//! HTTP routes.
+//! `/api/v1/deals`: open a deal, list and read the caller's deals, move them through the
+//! funnel, assign a broker.
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use diesel::prelude::*;
 
-/// Registers the routes.
-pub fn configure(_cfg: &mut ServiceConfig) {}
+use super::access::{ensure_participant, is_participant, is_party};
+use super::dto::{self, AdvanceDeal, AssignBroker, CreateDeal, DealFilter, LoseDeal};
+use super::model::{DealContract, DealOut, DealRow, DealStage};
+use super::queries::{self, NewDeal};
+use crate::accounts::model::Role;
+use crate::audit;
+use crate::auth::AuthUser;
+use crate::db::schema::{contracts, deals};
+use crate::db::{DbConnection, now};
+use crate::error::{ApiError, ApiResult};
+use crate::http::version::etag;
+use crate::http::{Page, PageParams, ValidJson};
+use crate::startup::AppState;
+use crate::validation::Checker;
+
+/// Registers the deal routes.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_deal)
+        .service(list_deals)
+        .service(get_deal)
+        .service(advance_deal)
+        .service(lose_deal)
+        .service(assign_broker)
+        .service(super::messages::list_messages)
+        .service(super::messages::post_message)
+        .service(super::messages::deal_history);
+}
+
+/// The contracts recorded for a deal.
+fn deal_contracts(conn: &mut DbConnection, deal_id: &str) -> ApiResult<Vec<DealContract>> {
+    let rows: Vec<(String, String, Option<String>)> = contracts::table
+        .filter(contracts::deal_id.eq(deal_id))
+        .order(contracts::id.asc())
+        .select((
+            contracts::id,
+            contracts::status,
+            contracts::registration_number,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status, registration_number)| DealContract {
+            id,
+            status,
+            registration_number,
+        })
+        .collect())
+}
+
+/// A deal with its contracts.
+pub fn deal_out(conn: &mut DbConnection, row: DealRow) -> ApiResult<DealOut> {
+    let contracts = deal_contracts(conn, &row.id)?;
+    let mut out = DealOut::from(row);
+    out.contracts = contracts;
+    Ok(out)
+}
+
+fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(etag(out.version))
+        .json(out)
+}
+
+/// Opens a deal between a buyer and a seller organization, usually about a demand and an
+/// achievement. Either party, a technology broker or an administrator may open it; it starts
+/// at `connected`. At most one open deal per (demand, achievement) pair: a second gets 409
+/// with `existing_id`.
+#[utoipa::path(
+    tag = "deals",
+    request_body = CreateDeal,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The deal, at `connected`", body = DealOut),
+        (status = 409, description = "An open deal for this demand and achievement exists (see `existing_id`)", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/deals")]
+pub async fn create_deal(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    body: ValidJson<CreateDeal>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    let mut checker = Checker::new();
+    dto::id(&mut checker, "buyer_org_id", &input.buyer_org_id);
+    dto::id(&mut checker, "seller_org_id", &input.seller_org_id);
+    dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
+    let note = dto::note(&mut checker, input.note.as_deref());
+    let body_errors = checker.into_errors();
+    let is_broker = user.role() == Role::Broker;
+    let is_party = user.belongs_to(&input.buyer_org_id) || user.belongs_to(&input.seller_org_id);
+    if !(user.is_admin() || is_broker || is_party) {
+        return Err(ApiError::Forbidden(
+            "a deal is opened by its buyer, its seller, a technology broker or an administrator"
+                .into(),
+        ));
+    }
+    let broker_id = match (input.broker_id, is_broker) {
+        (Some(named), true) if named != user.id() && !is_party => {
+            return Err(ApiError::field(
+                "broker_id",
+                "not_yourself",
+                "a broker opens deals they carry themselves",
+            ));
+        }
+        (None, true) => Some(user.id().to_string()),
+        (named, _) => named,
+    };
+    let new = NewDeal {
+        demand_id: input.demand_id,
+        achievement_id: input.achievement_id,
+        buyer_org_id: input.buyer_org_id,
+        seller_org_id: input.seller_org_id,
+        broker_id,
+        event_id: input.event_id,
+        response_id: None,
+        source: input.source,
+        stage: DealStage::Connected,
+        commission_rate_bp: input.commission_rate_bp,
+        commission_fen: input.commission_fen,
+    };
+    let out = state
+        .db
+        .write(move |conn| {
+            let row = queries::open_checked(conn, &user.actor(), new, body_errors)?;
+            if let Some(note) = note {
+                audit::record(
+                    conn,
+                    &user.actor(),
+                    "deal.note",
+                    queries::ENTITY,
+                    &row.id,
+                    serde_json::json!({ "note": note }),
+                )?;
+            }
+            deal_out(conn, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::CREATED, out))
+}
+
+/// The caller's deals, newest first: administrators see all, brokers the deals they carry,
+/// organization members the deals where their organization is buyer or seller.
+#[utoipa::path(
+    tag = "deals",
+    params(DealFilter, PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Deals, newest first", body = Page<DealOut>))
+)]
+#[get("/deals")]
+pub async fn list_deals(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    filter: web::Query<DealFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<DealOut>>> {
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let filter = filter.into_inner();
+    let page = state
+        .db
+        .read(move |conn| {
+            let mut query = deals::table.into_boxed();
+            if !user.is_admin() {
+                let org = user.user.organization_id.clone().unwrap_or_default();
+                let own = deals::buyer_org_id
+                    .eq(org.clone())
+                    .or(deals::seller_org_id.eq(org));
+                query = if user.role() == Role::Broker {
+                    query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
+                } else {
+                    query.filter(own)
+                };
+            }
+            if let Some(stage) = filter.stage {
+                query = query.filter(deals::stage.eq(stage.as_str()));
+            }
+            if let Some(broker) = filter.broker_id {
+                query = query.filter(deals::broker_id.eq(broker));
+            }
+            if let Some(event) = filter.event_id {
+                query = query.filter(deals::event_id.eq(event));
+            }
+            if let Some(org) = filter.org_id {
+                query = query.filter(
+                    deals::buyer_org_id
+                        .eq(org.clone())
+                        .or(deals::seller_org_id.eq(org)),
+                );
+            }
+            if let Some(demand) = filter.demand_id {
+                query = query.filter(deals::demand_id.eq(demand));
+            }
+            if let Some(achievement) = filter.achievement_id {
+                query = query.filter(deals::achievement_id.eq(achievement));
+            }
+            if let Some(after) = page_request.after.clone() {
+                query = query.filter(deals::id.lt(after));
+            }
+            let rows = query
+                .order(deals::id.desc())
+                .limit(page_request.fetch())
+                .select(DealRow::as_select())
+                .load(conn)?;
+            let page = Page::from_rows(rows, &page_request, |r| r.id.clone());
+            let mut items = Vec::with_capacity(page.items.len());
+            for row in page.items {
+                items.push(deal_out(conn, row)?);
+            }
+            Ok(Page {
+                items,
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// One deal, with its contracts and their registration numbers, for its parties, its broker
+/// and administrators (404 for anyone else).
+#[utoipa::path(
+    tag = "deals",
+    params(("id" = String, Path, description = "Deal id")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The deal (`ETag` = version)", body = DealOut))
+)]
+#[get("/deals/{id}")]
+pub async fn get_deal(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let out = state
+        .db
+        .read(move |conn| {
+            let row = queries::find(conn, &id)?;
+            ensure_participant(&user, &row)?;
+            deal_out(conn, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, out))
+}
+
+fn body_or_header_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<Option<i64>> {
+    match (body, req.headers().contains_key("if-match")) {
+        (None, false) => Ok(None),
+        _ => crate::http::version::expected_version(req, body).map(Some),
+    }
+}
+
+/// Moves a deal one stage forward: `connected` → `intention` → `agreement`. No stage is
+/// skipped; `signed` is reached only when a technology contract for the deal is registered.
+/// Parties, the broker and administrators may move it; the move is stamped (who, when, note)
+/// in the history.
+#[utoipa::path(
+    tag = "deals",
+    params(("id" = String, Path, description = "Deal id")),
+    request_body = AdvanceDeal,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The deal at its new stage", body = DealOut),
+        (status = 409, description = "Not the next stage, the deal is closed, `signed` asked for (see `allowed`), or a stale version", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/deals/{id}/advance")]
+pub async fn advance_deal(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<AdvanceDeal>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let version = body_or_header_version(&req, input.version)?;
+    let mut checker = Checker::new();
+    let note = dto::note(&mut checker, input.note.as_deref());
+    checker.finish()?;
+    let out = state
+        .db
+        .write(move |conn| {
+            let deal = queries::find(conn, &id)?;
+            ensure_participant(&user, &deal)?;
+            if input.to == DealStage::Signed && deal.stage == DealStage::Agreement {
+                return Err(ApiError::Conflict {
+                    detail: "a deal is signed when a technology contract for it is registered: \
+                             record it with POST /api/v1/contracts (deal_id) and submit it for registration"
+                        .into(),
+                    allowed: Some(vec![DealStage::Lost.to_string()]),
+                    existing_id: None,
+                    current_version: None,
+                });
+            }
+            let row = queries::advance(
+                conn,
+                &user.actor(),
+                &deal,
+                input.to,
+                note.as_deref(),
+                version,
+            )?;
+            deal_out(conn, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, out))
+}
+
+/// Marks an open deal lost with a coded reason (`too_early`, `benefit_unclear`, `price_gap`,
+/// `no_commercial_route`, `other` with a note). The furthest stage reached is kept for the
+/// funnel.
+#[utoipa::path(
+    tag = "deals",
+    params(("id" = String, Path, description = "Deal id")),
+    request_body = LoseDeal,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lost deal", body = DealOut),
+        (status = 409, description = "The deal is already signed or lost, or a stale version", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/deals/{id}/lose")]
+pub async fn lose_deal(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<LoseDeal>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let version = body_or_header_version(&req, input.version)?;
+    let mut checker = Checker::new();
+    let note = dto::note(&mut checker, input.note.as_deref());
+    dto::check_loss(&mut checker, input.reason, &note);
+    checker.finish()?;
+    let out = state
+        .db
+        .write(move |conn| {
+            let deal = queries::find(conn, &id)?;
+            ensure_participant(&user, &deal)?;
+            let row = queries::lose(
+                conn,
+                &user.actor(),
+                &deal,
+                input.reason,
+                note.as_deref(),
+                version,
+            )?;
+            deal_out(conn, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, out))
+}
+
+/// Assigns the technology broker who carries an open deal, with the agreed commission
+/// (basis points of the technology amount, or a fixed amount in fen). A party or an
+/// administrator assigns; the broker is told by the deal appearing in their list.
+#[utoipa::path(
+    tag = "deals",
+    params(("id" = String, Path, description = "Deal id")),
+    request_body = AssignBroker,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The deal with its broker", body = DealOut),
+        (status = 409, description = "The deal is closed, or a stale version", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[put("/deals/{id}/broker")]
+pub async fn assign_broker(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<AssignBroker>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let version = body_or_header_version(&req, input.version)?;
+    let mut checker = Checker::new();
+    dto::id(&mut checker, "broker_id", &input.broker_id);
+    dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
+    checker.finish()?;
+    let out = state
+        .db
+        .write(move |conn| {
+            let deal = queries::find(conn, &id)?;
+            if !is_participant(&user, &deal) {
+                return Err(super::access::not_found());
+            }
+            if !(user.is_admin() || is_party(&user, &deal)) {
+                return Err(ApiError::Forbidden(
+                    "a deal's parties or an administrator assign its broker".into(),
+                ));
+            }
+            if let Some(expected) = version
+                && expected != deal.version
+            {
+                return Err(ApiError::stale_version(expected, deal.version));
+            }
+            if !deal.stage.is_open() {
+                return Err(ApiError::conflict(format!(
+                    "the deal is {}; brokers are assigned to open deals",
+                    deal.stage
+                )));
+            }
+            queries::check_broker(conn, "broker_id", &input.broker_id)?;
+            let stamp = now();
+            diesel::update(deals::table.find(&deal.id))
+                .set((
+                    deals::broker_id.eq(&input.broker_id),
+                    deals::commission_rate_bp.eq(input.commission_rate_bp),
+                    deals::commission_fen.eq(input.commission_fen),
+                    deals::version.eq(deal.version + 1),
+                    deals::updated_at.eq(stamp),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                "deal.assign_broker",
+                queries::ENTITY,
+                &deal.id,
+                audit::diff(&[
+                    (
+                        "broker_id",
+                        serde_json::json!(deal.broker_id),
+                        serde_json::json!(input.broker_id),
+                    ),
+                    (
+                        "commission_rate_bp",
+                        serde_json::json!(deal.commission_rate_bp),
+                        serde_json::json!(input.commission_rate_bp),
+                    ),
+                    (
+                        "commission_fen",
+                        serde_json::json!(deal.commission_fen),
+                        serde_json::json!(input.commission_fen),
+                    ),
+                ]),
+            )?;
+            let row = queries::find(conn, &deal.id)?;
+            deal_out(conn, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, out))
+}

@@ -218,8 +218,9 @@ pub async fn update_demand(
         .json(out))
 }
 
-/// Reads a demand's confidential details: its owners, administrators and users whose access
-/// request was granted. Every read is written to the audit log.
+/// Reads a demand's confidential details: its owners, administrators, users whose access
+/// request was granted, and the parties and broker of a live deal about it. Every read is
+/// written to the audit log.
 #[utoipa::path(
     tag = "demands",
     params(("id" = String, Path, description = "Demand id")),

@@ -8,7 +8,8 @@ use super::model::Listing;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
-use crate::db::schema::access_requests;
+use crate::db::schema::{access_requests, deals};
+use crate::deals::model::DealStage;
 use crate::error::{ApiError, ApiResult};
 
 /// Status of a granted access request.
@@ -26,6 +27,30 @@ pub fn has_grant(conn: &mut DbConnection, listing_id: &str, user_id: &str) -> Ap
     Ok(found.is_some())
 }
 
+/// A live (open or signed) deal about the record in which the user takes part as a party or
+/// as its broker: deal participants read the achievement's and the demand's details.
+fn deal_of_participant(
+    conn: &mut DbConnection,
+    listing: &Listing,
+    user: &AuthUser,
+) -> ApiResult<Option<String>> {
+    let about_record = deals::achievement_id
+        .eq(&listing.id)
+        .or(deals::demand_id.eq(&listing.id));
+    let org = user.user.organization_id.clone().unwrap_or_default();
+    let takes_part = deals::buyer_org_id
+        .eq(org.clone())
+        .or(deals::seller_org_id.eq(org))
+        .or(deals::broker_id.eq(user.id().to_string()));
+    Ok(deals::table
+        .filter(about_record)
+        .filter(takes_part)
+        .filter(deals::stage.ne(DealStage::Lost.as_str()))
+        .select(deals::id)
+        .first(conn)
+        .optional()?)
+}
+
 /// Checks the right to read the details and writes the read to the audit log (call inside
 /// a write transaction).
 pub fn authorize_read(
@@ -33,7 +58,13 @@ pub fn authorize_read(
     user: &AuthUser,
     listing: &Listing,
 ) -> ApiResult<()> {
+    let via_deal = if can_manage(user, listing) {
+        None
+    } else {
+        deal_of_participant(conn, listing, user)?
+    };
     let allowed = can_manage(user, listing)
+        || via_deal.is_some()
         || (listing.is_public() && has_grant(conn, &listing.id, user.id())?);
     if !allowed {
         if listing.is_public() {
@@ -49,6 +80,6 @@ pub fn authorize_read(
         &format!("{}.confidential_read", listing.library.entity()),
         listing.library.entity(),
         &listing.id,
-        serde_json::json!({ "reader": user.id() }),
+        serde_json::json!({ "reader": user.id(), "via_deal": via_deal }),
     )
 }

@@ -1,0 +1,170 @@
+//! A deal's message thread and its history, seen only by the deal's parties, its broker and
+//! administrators.
+
+use actix_web::{HttpResponse, get, post, web};
+use diesel::prelude::*;
+
+use super::access::ensure_participant;
+use super::dto::{DealMessage, MESSAGE_MAX, PostMessage};
+use super::queries::{self, ENTITY};
+use crate::audit::{self, AuditEntry, AuditRow};
+use crate::auth::AuthUser;
+use crate::db::schema::{audit_log, deal_messages};
+use crate::db::{new_id, now, to_utc};
+use crate::error::ApiResult;
+use crate::http::{Page, PageParams, ValidJson};
+use crate::startup::AppState;
+use crate::validation::{self, Checker};
+
+type MessageRow = (String, String, String, String, chrono::NaiveDateTime);
+
+fn message_out((id, deal_id, author_id, body, created_at): MessageRow) -> DealMessage {
+    DealMessage {
+        id,
+        deal_id,
+        author_id,
+        body,
+        created_at: to_utc(created_at),
+    }
+}
+
+/// A deal's messages, oldest first.
+#[utoipa::path(
+    tag = "deals",
+    params(("id" = String, Path, description = "Deal id"), PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Messages, oldest first", body = Page<DealMessage>))
+)]
+#[get("/deals/{id}/messages")]
+pub async fn list_messages(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<DealMessage>>> {
+    let id = path.into_inner();
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let deal = queries::find(conn, &id)?;
+            ensure_participant(&user, &deal)?;
+            let mut query = deal_messages::table
+                .filter(deal_messages::deal_id.eq(&deal.id))
+                .into_boxed();
+            if let Some(after) = page_request.after.clone() {
+                query = query.filter(deal_messages::id.gt(after));
+            }
+            Ok(query
+                .order(deal_messages::id.asc())
+                .limit(page_request.fetch())
+                .select((
+                    deal_messages::id,
+                    deal_messages::deal_id,
+                    deal_messages::author_id,
+                    deal_messages::body,
+                    deal_messages::created_at,
+                ))
+                .load::<MessageRow>(conn)?)
+        })
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |r| r.0.clone()).map(message_out),
+    ))
+}
+
+/// Writes to a deal's thread (parties, broker, administrators).
+#[utoipa::path(
+    tag = "deals",
+    params(("id" = String, Path, description = "Deal id")),
+    request_body = PostMessage,
+    security(("bearer" = [])),
+    responses((status = 201, description = "The message", body = DealMessage))
+)]
+#[post("/deals/{id}/messages")]
+pub async fn post_message(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<PostMessage>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let mut checker = Checker::new();
+    let text = checker.check("body", validation::text(&body.0.body, 1, MESSAGE_MAX));
+    let text = checker.finish_with(|| text)?;
+    let row = state
+        .db
+        .write(move |conn| {
+            let deal = queries::find(conn, &id)?;
+            ensure_participant(&user, &deal)?;
+            let row: MessageRow = (
+                new_id(),
+                deal.id.clone(),
+                user.id().to_string(),
+                text,
+                now(),
+            );
+            diesel::insert_into(deal_messages::table)
+                .values((
+                    deal_messages::id.eq(&row.0),
+                    deal_messages::deal_id.eq(&row.1),
+                    deal_messages::author_id.eq(&row.2),
+                    deal_messages::body.eq(&row.3),
+                    deal_messages::created_at.eq(row.4),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                "deal.message",
+                ENTITY,
+                &deal.id,
+                serde_json::json!({ "message_id": row.0 }),
+            )?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(message_out(row)))
+}
+
+/// A deal's history, oldest first: every move stamped with who, when and the note.
+#[utoipa::path(
+    tag = "deals",
+    params(("id" = String, Path, description = "Deal id"), PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "History entries, oldest first", body = Page<AuditEntry>))
+)]
+#[get("/deals/{id}/history")]
+pub async fn deal_history(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
+    let id = path.into_inner();
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let deal = queries::find(conn, &id)?;
+            ensure_participant(&user, &deal)?;
+            let mut query = audit_log::table
+                .filter(audit_log::entity_type.eq(ENTITY))
+                .filter(audit_log::entity_id.eq(&deal.id))
+                .into_boxed();
+            if let Some(after) = page_request.after.clone() {
+                query = query.filter(audit_log::id.gt(after));
+            }
+            Ok(query
+                .order(audit_log::id.asc())
+                .limit(page_request.fetch())
+                .select(AuditRow::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from),
+    ))
+}
