@@ -50,7 +50,9 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::notifications::NotificationKind,
         crate::deals::model::DealStage,
         crate::deals::model::DealSource,
-        crate::deals::model::LossReason
+        crate::deals::model::LossReason,
+        crate::responses::model::ResponseStatus,
+        crate::responses::model::DeclineReason
     )),
     modifiers(&SecurityAndErrors),
     tags(

@@ -1,6 +1,391 @@
-//! HTTP routes.
+//! `POST|GET /api/v1/demands/{id}/responses`, `GET /api/v1/demands/{id}/responses/{response_id}`,
+//! the moves under it (`shortlist`, `decline`, `accept`, `withdraw`) and
+//! `GET /api/v1/me/responses`.
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use actix_web::{HttpResponse, get, post, web};
+use diesel::prelude::*;
 
-/// Registers the routes.
-pub fn configure(_cfg: &mut ServiceConfig) {}
+use super::access::{ensure_lists, find_visible};
+use super::model::{
+    AcceptInput, AcceptOut, DeclineInput, DeclineReason, MoveInput, MyResponseFilter,
+    ResponseFilter, ResponseInput, ResponseMove, ResponseOut, ResponseRow,
+};
+use super::moves::{self, MoveDetails};
+use super::queries::{self, NOTE_MAX};
+use crate::auth::AuthUser;
+use crate::db::schema::demand_responses;
+use crate::deals::model::DealOut;
+use crate::error::{ApiError, ApiResult};
+use crate::http::json::OptionalJson;
+use crate::http::{Page, PageParams, ValidJson};
+use crate::listings::Library;
+use crate::startup::AppState;
+use crate::validation;
+
+/// Registers the routes of answers to demands.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_response)
+        .service(list_responses)
+        .service(get_response)
+        .service(shortlist_response)
+        .service(decline_response)
+        .service(accept_response)
+        .service(withdraw_response)
+        .service(my_responses);
+}
+
+/// Answers a published, open demand (院校答题): university and research-institute users, and
+/// experts who belong to an organization (experts without one get 403: a deal needs a seller
+/// organization). One live answer (submitted, shortlisted or accepted) per organization and
+/// demand; the demand's own organization cannot answer it.
+#[utoipa::path(
+    tag = "responses",
+    request_body = ResponseInput,
+    params(("id" = String, Path, description = "Demand id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Submitted", body = ResponseOut),
+        (status = 403, description = "Not a university, institute or expert user; no organization; or the demand's own organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organization already has a live answer (`existing_id`), the demand is not open (withdrawn, expired, closed, past its deadline), or the open call has named its winner", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/demands/{id}/responses")]
+pub async fn create_response(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<ResponseInput>,
+) -> ApiResult<HttpResponse> {
+    let org_id = queries::responder_org(&user)?;
+    let valid = body.into_inner().check()?;
+    let demand_id = path.into_inner();
+    let row = state
+        .db
+        .write(move |conn| queries::create(conn, &user, &org_id, &demand_id, valid))
+        .await?;
+    Ok(HttpResponse::Created().json(ResponseOut::from(row)))
+}
+
+/// The answers to a demand, newest first (the demand's organization and administrators).
+#[utoipa::path(
+    tag = "responses",
+    params(("id" = String, Path, description = "Demand id"), ResponseFilter, PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Answers, newest first", body = Page<ResponseOut>),
+        (status = 403, description = "Not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/demands/{id}/responses")]
+pub async fn list_responses(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    filter: web::Query<ResponseFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<ResponseOut>>> {
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let status = filter.into_inner().status;
+    let demand_id = path.into_inner();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
+            ensure_lists(&user, &demand)?;
+            let mut query = demand_responses::table
+                .filter(demand_responses::demand_id.eq(&demand.id))
+                .into_boxed();
+            if let Some(status) = status {
+                query = query.filter(demand_responses::status.eq(status.as_str()));
+            }
+            if let Some(after) = page_request.after.clone() {
+                query = query.filter(demand_responses::id.lt(after));
+            }
+            Ok(query
+                .order(demand_responses::id.desc())
+                .limit(page_request.fetch())
+                .select(ResponseRow::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from),
+    ))
+}
+
+/// One answer: for the demand's organization, administrators and the responder (its user and
+/// organization); 404 for everyone else.
+#[utoipa::path(
+    tag = "responses",
+    params(
+        ("id" = String, Path, description = "Demand id"),
+        ("response_id" = String, Path, description = "Answer id"),
+    ),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The answer", body = ResponseOut))
+)]
+#[get("/demands/{id}/responses/{response_id}")]
+pub async fn get_response(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<web::Json<ResponseOut>> {
+    let (demand_id, response_id) = path.into_inner();
+    let row = state
+        .db
+        .read(move |conn| {
+            let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
+            find_visible(conn, &user, &demand, &response_id)
+        })
+        .await?;
+    Ok(web::Json(ResponseOut::from(row)))
+}
+
+fn note(value: Option<&str>) -> ApiResult<Option<String>> {
+    validation::optional_text(value, NOTE_MAX)
+        .map_err(|(code, message)| ApiError::field("note", code, message))
+}
+
+async fn run(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: (String, String),
+    action: ResponseMove,
+    details: MoveDetails,
+) -> ApiResult<moves::Moved> {
+    let (demand_id, response_id) = path;
+    state
+        .db
+        .write(move |conn| moves::apply(conn, &user, &demand_id, &response_id, action, details))
+        .await
+}
+
+/// Shortlists a submitted answer (the demand's organization and administrators).
+#[utoipa::path(
+    tag = "responses",
+    request_body(content = Option<MoveInput>, description = "Optional"),
+    params(
+        ("id" = String, Path, description = "Demand id"),
+        ("response_id" = String, Path, description = "Answer id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Shortlisted", body = ResponseOut),
+        (status = 403, description = "The responder, not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible from the answer's status (see `allowed`), or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/demands/{id}/responses/{response_id}/shortlist")]
+pub async fn shortlist_response(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: OptionalJson<MoveInput>,
+) -> ApiResult<web::Json<ResponseOut>> {
+    let body = body.0.unwrap_or_default();
+    let details = MoveDetails {
+        version: body.version,
+        note: note(body.note.as_deref())?,
+        ..MoveDetails::default()
+    };
+    let moved = run(
+        state,
+        user,
+        path.into_inner(),
+        ResponseMove::Shortlist,
+        details,
+    )
+    .await?;
+    Ok(web::Json(ResponseOut::from(moved.response)))
+}
+
+/// Declines a submitted or shortlisted answer with a coded reason (the demand's organization
+/// and administrators); `note` is required for `other`.
+#[utoipa::path(
+    tag = "responses",
+    request_body = DeclineInput,
+    params(
+        ("id" = String, Path, description = "Demand id"),
+        ("response_id" = String, Path, description = "Answer id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Declined", body = ResponseOut),
+        (status = 403, description = "The responder, not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible from the answer's status (see `allowed`), or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/demands/{id}/responses/{response_id}/decline")]
+pub async fn decline_response(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: ValidJson<DeclineInput>,
+) -> ApiResult<web::Json<ResponseOut>> {
+    let body = body.into_inner();
+    let note = note(body.note.as_deref())?;
+    if body.reason == DeclineReason::Other && note.is_none() {
+        return Err(ApiError::field(
+            "note",
+            "required",
+            "explain the decline when the reason is `other`",
+        ));
+    }
+    let details = MoveDetails {
+        version: body.version,
+        reason: Some(body.reason.into()),
+        note,
+        broker_id: None,
+    };
+    let moved = run(
+        state,
+        user,
+        path.into_inner(),
+        ResponseMove::Decline,
+        details,
+    )
+    .await?;
+    Ok(web::Json(ResponseOut::from(moved.response)))
+}
+
+/// Accepts a submitted or shortlisted answer (the demand's organization and administrators):
+/// opens a deal at `intention` (source `response`; buyer = the demand's organization, seller =
+/// the responder's, with the offered achievement) in the same transaction. For an open call
+/// (揭榜挂帅, a demand with a reward) this names the winner: the other live answers are declined
+/// with `another_solution_chosen`, and a second acceptance gets 409.
+#[utoipa::path(
+    tag = "responses",
+    request_body(content = Option<AcceptInput>, description = "Optional"),
+    params(
+        ("id" = String, Path, description = "Demand id"),
+        ("response_id" = String, Path, description = "Answer id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Accepted; the deal opened at `intention`", body = AcceptOut),
+        (status = 403, description = "The responder, not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not possible from the answer's status (see `allowed`), the open call already has a winner, an open deal on the same demand and achievement exists, or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/demands/{id}/responses/{response_id}/accept")]
+pub async fn accept_response(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: OptionalJson<AcceptInput>,
+) -> ApiResult<web::Json<AcceptOut>> {
+    let body = body.0.unwrap_or_default();
+    let details = MoveDetails {
+        version: body.version,
+        reason: None,
+        note: note(body.note.as_deref())?,
+        broker_id: body
+            .broker_id
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty()),
+    };
+    let moved = run(
+        state,
+        user,
+        path.into_inner(),
+        ResponseMove::Accept,
+        details,
+    )
+    .await?;
+    let deal = moved
+        .deal
+        .ok_or_else(|| ApiError::Internal("accepting opened no deal".into()))?;
+    Ok(web::Json(AcceptOut {
+        response: ResponseOut::from(moved.response),
+        deal: DealOut::from(deal),
+        auto_declined: moved.auto_declined,
+    }))
+}
+
+/// Withdraws one's own submitted or shortlisted answer (the responder: the answering user and
+/// its organization's members).
+#[utoipa::path(
+    tag = "responses",
+    request_body(content = Option<MoveInput>, description = "Optional"),
+    params(
+        ("id" = String, Path, description = "Demand id"),
+        ("response_id" = String, Path, description = "Answer id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = ResponseOut),
+        (status = 403, description = "The demand's organization, not the responder", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already accepted, declined or withdrawn (see `allowed`), or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/demands/{id}/responses/{response_id}/withdraw")]
+pub async fn withdraw_response(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: OptionalJson<MoveInput>,
+) -> ApiResult<web::Json<ResponseOut>> {
+    let body = body.0.unwrap_or_default();
+    let details = MoveDetails {
+        version: body.version,
+        note: note(body.note.as_deref())?,
+        ..MoveDetails::default()
+    };
+    let moved = run(
+        state,
+        user,
+        path.into_inner(),
+        ResponseMove::Withdraw,
+        details,
+    )
+    .await?;
+    Ok(web::Json(ResponseOut::from(moved.response)))
+}
+
+/// The caller's answers and their status, newest first: an organization's members see all of
+/// their organization's answers; a user without one sees their own.
+#[utoipa::path(
+    tag = "responses",
+    params(MyResponseFilter, PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Answers, newest first", body = Page<ResponseOut>))
+)]
+#[get("/me/responses")]
+pub async fn my_responses(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    filter: web::Query<MyResponseFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<ResponseOut>>> {
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let filter = filter.into_inner();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let mut query = demand_responses::table.into_boxed();
+            query = match user.user.organization_id.clone() {
+                Some(org) => query.filter(demand_responses::responder_org_id.eq(org)),
+                None => query.filter(demand_responses::responder_id.eq(user.id().to_string())),
+            };
+            if let Some(status) = filter.status {
+                query = query.filter(demand_responses::status.eq(status.as_str()));
+            }
+            if let Some(demand) = filter.demand_id {
+                query = query.filter(demand_responses::demand_id.eq(demand));
+            }
+            if let Some(after) = page_request.after.clone() {
+                query = query.filter(demand_responses::id.lt(after));
+            }
+            Ok(query
+                .order(demand_responses::id.desc())
+                .limit(page_request.fetch())
+                .select(ResponseRow::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from),
+    ))
+}

@@ -1,0 +1,384 @@
+//! The achievements and demands an event collects (`POST|GET /events/{id}/achievements` and
+//! `/demands`): published records, added in bulk by the event's creator, administrators, or a
+//! record's owner for its own records.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::routes::{ENTITY, find, organizes};
+use crate::audit;
+use crate::auth::AuthUser;
+use crate::db::schema::{event_listings, listings};
+use crate::db::{DbConnection, now, to_utc};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::{Page, PageParams, ValidJson};
+use crate::listings::Library;
+use crate::listings::access::can_manage;
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::model::Listing;
+use crate::startup::AppState;
+
+/// Most ids one call may add.
+pub const MAX_IDS: usize = 2000;
+/// Ids per database query or insert.
+const CHUNK: usize = 500;
+
+/// `POST /events/{id}/achievements` and `/demands`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectInput {
+    /// Ids of published records of the library (1–2,000; repeats are ignored).
+    pub ids: Vec<String>,
+}
+
+/// What a collection call did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CollectOut {
+    /// Records newly collected.
+    pub added: usize,
+    /// Records of the call the event had already collected (ignored).
+    pub already_collected: usize,
+    /// Records of this library the event holds now.
+    pub total: i64,
+}
+
+/// A record collected by an event.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CollectedListing {
+    /// The record's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its region code.
+    pub region_code: String,
+    /// The owning organization.
+    pub org_id: Option<String>,
+    /// When the event collected it.
+    pub collected_at: DateTime<Utc>,
+}
+
+fn load_listings(conn: &mut DbConnection, ids: &[&str]) -> ApiResult<HashMap<String, Listing>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<Listing> = listings::table
+            .filter(listings::id.eq_any(chunk))
+            .select(Listing::as_select())
+            .load(conn)?;
+        found.extend(rows.into_iter().map(|l| (l.id.clone(), l)));
+    }
+    Ok(found)
+}
+
+fn already_collected(
+    conn: &mut DbConnection,
+    event_id: &str,
+    ids: &[&str],
+) -> ApiResult<HashSet<String>> {
+    let mut collected = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<String> = event_listings::table
+            .filter(event_listings::event_id.eq(event_id))
+            .filter(event_listings::listing_id.eq_any(chunk))
+            .select(event_listings::listing_id)
+            .load(conn)?;
+        collected.extend(rows);
+    }
+    Ok(collected)
+}
+
+/// Checks each id (422 naming `ids[i]`), then the caller's right to add it (403).
+fn check_ids(
+    user: &AuthUser,
+    organizer: bool,
+    library: Library,
+    ids: &[(usize, &str)],
+    found: &HashMap<String, Listing>,
+) -> ApiResult<()> {
+    let entity = library.entity();
+    let mut errors = Vec::new();
+    for (index, id) in ids {
+        let field = format!("ids[{index}]");
+        match found.get(*id) {
+            Some(listing) if listing.library == library => {
+                if listing.current_status() != ListingStatus::Published {
+                    errors.push(FieldError::new(
+                        &field,
+                        "not_published",
+                        format!("the {entity} is not published"),
+                    ));
+                }
+            }
+            _ => errors.push(FieldError::new(
+                &field,
+                "not_found",
+                format!("no such {entity}"),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if !organizer
+        && let Some((index, _)) = ids
+            .iter()
+            .find(|(_, id)| found.get(*id).is_none_or(|l| !can_manage(user, l)))
+    {
+        return Err(ApiError::Forbidden(format!(
+            "only the event's creator and administrators add others' records; ids[{index}] is not your organization's"
+        )));
+    }
+    Ok(())
+}
+
+fn collect(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    event_id: &str,
+    library: Library,
+    ids: &[String],
+) -> ApiResult<CollectOut> {
+    let event = find(conn, event_id)?;
+    let organizer = organizes(user, &event);
+    let mut seen = HashSet::new();
+    let unique: Vec<(usize, &str)> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| seen.insert(id.as_str()))
+        .map(|(i, id)| (i, id.as_str()))
+        .collect();
+    let plain: Vec<&str> = unique.iter().map(|(_, id)| *id).collect();
+    let found = load_listings(conn, &plain)?;
+    check_ids(user, organizer, library, &unique, &found)?;
+    let collected = already_collected(conn, &event.id, &plain)?;
+    let stamp = now();
+    let new_ids: Vec<&str> = plain
+        .into_iter()
+        .filter(|id| !collected.contains(*id))
+        .collect();
+    for chunk in new_ids.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|id| {
+                (
+                    event_listings::event_id.eq(&event.id),
+                    event_listings::listing_id.eq(*id),
+                    event_listings::library.eq(library.as_str()),
+                    event_listings::added_by.eq(user.id()),
+                    event_listings::created_at.eq(stamp),
+                )
+            })
+            .collect();
+        insert_all!(conn, event_listings::table, rows)?;
+    }
+    let total: i64 = event_listings::table
+        .filter(event_listings::event_id.eq(&event.id))
+        .filter(event_listings::library.eq(library.as_str()))
+        .count()
+        .get_result(conn)?;
+    if !new_ids.is_empty() {
+        audit::record(
+            conn,
+            &user.actor(),
+            &format!("event.collect_{}", library.as_str()),
+            ENTITY,
+            &event.id,
+            serde_json::json!({ "library": library, "added": new_ids.len(), "ids": new_ids }),
+        )?;
+    }
+    Ok(CollectOut {
+        added: new_ids.len(),
+        already_collected: collected.len(),
+        total,
+    })
+}
+
+async fn run_collect(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    event_id: String,
+    body: CollectInput,
+    library: Library,
+) -> ApiResult<web::Json<CollectOut>> {
+    if body.ids.is_empty() {
+        return Err(ApiError::field(
+            "ids",
+            "required",
+            "name at least one record",
+        ));
+    }
+    if body.ids.len() > MAX_IDS {
+        return Err(ApiError::field(
+            "ids",
+            "too_many",
+            format!("at most {MAX_IDS} ids per call"),
+        ));
+    }
+    let out = state
+        .db
+        .write(move |conn| collect(conn, &user, &event_id, library, &body.ids))
+        .await?;
+    Ok(web::Json(out))
+}
+
+/// Collects published achievements for the event, up to 2,000 per call (the event's creator
+/// and administrators; a record's owners for their own records). Ids already collected are
+/// ignored; a bad id fails the call with 422 naming `ids[index]`.
+#[utoipa::path(
+    tag = "events",
+    request_body = CollectInput,
+    params(("id" = String, Path, description = "Event id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Collected", body = CollectOut),
+        (status = 403, description = "A record that is not the caller's, and the caller does not organize the event", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/events/{id}/achievements")]
+pub async fn collect_achievements(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<CollectInput>,
+) -> ApiResult<web::Json<CollectOut>> {
+    run_collect(
+        user,
+        state,
+        path.into_inner(),
+        body.into_inner(),
+        Library::Achievements,
+    )
+    .await
+}
+
+/// Collects published demands for the event, up to 2,000 per call (the event's creator and
+/// administrators; a record's owners for their own records). Ids already collected are
+/// ignored; a bad id fails the call with 422 naming `ids[index]`.
+#[utoipa::path(
+    tag = "events",
+    request_body = CollectInput,
+    params(("id" = String, Path, description = "Event id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Collected", body = CollectOut),
+        (status = 403, description = "A record that is not the caller's, and the caller does not organize the event", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/events/{id}/demands")]
+pub async fn collect_demands(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<CollectInput>,
+) -> ApiResult<web::Json<CollectOut>> {
+    run_collect(
+        user,
+        state,
+        path.into_inner(),
+        body.into_inner(),
+        Library::Demands,
+    )
+    .await
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    event_id: String,
+    page: PageParams,
+    library: Library,
+) -> ApiResult<web::Json<Page<CollectedListing>>> {
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let event = find(conn, &event_id)?;
+            let mut query = event_listings::table
+                .inner_join(listings::table.on(listings::id.eq(event_listings::listing_id)))
+                .filter(event_listings::event_id.eq(&event.id))
+                .filter(event_listings::library.eq(library.as_str()))
+                .filter(listings::status.eq(ListingStatus::Published.as_str()))
+                .filter(listings::valid_until.ge(crate::listings::queries::today()))
+                .into_boxed();
+            if let Some(after) = page_request.after.clone() {
+                query = query.filter(event_listings::listing_id.lt(after));
+            }
+            Ok(query
+                .order(event_listings::listing_id.desc())
+                .limit(page_request.fetch())
+                .select((
+                    listings::id,
+                    listings::title,
+                    listings::region_code,
+                    listings::org_id,
+                    event_listings::created_at,
+                ))
+                .load::<(
+                    String,
+                    String,
+                    String,
+                    Option<String>,
+                    chrono::NaiveDateTime,
+                )>(conn)?)
+        })
+        .await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &request, |r| r.0.clone()).map(
+            |(id, title, region_code, org_id, at)| CollectedListing {
+                id,
+                title,
+                region_code,
+                org_id,
+                collected_at: to_utc(at),
+            },
+        ),
+    ))
+}
+
+/// The published achievements the event collected (public; records since withdrawn, expired
+/// or closed are left out).
+#[utoipa::path(
+    tag = "events",
+    params(("id" = String, Path, description = "Event id"), PageParams),
+    responses((status = 200, description = "Achievements, newest record first", body = Page<CollectedListing>))
+)]
+#[get("/events/{id}/achievements")]
+pub async fn list_achievements(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<CollectedListing>>> {
+    list(
+        state,
+        path.into_inner(),
+        page.into_inner(),
+        Library::Achievements,
+    )
+    .await
+}
+
+/// The published demands the event collected (public; records since withdrawn, expired or
+/// closed are left out).
+#[utoipa::path(
+    tag = "events",
+    params(("id" = String, Path, description = "Event id"), PageParams),
+    responses((status = 200, description = "Demands, newest record first", body = Page<CollectedListing>))
+)]
+#[get("/events/{id}/demands")]
+pub async fn list_demands(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<CollectedListing>>> {
+    list(
+        state,
+        path.into_inner(),
+        page.into_inner(),
+        Library::Demands,
+    )
+    .await
+}

@@ -1,0 +1,333 @@
+//! Answers to demands as stored, as the API shows them, and their request bodies.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::schema::demand_responses;
+use crate::db::to_utc;
+use crate::deals::model::LossReason;
+
+text_enum! {
+    /// Where an answer stands.
+    pub enum ResponseStatus {
+        /// Sent; waiting for the demand's organization.
+        Submitted => "submitted",
+        /// On the demand's shortlist.
+        Shortlisted => "shortlisted",
+        /// Accepted: a deal was opened at `intention`.
+        Accepted => "accepted",
+        /// Declined with a coded reason.
+        Declined => "declined",
+        /// Taken back by the responder.
+        Withdrawn => "withdrawn",
+    }
+}
+
+impl ResponseStatus {
+    /// The statuses of a live answer (at most one per organization and demand).
+    pub const LIVE: [ResponseStatus; 3] = [
+        ResponseStatus::Submitted,
+        ResponseStatus::Shortlisted,
+        ResponseStatus::Accepted,
+    ];
+
+    /// Whether the answer still counts (blocks another answer of the same responder).
+    pub fn is_live(self) -> bool {
+        ResponseStatus::LIVE.contains(&self)
+    }
+}
+
+text_enum! {
+    /// A move on an answer (`POST …/responses/{response_id}/{move}`).
+    pub enum ResponseMove {
+        /// submitted → shortlisted (the demand's organization).
+        Shortlist => "shortlist",
+        /// submitted | shortlisted → declined (the demand's organization).
+        Decline => "decline",
+        /// submitted | shortlisted → accepted, opening a deal (the demand's organization).
+        Accept => "accept",
+        /// submitted | shortlisted → withdrawn (the responder).
+        Withdraw => "withdraw",
+    }
+}
+
+impl ResponseMove {
+    /// The statuses this move may start from.
+    pub fn allowed_from(self) -> &'static [ResponseStatus] {
+        use ResponseStatus::*;
+        match self {
+            ResponseMove::Shortlist => &[Submitted],
+            ResponseMove::Decline | ResponseMove::Accept | ResponseMove::Withdraw => {
+                &[Submitted, Shortlisted]
+            }
+        }
+    }
+
+    /// The status the move leads to.
+    pub fn target(self) -> ResponseStatus {
+        match self {
+            ResponseMove::Shortlist => ResponseStatus::Shortlisted,
+            ResponseMove::Decline => ResponseStatus::Declined,
+            ResponseMove::Accept => ResponseStatus::Accepted,
+            ResponseMove::Withdraw => ResponseStatus::Withdrawn,
+        }
+    }
+
+    /// The moves the demand's organization may make from a status (for 409 answers).
+    pub fn allowed_for_demand(status: ResponseStatus) -> Vec<String> {
+        [
+            ResponseMove::Shortlist,
+            ResponseMove::Decline,
+            ResponseMove::Accept,
+        ]
+        .into_iter()
+        .filter(|m| m.allowed_from().contains(&status))
+        .map(|m| m.target().as_str().to_string())
+        .collect()
+    }
+}
+
+text_enum! {
+    /// Why the demand's organization declines an answer. (`another_solution_chosen` is
+    /// set only automatically, when an open call names its winner.)
+    pub enum DeclineReason {
+        /// 时机过早: the technology or the buyer is not ready.
+        TooEarly => "too_early",
+        /// 效益不明: the benefit is unclear.
+        BenefitUnclear => "benefit_unclear",
+        /// 价格差距: too far apart on price.
+        PriceGap => "price_gap",
+        /// 无商业化路径: no commercial route.
+        NoCommercialRoute => "no_commercial_route",
+        /// Other (explain in the note).
+        Other => "other",
+    }
+}
+
+impl From<DeclineReason> for LossReason {
+    fn from(reason: DeclineReason) -> LossReason {
+        match reason {
+            DeclineReason::TooEarly => LossReason::TooEarly,
+            DeclineReason::BenefitUnclear => LossReason::BenefitUnclear,
+            DeclineReason::PriceGap => LossReason::PriceGap,
+            DeclineReason::NoCommercialRoute => LossReason::NoCommercialRoute,
+            DeclineReason::Other => LossReason::Other,
+        }
+    }
+}
+
+/// A stored answer.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = demand_responses)]
+pub struct ResponseRow {
+    /// Id.
+    pub id: String,
+    /// The demand answered.
+    pub demand_id: String,
+    /// The user who answered.
+    pub responder_id: String,
+    /// Their organization (the seller of a future deal).
+    pub responder_org_id: Option<String>,
+    /// The organization id, or the user id for a user without one (one live answer each).
+    pub responder_key: String,
+    /// The proposal.
+    pub proposal: String,
+    /// The responder's achievement offered as the solution.
+    pub achievement_id: Option<String>,
+    /// Estimated cost in fen.
+    pub estimated_cost_fen: Option<i64>,
+    /// Estimated duration in months.
+    pub estimated_months: Option<i32>,
+    /// Status.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: ResponseStatus,
+    /// Coded reason of a decline (a [`LossReason`] code).
+    pub decline_reason: Option<String>,
+    /// Note of a decline.
+    pub decline_note: Option<String>,
+    /// The deal opened on acceptance.
+    pub deal_id: Option<String>,
+    /// Who shortlisted, declined, accepted or withdrew it last.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<NaiveDateTime>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// An answer to a demand as the API shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResponseOut {
+    /// Id.
+    pub id: String,
+    /// The demand answered.
+    pub demand_id: String,
+    /// The user who answered.
+    pub responder_id: String,
+    /// Their organization.
+    pub responder_org_id: Option<String>,
+    /// The proposal.
+    pub proposal: String,
+    /// The responder's published achievement offered as the solution.
+    pub achievement_id: Option<String>,
+    /// Estimated cost in fen.
+    pub estimated_cost_fen: Option<i64>,
+    /// Estimated duration in months.
+    pub estimated_months: Option<i32>,
+    /// submitted, shortlisted, accepted, declined or withdrawn.
+    pub status: ResponseStatus,
+    /// Why it was declined (`another_solution_chosen` when an open call named another winner).
+    pub decline_reason: Option<LossReason>,
+    /// The decline's note.
+    pub decline_note: Option<String>,
+    /// The deal opened when it was accepted (deals from answers start at `intention`).
+    pub deal_id: Option<String>,
+    /// Who made the last move.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Version (send it back with a move to guard against concurrent changes).
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ResponseRow> for ResponseOut {
+    fn from(row: ResponseRow) -> Self {
+        ResponseOut {
+            id: row.id,
+            demand_id: row.demand_id,
+            responder_id: row.responder_id,
+            responder_org_id: row.responder_org_id,
+            proposal: row.proposal,
+            achievement_id: row.achievement_id,
+            estimated_cost_fen: row.estimated_cost_fen,
+            estimated_months: row.estimated_months,
+            status: row.status,
+            decline_reason: row.decline_reason.as_deref().and_then(|r| r.parse().ok()),
+            decline_note: row.decline_note,
+            deal_id: row.deal_id,
+            decided_by: row.decided_by,
+            decided_at: row.decided_at.map(to_utc),
+            version: row.version,
+            created_at: to_utc(row.created_at),
+            updated_at: to_utc(row.updated_at),
+        }
+    }
+}
+
+/// `POST /demands/{id}/responses`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseInput {
+    /// How the responder would solve the problem (10–10,000 characters).
+    pub proposal: String,
+    /// A published achievement of the responder's organization offered as the solution.
+    pub achievement_id: Option<String>,
+    /// Estimated cost in fen.
+    pub estimated_cost_fen: Option<i64>,
+    /// Estimated duration in months (1–120).
+    pub estimated_months: Option<i32>,
+}
+
+/// `POST …/shortlist` and `…/withdraw` (the body is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveInput {
+    /// A note for the audit log.
+    pub note: Option<String>,
+    /// The version the move is based on; checked when given.
+    pub version: Option<i64>,
+}
+
+/// `POST …/decline`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineInput {
+    /// The coded reason.
+    pub reason: DeclineReason,
+    /// Explanation; required when the reason is `other`.
+    pub note: Option<String>,
+    /// The version the move is based on; checked when given.
+    pub version: Option<i64>,
+}
+
+/// `POST …/accept` (the body is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInput {
+    /// A technology broker to carry the deal.
+    pub broker_id: Option<String>,
+    /// A note for the audit log.
+    pub note: Option<String>,
+    /// The version the move is based on; checked when given.
+    pub version: Option<i64>,
+}
+
+/// What accepting an answer produced.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AcceptOut {
+    /// The accepted answer.
+    pub response: ResponseOut,
+    /// The deal opened at `intention`.
+    pub deal: crate::deals::model::DealOut,
+    /// For an open call (揭榜挂帅): the other live answers, declined automatically with
+    /// `another_solution_chosen`.
+    pub auto_declined: Vec<String>,
+}
+
+/// Filters of the answer lists.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResponseFilter {
+    /// Only answers in this status.
+    pub status: Option<ResponseStatus>,
+}
+
+/// Filters of `GET /me/responses`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MyResponseFilter {
+    /// Only answers in this status.
+    pub status: Option<ResponseStatus>,
+    /// Only answers to this demand.
+    pub demand_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::macros::assert_text_enum;
+
+    #[test]
+    fn enums_serialize_as_their_text() {
+        assert_text_enum(ResponseStatus::ALL, |v| v.as_str());
+        assert_text_enum(ResponseMove::ALL, |v| v.as_str());
+        assert_text_enum(DeclineReason::ALL, |v| v.as_str());
+        for reason in DeclineReason::ALL {
+            assert_eq!(LossReason::from(*reason).as_str(), reason.as_str());
+        }
+    }
+
+    #[test]
+    fn moves_follow_the_state_rules() {
+        assert_eq!(
+            ResponseMove::allowed_for_demand(ResponseStatus::Submitted),
+            ["shortlisted", "declined", "accepted"]
+        );
+        assert_eq!(
+            ResponseMove::allowed_for_demand(ResponseStatus::Shortlisted),
+            ["declined", "accepted"]
+        );
+        assert!(ResponseMove::allowed_for_demand(ResponseStatus::Accepted).is_empty());
+        assert!(!ResponseStatus::Declined.is_live() && ResponseStatus::Accepted.is_live());
+    }
+}
