@@ -111,6 +111,9 @@ pub struct Settings {
     /// `TECHMARKET_DELIVER_WEBHOOKS`: send webhook deliveries (false keeps them queued, e.g. in
     /// sandboxes and API fuzzing, where no outbound traffic is wanted).
     pub deliver_webhooks: bool,
+    /// `TECHMARKET_REGISTRY_REGION_CODE`: the six-digit GB/T 2260 code of the technology-contract
+    /// registry this instance runs (it appears in every registration number).
+    pub registry_region_code: String,
 }
 
 impl Default for Settings {
@@ -134,6 +137,7 @@ impl Default for Settings {
             shutdown_timeout_secs: 30,
             webhook_retry_base_ms: 2000,
             deliver_webhooks: true,
+            registry_region_code: "330100".into(),
         }
     }
 }
@@ -211,6 +215,8 @@ pub struct Config {
     pub webhook_retry_base_ms: u64,
     /// Whether webhook deliveries are sent.
     pub deliver_webhooks: bool,
+    /// The contract registry's six-digit region code.
+    pub registry_region_code: String,
 }
 
 impl Config {
@@ -239,6 +245,13 @@ impl Config {
                 "TECHMARKET_DB_POOL_SIZE must be positive".into(),
             ));
         }
+        let registry = settings.registry_region_code.trim();
+        if registry.len() != 6 || !crate::domain::regions::is_valid(registry) {
+            return Err(ConfigError(format!(
+                "TECHMARKET_REGISTRY_REGION_CODE `{registry}` is not a six-digit GB/T 2260 region code"
+            )));
+        }
+        let registry_region_code = registry.to_string();
         let database = match settings.database_url.as_deref().map(str::trim) {
             None | Some("") => DatabaseUrl::Sqlite(settings.data_dir.join(SQLITE_FILE_NAME)),
             Some(url) => DatabaseUrl::parse(url).map_err(ConfigError)?,
@@ -267,6 +280,7 @@ impl Config {
             shutdown_timeout_secs: settings.shutdown_timeout_secs,
             webhook_retry_base_ms: settings.webhook_retry_base_ms.max(1),
             deliver_webhooks: settings.deliver_webhooks,
+            registry_region_code,
         })
     }
 
@@ -375,6 +389,18 @@ mod tests {
         let err = Config::resolve(settings).unwrap_err().to_string();
         assert!(err.contains("TECHMARKET_BIND"));
         assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn the_registry_region_must_exist() {
+        for bad in ["", "33", "999999", "33010A"] {
+            let settings = Settings {
+                registry_region_code: bad.into(),
+                ..Settings::default()
+            };
+            let err = Config::resolve(settings).unwrap_err().to_string();
+            assert!(err.contains("TECHMARKET_REGISTRY_REGION_CODE"), "{bad}: {err}");
+        }
     }
 
     #[test]

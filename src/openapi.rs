@@ -52,7 +52,9 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::deals::model::DealSource,
         crate::deals::model::LossReason,
         crate::responses::model::ResponseStatus,
-        crate::responses::model::DeclineReason
+        crate::responses::model::DeclineReason,
+        crate::contracts::model::ContractStatus,
+        crate::contracts::model::ContractType
     )),
     modifiers(&SecurityAndErrors),
     tags(

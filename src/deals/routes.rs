@@ -1,6 +1,8 @@
 //! `/api/v1/deals`: open a deal, list and read the caller's deals, move them through the
 //! funnel, assign a broker.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use diesel::prelude::*;
 
@@ -32,30 +34,39 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::messages::deal_history);
 }
 
-/// The contracts recorded for a deal.
-fn deal_contracts(conn: &mut DbConnection, deal_id: &str) -> ApiResult<Vec<DealContract>> {
-    let rows: Vec<(String, String, Option<String>)> = contracts::table
-        .filter(contracts::deal_id.eq(deal_id))
+/// The contracts recorded for these deals, by deal, oldest first (one query).
+fn contracts_of(
+    conn: &mut DbConnection,
+    deal_ids: &[String],
+) -> ApiResult<HashMap<String, Vec<DealContract>>> {
+    let rows: Vec<(Option<String>, String, String, Option<String>)> = contracts::table
+        .filter(contracts::deal_id.eq_any(deal_ids))
         .order(contracts::id.asc())
         .select((
+            contracts::deal_id,
             contracts::id,
             contracts::status,
             contracts::registration_number,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, status, registration_number)| DealContract {
-            id,
-            status,
-            registration_number,
-        })
-        .collect())
+    let mut by_deal: HashMap<String, Vec<DealContract>> = HashMap::new();
+    for (deal_id, id, status, registration_number) in rows {
+        if let Some(deal_id) = deal_id {
+            by_deal.entry(deal_id).or_default().push(DealContract {
+                id,
+                status,
+                registration_number,
+            });
+        }
+    }
+    Ok(by_deal)
 }
 
 /// A deal with its contracts.
 pub fn deal_out(conn: &mut DbConnection, row: DealRow) -> ApiResult<DealOut> {
-    let contracts = deal_contracts(conn, &row.id)?;
+    let contracts = contracts_of(conn, std::slice::from_ref(&row.id))?
+        .remove(&row.id)
+        .unwrap_or_default();
     let mut out = DealOut::from(row);
     out.contracts = contracts;
     Ok(out)
@@ -209,14 +220,14 @@ pub async fn list_deals(
                 .select(DealRow::as_select())
                 .load(conn)?;
             let page = Page::from_rows(rows, &page_request, |r| r.id.clone());
-            let mut items = Vec::with_capacity(page.items.len());
-            for row in page.items {
-                items.push(deal_out(conn, row)?);
-            }
-            Ok(Page {
-                items,
-                next_cursor: page.next_cursor,
-            })
+            let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+            let mut by_deal = contracts_of(conn, &ids)?;
+            Ok(page.map(|row| {
+                let contracts = by_deal.remove(&row.id).unwrap_or_default();
+                let mut out = DealOut::from(row);
+                out.contracts = contracts;
+                out
+            }))
         })
         .await?;
     Ok(web::Json(page))

@@ -1,0 +1,374 @@
+//! Performing a registered contract: `registered` → `performing` (explicitly or with the
+//! first payment) → `completed` with the confirmed technology income, or `terminated`;
+//! payments recorded against the schedule.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::access::ensure_manager;
+use super::checks::fen;
+use super::model::{ContractStatus, PaymentRow};
+use super::output::detail;
+use super::queries::{self, ENTITY, check_version, ensure_status};
+use super::registration::{NOTE_MAX, VersionInput, allowed};
+use super::routes::contract_response;
+use crate::audit;
+use crate::auth::AuthUser;
+use crate::db::schema::{contract_milestones, contract_payments};
+use crate::db::{new_id, now};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ValidJson;
+use crate::http::json::OptionalJson;
+use crate::startup::AppState;
+use crate::validation::{self, Checker};
+
+/// Registers the routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(perform_contract)
+        .service(complete_contract)
+        .service(terminate_contract)
+        .service(record_payment);
+}
+
+/// `POST /contracts/{id}/complete`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteInput {
+    /// The confirmed technology income (技术性收入) in fen, at most the technology amount.
+    pub technology_income_fen: i64,
+    /// The version the action is based on (checked when given).
+    pub version: Option<i64>,
+}
+
+/// `POST /contracts/{id}/terminate`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminateInput {
+    /// Why the contract ends early.
+    pub reason: String,
+    /// The version the action is based on (checked when given).
+    pub version: Option<i64>,
+}
+
+/// `POST /contracts/{id}/payments`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    /// Date received (not in the future, not before signing).
+    pub paid_on: NaiveDate,
+    /// Amount received in fen (positive; the total received may not exceed the amount).
+    pub amount_fen: i64,
+    /// The milestone paid (else the payment fills the earliest open milestones).
+    pub milestone_id: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// Starts performance of a registered contract (managers: seller side, intermediary,
+/// administrators). The first payment does this too.
+#[utoipa::path(
+    tag = "contracts",
+    request_body(content = Option<VersionInput>, description = "Optional: `{version}`"),
+    params(("id" = String, Path, description = "Contract id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Performing", body = super::output::ContractOut),
+        (status = 409, description = "Not registered, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/contracts/{id}/perform")]
+pub async fn perform_contract(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: OptionalJson<VersionInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let version = body.0.unwrap_or_default().version;
+    let out = state
+        .db
+        .write(move |conn| {
+            let current = queries::find(conn, &id)?;
+            ensure_manager(&user, &current)?;
+            ensure_status(
+                &current,
+                &[ContractStatus::Registered],
+                "performing",
+                allowed(current.status),
+            )?;
+            check_version(&current, version)?;
+            let mut next = current.clone();
+            next.status = ContractStatus::Performing;
+            let saved = queries::save(conn, &next, current.version)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                "contract.perform",
+                ENTITY,
+                &saved.id,
+                serde_json::json!({"status": {"from": current.status, "to": saved.status}}),
+            )?;
+            detail(conn, saved)
+        })
+        .await?;
+    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+}
+
+/// Completes a performing contract with the confirmed technology income (managers).
+#[utoipa::path(
+    tag = "contracts",
+    request_body = CompleteInput,
+    params(("id" = String, Path, description = "Contract id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Completed", body = super::output::ContractOut),
+        (status = 409, description = "Not performing, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/contracts/{id}/complete")]
+pub async fn complete_contract(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<CompleteInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = body.into_inner();
+    let mut checker = Checker::new();
+    let income = checker.check("technology_income_fen", fen(body.technology_income_fen));
+    checker.finish()?;
+    let out = state
+        .db
+        .write(move |conn| {
+            let current = queries::find(conn, &id)?;
+            ensure_manager(&user, &current)?;
+            ensure_status(
+                &current,
+                &[ContractStatus::Performing],
+                "completed",
+                allowed(current.status),
+            )?;
+            check_version(&current, body.version)?;
+            if income.is_some_and(|i| i > current.technology_amount_fen) {
+                return Err(ApiError::field(
+                    "technology_income_fen",
+                    "exceeds_technology_amount",
+                    format!(
+                        "must not exceed the technology transaction amount, {} fen",
+                        current.technology_amount_fen
+                    ),
+                ));
+            }
+            let mut next = current.clone();
+            next.status = ContractStatus::Completed;
+            next.technology_income_fen = income;
+            next.completed_at = Some(now());
+            let saved = queries::save(conn, &next, current.version)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                "contract.complete",
+                ENTITY,
+                &saved.id,
+                serde_json::json!({"status": {"from": current.status, "to": saved.status},
+                                   "technology_income_fen": income}),
+            )?;
+            detail(conn, saved)
+        })
+        .await?;
+    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+}
+
+/// Terminates a registered or performing contract early, with a reason (managers).
+#[utoipa::path(
+    tag = "contracts",
+    request_body = TerminateInput,
+    params(("id" = String, Path, description = "Contract id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Terminated", body = super::output::ContractOut),
+        (status = 409, description = "Not registered or performing, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/contracts/{id}/terminate")]
+pub async fn terminate_contract(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<TerminateInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = body.into_inner();
+    let mut checker = Checker::new();
+    let reason = checker.check("reason", validation::text(&body.reason, 1, NOTE_MAX));
+    checker.finish()?;
+    let out = state
+        .db
+        .write(move |conn| {
+            let current = queries::find(conn, &id)?;
+            ensure_manager(&user, &current)?;
+            ensure_status(
+                &current,
+                &[ContractStatus::Registered, ContractStatus::Performing],
+                "terminated",
+                allowed(current.status),
+            )?;
+            check_version(&current, body.version)?;
+            let mut next = current.clone();
+            next.status = ContractStatus::Terminated;
+            next.terminated_reason = reason.clone();
+            next.terminated_at = Some(now());
+            let saved = queries::save(conn, &next, current.version)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                "contract.terminate",
+                ENTITY,
+                &saved.id,
+                serde_json::json!({"status": {"from": current.status, "to": saved.status},
+                                   "reason": reason}),
+            )?;
+            detail(conn, saved)
+        })
+        .await?;
+    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+}
+
+/// Records money received under a registered or performing contract (managers). The total
+/// received may not exceed the amount, nor a named milestone's amount; the first payment
+/// moves a registered contract to `performing`.
+#[utoipa::path(
+    tag = "contracts",
+    request_body = PaymentInput,
+    params(("id" = String, Path, description = "Contract id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded; the contract with its schedule", body = super::output::ContractOut),
+        (status = 409, description = "The contract is not registered or performing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/contracts/{id}/payments")]
+pub async fn record_payment(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ValidJson<PaymentInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = body.into_inner();
+    let mut checker = Checker::new();
+    let note = checker
+        .check(
+            "note",
+            validation::optional_text(body.note.as_deref(), NOTE_MAX),
+        )
+        .flatten();
+    let amount = checker.check("amount_fen", fen(body.amount_fen));
+    if amount == Some(0) {
+        checker.fail("amount_fen", "not_positive", "must be more than 0");
+    }
+    if body.paid_on > super::today() {
+        checker.fail("paid_on", "in_future", "must not be in the future");
+    }
+    checker.finish()?;
+    let amount = amount.unwrap_or_default();
+    let out = state
+        .db
+        .write(move |conn| {
+            let current = queries::find(conn, &id)?;
+            ensure_manager(&user, &current)?;
+            if !current.status.is_live() {
+                return Err(ApiError::conflict(format!(
+                    "payments are recorded for registered or performing contracts; this one is {}",
+                    current.status
+                )));
+            }
+            let mut checker = Checker::new();
+            if body.paid_on < current.signed_on {
+                checker.fail(
+                    "paid_on",
+                    "before_signing",
+                    "must not be before the signing date",
+                );
+            }
+            let payments = queries::payments(conn, &current.id)?;
+            let paid: i64 = payments.iter().map(|p| p.amount_fen).sum();
+            if paid + amount > current.amount_fen {
+                checker.fail(
+                    "amount_fen",
+                    "exceeds_outstanding",
+                    format!(
+                        "{} fen remain outstanding; the total received may not exceed the amount",
+                        current.amount_fen - paid
+                    ),
+                );
+            }
+            if let Some(milestone_id) = &body.milestone_id {
+                let due: Option<i64> = contract_milestones::table
+                    .find(milestone_id)
+                    .filter(contract_milestones::contract_id.eq(&current.id))
+                    .select(contract_milestones::amount_fen)
+                    .first(conn)
+                    .optional()?;
+                match due {
+                    None => checker.fail(
+                        "milestone_id",
+                        "not_found",
+                        "no such milestone of this contract",
+                    ),
+                    Some(due) => {
+                        let named: i64 = payments
+                            .iter()
+                            .filter(|p| p.milestone_id.as_deref() == Some(milestone_id.as_str()))
+                            .map(|p| p.amount_fen)
+                            .sum();
+                        if named + amount > due {
+                            checker.fail(
+                                "amount_fen",
+                                "exceeds_milestone",
+                                format!("the milestone has {} fen left to pay", due - named),
+                            );
+                        }
+                    }
+                }
+            }
+            checker.finish()?;
+            let row = PaymentRow {
+                id: new_id(),
+                contract_id: current.id.clone(),
+                milestone_id: body.milestone_id.clone(),
+                paid_on: body.paid_on,
+                amount_fen: amount,
+                note: note.clone(),
+                recorded_by: user.id().to_string(),
+                created_at: now(),
+            };
+            diesel::insert_into(contract_payments::table)
+                .values(row.clone())
+                .execute(conn)?;
+            let mut next = current.clone();
+            if current.status == ContractStatus::Registered {
+                next.status = ContractStatus::Performing;
+            }
+            let saved = queries::save(conn, &next, current.version)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                "contract.payment",
+                ENTITY,
+                &saved.id,
+                serde_json::json!({
+                    "payment_id": row.id, "amount_fen": amount, "paid_on": row.paid_on,
+                    "milestone_id": row.milestone_id,
+                    "status": {"from": current.status, "to": saved.status},
+                }),
+            )?;
+            detail(conn, saved)
+        })
+        .await?;
+    Ok(contract_response(actix_web::http::StatusCode::CREATED, out))
+}

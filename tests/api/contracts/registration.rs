@@ -1,0 +1,487 @@
+//! Registration: the registry's decisions, validity, gap-free numbers, the deal chain.
+
+use super::*;
+
+#[tokio::test]
+async fn a_deal_at_agreement_leads_to_a_contract_whose_registration_signs_the_deal() {
+    let m = market().await;
+    let event = assert_status(
+        m.app
+            .post(
+                "/api/v1/events",
+                Some(&m.admin.access_token),
+                json!({"name": "新能源技术成果对接会", "starts_at": "2026-03-01T01:00:00Z",
+                       "ends_at": "2026-03-01T09:00:00Z", "region_code": "330100", "online": true}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let event_id = event["id"].as_str().unwrap();
+    // Not at agreement yet: 409.
+    let early = assert_status(
+        m.app
+            .post(
+                "/api/v1/deals",
+                Some(&m.admin.access_token),
+                json!({"buyer_org_id": org(&m.buyer), "seller_org_id": org(&m.seller), "source": "direct"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut body = licence(&m);
+    body["deal_id"] = early["id"].clone();
+    let keyed = m
+        .app
+        .client
+        .post(m.app.url("/api/v1/contracts"))
+        .bearer_auth(&m.buyer.access_token)
+        .header("Idempotency-Key", "early")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(keyed, StatusCode::CONFLICT).await;
+    assert!(problem["detail"].as_str().unwrap().contains("agreement"));
+
+    let deal = deal_at_agreement(&m, Some(event_id)).await;
+    let deal_id = deal["id"].as_str().unwrap();
+    let mut body = licence(&m);
+    body["deal_id"] = json!(deal_id);
+    // Someone outside the deal cannot use it (and learns nothing of it).
+    let problem = assert_problem(
+        m.app
+            .post(
+                "/api/v1/contracts",
+                Some(&m.outsider.access_token),
+                body.clone(),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "deal_id");
+    assert_eq!(problem["errors"][0]["code"], "not_found");
+    // The parties must be the deal's.
+    let mut wrong = body.clone();
+    wrong["buyer"] = json!({"org_id": org(&m.outsider)});
+    let problem = assert_problem(
+        m.app
+            .post("/api/v1/contracts", Some(&m.buyer.access_token), wrong)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["buyer.org_id"]);
+    // A party of the deal records it; the deal's broker and commission become the intermediary.
+    let contract = create(&m, &m.buyer, body).await;
+    assert_eq!(contract["deal_id"], deal_id);
+    assert_eq!(contract["event_id"], event_id);
+    assert_eq!(contract["intermediary"]["broker_id"], m.broker.user_id);
+    assert_eq!(contract["intermediary"]["commission_rate_bp"], 300);
+    assert_eq!(contract["intermediary"]["commission_due_fen"], 2_400_000);
+    // The seller side manages it: the buyer who recorded it may not submit.
+    let id = contract["id"].as_str().unwrap();
+    assert_problem(
+        act(&m, &m.buyer, id, "submit", json!({})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    // The broker (its intermediary) submits, the registry registers: the deal is signed.
+    assert_status(
+        act(&m, &m.broker, id, "submit", json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let registered = assert_status(
+        act(&m, &m.admin, id, "register", json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let number = registered["registration"]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let deal = assert_status(
+        m.app
+            .get(
+                &format!("/api/v1/deals/{deal_id}"),
+                Some(&m.buyer.access_token),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(deal["stage"], "signed");
+    assert_eq!(deal["event_id"], event_id);
+    assert_eq!(deal["contracts"][0]["id"], id);
+    assert_eq!(deal["contracts"][0]["registration_number"], number.as_str());
+    let chain = techmarket::contracts::queries::for_deal;
+    let db = m.app.state.db.clone();
+    let deal_key = deal_id.to_string();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        chain(&mut conn, &deal_key).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [(id.to_string(), "registered".to_string(), Some(number))]
+    );
+    // The contracts of a deal are listed by deal_id.
+    let listed = assert_status(
+        m.app
+            .get(
+                &format!("/api/v1/contracts?deal_id={deal_id}"),
+                Some(&m.broker.access_token),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"][0]["id"], id);
+}
+
+#[tokio::test]
+async fn a_deal_is_signed_once_and_a_lost_deal_blocks_registration() {
+    let m = market().await;
+    // Two contracts of one deal: the first registration signs it, the second leaves it signed.
+    let deal = deal_at_agreement(&m, None).await;
+    let deal_id = deal["id"].as_str().unwrap();
+    let mut body = licence(&m);
+    body["deal_id"] = json!(deal_id);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let contract = create(&m, &m.seller, body.clone()).await;
+        let id = contract["id"].as_str().unwrap().to_string();
+        assert_status(
+            act(&m, &m.seller, &id, "submit", json!({})).await,
+            StatusCode::OK,
+        )
+        .await;
+        ids.push(id);
+    }
+    for id in &ids {
+        assert_status(
+            act(&m, &m.admin, id, "register", json!({})).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let deal = assert_status(
+        m.app
+            .get(
+                &format!("/api/v1/deals/{deal_id}"),
+                Some(&m.seller.access_token),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(deal["stage"], "signed");
+    assert_eq!(deal["contracts"].as_array().unwrap().len(), 2);
+    // A deal lost after its contract was submitted: the registry cannot register it.
+    let lost = deal_at_agreement(&m, None).await;
+    let lost_id = lost["id"].as_str().unwrap();
+    body["deal_id"] = json!(lost_id);
+    let contract = create(&m, &m.seller, body).await;
+    let id = contract["id"].as_str().unwrap();
+    assert_status(
+        act(&m, &m.seller, id, "submit", json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_status(
+        m.app
+            .post(
+                &format!("/api/v1/deals/{lost_id}/lose"),
+                Some(&m.admin.access_token),
+                json!({"reason": "price_gap"}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let problem = assert_problem(
+        act(&m, &m.admin, id, "register", json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("lost"),
+        "{problem}"
+    );
+    let still = assert_status(get(&m, &m.seller, id).await, StatusCode::OK).await;
+    assert_eq!(still["status"], "submitted");
+    assert!(still["registration"].is_null());
+}
+
+#[tokio::test]
+async fn numbers_carry_the_configured_registry() {
+    let app = spawn_app_with(|s| s.registry_region_code = "110100".into()).await;
+    let m = Market {
+        admin: app.admin(1).await,
+        seller: app.university(11).await,
+        buyer: app.enterprise(12).await,
+        broker: app.broker(13).await,
+        outsider: app.enterprise(14).await,
+        app,
+    };
+    let year = &day(0)[2..4];
+    assert_eq!(registered_number(&m).await, format!("{year}110100000001"));
+}
+
+#[tokio::test]
+async fn the_registry_returns_refuses_or_registers_submitted_contracts() {
+    let m = market().await;
+    let contract = create(&m, &m.seller, licence(&m)).await;
+    let id = contract["id"].as_str().unwrap();
+    assert_problem(
+        act(&m, &m.admin, id, "register", json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_problem(
+        act(&m, &m.outsider, id, "submit", json!({})).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_problem(
+        act(&m, &m.seller, id, "submit", json!({"version": 9})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let submitted = assert_status(
+        act(&m, &m.seller, id, "submit", json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(submitted["status"], "submitted");
+    assert!(submitted["submitted_at"].is_string());
+    assert_problem(
+        act(&m, &m.seller, id, "submit", json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    for (action, body) in [
+        ("register", json!({})),
+        ("return", json!({"note": "x"})),
+        ("refuse", json!({"reason": "other", "note": "x"})),
+    ] {
+        assert_problem(
+            act(&m, &m.seller, id, action, body).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let problem = assert_problem(
+        act(&m, &m.admin, id, "return", json!({"note": " "})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["note"]);
+    let returned = assert_status(
+        act(
+            &m,
+            &m.admin,
+            id,
+            "return",
+            json!({"note": "请补充专利证书复印件"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(returned["status"], "returned");
+    assert_eq!(returned["registry_note"], "请补充专利证书复印件");
+    let problem = assert_problem(
+        act(&m, &m.admin, id, "register", json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(problem["allowed"], json!(["submitted"]));
+    // Edit and submit again, then register.
+    assert_status(
+        m.app
+            .patch(
+                &format!("/api/v1/contracts/{id}"),
+                Some(&m.seller.access_token),
+                json!({"name": "补正后的专利实施许可合同", "version": returned["version"]}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_status(
+        act(&m, &m.seller, id, "submit", json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let registered = assert_status(
+        act(&m, &m.admin, id, "register", json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(registered["status"], "registered");
+    let year = &day(0)[2..4];
+    assert_eq!(
+        registered["registration"]["number"],
+        format!("{year}330100000001")
+    );
+    assert_eq!(registered["registration"]["serial"], 1);
+    assert_eq!(registered["registration"]["registered_on"], day(0));
+    assert_eq!(registered["registration"]["registered_by"], m.admin.user_id);
+    assert_problem(
+        act(&m, &m.admin, id, "register", json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+
+    // 不予登记 with a coded reason; `other` needs a note; refused is final.
+    let second = create(&m, &m.seller, licence(&m)).await;
+    let second = second["id"].as_str().unwrap();
+    assert_status(
+        act(&m, &m.seller, second, "submit", json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let problem = assert_problem(
+        act(&m, &m.admin, second, "refuse", json!({"reason": "other"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["note"]);
+    assert_problem(
+        act(&m, &m.admin, second, "refuse", json!({"reason": "cheap"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let refused = assert_status(
+        act(
+            &m,
+            &m.admin,
+            second,
+            "refuse",
+            json!({"reason": "public_domain", "note": "标的为公知技术"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(refused["status"], "refused");
+    assert_eq!(refused["refusal"]["reason"], "public_domain");
+    assert_eq!(refused["refusal"]["note"], "标的为公知技术");
+    let problem = assert_problem(
+        act(&m, &m.seller, second, "submit", json!({})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(problem["allowed"], json!([]));
+    // The next registration takes the next serial.
+    let third = registered_number(&m).await;
+    assert_eq!(third, format!("{year}330100000002"));
+    // Every step is in the audit log.
+    let audit = assert_status(
+        m.app
+            .get(
+                &format!("/api/v1/admin/audit?entity_id={id}"),
+                Some(&m.admin.access_token),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "contract.create",
+        "contract.submit",
+        "contract.return",
+        "contract.update",
+        "contract.register",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn registration_happens_only_within_the_validity_period() {
+    let m = market().await;
+    for (from, to) in [(day(10), day(400)), (day(-400), day(-1))] {
+        let mut body = licence(&m);
+        body["signed_on"] = json!(day(-400));
+        body["valid_from"] = json!(from);
+        body["valid_to"] = json!(to);
+        body["milestones"] = json!([]);
+        let contract = create(&m, &m.seller, body).await;
+        let id = contract["id"].as_str().unwrap();
+        assert_status(
+            act(&m, &m.seller, id, "submit", json!({})).await,
+            StatusCode::OK,
+        )
+        .await;
+        let problem = assert_problem(
+            act(&m, &m.admin, id, "register", json!({})).await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("validity period"),
+            "{problem}"
+        );
+    }
+    // The failed attempts used no serial.
+    let year = &day(0)[2..4];
+    assert_eq!(registered_number(&m).await, format!("{year}330100000001"));
+}
+
+#[tokio::test]
+async fn concurrent_registrations_get_gap_free_unique_numbers() {
+    let m = market().await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let mut body = licence(&m);
+        body["milestones"] = json!([]);
+        let contract = create(&m, &m.seller, body).await;
+        let id = contract["id"].as_str().unwrap().to_string();
+        assert_status(
+            act(&m, &m.seller, &id, "submit", json!({})).await,
+            StatusCode::OK,
+        )
+        .await;
+        ids.push(id);
+    }
+    let paths: Vec<String> = ids
+        .iter()
+        .map(|id| format!("/api/v1/contracts/{id}/register"))
+        .collect();
+    let requests = paths
+        .iter()
+        .map(|path| m.app.post(path, Some(&m.admin.access_token), json!({})));
+    let responses = futures_util::future::join_all(requests).await;
+    let mut serials = Vec::new();
+    for response in responses {
+        let contract = assert_status(response, StatusCode::OK).await;
+        let number = contract["registration"]["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(number.len(), 14);
+        assert_eq!(&number[2..8], "330100");
+        serials.push(number[8..].parse::<i64>().unwrap());
+    }
+    serials.sort();
+    assert_eq!(serials, (1..=20).collect::<Vec<i64>>());
+}
