@@ -54,7 +54,11 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::responses::model::ResponseStatus,
         crate::responses::model::DeclineReason,
         crate::contracts::model::ContractStatus,
-        crate::contracts::model::ContractType
+        crate::contracts::model::ContractType,
+        crate::stats::contracts::ContractGroup,
+        crate::stats::contracts::StatsRegionLevel,
+        crate::stats::libraries::LibraryGroup,
+        crate::stats::chart::ContractMetric
     )),
     modifiers(&SecurityAndErrors),
     tags(
