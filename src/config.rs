@@ -399,7 +399,10 @@ mod tests {
                 ..Settings::default()
             };
             let err = Config::resolve(settings).unwrap_err().to_string();
-            assert!(err.contains("TECHMARKET_REGISTRY_REGION_CODE"), "{bad}: {err}");
+            assert!(
+                err.contains("TECHMARKET_REGISTRY_REGION_CODE"),
+                "{bad}: {err}"
+            );
         }
     }
 
