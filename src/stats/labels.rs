@@ -1,34 +1,14 @@
 //! Chinese labels of group keys, as the bureau's reports print them.
 
 use super::params::region_name;
+use crate::contracts::model::{ContractType, EntityKind};
+use crate::organizations::model::OrgKind;
 use crate::taxonomies::TechnologyField;
 
-/// 技术开发, 技术转让 … for a contract type code.
+/// 技术开发, 技术转让 … for a contract type code (the contracts module's labels).
 pub fn contract_type(key: &str) -> String {
-    match key {
-        "development" => "技术开发",
-        "transfer" => "技术转让",
-        "license" | "licence" => "技术许可",
-        "consulting" => "技术咨询",
-        "service" => "技术服务",
-        other => other,
-    }
-    .to_string()
-}
-
-/// The canonical order of contract types in reports.
-pub fn contract_type_rank(key: &str) -> usize {
-    [
-        "development",
-        "transfer",
-        "license",
-        "licence",
-        "consulting",
-        "service",
-    ]
-    .iter()
-    .position(|k| *k == key)
-    .unwrap_or(usize::MAX)
+    key.parse::<ContractType>()
+        .map_or_else(|_| key.to_string(), |t| t.zh().to_string())
 }
 
 /// The Chinese label of a technology field code.
@@ -45,20 +25,11 @@ pub fn technology_field_rank(key: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// The Chinese label of a legal-entity kind (contract parties, organizations).
+/// The Chinese label of a legal-entity kind (contract parties) or an organization kind.
 pub fn entity_kind(key: &str) -> String {
-    match key {
-        "enterprise" => "企业",
-        "university" => "高等院校",
-        "research_institute" => "科研院所",
-        "service_provider" | "service_organization" => "服务机构",
-        "government" => "机关",
-        "social_organization" => "社会团体",
-        "individual" => "自然人",
-        "other" => "其他组织",
-        other => other,
-    }
-    .to_string()
+    key.parse::<EntityKind>()
+        .or_else(|_| key.parse::<OrgKind>().map(EntityKind::from))
+        .map_or_else(|_| key.to_string(), |k| k.zh().to_string())
 }
 
 /// 2025年3月 for `2025-03`.
