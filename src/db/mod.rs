@@ -106,9 +106,13 @@ impl ConnectionManager {
 }
 
 /// SQLite settings applied to every connection: WAL so readers never block the writer,
-/// enforced foreign keys, and a busy timeout so concurrent writers queue instead of failing.
+/// enforced foreign keys, a busy timeout so concurrent writers queue instead of failing, and
+/// the database memory-mapped (256 MiB) with a 16 MiB page cache, so that concurrent
+/// aggregates (statistics) read shared mapped pages instead of copying page by page into
+/// small per-connection caches (4.5× the throughput with 8 clients, see BENCHMARKS.md).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;";
 
 impl ManageConnection for ConnectionManager {
     type Connection = DbConnection;
