@@ -52,7 +52,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::deals::model::DealSource,
         crate::deals::model::LossReason,
         crate::responses::model::ResponseStatus,
-        crate::responses::model::DeclineReason,
+        crate::deals::model::DeclineReason,
         crate::contracts::model::ContractStatus,
         crate::contracts::model::ContractType,
         crate::stats::contracts::ContractGroup,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{DealSource, DealStage, LossReason};
+use super::model::{DealSource, DealStage, DeclineReason};
 use crate::validation::{self, Checker};
 
 /// The longest note on a move, in characters.
@@ -56,7 +56,7 @@ pub struct AdvanceDeal {
 #[serde(deny_unknown_fields)]
 pub struct LoseDeal {
     /// Why the deal was lost; `other` needs a note.
-    pub reason: LossReason,
+    pub reason: DeclineReason,
     /// Details.
     pub note: Option<String>,
     /// The version the move is based on (checked when given).
@@ -157,16 +157,9 @@ pub fn id(checker: &mut Checker, field: &str, value: &str) {
     }
 }
 
-/// 422 unless a loss with reason `other` has a note, and the automatic reason is not used.
-pub fn check_loss(checker: &mut Checker, reason: LossReason, note: &Option<String>) {
-    if reason == LossReason::AnotherSolutionChosen {
-        checker.fail(
-            "reason",
-            "reserved",
-            "`another_solution_chosen` is set automatically when an open call names its winner",
-        );
-    }
-    if reason == LossReason::Other && note.is_none() {
+/// 422 unless a loss with reason `other` has a note.
+pub fn check_loss(checker: &mut Checker, reason: DeclineReason, note: &Option<String>) {
+    if reason == DeclineReason::Other && note.is_none() {
         checker.fail("note", "required", "explain the reason `other` in a note");
     }
 }

@@ -76,6 +76,35 @@ text_enum! {
 }
 
 text_enum! {
+    /// The coded reasons a client gives for declining an answer or losing a deal
+    /// (`another_solution_chosen` is set only automatically, when an open call names its winner).
+    pub enum DeclineReason {
+        /// 时机过早: the technology or the buyer is not ready.
+        TooEarly => "too_early",
+        /// 效益不明: the benefit is unclear.
+        BenefitUnclear => "benefit_unclear",
+        /// 价格差距: too far apart on price.
+        PriceGap => "price_gap",
+        /// 无商业化路径: no commercial route.
+        NoCommercialRoute => "no_commercial_route",
+        /// Other (explain in the note).
+        Other => "other",
+    }
+}
+
+impl From<DeclineReason> for LossReason {
+    fn from(reason: DeclineReason) -> LossReason {
+        match reason {
+            DeclineReason::TooEarly => LossReason::TooEarly,
+            DeclineReason::BenefitUnclear => LossReason::BenefitUnclear,
+            DeclineReason::PriceGap => LossReason::PriceGap,
+            DeclineReason::NoCommercialRoute => LossReason::NoCommercialRoute,
+            DeclineReason::Other => LossReason::Other,
+        }
+    }
+}
+
+text_enum! {
     /// How a deal came about.
     pub enum DealSource {
         /// From the matching engine's suggestions.

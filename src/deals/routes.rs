@@ -360,7 +360,7 @@ pub async fn lose_deal(
                 conn,
                 &user.actor(),
                 &deal,
-                input.reason,
+                input.reason.into(),
                 note.as_deref(),
                 version,
             )?;

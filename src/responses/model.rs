@@ -89,34 +89,7 @@ impl ResponseMove {
     }
 }
 
-text_enum! {
-    /// Why the demand's organization declines an answer. (`another_solution_chosen` is
-    /// set only automatically, when an open call names its winner.)
-    pub enum DeclineReason {
-        /// 时机过早: the technology or the buyer is not ready.
-        TooEarly => "too_early",
-        /// 效益不明: the benefit is unclear.
-        BenefitUnclear => "benefit_unclear",
-        /// 价格差距: too far apart on price.
-        PriceGap => "price_gap",
-        /// 无商业化路径: no commercial route.
-        NoCommercialRoute => "no_commercial_route",
-        /// Other (explain in the note).
-        Other => "other",
-    }
-}
-
-impl From<DeclineReason> for LossReason {
-    fn from(reason: DeclineReason) -> LossReason {
-        match reason {
-            DeclineReason::TooEarly => LossReason::TooEarly,
-            DeclineReason::BenefitUnclear => LossReason::BenefitUnclear,
-            DeclineReason::PriceGap => LossReason::PriceGap,
-            DeclineReason::NoCommercialRoute => LossReason::NoCommercialRoute,
-            DeclineReason::Other => LossReason::Other,
-        }
-    }
-}
+pub use crate::deals::model::DeclineReason;
 
 /// A stored answer.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
