@@ -13,10 +13,9 @@ use super::access::ensure_manager;
 use super::checks::fen;
 use super::model::{ContractStatus, PaymentRow};
 use super::output::detail;
-use super::queries::{self, ENTITY, check_version, ensure_status};
+use super::queries::{self, check_version, ensure_status};
 use super::registration::{NOTE_MAX, VersionInput, allowed};
 use super::routes::contract_response;
-use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::schema::{contract_milestones, contract_payments};
 use crate::db::{new_id, now};
@@ -103,14 +102,13 @@ pub async fn perform_contract(
             check_version(&current, version)?;
             let mut next = current.clone();
             next.status = ContractStatus::Performing;
-            let saved = queries::save(conn, &next, current.version)?;
-            audit::record(
+            let saved = queries::stamp_change(
                 conn,
-                &user.actor(),
+                &user,
+                &current,
+                &next,
                 "contract.perform",
-                ENTITY,
-                &saved.id,
-                serde_json::json!({"status": {"from": current.status, "to": saved.status}}),
+                serde_json::json!({}),
             )?;
             detail(conn, saved)
         })
@@ -167,15 +165,13 @@ pub async fn complete_contract(
             next.status = ContractStatus::Completed;
             next.technology_income_fen = income;
             next.completed_at = Some(now());
-            let saved = queries::save(conn, &next, current.version)?;
-            audit::record(
+            let saved = queries::stamp_change(
                 conn,
-                &user.actor(),
+                &user,
+                &current,
+                &next,
                 "contract.complete",
-                ENTITY,
-                &saved.id,
-                serde_json::json!({"status": {"from": current.status, "to": saved.status},
-                                   "technology_income_fen": income}),
+                serde_json::json!({"technology_income_fen": income}),
             )?;
             detail(conn, saved)
         })
@@ -222,15 +218,13 @@ pub async fn terminate_contract(
             next.status = ContractStatus::Terminated;
             next.terminated_reason = reason.clone();
             next.terminated_at = Some(now());
-            let saved = queries::save(conn, &next, current.version)?;
-            audit::record(
+            let saved = queries::stamp_change(
                 conn,
-                &user.actor(),
+                &user,
+                &current,
+                &next,
                 "contract.terminate",
-                ENTITY,
-                &saved.id,
-                serde_json::json!({"status": {"from": current.status, "to": saved.status},
-                                   "reason": reason}),
+                serde_json::json!({"reason": reason}),
             )?;
             detail(conn, saved)
         })
@@ -354,17 +348,15 @@ pub async fn record_payment(
             if current.status == ContractStatus::Registered {
                 next.status = ContractStatus::Performing;
             }
-            let saved = queries::save(conn, &next, current.version)?;
-            audit::record(
+            let saved = queries::stamp_change(
                 conn,
-                &user.actor(),
+                &user,
+                &current,
+                &next,
                 "contract.payment",
-                ENTITY,
-                &saved.id,
                 serde_json::json!({
                     "payment_id": row.id, "amount_fen": amount, "paid_on": row.paid_on,
                     "milestone_id": row.milestone_id,
-                    "status": {"from": current.status, "to": saved.status},
                 }),
             )?;
             detail(conn, saved)

@@ -194,6 +194,27 @@ pub fn ensure_status(
     }
 }
 
+/// Saves a contract's new state (optimistic on `current.version`) and writes the audit entry
+/// of the move: `{status: {from, to}}` plus `extra`'s fields.
+pub fn stamp_change(
+    conn: &mut DbConnection,
+    user: &crate::auth::AuthUser,
+    current: &ContractRow,
+    next: &ContractRow,
+    action: &str,
+    extra: serde_json::Value,
+) -> ApiResult<ContractRow> {
+    let saved = save(conn, next, current.version)?;
+    let mut changes = serde_json::json!({
+        "status": {"from": current.status, "to": saved.status},
+    });
+    if let (Some(map), serde_json::Value::Object(more)) = (changes.as_object_mut(), extra) {
+        map.extend(more);
+    }
+    crate::audit::record(conn, &user.actor(), action, ENTITY, &saved.id, changes)?;
+    Ok(saved)
+}
+
 /// Takes the next registration serial of a registry and year inside the caller's
 /// transaction. The row is created if missing (a concurrent creator's insert is waited for
 /// and ignored), then incremented: on PostgreSQL the UPDATE's row lock serializes concurrent

@@ -11,9 +11,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::access::ensure_manager;
 use super::model::{ContractRow, ContractStatus, RefusalReason};
 use super::output::detail;
-use super::queries::{self, ENTITY, check_version, ensure_status};
+use super::queries::{self, check_version, ensure_status};
 use super::routes::contract_response;
-use crate::audit;
 use crate::auth::{AdminUser, AuthUser};
 use crate::db::{DbConnection, now};
 use crate::deals::model::DealStage;
@@ -64,25 +63,6 @@ pub struct RefuseInput {
 /// Longest registry note, in characters.
 pub const NOTE_MAX: usize = 2000;
 
-fn stamp_change(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    current: &ContractRow,
-    next: &ContractRow,
-    action: &str,
-    extra: serde_json::Value,
-) -> ApiResult<ContractRow> {
-    let saved = queries::save(conn, next, current.version)?;
-    let mut changes = serde_json::json!({
-        "status": {"from": current.status, "to": saved.status},
-    });
-    if let (Some(map), serde_json::Value::Object(more)) = (changes.as_object_mut(), extra) {
-        map.extend(more);
-    }
-    audit::record(conn, &user.actor(), action, ENTITY, &saved.id, changes)?;
-    Ok(saved)
-}
-
 /// Submits a draft or returned contract to the registry (the seller side, its intermediary,
 /// administrators).
 #[utoipa::path(
@@ -119,7 +99,7 @@ pub async fn submit_contract(
             let mut next = current.clone();
             next.status = ContractStatus::Submitted;
             next.submitted_at = Some(now());
-            let saved = stamp_change(
+            let saved = queries::stamp_change(
                 conn,
                 &user,
                 &current,
@@ -239,7 +219,7 @@ pub async fn register_contract(
             next.registration_number = Some(registration_number(year, &registry, serial));
             next.registered_on = Some(today);
             next.registered_by = Some(user.id().to_string());
-            let saved = stamp_change(
+            let saved = queries::stamp_change(
                 conn,
                 &user,
                 &current,
@@ -294,7 +274,7 @@ pub async fn return_contract(
             let mut next = current.clone();
             next.status = ContractStatus::Returned;
             next.return_note = note.clone();
-            let saved = stamp_change(
+            let saved = queries::stamp_change(
                 conn,
                 &user,
                 &current,
@@ -356,7 +336,7 @@ pub async fn refuse_contract(
             next.status = ContractStatus::Refused;
             next.refusal_reason = Some(body.reason.as_str().to_string());
             next.return_note = note.clone();
-            let saved = stamp_change(
+            let saved = queries::stamp_change(
                 conn,
                 &user,
                 &current,
