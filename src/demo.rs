@@ -388,6 +388,7 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
                     Some(key) => Some(org(key)?.id),
                     None => None,
                 },
+                verified: true,
             };
             let user = user_queries::insert(conn, &actor, draft, "user.demo")
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;

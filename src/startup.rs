@@ -61,6 +61,7 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
                 .service(accounts::routes::list_users)
                 .service(accounts::routes::create_user)
                 .service(accounts::routes::update_user)
+                .service(accounts::verification::verify_user)
                 .service(organizations::routes::list_organizations)
                 .service(organizations::routes::get_organization)
                 .service(organizations::routes::update_organization)

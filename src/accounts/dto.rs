@@ -72,6 +72,11 @@ pub struct UserOut {
     pub updated_at: DateTime<Utc>,
     /// Last successful sign-in.
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Whether an administrator has verified the user (`POST /api/v1/admin/users/{id}/verify`).
+    /// A technology broker opens, carries and reads deals only once verified.
+    pub verified: bool,
+    /// When the user was verified, if they are.
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 impl From<User> for UserOut {
@@ -87,6 +92,8 @@ impl From<User> for UserOut {
             created_at: to_utc(user.created_at),
             updated_at: to_utc(user.updated_at),
             last_login_at: user.last_login_at.map(to_utc),
+            verified: user.verified_at.is_some(),
+            verified_at: user.verified_at.map(to_utc),
         }
     }
 }

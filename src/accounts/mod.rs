@@ -4,3 +4,4 @@ pub mod dto;
 pub mod model;
 pub mod queries;
 pub mod routes;
+pub mod verification;

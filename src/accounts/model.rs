@@ -94,6 +94,15 @@ pub struct User {
     pub updated_at: NaiveDateTime,
     /// Last successful sign-in.
     pub last_login_at: Option<NaiveDateTime>,
+    /// When an administrator verified the user (technology brokers carry deals only then).
+    pub verified_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    /// Whether an administrator has verified the user.
+    pub fn is_verified(&self) -> bool {
+        self.verified_at.is_some()
+    }
 }
 
 /// A user to insert.
@@ -118,6 +127,8 @@ pub struct NewUser {
     pub status: UserStatus,
     /// Version (1).
     pub version: i64,
+    /// Verified at creation (users an administrator creates).
+    pub verified_at: Option<NaiveDateTime>,
     /// Created.
     pub created_at: NaiveDateTime,
     /// Created.

@@ -43,6 +43,9 @@ pub struct UserDraft {
     pub role: Role,
     /// Organization.
     pub organization_id: Option<String>,
+    /// Vetted at creation: users an administrator (or the operator's CLI) creates are
+    /// verified; self-registered ones wait for an administrator.
+    pub verified: bool,
 }
 
 /// Inserts a user (409 if the e-mail is taken) and audits it.
@@ -71,6 +74,7 @@ pub fn insert(
         organization_id: draft.organization_id,
         status: UserStatus::Active,
         version: 1,
+        verified_at: draft.verified.then_some(created),
         created_at: created,
         updated_at: created,
     };

@@ -181,6 +181,7 @@ pub async fn register(
                 display_name,
                 role,
                 organization_id,
+                verified: false,
             };
             queries::insert(conn, &actor, draft, "user.register")
         })
@@ -558,6 +559,7 @@ pub async fn create_user(
                 display_name,
                 role,
                 organization_id,
+                verified: true,
             };
             queries::insert(conn, &actor, draft, "user.create")
         })

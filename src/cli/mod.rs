@@ -255,6 +255,7 @@ fn create_admin(config: &Config, email: &str, name: Option<&str>) -> anyhow::Res
         display_name,
         role: Role::Admin,
         organization_id: None,
+        verified: true,
     };
     let user = write_transaction(&mut conn, |conn| {
         queries::insert(conn, &Actor::default(), draft, "user.create_admin")

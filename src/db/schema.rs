@@ -31,6 +31,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -327,6 +328,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        buyer_acted_at -> Nullable<Timestamp>,
+        seller_acted_at -> Nullable<Timestamp>,
     }
 }
 

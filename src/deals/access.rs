@@ -11,9 +11,12 @@ pub fn is_party(user: &AuthUser, deal: &DealRow) -> bool {
     user.belongs_to(&deal.buyer_org_id) || user.belongs_to(&deal.seller_org_id)
 }
 
-/// Whether the user is the deal's broker.
+/// Whether the user is the deal's broker (and still verified: a broker whose verification
+/// was withdrawn no longer carries deals).
 pub fn is_broker(user: &AuthUser, deal: &DealRow) -> bool {
-    user.role() == Role::Broker && deal.broker_id.as_deref() == Some(user.id())
+    user.role() == Role::Broker
+        && user.user.is_verified()
+        && deal.broker_id.as_deref() == Some(user.id())
 }
 
 /// Whether the user takes part in the deal (party, broker or administrator).

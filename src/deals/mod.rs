@@ -5,6 +5,7 @@
 //! furthest stage they reached.
 
 pub mod access;
+pub mod consent;
 pub mod dto;
 pub mod messages;
 pub mod model;

@@ -173,6 +173,10 @@ pub struct DealRow {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// When a member of the buyer organization first opened, accepted or advanced the deal.
+    pub buyer_acted_at: Option<NaiveDateTime>,
+    /// When a member of the seller organization first opened, accepted or advanced the deal.
+    pub seller_acted_at: Option<NaiveDateTime>,
 }
 
 impl DealRow {
@@ -261,6 +265,14 @@ pub struct DealOut {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// When a member of the buyer organization first opened, accepted or advanced the deal.
+    /// Until then the deal does not open the demand's confidential details to the other
+    /// participants: only an act of the owner's side does (or a granted access request).
+    pub buyer_acted_at: Option<DateTime<Utc>>,
+    /// When a member of the seller organization first opened, accepted (by answering) or
+    /// advanced the deal; from then on its participants read the achievement's confidential
+    /// details.
+    pub seller_acted_at: Option<DateTime<Utc>>,
 }
 
 impl From<DealRow> for DealOut {
@@ -298,6 +310,8 @@ impl From<DealRow> for DealOut {
             version: row.version,
             created_at: to_utc(row.created_at),
             updated_at: to_utc(row.updated_at),
+            buyer_acted_at: row.buyer_acted_at.map(to_utc),
+            seller_acted_at: row.seller_acted_at.map(to_utc),
         }
     }
 }

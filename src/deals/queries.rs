@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use super::consent::Sides;
 use super::model::{DealRow, DealSource, DealStage, LossReason};
 use crate::accounts::model::Role;
 use crate::audit::{self, Actor};
@@ -65,6 +66,9 @@ pub struct NewDeal {
     pub commission_rate_bp: Option<i64>,
     /// Commission in fen.
     pub commission_fen: Option<i64>,
+    /// Which sides the opening is an act of (the opener's organization; both for an
+    /// accepted answer).
+    pub acting: Sides,
 }
 
 fn check_listing(
@@ -98,15 +102,20 @@ fn check_listing(
     Ok(())
 }
 
-/// Checks that a user exists and is a technology broker.
+/// Checks that a user exists and is a technology broker an administrator has verified.
 pub fn check_broker(conn: &mut DbConnection, field: &str, broker_id: &str) -> ApiResult<()> {
-    let role: Option<String> = users::table
+    let found: Option<(String, Option<chrono::NaiveDateTime>)> = users::table
         .find(broker_id)
-        .select(users::role)
+        .select((users::role, users::verified_at))
         .first(conn)
         .optional()?;
-    match role {
-        Some(role) if role == Role::Broker.as_str() => Ok(()),
+    match found {
+        Some((role, Some(_))) if role == Role::Broker.as_str() => Ok(()),
+        Some((role, None)) if role == Role::Broker.as_str() => Err(ApiError::field(
+            field,
+            "not_verified",
+            "the broker is not verified yet: brokers carry deals once an administrator has verified them",
+        )),
         Some(_) => Err(ApiError::field(
             field,
             "not_a_broker",
@@ -235,6 +244,8 @@ pub fn open_checked(
         version: 1,
         created_at: stamp,
         updated_at: stamp,
+        buyer_acted_at: new.acting.buyer.then_some(stamp),
+        seller_acted_at: new.acting.seller.then_some(stamp),
     };
     diesel::insert_into(deals::table)
         .values(row.clone())

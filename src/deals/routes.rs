@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use diesel::prelude::*;
 
 use super::access::{ensure_participant, is_participant, is_party};
+use super::consent::{Sides, record_act};
 use super::dto::{self, AdvanceDeal, AssignBroker, CreateDeal, DealFilter, LoseDeal};
 use super::model::{DealContract, DealOut, DealRow, DealStage};
 use super::queries::{self, NewDeal};
@@ -72,6 +73,23 @@ pub fn deal_out(conn: &mut DbConnection, row: DealRow) -> ApiResult<DealOut> {
     Ok(out)
 }
 
+/// 403 unless the user's organization is verified: unverified organizations open no deals.
+fn ensure_organization_verified(conn: &mut DbConnection, user: &AuthUser) -> ApiResult<()> {
+    let verified = match user.user.organization_id.as_deref() {
+        Some(org) => crate::organizations::queries::find(conn, org)?.verified,
+        None => false,
+    };
+    if verified {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "your organization is not verified yet: an administrator verifies it before it \
+             opens deals"
+                .into(),
+        ))
+    }
+}
+
 fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(etag(out.version))
@@ -112,6 +130,14 @@ pub async fn create_deal(
                 .into(),
         ));
     }
+    if is_broker && !user.user.is_verified() && !user.is_admin() {
+        return Err(ApiError::Forbidden(
+            "technology brokers open and carry deals once an administrator has verified them \
+             (POST /api/v1/admin/users/{id}/verify)"
+                .into(),
+        ));
+    }
+    let acting = Sides::of(&user, &input.buyer_org_id, &input.seller_org_id);
     let broker_id = match (input.broker_id, is_broker) {
         (Some(named), true) if named != user.id() && !is_party => {
             return Err(ApiError::field(
@@ -135,10 +161,14 @@ pub async fn create_deal(
         stage: DealStage::Connected,
         commission_rate_bp: input.commission_rate_bp,
         commission_fen: input.commission_fen,
+        acting,
     };
     let out = state
         .db
         .write(move |conn| {
+            if is_party && !user.is_admin() {
+                ensure_organization_verified(conn, &user)?;
+            }
             let row = queries::open_checked(conn, &user.actor(), new, body_errors)?;
             if let Some(note) = note {
                 audit::record(
@@ -183,7 +213,7 @@ pub async fn list_deals(
                 let own = deals::buyer_org_id
                     .eq(org.clone())
                     .or(deals::seller_org_id.eq(org));
-                query = if user.role() == Role::Broker {
+                query = if user.role() == Role::Broker && user.user.is_verified() {
                     query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
                 } else {
                     query.filter(own)
@@ -317,6 +347,8 @@ pub async fn advance_deal(
                 note.as_deref(),
                 version,
             )?;
+            record_act(conn, &user, &row)?;
+            let row = queries::find(conn, &row.id)?;
             deal_out(conn, row)
         })
         .await?;

@@ -3,13 +3,16 @@
 
 use diesel::prelude::*;
 
+use super::Library;
 use super::access::{can_manage, not_found};
 use super::model::Listing;
+use crate::accounts::model::Role;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::schema::{access_requests, deals};
-use crate::deals::model::DealStage;
+use crate::deals::consent::owner_has_acted;
+use crate::deals::model::{DealRow, DealStage};
 use crate::error::{ApiError, ApiResult};
 
 /// Status of a granted access request.
@@ -28,27 +31,39 @@ pub fn has_grant(conn: &mut DbConnection, listing_id: &str, user_id: &str) -> Ap
 }
 
 /// A live (open or signed) deal about the record in which the user takes part as a party or
-/// as its broker: deal participants read the achievement's and the demand's details.
+/// as its (verified) broker, and on which the record owner's side has acted (opened, accepted
+/// or advanced it): such deals open the achievement's and the demand's details.
 fn deal_of_participant(
     conn: &mut DbConnection,
     listing: &Listing,
     user: &AuthUser,
 ) -> ApiResult<Option<String>> {
-    let about_record = deals::achievement_id
-        .eq(&listing.id)
-        .or(deals::demand_id.eq(&listing.id));
+    let mut query = deals::table.into_boxed();
+    query = match listing.library {
+        Library::Achievements => query.filter(deals::achievement_id.eq(&listing.id)),
+        Library::Demands => query.filter(deals::demand_id.eq(&listing.id)),
+        _ => return Ok(None),
+    };
     let org = user.user.organization_id.clone().unwrap_or_default();
+    let broker = if user.role() == Role::Broker && user.user.is_verified() {
+        user.id().to_string()
+    } else {
+        String::new()
+    };
     let takes_part = deals::buyer_org_id
         .eq(org.clone())
         .or(deals::seller_org_id.eq(org))
-        .or(deals::broker_id.eq(user.id().to_string()));
-    Ok(deals::table
-        .filter(about_record)
+        .or(deals::broker_id.eq(broker));
+    let candidates: Vec<DealRow> = query
         .filter(takes_part)
         .filter(deals::stage.ne(DealStage::Lost.as_str()))
-        .select(deals::id)
-        .first(conn)
-        .optional()?)
+        .order(deals::id.asc())
+        .select(DealRow::as_select())
+        .load(conn)?;
+    Ok(candidates
+        .into_iter()
+        .find(|deal| owner_has_acted(deal, listing.library))
+        .map(|deal| deal.id))
 }
 
 /// Checks the right to read the details and writes the read to the audit log (call inside
@@ -69,7 +84,7 @@ pub fn authorize_read(
     if !allowed {
         if listing.is_public() {
             return Err(ApiError::Forbidden(
-                "confidential details are shown to the owner and to users whose access request was granted".into(),
+                "confidential details are shown to the owner, to users whose access request was granted and to the participants of a deal the owner's side opened, accepted or advanced".into(),
             ));
         }
         return Err(not_found(listing.library));

@@ -205,6 +205,7 @@ fn open_deal(
             stage: DealStage::Intention,
             commission_rate_bp: None,
             commission_fen: None,
+            acting: crate::deals::consent::Sides::BOTH,
         },
     )
 }

@@ -34,6 +34,7 @@ async fn market() -> Market {
     let buyer = app.enterprise(12).await;
     let broker = app.broker(13).await;
     let outsider = app.enterprise(14).await;
+    app.verify_orgs(&admin, &[&seller, &buyer]).await;
     Market {
         app,
         admin,

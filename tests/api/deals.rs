@@ -22,6 +22,7 @@ async fn market(app: &TestApp, n: u32) -> Market {
     let university = app.university(n + 1).await;
     let admin = app.admin(n).await;
     let broker = app.broker(n).await;
+    app.verify_orgs(&admin, &[&enterprise, &university]).await;
     let demand = app
         .publish("demands", &enterprise, &admin, sample_demand(n, None))
         .await;
@@ -536,6 +537,19 @@ async fn deal_participants_read_confidential_details_and_every_read_is_audited()
     )
     .await;
     assert_eq!(read["confidential_details"], "现有电池包型号 LFP-280Ah");
+    // The buyer opened the deal: that opens the buyer's demand, not the seller's achievement,
+    // until the seller's side acts on the deal.
+    assert_problem(
+        app.get(&achievement_details, Some(&m.broker.access_token))
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_status(
+        advance(&app, &m.university.access_token, id, "intention").await,
+        StatusCode::OK,
+    )
+    .await;
     let read = assert_status(
         app.get(&achievement_details, Some(&m.broker.access_token))
             .await,
@@ -603,6 +617,144 @@ async fn deal_participants_read_confidential_details_and_every_read_is_audited()
         app.get(&demand_details, Some(&m.university.access_token))
             .await,
         StatusCode::FORBIDDEN,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_deal_opens_confidential_details_only_after_an_act_of_the_owners_side() {
+    let app = spawn_app().await;
+    let m = market(&app, 90).await;
+    let demand_details = format!("/api/v1/demands/{}/confidential", m.demand);
+    let achievement_details = format!("/api/v1/achievements/{}/confidential", m.achievement);
+    let can_read = |who: &Session, path: &str| {
+        let (app, token, path) = (&app, who.access_token.clone(), path.to_string());
+        async move { app.get(&path, Some(&token)).await.status() == StatusCode::OK }
+    };
+
+    // A self-registered broker nobody verified opens no deal, and cannot be named in one.
+    let unverified = app.unverified_broker(91).await;
+    let refused = assert_problem(
+        app.post(
+            "/api/v1/deals",
+            Some(&unverified.access_token),
+            deal_body(&m),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(refused["detail"].as_str().unwrap().contains("verified"));
+    let mut named = deal_body(&m);
+    named["broker_id"] = json!(unverified.user_id);
+    let problem = assert_problem(
+        app.post("/api/v1/deals", Some(&m.enterprise.access_token), named)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "broker_id" && e["code"] == "not_verified")
+    );
+    assert!(!can_read(&unverified, &achievement_details).await);
+
+    // A brand-new, unverified enterprise opens no deal naming itself as the buyer.
+    let newcomer = app.enterprise(92).await;
+    let mut body = deal_body(&m);
+    body["demand_id"] = Value::Null;
+    body["buyer_org_id"] = json!(newcomer.organization_id);
+    assert_problem(
+        app.post("/api/v1/deals", Some(&newcomer.access_token), body)
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(!can_read(&newcomer, &achievement_details).await);
+
+    // A verified broker opens the deal: neither owner has acted, so nothing opens.
+    let deal = open_deal(&app, &m.broker.access_token, deal_body(&m)).await;
+    let id = deal["id"].as_str().unwrap();
+    assert!(deal["buyer_acted_at"].is_null() && deal["seller_acted_at"].is_null());
+    for who in [&m.broker, &m.enterprise] {
+        assert!(!can_read(who, &achievement_details).await);
+    }
+    for who in [&m.broker, &m.university] {
+        assert!(!can_read(who, &demand_details).await);
+    }
+
+    // The buyer advances it: its demand opens to the seller and the broker, not the
+    // achievement to the buyer.
+    let moved = assert_status(
+        advance(&app, &m.enterprise.access_token, id, "intention").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(moved["buyer_acted_at"].is_string() && moved["seller_acted_at"].is_null());
+    assert!(can_read(&m.university, &demand_details).await);
+    assert!(can_read(&m.broker, &demand_details).await);
+    assert!(!can_read(&m.enterprise, &achievement_details).await);
+    assert!(!can_read(&m.broker, &achievement_details).await);
+
+    // The seller advances it: now the achievement opens too.
+    let moved = assert_status(
+        advance(&app, &m.university.access_token, id, "agreement").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(moved["seller_acted_at"].is_string());
+    assert!(can_read(&m.enterprise, &achievement_details).await);
+    assert!(can_read(&m.broker, &achievement_details).await);
+
+    // Verifying users is for administrators; withdrawing it takes the deal from the broker.
+    let path = format!("/api/v1/admin/users/{}/verify", m.broker.user_id);
+    assert_problem(
+        app.post(
+            &path,
+            Some(&m.enterprise.access_token),
+            json!({"verified": false}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let user = assert_status(
+        app.post(
+            &path,
+            Some(&m.admin.access_token),
+            json!({"verified": false}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(user["verified"], false);
+    assert_problem(
+        app.get(&format!("/api/v1/deals/{id}"), Some(&m.broker.access_token))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert!(!can_read(&m.broker, &achievement_details).await);
+    app.verify_user(&m.admin, &m.broker).await;
+    assert_status(
+        app.get(&format!("/api/v1/deals/{id}"), Some(&m.broker.access_token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(can_read(&m.broker, &achievement_details).await);
+    assert_problem(
+        app.post(
+            "/api/v1/admin/users/no-such-user/verify",
+            Some(&m.admin.access_token),
+            json!({"verified": true}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
     )
     .await;
 }

@@ -1,7 +1,7 @@
 //! The test harness: the real application on port 0 over a fresh database per test.
 
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use techmarket::Application;
@@ -10,6 +10,7 @@ use techmarket::accounts::queries::{self, UserDraft};
 use techmarket::audit::Actor;
 use techmarket::auth::password;
 use techmarket::config::{Config, Settings};
+use techmarket::db::schema::users;
 use techmarket::db::{DbConnection, write_transaction};
 use techmarket::domain::credit_code::compute_check_character;
 use techmarket::startup::AppState;
@@ -286,10 +287,60 @@ impl TestApp {
         self.session(email).await
     }
 
-    /// A technology broker without an organization, signed in.
+    /// A technology broker without an organization, signed in, whom an administrator has
+    /// verified (as the operator does before a broker carries deals).
     pub async fn broker(&self, n: u32) -> Session {
+        let broker = self.unverified_broker(n).await;
+        let db = self.state.db.clone();
+        let user_id = broker.user_id.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().expect("conn");
+            diesel::update(users::table.find(&user_id))
+                .set(users::verified_at.eq(Some(chrono::Utc::now().naive_utc())))
+                .execute(&mut conn)
+                .expect("verify broker");
+        })
+        .await
+        .expect("join");
+        broker
+    }
+
+    /// A self-registered technology broker no administrator has verified yet, signed in.
+    pub async fn unverified_broker(&self, n: u32) -> Session {
         self.person(&format!("broker{n}@example.com"), "broker")
             .await
+    }
+
+    /// Has `admin` verify the organizations of these users (deals are opened by members of
+    /// verified organizations only).
+    pub async fn verify_orgs(&self, admin: &Session, members: &[&Session]) {
+        for member in members {
+            let org = member.organization_id.as_deref().expect("an organization");
+            assert_status(
+                self.post(
+                    &format!("/api/v1/admin/organizations/{org}/verify"),
+                    Some(&admin.access_token),
+                    json!({"verified": true}),
+                )
+                .await,
+                StatusCode::OK,
+            )
+            .await;
+        }
+    }
+
+    /// Has `admin` verify a user (technology brokers carry deals only once verified).
+    pub async fn verify_user(&self, admin: &Session, user: &Session) {
+        assert_status(
+            self.post(
+                &format!("/api/v1/admin/users/{}/verify", user.user_id),
+                Some(&admin.access_token),
+                json!({"verified": true}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
     }
 
     /// A research-institute user with a new institute, signed in.
@@ -364,6 +415,7 @@ impl TestApp {
                 display_name: "管理员".into(),
                 role: Role::Admin,
                 organization_id: None,
+                verified: true,
             };
             write_transaction(&mut conn, |conn: &mut DbConnection| {
                 queries::insert(conn, &Actor::default(), draft, "user.create_admin")
