@@ -5,6 +5,8 @@ pub mod migrations;
 pub mod schema;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
@@ -96,12 +98,35 @@ pub enum ConnectError {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    reachability: Arc<Reachability>,
 }
 
 impl ConnectionManager {
     /// A manager for this database.
     pub fn new(url: DatabaseUrl) -> Self {
-        ConnectionManager { url }
+        ConnectionManager {
+            url,
+            reachability: Arc::default(),
+        }
+    }
+}
+
+/// Whether the last attempt to open a connection failed: the database is down (or
+/// unreachable) until an attempt succeeds again.
+#[derive(Debug, Default)]
+pub struct Reachability {
+    down: AtomicBool,
+}
+
+impl Reachability {
+    /// Whether the last connection attempt failed.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
+    fn record<T, E>(&self, attempt: Result<T, E>) -> Result<T, E> {
+        self.down.store(attempt.is_err(), Ordering::Relaxed);
+        attempt
     }
 }
 
@@ -119,6 +144,21 @@ impl ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.reachability.record(self.open())
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+impl ConnectionManager {
+    fn open(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
                 let mut conn = diesel::PgConnection::establish(url)?;
@@ -132,15 +172,6 @@ impl ManageConnection for ConnectionManager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1")?;
-        Ok(())
-    }
-
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
-    }
 }
 
 /// The pool type.
@@ -153,6 +184,7 @@ pub type PooledConn = PooledConnection<ConnectionManager>;
 pub struct Db {
     pool: DbPool,
     url: DatabaseUrl,
+    reachability: Arc<Reachability>,
 }
 
 impl Db {
@@ -165,21 +197,30 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
+        let manager = ConnectionManager::new(url.clone());
+        let reachability = manager.reachability.clone();
         let pool = Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
+            // Also the cap of r2d2's reconnect backoff: a restarted database is found again
+            // within about this long. Waiting for a busy pool is longer (`checkout`).
+            .connection_timeout(RECONNECT_BACKOFF_CAP)
             .test_on_check_out(true)
-            .build(ConnectionManager::new(url.clone()))
+            .build(manager)
             .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
         Ok(Db {
             pool,
             url: url.clone(),
+            reachability,
         })
     }
 
     /// Wraps an existing pool (used by tests to simulate a dead database).
     pub fn from_pool(pool: DbPool, url: DatabaseUrl) -> Db {
-        Db { pool, url }
+        Db {
+            pool,
+            url,
+            reachability: Arc::default(),
+        }
     }
 
     /// The pool, for metrics.
@@ -194,7 +235,7 @@ impl Db {
 
     /// Borrows a connection, blocking; for use inside blocking contexts (CLI, `web::block`).
     pub fn get(&self) -> Result<PooledConn, ApiError> {
-        self.pool.get().map_err(ApiError::from)
+        checkout(&self.pool, &self.reachability)
     }
 
     /// Runs read-only work on a blocking thread.
@@ -203,9 +244,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, reachability) = (self.pool.clone(), self.reachability.clone());
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = checkout(&pool, &reachability)?;
             work(&mut conn)
         })
         .await?
@@ -217,12 +258,35 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, reachability) = (self.pool.clone(), self.reachability.clone());
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = checkout(&pool, &reachability)?;
             write_transaction(&mut conn, work)
         })
         .await?
+    }
+}
+
+/// The longest r2d2 waits between attempts to reconnect to a database that went away.
+const RECONNECT_BACKOFF_CAP: Duration = Duration::from_secs(2);
+/// How long a request first waits for a pooled connection before asking whether the
+/// database is reachable at all.
+const FIRST_WAIT: Duration = Duration::from_millis(500);
+/// How long a request waits in all for a connection of a busy (but live) pool.
+const BUSY_POOL_WAIT: Duration = Duration::from_secs(10);
+
+/// Borrows a connection. A busy pool is waited for (up to [`BUSY_POOL_WAIT`]), but when the
+/// database is down — the last attempt to open a connection failed — the request fails
+/// fast with 503 instead of hanging, and the pool reconnects by itself once it is back.
+fn checkout(pool: &DbPool, reachability: &Reachability) -> Result<PooledConn, ApiError> {
+    match pool.get_timeout(FIRST_WAIT) {
+        Ok(conn) => Ok(conn),
+        Err(error) if reachability.is_down() => Err(ApiError::Unavailable(format!(
+            "database unreachable: {error}"
+        ))),
+        Err(_) => pool
+            .get_timeout(BUSY_POOL_WAIT.saturating_sub(FIRST_WAIT))
+            .map_err(ApiError::from),
     }
 }
 
