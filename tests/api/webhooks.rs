@@ -31,8 +31,9 @@ async fn hook(body: web::Bytes, receiver: web::Data<Receiver>) -> HttpResponse {
         .lock()
         .unwrap()
         .push(String::from_utf8_lossy(&body).into_owned());
-    // A little slow, so that instances polling at the same time would overlap.
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Slow, so that a round of one instance is still sending when the other polls: without
+    // claims, the other would pick the same deliveries again.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     HttpResponse::Ok().finish()
 }
 
