@@ -165,7 +165,7 @@ fn ensure_member(user: &AuthUser, org_id: &str) -> Result<(), ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The webhook", body = WebhookOut),
-        (status = 422, description = "Bad fields; `private_address` when the URL points at a non-public address", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (see `errors`); a URL of a non-public address has the code `private_address`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/organizations/{id}/webhook")]
@@ -265,7 +265,8 @@ pub struct DeliveryOut {
     pub attempts: i32,
     /// The receiver's last HTTP status.
     pub last_status_code: Option<i32>,
-    /// The last error.
+    /// The last error (`refused: …` when the target was not a public address: nothing was
+    /// sent, and no status code is recorded).
     pub last_error: Option<String>,
     /// Next attempt (pending deliveries).
     pub next_attempt_at: DateTime<Utc>,
