@@ -111,6 +111,9 @@ pub struct Settings {
     /// `TECHMARKET_DELIVER_WEBHOOKS`: send webhook deliveries (false keeps them queued, e.g. in
     /// sandboxes and API fuzzing, where no outbound traffic is wanted).
     pub deliver_webhooks: bool,
+    /// `TECHMARKET_WEBHOOK_ALLOW_PRIVATE`: let webhooks point at loopback, private and other
+    /// non-public addresses (development and local test receivers; refused in production).
+    pub webhook_allow_private: bool,
     /// `TECHMARKET_REGISTRY_REGION_CODE`: the six-digit GB/T 2260 code of the technology-contract
     /// registry this instance runs (it appears in every registration number).
     pub registry_region_code: String,
@@ -137,6 +140,7 @@ impl Default for Settings {
             shutdown_timeout_secs: 30,
             webhook_retry_base_ms: 2000,
             deliver_webhooks: true,
+            webhook_allow_private: false,
             registry_region_code: "330100".into(),
         }
     }
@@ -215,6 +219,8 @@ pub struct Config {
     pub webhook_retry_base_ms: u64,
     /// Whether webhook deliveries are sent.
     pub deliver_webhooks: bool,
+    /// Whether webhooks may point at non-public addresses.
+    pub webhook_allow_private: bool,
     /// The contract registry's six-digit region code.
     pub registry_region_code: String,
 }
@@ -243,6 +249,13 @@ impl Config {
         if settings.db_pool_size == 0 {
             return Err(ConfigError(
                 "TECHMARKET_DB_POOL_SIZE must be positive".into(),
+            ));
+        }
+        if settings.webhook_allow_private && settings.env == RunEnvironment::Production {
+            return Err(ConfigError(
+                "TECHMARKET_WEBHOOK_ALLOW_PRIVATE must not be set in production \
+                 (webhooks would reach internal addresses)"
+                    .into(),
             ));
         }
         let registry = settings.registry_region_code.trim();
@@ -280,6 +293,7 @@ impl Config {
             shutdown_timeout_secs: settings.shutdown_timeout_secs,
             webhook_retry_base_ms: settings.webhook_retry_base_ms.max(1),
             deliver_webhooks: settings.deliver_webhooks,
+            webhook_allow_private: settings.webhook_allow_private,
             registry_region_code,
         })
     }
@@ -365,6 +379,24 @@ mod tests {
             ..Settings::default()
         };
         assert!(Config::resolve(settings).is_err());
+    }
+
+    #[test]
+    fn production_refuses_private_webhook_targets() {
+        let settings = Settings {
+            env: RunEnvironment::Production,
+            jwt_secret: Some("x".repeat(MIN_SECRET_BYTES)),
+            webhook_allow_private: true,
+            ..Settings::default()
+        };
+        let err = Config::resolve(settings.clone()).unwrap_err().to_string();
+        assert!(err.contains("TECHMARKET_WEBHOOK_ALLOW_PRIVATE"), "{err}");
+        let allowed = Config::resolve(Settings {
+            webhook_allow_private: false,
+            ..settings
+        })
+        .unwrap();
+        assert!(!allowed.webhook_allow_private);
     }
 
     #[test]

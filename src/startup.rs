@@ -123,6 +123,19 @@ fn cors(origins: &[String]) -> Cors {
 /// How often published listings past their validity are marked expired.
 pub const EXPIRY_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// One expiry sweep in its own write transaction; returns how many records expired. Every
+/// instance runs it, each record expires once (see [`crate::listings::queries::expire_due`]).
+pub async fn sweep_expired(db: Db) -> Result<usize, ApiError> {
+    tokio::task::spawn_blocking(move || -> Result<usize, ApiError> {
+        let mut conn = db.get()?;
+        crate::db::write_transaction(&mut conn, |conn| {
+            crate::listings::queries::expire_due(conn).map(|ids| ids.len())
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("expiry sweep task: {e}")))?
+}
+
 /// Marks listings past their validity as expired now and every [`EXPIRY_SWEEP_INTERVAL`]
 /// (reads already treat them as expired; this persists it and writes the audit entries).
 fn spawn_expiry_sweeper(db: Db) {
@@ -130,21 +143,13 @@ fn spawn_expiry_sweeper(db: Db) {
         let mut interval = tokio::time::interval(EXPIRY_SWEEP_INTERVAL);
         loop {
             interval.tick().await;
-            let db = db.clone();
-            let swept = tokio::task::spawn_blocking(move || -> Result<usize, ApiError> {
-                let mut conn = db.get()?;
-                crate::db::write_transaction(&mut conn, |conn| {
-                    crate::listings::queries::expire_due(conn).map(|ids| ids.len())
-                })
-            })
-            .await;
+            let swept = sweep_expired(db.clone()).await;
             match swept {
-                Ok(Ok(0)) => {}
-                Ok(Ok(count)) => {
+                Ok(0) => {}
+                Ok(count) => {
                     tracing::info!(count, "listings past their validity marked expired")
                 }
-                Ok(Err(error)) => tracing::warn!(?error, "expiry sweep failed"),
-                Err(error) => tracing::warn!(%error, "expiry sweep task failed"),
+                Err(error) => tracing::warn!(?error, "expiry sweep failed"),
             }
         }
     });
@@ -225,8 +230,11 @@ impl Application {
             crate::notifications::webhooks::spawn_delivery_worker(
                 state.db.clone(),
                 std::time::Duration::from_millis(state.config.webhook_retry_base_ms),
+                state.config.webhook_allow_private,
             );
         }
+        // The change feed only reads the database and refreshes this instance's own index:
+        // it runs on every instance by design and needs no claiming.
         let checkpoint = checkpoint_path(&state.config.data_dir.join("index"));
         let start =
             crate::listings::reindex::read_checkpoint(&checkpoint).unwrap_or_else(crate::db::now);

@@ -142,8 +142,9 @@ pub fn email(value: &str) -> Result<String, ParseFailure> {
     Ok(normalized)
 }
 
-/// An absolute `http` or `https` URL with a host.
-pub fn url(value: &str) -> Result<String, ParseFailure> {
+/// An absolute `http` or `https` URL with a host, parsed by the `url` crate (which
+/// normalizes it: numeric hosts such as `127.1` become `127.0.0.1`).
+pub fn http_url(value: &str) -> Result<url::Url, ParseFailure> {
     let trimmed = value.trim();
     let invalid = || {
         (
@@ -154,22 +155,19 @@ pub fn url(value: &str) -> Result<String, ParseFailure> {
     if trimmed.len() > 2048 {
         return Err(("too_long", "must be at most 2048 characters".into()));
     }
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"))
-        .ok_or_else(invalid)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let host_name = host.split(':').next().unwrap_or_default();
-    if host_name.is_empty()
-        || trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
-        || !host_name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
-    {
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
     }
-    Ok(trimmed.to_string())
+    let parsed = url::Url::parse(trimmed).map_err(|_| invalid())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid());
+    }
+    Ok(parsed)
+}
+
+/// A website: an [`http_url`], kept as written (trimmed).
+pub fn website(value: &str) -> Result<String, ParseFailure> {
+    http_url(value).map(|_| value.trim().to_string())
 }
 
 /// Checks a region filter: 1–6 digits of a GB/T 2260 code (`33`, `3301`, `330106`).
@@ -210,16 +208,26 @@ mod tests {
 
     #[test]
     fn urls_need_a_scheme_and_host() {
-        assert!(url("https://www.tsinghua.edu.cn/path?q=1").is_ok());
-        assert!(url("http://127.0.0.1:8080").is_ok());
+        assert_eq!(
+            website(" https://www.tsinghua.edu.cn/path?q=1 ").unwrap(),
+            "https://www.tsinghua.edu.cn/path?q=1"
+        );
+        assert!(website("http://127.0.0.1:8080").is_ok());
+        assert_eq!(
+            http_url("http://0x7f000001/").unwrap().host_str(),
+            Some("127.0.0.1")
+        );
         for bad in [
             "ftp://x.cn",
             "https://",
             "www.x.cn",
             "https://a b.cn",
             "javascript:alert(1)",
+            "http://",
+            "http://a\tb.cn",
+            "mailto:a@b.cn",
         ] {
-            assert!(url(bad).is_err(), "{bad} accepted");
+            assert!(website(bad).is_err(), "{bad} accepted");
         }
     }
 

@@ -327,6 +327,27 @@ where
     }
 }
 
+/// Takes a periodic job's lock for the rest of the current transaction without waiting: on
+/// PostgreSQL `pg_try_advisory_xact_lock(key)` (false when another instance's transaction
+/// holds it, released at commit or rollback); on SQLite always true, since the write
+/// transaction (`BEGIN IMMEDIATE`) already runs one writer at a time.
+pub fn try_transaction_lock(conn: &mut DbConnection, key: i64) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        locked: bool,
+    }
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            let row: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+                .bind::<diesel::sql_types::BigInt, _>(key)
+                .get_result(pg)?;
+            Ok(row.locked)
+        }
+        DbConnection::Sqlite(_) => Ok(true),
+    }
+}
+
 /// Refreshes PostgreSQL's planner statistics after a bulk load (autovacuum would get there
 /// eventually; until then freshly loaded tables get poor plans — a search over 100,000 fresh
 /// records took a second instead of 20 ms). SQLite is left alone: with statistics its planner

@@ -108,9 +108,19 @@ pub fn save(conn: &mut DbConnection, listing: &Listing, expected: i64) -> ApiRes
     find(conn, listing.library, &listing.id)
 }
 
+/// The PostgreSQL advisory-lock key of the expiry sweep.
+pub const EXPIRY_SWEEP_LOCK: i64 = 0x746d_6578_7069_7279;
+
 /// Marks published listings past their validity as expired (persisting what reads already
-/// compute), with an audit entry for each; returns the records changed.
+/// compute), with an audit entry for each; returns the records changed. Run inside a write
+/// transaction; with several instances on one database each record expires (and is audited)
+/// once: on PostgreSQL the sweep holds a transaction advisory lock (a concurrent sweep finds
+/// it taken and does nothing), and on both backends a record is only changed, and audited,
+/// while it is still published.
 pub fn expire_due(conn: &mut DbConnection) -> ApiResult<Vec<(String, Library)>> {
+    if !crate::db::try_transaction_lock(conn, EXPIRY_SWEEP_LOCK)? {
+        return Ok(Vec::new());
+    }
     let due: Vec<(String, String, NaiveDate)> = listings::table
         .filter(listings::status.eq(ListingStatus::Published.as_str()))
         .filter(listings::valid_until.lt(today()))
@@ -121,13 +131,20 @@ pub fn expire_due(conn: &mut DbConnection) -> ApiResult<Vec<(String, Library)>> 
         let Ok(library) = library.parse::<Library>() else {
             continue;
         };
-        diesel::update(listings::table.find(&id))
-            .set((
-                listings::status.eq(ListingStatus::Expired.as_str()),
-                listings::version.eq(listings::version + 1),
-                listings::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        let changed = diesel::update(
+            listings::table
+                .find(&id)
+                .filter(listings::status.eq(ListingStatus::Published.as_str())),
+        )
+        .set((
+            listings::status.eq(ListingStatus::Expired.as_str()),
+            listings::version.eq(listings::version + 1),
+            listings::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            continue;
+        }
         crate::audit::record(
             conn,
             &crate::audit::Actor::default(),

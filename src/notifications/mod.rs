@@ -3,6 +3,7 @@
 //! achievements that match it do. Organizations with a webhook also get a signed JSON POST.
 
 pub mod routes;
+pub mod target;
 pub mod webhooks;
 
 use std::sync::Arc;

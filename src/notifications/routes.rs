@@ -124,7 +124,9 @@ pub async fn read_notification(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
-    /// Where to POST notifications (http or https).
+    /// Where to POST notifications: an http or https URL of a public internet address
+    /// (loopback, private, link-local, unique-local, reserved addresses and names such as
+    /// `localhost` are refused with `private_address`, and again at delivery after resolution).
     pub url: String,
     /// The HMAC-SHA256 key of `X-Techmarket-Signature` (16–200 characters; never shown again).
     pub secret: String,
@@ -161,7 +163,10 @@ fn ensure_member(user: &AuthUser, org_id: &str) -> Result<(), ApiError> {
     request_body = WebhookRequest,
     params(("id" = String, Path, description = "Organization id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The webhook", body = WebhookOut))
+    responses(
+        (status = 200, description = "The webhook", body = WebhookOut),
+        (status = 422, description = "Invalid fields (see `errors`); a URL of a non-public address has the code `private_address`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[put("/organizations/{id}/webhook")]
 pub async fn put_webhook(
@@ -179,7 +184,10 @@ pub async fn put_webhook(
     ensure_member(&user, &org_id)?;
     let body = body.into_inner();
     let mut checker = validation::Checker::new();
-    let url = checker.check("url", validation::url(&body.url));
+    let url = checker.check(
+        "url",
+        super::target::webhook_url(&body.url, state.config.webhook_allow_private),
+    );
     let secret = checker.check("secret", validation::text(&body.secret, 16, 200));
     checker.finish()?;
     let (Some(url), Some(secret)) = (url, secret) else {
@@ -257,7 +265,8 @@ pub struct DeliveryOut {
     pub attempts: i32,
     /// The receiver's last HTTP status.
     pub last_status_code: Option<i32>,
-    /// The last error.
+    /// The last error (`refused: …` when the target was not a public address: nothing was
+    /// sent, and no status code is recorded).
     pub last_error: Option<String>,
     /// Next attempt (pending deliveries).
     pub next_attempt_at: DateTime<Utc>,

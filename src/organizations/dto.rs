@@ -102,7 +102,7 @@ impl NewOrganization {
             &format!("{prefix}website"),
             match self.website.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
-                Some(url) => validation::url(url).map(Some),
+                Some(url) => validation::website(url).map(Some),
             },
         );
         Some(ValidNewOrganization {

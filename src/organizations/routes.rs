@@ -123,7 +123,7 @@ pub async fn update_organization(
             if w.trim().is_empty() {
                 Ok(None)
             } else {
-                validation::url(w).map(Some)
+                validation::website(w).map(Some)
             },
         )
     });

@@ -90,6 +90,8 @@ pub fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -
         login_rate_per_minute: 1000,
         login_account_rate_per_minute: 1000,
         shutdown_timeout_secs: 1,
+        // Test webhook receivers listen on 127.0.0.1; tests of the refusals turn this off.
+        webhook_allow_private: true,
         ..Settings::default()
     }
 }
@@ -161,8 +163,15 @@ impl TestApp {
     /// Another instance of the application on the same database, with its own data folder
     /// (and so its own search index).
     pub async fn second_instance(&self) -> TestApp {
+        self.second_instance_with(|_| {}).await
+    }
+
+    /// Another instance on the same database, with adjusted settings.
+    pub async fn second_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let settings = test_settings(data_dir.path(), Some(self.database_url.clone()));
+        let mut settings = test_settings(data_dir.path(), Some(self.database_url.clone()));
+        adjust(&mut settings);
+        settings.database_url = Some(self.database_url.clone());
         start(
             settings,
             data_dir,

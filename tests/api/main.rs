@@ -20,3 +20,4 @@ mod service_providers;
 mod stats;
 mod taxonomies;
 mod users;
+mod webhooks;
