@@ -13,6 +13,7 @@ pub mod achievements;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod contracts;
 pub mod db;

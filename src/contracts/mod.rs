@@ -17,14 +17,3 @@ pub mod registration;
 pub mod resolve;
 pub mod routes;
 pub mod schedule;
-
-use chrono::{FixedOffset, NaiveDate, Utc};
-
-/// Today's date where the registry works (China Standard Time, UTC+8): registration dates,
-/// validity checks and overdue milestones use it.
-pub fn today() -> NaiveDate {
-    match FixedOffset::east_opt(8 * 3600) {
-        Some(china) => Utc::now().with_timezone(&china).date_naive(),
-        None => Utc::now().date_naive(),
-    }
-}

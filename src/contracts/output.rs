@@ -398,7 +398,7 @@ fn assemble(
     payments: Vec<PaymentRow>,
     amendments: Vec<AmendmentRow>,
 ) -> ContractOut {
-    let states = schedule::allocate(&milestones, &payments, super::today());
+    let states = schedule::allocate(&milestones, &payments, crate::clock::today());
     let paid_fen: i64 = payments.iter().map(|p| p.amount_fen).sum();
     let milestones: Vec<MilestoneOut> = milestones
         .into_iter()

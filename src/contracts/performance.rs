@@ -265,7 +265,7 @@ pub async fn record_payment(
     if amount == Some(0) {
         checker.fail("amount_fen", "not_positive", "must be more than 0");
     }
-    if body.paid_on > super::today() {
+    if body.paid_on > crate::clock::today() {
         checker.fail("paid_on", "in_future", "must not be in the future");
     }
     checker.finish()?;

@@ -197,7 +197,7 @@ pub async fn register_contract(
                 allowed(current.status),
             )?;
             check_version(&current, version)?;
-            let today = super::today();
+            let today = crate::clock::today();
             if today < current.valid_from || today > current.valid_to {
                 return Err(ApiError::conflict(format!(
                     "a contract is registered only within its validity period ({} to {}); today is {today}",

@@ -361,7 +361,7 @@ pub fn analyze(conn: &mut DbConnection) -> diesel::QueryResult<()> {
 
 /// The current time as stored: UTC, truncated to microseconds (both backends' precision).
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+    crate::clock::now().naive_utc().trunc_subsecs(6)
 }
 
 /// A stored timestamp as the API shows it.

@@ -59,7 +59,7 @@ impl Listing {
         effective_status(self.status, self.valid_until, today)
     }
 
-    /// The status today (UTC).
+    /// The status today (the market day, China Standard Time).
     pub fn current_status(&self) -> ListingStatus {
         self.status_on(crate::listings::queries::today())
     }

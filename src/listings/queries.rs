@@ -1,6 +1,6 @@
 //! Listing queries shared by the libraries.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 
 use super::Library;
@@ -16,9 +16,9 @@ pub const DEFAULT_VALIDITY_DAYS: i64 = 365;
 /// The furthest a validity date may lie ahead.
 pub const MAX_VALIDITY_DAYS: i64 = 3 * 366;
 
-/// Today in UTC.
+/// Today on the market's calendar (China Standard Time), for validity dates.
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    crate::clock::today()
 }
 
 /// The default validity date of a new or renewed listing.

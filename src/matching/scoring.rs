@@ -3,7 +3,7 @@
 //! `score = Σ weight × value` over the factors, each value in [0, 1] and the weights summing to
 //! 1, so a score is in [0, 1] and its explanation's contributions add up to it exactly.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -265,7 +265,9 @@ pub fn region_factor(wanted: Option<&str>, offered: &str) -> Factor {
 
 /// Updated within 90 days → 1, falling to 0.3 at two years.
 pub fn freshness_factor(updated_at: NaiveDateTime) -> Factor {
-    let days = (Utc::now().naive_utc() - updated_at).num_days().max(0) as f64;
+    let days = (crate::clock::now().naive_utc() - updated_at)
+        .num_days()
+        .max(0) as f64;
     let value = if days <= 90.0 {
         1.0
     } else {
@@ -303,7 +305,7 @@ mod tests {
             price_factor(Some(100), Some(150)).0,
             mode_factor(&[CooperationMode::Transfer], &[CooperationMode::License]).0,
             region_factor(Some("330106"), "330108"),
-            freshness_factor(Utc::now().naive_utc()),
+            freshness_factor(crate::clock::now().naive_utc()),
         ];
         let score = total(&factors);
         assert!((0.0..=1.0).contains(&score));

@@ -1,7 +1,7 @@
 //! The filters every figure takes (period, region, organization), checked field by field, and
 //! the slice of the market the caller may read.
 
-use chrono::{Days, Months, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Days, Months, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,18 +41,14 @@ pub struct Period {
     pub to: Option<NaiveDate>,
 }
 
-/// The offset of China Standard Time from UTC, in hours: days and months of timestamps are
-/// counted on the registry's calendar (registration dates are China dates).
-pub const CHINA_OFFSET_HOURS: i64 = 8;
-
 /// The first instant (UTC, as stored) of a China day.
 fn midnight(date: NaiveDate) -> NaiveDateTime {
-    date.and_time(NaiveTime::MIN) - chrono::Duration::hours(CHINA_OFFSET_HOURS)
+    crate::clock::start_of_day(date)
 }
 
 /// Today on the registry's calendar (China Standard Time).
 pub fn today() -> NaiveDate {
-    (chrono::Utc::now().naive_utc() + chrono::Duration::hours(CHINA_OFFSET_HOURS)).date()
+    crate::clock::today()
 }
 
 impl Period {

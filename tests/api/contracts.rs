@@ -14,7 +14,7 @@ mod reports;
 
 /// A date `offset` days from the registry's today.
 fn day(offset: i64) -> String {
-    (techmarket::contracts::today() + chrono::Duration::days(offset)).to_string()
+    (techmarket::clock::today() + chrono::Duration::days(offset)).to_string()
 }
 
 /// A registry, a seller (university), a buyer (enterprise), a broker and an outsider.
