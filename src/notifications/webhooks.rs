@@ -127,7 +127,7 @@ pub fn spawn_delivery_worker(db: Db, base: Duration) {
         loop {
             interval.tick().await;
             if let Err(error) = deliver_due(&db, &client, base).await
-                && !matches!(error, ApiError::Unavailable(_))
+                && !matches!(error, ApiError::Unavailable(_) | ApiError::Busy { .. })
             {
                 tracing::warn!(?error, "webhook delivery round failed");
             }
