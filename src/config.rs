@@ -97,6 +97,14 @@ pub struct Settings {
     pub login_rate_per_minute: u32,
     /// `TECHMARKET_LOGIN_ACCOUNT_RATE_PER_MINUTE`: login attempts per account per minute.
     pub login_account_rate_per_minute: u32,
+    /// `TECHMARKET_REGISTER_RATE_PER_MINUTE`: registrations per client address per minute.
+    pub register_rate_per_minute: u32,
+    /// `TECHMARKET_PASSWORD_HASH_CONCURRENCY`: password hashes and verifications running at
+    /// once (each takes 19 MiB); unset → two per core.
+    pub password_hash_concurrency: Option<usize>,
+    /// `TECHMARKET_PASSWORD_HASH_WAIT_MS`: how long a request waits for a hashing slot before
+    /// answering 503 with `Retry-After`.
+    pub password_hash_wait_ms: u64,
     /// `TECHMARKET_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`
     /// (only behind a reverse proxy that sets it).
     pub trust_forwarded_for: bool,
@@ -134,6 +142,9 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             login_rate_per_minute: 30,
             login_account_rate_per_minute: 10,
+            register_rate_per_minute: 10,
+            password_hash_concurrency: None,
+            password_hash_wait_ms: 2000,
             trust_forwarded_for: false,
             workers: None,
             db_pool_size: 10,
@@ -207,6 +218,12 @@ pub struct Config {
     pub login_rate_per_minute: u32,
     /// Login attempts per account per minute.
     pub login_account_rate_per_minute: u32,
+    /// Registrations per client per minute.
+    pub register_rate_per_minute: u32,
+    /// Password hashes and verifications at once.
+    pub password_hash_concurrency: usize,
+    /// Longest wait for a hashing slot, in milliseconds.
+    pub password_hash_wait_ms: u64,
     /// Whether `X-Forwarded-For` names the client.
     pub trust_forwarded_for: bool,
     /// HTTP worker threads.
@@ -243,9 +260,20 @@ impl Config {
         if settings.access_token_ttl_secs == 0 || settings.refresh_token_ttl_secs == 0 {
             return Err(ConfigError("token lifetimes must be positive".into()));
         }
-        if settings.login_rate_per_minute == 0 || settings.login_account_rate_per_minute == 0 {
-            return Err(ConfigError("login rate limits must be positive".into()));
+        if settings.login_rate_per_minute == 0
+            || settings.login_account_rate_per_minute == 0
+            || settings.register_rate_per_minute == 0
+        {
+            return Err(ConfigError(
+                "login and registration rate limits must be positive".into(),
+            ));
         }
+        if settings.password_hash_concurrency == Some(0) {
+            return Err(ConfigError(
+                "TECHMARKET_PASSWORD_HASH_CONCURRENCY must be positive".into(),
+            ));
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         if settings.db_pool_size == 0 {
             return Err(ConfigError(
                 "TECHMARKET_DB_POOL_SIZE must be positive".into(),
@@ -270,10 +298,7 @@ impl Config {
             Some(url) => DatabaseUrl::parse(url).map_err(ConfigError)?,
         };
         let jwt_secret = resolve_secret(&settings)?;
-        let workers = settings
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
-            .max(1);
+        let workers = settings.workers.unwrap_or(cores).max(1);
         Ok(Config {
             bind,
             database,
@@ -287,6 +312,9 @@ impl Config {
             log_format: settings.log_format,
             login_rate_per_minute: settings.login_rate_per_minute,
             login_account_rate_per_minute: settings.login_account_rate_per_minute,
+            register_rate_per_minute: settings.register_rate_per_minute,
+            password_hash_concurrency: settings.password_hash_concurrency.unwrap_or(2 * cores),
+            password_hash_wait_ms: settings.password_hash_wait_ms,
             trust_forwarded_for: settings.trust_forwarded_for,
             workers,
             db_pool_size: settings.db_pool_size,

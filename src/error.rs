@@ -3,9 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+mod database;
+
+pub use database::{BUSY_RETRY_AFTER_SECS, database_busy};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -50,6 +53,10 @@ pub struct Problem {
     pub title: String,
     /// The HTTP status code.
     pub status: u16,
+    /// A stable machine-readable code of the kind of problem, e.g. `not_found`,
+    /// `validation`, `too_many_requests`, `database_busy`.
+    #[serde(default)]
+    pub code: String,
     /// What went wrong in this occurrence.
     pub detail: String,
     /// Validation failures, one per field (422 only).
@@ -114,6 +121,17 @@ pub enum ApiError {
     /// 503: a dependency (the database) is unavailable.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the service is momentarily saturated (the database is busy behind another
+    /// writer, every password-hashing slot is taken); retrying shortly will succeed.
+    #[error("{detail}")]
+    Busy {
+        /// The machine code, e.g. `database_busy`, `password_hashing_busy`.
+        code: &'static str,
+        /// What is busy.
+        detail: String,
+        /// Seconds after which a retry should succeed.
+        retry_after_secs: u64,
+    },
     /// 500: a bug or an unexpected failure; details are logged, not returned.
     #[error("internal error")]
     Internal(String),
@@ -178,8 +196,19 @@ impl ApiError {
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
             ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
-            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => {
+                ("unavailable", "Service unavailable")
+            }
             ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    /// The stable machine code of this error: the problem type's slug in snake case
+    /// (`not_found`, `validation`, …), or the specific code of a [`ApiError::Busy`].
+    pub fn code(&self) -> String {
+        match self {
+            ApiError::Busy { code, .. } => (*code).to_string(),
+            other => other.slug_and_title().0.replace('-', "_"),
         }
     }
 
@@ -190,6 +219,7 @@ impl ApiError {
             problem_type: format!("urn:techmarket:problem:{slug}"),
             title: title.to_string(),
             status: self.status_code().as_u16(),
+            code: self.code(),
             detail: self.to_string(),
             errors: None,
             allowed: None,
@@ -236,7 +266,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -245,6 +275,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            ApiError::Busy { code, detail, .. } => tracing::warn!(code, %detail, "busy"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -262,40 +293,19 @@ impl ResponseError for ApiError {
                         .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"techmarket\""));
                 }
             }
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs }
+            | ApiError::Busy {
+                retry_after_secs, ..
+            } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
             }
             _ => {}
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         response.body(body)
-    }
-}
-
-impl From<DieselError> for ApiError {
-    fn from(error: DieselError) -> Self {
-        match error {
-            DieselError::NotFound => ApiError::NotFound("record".into()),
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                ApiError::conflict(format!(
-                    "a record with the same unique value already exists ({})",
-                    info.constraint_name().unwrap_or("unique constraint")
-                ))
-            }
-            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                ApiError::conflict("the record refers to, or is referred to by, another record")
-            }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                ApiError::Unavailable(format!("database connection closed: {}", info.message()))
-            }
-            other => ApiError::Internal(format!("database error: {other}")),
-        }
-    }
-}
-
-impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(error: diesel::r2d2::PoolError) -> Self {
-        ApiError::Unavailable(format!("database pool: {error}"))
     }
 }
 

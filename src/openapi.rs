@@ -130,10 +130,18 @@ fn complete_operation(path: &str, operation: &mut Operation) {
         add_if_absent(operation, "400", "Malformed JSON");
         add_if_absent(operation, "413", "Request body too large");
         add_if_absent(operation, "415", "The body is not application/json");
-        add_if_absent(operation, "422", "Invalid fields (see `errors`)");
+        add_if_absent(
+            operation,
+            "422",
+            "Invalid fields (see `errors`; `control_character` for NUL and other control characters)",
+        );
     }
     if has_query {
-        add_if_absent(operation, "422", "Invalid query parameters (see `errors`)");
+        add_if_absent(
+            operation,
+            "422",
+            "Invalid query parameters (see `errors`; `control_character` for NUL and other control characters)",
+        );
     }
     if has_if_match {
         add_if_absent(operation, "409", "Stale version");
@@ -156,7 +164,11 @@ fn complete_operation(path: &str, operation: &mut Operation) {
             "The caller's role or organization may not do this",
         );
     }
-    add_if_absent(operation, "503", "The database is unavailable");
+    add_if_absent(
+        operation,
+        "503",
+        "The database is unavailable, or busy behind another write (`database_busy`, with `Retry-After`)",
+    );
 }
 
 impl Modify for SecurityAndErrors {

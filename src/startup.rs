@@ -13,7 +13,8 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::hashing::HashingGate;
+use crate::auth::rate_limit::{ClientLimiter, LoginLimiter};
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::db::{Db, migrations};
@@ -36,6 +37,10 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Login rate limits.
     pub login_limiter: LoginLimiter,
+    /// Registration rate limit per client address.
+    pub register_limiter: ClientLimiter,
+    /// The bound on concurrent password hashing and verification.
+    pub password_hashing: HashingGate,
     /// A hash verified when the e-mail is unknown, so both failures cost the same.
     pub dummy_hash: String,
     /// The full-text index of the libraries.
@@ -219,6 +224,11 @@ impl Application {
                 config.login_rate_per_minute,
                 config.login_account_rate_per_minute,
             ),
+            register_limiter: ClientLimiter::new(config.register_rate_per_minute),
+            password_hashing: HashingGate::new(
+                config.password_hash_concurrency,
+                std::time::Duration::from_millis(config.password_hash_wait_ms),
+            ),
             db,
             dummy_hash,
             search,
@@ -269,7 +279,9 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-spec/openapi.json", spec.clone()))
                 .route("/docs", web::get().to(docs_redirect))
                 .default_service(web::to(not_found))
+                .wrap(from_fn(crate::http::input_guard::reject_control_characters))
                 .wrap(cors(&config.cors_origins))
+                .wrap(from_fn(crate::http::problems::ensure_problem_json))
                 .wrap(from_fn(observe))
         })
         .workers(state.config.workers)

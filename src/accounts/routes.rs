@@ -62,9 +62,21 @@ fn check_org_kind(role: Role, kind: OrgKind, field: &str) -> Result<(), ApiError
     }
 }
 
-/// Hashes a password on a blocking thread (argon2 is deliberately slow).
-async fn hash_password(password: String) -> ApiResult<String> {
-    web::block(move || password::hash(&password)).await?
+/// Hashes a password on a blocking thread under a hashing permit (argon2 is deliberately slow
+/// and takes 19 MiB); 503 `password_hashing_busy` when no permit frees up in time.
+async fn hash_password(state: &AppState, password: String) -> ApiResult<String> {
+    state
+        .password_hashing
+        .run(move || password::hash(&password))
+        .await?
+}
+
+/// Verifies a password like [`hash_password`] hashes one.
+async fn verify_password(state: &AppState, password: String, stored: String) -> ApiResult<bool> {
+    state
+        .password_hashing
+        .run(move || password::verify(&password, &stored))
+        .await
 }
 
 /// How a registration obtains its organization.
@@ -82,6 +94,9 @@ enum Membership {
         (status = 201, description = "Registered", body = UserOut),
         (status = 403, description = "Administrators cannot self-register", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail or credit code already registered", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (including control characters)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this client (`Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Every password-hashing slot is busy (`password_hashing_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/register")]
@@ -90,6 +105,9 @@ pub async fn register(
     state: web::Data<AppState>,
     body: ValidJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    state
+        .register_limiter
+        .check(client_ip(&req, state.config.trust_forwarded_for))?;
     let body = body.into_inner();
     if body.role == Role::Admin {
         return Err(ApiError::Forbidden(
@@ -160,7 +178,7 @@ pub async fn register(
     let (Some(email), Some(display_name)) = (email, display_name) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
-    let password_hash = hash_password(body.password).await?;
+    let password_hash = hash_password(&state, body.password).await?;
     let actor = anonymous_actor(&req);
     let role = body.role;
     let user = state
@@ -198,6 +216,7 @@ pub async fn register(
         (status = 401, description = "Wrong e-mail or password (the same answer for both)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is disabled", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts from this client or for this account", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Every password-hashing slot is busy (`password_hashing_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -216,16 +235,14 @@ pub async fn login(
     let lookup_email = email.clone();
     let password_text = body.password;
     // Unknown e-mail and wrong password cost the same argon2 verification and get the same answer.
-    let user = web::block(move || -> ApiResult<_> {
-        let mut conn = db.get()?;
-        let user = queries::find_by_email(&mut conn, &lookup_email)?;
-        let stored = user
-            .as_ref()
-            .map_or(dummy_hash.as_str(), |u| u.password_hash.as_str());
-        let matches = password::verify(&password_text, stored);
-        Ok(user.filter(|_| matches))
-    })
-    .await??;
+    let user = db
+        .read(move |conn| queries::find_by_email(conn, &lookup_email))
+        .await?;
+    let stored = user
+        .as_ref()
+        .map_or(dummy_hash, |u| u.password_hash.clone());
+    let matches = verify_password(&state, password_text, stored).await?;
+    let user = user.filter(|_| matches);
     let Some(user) = user else {
         return Err(ApiError::Unauthorized(
             "the e-mail address or the password is wrong".into(),
@@ -427,7 +444,7 @@ pub async fn change_password(
     let body = body.into_inner();
     let stored = user.user.password_hash.clone();
     let current_password = body.current_password;
-    let current_ok = web::block(move || password::verify(&current_password, &stored)).await?;
+    let current_ok = verify_password(&state, current_password, stored).await?;
     let mut checker = Checker::new();
     if !current_ok {
         checker.fail(
@@ -444,7 +461,7 @@ pub async fn change_password(
         ),
     );
     checker.finish()?;
-    let password_hash = hash_password(body.new_password).await?;
+    let password_hash = hash_password(&state, body.new_password).await?;
     let actor = user.actor();
     let user_id = user.user.id.clone();
     let session_id = user.session_id.clone();
@@ -541,7 +558,7 @@ pub async fn create_user(
     let (Some(email), Some(display_name)) = (email, display_name) else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
-    let password_hash = hash_password(body.password).await?;
+    let password_hash = hash_password(&state, body.password).await?;
     let actor = admin.0.actor();
     let role = body.role;
     let user = state

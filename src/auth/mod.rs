@@ -2,6 +2,7 @@
 //! that put the caller into every handler.
 
 pub mod extractors;
+pub mod hashing;
 pub mod password;
 pub mod rate_limit;
 pub mod sessions;

@@ -1,4 +1,5 @@
-//! Login rate limits, per client address and per account.
+//! Login rate limits, per client address and per account, and the registration rate limit
+//! per client address.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -48,6 +49,32 @@ impl LoginLimiter {
     }
 }
 
+/// A keyed limiter per client address (registrations).
+pub struct ClientLimiter {
+    per_client: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
+}
+
+impl ClientLimiter {
+    /// A limiter allowing this many attempts a minute per client (a burst, refilled evenly).
+    pub fn new(per_minute: u32) -> ClientLimiter {
+        ClientLimiter {
+            per_client: RateLimiter::keyed(quota(per_minute)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Counts one attempt; 429 with the wait when the client's limit is exhausted.
+    pub fn check(&self, client: IpAddr) -> Result<(), ApiError> {
+        if self.per_client.len() > 100_000 {
+            self.per_client.retain_recent();
+        }
+        self.per_client
+            .check_key(&client)
+            .map_err(|not_until| too_many(not_until.wait_time_from(self.clock.now())))
+    }
+}
+
 fn too_many(wait: std::time::Duration) -> ApiError {
     let mut seconds = wait.as_secs();
     if wait.subsec_nanos() > 0 || seconds == 0 {
@@ -74,5 +101,19 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(limiter.check(a, "y@example.com").is_ok());
+    }
+
+    #[test]
+    fn the_client_limit_counts_per_address() {
+        let limiter = ClientLimiter::new(2);
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(a).is_ok());
+        assert!(matches!(
+            limiter.check(a),
+            Err(ApiError::TooManyRequests { retry_after_secs }) if retry_after_secs >= 1
+        ));
+        assert!(limiter.check(b).is_ok());
     }
 }

@@ -131,11 +131,13 @@ impl Reachability {
 }
 
 /// SQLite settings applied to every connection: WAL so readers never block the writer,
-/// enforced foreign keys, a busy timeout so concurrent writers queue instead of failing, and
+/// enforced foreign keys, a busy timeout (30 s) so writers outside this process and the
+/// background tasks queue instead of failing (the request writers of this process queue on
+/// [`Db`]'s write lock first), and
 /// the database memory-mapped (256 MiB) with a 16 MiB page cache, so that concurrent
 /// aggregates (statistics) read shared mapped pages instead of copying page by page into
 /// small per-connection caches (4.5× the throughput with 8 clients, see BENCHMARKS.md).
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
      PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;";
 
@@ -179,12 +181,23 @@ pub type DbPool = Pool<ConnectionManager>;
 /// A connection borrowed from the pool.
 pub type PooledConn = PooledConnection<ConnectionManager>;
 
+/// How long a request's write waits for its turn on SQLite before answering 503
+/// `database_busy` (a request never fails with 500 because another write is slow).
+pub const SQLITE_WRITE_WAIT: Duration = Duration::from_secs(30);
+
 /// The database handle every feature uses: a pool plus the rules for running work on it.
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
     url: DatabaseUrl,
     reachability: Arc<Reachability>,
+    /// On SQLite (one writer at a time), request writers of this process take turns here,
+    /// first come first served, instead of racing in SQLite's busy handler.
+    write_lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+}
+
+fn write_lock_for(url: &DatabaseUrl) -> Option<std::sync::Arc<tokio::sync::Mutex<()>>> {
+    matches!(url, DatabaseUrl::Sqlite(_)).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())))
 }
 
 impl Db {
@@ -209,6 +222,7 @@ impl Db {
             .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
         Ok(Db {
             pool,
+            write_lock: write_lock_for(url),
             url: url.clone(),
             reachability,
         })
@@ -218,6 +232,7 @@ impl Db {
     pub fn from_pool(pool: DbPool, url: DatabaseUrl) -> Db {
         Db {
             pool,
+            write_lock: write_lock_for(&url),
             url,
             reachability: Arc::default(),
         }
@@ -258,8 +273,17 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let turn = match &self.write_lock {
+            Some(lock) => Some(
+                tokio::time::timeout(SQLITE_WRITE_WAIT, lock.clone().lock_owned())
+                    .await
+                    .map_err(|_| crate::error::database_busy("another write is still running"))?,
+            ),
+            None => None,
+        };
         let (pool, reachability) = (self.pool.clone(), self.reachability.clone());
         actix_web::web::block(move || {
+            let _turn = turn;
             let mut conn = checkout(&pool, &reachability)?;
             write_transaction(&mut conn, work)
         })

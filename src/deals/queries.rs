@@ -6,6 +6,7 @@ use super::consent::Sides;
 use super::model::{DealRow, DealSource, DealStage, LossReason};
 use crate::accounts::model::Role;
 use crate::audit::{self, Actor};
+use crate::auth::AuthUser;
 use crate::db::schema::{deals, events, users};
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
@@ -71,17 +72,25 @@ pub struct NewDeal {
     pub acting: Sides,
 }
 
+/// Checks a record named by a deal. A record the caller (`viewer`; `None` for the system)
+/// may not see answers `not_found` exactly like an unknown id, so that other organizations'
+/// drafts cannot be probed.
 fn check_listing(
     conn: &mut DbConnection,
+    viewer: Option<&AuthUser>,
     library: Library,
     field: &str,
     id: &str,
     org_id: &str,
     side: &str,
 ) -> ApiResult<()> {
-    let listing = crate::listings::queries::find(conn, library, id).map_err(|_| {
-        ApiError::field(field, "not_found", format!("no such {}", library.entity()))
-    })?;
+    let unknown = || ApiError::field(field, "not_found", format!("no such {}", library.entity()));
+    let listing = crate::listings::queries::find(conn, library, id).map_err(|_| unknown())?;
+    if let Some(viewer) = viewer
+        && crate::listings::access::ensure_visible(Some(viewer), &listing).is_err()
+    {
+        return Err(unknown());
+    }
     if listing.status != ListingStatus::Published {
         return Err(ApiError::field(
             field,
@@ -134,14 +143,16 @@ fn check_org(conn: &mut DbConnection, field: &str, org_id: &str) -> ApiResult<()
 /// Opens a deal after checking its parties, records and uniqueness (at most one open deal
 /// per demand and achievement: a second gets 409 naming the first).
 pub fn open(conn: &mut DbConnection, actor: &Actor, new: NewDeal) -> ApiResult<DealRow> {
-    open_checked(conn, actor, new, Vec::new())
+    open_checked(conn, actor, None, new, Vec::new())
 }
 
 /// [`open`], answering the field errors found before (in the request body) together with
-/// the ones found in the database, so that a client sees every failure at once.
+/// the ones found in the database, so that a client sees every failure at once. With a
+/// `viewer`, records that caller may not see answer like unknown ids.
 pub fn open_checked(
     conn: &mut DbConnection,
     actor: &Actor,
+    viewer: Option<&AuthUser>,
     new: NewDeal,
     mut errors: Vec<crate::error::FieldError>,
 ) -> ApiResult<DealRow> {
@@ -164,6 +175,7 @@ pub fn open_checked(
     if let Some(id) = &new.demand_id {
         checks.push(check_listing(
             conn,
+            viewer,
             Library::Demands,
             "demand_id",
             id,
@@ -174,6 +186,7 @@ pub fn open_checked(
     if let Some(id) = &new.achievement_id {
         checks.push(check_listing(
             conn,
+            viewer,
             Library::Achievements,
             "achievement_id",
             id,

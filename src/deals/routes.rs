@@ -106,7 +106,9 @@ fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The deal, at `connected`", body = DealOut),
-        (status = 409, description = "An open deal for this demand and achievement exists (see `existing_id`)", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "An open deal for this demand and achievement exists (see `existing_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; a record the caller may not see answers `not_found` like an unknown id", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy behind another write (`database_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/deals")]
@@ -169,7 +171,7 @@ pub async fn create_deal(
             if is_party && !user.is_admin() {
                 ensure_organization_verified(conn, &user)?;
             }
-            let row = queries::open_checked(conn, &user.actor(), new, body_errors)?;
+            let row = queries::open_checked(conn, &user.actor(), Some(&user), new, body_errors)?;
             if let Some(note) = note {
                 audit::record(
                     conn,

@@ -91,7 +91,9 @@ fn already_collected(
     Ok(collected)
 }
 
-/// Checks each id (422 naming `ids[i]`), then the caller's right to add it (403).
+/// Checks each id (422 naming `ids[i]`: `not_found` for unknown ids and for records the
+/// caller may not see, `not_published` for the caller's own unpublished ones), then the
+/// caller's right to add it (403).
 fn check_ids(
     user: &AuthUser,
     organizer: bool,
@@ -104,7 +106,11 @@ fn check_ids(
     for (index, id) in ids {
         let field = format!("ids[{index}]");
         match found.get(*id) {
-            Some(listing) if listing.library == library => {
+            // A record the caller may not see answers like an unknown id (no existence oracle).
+            Some(listing)
+                if listing.library == library
+                    && (listing.is_public() || can_manage(user, listing)) =>
+            {
                 if listing.current_status() != ListingStatus::Published {
                     errors.push(FieldError::new(
                         &field,
@@ -236,6 +242,8 @@ async fn run_collect(
     responses(
         (status = 200, description = "Collected", body = CollectOut),
         (status = 403, description = "A record that is not the caller's, and the caller does not organize the event", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy behind another write (`database_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/events/{id}/achievements")]
@@ -266,6 +274,8 @@ pub async fn collect_achievements(
     responses(
         (status = 200, description = "Collected", body = CollectOut),
         (status = 403, description = "A record that is not the caller's, and the caller does not organize the event", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy behind another write (`database_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/events/{id}/demands")]

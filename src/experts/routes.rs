@@ -385,7 +385,10 @@ pub async fn import_experts(
     tag = "experts",
     params(ExpertFilter, ExportOptions),
     security((), ("bearer" = [])),
-    responses((status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))))
+    responses(
+        (status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 422, description = "An invalid filter (e.g. a control character, `control_character`), answered before any row is sent", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/experts/export")]
 pub async fn export_experts(

@@ -75,12 +75,16 @@ pub async fn read_body(
     Ok(body)
 }
 
-/// Decodes JSON, mapping syntax errors to 400 and type errors to 422 on the offending field.
+/// Decodes JSON, mapping syntax errors to 400, type errors to 422 on the offending field, and
+/// strings holding NUL or other control characters to 422 `control_character` on their fields.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest(
             "the request body is empty; a JSON document is required".into(),
         ));
+    }
+    if let Some(refused) = super::input_guard::json_control_characters(bytes) {
+        return Err(refused);
     }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {

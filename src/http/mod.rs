@@ -1,10 +1,13 @@
 //! HTTP conventions shared by every feature: JSON bodies, pagination, versions, request ids,
 //! metrics and health checks.
 
+pub mod csv_out;
 pub mod health;
+pub mod input_guard;
 pub mod json;
 pub mod middleware;
 pub mod pagination;
+pub mod problems;
 pub mod version;
 
 pub use json::ValidJson;

@@ -68,6 +68,9 @@ impl PageParams {
 fn decode_cursor(cursor: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let key = String::from_utf8(bytes).ok()?;
+    if key.chars().any(char::is_control) {
+        return None;
+    }
     key.strip_prefix("k1:").map(str::to_owned)
 }
 
@@ -131,6 +134,11 @@ mod tests {
             cursor: Some("not a cursor".into()),
         };
         assert!(junk.parse().is_err());
+        let nul = PageParams {
+            limit: None,
+            cursor: Some(URL_SAFE_NO_PAD.encode("k1:a\0b")),
+        };
+        assert!(nul.parse().is_err());
         let too_big = PageParams {
             limit: Some(101),
             cursor: None,

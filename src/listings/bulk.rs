@@ -331,6 +331,16 @@ pub fn read_records<L: RecordLibrary>(
             "the import holds no records",
         )]);
     }
+    for (line, value) in &records {
+        errors.extend(
+            crate::http::input_guard::value_control_characters(value)
+                .into_iter()
+                .map(|e| FieldError {
+                    line: Some(*line),
+                    ..e
+                }),
+        );
+    }
     if errors.is_empty() {
         Ok(records)
     } else {
@@ -571,23 +581,8 @@ pub enum ExportFormat {
     Ndjson,
 }
 
-fn cell(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
-            .iter()
-            .map(|i| match i {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(";"),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// One export row in the chosen format.
+/// One export row in the chosen format: NDJSON exactly as the API shows the record, CSV with
+/// text cells guarded against formula injection (see [`crate::http::csv_out`]).
 pub fn render_row(format: ExportFormat, columns: &[&str], row: &Value) -> Bytes {
     match format {
         ExportFormat::Ndjson => {
@@ -596,22 +591,18 @@ pub fn render_row(format: ExportFormat, columns: &[&str], row: &Value) -> Bytes 
             Bytes::from(line)
         }
         ExportFormat::Csv => {
-            let cells: Vec<String> = columns
+            let cells: Vec<crate::http::csv_out::Cell> = columns
                 .iter()
                 .map(|column| match column.split_once('.') {
-                    Some((outer, inner)) => cell(row.get(outer).and_then(|o| o.get(inner))),
-                    None => cell(row.get(*column)),
+                    Some((outer, inner)) => {
+                        crate::http::csv_out::Cell::of(row.get(outer).and_then(|o| o.get(inner)))
+                    }
+                    None => crate::http::csv_out::Cell::of(row.get(*column)),
                 })
                 .collect();
-            csv_line(&cells)
+            crate::http::csv_out::line(&cells)
         }
     }
-}
-
-fn csv_line(cells: &[String]) -> Bytes {
-    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = writer.write_record(cells);
-    Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
 /// A batch fetcher: rows after an id (newest first), with the id of each.
@@ -650,25 +641,30 @@ pub async fn export<L: RecordLibrary + 'static>(
                 .await
         })
     });
-    Ok(stream_export(format, L::EXPORT_COLUMNS, L::LIBRARY, fetch))
+    stream_export(format, L::EXPORT_COLUMNS, L::LIBRARY, fetch).await
 }
 
-/// Streams an export: a header (CSV), then batches until the fetcher runs dry.
-pub fn stream_export(
+/// Streams an export: a header (CSV), then batches until the fetcher runs dry. The first
+/// batch is fetched before anything is sent, so that a request the database refuses answers
+/// with a problem document instead of a header and a cut connection.
+pub async fn stream_export(
     format: ExportFormat,
     columns: &'static [&'static str],
     library: Library,
-    fetch: FetchBatch,
-) -> HttpResponse {
+    mut fetch: FetchBatch,
+) -> ApiResult<HttpResponse> {
     struct State {
         fetch: FetchBatch,
         after: Option<String>,
+        first: Option<Vec<(String, Value)>>,
         started: bool,
         done: bool,
     }
+    let first = fetch(None).await?;
     let initial = State {
         fetch,
         after: None,
+        first: Some(first),
         started: false,
         done: false,
     };
@@ -679,10 +675,17 @@ pub fn stream_export(
         if !state.started && format == ExportFormat::Csv {
             state.started = true;
             let header: Vec<String> = columns.iter().map(|c| (*c).to_string()).collect();
-            return Some((Ok::<Bytes, ApiError>(csv_line(&header)), state));
+            return Some((
+                Ok::<Bytes, ApiError>(crate::http::csv_out::header_line(&header)),
+                state,
+            ));
         }
         state.started = true;
-        match (state.fetch)(state.after.clone()).await {
+        let batch = match state.first.take() {
+            Some(first) => Ok(first),
+            None => (state.fetch)(state.after.clone()).await,
+        };
+        match batch {
             Err(error) => {
                 state.done = true;
                 tracing::error!(?error, "export stopped");
@@ -707,13 +710,13 @@ pub fn stream_export(
         ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
     };
     let boxed: Pin<Box<dyn Stream<Item = Result<Bytes, ApiError>>>> = Box::pin(stream);
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}.{extension}\"", library.as_str()),
         ))
-        .streaming(boxed)
+        .streaming(boxed))
 }
 
 /// `GET /api/v1/{library}`: lists and searches a library. The public sees published, unexpired

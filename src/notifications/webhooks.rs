@@ -247,7 +247,7 @@ pub fn spawn_delivery_worker(db: Db, base: Duration, allow_private: bool) {
         loop {
             interval.tick().await;
             if let Err(error) = deliver_due(&db, &client, base, allow_private).await
-                && !matches!(error, ApiError::Unavailable(_))
+                && !matches!(error, ApiError::Unavailable(_) | ApiError::Busy { .. })
             {
                 tracing::warn!(?error, "webhook delivery round failed");
             }

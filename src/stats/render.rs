@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// The media type of CSV answers.
 pub const CSV: &str = "text/csv; charset=utf-8";
@@ -61,17 +61,21 @@ pub fn wants_csv(req: &HttpRequest) -> bool {
     csv > json
 }
 
-/// Writes a table as CSV.
+/// Writes a table as CSV; text cells that could start a spreadsheet formula are guarded
+/// (see [`crate::http::csv_out`]), numeric cells are written as they are.
 pub fn to_csv(table: &Table) -> ApiResult<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let failed = |e: csv::Error| ApiError::Internal(format!("CSV encoding: {e}"));
-    writer.write_record(&table.headers).map_err(failed)?;
+    use crate::http::csv_out::{Cell, line};
+    let headers: Vec<Cell> = table
+        .headers
+        .iter()
+        .map(|h| Cell::Text((*h).into()))
+        .collect();
+    let mut out = line(&headers).to_vec();
     for row in &table.rows {
-        writer.write_record(row).map_err(failed)?;
+        let cells: Vec<Cell> = row.iter().map(|c| Cell::guess(c)).collect();
+        out.extend_from_slice(&line(&cells));
     }
-    writer
-        .into_inner()
-        .map_err(|e| ApiError::Internal(format!("CSV encoding: {e}")))
+    Ok(out)
 }
 
 /// The answer in the format the caller asked for.

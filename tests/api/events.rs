@@ -347,11 +347,24 @@ async fn events_collect_published_records_in_bulk_from_organizers_and_owners() {
     assert_eq!(
         errors,
         [
-            ("ids[1]".to_string(), "not_published".to_string()),
+            // Another organization's draft answers exactly like an unknown id.
+            ("ids[1]".to_string(), "not_found".to_string()),
             ("ids[2]".to_string(), "not_found".to_string()),
             ("ids[3]".to_string(), "not_found".to_string()),
         ]
     );
+    // Its owner learns that it is not published yet.
+    let own = assert_problem(
+        app.post(
+            &achievements,
+            Some(&university.access_token),
+            json!({"ids": [draft]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(own["errors"][0]["code"], "not_published");
     assert_problem(
         app.post(
             &achievements,

@@ -89,6 +89,7 @@ pub fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -
         db_pool_size: 4,
         login_rate_per_minute: 1000,
         login_account_rate_per_minute: 1000,
+        register_rate_per_minute: 1000,
         shutdown_timeout_secs: 1,
         // Test webhook receivers listen on 127.0.0.1; tests of the refusals turn this off.
         webhook_allow_private: true,

@@ -11,6 +11,8 @@ mod deals;
 mod demands;
 mod events;
 mod experts;
+mod floods;
+mod input;
 mod matching;
 mod notifications;
 mod operations;
