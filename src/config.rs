@@ -122,6 +122,9 @@ pub struct Settings {
     /// `TECHMARKET_WEBHOOK_ALLOW_PRIVATE`: let webhooks point at loopback, private and other
     /// non-public addresses (development and local test receivers; refused in production).
     pub webhook_allow_private: bool,
+    /// `TECHMARKET_SHARED_RATE_LIMITS`: count sign-in and registration limits in the database,
+    /// shared by every instance on it; unset → on PostgreSQL yes, on SQLite in process.
+    pub shared_rate_limits: Option<bool>,
     /// `TECHMARKET_REGISTRY_REGION_CODE`: the six-digit GB/T 2260 code of the technology-contract
     /// registry this instance runs (it appears in every registration number).
     pub registry_region_code: String,
@@ -152,6 +155,7 @@ impl Default for Settings {
             webhook_retry_base_ms: 2000,
             deliver_webhooks: true,
             webhook_allow_private: false,
+            shared_rate_limits: None,
             registry_region_code: "330100".into(),
         }
     }
@@ -238,6 +242,8 @@ pub struct Config {
     pub deliver_webhooks: bool,
     /// Whether webhooks may point at non-public addresses.
     pub webhook_allow_private: bool,
+    /// Whether rate limits are counted in the database (shared by every instance).
+    pub shared_rate_limits: bool,
     /// The contract registry's six-digit region code.
     pub registry_region_code: String,
 }
@@ -297,6 +303,9 @@ impl Config {
             None | Some("") => DatabaseUrl::Sqlite(settings.data_dir.join(SQLITE_FILE_NAME)),
             Some(url) => DatabaseUrl::parse(url).map_err(ConfigError)?,
         };
+        let shared_rate_limits = settings
+            .shared_rate_limits
+            .unwrap_or(matches!(database, DatabaseUrl::Postgres(_)));
         let jwt_secret = resolve_secret(&settings)?;
         let workers = settings.workers.unwrap_or(cores).max(1);
         Ok(Config {
@@ -322,6 +331,7 @@ impl Config {
             webhook_retry_base_ms: settings.webhook_retry_base_ms.max(1),
             deliver_webhooks: settings.deliver_webhooks,
             webhook_allow_private: settings.webhook_allow_private,
+            shared_rate_limits,
             registry_region_code,
         })
     }

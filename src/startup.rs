@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::hashing::HashingGate;
 use crate::auth::rate_limit::{ClientLimiter, LoginLimiter};
+use crate::auth::shared_limit::SharedLimits;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::db::{Db, migrations};
@@ -218,13 +219,21 @@ impl Application {
         let port = listener.local_addr()?.port();
         let dummy_hash = crate::auth::password::hash(&uuid::Uuid::new_v4().to_string())
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let mut login_limiter = LoginLimiter::new(
+            config.login_rate_per_minute,
+            config.login_account_rate_per_minute,
+        );
+        let mut register_limiter = ClientLimiter::new("register", config.register_rate_per_minute);
+        if config.shared_rate_limits {
+            // Several instances may serve one database: the limits are counted there.
+            let counters = std::sync::Arc::new(SharedLimits::new(db.clone()));
+            login_limiter = login_limiter.shared(counters.clone());
+            register_limiter = register_limiter.shared(counters);
+        }
         let state = web::Data::new(AppState {
             tokens: TokenService::new(&config.jwt_secret, config.access_token_ttl_secs),
-            login_limiter: LoginLimiter::new(
-                config.login_rate_per_minute,
-                config.login_account_rate_per_minute,
-            ),
-            register_limiter: ClientLimiter::new(config.register_rate_per_minute),
+            login_limiter,
+            register_limiter,
             password_hashing: HashingGate::new(
                 config.password_hash_concurrency,
                 std::time::Duration::from_millis(config.password_hash_wait_ms),

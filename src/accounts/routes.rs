@@ -107,7 +107,8 @@ pub async fn register(
 ) -> ApiResult<HttpResponse> {
     state
         .register_limiter
-        .check(client_ip(&req, state.config.trust_forwarded_for))?;
+        .check(client_ip(&req, state.config.trust_forwarded_for))
+        .await?;
     let body = body.into_inner();
     if body.role == Role::Admin {
         return Err(ApiError::Forbidden(
@@ -229,7 +230,8 @@ pub async fn login(
     let email = body.email.trim().to_lowercase();
     state
         .login_limiter
-        .check(client_ip(&req, state.config.trust_forwarded_for), &email)?;
+        .check(client_ip(&req, state.config.trust_forwarded_for), &email)
+        .await?;
     let db = state.db.clone();
     let dummy_hash = state.dummy_hash.clone();
     let lookup_email = email.clone();

@@ -6,6 +6,7 @@ pub mod hashing;
 pub mod password;
 pub mod rate_limit;
 pub mod sessions;
+pub mod shared_limit;
 pub mod tokens;
 
 pub use extractors::{AdminUser, AuthUser, MaybeUser};

@@ -483,6 +483,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Rate-limit hits per bucket per one-minute window, shared by every instance.
+    rate_limit_windows (bucket, window_start) {
+        bucket -> Text,
+        window_start -> BigInt,
+        hits -> BigInt,
+    }
+}
+
 diesel::joinable!(achievements -> listings (id));
 diesel::joinable!(demands -> listings (id));
 diesel::joinable!(experts -> listings (id));
@@ -502,6 +511,7 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(invites -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    rate_limit_windows,
     organizations,
     users,
     sessions,

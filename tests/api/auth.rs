@@ -338,3 +338,32 @@ async fn password_change_needs_the_current_password_and_ends_other_sessions() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn sign_in_limits_hold_across_two_instances_on_one_database() {
+    let adjust = |s: &mut techmarket::config::Settings| {
+        s.login_account_rate_per_minute = 4;
+        s.shared_rate_limits = Some(true);
+    };
+    let first = spawn_app_with(adjust).await;
+    let second = first.second_instance_with(adjust).await;
+    first.enterprise(1).await; // one successful sign-in on the first instance
+    // Wrong passwords, alternating between the instances: four attempts in all are allowed.
+    for app in [&second, &first, &second] {
+        assert_problem(
+            app.login("ent1@example.com", "Wrong-password-123").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    for app in [&second, &first] {
+        let limited = assert_problem(
+            app.login("ent1@example.com", PASSWORD).await,
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+        assert_eq!(limited["status"], 429);
+    }
+    // Another account is not affected.
+    first.enterprise(2).await;
+}
