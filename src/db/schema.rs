@@ -82,6 +82,9 @@ diesel::table! {
         changes -> Text,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        seq -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 
