@@ -2,9 +2,12 @@
 # API fuzzing of techmarket with Schemathesis.
 #
 # Builds the debug binary, starts `techmarket serve` on a free local port against a
-# throw-away SQLite data dir, logs in as a freshly created admin and runs Schemathesis
-# over the whole OpenAPI spec served by the app. Exits non-zero on any Schemathesis
-# failure or error, on a timeout, or if the server cannot be brought up.
+# throw-away SQLite data dir, logs in as a freshly created admin, seeds a market through the
+# API (.ci/fuzz_seed.py, which also writes the Schemathesis config handing every operation
+# real ids) and runs Schemathesis over the whole OpenAPI spec served by the app, stateful
+# phase included. Then prints which operations answered a 2xx (.ci/fuzz_coverage.py, from
+# the counts .ci/fuzz_hooks.py records). Exits non-zero on any Schemathesis failure or
+# error, on a timeout, on too little coverage, or if the server cannot be brought up.
 #
 # Called by .ci/run; can also be run on its own from anywhere inside the clone:
 #     bash .ci/schemathesis.sh
@@ -22,6 +25,9 @@
 #   SCHEMATHESIS_REPORT_DIR       where the JUnit report goes (default $CARGO_TARGET_DIR/schemathesis-report)
 #   SCHEMATHESIS_EXTRA_ARGS       extra arguments appended to `schemathesis run` (word-split),
 #                                 e.g. "--exclude-path /api/v1/auth/logout"
+#   SCHEMATHESIS_PHASES           phases to run (default examples,coverage,fuzzing,stateful)
+#   SCHEMATHESIS_MIN_COVERAGE     least share of operations that must answer a 2xx at least once,
+#                                 percent (default 90)
 #   SERVER_START_TIMEOUT          seconds to wait for /healthz and /readyz (default 90)
 #   KEEP_FUZZ_WORKDIR=1           keep the temp dir (data dir, server log) for inspection
 set -euo pipefail
@@ -70,6 +76,8 @@ MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-30}"
 SEED="${SCHEMATHESIS_SEED:-}"
 WORKERS="${SCHEMATHESIS_WORKERS:-2}"
 TIME_LIMIT="${SCHEMATHESIS_TIME_LIMIT:-1200}"
+PHASES="${SCHEMATHESIS_PHASES:-examples,coverage,fuzzing,stateful}"
+MIN_COVERAGE="${SCHEMATHESIS_MIN_COVERAGE:-90}"
 REPORT_DIR="${SCHEMATHESIS_REPORT_DIR:-$CARGO_TARGET_DIR/schemathesis-report}"
 START_TIMEOUT="${SERVER_START_TIMEOUT:-90}"
 ADMIN_EMAIL="admin@ci.example"
@@ -243,17 +251,31 @@ print(token)
 ' "$WORK/login-response.json")" || die "could not read access_token from the login response"
 echo "got an access token (token_type $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("token_type"))' "$WORK/login-response.json"))"
 
-# --------------------------------------------------------------------------- fuzz
-CONFIG_ARGS=()
+# --------------------------------------------------------------------------- seed
+step "seed a market through the API"
+# The generated config gives every operation real ids; a schemathesis.toml in the clone, if
+# any, comes first.
+CONFIG="$WORK/schemathesis.toml"
 if [[ -f "$ROOT/schemathesis.toml" ]]; then
-	CONFIG_ARGS=(--config-file "$ROOT/schemathesis.toml")
+	cat "$ROOT/schemathesis.toml" >"$CONFIG"
 fi
+python3 "$ROOT/.ci/fuzz_seed.py" "$BASE" "$TOKEN" "$WORK/seed.toml" "$WORK/seed-headers.json" ||
+	die "seeding the market failed"
+cat "$WORK/seed.toml" >>"$CONFIG"
+CONFIG_ARGS=(--config-file "$CONFIG")
+export SCHEMATHESIS_HOOKS="$ROOT/.ci/fuzz_hooks.py"
+export FUZZ_STATUS_FILE="$REPORT_DIR/statuses.json"
+export FUZZ_HEADERS_FILE="$WORK/seed-headers.json"
+# The hooks sign the requests in (see .ci/fuzz_hooks.py for why not `--header`).
+export FUZZ_ADMIN_TOKEN="$TOKEN"
+
+# --------------------------------------------------------------------------- fuzz
 EXTRA_ARGS=()
 if [[ -n "${SCHEMATHESIS_EXTRA_ARGS:-}" ]]; then
 	read -r -a EXTRA_ARGS <<<"$SCHEMATHESIS_EXTRA_ARGS"
 fi
 mkdir -p "$REPORT_DIR"
-rm -f "$REPORT_DIR/junit.xml"
+rm -f "$REPORT_DIR/junit.xml" "$FUZZ_STATUS_FILE"
 
 # Deterministic mode ignores --seed, so it is one or the other.
 if [[ -n "$SEED" ]]; then
@@ -267,9 +289,9 @@ CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,resp
 ST_CMD=(
 	"$ST" "${CONFIG_ARGS[@]}" run "$BASE/api-spec/openapi.json"
 	--origin "$BASE"
-	--header "Authorization: Bearer $TOKEN"
 	--checks "$CHECKS"
 	--max-examples "$MAX_EXAMPLES"
+	--phases "$PHASES"
 	"${GENERATION_ARGS[@]}"
 	--workers "$WORKERS"
 	--request-timeout 30
@@ -278,21 +300,31 @@ ST_CMD=(
 	"${EXTRA_ARGS[@]}"
 )
 
-step "schemathesis run (max ${MAX_EXAMPLES} examples/operation, ${WORKERS} workers, ${generation_desc}, hard limit ${TIME_LIMIT}s)"
-# Print the command with the token masked.
-printf '%q ' "${ST_CMD[@]}" | sed -E 's/(Authorization:\\? Bearer\\? )[^ ]+/\1***/'
+step "schemathesis run (phases ${PHASES}, max ${MAX_EXAMPLES} examples/operation, ${WORKERS} workers, ${generation_desc}, hard limit ${TIME_LIMIT}s)"
+printf '%q ' "${ST_CMD[@]}"
 echo
 
 # Run from the temp dir so Schemathesis/Hypothesis leave no files in the clone.
 # `timeout` is the global bound: SIGINT first (Schemathesis prints its summary), SIGKILL 60s later.
 st_rc=0
+fuzz_start=$SECONDS
 (cd "$WORK" && timeout --signal=INT --kill-after=60 "$TIME_LIMIT" "${ST_CMD[@]}") || st_rc=$?
 
-echo "JUnit report: $REPORT_DIR/junit.xml"
+echo "JUnit report: $REPORT_DIR/junit.xml; schemathesis ran $((SECONDS - fuzz_start))s"
+step "coverage: operations that answered a 2xx"
+coverage_rc=0
+if [[ -f "$FUZZ_STATUS_FILE" ]]; then
+	curl -fsS --max-time 30 -o "$WORK/openapi.json" "$BASE/api-spec/openapi.json" || die "could not fetch the spec"
+	python3 "$ROOT/.ci/fuzz_coverage.py" "$WORK/openapi.json" "$FUZZ_STATUS_FILE" "$MIN_COVERAGE" || coverage_rc=$?
+else
+	echo "no status counts recorded ($FUZZ_STATUS_FILE)" >&2
+	coverage_rc=1
+fi
 if [[ $st_rc -eq 124 || $st_rc -eq 137 ]]; then
 	die "schemathesis did not finish within ${TIME_LIMIT}s (SCHEMATHESIS_TIME_LIMIT)"
 elif [[ $st_rc -ne 0 ]]; then
 	die "schemathesis reported failures or errors (exit code $st_rc)"
 fi
 kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during the fuzz run"
+[[ $coverage_rc -eq 0 ]] || die "too few operations answered a 2xx (SCHEMATHESIS_MIN_COVERAGE=${MIN_COVERAGE}%)"
 step "schemathesis passed"

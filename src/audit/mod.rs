@@ -1,5 +1,7 @@
-//! The audit log: every state change, written in the same transaction as the change.
+//! The audit log: every state change, written in the same transaction as the change, as a
+//! hash chain ([`chain`]) that `techmarket verify-audit` checks.
 
+pub mod chain;
 pub mod routes;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -40,6 +42,12 @@ pub struct AuditRow {
     pub request_id: Option<String>,
     /// When.
     pub created_at: NaiveDateTime,
+    /// Position in the chain (1, 2, …; unique, gap-free).
+    pub seq: i64,
+    /// The previous entry's `hash` ([`chain::GENESIS`] for the first).
+    pub prev_hash: String,
+    /// SHA-256 (hex) of this entry's canonical serialization with `prev_hash`.
+    pub hash: String,
 }
 
 /// An audit entry as the API shows it.
@@ -61,6 +69,12 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// Position in the hash chain.
+    pub seq: i64,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash (SHA-256, hex) over its fields and `prev_hash`.
+    pub hash: String,
 }
 
 impl From<AuditRow> for AuditEntry {
@@ -74,11 +88,15 @@ impl From<AuditRow> for AuditEntry {
             entity_id: row.entity_id,
             request_id: row.request_id,
             created_at: to_utc(row.created_at),
+            seq: row.seq,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
         }
     }
 }
 
-/// Writes one entry; call it inside the transaction that makes the change.
+/// Writes one entry at the end of the chain; call it inside the transaction that makes the
+/// change.
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -96,10 +114,11 @@ pub fn record(
         changes: changes.to_string(),
         request_id: actor.request_id.clone(),
         created_at: now(),
+        seq: 0,
+        prev_hash: String::new(),
+        hash: String::new(),
     };
-    diesel::insert_into(audit_log::table)
-        .values(&row)
-        .execute(conn)?;
+    chain::append(conn, row)?;
     Ok(())
 }
 

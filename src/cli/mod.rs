@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `create-admin`, `openapi`, `import`,
-//! `reindex`.
+//! `reindex`, `verify-audit`, `backup`.
 
 pub mod import;
 
@@ -73,6 +73,14 @@ pub enum Command {
     },
     /// Rebuild the search index from the database (stop the server first).
     Reindex,
+    /// Walk the audit log's hash chain; name the first altered or missing entry (exit 1 then).
+    VerifyAudit,
+    /// Copy the live SQLite database to PATH (consistent while the server writes); for
+    /// PostgreSQL use pg_dump.
+    Backup {
+        /// The new file (must not exist).
+        path: PathBuf,
+    },
     /// Evaluate matching: MRR@10, Hit@10 and nDCG@10 per query type, matcher vs plain BM25.
     EvalMatching {
         /// Achievements (NDJSON with external_ref, title, summary, keywords).
@@ -205,10 +213,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(cli.config.as_deref())?;
             import::reindex(&config)
         }
+        Command::VerifyAudit => {
+            let config = load_config(cli.config.as_deref())?;
+            verify_audit(&config)
+        }
+        Command::Backup { path } => {
+            let config = load_config(cli.config.as_deref())?;
+            let db = Db::connect(&config.database, 1).map_err(anyhow::Error::msg)?;
+            let mut conn = db.get().map_err(api_error)?;
+            crate::db::backup::sqlite_backup(&mut conn, &path)?;
+            println!("backed up the database to {}", path.display());
+            Ok(())
+        }
         Command::CreateAdmin { email, name } => {
             let config = load_config(cli.config.as_deref())?;
             create_admin(&config, &email, name.as_deref())
         }
+    }
+}
+
+fn verify_audit(config: &Config) -> anyhow::Result<()> {
+    let db = import::open_database(config)?;
+    let mut conn = db.get().map_err(api_error)?;
+    let report = crate::audit::chain::verify(&mut conn)?;
+    match report.first_break {
+        None => {
+            println!(
+                "the audit chain holds: {} entries, none altered or missing",
+                report.entries
+            );
+            Ok(())
+        }
+        Some(first_break) => anyhow::bail!(
+            "the audit chain is broken after {} sound entries: {first_break}",
+            report.entries
+        ),
     }
 }
 

@@ -241,6 +241,8 @@ pub struct ContractOut {
     pub refusal: Option<RefusalOut>,
     /// The registration, once registered.
     pub registration: Option<RegistrationOut>,
+    /// The registration number (`registration.number`), top-level like in lists and deals.
+    pub registration_number: Option<String>,
     /// 技术性收入 confirmed on completion.
     pub technology_income_fen: Option<i64>,
     /// Completed.
@@ -430,6 +432,7 @@ fn assemble(
         type_label_zh: super::model::type_label_zh(row.contract_type, subtype(&row)),
         intermediary: intermediary(&row),
         registration: registration(&row),
+        registration_number: row.registration_number.clone(),
         non_technical_costs: super::resolve::parse_costs(&row.non_technical_costs),
         outstanding_fen: (row.amount_fen - paid_fen).max(0),
         buyer: PartyOut {

@@ -11,13 +11,24 @@ pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// Applies every pending migration; returns the versions applied.
+/// Applies every pending migration, then chains any audit entries written before the audit
+/// log was a hash chain ([`crate::audit::chain::backfill`]); returns the versions applied.
 pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
-    let applied = match conn {
+    let applied: Vec<String> = match conn {
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES)?,
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE)?,
-    };
-    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+    }
+    .into_iter()
+    .map(|v| v.to_string())
+    .collect();
+    let chained = crate::audit::chain::backfill(conn)?;
+    if chained > 0 {
+        tracing::info!(
+            chained,
+            "chained audit entries written before the hash chain"
+        );
+    }
+    Ok(applied)
 }
 
 /// Whether any migration is still to be applied.

@@ -1,6 +1,7 @@
 //! Storage: one connection type over SQLite and PostgreSQL, a pool, and the helpers every
 //! feature uses to run its queries off the async executor.
 
+pub mod backup;
 pub mod migrations;
 pub mod schema;
 

@@ -83,6 +83,9 @@ diesel::table! {
         changes -> Text,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        seq -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 

@@ -47,10 +47,16 @@ pub struct FunnelFigures {
     pub lost: i64,
 }
 
-/// Registered technology contracts of the event's deals.
+/// Registered technology contracts of the event's deals. Its schema is named
+/// `EventContractFigures`: the statistics have a `ContractFigures` of their own, and two types
+/// of one name made the report's schema point at theirs.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[schema(as = EventContractFigures)]
 pub struct ContractFigures {
-    /// Contracts with a registration number (认定登记).
+    /// Contracts registered (认定登记), the same figure as the statistics' `count`.
+    pub count: i64,
+    /// Contracts with a registration number (认定登记); always equal to `count`, kept for the
+    /// clients that read it.
     pub registered: i64,
     /// 成交额: their contract amounts, in fen.
     pub amount_fen: i64,
@@ -122,6 +128,7 @@ fn contract_figures(conn: &mut DbConnection, event_id: &str) -> ApiResult<Contra
         .load(conn)?;
     let mut figures = ContractFigures::default();
     for (amount, technology) in amounts {
+        figures.count += 1;
         figures.registered += 1;
         figures.amount_fen = figures.amount_fen.saturating_add(amount);
         figures.technology_amount_fen = figures.technology_amount_fen.saturating_add(technology);

@@ -177,20 +177,28 @@ fn items<T: Copy>(
         .collect()
 }
 
-/// The direct subdivisions of `parent`, or the provinces.
-fn region_items(parent: Option<&str>) -> ApiResult<Vec<TaxonomyItem>> {
-    let parent = parent.map(str::trim);
-    if let Some(code) = parent {
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::field(
+/// Checks `parent` against the documented pattern `^[0-9]{6}$`, whichever the taxonomy: an
+/// empty, padded or malformed value is a 422 naming the field, never silently ignored.
+fn check_parent(parent: Option<&str>) -> ApiResult<()> {
+    match parent {
+        Some(code) if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(ApiError::field(
                 "parent",
                 "invalid_region",
                 "must be a six-digit GB/T 2260 code, e.g. 330000",
-            ));
+            ))
         }
-        if regions::lookup(code).is_none() {
-            return Err(ApiError::NotFound(format!("region `{code}`")));
-        }
+        _ => Ok(()),
+    }
+}
+
+/// The direct subdivisions of `parent`, or the provinces.
+fn region_items(parent: Option<&str>) -> ApiResult<Vec<TaxonomyItem>> {
+    check_parent(parent)?;
+    if let Some(code) = parent
+        && regions::lookup(code).is_none()
+    {
+        return Err(ApiError::NotFound(format!("region `{code}`")));
     }
     Ok(regions::children(parent)
         .into_iter()
@@ -274,7 +282,7 @@ pub fn taxonomy(name: TaxonomyName, parent: Option<&str>) -> ApiResult<Taxonomy>
     responses(
         (status = 200, description = "The taxonomy's codes", body = Taxonomy),
         (status = 404, description = "No such taxonomy, or (regions) no such `parent`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`parent` is not a six-digit code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`parent` is not a six-digit code (empty included), whichever the taxonomy", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/taxonomies/{name}")]
@@ -289,6 +297,7 @@ pub async fn get_taxonomy(
             TaxonomyName::expected()
         ))
     })?;
+    check_parent(query.parent.as_deref())?;
     let taxonomy = taxonomy(name, query.parent.as_deref())?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))

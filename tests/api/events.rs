@@ -784,7 +784,7 @@ async fn the_report_counts_deals_by_furthest_stage_and_registered_contracts() {
     );
     assert_eq!(
         figures["contracts"],
-        json!({"registered": 2, "amount_fen": 350_000_000, "technology_amount_fen": 300_000_000})
+        json!({"count": 2, "registered": 2, "amount_fen": 350_000_000, "technology_amount_fen": 300_000_000})
     );
     assert_eq!(figures["name"], "2026年在线科技成果对接会");
 }
@@ -951,6 +951,6 @@ async fn the_report_reproduces_the_bureaus_online_matchmaking_conference() {
     );
     assert_eq!(
         figures["contracts"],
-        json!({"registered": 0, "amount_fen": 0, "technology_amount_fen": 0})
+        json!({"count": 0, "registered": 0, "amount_fen": 0, "technology_amount_fen": 0})
     );
 }

@@ -156,6 +156,32 @@ async fn unknown_region_parent_is_404_and_malformed_is_422() {
 }
 
 #[tokio::test]
+async fn empty_or_padded_parent_is_422_for_every_taxonomy() {
+    let app = spawn_app().await;
+    for query in [
+        "regions?parent=",
+        "regions?parent=%20330000",
+        "technology-fields?parent=",
+        "industries?parent=abc",
+    ] {
+        let problem = assert_problem(
+            app.get(&format!("/api/v1/taxonomies/{query}"), None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(error_fields(&problem), ["parent"], "{query}");
+        assert_eq!(problem["errors"][0]["code"], "invalid_region", "{query}");
+    }
+    // A well-formed parent is still ignored by the taxonomies that are not regions.
+    assert_status(
+        app.get("/api/v1/taxonomies/technology-fields?parent=330000", None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn unknown_taxonomy_is_404_naming_the_known_ones() {
     let app = spawn_app().await;
     let problem = assert_problem(

@@ -331,6 +331,16 @@ async fn the_registry_returns_refuses_or_registers_submitted_contracts() {
         format!("{year}330100000001")
     );
     assert_eq!(registered["registration"]["serial"], 1);
+    // The number is also top-level, as in lists and deals, on the answer and on GET /{id}.
+    assert_eq!(
+        registered["registration_number"],
+        registered["registration"]["number"]
+    );
+    let shown = assert_status(get(&m, &m.admin, id).await, StatusCode::OK).await;
+    assert_eq!(
+        shown["registration_number"],
+        registered["registration"]["number"]
+    );
     assert_eq!(registered["registration"]["registered_on"], day(0));
     assert_eq!(registered["registration"]["registered_by"], m.admin.user_id);
     assert_problem(

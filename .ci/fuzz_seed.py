@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""Seeds a market through the API for the Schemathesis run and writes its configuration.
+
+Usage: fuzz_seed.py BASE_URL ADMIN_TOKEN OUT_TOML OUT_HEADERS_JSON
+
+Creates users of every role, records of the four libraries in every lifecycle state, deals,
+answers, events, contracts at every registration stage, amendments, access requests and
+webhooks, then writes a Schemathesis config whose `[[operations]]` entries hand every
+operation real ids (path parameters, body references, a version where one is checked), and
+a JSON file of the request headers some operations need (the token of the role the
+operation is for), which .ci/fuzz_hooks.py adds to their requests. Each state-changing operation gets records of
+its own in the state it starts from, so one operation's success does not consume another's.
+Only loopback is contacted.
+"""
+
+import datetime
+import json
+import sys
+import urllib.error
+import urllib.request
+
+BASE, ADMIN_TOKEN, OUT, HEADERS_OUT = sys.argv[1:5]
+PASSWORD = "Seed#Correct-Horse-Battery-9zQ"
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+TODAY = datetime.date.today()
+SERVICE = "consulting"
+
+
+def day(offset):
+    return (TODAY + datetime.timedelta(days=offset)).isoformat()
+
+
+def credit_code(n):
+    first17 = f"9133010600{n:07d}"
+    total = sum(ALPHABET.index(c) * w for c, w in zip(first17, WEIGHTS))
+    return first17 + ALPHABET[(31 - total % 31) % 31]
+
+
+def call(method, path, token=None, body=None, expect=(200, 201, 204)):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(BASE + path, data=data, method=method)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    if status not in expect:
+        sys.exit(f"seed: {method} {path} answered {status}: {text[:500]}")
+    return json.loads(text) if text else None
+
+
+ADMIN = ADMIN_TOKEN
+users = {}
+
+
+def register(key, role, kind=None, n=0):
+    email = f"{key}@seed.example.com"
+    body = {"email": email, "password": PASSWORD, "display_name": f"种子{key}", "role": role}
+    if kind:
+        body["organization"] = {
+            "name": f"种子机构{key}",
+            "kind": kind,
+            "credit_code": credit_code(n),
+            "region_code": "330106",
+        }
+    call("POST", "/api/v1/auth/register", body=body)
+    tokens = call("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD})
+    me = call("GET", "/api/v1/me", tokens["access_token"])
+    users[key] = {
+        "email": email,
+        "token": tokens["access_token"],
+        "refresh": tokens["refresh_token"],
+        "id": me["user"]["id"],
+        "org": me["user"].get("organization_id"),
+        "version": me["user"].get("version"),
+    }
+    return users[key]
+
+
+ent = register("ent", "enterprise", "enterprise", 9001)
+uni = register("uni", "university", "university", 9002)
+uni2 = register("uni2", "university", "research_institute", 9003)
+broker = register("broker", "broker")
+expert = register("expert", "expert")
+spare = register("spare", "broker")  # password change, sign-in
+spare2 = register("spare2", "broker")  # refresh
+spare3 = register("spare3", "broker")  # logout
+victim = register("victim", "broker")  # PATCH /admin/users/{id}
+unverified = register("unverified", "enterprise", "enterprise", 9005)  # verify
+for member in (ent, uni, uni2):
+    call("POST", f"/api/v1/admin/organizations/{member['org']}/verify", ADMIN, {"verified": True})
+
+
+def achievement(n):
+    return {
+        "title": f"一种高能量密度锂离子电池正极材料的制备方法{n}",
+        "summary": "本成果提出一种富锂锰基正极材料的共沉淀制备工艺，通过表面包覆提高循环稳定性，适用于动力电池和储能系统。",
+        "keywords": ["锂离子电池", "正极材料", "共沉淀"],
+        "technology_field": "new_energy",
+        "maturity": "pilot",
+        "ip_type": "invention_patent",
+        "cooperation_modes": ["license", "transfer"],
+        "asking_price_fen": 50_000_000,
+        "confidential_details": "烧结温度 850℃，包覆层厚度 5nm",
+        "org_id": uni["org"],
+    }
+
+
+def demand(n):
+    return {
+        "title": f"动力电池低温快充热管理方案征集{n}",
+        "description": "我公司生产的电动叉车在北方冬季零下二十度环境中充电缓慢，需要一种电池预热与快充控制方案。",
+        "keywords": ["动力电池", "热管理", "快充"],
+        "technology_field": "new_energy",
+        "cooperation_modes": ["commissioned_development", "transfer"],
+        "budget_max_fen": 20_000_000,
+        "confidential_details": "现有电池包型号 LFP-280Ah",
+        "org_id": ent["org"],
+    }
+
+
+def expert_profile(n, email=None):
+    body = {
+        "name": f"王{n}",
+        "title": "professor",
+        "bio": "长期从事锂离子电池正极材料与热管理研究，主持多项国家重点研发计划项目。",
+        "region_code": "330106",
+        "technology_fields": ["new_energy"],
+        "expertise_keywords": ["锂离子电池", "热管理"],
+        "affiliation_name": "浙江大学",
+        "services": [SERVICE],
+    }
+    if email:
+        body["contact"] = {"email": email}
+    return body
+
+
+def provider(n):
+    return {
+        "name": f"技术转移服务中心{n}",
+        "service_types": ["technology_transfer"],
+        "description": "提供技术评估、专利运营与成果转化全流程服务，服务浙江省内高校与企业。",
+        "region_code": "330106",
+        # One profile per organization: every record gets a service organization of its own.
+        "org_id": register(f"svc{n}", "service_provider", "service_provider", 9100 + n)["org"],
+    }
+
+
+BODIES = {
+    "achievements": achievement,
+    "demands": demand,
+    "experts": expert_profile,
+    "service-providers": provider,
+}
+counter = [0]
+
+
+def record(library, state):
+    """A record of `library` in `state`: draft, pending_review or published."""
+    counter[0] += 1
+    created = call("POST", f"/api/v1/{library}", ADMIN, BODIES[library](counter[0]))
+    rid = created["id"]
+    if state in ("pending_review", "published"):
+        call("POST", f"/api/v1/{library}/{rid}/submit", ADMIN, {})
+    if state == "published":
+        call("POST", f"/api/v1/{library}/{rid}/approve", ADMIN, {})
+    return rid
+
+
+def current(path, token=ADMIN):
+    return call("GET", path, token)
+
+
+ops = []  # [name, {"path": {...}, "body": {...}, "query": {...}, "token": str}]
+
+
+def op(name, path=None, body=None, query=None, token=None, header=None, headers=None):
+    """Configures operation `name`: fixed path/query/header parameters and body fields, the
+    token to call it with, and plain request `headers` (for headers the spec does not declare)."""
+    ops.append((name, {"path": path or {}, "body": body or {}, "query": query or {},
+                       "header": header or {}, "headers": headers or {}, "token": token}))
+
+
+# ------------------------------------------------------------------ the four libraries
+published = {}
+for library in BODIES:
+    base = f"/api/v1/{library}"
+    pub = record(library, "published")
+    published[library] = pub
+    for sub in ("", "/history"):
+        op(f"GET {base}/{{id}}{sub}", {"id": pub})
+    patch_id = record(library, "draft")
+    op(f"PATCH {base}/{{id}}", {"id": patch_id}, {"version": current(f"{base}/{patch_id}")["version"]})
+    op(f"DELETE {base}/{{id}}", {"id": record(library, "draft")})
+    for action, state in (
+        ("submit", "draft"),
+        ("approve", "pending_review"),
+        ("reject", "pending_review"),
+        ("withdraw", "published"),
+        ("close", "published"),
+        ("renew", "published"),
+    ):
+        rid = record(library, state)
+        body = {"version": current(f"{base}/{rid}")["version"]}
+        if action == "reject":
+            body["reason"] = "材料不全，请补充"
+        if action in ("renew", "approve"):
+            body["valid_until"] = day(200)
+        op(f"POST {base}/{{id}}/{action}", {"id": rid}, body)
+
+# Creation: every field the server checks beyond the schema is given (free text, booleans
+# and the enums stay generated).
+CONTACT = {"name": "张工", "email": "zhang@seed.example.com", "phone": "13800138000"}
+CREATE_EXTRA = {
+    "achievements": {"patents": [], "contact": CONTACT, "region_code": "330106", "trl": 6,
+                     "valid_until": day(300), "external_ref": "FUZZ-ACH-1"},
+    "demands": {"contact": CONTACT, "region_code": "330106", "budget_min_fen": 1_000_000,
+                "reward_fen": 5_000_000, "deadline": day(120), "valid_until": day(300),
+                "external_ref": "FUZZ-DEM-1"},
+    "experts": {"contact": CONTACT, "affiliation_org_id": uni["org"], "valid_until": day(300),
+                "external_ref": "FUZZ-EXP-1", "org_id": uni["org"], "availability": "available"},
+    "service-providers": {"contact": CONTACT, "qualifications": [], "services": [],
+                          "technology_fields": ["new_energy"], "valid_until": day(300),
+                          "external_ref": "FUZZ-SVC-1"},
+}
+for library, extra in CREATE_EXTRA.items():
+    counter[0] += 1
+    op(f"POST /api/v1/{library}", body={**BODIES[library](counter[0]), **extra})
+
+# Imports: the generated bodies are never valid NDJSON/CSV records, so `partial=true` (a
+# report of the failing lines instead of an all-or-nothing 422) is how they reach the parser.
+IMPORT_ORG = {"achievements": uni["org"], "demands": ent["org"], "experts": uni["org"],
+              "service-providers": register("svcimport", "service_provider", "service_provider", 9090)["org"]}
+for library, org_id in IMPORT_ORG.items():
+    # Deterministic generation sends CSV to some of them, and one generated line of CSV is
+    # only a header; as NDJSON every line is a record to check.
+    op(f"POST /api/v1/{library}/import", query={"partial": "true", "org_id": org_id},
+       headers={"Content-Type": "application/x-ndjson"})
+
+ach, dem = published["achievements"], published["demands"]
+op("GET /api/v1/achievements/{id}/confidential", {"id": ach})
+op("GET /api/v1/achievements/{id}/matches", {"id": ach})
+op("GET /api/v1/demands/{id}/confidential", {"id": dem})
+for sub in ("matches", "experts", "service-providers"):
+    op(f"GET /api/v1/demands/{{id}}/{sub}", {"id": dem})
+
+# Access requests to a confidential achievement: the enterprise asks, the owner decides.
+op("GET /api/v1/achievements/{id}/access-requests", {"id": ach})
+op("POST /api/v1/achievements/{id}/access-requests", {"id": record("achievements", "published")}, token=ent["token"])
+ach_ar = record("achievements", "published")
+request = call("POST", f"/api/v1/achievements/{ach_ar}/access-requests", ent["token"], {"message": "希望了解工艺参数"})
+op(
+    "POST /api/v1/achievements/{id}/access-requests/{request_id}/{decision}",
+    {"id": ach_ar, "request_id": request["id"], "decision": "grant"},
+)
+
+# Experts: a profile naming the expert user's e-mail, for the claim.
+claim = call("POST", "/api/v1/experts", ADMIN, expert_profile(999, expert["email"]))["id"]
+call("POST", f"/api/v1/experts/{claim}/submit", ADMIN, {})
+call("POST", f"/api/v1/experts/{claim}/approve", ADMIN, {})
+op("POST /api/v1/experts/{id}/claim", {"id": claim}, token=expert["token"])
+
+# Matching feedback.
+op("POST /api/v1/matches/feedback", body={"demand_id": dem, "achievement_id": ach})
+
+# ------------------------------------------------------------------ answers to demands
+def answered(responder=uni):
+    did = record("demands", "published")
+    resp = call("POST", f"/api/v1/demands/{did}/responses", responder["token"], {"proposal": "我校团队可提供低温预热与快充控制整体方案。"})
+    return did, resp["id"]
+
+
+op("GET /api/v1/demands/{id}/responses", {"id": dem})
+op(
+    "POST /api/v1/demands/{id}/responses",
+    {"id": record("demands", "published")},
+    {"achievement_id": ach},
+    token=uni["token"],
+)
+did, rid = answered()
+op("GET /api/v1/demands/{id}/responses/{response_id}", {"id": did, "response_id": rid})
+for action, who in (("accept", ent), ("decline", ent), ("shortlist", ent), ("withdraw", uni)):
+    did, rid = answered()
+    op(f"POST /api/v1/demands/{{id}}/responses/{{response_id}}/{action}", {"id": did, "response_id": rid}, token=who["token"])
+op("GET /api/v1/me/responses", token=uni["token"])
+
+# ------------------------------------------------------------------ events
+def event(n):
+    body = {
+        "name": f"长三角新能源技术对接会{n}",
+        "starts_at": f"{day(30)}T01:00:00Z",
+        "ends_at": f"{day(31)}T09:00:00Z",
+        "region_code": "330106",
+        "online": False,
+    }
+    return call("POST", "/api/v1/events", ADMIN, body)["id"]
+
+
+ev = event(1)
+call("POST", f"/api/v1/events/{ev}/achievements", ADMIN, {"ids": [ach]})
+call("POST", f"/api/v1/events/{ev}/demands", ADMIN, {"ids": [dem]})
+op("POST /api/v1/events", body={"starts_at": f"{day(40)}T01:00:00Z", "ends_at": f"{day(41)}T09:00:00Z", "region_code": "330106"})
+for sub in ("", "/achievements", "/demands", "/report"):
+    op(f"GET /api/v1/events/{{id}}{sub}", {"id": ev})
+ev_patch = event(2)
+op("PATCH /api/v1/events/{id}", {"id": ev_patch}, {"version": current(f"/api/v1/events/{ev_patch}")["version"], "starts_at": f"{day(30)}T02:00:00Z", "ends_at": f"{day(31)}T08:00:00Z"})
+op("POST /api/v1/events/{id}/achievements", {"id": event(3)}, {"ids": [ach]})
+op("POST /api/v1/events/{id}/demands", {"id": event(4)}, {"ids": [dem]})
+op("POST /api/v1/events/{id}/participants", {"id": event(5)}, {"organizations": [ent["org"]], "people": [{"user_id": broker["id"]}]})
+
+# ------------------------------------------------------------------ deals
+def deal(to=None, with_records=False):
+    body = {
+        "buyer_org_id": ent["org"],
+        "seller_org_id": uni["org"],
+        "broker_id": broker["id"],
+        "source": "direct",
+        "commission_rate_bp": 300,
+    }
+    if with_records:
+        body["demand_id"] = record("demands", "published")
+        body["achievement_id"] = record("achievements", "published")
+    created = call("POST", "/api/v1/deals", ADMIN, body)
+    for stage in {"intention": ["intention"], "agreement": ["intention", "agreement"]}.get(to, []):
+        call("POST", f"/api/v1/deals/{created['id']}/advance", ADMIN, {"to": stage})
+    return created["id"]
+
+
+dl = deal()
+call("POST", f"/api/v1/deals/{dl}/messages", ADMIN, {"body": "双方约定下周三实地考察。"})
+for sub in ("", "/history", "/messages"):
+    op(f"GET /api/v1/deals/{{id}}{sub}", {"id": dl})
+op("POST /api/v1/deals/{id}/messages", {"id": dl})
+op(
+    "POST /api/v1/deals",
+    body={
+        "buyer_org_id": ent["org"],
+        "seller_org_id": uni["org"],
+        "source": "event",
+        "event_id": ev,
+        "demand_id": record("demands", "published"),
+        "achievement_id": record("achievements", "published"),
+        "broker_id": broker["id"],
+        "commission_rate_bp": 300,
+    },
+)
+dl_adv = deal()
+op("POST /api/v1/deals/{id}/advance", {"id": dl_adv}, {"to": "intention", "version": current(f"/api/v1/deals/{dl_adv}")["version"]})
+dl_lose = deal()
+op("POST /api/v1/deals/{id}/lose", {"id": dl_lose}, {"version": current(f"/api/v1/deals/{dl_lose}")["version"]})
+dl_bro = deal()
+op("PUT /api/v1/deals/{id}/broker", {"id": dl_bro}, {"broker_id": broker["id"], "version": current(f"/api/v1/deals/{dl_bro}")["version"]})
+op("GET /api/v1/brokers/{id}/commissions", {"id": broker["id"]})
+
+# ------------------------------------------------------------------ contracts
+def contract_body(n, deal_id=None, full=False):
+    """A licence; `full` makes it a transfer naming every optional field too, for the
+    operations whose generated bodies would otherwise always carry some invalid one."""
+    if full:
+        return {
+            **contract_body(n, deal_id),
+            "contract_type": "transfer",
+            "subtype": "technical_secret",
+            "expected_investment_fen": 300_000_000,
+            "expected_output_fen": 900_000_000,
+            "milestones": [],
+            "non_technical_costs": [],
+            "intermediary": {"broker_id": broker["id"], "commission_rate_bp": 300},
+        }
+    body = {
+        "name": f"富锂锰基正极材料制备技术专利实施许可合同{n}",
+        "contract_type": "license",
+        "subtype": "patent",
+        "buyer": {"org_id": ent["org"]},
+        "seller": {"org_id": uni["org"]},
+        "technology_field": "new_energy",
+        "ip_type": "invention_patent",
+        "plan_category": "provincial",
+        "signed_on": day(-60),
+        "valid_from": day(-60),
+        "valid_to": day(300),
+        "amount_fen": 100_000_000,
+    }
+    if deal_id:
+        body["deal_id"] = deal_id
+    return body
+
+
+def contract(state, n):
+    cid = call("POST", "/api/v1/contracts", ADMIN, contract_body(n))["id"]
+    if state == "draft":
+        return cid
+    call("POST", f"/api/v1/contracts/{cid}/submit", ADMIN, {})
+    if state == "submitted":
+        return cid
+    call("POST", f"/api/v1/contracts/{cid}/register", ADMIN, {})
+    if state == "performing":
+        call("POST", f"/api/v1/contracts/{cid}/perform", ADMIN, {})
+    return cid
+
+
+def version(cid):
+    return current(f"/api/v1/contracts/{cid}")["version"]
+
+
+op("POST /api/v1/contracts", body=contract_body(1, deal("agreement"), full=True))
+creg = contract("registered", 2)
+for sub in ("", "/certificate"):
+    op(f"GET /api/v1/contracts/{{id}}{sub}", {"id": creg})
+cpatch = contract("draft", 3)
+# The contract body has no `version`: the update names it in If-Match.
+op("PATCH /api/v1/contracts/{id}", {"id": cpatch}, contract_body(3, full=True), header={"If-Match": f'"{version(cpatch)}"'})
+op("POST /api/v1/contracts/{id}/submit", {"id": contract("draft", 4)})
+op("POST /api/v1/contracts/{id}/register", {"id": contract("submitted", 5)})
+for action, body in (("return", {"note": "请补充技术资料"}), ("refuse", {"note": "非技术合同"})):
+    cid = contract("submitted", 6 + len(ops))
+    op(f"POST /api/v1/contracts/{{id}}/{action}", {"id": cid}, {**body, "version": version(cid)})
+op("POST /api/v1/contracts/{id}/perform", {"id": contract("registered", 8)})
+cid = contract("performing", 9)
+op("POST /api/v1/contracts/{id}/complete", {"id": cid}, {"technology_income_fen": 10_000_000, "version": version(cid)})
+cid = contract("registered", 10)
+op("POST /api/v1/contracts/{id}/terminate", {"id": cid}, {"version": version(cid)})
+op("POST /api/v1/contracts/{id}/payments", {"id": contract("registered", 11)}, {"paid_on": day(-1), "amount_fen": 1_000_000})
+op("POST /api/v1/contracts/{id}/amendments", {"id": contract("registered", 12)}, {"new_values": {"name": "变更后的合同名称"}})
+for action in ("register", "reject"):
+    cid = contract("registered", 13 + len(ops))
+    amendment = call("POST", f"/api/v1/contracts/{cid}/amendments", ADMIN, {"what": "合同名称", "why": "笔误", "new_values": {"name": "更正后的合同名称"}})
+    op(f"POST /api/v1/contracts/{{id}}/amendments/{{amendment_id}}/{action}", {"id": cid, "amendment_id": amendment["id"]})
+
+# ------------------------------------------------------------------ organizations, users, auth
+op("GET /api/v1/organizations/{id}", {"id": ent["org"]})
+org = current(f"/api/v1/organizations/{uni2['org']}")
+op("PATCH /api/v1/organizations/{id}", {"id": uni2["org"]}, {"version": org["version"], "region_code": "330106"})
+op("POST /api/v1/organizations/{id}/invites", {"id": ent["org"]})
+op("PUT /api/v1/organizations/{id}/webhook", {"id": ent["org"]}, {"url": "https://hooks.example.com/techmarket", "secret": "a-long-shared-webhook-secret"})
+call("PUT", f"/api/v1/organizations/{uni['org']}/webhook", ADMIN, {"url": "https://hooks.example.com/uni", "secret": "a-long-shared-webhook-secret"})
+op("GET /api/v1/organizations/{id}/webhook/deliveries", {"id": uni["org"]})
+op("POST /api/v1/admin/organizations/{id}/verify", {"id": unverified["org"]})
+op("POST /api/v1/admin/users", body={"password": PASSWORD, "role": "broker"})
+op("PATCH /api/v1/admin/users/{id}", {"id": victim["id"]}, {"version": victim["version"]})
+op("POST /api/v1/auth/login", body={"email": spare["email"], "password": PASSWORD})
+op("POST /api/v1/auth/register", body={"password": PASSWORD, "role": "broker"})
+op("POST /api/v1/auth/refresh", body={"refresh_token": spare2["refresh"]})
+op("POST /api/v1/auth/logout", body={"refresh_token": spare3["refresh"]})
+op("POST /api/v1/me/password", body={"current_password": PASSWORD, "new_password": PASSWORD + "-new"}, token=spare["token"])
+admin_me = current("/api/v1/me")
+op("PATCH /api/v1/me", body={"version": admin_me["user"]["version"]})
+
+
+# ------------------------------------------------------------------ notifications
+# An achievement that answers the enterprise's open demands almost word for word notifies it.
+twin = call("POST", "/api/v1/achievements?publish=true", ADMIN, {
+    **achievement(0),
+    "title": "动力电池低温快充热管理方案",
+    "summary": "针对电动叉车在北方冬季零下二十度环境中充电缓慢的问题，提供电池预热与快充控制方案，实现动力电池低温快充与热管理。",
+    "keywords": ["动力电池", "热管理", "快充"],
+})
+op("GET /api/v1/notifications", token=ent["token"])
+notes = call("GET", "/api/v1/notifications", ent["token"])["items"]
+if notes:
+    op("POST /api/v1/notifications/{id}/read", {"id": notes[0]["id"]}, token=ent["token"])
+else:
+    print("seed: no notification to mark read", file=sys.stderr)
+
+# ------------------------------------------------------------------ the configuration
+def toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(value)
+
+
+names = [name for name, _ in ops]
+duplicates = {n for n in names if names.count(n) > 1}
+if duplicates:
+    sys.exit(f"seed: operations configured twice: {sorted(duplicates)}")
+lines = [
+    "# Generated by .ci/fuzz_seed.py for one Schemathesis run; do not edit.",
+    "",
+    "# The hooks sign the requests in; Schemathesis must not register and log in a user of its own.",
+    "[auth]",
+    "auto-signup = false",
+    "",
+]
+call_headers = {}
+for name, spec in ops:
+    params = {}
+    for location in ("path", "query", "header"):
+        for key, value in spec[location].items():
+            params[f"{location}.{key}"] = value
+    for key, value in spec["body"].items():
+        params[f"body.{key}"] = value
+    headers = dict(spec["headers"])
+    if spec["token"]:
+        headers["Authorization"] = "Bearer " + spec["token"]
+    if headers:
+        # Not `headers = …` in the config: Schemathesis 4.32.5 lets those leak into the requests
+        # of other operations. .ci/fuzz_hooks.py sets them per call instead.
+        call_headers[name] = headers
+    if not params:
+        continue
+    lines.append("[[operations]]")
+    lines.append(f"include-name = {json.dumps(name)}")
+    if params:
+        lines.append(f"parameters = {toml_value(params)}")
+    lines.append("")
+with open(OUT, "w", encoding="utf-8") as out:
+    out.write("\n".join(lines))
+with open(HEADERS_OUT, "w", encoding="utf-8") as out:
+    json.dump(call_headers, out, indent=1)
+print(f"seeded {len(users)} users and configured {len(ops)} operations")
