@@ -269,6 +269,8 @@ async fn another_organizations_draft_in_a_deal_answers_like_an_unknown_id() {
     let app = spawn_app().await;
     let enterprise = app.enterprise(1).await;
     let university = app.university(2).await;
+    let admin = app.admin(1).await;
+    app.verify_orgs(&admin, &[&enterprise]).await;
     let draft = assert_status(
         app.post(
             "/api/v1/achievements",
