@@ -92,7 +92,10 @@ impl SharedLimits {
         let now = now_ms.div_euclid(1000);
         let window_start = now - now.rem_euclid(WINDOW_SECS);
         let elapsed_ms = now_ms - window_start * 1000;
-        let sweep = self.calls.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0;
+        let sweep = self
+            .calls
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY);
         let (previous, current) = self
             .db
             .write(move |conn| {
