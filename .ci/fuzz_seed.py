@@ -95,6 +95,9 @@ victim = register("victim", "broker")  # PATCH /admin/users/{id}
 unverified = register("unverified", "enterprise", "enterprise", 9005)  # verify
 for member in (ent, uni, uni2):
     call("POST", f"/api/v1/admin/organizations/{member['org']}/verify", ADMIN, {"verified": True})
+# Brokers carry deals only once an administrator has verified them.
+call("POST", f"/api/v1/admin/users/{broker['id']}/verify", ADMIN, {"verified": True})
+unverified_broker = register("ubroker", "broker")  # POST /api/v1/admin/users/{id}/verify
 
 
 def achievement(n):
@@ -442,6 +445,7 @@ op("PUT /api/v1/organizations/{id}/webhook", {"id": ent["org"]}, {"url": "https:
 call("PUT", f"/api/v1/organizations/{uni['org']}/webhook", ADMIN, {"url": "https://hooks.example.com/uni", "secret": "a-long-shared-webhook-secret"})
 op("GET /api/v1/organizations/{id}/webhook/deliveries", {"id": uni["org"]})
 op("POST /api/v1/admin/organizations/{id}/verify", {"id": unverified["org"]})
+op("POST /api/v1/admin/users/{id}/verify", {"id": unverified_broker["id"]})
 op("POST /api/v1/admin/users", body={"password": PASSWORD, "role": "broker"})
 op("PATCH /api/v1/admin/users/{id}", {"id": victim["id"]}, {"version": victim["version"]})
 op("POST /api/v1/auth/login", body={"email": spare["email"], "password": PASSWORD})
