@@ -193,6 +193,7 @@ TECHMARKET_JWT_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(32)
 export TECHMARKET_JWT_SECRET
 export TECHMARKET_LOGIN_RATE_PER_MINUTE=1000000
 export TECHMARKET_LOGIN_ACCOUNT_RATE_PER_MINUTE=1000000
+export TECHMARKET_REGISTER_RATE_PER_MINUTE=1000000
 # The fuzzer may register webhooks at arbitrary addresses: deliveries stay queued, nothing leaves the machine.
 export TECHMARKET_DELIVER_WEBHOOKS=false
 # The access token must outlive the whole run (default TTL is 15 minutes).
