@@ -164,6 +164,11 @@ impl ConnectionManager {
     fn open(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
+                // libpq negotiates TLS with the system OpenSSL. Initialised here first, OpenSSL
+                // registers no exit handler: its default one frees the library's global state
+                // while pool threads may still hold TLS sessions, and the process then aborts
+                // with a double free on exit.
+                openssl_sys::init();
                 let mut conn = diesel::PgConnection::establish(url)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'")?;
                 Ok(DbConnection::Postgresql(conn))
