@@ -212,7 +212,7 @@ pub fn spec() -> OpenApiDoc {
     let (_, openapi) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::startup::configure_routes)
+        .configure(crate::routes::configure_routes)
         .split_for_parts();
     complete(openapi)
 }

@@ -10,7 +10,6 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::hashing::HashingGate;
@@ -20,75 +19,12 @@ use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::db::{Db, migrations};
 use crate::error::ApiError;
-use crate::http::health;
 use crate::http::json::BodyLimit;
 use crate::http::middleware::{Metrics, observe};
 use crate::matching::engine::MatchingState;
 use crate::openapi::{self, ApiDoc};
 use crate::search::SearchIndex;
-use crate::{accounts, achievements, audit, demands, experts, organizations, service_providers};
-
-/// Everything handlers share.
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// The configuration.
-    pub config: Arc<Config>,
-    /// Token issuing and checking.
-    pub tokens: TokenService,
-    /// Login rate limits.
-    pub login_limiter: LoginLimiter,
-    /// Registration rate limit per client address.
-    pub register_limiter: ClientLimiter,
-    /// The bound on concurrent password hashing and verification.
-    pub password_hashing: HashingGate,
-    /// A hash verified when the e-mail is unknown, so both failures cost the same.
-    pub dummy_hash: String,
-    /// The full-text index of the libraries.
-    pub search: SearchIndex,
-    /// The matcher's keyword vocabularies.
-    pub matching: Arc<MatchingState>,
-}
-
-/// Registers every documented route.
-pub fn configure_routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(health::readyz)
-        .service(health::metrics)
-        .service(
-            utoipa_actix_web::scope("/api/v1")
-                .service(accounts::routes::register)
-                .service(accounts::routes::login)
-                .service(accounts::routes::refresh)
-                .service(accounts::routes::logout)
-                .service(accounts::routes::get_me)
-                .service(accounts::routes::patch_me)
-                .service(accounts::routes::change_password)
-                .service(accounts::routes::list_users)
-                .service(accounts::routes::create_user)
-                .service(accounts::routes::update_user)
-                .service(accounts::verification::verify_user)
-                .service(organizations::routes::list_organizations)
-                .service(organizations::routes::get_organization)
-                .service(organizations::routes::update_organization)
-                .service(organizations::routes::create_invite)
-                .service(organizations::routes::verify_organization)
-                .service(crate::taxonomies::routes::get_taxonomy)
-                .service(audit::routes::list_audit)
-                .service(crate::listings::actions::review_queue)
-                .configure(achievements::routes::configure)
-                .configure(demands::routes::configure)
-                .configure(experts::routes::configure)
-                .configure(service_providers::routes::configure)
-                .configure(crate::matching::routes::configure)
-                .configure(crate::notifications::routes::configure)
-                .configure(crate::responses::routes::configure)
-                .configure(crate::deals::routes::configure)
-                .configure(crate::events::routes::configure)
-                .configure(crate::contracts::routes::configure)
-                .configure(crate::stats::routes::configure),
-        );
-}
+use crate::state::AppState;
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!(
@@ -124,41 +60,6 @@ fn cors(origins: &[String]) -> Cors {
         };
     }
     cors
-}
-
-/// How often published listings past their validity are marked expired.
-pub const EXPIRY_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// One expiry sweep in its own write transaction; returns how many records expired. Every
-/// instance runs it, each record expires once (see [`crate::listings::queries::expire_due`]).
-pub async fn sweep_expired(db: Db) -> Result<usize, ApiError> {
-    tokio::task::spawn_blocking(move || -> Result<usize, ApiError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, |conn| {
-            crate::listings::queries::expire_due(conn).map(|ids| ids.len())
-        })
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("expiry sweep task: {e}")))?
-}
-
-/// Marks listings past their validity as expired now and every [`EXPIRY_SWEEP_INTERVAL`]
-/// (reads already treat them as expired; this persists it and writes the audit entries).
-fn spawn_expiry_sweeper(db: Db) {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(EXPIRY_SWEEP_INTERVAL);
-        loop {
-            interval.tick().await;
-            let swept = sweep_expired(db.clone()).await;
-            match swept {
-                Ok(0) => {}
-                Ok(count) => {
-                    tracing::info!(count, "listings past their validity marked expired")
-                }
-                Err(error) => tracing::warn!(?error, "expiry sweep failed"),
-            }
-        }
-    });
 }
 
 /// Where an instance records how far its index followed the change feed (beside the index).
@@ -244,7 +145,7 @@ impl Application {
             matching,
             config: Arc::new(config),
         });
-        spawn_expiry_sweeper(state.db.clone());
+        crate::listings::expiry::spawn_expiry_sweeper(state.db.clone());
         if state.config.deliver_webhooks {
             crate::notifications::webhooks::spawn_delivery_worker(
                 state.db.clone(),
@@ -272,7 +173,7 @@ impl Application {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
-                .configure(configure_routes)
+                .configure(crate::routes::configure_routes)
                 .split_for_parts();
             app.app_data(app_state.clone())
                 .app_data(metrics.clone())

@@ -20,7 +20,7 @@ use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::dto::OrganizationOut;
 use crate::organizations::model::{OrgKind, Organization};
 use crate::organizations::queries as org_queries;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Longest display name, in characters.

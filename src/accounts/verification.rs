@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::ValidJson;
 use crate::http::version::etag;
 use crate::organizations::dto::VerifyRequest;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Verifies a user, or withdraws the verification (administrators). A broker whose
 /// verification is withdrawn no longer sees or moves the deals they carry.

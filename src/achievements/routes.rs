@@ -24,7 +24,7 @@ use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self};
 use crate::listings::{confidential, merge_patch, owner_org};
 use crate::organizations::model::OrgKind;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::Checker;
 
 /// Registers the achievement routes (the library's own first, then the shared lifecycle).

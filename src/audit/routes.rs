@@ -11,7 +11,7 @@ use crate::auth::AdminUser;
 use crate::db::schema::audit_log;
 use crate::error::ApiResult;
 use crate::http::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Filters of the audit list.
 #[derive(Debug, Deserialize, IntoParams)]

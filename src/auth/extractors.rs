@@ -15,7 +15,7 @@ use crate::audit::Actor;
 use crate::db::schema::{sessions, users};
 use crate::error::ApiError;
 use crate::http::middleware::RequestId;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A signed-in, active user.
 #[derive(Debug, Clone)]

@@ -32,7 +32,7 @@ use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ValidJson;
 use crate::http::json::OptionalJson;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Registers the routes.

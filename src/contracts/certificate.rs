@@ -8,7 +8,7 @@ use super::model::{ContractRow, EntityKind, IntermediaryKind};
 use super::queries;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {

@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::contracts;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The period filter of the ledger (by registration date).
 #[derive(Debug, Clone, Deserialize, IntoParams)]

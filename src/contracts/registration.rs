@@ -19,7 +19,7 @@ use crate::deals::model::DealStage;
 use crate::error::{ApiError, ApiResult};
 use crate::http::ValidJson;
 use crate::http::json::OptionalJson;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Registers the routes.

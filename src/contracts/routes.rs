@@ -20,7 +20,7 @@ use crate::db::schema::contracts;
 use crate::error::{ApiError, ApiResult};
 use crate::http::version::{etag, expected_version};
 use crate::http::{Page, PageParams, ValidJson};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Registers the routes.
 pub fn configure(cfg: &mut ServiceConfig) {

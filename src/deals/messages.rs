@@ -13,7 +13,7 @@ use crate::db::schema::{audit_log, deal_messages};
 use crate::db::{new_id, now, to_utc};
 use crate::error::ApiResult;
 use crate::http::{Page, PageParams, ValidJson};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 type MessageRow = (String, String, String, String, chrono::NaiveDateTime);

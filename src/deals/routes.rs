@@ -19,7 +19,7 @@ use crate::db::{DbConnection, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::version::etag;
 use crate::http::{Page, PageParams, ValidJson};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::Checker;
 
 /// Registers the deal routes.

@@ -21,7 +21,7 @@ use crate::listings::Library;
 use crate::listings::access::can_manage;
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::model::Listing;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most ids one call may add.
 pub const MAX_IDS: usize = 2000;

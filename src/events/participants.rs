@@ -16,7 +16,7 @@ use crate::db::schema::{event_participants, events, organizations, users};
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::ValidJson;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Most organizations or people per call.

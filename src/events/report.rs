@@ -17,7 +17,7 @@ use crate::db::schema::{contracts, deals, event_listings, event_participants};
 use crate::deals::model::DealStage;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Who took part.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]

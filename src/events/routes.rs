@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::version::{etag, expected_version};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::queries::like_escape;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The audit entity name of events.
 pub const ENTITY: &str = "event";

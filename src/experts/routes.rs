@@ -20,7 +20,7 @@ use crate::listings::bulk::{self, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self};
 use crate::listings::merge_patch;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::Checker;
 
 /// Registers the expert routes (the library's own first, then the shared lifecycle).

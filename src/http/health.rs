@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::db::migrations;
 use crate::error::{ApiError, ApiResult};
 use crate::http::middleware::Metrics;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The state of a health check.
 #[derive(Debug, Serialize, ToSchema)]

@@ -18,7 +18,7 @@ use crate::db::{DbConnection, new_id, now, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
 use crate::http::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation;
 
 text_enum! {

@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
 use crate::http::version::etag;
 use crate::http::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation;
 
 /// The optional body of a lifecycle action.

@@ -22,7 +22,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::organizations::model::{OrgKind, Organization};
 use crate::search::SearchDoc;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most lines one import request may carry.
 pub const MAX_IMPORT_LINES: usize = 10_000;

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Page;
 use crate::http::pagination::{PageRequest, encode_cursor};
 use crate::search::{SearchDoc, tokens};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most search hits a list considers.
 pub const MAX_HITS: usize = 1000;

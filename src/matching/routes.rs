@@ -19,7 +19,7 @@ use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_visible};
 use crate::listings::codec::{decode_codes, from_json};
 use crate::organizations::dto::region_code;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::taxonomies::{CooperationMode, Maturity, TechnologyField};
 use crate::validation::{self, Checker};
 

@@ -14,7 +14,7 @@ use crate::db::schema::{notifications, webhook_deliveries, webhooks};
 use crate::db::{now, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Page, PageParams, ValidJson};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation;
 
 /// Registers the notification routes.

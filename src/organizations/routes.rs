@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::version::{etag, expected_version};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::dto::{ADDRESS_MAX, NAME_MAX};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// The public directory of organizations.

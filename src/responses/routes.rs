@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
 use crate::http::{Page, PageParams, ValidJson};
 use crate::listings::Library;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation;
 
 /// Registers the routes of answers to demands.

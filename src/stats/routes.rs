@@ -17,7 +17,7 @@ use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::schema::events;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validation::Checker;
 
 /// Registers the statistics routes.

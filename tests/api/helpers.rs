@@ -13,7 +13,7 @@ use techmarket::config::{Config, Settings};
 use techmarket::db::schema::users;
 use techmarket::db::{DbConnection, write_transaction};
 use techmarket::domain::credit_code::compute_check_character;
-use techmarket::startup::AppState;
+use techmarket::state::AppState;
 
 /// A password that passes the strength check.
 pub const PASSWORD: &str = "Tea-kettle-Orbit-19";

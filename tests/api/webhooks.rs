@@ -360,7 +360,7 @@ async fn concurrent_expiry_sweeps_on_two_instances_audit_each_record_once() {
         } else {
             second.state.db.clone()
         };
-        techmarket::startup::sweep_expired(db)
+        techmarket::listings::expiry::sweep_expired(db)
     });
     let swept: usize = futures_util::future::join_all(sweeps)
         .await
