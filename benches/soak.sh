@@ -8,10 +8,13 @@
 # Needs: a release build (built here), wrk (apt-get install wrk), python3; for postgres a server
 # on 127.0.0.1:5432 where role postgres may create databases. Loopback only.
 #
-# Mixed load: wrk with 8 connections, one request in ten a write (an achievement draft
-# created by a signed-in university member), the rest list pages, filtered lists, q searches
-# and single records. RSS (VmRSS) is sampled every 10 s; after a one-minute warm-up it should
-# stay flat (max within 10% of the post-warm-up minimum).
+# Mixed load: wrk with 8 connections, one request in ten a write by a signed-in university
+# member — an achievement draft created, and each created draft deleted again a few requests
+# later, so the market's size stays steady as in a working day (edits, not a year of new
+# records in ten minutes) — the rest list pages, filtered lists, q searches and single records.
+# RSS (VmRSS, with its heap part RssAnon and its file-mapped part RssFile: SQLite's mmap and the
+# index segments) is sampled every 10 s; after a one-minute warm-up it should stay flat (max
+# within 10% of the post-warm-up minimum).
 # Flood: 60 concurrent POST /api/v1/auth/register with distinct accounts, peak RSS sampled
 # every 50 ms, and the answers counted (201, or 503 + Retry-After beyond the hashing bound).
 set -euo pipefail
@@ -58,6 +61,7 @@ for chunk in "$WORK"/chunk-*; do
 done
 ONE=$(curl -fs "$URL/api/v1/achievements?limit=1" | json "['items'][0]['id']")
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+rss_parts_kib() { awk '/VmRSS|RssAnon|RssFile/ {printf "%s ", $2}' "/proc/$SERVER/status"; }
 echo "backend=$BACKEND records=$COUNT soak=${SOAK_SECS}s machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "rss after import: $(($(rss_kib) / 1024)) MiB"
 
@@ -66,10 +70,20 @@ cat >"$WORK/mixed.lua" <<LUA
 local queries = {"%E9%94%82%E7%A6%BB%E5%AD%90%E7%94%B5%E6%B1%A0%E6%AD%A3%E6%9E%81%E6%9D%90%E6%96%99", "%E5%8D%B0%E6%9F%93%E5%BA%9F%E6%B0%B4%E6%B7%B1%E5%BA%A6%E5%A4%84%E7%90%86", "%E6%9C%BA%E5%99%A8%E4%BA%BA%E7%84%8A%E7%BC%9D%E8%B7%9F%E8%B8%AA", "%E7%8C%95%E7%8C%B4%E6%A1%83%E4%BF%9D%E9%B2%9C"}
 local token = "$MEMBER"
 local i = 0
+local created = {}
+response = function(status, headers, body)
+  if status == 201 then
+    local id = body:match('"id"%s*:%s*"([^"]+)"')
+    if id then table.insert(created, id) end
+  end
+end
 request = function()
   i = i + 1
   local k = i % 10
-  if k == 0 then
+  if k == 5 and #created > 0 then
+    local id = table.remove(created, 1)
+    return wrk.format("DELETE", "/api/v1/achievements/" .. id, {["authorization"] = "Bearer " .. token})
+  elseif k == 0 then
     local body = '{"title":"一种用于长时间混合负载测试的成果草稿' .. i .. '","summary":"本成果用于检验服务在长时间混合负载下内存保持平稳，不随请求数增长。","keywords":["负载","内存"],"technology_field":"new_materials","maturity":"pilot","ip_type":"invention_patent","cooperation_modes":["transfer"]}'
     return wrk.format("POST", "/api/v1/achievements", {["content-type"] = "application/json", ["authorization"] = "Bearer " .. token}, body)
   elseif k <= 3 then
@@ -86,7 +100,7 @@ LUA
 : >"$WORK/rss.txt"
 (
 	while kill -0 "$SERVER" 2>/dev/null; do
-		echo "$(date +%s) $(rss_kib)" >>"$WORK/rss.txt"
+		echo "$(date +%s) $(rss_parts_kib)" >>"$WORK/rss.txt"
 		sleep 10
 	done
 ) &
@@ -96,12 +110,18 @@ kill "$SAMPLER" 2>/dev/null || true
 grep -E "Requests/sec|Non-2xx|50%|99%" "$WORK/wrk.txt" | sed 's/^/  wrk: /'
 python3 - "$WORK/rss.txt" <<'PY'
 import sys
-rows = [tuple(map(int, line.split())) for line in open(sys.argv[1]) if len(line.split()) == 2]
+rows = [tuple(map(int, line.split())) for line in open(sys.argv[1]) if len(line.split()) == 4]
 start = rows[0][0]
-after = [kib for t, kib in rows if t - start >= 60]
-print(f"rss samples: {len(rows)}; first {rows[0][1] // 1024} MiB; after the 1-minute warm-up: "
-      f"min {min(after) // 1024} MiB, median {sorted(after)[len(after) // 2] // 1024} MiB, max {max(after) // 1024} MiB, "
-      f"last {after[-1] // 1024} MiB; max/min = {max(after) / min(after):.3f}")
+after = [row for row in rows if row[0] - start >= 60]
+def line(name, column):
+    values = sorted(row[column] for row in after)
+    print(f"{name}: first {rows[0][column] // 1024} MiB; after the 1-minute warm-up: min {values[0] // 1024} MiB, "
+          f"median {values[len(values) // 2] // 1024} MiB, max {values[-1] // 1024} MiB, last {after[-1][column] // 1024} MiB; "
+          f"max/min = {values[-1] / values[0]:.3f}")
+print(f"rss samples: {len(rows)}")
+line("VmRSS", 1)
+line("RssAnon (heap)", 2)
+line("RssFile (mapped files)", 3)
 PY
 
 # Flood: 60 concurrent registrations.
