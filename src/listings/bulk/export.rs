@@ -1,0 +1,133 @@
+//! Streaming export (CSV or NDJSON) in keyset batches.
+
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
+use futures_util::Stream;
+use serde_json::Value;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::listings::Library;
+use crate::listings::listing_search::{ListScope, Window};
+use crate::state::AppState;
+
+use super::codecs::{ExportFormat, render_row};
+use super::{EXPORT_BATCH, RecordLibrary};
+
+/// A batch fetcher: rows after an id (newest first), with the id of each.
+pub type FetchBatch = Box<
+    dyn FnMut(
+        Option<String>,
+    ) -> Pin<Box<dyn std::future::Future<Output = ApiResult<Vec<(String, Value)>>>>>,
+>;
+
+/// `GET /api/v1/{library}/export`: the records a list with the same filters shows, streamed
+/// (never confidential details; contacts only for signed-in callers).
+pub async fn export<L: RecordLibrary + 'static>(
+    caller: Option<AuthUser>,
+    state: web::Data<AppState>,
+    filter: L::Filter,
+    format: ExportFormat,
+) -> ApiResult<HttpResponse> {
+    let parts = L::filter_parts(&filter);
+    crate::validation::check_region_prefix(parts.region.as_deref())?;
+    let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
+    let hits =
+        crate::listings::listing_search::hits(&state, L::LIBRARY, parts.q.as_deref()).await?;
+    let hit_ids = hits.map(|h| h.ids());
+    let fetch: FetchBatch = Box::new(move |after| {
+        let state = state.clone();
+        let filter = filter.clone();
+        let scope = scope.clone();
+        let hit_ids = hit_ids.clone();
+        let caller = caller.clone();
+        Box::pin(async move {
+            let window = Window::keyset(after, EXPORT_BATCH);
+            state
+                .db
+                .read(move |conn| {
+                    L::export_batch(conn, &filter, &scope, hit_ids, &window, caller.as_ref())
+                })
+                .await
+        })
+    });
+    stream_export(format, L::EXPORT_COLUMNS, L::LIBRARY, fetch).await
+}
+
+/// Streams an export: a header (CSV), then batches until the fetcher runs dry. The first
+/// batch is fetched before anything is sent, so that a request the database refuses answers
+/// with a problem document instead of a header and a cut connection.
+pub async fn stream_export(
+    format: ExportFormat,
+    columns: &'static [&'static str],
+    library: Library,
+    mut fetch: FetchBatch,
+) -> ApiResult<HttpResponse> {
+    struct State {
+        fetch: FetchBatch,
+        after: Option<String>,
+        first: Option<Vec<(String, Value)>>,
+        started: bool,
+        done: bool,
+    }
+    let first = fetch(None).await?;
+    let initial = State {
+        fetch,
+        after: None,
+        first: Some(first),
+        started: false,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(initial, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        if !state.started && format == ExportFormat::Csv {
+            state.started = true;
+            let header: Vec<String> = columns.iter().map(|c| (*c).to_string()).collect();
+            return Some((
+                Ok::<Bytes, ApiError>(crate::http::csv_out::header_line(&header)),
+                state,
+            ));
+        }
+        state.started = true;
+        let batch = match state.first.take() {
+            Some(first) => Ok(first),
+            None => (state.fetch)(state.after.clone()).await,
+        };
+        match batch {
+            Err(error) => {
+                state.done = true;
+                tracing::error!(?error, "export stopped");
+                Some((Err(error), state))
+            }
+            Ok(rows) if rows.is_empty() => None,
+            Ok(rows) => {
+                if rows.len() < usize::try_from(EXPORT_BATCH).unwrap_or(500) {
+                    state.done = true;
+                }
+                state.after = rows.last().map(|(id, _)| id.clone());
+                let mut chunk = Vec::new();
+                for (_, row) in &rows {
+                    chunk.extend_from_slice(&render_row(format, columns, row));
+                }
+                Some((Ok(Bytes::from(chunk)), state))
+            }
+        }
+    });
+    let (content_type, extension) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
+    };
+    let boxed: Pin<Box<dyn Stream<Item = Result<Bytes, ApiError>>>> = Box::pin(stream);
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.{extension}\"", library.as_str()),
+        ))
+        .streaming(boxed))
+}
