@@ -110,7 +110,7 @@ impl MatchingState {
 
 /// What is being matched: a problem's text and constraints.
 #[derive(Debug, Clone, Default)]
-pub struct Problem {
+pub struct MatchSubject {
     /// Title, keywords and description.
     pub text: String,
     /// The field asked for.
@@ -126,6 +126,10 @@ pub struct Problem {
     /// Feedback on candidates: id → relevant.
     pub feedback: HashMap<String, bool>,
 }
+
+/// The former name of [`MatchSubject`], still imported by `notifications` (outside this
+/// module's owners' area); new code names [`MatchSubject`].
+pub type Problem = MatchSubject;
 
 /// The public card of a matched achievement.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -258,7 +262,7 @@ pub fn match_achievements(
     conn: &mut DbConnection,
     state: &MatchingState,
     index: &SearchIndex,
-    problem: &Problem,
+    problem: &MatchSubject,
     limit: usize,
     strict: bool,
 ) -> ApiResult<Vec<AchievementMatch>> {

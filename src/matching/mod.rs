@@ -4,8 +4,8 @@
 
 pub mod engine;
 pub mod eval;
-pub mod helpers;
 pub mod routes;
 pub mod scoring;
 pub mod text;
 pub mod vocabulary;
+pub mod who_helps;

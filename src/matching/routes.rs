@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engine::{self, AchievementMatch, DemandMatch, MAX_LIMIT, Offer, Problem};
-use super::helpers::{ExpertMatch, ServiceProviderMatch};
+use super::engine::{self, AchievementMatch, DemandMatch, MAX_LIMIT, MatchSubject, Offer};
+use super::who_helps::{ExpertMatch, ServiceProviderMatch};
 use crate::accounts::model::Role;
 use crate::audit;
 use crate::auth::AuthUser;
@@ -79,7 +79,7 @@ fn demand_problem(
     conn: &mut crate::db::DbConnection,
     user: &AuthUser,
     id: &str,
-) -> ApiResult<Problem> {
+) -> ApiResult<MatchSubject> {
     let (listing, row) = crate::demands::queries::find(conn, id)?;
     ensure_visible(Some(user), &listing)?;
     if !(can_manage(user, &listing) || is_matcher(user)) {
@@ -88,7 +88,7 @@ fn demand_problem(
         ));
     }
     let keywords: Vec<String> = from_json(&row.keywords);
-    Ok(Problem {
+    Ok(MatchSubject {
         text: format!(
             "{} {} {}",
             listing.title,
@@ -144,7 +144,7 @@ pub async fn demand_experts(
         .db
         .read(move |conn| {
             let problem = demand_problem(conn, &user, &id)?;
-            super::helpers::match_experts(conn, &matching, &index, &problem, limit)
+            super::who_helps::match_experts(conn, &matching, &index, &problem, limit)
         })
         .await?;
     Ok(web::Json(ExpertMatches { items }))
@@ -173,7 +173,7 @@ pub async fn demand_service_providers(
         .db
         .read(move |conn| {
             let problem = demand_problem(conn, &user, &id)?;
-            super::helpers::match_service_providers(conn, &matching, &index, &problem, limit)
+            super::who_helps::match_service_providers(conn, &matching, &index, &problem, limit)
         })
         .await?;
     Ok(web::Json(ServiceProviderMatches { items }))
@@ -326,7 +326,7 @@ pub async fn ad_hoc_matches(
     else {
         return Err(ApiError::Internal("validated fields missing".into()));
     };
-    let problem = Problem {
+    let problem = MatchSubject {
         text: format!("{text} {}", keywords.join(" ")),
         technology_field: body.technology_field,
         required_maturity: body.required_maturity,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::engine::{MatchingState, Problem};
+use super::engine::{MatchSubject, MatchingState};
 use super::scoring::{self, Explanation, Factor};
 use crate::db::DbConnection;
 use crate::db::schema::{experts, listings, organizations, service_providers};
@@ -132,7 +132,7 @@ pub fn match_experts(
     conn: &mut DbConnection,
     state: &MatchingState,
     index: &SearchIndex,
-    problem: &Problem,
+    problem: &MatchSubject,
     limit: usize,
 ) -> ApiResult<Vec<ExpertMatch>> {
     let text = state.rank_text(index, Library::Experts, &problem.text)?;
@@ -205,7 +205,7 @@ pub fn match_service_providers(
     conn: &mut DbConnection,
     state: &MatchingState,
     index: &SearchIndex,
-    problem: &Problem,
+    problem: &MatchSubject,
     limit: usize,
 ) -> ApiResult<Vec<ServiceProviderMatch>> {
     let text = state.rank_text(index, Library::ServiceProviders, &problem.text)?;
