@@ -25,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod experts;
 pub mod http;
+pub mod lifecycle;
 pub mod listings;
 pub mod matching;
 pub mod notifications;

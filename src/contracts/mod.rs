@@ -17,3 +17,4 @@ pub mod registration;
 pub mod resolve;
 pub mod routes;
 pub mod schedule;
+pub mod transitions;

@@ -13,9 +13,10 @@ use super::access::ensure_manager;
 use super::checks::fen;
 use super::model::{ContractStatus, PaymentRow};
 use super::output::detail;
-use super::queries::{self, check_version, ensure_status};
-use super::registration::{NOTE_MAX, VersionInput, allowed};
+use super::queries;
+use super::registration::{NOTE_MAX, VersionInput};
 use super::routes::contract_response;
+use super::transitions::{Action, Apply, Who, run};
 use crate::auth::AuthUser;
 use crate::db::schema::{contract_milestones, contract_payments};
 use crate::db::{new_id, now};
@@ -86,34 +87,15 @@ pub async fn perform_contract(
     path: web::Path<String>,
     body: OptionalJson<VersionInput>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
     let version = body.0.unwrap_or_default().version;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_manager(&user, &current)?;
-            ensure_status(
-                &current,
-                &[ContractStatus::Registered],
-                "performing",
-                allowed(current.status),
-            )?;
-            check_version(&current, version)?;
-            let mut next = current.clone();
-            next.status = ContractStatus::Performing;
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.perform",
-                serde_json::json!({}),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    let action = Action {
+        label: "performing",
+        audit: "contract.perform",
+        who: Who::Manager,
+        version,
+    };
+    let apply: Apply = Box::new(|_, _, _| Ok(serde_json::json!({})));
+    run(&state, user, path.into_inner(), action, apply, None).await
 }
 
 /// Completes a performing contract with the confirmed technology income (managers).
@@ -134,49 +116,32 @@ pub async fn complete_contract(
     path: web::Path<String>,
     body: ValidJson<CompleteInput>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
     let body = body.into_inner();
     let mut checker = Checker::new();
     let income = checker.check("technology_income_fen", fen(body.technology_income_fen));
     checker.finish()?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_manager(&user, &current)?;
-            ensure_status(
-                &current,
-                &[ContractStatus::Performing],
-                "completed",
-                allowed(current.status),
-            )?;
-            check_version(&current, body.version)?;
-            if income.is_some_and(|i| i > current.technology_amount_fen) {
-                return Err(ApiError::field(
-                    "technology_income_fen",
-                    "exceeds_technology_amount",
-                    format!(
-                        "must not exceed the technology transaction amount, {} fen",
-                        current.technology_amount_fen
-                    ),
-                ));
-            }
-            let mut next = current.clone();
-            next.status = ContractStatus::Completed;
-            next.technology_income_fen = income;
-            next.completed_at = Some(now());
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.complete",
-                serde_json::json!({"technology_income_fen": income}),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    let action = Action {
+        label: "completed",
+        audit: "contract.complete",
+        who: Who::Manager,
+        version: body.version,
+    };
+    let apply: Apply = Box::new(move |_, current, next| {
+        if income.is_some_and(|i| i > current.technology_amount_fen) {
+            return Err(ApiError::field(
+                "technology_income_fen",
+                "exceeds_technology_amount",
+                format!(
+                    "must not exceed the technology transaction amount, {} fen",
+                    current.technology_amount_fen
+                ),
+            ));
+        }
+        next.technology_income_fen = income;
+        next.completed_at = Some(now());
+        Ok(serde_json::json!({"technology_income_fen": income}))
+    });
+    run(&state, user, path.into_inner(), action, apply, None).await
 }
 
 /// Terminates a registered or performing contract early, with a reason (managers).
@@ -197,39 +162,22 @@ pub async fn terminate_contract(
     path: web::Path<String>,
     body: ValidJson<TerminateInput>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
     let body = body.into_inner();
     let mut checker = Checker::new();
     let reason = checker.check("reason", validation::text(&body.reason, 1, NOTE_MAX));
     checker.finish()?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_manager(&user, &current)?;
-            ensure_status(
-                &current,
-                &[ContractStatus::Registered, ContractStatus::Performing],
-                "terminated",
-                allowed(current.status),
-            )?;
-            check_version(&current, body.version)?;
-            let mut next = current.clone();
-            next.status = ContractStatus::Terminated;
-            next.terminated_reason = reason.clone();
-            next.terminated_at = Some(now());
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.terminate",
-                serde_json::json!({"reason": reason}),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    let action = Action {
+        label: "terminated",
+        audit: "contract.terminate",
+        who: Who::Manager,
+        version: body.version,
+    };
+    let apply: Apply = Box::new(move |_, _, next| {
+        next.terminated_reason = reason.clone();
+        next.terminated_at = Some(now());
+        Ok(serde_json::json!({"reason": reason}))
+    });
+    run(&state, user, path.into_inner(), action, apply, None).await
 }
 
 /// Records money received under a registered or performing contract (managers). The total

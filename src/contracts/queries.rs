@@ -176,24 +176,6 @@ pub fn check_version(contract: &ContractRow, expected: Option<i64>) -> ApiResult
     }
 }
 
-/// 409 naming the allowed statuses unless the contract is in one of `from`.
-pub fn ensure_status(
-    contract: &ContractRow,
-    from: &[ContractStatus],
-    to: &str,
-    allowed: Vec<String>,
-) -> ApiResult<()> {
-    if from.contains(&contract.status) {
-        Ok(())
-    } else {
-        Err(ApiError::illegal_transition(
-            contract.status.as_str(),
-            to,
-            allowed,
-        ))
-    }
-}
-
 /// Saves a contract's new state (optimistic on `current.version`) and writes the audit entry
 /// of the move: `{status: {from, to}}` plus `extra`'s fields.
 pub fn stamp_change(

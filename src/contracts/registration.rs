@@ -8,11 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::access::ensure_manager;
-use super::model::{ContractRow, ContractStatus, RefusalReason};
-use super::output::detail;
-use super::queries::{self, check_version, ensure_status};
-use super::routes::contract_response;
+use super::model::{ContractRow, RefusalReason};
+use super::queries;
+use super::transitions::{Action, Apply, Who, run};
 use crate::auth::{AdminUser, AuthUser};
 use crate::db::{DbConnection, now};
 use crate::deals::model::DealStage;
@@ -82,47 +80,18 @@ pub async fn submit_contract(
     path: web::Path<String>,
     body: OptionalJson<VersionInput>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
     let version = body.0.unwrap_or_default().version;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_manager(&user, &current)?;
-            ensure_status(
-                &current,
-                &[ContractStatus::Draft, ContractStatus::Returned],
-                "submitted",
-                allowed(current.status),
-            )?;
-            check_version(&current, version)?;
-            let mut next = current.clone();
-            next.status = ContractStatus::Submitted;
-            next.submitted_at = Some(now());
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.submit",
-                serde_json::json!({}),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
-}
-
-/// The actions allowed from a status (for 409 answers).
-pub fn allowed(status: ContractStatus) -> Vec<String> {
-    let names: &[&str] = match status {
-        ContractStatus::Draft | ContractStatus::Returned => &["submitted"],
-        ContractStatus::Submitted => &["registered", "returned", "refused"],
-        ContractStatus::Registered => &["performing", "terminated"],
-        ContractStatus::Performing => &["completed", "terminated"],
-        ContractStatus::Refused | ContractStatus::Completed | ContractStatus::Terminated => &[],
+    let action = Action {
+        label: "submitted",
+        audit: "contract.submit",
+        who: Who::Manager,
+        version,
     };
-    names.iter().map(|s| s.to_string()).collect()
+    let apply: Apply = Box::new(|_, _, next| {
+        next.submitted_at = Some(now());
+        Ok(serde_json::json!({}))
+    });
+    run(&state, user, path.into_inner(), action, apply, None).await
 }
 
 fn registration_number(year: i32, registry: &str, serial: i64) -> String {
@@ -183,55 +152,47 @@ pub async fn register_contract(
     body: OptionalJson<VersionInput>,
 ) -> ApiResult<HttpResponse> {
     let user = admin.0;
-    let id = path.into_inner();
     let version = body.0.unwrap_or_default().version;
     let registry = state.config.registry_region_code.clone();
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_status(
-                &current,
-                &[ContractStatus::Submitted],
-                "registered",
-                allowed(current.status),
-            )?;
-            check_version(&current, version)?;
-            let today = crate::clock::today();
-            if today < current.valid_from || today > current.valid_to {
-                return Err(ApiError::conflict(format!(
-                    "a contract is registered only within its validity period ({} to {}); today is {today}",
-                    current.valid_from, current.valid_to
-                )));
-            }
-            let year = today.year();
-            let serial = queries::next_serial(conn, &registry, year)?;
-            if serial > 999_999 {
-                return Err(ApiError::conflict(format!(
-                    "the registry's serial numbers for {year} are used up"
-                )));
-            }
-            let mut next = current.clone();
-            next.status = ContractStatus::Registered;
-            next.registry_region_code = Some(registry.clone());
-            next.registration_year = Some(year);
-            next.registration_serial = Some(serial);
-            next.registration_number = Some(registration_number(year, &registry, serial));
-            next.registered_on = Some(today);
-            next.registered_by = Some(user.id().to_string());
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.register",
-                serde_json::json!({"registration_number": next.registration_number}),
-            )?;
-            sign_deal(conn, &user, &saved)?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    let registrar = user.id().to_string();
+    let action = Action {
+        label: "registered",
+        audit: "contract.register",
+        who: Who::Checked,
+        version,
+    };
+    let apply: Apply = Box::new(move |conn, current, next| {
+        let today = crate::clock::today();
+        if today < current.valid_from || today > current.valid_to {
+            return Err(ApiError::conflict(format!(
+                "a contract is registered only within its validity period ({} to {}); today is {today}",
+                current.valid_from, current.valid_to
+            )));
+        }
+        let year = today.year();
+        let serial = queries::next_serial(conn, &registry, year)?;
+        if serial > 999_999 {
+            return Err(ApiError::conflict(format!(
+                "the registry's serial numbers for {year} are used up"
+            )));
+        }
+        next.registry_region_code = Some(registry.clone());
+        next.registration_year = Some(year);
+        next.registration_serial = Some(serial);
+        next.registration_number = Some(registration_number(year, &registry, serial));
+        next.registered_on = Some(today);
+        next.registered_by = Some(registrar);
+        Ok(serde_json::json!({"registration_number": next.registration_number}))
+    });
+    run(
+        &state,
+        user,
+        path.into_inner(),
+        action,
+        apply,
+        Some(sign_deal),
+    )
+    .await
 }
 
 /// Returns a submitted contract for more material (administrators); the note says what is
@@ -254,38 +215,21 @@ pub async fn return_contract(
     path: web::Path<String>,
     body: ValidJson<ReturnInput>,
 ) -> ApiResult<HttpResponse> {
-    let user = admin.0;
-    let id = path.into_inner();
     let body = body.into_inner();
     let mut checker = Checker::new();
     let note = checker.check("note", validation::text(&body.note, 1, NOTE_MAX));
     checker.finish()?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_status(
-                &current,
-                &[ContractStatus::Submitted],
-                "returned",
-                allowed(current.status),
-            )?;
-            check_version(&current, body.version)?;
-            let mut next = current.clone();
-            next.status = ContractStatus::Returned;
-            next.return_note = note.clone();
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.return",
-                serde_json::json!({"note": note}),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    let action = Action {
+        label: "returned",
+        audit: "contract.return",
+        who: Who::Checked,
+        version: body.version,
+    };
+    let apply: Apply = Box::new(move |_, _, next| {
+        next.return_note = note.clone();
+        Ok(serde_json::json!({"note": note}))
+    });
+    run(&state, admin.0, path.into_inner(), action, apply, None).await
 }
 
 /// 不予登记: refuses a submitted contract with a coded reason (administrators). Final.
@@ -307,8 +251,6 @@ pub async fn refuse_contract(
     path: web::Path<String>,
     body: ValidJson<RefuseInput>,
 ) -> ApiResult<HttpResponse> {
-    let user = admin.0;
-    let id = path.into_inner();
     let body = body.into_inner();
     let mut checker = Checker::new();
     let note = checker
@@ -321,33 +263,19 @@ pub async fn refuse_contract(
         checker.fail("note", "required", "explain a refusal for `other` reasons");
     }
     checker.finish()?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_status(
-                &current,
-                &[ContractStatus::Submitted],
-                "refused",
-                allowed(current.status),
-            )?;
-            check_version(&current, body.version)?;
-            let mut next = current.clone();
-            next.status = ContractStatus::Refused;
-            next.refusal_reason = Some(body.reason.as_str().to_string());
-            next.return_note = note.clone();
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.refuse",
-                serde_json::json!({"reason": body.reason, "note": note}),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    let reason = body.reason;
+    let action = Action {
+        label: "refused",
+        audit: "contract.refuse",
+        who: Who::Checked,
+        version: body.version,
+    };
+    let apply: Apply = Box::new(move |_, _, next| {
+        next.refusal_reason = Some(reason.as_str().to_string());
+        next.return_note = note.clone();
+        Ok(serde_json::json!({"reason": reason, "note": note}))
+    });
+    run(&state, admin.0, path.into_inner(), action, apply, None).await
 }
 
 #[cfg(test)]

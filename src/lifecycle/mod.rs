@@ -1,0 +1,78 @@
+//! One transition mechanism for the market's state machines: a table per lifecycle lists
+//! every move (its label, the states it may start from, the state it reaches), and the same
+//! table answers an illegal move with a 409 naming the moves allowed from where the record
+//! stands, and describes each move for the documentation.
+
+use crate::error::{ApiError, ApiResult};
+
+/// One move of a lifecycle.
+#[derive(Debug, Clone, Copy)]
+pub struct Move<S: 'static> {
+    /// The name a 409 answer uses for the move (and lists among the allowed ones).
+    pub label: &'static str,
+    /// The states the move may start from.
+    pub from: &'static [S],
+    /// The state the move reaches.
+    pub to: S,
+}
+
+/// A lifecycle: its moves, in the order the 409 answers list them.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifecycle<S: 'static> {
+    /// Every move.
+    pub moves: &'static [Move<S>],
+    /// The stored text of a state.
+    pub name: fn(S) -> &'static str,
+}
+
+impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
+    /// The move labelled `label`.
+    ///
+    /// # Panics
+    /// When the table has no such move (a programming error caught by the table's tests).
+    pub fn get(&self, label: &str) -> &'static Move<S> {
+        self.moves
+            .iter()
+            .find(|m| m.label == label)
+            .unwrap_or_else(|| panic!("no lifecycle move `{label}`"))
+    }
+
+    /// The labels of the moves allowed from `state`, in table order.
+    pub fn allowed(&self, state: S) -> Vec<String> {
+        self.moves
+            .iter()
+            .filter(|m| m.from.contains(&state))
+            .map(|m| m.label.to_string())
+            .collect()
+    }
+
+    /// The move labelled `label` when it may start from `state`, else the 409 naming the
+    /// allowed moves.
+    pub fn check(&self, state: S, label: &str) -> ApiResult<&'static Move<S>> {
+        let found = self.get(label);
+        if found.from.contains(&state) {
+            Ok(found)
+        } else {
+            Err(ApiError::illegal_transition(
+                (self.name)(state),
+                label,
+                self.allowed(state),
+            ))
+        }
+    }
+
+    /// One sentence for the documentation of a move: `from`, … → `to`.
+    pub fn describe(&self, label: &str) -> String {
+        let found = self.get(label);
+        let from: Vec<String> = found
+            .from
+            .iter()
+            .map(|s| format!("`{}`", (self.name)(*s)))
+            .collect();
+        format!(
+            "Moves the record from {} to `{}`.",
+            from.join(" or "),
+            (self.name)(found.to)
+        )
+    }
+}
