@@ -26,10 +26,10 @@ fn battery(n: u32) -> Value {
 
 /// Creates, submits and approves an achievement; returns its id.
 async fn published(app: &TestApp, owner: &Session, admin: &Session, body: Value) -> String {
-    let created = app.as_user(&owner).post("/api/v1/achievements").json(body).expect(201).await;
+    let created = app.as_user(owner).post("/api/v1/achievements").json(body).expect(201).await;
     let id = created["id"].as_str().unwrap().to_string();
-    app.as_user(&owner).act(format!("/api/v1/achievements/{id}/submit")).expect(200).await;
-    app.as_user(&admin).act(format!("/api/v1/achievements/{id}/approve")).expect(200).await;
+    app.as_user(owner).act(format!("/api/v1/achievements/{id}/submit")).expect(200).await;
+    app.as_user(admin).act(format!("/api/v1/achievements/{id}/approve")).expect(200).await;
     id
 }
 

@@ -68,7 +68,7 @@ fn licence(m: &Market) -> Value {
 }
 
 async fn create(m: &Market, who: &Session, body: Value) -> Value {
-    m.app.as_user(&who).post("/api/v1/contracts").json(body).expect(201).await
+    m.app.as_user(who).post("/api/v1/contracts").json(body).expect(201).await
 }
 
 fn act(m: &Market, who: &Session, id: &str, action: &str, body: Value) -> Call {

@@ -64,7 +64,7 @@ fn chip() -> Value {
 
 /// Creates a demand as `owner`, asserting 201; returns the body.
 async fn create(app: &TestApp, owner: &Session, body: Value) -> Value {
-    app.as_user(&owner).post("/api/v1/demands").json(body).expect(201).await
+    app.as_user(owner).post("/api/v1/demands").json(body).expect(201).await
 }
 
 /// Creates, submits and approves a demand; returns its id.
@@ -250,7 +250,7 @@ async fn only_enterprises_post_demands() {
 
 /// The sorted fields of the 422 a demand creation gets.
 async fn rejected_fields(app: &TestApp, owner: &Session, body: Value) -> Vec<String> {
-    let problem = app.as_user(&owner).post("/api/v1/demands").json(body).problem(422).await;
+    let problem = app.as_user(owner).post("/api/v1/demands").json(body).problem(422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
     fields

@@ -14,7 +14,7 @@ fn event_body(name: &str, region: &str, starts: &str, ends: &str) -> Value {
 }
 
 async fn create_event(app: &TestApp, who: &Session, body: Value) -> Value {
-    app.as_user(&who).post("/api/v1/events").json(body).expect(201).await
+    app.as_user(who).post("/api/v1/events").json(body).expect(201).await
 }
 
 async fn an_event(app: &TestApp, who: &Session) -> String {
@@ -37,7 +37,7 @@ fn id(value: &Value) -> String {
 }
 
 async fn report(app: &TestApp, who: &Session, event: &str) -> Value {
-    app.as_user(&who).get(format!("/api/v1/events/{event}/report")).expect(200).await
+    app.as_user(who).get(format!("/api/v1/events/{event}/report")).expect(200).await
 }
 
 #[tokio::test]
@@ -354,7 +354,7 @@ async fn open_deal(
     demand: &(String, String),
     achievement: &(String, String),
 ) -> Value {
-    app.as_user(&who)
+    app.as_user(who)
         .post("/api/v1/deals")
         .json(json!({"demand_id": demand.0, "achievement_id": achievement.0,
                    "buyer_org_id": demand.1, "seller_org_id": achievement.1,
@@ -364,7 +364,7 @@ async fn open_deal(
 }
 
 async fn advance(app: &TestApp, who: &Session, deal: &str, to: &str) {
-    app.as_user(&who)
+    app.as_user(who)
         .post(format!("/api/v1/deals/{deal}/advance"))
         .json(json!({"to": to}))
         .expect(200)
@@ -570,7 +570,7 @@ async fn the_report_reproduces_the_bureaus_online_matchmaking_conference() {
     // and the anonymous online audience.
     let path = format!("/api/v1/events/{event}/participants");
     for who in [&enterprise, &university] {
-        app.as_user(&who).post(&path).json(json!({"organizations": [who.organization_id], "people": [{"user_id": who.user_id}]})).expect(200).await;
+        app.as_user(who).post(&path).json(json!({"organizations": [who.organization_id], "people": [{"user_id": who.user_id}]})).expect(200).await;
     }
     let totals = app.as_user(&broker).post(&path).json(json!({"organizations": [institute.organization_id],
                    "people": [{"name": "陈工", "organization_name": "某装备公司"}, {"name": "刘老师"}, {"name": "周经理"}],

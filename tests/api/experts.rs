@@ -157,7 +157,7 @@ async fn only_experts_brokers_and_admins_create_profiles() {
     let enterprise = app.enterprise(1).await;
     let university = app.university(2).await;
     for session in [&enterprise, &university] {
-        app.as_user(&session)
+        app.as_user(session)
             .post("/api/v1/experts")
             .json(battery_expert("x@example.com"))
             .problem(403)
@@ -230,7 +230,7 @@ async fn the_named_expert_claims_a_broker_profile_and_the_broker_lets_go() {
     assert_eq!(claimed["user_id"], zhang.user_id.as_str());
     assert_eq!(claimed["status"], "published");
     for claimer in [&zhang, &other] {
-        app.as_user(&claimer).act(format!("{path}/claim")).problem(409).await;
+        app.as_user(claimer).act(format!("{path}/claim")).problem(409).await;
     }
 
     // The broker no longer manages it; the expert does.

@@ -37,10 +37,10 @@ async fn publish_demand(
     admin: &Session,
     body: Value,
 ) -> String {
-    let created = app.as_user(&enterprise).post("/api/v1/demands").json(body).expect(201).await;
+    let created = app.as_user(enterprise).post("/api/v1/demands").json(body).expect(201).await;
     let id = created["id"].as_str().unwrap().to_string();
-    app.as_user(&enterprise).act(format!("/api/v1/demands/{id}/submit")).expect(200).await;
-    app.as_user(&admin).act(format!("/api/v1/demands/{id}/approve")).expect(200).await;
+    app.as_user(enterprise).act(format!("/api/v1/demands/{id}/submit")).expect(200).await;
+    app.as_user(admin).act(format!("/api/v1/demands/{id}/approve")).expect(200).await;
     id
 }
 

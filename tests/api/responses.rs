@@ -64,7 +64,7 @@ fn act(
 
 async fn audit_actions(app: &TestApp, admin: &Session, entity_id: &str) -> Vec<String> {
     let page = app
-        .as_user(&admin)
+        .as_user(admin)
         .get(format!("/api/v1/admin/audit?entity_id={entity_id}&limit=100"))
         .expect(200)
         .await;
@@ -80,7 +80,7 @@ async fn audit_actions(app: &TestApp, admin: &Session, entity_id: &str) -> Vec<S
 async fn colleague(app: &TestApp, org_owner: &Session, email: &str, role: &str) -> Session {
     let org = org_owner.organization_id.clone().unwrap();
     let invite = app
-        .as_user(&org_owner)
+        .as_user(org_owner)
         .post(format!("/api/v1/organizations/{org}/invites"))
         .json(json!({"max_uses": 1}))
         .expect(201)
@@ -125,7 +125,7 @@ async fn an_accepted_answer_opens_a_deal_at_intention_between_the_demand_and_the
     assert_eq!(again["existing_id"], response_id);
 
     let other = answered(&app, &m.institute, &m.demand_id).await;
-    let listed = app.as_user(&m.enterprise).get(&responses_path(&m.demand_id)).expect(200).await;
+    let listed = app.as_user(&m.enterprise).get(responses_path(&m.demand_id)).expect(200).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
 
     let shortlisted = act(&app, &m.enterprise, &m.demand_id, response_id, "shortlist", json!({}))
@@ -202,19 +202,19 @@ async fn rivals_never_see_or_move_others_answers() {
 
     // The rival institute: 403 on the list, 404 on the answer and its moves.
     let rival = &m.institute;
-    app.as_user(&rival).get(&responses_path(&m.demand_id)).problem(403).await;
-    app.as_user(&rival).get(&one).problem(404).await;
+    app.as_user(rival).get(responses_path(&m.demand_id)).problem(403).await;
+    app.as_user(rival).get(&one).problem(404).await;
     for action in ["shortlist", "withdraw", "accept"] {
         act(&app, rival, &m.demand_id, id, action, json!({})).problem(404).await;
     }
-    let rivals_own = app.as_user(&rival).get("/api/v1/me/responses").expect(200).await;
+    let rivals_own = app.as_user(rival).get("/api/v1/me/responses").expect(200).await;
     assert_eq!(rivals_own["items"], json!([]));
-    app.anon().get(&responses_path(&m.demand_id)).problem(401).await;
+    app.anon().get(responses_path(&m.demand_id)).problem(401).await;
 
     // The responder and its organization see it; the demand's side sees it; nobody plays
     // the other side's part.
     for viewer in [&m.university, &m.enterprise, &m.admin] {
-        let seen = app.as_user(&viewer).get(&one).expect(200).await;
+        let seen = app.as_user(viewer).get(&one).expect(200).await;
         assert_eq!(seen["id"], id);
     }
     let mine = app
@@ -228,8 +228,8 @@ async fn rivals_never_see_or_move_others_answers() {
     assert_eq!(org_view["items"][0]["id"], id);
     act(&app, &m.university, &m.demand_id, id, "shortlist", json!({})).problem(403).await;
     act(&app, &m.enterprise, &m.demand_id, id, "withdraw", json!({})).problem(403).await;
-    app.as_user(&m.university).get(&responses_path(&m.demand_id)).problem(403).await;
-    let admin_list = app.as_user(&m.admin).get(&responses_path(&m.demand_id)).expect(200).await;
+    app.as_user(&m.university).get(responses_path(&m.demand_id)).problem(403).await;
+    let admin_list = app.as_user(&m.admin).get(responses_path(&m.demand_id)).expect(200).await;
     assert_eq!(admin_list["items"].as_array().unwrap().len(), 1);
 }
 

@@ -45,7 +45,7 @@ fn laboratory() -> Value {
 }
 
 async fn create(app: &TestApp, owner: &Session, body: Value) -> Value {
-    app.as_user(&owner).post("/api/v1/service-providers").json(body).expect(201).await
+    app.as_user(owner).post("/api/v1/service-providers").json(body).expect(201).await
 }
 
 /// Creates, submits and approves a profile; returns its id.

@@ -34,11 +34,11 @@ async fn member(app: &TestApp, n: u32, role: &str, kind: &str, region: &str) -> 
 
 /// GET as `who`, asserting 200, returning the JSON.
 async fn read(app: &TestApp, who: &Session, path: &str) -> Value {
-    app.as_user(&who).get(path).expect(200).await
+    app.as_user(who).get(path).expect(200).await
 }
 
 async fn post_ok(app: &TestApp, who: &Session, path: &str, body: Value) -> Value {
-    app.as_user(&who).post(path).json(body).expect(200).await
+    app.as_user(who).post(path).json(body).expect(200).await
 }
 
 /// The market: enterprises in 杭州 (330106), 宁波 (330212) and 南京 (320102), a university
@@ -543,7 +543,7 @@ async fn contract(m: &Market, c: Contract<'_>, register: bool) -> String {
     if let Some(intermediary) = c.intermediary {
         body["intermediary"] = intermediary;
     }
-    let created = m.app.as_user(&c.seller).post("/api/v1/contracts").json(body).expect(201).await;
+    let created = m.app.as_user(c.seller).post("/api/v1/contracts").json(body).expect(201).await;
     let id = created["id"].as_str().unwrap().to_string();
     post_ok(&m.app, c.seller, &format!("/api/v1/contracts/{id}/submit"), json!({})).await;
     if register {

@@ -68,17 +68,14 @@ async fn queue_deliveries(
 ) -> Vec<String> {
     let org = session.organization_id.clone().unwrap();
     let db = app.state.db.clone();
-    let demand = app
-        .as_user(&session)
-        .post("/api/v1/demands")
-        .json(sample_demand(n, None))
-        .expect(201)
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let demand =
+        app.as_user(session).post("/api/v1/demands").json(sample_demand(n, None)).expect(201).await
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
     let achievement = app
-        .as_user(&university)
+        .as_user(university)
         .post("/api/v1/achievements")
         .json(sample_achievement(n))
         .expect(201)

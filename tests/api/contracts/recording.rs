@@ -212,7 +212,7 @@ async fn who_may_record_a_contract_without_a_deal() {
     let m = market().await;
     // The buyer or an outsider may not record the seller's contract.
     for who in [&m.buyer, &m.outsider] {
-        m.app.as_user(&who).post("/api/v1/contracts").json(licence(&m)).problem(403).await;
+        m.app.as_user(who).post("/api/v1/contracts").json(licence(&m)).problem(403).await;
     }
     // A broker records the contracts they broker and becomes the intermediary.
     let by_broker = create(&m, &m.broker, licence(&m)).await;

@@ -100,7 +100,7 @@ async fn brokers_see_their_commission_ledger() {
     // Nobody else.
     let other_broker = m.app.broker(16).await;
     for who in [&other_broker, &m.seller] {
-        m.app.as_user(&who).get(&path).problem(403).await;
+        m.app.as_user(who).get(&path).problem(403).await;
     }
     m.app
         .as_user(&m.admin)
