@@ -7,7 +7,6 @@
 mod helpers;
 
 use chrono::{DateTime, Utc};
-use reqwest::StatusCode;
 
 use helpers::*;
 
@@ -31,27 +30,18 @@ async fn a_listing_valid_until_a_day_is_valid_until_midnight_in_beijing() {
     // A validity date must lie after the market day: "today" in Beijing is refused at 23:59.
     let mut today = sample_demand(2, None);
     today["valid_until"] = "2026-12-01".into();
-    assert_problem(
-        app.post("/api/v1/demands", Some(&enterprise.access_token), today)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.as_user(&enterprise).post("/api/v1/demands").json(today).problem(422).await;
 
     // 23:59 on 2 December in Beijing: still valid (UTC and Beijing agree on the date).
     at("2026-12-02T15:59:00Z");
-    let seen = assert_status(app.get(&path, None).await, StatusCode::OK).await;
+    let seen = app.anon().get(&path).expect(200).await;
     assert_eq!(seen["status"], "published");
 
     // 00:01 on 3 December in Beijing is still 2 December in UTC: the listing has expired.
     at("2026-12-02T16:01:00Z");
     assert_eq!(techmarket::clock::today().to_string(), "2026-12-03");
-    assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
-    let owner_view = assert_status(
-        app.get(&path, Some(&enterprise.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.anon().get(&path).problem(404).await;
+    let owner_view = app.as_user(&enterprise).get(&path).expect(200).await;
     assert_eq!(owner_view["status"], "expired");
     techmarket::clock::reset();
 }

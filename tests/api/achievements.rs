@@ -26,33 +26,10 @@ fn battery(n: u32) -> Value {
 
 /// Creates, submits and approves an achievement; returns its id.
 async fn published(app: &TestApp, owner: &Session, admin: &Session, body: Value) -> String {
-    let created = assert_status(
-        app.post("/api/v1/achievements", Some(&owner.access_token), body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.as_user(owner).post("/api/v1/achievements").json(body).expect(201).await;
     let id = created["id"].as_str().unwrap().to_string();
-    assert_status(
-        app.post(
-            &format!("/api/v1/achievements/{id}/submit"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &format!("/api/v1/achievements/{id}/approve"),
-            Some(&admin.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(owner).act(format!("/api/v1/achievements/{id}/submit")).expect(200).await;
+    app.as_user(admin).act(format!("/api/v1/achievements/{id}/approve")).expect(200).await;
     id
 }
 
@@ -61,109 +38,40 @@ async fn an_achievement_goes_from_draft_through_review_to_the_public() {
     let app = spawn_app().await;
     let owner = app.university(1).await;
     let admin = app.admin(1).await;
-    let created = assert_status(
-        app.post(
-            "/api/v1/achievements",
-            Some(&owner.access_token),
-            battery(1),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created =
+        app.as_user(&owner).post("/api/v1/achievements").json(battery(1)).expect(201).await;
     assert_eq!(created["status"], "draft");
-    assert_eq!(
-        created["region_code"], "330106",
-        "defaults to the organization's region"
-    );
-    assert_eq!(
-        created["patents"][0]["number"], "200310102344.5",
-        "normalized"
-    );
+    assert_eq!(created["region_code"], "330106", "defaults to the organization's region");
+    assert_eq!(created["patents"][0]["number"], "200310102344.5", "normalized");
     assert!(created.get("confidential_details").is_none());
     let id = created["id"].as_str().unwrap();
     let path = format!("/api/v1/achievements/{id}");
 
     // Drafts are invisible to the public and to other organizations.
-    assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
+    app.anon().get(&path).problem(404).await;
     let other = app.enterprise(2).await;
-    assert_problem(
-        app.get(&path, Some(&other.access_token)).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    assert_status(
-        app.get(&path, Some(&owner.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&other).get(&path).problem(404).await;
+    app.as_user(&owner).get(&path).expect(200).await;
 
     // Illegal transitions name the allowed ones.
-    let premature = app
-        .post(
-            &format!("{path}/close"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await;
+    let premature = app.post(&format!("{path}/close"), Some(&owner.access_token), json!({})).await;
     let problem = assert_problem(premature, StatusCode::CONFLICT).await;
     assert_eq!(problem["allowed"], json!(["submit"]));
 
-    let submitted = assert_status(
-        app.post(
-            &format!("{path}/submit"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let submitted = app.as_user(&owner).act(format!("{path}/submit")).expect(200).await;
     assert_eq!(submitted["status"], "pending_review");
-    let queue = assert_status(
-        app.get("/api/v1/admin/reviews", Some(&admin.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let queue = app.as_user(&admin).get("/api/v1/admin/reviews").expect(200).await;
     assert_eq!(queue["items"][0]["id"], id);
-    assert_problem(
-        app.post(
-            &format!("{path}/approve"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&owner).act(format!("{path}/approve")).problem(403).await;
 
     // Rejection needs a reason, which the owner sees.
-    assert_problem(
-        app.post(
-            &format!("{path}/reject"),
-            Some(&admin.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &format!("{path}/reject"),
-            Some(&admin.access_token),
-            json!({"reason": "请补充专利证书"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let mine = assert_status(
-        app.get(&path, Some(&owner.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&admin).act(format!("{path}/reject")).problem(422).await;
+    app.as_user(&admin)
+        .post(format!("{path}/reject"))
+        .json(json!({"reason": "请补充专利证书"}))
+        .expect(200)
+        .await;
+    let mine = app.as_user(&owner).get(&path).expect(200).await;
     assert_eq!(mine["status"], "rejected");
     assert_eq!(mine["rejection_reason"], "请补充专利证书");
 
@@ -176,56 +84,19 @@ async fn an_achievement_goes_from_draft_through_review_to_the_public() {
         )
         .await;
     assert_status(edited, StatusCode::OK).await;
-    assert_status(
-        app.post(
-            &format!("{path}/submit"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &format!("{path}/approve"),
-            Some(&admin.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let public = assert_status(app.get(&path, None).await, StatusCode::OK).await;
+    app.as_user(&owner).act(format!("{path}/submit")).expect(200).await;
+    app.as_user(&admin).act(format!("{path}/approve")).expect(200).await;
+    let public = app.anon().get(&path).expect(200).await;
     assert_eq!(public["status"], "published");
     assert!(public["contact"].is_null());
     assert!(public["rejection_reason"].is_null());
-    let signed_in = assert_status(
-        app.get(&path, Some(&other.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let signed_in = app.as_user(&other).get(&path).expect(200).await;
     assert_eq!(signed_in["contact"]["phone"], "0571-87951234");
 
     // Only drafts can be deleted.
-    assert_problem(
-        app.send(
-            reqwest::Method::DELETE,
-            &path,
-            Some(&owner.access_token),
-            None,
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    app.as_user(&owner).delete(&path).problem(409).await;
 
-    let history = assert_status(
-        app.get(&format!("{path}/history"), Some(&owner.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let history = app.as_user(&owner).get(format!("{path}/history")).expect(200).await;
     let actions: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
@@ -243,12 +114,7 @@ async fn an_achievement_goes_from_draft_through_review_to_the_public() {
             "achievement.approve"
         ]
     );
-    assert_problem(
-        app.get(&format!("{path}/history"), Some(&other.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&other).get(format!("{path}/history")).problem(403).await;
 }
 
 #[tokio::test]
@@ -259,32 +125,13 @@ async fn only_owners_change_records_and_only_suitable_organizations_list_them() 
     let id = published(&app, &owner, &admin, battery(1)).await;
     let path = format!("/api/v1/achievements/{id}");
     let outsider = app.university(2).await;
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&outsider.access_token),
-            json!({"title": "改名", "version": 3}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.post(
-            &format!("{path}/withdraw"),
-            Some(&outsider.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.patch(&path, None, json!({"title": "改名", "version": 3}))
-            .await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.as_user(&outsider)
+        .patch(&path)
+        .json(json!({"title": "改名", "version": 3}))
+        .problem(403)
+        .await;
+    app.as_user(&outsider).act(format!("{path}/withdraw")).problem(403).await;
+    app.anon().patch(&path).json(json!({"title": "改名", "version": 3})).problem(401).await;
     // A broker without an organization cannot list achievements.
     app.post(
         "/api/v1/auth/register",
@@ -293,66 +140,33 @@ async fn only_owners_change_records_and_only_suitable_organizations_list_them() 
     )
     .await;
     let broker = app.session("broker@example.com").await;
-    assert_problem(
-        app.post(
-            "/api/v1/achievements",
-            Some(&broker.access_token),
-            battery(3),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&broker).post("/api/v1/achievements").json(battery(3)).problem(403).await;
     // Another organization's id cannot be borrowed.
     let mut body = battery(4);
     body["org_id"] = json!(owner.organization_id.clone().unwrap());
-    assert_problem(
-        app.post("/api/v1/achievements", Some(&outsider.access_token), body)
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&outsider).post("/api/v1/achievements").json(body).problem(403).await;
     // Stale and missing versions.
-    assert_problem(
-        app.patch(&path, Some(&owner.access_token), json!({"title": "新标题"}))
-            .await,
-        StatusCode::PRECONDITION_REQUIRED,
-    )
-    .await;
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({"title": "新标题", "version": 1}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    app.as_user(&owner).patch(&path).json(json!({"title": "新标题"})).problem(428).await;
+    app.as_user(&owner)
+        .patch(&path)
+        .json(json!({"title": "新标题", "version": 1}))
+        .problem(409)
+        .await;
     // Admins create directly as published for an organization.
     let mut direct = battery(5);
     direct["org_id"] = json!(owner.organization_id.clone().unwrap());
-    let created = assert_status(
-        app.post(
-            "/api/v1/achievements?publish=true",
-            Some(&admin.access_token),
-            direct,
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app
+        .as_user(&admin)
+        .post("/api/v1/achievements?publish=true")
+        .json(direct)
+        .expect(201)
+        .await;
     assert_eq!(created["status"], "published");
-    assert_problem(
-        app.post(
-            "/api/v1/achievements?publish=true",
-            Some(&owner.access_token),
-            battery(6),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&owner)
+        .post("/api/v1/achievements?publish=true")
+        .json(battery(6))
+        .problem(403)
+        .await;
 }
 
 #[tokio::test]
@@ -367,12 +181,7 @@ async fn validation_covers_taxonomies_trl_patents_money_contacts_and_references(
     body["region_code"] = json!("999999");
     body["keywords"] = json!([]);
     body["valid_until"] = json!("2001-01-01");
-    let problem = assert_problem(
-        app.post("/api/v1/achievements", Some(&owner.access_token), body)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = app.as_user(&owner).post("/api/v1/achievements").json(body).problem(422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(
@@ -392,36 +201,13 @@ async fn validation_covers_taxonomies_trl_patents_money_contacts_and_references(
     wrong_enum["technology_field"] = json!("alchemy");
     assert_eq!(
         error_fields(
-            &assert_problem(
-                app.post(
-                    "/api/v1/achievements",
-                    Some(&owner.access_token),
-                    wrong_enum
-                )
-                .await,
-                StatusCode::UNPROCESSABLE_ENTITY
-            )
-            .await
+            &app.as_user(&owner).post("/api/v1/achievements").json(wrong_enum).problem(422).await
         ),
         ["technology_field"]
     );
-    assert_status(
-        app.post(
-            "/api/v1/achievements",
-            Some(&owner.access_token),
-            battery(3),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let duplicate_ref = app
-        .post(
-            "/api/v1/achievements",
-            Some(&owner.access_token),
-            battery(3),
-        )
-        .await;
+    app.as_user(&owner).post("/api/v1/achievements").json(battery(3)).expect(201).await;
+    let duplicate_ref =
+        app.post("/api/v1/achievements", Some(&owner.access_token), battery(3)).await;
     assert_problem(duplicate_ref, StatusCode::CONFLICT).await;
 }
 
@@ -443,109 +229,46 @@ async fn search_finds_words_inside_summaries_and_filters_combine() {
     });
     let water_id = published(&app, &owner, &admin, water).await;
     // A draft never shows up in public search.
-    app.post(
-        "/api/v1/achievements",
-        Some(&owner.access_token),
-        battery(9),
-    )
-    .await;
+    app.post("/api/v1/achievements", Some(&owner.access_token), battery(9)).await;
 
-    let found = assert_status(
-        app.get("/api/v1/achievements?q=%E5%8D%B0%E6%9F%93", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await; // 印染
-    let ids: Vec<&str> = found["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let found = app.anon().get("/api/v1/achievements?q=%E5%8D%B0%E6%9F%93").expect(200).await; // 印染
+    let ids: Vec<&str> =
+        found["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [water_id.as_str()]);
-    let ranked = assert_status(
-        app.get(
-            "/api/v1/achievements?q=%E9%94%82%E7%94%B5%E6%B1%A0%E6%AD%A3%E6%9E%81",
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await; // 锂电池正极
+    let ranked = app
+        .anon()
+        .get("/api/v1/achievements?q=%E9%94%82%E7%94%B5%E6%B1%A0%E6%AD%A3%E6%9E%81")
+        .expect(200)
+        .await; // 锂电池正极
     assert_eq!(ranked["items"][0]["id"], battery_id.as_str());
     assert_eq!(ranked["items"].as_array().unwrap().len(), 1);
 
-    let by_field = assert_status(
-        app.get("/api/v1/achievements?technology_field=new_energy", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_field =
+        app.anon().get("/api/v1/achievements?technology_field=new_energy").expect(200).await;
     assert_eq!(by_field["items"].as_array().unwrap().len(), 1);
-    let by_region = assert_status(
-        app.get("/api/v1/achievements?region=32", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_region = app.anon().get("/api/v1/achievements?region=32").expect(200).await;
     assert_eq!(by_region["items"][0]["id"], water_id.as_str());
-    let by_price = assert_status(
-        app.get("/api/v1/achievements?price_max=10000000", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_price = app.anon().get("/api/v1/achievements?price_max=10000000").expect(200).await;
     assert_eq!(by_price["items"].as_array().unwrap().len(), 1);
-    let by_mode = assert_status(
-        app.get("/api/v1/achievements?cooperation_mode=license", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_mode = app.anon().get("/api/v1/achievements?cooperation_mode=license").expect(200).await;
     assert_eq!(by_mode["items"][0]["id"], battery_id.as_str());
-    let cheapest = assert_status(
-        app.get("/api/v1/achievements?sort=price_asc", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let cheapest = app.anon().get("/api/v1/achievements?sort=price_asc").expect(200).await;
     assert_eq!(cheapest["items"][0]["id"], water_id.as_str());
     let combined = assert_status(
-        app.get(
-            "/api/v1/achievements?q=%E5%BA%9F%E6%B0%B4&technology_field=new_energy",
-            None,
-        )
-        .await, // 废水 + wrong field
+        app.get("/api/v1/achievements?q=%E5%BA%9F%E6%B0%B4&technology_field=new_energy", None)
+            .await, // 废水 + wrong field
         StatusCode::OK,
     )
     .await;
     assert!(combined["items"].as_array().unwrap().is_empty());
 
     // Owners list their drafts with status; the public cannot.
-    let drafts = assert_status(
-        app.get(
-            "/api/v1/achievements?status=draft",
-            Some(&owner.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let drafts = app.as_user(&owner).get("/api/v1/achievements?status=draft").expect(200).await;
     assert_eq!(drafts["items"].as_array().unwrap().len(), 1);
     let other = app.enterprise(5).await;
-    let none = assert_status(
-        app.get(
-            "/api/v1/achievements?status=draft",
-            Some(&other.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let none = app.as_user(&other).get("/api/v1/achievements?status=draft").expect(200).await;
     assert!(none["items"].as_array().unwrap().is_empty());
-    assert_problem(
-        app.get("/api/v1/achievements?status=draft", None).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.anon().get("/api/v1/achievements?status=draft").problem(401).await;
 }
 
 #[tokio::test]
@@ -555,45 +278,21 @@ async fn confidential_details_only_reach_the_owner_and_admins_and_every_read_is_
     let admin = app.admin(1).await;
     let id = published(&app, &owner, &admin, battery(1)).await;
     let path = format!("/api/v1/achievements/{id}/confidential");
-    let listed = assert_status(app.get("/api/v1/achievements", None).await, StatusCode::OK).await;
+    let listed = app.anon().get("/api/v1/achievements").expect(200).await;
     assert!(!listed.to_string().contains("850℃"));
-    let searched = assert_status(
-        app.get("/api/v1/achievements?q=%E7%83%A7%E7%BB%93", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await; // 烧结
+    let searched = app.anon().get("/api/v1/achievements?q=%E7%83%A7%E7%BB%93").expect(200).await; // 烧结
     assert!(!searched.to_string().contains("850℃"));
-    let details = assert_status(
-        app.get(&path, Some(&owner.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        details["confidential_details"],
-        "烧结温度 850℃，包覆层厚度 5nm"
-    );
-    assert_status(
-        app.get(&path, Some(&admin.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let details = app.as_user(&owner).get(&path).expect(200).await;
+    assert_eq!(details["confidential_details"], "烧结温度 850℃，包覆层厚度 5nm");
+    app.as_user(&admin).get(&path).expect(200).await;
     let stranger = app.enterprise(2).await;
-    assert_problem(
-        app.get(&path, Some(&stranger.access_token)).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(app.get(&path, None).await, StatusCode::UNAUTHORIZED).await;
-    let audit = assert_status(
-        app.get(
-            "/api/v1/admin/audit?action=achievement.confidential_read",
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&stranger).get(&path).problem(403).await;
+    app.anon().get(&path).problem(401).await;
+    let audit = app
+        .as_user(&admin)
+        .get("/api/v1/admin/audit?action=achievement.confidential_read")
+        .expect(200)
+        .await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 2);
 }
 
@@ -605,12 +304,7 @@ async fn near_duplicates_are_pointed_out_and_drafts_deleted() {
     let first = published(&app, &owner, &admin, battery(1)).await;
     let mut again = battery(1);
     again["external_ref"] = json!("ZJU-again");
-    let created = assert_status(
-        app.post("/api/v1/achievements", Some(&owner.access_token), again)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.as_user(&owner).post("/api/v1/achievements").json(again).expect(201).await;
     assert_eq!(created["possible_duplicates"][0]["id"], first.as_str());
     let id = created["id"].as_str().unwrap();
     let deleted = app
@@ -622,15 +316,7 @@ async fn near_duplicates_are_pointed_out_and_drafts_deleted() {
         )
         .await;
     assert_status(deleted, StatusCode::NO_CONTENT).await;
-    assert_problem(
-        app.get(
-            &format!("/api/v1/achievements/{id}"),
-            Some(&owner.access_token),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_user(&owner).get(format!("/api/v1/achievements/{id}")).problem(404).await;
 }
 
 #[tokio::test]
@@ -640,59 +326,32 @@ async fn withdrawn_records_leave_the_public_and_renewal_extends_validity() {
     let admin = app.admin(1).await;
     let id = published(&app, &owner, &admin, battery(1)).await;
     let path = format!("/api/v1/achievements/{id}");
-    let renewed = assert_status(
-        app.post(
-            &format!("{path}/renew"),
-            Some(&owner.access_token),
-            json!({"valid_until": "2027-12-31"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let renewed = app
+        .as_user(&owner)
+        .post(format!("{path}/renew"))
+        .json(json!({"valid_until": "2027-12-31"}))
+        .expect(200)
+        .await;
     assert_eq!(renewed["valid_until"], "2027-12-31");
-    assert_problem(
-        app.post(
-            &format!("{path}/renew"),
-            Some(&owner.access_token),
-            json!({"valid_until": "2001-01-01"}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &format!("{path}/withdraw"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
-    let closed = assert_status(
-        app.post(
-            &format!("{path}/close"),
-            Some(&owner.access_token),
-            json!({"reason": "已转让"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&owner)
+        .post(format!("{path}/renew"))
+        .json(json!({"valid_until": "2001-01-01"}))
+        .problem(422)
+        .await;
+    app.as_user(&owner).act(format!("{path}/withdraw")).expect(200).await;
+    app.anon().get(&path).problem(404).await;
+    let closed = app
+        .as_user(&owner)
+        .post(format!("{path}/close"))
+        .json(json!({"reason": "已转让"}))
+        .expect(200)
+        .await;
     assert_eq!(closed["allowed_actions"], json!([]));
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({"title": "再改", "version": closed["version"]}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    app.as_user(&owner)
+        .patch(&path)
+        .json(json!({"title": "再改", "version": closed["version"]}))
+        .problem(409)
+        .await;
 }
 
 #[tokio::test]
@@ -706,49 +365,22 @@ async fn access_requests_are_granted_by_the_owner_and_can_be_revoked() {
     let buyer = app.enterprise(2).await;
 
     // Unverified organizations cannot ask.
-    assert_problem(
-        app.post(
-            &requests,
-            Some(&buyer.access_token),
-            json!({"message": "拟签保密协议"}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&buyer).post(&requests).json(json!({"message": "拟签保密协议"})).problem(403).await;
     let org = buyer.organization_id.clone().unwrap();
-    assert_status(
-        app.post(
-            &format!("/api/v1/admin/organizations/{org}/verify"),
-            Some(&admin.access_token),
-            json!({"verified": true}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let request = assert_status(
-        app.post(
-            &requests,
-            Some(&buyer.access_token),
-            json!({"message": "拟签保密协议"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.as_user(&admin)
+        .post(format!("/api/v1/admin/organizations/{org}/verify"))
+        .json(json!({"verified": true}))
+        .expect(200)
+        .await;
+    let request = app
+        .as_user(&buyer)
+        .post(&requests)
+        .json(json!({"message": "拟签保密协议"}))
+        .expect(201)
+        .await;
     assert_eq!(request["status"], "pending");
-    assert_problem(
-        app.post(&requests, Some(&buyer.access_token), json!({}))
-            .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert_problem(
-        app.get(&details, Some(&buyer.access_token)).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&buyer).act(&requests).problem(409).await;
+    app.as_user(&buyer).get(&details).problem(403).await;
 
     // Another verified organization sees only its own requests and cannot decide.
     let rival = app.enterprise(3).await;
@@ -759,102 +391,42 @@ async fn access_requests_are_granted_by_the_owner_and_can_be_revoked() {
         json!({"verified": true}),
     )
     .await;
-    let rival_view = assert_status(
-        app.get(&requests, Some(&rival.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let rival_view = app.as_user(&rival).get(&requests).expect(200).await;
     assert!(rival_view["items"].as_array().unwrap().is_empty());
     let request_id = request["id"].as_str().unwrap();
-    assert_problem(
-        app.post(
-            &format!("{requests}/{request_id}/grant"),
-            Some(&rival.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&rival).act(format!("{requests}/{request_id}/grant")).problem(403).await;
 
-    let owner_view = assert_status(
-        app.get(&requests, Some(&owner.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let owner_view = app.as_user(&owner).get(&requests).expect(200).await;
     assert_eq!(owner_view["items"].as_array().unwrap().len(), 1);
-    let granted = assert_status(
-        app.post(
-            &format!("{requests}/{request_id}/grant"),
-            Some(&owner.access_token),
-            json!({"note": "已签NDA"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let granted = app
+        .as_user(&owner)
+        .post(format!("{requests}/{request_id}/grant"))
+        .json(json!({"note": "已签NDA"}))
+        .expect(200)
+        .await;
     assert_eq!(granted["status"], "granted");
-    let read = assert_status(
-        app.get(&details, Some(&buyer.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        read["confidential_details"],
-        "烧结温度 850℃，包覆层厚度 5nm"
-    );
-    let problem = assert_problem(
-        app.post(
-            &format!("{requests}/{request_id}/deny"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let read = app.as_user(&buyer).get(&details).expect(200).await;
+    assert_eq!(read["confidential_details"], "烧结温度 850℃，包覆层厚度 5nm");
+    let problem =
+        app.as_user(&owner).act(format!("{requests}/{request_id}/deny")).problem(409).await;
     assert_eq!(problem["allowed"], json!(["revoke"]));
-    assert_status(
-        app.post(
-            &format!("{requests}/{request_id}/revoke"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.get(&details, Some(&buyer.access_token)).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&owner).act(format!("{requests}/{request_id}/revoke")).expect(200).await;
+    app.as_user(&buyer).get(&details).problem(403).await;
 
-    let audit = assert_status(
-        app.get(
-            &format!("/api/v1/admin/audit?entity_type=achievement&entity_id={id}"),
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let audit = app
+        .as_user(&admin)
+        .get(format!("/api/v1/admin/audit?entity_type=achievement&entity_id={id}"))
+        .expect(200)
+        .await;
+    let actions: Vec<&str> =
+        audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     for expected in [
         "achievement.access_request",
         "achievement.access_grant",
         "achievement.confidential_read",
         "achievement.access_revoke",
     ] {
-        assert!(
-            actions.contains(&expected),
-            "{expected} missing from {actions:?}"
-        );
+        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
     }
 }
 
@@ -883,45 +455,20 @@ async fn records_past_their_validity_expire_and_are_renewed() {
     .unwrap();
     assert_eq!(expired.len(), 1);
     let path = format!("/api/v1/achievements/{id}");
-    assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
-    let listed = assert_status(app.get("/api/v1/achievements", None).await, StatusCode::OK).await;
+    app.anon().get(&path).problem(404).await;
+    let listed = app.anon().get("/api/v1/achievements").expect(200).await;
     assert!(listed["items"].as_array().unwrap().is_empty());
-    let mine = assert_status(
-        app.get(
-            "/api/v1/achievements?status=expired",
-            Some(&owner.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = app.as_user(&owner).get("/api/v1/achievements?status=expired").expect(200).await;
     assert_eq!(mine["items"][0]["id"], id.as_str());
-    let renewed = assert_status(
-        app.post(
-            &format!("{path}/renew"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let renewed = app.as_user(&owner).act(format!("{path}/renew")).expect(200).await;
     assert_eq!(renewed["status"], "published");
-    assert_status(app.get(&path, None).await, StatusCode::OK).await;
-    let history = assert_status(
-        app.get(&format!("{path}/history"), Some(&owner.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.anon().get(&path).expect(200).await;
+    let history = app.as_user(&owner).get(format!("{path}/history")).expect(200).await;
     let actions: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert!(
-        actions.ends_with(&["achievement.expire", "achievement.renew"]),
-        "{actions:?}"
-    );
+    assert!(actions.ends_with(&["achievement.expire", "achievement.renew"]), "{actions:?}");
 }

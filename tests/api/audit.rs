@@ -26,10 +26,7 @@ async fn verify(app: &TestApp) -> chain::Verification {
 }
 
 async fn execute(app: &TestApp, sql: &'static str) -> usize {
-    with_conn(app, move |conn| {
-        diesel::sql_query(sql).execute(conn).expect("direct SQL")
-    })
-    .await
+    with_conn(app, move |conn| diesel::sql_query(sql).execute(conn).expect("direct SQL")).await
 }
 
 /// Runs `techmarket verify-audit` against the app's database; returns (success, output).
@@ -70,16 +67,8 @@ async fn every_state_change_extends_an_intact_chain() {
     let (seqs, first_prev): (Vec<i64>, String) = with_conn(&app, |conn| {
         use diesel::prelude::*;
         use techmarket::db::schema::audit_log::dsl::*;
-        let seqs = audit_log
-            .select(seq)
-            .order(seq.asc())
-            .load(conn)
-            .expect("seqs");
-        let first = audit_log
-            .filter(seq.eq(1))
-            .select(prev_hash)
-            .first(conn)
-            .expect("first entry");
+        let seqs = audit_log.select(seq).order(seq.asc()).load(conn).expect("seqs");
+        let first = audit_log.filter(seq.eq(1)).select(prev_hash).first(conn).expect("first entry");
         (seqs, first)
     })
     .await;
@@ -90,12 +79,7 @@ async fn every_state_change_extends_an_intact_chain() {
     assert!(text.contains("holds"), "{text}");
     // The API shows the chain fields.
     let admin = app.admin(1).await;
-    let page = assert_status(
-        app.get("/api/v1/admin/audit?limit=1", Some(&admin.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let page = app.as_user(&admin).get("/api/v1/admin/audit?limit=1").expect(200).await;
     let newest = &page["items"][0];
     assert_eq!(newest["hash"].as_str().map(str::len), Some(64), "{newest}");
     assert!(newest["seq"].as_i64().unwrap() > seqs.len() as i64);
@@ -105,25 +89,15 @@ async fn every_state_change_extends_an_intact_chain() {
 async fn an_entry_edited_in_the_database_is_named() {
     let app = busy_app().await;
     assert_eq!(
-        execute(
-            &app,
-            "UPDATE audit_log SET changes = '{\"forged\":true}' WHERE seq = 3"
-        )
-        .await,
+        execute(&app, "UPDATE audit_log SET changes = '{\"forged\":true}' WHERE seq = 3").await,
         1
     );
     let report = verify(&app).await;
-    assert!(
-        matches!(report.first_break, Some(Break::Altered { seq: 3, .. })),
-        "{report:?}"
-    );
+    assert!(matches!(report.first_break, Some(Break::Altered { seq: 3, .. })), "{report:?}");
     assert_eq!(report.entries, 2);
     let (ok, text) = verify_audit_cli(&app);
     assert!(!ok, "verify-audit should fail: {text}");
-    assert!(
-        text.contains("entry 3") && text.contains("altered"),
-        "{text}"
-    );
+    assert!(text.contains("entry 3") && text.contains("altered"), "{text}");
 }
 
 #[tokio::test]
@@ -132,44 +106,24 @@ async fn a_rehashed_edit_breaks_the_next_link() {
     // Whoever edits and recomputes the entry's own hash still breaks the entry after it.
     execute(&app, "UPDATE audit_log SET hash = 'f00d' WHERE seq = 4").await;
     let report = verify(&app).await;
-    assert!(
-        matches!(report.first_break, Some(Break::Altered { seq: 4, .. })),
-        "{report:?}"
-    );
-    execute(
-        &app,
-        "UPDATE audit_log SET prev_hash = 'f00d' WHERE seq = 5",
-    )
-    .await;
+    assert!(matches!(report.first_break, Some(Break::Altered { seq: 4, .. })), "{report:?}");
+    execute(&app, "UPDATE audit_log SET prev_hash = 'f00d' WHERE seq = 5").await;
     // Entry 4 still fails its own hash first.
-    assert!(matches!(
-        verify(&app).await.first_break,
-        Some(Break::Altered { seq: 4, .. })
-    ));
+    assert!(matches!(verify(&app).await.first_break, Some(Break::Altered { seq: 4, .. })));
 }
 
 #[tokio::test]
 async fn a_deleted_entry_is_named() {
     let app = busy_app().await;
-    assert_eq!(
-        execute(&app, "DELETE FROM audit_log WHERE seq = 5").await,
-        1
-    );
+    assert_eq!(execute(&app, "DELETE FROM audit_log WHERE seq = 5").await, 1);
     let report = verify(&app).await;
-    assert_eq!(
-        report.first_break,
-        Some(Break::Missing { seq: 5, next: 6 }),
-        "{report:?}"
-    );
+    assert_eq!(report.first_break, Some(Break::Missing { seq: 5, next: 6 }), "{report:?}");
     let (ok, text) = verify_audit_cli(&app);
     assert!(!ok, "{text}");
     assert!(text.contains("entry 5 is missing"), "{text}");
     // Deleting the first entry is caught as well.
     execute(&app, "DELETE FROM audit_log WHERE seq = 1").await;
-    assert_eq!(
-        verify(&app).await.first_break,
-        Some(Break::Missing { seq: 1, next: 2 })
-    );
+    assert_eq!(verify(&app).await.first_break, Some(Break::Missing { seq: 1, next: 2 }));
 }
 
 #[tokio::test]
@@ -186,10 +140,7 @@ async fn entries_from_before_the_chain_are_chained_on_first_run() {
     // The next write chains on.
     app.enterprise(799).await;
     assert_eq!(verify(&app).await.first_break, None);
-    assert_eq!(
-        with_conn(&app, |conn| chain::backfill(conn).expect("backfill")).await,
-        0
-    );
+    assert_eq!(with_conn(&app, |conn| chain::backfill(conn).expect("backfill")).await, 0);
 }
 
 #[tokio::test]
@@ -198,11 +149,7 @@ async fn concurrent_writers_keep_one_chain() {
     let second = app.second_instance().await;
     let mut tasks = Vec::new();
     for n in 0..20u32 {
-        let target = if n % 2 == 0 {
-            app.url("")
-        } else {
-            second.url("")
-        };
+        let target = if n % 2 == 0 { app.url("") } else { second.url("") };
         let client = app.client.clone();
         tasks.push(tokio::spawn(async move {
             client
@@ -274,10 +221,7 @@ async fn backup_copies_a_live_sqlite_database_with_every_acknowledged_write() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let before: Vec<String> = acknowledged.lock().expect("lock").clone();
-    assert!(
-        !before.is_empty(),
-        "the writers wrote nothing before the backup"
-    );
+    assert!(!before.is_empty(), "the writers wrote nothing before the backup");
     let copy = dest.clone();
     with_conn(&app, move |conn| {
         techmarket::db::backup::sqlite_backup(conn, &copy).expect("backup")
@@ -314,9 +258,6 @@ async fn backup_copies_a_live_sqlite_database_with_every_acknowledged_write() {
     .await
     .expect("join");
     for event_id in &before {
-        assert!(
-            found.contains(event_id),
-            "event {event_id} is missing from the copy"
-        );
+        assert!(found.contains(event_id), "event {event_id} is missing from the copy");
     }
 }

@@ -9,20 +9,11 @@ use crate::helpers::*;
 #[tokio::test]
 async fn login_answers_a_bearer_pair_and_me_works() {
     let app = spawn_app().await;
-    app.register_with_org("Li.Lei@Example.com", "enterprise", "enterprise", 1)
-        .await;
-    let body = assert_status(
-        app.login("li.lei@EXAMPLE.com", PASSWORD).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.register_with_org("Li.Lei@Example.com", "enterprise", "enterprise", 1).await;
+    let body = assert_status(app.login("li.lei@EXAMPLE.com", PASSWORD).await, StatusCode::OK).await;
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
-    let me = assert_status(
-        app.get("/api/v1/me", body["access_token"].as_str()).await,
-        StatusCode::OK,
-    )
-    .await;
+    let me = app.caller(body["access_token"].as_str()).get("/api/v1/me").expect(200).await;
     assert_eq!(me["user"]["email"], "li.lei@example.com");
     assert_eq!(me["organization"]["credit_code"], credit_code(1));
 }
@@ -31,71 +22,38 @@ async fn login_answers_a_bearer_pair_and_me_works() {
 async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     let app = spawn_app().await;
     let session = app.enterprise(1).await;
-    let first = assert_status(
-        app.post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": session.refresh_token}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = app
+        .anon()
+        .post("/api/v1/auth/refresh")
+        .json(json!({"refresh_token": session.refresh_token}))
+        .expect(200)
+        .await;
     let second_refresh = first["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(second_refresh, session.refresh_token);
     let new_access = first["access_token"].as_str().unwrap().to_string();
-    assert_status(
-        app.get("/api/v1/me", Some(&new_access)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.with_token(&new_access).get("/api/v1/me").expect(200).await;
 
     // Presenting the rotated token again: refused, and the whole family dies.
     let reuse = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": session.refresh_token}),
-        )
+        .post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh_token}))
         .await;
     assert_problem(reuse, StatusCode::UNAUTHORIZED).await;
-    let after = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": second_refresh}),
-        )
-        .await;
+    let after =
+        app.post("/api/v1/auth/refresh", None, json!({"refresh_token": second_refresh})).await;
     assert_problem(after, StatusCode::UNAUTHORIZED).await;
-    assert_problem(
-        app.get("/api/v1/me", Some(&new_access)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/me", Some(&session.access_token)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.with_token(&new_access).get("/api/v1/me").problem(401).await;
+    app.as_user(&session).get("/api/v1/me").problem(401).await;
 
     // Another session of the same user is untouched.
     let other = app.session(&session.email).await;
-    assert_status(
-        app.get("/api/v1/me", Some(&other.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&other).get("/api/v1/me").expect(200).await;
 
     let admin = app.admin(1).await;
-    let audit = assert_status(
-        app.get(
-            "/api/v1/admin/audit?action=session.reuse_detected",
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let audit = app
+        .as_user(&admin)
+        .get("/api/v1/admin/audit?action=session.reuse_detected")
+        .expect(200)
+        .await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
 }
 
@@ -104,34 +62,16 @@ async fn logout_ends_the_session_and_its_access_tokens() {
     let app = spawn_app().await;
     let session = app.enterprise(1).await;
     let response = app
-        .post(
-            "/api/v1/auth/logout",
-            None,
-            json!({"refresh_token": session.refresh_token}),
-        )
+        .post("/api/v1/auth/logout", None, json!({"refresh_token": session.refresh_token}))
         .await;
     assert_status(response, StatusCode::NO_CONTENT).await;
-    assert_problem(
-        app.get("/api/v1/me", Some(&session.access_token)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.as_user(&session).get("/api/v1/me").problem(401).await;
     let refresh = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": session.refresh_token}),
-        )
+        .post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh_token}))
         .await;
     assert_problem(refresh, StatusCode::UNAUTHORIZED).await;
     // Unknown tokens get the same quiet answer.
-    let unknown = app
-        .post(
-            "/api/v1/auth/logout",
-            None,
-            json!({"refresh_token": "nonsense"}),
-        )
-        .await;
+    let unknown = app.post("/api/v1/auth/logout", None, json!({"refresh_token": "nonsense"})).await;
     assert_status(unknown, StatusCode::NO_CONTENT).await;
 }
 
@@ -144,12 +84,7 @@ async fn expired_and_forged_access_tokens_are_refused_with_www_authenticate() {
     let expired = app
         .state
         .tokens
-        .sign(&Claims {
-            iat: now - 1000,
-            nbf: now - 1000,
-            exp: now - 1,
-            ..claims.clone()
-        })
+        .sign(&Claims { iat: now - 1000, nbf: now - 1000, exp: now - 1, ..claims.clone() })
         .unwrap();
     let response = app.get("/api/v1/me", Some(&expired)).await;
     let challenge = response
@@ -166,17 +101,9 @@ async fn expired_and_forged_access_tokens_are_refused_with_www_authenticate() {
         techmarket::auth::tokens::TokenService::new(b"someone else's secret, 32 bytes!!", 900)
             .sign(&claims)
             .unwrap();
-    assert_problem(
-        app.get("/api/v1/me", Some(&forged)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/me", Some("not-a-jwt")).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(app.get("/api/v1/me", None).await, StatusCode::UNAUTHORIZED).await;
+    app.with_token(&forged).get("/api/v1/me").problem(401).await;
+    app.with_token("not-a-jwt").get("/api/v1/me").problem(401).await;
+    app.anon().get("/api/v1/me").problem(401).await;
 }
 
 #[tokio::test]
@@ -185,11 +112,7 @@ async fn refresh_tokens_expire() {
     let session = app.enterprise(1).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let response = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": session.refresh_token}),
-        )
+        .post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh_token}))
         .await;
     assert_problem(response, StatusCode::UNAUTHORIZED).await;
 }
@@ -198,11 +121,9 @@ async fn refresh_tokens_expire() {
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
     app.enterprise(1).await;
-    let unknown = assert_problem(
-        app.login("nobody@example.com", PASSWORD).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    let unknown =
+        assert_problem(app.login("nobody@example.com", PASSWORD).await, StatusCode::UNAUTHORIZED)
+            .await;
     let wrong = assert_problem(
         app.login("ent1@example.com", "Wrong-password-123").await,
         StatusCode::UNAUTHORIZED,
@@ -236,16 +157,9 @@ async fn login_is_rate_limited_per_account_and_per_client() {
     assert!(retry_after >= 1);
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS).await;
     // Another account from the same client: allowed until the client's own limit (5) is spent.
-    assert_problem(
-        app.login("other@example.com", PASSWORD).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.login("other@example.com", PASSWORD).await,
-        StatusCode::TOO_MANY_REQUESTS,
-    )
-    .await;
+    assert_problem(app.login("other@example.com", PASSWORD).await, StatusCode::UNAUTHORIZED).await;
+    assert_problem(app.login("other@example.com", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS)
+        .await;
 }
 
 #[tokio::test]
@@ -262,23 +176,10 @@ async fn disabled_users_are_locked_out_at_once() {
         .await;
     let updated = assert_status(response, StatusCode::OK).await;
     assert_eq!(updated["status"], "disabled");
-    assert_problem(
-        app.get("/api/v1/me", Some(&user.access_token)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.login(&user.email, PASSWORD).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let refresh = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": user.refresh_token}),
-        )
-        .await;
+    app.as_user(&user).get("/api/v1/me").problem(401).await;
+    assert_problem(app.login(&user.email, PASSWORD).await, StatusCode::FORBIDDEN).await;
+    let refresh =
+        app.post("/api/v1/auth/refresh", None, json!({"refresh_token": user.refresh_token})).await;
     assert_problem(refresh, StatusCode::UNAUTHORIZED).await;
 }
 
@@ -317,26 +218,10 @@ async fn password_change_needs_the_current_password_and_ends_other_sessions() {
         )
         .await;
     assert_status(ok, StatusCode::NO_CONTENT).await;
-    assert_status(
-        app.get("/api/v1/me", Some(&first.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/me", Some(&second.access_token)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.login(&first.email, PASSWORD).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_status(
-        app.login(&first.email, "Brand-new-Orbit-77").await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&first).get("/api/v1/me").expect(200).await;
+    app.as_user(&second).get("/api/v1/me").problem(401).await;
+    assert_problem(app.login(&first.email, PASSWORD).await, StatusCode::UNAUTHORIZED).await;
+    assert_status(app.login(&first.email, "Brand-new-Orbit-77").await, StatusCode::OK).await;
 }
 
 #[tokio::test]

@@ -19,14 +19,8 @@ async fn import(
     content_type: &str,
     body: String,
 ) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/achievements/import{query}")))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    let path = format!("/api/v1/achievements/import{query}");
+    app.with_token(token).post(path).body(content_type, body).send().await
 }
 
 #[tokio::test]
@@ -52,33 +46,21 @@ async fn admins_import_real_records_published_and_search_ranks_them() {
     let too_many = lines
         .iter()
         .filter(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["keywords"]
-                .as_array()
-                .unwrap()
-                .len()
-                > 10
+            serde_json::from_str::<Value>(l).unwrap()["keywords"].as_array().unwrap().len() > 10
         })
         .count();
     assert!(too_many > 0);
     assert_eq!(report["created"], 300 - too_many);
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), too_many);
-    assert!(
-        errors
-            .iter()
-            .all(|e| e["code"] == "too_many" && e["field"] == "keywords")
-    );
+    assert!(errors.iter().all(|e| e["code"] == "too_many" && e["field"] == "keywords"));
 
     // Every record's own title finds it first.
     let mut first = 0;
     for line in lines
         .iter()
         .filter(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["keywords"]
-                .as_array()
-                .unwrap()
-                .len()
-                <= 10
+            serde_json::from_str::<Value>(l).unwrap()["keywords"].as_array().unwrap().len() <= 10
         })
         .take(40)
     {
@@ -98,10 +80,7 @@ async fn admins_import_real_records_published_and_search_ranks_them() {
             first += 1;
         }
     }
-    assert!(
-        first >= 38,
-        "only {first} of 40 titles ranked their record first"
-    );
+    assert!(first >= 38, "only {first} of 40 titles ranked their record first");
 
     // A duplicate external_ref in a second import fails the whole import.
     let again = import(
@@ -128,34 +107,15 @@ async fn imports_are_all_or_nothing_unless_partial() {
     lines.push("{not json".into());
     let body = lines.join("\n");
     let failed = assert_problem(
-        import(
-            &app,
-            &owner.access_token,
-            "",
-            "application/x-ndjson",
-            body.clone(),
-        )
-        .await,
+        import(&app, &owner.access_token, "", "application/x-ndjson", body.clone()).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
-    let failing_lines: Vec<u64> = failed["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["line"].as_u64().unwrap())
-        .collect();
+    let failing_lines: Vec<u64> =
+        failed["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
     assert!(failing_lines.contains(&6), "{failed}");
-    let mine = assert_status(
-        app.get("/api/v1/achievements?mine=true", Some(&owner.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert!(
-        mine["items"].as_array().unwrap().is_empty(),
-        "nothing created"
-    );
+    let mine = app.as_user(&owner).get("/api/v1/achievements?mine=true").expect(200).await;
+    assert!(mine["items"].as_array().unwrap().is_empty(), "nothing created");
 
     let partial = assert_status(
         import(
@@ -172,15 +132,7 @@ async fn imports_are_all_or_nothing_unless_partial() {
     assert_eq!(partial["created"], 4);
     let errors = partial["errors"].as_array().unwrap();
     assert!(errors.iter().all(|e| e["line"] == 3), "{partial}");
-    let drafts = assert_status(
-        app.get(
-            "/api/v1/achievements?status=draft",
-            Some(&owner.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let drafts = app.as_user(&owner).get("/api/v1/achievements?status=draft").expect(200).await;
     assert_eq!(drafts["items"].as_array().unwrap().len(), 4);
 
     // Members cannot publish on import or pick another organization.
@@ -197,26 +149,13 @@ async fn imports_are_all_or_nothing_unless_partial() {
     )
     .await;
     assert_problem(
-        import(
-            &app,
-            &owner.access_token,
-            "",
-            "application/json",
-            lines[0].clone(),
-        )
-        .await,
+        import(&app, &owner.access_token, "", "application/json", lines[0].clone()).await,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
     )
     .await;
     let enterprise = app.enterprise(2).await;
-    let outsider = import(
-        &app,
-        &enterprise.access_token,
-        "",
-        "application/x-ndjson",
-        lines[1].clone(),
-    )
-    .await;
+    let outsider =
+        import(&app, &enterprise.access_token, "", "application/x-ndjson", lines[1].clone()).await;
     let created = assert_status(outsider, StatusCode::CREATED).await;
     assert_eq!(created["created"], 1, "enterprises list achievements too");
 }
@@ -243,35 +182,20 @@ async fn csv_imports_and_exports_round_trip_without_confidential_details() {
     )
     .await;
     assert_eq!(report["created"], 2);
-    let one = assert_status(
-        app.get(
-            &format!(
-                "/api/v1/achievements/{}",
-                report["ids"][0].as_str().unwrap()
-            ),
-            Some(&owner.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let one = app
+        .as_user(&owner)
+        .get(format!("/api/v1/achievements/{}", report["ids"][0].as_str().unwrap()))
+        .expect(200)
+        .await;
     assert_eq!(one["keywords"], json!(["物联网", "温室", "模型预测控制"]));
     assert_eq!(one["cooperation_modes"], json!(["transfer", "license"]));
     assert_eq!(one["asking_price_fen"], 3_000_000);
     assert!(one["has_confidential_details"].as_bool().unwrap());
 
-    let exported = app
-        .get("/api/v1/achievements/export?format=csv", None)
-        .await;
+    let exported = app.get("/api/v1/achievements/export?format=csv", None).await;
     assert_eq!(exported.status(), StatusCode::OK);
     assert!(
-        exported
-            .headers()
-            .get("content-type")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
+        exported.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/csv")
     );
     let text = exported.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -281,10 +205,7 @@ async fn csv_imports_and_exports_round_trip_without_confidential_details() {
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().any(|r| &r[2] == "高强韧铝合金, 航空用"));
     assert!(!text.contains("熔炼配方") && !text.contains("控制参数表"));
-    assert!(
-        !text.contains("13800138000"),
-        "contacts only for signed-in callers"
-    );
+    assert!(!text.contains("13800138000"), "contacts only for signed-in callers");
 
     let ndjson = app
         .get(
@@ -295,10 +216,7 @@ async fn csv_imports_and_exports_round_trip_without_confidential_details() {
         .text()
         .await
         .unwrap();
-    let records: Vec<Value> = ndjson
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = ndjson.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["contact"]["phone"], "13800138000");
     assert!(records[0].get("confidential_details").is_none());
@@ -312,11 +230,7 @@ async fn enterprises_import_and_export_demands() {
         json!({"title": "印染废水COD居高不下，求低成本深度处理工艺", "description": "生化出水COD在120mg/L左右，芬顿药剂成本太高，希望找到运行成本更低的深度处理技术。", "keywords": ["印染废水", "深度处理"], "technology_field": "environmental_protection", "budget_max_fen": 200_000_000, "confidential_details": "现有工艺参数"}),
         json!({"title": "机器人焊接焊缝跟踪不稳定", "description": "薄板焊接时焊缝跟踪经常偏移，返修率高，寻求视觉焊缝实时跟踪技术。", "keywords": ["焊缝跟踪"], "technology_field": "advanced_manufacturing", "reward_fen": 50_000_000}),
     ];
-    let body = lines
-        .iter()
-        .map(Value::to_string)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let body = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
     let response = app
         .client
         .post(app.url("/api/v1/demands/import"))
@@ -326,10 +240,7 @@ async fn enterprises_import_and_export_demands() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        assert_status(response, StatusCode::CREATED).await["created"],
-        2
-    );
+    assert_eq!(assert_status(response, StatusCode::CREATED).await["created"], 2);
     let university = app.university(2).await;
     let refused = app
         .client
@@ -342,27 +253,15 @@ async fn enterprises_import_and_export_demands() {
         .unwrap();
     assert_problem(refused, StatusCode::FORBIDDEN).await;
     let exported = app
-        .get(
-            "/api/v1/demands/export?format=ndjson&mine=true",
-            Some(&enterprise.access_token),
-        )
+        .get("/api/v1/demands/export?format=ndjson&mine=true", Some(&enterprise.access_token))
         .await
         .text()
         .await
         .unwrap();
     assert_eq!(exported.lines().count(), 2);
     assert!(!exported.contains("现有工艺参数"));
-    let public = app
-        .get("/api/v1/demands/export", None)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        public.lines().count(),
-        1,
-        "drafts are not exported to the public: only the header"
-    );
+    let public = app.get("/api/v1/demands/export", None).await.text().await.unwrap();
+    assert_eq!(public.lines().count(), 1, "drafts are not exported to the public: only the header");
 }
 
 #[tokio::test]
@@ -380,18 +279,8 @@ async fn imports_point_out_near_duplicates() {
     .await;
     assert_eq!(report["created"], 3);
     let duplicates = report["possible_duplicates"].as_array().unwrap();
-    let lines_flagged: Vec<u64> = duplicates
-        .iter()
-        .map(|d| d["line"].as_u64().unwrap())
-        .collect();
-    assert!(
-        lines_flagged.contains(&1) && lines_flagged.contains(&3),
-        "{report}"
-    );
+    let lines_flagged: Vec<u64> = duplicates.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert!(lines_flagged.contains(&1) && lines_flagged.contains(&3), "{report}");
     assert!(!lines_flagged.contains(&2), "{report}");
-    assert!(
-        duplicates
-            .iter()
-            .all(|d| d["duplicate_of"]["similarity"].as_f64().unwrap() >= 0.75)
-    );
+    assert!(duplicates.iter().all(|d| d["duplicate_of"]["similarity"].as_f64().unwrap() >= 0.75));
 }

@@ -29,20 +29,13 @@ struct Market {
 
 async fn market() -> Market {
     let app = spawn_app().await;
-    let admin = app.admin(1).await;
-    let seller = app.university(11).await;
-    let buyer = app.enterprise(12).await;
-    let broker = app.broker(13).await;
+    let m =
+        MarketBuilder::new(&app).admin(1).university(11).enterprise(12).broker(13).build().await;
     let outsider = app.enterprise(14).await;
-    app.verify_orgs(&admin, &[&seller, &buyer]).await;
-    Market {
-        app,
-        admin,
-        seller,
-        buyer,
-        broker,
-        outsider,
-    }
+    app.verify_orgs(m.admin(), &[m.university(), m.enterprise()]).await;
+    let (admin, seller, buyer) =
+        (m.admin().clone(), m.university().clone(), m.enterprise().clone());
+    Market { admin, seller, buyer, broker: m.broker().clone(), outsider, app }
 }
 
 fn org(session: &Session) -> String {
@@ -75,91 +68,51 @@ fn licence(m: &Market) -> Value {
 }
 
 async fn create(m: &Market, who: &Session, body: Value) -> Value {
-    assert_status(
-        m.app
-            .post("/api/v1/contracts", Some(&who.access_token), body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await
+    m.app.as_user(who).post("/api/v1/contracts").json(body).expect(201).await
 }
 
-async fn act(m: &Market, who: &Session, id: &str, action: &str, body: Value) -> reqwest::Response {
-    m.app
-        .post(
-            &format!("/api/v1/contracts/{id}/{action}"),
-            Some(&who.access_token),
-            body,
-        )
-        .await
+fn act(m: &Market, who: &Session, id: &str, action: &str, body: Value) -> Call {
+    m.app.as_user(who).post(format!("/api/v1/contracts/{id}/{action}")).json(body)
 }
 
-async fn get(m: &Market, who: &Session, id: &str) -> reqwest::Response {
-    m.app
-        .get(&format!("/api/v1/contracts/{id}"), Some(&who.access_token))
-        .await
+fn get(m: &Market, who: &Session, id: &str) -> Call {
+    m.app.as_user(who).get(format!("/api/v1/contracts/{id}"))
 }
 
 /// Records the licence as the seller, submits and registers it.
 async fn registered(m: &Market, body: Value) -> Value {
     let contract = create(m, &m.seller, body).await;
     let id = contract["id"].as_str().unwrap().to_string();
-    assert_status(
-        act(m, &m.seller, &id, "submit", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        act(m, &m.admin, &id, "register", json!({})).await,
-        StatusCode::OK,
-    )
-    .await
+    act(m, &m.seller, &id, "submit", json!({})).expect(200).await;
+    act(m, &m.admin, &id, "register", json!({})).expect(200).await
 }
 
 async fn deal_at_agreement(m: &Market, event_id: Option<&str>) -> Value {
-    let deal = assert_status(
-        m.app
-            .post(
-                "/api/v1/deals",
-                Some(&m.admin.access_token),
-                json!({
-                    "buyer_org_id": org(&m.buyer), "seller_org_id": org(&m.seller),
-                    "broker_id": m.broker.user_id, "event_id": event_id,
-                    "source": if event_id.is_some() { "event" } else { "direct" },
-                    "commission_rate_bp": 300
-                }),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let deal = m
+        .app
+        .as_user(&m.admin)
+        .post("/api/v1/deals")
+        .json(json!({
+            "buyer_org_id": org(&m.buyer), "seller_org_id": org(&m.seller),
+            "broker_id": m.broker.user_id, "event_id": event_id,
+            "source": if event_id.is_some() { "event" } else { "direct" },
+            "commission_rate_bp": 300
+        }))
+        .expect(201)
+        .await;
     let id = deal["id"].as_str().unwrap();
     for to in ["intention", "agreement"] {
-        assert_status(
-            m.app
-                .post(
-                    &format!("/api/v1/deals/{id}/advance"),
-                    Some(&m.admin.access_token),
-                    json!({"to": to}),
-                )
-                .await,
-            StatusCode::OK,
-        )
-        .await;
-    }
-    assert_status(
         m.app
-            .get(&format!("/api/v1/deals/{id}"), Some(&m.admin.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await
+            .as_user(&m.admin)
+            .post(format!("/api/v1/deals/{id}/advance"))
+            .json(json!({"to": to}))
+            .expect(200)
+            .await;
+    }
+    m.app.as_user(&m.admin).get(format!("/api/v1/deals/{id}")).expect(200).await
 }
 
 async fn registered_number(m: &Market) -> String {
     let contract = registered(m, licence(m)).await;
-    contract["registration"]["number"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    contract["registration"]["number"].as_str().unwrap().to_string()
 }

@@ -17,20 +17,13 @@ async fn malformed_json_is_400_and_wrong_types_are_422_on_the_field() {
         .await
         .unwrap();
     assert_problem(malformed, StatusCode::BAD_REQUEST).await;
-    let wrong_type = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": 5, "password": "x"}),
-        )
-        .await;
+    let wrong_type =
+        app.post("/api/v1/auth/login", None, json!({"email": 5, "password": "x"})).await;
     assert_eq!(
         error_fields(&assert_problem(wrong_type, StatusCode::UNPROCESSABLE_ENTITY).await),
         ["email"]
     );
-    let missing = app
-        .post("/api/v1/auth/login", None, json!({"email": "a@b.cn"}))
-        .await;
+    let missing = app.post("/api/v1/auth/login", None, json!({"email": "a@b.cn"})).await;
     let problem = assert_problem(missing, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem["errors"][0]["field"], "password");
     assert_eq!(problem["errors"][0]["code"], "required");
@@ -68,11 +61,7 @@ async fn wrong_media_type_is_415_and_oversized_bodies_413() {
         .unwrap();
     assert_problem(text, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     let big = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "a@b.cn", "password": "x".repeat(4096)}),
-        )
+        .post("/api/v1/auth/login", None, json!({"email": "a@b.cn", "password": "x".repeat(4096)}))
         .await;
     assert_problem(big, StatusCode::PAYLOAD_TOO_LARGE).await;
 }
@@ -80,11 +69,7 @@ async fn wrong_media_type_is_415_and_oversized_bodies_413() {
 #[tokio::test]
 async fn unknown_routes_are_problem_404() {
     let app = spawn_app().await;
-    assert_problem(
-        app.get("/api/v1/nothing-here", None).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.anon().get("/api/v1/nothing-here").problem(404).await;
 }
 
 #[tokio::test]
@@ -97,17 +82,9 @@ async fn request_ids_are_accepted_or_generated_and_echoed() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        echoed.headers().get("x-request-id").unwrap(),
-        "trace-abc-123"
-    );
+    assert_eq!(echoed.headers().get("x-request-id").unwrap(), "trace-abc-123");
     let generated = app.get("/healthz", None).await;
-    let id = generated
-        .headers()
-        .get("x-request-id")
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let id = generated.headers().get("x-request-id").unwrap().to_str().unwrap();
     assert_eq!(id.len(), 36);
     // Junk is replaced, not echoed.
     let junk = app
@@ -117,10 +94,7 @@ async fn request_ids_are_accepted_or_generated_and_echoed() {
         .send()
         .await
         .unwrap();
-    assert_ne!(
-        junk.headers().get("x-request-id").unwrap(),
-        "bad id with spaces"
-    );
+    assert_ne!(junk.headers().get("x-request-id").unwrap(), "bad id with spaces");
 }
 
 #[tokio::test]
@@ -136,50 +110,27 @@ async fn audit_entries_carry_the_request_id_and_filter_by_actor_and_time() {
         .unwrap();
     let user = assert_status(response, StatusCode::CREATED).await;
     let admin = app.admin(1).await;
-    let by_actor = assert_status(
-        app.get(
-            &format!(
-                "/api/v1/admin/audit?actor_id={}",
-                user["id"].as_str().unwrap()
-            ),
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_actor = app
+        .as_user(&admin)
+        .get(format!("/api/v1/admin/audit?actor_id={}", user["id"].as_str().unwrap()))
+        .expect(200)
+        .await;
     let entries = by_actor["items"].as_array().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["action"], "user.register");
     assert_eq!(entries[0]["request_id"], "register-req-1");
     assert!(entries[0]["changes"].get("password_hash").is_none());
-    let future = assert_status(
-        app.get(
-            "/api/v1/admin/audit?from=2999-01-01T00:00:00Z",
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let future =
+        app.as_user(&admin).get("/api/v1/admin/audit?from=2999-01-01T00:00:00Z").expect(200).await;
     assert!(future["items"].as_array().unwrap().is_empty());
-    assert_problem(
-        app.get(
-            "/api/v1/admin/audit?from=yesterday",
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.as_user(&admin).get("/api/v1/admin/audit?from=yesterday").problem(422).await;
 }
 
 #[tokio::test]
 async fn lists_page_with_an_opaque_cursor() {
     let app = spawn_app().await;
     for n in 0..5 {
-        app.register_with_org(&format!("p{n}@example.com"), "enterprise", "enterprise", n)
-            .await;
+        app.register_with_org(&format!("p{n}@example.com"), "enterprise", "enterprise", n).await;
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -188,7 +139,7 @@ async fn lists_page_with_an_opaque_cursor() {
             Some(c) => format!("/api/v1/organizations?limit=2&cursor={c}"),
             None => "/api/v1/organizations?limit=2".to_string(),
         };
-        let page = assert_status(app.get(&path, None).await, StatusCode::OK).await;
+        let page = app.anon().get(&path).expect(200).await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
         seen.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_string()));
@@ -202,19 +153,7 @@ async fn lists_page_with_an_opaque_cursor() {
     sorted.sort();
     sorted.reverse();
     assert_eq!(seen, sorted, "newest first");
-    assert_problem(
-        app.get("/api/v1/organizations?limit=0", None).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/organizations?limit=101", None).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/organizations?cursor=%%%", None).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.anon().get("/api/v1/organizations?limit=0").problem(422).await;
+    app.anon().get("/api/v1/organizations?limit=101").problem(422).await;
+    app.anon().get("/api/v1/organizations?cursor=%%%").problem(422).await;
 }

@@ -1,7 +1,7 @@
 //! Deals end to end: the funnel's stage rules, brokers, the duplicate-deal rule, message
 //! privacy, audited confidential reads by deal participants, and every permission rule.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -18,24 +18,23 @@ struct Market {
 }
 
 async fn market(app: &TestApp, n: u32) -> Market {
-    let enterprise = app.enterprise(n).await;
-    let university = app.university(n + 1).await;
-    let admin = app.admin(n).await;
-    let broker = app.broker(n).await;
-    app.verify_orgs(&admin, &[&enterprise, &university]).await;
-    let demand = app
-        .publish("demands", &enterprise, &admin, sample_demand(n, None))
-        .await;
-    let achievement = app
-        .publish("achievements", &university, &admin, sample_achievement(n))
+    let m = MarketBuilder::new(app)
+        .enterprise(n)
+        .university(n + 1)
+        .admin(n)
+        .broker(n)
+        .verified_orgs()
+        .demand(sample_demand(n, None))
+        .achievement(sample_achievement(n))
+        .build()
         .await;
     Market {
-        demand: demand["id"].as_str().unwrap().to_string(),
-        achievement: achievement["id"].as_str().unwrap().to_string(),
-        enterprise,
-        university,
-        admin,
-        broker,
+        demand: m.demand_id(),
+        achievement: m.achievement_id(),
+        enterprise: m.enterprise().clone(),
+        university: m.university().clone(),
+        admin: m.admin().clone(),
+        broker: m.broker().clone(),
     }
 }
 
@@ -48,20 +47,13 @@ fn deal_body(m: &Market) -> Value {
 }
 
 async fn open_deal(app: &TestApp, token: &str, body: Value) -> Value {
-    assert_status(
-        app.post("/api/v1/deals", Some(token), body).await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.with_token(token).post("/api/v1/deals").json(body).expect(201).await
 }
 
-async fn advance(app: &TestApp, token: &str, id: &str, to: &str) -> reqwest::Response {
-    app.post(
-        &format!("/api/v1/deals/{id}/advance"),
-        Some(token),
-        json!({"to": to, "note": format!("到{to}")}),
-    )
-    .await
+fn advance(app: &TestApp, token: &str, id: &str, to: &str) -> Call {
+    app.with_token(token)
+        .post(format!("/api/v1/deals/{id}/advance"))
+        .json(json!({"to": to, "note": format!("到{to}")}))
 }
 
 #[tokio::test]
@@ -76,105 +68,49 @@ async fn a_broker_carries_a_deal_from_first_contact_to_agreement_one_stage_at_a_
     assert_eq!(deal["source"], "match");
 
     // A second open deal on the same pair points at the first.
-    let conflict = assert_problem(
-        app.post(
-            "/api/v1/deals",
-            Some(&m.university.access_token),
-            deal_body(&m),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let conflict =
+        app.as_user(&m.university).post("/api/v1/deals").json(deal_body(&m)).problem(409).await;
     assert_eq!(conflict["existing_id"], id);
 
     // No skipping: connected → agreement names what is allowed.
-    let skipped = assert_problem(
-        advance(&app, &m.university.access_token, id, "agreement").await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let skipped = advance(&app, &m.university.access_token, id, "agreement").problem(409).await;
     assert_eq!(skipped["allowed"], json!(["intention", "lost"]));
-    let moved = assert_status(
-        advance(&app, &m.university.access_token, id, "intention").await,
-        StatusCode::OK,
-    )
-    .await;
+    let moved = advance(&app, &m.university.access_token, id, "intention").expect(200).await;
     assert_eq!(moved["stage"], "intention");
     assert!(moved["intention_at"].is_string());
 
     // A stale version is refused.
-    let stale = assert_problem(
-        app.post(
-            &format!("/api/v1/deals/{id}/advance"),
-            Some(&m.enterprise.access_token),
-            json!({"to": "agreement", "version": 1}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let stale = app
+        .as_user(&m.enterprise)
+        .post(format!("/api/v1/deals/{id}/advance"))
+        .json(json!({"to": "agreement", "version": 1}))
+        .problem(409)
+        .await;
     assert_eq!(stale["current_version"], 2);
 
     // The enterprise assigns the broker with a commission; the broker now sees and moves it.
-    let assigned = assert_status(
-        app.send(
-            Method::PUT,
-            &format!("/api/v1/deals/{id}/broker"),
-            Some(&m.enterprise.access_token),
-            Some(json!({"broker_id": m.broker.user_id, "commission_rate_bp": 300})),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let assigned = app
+        .as_user(&m.enterprise)
+        .put(format!("/api/v1/deals/{id}/broker"))
+        .json(json!({"broker_id": m.broker.user_id, "commission_rate_bp": 300}))
+        .expect(200)
+        .await;
     assert_eq!(assigned["broker_id"], m.broker.user_id.as_str());
     assert_eq!(assigned["commission"]["commission_rate_bp"], 300);
-    let agreed = assert_status(
-        advance(&app, &m.broker.access_token, id, "agreement").await,
-        StatusCode::OK,
-    )
-    .await;
+    let agreed = advance(&app, &m.broker.access_token, id, "agreement").expect(200).await;
     assert_eq!(agreed["stage"], "agreement");
     assert_eq!(agreed["next_stage"], "signed");
 
     // `signed` comes from a registered contract, not from a button.
-    let signed = assert_problem(
-        advance(&app, &m.admin.access_token, id, "signed").await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert!(
-        signed["detail"]
-            .as_str()
-            .unwrap()
-            .contains("/api/v1/contracts")
-    );
+    let signed = advance(&app, &m.admin.access_token, id, "signed").problem(409).await;
+    assert!(signed["detail"].as_str().unwrap().contains("/api/v1/contracts"));
 
     // Every move is stamped: who, when, what.
-    let history = assert_status(
-        app.get(
-            &format!("/api/v1/deals/{id}/history"),
-            Some(&m.broker.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let history =
+        app.as_user(&m.broker).get(format!("/api/v1/deals/{id}/history")).expect(200).await;
     let entries = history["items"].as_array().unwrap();
-    let actions: Vec<&str> = entries
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions,
-        [
-            "deal.create",
-            "deal.advance",
-            "deal.assign_broker",
-            "deal.advance"
-        ]
-    );
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["deal.create", "deal.advance", "deal.assign_broker", "deal.advance"]);
     assert_eq!(entries[1]["actor_id"], m.university.user_id.as_str());
     assert_eq!(entries[1]["changes"]["note"], "到intention");
     assert_eq!(entries[3]["actor_id"], m.broker.user_id.as_str());
@@ -182,33 +118,17 @@ async fn a_broker_carries_a_deal_from_first_contact_to_agreement_one_stage_at_a_
 
     // Lists: the broker's filter, the parties, the stage filter.
     for (token, query) in [
-        (
-            &m.broker.access_token,
-            format!("broker_id={}", m.broker.user_id),
-        ),
+        (&m.broker.access_token, format!("broker_id={}", m.broker.user_id)),
         (&m.enterprise.access_token, "stage=agreement".to_string()),
         (
             &m.admin.access_token,
             format!("org_id={}", m.university.organization_id.clone().unwrap()),
         ),
     ] {
-        let page = assert_status(
-            app.get(&format!("/api/v1/deals?{query}"), Some(token))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
+        let page = app.with_token(token).get(format!("/api/v1/deals?{query}")).expect(200).await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1, "{query}");
     }
-    let none = assert_status(
-        app.get(
-            "/api/v1/deals?stage=connected",
-            Some(&m.enterprise.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let none = app.as_user(&m.enterprise).get("/api/v1/deals?stage=connected").expect(200).await;
     assert!(none["items"].as_array().unwrap().is_empty());
 }
 
@@ -218,18 +138,12 @@ async fn lost_deals_keep_the_furthest_stage_and_free_the_pair() {
     let m = market(&app, 10).await;
     let deal = open_deal(&app, &m.admin.access_token, deal_body(&m)).await;
     let id = deal["id"].as_str().unwrap();
-    assert_status(
-        advance(&app, &m.enterprise.access_token, id, "intention").await,
-        StatusCode::OK,
-    )
-    .await;
+    advance(&app, &m.enterprise.access_token, id, "intention").expect(200).await;
     let lose_path = format!("/api/v1/deals/{id}/lose");
     let lose = |body: Value| app.post(&lose_path, Some(&m.enterprise.access_token), body);
-    let problem = assert_problem(
-        lose(json!({"reason": "other"})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        assert_problem(lose(json!({"reason": "other"})).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     assert_eq!(error_fields(&problem), ["note"]);
     let problem = assert_problem(
         lose(json!({"reason": "another_solution_chosen"})).await,
@@ -237,11 +151,7 @@ async fn lost_deals_keep_the_furthest_stage_and_free_the_pair() {
     )
     .await;
     assert_eq!(error_fields(&problem), ["reason"]);
-    assert_problem(
-        lose(json!({"reason": "cheap"})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    assert_problem(lose(json!({"reason": "cheap"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     let lost = assert_status(
         lose(json!({"reason": "price_gap", "note": "报价相差三倍"})).await,
         StatusCode::OK,
@@ -253,28 +163,15 @@ async fn lost_deals_keep_the_furthest_stage_and_free_the_pair() {
     assert!(lost["next_stage"].is_null());
 
     // Nothing moves a lost deal.
-    let again = assert_problem(
-        lose(json!({"reason": "too_early"})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let again =
+        assert_problem(lose(json!({"reason": "too_early"})).await, StatusCode::CONFLICT).await;
     assert_eq!(again["allowed"], json!([]));
-    assert_problem(
-        advance(&app, &m.enterprise.access_token, id, "agreement").await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert_problem(
-        app.send(
-            Method::PUT,
-            &format!("/api/v1/deals/{id}/broker"),
-            Some(&m.enterprise.access_token),
-            Some(json!({"broker_id": m.broker.user_id})),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    advance(&app, &m.enterprise.access_token, id, "agreement").problem(409).await;
+    app.as_user(&m.enterprise)
+        .put(format!("/api/v1/deals/{id}/broker"))
+        .json(json!({"broker_id": m.broker.user_id}))
+        .problem(409)
+        .await;
 
     // The pair is free again for a new attempt.
     let second = open_deal(&app, &m.broker.access_token, deal_body(&m)).await;
@@ -295,135 +192,60 @@ async fn outsiders_other_deals_parties_and_unassigned_brokers_are_refused() {
     let other_deal = open_deal(&app, &other.enterprise.access_token, deal_body(&other)).await;
 
     // A party of another deal, and a broker who does not carry this one, see nothing.
-    for token in [
-        &other.enterprise.access_token,
-        &other.university.access_token,
-        &other.broker.access_token,
-    ] {
+    for token in
+        [&other.enterprise.access_token, &other.university.access_token, &other.broker.access_token]
+    {
         for path in ["", "/messages", "/history"] {
-            assert_problem(
-                app.get(&format!("/api/v1/deals/{id}{path}"), Some(token))
-                    .await,
-                StatusCode::NOT_FOUND,
-            )
-            .await;
+            app.with_token(token).get(format!("/api/v1/deals/{id}{path}")).problem(404).await;
         }
-        assert_problem(
-            advance(&app, token, id, "intention").await,
-            StatusCode::NOT_FOUND,
-        )
-        .await;
-        assert_problem(
-            app.post(
-                &format!("/api/v1/deals/{id}/lose"),
-                Some(token),
-                json!({"reason": "too_early"}),
-            )
-            .await,
-            StatusCode::NOT_FOUND,
-        )
-        .await;
-        assert_problem(
-            app.post(
-                &format!("/api/v1/deals/{id}/messages"),
-                Some(token),
-                json!({"body": "你好"}),
-            )
-            .await,
-            StatusCode::NOT_FOUND,
-        )
-        .await;
-        let page = assert_status(app.get("/api/v1/deals", Some(token)).await, StatusCode::OK).await;
-        assert!(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|d| d["id"] != id)
-        );
+        advance(&app, token, id, "intention").problem(404).await;
+        app.with_token(token)
+            .post(format!("/api/v1/deals/{id}/lose"))
+            .json(json!({"reason": "too_early"}))
+            .problem(404)
+            .await;
+        app.with_token(token)
+            .post(format!("/api/v1/deals/{id}/messages"))
+            .json(json!({"body": "你好"}))
+            .problem(404)
+            .await;
+        let page = app.with_token(token).get("/api/v1/deals").expect(200).await;
+        assert!(page["items"].as_array().unwrap().iter().all(|d| d["id"] != id));
     }
-    assert_problem(
-        app.get(&format!("/api/v1/deals/{id}"), None).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.anon().get(format!("/api/v1/deals/{id}")).problem(401).await;
 
     // Only parties, brokers and admins open deals, and only between real parties.
     let outsider = app.enterprise(40).await;
-    assert_problem(
-        app.post("/api/v1/deals", Some(&outsider.access_token), deal_body(&m))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&outsider).post("/api/v1/deals").json(deal_body(&m)).problem(403).await;
     // A demand that is not the buyer's own.
     let mut crossed = deal_body(&m);
     crossed["demand_id"] = other_deal["demand_id"].clone();
-    let problem = assert_problem(
-        app.post("/api/v1/deals", Some(&m.enterprise.access_token), crossed)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = app.as_user(&m.enterprise).post("/api/v1/deals").json(crossed).problem(422).await;
     assert_eq!(error_fields(&problem), ["demand_id"]);
-    let problem = assert_problem(
-        app.post(
-            "/api/v1/deals",
-            Some(&m.enterprise.access_token),
-            json!({"buyer_org_id": m.enterprise.organization_id, "seller_org_id": m.enterprise.organization_id,
+    let problem = app.as_user(&m.enterprise).post("/api/v1/deals").json(json!({"buyer_org_id": m.enterprise.organization_id, "seller_org_id": m.enterprise.organization_id,
                    "source": "direct", "broker_id": m.university.user_id,
-                   "commission_rate_bp": 20000, "commission_fen": 5}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+                   "commission_rate_bp": 20000, "commission_fen": 5})).problem(422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
-    assert_eq!(
-        fields,
-        [
-            "broker_id",
-            "commission_fen",
-            "commission_rate_bp",
-            "seller_org_id"
-        ]
-    );
+    assert_eq!(fields, ["broker_id", "commission_fen", "commission_rate_bp", "seller_org_id"]);
 
     // The broker is assigned by a party or an admin, not by a broker, and must be a broker.
-    assert_status(
-        app.send(
-            Method::PUT,
-            &format!("/api/v1/deals/{id}/broker"),
-            Some(&m.admin.access_token),
-            Some(json!({"broker_id": m.broker.user_id, "commission_fen": 100_000})),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.send(
-            Method::PUT,
-            &format!("/api/v1/deals/{id}/broker"),
-            Some(&m.broker.access_token),
-            Some(json!({"broker_id": m.broker.user_id})),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let problem = assert_problem(
-        app.send(
-            Method::PUT,
-            &format!("/api/v1/deals/{id}/broker"),
-            Some(&m.enterprise.access_token),
-            Some(json!({"broker_id": m.university.user_id})),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.as_user(&m.admin)
+        .put(format!("/api/v1/deals/{id}/broker"))
+        .json(json!({"broker_id": m.broker.user_id, "commission_fen": 100_000}))
+        .expect(200)
+        .await;
+    app.as_user(&m.broker)
+        .put(format!("/api/v1/deals/{id}/broker"))
+        .json(json!({"broker_id": m.broker.user_id}))
+        .problem(403)
+        .await;
+    let problem = app
+        .as_user(&m.enterprise)
+        .put(format!("/api/v1/deals/{id}/broker"))
+        .json(json!({"broker_id": m.university.user_id}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&problem), ["broker_id"]);
 }
 
@@ -440,27 +262,18 @@ async fn the_message_thread_is_seen_only_by_the_parties_the_broker_and_admins() 
         (&m.university.access_token, "在杭州，欢迎来看。"),
         (&m.broker.access_token, "我来安排下周参观。"),
     ] {
-        assert_status(
-            app.post(
-                &format!("/api/v1/deals/{id}/messages"),
-                Some(token),
-                json!({"body": text}),
-            )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.with_token(token)
+            .post(format!("/api/v1/deals/{id}/messages"))
+            .json(json!({"body": text}))
+            .expect(201)
+            .await;
     }
-    let problem = assert_problem(
-        app.post(
-            &format!("/api/v1/deals/{id}/messages"),
-            Some(&m.enterprise.access_token),
-            json!({"body": "  "}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = app
+        .as_user(&m.enterprise)
+        .post(format!("/api/v1/deals/{id}/messages"))
+        .json(json!({"body": "  "}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&problem), ["body"]);
     for token in [
         &m.enterprise.access_token,
@@ -468,36 +281,23 @@ async fn the_message_thread_is_seen_only_by_the_parties_the_broker_and_admins() 
         &m.broker.access_token,
         &m.admin.access_token,
     ] {
-        let page = assert_status(
-            app.get(&format!("/api/v1/deals/{id}/messages?limit=2"), Some(token))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
+        let page = app
+            .with_token(token)
+            .get(format!("/api/v1/deals/{id}/messages?limit=2"))
+            .expect(200)
+            .await;
         assert_eq!(page["items"][0]["body"], "请问中试线在哪里？");
         assert_eq!(page["items"][0]["author_id"], m.enterprise.user_id.as_str());
         let cursor = page["next_cursor"].as_str().expect("a second page");
-        let rest = assert_status(
-            app.get(
-                &format!("/api/v1/deals/{id}/messages?limit=2&cursor={cursor}"),
-                Some(token),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let rest = app
+            .with_token(token)
+            .get(format!("/api/v1/deals/{id}/messages?limit=2&cursor={cursor}"))
+            .expect(200)
+            .await;
         assert_eq!(rest["items"][0]["body"], "我来安排下周参观。");
     }
     let stranger = app.university(60).await;
-    assert_problem(
-        app.get(
-            &format!("/api/v1/deals/{id}/messages"),
-            Some(&stranger.access_token),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_user(&stranger).get(format!("/api/v1/deals/{id}/messages")).problem(404).await;
 }
 
 #[tokio::test]
@@ -507,86 +307,35 @@ async fn deal_participants_read_confidential_details_and_every_read_is_audited()
     let demand_details = format!("/api/v1/demands/{}/confidential", m.demand);
     let achievement_details = format!("/api/v1/achievements/{}/confidential", m.achievement);
     // Before any deal, the other side sees only the public summary.
-    assert_problem(
-        app.get(&demand_details, Some(&m.university.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.get(&achievement_details, Some(&m.enterprise.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.get(&achievement_details, Some(&m.broker.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&m.university).get(&demand_details).problem(403).await;
+    app.as_user(&m.enterprise).get(&achievement_details).problem(403).await;
+    app.as_user(&m.broker).get(&achievement_details).problem(403).await;
 
     let mut body = deal_body(&m);
     body["broker_id"] = json!(m.broker.user_id);
     let deal = open_deal(&app, &m.enterprise.access_token, body).await;
     let id = deal["id"].as_str().unwrap();
-    let read = assert_status(
-        app.get(&demand_details, Some(&m.university.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = app.as_user(&m.university).get(&demand_details).expect(200).await;
     assert_eq!(read["confidential_details"], "现有电池包型号 LFP-280Ah");
     // The buyer opened the deal: that opens the buyer's demand, not the seller's achievement,
     // until the seller's side acts on the deal.
-    assert_problem(
-        app.get(&achievement_details, Some(&m.broker.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_status(
-        advance(&app, &m.university.access_token, id, "intention").await,
-        StatusCode::OK,
-    )
-    .await;
-    let read = assert_status(
-        app.get(&achievement_details, Some(&m.broker.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        read["confidential_details"],
-        "烧结温度 850℃，包覆层厚度 5nm"
-    );
-    assert_status(
-        app.get(&achievement_details, Some(&m.enterprise.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&m.broker).get(&achievement_details).problem(403).await;
+    advance(&app, &m.university.access_token, id, "intention").expect(200).await;
+    let read = app.as_user(&m.broker).get(&achievement_details).expect(200).await;
+    assert_eq!(read["confidential_details"], "烧结温度 850℃，包覆层厚度 5nm");
+    app.as_user(&m.enterprise).get(&achievement_details).expect(200).await;
     // Outsiders still see nothing.
     let outsider = app.enterprise(80).await;
-    assert_problem(
-        app.get(&achievement_details, Some(&outsider.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&outsider).get(&achievement_details).problem(403).await;
 
-    let audit = assert_status(
-        app.get(
-            &format!(
-                "/api/v1/admin/audit?action=achievement.confidential_read&entity_id={}",
-                m.achievement
-            ),
-            Some(&m.admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let audit = app
+        .as_user(&m.admin)
+        .get(format!(
+            "/api/v1/admin/audit?action=achievement.confidential_read&entity_id={}",
+            m.achievement
+        ))
+        .expect(200)
+        .await;
     let readers: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -603,22 +352,12 @@ async fn deal_participants_read_confidential_details_and_every_read_is_audited()
     );
 
     // A lost deal no longer opens the details.
-    assert_status(
-        app.post(
-            &format!("/api/v1/deals/{id}/lose"),
-            Some(&m.enterprise.access_token),
-            json!({"reason": "benefit_unclear"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.get(&demand_details, Some(&m.university.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&m.enterprise)
+        .post(format!("/api/v1/deals/{id}/lose"))
+        .json(json!({"reason": "benefit_unclear"}))
+        .expect(200)
+        .await;
+    app.as_user(&m.university).get(&demand_details).problem(403).await;
 }
 
 #[tokio::test]
@@ -634,25 +373,12 @@ async fn a_deal_opens_confidential_details_only_after_an_act_of_the_owners_side(
 
     // A self-registered broker nobody verified opens no deal, and cannot be named in one.
     let unverified = app.unverified_broker(91).await;
-    let refused = assert_problem(
-        app.post(
-            "/api/v1/deals",
-            Some(&unverified.access_token),
-            deal_body(&m),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    let refused =
+        app.as_user(&unverified).post("/api/v1/deals").json(deal_body(&m)).problem(403).await;
     assert!(refused["detail"].as_str().unwrap().contains("verified"));
     let mut named = deal_body(&m);
     named["broker_id"] = json!(unverified.user_id);
-    let problem = assert_problem(
-        app.post("/api/v1/deals", Some(&m.enterprise.access_token), named)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = app.as_user(&m.enterprise).post("/api/v1/deals").json(named).problem(422).await;
     assert!(
         problem["errors"]
             .as_array()
@@ -667,12 +393,7 @@ async fn a_deal_opens_confidential_details_only_after_an_act_of_the_owners_side(
     let mut body = deal_body(&m);
     body["demand_id"] = Value::Null;
     body["buyer_org_id"] = json!(newcomer.organization_id);
-    assert_problem(
-        app.post("/api/v1/deals", Some(&newcomer.access_token), body)
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&newcomer).post("/api/v1/deals").json(body).problem(403).await;
     assert!(!can_read(&newcomer, &achievement_details).await);
 
     // A verified broker opens the deal: neither owner has acted, so nothing opens.
@@ -688,11 +409,7 @@ async fn a_deal_opens_confidential_details_only_after_an_act_of_the_owners_side(
 
     // The buyer advances it: its demand opens to the seller and the broker, not the
     // achievement to the buyer.
-    let moved = assert_status(
-        advance(&app, &m.enterprise.access_token, id, "intention").await,
-        StatusCode::OK,
-    )
-    .await;
+    let moved = advance(&app, &m.enterprise.access_token, id, "intention").expect(200).await;
     assert!(moved["buyer_acted_at"].is_string() && moved["seller_acted_at"].is_null());
     assert!(can_read(&m.university, &demand_details).await);
     assert!(can_read(&m.broker, &demand_details).await);
@@ -700,61 +417,24 @@ async fn a_deal_opens_confidential_details_only_after_an_act_of_the_owners_side(
     assert!(!can_read(&m.broker, &achievement_details).await);
 
     // The seller advances it: now the achievement opens too.
-    let moved = assert_status(
-        advance(&app, &m.university.access_token, id, "agreement").await,
-        StatusCode::OK,
-    )
-    .await;
+    let moved = advance(&app, &m.university.access_token, id, "agreement").expect(200).await;
     assert!(moved["seller_acted_at"].is_string());
     assert!(can_read(&m.enterprise, &achievement_details).await);
     assert!(can_read(&m.broker, &achievement_details).await);
 
     // Verifying users is for administrators; withdrawing it takes the deal from the broker.
     let path = format!("/api/v1/admin/users/{}/verify", m.broker.user_id);
-    assert_problem(
-        app.post(
-            &path,
-            Some(&m.enterprise.access_token),
-            json!({"verified": false}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let user = assert_status(
-        app.post(
-            &path,
-            Some(&m.admin.access_token),
-            json!({"verified": false}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&m.enterprise).post(&path).json(json!({"verified": false})).problem(403).await;
+    let user = app.as_user(&m.admin).post(&path).json(json!({"verified": false})).expect(200).await;
     assert_eq!(user["verified"], false);
-    assert_problem(
-        app.get(&format!("/api/v1/deals/{id}"), Some(&m.broker.access_token))
-            .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_user(&m.broker).get(format!("/api/v1/deals/{id}")).problem(404).await;
     assert!(!can_read(&m.broker, &achievement_details).await);
     app.verify_user(&m.admin, &m.broker).await;
-    assert_status(
-        app.get(&format!("/api/v1/deals/{id}"), Some(&m.broker.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&m.broker).get(format!("/api/v1/deals/{id}")).expect(200).await;
     assert!(can_read(&m.broker, &achievement_details).await);
-    assert_problem(
-        app.post(
-            "/api/v1/admin/users/no-such-user/verify",
-            Some(&m.admin.access_token),
-            json!({"verified": true}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_user(&m.admin)
+        .post("/api/v1/admin/users/no-such-user/verify")
+        .json(json!({"verified": true}))
+        .problem(404)
+        .await;
 }

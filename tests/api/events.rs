@@ -14,12 +14,7 @@ fn event_body(name: &str, region: &str, starts: &str, ends: &str) -> Value {
 }
 
 async fn create_event(app: &TestApp, who: &Session, body: Value) -> Value {
-    assert_status(
-        app.post("/api/v1/events", Some(&who.access_token), body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.as_user(who).post("/api/v1/events").json(body).expect(201).await
 }
 
 async fn an_event(app: &TestApp, who: &Session) -> String {
@@ -42,15 +37,7 @@ fn id(value: &Value) -> String {
 }
 
 async fn report(app: &TestApp, who: &Session, event: &str) -> Value {
-    assert_status(
-        app.get(
-            &format!("/api/v1/events/{event}/report"),
-            Some(&who.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await
+    app.as_user(who).get(format!("/api/v1/events/{event}/report")).expect(200).await
 }
 
 #[tokio::test]
@@ -63,12 +50,7 @@ async fn admins_and_brokers_create_events_the_public_lists_them_and_creators_edi
     let hangzhou = create_event(
         &app,
         &broker,
-        event_body(
-            "杭州成果对接会",
-            "330106",
-            "2026-12-01T01:00:00Z",
-            "2026-12-01T09:00:00Z",
-        ),
+        event_body("杭州成果对接会", "330106", "2026-12-01T01:00:00Z", "2026-12-01T09:00:00Z"),
     )
     .await;
     assert_eq!(hangzhou["version"], 1);
@@ -77,104 +59,48 @@ async fn admins_and_brokers_create_events_the_public_lists_them_and_creators_edi
     let beijing = create_event(
         &app,
         &admin,
-        event_body(
-            "北京专场",
-            "110108",
-            "2027-03-01T01:00:00Z",
-            "2027-03-02T09:00:00Z",
-        ),
+        event_body("北京专场", "110108", "2027-03-01T01:00:00Z", "2027-03-02T09:00:00Z"),
     )
     .await;
-    let body = event_body(
-        "企业不能办",
-        "330106",
-        "2026-12-01T01:00:00Z",
-        "2026-12-01T09:00:00Z",
-    );
-    assert_problem(
-        app.post(
-            "/api/v1/events",
-            Some(&enterprise.access_token),
-            body.clone(),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.post("/api/v1/events", None, body).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    let bad = assert_problem(
-        app.post(
-            "/api/v1/events",
-            Some(&broker.access_token),
-            event_body(
-                "x",
-                "999999",
-                "2026-12-02T00:00:00Z",
-                "2026-12-01T00:00:00Z",
-            ),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let body = event_body("企业不能办", "330106", "2026-12-01T01:00:00Z", "2026-12-01T09:00:00Z");
+    app.as_user(&enterprise).post("/api/v1/events").json(body.clone()).problem(403).await;
+    app.anon().post("/api/v1/events").json(body).problem(401).await;
+    let bad = app
+        .as_user(&broker)
+        .post("/api/v1/events")
+        .json(event_body("x", "999999", "2026-12-02T00:00:00Z", "2026-12-01T00:00:00Z"))
+        .problem(422)
+        .await;
     let mut fields = error_fields(&bad);
     fields.sort();
     assert_eq!(fields, ["ends_at", "name", "region_code"]);
-    let bad_time = assert_problem(
-        app.post(
-            "/api/v1/events",
-            Some(&broker.access_token),
-            event_body("坏时间", "330106", "tomorrow", "2026-12-01T00:00:00Z"),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let bad_time = app
+        .as_user(&broker)
+        .post("/api/v1/events")
+        .json(event_body("坏时间", "330106", "tomorrow", "2026-12-01T00:00:00Z"))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&bad_time), ["starts_at"]);
 
     // The public list: latest start first, by region and time window, paged.
-    let all = assert_status(app.get("/api/v1/events", None).await, StatusCode::OK).await;
-    let ids: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
+    let all = app.anon().get("/api/v1/events").expect(200).await;
+    let ids: Vec<&str> =
+        all["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [id(&beijing), id(&hangzhou)]);
-    let zhejiang = assert_status(
-        app.get("/api/v1/events?region=33", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let zhejiang = app.anon().get("/api/v1/events?region=33").expect(200).await;
     assert_eq!(zhejiang["items"].as_array().unwrap().len(), 1);
     assert_eq!(zhejiang["items"][0]["id"], id(&hangzhou));
-    let window = assert_status(
-        app.get(
-            "/api/v1/events?from=2027-01-01T00:00:00Z&to=2027-12-31T00:00:00Z",
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let window = app
+        .anon()
+        .get("/api/v1/events?from=2027-01-01T00:00:00Z&to=2027-12-31T00:00:00Z")
+        .expect(200)
+        .await;
     assert_eq!(window["items"].as_array().unwrap().len(), 1);
     assert_eq!(window["items"][0]["id"], id(&beijing));
-    let first = assert_status(
-        app.get("/api/v1/events?limit=1", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = app.anon().get("/api/v1/events?limit=1").expect(200).await;
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second = assert_status(
-        app.get(&format!("/api/v1/events?limit=1&cursor={cursor}"), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let second =
+        app.anon().get(format!("/api/v1/events?limit=1&cursor={cursor}")).expect(200).await;
     assert_eq!(second["items"][0]["id"], id(&hangzhou));
     assert!(second["next_cursor"].is_null());
     for bad_query in [
@@ -183,83 +109,46 @@ async fn admins_and_brokers_create_events_the_public_lists_them_and_creators_edi
         "from=yesterday",
         "cursor=junk",
     ] {
-        assert_problem(
-            app.get(&format!("/api/v1/events?{bad_query}"), None).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        app.anon().get(format!("/api/v1/events?{bad_query}")).problem(422).await;
     }
-    let one = app
-        .get(&format!("/api/v1/events/{}", id(&hangzhou)), None)
-        .await;
+    let one = app.get(&format!("/api/v1/events/{}", id(&hangzhou)), None).await;
     assert_eq!(one.headers().get("etag").unwrap(), "\"1\"");
-    assert_problem(
-        app.get("/api/v1/events/nope", None).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.anon().get("/api/v1/events/nope").problem(404).await;
 
     // Edits: the creator or an administrator, based on a version.
     let path = format!("/api/v1/events/{}", id(&hangzhou));
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&other_broker.access_token),
-            json!({"name": "改名", "version": 1}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.patch(&path, Some(&broker.access_token), json!({"name": "改名"}))
-            .await,
-        StatusCode::PRECONDITION_REQUIRED,
-    )
-    .await;
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&broker.access_token),
-            json!({"ends_at": "2026-11-30T00:00:00Z", "version": 1}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let edited = assert_status(
-        app.patch(
-            &path,
-            Some(&broker.access_token),
-            json!({"name": "杭州成果对接会（第二场）", "online": false, "version": 1}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&other_broker)
+        .patch(&path)
+        .json(json!({"name": "改名", "version": 1}))
+        .problem(403)
+        .await;
+    app.as_user(&broker).patch(&path).json(json!({"name": "改名"})).problem(428).await;
+    app.as_user(&broker)
+        .patch(&path)
+        .json(json!({"ends_at": "2026-11-30T00:00:00Z", "version": 1}))
+        .problem(422)
+        .await;
+    let edited = app
+        .as_user(&broker)
+        .patch(&path)
+        .json(json!({"name": "杭州成果对接会（第二场）", "online": false, "version": 1}))
+        .expect(200)
+        .await;
     assert_eq!(edited["version"], 2);
     assert_eq!(edited["online"], false);
-    let stale = assert_problem(
-        app.patch(
-            &path,
-            Some(&admin.access_token),
-            json!({"description": "", "version": 1}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let stale = app
+        .as_user(&admin)
+        .patch(&path)
+        .json(json!({"description": "", "version": 1}))
+        .problem(409)
+        .await;
     assert_eq!(stale["current_version"], 2);
-    let cleared = assert_status(
-        app.patch(
-            &path,
-            Some(&admin.access_token),
-            json!({"description": "", "version": 2}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let cleared = app
+        .as_user(&admin)
+        .patch(&path)
+        .json(json!({"description": "", "version": 2}))
+        .expect(200)
+        .await;
     assert!(cleared["description"].is_null());
 }
 
@@ -272,76 +161,41 @@ async fn events_collect_published_records_in_bulk_from_organizers_and_owners() {
     let institute = app.institute(2).await;
     let enterprise = app.enterprise(3).await;
     let event = an_event(&app, &broker).await;
-    let mine = id(&app
-        .publish("achievements", &university, &admin, sample_achievement(1))
+    let mine = id(&app.publish("achievements", &university, &admin, sample_achievement(1)).await);
+    let theirs = id(&app.publish("achievements", &institute, &admin, sample_achievement(2)).await);
+    let draft = id(&app
+        .as_user(&university)
+        .post("/api/v1/achievements")
+        .json(sample_achievement(3))
+        .expect(201)
         .await);
-    let theirs = id(&app
-        .publish("achievements", &institute, &admin, sample_achievement(2))
-        .await);
-    let draft = id(&assert_status(
-        app.post(
-            "/api/v1/achievements",
-            Some(&university.access_token),
-            sample_achievement(3),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await);
-    let demand = id(&app
-        .publish("demands", &enterprise, &admin, sample_demand(1, None))
-        .await);
+    let demand = id(&app.publish("demands", &enterprise, &admin, sample_demand(1, None)).await);
     let achievements = format!("/api/v1/events/{event}/achievements");
     let demands = format!("/api/v1/events/{event}/demands");
 
-    let added = assert_status(
-        app.post(
-            &achievements,
-            Some(&broker.access_token),
-            json!({"ids": [mine, theirs, mine]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        added,
-        json!({"added": 2, "already_collected": 0, "total": 2})
-    );
-    let again = assert_status(
-        app.post(
-            &achievements,
-            Some(&broker.access_token),
-            json!({"ids": [theirs]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        again,
-        json!({"added": 0, "already_collected": 1, "total": 2})
-    );
+    let added = app
+        .as_user(&broker)
+        .post(&achievements)
+        .json(json!({"ids": [mine, theirs, mine]}))
+        .expect(200)
+        .await;
+    assert_eq!(added, json!({"added": 2, "already_collected": 0, "total": 2}));
+    let again =
+        app.as_user(&broker).post(&achievements).json(json!({"ids": [theirs]})).expect(200).await;
+    assert_eq!(again, json!({"added": 0, "already_collected": 1, "total": 2}));
 
-    let bad = assert_problem(
-        app.post(
-            &achievements,
-            Some(&broker.access_token),
-            json!({"ids": [mine, draft, "0190aaaa-0000-7000-8000-000000000000", demand]}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let bad = app
+        .as_user(&broker)
+        .post(&achievements)
+        .json(json!({"ids": [mine, draft, "0190aaaa-0000-7000-8000-000000000000", demand]}))
+        .problem(422)
+        .await;
     let errors: Vec<(String, String)> = bad["errors"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["code"].as_str().unwrap().to_string(),
-            )
+            (e["field"].as_str().unwrap().to_string(), e["code"].as_str().unwrap().to_string())
         })
         .collect();
     assert_eq!(
@@ -354,111 +208,53 @@ async fn events_collect_published_records_in_bulk_from_organizers_and_owners() {
         ]
     );
     // Its owner learns that it is not published yet.
-    let own = assert_problem(
-        app.post(
-            &achievements,
-            Some(&university.access_token),
-            json!({"ids": [draft]}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let own = app
+        .as_user(&university)
+        .post(&achievements)
+        .json(json!({"ids": [draft]}))
+        .problem(422)
+        .await;
     assert_eq!(own["errors"][0]["code"], "not_published");
-    assert_problem(
-        app.post(
-            &achievements,
-            Some(&broker.access_token),
-            json!({"ids": []}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.as_user(&broker).post(&achievements).json(json!({"ids": []})).problem(422).await;
     let too_many: Vec<String> = (0..2001).map(|i| format!("id-{i}")).collect();
-    let over = assert_problem(
-        app.post(
-            &achievements,
-            Some(&broker.access_token),
-            json!({"ids": too_many}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let over =
+        app.as_user(&broker).post(&achievements).json(json!({"ids": too_many})).problem(422).await;
     assert_eq!(over["errors"][0]["code"], "too_many");
 
     // Owners add their own records, and only those.
     let other_event = an_event(&app, &admin).await;
-    let own = assert_status(
-        app.post(
-            &format!("/api/v1/events/{other_event}/achievements"),
-            Some(&university.access_token),
-            json!({"ids": [mine]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let own = app
+        .as_user(&university)
+        .post(format!("/api/v1/events/{other_event}/achievements"))
+        .json(json!({"ids": [mine]}))
+        .expect(200)
+        .await;
     assert_eq!(own["added"], 1);
-    assert_problem(
-        app.post(
-            &format!("/api/v1/events/{other_event}/achievements"),
-            Some(&university.access_token),
-            json!({"ids": [mine, theirs]}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &demands,
-            Some(&enterprise.access_token),
-            json!({"ids": [demand]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.post(&demands, None, json!({"ids": [demand]})).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.post(
-            "/api/v1/events/nope/demands",
-            Some(&admin.access_token),
-            json!({"ids": [demand]}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_user(&university)
+        .post(format!("/api/v1/events/{other_event}/achievements"))
+        .json(json!({"ids": [mine, theirs]}))
+        .problem(403)
+        .await;
+    app.as_user(&enterprise).post(&demands).json(json!({"ids": [demand]})).expect(200).await;
+    app.anon().post(&demands).json(json!({"ids": [demand]})).problem(401).await;
+    app.as_user(&admin)
+        .post("/api/v1/events/nope/demands")
+        .json(json!({"ids": [demand]}))
+        .problem(404)
+        .await;
 
     // The public lists show what is still published.
-    let listed = assert_status(app.get(&achievements, None).await, StatusCode::OK).await;
+    let listed = app.anon().get(&achievements).expect(200).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
     assert!(listed["items"][0]["title"].is_string());
-    assert_status(
-        app.post(
-            &format!("/api/v1/achievements/{theirs}/withdraw"),
-            Some(&institute.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let after = assert_status(app.get(&achievements, None).await, StatusCode::OK).await;
+    app.as_user(&institute)
+        .act(format!("/api/v1/achievements/{theirs}/withdraw"))
+        .expect(200)
+        .await;
+    let after = app.anon().get(&achievements).expect(200).await;
     assert_eq!(after["items"].as_array().unwrap().len(), 1);
     assert_eq!(after["items"][0]["id"], mine.as_str());
-    let paged = assert_status(
-        app.get(&format!("{demands}?limit=1"), None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let paged = app.anon().get(format!("{demands}?limit=1")).expect(200).await;
     assert_eq!(paged["items"][0]["id"], demand.as_str());
     let figures = report(&app, &broker, &event).await;
     assert_eq!(figures["achievements"], 2, "collected records stay counted");
@@ -478,28 +274,20 @@ async fn people_register_themselves_and_organizers_register_everyone() {
     let own_org = enterprise.organization_id.clone().unwrap();
     let uni_org = university.organization_id.clone().unwrap();
 
-    let registered = assert_status(
-        app.post(
-            &path,
-            Some(&enterprise.access_token),
-            json!({"organizations": [own_org], "people": [{"user_id": enterprise.user_id}]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let registered = app
+        .as_user(&enterprise)
+        .post(&path)
+        .json(json!({"organizations": [own_org], "people": [{"user_id": enterprise.user_id}]}))
+        .expect(200)
+        .await;
     assert_eq!(registered["organizations_added"], 1);
     assert_eq!(registered["people_added"], 1);
-    let twice = assert_status(
-        app.post(
-            &path,
-            Some(&enterprise.access_token),
-            json!({"organizations": [own_org], "people": [{"user_id": enterprise.user_id}]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let twice = app
+        .as_user(&enterprise)
+        .post(&path)
+        .json(json!({"organizations": [own_org], "people": [{"user_id": enterprise.user_id}]}))
+        .expect(200)
+        .await;
     assert_eq!(twice["organizations_added"], 0);
     assert_eq!(twice["people_added"], 0);
     assert_eq!(twice["already_registered"], 2);
@@ -509,11 +297,7 @@ async fn people_register_themselves_and_organizers_register_everyone() {
         json!({"people": [{"name": "张三"}]}),
         json!({"anonymous_attendance": 5}),
     ] {
-        assert_problem(
-            app.post(&path, Some(&enterprise.access_token), body).await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        app.as_user(&enterprise).post(&path).json(body).problem(403).await;
     }
     for (body, field) in [
         (json!({}), "body"),
@@ -525,49 +309,25 @@ async fn people_register_themselves_and_organizers_register_everyone() {
             json!({"people": [{"user_id": "0190aaaa-0000-7000-8000-000000000000"}]}),
             "people[0].user_id",
         ),
-        (
-            json!({"people": [{"user_id": university.user_id, "name": "李四"}]}),
-            "people[0]",
-        ),
+        (json!({"people": [{"user_id": university.user_id, "name": "李四"}]}), "people[0]"),
         (json!({"people": [{"name": " "}]}), "people[0].name"),
         (json!({"anonymous_attendance": -1}), "anonymous_attendance"),
     ] {
-        let problem = assert_problem(
-            app.post(&path, Some(&broker.access_token), body).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = app.as_user(&broker).post(&path).json(body).problem(422).await;
         assert_eq!(error_fields(&problem), [field]);
     }
-    let by_organizer = assert_status(
-        app.post(
-            &path,
-            Some(&broker.access_token),
-            json!({"organizations": [uni_org, own_org],
+    let by_organizer = app.as_user(&broker).post(&path).json(json!({"organizations": [uni_org, own_org],
                    "people": [{"user_id": university.user_id}, {"name": "王五", "organization_name": "某研究所"},
                               {"name": "赵六"}, {"user_id": university.user_id}],
-                   "anonymous_attendance": 120}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+                   "anonymous_attendance": 120})).expect(200).await;
     assert_eq!(by_organizer["organizations_added"], 1);
     assert_eq!(by_organizer["people_added"], 3);
     assert_eq!(by_organizer["organizations"], 2);
     assert_eq!(by_organizer["people"], 4);
     assert_eq!(by_organizer["anonymous_attendance"], 120);
     assert_eq!(by_organizer["participants"], 124);
-    let more = assert_status(
-        app.post(
-            &path,
-            Some(&admin.access_token),
-            json!({"anonymous_attendance": 80}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let more =
+        app.as_user(&admin).post(&path).json(json!({"anonymous_attendance": 80})).expect(200).await;
     assert_eq!(more["participants"], 204);
 
     let figures = report(&app, &other_broker, &event).await;
@@ -576,30 +336,13 @@ async fn people_register_themselves_and_organizers_register_everyone() {
         json!({"total": 204, "people": 4, "anonymous_attendance": 200, "organizations": 2})
     );
     report(&app, &admin, &event).await;
-    assert_problem(
-        app.get(
-            &format!("/api/v1/events/{event}/report"),
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.get(&format!("/api/v1/events/{event}/report"), None)
-            .await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    let entries = assert_status(
-        app.get(
-            &format!("/api/v1/admin/audit?entity_id={event}&action=event.register_participants"),
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&enterprise).get(format!("/api/v1/events/{event}/report")).problem(403).await;
+    app.anon().get(format!("/api/v1/events/{event}/report")).problem(401).await;
+    let entries = app
+        .as_user(&admin)
+        .get(format!("/api/v1/admin/audit?entity_id={event}&action=event.register_participants"))
+        .expect(200)
+        .await;
     assert_eq!(entries["items"].as_array().unwrap().len(), 3);
 }
 
@@ -611,31 +354,21 @@ async fn open_deal(
     demand: &(String, String),
     achievement: &(String, String),
 ) -> Value {
-    assert_status(
-        app.post(
-            "/api/v1/deals",
-            Some(&who.access_token),
-            json!({"demand_id": demand.0, "achievement_id": achievement.0,
+    app.as_user(who)
+        .post("/api/v1/deals")
+        .json(json!({"demand_id": demand.0, "achievement_id": achievement.0,
                    "buyer_org_id": demand.1, "seller_org_id": achievement.1,
-                   "event_id": event, "source": "event"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await
+                   "event_id": event, "source": "event"}))
+        .expect(201)
+        .await
 }
 
 async fn advance(app: &TestApp, who: &Session, deal: &str, to: &str) {
-    assert_status(
-        app.post(
-            &format!("/api/v1/deals/{deal}/advance"),
-            Some(&who.access_token),
-            json!({"to": to}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(who)
+        .post(format!("/api/v1/deals/{deal}/advance"))
+        .json(json!({"to": to}))
+        .expect(200)
+        .await;
 }
 
 /// Inserts a contract row for a deal (the contracts API is another module's; the report only
@@ -673,11 +406,7 @@ fn insert_contract(
             c::non_technical_costs.eq("[]"),
             c::non_technical_fen.eq(amount - technology),
             c::technology_amount_fen.eq(technology),
-            c::status.eq(if registration.is_some() {
-                "registered"
-            } else {
-                "submitted"
-            }),
+            c::status.eq(if registration.is_some() { "registered" } else { "submitted" }),
             c::registration_number.eq(registration),
             c::created_by.eq(created_by),
             c::created_at.eq(stamp),
@@ -700,25 +429,14 @@ async fn the_report_counts_deals_by_furthest_stage_and_registered_contracts() {
     let mut demands = Vec::new();
     let mut achievements = Vec::new();
     for n in 1..=4 {
-        let d = app
-            .publish("demands", &enterprise, &admin, sample_demand(n, None))
-            .await;
+        let d = app.publish("demands", &enterprise, &admin, sample_demand(n, None)).await;
         demands.push((id(&d), buyer.clone()));
-        let a = app
-            .publish("achievements", &university, &admin, sample_achievement(n))
-            .await;
+        let a = app.publish("achievements", &university, &admin, sample_achievement(n)).await;
         achievements.push((id(&a), seller.clone()));
     }
     let mut deals = Vec::new();
     for i in 0..4 {
-        deals.push(id(&open_deal(
-            &app,
-            &admin,
-            &event,
-            &demands[i],
-            &achievements[i],
-        )
-        .await));
+        deals.push(id(&open_deal(&app, &admin, &event, &demands[i], &achievements[i]).await));
     }
     // A deal of no event does not count.
     let outside = app
@@ -733,26 +451,16 @@ async fn the_report_counts_deals_by_furthest_stage_and_registered_contracts() {
     advance(&app, &admin, &deals[0], "intention").await;
     advance(&app, &admin, &deals[0], "agreement").await;
     advance(&app, &admin, &deals[1], "intention").await;
-    assert_status(
-        app.post(
-            &format!("/api/v1/deals/{}/lose", deals[1]),
-            Some(&admin.access_token),
-            json!({"reason": "price_gap"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &format!("/api/v1/deals/{}/lose", deals[2]),
-            Some(&admin.access_token),
-            json!({"reason": "too_early"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&admin)
+        .post(format!("/api/v1/deals/{}/lose", deals[1]))
+        .json(json!({"reason": "price_gap"}))
+        .expect(200)
+        .await;
+    app.as_user(&admin)
+        .post(format!("/api/v1/deals/{}/lose", deals[2]))
+        .json(json!({"reason": "too_early"}))
+        .expect(200)
+        .await;
     let db = app.state.db.clone();
     let (first, second, creator) = (deals[0].clone(), deals[3].clone(), admin.user_id.clone());
     tokio::task::spawn_blocking(move || {
@@ -797,16 +505,10 @@ async fn import(
     org: &str,
     lines: Vec<Value>,
 ) -> Vec<String> {
-    let body = lines
-        .iter()
-        .map(Value::to_string)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let body = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
     let response = app
         .client
-        .post(app.url(&format!(
-            "/api/v1/{library}/import?org_id={org}&publish=true"
-        )))
+        .post(app.url(&format!("/api/v1/{library}/import?org_id={org}&publish=true")))
         .bearer_auth(&admin.access_token)
         .header("content-type", "application/x-ndjson")
         .body(body)
@@ -814,12 +516,7 @@ async fn import(
         .await
         .unwrap();
     let report = assert_status(response, StatusCode::CREATED).await;
-    report["ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect()
+    report["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
 }
 
 /// Runs requests 16 at a time.
@@ -847,73 +544,37 @@ async fn the_report_reproduces_the_bureaus_online_matchmaking_conference() {
     let seller = university.organization_id.clone().unwrap();
     let event = an_event(&app, &broker).await;
 
-    let achievements = import(
-        &app,
-        &admin,
-        "achievements",
-        &seller,
-        (0..1300).map(sample_achievement).collect(),
-    )
-    .await;
-    let demands = import(
-        &app,
-        &admin,
-        "demands",
-        &buyer,
-        (0..754).map(|n| sample_demand(n, None)).collect(),
-    )
-    .await;
+    let achievements =
+        import(&app, &admin, "achievements", &seller, (0..1300).map(sample_achievement).collect())
+            .await;
+    let demands =
+        import(&app, &admin, "demands", &buyer, (0..754).map(|n| sample_demand(n, None)).collect())
+            .await;
     assert_eq!((achievements.len(), demands.len()), (1300, 754));
-    let collected = assert_status(
-        app.post(
-            &format!("/api/v1/events/{event}/achievements"),
-            Some(&broker.access_token),
-            json!({"ids": achievements}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let collected = app
+        .as_user(&broker)
+        .post(format!("/api/v1/events/{event}/achievements"))
+        .json(json!({"ids": achievements}))
+        .expect(200)
+        .await;
     assert_eq!(collected["added"], 1300);
-    let collected = assert_status(
-        app.post(
-            &format!("/api/v1/events/{event}/demands"),
-            Some(&broker.access_token),
-            json!({"ids": demands}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let collected = app
+        .as_user(&broker)
+        .post(format!("/api/v1/events/{event}/demands"))
+        .json(json!({"ids": demands}))
+        .expect(200)
+        .await;
     assert_eq!(collected["added"], 754);
 
     // Participants: three organizations, two users who register themselves, three guests,
     // and the anonymous online audience.
     let path = format!("/api/v1/events/{event}/participants");
     for who in [&enterprise, &university] {
-        assert_status(
-            app.post(
-                &path,
-                Some(&who.access_token),
-                json!({"organizations": [who.organization_id], "people": [{"user_id": who.user_id}]}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        app.as_user(who).post(&path).json(json!({"organizations": [who.organization_id], "people": [{"user_id": who.user_id}]})).expect(200).await;
     }
-    let totals = assert_status(
-        app.post(
-            &path,
-            Some(&broker.access_token),
-            json!({"organizations": [institute.organization_id],
+    let totals = app.as_user(&broker).post(&path).json(json!({"organizations": [institute.organization_id],
                    "people": [{"name": "陈工", "organization_name": "某装备公司"}, {"name": "刘老师"}, {"name": "周经理"}],
-                   "anonymous_attendance": 23_978}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+                   "anonymous_attendance": 23_978})).expect(200).await;
     assert_eq!(totals["participants"], 23_983);
 
     // 963 connections on distinct pairs; 442 reach intention, 206 of them agreement.

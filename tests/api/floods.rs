@@ -17,16 +17,9 @@ fn broker_body(n: u32) -> serde_json::Value {
 async fn registrations_are_limited_per_client_address() {
     let app = spawn_app_with(|s| s.register_rate_per_minute = 2).await;
     for n in 0..2 {
-        assert_status(
-            app.post("/api/v1/auth/register", None, broker_body(n))
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.anon().post("/api/v1/auth/register").json(broker_body(n)).expect(201).await;
     }
-    let response = app
-        .post("/api/v1/auth/register", None, broker_body(2))
-        .await;
+    let response = app.post("/api/v1/auth/register", None, broker_body(2)).await;
     let retry_after: u64 = response
         .headers()
         .get("retry-after")
@@ -37,11 +30,7 @@ async fn registrations_are_limited_per_client_address() {
     let problem = assert_problem(response, StatusCode::TOO_MANY_REQUESTS).await;
     assert_eq!(problem["code"], "too_many_requests");
     // Sign-ins keep their own limit.
-    assert_status(
-        app.login("flood0@example.com", PASSWORD).await,
-        StatusCode::OK,
-    )
-    .await;
+    assert_status(app.login("flood0@example.com", PASSWORD).await, StatusCode::OK).await;
 }
 
 #[tokio::test]
@@ -51,40 +40,19 @@ async fn password_hashing_beyond_its_slots_answers_503_with_retry_after() {
         s.password_hash_wait_ms = 50;
     })
     .await;
-    assert_status(
-        app.post("/api/v1/auth/register", None, broker_body(1))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.anon().post("/api/v1/auth/register").json(broker_body(1)).expect(201).await;
     let held = app.state.password_hashing.acquire().await.expect("permit");
     for response in [
-        app.post("/api/v1/auth/register", None, broker_body(2))
-            .await,
+        app.post("/api/v1/auth/register", None, broker_body(2)).await,
         app.login("flood1@example.com", PASSWORD).await,
     ] {
-        assert_eq!(
-            response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok()),
-            Some("1")
-        );
+        assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
         let problem = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
         assert_eq!(problem["code"], "password_hashing_busy");
     }
     drop(held);
-    assert_status(
-        app.post("/api/v1/auth/register", None, broker_body(2))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_status(
-        app.login("flood2@example.com", PASSWORD).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.anon().post("/api/v1/auth/register").json(broker_body(2)).expect(201).await;
+    assert_status(app.login("flood2@example.com", PASSWORD).await, StatusCode::OK).await;
 }
 
 #[tokio::test]
@@ -102,12 +70,7 @@ async fn cors_refusals_and_unknown_docs_files_are_problem_json() {
         .send()
         .await
         .unwrap();
-    assert!(
-        foreign
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
     let preflight = app
         .client
         .request(reqwest::Method::OPTIONS, app.url("/api/v1/achievements"))
@@ -127,11 +90,7 @@ async fn cors_refusals_and_unknown_docs_files_are_problem_json() {
         .unwrap();
     assert_eq!(allowed.status(), StatusCode::OK);
 
-    let problem = assert_problem(
-        app.get("/docs/no-such-file.js", None).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    let problem = app.anon().get("/docs/no-such-file.js").problem(404).await;
     assert_eq!(problem["code"], "not_found");
-    assert_status(app.get("/docs/", None).await, StatusCode::OK).await;
+    app.anon().get("/docs/").expect(200).await;
 }

@@ -42,9 +42,7 @@ impl Drop for TestDatabase {
 
 /// The PostgreSQL URL of the suite, if the PostgreSQL run was asked for.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
 }
 
 /// Creates a fresh database for one test; returns its URL (None → SQLite in `data_dir`).
@@ -57,9 +55,7 @@ pub fn fresh_database() -> (Option<String>, TestDatabase) {
                 .unwrap_or_else(|e| panic!("TEST_DATABASE_URL unreachable: {e}"));
             conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
                 .expect("create test database");
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b);
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
             let base = base.to_string();
             let url = format!("{base}/{name}");
             (Some(url), TestDatabase::Postgres { admin_url, name })
@@ -108,13 +104,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, database) = fresh_database();
     let mut settings = test_settings(data_dir.path(), url.clone());
     adjust(&mut settings);
-    let database_url = url.unwrap_or_else(|| {
-        data_dir
-            .path()
-            .join("techmarket.db")
-            .to_string_lossy()
-            .into_owned()
-    });
+    let database_url =
+        url.unwrap_or_else(|| data_dir.path().join("techmarket.db").to_string_lossy().into_owned());
     settings.database_url = Some(database_url.clone());
     start(settings, data_dir, database, database_url).await
 }
@@ -173,13 +164,7 @@ impl TestApp {
         let mut settings = test_settings(data_dir.path(), Some(self.database_url.clone()));
         adjust(&mut settings);
         settings.database_url = Some(self.database_url.clone());
-        start(
-            settings,
-            data_dir,
-            TestDatabase::Shared,
-            self.database_url.clone(),
-        )
-        .await
+        start(settings, data_dir, TestDatabase::Shared, self.database_url.clone()).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -242,20 +227,14 @@ impl TestApp {
 
     /// Signs in.
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": email, "password": password}),
-        )
-        .await
+        self.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await
     }
 
     /// Signs in and returns the session, asserting success.
     pub async fn session(&self, email: &str) -> Session {
         let tokens = assert_status(self.login(email, PASSWORD).await, StatusCode::OK).await;
         let me = assert_status(
-            self.get("/api/v1/me", tokens["access_token"].as_str())
-                .await,
+            self.get("/api/v1/me", tokens["access_token"].as_str()).await,
             StatusCode::OK,
         )
         .await;
@@ -271,16 +250,14 @@ impl TestApp {
     /// An enterprise user with a new enterprise, signed in.
     pub async fn enterprise(&self, n: u32) -> Session {
         let email = format!("ent{n}@example.com");
-        self.register_with_org(&email, "enterprise", "enterprise", n)
-            .await;
+        self.register_with_org(&email, "enterprise", "enterprise", n).await;
         self.session(&email).await
     }
 
     /// A university user with a new university, signed in.
     pub async fn university(&self, n: u32) -> Session {
         let email = format!("uni{n}@example.edu.cn");
-        self.register_with_org(&email, "university", "university", n)
-            .await;
+        self.register_with_org(&email, "university", "university", n).await;
         self.session(&email).await
     }
 
@@ -317,8 +294,7 @@ impl TestApp {
 
     /// A self-registered technology broker no administrator has verified yet, signed in.
     pub async fn unverified_broker(&self, n: u32) -> Session {
-        self.person(&format!("broker{n}@example.com"), "broker")
-            .await
+        self.person(&format!("broker{n}@example.com"), "broker").await
     }
 
     /// Has `admin` verify the organizations of these users (deals are opened by members of
@@ -356,8 +332,7 @@ impl TestApp {
     /// A research-institute user with a new institute, signed in.
     pub async fn institute(&self, n: u32) -> Session {
         let email = format!("inst{n}@example.ac.cn");
-        self.register_with_org(&email, "university", "research_institute", n)
-            .await;
+        self.register_with_org(&email, "university", "research_institute", n).await;
         self.session(&email).await
     }
 
@@ -371,12 +346,7 @@ impl TestApp {
         body: Value,
     ) -> Value {
         let created = assert_status(
-            self.post(
-                &format!("/api/v1/{library}"),
-                Some(&owner.access_token),
-                body,
-            )
-            .await,
+            self.post(&format!("/api/v1/{library}"), Some(&owner.access_token), body).await,
             StatusCode::CREATED,
         )
         .await;
@@ -402,11 +372,7 @@ impl TestApp {
         )
         .await;
         assert_status(
-            self.get(
-                &format!("/api/v1/{library}/{id}"),
-                Some(&owner.access_token),
-            )
-            .await,
+            self.get(&format!("/api/v1/{library}/{id}"), Some(&owner.access_token)).await,
             StatusCode::OK,
         )
         .await
@@ -470,10 +436,7 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
         .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-                .collect()
+            errors.iter().map(|e| e["field"].as_str().unwrap_or_default().to_string()).collect()
         })
         .unwrap_or_default()
 }
@@ -506,4 +469,266 @@ pub fn sample_demand(n: u32, reward_fen: Option<i64>) -> Value {
         "reward_fen": reward_fen,
         "confidential_details": "现有电池包型号 LFP-280Ah"
     })
+}
+
+/// Whoever makes a request: anonymous, or signed in with a bearer token.
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl TestApp {
+    /// Requests without credentials.
+    pub fn anon(&self) -> Caller<'_> {
+        self.caller(None)
+    }
+
+    /// Requests as a signed-in user.
+    pub fn as_user(&self, session: &Session) -> Caller<'_> {
+        self.caller(Some(&session.access_token))
+    }
+
+    /// Requests with this bearer token.
+    pub fn with_token(&self, token: &str) -> Caller<'_> {
+        self.caller(Some(token))
+    }
+
+    /// Requests with this bearer token, if any.
+    pub fn caller(&self, token: Option<&str>) -> Caller<'_> {
+        Caller { app: self, token: token.map(str::to_owned) }
+    }
+}
+
+impl Caller<'_> {
+    /// A request of any method.
+    pub fn request(&self, method: Method, path: impl AsRef<str>) -> Call {
+        let mut builder = self.app.client.request(method, self.app.url(path.as_ref()));
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token);
+        }
+        Call { builder }
+    }
+
+    /// A POST of an action that takes no fields (an empty JSON object).
+    pub fn act(&self, path: impl AsRef<str>) -> Call {
+        self.post(path).json(json!({}))
+    }
+
+    pub fn get(&self, path: impl AsRef<str>) -> Call {
+        self.request(Method::GET, path)
+    }
+
+    pub fn post(&self, path: impl AsRef<str>) -> Call {
+        self.request(Method::POST, path)
+    }
+
+    pub fn patch(&self, path: impl AsRef<str>) -> Call {
+        self.request(Method::PATCH, path)
+    }
+
+    pub fn put(&self, path: impl AsRef<str>) -> Call {
+        self.request(Method::PUT, path)
+    }
+
+    pub fn delete(&self, path: impl AsRef<str>) -> Call {
+        self.request(Method::DELETE, path)
+    }
+}
+
+/// One request being built.
+pub struct Call {
+    builder: reqwest::RequestBuilder,
+}
+
+impl Call {
+    /// A JSON body.
+    pub fn json(self, body: Value) -> Self {
+        Call { builder: self.builder.json(&body) }
+    }
+
+    /// A raw body of this content type.
+    pub fn body(self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
+        Call { builder: self.builder.header("content-type", content_type).body(body) }
+    }
+
+    /// A request header.
+    pub fn header(self, name: &str, value: impl AsRef<str>) -> Self {
+        Call { builder: self.builder.header(name, value.as_ref()) }
+    }
+
+    /// An `If-Match` precondition.
+    pub fn if_match(self, etag: impl AsRef<str>) -> Self {
+        self.header("if-match", etag)
+    }
+
+    /// Sends the request; the raw response.
+    pub async fn send(self) -> Response {
+        self.builder.send().await.expect("request")
+    }
+
+    /// Sends the request, asserts the status and returns the JSON body (Null when empty).
+    pub async fn expect(self, status: u16) -> Value {
+        assert_status(self.send().await, code(status)).await
+    }
+
+    /// Sends the request, asserts a problem+json answer with this status and returns it.
+    pub async fn problem(self, status: u16) -> Value {
+        assert_problem(self.send().await, code(status)).await
+    }
+}
+
+fn code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).expect("a status code")
+}
+
+/// One step of setting up a market, taken in the order given.
+enum Step {
+    Admin(u32),
+    Enterprise(u32),
+    University(u32),
+    Institute(u32),
+    Broker(u32),
+    VerifiedOrgs,
+    Demand(Value),
+    Achievement(Value),
+}
+
+/// Sets up the market a story plays in: who takes part (signed in) and what is published.
+/// `MarketBuilder::new(&app).enterprise(1).university(2).admin(1).verified_orgs()
+///     .demand(sample_demand(1, None)).build().await`
+pub struct MarketBuilder<'a> {
+    app: &'a TestApp,
+    steps: Vec<Step>,
+}
+
+/// The participants and published records of a market, in the order they were set up.
+pub struct Market {
+    pub admins: Vec<Session>,
+    pub enterprises: Vec<Session>,
+    pub universities: Vec<Session>,
+    pub institutes: Vec<Session>,
+    pub brokers: Vec<Session>,
+    pub demands: Vec<Value>,
+    pub achievements: Vec<Value>,
+}
+
+impl<'a> MarketBuilder<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        MarketBuilder { app, steps: Vec::new() }
+    }
+
+    fn then(mut self, step: Step) -> Self {
+        self.steps.push(step);
+        self
+    }
+
+    /// An administrator.
+    pub fn admin(self, n: u32) -> Self {
+        self.then(Step::Admin(n))
+    }
+
+    /// An enterprise user with a new enterprise.
+    pub fn enterprise(self, n: u32) -> Self {
+        self.then(Step::Enterprise(n))
+    }
+
+    /// A university user with a new university.
+    pub fn university(self, n: u32) -> Self {
+        self.then(Step::University(n))
+    }
+
+    /// A research-institute user with a new institute.
+    pub fn institute(self, n: u32) -> Self {
+        self.then(Step::Institute(n))
+    }
+
+    /// A verified technology broker.
+    pub fn broker(self, n: u32) -> Self {
+        self.then(Step::Broker(n))
+    }
+
+    /// The first administrator verifies the organizations of the enterprises and
+    /// universities so far.
+    pub fn verified_orgs(self) -> Self {
+        self.then(Step::VerifiedOrgs)
+    }
+
+    /// A demand of the first enterprise, published by the first administrator.
+    pub fn demand(self, body: Value) -> Self {
+        self.then(Step::Demand(body))
+    }
+
+    /// An achievement of the first university, published by the first administrator.
+    pub fn achievement(self, body: Value) -> Self {
+        self.then(Step::Achievement(body))
+    }
+
+    pub async fn build(self) -> Market {
+        let app = self.app;
+        let mut m = Market {
+            admins: Vec::new(),
+            enterprises: Vec::new(),
+            universities: Vec::new(),
+            institutes: Vec::new(),
+            brokers: Vec::new(),
+            demands: Vec::new(),
+            achievements: Vec::new(),
+        };
+        for step in self.steps {
+            match step {
+                Step::Admin(n) => m.admins.push(app.admin(n).await),
+                Step::Enterprise(n) => m.enterprises.push(app.enterprise(n).await),
+                Step::University(n) => m.universities.push(app.university(n).await),
+                Step::Institute(n) => m.institutes.push(app.institute(n).await),
+                Step::Broker(n) => m.brokers.push(app.broker(n).await),
+                Step::VerifiedOrgs => {
+                    let members: Vec<&Session> =
+                        m.enterprises.iter().chain(&m.universities).collect();
+                    app.verify_orgs(m.admin(), &members).await;
+                }
+                Step::Demand(body) => {
+                    let demand = app.publish("demands", m.enterprise(), m.admin(), body).await;
+                    m.demands.push(demand);
+                }
+                Step::Achievement(body) => {
+                    let achievement =
+                        app.publish("achievements", m.university(), m.admin(), body).await;
+                    m.achievements.push(achievement);
+                }
+            }
+        }
+        m
+    }
+}
+
+impl Market {
+    pub fn admin(&self) -> &Session {
+        self.admins.first().expect("an administrator")
+    }
+
+    pub fn enterprise(&self) -> &Session {
+        self.enterprises.first().expect("an enterprise")
+    }
+
+    pub fn university(&self) -> &Session {
+        self.universities.first().expect("a university")
+    }
+
+    pub fn institute(&self) -> &Session {
+        self.institutes.first().expect("an institute")
+    }
+
+    pub fn broker(&self) -> &Session {
+        self.brokers.first().expect("a broker")
+    }
+
+    /// The id of the first published demand.
+    pub fn demand_id(&self) -> String {
+        self.demands[0]["id"].as_str().expect("id").to_string()
+    }
+
+    /// The id of the first published achievement.
+    pub fn achievement_id(&self) -> String {
+        self.achievements[0]["id"].as_str().expect("id").to_string()
+    }
 }

@@ -33,14 +33,7 @@ async fn send_raw(
     content_type: &str,
     body: Vec<u8>,
 ) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.with_token(token).post(path).body(content_type, body).send().await
 }
 
 #[tokio::test]
@@ -49,9 +42,7 @@ async fn control_characters_anywhere_answer_4xx_problems_never_500() {
     let university = app.university(1).await;
     let enterprise = app.enterprise(2).await;
     let admin = app.admin(1).await;
-    let achievement = app
-        .publish("achievements", &university, &admin, sample_achievement(1))
-        .await;
+    let achievement = app.publish("achievements", &university, &admin, sample_achievement(1)).await;
     let token = enterprise.access_token.as_str();
 
     // Query parameters: 422 naming the parameter.
@@ -60,18 +51,11 @@ async fn control_characters_anywhere_answer_4xx_problems_never_500() {
         ("/api/v1/demands?q=%E7%94%B5%00%E6%B1%A0", "q"),
         ("/api/v1/experts?region=33%00", "region"),
         ("/api/v1/deals?status=%01", "status"),
-        (
-            "/api/v1/achievements/export?format=csv&org_id=%00",
-            "org_id",
-        ),
+        ("/api/v1/achievements/export?format=csv&org_id=%00", "org_id"),
         ("/api/v1/demands/export?format=ndjson&q=%00", "q"),
         ("/api/v1/achievements/import?org_id=%00", "org_id"),
     ] {
-        let problem = assert_problem(
-            app.get(path, Some(token)).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = app.with_token(token).get(path).problem(422).await;
         assert_eq!(
             field_codes(&problem),
             [(field.to_string(), "control_character".to_string())],
@@ -87,57 +71,38 @@ async fn control_characters_anywhere_answer_4xx_problems_never_500() {
         "/api/v1/deals/%00",
         "/api/v1/events/%00/achievements",
     ] {
-        let problem = assert_problem(app.get(path, Some(token)).await, StatusCode::NOT_FOUND).await;
+        let problem = app.with_token(token).get(path).problem(404).await;
         assert_eq!(problem["code"], "not_found", "{path}");
     }
-    let problem = assert_problem(
-        app.post(
-            "/api/v1/events/%00/achievements",
-            Some(token),
-            json!({"ids": []}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    let problem = app
+        .with_token(token)
+        .post("/api/v1/events/%00/achievements")
+        .json(json!({"ids": []}))
+        .problem(404)
+        .await;
     assert_eq!(problem["code"], "not_found");
 
     // A cursor hiding a NUL is not a cursor this API returned.
     let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("k1:0190\u{0}x");
-    let problem = assert_problem(
-        app.get(&format!("/api/v1/achievements?cursor={cursor}"), None)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        app.anon().get(format!("/api/v1/achievements?cursor={cursor}")).problem(422).await;
     assert_eq!(field_codes(&problem)[0].1, "invalid_cursor");
 
     // JSON bodies: sign-in, registration, deals, a new record.
-    let problem = assert_problem(
-        app.post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "a\u{0}@b.cn", "password": PASSWORD}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    assert_eq!(
-        field_codes(&problem),
-        [("email".to_string(), "control_character".to_string())]
-    );
-    let problem = assert_problem(
-        app.post(
-            "/api/v1/auth/register",
-            None,
-            json!({"email": "x\u{0}@example.com", "password": PASSWORD,
-                   "display_name": "铃\u{7}声", "role": "broker"}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = app
+        .anon()
+        .post("/api/v1/auth/login")
+        .json(json!({"email": "a\u{0}@b.cn", "password": PASSWORD}))
+        .problem(422)
+        .await;
+    assert_eq!(field_codes(&problem), [("email".to_string(), "control_character".to_string())]);
+    let problem = app
+        .anon()
+        .post("/api/v1/auth/register")
+        .json(json!({"email": "x\u{0}@example.com", "password": PASSWORD,
+                   "display_name": "铃\u{7}声", "role": "broker"}))
+        .problem(422)
+        .await;
     assert_eq!(
         field_codes(&problem),
         [
@@ -145,34 +110,23 @@ async fn control_characters_anywhere_answer_4xx_problems_never_500() {
             ("email".to_string(), "control_character".to_string()),
         ]
     );
-    let problem = assert_problem(
-        app.post(
-            "/api/v1/deals",
-            Some(token),
-            json!({"achievement_id": format!("{}\u{0}", achievement["id"].as_str().unwrap()),
+    let problem = app
+        .with_token(token)
+        .post("/api/v1/deals")
+        .json(json!({"achievement_id": format!("{}\u{0}", achievement["id"].as_str().unwrap()),
                    "buyer_org_id": enterprise.organization_id,
-                   "seller_org_id": university.organization_id, "source": "match"}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+                   "seller_org_id": university.organization_id, "source": "match"}))
+        .problem(422)
+        .await;
     assert_eq!(
         field_codes(&problem),
-        [(
-            "achievement_id".to_string(),
-            "control_character".to_string()
-        )]
+        [("achievement_id".to_string(), "control_character".to_string())]
     );
     let mut body = sample_achievement(5);
     body["keywords"][1] = json!("正极\u{0}材料");
     body["summary"] = json!("第一行\n第二行\t制表\r\n".repeat(10));
-    let problem = assert_problem(
-        app.post("/api/v1/achievements", Some(&university.access_token), body)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        app.as_user(&university).post("/api/v1/achievements").json(body).problem(422).await;
     assert_eq!(
         field_codes(&problem),
         [("keywords[1]".to_string(), "control_character".to_string())],
@@ -220,7 +174,7 @@ async fn control_characters_anywhere_answer_4xx_problems_never_500() {
     );
 
     // Nothing was lost: the published record is still there, and nothing else was created.
-    let page = assert_status(app.get("/api/v1/achievements", None).await, StatusCode::OK).await;
+    let page = app.anon().get("/api/v1/achievements").expect(200).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }
 
@@ -235,16 +189,8 @@ async fn csv_exports_neutralize_formulas_and_ndjson_stays_exact() {
     body["keywords"] = json!(["+锂电池", "正极材料"]);
     app.publish("achievements", &university, &admin, body).await;
 
-    let text = app
-        .get("/api/v1/achievements/export?format=csv", None)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        text.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"点击查看成果详情\"\")\""),
-        "{text}"
-    );
+    let text = app.get("/api/v1/achievements/export?format=csv", None).await.text().await.unwrap();
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"点击查看成果详情\"\")\""), "{text}");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().unwrap().clone();
     let row = reader.records().next().unwrap().unwrap();
@@ -253,12 +199,8 @@ async fn csv_exports_neutralize_formulas_and_ndjson_stays_exact() {
     assert_eq!(&row[column("keywords")], "'+锂电池;正极材料");
     assert_eq!(&row[column("asking_price_fen")], "50000000");
 
-    let ndjson = app
-        .get("/api/v1/achievements/export?format=ndjson", None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let ndjson =
+        app.get("/api/v1/achievements/export?format=ndjson", None).await.text().await.unwrap();
     let record: Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
     assert_eq!(record["title"], formula);
     assert_eq!(record["keywords"][0], "+锂电池");
@@ -271,32 +213,21 @@ async fn another_organizations_draft_in_a_deal_answers_like_an_unknown_id() {
     let university = app.university(2).await;
     let admin = app.admin(1).await;
     app.verify_orgs(&admin, &[&enterprise]).await;
-    let draft = assert_status(
-        app.post(
-            "/api/v1/achievements",
-            Some(&university.access_token),
-            sample_achievement(1),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let mut answers = Vec::new();
-    for id in [
-        draft["id"].as_str().unwrap(),
-        "0190aaaa-0000-7000-8000-000000000000",
-    ] {
-        let problem = assert_problem(
-            app.post(
-                "/api/v1/deals",
-                Some(&enterprise.access_token),
-                json!({"achievement_id": id, "buyer_org_id": enterprise.organization_id,
-                       "seller_org_id": university.organization_id, "source": "match"}),
-            )
-            .await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
+    let draft = app
+        .as_user(&university)
+        .post("/api/v1/achievements")
+        .json(sample_achievement(1))
+        .expect(201)
         .await;
+    let mut answers = Vec::new();
+    for id in [draft["id"].as_str().unwrap(), "0190aaaa-0000-7000-8000-000000000000"] {
+        let problem = app
+            .as_user(&enterprise)
+            .post("/api/v1/deals")
+            .json(json!({"achievement_id": id, "buyer_org_id": enterprise.organization_id,
+                       "seller_org_id": university.organization_id, "source": "match"}))
+            .problem(422)
+            .await;
         answers.push((problem["detail"].clone(), problem["errors"].clone()));
     }
     assert_eq!(answers[0], answers[1]);

@@ -8,25 +8,19 @@ use crate::helpers::*;
 
 /// A market: a university with 200 real CSL records published, an enterprise, an admin.
 async fn market(app: &TestApp) -> (Session, Session, Session) {
-    let university = app.university(1).await;
-    let enterprise = app.enterprise(2).await;
-    let admin = app.admin(1).await;
+    let m = MarketBuilder::new(app).university(1).enterprise(2).admin(1).build().await;
+    let (university, enterprise, admin) =
+        (m.university().clone(), m.enterprise().clone(), m.admin().clone());
     let org = university.organization_id.clone().unwrap();
     let lines: Vec<String> = csl_lines(200)
         .into_iter()
         .filter(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["keywords"]
-                .as_array()
-                .unwrap()
-                .len()
-                <= 10
+            serde_json::from_str::<Value>(l).unwrap()["keywords"].as_array().unwrap().len() <= 10
         })
         .collect();
     let response = app
         .client
-        .post(app.url(&format!(
-            "/api/v1/achievements/import?org_id={org}&publish=true"
-        )))
+        .post(app.url(&format!("/api/v1/achievements/import?org_id={org}&publish=true")))
         .bearer_auth(&admin.access_token)
         .header("content-type", "application/x-ndjson")
         .body(lines.join("\n"))
@@ -43,33 +37,10 @@ async fn publish_demand(
     admin: &Session,
     body: Value,
 ) -> String {
-    let created = assert_status(
-        app.post("/api/v1/demands", Some(&enterprise.access_token), body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.as_user(enterprise).post("/api/v1/demands").json(body).expect(201).await;
     let id = created["id"].as_str().unwrap().to_string();
-    assert_status(
-        app.post(
-            &format!("/api/v1/demands/{id}/submit"),
-            Some(&enterprise.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &format!("/api/v1/demands/{id}/approve"),
-            Some(&admin.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(enterprise).act(format!("/api/v1/demands/{id}/submit")).expect(200).await;
+    app.as_user(admin).act(format!("/api/v1/demands/{id}/approve")).expect(200).await;
     id
 }
 
@@ -101,27 +72,17 @@ async fn a_demand_finds_the_result_that_solves_it_with_an_explanation_that_adds_
         }),
     )
     .await;
-    let matches = assert_status(
-        app.get(
-            &format!("/api/v1/demands/{demand}/matches?limit=5"),
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let matches = app
+        .as_user(&enterprise)
+        .get(format!("/api/v1/demands/{demand}/matches?limit=5"))
+        .expect(200)
+        .await;
     let items = matches["items"].as_array().unwrap();
     assert!(!items.is_empty());
-    assert_eq!(
-        items[0]["achievement"]["external_ref"], target["external_ref"],
-        "{matches}"
-    );
+    assert_eq!(items[0]["achievement"]["external_ref"], target["external_ref"], "{matches}");
     for item in items {
         let factors = item["explanation"]["factors"].as_array().unwrap();
-        let names: Vec<&str> = factors
-            .iter()
-            .map(|f| f["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = factors.iter().map(|f| f["name"].as_str().unwrap()).collect();
         assert_eq!(
             names,
             [
@@ -134,21 +95,13 @@ async fn a_demand_finds_the_result_that_solves_it_with_an_explanation_that_adds_
                 "freshness"
             ]
         );
-        let sum: f64 = factors
-            .iter()
-            .map(|f| f["contribution"].as_f64().unwrap())
-            .sum();
+        let sum: f64 = factors.iter().map(|f| f["contribution"].as_f64().unwrap()).sum();
         let score = item["score"].as_f64().unwrap();
         assert!((sum - score).abs() < 1e-6, "{sum} vs {score}");
         assert!((0.0..=1.0).contains(&score));
         assert!(item["achievement"].get("confidential_details").is_none());
     }
-    assert!(
-        !items[0]["explanation"]["matched_terms"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!items[0]["explanation"]["matched_terms"].as_array().unwrap().is_empty());
     let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first");
 }
@@ -163,19 +116,15 @@ async fn constraints_lower_scores_and_strict_mode_filters() {
         let app = &app;
         let token = enterprise.access_token.clone();
         async move {
-            assert_status(
-                app.post("/api/v1/matching/achievements", Some(&token), body)
-                    .await,
-                StatusCode::OK,
-            )
-            .await
+            app.with_token(&token)
+                .post("/api/v1/matching/achievements")
+                .json(body)
+                .expect(200)
+                .await
         }
     };
     let open = ask(json!({"text": text, "limit": 3})).await;
-    assert_eq!(
-        open["items"][0]["achievement"]["external_ref"],
-        target["external_ref"]
-    );
+    assert_eq!(open["items"][0]["achievement"]["external_ref"], target["external_ref"]);
     // Imported CSL records default to lab maturity: asking for industrialization lowers the score.
     let demanding =
         ask(json!({"text": text, "limit": 3, "required_maturity": "industrialization"})).await;
@@ -190,16 +139,11 @@ async fn constraints_lower_scores_and_strict_mode_filters() {
     let strict =
         ask(json!({"text": text, "required_maturity": "industrialization", "strict": true})).await;
     assert!(strict["items"].as_array().unwrap().is_empty(), "{strict}");
-    assert_problem(
-        app.post(
-            "/api/v1/matching/achievements",
-            Some(&enterprise.access_token),
-            json!({"text": text, "limit": 0}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.as_user(&enterprise)
+        .post("/api/v1/matching/achievements")
+        .json(json!({"text": text, "limit": 0}))
+        .problem(422)
+        .await;
     let _ = admin;
 }
 
@@ -215,28 +159,12 @@ async fn only_the_demands_organization_brokers_and_admins_see_its_matches() {
     )
     .await;
     let path = format!("/api/v1/demands/{demand}/matches");
-    assert_status(
-        app.get(&path, Some(&enterprise.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.get(&path, Some(&admin.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.get(&path, Some(&university.access_token)).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&enterprise).get(&path).expect(200).await;
+    app.as_user(&admin).get(&path).expect(200).await;
+    app.as_user(&university).get(&path).problem(403).await;
     let rival = app.enterprise(7).await;
-    assert_problem(
-        app.get(&path, Some(&rival.access_token)).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(app.get(&path, None).await, StatusCode::UNAUTHORIZED).await;
+    app.as_user(&rival).get(&path).problem(403).await;
+    app.anon().get(&path).problem(401).await;
     app.post(
         "/api/v1/auth/register",
         None,
@@ -244,21 +172,12 @@ async fn only_the_demands_organization_brokers_and_admins_see_its_matches() {
     )
     .await;
     let broker = app.session("broker@example.com").await;
-    assert_status(
-        app.get(&path, Some(&broker.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.post(
-            "/api/v1/matching/achievements",
-            Some(&university.access_token),
-            json!({"text": "姿态控制"}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&broker).get(&path).expect(200).await;
+    app.as_user(&university)
+        .post("/api/v1/matching/achievements")
+        .json(json!({"text": "姿态控制"}))
+        .problem(403)
+        .await;
 }
 
 #[tokio::test]
@@ -274,55 +193,26 @@ async fn feedback_removes_irrelevant_matches_and_is_kept() {
     )
     .await;
     let path = format!("/api/v1/demands/{demand}/matches?limit=5");
-    let before = assert_status(
-        app.get(&path, Some(&enterprise.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
-    let first = before["items"][0]["achievement"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let second = before["items"][1]["achievement"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let before = app.as_user(&enterprise).get(&path).expect(200).await;
+    let first = before["items"][0]["achievement"]["id"].as_str().unwrap().to_string();
+    let second = before["items"][1]["achievement"]["id"].as_str().unwrap().to_string();
     let body = |id: &str, relevant: bool| json!({"demand_id": demand, "achievement_id": id, "relevant": relevant, "reason": "too_early"});
-    assert_problem(
-        app.post(
-            "/api/v1/matches/feedback",
-            Some(&university.access_token),
-            body(&first, false),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_status(
-        app.post(
-            "/api/v1/matches/feedback",
-            Some(&enterprise.access_token),
-            body(&first, false),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_status(
-        app.post(
-            "/api/v1/matches/feedback",
-            Some(&enterprise.access_token),
-            body(&second, true),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let after = assert_status(
-        app.get(&path, Some(&enterprise.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&university)
+        .post("/api/v1/matches/feedback")
+        .json(body(&first, false))
+        .problem(403)
+        .await;
+    app.as_user(&enterprise)
+        .post("/api/v1/matches/feedback")
+        .json(body(&first, false))
+        .expect(201)
+        .await;
+    app.as_user(&enterprise)
+        .post("/api/v1/matches/feedback")
+        .json(body(&second, true))
+        .expect(201)
+        .await;
+    let after = app.as_user(&enterprise).get(&path).expect(200).await;
     let ids: Vec<&str> = after["items"]
         .as_array()
         .unwrap()
@@ -338,27 +228,14 @@ async fn feedback_removes_irrelevant_matches_and_is_kept() {
         .unwrap();
     assert_eq!(marked["explanation"]["feedback"], "relevant");
     // Changing one's mind: the latest feedback governs.
-    assert_status(
-        app.post(
-            "/api/v1/matches/feedback",
-            Some(&enterprise.access_token),
-            body(&first, true),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let again = assert_status(
-        app.get(&path, Some(&enterprise.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&enterprise)
+        .post("/api/v1/matches/feedback")
+        .json(body(&first, true))
+        .expect(201)
+        .await;
+    let again = app.as_user(&enterprise).get(&path).expect(200).await;
     assert!(
-        again["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["achievement"]["id"] == first.as_str())
+        again["items"].as_array().unwrap().iter().any(|i| i["achievement"]["id"] == first.as_str())
     );
 }
 
@@ -373,57 +250,27 @@ async fn an_achievement_finds_the_open_demands_it_answers_and_a_new_record_is_ma
         json!({"title": "高镍三元正极循环寿命衰减快，寻求包覆改性方案", "description": "高镍正极材料在高温循环后容量保持率低，希望合作开发表面包覆或掺杂改性工艺。", "keywords": ["高镍正极", "包覆改性", "锂离子电池"], "technology_field": "new_energy", "budget_max_fen": 100_000_000, "cooperation_modes": ["joint_development"]}),
     )
     .await;
-    let created = assert_status(
-        app.post(
-            "/api/v1/achievements?publish=true",
-            Some(&admin.access_token),
-            json!({"title": "高镍正极材料表面包覆改性技术", "summary": "采用原子层沉积在高镍三元正极表面包覆氧化铝，显著提升高温循环稳定性，已完成公斤级中试。", "keywords": ["高镍正极", "包覆改性", "循环稳定性"], "technology_field": "new_energy", "maturity": "pilot", "cooperation_modes": ["joint_development", "license"], "asking_price_fen": 80_000_000, "org_id": university.organization_id}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.as_user(&admin).post("/api/v1/achievements?publish=true").json(json!({"title": "高镍正极材料表面包覆改性技术", "summary": "采用原子层沉积在高镍三元正极表面包覆氧化铝，显著提升高温循环稳定性，已完成公斤级中试。", "keywords": ["高镍正极", "包覆改性", "循环稳定性"], "technology_field": "new_energy", "maturity": "pilot", "cooperation_modes": ["joint_development", "license"], "asking_price_fen": 80_000_000, "org_id": university.organization_id})).expect(201).await;
     let achievement = created["id"].as_str().unwrap();
     // Matchable right away from the demand's side…
-    let matches = assert_status(
-        app.get(
-            &format!("/api/v1/demands/{demand}/matches?limit=3"),
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        matches["items"][0]["achievement"]["id"], achievement,
-        "{matches}"
-    );
-    assert!(
-        matches["items"][0]["explanation"]["violations"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    let matches = app
+        .as_user(&enterprise)
+        .get(format!("/api/v1/demands/{demand}/matches?limit=3"))
+        .expect(200)
+        .await;
+    assert_eq!(matches["items"][0]["achievement"]["id"], achievement, "{matches}");
+    assert!(matches["items"][0]["explanation"]["violations"].as_array().unwrap().is_empty());
     // …and the demand from the achievement's side.
-    let back = assert_status(
-        app.get(
-            &format!("/api/v1/achievements/{achievement}/matches"),
-            Some(&university.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let back = app
+        .as_user(&university)
+        .get(format!("/api/v1/achievements/{achievement}/matches"))
+        .expect(200)
+        .await;
     assert_eq!(back["items"][0]["demand"]["id"], demand.as_str(), "{back}");
-    assert_problem(
-        app.get(
-            &format!("/api/v1/achievements/{achievement}/matches"),
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&enterprise)
+        .get(format!("/api/v1/achievements/{achievement}/matches"))
+        .problem(403)
+        .await;
 }
 
 #[tokio::test]
@@ -453,26 +300,10 @@ async fn demands_find_the_experts_and_service_organizations_that_can_help() {
             "研究飞行器姿态控制与导航制导，主持多项航天课题。",
         ),
     ] {
-        assert_status(
-            app.post(
-                "/api/v1/experts?publish=true",
-                Some(&admin.access_token),
-                body,
-            )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        app.as_user(&admin).post("/api/v1/experts?publish=true").json(body).expect(201).await;
     }
-    let experts = assert_status(
-        app.get(
-            &format!("/api/v1/demands/{demand}/experts"),
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let experts =
+        app.as_user(&enterprise).get(format!("/api/v1/demands/{demand}/experts")).expect(200).await;
     assert_eq!(experts["items"][0]["expert"]["name"], "陈明远", "{experts}");
     let sum: f64 = experts["items"][0]["explanation"]["factors"]
         .as_array()
@@ -482,43 +313,18 @@ async fn demands_find_the_experts_and_service_organizations_that_can_help() {
         .sum();
     assert!((sum - experts["items"][0]["score"].as_f64().unwrap()).abs() < 1e-6);
 
-    let provider_org = app
-        .register_with_org("sp@example.com", "service_provider", "service_provider", 9)
-        .await;
+    let provider_org =
+        app.register_with_org("sp@example.com", "service_provider", "service_provider", 9).await;
     let org_id = provider_org["organization_id"].as_str().unwrap();
-    assert_status(
-        app.post(
-            "/api/v1/service-providers?publish=true",
-            Some(&admin.access_token),
-            json!({"org_id": org_id, "service_types": ["testing_certification"], "technology_fields": ["environmental_protection"], "description": "提供废水水质检测、环保工程验收检测与第三方评估服务。", "accepts_vouchers": true}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let providers = assert_status(
-        app.get(
-            &format!("/api/v1/demands/{demand}/service-providers"),
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        providers["items"][0]["service_provider"]["org_id"], org_id,
-        "{providers}"
-    );
+    app.as_user(&admin).post("/api/v1/service-providers?publish=true").json(json!({"org_id": org_id, "service_types": ["testing_certification"], "technology_fields": ["environmental_protection"], "description": "提供废水水质检测、环保工程验收检测与第三方评估服务。", "accepts_vouchers": true})).expect(201).await;
+    let providers = app
+        .as_user(&enterprise)
+        .get(format!("/api/v1/demands/{demand}/service-providers"))
+        .expect(200)
+        .await;
+    assert_eq!(providers["items"][0]["service_provider"]["org_id"], org_id, "{providers}");
     let outsider = app.university(3).await;
-    assert_problem(
-        app.get(
-            &format!("/api/v1/demands/{demand}/experts"),
-            Some(&outsider.access_token),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&outsider).get(format!("/api/v1/demands/{demand}/experts")).problem(403).await;
 }
 
 #[tokio::test]
@@ -527,31 +333,15 @@ async fn two_instances_on_one_database_converge() {
     let second = first.second_instance().await;
     let university = first.university(1).await;
     let admin = first.admin(1).await;
-    let created = assert_status(
-        first
-            .post(
-                "/api/v1/achievements?publish=true",
-                Some(&admin.access_token),
-                json!({"title": "一种深海探测机器人的耐压壳体结构", "summary": "采用钛合金与复合材料组合的耐压壳体，适用于万米深海探测机器人。", "keywords": ["耐压壳体", "深海探测"], "technology_field": "advanced_manufacturing", "org_id": university.organization_id}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = first.as_user(&admin).post("/api/v1/achievements?publish=true").json(json!({"title": "一种深海探测机器人的耐压壳体结构", "summary": "采用钛合金与复合材料组合的耐压壳体，适用于万米深海探测机器人。", "keywords": ["耐压壳体", "深海探测"], "technology_field": "advanced_manufacturing", "org_id": university.organization_id})).expect(201).await;
     let id = created["id"].as_str().unwrap();
     let query = "/api/v1/achievements?q=%E8%80%90%E5%8E%8B%E5%A3%B3%E4%BD%93"; // 耐压壳体
-    let found_on_first = assert_status(first.get(query, None).await, StatusCode::OK).await;
-    assert_eq!(
-        found_on_first["items"][0]["id"], id,
-        "at once on the instance that wrote it"
-    );
+    let found_on_first = first.anon().get(query).expect(200).await;
+    assert_eq!(found_on_first["items"][0]["id"], id, "at once on the instance that wrote it");
     let started = std::time::Instant::now();
     loop {
-        let page = assert_status(second.get(query, None).await, StatusCode::OK).await;
-        if page["items"]
-            .as_array()
-            .is_some_and(|items| items.iter().any(|i| i["id"] == id))
-        {
+        let page = second.anon().get(query).expect(200).await;
+        if page["items"].as_array().is_some_and(|items| items.iter().any(|i| i["id"] == id)) {
             break;
         }
         assert!(
@@ -561,47 +351,15 @@ async fn two_instances_on_one_database_converge() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // Deletions travel too.
-    let draft = assert_status(
-        second
-            .post(
-                "/api/v1/achievements",
-                Some(&university.access_token),
-                json!({"title": "深海耐压壳体的快速检测方法", "summary": "一种针对深海耐压壳体焊缝的快速无损检测方法。", "keywords": ["耐压壳体"], "technology_field": "advanced_manufacturing"}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let draft = second.as_user(&university).post("/api/v1/achievements").json(json!({"title": "深海耐压壳体的快速检测方法", "summary": "一种针对深海耐压壳体焊缝的快速无损检测方法。", "keywords": ["耐压壳体"], "technology_field": "advanced_manufacturing"})).expect(201).await;
     let draft_id = draft["id"].as_str().unwrap();
-    assert_status(
-        second
-            .send(
-                reqwest::Method::DELETE,
-                &format!("/api/v1/achievements/{draft_id}"),
-                Some(&university.access_token),
-                None,
-            )
-            .await,
-        StatusCode::NO_CONTENT,
-    )
-    .await;
-    let mine = assert_status(
-        first
-            .get(
-                &format!("{query}&mine=true"),
-                Some(&university.access_token),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert!(
-        !mine["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|i| i["id"] == draft_id)
-    );
+    second
+        .as_user(&university)
+        .request(reqwest::Method::DELETE, format!("/api/v1/achievements/{draft_id}"))
+        .expect(204)
+        .await;
+    let mine = first.as_user(&university).get(format!("{query}&mine=true")).expect(200).await;
+    assert!(!mine["items"].as_array().unwrap().iter().any(|i| i["id"] == draft_id));
 }
 
 #[tokio::test]
@@ -612,16 +370,7 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
     let app = spawn_app().await;
     let university = app.university(1).await;
     let admin = app.admin(1).await;
-    let created = assert_status(
-        app.post(
-            "/api/v1/achievements?publish=true",
-            Some(&admin.access_token),
-            json!({"title": "一种秸秆还田机械的刀具结构", "summary": "适用于玉米秸秆粉碎还田的新型刀具结构，降低功耗。", "keywords": ["秸秆还田"], "technology_field": "agriculture", "org_id": university.organization_id}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = app.as_user(&admin).post("/api/v1/achievements?publish=true").json(json!({"title": "一种秸秆还田机械的刀具结构", "summary": "适用于玉米秸秆粉碎还田的新型刀具结构，降低功耗。", "keywords": ["秸秆还田"], "technology_field": "agriculture", "org_id": university.organization_id})).expect(201).await;
     let id = created["id"].as_str().unwrap().to_string();
     // Another instance indexed the record, then went down.
     let offline_index = techmarket::search::SearchIndex::in_memory().unwrap();
@@ -631,9 +380,7 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
     let index = offline_index.clone();
     let checkpoint = tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
-        let doc = doc_for(&mut conn, Library::Achievements, &doc_id)
-            .unwrap()
-            .unwrap();
+        let doc = doc_for(&mut conn, Library::Achievements, &doc_id).unwrap().unwrap();
         index.upsert(&doc).unwrap();
         techmarket::db::now()
     })
@@ -641,19 +388,13 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
     .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     // While it is down, the record is renamed.
-    assert_status(
-        app.patch(
-            &format!("/api/v1/achievements/{id}"),
-            Some(&university.access_token),
-            json!({"title": "一种玉米收获机的茎秆切割装置", "version": created["version"]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let stale = offline_index
-        .search(techmarket::search::Library::Achievements, "茎秆切割", 5)
-        .unwrap();
+    app.as_user(&university)
+        .patch(format!("/api/v1/achievements/{id}"))
+        .json(json!({"title": "一种玉米收获机的茎秆切割装置", "version": created["version"]}))
+        .expect(200)
+        .await;
+    let stale =
+        offline_index.search(techmarket::search::Library::Achievements, "茎秆切割", 5).unwrap();
     assert!(stale.is_empty());
     // Back up: its feed replays the changes since its checkpoint.
     let db = app.state.db.clone();
@@ -665,9 +406,8 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
     })
     .await
     .unwrap();
-    let fresh = offline_index
-        .search(techmarket::search::Library::Achievements, "茎秆切割", 5)
-        .unwrap();
+    let fresh =
+        offline_index.search(techmarket::search::Library::Achievements, "茎秆切割", 5).unwrap();
     assert_eq!(fresh.first().map(|h| h.id.as_str()), Some(id.as_str()));
 }
 
@@ -689,15 +429,9 @@ async fn reindex_rebuilds_the_whole_index_from_the_database() {
         let count = techmarket::listings::reindex::rebuild(&mut conn, &index).unwrap();
         let target = record(0);
         let hits = index
-            .search(
-                techmarket::search::Library::Achievements,
-                target["title"].as_str().unwrap(),
-                3,
-            )
+            .search(techmarket::search::Library::Achievements, target["title"].as_str().unwrap(), 3)
             .unwrap();
-        let demands = index
-            .search(techmarket::search::Library::Demands, "姿态控制", 3)
-            .unwrap();
+        let demands = index.search(techmarket::search::Library::Demands, "姿态控制", 3).unwrap();
         assert_eq!(demands.len(), 1);
         (count, hits)
     })

@@ -4,7 +4,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -39,9 +38,7 @@ async fn start_receiver() -> (String, web::Data<Receiver>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .route("/hook", web::post().to(hook))
+        App::new().app_data(data.clone()).route("/hook", web::post().to(hook))
     })
     .workers(1)
     .listen(listener)
@@ -72,159 +69,73 @@ async fn a_new_matching_result_notifies_the_demand_owner_and_its_signed_webhook(
     let org = enterprise.organization_id.clone().unwrap();
     let secret = "0123456789abcdef-webhook-secret";
     let outsider = app.enterprise(3).await;
-    assert_problem(
-        app.send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/organizations/{org}/webhook"),
-            Some(&outsider.access_token),
-            Some(json!({"url": url, "secret": secret})),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/organizations/{org}/webhook"),
-            Some(&enterprise.access_token),
-            Some(json!({"url": "ftp://x", "secret": "short"})),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let hook = assert_status(
-        app.send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/organizations/{org}/webhook"),
-            Some(&enterprise.access_token),
-            Some(json!({"url": url, "secret": secret})),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&outsider)
+        .request(reqwest::Method::PUT, format!("/api/v1/organizations/{org}/webhook"))
+        .json(json!({"url": url, "secret": secret}))
+        .problem(403)
+        .await;
+    app.as_user(&enterprise)
+        .request(reqwest::Method::PUT, format!("/api/v1/organizations/{org}/webhook"))
+        .json(json!({"url": "ftp://x", "secret": "short"}))
+        .problem(422)
+        .await;
+    let hook = app
+        .as_user(&enterprise)
+        .request(reqwest::Method::PUT, format!("/api/v1/organizations/{org}/webhook"))
+        .json(json!({"url": url, "secret": secret}))
+        .expect(200)
+        .await;
     assert!(hook.get("secret").is_none());
 
-    let demand = assert_status(
-        app.post("/api/v1/demands?publish=true", Some(&admin.access_token), json!({
+    let demand = app.as_user(&admin).post("/api/v1/demands?publish=true").json(json!({
             "title": "高镍三元正极循环寿命衰减快，寻求包覆改性方案",
             "description": "高镍正极材料在高温循环后容量保持率低，希望合作开发表面包覆或掺杂改性工艺。",
             "keywords": ["高镍正极", "包覆改性", "锂离子电池"], "technology_field": "new_energy",
             "budget_max_fen": 100_000_000, "cooperation_modes": ["joint_development"], "org_id": org
-        }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let achievement = assert_status(
-        app.post("/api/v1/achievements", Some(&university.access_token), json!({
+        })).expect(201).await;
+    let achievement = app.as_user(&university).post("/api/v1/achievements").json(json!({
             "title": "高镍正极材料表面包覆改性技术",
             "summary": "采用原子层沉积在高镍三元正极表面包覆氧化铝，显著提升高温循环稳定性，已完成公斤级中试。",
             "keywords": ["高镍正极", "包覆改性", "循环稳定性"], "technology_field": "new_energy", "maturity": "pilot",
             "cooperation_modes": ["joint_development"], "asking_price_fen": 80_000_000
-        }))
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+        })).expect(201).await;
     let id = achievement["id"].as_str().unwrap();
     // Nothing is sent for drafts.
-    assert_status(
-        app.post(
-            &format!("/api/v1/achievements/{id}/submit"),
-            Some(&university.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.post(
-            &format!("/api/v1/achievements/{id}/approve"),
-            Some(&admin.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&university).act(format!("/api/v1/achievements/{id}/submit")).expect(200).await;
+    app.as_user(&admin).act(format!("/api/v1/achievements/{id}/approve")).expect(200).await;
 
     let mut notifications = Value::Null;
     let started = std::time::Instant::now();
-    while notifications["items"]
-        .as_array()
-        .is_none_or(|i| i.is_empty())
-    {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "no notification"
-        );
+    while notifications["items"].as_array().is_none_or(|i| i.is_empty()) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "no notification");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        notifications = assert_status(
-            app.get(
-                "/api/v1/notifications?unread=true",
-                Some(&enterprise.access_token),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        notifications =
+            app.as_user(&enterprise).get("/api/v1/notifications?unread=true").expect(200).await;
     }
     let first = &notifications["items"][0];
     assert_eq!(first["kind"], "achievement_for_demand");
     assert_eq!(first["achievement_id"], id);
     assert_eq!(first["demand_id"], demand["id"]);
-    let none = assert_status(
-        app.get("/api/v1/notifications", Some(&outsider.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let none = app.as_user(&outsider).get("/api/v1/notifications").expect(200).await;
     assert!(none["items"].as_array().unwrap().is_empty());
     let notification_id = first["id"].as_str().unwrap();
-    assert_problem(
-        app.post(
-            &format!("/api/v1/notifications/{notification_id}/read"),
-            Some(&outsider.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    let read = assert_status(
-        app.post(
-            &format!("/api/v1/notifications/{notification_id}/read"),
-            Some(&enterprise.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&outsider)
+        .act(format!("/api/v1/notifications/{notification_id}/read"))
+        .problem(404)
+        .await;
+    let read = app
+        .as_user(&enterprise)
+        .act(format!("/api/v1/notifications/{notification_id}/read"))
+        .expect(200)
+        .await;
     assert!(read["read_at"].is_string());
-    let unread = assert_status(
-        app.get(
-            "/api/v1/notifications?unread=true",
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let unread =
+        app.as_user(&enterprise).get("/api/v1/notifications?unread=true").expect(200).await;
     assert!(unread["items"].as_array().unwrap().is_empty());
 
     // The webhook: refused once, retried, delivered, signed.
     wait_for("a successful webhook delivery", || {
-        receiver
-            .received
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|(_, _, status)| *status == 200)
+        receiver.received.lock().unwrap().iter().any(|(_, _, status)| *status == 200)
     })
     .await;
     let received = receiver.received.lock().unwrap().clone();
@@ -237,27 +148,15 @@ async fn a_new_matching_result_notifies_the_demand_owner_and_its_signed_webhook(
         let payload: Value = serde_json::from_str(body).unwrap();
         assert_eq!(payload["notification"]["achievement_id"], id);
     }
-    let deliveries = assert_status(
-        app.get(
-            &format!("/api/v1/organizations/{org}/webhook/deliveries"),
-            Some(&enterprise.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        deliveries["items"][0]["status"], "delivered",
-        "{deliveries}"
-    );
+    let deliveries = app
+        .as_user(&enterprise)
+        .get(format!("/api/v1/organizations/{org}/webhook/deliveries"))
+        .expect(200)
+        .await;
+    assert_eq!(deliveries["items"][0]["status"], "delivered", "{deliveries}");
     assert_eq!(deliveries["items"][0]["attempts"], 2);
-    assert_problem(
-        app.get(
-            &format!("/api/v1/organizations/{org}/webhook/deliveries"),
-            Some(&outsider.access_token),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&outsider)
+        .get(format!("/api/v1/organizations/{org}/webhook/deliveries"))
+        .problem(403)
+        .await;
 }

@@ -13,14 +13,10 @@ use crate::helpers::*;
 #[tokio::test]
 async fn healthz_and_readyz_answer_ok() {
     let app = spawn_app().await;
-    let health = assert_status(app.get("/healthz", None).await, StatusCode::OK).await;
+    let health = app.anon().get("/healthz").expect(200).await;
     assert_eq!(health["status"], "ok");
-    let ready = assert_status(app.get("/readyz", None).await, StatusCode::OK).await;
-    let expected = if postgres_admin_url().is_some() {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
+    let ready = app.anon().get("/readyz").expect(200).await;
+    let expected = if postgres_admin_url().is_some() { "postgresql" } else { "sqlite" };
     assert_eq!(ready["database"], expected);
 }
 
@@ -39,24 +35,12 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let ready = client
-        .get(format!("{address}/readyz"))
-        .send()
-        .await
-        .unwrap();
+    let ready = client.get(format!("{address}/readyz")).send().await.unwrap();
     assert_problem(ready, StatusCode::SERVICE_UNAVAILABLE).await;
-    let health = client
-        .get(format!("{address}/healthz"))
-        .send()
-        .await
-        .unwrap();
+    let health = client.get(format!("{address}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     // A request that needs the database gets 503, not 500.
-    let list = client
-        .get(format!("{address}/api/v1/organizations"))
-        .send()
-        .await
-        .unwrap();
+    let list = client.get(format!("{address}/api/v1/organizations")).send().await.unwrap();
     assert_problem(list, StatusCode::SERVICE_UNAVAILABLE).await;
 }
 
@@ -71,11 +55,7 @@ async fn readyz_is_503_while_migrations_are_pending_and_down_migrations_revert()
     .await
     .unwrap();
     assert!(!reverted.is_empty());
-    assert_problem(
-        app.get("/readyz", None).await,
-        StatusCode::SERVICE_UNAVAILABLE,
-    )
-    .await;
+    app.anon().get("/readyz").problem(503).await;
     let db = app.state.db.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
@@ -84,7 +64,7 @@ async fn readyz_is_503_while_migrations_are_pending_and_down_migrations_revert()
     })
     .await
     .unwrap();
-    assert_status(app.get("/readyz", None).await, StatusCode::OK).await;
+    app.anon().get("/readyz").expect(200).await;
     app.enterprise(1).await;
 }
 
@@ -100,10 +80,7 @@ async fn metrics_count_requests_by_route_and_status() {
         ),
         "{text}"
     );
-    assert!(
-        text.contains("route=\"/api/v1/organizations/{id}\",status=\"404\""),
-        "{text}"
-    );
+    assert!(text.contains("route=\"/api/v1/organizations/{id}\",status=\"404\""), "{text}");
     assert!(text.contains("techmarket_http_request_duration_seconds_bucket"));
     assert!(text.contains("techmarket_db_pool_connections{state=\"idle\"}"));
 }
@@ -117,11 +94,7 @@ async fn docs_and_the_spec_are_served_offline() {
     assert!(html.contains("swagger-ui"));
     let redirect = app.get("/docs", None).await;
     assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
-    let served = assert_status(
-        app.get("/api-spec/openapi.json", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let served = app.anon().get("/api-spec/openapi.json").expect(200).await;
     assert_eq!(served["openapi"], "3.1.0");
     let generated: serde_json::Value =
         serde_json::from_str(&techmarket::openapi::spec_json()).unwrap();
@@ -153,17 +126,11 @@ fn every_operation_documents_its_errors_and_security() {
             assert!(responses.contains_key("503"), "{method} {path}");
             if operation.get("requestBody").is_some() {
                 for status in ["400", "413", "415", "422"] {
-                    assert!(
-                        responses.contains_key(status),
-                        "{method} {path} lacks {status}"
-                    );
+                    assert!(responses.contains_key(status), "{method} {path} lacks {status}");
                 }
             }
             if path.starts_with("/api/v1/admin") {
-                assert!(
-                    operation.get("security").is_some(),
-                    "{method} {path} lacks security"
-                );
+                assert!(operation.get("security").is_some(), "{method} {path} lacks security");
                 assert!(
                     responses.contains_key("401") && responses.contains_key("403"),
                     "{method} {path}"
@@ -204,12 +171,7 @@ fn every_schema_reference_resolves() {
     assert!(!refs.is_empty());
     let schemas = spec["components"]["schemas"].as_object().unwrap();
     for reference in refs {
-        let name = reference
-            .strip_prefix("#/components/schemas/")
-            .expect("only component refs");
-        assert!(
-            schemas.contains_key(name),
-            "unresolved reference {reference}"
-        );
+        let name = reference.strip_prefix("#/components/schemas/").expect("only component refs");
+        assert!(schemas.contains_key(name), "unresolved reference {reference}");
     }
 }

@@ -8,60 +8,27 @@ use crate::helpers::*;
 #[tokio::test]
 async fn the_directory_is_public_and_filterable() {
     let app = spawn_app().await;
-    app.register_with_org("a@example.com", "enterprise", "enterprise", 1)
-        .await;
-    app.register_with_org("b@example.edu.cn", "university", "university", 2)
-        .await;
-    let all = assert_status(app.get("/api/v1/organizations", None).await, StatusCode::OK).await;
+    app.register_with_org("a@example.com", "enterprise", "enterprise", 1).await;
+    app.register_with_org("b@example.edu.cn", "university", "university", 2).await;
+    let all = app.anon().get("/api/v1/organizations").expect(200).await;
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
-    let universities = assert_status(
-        app.get("/api/v1/organizations?kind=university", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let universities = app.anon().get("/api/v1/organizations?kind=university").expect(200).await;
     assert_eq!(universities["items"].as_array().unwrap().len(), 1);
-    let by_name = assert_status(
-        app.get("/api/v1/organizations?name=%E6%9C%BA%E6%9E%841", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_name =
+        app.anon().get("/api/v1/organizations?name=%E6%9C%BA%E6%9E%841").expect(200).await;
     assert_eq!(by_name["items"].as_array().unwrap().len(), 1);
-    let zhejiang = assert_status(
-        app.get("/api/v1/organizations?region=33", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let zhejiang = app.anon().get("/api/v1/organizations?region=33").expect(200).await;
     assert_eq!(zhejiang["items"].as_array().unwrap().len(), 2);
-    let beijing = assert_status(
-        app.get("/api/v1/organizations?region=11", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let beijing = app.anon().get("/api/v1/organizations?region=11").expect(200).await;
     assert!(beijing["items"].as_array().unwrap().is_empty());
-    assert_problem(
-        app.get("/api/v1/organizations?region=abc", None).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let one = assert_status(
-        app.get(
-            &format!(
-                "/api/v1/organizations/{}",
-                all["items"][0]["id"].as_str().unwrap()
-            ),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.anon().get("/api/v1/organizations?region=abc").problem(422).await;
+    let one = app
+        .anon()
+        .get(format!("/api/v1/organizations/{}", all["items"][0]["id"].as_str().unwrap()))
+        .expect(200)
+        .await;
     assert_eq!(one["region_name"], "西湖区");
-    assert_problem(
-        app.get("/api/v1/organizations/nope", None).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.anon().get("/api/v1/organizations/nope").problem(404).await;
 }
 
 #[tokio::test]
@@ -73,23 +40,13 @@ async fn members_edit_their_organization_with_versions_and_outsiders_cannot() {
     let path = format!("/api/v1/organizations/{org_id}");
 
     let forbidden = app
-        .patch(
-            &path,
-            Some(&outsider.access_token),
-            json!({"name": "被篡改", "version": 1}),
-        )
+        .patch(&path, Some(&outsider.access_token), json!({"name": "被篡改", "version": 1}))
         .await;
     assert_problem(forbidden, StatusCode::FORBIDDEN).await;
-    assert_problem(
-        app.patch(&path, None, json!({"name": "匿名", "version": 1}))
-            .await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.anon().patch(&path).json(json!({"name": "匿名", "version": 1})).problem(401).await;
 
-    let missing_version = app
-        .patch(&path, Some(&member.access_token), json!({"name": "新名字"}))
-        .await;
+    let missing_version =
+        app.patch(&path, Some(&member.access_token), json!({"name": "新名字"})).await;
     assert_problem(missing_version, StatusCode::PRECONDITION_REQUIRED).await;
 
     let updated = app
@@ -104,34 +61,24 @@ async fn members_edit_their_organization_with_versions_and_outsiders_cannot() {
     assert_eq!(updated["website"], "https://example.com");
 
     let stale = app
-        .patch(
-            &path,
-            Some(&member.access_token),
-            json!({"name": "过期版本", "version": 1}),
-        )
+        .patch(&path, Some(&member.access_token), json!({"name": "过期版本", "version": 1}))
         .await;
     let problem = assert_problem(stale, StatusCode::CONFLICT).await;
     assert_eq!(problem["current_version"], 2);
 
     // If-Match works as well as the body field.
     let with_header = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&member.access_token)
-        .header("If-Match", "\"2\"")
-        .json(&json!({"address": "西湖区文三路 1 号"}))
+        .as_user(&member)
+        .patch(&path)
+        .if_match("\"2\"")
+        .json(json!({"address": "西湖区文三路 1 号"}))
         .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(with_header.headers().get("etag").unwrap(), "\"3\"");
     assert_status(with_header, StatusCode::OK).await;
 
     let invalid = app
-        .patch(
-            &path,
-            Some(&member.access_token),
-            json!({"region_code": "123456", "version": 3}),
-        )
+        .patch(&path, Some(&member.access_token), json!({"region_code": "123456", "version": 3}))
         .await;
     assert_eq!(
         error_fields(&assert_problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await),
@@ -139,33 +86,15 @@ async fn members_edit_their_organization_with_versions_and_outsiders_cannot() {
     );
 
     let admin = app.admin(1).await;
-    let audit = assert_status(
-        app.get(
-            &format!("/api/v1/admin/audit?entity_type=organization&entity_id={org_id}"),
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions,
-        [
-            "organization.update",
-            "organization.update",
-            "organization.create"
-        ]
-    );
-    assert_eq!(
-        audit["items"][1]["changes"]["name"]["to"],
-        "杭州新名字科技有限公司"
-    );
+    let audit = app
+        .as_user(&admin)
+        .get(format!("/api/v1/admin/audit?entity_type=organization&entity_id={org_id}"))
+        .expect(200)
+        .await;
+    let actions: Vec<&str> =
+        audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["organization.update", "organization.update", "organization.create"]);
+    assert_eq!(audit["items"][1]["changes"]["name"]["to"], "杭州新名字科技有限公司");
     assert_eq!(audit["items"][1]["actor_id"], member.user_id.as_str());
 }
 
@@ -177,24 +106,9 @@ async fn invites_let_people_join_an_organization() {
     let outsider = app.enterprise(2).await;
     let path = format!("/api/v1/organizations/{org_id}/invites");
 
-    assert_problem(
-        app.post(&path, Some(&outsider.access_token), json!({}))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.post(&path, Some(&member.access_token), json!({"max_uses": 0}))
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let invite = assert_status(
-        app.post(&path, Some(&member.access_token), json!({"max_uses": 1}))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.as_user(&outsider).act(&path).problem(403).await;
+    app.as_user(&member).post(&path).json(json!({"max_uses": 0})).problem(422).await;
+    let invite = app.as_user(&member).post(&path).json(json!({"max_uses": 1})).expect(201).await;
     let code = invite["code"].as_str().unwrap();
 
     // A role that cannot belong to a university is refused, and the use is not consumed.
@@ -247,12 +161,7 @@ async fn only_admins_verify_organizations() {
     let member = app.enterprise(1).await;
     let org_id = member.organization_id.clone().unwrap();
     let path = format!("/api/v1/admin/organizations/{org_id}/verify");
-    assert_problem(
-        app.post(&path, Some(&member.access_token), json!({"verified": true}))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&member).post(&path).json(json!({"verified": true})).problem(403).await;
     // Members cannot sneak it in through PATCH either.
     let sneaky = app
         .patch(
@@ -263,27 +172,14 @@ async fn only_admins_verify_organizations() {
         .await;
     assert_problem(sneaky, StatusCode::UNPROCESSABLE_ENTITY).await;
     let admin = app.admin(1).await;
-    let verified = assert_status(
-        app.post(&path, Some(&admin.access_token), json!({"verified": true}))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let verified =
+        app.as_user(&admin).post(&path).json(json!({"verified": true})).expect(200).await;
     assert_eq!(verified["verified"], true);
-    let listed = assert_status(
-        app.get("/api/v1/organizations?verified=true", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.anon().get("/api/v1/organizations?verified=true").expect(200).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
-    assert_problem(
-        app.post(
-            "/api/v1/admin/organizations/missing/verify",
-            Some(&admin.access_token),
-            json!({"verified": true}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_user(&admin)
+        .post("/api/v1/admin/organizations/missing/verify")
+        .json(json!({"verified": true}))
+        .problem(404)
+        .await;
 }

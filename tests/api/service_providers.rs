@@ -9,8 +9,7 @@ use crate::helpers::*;
 /// A service-provider user with a new service organization (`测试机构{n}`), signed in.
 async fn provider(app: &TestApp, n: u32) -> Session {
     let email = format!("sp{n}@example.com");
-    app.register_with_org(&email, "service_provider", "service_provider", n)
-        .await;
+    app.register_with_org(&email, "service_provider", "service_provider", n).await;
     app.session(&email).await
 }
 
@@ -46,32 +45,18 @@ fn laboratory() -> Value {
 }
 
 async fn create(app: &TestApp, owner: &Session, body: Value) -> Value {
-    assert_status(
-        app.post("/api/v1/service-providers", Some(&owner.access_token), body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await
+    app.as_user(owner).post("/api/v1/service-providers").json(body).expect(201).await
 }
 
 /// Creates, submits and approves a profile; returns its id.
 async fn published(app: &TestApp, owner: &Session, admin: &Session, body: Value) -> String {
     let created = create(app, owner, body).await;
     let id = created["id"].as_str().unwrap().to_string();
-    for (action, token) in [
-        ("submit", &owner.access_token),
-        ("approve", &admin.access_token),
-    ] {
-        assert_status(
-            app.post(
-                &format!("/api/v1/service-providers/{id}/{action}"),
-                Some(token),
-                json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+    for (action, token) in [("submit", &owner.access_token), ("approve", &admin.access_token)] {
+        app.with_token(token)
+            .act(format!("/api/v1/service-providers/{id}/{action}"))
+            .expect(200)
+            .await;
     }
     id
 }
@@ -87,12 +72,7 @@ fn ids(page: &Value) -> Vec<String> {
 }
 
 async fn list(app: &TestApp, query: &str) -> Vec<String> {
-    let page = assert_status(
-        app.get(&format!("/api/v1/service-providers{query}"), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let page = app.anon().get(format!("/api/v1/service-providers{query}")).expect(200).await;
     ids(&page)
 }
 
@@ -103,16 +83,10 @@ async fn a_profile_goes_from_draft_through_review_to_the_public() {
     let admin = app.admin(1).await;
     let created = create(&app, &owner, ip_agency()).await;
     assert_eq!(created["status"], "draft");
-    assert_eq!(
-        created["name"], "测试机构1",
-        "defaults to the organization's name"
-    );
+    assert_eq!(created["name"], "测试机构1", "defaults to the organization's name");
     assert_eq!(created["organization_name"], "测试机构1");
     assert_eq!(created["organization_verified"], false);
-    assert_eq!(
-        created["region_code"], "330106",
-        "defaults to the organization's region"
-    );
+    assert_eq!(created["region_code"], "330106", "defaults to the organization's region");
     assert_eq!(created["org_id"], owner.organization_id.clone().unwrap());
     assert_eq!(
         created["service_types"],
@@ -127,106 +101,42 @@ async fn a_profile_goes_from_draft_through_review_to_the_public() {
     let path = format!("/api/v1/service-providers/{id}");
 
     // Drafts are invisible to the public and to other organizations.
-    assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
+    app.anon().get(&path).problem(404).await;
     let other = app.enterprise(2).await;
-    assert_problem(
-        app.get(&path, Some(&other.access_token)).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    app.as_user(&other).get(&path).problem(404).await;
     assert!(list(&app, "").await.is_empty());
-    let mine = assert_status(
-        app.get(
-            "/api/v1/service-providers?mine=true",
-            Some(&owner.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = app.as_user(&owner).get("/api/v1/service-providers?mine=true").expect(200).await;
     assert_eq!(ids(&mine), [id]);
 
     // Review: rejected with a reason the owner sees, then resubmitted and approved.
     for (action, token, body) in [
         ("submit", &owner.access_token, json!({})),
-        (
-            "reject",
-            &admin.access_token,
-            json!({"reason": "请补充资质证明"}),
-        ),
+        ("reject", &admin.access_token, json!({"reason": "请补充资质证明"})),
     ] {
-        assert_status(
-            app.post(&format!("{path}/{action}"), Some(token), body)
-                .await,
-            StatusCode::OK,
-        )
-        .await;
+        app.with_token(token).post(format!("{path}/{action}")).json(body).expect(200).await;
     }
-    let rejected = assert_status(
-        app.get(&path, Some(&owner.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let rejected = app.as_user(&owner).get(&path).expect(200).await;
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(rejected["rejection_reason"], "请补充资质证明");
-    assert_status(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({"qualifications": ["国家技术转移示范机构", "专利代理机构执业许可", "高新技术企业"], "version": rejected["version"]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.post(
-            &format!("{path}/approve"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    for (action, token) in [
-        ("submit", &owner.access_token),
-        ("approve", &admin.access_token),
-    ] {
-        assert_status(
-            app.post(&format!("{path}/{action}"), Some(token), json!({}))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
+    app.as_user(&owner).patch(&path).json(json!({"qualifications": ["国家技术转移示范机构", "专利代理机构执业许可", "高新技术企业"], "version": rejected["version"]})).expect(200).await;
+    app.as_user(&owner).act(format!("{path}/approve")).problem(403).await;
+    for (action, token) in [("submit", &owner.access_token), ("approve", &admin.access_token)] {
+        app.with_token(token).act(format!("{path}/{action}")).expect(200).await;
     }
 
     // Public now: contacts only for signed-in callers, the rejection reason only for managers.
-    let public = assert_status(app.get(&path, None).await, StatusCode::OK).await;
+    let public = app.anon().get(&path).expect(200).await;
     assert_eq!(public["status"], "published");
     assert!(public["contact"].is_null());
     assert!(public["rejection_reason"].is_null());
     assert_eq!(public["qualifications"][2], "高新技术企业");
-    let signed_in = assert_status(
-        app.get(&path, Some(&other.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let signed_in = app.as_user(&other).get(&path).expect(200).await;
     assert_eq!(signed_in["contact"]["phone"], "0571-88886666");
-    let listed = assert_status(
-        app.get("/api/v1/service-providers", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = app.anon().get("/api/v1/service-providers").expect(200).await;
     assert_eq!(ids(&listed), [id]);
     assert!(listed["items"][0]["contact"].is_null());
 
-    let history = assert_status(
-        app.get(&format!("{path}/history"), Some(&owner.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let history = app.as_user(&owner).get(format!("{path}/history")).expect(200).await;
     let actions: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
@@ -246,17 +156,8 @@ async fn a_profile_goes_from_draft_through_review_to_the_public() {
     );
 
     // Withdrawn profiles leave the public.
-    assert_status(
-        app.post(
-            &format!("{path}/withdraw"),
-            Some(&owner.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(app.get(&path, None).await, StatusCode::NOT_FOUND).await;
+    app.as_user(&owner).act(format!("{path}/withdraw")).expect(200).await;
+    app.anon().get(&path).problem(404).await;
 }
 
 #[tokio::test]
@@ -265,128 +166,57 @@ async fn only_service_organizations_hold_profiles_and_each_holds_one() {
     let owner = provider(&app, 1).await;
     let admin = app.admin(1).await;
     let enterprise = app.enterprise(2).await;
-    assert_problem(
-        app.post(
-            "/api/v1/service-providers",
-            Some(&enterprise.access_token),
-            ip_agency(),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.post("/api/v1/service-providers", None, ip_agency())
-            .await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.as_user(&enterprise).post("/api/v1/service-providers").json(ip_agency()).problem(403).await;
+    app.anon().post("/api/v1/service-providers").json(ip_agency()).problem(401).await;
     // Administrators name the organization, which must be a service organization.
     let mut for_enterprise = ip_agency();
     for_enterprise["org_id"] = json!(enterprise.organization_id.clone().unwrap());
-    assert_problem(
-        app.post(
-            "/api/v1/service-providers",
-            Some(&admin.access_token),
-            for_enterprise,
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let no_org = assert_problem(
-        app.post(
-            "/api/v1/service-providers",
-            Some(&admin.access_token),
-            ip_agency(),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.as_user(&admin).post("/api/v1/service-providers").json(for_enterprise).problem(403).await;
+    let no_org =
+        app.as_user(&admin).post("/api/v1/service-providers").json(ip_agency()).problem(422).await;
     assert_eq!(error_fields(&no_org), ["org_id"]);
 
     let first = create(&app, &owner, ip_agency()).await;
     let first_id = first["id"].as_str().unwrap();
-    let second = assert_problem(
-        app.post(
-            "/api/v1/service-providers",
-            Some(&owner.access_token),
-            laboratory(),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let second =
+        app.as_user(&owner).post("/api/v1/service-providers").json(laboratory()).problem(409).await;
     assert_eq!(second["existing_id"], first_id);
     let mut by_admin = laboratory();
     by_admin["org_id"] = json!(owner.organization_id.clone().unwrap());
-    let again = assert_problem(
-        app.post(
-            "/api/v1/service-providers?publish=true",
-            Some(&admin.access_token),
-            by_admin.clone(),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let again = app
+        .as_user(&admin)
+        .post("/api/v1/service-providers?publish=true")
+        .json(by_admin.clone())
+        .problem(409)
+        .await;
     assert_eq!(again["existing_id"], first_id);
 
     // A closed profile no longer counts; administrators may then publish one directly.
     for action in ["submit", "withdraw"] {
-        assert_status(
-            app.post(
-                &format!("/api/v1/service-providers/{first_id}/{action}"),
-                Some(&owner.access_token),
-                json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        app.as_user(&owner)
+            .act(format!("/api/v1/service-providers/{first_id}/{action}"))
+            .expect(200)
+            .await;
     }
-    let withdrawn_conflict = assert_problem(
-        app.post(
-            "/api/v1/service-providers",
-            Some(&owner.access_token),
-            laboratory(),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let withdrawn_conflict =
+        app.as_user(&owner).post("/api/v1/service-providers").json(laboratory()).problem(409).await;
     assert_eq!(withdrawn_conflict["existing_id"], first_id);
-    assert_status(
-        app.post(
-            &format!("/api/v1/service-providers/{first_id}/close"),
-            Some(&owner.access_token),
-            json!({"reason": "机构改组"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_problem(
-        app.post(
-            "/api/v1/service-providers?publish=true",
-            Some(&owner.access_token),
-            laboratory(),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let direct = assert_status(
-        app.post(
-            "/api/v1/service-providers?publish=true",
-            Some(&admin.access_token),
-            by_admin,
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.as_user(&owner)
+        .post(format!("/api/v1/service-providers/{first_id}/close"))
+        .json(json!({"reason": "机构改组"}))
+        .expect(200)
+        .await;
+    app.as_user(&owner)
+        .post("/api/v1/service-providers?publish=true")
+        .json(laboratory())
+        .problem(403)
+        .await;
+    let direct = app
+        .as_user(&admin)
+        .post("/api/v1/service-providers?publish=true")
+        .json(by_admin)
+        .expect(201)
+        .await;
     assert_eq!(direct["status"], "published");
     assert_eq!(direct["name"], "杭州电子产品检测实验室");
     assert_eq!(direct["region_code"], "320102");
@@ -401,59 +231,23 @@ async fn only_the_owning_organization_edits_and_callers_must_sign_in() {
     let id = published(&app, &owner, &admin, ip_agency()).await;
     let path = format!("/api/v1/service-providers/{id}");
     let rival = provider(&app, 2).await;
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&rival.access_token),
-            json!({"name": "改名", "version": 3}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.post(
-            &format!("{path}/withdraw"),
-            Some(&rival.access_token),
-            json!({}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.patch(&path, None, json!({"name": "改名", "version": 3}))
-            .await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    app.as_user(&rival).patch(&path).json(json!({"name": "改名", "version": 3})).problem(403).await;
+    app.as_user(&rival).act(format!("{path}/withdraw")).problem(403).await;
+    app.anon().patch(&path).json(json!({"name": "改名", "version": 3})).problem(401).await;
     // The profile is unchanged, and administrators may edit it.
-    let current = assert_status(app.get(&path, None).await, StatusCode::OK).await;
+    let current = app.anon().get(&path).expect(200).await;
     assert_eq!(current["name"], "测试机构1");
-    let edited = assert_status(
-        app.patch(
-            &path,
-            Some(&admin.access_token),
-            json!({"accepts_vouchers": false, "version": current["version"]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let edited = app
+        .as_user(&admin)
+        .patch(&path)
+        .json(json!({"accepts_vouchers": false, "version": current["version"]}))
+        .expect(200)
+        .await;
     assert_eq!(edited["accepts_vouchers"], false);
     // The organization cannot be changed.
     assert_eq!(
         error_fields(
-            &assert_problem(
-                app.patch(
-                    &path,
-                    Some(&admin.access_token),
-                    json!({"org_id": rival.organization_id.clone().unwrap(), "version": edited["version"]}),
-                )
-                .await,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            &app.as_user(&admin).patch(&path).json(json!({"org_id": rival.organization_id.clone().unwrap(), "version": edited["version"]})).problem(422).await
         ),
         ["org_id"]
     );
@@ -492,12 +286,8 @@ async fn validation_names_every_bad_field() {
             "services[2].name"
         ]
     );
-    let codes: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"less_than_minimum"), "{problem}");
     assert!(codes.contains(&"negative"), "{problem}");
 
@@ -535,44 +325,25 @@ async fn edits_are_merge_patches_on_a_version() {
     let mut body = ip_agency();
     body["name"] = json!("西湖知识产权服务中心");
     let created = create(&app, &owner, body).await;
-    let path = format!(
-        "/api/v1/service-providers/{}",
-        created["id"].as_str().unwrap()
-    );
+    let path = format!("/api/v1/service-providers/{}", created["id"].as_str().unwrap());
     assert_eq!(created["name"], "西湖知识产权服务中心");
     assert_eq!(created["version"], 1);
 
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({"accepts_vouchers": false}),
-        )
-        .await,
-        StatusCode::PRECONDITION_REQUIRED,
-    )
-    .await;
-    let edited = assert_status(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({
-                "name": null,
-                "services": [{"name": "专利价值评估", "price_min_fen": 0, "price_max_fen": 0}],
-                "technology_fields": null,
-                "contact": {"phone": null},
-                "version": 1
-            }),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&owner).patch(&path).json(json!({"accepts_vouchers": false})).problem(428).await;
+    let edited = app
+        .as_user(&owner)
+        .patch(&path)
+        .json(json!({
+            "name": null,
+            "services": [{"name": "专利价值评估", "price_min_fen": 0, "price_max_fen": 0}],
+            "technology_fields": null,
+            "contact": {"phone": null},
+            "version": 1
+        }))
+        .expect(200)
+        .await;
     assert_eq!(edited["version"], 2);
-    assert_eq!(
-        edited["name"], "测试机构1",
-        "a cleared name falls back to the organization's"
-    );
+    assert_eq!(edited["name"], "测试机构1", "a cleared name falls back to the organization's");
     assert_eq!(edited["services"].as_array().unwrap().len(), 1);
     assert_eq!(edited["services"][0]["name"], "专利价值评估");
     assert_eq!(edited["technology_fields"], json!([]));
@@ -584,57 +355,32 @@ async fn edits_are_merge_patches_on_a_version() {
     assert_eq!(edited["description"], created["description"]);
 
     // A stale version is refused and changes nothing; invalid merges are 422.
-    let stale = assert_problem(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({"accepts_vouchers": false, "version": 1}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let stale = app
+        .as_user(&owner)
+        .patch(&path)
+        .json(json!({"accepts_vouchers": false, "version": 1}))
+        .problem(409)
+        .await;
     assert_eq!(stale["current_version"], 2);
-    let invalid = assert_problem(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({"services": [{"name": "评估", "price_min_fen": 5, "price_max_fen": 1}], "version": 2}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let invalid = app.as_user(&owner).patch(&path).json(json!({"services": [{"name": "评估", "price_min_fen": 5, "price_max_fen": 1}], "version": 2})).problem(422).await;
     assert_eq!(error_fields(&invalid), ["services[0].price_max_fen"]);
-    assert_problem(
-        app.patch(
-            &path,
-            Some(&owner.access_token),
-            json!({"service_types": [], "version": 2}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let current = assert_status(
-        app.get(&path, Some(&owner.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&owner)
+        .patch(&path)
+        .json(json!({"service_types": [], "version": 2}))
+        .problem(422)
+        .await;
+    let current = app.as_user(&owner).get(&path).expect(200).await;
     assert_eq!(current["version"], 2);
     assert_eq!(current["accepts_vouchers"], true);
 
     // If-Match works as well as a body version.
-    let response = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(&owner.access_token)
+    let via_header = app
+        .as_user(&owner)
+        .patch(&path)
         .header("If-Match", "\"2\"")
-        .json(&json!({"accepts_vouchers": false}))
-        .send()
-        .await
-        .unwrap();
-    let via_header = assert_status(response, StatusCode::OK).await;
+        .json(json!({"accepts_vouchers": false}))
+        .expect(200)
+        .await;
     assert_eq!(via_header["version"], 3);
     assert_eq!(via_header["accepts_vouchers"], false);
 }
@@ -663,35 +409,12 @@ async fn search_reaches_service_descriptions_labels_and_qualifications() {
     assert_eq!(list(&app, "?q=示范").await, [agency.as_str()]);
     assert!(list(&app, "?q=区块链").await.is_empty());
     // Queries combine with filters.
-    assert!(
-        list(&app, "?q=电磁兼容&accepts_vouchers=true")
-            .await
-            .is_empty()
-    );
-    assert_problem(
-        app.get("/api/v1/service-providers?sort=price_asc", None)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    assert!(list(&app, "?q=电磁兼容&accepts_vouchers=true").await.is_empty());
+    app.anon().get("/api/v1/service-providers?sort=price_asc").problem(422).await;
 
     // An edit is searchable at once.
-    let current = assert_status(
-        app.get(&format!("/api/v1/service-providers/{agency}"), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        app.patch(
-            &format!("/api/v1/service-providers/{agency}"),
-            Some(&agency_owner.access_token),
-            json!({"services": [{"name": "技术合同登记辅导", "description": "协助办理技术合同认定登记与税收减免"}], "version": current["version"]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let current = app.anon().get(format!("/api/v1/service-providers/{agency}")).expect(200).await;
+    app.as_user(&agency_owner).patch(format!("/api/v1/service-providers/{agency}")).json(json!({"services": [{"name": "技术合同登记辅导", "description": "协助办理技术合同认定登记与税收减免"}], "version": current["version"]})).expect(200).await;
     assert!(list(&app, "?q=风险排查").await.is_empty());
     assert_eq!(list(&app, "?q=税收减免").await, [agency.as_str()]);
 }
@@ -705,96 +428,40 @@ async fn filters_cover_service_types_fields_regions_vouchers_and_verification() 
     let agency = published(&app, &agency_owner, &admin, ip_agency()).await;
     let lab = published(&app, &lab_owner, &admin, laboratory()).await;
 
-    assert_eq!(
-        list(&app, "").await,
-        [lab.as_str(), agency.as_str()],
-        "newest first"
-    );
-    assert_eq!(
-        list(&app, "?service_type=ip_agency").await,
-        [agency.as_str()]
-    );
-    assert_eq!(
-        list(&app, "?service_type=testing_certification").await,
-        [lab.as_str()]
-    );
+    assert_eq!(list(&app, "").await, [lab.as_str(), agency.as_str()], "newest first");
+    assert_eq!(list(&app, "?service_type=ip_agency").await, [agency.as_str()]);
+    assert_eq!(list(&app, "?service_type=testing_certification").await, [lab.as_str()]);
     assert!(list(&app, "?service_type=finance").await.is_empty());
-    assert_eq!(
-        list(&app, "?technology_field=new_materials").await,
-        [agency.as_str()]
-    );
+    assert_eq!(list(&app, "?technology_field=new_materials").await, [agency.as_str()]);
     assert_eq!(list(&app, "?region=32").await, [lab.as_str()]);
-    assert_eq!(
-        list(&app, "?accepts_vouchers=true").await,
-        [agency.as_str()]
-    );
+    assert_eq!(list(&app, "?accepts_vouchers=true").await, [agency.as_str()]);
     assert_eq!(list(&app, "?accepts_vouchers=false").await, [lab.as_str()]);
     let lab_org = lab_owner.organization_id.clone().unwrap();
-    assert_eq!(
-        list(&app, &format!("?org_id={lab_org}")).await,
-        [lab.as_str()]
-    );
+    assert_eq!(list(&app, &format!("?org_id={lab_org}")).await, [lab.as_str()]);
 
     // Nobody is verified until an administrator verifies the organization.
     assert!(list(&app, "?verified=true").await.is_empty());
-    assert_status(
-        app.post(
-            &format!("/api/v1/admin/organizations/{lab_org}/verify"),
-            Some(&admin.access_token),
-            json!({"verified": true}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&admin)
+        .post(format!("/api/v1/admin/organizations/{lab_org}/verify"))
+        .json(json!({"verified": true}))
+        .expect(200)
+        .await;
     assert_eq!(list(&app, "?verified=true").await, [lab.as_str()]);
     assert_eq!(list(&app, "?verified=false").await, [agency.as_str()]);
-    assert_eq!(
-        list(&app, "?verified=true&service_type=ip_agency").await,
-        Vec::<String>::new()
-    );
-    let shown = assert_status(
-        app.get(&format!("/api/v1/service-providers/{lab}"), None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    assert_eq!(list(&app, "?verified=true&service_type=ip_agency").await, Vec::<String>::new());
+    let shown = app.anon().get(format!("/api/v1/service-providers/{lab}")).expect(200).await;
     assert_eq!(shown["organization_verified"], true);
     assert_eq!(shown["organization_name"], "测试机构2");
 
     // Status lists are for owners and administrators.
     let drafts_owner = provider(&app, 3).await;
     let draft = create(&app, &drafts_owner, laboratory()).await;
-    let drafts = assert_status(
-        app.get(
-            "/api/v1/service-providers?status=draft",
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let drafts =
+        app.as_user(&admin).get("/api/v1/service-providers?status=draft").expect(200).await;
     assert_eq!(ids(&drafts), [draft["id"].as_str().unwrap()]);
-    let none = assert_status(
-        app.get(
-            "/api/v1/service-providers?status=draft",
-            Some(&agency_owner.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let none =
+        app.as_user(&agency_owner).get("/api/v1/service-providers?status=draft").expect(200).await;
     assert!(ids(&none).is_empty());
-    assert_problem(
-        app.get("/api/v1/service-providers?status=draft", None)
-            .await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/service-providers?service_type=astrology", None)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    app.anon().get("/api/v1/service-providers?status=draft").problem(401).await;
+    app.anon().get("/api/v1/service-providers?service_type=astrology").problem(422).await;
 }

@@ -28,25 +28,17 @@ async fn member(app: &TestApp, n: u32, role: &str, kind: &str, region: &str) -> 
             "credit_code": credit_code(n), "region_code": region
         }
     });
-    assert_status(
-        app.post("/api/v1/auth/register", None, body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.anon().post("/api/v1/auth/register").json(body).expect(201).await;
     app.session(&email).await
 }
 
 /// GET as `who`, asserting 200, returning the JSON.
 async fn read(app: &TestApp, who: &Session, path: &str) -> Value {
-    assert_status(app.get(path, Some(&who.access_token)).await, StatusCode::OK).await
+    app.as_user(who).get(path).expect(200).await
 }
 
 async fn post_ok(app: &TestApp, who: &Session, path: &str, body: Value) -> Value {
-    assert_status(
-        app.post(path, Some(&who.access_token), body).await,
-        StatusCode::OK,
-    )
-    .await
+    app.as_user(who).post(path).json(body).expect(200).await
 }
 
 /// The market: enterprises in 杭州 (330106), 宁波 (330212) and 南京 (320102), a university
@@ -78,19 +70,7 @@ async fn market() -> Market {
     let broker1 = app.broker(707).await;
     let broker2 = app.broker(708).await;
     let expert = app.person("expert709@example.com", "expert").await;
-    Market {
-        app,
-        admin,
-        ent_hz,
-        ent_nb,
-        ent_nj,
-        uni_hz,
-        inst_nj,
-        sp_hz,
-        broker1,
-        broker2,
-        expert,
-    }
+    Market { app, admin, ent_hz, ent_nb, ent_nj, uni_hz, inst_nj, sp_hz, broker1, broker2, expert }
 }
 
 fn achievement(n: u32, field: &str, international: bool) -> Value {
@@ -115,61 +95,16 @@ fn demand(n: u32, field: &str) -> Value {
 async fn listings(m: &Market) {
     let app = &m.app;
     let admin = &m.admin;
-    app.publish(
-        "achievements",
-        &m.uni_hz,
-        admin,
-        achievement(1, "new_energy", true),
-    )
-    .await;
-    app.publish(
-        "achievements",
-        &m.uni_hz,
-        admin,
-        achievement(2, "new_materials", false),
-    )
-    .await;
-    let a3 = app
-        .publish(
-            "achievements",
-            &m.uni_hz,
-            admin,
-            achievement(3, "new_energy", false),
-        )
-        .await;
-    app.publish(
-        "achievements",
-        &m.inst_nj,
-        admin,
-        achievement(4, "new_energy", false),
-    )
-    .await;
-    app.publish("demands", &m.ent_hz, admin, demand(1, "new_energy"))
-        .await;
-    let d2 = app
-        .publish("demands", &m.ent_hz, admin, demand(2, "new_energy"))
-        .await;
-    app.publish(
-        "demands",
-        &m.ent_nb,
-        admin,
-        demand(3, "advanced_manufacturing"),
-    )
-    .await;
-    assert_status(
-        app.post(
-            "/api/v1/demands",
-            Some(&m.ent_nj.access_token),
-            demand(4, "new_energy"),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    for (library, id, owner) in [
-        ("achievements", &a3, &m.uni_hz),
-        ("demands", &d2, &m.ent_hz),
-    ] {
+    app.publish("achievements", &m.uni_hz, admin, achievement(1, "new_energy", true)).await;
+    app.publish("achievements", &m.uni_hz, admin, achievement(2, "new_materials", false)).await;
+    let a3 =
+        app.publish("achievements", &m.uni_hz, admin, achievement(3, "new_energy", false)).await;
+    app.publish("achievements", &m.inst_nj, admin, achievement(4, "new_energy", false)).await;
+    app.publish("demands", &m.ent_hz, admin, demand(1, "new_energy")).await;
+    let d2 = app.publish("demands", &m.ent_hz, admin, demand(2, "new_energy")).await;
+    app.publish("demands", &m.ent_nb, admin, demand(3, "advanced_manufacturing")).await;
+    app.as_user(&m.ent_nj).post("/api/v1/demands").json(demand(4, "new_energy")).expect(201).await;
+    for (library, id, owner) in [("achievements", &a3, &m.uni_hz), ("demands", &d2, &m.ent_hz)] {
         post_ok(
             app,
             owner,
@@ -221,59 +156,30 @@ async fn figures_need_a_signed_in_reader_of_the_right_slice() {
         "/api/v1/stats/brokers",
     ];
     for path in endpoints {
-        assert_problem(m.app.get(path, None).await, StatusCode::UNAUTHORIZED).await;
+        m.app.anon().get(path).problem(401).await;
         // An organization never reads another organization's figures.
         let other = format!("{path}?org_id={}", org(&m.uni_hz));
-        assert_problem(
-            m.app.get(&other, Some(&m.ent_hz.access_token)).await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        m.app.as_user(&m.ent_hz).get(&other).problem(403).await;
         // Its own organization is fine; so is everything for the bureau.
         let own = format!("{path}?org_id={}", org(&m.ent_hz));
-        assert_status(
-            m.app.get(&own, Some(&m.ent_hz.access_token)).await,
-            StatusCode::OK,
-        )
-        .await;
-        assert_status(
-            m.app.get(path, Some(&m.admin.access_token)).await,
-            StatusCode::OK,
-        )
-        .await;
+        m.app.as_user(&m.ent_hz).get(&own).expect(200).await;
+        m.app.as_user(&m.admin).get(path).expect(200).await;
         // An expert without an organization has no slice.
-        assert_problem(
-            m.app.get(path, Some(&m.expert.access_token)).await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        m.app.as_user(&m.expert).get(path).problem(403).await;
     }
     // A broker reads their own funnel and broker figures, and nothing else.
     for path in ["/api/v1/stats/funnel", "/api/v1/stats/brokers"] {
         let own = read(&m.app, &m.broker1, path).await;
         assert_eq!(own["basis"]["broker_id"], m.broker1.user_id.as_str());
     }
-    for path in [
-        "/api/v1/stats/overview",
-        "/api/v1/stats/contracts",
-        "/api/v1/stats/libraries",
-    ] {
-        assert_problem(
-            m.app.get(path, Some(&m.broker1.access_token)).await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+    for path in ["/api/v1/stats/overview", "/api/v1/stats/contracts", "/api/v1/stats/libraries"] {
+        m.app.as_user(&m.broker1).get(path).problem(403).await;
     }
-    assert_problem(
-        m.app
-            .get(
-                &format!("/api/v1/stats/funnel?broker_id={}", m.broker2.user_id),
-                Some(&m.broker1.access_token),
-            )
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    m.app
+        .as_user(&m.broker1)
+        .get(format!("/api/v1/stats/funnel?broker_id={}", m.broker2.user_id))
+        .problem(403)
+        .await;
     // Members read their own slice without naming it.
     let own = read(&m.app, &m.uni_hz, "/api/v1/stats/overview").await;
     assert_eq!(own["basis"]["organization_id"], org(&m.uni_hz).as_str());
@@ -284,24 +190,12 @@ async fn bad_filters_are_422_field_by_field() {
     let m = market().await;
     let token = Some(m.admin.access_token.as_str());
     let cases: &[(&str, &[&str])] = &[
-        (
-            "/api/v1/stats/overview?from=2025-13-01&to=soon&region=4400",
-            &["from", "to", "region"],
-        ),
-        (
-            "/api/v1/stats/overview?from=2025-02-01&to=2025-01-31",
-            &["to"],
-        ),
+        ("/api/v1/stats/overview?from=2025-13-01&to=soon&region=4400", &["from", "to", "region"]),
+        ("/api/v1/stats/overview?from=2025-02-01&to=2025-01-31", &["to"]),
         ("/api/v1/stats/overview?region=99", &["region"]),
         ("/api/v1/stats/contracts?group_by=colour", &["group_by"]),
-        (
-            "/api/v1/stats/contracts?group_by=region&region_level=county",
-            &["region_level"],
-        ),
-        (
-            "/api/v1/stats/contracts?region=3301&region_level=province",
-            &["region_level"],
-        ),
+        ("/api/v1/stats/contracts?group_by=region&region_level=county", &["region_level"]),
+        ("/api/v1/stats/contracts?region=3301&region_level=province", &["region_level"]),
         ("/api/v1/stats/contracts/chart.svg?metric=pie", &["metric"]),
         ("/api/v1/stats/libraries?group_by=type", &["group_by"]),
         ("/api/v1/stats/brokers?top=0", &["top"]),
@@ -310,24 +204,16 @@ async fn bad_filters_are_422_field_by_field() {
         ("/api/v1/stats/overview?org_id=no-such-org", &["org_id"]),
     ];
     for (path, fields) in cases {
-        let problem = assert_problem(
-            m.app.get(path, token).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = m.app.caller(token).get(path).problem(422).await;
         assert_eq!(&error_fields(&problem), fields, "{path}");
     }
     // A broker filter must name a broker.
-    let problem = assert_problem(
-        m.app
-            .get(
-                &format!("/api/v1/stats/funnel?broker_id={}", m.ent_hz.user_id),
-                token,
-            )
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m
+        .app
+        .caller(token)
+        .get(format!("/api/v1/stats/funnel?broker_id={}", m.ent_hz.user_id))
+        .problem(422)
+        .await;
     assert_eq!(problem["errors"][0]["code"], "not_a_broker");
     // Full codes of provinces and cities are rolled up to their prefix.
     let zhejiang = read(&m.app, &m.admin, "/api/v1/stats/overview?region=330000").await;
@@ -359,10 +245,7 @@ async fn the_overview_counts_members_organizations_and_listings() {
     assert_eq!(all["demands_posted"], 3);
     assert_eq!(all["experts"], 1);
     assert_eq!(all["service_providers"], 1);
-    assert_eq!(
-        all["contracts"],
-        json!({"count": 0, "amount_fen": 0, "technology_amount_fen": 0})
-    );
+    assert_eq!(all["contracts"], json!({"count": 0, "amount_fen": 0, "technology_amount_fen": 0}));
     assert_eq!(all["basis"]["organization_id"], Value::Null);
 
     let zhejiang = read(app, &m.admin, "/api/v1/stats/overview?region=33").await;
@@ -407,19 +290,14 @@ async fn the_overview_counts_members_organizations_and_listings() {
 
     // Periods: everything happened today.
     let day = today();
-    let same_day = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/overview?from={day}&to={day}"),
-    )
-    .await;
+    let same_day =
+        read(app, &m.admin, &format!("/api/v1/stats/overview?from={day}&to={day}")).await;
     assert_eq!(same_day["members"], 8);
     assert_eq!(same_day["demands_posted"], 3);
     assert_eq!(same_day["basis"]["from"], day.to_string());
-    for period in [
-        format!("from={}", day + Duration::days(1)),
-        format!("to={}", day - Duration::days(1)),
-    ] {
+    for period in
+        [format!("from={}", day + Duration::days(1)), format!("to={}", day - Duration::days(1))]
+    {
         let empty = read(app, &m.admin, &format!("/api/v1/stats/overview?{period}")).await;
         assert_eq!(empty["members"], 0, "{period}");
         assert_eq!(empty["organizations"]["total"], 0, "{period}");
@@ -442,10 +320,7 @@ async fn the_overview_counts_members_organizations_and_listings() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "figure,label,value");
     assert!(lines.contains(&"members,会员,8"), "{text}");
-    assert!(
-        lines.contains(&"achievements_published,发布成果,3"),
-        "{text}"
-    );
+    assert!(lines.contains(&"achievements_published,发布成果,3"), "{text}");
     assert!(lines.contains(&"organizations.enterprise,企业,3"), "{text}");
 }
 
@@ -483,12 +358,7 @@ async fn libraries_count_new_listings_by_month_field_and_region() {
 
     // Fields in the registration form's order; experts and service organizations count in
     // each of their fields, once in the total.
-    let by_field = read(
-        app,
-        &m.admin,
-        "/api/v1/stats/libraries?group_by=technology_field",
-    )
-    .await;
+    let by_field = read(app, &m.admin, "/api/v1/stats/libraries?group_by=technology_field").await;
     let groups: Vec<(String, Value)> = by_field["groups"]
         .as_array()
         .unwrap()
@@ -520,12 +390,7 @@ async fn libraries_count_new_listings_by_month_field_and_region() {
     assert_eq!(by_field["total"], all);
 
     // Regions roll up one level below the filter: 浙江 → its cities.
-    let by_city = read(
-        app,
-        &m.admin,
-        "/api/v1/stats/libraries?group_by=region&region=33",
-    )
-    .await;
+    let by_city = read(app, &m.admin, "/api/v1/stats/libraries?group_by=region&region=33").await;
     let cities: Vec<(String, String, i64)> = by_city["groups"]
         .as_array()
         .unwrap()
@@ -550,12 +415,7 @@ async fn libraries_count_new_listings_by_month_field_and_region() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| {
-            (
-                g["key"].as_str().unwrap(),
-                g["counts"]["total"].as_i64().unwrap(),
-            )
-        })
+        .map(|g| (g["key"].as_str().unwrap(), g["counts"]["total"].as_i64().unwrap()))
         .collect();
     assert_eq!(provinces, [("32", 1), ("33", 8)]);
     let districts = read(
@@ -574,22 +434,14 @@ async fn libraries_count_new_listings_by_month_field_and_region() {
         json!({"achievements": 0, "demands": 1, "experts": 0, "service_providers": 0, "total": 1})
     );
     // A period before today has none.
-    let before = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/libraries?to={}", today() - Duration::days(1)),
-    )
-    .await;
+    let before =
+        read(app, &m.admin, &format!("/api/v1/stats/libraries?to={}", today() - Duration::days(1)))
+            .await;
     assert_eq!(before["total"]["total"], 0);
     assert!(before["groups"].as_array().unwrap().is_empty());
 
     // The chart: an SVG whose Chinese labels are text.
-    let chart = app
-        .get(
-            "/api/v1/stats/libraries/chart.svg",
-            Some(&m.admin.access_token),
-        )
-        .await;
+    let chart = app.get("/api/v1/stats/libraries/chart.svg", Some(&m.admin.access_token)).await;
     assert_eq!(chart.status(), StatusCode::OK);
     assert_eq!(chart.headers()["content-type"], "image/svg+xml");
     let svg = chart.text().await.unwrap();
@@ -614,10 +466,7 @@ async fn libraries_count_new_listings_by_month_field_and_region() {
         .await
         .unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(
-        lines[0],
-        "key,label,achievements,demands,experts,service_providers,total"
-    );
+    assert_eq!(lines[0], "key,label,achievements,demands,experts,service_providers,total");
     assert_eq!(lines[4], "new_energy,新能源与高效节能,3,2,1,0,6");
     assert_eq!(lines[5], ",合计,4,3,1,1,9");
 }
@@ -632,40 +481,25 @@ async fn deal(
     stages: &[&str],
     lost: Option<&str>,
 ) -> String {
-    let created = assert_status(
-        m.app
-            .post(
-                "/api/v1/deals",
-                Some(&m.admin.access_token),
-                json!({
-                    "buyer_org_id": org(buyer), "seller_org_id": org(seller),
-                    "broker_id": broker.map(|b| b.user_id.clone()), "event_id": event_id,
-                    "source": if event_id.is_some() { "event" } else { "direct" },
-                    "commission_rate_bp": broker.map(|_| 300)
-                }),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = m
+        .app
+        .as_user(&m.admin)
+        .post("/api/v1/deals")
+        .json(json!({
+            "buyer_org_id": org(buyer), "seller_org_id": org(seller),
+            "broker_id": broker.map(|b| b.user_id.clone()), "event_id": event_id,
+            "source": if event_id.is_some() { "event" } else { "direct" },
+            "commission_rate_bp": broker.map(|_| 300)
+        }))
+        .expect(201)
+        .await;
     let id = created["id"].as_str().unwrap().to_string();
     for to in stages {
-        post_ok(
-            &m.app,
-            &m.admin,
-            &format!("/api/v1/deals/{id}/advance"),
-            json!({"to": to}),
-        )
-        .await;
+        post_ok(&m.app, &m.admin, &format!("/api/v1/deals/{id}/advance"), json!({"to": to})).await;
     }
     if let Some(reason) = lost {
-        post_ok(
-            &m.app,
-            &m.admin,
-            &format!("/api/v1/deals/{id}/lose"),
-            json!({"reason": reason}),
-        )
-        .await;
+        post_ok(&m.app, &m.admin, &format!("/api/v1/deals/{id}/lose"), json!({"reason": reason}))
+            .await;
     }
     id
 }
@@ -709,29 +543,11 @@ async fn contract(m: &Market, c: Contract<'_>, register: bool) -> String {
     if let Some(intermediary) = c.intermediary {
         body["intermediary"] = intermediary;
     }
-    let created = assert_status(
-        m.app
-            .post("/api/v1/contracts", Some(&c.seller.access_token), body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let created = m.app.as_user(c.seller).post("/api/v1/contracts").json(body).expect(201).await;
     let id = created["id"].as_str().unwrap().to_string();
-    post_ok(
-        &m.app,
-        c.seller,
-        &format!("/api/v1/contracts/{id}/submit"),
-        json!({}),
-    )
-    .await;
+    post_ok(&m.app, c.seller, &format!("/api/v1/contracts/{id}/submit"), json!({})).await;
     if register {
-        post_ok(
-            &m.app,
-            &m.admin,
-            &format!("/api/v1/contracts/{id}/register"),
-            json!({}),
-        )
-        .await;
+        post_ok(&m.app, &m.admin, &format!("/api/v1/contracts/{id}/register"), json!({})).await;
     }
     id
 }
@@ -759,56 +575,25 @@ async fn registered_a_year_ago(app: &TestApp, id: &str) {
 /// The deals and contracts of the market (see the figures in the test below).
 async fn deals_and_contracts(m: &Market) -> String {
     let now = chrono::Utc::now();
-    let event = assert_status(
-        m.app
-            .post(
-                "/api/v1/events",
-                Some(&m.admin.access_token),
-                json!({
-                    "name": "在线科技成果对接会", "region_code": "330100", "online": true,
-                    "starts_at": now - Duration::hours(1), "ends_at": now + Duration::hours(2)
-                }),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let event = m
+        .app
+        .as_user(&m.admin)
+        .post("/api/v1/events")
+        .json(json!({
+            "name": "在线科技成果对接会", "region_code": "330100", "online": true,
+            "starts_at": now - Duration::hours(1), "ends_at": now + Duration::hours(2)
+        }))
+        .expect(201)
+        .await;
     let ev = event["id"].as_str().unwrap().to_string();
     let (b1, b2) = (Some(&m.broker1), Some(&m.broker2));
     let ev_ = Some(ev.as_str());
-    let d1 = deal(
-        m,
-        &m.ent_hz,
-        &m.uni_hz,
-        b1,
-        ev_,
-        &["intention", "agreement"],
-        None,
-    )
-    .await;
-    deal(
-        m,
-        &m.ent_hz,
-        &m.inst_nj,
-        b1,
-        ev_,
-        &["intention", "agreement"],
-        Some("price_gap"),
-    )
-    .await;
+    let d1 = deal(m, &m.ent_hz, &m.uni_hz, b1, ev_, &["intention", "agreement"], None).await;
+    deal(m, &m.ent_hz, &m.inst_nj, b1, ev_, &["intention", "agreement"], Some("price_gap")).await;
     deal(m, &m.ent_nb, &m.uni_hz, b2, None, &["intention"], None).await;
     deal(m, &m.ent_nb, &m.inst_nj, None, ev_, &[], Some("too_early")).await;
     deal(m, &m.ent_nj, &m.uni_hz, b2, None, &[], None).await;
-    deal(
-        m,
-        &m.ent_hz,
-        &m.uni_hz,
-        b2,
-        None,
-        &["intention"],
-        Some("benefit_unclear"),
-    )
-    .await;
+    deal(m, &m.ent_hz, &m.uni_hz, b2, None, &["intention"], Some("benefit_unclear")).await;
 
     let base = |seller, buyer, contract_type, subtype, field, amount_fen| Contract {
         seller,
@@ -822,71 +607,32 @@ async fn deals_and_contracts(m: &Market) -> String {
         intermediary: None,
     };
     // c1: the contract of deal d1 (its broker, 300 bp, becomes the intermediary): d1 is signed.
-    let mut c1 = base(
-        &m.uni_hz,
-        &m.ent_hz,
-        "development",
-        Some("commissioned"),
-        "new_energy",
-        100_000_000,
-    );
+    let mut c1 =
+        base(&m.uni_hz, &m.ent_hz, "development", Some("commissioned"), "new_energy", 100_000_000);
     c1.deal_id = Some(&d1);
     contract(m, c1, true).await;
-    let mut c2 = base(
-        &m.inst_nj,
-        &m.ent_nb,
-        "transfer",
-        Some("patent_right"),
-        "new_materials",
-        50_000_000,
-    );
+    let mut c2 =
+        base(&m.inst_nj, &m.ent_nb, "transfer", Some("patent_right"), "new_materials", 50_000_000);
     c2.equipment_fen = 10_000_000;
     c2.intermediary = Some(json!({"broker_id": m.broker2.user_id, "commission_fen": 1_000_000}));
     contract(m, c2, true).await;
     contract(
         m,
-        base(
-            &m.uni_hz,
-            &m.ent_nb,
-            "license",
-            Some("patent"),
-            "new_energy",
-            30_000_000,
-        ),
+        base(&m.uni_hz, &m.ent_nb, "license", Some("patent"), "new_energy", 30_000_000),
         true,
     )
     .await;
-    let mut c4 = base(
-        &m.inst_nj,
-        &m.ent_hz,
-        "consulting",
-        None,
-        "agriculture",
-        2_000_000,
-    );
+    let mut c4 = base(&m.inst_nj, &m.ent_hz, "consulting", None, "agriculture", 2_000_000);
     c4.intermediary = Some(json!({"broker_id": m.broker1.user_id, "commission_rate_bp": 500}));
     contract(m, c4, true).await;
     let c5 = contract(
         m,
-        base(
-            &m.uni_hz,
-            &m.ent_hz,
-            "service",
-            Some("general"),
-            "urban_social",
-            5_000_000,
-        ),
+        base(&m.uni_hz, &m.ent_hz, "service", Some("general"), "urban_social", 5_000_000),
         true,
     )
     .await;
-    let mut c6 = base(
-        &m.uni_hz,
-        &m.ent_nb,
-        "development",
-        Some("cooperative"),
-        "new_energy",
-        80_000_000,
-    );
+    let mut c6 =
+        base(&m.uni_hz, &m.ent_nb, "development", Some("cooperative"), "new_energy", 80_000_000);
     c6.intermediary = Some(json!({"broker_id": m.broker1.user_id, "commission_rate_bp": 300}));
     let c6 = contract(m, c6, true).await;
     registered_a_year_ago(&m.app, &c5).await;
@@ -894,14 +640,7 @@ async fn deals_and_contracts(m: &Market) -> String {
     // c7 is submitted but not registered: it never counts.
     contract(
         m,
-        base(
-            &m.inst_nj,
-            &m.ent_nj,
-            "development",
-            Some("commissioned"),
-            "new_energy",
-            9_900,
-        ),
+        base(&m.inst_nj, &m.ent_nj, "development", Some("commissioned"), "new_energy", 9_900),
         false,
     )
     .await;
@@ -914,15 +653,7 @@ fn groups(stats: &Value) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| {
-            json!([
-                g["key"],
-                g["label"],
-                g["current"],
-                g["previous"],
-                g["growth"]
-            ])
-        })
+        .map(|g| json!([g["key"], g["label"], g["current"], g["previous"], g["growth"]]))
         .collect()
 }
 
@@ -957,27 +688,9 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
                 figures(1, 80_000_000, 80_000_000),
                 growth(Some(0.0), Some(0.25), Some(0.25))
             ]),
-            json!([
-                "transfer",
-                "技术转让",
-                figures(1, 50_000_000, 40_000_000),
-                zero,
-                none
-            ]),
-            json!([
-                "license",
-                "技术许可",
-                figures(1, 30_000_000, 30_000_000),
-                zero,
-                none
-            ]),
-            json!([
-                "consulting",
-                "技术咨询",
-                figures(1, 2_000_000, 2_000_000),
-                zero,
-                none
-            ]),
+            json!(["transfer", "技术转让", figures(1, 50_000_000, 40_000_000), zero, none]),
+            json!(["license", "技术许可", figures(1, 30_000_000, 30_000_000), zero, none]),
+            json!(["consulting", "技术咨询", figures(1, 2_000_000, 2_000_000), zero, none]),
             json!([
                 "service",
                 "技术服务",
@@ -987,33 +700,17 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
             ]),
         ]
     );
-    assert_eq!(
-        by_type["total"]["current"],
-        figures(4, 182_000_000, 172_000_000)
-    );
-    assert_eq!(
-        by_type["total"]["previous"],
-        figures(2, 85_000_000, 85_000_000)
-    );
-    assert_eq!(
-        by_type["total"]["growth"],
-        growth(Some(1.0), Some(1.1412), Some(1.0235))
-    );
-    let a_year_ago = |d: NaiveDate| {
-        d.checked_sub_months(chrono::Months::new(12))
-            .unwrap()
-            .to_string()
-    };
+    assert_eq!(by_type["total"]["current"], figures(4, 182_000_000, 172_000_000));
+    assert_eq!(by_type["total"]["previous"], figures(2, 85_000_000, 85_000_000));
+    assert_eq!(by_type["total"]["growth"], growth(Some(1.0), Some(1.1412), Some(1.0235)));
+    let a_year_ago =
+        |d: NaiveDate| d.checked_sub_months(chrono::Months::new(12)).unwrap().to_string();
     assert_eq!(by_type["previous_from"], a_year_ago(first));
     assert_eq!(by_type["previous_to"], a_year_ago(today()));
 
     // By the seller's region: provinces, then 浙江's cities and districts.
-    let by_province = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/contracts?{period}&group_by=region"),
-    )
-    .await;
+    let by_province =
+        read(app, &m.admin, &format!("/api/v1/stats/contracts?{period}&group_by=region")).await;
     assert_eq!(
         groups(&by_province),
         [
@@ -1024,30 +721,18 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
                 figures(2, 85_000_000, 85_000_000),
                 growth(Some(0.0), Some(0.5294), Some(0.5294))
             ]),
-            json!([
-                "32",
-                "江苏省",
-                figures(2, 52_000_000, 42_000_000),
-                zero,
-                none
-            ]),
+            json!(["32", "江苏省", figures(2, 52_000_000, 42_000_000), zero, none]),
         ]
     );
     assert_eq!(by_province["region_level"], "province");
-    let by_city = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/contracts?{period}&group_by=region&region=33"),
-    )
-    .await;
+    let by_city =
+        read(app, &m.admin, &format!("/api/v1/stats/contracts?{period}&group_by=region&region=33"))
+            .await;
     assert_eq!(by_city["region_level"], "city");
     assert_eq!(by_city["groups"][0]["key"], "3301");
     assert_eq!(by_city["groups"][0]["label"], "杭州市");
     assert_eq!(by_city["groups"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        by_city["total"]["current"],
-        figures(2, 130_000_000, 130_000_000)
-    );
+    assert_eq!(by_city["total"]["current"], figures(2, 130_000_000, 130_000_000));
     let by_district = read(
         app,
         &m.admin,
@@ -1057,24 +742,13 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     )
     .await;
     assert_eq!(by_district["groups"][0]["key"], "330106");
-    let jiangsu = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/contracts?{period}&region=32"),
-    )
-    .await;
-    assert_eq!(
-        jiangsu["total"]["current"],
-        figures(2, 52_000_000, 42_000_000)
-    );
+    let jiangsu = read(app, &m.admin, &format!("/api/v1/stats/contracts?{period}&region=32")).await;
+    assert_eq!(jiangsu["total"]["current"], figures(2, 52_000_000, 42_000_000));
 
     // By field and by the parties' kinds.
-    let by_field = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/contracts?{period}&group_by=technology_field"),
-    )
-    .await;
+    let by_field =
+        read(app, &m.admin, &format!("/api/v1/stats/contracts?{period}&group_by=technology_field"))
+            .await;
     assert_eq!(
         groups(&by_field),
         [
@@ -1092,13 +766,7 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
                 zero,
                 none
             ]),
-            json!([
-                "agriculture",
-                "农业",
-                figures(1, 2_000_000, 2_000_000),
-                zero,
-                none
-            ]),
+            json!(["agriculture", "农业", figures(1, 2_000_000, 2_000_000), zero, none]),
             json!([
                 "urban_social",
                 "城市建设与社会发展",
@@ -1108,12 +776,9 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
             ]),
         ]
     );
-    let by_seller = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/contracts?{period}&group_by=seller_kind"),
-    )
-    .await;
+    let by_seller =
+        read(app, &m.admin, &format!("/api/v1/stats/contracts?{period}&group_by=seller_kind"))
+            .await;
     let sellers: Vec<(Value, Value, Value)> = by_seller["groups"]
         .as_array()
         .unwrap()
@@ -1123,29 +788,14 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     assert_eq!(
         sellers,
         [
-            (
-                json!("university"),
-                json!("高等院校"),
-                figures(2, 130_000_000, 130_000_000)
-            ),
-            (
-                json!("research_institute"),
-                json!("科研院所"),
-                figures(2, 52_000_000, 42_000_000)
-            ),
+            (json!("university"), json!("高等院校"), figures(2, 130_000_000, 130_000_000)),
+            (json!("research_institute"), json!("科研院所"), figures(2, 52_000_000, 42_000_000)),
         ]
     );
-    let by_buyer = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/contracts?{period}&group_by=buyer_kind"),
-    )
-    .await;
+    let by_buyer =
+        read(app, &m.admin, &format!("/api/v1/stats/contracts?{period}&group_by=buyer_kind")).await;
     assert_eq!(by_buyer["groups"][0]["key"], "enterprise");
-    assert_eq!(
-        by_buyer["groups"][0]["current"],
-        figures(4, 182_000_000, 172_000_000)
-    );
+    assert_eq!(by_buyer["groups"][0]["current"], figures(4, 182_000_000, 172_000_000));
 
     // By month and quarter over all time: each compared with the same month a year earlier.
     let this_month = format!("{:04}-{:02}", today().year(), today().month());
@@ -1171,46 +821,27 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
             ]),
         ]
     );
-    assert_eq!(
-        by_month["total"]["current"],
-        figures(6, 267_000_000, 257_000_000)
-    );
+    assert_eq!(by_month["total"]["current"], figures(6, 267_000_000, 257_000_000));
     assert_eq!(by_month["total"]["previous"], Value::Null);
     let quarter = (today().month() - 1) / 3 + 1;
     let by_quarter = read(app, &m.admin, "/api/v1/stats/contracts?group_by=quarter").await;
-    assert_eq!(
-        by_quarter["groups"][1]["key"],
-        format!("{}-Q{quarter}", today().year())
-    );
-    assert_eq!(
-        by_quarter["groups"][1]["label"],
-        format!("{}年第{quarter}季度", today().year())
-    );
+    assert_eq!(by_quarter["groups"][1]["key"], format!("{}-Q{quarter}", today().year()));
+    assert_eq!(by_quarter["groups"][1]["label"], format!("{}年第{quarter}季度", today().year()));
     assert_eq!(by_quarter["groups"][1]["growth"]["amount_fen"], 1.1412);
     // Without `from`, groups other than months and quarters have no comparison period.
     let cumulative = read(app, &m.admin, "/api/v1/stats/contracts").await;
-    assert_eq!(
-        cumulative["total"]["current"],
-        figures(6, 267_000_000, 257_000_000)
-    );
+    assert_eq!(cumulative["total"]["current"], figures(6, 267_000_000, 257_000_000));
     assert_eq!(cumulative["groups"][0]["previous"], Value::Null);
     assert_eq!(cumulative["previous_from"], Value::Null);
 
     // The 宁波 enterprise's slice: c2, c3 now, c6 a year ago (all three as buyer).
     let nb = read(app, &m.ent_nb, &format!("/api/v1/stats/contracts?{period}")).await;
-    let keys: Vec<&str> = nb["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["key"].as_str().unwrap())
-        .collect();
+    let keys: Vec<&str> =
+        nb["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["transfer", "license", "development"]);
     assert_eq!(nb["total"]["current"], figures(2, 80_000_000, 70_000_000));
     assert_eq!(nb["total"]["previous"], figures(1, 80_000_000, 80_000_000));
-    assert_eq!(
-        nb["total"]["growth"],
-        growth(Some(1.0), Some(0.0), Some(-0.125))
-    );
+    assert_eq!(nb["total"]["growth"], growth(Some(1.0), Some(0.0), Some(-0.125)));
     assert_eq!(nb["basis"]["organization_id"], org(&m.ent_nb).as_str());
 
     // The overview's contract and deal figures.
@@ -1246,13 +877,7 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| {
-            (
-                s["label"].clone(),
-                s["count"].clone(),
-                s["conversion"].clone(),
-            )
-        })
+        .map(|s| (s["label"].clone(), s["count"].clone(), s["conversion"].clone()))
         .collect();
     assert_eq!(
         steps,
@@ -1287,20 +912,11 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
         ]
         .map(Option::unwrap)
     };
-    let at_event = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/funnel?event_id={ev}"),
-    )
-    .await;
+    let at_event = read(app, &m.admin, &format!("/api/v1/stats/funnel?event_id={ev}")).await;
     assert_eq!(counts(&at_event), [3, 2, 2, 1, 2]);
     assert_eq!(at_event["event_id"], ev.as_str());
-    let of_broker1 = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/funnel?broker_id={}", m.broker1.user_id),
-    )
-    .await;
+    let of_broker1 =
+        read(app, &m.admin, &format!("/api/v1/stats/funnel?broker_id={}", m.broker1.user_id)).await;
     assert_eq!(counts(&of_broker1), [2, 2, 2, 1, 1]);
     let ningbo = read(app, &m.admin, "/api/v1/stats/funnel?region=3302").await;
     assert_eq!(counts(&ningbo), [2, 1, 0, 0, 1]);
@@ -1310,24 +926,15 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     assert_eq!(counts(&institute), [2, 1, 1, 0, 2]);
     let own = read(app, &m.broker2, "/api/v1/stats/funnel").await;
     assert_eq!(counts(&own), [3, 2, 0, 0, 1]);
-    let named = read(
-        app,
-        &m.broker2,
-        &format!("/api/v1/stats/funnel?broker_id={}", m.broker2.user_id),
-    )
-    .await;
+    let named =
+        read(app, &m.broker2, &format!("/api/v1/stats/funnel?broker_id={}", m.broker2.user_id))
+            .await;
     assert_eq!(counts(&named), [3, 2, 0, 0, 1]);
-    let tomorrow = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/funnel?from={}", today() + Duration::days(1)),
-    )
-    .await;
+    let tomorrow =
+        read(app, &m.admin, &format!("/api/v1/stats/funnel?from={}", today() + Duration::days(1)))
+            .await;
     assert_eq!(counts(&tomorrow), [0, 0, 0, 0, 0]);
-    assert_eq!(
-        tomorrow["conversion"]["intention_per_connected"],
-        Value::Null
-    );
+    assert_eq!(tomorrow["conversion"]["intention_per_connected"], Value::Null);
 
     // Brokers: b1 carries d1 (signed) and d2, and is the intermediary of c1 (300 bp of
     // 100万: 3万) and c4 (500 bp of 2万: 1,000 元); b2 carries d3, d5, d6 and c2 (fixed 1万).
@@ -1352,36 +959,13 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     assert_eq!(
         rows,
         [
-            json!([
-                1,
-                m.broker1.user_id,
-                2,
-                1,
-                2,
-                102_000_000,
-                102_000_000,
-                3_100_000
-            ]),
-            json!([
-                2,
-                m.broker2.user_id,
-                3,
-                0,
-                1,
-                50_000_000,
-                40_000_000,
-                1_000_000
-            ]),
+            json!([1, m.broker1.user_id, 2, 1, 2, 102_000_000, 102_000_000, 3_100_000]),
+            json!([2, m.broker2.user_id, 3, 0, 1, 50_000_000, 40_000_000, 1_000_000]),
         ]
     );
     assert_eq!(ranking["brokers_total"], 2);
     assert_eq!(ranking["items"][0]["display_name"], "个人用户");
-    let top1 = read(
-        app,
-        &m.admin,
-        &format!("/api/v1/stats/brokers?{period}&top=1"),
-    )
-    .await;
+    let top1 = read(app, &m.admin, &format!("/api/v1/stats/brokers?{period}&top=1")).await;
     assert_eq!(top1["items"].as_array().unwrap().len(), 1);
     assert_eq!(top1["brokers_total"], 2);
     // All time, b1 also has last year's c6 (300 bp of 80万).
@@ -1462,12 +1046,7 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     for (path, texts) in [
         (
             format!("/api/v1/stats/contracts/chart.svg?{period}"),
-            vec![
-                "技术合同成交额（按合同类型）",
-                "技术开发",
-                "本期",
-                "上年同期",
-            ],
+            vec!["技术合同成交额（按合同类型）", "技术开发", "本期", "上年同期"],
         ),
         (
             format!("/api/v1/stats/contracts/chart.svg?{period}&group_by=region&metric=count"),

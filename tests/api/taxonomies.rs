@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, assert_status, error_fields, spawn_app};
+use crate::helpers::{assert_status, error_fields, spawn_app};
 
 fn items(body: &Value) -> &Vec<Value> {
     body["items"].as_array().expect("items")
@@ -23,10 +23,7 @@ async fn technology_fields_are_the_eleven_fields() {
     assert_eq!(body["name"], "technology-fields");
     let items = items(&body);
     assert_eq!(items.len(), 11);
-    let biomedicine = items
-        .iter()
-        .find(|i| i["code"] == "biomedicine")
-        .expect("biomedicine");
+    let biomedicine = items.iter().find(|i| i["code"] == "biomedicine").expect("biomedicine");
     assert_eq!(biomedicine["zh"], "生物医药和医疗器械");
     assert!(biomedicine["en"].is_string());
     // Fields that do not apply are present as null.
@@ -49,11 +46,7 @@ async fn every_taxonomy_is_served() {
         ("expert-services", 4),
         ("service-types", 8),
     ] {
-        let body = assert_status(
-            app.get(&format!("/api/v1/taxonomies/{name}"), None).await,
-            StatusCode::OK,
-        )
-        .await;
+        let body = app.anon().get(format!("/api/v1/taxonomies/{name}")).expect(200).await;
         assert_eq!(body["name"], name);
         assert_eq!(items(&body).len(), count, "{name}");
     }
@@ -62,11 +55,7 @@ async fn every_taxonomy_is_served() {
 #[tokio::test]
 async fn maturity_items_carry_trl_ranges() {
     let app = spawn_app().await;
-    let body = assert_status(
-        app.get("/api/v1/taxonomies/maturity", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let body = app.anon().get("/api/v1/taxonomies/maturity").expect(200).await;
     let ranges: Vec<Value> = items(&body)
         .iter()
         .map(|i| json!([i["code"], i["zh"], i["trl_min"], i["trl_max"]]))
@@ -85,11 +74,7 @@ async fn maturity_items_carry_trl_ranges() {
 #[tokio::test]
 async fn regions_without_parent_are_the_provinces() {
     let app = spawn_app().await;
-    let body = assert_status(
-        app.get("/api/v1/taxonomies/regions", None).await,
-        StatusCode::OK,
-    )
-    .await;
+    let body = app.anon().get("/api/v1/taxonomies/regions").expect(200).await;
     let items = items(&body);
     assert_eq!(items.len(), 34);
     assert!(
@@ -97,60 +82,30 @@ async fn regions_without_parent_are_the_provinces() {
             .iter()
             .all(|i| i["level"] == "province" && i["parent"].is_null() && i["en"].is_null())
     );
-    assert!(
-        items
-            .iter()
-            .any(|i| i["code"] == "330000" && i["zh"] == "浙江省")
-    );
+    assert!(items.iter().any(|i| i["code"] == "330000" && i["zh"] == "浙江省"));
 }
 
 #[tokio::test]
 async fn regions_under_a_parent() {
     let app = spawn_app().await;
-    let body = assert_status(
-        app.get("/api/v1/taxonomies/regions?parent=330000", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let hangzhou = items(&body)
-        .iter()
-        .find(|i| i["code"] == "330100")
-        .expect("杭州市");
+    let body = app.anon().get("/api/v1/taxonomies/regions?parent=330000").expect(200).await;
+    let hangzhou = items(&body).iter().find(|i| i["code"] == "330100").expect("杭州市");
     assert_eq!(hangzhou["zh"], "杭州市");
     assert_eq!(hangzhou["level"], "city");
     assert_eq!(hangzhou["parent"], "330000");
     assert!(items(&body).iter().all(|i| i["parent"] == "330000"));
 
-    let districts = assert_status(
-        app.get("/api/v1/taxonomies/regions?parent=330100", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert!(
-        items(&districts)
-            .iter()
-            .any(|i| i["code"] == "330106" && i["level"] == "district")
-    );
+    let districts = app.anon().get("/api/v1/taxonomies/regions?parent=330100").expect(200).await;
+    assert!(items(&districts).iter().any(|i| i["code"] == "330106" && i["level"] == "district"));
 }
 
 #[tokio::test]
 async fn unknown_region_parent_is_404_and_malformed_is_422() {
     let app = spawn_app().await;
-    let problem = assert_problem(
-        app.get("/api/v1/taxonomies/regions?parent=999999", None)
-            .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    let problem = app.anon().get("/api/v1/taxonomies/regions?parent=999999").problem(404).await;
     assert!(problem["detail"].as_str().unwrap().contains("999999"));
 
-    let problem = assert_problem(
-        app.get("/api/v1/taxonomies/regions?parent=33", None).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = app.anon().get("/api/v1/taxonomies/regions?parent=33").problem(422).await;
     assert_eq!(error_fields(&problem), ["parent"]);
     assert_eq!(problem["errors"][0]["code"], "invalid_region");
 }
@@ -164,35 +119,19 @@ async fn empty_or_padded_parent_is_422_for_every_taxonomy() {
         "technology-fields?parent=",
         "industries?parent=abc",
     ] {
-        let problem = assert_problem(
-            app.get(&format!("/api/v1/taxonomies/{query}"), None).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = app.anon().get(format!("/api/v1/taxonomies/{query}")).problem(422).await;
         assert_eq!(error_fields(&problem), ["parent"], "{query}");
         assert_eq!(problem["errors"][0]["code"], "invalid_region", "{query}");
     }
     // A well-formed parent is still ignored by the taxonomies that are not regions.
-    assert_status(
-        app.get("/api/v1/taxonomies/technology-fields?parent=330000", None)
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.anon().get("/api/v1/taxonomies/technology-fields?parent=330000").expect(200).await;
 }
 
 #[tokio::test]
 async fn unknown_taxonomy_is_404_naming_the_known_ones() {
     let app = spawn_app().await;
-    let problem = assert_problem(
-        app.get("/api/v1/taxonomies/colours", None).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    let problem = app.anon().get("/api/v1/taxonomies/colours").problem(404).await;
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("colours"), "{detail}");
-    assert!(
-        detail.contains("technology-fields") && detail.contains("regions"),
-        "{detail}"
-    );
+    assert!(detail.contains("technology-fields") && detail.contains("regions"), "{detail}");
 }

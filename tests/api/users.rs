@@ -36,12 +36,8 @@ async fn registration_validates_every_field_at_once() {
             "password"
         ]
     );
-    let codes: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"invalid_check_character"));
     assert!(codes.contains(&"unknown_region"));
     assert!(codes.contains(&"too_common"));
@@ -102,8 +98,7 @@ async fn admins_cannot_self_register() {
 #[tokio::test]
 async fn duplicate_emails_conflict_case_insensitively() {
     let app = spawn_app().await;
-    app.register_with_org("Zhang@Example.com", "enterprise", "enterprise", 1)
-        .await;
+    app.register_with_org("Zhang@Example.com", "enterprise", "enterprise", 1).await;
     let again = app
         .post(
             "/api/v1/auth/register",
@@ -117,9 +112,7 @@ async fn duplicate_emails_conflict_case_insensitively() {
 #[tokio::test]
 async fn duplicate_credit_codes_conflict_and_name_the_existing_organization() {
     let app = spawn_app().await;
-    let first = app
-        .register_with_org("a@example.com", "enterprise", "enterprise", 7)
-        .await;
+    let first = app.register_with_org("a@example.com", "enterprise", "enterprise", 7).await;
     let second = app
         .post(
             "/api/v1/auth/register",
@@ -145,23 +138,9 @@ async fn duplicate_credit_codes_conflict_and_name_the_existing_organization() {
 async fn admin_endpoints_are_for_admins_only() {
     let app = spawn_app().await;
     let user = app.enterprise(1).await;
-    assert_problem(
-        app.get("/api/v1/admin/users", Some(&user.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/admin/users", None).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    assert_problem(
-        app.get("/api/v1/admin/audit", Some(&user.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&user).get("/api/v1/admin/users").problem(403).await;
+    app.anon().get("/api/v1/admin/users").problem(401).await;
+    app.as_user(&user).get("/api/v1/admin/audit").problem(403).await;
     let create = app
         .post(
             "/api/v1/admin/users",
@@ -193,12 +172,7 @@ async fn a_changed_role_takes_effect_on_the_next_request() {
         .await;
     let created = assert_status(created, StatusCode::CREATED).await;
     let broker = app.session("broker@example.com").await;
-    assert_problem(
-        app.get("/api/v1/admin/users", Some(&broker.access_token))
-            .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    app.as_user(&broker).get("/api/v1/admin/users").problem(403).await;
     let promote = app
         .patch(
             &format!("/api/v1/admin/users/{}", created["id"].as_str().unwrap()),
@@ -208,12 +182,7 @@ async fn a_changed_role_takes_effect_on_the_next_request() {
         .await;
     assert_status(promote, StatusCode::OK).await;
     // Same token, new role.
-    assert_status(
-        app.get("/api/v1/admin/users", Some(&broker.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    app.as_user(&broker).get("/api/v1/admin/users").expect(200).await;
 }
 
 #[tokio::test]
@@ -236,27 +205,13 @@ async fn admins_list_and_filter_users() {
     app.enterprise(1).await;
     app.university(2).await;
     let admin = app.admin(1).await;
-    let all = assert_status(
-        app.get("/api/v1/admin/users", Some(&admin.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let all = app.as_user(&admin).get("/api/v1/admin/users").expect(200).await;
     assert_eq!(all["items"].as_array().unwrap().len(), 3);
-    let universities = assert_status(
-        app.get(
-            "/api/v1/admin/users?role=university",
-            Some(&admin.access_token),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let universities =
+        app.as_user(&admin).get("/api/v1/admin/users?role=university").expect(200).await;
     assert_eq!(universities["items"].as_array().unwrap().len(), 1);
     assert_eq!(universities["items"][0]["email"], "uni2@example.edu.cn");
-    let bad = app
-        .get("/api/v1/admin/users?role=wizard", Some(&admin.access_token))
-        .await;
+    let bad = app.get("/api/v1/admin/users?role=wizard", Some(&admin.access_token)).await;
     assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
 

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::prelude::*;
-use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use techmarket::db::schema::{audit_log, listings, notifications, webhook_deliveries};
 use techmarket::db::{DbConnection, new_id, now, write_transaction};
@@ -26,11 +25,7 @@ struct Receiver {
 
 async fn hook(body: web::Bytes, receiver: web::Data<Receiver>) -> HttpResponse {
     receiver.calls.fetch_add(1, Ordering::SeqCst);
-    receiver
-        .bodies
-        .lock()
-        .unwrap()
-        .push(String::from_utf8_lossy(&body).into_owned());
+    receiver.bodies.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
     // Slow, so that a round of one instance is still sending when the other polls: without
     // claims, the other would pick the same deliveries again.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -44,9 +39,7 @@ async fn start_receiver() -> (u16, web::Data<Receiver>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .route("/hook", web::post().to(hook))
+        App::new().app_data(data.clone()).route("/hook", web::post().to(hook))
     })
     .workers(2)
     .listen(listener)
@@ -56,15 +49,11 @@ async fn start_receiver() -> (u16, web::Data<Receiver>) {
     (port, receiver)
 }
 
-async fn put_webhook(app: &TestApp, session: &Session, url: &str) -> reqwest::Response {
+fn put_webhook(app: &TestApp, session: &Session, url: &str) -> Call {
     let org = session.organization_id.clone().unwrap();
-    app.send(
-        Method::PUT,
-        &format!("/api/v1/organizations/{org}/webhook"),
-        Some(&session.access_token),
-        Some(json!({"url": url, "secret": SECRET})),
-    )
-    .await
+    app.as_user(session)
+        .put(format!("/api/v1/organizations/{org}/webhook"))
+        .json(json!({"url": url, "secret": SECRET}))
 }
 
 /// Queues `count` due deliveries to the organization's webhook (one notification about a
@@ -79,29 +68,18 @@ async fn queue_deliveries(
 ) -> Vec<String> {
     let org = session.organization_id.clone().unwrap();
     let db = app.state.db.clone();
-    let demand = assert_status(
-        app.post(
-            "/api/v1/demands",
-            Some(&session.access_token),
-            sample_demand(n, None),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let achievement = assert_status(
-        app.post(
-            "/api/v1/achievements",
-            Some(&university.access_token),
-            sample_achievement(n),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
+    let demand =
+        app.as_user(session).post("/api/v1/demands").json(sample_demand(n, None)).expect(201).await
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let achievement = app
+        .as_user(university)
+        .post("/api/v1/achievements")
+        .json(sample_achievement(n))
+        .expect(201)
+        .await["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -215,33 +193,18 @@ async fn webhooks_to_internal_addresses_are_refused_at_registration() {
         "http://224.0.0.1/",
         "http://255.255.255.255/",
     ] {
-        let problem = assert_problem(
-            put_webhook(&app, &enterprise, url).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = put_webhook(&app, &enterprise, url).problem(422).await;
         assert_eq!(error_fields(&problem), vec!["url"], "{url}: {problem}");
         assert_eq!(problem["errors"][0]["code"], "private_address", "{url}");
     }
     for url in ["ftp://example.com/", "gopher://example.com/", "http://"] {
-        let problem = assert_problem(
-            put_webhook(&app, &enterprise, url).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = put_webhook(&app, &enterprise, url).problem(422).await;
         assert_eq!(problem["errors"][0]["code"], "invalid_url", "{url}");
     }
     // A public name is accepted (deliveries are off here: nothing is sent anywhere).
-    let saved = assert_status(
-        put_webhook(
-            &app,
-            &enterprise,
-            "https://hooks.example.com/techmarket?x=1",
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let saved = put_webhook(&app, &enterprise, "https://hooks.example.com/techmarket?x=1")
+        .expect(200)
+        .await;
     assert_eq!(saved["url"], "https://hooks.example.com/techmarket?x=1");
 }
 
@@ -249,11 +212,7 @@ async fn webhooks_to_internal_addresses_are_refused_at_registration() {
 async fn private_targets_are_allowed_when_configured_and_stored_normalized() {
     let app = spawn_app_with(|s| s.deliver_webhooks = false).await;
     let enterprise = app.enterprise(1).await;
-    let saved = assert_status(
-        put_webhook(&app, &enterprise, "http://0x7f000001:9/hook").await,
-        StatusCode::OK,
-    )
-    .await;
+    let saved = put_webhook(&app, &enterprise, "http://0x7f000001:9/hook").expect(200).await;
     assert_eq!(saved["url"], "http://127.0.0.1:9/hook");
 }
 
@@ -268,11 +227,7 @@ async fn deliveries_to_internal_targets_are_refused_without_contacting_them() {
     for (n, host) in [(1, "localhost"), (2, "foo.localhost"), (3, "127.0.0.1")] {
         let enterprise = registrar.enterprise(n).await;
         let url = format!("http://{host}:{port}/hook");
-        assert_status(
-            put_webhook(&registrar, &enterprise, &url).await,
-            StatusCode::OK,
-        )
-        .await;
+        put_webhook(&registrar, &enterprise, &url).expect(200).await;
         queued.extend(queue_deliveries(&registrar, &enterprise, &university, &url, n, 2).await);
     }
     let deliverer = registrar
@@ -302,14 +257,10 @@ async fn two_instances_send_each_due_delivery_once() {
     let enterprise = first.enterprise(1).await;
     let university = first.university(2).await;
     let url = format!("http://127.0.0.1:{port}/hook");
-    assert_status(put_webhook(&first, &enterprise, &url).await, StatusCode::OK).await;
+    put_webhook(&first, &enterprise, &url).expect(200).await;
     let ids = queue_deliveries(&first, &enterprise, &university, &url, 1, COUNT).await;
     let rows = wait_until_attempted(&second, &ids, "every delivery").await;
-    assert!(
-        rows.iter()
-            .all(|r| r.0 == "delivered" && r.1 == 1 && r.2 == Some(200)),
-        "{rows:?}"
-    );
+    assert!(rows.iter().all(|r| r.0 == "delivered" && r.1 == 1 && r.2 == Some(200)), "{rows:?}");
     // Give a duplicate time to arrive.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.calls.load(Ordering::SeqCst), COUNT);
@@ -318,11 +269,7 @@ async fn two_instances_send_each_due_delivery_once() {
         .lock()
         .unwrap()
         .iter()
-        .map(|b| {
-            serde_json::from_str::<Value>(b).unwrap()["delivery"]
-                .as_i64()
-                .unwrap()
-        })
+        .map(|b| serde_json::from_str::<Value>(b).unwrap()["delivery"].as_i64().unwrap())
         .collect();
     seen.sort_unstable();
     assert_eq!(seen, (0..COUNT as i64).collect::<Vec<_>>());
@@ -338,9 +285,7 @@ async fn concurrent_expiry_sweeps_on_two_instances_audit_each_record_once() {
     let admin = first.admin(1).await;
     let mut ids = Vec::new();
     for n in 0..RECORDS {
-        let record = first
-            .publish("achievements", &owner, &admin, sample_achievement(n))
-            .await;
+        let record = first.publish("achievements", &owner, &admin, sample_achievement(n)).await;
         ids.push(record["id"].as_str().unwrap().to_string());
     }
     let db = first.state.db.clone();
@@ -355,18 +300,11 @@ async fn concurrent_expiry_sweeps_on_two_instances_audit_each_record_once() {
     .await
     .unwrap();
     let sweeps = (0..6).map(|i| {
-        let db = if i % 2 == 0 {
-            first.state.db.clone()
-        } else {
-            second.state.db.clone()
-        };
+        let db = if i % 2 == 0 { first.state.db.clone() } else { second.state.db.clone() };
         techmarket::listings::expiry::sweep_expired(db)
     });
-    let swept: usize = futures_util::future::join_all(sweeps)
-        .await
-        .into_iter()
-        .map(|r| r.expect("sweep"))
-        .sum();
+    let swept: usize =
+        futures_util::future::join_all(sweeps).await.into_iter().map(|r| r.expect("sweep")).sum();
     assert_eq!(swept, RECORDS as usize);
     let db = first.state.db.clone();
     let audited: Vec<String> = tokio::task::spawn_blocking(move || {

@@ -7,98 +7,50 @@ async fn payments_fill_the_schedule_and_show_overdue_milestones() {
     let m = market().await;
     let draft = create(&m, &m.seller, licence(&m)).await;
     let draft_id = draft["id"].as_str().unwrap();
-    assert_problem(
-        act(
-            &m,
-            &m.seller,
-            draft_id,
-            "payments",
-            json!({"paid_on": day(-1), "amount_fen": 100}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    act(&m, &m.seller, draft_id, "payments", json!({"paid_on": day(-1), "amount_fen": 100}))
+        .problem(409)
+        .await;
     let contract = registered(&m, licence(&m)).await;
     let id = contract["id"].as_str().unwrap();
     // Before any payment both past milestones are overdue.
-    assert_eq!(
-        contract["overdue_milestone_ids"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(contract["overdue_milestone_ids"].as_array().unwrap().len(), 2);
     assert_eq!(contract["overdue_fen"], 70_000_000);
     assert_eq!(contract["outstanding_fen"], 100_000_000);
-    let third_milestone = contract["milestones"][2]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let third_milestone = contract["milestones"][2]["id"].as_str().unwrap().to_string();
     // Only the seller side (and intermediary, administrators) record payments.
-    assert_problem(
-        act(
-            &m,
-            &m.buyer,
-            id,
-            "payments",
-            json!({"paid_on": day(-1), "amount_fen": 100}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        act(
-            &m,
-            &m.outsider,
-            id,
-            "payments",
-            json!({"paid_on": day(-1), "amount_fen": 100}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(5), "amount_fen": 0}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    act(&m, &m.buyer, id, "payments", json!({"paid_on": day(-1), "amount_fen": 100}))
+        .problem(403)
+        .await;
+    act(&m, &m.outsider, id, "payments", json!({"paid_on": day(-1), "amount_fen": 100}))
+        .problem(404)
+        .await;
+    let problem = act(&m, &m.seller, id, "payments", json!({"paid_on": day(5), "amount_fen": 0}))
+        .problem(422)
+        .await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(fields, ["amount_fen", "paid_on"]);
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(-90), "amount_fen": 10, "milestone_id": "nope"}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+    let problem = act(
+        &m,
+        &m.seller,
+        id,
+        "payments",
+        json!({"paid_on": day(-90), "amount_fen": 10, "milestone_id": "nope"}),
     )
+    .problem(422)
     .await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(fields, ["milestone_id", "paid_on"]);
     // An unallocated payment fills the earliest milestone; the contract is now performing.
-    let paid = assert_status(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(-20), "amount_fen": 30_000_000, "note": "首付款"}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let paid = act(
+        &m,
+        &m.seller,
+        id,
+        "payments",
+        json!({"paid_on": day(-20), "amount_fen": 30_000_000, "note": "首付款"}),
     )
+    .expect(201)
     .await;
     assert_eq!(paid["status"], "performing");
     assert_eq!(paid["paid_fen"], 30_000_000);
@@ -110,119 +62,55 @@ async fn payments_fill_the_schedule_and_show_overdue_milestones() {
     assert_eq!(paid["milestones"][2]["overdue"], false);
     assert_eq!(paid["overdue_fen"], 40_000_000);
     // A payment named for the last milestone stays there.
-    let named = assert_status(
-        act(
-            &m,
-            &m.admin,
-            id,
-            "payments",
-            json!({"paid_on": day(0), "amount_fen": 30_000_000, "milestone_id": third_milestone}),
-        )
-        .await,
-        StatusCode::CREATED,
+    let named = act(
+        &m,
+        &m.admin,
+        id,
+        "payments",
+        json!({"paid_on": day(0), "amount_fen": 30_000_000, "milestone_id": third_milestone}),
     )
+    .expect(201)
     .await;
     assert_eq!(named["milestones"][2]["paid_fen"], 30_000_000);
     assert_eq!(named["milestones"][0]["paid_fen"], 30_000_000);
     assert_eq!(named["payments"].as_array().unwrap().len(), 2);
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(0), "amount_fen": 1, "milestone_id": third_milestone}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+    let problem = act(
+        &m,
+        &m.seller,
+        id,
+        "payments",
+        json!({"paid_on": day(0), "amount_fen": 1, "milestone_id": third_milestone}),
     )
+    .problem(422)
     .await;
     assert_eq!(problem["errors"][0]["code"], "exceeds_milestone");
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(0), "amount_fen": 40_000_001}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        act(&m, &m.seller, id, "payments", json!({"paid_on": day(0), "amount_fen": 40_000_001}))
+            .problem(422)
+            .await;
     assert_eq!(problem["errors"][0]["code"], "exceeds_outstanding");
-    let settled = assert_status(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(0), "amount_fen": 40_000_000}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let settled =
+        act(&m, &m.seller, id, "payments", json!({"paid_on": day(0), "amount_fen": 40_000_000}))
+            .expect(201)
+            .await;
     assert_eq!(settled["outstanding_fen"], 0);
-    assert!(
-        settled["overdue_milestone_ids"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(settled["overdue_milestone_ids"].as_array().unwrap().is_empty());
     // Completion confirms the technology income, at most the technology amount.
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "complete",
-            json!({"technology_income_fen": 80_000_001}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = act(&m, &m.seller, id, "complete", json!({"technology_income_fen": 80_000_001}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&problem), ["technology_income_fen"]);
-    assert_problem(
-        act(
-            &m,
-            &m.buyer,
-            id,
-            "complete",
-            json!({"technology_income_fen": 1}),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let completed = assert_status(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "complete",
-            json!({"technology_income_fen": 80_000_000}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.buyer, id, "complete", json!({"technology_income_fen": 1})).problem(403).await;
+    let completed =
+        act(&m, &m.seller, id, "complete", json!({"technology_income_fen": 80_000_000}))
+            .expect(200)
+            .await;
     assert_eq!(completed["status"], "completed");
     assert_eq!(completed["technology_income_fen"], 80_000_000);
     assert!(completed["completed_at"].is_string());
-    assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(0), "amount_fen": 1}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    act(&m, &m.seller, id, "payments", json!({"paid_on": day(0), "amount_fen": 1}))
+        .problem(409)
+        .await;
 }
 
 #[tokio::test]
@@ -230,70 +118,22 @@ async fn performance_moves_only_forward() {
     let m = market().await;
     let draft = create(&m, &m.seller, licence(&m)).await;
     let draft_id = draft["id"].as_str().unwrap();
-    assert_problem(
-        act(&m, &m.seller, draft_id, "perform", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert_problem(
-        act(&m, &m.seller, draft_id, "terminate", json!({"reason": "x"})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    act(&m, &m.seller, draft_id, "perform", json!({})).problem(409).await;
+    act(&m, &m.seller, draft_id, "terminate", json!({"reason": "x"})).problem(409).await;
     let contract = registered(&m, licence(&m)).await;
     let id = contract["id"].as_str().unwrap();
-    assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "complete",
-            json!({"technology_income_fen": 0}),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert_problem(
-        act(&m, &m.buyer, id, "perform", json!({})).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let performing = assert_status(
-        act(&m, &m.seller, id, "perform", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.seller, id, "complete", json!({"technology_income_fen": 0})).problem(409).await;
+    act(&m, &m.buyer, id, "perform", json!({})).problem(403).await;
+    let performing = act(&m, &m.seller, id, "perform", json!({})).expect(200).await;
     assert_eq!(performing["status"], "performing");
-    assert_problem(
-        act(&m, &m.seller, id, "perform", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert_problem(
-        act(&m, &m.seller, id, "terminate", json!({"reason": ""})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    let terminated = assert_status(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "terminate",
-            json!({"reason": "买方破产，合同解除"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.seller, id, "perform", json!({})).problem(409).await;
+    act(&m, &m.seller, id, "terminate", json!({"reason": ""})).problem(422).await;
+    let terminated = act(&m, &m.seller, id, "terminate", json!({"reason": "买方破产，合同解除"}))
+        .expect(200)
+        .await;
     assert_eq!(terminated["status"], "terminated");
     assert_eq!(terminated["terminated_reason"], "买方破产，合同解除");
-    let problem = assert_problem(
-        act(&m, &m.seller, id, "terminate", json!({"reason": "再次"})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let problem = act(&m, &m.seller, id, "terminate", json!({"reason": "再次"})).problem(409).await;
     assert_eq!(problem["allowed"], json!([]));
 }
 
@@ -302,89 +142,44 @@ async fn registered_contracts_change_through_registered_amendments() {
     let m = market().await;
     let draft = create(&m, &m.seller, licence(&m)).await;
     let amend = |what: &str| json!({"what": what, "why": "双方协商一致", "new_values": {"name": "变更后的合同名称"}});
-    assert_problem(
-        act(
-            &m,
-            &m.seller,
-            draft["id"].as_str().unwrap(),
-            "amendments",
-            amend("改名"),
-        )
-        .await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    act(&m, &m.seller, draft["id"].as_str().unwrap(), "amendments", amend("改名"))
+        .problem(409)
+        .await;
     let contract = registered(&m, licence(&m)).await;
     let id = contract["id"].as_str().unwrap();
-    assert_status(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "payments",
-            json!({"paid_on": day(-1), "amount_fen": 50_000_000}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_problem(
-        act(&m, &m.buyer, id, "amendments", amend("改名")).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    assert_problem(
-        act(&m, &m.outsider, id, "amendments", amend("改名")).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    act(&m, &m.seller, id, "payments", json!({"paid_on": day(-1), "amount_fen": 50_000_000}))
+        .expect(201)
+        .await;
+    act(&m, &m.buyer, id, "amendments", amend("改名")).problem(403).await;
+    act(&m, &m.outsider, id, "amendments", amend("改名")).problem(404).await;
     // Invalid changes: unknown fields, the amount below what was received, the amount without a
     // re-stated schedule, nothing at all.
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "amendments",
-            json!({"what": "x", "why": "y", "new_values": {"technology_amount_fen": 1}}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+    let problem = act(
+        &m,
+        &m.seller,
+        id,
+        "amendments",
+        json!({"what": "x", "why": "y", "new_values": {"technology_amount_fen": 1}}),
     )
+    .problem(422)
     .await;
-    assert!(
-        problem["errors"][0]["field"]
-            .as_str()
-            .unwrap()
-            .contains("new_values")
-    );
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "amendments",
-            json!({"what": "降价", "why": "y", "new_values": {"amount_fen": 40_000_000}}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+    assert!(problem["errors"][0]["field"].as_str().unwrap().contains("new_values"));
+    let problem = act(
+        &m,
+        &m.seller,
+        id,
+        "amendments",
+        json!({"what": "降价", "why": "y", "new_values": {"amount_fen": 40_000_000}}),
     )
+    .problem(422)
     .await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(fields, ["new_values.amount_fen", "new_values.milestones"]);
-    let problem = assert_problem(
-        act(
-            &m,
-            &m.seller,
-            id,
-            "amendments",
-            json!({"what": "无", "why": "y", "new_values": {}}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        act(&m, &m.seller, id, "amendments", json!({"what": "无", "why": "y", "new_values": {}}))
+            .problem(422)
+            .await;
     assert_eq!(error_fields(&problem), ["new_values"]);
     // A raise with a new schedule and new costs.
     let change = json!({
@@ -399,31 +194,15 @@ async fn registered_contracts_change_through_registered_amendments() {
             ]
         }
     });
-    let amendment = assert_status(
-        act(&m, &m.seller, id, "amendments", change).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let amendment = act(&m, &m.seller, id, "amendments", change).expect(201).await;
     assert_eq!(amendment["status"], "pending");
     let amendment_id = amendment["id"].as_str().unwrap();
-    let problem = assert_problem(
-        act(&m, &m.admin, id, "amendments", amend("改名")).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let problem = act(&m, &m.admin, id, "amendments", amend("改名")).problem(409).await;
     assert_eq!(problem["existing_id"], amendment_id);
     // Registered by the registry only.
     let register = format!("amendments/{amendment_id}/register");
-    assert_problem(
-        act(&m, &m.seller, id, &register, json!({})).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let amended = assert_status(
-        act(&m, &m.admin, id, &register, json!({"note": "准予变更"})).await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.seller, id, &register, json!({})).problem(403).await;
+    let amended = act(&m, &m.admin, id, &register, json!({"note": "准予变更"})).expect(200).await;
     assert_eq!(amended["amount_fen"], 120_000_000);
     assert_eq!(amended["non_technical_fen"], 30_000_000);
     assert_eq!(amended["technology_amount_fen"], 90_000_000);
@@ -436,45 +215,16 @@ async fn registered_contracts_change_through_registered_amendments() {
     assert_eq!(history["decision_note"], "准予变更");
     assert_eq!(history["previous_values"]["amount_fen"], 100_000_000);
     assert_eq!(history["previous_values"]["valid_to"], day(300));
-    assert_eq!(
-        history["previous_values"]["milestones"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(history["previous_values"]["milestones"].as_array().unwrap().len(), 3);
     assert_eq!(history["new_values"]["amount_fen"], 120_000_000);
-    assert_problem(
-        act(&m, &m.admin, id, &register, json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    act(&m, &m.admin, id, &register, json!({})).problem(409).await;
     // A rejected amendment leaves the contract alone.
-    let renamed = assert_status(
-        act(&m, &m.seller, id, "amendments", amend("改名")).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let renamed = act(&m, &m.seller, id, "amendments", amend("改名")).expect(201).await;
     let reject = format!("amendments/{}/reject", renamed["id"].as_str().unwrap());
-    let after = assert_status(
-        act(&m, &m.admin, id, &reject, json!({"note": "理由不充分"})).await,
-        StatusCode::OK,
-    )
-    .await;
+    let after = act(&m, &m.admin, id, &reject, json!({"note": "理由不充分"})).expect(200).await;
     assert_eq!(after["name"], contract["name"]);
     assert_eq!(after["amendments"][1]["status"], "rejected");
-    assert_problem(
-        act(
-            &m,
-            &m.admin,
-            id,
-            "amendments/no-such-amendment/register",
-            json!({}),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    let seen = assert_status(get(&m, &m.buyer, id).await, StatusCode::OK).await;
+    act(&m, &m.admin, id, "amendments/no-such-amendment/register", json!({})).problem(404).await;
+    let seen = get(&m, &m.buyer, id).expect(200).await;
     assert_eq!(seen["amendments"].as_array().unwrap().len(), 2);
 }

@@ -25,21 +25,11 @@ async fn a_contract_is_recorded_with_copied_parties_and_a_computed_technology_am
     // The technology amount is computed, never accepted.
     let mut typed = licence(&m);
     typed["technology_amount_fen"] = json!(90_000_000);
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), typed)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.seller).post("/api/v1/contracts").json(typed).problem(422).await;
     assert_eq!(error_fields(&problem), ["technology_amount_fen"]);
 
     // Anonymous callers are turned away.
-    assert_problem(
-        m.app.post("/api/v1/contracts", None, licence(&m)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    m.app.anon().post("/api/v1/contracts").json(licence(&m)).problem(401).await;
 }
 
 #[tokio::test]
@@ -62,13 +52,7 @@ async fn invalid_contracts_get_every_error_at_once() {
         "expected_investment_fen": 5,
         "milestones": [{"due_on": day(0), "amount_fen": 999, "description": "全部"}]
     });
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), body)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.seller).post("/api/v1/contracts").json(body).problem(422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(
@@ -94,72 +78,33 @@ async fn invalid_contracts_get_every_error_at_once() {
     body["buyer"] = json!({"org_id": org(&m.seller)});
     body["amount_fen"] = json!(-5);
     body["milestones"] = json!([]);
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), body)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.seller).post("/api/v1/contracts").json(body).problem(422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
-    assert_eq!(
-        fields,
-        [
-            "amount_fen",
-            "expected_investment_fen",
-            "expected_output_fen",
-            "seller"
-        ]
-    );
+    assert_eq!(fields, ["amount_fen", "expected_investment_fen", "expected_output_fen", "seller"]);
     let mut consulting = licence(&m);
     consulting["contract_type"] = json!("consulting");
-    let problem = assert_problem(
-        m.app
-            .post(
-                "/api/v1/contracts",
-                Some(&m.seller.access_token),
-                consulting,
-            )
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        m.app.as_user(&m.seller).post("/api/v1/contracts").json(consulting).problem(422).await;
     assert_eq!(problem["errors"][0]["code"], "not_applicable");
 
     // A party on the platform is named by org_id alone; unknown organizations are 422.
     let mut both = licence(&m);
     both["buyer"] = json!({"org_id": org(&m.buyer), "name": "别名"});
     both["intermediary"] = json!({"org_id": "nope"});
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), both)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.seller).post("/api/v1/contracts").json(both).problem(422).await;
     assert_eq!(error_fields(&problem), ["buyer.org_id"]);
     let mut unknown = licence(&m);
     unknown["buyer"] = json!({"org_id": "no-such-org"});
     unknown["intermediary"] = json!({"broker_id": m.buyer.user_id, "commission_rate_bp": 20_000});
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), unknown)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        m.app.as_user(&m.seller).post("/api/v1/contracts").json(unknown).problem(422).await;
     assert_eq!(error_fields(&problem), ["intermediary.commission_rate_bp"]);
     let mut unknown = licence(&m);
     unknown["buyer"] = json!({"org_id": "no-such-org"});
     unknown["intermediary"] = json!({"broker_id": m.buyer.user_id});
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), unknown)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        m.app.as_user(&m.seller).post("/api/v1/contracts").json(unknown).problem(422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(fields, ["buyer.org_id", "intermediary.broker_id"]);
@@ -194,11 +139,9 @@ async fn creation_is_idempotent_per_key_and_body() {
     .await;
     // The same key and body (here with other whitespace) return the first contract with 200.
     let pretty = serde_json::to_string_pretty(&licence(&m)).unwrap();
-    let again = assert_status(
-        send(pretty, "key-1", m.seller.access_token.clone()).await,
-        StatusCode::OK,
-    )
-    .await;
+    let again =
+        assert_status(send(pretty, "key-1", m.seller.access_token.clone()).await, StatusCode::OK)
+            .await;
     assert_eq!(again["id"], first["id"]);
     // The same key with another body is refused.
     let mut other = licence(&m);
@@ -224,13 +167,7 @@ async fn creation_is_idempotent_per_key_and_body() {
     )
     .await;
     assert_ne!(second["id"], first["id"]);
-    let listed = assert_status(
-        m.app
-            .get("/api/v1/contracts", Some(&m.seller.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = m.app.as_user(&m.seller).get("/api/v1/contracts").expect(200).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
     assert_problem(
         send(text(&licence(&m)), "", m.seller.access_token.clone()).await,
@@ -275,13 +212,7 @@ async fn who_may_record_a_contract_without_a_deal() {
     let m = market().await;
     // The buyer or an outsider may not record the seller's contract.
     for who in [&m.buyer, &m.outsider] {
-        assert_problem(
-            m.app
-                .post("/api/v1/contracts", Some(&who.access_token), licence(&m))
-                .await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        m.app.as_user(who).post("/api/v1/contracts").json(licence(&m)).problem(403).await;
     }
     // A broker records the contracts they broker and becomes the intermediary.
     let by_broker = create(&m, &m.broker, licence(&m)).await;
@@ -291,13 +222,7 @@ async fn who_may_record_a_contract_without_a_deal() {
     let other_broker = m.app.broker(15).await;
     let mut body = licence(&m);
     body["intermediary"] = json!({"broker_id": other_broker.user_id});
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.broker.access_token), body)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.broker).post("/api/v1/contracts").json(body).problem(422).await;
     assert_eq!(problem["errors"][0]["code"], "not_you");
     // An administrator records a contract made outside the platform.
     let mut outside = licence(&m);
@@ -311,23 +236,16 @@ async fn who_may_record_a_contract_without_a_deal() {
     // Parties see the broker's contract; the outsider does not.
     let id = by_broker["id"].as_str().unwrap();
     for who in [&m.buyer, &m.seller, &m.broker, &m.admin] {
-        assert_status(get(&m, who, id).await, StatusCode::OK).await;
+        get(&m, who, id).expect(200).await;
     }
-    assert_problem(get(&m, &m.outsider, id).await, StatusCode::NOT_FOUND).await;
-    assert_problem(get(&m, &other_broker, id).await, StatusCode::NOT_FOUND).await;
+    get(&m, &m.outsider, id).problem(404).await;
+    get(&m, &other_broker, id).problem(404).await;
 }
 
 #[tokio::test]
 async fn a_service_organization_can_be_the_intermediary() {
     let m = market().await;
-    m.app
-        .register_with_org(
-            "sp17@example.com",
-            "service_provider",
-            "service_provider",
-            17,
-        )
-        .await;
+    m.app.register_with_org("sp17@example.com", "service_provider", "service_provider", 17).await;
     let staff = m.app.session("sp17@example.com").await;
     let mut body = licence(&m);
     body["intermediary"] = json!({"org_id": org(&staff), "commission_fen": 300_000});
@@ -338,46 +256,24 @@ async fn a_service_organization_can_be_the_intermediary() {
     assert_eq!(contract["intermediary"]["commission_due_fen"], 300_000);
     // Its staff see and manage it, and may record contracts they mediate.
     let id = contract["id"].as_str().unwrap();
-    assert_status(
-        act(&m, &staff, id, "submit", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &staff, id, "submit", json!({})).expect(200).await;
     create(&m, &staff, body).await;
     // Only service organizations mediate; one intermediary at a time.
     let mut wrong = licence(&m);
     wrong["intermediary"] = json!({"org_id": org(&m.outsider)});
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), wrong)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.seller).post("/api/v1/contracts").json(wrong).problem(422).await;
     assert_eq!(problem["errors"][0]["code"], "not_a_service_provider");
     let mut both = licence(&m);
     both["intermediary"] = json!({"org_id": org(&staff), "broker_id": m.broker.user_id,
                                   "commission_fen": 1, "commission_rate_bp": 1});
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), both)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.seller).post("/api/v1/contracts").json(both).problem(422).await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(fields, ["intermediary", "intermediary.commission_fen"]);
     // Amounts are integer fen.
     let mut float = licence(&m);
     float["amount_fen"] = json!(1.5);
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.seller.access_token), float)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.seller).post("/api/v1/contracts").json(float).problem(422).await;
     assert_eq!(error_fields(&problem), ["amount_fen"]);
 }
 
@@ -442,21 +338,13 @@ async fn drafts_are_edited_by_the_seller_side_with_their_version() {
     )
     .await;
     // Submitted and registered contracts are not edited.
-    assert_status(
-        act(&m, &m.seller, id, "submit", json!({"version": 2})).await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.seller, id, "submit", json!({"version": 2})).expect(200).await;
     assert_problem(
         patch(&m.seller, json!({"name": "提交后改名", "version": 3})).await,
         StatusCode::CONFLICT,
     )
     .await;
-    assert_status(
-        act(&m, &m.admin, id, "register", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.admin, id, "register", json!({})).expect(200).await;
     let problem = assert_problem(
         patch(&m.seller, json!({"name": "登记后改名", "version": 4})).await,
         StatusCode::CONFLICT,

@@ -5,31 +5,17 @@ use super::*;
 #[tokio::test]
 async fn a_deal_at_agreement_leads_to_a_contract_whose_registration_signs_the_deal() {
     let m = market().await;
-    let event = assert_status(
-        m.app
-            .post(
-                "/api/v1/events",
-                Some(&m.admin.access_token),
-                json!({"name": "新能源技术成果对接会", "starts_at": "2026-03-01T01:00:00Z",
-                       "ends_at": "2026-03-01T09:00:00Z", "region_code": "330100", "online": true}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let event = m
+        .app
+        .as_user(&m.admin)
+        .post("/api/v1/events")
+        .json(json!({"name": "新能源技术成果对接会", "starts_at": "2026-03-01T01:00:00Z",
+                       "ends_at": "2026-03-01T09:00:00Z", "region_code": "330100", "online": true}))
+        .expect(201)
+        .await;
     let event_id = event["id"].as_str().unwrap();
     // Not at agreement yet: 409.
-    let early = assert_status(
-        m.app
-            .post(
-                "/api/v1/deals",
-                Some(&m.admin.access_token),
-                json!({"buyer_org_id": org(&m.buyer), "seller_org_id": org(&m.seller), "source": "direct"}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let early = m.app.as_user(&m.admin).post("/api/v1/deals").json(json!({"buyer_org_id": org(&m.buyer), "seller_org_id": org(&m.seller), "source": "direct"})).expect(201).await;
     let mut body = licence(&m);
     body["deal_id"] = early["id"].clone();
     let keyed = m
@@ -50,29 +36,14 @@ async fn a_deal_at_agreement_leads_to_a_contract_whose_registration_signs_the_de
     let mut body = licence(&m);
     body["deal_id"] = json!(deal_id);
     // Someone outside the deal cannot use it (and learns nothing of it).
-    let problem = assert_problem(
-        m.app
-            .post(
-                "/api/v1/contracts",
-                Some(&m.outsider.access_token),
-                body.clone(),
-            )
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem =
+        m.app.as_user(&m.outsider).post("/api/v1/contracts").json(body.clone()).problem(422).await;
     assert_eq!(problem["errors"][0]["field"], "deal_id");
     assert_eq!(problem["errors"][0]["code"], "not_found");
     // The parties must be the deal's.
     let mut wrong = body.clone();
     wrong["buyer"] = json!({"org_id": org(&m.outsider)});
-    let problem = assert_problem(
-        m.app
-            .post("/api/v1/contracts", Some(&m.buyer.access_token), wrong)
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = m.app.as_user(&m.buyer).post("/api/v1/contracts").json(wrong).problem(422).await;
     assert_eq!(error_fields(&problem), ["buyer.org_id"]);
     // A party of the deal records it; the deal's broker and commission become the intermediary.
     let contract = create(&m, &m.buyer, body).await;
@@ -83,36 +54,12 @@ async fn a_deal_at_agreement_leads_to_a_contract_whose_registration_signs_the_de
     assert_eq!(contract["intermediary"]["commission_due_fen"], 2_400_000);
     // The seller side manages it: the buyer who recorded it may not submit.
     let id = contract["id"].as_str().unwrap();
-    assert_problem(
-        act(&m, &m.buyer, id, "submit", json!({})).await,
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    act(&m, &m.buyer, id, "submit", json!({})).problem(403).await;
     // The broker (its intermediary) submits, the registry registers: the deal is signed.
-    assert_status(
-        act(&m, &m.broker, id, "submit", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let registered = assert_status(
-        act(&m, &m.admin, id, "register", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let number = registered["registration"]["number"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let deal = assert_status(
-        m.app
-            .get(
-                &format!("/api/v1/deals/{deal_id}"),
-                Some(&m.buyer.access_token),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.broker, id, "submit", json!({})).expect(200).await;
+    let registered = act(&m, &m.admin, id, "register", json!({})).expect(200).await;
+    let number = registered["registration"]["number"].as_str().unwrap().to_string();
+    let deal = m.app.as_user(&m.buyer).get(format!("/api/v1/deals/{deal_id}")).expect(200).await;
     assert_eq!(deal["stage"], "signed");
     assert_eq!(deal["event_id"], event_id);
     assert_eq!(deal["contracts"][0]["id"], id);
@@ -126,21 +73,14 @@ async fn a_deal_at_agreement_leads_to_a_contract_whose_registration_signs_the_de
     })
     .await
     .unwrap();
-    assert_eq!(
-        rows,
-        [(id.to_string(), "registered".to_string(), Some(number))]
-    );
+    assert_eq!(rows, [(id.to_string(), "registered".to_string(), Some(number))]);
     // The contracts of a deal are listed by deal_id.
-    let listed = assert_status(
-        m.app
-            .get(
-                &format!("/api/v1/contracts?deal_id={deal_id}"),
-                Some(&m.broker.access_token),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let listed = m
+        .app
+        .as_user(&m.broker)
+        .get(format!("/api/v1/contracts?deal_id={deal_id}"))
+        .expect(200)
+        .await;
     assert_eq!(listed["items"][0]["id"], id);
 }
 
@@ -156,30 +96,13 @@ async fn a_deal_is_signed_once_and_a_lost_deal_blocks_registration() {
     for _ in 0..2 {
         let contract = create(&m, &m.seller, body.clone()).await;
         let id = contract["id"].as_str().unwrap().to_string();
-        assert_status(
-            act(&m, &m.seller, &id, "submit", json!({})).await,
-            StatusCode::OK,
-        )
-        .await;
+        act(&m, &m.seller, &id, "submit", json!({})).expect(200).await;
         ids.push(id);
     }
     for id in &ids {
-        assert_status(
-            act(&m, &m.admin, id, "register", json!({})).await,
-            StatusCode::OK,
-        )
-        .await;
+        act(&m, &m.admin, id, "register", json!({})).expect(200).await;
     }
-    let deal = assert_status(
-        m.app
-            .get(
-                &format!("/api/v1/deals/{deal_id}"),
-                Some(&m.seller.access_token),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let deal = m.app.as_user(&m.seller).get(format!("/api/v1/deals/{deal_id}")).expect(200).await;
     assert_eq!(deal["stage"], "signed");
     assert_eq!(deal["contracts"].as_array().unwrap().len(), 2);
     // A deal lost after its contract was submitted: the registry cannot register it.
@@ -188,32 +111,16 @@ async fn a_deal_is_signed_once_and_a_lost_deal_blocks_registration() {
     body["deal_id"] = json!(lost_id);
     let contract = create(&m, &m.seller, body).await;
     let id = contract["id"].as_str().unwrap();
-    assert_status(
-        act(&m, &m.seller, id, "submit", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        m.app
-            .post(
-                &format!("/api/v1/deals/{lost_id}/lose"),
-                Some(&m.admin.access_token),
-                json!({"reason": "price_gap"}),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let problem = assert_problem(
-        act(&m, &m.admin, id, "register", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert!(
-        problem["detail"].as_str().unwrap().contains("lost"),
-        "{problem}"
-    );
-    let still = assert_status(get(&m, &m.seller, id).await, StatusCode::OK).await;
+    act(&m, &m.seller, id, "submit", json!({})).expect(200).await;
+    m.app
+        .as_user(&m.admin)
+        .post(format!("/api/v1/deals/{lost_id}/lose"))
+        .json(json!({"reason": "price_gap"}))
+        .expect(200)
+        .await;
+    let problem = act(&m, &m.admin, id, "register", json!({})).problem(409).await;
+    assert!(problem["detail"].as_str().unwrap().contains("lost"), "{problem}");
+    let still = get(&m, &m.seller, id).expect(200).await;
     assert_eq!(still["status"], "submitted");
     assert!(still["registration"].is_null());
 }
@@ -238,177 +145,83 @@ async fn the_registry_returns_refuses_or_registers_submitted_contracts() {
     let m = market().await;
     let contract = create(&m, &m.seller, licence(&m)).await;
     let id = contract["id"].as_str().unwrap();
-    assert_problem(
-        act(&m, &m.admin, id, "register", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    assert_problem(
-        act(&m, &m.outsider, id, "submit", json!({})).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    assert_problem(
-        act(&m, &m.seller, id, "submit", json!({"version": 9})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
-    let submitted = assert_status(
-        act(&m, &m.seller, id, "submit", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
+    act(&m, &m.admin, id, "register", json!({})).problem(409).await;
+    act(&m, &m.outsider, id, "submit", json!({})).problem(404).await;
+    act(&m, &m.seller, id, "submit", json!({"version": 9})).problem(409).await;
+    let submitted = act(&m, &m.seller, id, "submit", json!({})).expect(200).await;
     assert_eq!(submitted["status"], "submitted");
     assert!(submitted["submitted_at"].is_string());
-    assert_problem(
-        act(&m, &m.seller, id, "submit", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    act(&m, &m.seller, id, "submit", json!({})).problem(409).await;
     for (action, body) in [
         ("register", json!({})),
         ("return", json!({"note": "x"})),
         ("refuse", json!({"reason": "other", "note": "x"})),
     ] {
-        assert_problem(
-            act(&m, &m.seller, id, action, body).await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        act(&m, &m.seller, id, action, body).problem(403).await;
     }
-    let problem = assert_problem(
-        act(&m, &m.admin, id, "return", json!({"note": " "})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = act(&m, &m.admin, id, "return", json!({"note": " "})).problem(422).await;
     assert_eq!(error_fields(&problem), ["note"]);
-    let returned = assert_status(
-        act(
-            &m,
-            &m.admin,
-            id,
-            "return",
-            json!({"note": "请补充专利证书复印件"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let returned =
+        act(&m, &m.admin, id, "return", json!({"note": "请补充专利证书复印件"})).expect(200).await;
     assert_eq!(returned["status"], "returned");
     assert_eq!(returned["registry_note"], "请补充专利证书复印件");
-    let problem = assert_problem(
-        act(&m, &m.admin, id, "register", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let problem = act(&m, &m.admin, id, "register", json!({})).problem(409).await;
     assert_eq!(problem["allowed"], json!(["submitted"]));
     // Edit and submit again, then register.
-    assert_status(
-        m.app
-            .patch(
-                &format!("/api/v1/contracts/{id}"),
-                Some(&m.seller.access_token),
-                json!({"name": "补正后的专利实施许可合同", "version": returned["version"]}),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_status(
-        act(&m, &m.seller, id, "submit", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let registered = assert_status(
-        act(&m, &m.admin, id, "register", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
+    m.app
+        .as_user(&m.seller)
+        .patch(format!("/api/v1/contracts/{id}"))
+        .json(json!({"name": "补正后的专利实施许可合同", "version": returned["version"]}))
+        .expect(200)
+        .await;
+    act(&m, &m.seller, id, "submit", json!({})).expect(200).await;
+    let registered = act(&m, &m.admin, id, "register", json!({})).expect(200).await;
     assert_eq!(registered["status"], "registered");
     let year = &day(0)[2..4];
-    assert_eq!(
-        registered["registration"]["number"],
-        format!("{year}330100000001")
-    );
+    assert_eq!(registered["registration"]["number"], format!("{year}330100000001"));
     assert_eq!(registered["registration"]["serial"], 1);
     // The number is also top-level, as in lists and deals, on the answer and on GET /{id}.
-    assert_eq!(
-        registered["registration_number"],
-        registered["registration"]["number"]
-    );
-    let shown = assert_status(get(&m, &m.admin, id).await, StatusCode::OK).await;
-    assert_eq!(
-        shown["registration_number"],
-        registered["registration"]["number"]
-    );
+    assert_eq!(registered["registration_number"], registered["registration"]["number"]);
+    let shown = get(&m, &m.admin, id).expect(200).await;
+    assert_eq!(shown["registration_number"], registered["registration"]["number"]);
     assert_eq!(registered["registration"]["registered_on"], day(0));
     assert_eq!(registered["registration"]["registered_by"], m.admin.user_id);
-    assert_problem(
-        act(&m, &m.admin, id, "register", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    act(&m, &m.admin, id, "register", json!({})).problem(409).await;
 
     // 不予登记 with a coded reason; `other` needs a note; refused is final.
     let second = create(&m, &m.seller, licence(&m)).await;
     let second = second["id"].as_str().unwrap();
-    assert_status(
-        act(&m, &m.seller, second, "submit", json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let problem = assert_problem(
-        act(&m, &m.admin, second, "refuse", json!({"reason": "other"})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    act(&m, &m.seller, second, "submit", json!({})).expect(200).await;
+    let problem =
+        act(&m, &m.admin, second, "refuse", json!({"reason": "other"})).problem(422).await;
     assert_eq!(error_fields(&problem), ["note"]);
-    assert_problem(
-        act(&m, &m.admin, second, "refuse", json!({"reason": "cheap"})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+    act(&m, &m.admin, second, "refuse", json!({"reason": "cheap"})).problem(422).await;
+    let refused = act(
+        &m,
+        &m.admin,
+        second,
+        "refuse",
+        json!({"reason": "public_domain", "note": "标的为公知技术"}),
     )
-    .await;
-    let refused = assert_status(
-        act(
-            &m,
-            &m.admin,
-            second,
-            "refuse",
-            json!({"reason": "public_domain", "note": "标的为公知技术"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
+    .expect(200)
     .await;
     assert_eq!(refused["status"], "refused");
     assert_eq!(refused["refusal"]["reason"], "public_domain");
     assert_eq!(refused["refusal"]["note"], "标的为公知技术");
-    let problem = assert_problem(
-        act(&m, &m.seller, second, "submit", json!({})).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let problem = act(&m, &m.seller, second, "submit", json!({})).problem(409).await;
     assert_eq!(problem["allowed"], json!([]));
     // The next registration takes the next serial.
     let third = registered_number(&m).await;
     assert_eq!(third, format!("{year}330100000002"));
     // Every step is in the audit log.
-    let audit = assert_status(
-        m.app
-            .get(
-                &format!("/api/v1/admin/audit?entity_id={id}"),
-                Some(&m.admin.access_token),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let audit = m
+        .app
+        .as_user(&m.admin)
+        .get(format!("/api/v1/admin/audit?entity_id={id}"))
+        .expect(200)
+        .await;
+    let actions: Vec<&str> =
+        audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     for action in [
         "contract.create",
         "contract.submit",
@@ -416,10 +229,7 @@ async fn the_registry_returns_refuses_or_registers_submitted_contracts() {
         "contract.update",
         "contract.register",
     ] {
-        assert!(
-            actions.contains(&action),
-            "{action} missing from {actions:?}"
-        );
+        assert!(actions.contains(&action), "{action} missing from {actions:?}");
     }
 }
 
@@ -434,23 +244,9 @@ async fn registration_happens_only_within_the_validity_period() {
         body["milestones"] = json!([]);
         let contract = create(&m, &m.seller, body).await;
         let id = contract["id"].as_str().unwrap();
-        assert_status(
-            act(&m, &m.seller, id, "submit", json!({})).await,
-            StatusCode::OK,
-        )
-        .await;
-        let problem = assert_problem(
-            act(&m, &m.admin, id, "register", json!({})).await,
-            StatusCode::CONFLICT,
-        )
-        .await;
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("validity period"),
-            "{problem}"
-        );
+        act(&m, &m.seller, id, "submit", json!({})).expect(200).await;
+        let problem = act(&m, &m.admin, id, "register", json!({})).problem(409).await;
+        assert!(problem["detail"].as_str().unwrap().contains("validity period"), "{problem}");
     }
     // The failed attempts used no serial.
     let year = &day(0)[2..4];
@@ -466,28 +262,18 @@ async fn concurrent_registrations_get_gap_free_unique_numbers() {
         body["milestones"] = json!([]);
         let contract = create(&m, &m.seller, body).await;
         let id = contract["id"].as_str().unwrap().to_string();
-        assert_status(
-            act(&m, &m.seller, &id, "submit", json!({})).await,
-            StatusCode::OK,
-        )
-        .await;
+        act(&m, &m.seller, &id, "submit", json!({})).expect(200).await;
         ids.push(id);
     }
-    let paths: Vec<String> = ids
-        .iter()
-        .map(|id| format!("/api/v1/contracts/{id}/register"))
-        .collect();
-    let requests = paths
-        .iter()
-        .map(|path| m.app.post(path, Some(&m.admin.access_token), json!({})));
+    let paths: Vec<String> =
+        ids.iter().map(|id| format!("/api/v1/contracts/{id}/register")).collect();
+    let requests =
+        paths.iter().map(|path| m.app.post(path, Some(&m.admin.access_token), json!({})));
     let responses = futures_util::future::join_all(requests).await;
     let mut serials = Vec::new();
     for response in responses {
         let contract = assert_status(response, StatusCode::OK).await;
-        let number = contract["registration"]["number"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let number = contract["registration"]["number"].as_str().unwrap().to_string();
         assert_eq!(number.len(), 14);
         assert_eq!(&number[2..8], "330100");
         serials.push(number[8..].parse::<i64>().unwrap());

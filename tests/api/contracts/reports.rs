@@ -14,7 +14,7 @@ async fn lists_show_the_callers_contracts_with_filters() {
         let path = format!("/api/v1/contracts{query}");
         let token = who.access_token.clone();
         let app = &m.app;
-        async move { assert_status(app.get(&path, Some(&token)).await, StatusCode::OK).await }
+        async move { app.with_token(&token).get(&path).expect(200).await }
     };
     let ids = |page: &Value| -> Vec<String> {
         page["items"]
@@ -24,20 +24,15 @@ async fn lists_show_the_callers_contracts_with_filters() {
             .map(|c| c["id"].as_str().unwrap().to_string())
             .collect()
     };
-    let both = vec![
-        draft["id"].as_str().unwrap().to_string(),
-        mine["id"].as_str().unwrap().to_string(),
-    ];
+    let both =
+        vec![draft["id"].as_str().unwrap().to_string(), mine["id"].as_str().unwrap().to_string()];
     assert_eq!(ids(&list(&m.seller, "").await), both);
     assert_eq!(ids(&list(&m.buyer, "").await), both);
     assert_eq!(ids(&list(&m.admin, "").await), both);
     assert!(ids(&list(&m.outsider, "").await).is_empty());
     assert!(ids(&list(&m.broker, "").await).is_empty());
     assert_eq!(ids(&list(&m.seller, "?status=registered").await), both[1..]);
-    assert_eq!(
-        ids(&list(&m.seller, "?contract_type=consulting").await),
-        both[..1]
-    );
+    assert_eq!(ids(&list(&m.seller, "?contract_type=consulting").await), both[..1]);
     let range = format!("?registered_from={}&registered_to={}", day(-1), day(1));
     assert_eq!(ids(&list(&m.admin, &range).await), both[1..]);
     let later = format!("?registered_from={}", day(2));
@@ -45,31 +40,10 @@ async fn lists_show_the_callers_contracts_with_filters() {
     let page = list(&m.seller, "?limit=1").await;
     assert_eq!(ids(&page), both[..1]);
     let next = page["next_cursor"].as_str().unwrap();
-    assert_eq!(
-        ids(&list(&m.seller, &format!("?limit=1&cursor={next}")).await),
-        both[1..]
-    );
-    assert_problem(
-        m.app
-            .get(
-                "/api/v1/contracts?status=signed",
-                Some(&m.seller.access_token),
-            )
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    assert_eq!(ids(&list(&m.seller, &format!("?limit=1&cursor={next}")).await), both[1..]);
+    m.app.as_user(&m.seller).get("/api/v1/contracts?status=signed").problem(422).await;
     let backwards = format!("?registered_from={}&registered_to={}", day(1), day(-1));
-    assert_problem(
-        m.app
-            .get(
-                &format!("/api/v1/contracts{backwards}"),
-                Some(&m.seller.access_token),
-            )
-            .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    m.app.as_user(&m.seller).get(format!("/api/v1/contracts{backwards}")).problem(422).await;
 }
 
 #[tokio::test]
@@ -88,24 +62,17 @@ async fn brokers_see_their_commission_ledger() {
     draft["intermediary"] = json!({"broker_id": m.broker.user_id, "commission_fen": 1});
     create(&m, &m.seller, draft).await;
     // A quarter of the rate contract is paid.
-    assert_status(
-        act(
-            &m,
-            &m.seller,
-            rate["id"].as_str().unwrap(),
-            "payments",
-            json!({"paid_on": day(0), "amount_fen": 25_000_000}),
-        )
-        .await,
-        StatusCode::CREATED,
+    act(
+        &m,
+        &m.seller,
+        rate["id"].as_str().unwrap(),
+        "payments",
+        json!({"paid_on": day(0), "amount_fen": 25_000_000}),
     )
+    .expect(201)
     .await;
     let path = format!("/api/v1/brokers/{}/commissions", m.broker.user_id);
-    let ledger = assert_status(
-        m.app.get(&path, Some(&m.broker.access_token)).await,
-        StatusCode::OK,
-    )
-    .await;
+    let ledger = m.app.as_user(&m.broker).get(&path).expect(200).await;
     assert_eq!(ledger["totals"]["contracts"], 2);
     assert_eq!(ledger["totals"]["due_fen"], 2_400_000 + 500_000);
     assert_eq!(ledger["totals"]["earned_fen"], 600_000);
@@ -118,59 +85,28 @@ async fn brokers_see_their_commission_ledger() {
     assert_eq!(items[1]["due_fen"], 2_400_000);
     assert_eq!(items[1]["earned_fen"], 600_000);
     // Pages keep the totals of the whole period.
-    let first = assert_status(
-        m.app
-            .get(&format!("{path}?limit=1"), Some(&m.admin.access_token))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let first = m.app.as_user(&m.admin).get(format!("{path}?limit=1")).expect(200).await;
     assert_eq!(first["items"][0]["contract_id"], fixed["id"]);
     assert_eq!(first["totals"]["contracts"], 2);
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second = assert_status(
-        m.app
-            .get(
-                &format!("{path}?limit=1&cursor={cursor}"),
-                Some(&m.admin.access_token),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let second =
+        m.app.as_user(&m.admin).get(format!("{path}?limit=1&cursor={cursor}")).expect(200).await;
     assert_eq!(second["items"][0]["contract_id"], rate["id"]);
     assert!(second["next_cursor"].is_null());
     // The period filter.
-    let none = assert_status(
-        m.app
-            .get(
-                &format!("{path}?registered_to={}", day(-1)),
-                Some(&m.broker.access_token),
-            )
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    let none =
+        m.app.as_user(&m.broker).get(format!("{path}?registered_to={}", day(-1))).expect(200).await;
     assert_eq!(none["totals"]["contracts"], 0);
     // Nobody else.
     let other_broker = m.app.broker(16).await;
     for who in [&other_broker, &m.seller] {
-        assert_problem(
-            m.app.get(&path, Some(&who.access_token)).await,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        m.app.as_user(who).get(&path).problem(403).await;
     }
-    assert_problem(
-        m.app
-            .get(
-                &format!("/api/v1/brokers/{}/commissions", m.seller.user_id),
-                Some(&m.admin.access_token),
-            )
-            .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    m.app
+        .as_user(&m.admin)
+        .get(format!("/api/v1/brokers/{}/commissions", m.seller.user_id))
+        .problem(404)
+        .await;
 }
 
 #[tokio::test]
@@ -179,31 +115,14 @@ async fn the_certificate_is_printable_chinese_html_with_escaped_text() {
     let mut body = licence(&m);
     body["name"] = json!("<script>alert('x')</script>许可合同");
     let draft = create(&m, &m.seller, body.clone()).await;
-    let draft_path = format!(
-        "/api/v1/contracts/{}/certificate",
-        draft["id"].as_str().unwrap()
-    );
-    assert_problem(
-        m.app.get(&draft_path, Some(&m.seller.access_token)).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let draft_path = format!("/api/v1/contracts/{}/certificate", draft["id"].as_str().unwrap());
+    m.app.as_user(&m.seller).get(&draft_path).problem(409).await;
     let contract = registered(&m, body).await;
-    let path = format!(
-        "/api/v1/contracts/{}/certificate",
-        contract["id"].as_str().unwrap()
-    );
-    assert_problem(
-        m.app.get(&path, Some(&m.outsider.access_token)).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    let path = format!("/api/v1/contracts/{}/certificate", contract["id"].as_str().unwrap());
+    m.app.as_user(&m.outsider).get(&path).problem(404).await;
     let response = m.app.get(&path, Some(&m.buyer.access_token)).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.headers().get("content-type").unwrap(),
-        "text/html; charset=utf-8"
-    );
+    assert_eq!(response.headers().get("content-type").unwrap(), "text/html; charset=utf-8");
     let html = response.text().await.unwrap();
     let number = contract["registration"]["number"].as_str().unwrap();
     for expected in [
@@ -219,10 +138,7 @@ async fn the_certificate_is_printable_chinese_html_with_escaped_text() {
         "@media print",
         "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;许可合同",
     ] {
-        assert!(
-            html.contains(expected),
-            "{expected} missing from the certificate"
-        );
+        assert!(html.contains(expected), "{expected} missing from the certificate");
     }
     assert!(!html.contains("<script>"));
 }
