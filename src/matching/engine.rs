@@ -127,10 +127,6 @@ pub struct MatchSubject {
     pub feedback: HashMap<String, bool>,
 }
 
-/// The former name of [`MatchSubject`], still imported by `notifications` (outside this
-/// module's owners' area); new code names [`MatchSubject`].
-pub type Problem = MatchSubject;
-
 /// The public card of a matched achievement.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MatchedAchievement {

@@ -18,7 +18,7 @@ use crate::db::schema::{notifications, webhook_deliveries};
 use crate::db::{Db, DbConnection, new_id, now, to_utc, write_transaction};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
-use crate::matching::engine::{self, MatchingState, Offer, Problem};
+use crate::matching::engine::{self, MatchSubject, MatchingState, Offer};
 use crate::search::SearchIndex;
 
 /// Score from which a match is worth a notification.
@@ -206,7 +206,7 @@ pub fn on_published(
             Library::Demands => {
                 let (listing, row) = crate::demands::queries::find(conn, id)?;
                 let keywords: Vec<String> = crate::listings::codec::from_json(&row.keywords);
-                let problem = Problem {
+                let problem = MatchSubject {
                     text: format!(
                         "{} {} {}",
                         listing.title,
