@@ -10,6 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::{deals, events, users};
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::{Lifecycle, Move};
 use crate::listings::Library;
 use crate::listings::lifecycle::ListingStatus;
 
@@ -279,13 +280,36 @@ pub fn open_checked(
     Ok(row)
 }
 
+/// Every stage move of a deal, one step at a time; a 409 lists the stages allowed next.
+pub const LIFECYCLE: Lifecycle<DealStage> = Lifecycle {
+    moves: &[
+        Move {
+            label: "intention",
+            from: &[DealStage::Connected],
+            to: DealStage::Intention,
+        },
+        Move {
+            label: "agreement",
+            from: &[DealStage::Intention],
+            to: DealStage::Agreement,
+        },
+        Move {
+            label: "signed",
+            from: &[DealStage::Agreement],
+            to: DealStage::Signed,
+        },
+        Move {
+            label: "lost",
+            from: &DealStage::OPEN,
+            to: DealStage::Lost,
+        },
+    ],
+    name: DealStage::as_str,
+};
+
 /// The moves allowed from a stage (for 409 answers).
 pub fn allowed_moves(stage: DealStage) -> Vec<String> {
-    let mut allowed: Vec<String> = stage.next().map(|s| s.to_string()).into_iter().collect();
-    if stage.is_open() {
-        allowed.push(DealStage::Lost.to_string());
-    }
-    allowed
+    LIFECYCLE.allowed(stage)
 }
 
 fn check_version(deal: &DealRow, expected: Option<i64>) -> ApiResult<()> {
@@ -308,13 +332,10 @@ pub fn advance(
     expected_version: Option<i64>,
 ) -> ApiResult<DealRow> {
     check_version(deal, expected_version)?;
-    if !deal.stage.is_open() || deal.stage.next() != Some(to) {
-        return Err(ApiError::illegal_transition(
-            deal.stage.as_str(),
-            to.as_str(),
-            allowed_moves(deal.stage),
-        ));
+    if to == DealStage::Lost {
+        return Err(LIFECYCLE.refuse(deal.stage, to.as_str()));
     }
+    LIFECYCLE.check_to(deal.stage, to)?;
     let stamp = now();
     let updated = diesel::update(
         deals::table
@@ -376,13 +397,7 @@ pub fn lose(
     expected_version: Option<i64>,
 ) -> ApiResult<DealRow> {
     check_version(deal, expected_version)?;
-    if !deal.stage.is_open() {
-        return Err(ApiError::illegal_transition(
-            deal.stage.as_str(),
-            DealStage::Lost.as_str(),
-            allowed_moves(deal.stage),
-        ));
-    }
+    LIFECYCLE.check(deal.stage, DealStage::Lost.as_str())?;
     let stamp = now();
     let count = diesel::update(
         deals::table

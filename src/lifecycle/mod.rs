@@ -53,12 +53,21 @@ impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
         if found.from.contains(&state) {
             Ok(found)
         } else {
-            Err(ApiError::illegal_transition(
-                (self.name)(state),
-                label,
-                self.allowed(state),
-            ))
+            Err(self.refuse(state, label))
         }
+    }
+
+    /// The move reaching `to` from `state`, else the 409 naming the allowed moves.
+    pub fn check_to(&self, state: S, to: S) -> ApiResult<&'static Move<S>> {
+        self.moves
+            .iter()
+            .find(|m| m.to == to && m.from.contains(&state))
+            .ok_or_else(|| self.refuse(state, (self.name)(to)))
+    }
+
+    /// The 409 for the move `label` from `state`, naming the allowed moves.
+    pub fn refuse(&self, state: S, label: &str) -> ApiError {
+        ApiError::illegal_transition((self.name)(state), label, self.allowed(state))
     }
 
     /// One sentence for the documentation of a move: `from`, … → `to`.
