@@ -145,8 +145,8 @@ mod tests {
         );
         assert!(LIFECYCLE.allowed(S::Completed).is_empty());
         assert_eq!(
-            LIFECYCLE.describe("terminated"),
-            "Moves the record from `registered` or `performing` to `terminated`."
+            LIFECYCLE.describe("terminated").ok().as_deref(),
+            Some("Moves the record from `registered` or `performing` to `terminated`.")
         );
     }
 }

@@ -26,15 +26,13 @@ pub struct Lifecycle<S: 'static> {
 }
 
 impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
-    /// The move labelled `label`.
-    ///
-    /// # Panics
-    /// When the table has no such move (a programming error caught by the table's tests).
-    pub fn get(&self, label: &str) -> &'static Move<S> {
+    /// The move labelled `label`; a label missing from the table is a programming error,
+    /// answered as an internal error rather than a panic on the request path.
+    fn get(&self, label: &str) -> ApiResult<&'static Move<S>> {
         self.moves
             .iter()
             .find(|m| m.label == label)
-            .unwrap_or_else(|| panic!("no lifecycle move `{label}`"))
+            .ok_or_else(|| ApiError::Internal(format!("no lifecycle move `{label}`")))
     }
 
     /// The labels of the moves allowed from `state`, in table order.
@@ -49,7 +47,7 @@ impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
     /// The move labelled `label` when it may start from `state`, else the 409 naming the
     /// allowed moves.
     pub fn check(&self, state: S, label: &str) -> ApiResult<&'static Move<S>> {
-        let found = self.get(label);
+        let found = self.get(label)?;
         if found.from.contains(&state) {
             Ok(found)
         } else {
@@ -71,17 +69,17 @@ impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
     }
 
     /// One sentence for the documentation of a move: `from`, … → `to`.
-    pub fn describe(&self, label: &str) -> String {
-        let found = self.get(label);
+    pub fn describe(&self, label: &str) -> ApiResult<String> {
+        let found = self.get(label)?;
         let from: Vec<String> = found
             .from
             .iter()
             .map(|s| format!("`{}`", (self.name)(*s)))
             .collect();
-        format!(
+        Ok(format!(
             "Moves the record from {} to `{}`.",
             from.join(" or "),
             (self.name)(found.to)
-        )
+        ))
     }
 }
