@@ -61,11 +61,7 @@ impl StringList {
             StringList::Joined(s) => s.split(',').collect(),
             StringList::List(v) => v.iter().map(String::as_str).collect(),
         };
-        raw.into_iter()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+        raw.into_iter().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
 }
 
@@ -189,9 +185,7 @@ impl Settings {
         figment = figment
             .merge(Env::prefixed("TECHMARKET_").ignore(&["config"]))
             .merge(Env::raw().only(&["DATABASE_URL"]));
-        figment
-            .extract()
-            .map_err(|e| ConfigError(e.to_string().replace('\n', " ")))
+        figment.extract().map_err(|e| ConfigError(e.to_string().replace('\n', " ")))
     }
 }
 
@@ -259,9 +253,7 @@ impl Config {
             ))
         })?;
         if settings.body_limit_bytes < 1024 {
-            return Err(ConfigError(
-                "TECHMARKET_BODY_LIMIT_BYTES must be at least 1024".into(),
-            ));
+            return Err(ConfigError("TECHMARKET_BODY_LIMIT_BYTES must be at least 1024".into()));
         }
         if settings.access_token_ttl_secs == 0 || settings.refresh_token_ttl_secs == 0 {
             return Err(ConfigError("token lifetimes must be positive".into()));
@@ -270,9 +262,7 @@ impl Config {
             || settings.login_account_rate_per_minute == 0
             || settings.register_rate_per_minute == 0
         {
-            return Err(ConfigError(
-                "login and registration rate limits must be positive".into(),
-            ));
+            return Err(ConfigError("login and registration rate limits must be positive".into()));
         }
         if settings.password_hash_concurrency == Some(0) {
             return Err(ConfigError(
@@ -281,9 +271,7 @@ impl Config {
         }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         if settings.db_pool_size == 0 {
-            return Err(ConfigError(
-                "TECHMARKET_DB_POOL_SIZE must be positive".into(),
-            ));
+            return Err(ConfigError("TECHMARKET_DB_POOL_SIZE must be positive".into()));
         }
         if settings.webhook_allow_private && settings.env == RunEnvironment::Production {
             return Err(ConfigError(
@@ -303,9 +291,8 @@ impl Config {
             None | Some("") => DatabaseUrl::Sqlite(settings.data_dir.join(SQLITE_FILE_NAME)),
             Some(url) => DatabaseUrl::parse(url).map_err(ConfigError)?,
         };
-        let shared_rate_limits = settings
-            .shared_rate_limits
-            .unwrap_or(matches!(database, DatabaseUrl::Postgres(_)));
+        let shared_rate_limits =
+            settings.shared_rate_limits.unwrap_or(matches!(database, DatabaseUrl::Postgres(_)));
         let jwt_secret = resolve_secret(&settings)?;
         let workers = settings.workers.unwrap_or(cores).max(1);
         Ok(Config {
@@ -369,10 +356,7 @@ fn development_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
         }
     }
     std::fs::create_dir_all(data_dir).map_err(|e| {
-        ConfigError(format!(
-            "cannot create data folder {}: {e}",
-            data_dir.display()
-        ))
+        ConfigError(format!("cannot create data folder {}: {e}", data_dir.display()))
     })?;
     let mut bytes = [0u8; 48];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -412,10 +396,7 @@ mod tests {
         };
         let err = Config::resolve(settings).unwrap_err();
         assert!(err.to_string().contains("at least 32 bytes"));
-        let settings = Settings {
-            env: RunEnvironment::Production,
-            ..Settings::default()
-        };
+        let settings = Settings { env: RunEnvironment::Production, ..Settings::default() };
         assert!(Config::resolve(settings).is_err());
     }
 
@@ -429,21 +410,15 @@ mod tests {
         };
         let err = Config::resolve(settings.clone()).unwrap_err().to_string();
         assert!(err.contains("TECHMARKET_WEBHOOK_ALLOW_PRIVATE"), "{err}");
-        let allowed = Config::resolve(Settings {
-            webhook_allow_private: false,
-            ..settings
-        })
-        .unwrap();
+        let allowed =
+            Config::resolve(Settings { webhook_allow_private: false, ..settings }).unwrap();
         assert!(!allowed.webhook_allow_private);
     }
 
     #[test]
     fn development_generates_and_reuses_a_secret() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = Settings {
-            data_dir: dir.path().to_path_buf(),
-            ..Settings::default()
-        };
+        let settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
         let first = Config::resolve(settings.clone()).unwrap();
         let second = Config::resolve(settings).unwrap();
         assert_eq!(first.jwt_secret, second.jwt_secret);
@@ -452,10 +427,7 @@ mod tests {
 
     #[test]
     fn bad_bind_is_one_clear_line() {
-        let settings = Settings {
-            bind: "nowhere".into(),
-            ..Settings::default()
-        };
+        let settings = Settings { bind: "nowhere".into(), ..Settings::default() };
         let err = Config::resolve(settings).unwrap_err().to_string();
         assert!(err.contains("TECHMARKET_BIND"));
         assert!(!err.contains('\n'));
@@ -464,24 +436,15 @@ mod tests {
     #[test]
     fn the_registry_region_must_exist() {
         for bad in ["", "33", "999999", "33010A"] {
-            let settings = Settings {
-                registry_region_code: bad.into(),
-                ..Settings::default()
-            };
+            let settings = Settings { registry_region_code: bad.into(), ..Settings::default() };
             let err = Config::resolve(settings).unwrap_err().to_string();
-            assert!(
-                err.contains("TECHMARKET_REGISTRY_REGION_CODE"),
-                "{bad}: {err}"
-            );
+            assert!(err.contains("TECHMARKET_REGISTRY_REGION_CODE"), "{bad}: {err}");
         }
     }
 
     #[test]
     fn cors_origins_accept_a_joined_string() {
         let list = StringList::Joined("https://a.example, https://b.example,".into());
-        assert_eq!(
-            list.entries(),
-            vec!["https://a.example", "https://b.example"]
-        );
+        assert_eq!(list.entries(), vec!["https://a.example", "https://b.example"]);
     }
 }

@@ -116,66 +116,21 @@ const ORGS: &[OrgSpec] = &[
 
 /// The people the demo creates: (e-mail, display name, role, organization key).
 const PEOPLE: &[(&str, &str, Role, Option<&str>)] = &[
-    (
-        "admin@demo.techmarket.cn",
-        "市科技局管理员",
-        Role::Admin,
-        Some("bureau"),
-    ),
-    (
-        "enterprise@demo.techmarket.cn",
-        "绿源环保 技术总监",
-        Role::Enterprise,
-        Some("lvyuan"),
-    ),
-    (
-        "enterprise2@demo.techmarket.cn",
-        "新锂能源 研发经理",
-        Role::Enterprise,
-        Some("xinli"),
-    ),
-    (
-        "enterprise3@demo.techmarket.cn",
-        "智造装备 工程部",
-        Role::Enterprise,
-        Some("zhizao"),
-    ),
-    (
-        "enterprise4@demo.techmarket.cn",
-        "川农生物 总经理",
-        Role::Enterprise,
-        Some("chuannong"),
-    ),
-    (
-        "university@demo.techmarket.cn",
-        "西湖理工 技术转移办公室",
-        Role::University,
-        Some("xihu"),
-    ),
+    ("admin@demo.techmarket.cn", "市科技局管理员", Role::Admin, Some("bureau")),
+    ("enterprise@demo.techmarket.cn", "绿源环保 技术总监", Role::Enterprise, Some("lvyuan")),
+    ("enterprise2@demo.techmarket.cn", "新锂能源 研发经理", Role::Enterprise, Some("xinli")),
+    ("enterprise3@demo.techmarket.cn", "智造装备 工程部", Role::Enterprise, Some("zhizao")),
+    ("enterprise4@demo.techmarket.cn", "川农生物 总经理", Role::Enterprise, Some("chuannong")),
+    ("university@demo.techmarket.cn", "西湖理工 技术转移办公室", Role::University, Some("xihu")),
     (
         "institute@demo.techmarket.cn",
         "江南材料研究院 成果转化部",
         Role::University,
         Some("jiangnan"),
     ),
-    (
-        "broker@demo.techmarket.cn",
-        "王经纪（技术经纪人）",
-        Role::Broker,
-        Some("zjtt"),
-    ),
-    (
-        "expert@demo.techmarket.cn",
-        "陈教授",
-        Role::Expert,
-        Some("xihu"),
-    ),
-    (
-        "provider@demo.techmarket.cn",
-        "浙江技术转移中心 业务部",
-        Role::ServiceProvider,
-        Some("zjtt"),
-    ),
+    ("broker@demo.techmarket.cn", "王经纪（技术经纪人）", Role::Broker, Some("zjtt")),
+    ("expert@demo.techmarket.cn", "陈教授", Role::Expert, Some("xihu")),
+    ("provider@demo.techmarket.cn", "浙江技术转移中心 业务部", Role::ServiceProvider, Some("zjtt")),
 ];
 
 fn credit_code(n: usize) -> anyhow::Result<String> {
@@ -188,11 +143,7 @@ fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
     let words: Vec<String> = (0..3)
-        .map(|_| {
-            (0..5)
-                .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-                .collect()
-        })
+        .map(|_| (0..5).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
         .collect();
     format!("{}-{}-{}", words[0], words[1], words[2])
 }
@@ -308,11 +259,8 @@ fn insert_all<L: RecordLibrary>(
     ctx: &ImportContext,
     bodies: Vec<Value>,
 ) -> anyhow::Result<Vec<SearchDoc>> {
-    let records: Vec<(usize, Value)> = bodies
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| (i + 1, v))
-        .collect();
+    let records: Vec<(usize, Value)> =
+        bodies.into_iter().enumerate().map(|(i, v)| (i + 1, v)).collect();
     let (valid, errors) = bulk::check_records::<L>(records);
     if let Some(error) = errors.first() {
         bail!(
@@ -431,10 +379,7 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
         Ok((docs, counts))
     })?;
     search.upsert_many(&docs).context("search index")?;
-    Ok(Some(DemoReport {
-        credentials,
-        counts,
-    }))
+    Ok(Some(DemoReport { credentials, counts }))
 }
 
 /// Prints what the demo created, with the credentials (shown only this once).

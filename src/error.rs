@@ -34,12 +34,7 @@ impl FieldError {
         code: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        FieldError {
-            line: None,
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
+        FieldError { line: None, field: field.into(), code: code.into(), message: message.into() }
     }
 }
 
@@ -155,11 +150,7 @@ impl ApiError {
 
     /// A 409 for an illegal state transition, naming the allowed ones.
     pub fn illegal_transition(from: &str, to: &str, allowed: Vec<String>) -> ApiError {
-        let allowed_text = if allowed.is_empty() {
-            "none".to_string()
-        } else {
-            allowed.join(", ")
-        };
+        let allowed_text = if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") };
         ApiError::Conflict {
             detail: format!(
                 "cannot go from `{from}` to `{to}`; allowed from `{from}`: {allowed_text}"
@@ -234,12 +225,7 @@ impl ApiError {
                 };
                 problem.errors = Some(errors.clone());
             }
-            ApiError::Conflict {
-                allowed,
-                existing_id,
-                current_version,
-                ..
-            } => {
+            ApiError::Conflict { allowed, existing_id, current_version, .. } => {
                 problem.allowed = allowed.clone();
                 problem.existing_id = existing_id.clone();
                 problem.current_version = *current_version;
@@ -294,9 +280,7 @@ impl ResponseError for ApiError {
                 }
             }
             ApiError::TooManyRequests { retry_after_secs }
-            | ApiError::Busy {
-                retry_after_secs, ..
-            } => {
+            | ApiError::Busy { retry_after_secs, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             ApiError::Unavailable(_) => {

@@ -91,9 +91,7 @@ fn problem_response(description: &str) -> utoipa::openapi::Response {
         .description(description)
         .content(
             PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
         )
         .build()
 }
@@ -120,9 +118,7 @@ fn requires_bearer(operation: &Operation) -> bool {
 
 fn complete_operation(path: &str, operation: &mut Operation) {
     let parameters = operation.parameters.as_deref().unwrap_or_default();
-    let has_query = parameters
-        .iter()
-        .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    let has_query = parameters.iter().any(|p| matches!(p.parameter_in, ParameterIn::Query));
     let has_if_match = parameters
         .iter()
         .any(|p| matches!(p.parameter_in, ParameterIn::Header) && p.name == "If-Match");
@@ -148,21 +144,13 @@ fn complete_operation(path: &str, operation: &mut Operation) {
         add_if_absent(operation, "428", "No version given");
     }
     if path.contains('{') {
-        add_if_absent(
-            operation,
-            "404",
-            "No such record, or not visible to the caller",
-        );
+        add_if_absent(operation, "404", "No such record, or not visible to the caller");
     }
     if requires_bearer(operation) || operation.security.is_some() {
         add_if_absent(operation, "401", "Missing, invalid or expired access token");
     }
     if requires_bearer(operation) {
-        add_if_absent(
-            operation,
-            "403",
-            "The caller's role or organization may not do this",
-        );
+        add_if_absent(operation, "403", "The caller's role or organization may not do this");
     }
     add_if_absent(
         operation,
@@ -219,9 +207,7 @@ pub fn spec() -> OpenApiDoc {
 
 /// The document as pretty JSON with a trailing newline (the committed form).
 pub fn spec_json() -> String {
-    let mut json = spec()
-        .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut json = spec().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
 }

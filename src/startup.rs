@@ -27,17 +27,11 @@ use crate::search::SearchIndex;
 use crate::state::AppState;
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "route {} {}",
-        req.method(),
-        req.path()
-    )))
+    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
 }
 
 async fn docs_redirect() -> HttpResponse {
-    HttpResponse::PermanentRedirect()
-        .insert_header(("Location", "/docs/"))
-        .finish()
+    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
 }
 
 fn cors(origins: &[String]) -> Cors {
@@ -53,11 +47,7 @@ fn cors(origins: &[String]) -> Cors {
         .expose_headers(["etag", "x-request-id", "retry-after", "location"])
         .max_age(3600);
     for origin in origins {
-        cors = if origin == "*" {
-            cors.allow_any_origin()
-        } else {
-            cors.allowed_origin(origin)
-        };
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
     }
     cors
 }
@@ -120,10 +110,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let dummy_hash = crate::auth::password::hash(&uuid::Uuid::new_v4().to_string())
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let mut login_limiter = LoginLimiter::new(
-            config.login_rate_per_minute,
-            config.login_account_rate_per_minute,
-        );
+        let mut login_limiter =
+            LoginLimiter::new(config.login_rate_per_minute, config.login_account_rate_per_minute);
         let mut register_limiter = ClientLimiter::new("register", config.register_rate_per_minute);
         if config.shared_rate_limits {
             // Several instances may serve one database: the limits are counted there.
@@ -198,11 +186,7 @@ impl Application {
         .shutdown_timeout(state.config.shutdown_timeout_secs)
         .listen(listener)?
         .run();
-        Ok(Application {
-            port,
-            server,
-            state,
-        })
+        Ok(Application { port, server, state })
     }
 
     /// The port actually bound (useful with port 0).

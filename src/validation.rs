@@ -44,11 +44,7 @@ impl Checker {
 
     /// `Ok(())` when nothing failed, else the 422 with every failure.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.errors))
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.errors)) }
     }
 
     /// The failures recorded so far (to merge with checks made later, e.g. in the database).
@@ -81,14 +77,8 @@ pub fn text(value: &str, min: usize, max: usize) -> Result<String, ParseFailure>
     if length > max {
         return Err(("too_long", format!("must be at most {max} characters")));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err((
-            "invalid_characters",
-            "must not contain control characters".into(),
-        ));
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(("invalid_characters", "must not contain control characters".into()));
     }
     Ok(trimmed.to_string())
 }
@@ -105,12 +95,8 @@ pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, 
 /// case-insensitively). Checks the shape `local@domain.tld` without pretending to do more.
 pub fn email(value: &str) -> Result<String, ParseFailure> {
     let normalized = value.trim().to_lowercase();
-    let invalid = || {
-        (
-            "invalid_email",
-            "must be an e-mail address like name@example.com".to_string(),
-        )
-    };
+    let invalid =
+        || ("invalid_email", "must be an e-mail address like name@example.com".to_string());
     if normalized.len() > 254 {
         return Err(("too_long", "must be at most 254 characters".into()));
     }
@@ -121,9 +107,7 @@ pub fn email(value: &str) -> Result<String, ParseFailure> {
         || local.starts_with('.')
         || local.ends_with('.')
         || local.contains("..")
-        || local
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c))
+        || local.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c))
     {
         return Err(invalid());
     }
@@ -146,12 +130,7 @@ pub fn email(value: &str) -> Result<String, ParseFailure> {
 /// normalizes it: numeric hosts such as `127.1` become `127.0.0.1`).
 pub fn http_url(value: &str) -> Result<url::Url, ParseFailure> {
     let trimmed = value.trim();
-    let invalid = || {
-        (
-            "invalid_url",
-            "must be an http:// or https:// address".to_string(),
-        )
-    };
+    let invalid = || ("invalid_url", "must be an http:// or https:// address".to_string());
     if trimmed.len() > 2048 {
         return Err(("too_long", "must be at most 2048 characters".into()));
     }
@@ -194,14 +173,9 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_checked() {
-        assert_eq!(
-            email("  Li.Lei@Example.COM ").unwrap(),
-            "li.lei@example.com"
-        );
+        assert_eq!(email("  Li.Lei@Example.COM ").unwrap(), "li.lei@example.com");
         assert_eq!(email("张三@例子.中国").unwrap(), "张三@例子.中国");
-        for bad in [
-            "", "no-at", "a@b", "a@@b.cn", "a b@c.cn", ".a@b.cn", "a@-b.cn", "a@b..cn",
-        ] {
+        for bad in ["", "no-at", "a@b", "a@@b.cn", "a b@c.cn", ".a@b.cn", "a@-b.cn", "a@b..cn"] {
             assert!(email(bad).is_err(), "{bad} accepted");
         }
     }
@@ -213,10 +187,7 @@ mod tests {
             "https://www.tsinghua.edu.cn/path?q=1"
         );
         assert!(website("http://127.0.0.1:8080").is_ok());
-        assert_eq!(
-            http_url("http://0x7f000001/").unwrap().host_str(),
-            Some("127.0.0.1")
-        );
+        assert_eq!(http_url("http://0x7f000001/").unwrap().host_str(), Some("127.0.0.1"));
         for bad in [
             "ftp://x.cn",
             "https://",

@@ -27,10 +27,7 @@ text_enum! {
 impl Role {
     /// Whether a user of this role must belong to an organization.
     pub fn requires_organization(self) -> bool {
-        matches!(
-            self,
-            Role::Enterprise | Role::University | Role::ServiceProvider
-        )
+        matches!(self, Role::Enterprise | Role::University | Role::ServiceProvider)
     }
 
     /// The organization kinds a user of this role may belong to.

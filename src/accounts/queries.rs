@@ -82,9 +82,7 @@ pub fn insert(
         "email": new_user.email, "display_name": new_user.display_name,
         "role": new_user.role, "organization_id": new_user.organization_id,
     });
-    diesel::insert_into(users::table)
-        .values(new_user)
-        .execute(conn)?;
+    diesel::insert_into(users::table).values(new_user).execute(conn)?;
     let actor = Actor {
         user_id: actor.user_id.clone().or_else(|| Some(id.clone())),
         request_id: actor.request_id.clone(),
@@ -100,12 +98,7 @@ pub fn list(
     page: &PageRequest,
 ) -> ApiResult<Vec<User>> {
     let mut query = users::table.into_boxed();
-    if let Some(email) = filter
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
+    if let Some(email) = filter.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         let pattern = format!("%{}%", like_escape(&email.to_lowercase()));
         query = query.filter(lower(users::email).like(pattern).escape('\\'));
     }
@@ -121,19 +114,13 @@ pub fn list(
     if let Some(after) = page.after.as_deref() {
         query = query.filter(users::id.lt(after.to_string()));
     }
-    Ok(query
-        .order(users::id.desc())
-        .limit(page.fetch())
-        .select(User::as_select())
-        .load(conn)?)
+    Ok(query.order(users::id.desc()).limit(page.fetch()).select(User::as_select()).load(conn)?)
 }
 
 /// Saves a user's role, status and display name if the stored version is still `expected`.
 pub fn save(conn: &mut DbConnection, updated: &User, expected: i64) -> ApiResult<User> {
     let changed = diesel::update(
-        users::table
-            .filter(users::id.eq(&updated.id))
-            .filter(users::version.eq(expected)),
+        users::table.filter(users::id.eq(&updated.id)).filter(users::version.eq(expected)),
     )
     .set((
         users::display_name.eq(&updated.display_name),

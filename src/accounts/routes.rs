@@ -47,26 +47,18 @@ fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
     {
         return ip;
     }
-    req.peer_addr()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |addr| addr.ip())
+    req.peer_addr().map_or(IpAddr::from([127, 0, 0, 1]), |addr| addr.ip())
 }
 
 fn check_org_kind(role: Role, kind: OrgKind, field: &str) -> Result<(), ApiError> {
     if role.allowed_org_kinds().contains(&kind) {
         Ok(())
     } else {
-        let allowed: Vec<&str> = role
-            .allowed_org_kinds()
-            .iter()
-            .map(|k| k.as_str())
-            .collect();
+        let allowed: Vec<&str> = role.allowed_org_kinds().iter().map(|k| k.as_str()).collect();
         Err(ApiError::field(
             field,
             "kind_not_allowed_for_role",
-            format!(
-                "a `{role}` user can belong to organizations of kind: {}",
-                allowed.join(", ")
-            ),
+            format!("a `{role}` user can belong to organizations of kind: {}", allowed.join(", ")),
         ))
     }
 }
@@ -74,16 +66,10 @@ fn check_org_kind(role: Role, kind: OrgKind, field: &str) -> Result<(), ApiError
 /// Hashes a password on a blocking thread under a hashing permit (argon2 is deliberately slow
 /// and takes 19 MiB); 503 `password_hashing_busy` when no permit frees up in time.
 async fn hash_password(state: &AppState, password: String) -> ApiResult<String> {
-    state
-        .password_hashing
-        .run(move || password::hash(&password))
-        .await?
+    state.password_hashing.run(move || password::hash(&password)).await?
 }
 
 /// Verifies a password like [`hash_password`] hashes one.
 async fn verify_password(state: &AppState, password: String, stored: String) -> ApiResult<bool> {
-    state
-        .password_hashing
-        .run(move || password::verify(&password, &stored))
-        .await
+    state.password_hashing.run(move || password::verify(&password, &stored)).await
 }

@@ -59,19 +59,12 @@ pub async fn verify_user(
             ))
             .execute(conn)?;
             if changed == 0 {
-                return Err(ApiError::stale_version(
-                    current.version,
-                    current.version + 1,
-                ));
+                return Err(ApiError::stale_version(current.version, current.version + 1));
             }
             audit::record(
                 conn,
                 &actor,
-                if verified {
-                    "user.verify"
-                } else {
-                    "user.unverify"
-                },
+                if verified { "user.verify" } else { "user.unverify" },
                 "user",
                 &current.id,
                 audit::diff(&[("verified", (!verified).into(), verified.into())]),
@@ -79,7 +72,5 @@ pub async fn verify_user(
             queries::find(conn, &current.id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(saved.version))
-        .json(UserOut::from(saved)))
+    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(UserOut::from(saved)))
 }

@@ -29,11 +29,8 @@ pub fn decode_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, V
 
 impl RecordLibrary for AchievementBulk {
     const LIBRARY: Library = Library::Achievements;
-    const OWNER_KINDS: &'static [OrgKind] = &[
-        OrgKind::University,
-        OrgKind::ResearchInstitute,
-        OrgKind::Enterprise,
-    ];
+    const OWNER_KINDS: &'static [OrgKind] =
+        &[OrgKind::University, OrgKind::ResearchInstitute, OrgKind::Enterprise];
     const LIST_FIELDS: &'static [&'static str] = &["keywords", "cooperation_modes"];
     const INT_FIELDS: &'static [&'static str] = &["trl", "asking_price_fen"];
     const BOOL_FIELDS: &'static [&'static str] = &["international"];
@@ -120,11 +117,7 @@ impl RecordLibrary for AchievementBulk {
         match (checker.finish(), valid) {
             (Ok(()), Some(valid)) => Ok(valid),
             (Err(ApiError::Validation(errors)), _) => Err(errors),
-            _ => Err(vec![FieldError::new(
-                "line",
-                "invalid",
-                "the record could not be read",
-            )]),
+            _ => Err(vec![FieldError::new("line", "invalid", "the record could not be read")]),
         }
     }
 

@@ -230,23 +230,16 @@ impl AchievementInput {
             None => Some(None),
             Some(code) => checker.check("region_code", region_code(code)).map(Some),
         };
-        let team = checker.check(
-            "team",
-            validation::optional_text(self.team.as_deref(), 2000),
-        );
+        let team = checker.check("team", validation::optional_text(self.team.as_deref(), 2000));
         let contact = match &self.contact {
             None => Some(None),
             Some(contact) => contact.check("contact.", checker).map(Some),
         };
-        let external_ref = checker.check(
-            "external_ref",
-            validation::optional_text(self.external_ref.as_deref(), 100),
-        );
+        let external_ref = checker
+            .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
         let valid_until = match self.valid_until {
             None => Some(None),
-            Some(date) => checker
-                .check("valid_until", check_valid_until(date))
-                .map(Some),
+            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
         };
         let confidential = checker.check(
             "confidential_details",
@@ -365,10 +358,7 @@ impl AchievementOut {
             region_code: listing.region_code,
             team: detail.team,
             contact: if viewer.signed_in {
-                detail
-                    .contact
-                    .as_deref()
-                    .and_then(|c| serde_json::from_str(c).ok())
+                detail.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
             } else {
                 None
             },
@@ -379,11 +369,7 @@ impl AchievementOut {
                 .confidential_details
                 .as_deref()
                 .is_some_and(|d| !d.is_empty()),
-            rejection_reason: if viewer.manages {
-                listing.rejection_reason
-            } else {
-                None
-            },
+            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
             published_at: listing.published_at.map(to_utc),
             version: listing.version,
             created_at: to_utc(listing.created_at),

@@ -67,11 +67,7 @@ impl AchievementRow {
             ip_type: valid.ip_type.as_str().into(),
             patents: to_json(&valid.patents),
             cooperation_modes: encode_codes(
-                &valid
-                    .cooperation_modes
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>(),
+                &valid.cooperation_modes.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
             ),
             asking_price_fen: valid.asking_price_fen,
             team: valid.team.clone(),
@@ -88,16 +84,9 @@ pub fn to_input(listing: &Listing, row: &AchievementRow) -> ApiResult<Achievemen
         title: listing.title.clone(),
         summary: row.summary.clone(),
         keywords: from_json(&row.keywords),
-        technology_field: row
-            .technology_field
-            .parse()
-            .map_err(crate::error::ApiError::Internal)?,
+        technology_field: row.technology_field.parse().map_err(crate::error::ApiError::Internal)?,
         industry: row.industry.as_deref().and_then(|i| i.parse().ok()),
-        maturity: Some(
-            row.maturity
-                .parse()
-                .map_err(crate::error::ApiError::Internal)?,
-        ),
+        maturity: Some(row.maturity.parse().map_err(crate::error::ApiError::Internal)?),
         trl: row.trl,
         ip_type: row.ip_type.parse().ok(),
         patents: from_json(&row.patents),
@@ -105,10 +94,7 @@ pub fn to_input(listing: &Listing, row: &AchievementRow) -> ApiResult<Achievemen
         asking_price_fen: row.asking_price_fen,
         region_code: Some(listing.region_code.clone()),
         team: row.team.clone(),
-        contact: row
-            .contact
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok()),
+        contact: row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok()),
         international: row.international,
         external_ref: listing.external_ref.clone(),
         valid_until: Some(listing.valid_until),
@@ -120,10 +106,7 @@ pub fn to_input(listing: &Listing, row: &AchievementRow) -> ApiResult<Achievemen
 /// One achievement with its listing.
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<(Listing, AchievementRow)> {
     let listing = listing_queries::find(conn, Library::Achievements, id)?;
-    let row = achievements::table
-        .find(id)
-        .select(AchievementRow::as_select())
-        .first(conn)?;
+    let row = achievements::table.find(id).select(AchievementRow::as_select()).first(conn)?;
     Ok((listing, row))
 }
 
@@ -148,10 +131,7 @@ pub fn insert(
         created_by: created_by.to_string(),
         status,
         title: valid.title.clone(),
-        region_code: valid
-            .region_code
-            .clone()
-            .unwrap_or_else(|| org_region.to_string()),
+        region_code: valid.region_code.clone().unwrap_or_else(|| org_region.to_string()),
         valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
         external_ref: valid.external_ref.clone(),
         rejection_reason: None,
@@ -166,9 +146,7 @@ pub fn insert(
     };
     listing_queries::insert(conn, &listing)?;
     let row = AchievementRow::from_valid(&id, valid);
-    diesel::insert_into(achievements::table)
-        .values(row.clone())
-        .execute(conn)?;
+    diesel::insert_into(achievements::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,
         actor,
@@ -204,82 +182,32 @@ pub fn update(
     next.external_ref = valid.external_ref.clone();
     let saved = listing_queries::save(conn, &next, expected)?;
     let new_row = AchievementRow::from_valid(&listing.id, valid);
-    diesel::update(achievements::table.find(&listing.id))
-        .set(&new_row)
-        .execute(conn)?;
+    diesel::update(achievements::table.find(&listing.id)).set(&new_row).execute(conn)?;
     let changes = audit::diff(&[
-        (
-            "title",
-            listing.title.clone().into(),
-            saved.title.clone().into(),
-        ),
-        (
-            "summary",
-            row.summary.clone().into(),
-            new_row.summary.clone().into(),
-        ),
-        (
-            "keywords",
-            row.keywords.clone().into(),
-            new_row.keywords.clone().into(),
-        ),
+        ("title", listing.title.clone().into(), saved.title.clone().into()),
+        ("summary", row.summary.clone().into(), new_row.summary.clone().into()),
+        ("keywords", row.keywords.clone().into(), new_row.keywords.clone().into()),
         (
             "technology_field",
             row.technology_field.clone().into(),
             new_row.technology_field.clone().into(),
         ),
-        (
-            "industry",
-            row.industry.clone().into(),
-            new_row.industry.clone().into(),
-        ),
-        (
-            "maturity",
-            row.maturity.clone().into(),
-            new_row.maturity.clone().into(),
-        ),
+        ("industry", row.industry.clone().into(), new_row.industry.clone().into()),
+        ("maturity", row.maturity.clone().into(), new_row.maturity.clone().into()),
         ("trl", row.trl.into(), new_row.trl.into()),
-        (
-            "ip_type",
-            row.ip_type.clone().into(),
-            new_row.ip_type.clone().into(),
-        ),
-        (
-            "patents",
-            row.patents.clone().into(),
-            new_row.patents.clone().into(),
-        ),
+        ("ip_type", row.ip_type.clone().into(), new_row.ip_type.clone().into()),
+        ("patents", row.patents.clone().into(), new_row.patents.clone().into()),
         (
             "cooperation_modes",
             row.cooperation_modes.clone().into(),
             new_row.cooperation_modes.clone().into(),
         ),
-        (
-            "asking_price_fen",
-            row.asking_price_fen.into(),
-            new_row.asking_price_fen.into(),
-        ),
-        (
-            "region_code",
-            listing.region_code.clone().into(),
-            saved.region_code.clone().into(),
-        ),
+        ("asking_price_fen", row.asking_price_fen.into(), new_row.asking_price_fen.into()),
+        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
         ("team", row.team.clone().into(), new_row.team.clone().into()),
-        (
-            "contact",
-            row.contact.clone().into(),
-            new_row.contact.clone().into(),
-        ),
-        (
-            "international",
-            row.international.into(),
-            new_row.international.into(),
-        ),
-        (
-            "external_ref",
-            listing.external_ref.clone().into(),
-            saved.external_ref.clone().into(),
-        ),
+        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
+        ("international", row.international.into(), new_row.international.into()),
+        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
         (
             "valid_until",
             listing.valid_until.to_string().into(),
@@ -291,14 +219,7 @@ pub fn update(
             new_row.confidential_details.is_some().into(),
         ),
     ]);
-    audit::record(
-        conn,
-        actor,
-        "achievement.update",
-        "achievement",
-        &listing.id,
-        changes,
-    )?;
+    audit::record(conn, actor, "achievement.update", "achievement", &listing.id, changes)?;
     Ok((saved, new_row))
 }
 
@@ -361,11 +282,8 @@ pub fn list_rows(
         query = query.filter(achievements::maturity.eq(maturity.as_str()));
     }
     if let Some(region) = f.region.as_deref() {
-        query = query.filter(
-            listings::region_code
-                .like(format!("{}%", like_escape(region)))
-                .escape('\\'),
-        );
+        query = query
+            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
     if let Some(mode) = f.cooperation_mode {
         query = query

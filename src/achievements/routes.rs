@@ -43,11 +43,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// Organization kinds that list achievements.
-const OWNER_KINDS: &[OrgKind] = &[
-    OrgKind::University,
-    OrgKind::ResearchInstitute,
-    OrgKind::Enterprise,
-];
+const OWNER_KINDS: &[OrgKind] =
+    &[OrgKind::University, OrgKind::ResearchInstitute, OrgKind::Enterprise];
 
 /// Query of `POST /api/v1/achievements`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,19 +75,13 @@ pub async fn create_achievement(
     let input = body.into_inner();
     let publish = options.publish.unwrap_or(false);
     if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only administrators create records as published".into(),
-        ));
+        return Err(ApiError::Forbidden("only administrators create records as published".into()));
     }
     let mut checker = Checker::new();
     let valid = input.check(&mut checker);
     checker.finish()?;
     let valid = valid.ok_or_else(|| ApiError::Internal("validated achievement missing".into()))?;
-    let status = if publish {
-        ListingStatus::Published
-    } else {
-        ListingStatus::Draft
-    };
+    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
     let actor = user.actor();
     let creator = user.clone();
     let requested_org = input.org_id.clone();
@@ -98,15 +89,7 @@ pub async fn create_achievement(
         .db
         .write(move |conn| {
             let org = owner_org(conn, &creator, requested_org.as_deref(), OWNER_KINDS)?;
-            queries::insert(
-                conn,
-                &actor,
-                creator.id(),
-                &org.id,
-                &org.region_code,
-                &valid,
-                status,
-            )
+            queries::insert(conn, &actor, creator.id(), &org.id, &org.region_code, &valid, status)
         })
         .await?;
     let duplicates = listing_search::possible_duplicates(
@@ -129,18 +112,10 @@ pub async fn create_achievement(
             vec![created.0.id.clone()],
         );
     }
-    let mut out = AchievementOut::build(
-        created.0,
-        created.1,
-        Viewer {
-            signed_in: true,
-            manages: true,
-        },
-    );
+    let mut out =
+        AchievementOut::build(created.0, created.1, Viewer { signed_in: true, manages: true });
     out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created()
-        .insert_header(etag(out.version))
-        .json(out))
+    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
 }
 
 /// Lists and searches achievements. The public sees published, unexpired records; owners and
@@ -208,10 +183,7 @@ pub async fn update_achievement(
     let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
     let expected = expected_version(&req, body_version)?;
     let lookup = id.clone();
-    let current = state
-        .db
-        .read(move |conn| queries::find(conn, &lookup))
-        .await?;
+    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
     ensure_manage(&user, &current.0)?;
     merge_patch::ensure_editable(&current.0)?;
     let base = queries::to_input(&current.0, &current.1)?;
@@ -229,17 +201,8 @@ pub async fn update_achievement(
         })
         .await?;
     listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
-    let out = AchievementOut::build(
-        saved.0,
-        saved.1,
-        Viewer {
-            signed_in: true,
-            manages: true,
-        },
-    );
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(out.version))
-        .json(out))
+    let out = AchievementOut::build(saved.0, saved.1, Viewer { signed_in: true, manages: true });
+    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
 }
 
 /// Reads an achievement's confidential details: its owners, administrators, users whose
@@ -263,10 +226,7 @@ pub async fn read_confidential(
         .write(move |conn| {
             let (listing, row) = queries::find(conn, &id)?;
             confidential::authorize_read(conn, &user, &listing)?;
-            Ok(ConfidentialOut {
-                id: listing.id,
-                confidential_details: row.confidential_details,
-            })
+            Ok(ConfidentialOut { id: listing.id, confidential_details: row.confidential_details })
         })
         .await?;
     Ok(web::Json(details))

@@ -86,16 +86,10 @@ pub fn append(conn: &mut DbConnection, mut row: AuditRow) -> QueryResult<()> {
         row.seq = seq + 1;
         row.hash = entry_hash(&row, &prev_hash);
         row.prev_hash = prev_hash;
-        diesel::insert_into(audit_log::table)
-            .values(&row)
-            .execute(conn)?;
+        diesel::insert_into(audit_log::table).values(&row).execute(conn)?;
         Ok(())
     };
-    if in_transaction(conn)? {
-        work(conn)
-    } else {
-        write_transaction(conn, work)
-    }
+    if in_transaction(conn)? { work(conn) } else { write_transaction(conn, work) }
 }
 
 fn batch_from(conn: &mut DbConnection, from_seq: i64) -> QueryResult<Vec<AuditRow>> {
@@ -137,10 +131,7 @@ pub fn backfill(conn: &mut DbConnection) -> QueryResult<usize> {
             for row in rows {
                 let hash = entry_hash(&row, &prev_hash);
                 diesel::update(audit_log::table.filter(audit_log::id.eq(&row.id)))
-                    .set((
-                        audit_log::prev_hash.eq(&prev_hash),
-                        audit_log::hash.eq(&hash),
-                    ))
+                    .set((audit_log::prev_hash.eq(&prev_hash), audit_log::hash.eq(&hash)))
                     .execute(conn)?;
                 prev_hash = hash;
                 hashed += 1;
@@ -181,20 +172,18 @@ pub enum Break {
 impl std::fmt::Display for Break {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Break::Altered { seq, id } => write!(
-                f,
-                "entry {seq} ({id}) was altered: its fields no longer give its hash"
-            ),
+            Break::Altered { seq, id } => {
+                write!(f, "entry {seq} ({id}) was altered: its fields no longer give its hash")
+            }
             Break::Relinked { seq, id } => write!(
                 f,
                 "entry {seq} ({id}) does not follow entry {}: its prev_hash is not that entry's hash (entry {} was altered or replaced)",
                 seq - 1,
                 seq - 1
             ),
-            Break::Missing { seq, next } => write!(
-                f,
-                "entry {seq} is missing (deleted): the chain jumps to entry {next}"
-            ),
+            Break::Missing { seq, next } => {
+                write!(f, "entry {seq} is missing (deleted): the chain jumps to entry {next}")
+            }
         }
     }
 }
@@ -218,35 +207,20 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
     loop {
         let rows = batch_from(conn, expected)?;
         if rows.is_empty() {
-            return Ok(Verification {
-                entries,
-                first_break: None,
-            });
+            return Ok(Verification { entries, first_break: None });
         }
         for row in rows {
             let first_break = if row.seq != expected {
-                Some(Break::Missing {
-                    seq: expected,
-                    next: row.seq,
-                })
+                Some(Break::Missing { seq: expected, next: row.seq })
             } else if row.prev_hash != prev_hash {
-                Some(Break::Relinked {
-                    seq: row.seq,
-                    id: row.id.clone(),
-                })
+                Some(Break::Relinked { seq: row.seq, id: row.id.clone() })
             } else if entry_hash(&row, &prev_hash) != row.hash {
-                Some(Break::Altered {
-                    seq: row.seq,
-                    id: row.id.clone(),
-                })
+                Some(Break::Altered { seq: row.seq, id: row.id.clone() })
             } else {
                 None
             };
             if first_break.is_some() {
-                return Ok(Verification {
-                    entries,
-                    first_break,
-                });
+                return Ok(Verification { entries, first_break });
             }
             entries += 1;
             expected += 1;

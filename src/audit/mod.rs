@@ -128,10 +128,7 @@ pub fn diff(pairs: &[(&str, serde_json::Value, serde_json::Value)]) -> serde_jso
     let mut changes = serde_json::Map::new();
     for (field, from, to) in pairs {
         if from != to {
-            changes.insert(
-                (*field).to_string(),
-                serde_json::json!({ "from": from, "to": to }),
-            );
+            changes.insert((*field).to_string(), serde_json::json!({ "from": from, "to": to }));
         }
     }
     serde_json::Value::Object(changes)

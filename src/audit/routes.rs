@@ -81,7 +81,5 @@ pub async fn list_audit(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
 }

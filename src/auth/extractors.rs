@@ -51,10 +51,7 @@ impl AuthUser {
 
     /// The audit actor for changes this user makes.
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user.id.clone()),
-            request_id: self.request_id.clone(),
-        }
+        Actor { user_id: Some(self.user.id.clone()), request_id: self.request_id.clone() }
     }
 
     /// 403 unless the user has one of these roles.
@@ -78,10 +75,7 @@ pub fn request_id(req: &HttpRequest) -> Option<String> {
 
 /// The audit actor of an anonymous request.
 pub fn anonymous_actor(req: &HttpRequest) -> Actor {
-    Actor {
-        user_id: None,
-        request_id: request_id(req),
-    }
+    Actor { user_id: None, request_id: request_id(req) }
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -126,18 +120,12 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         return Err(ApiError::Unauthorized("the session does not exist".into()));
     };
     if revoked_at.is_some() {
-        return Err(ApiError::Unauthorized(
-            "the session has ended; sign in again".into(),
-        ));
+        return Err(ApiError::Unauthorized("the session has ended; sign in again".into()));
     }
     if user.status != UserStatus::Active {
         return Err(ApiError::Unauthorized("the account is disabled".into()));
     }
-    Ok(Some(AuthUser {
-        user,
-        session_id,
-        request_id: request_id(&req),
-    }))
+    Ok(Some(AuthUser { user, session_id, request_id: request_id(&req) }))
 }
 
 impl FromRequest for AuthUser {

@@ -27,10 +27,7 @@ pub struct HashingGate {
 impl HashingGate {
     /// At most `concurrency` (at least 1) hashes at once; a request waits up to `wait`.
     pub fn new(concurrency: usize, wait: Duration) -> HashingGate {
-        HashingGate {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            wait,
-        }
+        HashingGate { permits: Arc::new(Semaphore::new(concurrency.max(1))), wait }
     }
 
     /// Takes a permit, waiting up to the configured time; 503 `password_hashing_busy` after.
@@ -71,11 +68,7 @@ mod tests {
         let gate = HashingGate::new(1, Duration::from_millis(20));
         let held = gate.acquire().await.unwrap();
         match gate.acquire().await {
-            Err(ApiError::Busy {
-                code,
-                retry_after_secs,
-                ..
-            }) => {
+            Err(ApiError::Busy { code, retry_after_secs, .. }) => {
                 assert_eq!(code, HASHING_BUSY);
                 assert!(retry_after_secs >= 1);
             }

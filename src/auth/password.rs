@@ -30,16 +30,10 @@ fn hasher() -> Result<Argon2<'static>, ApiError> {
 pub fn check_strength(password: &str, context: &[&str]) -> Result<(), ParseFailure> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
-        return Err((
-            "too_short",
-            format!("must be at least {MIN_LENGTH} characters"),
-        ));
+        return Err(("too_short", format!("must be at least {MIN_LENGTH} characters")));
     }
     if length > MAX_LENGTH {
-        return Err((
-            "too_long",
-            format!("must be at most {MAX_LENGTH} characters"),
-        ));
+        return Err(("too_long", format!("must be at most {MAX_LENGTH} characters")));
     }
     let estimate = zxcvbn::zxcvbn(password, context);
     if u8::from(estimate.score()) < 3 {
@@ -88,16 +82,10 @@ mod tests {
     fn common_and_short_passwords_are_refused() {
         assert_eq!(check_strength("short", &[]).unwrap_err().0, "too_short");
         for common in ["password123", "qwertyuiop", "1234567890", "iloveyou12"] {
-            assert_eq!(
-                check_strength(common, &[]).unwrap_err().0,
-                "too_common",
-                "{common}"
-            );
+            assert_eq!(check_strength(common, &[]).unwrap_err().0, "too_common", "{common}");
         }
         assert_eq!(
-            check_strength("zhangsan@example.com", &["zhangsan@example.com"])
-                .unwrap_err()
-                .0,
+            check_strength("zhangsan@example.com", &["zhangsan@example.com"]).unwrap_err().0,
             "too_common"
         );
         assert!(check_strength("Tea-kettle-Orbit-19", &[]).is_ok());

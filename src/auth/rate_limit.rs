@@ -48,12 +48,8 @@ impl LoginLimiter {
     /// Counts one attempt; 429 with the wait when either limit is exhausted.
     pub async fn check(&self, client: IpAddr, account: &str) -> Result<(), ApiError> {
         if let Some(shared) = &self.shared {
-            shared
-                .check(format!("login:client:{client}"), self.rates.0)
-                .await?;
-            return shared
-                .check(format!("login:account:{account}"), self.rates.1)
-                .await;
+            shared.check(format!("login:client:{client}"), self.rates.0).await?;
+            return shared.check(format!("login:account:{account}"), self.rates.1).await;
         }
         if self.per_client.len() > 100_000 {
             self.per_client.retain_recent();
@@ -103,9 +99,7 @@ impl ClientLimiter {
     /// Counts one attempt; 429 with the wait when the client's limit is exhausted.
     pub async fn check(&self, client: IpAddr) -> Result<(), ApiError> {
         if let Some(shared) = &self.shared {
-            return shared
-                .check(format!("{}:client:{client}", self.name), self.rate)
-                .await;
+            return shared.check(format!("{}:client:{client}", self.name), self.rate).await;
         }
         if self.per_client.len() > 100_000 {
             self.per_client.retain_recent();
@@ -121,9 +115,7 @@ fn too_many(wait: std::time::Duration) -> ApiError {
     if wait.subsec_nanos() > 0 || seconds == 0 {
         seconds += 1;
     }
-    ApiError::TooManyRequests {
-        retry_after_secs: seconds,
-    }
+    ApiError::TooManyRequests { retry_after_secs: seconds }
 }
 
 #[cfg(test)]

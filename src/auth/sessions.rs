@@ -73,14 +73,9 @@ pub fn open(
 /// Revokes a session (idempotent).
 pub fn revoke(conn: &mut DbConnection, session_id: &str, reason: &str) -> ApiResult<()> {
     diesel::update(
-        sessions::table
-            .filter(sessions::id.eq(session_id))
-            .filter(sessions::revoked_at.is_null()),
+        sessions::table.filter(sessions::id.eq(session_id)).filter(sessions::revoked_at.is_null()),
     )
-    .set((
-        sessions::revoked_at.eq(now()),
-        sessions::revoked_reason.eq(reason),
-    ))
+    .set((sessions::revoked_at.eq(now()), sessions::revoked_reason.eq(reason)))
     .execute(conn)?;
     Ok(())
 }
@@ -100,21 +95,12 @@ pub fn revoke_all_for_user(
         query = query.filter(sessions::id.ne(keep));
     }
     Ok(query
-        .set((
-            sessions::revoked_at.eq(now()),
-            sessions::revoked_reason.eq(reason),
-        ))
+        .set((sessions::revoked_at.eq(now()), sessions::revoked_reason.eq(reason)))
         .execute(conn)?)
 }
 
 /// A refresh token with its session's state and user: session id, expiry, rotation, revocation.
-type RefreshRow = (
-    String,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    User,
-);
+type RefreshRow = (String, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>, User);
 
 /// What a refresh found.
 pub enum RefreshOutcome {
@@ -158,10 +144,7 @@ pub fn rotate(
         revoke(conn, &session_id, "refresh_token_reuse")?;
         audit::record(
             conn,
-            &Actor {
-                user_id: Some(user.id.clone()),
-                request_id: actor.request_id.clone(),
-            },
+            &Actor { user_id: Some(user.id.clone()), request_id: actor.request_id.clone() },
             "session.reuse_detected",
             "session",
             &session_id,

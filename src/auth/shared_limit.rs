@@ -79,10 +79,7 @@ pub struct SharedLimits {
 impl SharedLimits {
     /// Counters in this database.
     pub fn new(db: Db) -> SharedLimits {
-        SharedLimits {
-            db,
-            calls: AtomicU64::new(0),
-        }
+        SharedLimits { db, calls: AtomicU64::new(0) }
     }
 
     /// Counts one hit in `bucket`; 429 with the seconds to the next window once the window
@@ -92,10 +89,7 @@ impl SharedLimits {
         let now = now_ms.div_euclid(1000);
         let window_start = now - now.rem_euclid(WINDOW_SECS);
         let elapsed_ms = now_ms - window_start * 1000;
-        let sweep = self
-            .calls
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(SWEEP_EVERY);
+        let sweep = self.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(SWEEP_EVERY);
         let (previous, current) = self
             .db
             .write(move |conn| {

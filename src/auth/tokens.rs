@@ -121,12 +121,7 @@ mod tests {
         assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("u1", "s1"));
         let now = chrono::Utc::now().timestamp();
         let expired = service
-            .sign(&Claims {
-                exp: now - 1,
-                iat: now - 100,
-                nbf: now - 100,
-                ..claims.clone()
-            })
+            .sign(&Claims { exp: now - 1, iat: now - 100, nbf: now - 100, ..claims.clone() })
             .unwrap();
         assert!(service.decode(&expired).is_err());
         let other = TokenService::new(b"another secret another secret 00", 900);

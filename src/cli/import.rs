@@ -127,26 +127,17 @@ fn import_with<L: RecordLibrary>(
     let org = crate::organizations::queries::find(&mut conn, org_id)
         .map_err(|_| anyhow::anyhow!("no organization {org_id}"))?;
     if !L::OWNER_KINDS.contains(&org.kind) {
-        bail!(
-            "{} records belong to organizations of another kind than `{}`",
-            L::LIBRARY,
-            org.kind
-        );
+        bail!("{} records belong to organizations of another kind than `{}`", L::LIBRARY, org.kind);
     }
     let ctx = ImportContext {
         actor: Actor::default(),
         created_by: import_creator(&mut conn, &org.id)?,
         org,
-        status: if publish {
-            ListingStatus::Published
-        } else {
-            ListingStatus::Draft
-        },
+        status: if publish { ListingStatus::Published } else { ListingStatus::Draft },
     };
-    let (docs, insert_errors) = write_transaction(&mut conn, |conn| {
-        bulk::insert_records::<L>(conn, &ctx, &valid, partial)
-    })
-    .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+    let (docs, insert_errors) =
+        write_transaction(&mut conn, |conn| bulk::insert_records::<L>(conn, &ctx, &valid, partial))
+            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
     print_errors(&insert_errors);
     if docs.len() >= bulk::ANALYZE_AFTER {
         crate::db::analyze(&mut conn).context("refreshing planner statistics")?;
@@ -155,12 +146,7 @@ fn import_with<L: RecordLibrary>(
         Ok(index) => index.upsert_many(&docs).context("search index")?,
         Err(error) => eprintln!("warning: {error:#}; run `techmarket reindex` later"),
     }
-    println!(
-        "imported {} of {total} records into {} for {}",
-        docs.len(),
-        L::LIBRARY,
-        ctx.org.name
-    );
+    println!("imported {} of {total} records into {} for {}", docs.len(), L::LIBRARY, ctx.org.name);
     Ok(())
 }
 
@@ -173,9 +159,6 @@ pub fn reindex(config: &Config) -> anyhow::Result<()> {
     let count = reindex::rebuild(&mut conn, &index).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     // The index is complete as of now: a restarted server's change feed starts afresh.
     let _ = std::fs::remove_file(config.data_dir.join(reindex::CHECKPOINT_FILE));
-    println!(
-        "indexed {count} records in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("indexed {count} records in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

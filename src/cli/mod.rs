@@ -167,36 +167,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if applied.is_empty() {
                 println!("the database is up to date");
             } else {
-                println!(
-                    "applied {} migration(s): {}",
-                    applied.len(),
-                    applied.join(", ")
-                );
+                println!("applied {} migration(s): {}", applied.len(), applied.join(", "));
             }
             Ok(())
         }
-        Command::Import {
-            library,
-            file,
-            org,
-            publish,
-            partial,
-        } => {
+        Command::Import { library, file, org, publish, partial } => {
             let config = load_config(cli.config.as_deref())?;
             import::import_file(&config, library.into(), &file, &org, publish, partial)
         }
-        Command::EvalMatching {
-            achievements,
-            queries,
-            weights,
-        } => {
+        Command::EvalMatching { achievements, queries, weights } => {
             let started = std::time::Instant::now();
             let mut config = crate::matching::text::TextMatcherConfig::default();
             if let Some(weights) = weights {
-                let parts: Vec<f64> = weights
-                    .split(',')
-                    .filter_map(|x| x.trim().parse().ok())
-                    .collect();
+                let parts: Vec<f64> =
+                    weights.split(',').filter_map(|x| x.trim().parse().ok()).collect();
                 let [bm25, keywords, feedback] = parts[..] else {
                     anyhow::bail!("--weights takes three numbers: bm25,keywords,feedback");
                 };
@@ -238,10 +222,7 @@ fn verify_audit(config: &Config) -> anyhow::Result<()> {
     let report = crate::audit::chain::verify(&mut conn)?;
     match report.first_break {
         None => {
-            println!(
-                "the audit chain holds: {} entries, none altered or missing",
-                report.entries
-            );
+            println!("the audit chain holds: {} entries, none altered or missing", report.entries);
             Ok(())
         }
         Some(first_break) => anyhow::bail!(

@@ -46,11 +46,7 @@ pub fn not_found() -> ApiError {
 
 /// 404 unless the user may see the contract.
 pub fn ensure_visible(user: &AuthUser, contract: &ContractRow) -> Result<(), ApiError> {
-    if can_see(user, contract) {
-        Ok(())
-    } else {
-        Err(not_found())
-    }
+    if can_see(user, contract) { Ok(()) } else { Err(not_found()) }
 }
 
 /// 404 unless the user may see the contract, 403 unless they manage it.

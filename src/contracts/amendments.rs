@@ -37,9 +37,7 @@ use crate::validation::{self, Checker};
 
 /// Registers the routes.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(request_amendment)
-        .service(register_amendment)
-        .service(reject_amendment);
+    cfg.service(request_amendment).service(register_amendment).service(reject_amendment);
 }
 
 /// The values an amendment changes (at least one).
@@ -103,22 +101,13 @@ fn check(
 ) -> ApiResult<Applied> {
     let mut checker = Checker::new();
     let field = |name: &str| format!("new_values.{name}");
-    if serde_json::to_value(values)?
-        .as_object()
-        .is_none_or(|o| o.is_empty())
-    {
-        checker.fail(
-            "new_values",
-            "required",
-            "name at least one value to change",
-        );
+    if serde_json::to_value(values)?.as_object().is_none_or(|o| o.is_empty()) {
+        checker.fail("new_values", "required", "name at least one value to change");
     }
     let mut next = current.clone();
     if let Some(name) = &values.name
-        && let Some(name) = checker.check(
-            &field("name"),
-            validation::text(name, 2, super::checks::NAME_MAX),
-        )
+        && let Some(name) =
+            checker.check(&field("name"), validation::text(name, 2, super::checks::NAME_MAX))
     {
         next.name = name;
     }
@@ -154,9 +143,8 @@ fn check(
     }
     next.technology_amount_fen = next.amount_fen - next.non_technical_fen;
     if values.expected_investment_fen.is_some() || values.expected_output_fen.is_some() {
-        next.expected_investment_fen = values
-            .expected_investment_fen
-            .or(next.expected_investment_fen);
+        next.expected_investment_fen =
+            values.expected_investment_fen.or(next.expected_investment_fen);
         next.expected_output_fen = values.expected_output_fen.or(next.expected_output_fen);
         let mut figures = Checker::new();
         check_transfer_figures(
@@ -171,10 +159,7 @@ fn check(
             }
         }
     }
-    let paid: i64 = queries::payments(conn, &current.id)?
-        .iter()
-        .map(|p| p.amount_fen)
-        .sum();
+    let paid: i64 = queries::payments(conn, &current.id)?.iter().map(|p| p.amount_fen).sum();
     if next.amount_fen < paid {
         checker.fail(
             &field("amount_fen"),
@@ -226,9 +211,7 @@ fn previous_values(
             .as_ref()
             .map(|_| base.non_technical_costs.clone()),
         milestones: values.milestones.as_ref().map(|_| base.milestones.clone()),
-        expected_investment_fen: values
-            .expected_investment_fen
-            .and(base.expected_investment_fen),
+        expected_investment_fen: values.expected_investment_fen.and(base.expected_investment_fen),
         expected_output_fen: values.expected_output_fen.and(base.expected_output_fen),
     };
     Ok(serde_json::to_value(previous)?)
@@ -241,11 +224,7 @@ fn ensure_live(current: &ContractRow) -> ApiResult<()> {
         Err(ApiError::conflict(format!(
             "amendments are for registered or performing contracts; this one is {}{}",
             current.status,
-            if current.status.is_editable() {
-                " (edit it with PATCH instead)"
-            } else {
-                ""
-            }
+            if current.status.is_editable() { " (edit it with PATCH instead)" } else { "" }
         )))
     }
 }
@@ -310,9 +289,7 @@ pub async fn request_amendment(
                 decision_note: None,
                 created_at: now(),
             };
-            diesel::insert_into(contract_amendments::table)
-                .values(row.clone())
-                .execute(conn)?;
+            diesel::insert_into(contract_amendments::table).values(row.clone()).execute(conn)?;
             audit::record(
                 conn,
                 &user.actor(),
@@ -342,11 +319,7 @@ fn pending_amendment(
         .optional()?
         .ok_or_else(|| ApiError::NotFound("amendment".into()))?;
     if row.status != AmendmentStatus::Pending {
-        return Err(ApiError::illegal_transition(
-            row.status.as_str(),
-            to.as_str(),
-            Vec::new(),
-        ));
+        return Err(ApiError::illegal_transition(row.status.as_str(), to.as_str(), Vec::new()));
     }
     Ok(row)
 }
@@ -408,12 +381,8 @@ pub async fn register_amendment(
         .db
         .write(move |conn| {
             let current = queries::find(conn, &id)?;
-            let amendment = pending_amendment(
-                conn,
-                &current.id,
-                &amendment_id,
-                AmendmentStatus::Registered,
-            )?;
+            let amendment =
+                pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Registered)?;
             ensure_live(&current)?;
             let values: AmendmentValues = serde_json::from_str(&amendment.new_values)?;
             let applied = check(conn, &current, &values)?;
@@ -476,14 +445,7 @@ pub async fn reject_amendment(
             let current = queries::find(conn, &id)?;
             let amendment =
                 pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Rejected)?;
-            decide(
-                conn,
-                &amendment,
-                &user,
-                AmendmentStatus::Rejected,
-                None,
-                note.clone(),
-            )?;
+            decide(conn, &amendment, &user, AmendmentStatus::Rejected, None, note.clone())?;
             audit::record(
                 conn,
                 &user.actor(),

@@ -62,9 +62,7 @@ fn party(
     region: Option<&str>,
     kind: EntityKind,
 ) -> String {
-    let region_name = region
-        .and_then(crate::domain::regions::lookup)
-        .map(|r| r.name.to_string());
+    let region_name = region.and_then(crate::domain::regions::lookup).map(|r| r.name.to_string());
     let mut place = country.to_string();
     if let Some(region) = region {
         place = format!("{place} {region}");
@@ -86,10 +84,7 @@ pub fn render(contract: &ContractRow) -> String {
     let subtype = contract.subtype.as_deref().and_then(|s| s.parse().ok());
     let mut rows = String::new();
     rows.push_str(&row("合同名称", &contract.name));
-    rows.push_str(&row(
-        "合同类别",
-        &super::model::type_label_zh(contract.contract_type, subtype),
-    ));
+    rows.push_str(&row("合同类别", &super::model::type_label_zh(contract.contract_type, subtype)));
     rows.push_str(&party(
         "买方（委托方）",
         &contract.buyer_name,
@@ -118,15 +113,9 @@ pub fn render(contract: &ContractRow) -> String {
     rows.push_str(&row("知识产权类型", contract.ip_type.zh()));
     rows.push_str(&row("计划类别", contract.plan_category.zh()));
     rows.push_str(&row("签订日期", &contract.signed_on.to_string()));
-    rows.push_str(&row(
-        "有效期",
-        &format!("{} 至 {}", contract.valid_from, contract.valid_to),
-    ));
+    rows.push_str(&row("有效期", &format!("{} 至 {}", contract.valid_from, contract.valid_to)));
     rows.push_str(&row("成交额", &format!("{} 元", yuan(contract.amount_fen))));
-    rows.push_str(&row(
-        "技术交易额",
-        &format!("{} 元", yuan(contract.technology_amount_fen)),
-    ));
+    rows.push_str(&row("技术交易额", &format!("{} 元", yuan(contract.technology_amount_fen))));
     if let Some(registered_on) = contract.registered_on {
         rows.push_str(&row("登记日期", &registered_on.to_string()));
     }
@@ -179,9 +168,7 @@ pub async fn certificate(
             current_version: None,
         });
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(render(&contract)))
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&contract)))
 }
 
 #[cfg(test)]

@@ -144,10 +144,7 @@ fn country(value: &str) -> Result<String, validation::ParseFailure> {
     if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(code)
     } else {
-        Err((
-            "invalid_country",
-            "must be an ISO 3166-1 alpha-2 code such as CN or DE".into(),
-        ))
+        Err(("invalid_country", "must be an ISO 3166-1 alpha-2 code such as CN or DE".into()))
     }
 }
 
@@ -188,11 +185,7 @@ pub fn check_party(
     let country = match &party.country {
         Some(c) => checker.check(&field("country"), country(c)),
         None => {
-            checker.fail(
-                &field("country"),
-                "required",
-                "an outside party needs a country",
-            );
+            checker.fail(&field("country"), "required", "an outside party needs a country");
             None
         }
     };
@@ -216,9 +209,9 @@ pub fn check_party(
             }
             Some(None)
         }
-        Some(code) => checker
-            .check(&field("credit_code"), credit_code(code))
-            .map(|c| Some(c.into_inner())),
+        Some(code) => {
+            checker.check(&field("credit_code"), credit_code(code)).map(|c| Some(c.into_inner()))
+        }
     };
     let region = match party.region_code.as_deref().map(str::trim) {
         None | Some("") => {
@@ -231,9 +224,7 @@ pub fn check_party(
             }
             Some(None)
         }
-        Some(code) => checker
-            .check(&field("region_code"), region_code(code))
-            .map(Some),
+        Some(code) => checker.check(&field("region_code"), region_code(code)).map(Some),
     };
     Some(CheckedParty::Outside(PartyDetails {
         name: name?,
@@ -301,12 +292,7 @@ pub fn check_costs(
             None => ok = false,
         }
     }
-    ok.then(|| {
-        (
-            costs.iter().map(|c| (c.item, c.amount_fen)).collect(),
-            total,
-        )
-    })
+    ok.then(|| (costs.iter().map(|c| (c.item, c.amount_fen)).collect(), total))
 }
 
 /// Checks a schedule against the amount it must sum to.
@@ -316,11 +302,7 @@ pub fn check_milestones(
     checker: &mut Checker,
 ) -> Option<Vec<CheckedMilestone>> {
     if milestones.len() > MILESTONES_MAX {
-        checker.fail(
-            "milestones",
-            "too_many",
-            format!("at most {MILESTONES_MAX} milestones"),
-        );
+        checker.fail("milestones", "too_many", format!("at most {MILESTONES_MAX} milestones"));
         return None;
     }
     let mut checked = Vec::with_capacity(milestones.len());
@@ -332,11 +314,9 @@ pub fn check_milestones(
             validation::text(&m.description, 1, DESCRIPTION_MAX),
         );
         match (amount_fen, description) {
-            (Some(amount_fen), Some(description)) => checked.push(CheckedMilestone {
-                due_on: m.due_on,
-                amount_fen,
-                description,
-            }),
+            (Some(amount_fen), Some(description)) => {
+                checked.push(CheckedMilestone { due_on: m.due_on, amount_fen, description })
+            }
             _ => ok = false,
         }
     }
@@ -366,11 +346,7 @@ pub fn check_dates(
     checker: &mut Checker,
 ) {
     if valid_from > valid_to {
-        checker.fail(
-            "valid_to",
-            "before_valid_from",
-            "must not be before valid_from",
-        );
+        checker.fail("valid_to", "before_valid_from", "must not be before valid_from");
     }
     if signed_on > valid_to {
         checker.fail("signed_on", "after_valid_to", "must not be after valid_to");
@@ -384,10 +360,8 @@ pub fn check_transfer_figures(
     output: Option<i64>,
     checker: &mut Checker,
 ) {
-    for (field, value) in [
-        ("expected_investment_fen", investment),
-        ("expected_output_fen", output),
-    ] {
+    for (field, value) in [("expected_investment_fen", investment), ("expected_output_fen", output)]
+    {
         match (contract_type, value) {
             (ContractType::Transfer, None) => checker.fail(
                 field,

@@ -185,10 +185,7 @@ pub async fn broker_commissions(
     }
     let key = |l: &CommissionLine| l.registration_number.clone().unwrap_or_default();
     let start = match &request.after {
-        Some(after) => lines
-            .iter()
-            .position(|l| key(l) < *after)
-            .unwrap_or(lines.len()),
+        Some(after) => lines.iter().position(|l| key(l) < *after).unwrap_or(lines.len()),
         None => 0,
     };
     let window: Vec<CommissionLine> = lines

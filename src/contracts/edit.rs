@@ -90,10 +90,7 @@ fn party(
     entity_kind: EntityKind,
 ) -> PartyInput {
     match org_id {
-        Some(org_id) => PartyInput {
-            org_id: Some(org_id.clone()),
-            ..PartyInput::default()
-        },
+        Some(org_id) => PartyInput { org_id: Some(org_id.clone()), ..PartyInput::default() },
         None => PartyInput {
             org_id: None,
             name: Some(name.to_string()),

@@ -144,21 +144,13 @@ impl ContractInput {
                     format!(
                         "{} contracts need a subtype: {}",
                         self.contract_type,
-                        allowed
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                     ),
                 );
                 false
             }
             Some(_) if allowed.is_empty() => {
-                checker.fail(
-                    "subtype",
-                    "not_applicable",
-                    "consulting contracts have no subtype",
-                );
+                checker.fail("subtype", "not_applicable", "consulting contracts have no subtype");
                 false
             }
             Some(subtype) if !allowed.contains(&subtype) => {
@@ -168,11 +160,7 @@ impl ContractInput {
                     format!(
                         "`{subtype}` is not a subtype of {}; allowed: {}",
                         self.contract_type,
-                        allowed
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                     ),
                 );
                 false
@@ -203,11 +191,7 @@ impl ContractInput {
         };
         check_dates(self.signed_on, self.valid_from, self.valid_to, &mut checker);
         let amount = checker.check("amount_fen", fen(self.amount_fen));
-        let costs = check_costs(
-            &self.non_technical_costs,
-            "non_technical_costs",
-            &mut checker,
-        );
+        let costs = check_costs(&self.non_technical_costs, "non_technical_costs", &mut checker);
         if let (Some(amount), Some((_, total))) = (amount, &costs)
             && *total > amount
         {

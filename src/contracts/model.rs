@@ -143,10 +143,7 @@ impl ContractStatus {
 
     /// Whether the contract is registered and not yet finished (payments, amendments).
     pub fn is_live(self) -> bool {
-        matches!(
-            self,
-            ContractStatus::Registered | ContractStatus::Performing
-        )
+        matches!(self, ContractStatus::Registered | ContractStatus::Performing)
     }
 }
 
@@ -472,21 +469,10 @@ mod tests {
     #[test]
     fn subtypes_follow_the_civil_code() {
         assert!(ContractType::Consulting.subtypes().is_empty());
-        assert!(
-            ContractType::License
-                .subtypes()
-                .contains(&ContractSubtype::Patent)
-        );
-        assert!(
-            !ContractType::Transfer
-                .subtypes()
-                .contains(&ContractSubtype::Patent)
-        );
+        assert!(ContractType::License.subtypes().contains(&ContractSubtype::Patent));
+        assert!(!ContractType::Transfer.subtypes().contains(&ContractSubtype::Patent));
         assert_eq!(
-            type_label_zh(
-                ContractType::License,
-                Some(ContractSubtype::TechnicalSecret)
-            ),
+            type_label_zh(ContractType::License, Some(ContractSubtype::TechnicalSecret)),
             "技术许可（技术秘密使用许可）"
         );
         assert_eq!(type_label_zh(ContractType::Consulting, None), "技术咨询");

@@ -423,10 +423,7 @@ fn assemble(
         .refusal_reason
         .as_deref()
         .and_then(|r| r.parse().ok())
-        .map(|reason| RefusalOut {
-            reason,
-            note: row.return_note.clone(),
-        });
+        .map(|reason| RefusalOut { reason, note: row.return_note.clone() });
     ContractOut {
         subtype: subtype(&row),
         type_label_zh: super::model::type_label_zh(row.contract_type, subtype(&row)),

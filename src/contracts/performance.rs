@@ -88,12 +88,8 @@ pub async fn perform_contract(
     body: OptionalJson<VersionInput>,
 ) -> ApiResult<HttpResponse> {
     let version = body.0.unwrap_or_default().version;
-    let action = Action {
-        label: "performing",
-        audit: "contract.perform",
-        who: Who::Manager,
-        version,
-    };
+    let action =
+        Action { label: "performing", audit: "contract.perform", who: Who::Manager, version };
     let apply: Apply = Box::new(|_, _, _| Ok(serde_json::json!({})));
     run(&state, user, path.into_inner(), action, apply, None).await
 }
@@ -203,12 +199,8 @@ pub async fn record_payment(
     let id = path.into_inner();
     let body = body.into_inner();
     let mut checker = Checker::new();
-    let note = checker
-        .check(
-            "note",
-            validation::optional_text(body.note.as_deref(), NOTE_MAX),
-        )
-        .flatten();
+    let note =
+        checker.check("note", validation::optional_text(body.note.as_deref(), NOTE_MAX)).flatten();
     let amount = checker.check("amount_fen", fen(body.amount_fen));
     if amount == Some(0) {
         checker.fail("amount_fen", "not_positive", "must be more than 0");
@@ -231,11 +223,7 @@ pub async fn record_payment(
             }
             let mut checker = Checker::new();
             if body.paid_on < current.signed_on {
-                checker.fail(
-                    "paid_on",
-                    "before_signing",
-                    "must not be before the signing date",
-                );
+                checker.fail("paid_on", "before_signing", "must not be before the signing date");
             }
             let payments = queries::payments(conn, &current.id)?;
             let paid: i64 = payments.iter().map(|p| p.amount_fen).sum();
@@ -289,9 +277,7 @@ pub async fn record_payment(
                 recorded_by: user.id().to_string(),
                 created_at: now(),
             };
-            diesel::insert_into(contract_payments::table)
-                .values(row.clone())
-                .execute(conn)?;
+            diesel::insert_into(contract_payments::table).values(row.clone()).execute(conn)?;
             let mut next = current.clone();
             if current.status == ContractStatus::Registered {
                 next.status = ContractStatus::Performing;

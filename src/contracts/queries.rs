@@ -32,11 +32,7 @@ pub fn for_deal(
     Ok(contracts::table
         .filter(contracts::deal_id.eq(deal_id))
         .order(contracts::id.asc())
-        .select((
-            contracts::id,
-            contracts::status,
-            contracts::registration_number,
-        ))
+        .select((contracts::id, contracts::status, contracts::registration_number))
         .load(conn)?)
 }
 
@@ -79,10 +75,7 @@ pub fn paid_totals(
 ) -> ApiResult<std::collections::HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = contract_payments::table
         .filter(contract_payments::contract_id.eq_any(contract_ids))
-        .select((
-            contract_payments::contract_id,
-            contract_payments::amount_fen,
-        ))
+        .select((contract_payments::contract_id, contract_payments::amount_fen))
         .load(conn)?;
     let mut totals = std::collections::HashMap::new();
     for (id, amount) in rows {
@@ -135,9 +128,7 @@ pub fn replace_milestones(
         })
         .collect();
     for row in &rows {
-        diesel::insert_into(contract_milestones::table)
-            .values(row.clone())
-            .execute(conn)?;
+        diesel::insert_into(contract_milestones::table).values(row.clone()).execute(conn)?;
     }
     Ok(rows)
 }
@@ -153,9 +144,7 @@ pub fn save(
     row.version = expected_version + 1;
     row.updated_at = now();
     let count = diesel::update(
-        contracts::table
-            .find(&row.id)
-            .filter(contracts::version.eq(expected_version)),
+        contracts::table.find(&row.id).filter(contracts::version.eq(expected_version)),
     )
     .set(row.clone())
     .execute(conn)?;
@@ -266,9 +255,7 @@ pub fn list(
                     SqlType = Nullable<Bool>,
                 >,
         > = Box::new(
-            contracts::created_by
-                .eq(user.clone())
-                .or(contracts::intermediary_user_id.eq(user)),
+            contracts::created_by.eq(user.clone()).or(contracts::intermediary_user_id.eq(user)),
         );
         if let Some(org) = &viewer.org_id {
             visible = Box::new(

@@ -81,12 +81,8 @@ pub async fn submit_contract(
     body: OptionalJson<VersionInput>,
 ) -> ApiResult<HttpResponse> {
     let version = body.0.unwrap_or_default().version;
-    let action = Action {
-        label: "submitted",
-        audit: "contract.submit",
-        who: Who::Manager,
-        version,
-    };
+    let action =
+        Action { label: "submitted", audit: "contract.submit", who: Who::Manager, version };
     let apply: Apply = Box::new(|_, _, next| {
         next.submitted_at = Some(now());
         Ok(serde_json::json!({}))
@@ -155,12 +151,8 @@ pub async fn register_contract(
     let version = body.0.unwrap_or_default().version;
     let registry = state.config.registry_region_code.clone();
     let registrar = user.id().to_string();
-    let action = Action {
-        label: "registered",
-        audit: "contract.register",
-        who: Who::Checked,
-        version,
-    };
+    let action =
+        Action { label: "registered", audit: "contract.register", who: Who::Checked, version };
     let apply: Apply = Box::new(move |conn, current, next| {
         let today = crate::clock::today();
         if today < current.valid_from || today > current.valid_to {
@@ -184,15 +176,7 @@ pub async fn register_contract(
         next.registered_by = Some(registrar);
         Ok(serde_json::json!({"registration_number": next.registration_number}))
     });
-    run(
-        &state,
-        user,
-        path.into_inner(),
-        action,
-        apply,
-        Some(sign_deal),
-    )
-    .await
+    run(&state, user, path.into_inner(), action, apply, Some(sign_deal)).await
 }
 
 /// Returns a submitted contract for more material (administrators); the note says what is
@@ -253,12 +237,8 @@ pub async fn refuse_contract(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let mut checker = Checker::new();
-    let note = checker
-        .check(
-            "note",
-            validation::optional_text(body.note.as_deref(), NOTE_MAX),
-        )
-        .flatten();
+    let note =
+        checker.check("note", validation::optional_text(body.note.as_deref(), NOTE_MAX)).flatten();
     if body.reason == RefusalReason::Other && note.is_none() && checker.is_ok() {
         checker.fail("note", "required", "explain a refusal for `other` reasons");
     }
@@ -285,9 +265,6 @@ mod tests {
     #[test]
     fn numbers_are_year_registry_and_serial() {
         assert_eq!(registration_number(2026, "330100", 7), "26330100000007");
-        assert_eq!(
-            registration_number(2100, "110100", 999_999),
-            "00110100999999"
-        );
+        assert_eq!(registration_number(2100, "110100", 999_999), "00110100999999");
     }
 }

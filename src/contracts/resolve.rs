@@ -66,11 +66,7 @@ fn keep(result: ApiResult<()>, errors: &mut Vec<FieldError>) -> ApiResult<()> {
 fn deal_for(conn: &mut DbConnection, user: &AuthUser, deal_id: &str) -> ApiResult<DealRow> {
     let missing = || ApiError::field("deal_id", "not_found", "no such deal");
     let deal = crate::deals::queries::find(conn, deal_id).map_err(|_| missing())?;
-    if crate::deals::access::is_participant(user, &deal) {
-        Ok(deal)
-    } else {
-        Err(missing())
-    }
+    if crate::deals::access::is_participant(user, &deal) { Ok(deal) } else { Err(missing()) }
 }
 
 fn check_deal_parties(checked: &CheckedContract, deal: &DealRow) -> ApiResult<()> {
@@ -87,11 +83,7 @@ fn check_deal_parties(checked: &CheckedContract, deal: &DealRow) -> ApiResult<()
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
 
 /// Who may record (or edit) a contract without a deal: administrators; a member of the seller
@@ -143,17 +135,12 @@ fn resolve_party(
     party: &CheckedParty,
 ) -> ApiResult<ResolvedParty> {
     match party {
-        CheckedParty::Outside(details) => Ok(ResolvedParty {
-            org_id: None,
-            details: details.clone(),
-        }),
+        CheckedParty::Outside(details) => {
+            Ok(ResolvedParty { org_id: None, details: details.clone() })
+        }
         CheckedParty::Org(id) => {
             let org = crate::organizations::queries::find(conn, id).map_err(|_| {
-                ApiError::field(
-                    &format!("{side}.org_id"),
-                    "not_found",
-                    "no such organization",
-                )
+                ApiError::field(&format!("{side}.org_id"), "not_found", "no such organization")
             })?;
             Ok(ResolvedParty {
                 org_id: Some(org.id),
@@ -176,10 +163,7 @@ fn resolve_intermediary(
     let (kind, user_id, org_id, name) = match &checked.who {
         IntermediaryRef::Broker(id) => {
             crate::deals::queries::check_broker(conn, "intermediary.broker_id", id)?;
-            let name: String = users::table
-                .find(id)
-                .select(users::display_name)
-                .first(conn)?;
+            let name: String = users::table.find(id).select(users::display_name).first(conn)?;
             (IntermediaryKind::Broker, Some(id.clone()), None, name)
         }
         IntermediaryRef::Org(id) => {
@@ -193,12 +177,7 @@ fn resolve_intermediary(
                     "the intermediary organization must be a service organization",
                 ));
             }
-            (
-                IntermediaryKind::ServiceProvider,
-                None,
-                Some(org.id),
-                org.name,
-            )
+            (IntermediaryKind::ServiceProvider, None, Some(org.id), org.name)
         }
     };
     Ok(ResolvedIntermediary {
@@ -276,12 +255,9 @@ pub fn resolve(
         return Err(ApiError::Validation(errors));
     }
     match (buyer, seller, intermediary) {
-        (Some(buyer), Some(seller), Some(intermediary)) => Ok(Resolved {
-            checked,
-            buyer,
-            seller,
-            intermediary,
-        }),
+        (Some(buyer), Some(seller), Some(intermediary)) => {
+            Ok(Resolved { checked, buyer, seller, intermediary })
+        }
         _ => Err(ApiError::Internal("resolved parties missing".into())),
     }
 }
@@ -334,10 +310,7 @@ impl Resolved {
 pub fn costs_json(costs: &[(super::model::CostItem, i64)]) -> ApiResult<String> {
     let list: Vec<super::input::CostInput> = costs
         .iter()
-        .map(|(item, amount_fen)| super::input::CostInput {
-            item: *item,
-            amount_fen: *amount_fen,
-        })
+        .map(|(item, amount_fen)| super::input::CostInput { item: *item, amount_fen: *amount_fen })
         .collect();
     Ok(serde_json::to_string(&list)?)
 }

@@ -37,9 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Renders a contract with its ETag.
 pub fn contract_response(status: actix_web::http::StatusCode, out: ContractOut) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(out.version))
-        .json(out)
+    HttpResponse::build(status).insert_header(etag(out.version)).json(out)
 }
 
 enum Created {
@@ -95,10 +93,7 @@ pub async fn create_contract(
     let user_id = user.id().to_string();
     if let Some(key) = key.clone() {
         let (uid, hash) = (user_id.clone(), hash.clone());
-        let found = state
-            .db
-            .read(move |conn| replay(conn, &uid, &key, &hash))
-            .await?;
+        let found = state.db.read(move |conn| replay(conn, &uid, &key, &hash)).await?;
         if let Some(out) = found {
             return Ok(contract_response(actix_web::http::StatusCode::OK, out));
         }
@@ -141,9 +136,7 @@ pub async fn create_contract(
             let location = format!("/api/v1/contracts/{}", out.id);
             let mut response = contract_response(actix_web::http::StatusCode::CREATED, out);
             if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&location) {
-                response
-                    .headers_mut()
-                    .insert(actix_web::http::header::LOCATION, value);
+                response.headers_mut().insert(actix_web::http::header::LOCATION, value);
             }
             Ok(response)
         }
@@ -152,10 +145,7 @@ pub async fn create_contract(
         }
         // A concurrent request with the same key won the insert: answer like a replay.
         (Err(error @ ApiError::Conflict { .. }), Some(key)) => {
-            let found = state
-                .db
-                .read(move |conn| replay(conn, &user_id, &key, &hash))
-                .await?;
+            let found = state.db.read(move |conn| replay(conn, &user_id, &key, &hash)).await?;
             match found {
                 Some(out) => Ok(contract_response(actix_web::http::StatusCode::OK, out)),
                 None => Err(error),
@@ -231,9 +221,7 @@ pub async fn list_contracts(
             )
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |r| r.id.clone()).map(ContractSummary::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ContractSummary::from)))
 }
 
 /// One contract: parties, intermediary, amounts, schedule with paid, outstanding and overdue

@@ -37,9 +37,7 @@ pub fn allocate(
     let mut pool: i64 = payments
         .iter()
         .filter(|p| {
-            p.milestone_id
-                .as_deref()
-                .is_none_or(|id| !milestones.iter().any(|m| m.id == id))
+            p.milestone_id.as_deref().is_none_or(|id| !milestones.iter().any(|m| m.id == id))
         })
         .map(|p| p.amount_fen)
         .sum();
@@ -107,19 +105,10 @@ mod tests {
         let payments = [payment(Some("b"), 100), payment(None, 150)];
         let today = "2026-02-15".parse().unwrap();
         let states = allocate(&milestones, &payments, today);
-        assert_eq!(
-            states.iter().map(|s| s.paid_fen).collect::<Vec<_>>(),
-            [100, 100, 50]
-        );
-        assert_eq!(
-            states.iter().map(|s| s.overdue).collect::<Vec<_>>(),
-            [false, false, false]
-        );
+        assert_eq!(states.iter().map(|s| s.paid_fen).collect::<Vec<_>>(), [100, 100, 50]);
+        assert_eq!(states.iter().map(|s| s.overdue).collect::<Vec<_>>(), [false, false, false]);
         let late = allocate(&milestones, &[payment(None, 50)], today);
-        assert_eq!(
-            late.iter().map(|s| s.overdue).collect::<Vec<_>>(),
-            [true, true, false]
-        );
+        assert_eq!(late.iter().map(|s| s.overdue).collect::<Vec<_>>(), [true, true, false]);
         assert_eq!(late[0].outstanding_fen, 50);
     }
 }

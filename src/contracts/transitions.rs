@@ -21,41 +21,13 @@ use ContractStatus as S;
 /// Every status move of a contract; a 409 lists the labels allowed from where it stands.
 pub const LIFECYCLE: Lifecycle<ContractStatus> = Lifecycle {
     moves: &[
-        Move {
-            label: "submitted",
-            from: &[S::Draft, S::Returned],
-            to: S::Submitted,
-        },
-        Move {
-            label: "registered",
-            from: &[S::Submitted],
-            to: S::Registered,
-        },
-        Move {
-            label: "returned",
-            from: &[S::Submitted],
-            to: S::Returned,
-        },
-        Move {
-            label: "refused",
-            from: &[S::Submitted],
-            to: S::Refused,
-        },
-        Move {
-            label: "performing",
-            from: &[S::Registered],
-            to: S::Performing,
-        },
-        Move {
-            label: "completed",
-            from: &[S::Performing],
-            to: S::Completed,
-        },
-        Move {
-            label: "terminated",
-            from: &[S::Registered, S::Performing],
-            to: S::Terminated,
-        },
+        Move { label: "submitted", from: &[S::Draft, S::Returned], to: S::Submitted },
+        Move { label: "registered", from: &[S::Submitted], to: S::Registered },
+        Move { label: "returned", from: &[S::Submitted], to: S::Returned },
+        Move { label: "refused", from: &[S::Submitted], to: S::Refused },
+        Move { label: "performing", from: &[S::Registered], to: S::Performing },
+        Move { label: "completed", from: &[S::Performing], to: S::Completed },
+        Move { label: "terminated", from: &[S::Registered, S::Performing], to: S::Terminated },
     ],
     name: ContractStatus::as_str,
 };
@@ -131,18 +103,9 @@ mod tests {
     #[test]
     fn allowed_lists_follow_the_table() {
         assert_eq!(LIFECYCLE.allowed(S::Draft), ["submitted"]);
-        assert_eq!(
-            LIFECYCLE.allowed(S::Submitted),
-            ["registered", "returned", "refused"]
-        );
-        assert_eq!(
-            LIFECYCLE.allowed(S::Registered),
-            ["performing", "terminated"]
-        );
-        assert_eq!(
-            LIFECYCLE.allowed(S::Performing),
-            ["completed", "terminated"]
-        );
+        assert_eq!(LIFECYCLE.allowed(S::Submitted), ["registered", "returned", "refused"]);
+        assert_eq!(LIFECYCLE.allowed(S::Registered), ["performing", "terminated"]);
+        assert_eq!(LIFECYCLE.allowed(S::Performing), ["completed", "terminated"]);
         assert!(LIFECYCLE.allowed(S::Completed).is_empty());
         assert_eq!(
             LIFECYCLE.describe("terminated").ok().as_deref(),

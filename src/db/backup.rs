@@ -30,9 +30,7 @@ pub fn sqlite_backup(conn: &mut DbConnection, dest: &Path) -> anyhow::Result<()>
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let target = dest
-        .to_str()
-        .with_context(|| format!("{} is not valid UTF-8", dest.display()))?;
+    let target = dest.to_str().with_context(|| format!("{} is not valid UTF-8", dest.display()))?;
     diesel::sql_query("VACUUM INTO ?")
         .bind::<Text, _>(target)
         .execute(sqlite)

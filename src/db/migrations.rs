@@ -23,10 +23,7 @@ pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
     .collect();
     let chained = crate::audit::chain::backfill(conn)?;
     if chained > 0 {
-        tracing::info!(
-            chained,
-            "chained audit entries written before the hash chain"
-        );
+        tracing::info!(chained, "chained audit entries written before the hash chain");
     }
     Ok(applied)
 }

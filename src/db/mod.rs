@@ -105,10 +105,7 @@ pub struct ConnectionManager {
 impl ConnectionManager {
     /// A manager for this database.
     pub fn new(url: DatabaseUrl) -> Self {
-        ConnectionManager {
-            url,
-            reachability: Arc::default(),
-        }
+        ConnectionManager { url, reachability: Arc::default() }
     }
 }
 
@@ -226,22 +223,12 @@ impl Db {
             .test_on_check_out(true)
             .build(manager)
             .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
-        Ok(Db {
-            pool,
-            write_lock: write_lock_for(url),
-            url: url.clone(),
-            reachability,
-        })
+        Ok(Db { pool, write_lock: write_lock_for(url), url: url.clone(), reachability })
     }
 
     /// Wraps an existing pool (used by tests to simulate a dead database).
     pub fn from_pool(pool: DbPool, url: DatabaseUrl) -> Db {
-        Db {
-            pool,
-            write_lock: write_lock_for(&url),
-            url,
-            reachability: Arc::default(),
-        }
+        Db { pool, write_lock: write_lock_for(&url), url, reachability: Arc::default() }
     }
 
     /// The pool, for metrics.
@@ -311,12 +298,12 @@ const BUSY_POOL_WAIT: Duration = Duration::from_secs(10);
 fn checkout(pool: &DbPool, reachability: &Reachability) -> Result<PooledConn, ApiError> {
     match pool.get_timeout(FIRST_WAIT) {
         Ok(conn) => Ok(conn),
-        Err(error) if reachability.is_down() => Err(ApiError::Unavailable(format!(
-            "database unreachable: {error}"
-        ))),
-        Err(_) => pool
-            .get_timeout(BUSY_POOL_WAIT.saturating_sub(FIRST_WAIT))
-            .map_err(ApiError::from),
+        Err(error) if reachability.is_down() => {
+            Err(ApiError::Unavailable(format!("database unreachable: {error}")))
+        }
+        Err(_) => {
+            pool.get_timeout(BUSY_POOL_WAIT.saturating_sub(FIRST_WAIT)).map_err(ApiError::from)
+        }
     }
 }
 
@@ -410,14 +397,8 @@ mod tests {
 
     #[test]
     fn urls_dispatch_on_scheme() {
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u:p@h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("postgresql://h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
+        assert!(matches!(DatabaseUrl::parse("postgres://u:p@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(matches!(DatabaseUrl::parse("postgresql://h/db"), Ok(DatabaseUrl::Postgres(_))));
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/x.db"),
             Ok(DatabaseUrl::Sqlite(PathBuf::from("data/x.db")))

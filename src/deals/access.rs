@@ -26,11 +26,7 @@ pub fn is_participant(user: &AuthUser, deal: &DealRow) -> bool {
 
 /// 404 unless the user takes part in the deal.
 pub fn ensure_participant(user: &AuthUser, deal: &DealRow) -> Result<(), ApiError> {
-    if is_participant(user, deal) {
-        Ok(())
-    } else {
-        Err(not_found())
-    }
+    if is_participant(user, deal) { Ok(()) } else { Err(not_found()) }
 }
 
 /// The 404 for a deal the caller may not see.

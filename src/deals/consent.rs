@@ -24,17 +24,11 @@ pub struct Sides {
 
 impl Sides {
     /// Both sides: an accepted answer is the seller's offer and the buyer's acceptance.
-    pub const BOTH: Sides = Sides {
-        buyer: true,
-        seller: true,
-    };
+    pub const BOTH: Sides = Sides { buyer: true, seller: true };
 
     /// The sides a user acts for: the organizations they belong to among buyer and seller.
     pub fn of(user: &AuthUser, buyer_org_id: &str, seller_org_id: &str) -> Sides {
-        Sides {
-            buyer: user.belongs_to(buyer_org_id),
-            seller: user.belongs_to(seller_org_id),
-        }
+        Sides { buyer: user.belongs_to(buyer_org_id), seller: user.belongs_to(seller_org_id) }
     }
 }
 

@@ -120,9 +120,7 @@ pub struct DealFilter {
 
 /// Checks an optional note.
 pub fn note(checker: &mut Checker, value: Option<&str>) -> Option<String> {
-    checker
-        .check("note", validation::optional_text(value, NOTE_MAX))
-        .flatten()
+    checker.check("note", validation::optional_text(value, NOTE_MAX)).flatten()
 }
 
 /// Checks a commission: at most one of rate and amount, both in range.

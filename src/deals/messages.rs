@@ -19,13 +19,7 @@ use crate::validation::{self, Checker};
 type MessageRow = (String, String, String, String, chrono::NaiveDateTime);
 
 fn message_out((id, deal_id, author_id, body, created_at): MessageRow) -> DealMessage {
-    DealMessage {
-        id,
-        deal_id,
-        author_id,
-        body,
-        created_at: to_utc(created_at),
-    }
+    DealMessage { id, deal_id, author_id, body, created_at: to_utc(created_at) }
 }
 
 /// A deal's messages, oldest first.
@@ -50,9 +44,8 @@ pub async fn list_messages(
         .read(move |conn| {
             let deal = queries::find(conn, &id)?;
             ensure_participant(&user, &deal)?;
-            let mut query = deal_messages::table
-                .filter(deal_messages::deal_id.eq(&deal.id))
-                .into_boxed();
+            let mut query =
+                deal_messages::table.filter(deal_messages::deal_id.eq(&deal.id)).into_boxed();
             if let Some(after) = page_request.after.clone() {
                 query = query.filter(deal_messages::id.gt(after));
             }
@@ -69,9 +62,7 @@ pub async fn list_messages(
                 .load::<MessageRow>(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |r| r.0.clone()).map(message_out),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |r| r.0.clone()).map(message_out)))
 }
 
 /// Writes to a deal's thread (parties, broker, administrators).
@@ -98,13 +89,7 @@ pub async fn post_message(
         .write(move |conn| {
             let deal = queries::find(conn, &id)?;
             ensure_participant(&user, &deal)?;
-            let row: MessageRow = (
-                new_id(),
-                deal.id.clone(),
-                user.id().to_string(),
-                text,
-                now(),
-            );
+            let row: MessageRow = (new_id(), deal.id.clone(), user.id().to_string(), text, now());
             diesel::insert_into(deal_messages::table)
                 .values((
                     deal_messages::id.eq(&row.0),
@@ -164,7 +149,5 @@ pub async fn deal_history(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
 }

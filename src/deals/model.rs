@@ -26,19 +26,12 @@ text_enum! {
 
 impl DealStage {
     /// The open stages, in funnel order.
-    pub const OPEN: [DealStage; 3] = [
-        DealStage::Connected,
-        DealStage::Intention,
-        DealStage::Agreement,
-    ];
+    pub const OPEN: [DealStage; 3] =
+        [DealStage::Connected, DealStage::Intention, DealStage::Agreement];
 
     /// The funnel stages in order (everything but `lost`).
-    pub const FUNNEL: [DealStage; 4] = [
-        DealStage::Connected,
-        DealStage::Intention,
-        DealStage::Agreement,
-        DealStage::Signed,
-    ];
+    pub const FUNNEL: [DealStage; 4] =
+        [DealStage::Connected, DealStage::Intention, DealStage::Agreement, DealStage::Signed];
 
     /// Position in the funnel (`lost` has none).
     pub fn rank(self) -> Option<usize> {
@@ -52,8 +45,7 @@ impl DealStage {
 
     /// The stage a deal at this stage may advance to.
     pub fn next(self) -> Option<DealStage> {
-        self.rank()
-            .and_then(|r| DealStage::FUNNEL.get(r + 1).copied())
+        self.rank().and_then(|r| DealStage::FUNNEL.get(r + 1).copied())
     }
 }
 
@@ -278,11 +270,7 @@ pub struct DealOut {
 impl From<DealRow> for DealOut {
     fn from(row: DealRow) -> Self {
         DealOut {
-            next_stage: if row.stage.is_open() {
-                row.stage.next()
-            } else {
-                None
-            },
+            next_stage: if row.stage.is_open() { row.stage.next() } else { None },
             id: row.id,
             demand_id: row.demand_id,
             achievement_id: row.achievement_id,

@@ -103,10 +103,7 @@ fn check_listing(
         return Err(ApiError::field(
             field,
             "wrong_party",
-            format!(
-                "the {} does not belong to the {side} organization",
-                library.entity()
-            ),
+            format!("the {} does not belong to the {side} organization", library.entity()),
         ));
     }
     Ok(())
@@ -126,11 +123,9 @@ pub fn check_broker(conn: &mut DbConnection, field: &str, broker_id: &str) -> Ap
             "not_verified",
             "the broker is not verified yet: brokers carry deals once an administrator has verified them",
         )),
-        Some(_) => Err(ApiError::field(
-            field,
-            "not_a_broker",
-            "the user is not a technology broker",
-        )),
+        Some(_) => {
+            Err(ApiError::field(field, "not_a_broker", "the user is not a technology broker"))
+        }
         None => Err(ApiError::field(field, "not_found", "no such user")),
     }
 }
@@ -164,10 +159,8 @@ pub fn open_checked(
             "buyer and seller must be different organizations",
         ));
     }
-    for (field, org) in [
-        ("buyer_org_id", &new.buyer_org_id),
-        ("seller_org_id", &new.seller_org_id),
-    ] {
+    for (field, org) in [("buyer_org_id", &new.buyer_org_id), ("seller_org_id", &new.seller_org_id)]
+    {
         if let Err(ApiError::Validation(mut e)) = check_org(conn, field, org) {
             errors.append(&mut e);
         }
@@ -199,17 +192,10 @@ pub fn open_checked(
         checks.push(check_broker(conn, "broker_id", broker));
     }
     if let Some(event) = &new.event_id {
-        let found: Option<String> = events::table
-            .find(event)
-            .select(events::id)
-            .first(conn)
-            .optional()?;
+        let found: Option<String> =
+            events::table.find(event).select(events::id).first(conn).optional()?;
         if found.is_none() {
-            checks.push(Err(ApiError::field(
-                "event_id",
-                "not_found",
-                "no such event",
-            )));
+            checks.push(Err(ApiError::field("event_id", "not_found", "no such event")));
         }
     }
     for check in checks {
@@ -261,9 +247,7 @@ pub fn open_checked(
         buyer_acted_at: new.acting.buyer.then_some(stamp),
         seller_acted_at: new.acting.seller.then_some(stamp),
     };
-    diesel::insert_into(deals::table)
-        .values(row.clone())
-        .execute(conn)?;
+    diesel::insert_into(deals::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,
         actor,
@@ -283,26 +267,10 @@ pub fn open_checked(
 /// Every stage move of a deal, one step at a time; a 409 lists the stages allowed next.
 pub const LIFECYCLE: Lifecycle<DealStage> = Lifecycle {
     moves: &[
-        Move {
-            label: "intention",
-            from: &[DealStage::Connected],
-            to: DealStage::Intention,
-        },
-        Move {
-            label: "agreement",
-            from: &[DealStage::Intention],
-            to: DealStage::Agreement,
-        },
-        Move {
-            label: "signed",
-            from: &[DealStage::Agreement],
-            to: DealStage::Signed,
-        },
-        Move {
-            label: "lost",
-            from: &DealStage::OPEN,
-            to: DealStage::Lost,
-        },
+        Move { label: "intention", from: &[DealStage::Connected], to: DealStage::Intention },
+        Move { label: "agreement", from: &[DealStage::Intention], to: DealStage::Agreement },
+        Move { label: "signed", from: &[DealStage::Agreement], to: DealStage::Signed },
+        Move { label: "lost", from: &DealStage::OPEN, to: DealStage::Lost },
     ],
     name: DealStage::as_str,
 };
@@ -337,11 +305,8 @@ pub fn advance(
     }
     LIFECYCLE.check_to(deal.stage, to)?;
     let stamp = now();
-    let updated = diesel::update(
-        deals::table
-            .find(&deal.id)
-            .filter(deals::version.eq(deal.version)),
-    );
+    let updated =
+        diesel::update(deals::table.find(&deal.id).filter(deals::version.eq(deal.version)));
     let count = match to {
         DealStage::Intention => updated
             .set((
@@ -399,20 +364,16 @@ pub fn lose(
     check_version(deal, expected_version)?;
     LIFECYCLE.check(deal.stage, DealStage::Lost.as_str())?;
     let stamp = now();
-    let count = diesel::update(
-        deals::table
-            .find(&deal.id)
-            .filter(deals::version.eq(deal.version)),
-    )
-    .set((
-        deals::stage.eq(DealStage::Lost.as_str()),
-        deals::lost_reason.eq(reason.as_str()),
-        deals::lost_note.eq(note),
-        deals::lost_at.eq(stamp),
-        deals::version.eq(deal.version + 1),
-        deals::updated_at.eq(stamp),
-    ))
-    .execute(conn)?;
+    let count = diesel::update(deals::table.find(&deal.id).filter(deals::version.eq(deal.version)))
+        .set((
+            deals::stage.eq(DealStage::Lost.as_str()),
+            deals::lost_reason.eq(reason.as_str()),
+            deals::lost_note.eq(note),
+            deals::lost_at.eq(stamp),
+            deals::version.eq(deal.version + 1),
+            deals::updated_at.eq(stamp),
+        ))
+        .execute(conn)?;
     if count == 0 {
         let current = find(conn, &deal.id)?;
         return Err(ApiError::stale_version(deal.version, current.version));

@@ -65,9 +65,8 @@ fn contracts_of(
 
 /// A deal with its contracts.
 pub fn deal_out(conn: &mut DbConnection, row: DealRow) -> ApiResult<DealOut> {
-    let contracts = contracts_of(conn, std::slice::from_ref(&row.id))?
-        .remove(&row.id)
-        .unwrap_or_default();
+    let contracts =
+        contracts_of(conn, std::slice::from_ref(&row.id))?.remove(&row.id).unwrap_or_default();
     let mut out = DealOut::from(row);
     out.contracts = contracts;
     Ok(out)
@@ -91,9 +90,7 @@ fn ensure_organization_verified(conn: &mut DbConnection, user: &AuthUser) -> Api
 }
 
 fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(out.version))
-        .json(out)
+    HttpResponse::build(status).insert_header(etag(out.version)).json(out)
 }
 
 /// Opens a deal between a buyer and a seller organization, usually about a demand and an
@@ -212,9 +209,7 @@ pub async fn list_deals(
             let mut query = deals::table.into_boxed();
             if !user.is_admin() {
                 let org = user.user.organization_id.clone().unwrap_or_default();
-                let own = deals::buyer_org_id
-                    .eq(org.clone())
-                    .or(deals::seller_org_id.eq(org));
+                let own = deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org));
                 query = if user.role() == Role::Broker && user.user.is_verified() {
                     query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
                 } else {
@@ -231,11 +226,8 @@ pub async fn list_deals(
                 query = query.filter(deals::event_id.eq(event));
             }
             if let Some(org) = filter.org_id {
-                query = query.filter(
-                    deals::buyer_org_id
-                        .eq(org.clone())
-                        .or(deals::seller_org_id.eq(org)),
-                );
+                query = query
+                    .filter(deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org)));
             }
             if let Some(demand) = filter.demand_id {
                 query = query.filter(deals::demand_id.eq(demand));

@@ -220,10 +220,8 @@ impl DemandInput {
     /// Checks every field, collecting failures.
     pub fn check(&self, checker: &mut Checker) -> Option<ValidDemand> {
         let title = checker.check("title", validation::text(&self.title, 2, TITLE_MAX));
-        let description = checker.check(
-            "description",
-            validation::text(&self.description, 10, DESCRIPTION_MAX),
-        );
+        let description =
+            checker.check("description", validation::text(&self.description, 10, DESCRIPTION_MAX));
         let keywords = fields::keywords("keywords", &self.keywords, 1, checker);
         let budget_min = fields::optional_money("budget_min_fen", self.budget_min_fen, checker);
         let budget_max = fields::optional_money("budget_max_fen", self.budget_max_fen, checker);
@@ -245,17 +243,13 @@ impl DemandInput {
         };
         let valid_until = match self.valid_until {
             None => Some(None),
-            Some(date) => checker
-                .check("valid_until", check_valid_until(date))
-                .map(Some),
+            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
         };
         let deadline = match self.deadline {
             None => Some(None),
             Some(date) => {
                 let last_day = self.valid_until.unwrap_or_else(default_valid_until);
-                checker
-                    .check("deadline", check_deadline(date, last_day))
-                    .map(Some)
+                checker.check("deadline", check_deadline(date, last_day)).map(Some)
             }
         };
         let reward = match self.reward_fen {
@@ -266,10 +260,8 @@ impl DemandInput {
             None => Some(None),
             Some(contact) => contact.check("contact.", checker).map(Some),
         };
-        let external_ref = checker.check(
-            "external_ref",
-            validation::optional_text(self.external_ref.as_deref(), 100),
-        );
+        let external_ref = checker
+            .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
         let confidential = checker.check(
             "confidential_details",
             validation::optional_text(self.confidential_details.as_deref(), 20_000),
@@ -388,10 +380,7 @@ impl DemandOut {
             reward_fen: detail.reward_fen,
             is_open_call: detail.reward_fen.is_some(),
             contact: if viewer.signed_in {
-                detail
-                    .contact
-                    .as_deref()
-                    .and_then(|c| serde_json::from_str(c).ok())
+                detail.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
             } else {
                 None
             },
@@ -401,11 +390,7 @@ impl DemandOut {
                 .confidential_details
                 .as_deref()
                 .is_some_and(|d| !d.is_empty()),
-            rejection_reason: if viewer.manages {
-                listing.rejection_reason
-            } else {
-                None
-            },
+            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
             published_at: listing.published_at.map(to_utc),
             version: listing.version,
             created_at: to_utc(listing.created_at),
@@ -428,9 +413,7 @@ mod tests {
         assert!(check_deadline(today() + Duration::days(1), valid_until).is_ok());
         assert!(check_deadline(valid_until, valid_until).is_ok());
         assert_eq!(
-            check_deadline(valid_until + Duration::days(1), valid_until)
-                .err()
-                .map(|e| e.0),
+            check_deadline(valid_until + Duration::days(1), valid_until).err().map(|e| e.0),
             Some("after_valid_until")
         );
     }

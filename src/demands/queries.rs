@@ -63,11 +63,7 @@ impl DemandRow {
             budget_min_fen: valid.budget_min_fen,
             budget_max_fen: valid.budget_max_fen,
             cooperation_modes: encode_codes(
-                &valid
-                    .cooperation_modes
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>(),
+                &valid.cooperation_modes.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
             ),
             deadline: valid.deadline,
             reward_fen: valid.reward_fen,
@@ -85,20 +81,14 @@ pub fn to_input(listing: &Listing, row: &DemandRow) -> ApiResult<DemandInput> {
         keywords: from_json(&row.keywords),
         technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
         industry: row.industry.as_deref().and_then(|i| i.parse().ok()),
-        required_maturity: row
-            .required_maturity
-            .as_deref()
-            .and_then(|m| m.parse().ok()),
+        required_maturity: row.required_maturity.as_deref().and_then(|m| m.parse().ok()),
         budget_min_fen: row.budget_min_fen,
         budget_max_fen: row.budget_max_fen,
         cooperation_modes: decode_codes(&row.cooperation_modes),
         region_code: Some(listing.region_code.clone()),
         deadline: row.deadline,
         reward_fen: row.reward_fen,
-        contact: row
-            .contact
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok()),
+        contact: row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok()),
         external_ref: listing.external_ref.clone(),
         valid_until: Some(listing.valid_until),
         confidential_details: row.confidential_details.clone(),
@@ -109,10 +99,7 @@ pub fn to_input(listing: &Listing, row: &DemandRow) -> ApiResult<DemandInput> {
 /// One demand with its listing.
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<(Listing, DemandRow)> {
     let listing = listing_queries::find(conn, Library::Demands, id)?;
-    let row = demands::table
-        .find(id)
-        .select(DemandRow::as_select())
-        .first(conn)?;
+    let row = demands::table.find(id).select(DemandRow::as_select()).first(conn)?;
     Ok((listing, row))
 }
 
@@ -137,10 +124,7 @@ pub fn insert(
         created_by: created_by.to_string(),
         status,
         title: valid.title.clone(),
-        region_code: valid
-            .region_code
-            .clone()
-            .unwrap_or_else(|| org_region.to_string()),
+        region_code: valid.region_code.clone().unwrap_or_else(|| org_region.to_string()),
         valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
         external_ref: valid.external_ref.clone(),
         rejection_reason: None,
@@ -155,9 +139,7 @@ pub fn insert(
     };
     listing_queries::insert(conn, &listing)?;
     let row = DemandRow::from_valid(&id, valid);
-    diesel::insert_into(demands::table)
-        .values(row.clone())
-        .execute(conn)?;
+    diesel::insert_into(demands::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,
         actor,
@@ -195,81 +177,35 @@ pub fn update(
     next.external_ref = valid.external_ref.clone();
     let saved = listing_queries::save(conn, &next, expected)?;
     let new_row = DemandRow::from_valid(&listing.id, valid);
-    diesel::update(demands::table.find(&listing.id))
-        .set(&new_row)
-        .execute(conn)?;
+    diesel::update(demands::table.find(&listing.id)).set(&new_row).execute(conn)?;
     let date_text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
     let changes = audit::diff(&[
-        (
-            "title",
-            listing.title.clone().into(),
-            saved.title.clone().into(),
-        ),
-        (
-            "description",
-            row.description.clone().into(),
-            new_row.description.clone().into(),
-        ),
-        (
-            "keywords",
-            row.keywords.clone().into(),
-            new_row.keywords.clone().into(),
-        ),
+        ("title", listing.title.clone().into(), saved.title.clone().into()),
+        ("description", row.description.clone().into(), new_row.description.clone().into()),
+        ("keywords", row.keywords.clone().into(), new_row.keywords.clone().into()),
         (
             "technology_field",
             row.technology_field.clone().into(),
             new_row.technology_field.clone().into(),
         ),
-        (
-            "industry",
-            row.industry.clone().into(),
-            new_row.industry.clone().into(),
-        ),
+        ("industry", row.industry.clone().into(), new_row.industry.clone().into()),
         (
             "required_maturity",
             row.required_maturity.clone().into(),
             new_row.required_maturity.clone().into(),
         ),
-        (
-            "budget_min_fen",
-            row.budget_min_fen.into(),
-            new_row.budget_min_fen.into(),
-        ),
-        (
-            "budget_max_fen",
-            row.budget_max_fen.into(),
-            new_row.budget_max_fen.into(),
-        ),
+        ("budget_min_fen", row.budget_min_fen.into(), new_row.budget_min_fen.into()),
+        ("budget_max_fen", row.budget_max_fen.into(), new_row.budget_max_fen.into()),
         (
             "cooperation_modes",
             row.cooperation_modes.clone().into(),
             new_row.cooperation_modes.clone().into(),
         ),
-        (
-            "region_code",
-            listing.region_code.clone().into(),
-            saved.region_code.clone().into(),
-        ),
-        (
-            "deadline",
-            date_text(row.deadline).into(),
-            date_text(new_row.deadline).into(),
-        ),
-        (
-            "reward_fen",
-            row.reward_fen.into(),
-            new_row.reward_fen.into(),
-        ),
-        (
-            "contact",
-            row.contact.clone().into(),
-            new_row.contact.clone().into(),
-        ),
-        (
-            "external_ref",
-            listing.external_ref.clone().into(),
-            saved.external_ref.clone().into(),
-        ),
+        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
+        ("deadline", date_text(row.deadline).into(), date_text(new_row.deadline).into()),
+        ("reward_fen", row.reward_fen.into(), new_row.reward_fen.into()),
+        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
+        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
         (
             "valid_until",
             listing.valid_until.to_string().into(),
@@ -346,11 +282,8 @@ pub fn list_rows(
         query = query.filter(demands::required_maturity.eq(maturity.as_str()));
     }
     if let Some(region) = f.region.as_deref() {
-        query = query.filter(
-            listings::region_code
-                .like(format!("{}%", like_escape(region)))
-                .escape('\\'),
-        );
+        query = query
+            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
     if let Some(mode) = f.cooperation_mode {
         query = query.filter(demands::cooperation_modes.like(contains_code_pattern(mode.as_str())));
@@ -359,11 +292,7 @@ pub fn list_rows(
         query = query.filter(demands::budget_max_fen.ge(min));
     }
     if let Some(max) = f.budget_max {
-        query = query.filter(
-            demands::budget_min_fen
-                .le(max)
-                .or(demands::budget_min_fen.is_null()),
-        );
+        query = query.filter(demands::budget_min_fen.le(max).or(demands::budget_min_fen.is_null()));
     }
     match f.open_call {
         Some(true) => query = query.filter(demands::reward_fen.is_not_null()),
@@ -391,7 +320,5 @@ pub fn list_rows(
         query = query.filter(listings::id.lt(after));
     }
     query = query.offset(db_window.offset).limit(db_window.limit);
-    Ok(query
-        .select((Listing::as_select(), DemandRow::as_select()))
-        .load(conn)?)
+    Ok(query.select((Listing::as_select(), DemandRow::as_select())).load(conn)?)
 }

@@ -69,19 +69,13 @@ pub async fn create_demand(
     let input = body.into_inner();
     let publish = options.publish.unwrap_or(false);
     if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only administrators create records as published".into(),
-        ));
+        return Err(ApiError::Forbidden("only administrators create records as published".into()));
     }
     let mut checker = Checker::new();
     let valid = input.check(&mut checker);
     checker.finish()?;
     let valid = valid.ok_or_else(|| ApiError::Internal("validated demand missing".into()))?;
-    let status = if publish {
-        ListingStatus::Published
-    } else {
-        ListingStatus::Draft
-    };
+    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
     let actor = user.actor();
     let creator = user.clone();
     let requested_org = input.org_id.clone();
@@ -89,15 +83,7 @@ pub async fn create_demand(
         .db
         .write(move |conn| {
             let org = owner_org(conn, &creator, requested_org.as_deref(), OWNER_KINDS)?;
-            queries::insert(
-                conn,
-                &actor,
-                creator.id(),
-                &org.id,
-                &org.region_code,
-                &valid,
-                status,
-            )
+            queries::insert(conn, &actor, creator.id(), &org.id, &org.region_code, &valid, status)
         })
         .await?;
     let duplicates = listing_search::possible_duplicates(
@@ -122,9 +108,7 @@ pub async fn create_demand(
     }
     let mut out = DemandOut::build(created.0, created.1, Viewer::MANAGER);
     out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created()
-        .insert_header(etag(out.version))
-        .json(out))
+    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
 }
 
 /// Lists and searches demands. The public sees published, unexpired records; owners and
@@ -191,10 +175,7 @@ pub async fn update_demand(
     let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
     let expected = expected_version(&req, body_version)?;
     let lookup = id.clone();
-    let current = state
-        .db
-        .read(move |conn| queries::find(conn, &lookup))
-        .await?;
+    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
     ensure_manage(&user, &current.0)?;
     merge_patch::ensure_editable(&current.0)?;
     let base = queries::to_input(&current.0, &current.1)?;
@@ -213,9 +194,7 @@ pub async fn update_demand(
         .await?;
     listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
     let out = DemandOut::build(saved.0, saved.1, Viewer::MANAGER);
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(out.version))
-        .json(out))
+    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
 }
 
 /// Reads a demand's confidential details: its owners, administrators, users whose access

@@ -27,9 +27,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Weights applied to the first 17 symbols when computing the check character.
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Number of characters in a unified social credit code.
 pub const LENGTH: usize = 18;
@@ -73,10 +71,7 @@ pub enum CreditCodeError {
 /// Returns the value (0..=30) of a symbol of the alphabet, or `None` if it is not part of it.
 fn symbol_value(c: char) -> Option<u32> {
     let byte = u8::try_from(c).ok()?;
-    ALPHABET
-        .iter()
-        .position(|&a| a == byte)
-        .and_then(|i| u32::try_from(i).ok())
+    ALPHABET.iter().position(|&a| a == byte).and_then(|i| u32::try_from(i).ok())
 }
 
 /// Computes the check character from already-validated symbol values.
@@ -124,10 +119,8 @@ impl CreditCode {
         let mut values = [0u32; 17];
         let mut check_found = '0';
         for (i, character) in normalized.chars().enumerate() {
-            let value = symbol_value(character).ok_or(CreditCodeError::InvalidCharacter {
-                position: i + 1,
-                character,
-            })?;
+            let value = symbol_value(character)
+                .ok_or(CreditCodeError::InvalidCharacter { position: i + 1, character })?;
             match values.get_mut(i) {
                 Some(slot) => *slot = value,
                 None => check_found = character,
@@ -135,10 +128,7 @@ impl CreditCode {
         }
         let expected = check_from_values(&values);
         if expected != check_found {
-            return Err(CreditCodeError::CheckCharacter {
-                expected,
-                found: check_found,
-            });
+            return Err(CreditCodeError::CheckCharacter { expected, found: check_found });
         }
         Ok(CreditCode(normalized))
     }
@@ -211,11 +201,8 @@ impl<'de> Deserialize<'de> for CreditCode {
 mod tests {
     use super::*;
 
-    const REAL_CODES: [&str; 3] = [
-        "91350100M000100Y43",
-        "91110000600037341L",
-        "91310000MA1FL4B24G",
-    ];
+    const REAL_CODES: [&str; 3] =
+        ["91350100M000100Y43", "91110000600037341L", "91310000MA1FL4B24G"];
 
     #[test]
     fn real_codes_are_valid() {
@@ -237,11 +224,7 @@ mod tests {
 
     #[test]
     fn generated_codes_are_valid() {
-        for first17 in [
-            "91440300MA5DC6QX9",
-            "12100000400000624",
-            "51110000500000448",
-        ] {
+        for first17 in ["91440300MA5DC6QX9", "12100000400000624", "51110000500000448"] {
             let check = compute_check_character(first17).unwrap();
             let code = format!("{first17}{check}");
             assert_eq!(CreditCode::parse(&code).unwrap().into_inner(), code);
@@ -273,17 +256,11 @@ mod tests {
     fn wrong_check_character_is_rejected() {
         assert_eq!(
             CreditCode::parse("91350100M000100Y44"),
-            Err(CreditCodeError::CheckCharacter {
-                expected: '3',
-                found: '4'
-            })
+            Err(CreditCodeError::CheckCharacter { expected: '3', found: '4' })
         );
         assert_eq!(
             CreditCode::parse("91110000600037341K"),
-            Err(CreditCodeError::CheckCharacter {
-                expected: 'L',
-                found: 'K'
-            })
+            Err(CreditCodeError::CheckCharacter { expected: 'L', found: 'K' })
         );
     }
 
@@ -293,27 +270,18 @@ mod tests {
             let code = format!("91350100M000{bad}00Y43");
             assert_eq!(
                 CreditCode::parse(&code),
-                Err(CreditCodeError::InvalidCharacter {
-                    position: 13,
-                    character: bad
-                })
+                Err(CreditCodeError::InvalidCharacter { position: 13, character: bad })
             );
         }
         // Lower-case excluded letters are reported upper-cased.
         assert_eq!(
             CreditCode::parse("o1350100M000100Y43"),
-            Err(CreditCodeError::InvalidCharacter {
-                position: 1,
-                character: 'O'
-            })
+            Err(CreditCodeError::InvalidCharacter { position: 1, character: 'O' })
         );
         // An invalid check position is a character error, not a check error.
         assert_eq!(
             CreditCode::parse("91350100M000100Y4-"),
-            Err(CreditCodeError::InvalidCharacter {
-                position: 18,
-                character: '-'
-            })
+            Err(CreditCodeError::InvalidCharacter { position: 18, character: '-' })
         );
     }
 
@@ -321,10 +289,7 @@ mod tests {
     fn non_ascii_characters_are_rejected() {
         assert_eq!(
             CreditCode::parse("91350100M000100Y4三"),
-            Err(CreditCodeError::InvalidCharacter {
-                position: 18,
-                character: '三'
-            })
+            Err(CreditCodeError::InvalidCharacter { position: 18, character: '三' })
         );
     }
 
@@ -338,10 +303,7 @@ mod tests {
             CreditCode::parse("91350100M000100Y433"),
             Err(CreditCodeError::Length { found: 19 })
         );
-        assert_eq!(
-            CreditCode::parse("   "),
-            Err(CreditCodeError::Length { found: 0 })
-        );
+        assert_eq!(CreditCode::parse("   "), Err(CreditCodeError::Length { found: 0 }));
         // Internal whitespace is not trimmed.
         assert_eq!(
             CreditCode::parse("91350100 M000100Y43"),
@@ -373,20 +335,13 @@ mod tests {
             "a unified social credit code has 18 characters, found 5"
         );
         assert_eq!(
-            CreditCodeError::CheckCharacter {
-                expected: '3',
-                found: '4'
-            }
-            .to_string(),
+            CreditCodeError::CheckCharacter { expected: '3', found: '4' }.to_string(),
             "wrong check character in the unified social credit code: expected '3', found '4'"
         );
         assert!(
-            CreditCodeError::InvalidCharacter {
-                position: 2,
-                character: 'I'
-            }
-            .to_string()
-            .starts_with("invalid character 'I' at position 2")
+            CreditCodeError::InvalidCharacter { position: 2, character: 'I' }
+                .to_string()
+                .starts_with("invalid character 'I' at position 2")
         );
     }
 }

@@ -144,11 +144,7 @@ pub fn compute_check_character(digits: &str) -> Option<char> {
     if bytes.len() != WEIGHTS.len() || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = bytes
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = bytes.iter().zip(WEIGHTS).map(|(&d, w)| u32::from(d - b'0') * w).sum();
     match sum % 11 {
         10 => Some('X'),
         r => char::from_digit(r, 10),
@@ -204,11 +200,7 @@ impl PatentNumber {
         if expected != found {
             return Err(PatentNumberError::CheckCharacter { expected, found });
         }
-        Ok(PatentNumber {
-            normalized: format!("{digits}.{found}"),
-            year,
-            kind,
-        })
+        Ok(PatentNumber { normalized: format!("{digits}.{found}"), year, kind })
     }
 
     /// The normalized form, e.g. `200310102344.5`.
@@ -355,17 +347,11 @@ mod tests {
     fn wrong_check_character_is_rejected() {
         assert_eq!(
             PatentNumber::parse("200310102344.6"),
-            Err(PatentNumberError::CheckCharacter {
-                expected: '5',
-                found: '6'
-            })
+            Err(PatentNumberError::CheckCharacter { expected: '5', found: '6' })
         );
         assert_eq!(
             PatentNumber::parse("200310102344X"),
-            Err(PatentNumberError::CheckCharacter {
-                expected: '5',
-                found: 'X'
-            })
+            Err(PatentNumberError::CheckCharacter { expected: '5', found: 'X' })
         );
         // Transposed digits are caught.
         assert!(matches!(
@@ -417,11 +403,7 @@ mod tests {
             "２００３10102344.5",
             "专利200310102344.5",
         ] {
-            assert_eq!(
-                PatentNumber::parse(input),
-                Err(PatentNumberError::Format),
-                "{input:?}"
-            );
+            assert_eq!(PatentNumber::parse(input), Err(PatentNumberError::Format), "{input:?}");
         }
     }
 
@@ -441,11 +423,7 @@ mod tests {
             "patent application year 1900 is out of range (1985-2100)"
         );
         assert_eq!(
-            PatentNumberError::CheckCharacter {
-                expected: '5',
-                found: '6'
-            }
-            .to_string(),
+            PatentNumberError::CheckCharacter { expected: '5', found: '6' }.to_string(),
             "wrong patent application number check character: expected '5', found '6'"
         );
     }

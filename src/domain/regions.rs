@@ -31,11 +31,8 @@ use serde::Serialize;
 const REGIONS_CSV: &str = include_str!("../../data/regions.csv");
 
 /// Divisions that are not in the CSV file and are added as provinces.
-const EXTRA_PROVINCES: [(&str, &str); 3] = [
-    ("710000", "台湾省"),
-    ("810000", "香港特别行政区"),
-    ("820000", "澳门特别行政区"),
-];
+const EXTRA_PROVINCES: [(&str, &str); 3] =
+    [("710000", "台湾省"), ("810000", "香港特别行政区"), ("820000", "澳门特别行政区")];
 
 /// Level of an administrative division.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -156,20 +153,10 @@ impl Table {
             if parent == Some(code) {
                 continue;
             }
-            regions.push(Region {
-                code,
-                name,
-                level,
-                parent,
-            });
+            regions.push(Region { code, name, level, parent });
         }
         for (code, name) in EXTRA_PROVINCES {
-            regions.push(Region {
-                code,
-                name,
-                level: RegionLevel::Province,
-                parent: None,
-            });
+            regions.push(Region { code, name, level: RegionLevel::Province, parent: None });
         }
         regions.sort_by_key(|r| r.code);
 
@@ -210,11 +197,7 @@ impl Table {
             // `regions` is sorted, so each child list ends up sorted by code.
             children.entry(region.parent).or_default().push(i);
         }
-        Ok(Table {
-            regions,
-            by_code,
-            children,
-        })
+        Ok(Table { regions, by_code, children })
     }
 
     fn get(&'static self, code: &str) -> Option<&'static Region> {
@@ -341,11 +324,9 @@ mod tests {
         let provinces = children(None);
         assert_eq!(provinces.len(), 34);
         assert!(provinces.windows(2).all(|w| w[0].code < w[1].code));
-        for (code, name) in [
-            ("710000", "台湾省"),
-            ("810000", "香港特别行政区"),
-            ("820000", "澳门特别行政区"),
-        ] {
+        for (code, name) in
+            [("710000", "台湾省"), ("810000", "香港特别行政区"), ("820000", "澳门特别行政区")]
+        {
             let region = lookup(code).unwrap();
             assert_eq!(region.name, name);
             assert_eq!(region.level, RegionLevel::Province);
@@ -374,11 +355,7 @@ mod tests {
     #[test]
     fn children_of_guangdong_include_guangzhou() {
         let cities = children(Some("440000"));
-        assert!(
-            cities
-                .iter()
-                .any(|r| r.code == "440100" && r.name == "广州市")
-        );
+        assert!(cities.iter().any(|r| r.code == "440100" && r.name == "广州市"));
         assert!(cities.iter().all(|r| r.level == RegionLevel::City));
         assert!(cities.iter().all(|r| r.parent == Some("440000")));
         assert!(cities.windows(2).all(|w| w[0].code < w[1].code));

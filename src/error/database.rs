@@ -123,19 +123,10 @@ mod tests {
         for (kind, message) in [
             (DatabaseErrorKind::Unknown, "database is locked"),
             (DatabaseErrorKind::Unknown, "database table is locked"),
-            (
-                DatabaseErrorKind::SerializationFailure,
-                "could not serialize access",
-            ),
+            (DatabaseErrorKind::SerializationFailure, "could not serialize access"),
             (DatabaseErrorKind::Unknown, "deadlock detected"),
-            (
-                DatabaseErrorKind::Unknown,
-                "could not obtain lock on row in relation \"deals\"",
-            ),
-            (
-                DatabaseErrorKind::Unknown,
-                "canceling statement due to lock timeout",
-            ),
+            (DatabaseErrorKind::Unknown, "could not obtain lock on row in relation \"deals\""),
+            (DatabaseErrorKind::Unknown, "canceling statement due to lock timeout"),
         ] {
             let error = mapped(kind, message);
             assert_eq!(error.status_code().as_u16(), 503, "{message}");
@@ -152,18 +143,10 @@ mod tests {
 
     #[test]
     fn other_database_errors_keep_their_mapping() {
-        assert_eq!(
-            mapped(DatabaseErrorKind::UniqueViolation, "duplicate key").code(),
-            "conflict"
-        );
-        assert_eq!(
-            mapped(DatabaseErrorKind::Unknown, "syntax error").code(),
-            "internal"
-        );
-        let nul = mapped(
-            DatabaseErrorKind::Unknown,
-            "invalid byte sequence for encoding \"UTF8\": 0x00",
-        );
+        assert_eq!(mapped(DatabaseErrorKind::UniqueViolation, "duplicate key").code(), "conflict");
+        assert_eq!(mapped(DatabaseErrorKind::Unknown, "syntax error").code(), "internal");
+        let nul =
+            mapped(DatabaseErrorKind::Unknown, "invalid byte sequence for encoding \"UTF8\": 0x00");
         assert_eq!(nul.status_code().as_u16(), 422);
     }
 
@@ -171,9 +154,9 @@ mod tests {
     fn a_pool_timeout_is_database_busy() {
         let pool = diesel::r2d2::Pool::builder()
             .connection_timeout(std::time::Duration::from_millis(10))
-            .build_unchecked(crate::db::ConnectionManager::new(
-                crate::db::DatabaseUrl::Postgres("postgres://127.0.0.1:1/none".into()),
-            ));
+            .build_unchecked(crate::db::ConnectionManager::new(crate::db::DatabaseUrl::Postgres(
+                "postgres://127.0.0.1:1/none".into(),
+            )));
         let error = ApiError::from(pool.get().err().expect("no connection"));
         assert_eq!(error.code(), "database_busy");
         assert_eq!(error.status_code().as_u16(), 503);

@@ -119,20 +119,15 @@ fn check_ids(
                     ));
                 }
             }
-            _ => errors.push(FieldError::new(
-                &field,
-                "not_found",
-                format!("no such {entity}"),
-            )),
+            _ => errors.push(FieldError::new(&field, "not_found", format!("no such {entity}"))),
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     if !organizer
-        && let Some((index, _)) = ids
-            .iter()
-            .find(|(_, id)| found.get(*id).is_none_or(|l| !can_manage(user, l)))
+        && let Some((index, _)) =
+            ids.iter().find(|(_, id)| found.get(*id).is_none_or(|l| !can_manage(user, l)))
     {
         return Err(ApiError::Forbidden(format!(
             "only the event's creator and administrators add others' records; ids[{index}] is not your organization's"
@@ -162,10 +157,7 @@ fn collect(
     check_ids(user, organizer, library, &unique, &found)?;
     let collected = already_collected(conn, &event.id, &plain)?;
     let stamp = now();
-    let new_ids: Vec<&str> = plain
-        .into_iter()
-        .filter(|id| !collected.contains(*id))
-        .collect();
+    let new_ids: Vec<&str> = plain.into_iter().filter(|id| !collected.contains(*id)).collect();
     for chunk in new_ids.chunks(CHUNK) {
         let rows: Vec<_> = chunk
             .iter()
@@ -196,11 +188,7 @@ fn collect(
             serde_json::json!({ "library": library, "added": new_ids.len(), "ids": new_ids }),
         )?;
     }
-    Ok(CollectOut {
-        added: new_ids.len(),
-        already_collected: collected.len(),
-        total,
-    })
+    Ok(CollectOut { added: new_ids.len(), already_collected: collected.len(), total })
 }
 
 async fn run_collect(
@@ -211,23 +199,13 @@ async fn run_collect(
     library: Library,
 ) -> ApiResult<web::Json<CollectOut>> {
     if body.ids.is_empty() {
-        return Err(ApiError::field(
-            "ids",
-            "required",
-            "name at least one record",
-        ));
+        return Err(ApiError::field("ids", "required", "name at least one record"));
     }
     if body.ids.len() > MAX_IDS {
-        return Err(ApiError::field(
-            "ids",
-            "too_many",
-            format!("at most {MAX_IDS} ids per call"),
-        ));
+        return Err(ApiError::field("ids", "too_many", format!("at most {MAX_IDS} ids per call")));
     }
-    let out = state
-        .db
-        .write(move |conn| collect(conn, &user, &event_id, library, &body.ids))
-        .await?;
+    let out =
+        state.db.write(move |conn| collect(conn, &user, &event_id, library, &body.ids)).await?;
     Ok(web::Json(out))
 }
 
@@ -253,14 +231,7 @@ pub async fn collect_achievements(
     path: web::Path<String>,
     body: ValidJson<CollectInput>,
 ) -> ApiResult<web::Json<CollectOut>> {
-    run_collect(
-        user,
-        state,
-        path.into_inner(),
-        body.into_inner(),
-        Library::Achievements,
-    )
-    .await
+    run_collect(user, state, path.into_inner(), body.into_inner(), Library::Achievements).await
 }
 
 /// Collects published demands for the event, up to 2,000 per call (the event's creator and
@@ -285,14 +256,7 @@ pub async fn collect_demands(
     path: web::Path<String>,
     body: ValidJson<CollectInput>,
 ) -> ApiResult<web::Json<CollectOut>> {
-    run_collect(
-        user,
-        state,
-        path.into_inner(),
-        body.into_inner(),
-        Library::Demands,
-    )
-    .await
+    run_collect(user, state, path.into_inner(), body.into_inner(), Library::Demands).await
 }
 
 async fn list(
@@ -327,26 +291,18 @@ async fn list(
                     listings::org_id,
                     event_listings::created_at,
                 ))
-                .load::<(
-                    String,
-                    String,
-                    String,
-                    Option<String>,
-                    chrono::NaiveDateTime,
-                )>(conn)?)
+                .load::<(String, String, String, Option<String>, chrono::NaiveDateTime)>(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |r| r.0.clone()).map(
-            |(id, title, region_code, org_id, at)| CollectedListing {
-                id,
-                title,
-                region_code,
-                org_id,
-                collected_at: to_utc(at),
-            },
-        ),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |r| r.0.clone()).map(
+        |(id, title, region_code, org_id, at)| CollectedListing {
+            id,
+            title,
+            region_code,
+            org_id,
+            collected_at: to_utc(at),
+        },
+    )))
 }
 
 /// The published achievements the event collected (public; records since withdrawn, expired
@@ -362,13 +318,7 @@ pub async fn list_achievements(
     path: web::Path<String>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<CollectedListing>>> {
-    list(
-        state,
-        path.into_inner(),
-        page.into_inner(),
-        Library::Achievements,
-    )
-    .await
+    list(state, path.into_inner(), page.into_inner(), Library::Achievements).await
 }
 
 /// The published demands the event collected (public; records since withdrawn, expired or
@@ -384,11 +334,5 @@ pub async fn list_demands(
     path: web::Path<String>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<CollectedListing>>> {
-    list(
-        state,
-        path.into_inner(),
-        page.into_inner(),
-        Library::Demands,
-    )
-    .await
+    list(state, path.into_inner(), page.into_inner(), Library::Demands).await
 }

@@ -186,10 +186,8 @@ impl EventInput {
         let mut checker = Checker::new();
         let name = checker.check("name", name(&self.name));
         let description = checker.check("description", description(self.description.as_deref()));
-        let region = checker.check(
-            "region_code",
-            crate::organizations::dto::region_code(&self.region_code),
-        );
+        let region =
+            checker.check("region_code", crate::organizations::dto::region_code(&self.region_code));
         let (starts_at, ends_at) = (naive(self.starts_at), naive(self.ends_at));
         check_times(&mut checker, starts_at, ends_at);
         checker.finish_with(|| {
@@ -257,11 +255,7 @@ pub fn check_filter(filter: &EventFilter) -> Result<(), ApiError> {
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && from > to
     {
-        return Err(ApiError::field(
-            "to",
-            "before_from",
-            "must not be before from",
-        ));
+        return Err(ApiError::field("to", "before_from", "must not be before from"));
     }
     Ok(())
 }

@@ -78,10 +78,7 @@ pub struct ParticipantsOut {
 #[derive(Debug, Clone)]
 enum Person {
     User(String),
-    Guest {
-        name: String,
-        organization_name: Option<String>,
-    },
+    Guest { name: String, organization_name: Option<String> },
 }
 
 struct Valid {
@@ -102,10 +99,7 @@ fn check(body: ParticipantsInput) -> ApiResult<Valid> {
             "register organizations or people, or count anonymous_attendance",
         );
     }
-    for (field, len) in [
-        ("organizations", organizations.len()),
-        ("people", people.len()),
-    ] {
+    for (field, len) in [("organizations", organizations.len()), ("people", people.len())] {
         if len > MAX_ENTRIES {
             checker.fail(field, "too_many", format!("at most {MAX_ENTRIES} per call"));
         }
@@ -132,10 +126,7 @@ fn check(body: ParticipantsInput) -> ApiResult<Valid> {
                     validation::optional_text(person.organization_name.as_deref(), 200),
                 );
                 if let (Some(name), Some(organization_name)) = (name, org) {
-                    checked.push(Person::Guest {
-                        name,
-                        organization_name,
-                    });
+                    checked.push(Person::Guest { name, organization_name });
                 }
             }
             _ => checker.fail(
@@ -146,11 +137,7 @@ fn check(body: ParticipantsInput) -> ApiResult<Valid> {
         }
     }
     checker.finish()?;
-    Ok(Valid {
-        organizations,
-        people: checked,
-        anonymous,
-    })
+    Ok(Valid { organizations, people: checked, anonymous })
 }
 
 /// 403 unless the caller organizes the event, or registers only themselves and their own
@@ -160,10 +147,7 @@ fn authorize(user: &AuthUser, event: &EventRow, valid: &Valid) -> ApiResult<()> 
         return Ok(());
     }
     let own_orgs = valid.organizations.iter().all(|o| user.belongs_to(o));
-    let only_self = valid
-        .people
-        .iter()
-        .all(|p| matches!(p, Person::User(id) if id == user.id()));
+    let only_self = valid.people.iter().all(|p| matches!(p, Person::User(id) if id == user.id()));
     if own_orgs && only_self && valid.anonymous == 0 {
         Ok(())
     } else {
@@ -234,11 +218,7 @@ fn check_exist(
             ));
         }
     }
-    if errors.is_empty() {
-        Ok(user_orgs)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    if errors.is_empty() { Ok(user_orgs) } else { Err(ApiError::Validation(errors)) }
 }
 
 fn count_kind(conn: &mut DbConnection, event_id: &str, kind: &str) -> ApiResult<i64> {
@@ -297,19 +277,10 @@ fn register(
         )
     };
     let mut rows = Vec::new();
-    let new_orgs: Vec<&str> = org_ids
-        .iter()
-        .copied()
-        .filter(|o| !registered_orgs.contains(*o))
-        .collect();
+    let new_orgs: Vec<&str> =
+        org_ids.iter().copied().filter(|o| !registered_orgs.contains(*o)).collect();
     for org in &new_orgs {
-        rows.push(row(
-            KIND_ORGANIZATION,
-            Some(org.to_string()),
-            None,
-            None,
-            None,
-        ));
+        rows.push(row(KIND_ORGANIZATION, Some(org.to_string()), None, None, None));
     }
     let mut people_added = 0;
     let mut seen_users = HashSet::new();
@@ -322,10 +293,7 @@ fn register(
                 let org = user_orgs.get(id).cloned().flatten();
                 rows.push(row(KIND_PERSON, org, Some(id.clone()), None, None));
             }
-            Person::Guest {
-                name,
-                organization_name,
-            } => rows.push(row(
+            Person::Guest { name, organization_name } => rows.push(row(
                 KIND_PERSON,
                 None,
                 None,
@@ -391,9 +359,6 @@ pub async fn register_participants(
 ) -> ApiResult<web::Json<ParticipantsOut>> {
     let valid = check(body.into_inner())?;
     let event_id = path.into_inner();
-    let out = state
-        .db
-        .write(move |conn| register(conn, &user, &event_id, valid))
-        .await?;
+    let out = state.db.write(move |conn| register(conn, &user, &event_id, valid)).await?;
     Ok(web::Json(out))
 }

@@ -118,9 +118,8 @@ fn funnel(conn: &mut DbConnection, event_id: &str) -> ApiResult<FunnelFigures> {
 }
 
 fn contract_figures(conn: &mut DbConnection, event_id: &str) -> ApiResult<ContractFigures> {
-    let event_deals = deals::table
-        .filter(deals::event_id.eq(event_id))
-        .select(deals::id.nullable());
+    let event_deals =
+        deals::table.filter(deals::event_id.eq(event_id)).select(deals::id.nullable());
     let amounts: Vec<(i64, i64)> = contracts::table
         .filter(contracts::deal_id.eq_any(event_deals))
         .filter(contracts::registration_number.is_not_null())

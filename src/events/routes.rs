@@ -85,9 +85,7 @@ pub async fn create_event(
                 created_at: stamp,
                 updated_at: stamp,
             };
-            diesel::insert_into(events::table)
-                .values(row.clone())
-                .execute(conn)?;
+            diesel::insert_into(events::table).values(row.clone()).execute(conn)?;
             audit::record(
                 conn,
                 &user.actor(),
@@ -101,9 +99,7 @@ pub async fn create_event(
             Ok(row)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(etag(row.version))
-        .json(EventOut::from(row)))
+    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(EventOut::from(row)))
 }
 
 fn cursor_key(row: &EventRow) -> String {
@@ -111,13 +107,8 @@ fn cursor_key(row: &EventRow) -> String {
 }
 
 fn parse_cursor(key: &str) -> ApiResult<(NaiveDateTime, String)> {
-    let invalid = || {
-        ApiError::field(
-            "cursor",
-            "invalid_cursor",
-            "is not a cursor this API returned",
-        )
-    };
+    let invalid =
+        || ApiError::field("cursor", "invalid_cursor", "is not a cursor this API returned");
     let (micros, id) = key.split_once('|').ok_or_else(invalid)?;
     let micros: i64 = micros.parse().map_err(|_| invalid())?;
     let at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
@@ -157,9 +148,7 @@ pub async fn list_events(
             }
             if let Some((at, id)) = after {
                 query = query.filter(
-                    events::starts_at
-                        .lt(at)
-                        .or(events::starts_at.eq(at).and(events::id.lt(id))),
+                    events::starts_at.lt(at).or(events::starts_at.eq(at).and(events::id.lt(id))),
                 );
             }
             Ok(query
@@ -169,9 +158,7 @@ pub async fn list_events(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, cursor_key).map(EventOut::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, cursor_key).map(EventOut::from)))
 }
 
 /// One event (public).
@@ -187,9 +174,7 @@ pub async fn get_event(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let row = state.db.read(move |conn| find(conn, &id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(row.version))
-        .json(EventOut::from(row)))
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(EventOut::from(row)))
 }
 
 /// Edits an event (its creator and administrators), based on a version.
@@ -230,11 +215,7 @@ pub async fn update_event(
             }
             let expected = expected?;
             if patch.is_empty() {
-                return Err(ApiError::field(
-                    "body",
-                    "empty",
-                    "name at least one field to change",
-                ));
+                return Err(ApiError::field("body", "empty", "name at least one field to change"));
             }
             let next = patch.apply_to(&current)?;
             if expected != current.version {
@@ -242,9 +223,7 @@ pub async fn update_event(
             }
             let stamp = now();
             let count = diesel::update(
-                events::table
-                    .find(&current.id)
-                    .filter(events::version.eq(current.version)),
+                events::table.find(&current.id).filter(events::version.eq(current.version)),
             )
             .set((
                 events::name.eq(&next.name),
@@ -268,11 +247,7 @@ pub async fn update_event(
                 ENTITY,
                 &current.id,
                 audit::diff(&[
-                    (
-                        "name",
-                        current.name.clone().into(),
-                        next.name.clone().into(),
-                    ),
+                    ("name", current.name.clone().into(), next.name.clone().into()),
                     (
                         "description",
                         current.description.clone().into(),
@@ -299,7 +274,5 @@ pub async fn update_event(
             find(conn, &current.id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(saved.version))
-        .json(EventOut::from(saved)))
+    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(EventOut::from(saved)))
 }

@@ -64,11 +64,7 @@ impl RecordLibrary for ExpertBulk {
         match (checker.finish(), valid) {
             (Ok(()), Some(valid)) => Ok(valid),
             (Err(ApiError::Validation(errors)), _) => Err(errors),
-            _ => Err(vec![FieldError::new(
-                "line",
-                "invalid",
-                "the record could not be read",
-            )]),
+            _ => Err(vec![FieldError::new("line", "invalid", "the record could not be read")]),
         }
     }
 

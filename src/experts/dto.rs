@@ -218,11 +218,7 @@ impl ExpertInput {
         }
         let technology_fields = dedup_in_order(&self.technology_fields);
         if technology_fields.is_empty() {
-            checker.fail(
-                "technology_fields",
-                "too_few",
-                "at least one technology field",
-            );
+            checker.fail("technology_fields", "too_few", "at least one technology field");
         } else if technology_fields.len() > MAX_FIELDS {
             checker.fail(
                 "technology_fields",
@@ -241,15 +237,11 @@ impl ExpertInput {
             None => Some(None),
             Some(contact) => contact.check("contact.", checker).map(Some),
         };
-        let external_ref = checker.check(
-            "external_ref",
-            validation::optional_text(self.external_ref.as_deref(), 100),
-        );
+        let external_ref = checker
+            .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
         let valid_until = match self.valid_until {
             None => Some(None),
-            Some(date) => checker
-                .check("valid_until", check_valid_until(date))
-                .map(Some),
+            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
         };
         Some(ValidExpert {
             name: name?,
@@ -333,10 +325,7 @@ impl ExpertOut {
             org_id: listing.org_id,
             status,
             name: listing.title,
-            title: detail
-                .professional_title
-                .parse()
-                .unwrap_or(ExpertTitle::Other),
+            title: detail.professional_title.parse().unwrap_or(ExpertTitle::Other),
             affiliation_org_id: detail.affiliation_org_id,
             affiliation_name: detail.affiliation_name,
             technology_fields: decode_codes(&detail.technology_fields),
@@ -344,25 +333,15 @@ impl ExpertOut {
             bio: detail.bio,
             region_code: listing.region_code,
             services: decode_codes(&detail.services),
-            availability: detail
-                .availability
-                .parse()
-                .unwrap_or(ExpertAvailability::Available),
+            availability: detail.availability.parse().unwrap_or(ExpertAvailability::Available),
             contact: if viewer.signed_in {
-                detail
-                    .contact
-                    .as_deref()
-                    .and_then(|c| serde_json::from_str(c).ok())
+                detail.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
             } else {
                 None
             },
             external_ref: listing.external_ref,
             valid_until: listing.valid_until,
-            rejection_reason: if viewer.manages {
-                listing.rejection_reason
-            } else {
-                None
-            },
+            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
             published_at: listing.published_at.map(to_utc),
             version: listing.version,
             created_at: to_utc(listing.created_at),
@@ -418,10 +397,7 @@ mod tests {
         };
         let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         fields.sort_unstable();
-        assert_eq!(
-            fields,
-            ["affiliation_name", "services", "technology_fields"]
-        );
+        assert_eq!(fields, ["affiliation_name", "services", "technology_fields"]);
         let mut by_org = input();
         by_org.affiliation_name = None;
         by_org.affiliation_org_id = Some("org-1".into());

@@ -52,21 +52,11 @@ impl ExpertRow {
             affiliation_org_id: valid.affiliation_org_id.clone(),
             affiliation_name: valid.affiliation_name.clone(),
             technology_fields: encode_codes(
-                &valid
-                    .technology_fields
-                    .iter()
-                    .map(|f| f.as_str())
-                    .collect::<Vec<_>>(),
+                &valid.technology_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
             ),
             expertise_keywords: to_json(&valid.expertise_keywords),
             bio: valid.bio.clone(),
-            services: encode_codes(
-                &valid
-                    .services
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>(),
-            ),
+            services: encode_codes(&valid.services.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
             availability: valid.availability.as_str().into(),
             contact: valid.contact.as_ref().map(to_json),
         }
@@ -107,10 +97,7 @@ pub fn to_input(listing: &Listing, row: &ExpertRow) -> ApiResult<ExpertInput> {
         region_code: listing.region_code.clone(),
         services: decode_codes(&row.services),
         availability: row.availability.parse().ok(),
-        contact: row
-            .contact
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok()),
+        contact: row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok()),
         external_ref: listing.external_ref.clone(),
         valid_until: Some(listing.valid_until),
         org_id: listing.org_id.clone(),
@@ -120,20 +107,14 @@ pub fn to_input(listing: &Listing, row: &ExpertRow) -> ApiResult<ExpertInput> {
 /// One expert profile with its listing.
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<(Listing, ExpertRow)> {
     let listing = listing_queries::find(conn, Library::Experts, id)?;
-    let row = experts::table
-        .find(id)
-        .select(ExpertRow::as_select())
-        .first(conn)?;
+    let row = experts::table.find(id).select(ExpertRow::as_select()).first(conn)?;
     Ok((listing, row))
 }
 
 /// Whether an organization exists.
 pub fn org_exists(conn: &mut DbConnection, id: &str) -> ApiResult<bool> {
-    let found: Option<String> = organizations::table
-        .find(id)
-        .select(organizations::id)
-        .first(conn)
-        .optional()?;
+    let found: Option<String> =
+        organizations::table.find(id).select(organizations::id).first(conn).optional()?;
     Ok(found.is_some())
 }
 
@@ -207,9 +188,7 @@ pub fn insert(
     };
     listing_queries::insert(conn, &listing)?;
     let row = ExpertRow::from_valid(&id, valid);
-    diesel::insert_into(experts::table)
-        .values(row.clone())
-        .execute(conn)?;
+    diesel::insert_into(experts::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,
         actor,
@@ -244,20 +223,10 @@ pub fn update(
     next.external_ref = valid.external_ref.clone();
     let saved = listing_queries::save(conn, &next, expected)?;
     let new_row = ExpertRow::from_valid(&listing.id, valid);
-    diesel::update(experts::table.find(&listing.id))
-        .set(&new_row)
-        .execute(conn)?;
+    diesel::update(experts::table.find(&listing.id)).set(&new_row).execute(conn)?;
     let changes = audit::diff(&[
-        (
-            "name",
-            listing.title.clone().into(),
-            saved.title.clone().into(),
-        ),
-        (
-            "title",
-            row.professional_title.clone().into(),
-            new_row.professional_title.clone().into(),
-        ),
+        ("name", listing.title.clone().into(), saved.title.clone().into()),
+        ("title", row.professional_title.clone().into(), new_row.professional_title.clone().into()),
         (
             "affiliation_org_id",
             row.affiliation_org_id.clone().into(),
@@ -279,31 +248,11 @@ pub fn update(
             new_row.expertise_keywords.clone().into(),
         ),
         ("bio", row.bio.clone().into(), new_row.bio.clone().into()),
-        (
-            "region_code",
-            listing.region_code.clone().into(),
-            saved.region_code.clone().into(),
-        ),
-        (
-            "services",
-            row.services.clone().into(),
-            new_row.services.clone().into(),
-        ),
-        (
-            "availability",
-            row.availability.clone().into(),
-            new_row.availability.clone().into(),
-        ),
-        (
-            "contact",
-            row.contact.clone().into(),
-            new_row.contact.clone().into(),
-        ),
-        (
-            "external_ref",
-            listing.external_ref.clone().into(),
-            saved.external_ref.clone().into(),
-        ),
+        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
+        ("services", row.services.clone().into(), new_row.services.clone().into()),
+        ("availability", row.availability.clone().into(), new_row.availability.clone().into()),
+        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
+        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
         (
             "valid_until",
             listing.valid_until.to_string().into(),
@@ -407,11 +356,8 @@ pub fn list_rows(
         query = query.filter(experts::availability.eq(availability.as_str()));
     }
     if let Some(region) = f.region.as_deref() {
-        query = query.filter(
-            listings::region_code
-                .like(format!("{}%", like_escape(region)))
-                .escape('\\'),
-        );
+        query = query
+            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
     if !searching {
         query = query.order(listings::id.desc());
@@ -420,7 +366,5 @@ pub fn list_rows(
         query = query.filter(listings::id.lt(after));
     }
     query = query.offset(db_window.offset).limit(db_window.limit);
-    Ok(query
-        .select((Listing::as_select(), ExpertRow::as_select()))
-        .load(conn)?)
+    Ok(query.select((Listing::as_select(), ExpertRow::as_select())).load(conn)?)
 }

@@ -69,11 +69,7 @@ fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Owne
                         .into(),
                 ));
             }
-            Ok(Ownership {
-                created_by: user.id().to_string(),
-                owner_user_id: None,
-                org_id: None,
-            })
+            Ok(Ownership { created_by: user.id().to_string(), owner_user_id: None, org_id: None })
         }
         Role::Admin => Ok(Ownership {
             created_by: user.id().to_string(),
@@ -96,10 +92,7 @@ async fn check_affiliation(
     let Some(org) = org else {
         return Ok(());
     };
-    let exists = state
-        .db
-        .read(move |conn| queries::org_exists(conn, &org))
-        .await?;
+    let exists = state.db.read(move |conn| queries::org_exists(conn, &org)).await?;
     if !exists {
         checker.fail(
             "affiliation_org_id",
@@ -135,20 +128,14 @@ pub async fn create_expert(
     let ownership = ownership_for(&user, input.org_id.as_deref())?;
     let publish = options.publish.unwrap_or(false);
     if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only administrators create records as published".into(),
-        ));
+        return Err(ApiError::Forbidden("only administrators create records as published".into()));
     }
     let mut checker = Checker::new();
     let valid = input.check(&mut checker);
     check_affiliation(&state, input.affiliation_org(), &mut checker).await?;
     checker.finish()?;
     let valid = valid.ok_or_else(|| ApiError::Internal("validated expert missing".into()))?;
-    let status = if publish {
-        ListingStatus::Published
-    } else {
-        ListingStatus::Draft
-    };
+    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
     let actor = user.actor();
     let is_admin = user.is_admin();
     let created = state
@@ -161,11 +148,7 @@ pub async fn create_expert(
                 && let Some(org) = ownership.org_id.as_deref()
                 && !queries::org_exists(conn, org)?
             {
-                return Err(ApiError::field(
-                    "org_id",
-                    "not_found",
-                    "no such organization",
-                ));
+                return Err(ApiError::field("org_id", "not_found", "no such organization"));
             }
             queries::insert(conn, &actor, &ownership, &valid, status)
         })
@@ -183,9 +166,7 @@ pub async fn create_expert(
     listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
     let mut out = ExpertOut::build(created.0, created.1, Viewer::MANAGER);
     out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created()
-        .insert_header(etag(out.version))
-        .json(out))
+    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
 }
 
 /// Lists and searches expert profiles. The public sees published, unexpired profiles;
@@ -253,10 +234,7 @@ pub async fn update_expert(
     let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
     let expected = expected_version(&req, body_version)?;
     let lookup = id.clone();
-    let current = state
-        .db
-        .read(move |conn| queries::find(conn, &lookup))
-        .await?;
+    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
     ensure_manage(&user, &current.0)?;
     merge_patch::ensure_editable(&current.0)?;
     let base = queries::to_input(&current.0, &current.1)?;
@@ -278,9 +256,7 @@ pub async fn update_expert(
         .await?;
     listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
     let out = ExpertOut::build(saved.0, saved.1, Viewer::MANAGER);
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(out.version))
-        .json(out))
+    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
 }
 
 /// Claims a profile a broker or administrator created: an expert user who has no profile yet
@@ -303,9 +279,7 @@ pub async fn claim_expert(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     if user.role() != Role::Expert {
-        return Err(ApiError::Forbidden(
-            "only expert users claim expert profiles".into(),
-        ));
+        return Err(ApiError::Forbidden("only expert users claim expert profiles".into()));
     }
     let id = path.into_inner();
     let actor = user.actor();
@@ -350,9 +324,7 @@ pub async fn claim_expert(
         .await?;
     listing_search::index(&state, queries::search_doc(&claimed.0, &claimed.1)).await;
     let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(out.version))
-        .json(out))
+    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
 }
 
 /// Imports expert profiles as unclaimed profiles of the importing organization

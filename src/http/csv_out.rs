@@ -120,13 +120,8 @@ mod tests {
 
     #[test]
     fn the_output_reads_back_with_a_csv_reader() {
-        let bytes = line(&[
-            Cell::of(Some(&json!("=1+1"))),
-            Cell::of(Some(&json!("a,\"b\"\nc"))),
-        ]);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(&bytes[..]);
+        let bytes = line(&[Cell::of(Some(&json!("=1+1"))), Cell::of(Some(&json!("a,\"b\"\nc")))]);
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&bytes[..]);
         let record = reader.records().next().unwrap().unwrap();
         assert_eq!(&record[0], "'=1+1");
         assert_eq!(&record[1], "a,\"b\"\nc");

@@ -30,10 +30,7 @@ pub struct HealthStatus {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<HealthStatus> {
-    web::Json(HealthStatus {
-        status: "ok".into(),
-        database: None,
-    })
+    web::Json(HealthStatus { status: "ok".into(), database: None })
 }
 
 /// Readiness: the database answers and every migration is applied.
@@ -57,19 +54,12 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<web::Json<HealthSta
             .map_err(|e| ApiError::Unavailable(format!("database query failed: {e}")))?;
         match migrations::has_pending(&mut conn) {
             Ok(false) => Ok(()),
-            Ok(true) => Err(ApiError::Unavailable(
-                "database migrations are pending".into(),
-            )),
-            Err(e) => Err(ApiError::Unavailable(format!(
-                "cannot read migrations: {e}"
-            ))),
+            Ok(true) => Err(ApiError::Unavailable("database migrations are pending".into())),
+            Err(e) => Err(ApiError::Unavailable(format!("cannot read migrations: {e}"))),
         }
     })
     .await??;
-    Ok(web::Json(HealthStatus {
-        status: "ok".into(),
-        database: Some(backend.into()),
-    }))
+    Ok(web::Json(HealthStatus { status: "ok".into(), database: Some(backend.into()) }))
 }
 
 /// Prometheus metrics: requests by route and status, latency histogram, DB pool in use / idle.
@@ -85,19 +75,11 @@ pub async fn metrics(
     let pool_state = state.db.pool().state();
     let idle = i64::from(pool_state.idle_connections);
     let in_use = i64::from(pool_state.connections) - idle;
-    metrics
-        .pool_connections
-        .with_label_values(&["in_use"])
-        .set(in_use);
-    metrics
-        .pool_connections
-        .with_label_values(&["idle"])
-        .set(idle);
+    metrics.pool_connections.with_label_values(&["in_use"]).set(in_use);
+    metrics.pool_connections.with_label_values(&["idle"]).set(idle);
     let mut buffer = Vec::new();
     TextEncoder::new()
         .encode(&metrics.registry.gather(), &mut buffer)
         .map_err(|e| ApiError::Internal(format!("metrics encoding: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(buffer))
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(buffer))
 }

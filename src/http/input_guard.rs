@@ -86,9 +86,7 @@ pub fn query_control_characters(query: &str) -> Vec<FieldError> {
 /// Whether the decoded path holds any control character (tab and line breaks included: no id
 /// or route has one).
 pub fn path_has_control_characters(path: &str) -> bool {
-    percent_decode(path, false)
-        .iter()
-        .any(|b| *b < 0x20 || *b == 0x7f)
+    percent_decode(path, false).iter().any(|b| *b < 0x20 || *b == 0x7f)
 }
 
 fn walk(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
@@ -110,11 +108,7 @@ fn walk(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
                     errors.push(field_error(if path.is_empty() { "body" } else { path }));
                     continue;
                 }
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
+                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
                 walk(item, &child, errors);
             }
         }
@@ -159,9 +153,7 @@ pub async fn reject_control_characters(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let refusal = if path_has_control_characters(req.path()) {
-        Some(ApiError::NotFound(
-            "a path with control characters".to_string(),
-        ))
+        Some(ApiError::NotFound("a path with control characters".to_string()))
     } else {
         let errors = query_control_characters(req.query_string());
         (!errors.is_empty()).then_some(ApiError::Validation(errors))
@@ -192,9 +184,7 @@ mod tests {
     fn paths_with_controls_are_refused() {
         assert!(path_has_control_characters("/api/v1/achievements/%00"));
         assert!(path_has_control_characters("/api/v1/deals/a%0ab"));
-        assert!(!path_has_control_characters(
-            "/api/v1/achievements/0192-ab%20c"
-        ));
+        assert!(!path_has_control_characters("/api/v1/achievements/0192-ab%20c"));
         assert!(!path_has_control_characters("/api/v1/x/%"));
     }
 

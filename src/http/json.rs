@@ -38,12 +38,7 @@ fn is_json(req: &HttpRequest) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
@@ -94,9 +89,8 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
                 let root = path == "." || path.is_empty();
-                let missing = message
-                    .strip_prefix("missing field `")
-                    .and_then(|rest| rest.split('`').next());
+                let missing =
+                    message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
                 let (field, code) = match (missing, root) {
                     (Some(name), true) => (name.to_string(), "required"),
                     (Some(name), false) => (format!("{path}.{name}"), "required"),
@@ -130,9 +124,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                     "the request body must be application/json".into(),
                 ));
             }
-            let limit = req
-                .app_data::<BodyLimit>()
-                .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
+            let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
             let body = read_body(&req, &mut payload, limit).await?;
             decode(&body).map(ValidJson)
         })
@@ -153,10 +145,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_400_and_type_errors_422() {
-        assert_eq!(
-            decode::<Body>(b"{").unwrap_err().status_code().as_u16(),
-            400
-        );
+        assert_eq!(decode::<Body>(b"{").unwrap_err().status_code().as_u16(), 400);
         assert_eq!(decode::<Body>(b"").unwrap_err().status_code().as_u16(), 400);
         match decode::<Body>(br#"{"name": "x", "count": "many"}"#).unwrap_err() {
             ApiError::Validation(errors) => assert_eq!(errors[0].field, "count"),
@@ -184,9 +173,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let limit = req
-                .app_data::<BodyLimit>()
-                .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
+            let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
             let body = read_body(&req, &mut payload, limit).await?;
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(OptionalJson(None));

@@ -37,9 +37,7 @@ impl Metrics {
         )?;
         let latency = HistogramVec::new(
             HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(
-                vec![
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                ],
+                vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
             ),
             &["method", "route"],
         )?;
@@ -50,21 +48,12 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
-        Ok(Metrics {
-            registry,
-            requests,
-            latency,
-            pool_connections,
-        })
+        Ok(Metrics { registry, requests, latency, pool_connections })
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests
-            .with_label_values(&[method, route, &status.to_string()])
-            .inc();
-        self.latency
-            .with_label_values(&[method, route])
-            .observe(seconds);
+        self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
+        self.latency.with_label_values(&[method, route]).observe(seconds);
     }
 }
 
@@ -72,9 +61,7 @@ fn accepted_request_id(req: &ServiceRequest) -> Option<String> {
     let value = req.headers().get(REQUEST_ID_HEADER)?.to_str().ok()?.trim();
     let acceptable = !value.is_empty()
         && value.len() <= 128
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(&b));
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(&b));
     acceptable.then(|| value.to_string())
 }
 
@@ -88,9 +75,7 @@ pub async fn observe(
     let request_id = accepted_request_id(&req).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_string());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %req.path());
     let result = next.call(req).instrument(span.clone()).await;
@@ -105,9 +90,7 @@ pub async fn observe(
                 tracing::info!(status, latency_ms = elapsed.as_secs_f64() * 1000.0, route = %route, "request")
             });
             if let Ok(value) = HeaderValue::from_str(&request_id) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+                response.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
             }
             Ok(response)
         }

@@ -54,11 +54,7 @@ impl PageParams {
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
             Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| {
-                ApiError::field(
-                    "cursor",
-                    "invalid_cursor",
-                    "is not a cursor this API returned",
-                )
+                ApiError::field("cursor", "invalid_cursor", "is not a cursor this API returned")
             })?),
         };
         Ok(PageRequest { limit, after })
@@ -102,18 +98,12 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Page {
-            items: rows,
-            next_cursor,
-        }
+        Page { items: rows, next_cursor }
     }
 
     /// Converts the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
 
@@ -123,35 +113,20 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_junk() {
-        let params = PageParams {
-            limit: Some(5),
-            cursor: Some(encode_cursor("0192-abc")),
-        };
+        let params = PageParams { limit: Some(5), cursor: Some(encode_cursor("0192-abc")) };
         let request = params.parse().unwrap();
         assert_eq!(request.after.as_deref(), Some("0192-abc"));
-        let junk = PageParams {
-            limit: None,
-            cursor: Some("not a cursor".into()),
-        };
+        let junk = PageParams { limit: None, cursor: Some("not a cursor".into()) };
         assert!(junk.parse().is_err());
-        let nul = PageParams {
-            limit: None,
-            cursor: Some(URL_SAFE_NO_PAD.encode("k1:a\0b")),
-        };
+        let nul = PageParams { limit: None, cursor: Some(URL_SAFE_NO_PAD.encode("k1:a\0b")) };
         assert!(nul.parse().is_err());
-        let too_big = PageParams {
-            limit: Some(101),
-            cursor: None,
-        };
+        let too_big = PageParams { limit: Some(101), cursor: None };
         assert!(too_big.parse().is_err());
     }
 
     #[test]
     fn a_full_page_has_a_next_cursor() {
-        let request = PageRequest {
-            limit: 2,
-            after: None,
-        };
+        let request = PageRequest { limit: 2, after: None };
         let page = Page::from_rows(vec![1, 2, 3], &request, |n| n.to_string());
         assert_eq!(page.items, vec![1, 2]);
         assert_eq!(page.next_cursor, Some(encode_cursor("2")));

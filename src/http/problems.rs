@@ -79,9 +79,7 @@ fn rewrite(response: HttpResponse<impl MessageBody>, path: &str) -> HttpResponse
             rewritten.headers_mut().append(name.clone(), value.clone());
         }
     }
-    rewritten
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    rewritten.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     rewritten
 }
 
@@ -109,10 +107,7 @@ mod tests {
     #[test]
     fn codes_are_snake_case_reasons() {
         assert_eq!(status_code_name(StatusCode::NOT_FOUND), "not_found");
-        assert_eq!(
-            status_code_name(StatusCode::METHOD_NOT_ALLOWED),
-            "method_not_allowed"
-        );
+        assert_eq!(status_code_name(StatusCode::METHOD_NOT_ALLOWED), "method_not_allowed");
         assert_eq!(status_code_name(StatusCode::BAD_GATEWAY), "bad_gateway");
     }
 }

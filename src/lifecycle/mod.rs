@@ -37,22 +37,14 @@ impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
 
     /// The labels of the moves allowed from `state`, in table order.
     pub fn allowed(&self, state: S) -> Vec<String> {
-        self.moves
-            .iter()
-            .filter(|m| m.from.contains(&state))
-            .map(|m| m.label.to_string())
-            .collect()
+        self.moves.iter().filter(|m| m.from.contains(&state)).map(|m| m.label.to_string()).collect()
     }
 
     /// The move labelled `label` when it may start from `state`, else the 409 naming the
     /// allowed moves.
     pub fn check(&self, state: S, label: &str) -> ApiResult<&'static Move<S>> {
         let found = self.get(label)?;
-        if found.from.contains(&state) {
-            Ok(found)
-        } else {
-            Err(self.refuse(state, label))
-        }
+        if found.from.contains(&state) { Ok(found) } else { Err(self.refuse(state, label)) }
     }
 
     /// The move reaching `to` from `state`, else the 409 naming the allowed moves.
@@ -71,15 +63,8 @@ impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
     /// One sentence for the documentation of a move: `from`, … → `to`.
     pub fn describe(&self, label: &str) -> ApiResult<String> {
         let found = self.get(label)?;
-        let from: Vec<String> = found
-            .from
-            .iter()
-            .map(|s| format!("`{}`", (self.name)(*s)))
-            .collect();
-        Ok(format!(
-            "Moves the record from {} to `{}`.",
-            from.join(" or "),
-            (self.name)(found.to)
-        ))
+        let from: Vec<String> =
+            found.from.iter().map(|s| format!("`{}`", (self.name)(*s))).collect();
+        Ok(format!("Moves the record from {} to `{}`.", from.join(" or "), (self.name)(found.to)))
     }
 }

@@ -19,10 +19,7 @@ pub fn can_manage(user: &AuthUser, listing: &Listing) -> bool {
             Some(owner) => owner == user.id(),
             None => listing.created_by == user.id(),
         },
-        _ => listing
-            .org_id
-            .as_deref()
-            .is_some_and(|org| user.belongs_to(org)),
+        _ => listing.org_id.as_deref().is_some_and(|org| user.belongs_to(org)),
     }
 }
 
@@ -66,16 +63,10 @@ pub struct Viewer {
 
 impl Viewer {
     /// The view of whoever just created or changed the record.
-    pub const MANAGER: Viewer = Viewer {
-        signed_in: true,
-        manages: true,
-    };
+    pub const MANAGER: Viewer = Viewer { signed_in: true, manages: true };
 
     /// The view of a caller (or the public) on a record.
     pub fn of(user: Option<&AuthUser>, listing: &Listing) -> Viewer {
-        Viewer {
-            signed_in: user.is_some(),
-            manages: user.is_some_and(|u| can_manage(u, listing)),
-        }
+        Viewer { signed_in: user.is_some(), manages: user.is_some_and(|u| can_manage(u, listing)) }
     }
 }

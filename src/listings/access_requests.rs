@@ -160,11 +160,7 @@ fn verified_org(conn: &mut DbConnection, user: &AuthUser) -> ApiResult<String> {
     };
     let org_id = user.user.organization_id.clone().ok_or_else(forbidden)?;
     let org = crate::organizations::queries::find(conn, &org_id)?;
-    if org.verified {
-        Ok(org.id)
-    } else {
-        Err(forbidden())
-    }
+    if org.verified { Ok(org.id) } else { Err(forbidden()) }
 }
 
 /// Asks for access to a record's confidential details.
@@ -222,9 +218,7 @@ pub async fn create(
                 created_at: stamp,
                 updated_at: stamp,
             };
-            diesel::insert_into(access_requests::table)
-                .values(row.clone())
-                .execute(conn)?;
+            diesel::insert_into(access_requests::table).values(row.clone()).execute(conn)?;
             audit::record(
                 conn,
                 &user.actor(),
@@ -274,9 +268,7 @@ pub async fn list(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |r| r.id.clone()).map(AccessRequestOut::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(AccessRequestOut::from)))
 }
 
 /// Grants, denies or revokes a request (the record's managers).

@@ -95,9 +95,7 @@ pub fn apply(
     let current = queries::find(conn, library, id)?;
     ensure_manage(user, &current)?;
     if action.admin_only() && !user.is_admin() {
-        return Err(ApiError::Forbidden(format!(
-            "only administrators may {action}"
-        )));
+        return Err(ApiError::Forbidden(format!("only administrators may {action}")));
     }
     if let Some(expected) = expected_version
         && expected != current.version
@@ -209,9 +207,7 @@ pub async fn run_action(
             vec![saved.id.clone()],
         );
     }
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(saved.version))
-        .json(ListingState::from(&saved)))
+    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(ListingState::from(&saved)))
 }
 
 /// `GET /api/v1/{library}/{id}/history`: the record's audit entries, oldest first
@@ -245,9 +241,7 @@ pub async fn history(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
 }
 
 /// Removes a library's own row.
@@ -379,11 +373,7 @@ pub async fn review_queue(
         })
         .await?;
     let page = Page::from_rows(rows, &request, |l| {
-        format!(
-            "{}|{}",
-            l.submitted_at.map_or(0, |t| t.and_utc().timestamp_micros()),
-            l.id
-        )
+        format!("{}|{}", l.submitted_at.map_or(0, |t| t.and_utc().timestamp_micros()), l.id)
     });
     Ok(web::Json(page.map(|l| ReviewItem {
         path: format!("/api/v1/{}/{}", l.library.path_segment(), l.id),
@@ -396,18 +386,11 @@ pub async fn review_queue(
 }
 
 fn parse_review_key(key: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {
-    let invalid = || {
-        ApiError::field(
-            "cursor",
-            "invalid_cursor",
-            "is not a cursor this API returned",
-        )
-    };
+    let invalid =
+        || ApiError::field("cursor", "invalid_cursor", "is not a cursor this API returned");
     let (micros, id) = key.split_once('|').ok_or_else(invalid)?;
     let micros: i64 = micros.parse().map_err(|_| invalid())?;
-    let at = DateTime::from_timestamp_micros(micros)
-        .ok_or_else(invalid)?
-        .naive_utc();
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?.naive_utc();
     Ok((at, id.to_string()))
 }
 
@@ -482,9 +465,7 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
         .name("If-Match")
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
-        .description(Some(
-            "The version the action is based on; checked when given",
-        ))
+        .description(Some("The version the action is based on; checked when given"))
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build();
     let json = |schema: utoipa::openapi::RefOr<utoipa::openapi::Schema>| {
@@ -493,10 +474,7 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
     let problem = |description: &str| {
         ResponseBuilder::new()
             .description(description)
-            .content(
-                crate::error::PROBLEM_JSON,
-                json(Ref::from_schema_name("Problem").into()),
-            )
+            .content(crate::error::PROBLEM_JSON, json(Ref::from_schema_name("Problem").into()))
             .build()
     };
     let bearer = || SecurityRequirement::new(crate::openapi::BEARER, Vec::<String>::new());
@@ -573,9 +551,7 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
             .tag(tag.clone())
             .operation_id(Some(format!("delete_{}", library.entity())))
             .summary(Some(format!("delete a draft {entity}")))
-            .description(Some(
-                "Drafts only; other records are withdrawn or closed instead (409).",
-            ))
+            .description(Some("Drafts only; other records are withdrawn or closed instead (409)."))
             .parameter(id_param(&entity))
             .response("204", ResponseBuilder::new().description("Deleted").build())
             .response("409", problem("Not a draft (see `allowed`)"))
@@ -585,10 +561,7 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
         match openapi.paths.paths.get_mut(&path) {
             Some(item) => item.delete = Some(delete),
             None => {
-                openapi
-                    .paths
-                    .paths
-                    .insert(path, PathItem::new(HttpMethod::Delete, delete));
+                openapi.paths.paths.insert(path, PathItem::new(HttpMethod::Delete, delete));
             }
         }
     }

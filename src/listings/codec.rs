@@ -18,11 +18,7 @@ pub fn encode_codes<T: AsRef<str>>(codes: &[T]) -> String {
 
 /// Decodes `,a,b,` into parsed codes, skipping any that no longer parse.
 pub fn decode_codes<T: std::str::FromStr>(stored: &str) -> Vec<T> {
-    stored
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| s.parse().ok())
-        .collect()
+    stored.split(',').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
 }
 
 /// The LIKE pattern matching records whose code list contains `code`.

@@ -73,11 +73,8 @@ pub fn authorize_read(
     user: &AuthUser,
     listing: &Listing,
 ) -> ApiResult<()> {
-    let via_deal = if can_manage(user, listing) {
-        None
-    } else {
-        deal_of_participant(conn, listing, user)?
-    };
+    let via_deal =
+        if can_manage(user, listing) { None } else { deal_of_participant(conn, listing, user)? };
     let allowed = can_manage(user, listing)
         || via_deal.is_some()
         || (listing.is_public() && has_grant(conn, &listing.id, user.id())?);

@@ -45,22 +45,14 @@ pub struct Patent {
 
 /// Checks a phone number: a mainland mobile or a landline with area code.
 pub fn phone(value: &str) -> Result<String, ParseFailure> {
-    let compact: String = value
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
-    let national = compact
-        .strip_prefix("+86")
-        .or_else(|| compact.strip_prefix("0086"))
-        .unwrap_or(&compact);
+    let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let national =
+        compact.strip_prefix("+86").or_else(|| compact.strip_prefix("0086")).unwrap_or(&compact);
     let digits_only = national.chars().all(|c| c.is_ascii_digit());
     let mobile = digits_only
         && national.len() == 11
         && national.starts_with('1')
-        && national
-            .as_bytes()
-            .get(1)
-            .is_some_and(|d| (b'3'..=b'9').contains(d));
+        && national.as_bytes().get(1).is_some_and(|d| (b'3'..=b'9').contains(d));
     let landline = digits_only && national.starts_with('0') && (10..=12).contains(&national.len());
     let with_extension = national
         .split_once('#')
@@ -89,35 +81,17 @@ pub fn phone(value: &str) -> Result<String, ParseFailure> {
 impl Contact {
     /// Checks the contact's fields under `prefix` (e.g. `contact.`); `None` when nothing is left.
     pub fn check(&self, prefix: &str, checker: &mut Checker) -> Option<Contact> {
-        let name = checker.check(
-            &format!("{prefix}name"),
-            validation::optional_text(self.name.as_deref(), 50),
-        );
-        let phone = match self
-            .phone
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
+        let name = checker
+            .check(&format!("{prefix}name"), validation::optional_text(self.name.as_deref(), 50));
+        let phone = match self.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             None => Some(None),
             Some(p) => checker.check(&format!("{prefix}phone"), phone(p)).map(Some),
         };
-        let email = match self
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
+        let email = match self.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             None => Some(None),
-            Some(e) => checker
-                .check(&format!("{prefix}email"), validation::email(e))
-                .map(Some),
+            Some(e) => checker.check(&format!("{prefix}email"), validation::email(e)).map(Some),
         };
-        Some(Contact {
-            name: name?,
-            phone: phone?,
-            email: email?,
-        })
+        Some(Contact { name: name?, phone: phone?, email: email? })
     }
 }
 
@@ -130,20 +104,15 @@ pub fn keywords(
 ) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for (i, value) in values.iter().enumerate() {
-        if let Some(word) = checker.check(
-            &format!("{field}[{i}]"),
-            validation::text(value, 1, KEYWORD_MAX),
-        ) && !out.contains(&word)
+        if let Some(word) =
+            checker.check(&format!("{field}[{i}]"), validation::text(value, 1, KEYWORD_MAX))
+            && !out.contains(&word)
         {
             out.push(word);
         }
     }
     if values.len() > MAX_KEYWORDS {
-        checker.fail(
-            field,
-            "too_many",
-            format!("at most {MAX_KEYWORDS} keywords"),
-        );
+        checker.fail(field, "too_many", format!("at most {MAX_KEYWORDS} keywords"));
     } else if out.len() < min {
         checker.fail(field, "too_few", format!("at least {min} keyword(s)"));
     }
@@ -153,10 +122,7 @@ pub fn keywords(
 /// Checks an amount of money in fen: non-negative and below a trillion yuan.
 pub fn money(value: i64) -> Result<i64, ParseFailure> {
     if value < 0 {
-        Err((
-            "negative",
-            "must not be negative (amounts are integer fen)".into(),
-        ))
+        Err(("negative", "must not be negative (amounts are integer fen)".into()))
     } else if value > MAX_FEN {
         Err(("too_large", "is larger than any plausible amount".into()))
     } else {
@@ -201,17 +167,9 @@ pub fn patents(values: &[Patent], checker: &mut Checker) -> Option<Vec<Patent>> 
         );
         if let (Some(number), Some(title)) = (number, title) {
             if out.iter().any(|p: &Patent| p.number == number.as_str()) {
-                checker.fail(
-                    &format!("patents[{i}].number"),
-                    "duplicate",
-                    "is listed twice",
-                );
+                checker.fail(&format!("patents[{i}].number"), "duplicate", "is listed twice");
             }
-            out.push(Patent {
-                number: number.as_str().to_string(),
-                title,
-                status: patent.status,
-            });
+            out.push(Patent { number: number.as_str().to_string(), title, status: patent.status });
         }
     }
     Some(out)

@@ -125,17 +125,11 @@ mod tests {
             check(ListingStatus::Rejected, Action::Submit).unwrap(),
             ListingStatus::PendingReview
         );
-        assert_eq!(
-            check(ListingStatus::Expired, Action::Renew).unwrap(),
-            ListingStatus::Published
-        );
+        assert_eq!(check(ListingStatus::Expired, Action::Renew).unwrap(), ListingStatus::Published);
         assert!(check(ListingStatus::Draft, Action::Approve).is_err());
         assert!(check(ListingStatus::Closed, Action::Submit).is_err());
         match check(ListingStatus::Published, Action::Submit) {
-            Err(ApiError::Conflict {
-                allowed: Some(allowed),
-                ..
-            }) => {
+            Err(ApiError::Conflict { allowed: Some(allowed), .. }) => {
                 assert_eq!(allowed, vec!["withdraw", "renew", "close"]);
             }
             other => panic!("{other:?}"),
@@ -153,10 +147,7 @@ mod tests {
             effective_status(ListingStatus::Published, day(22), day(22)),
             ListingStatus::Published
         );
-        assert_eq!(
-            effective_status(ListingStatus::Draft, day(1), day(22)),
-            ListingStatus::Draft
-        );
+        assert_eq!(effective_status(ListingStatus::Draft, day(1), day(22)), ListingStatus::Draft);
     }
 
     #[test]

@@ -81,19 +81,13 @@ impl ListScope {
         let user =
             user.ok_or_else(|| ApiError::Unauthorized("sign in to list records by status".into()))?;
         if user.is_admin() && !mine {
-            return Ok(ListScope::Managed {
-                org_id: None,
-                owner_user_id: None,
-                status,
-            });
+            return Ok(ListScope::Managed { org_id: None, owner_user_id: None, status });
         }
         // Expert profiles, and callers without an organization: the records they own or created.
         match (&user.user.organization_id, by_user) {
-            (Some(org), false) => Ok(ListScope::Managed {
-                org_id: Some(org.clone()),
-                owner_user_id: None,
-                status,
-            }),
+            (Some(org), false) => {
+                Ok(ListScope::Managed { org_id: Some(org.clone()), owner_user_id: None, status })
+            }
             _ => Ok(ListScope::Managed {
                 org_id: None,
                 owner_user_id: Some(user.id().to_string()),
@@ -127,13 +121,10 @@ macro_rules! apply_scope {
                     query = query.filter(listings::org_id.eq(org));
                 }
                 if let Some(owner) = owner_user_id {
-                    query = query.filter(
-                        listings::owner_user_id
-                            .eq(owner.clone())
-                            .or(listings::owner_user_id
-                                .is_null()
-                                .and(listings::created_by.eq(owner))),
-                    );
+                    query =
+                        query.filter(listings::owner_user_id.eq(owner.clone()).or(
+                            listings::owner_user_id.is_null().and(listings::created_by.eq(owner)),
+                        ));
                 }
                 match status {
                     None => {}
@@ -217,12 +208,7 @@ pub struct Window {
 impl Window {
     /// A newest-first batch after an id (exports).
     pub fn keyset(after_id: Option<String>, limit: i64) -> Window {
-        Window {
-            after_id,
-            offset: 0,
-            limit,
-            start: 0,
-        }
+        Window { after_id, offset: 0, limit, start: 0 }
     }
 }
 
@@ -250,12 +236,7 @@ pub fn window(request: &PageRequest, has_hits: bool, sort: SortOrder) -> ApiResu
             start: offset,
         }
     } else if keyset {
-        Window {
-            after_id,
-            offset: 0,
-            limit: fetch,
-            start: 0,
-        }
+        Window { after_id, offset: 0, limit: fetch, start: 0 }
     } else {
         Window {
             after_id: None,
@@ -282,9 +263,7 @@ pub fn paginate<T>(
         }
         if sort == SortOrder::Relevance {
             rows.sort_by(|a, b| {
-                hits.score(&id(b))
-                    .total_cmp(&hits.score(&id(a)))
-                    .then_with(|| id(b).cmp(&id(a)))
+                hits.score(&id(b)).total_cmp(&hits.score(&id(a))).then_with(|| id(b).cmp(&id(a)))
             });
         }
         let total = rows.len();
@@ -300,10 +279,7 @@ pub fn paginate<T>(
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = usize::try_from(window.offset).unwrap_or(0) + limit;
-    Page {
-        items: rows,
-        next_cursor: more.then(|| encode_cursor(&format!("o:{next}"))),
-    }
+    Page { items: rows, next_cursor: more.then(|| encode_cursor(&format!("o:{next}"))) }
 }
 
 /// Puts a document into the search index (logged, never failing the request: the database
@@ -352,11 +328,7 @@ pub async fn possible_duplicates(
     let candidates = web::block(move || search.search(library.search_library(), &probe, 10))
         .await?
         .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
-    let ids: Vec<String> = candidates
-        .into_iter()
-        .map(|h| h.id)
-        .filter(|id| id != own_id)
-        .collect();
+    let ids: Vec<String> = candidates.into_iter().map(|h| h.id).filter(|id| id != own_id).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -391,14 +363,8 @@ mod tests {
     fn sort_defaults_follow_the_query() {
         assert_eq!(SortOrder::resolve(None, true), SortOrder::Relevance);
         assert_eq!(SortOrder::resolve(None, false), SortOrder::Newest);
-        assert_eq!(
-            SortOrder::resolve(Some(SortOrder::Relevance), false),
-            SortOrder::Newest
-        );
-        assert_eq!(
-            SortOrder::resolve(Some(SortOrder::PriceAsc), true),
-            SortOrder::PriceAsc
-        );
+        assert_eq!(SortOrder::resolve(Some(SortOrder::Relevance), false), SortOrder::Newest);
+        assert_eq!(SortOrder::resolve(Some(SortOrder::PriceAsc), true), SortOrder::PriceAsc);
         crate::macros::assert_text_enum(SortOrder::ALL, |s| s.as_str());
     }
 }

@@ -25,11 +25,7 @@ pub fn split_version(body: Value) -> Result<(Map<String, Value>, Option<i64>), A
                 .ok_or_else(|| ApiError::field("version", "invalid_type", "must be an integer"))?,
         ),
         Some(_) => {
-            return Err(ApiError::field(
-                "version",
-                "invalid_type",
-                "must be an integer",
-            ));
+            return Err(ApiError::field("version", "invalid_type", "must be an integer"));
         }
     };
     Ok((patch, version))
@@ -93,10 +89,7 @@ mod tests {
     #[test]
     fn merge_patch_follows_rfc_7396() {
         let mut doc = serde_json::json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1]});
-        merge(
-            &mut doc,
-            serde_json::json!({"a": null, "b": {"c": 5}, "e": [2, 3]}),
-        );
+        merge(&mut doc, serde_json::json!({"a": null, "b": {"c": 5}, "e": [2, 3]}));
         assert_eq!(doc, serde_json::json!({"b": {"c": 5, "d": 3}, "e": [2, 3]}));
     }
 }

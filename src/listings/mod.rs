@@ -77,16 +77,15 @@ pub fn owner_org(
     kinds: &[OrgKind],
 ) -> ApiResult<Organization> {
     let org_id = if user.is_admin() {
-        requested
-            .map(str::to_owned)
-            .or_else(|| user.user.organization_id.clone())
-            .ok_or_else(|| {
+        requested.map(str::to_owned).or_else(|| user.user.organization_id.clone()).ok_or_else(
+            || {
                 ApiError::field(
                     "org_id",
                     "required",
                     "administrators name the organization the record belongs to",
                 )
-            })?
+            },
+        )?
     } else {
         if let Some(requested) = requested
             && !user.belongs_to(requested)

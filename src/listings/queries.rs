@@ -71,18 +71,14 @@ pub fn insert(conn: &mut DbConnection, listing: &Listing) -> ApiResult<()> {
             });
         }
     }
-    diesel::insert_into(listings::table)
-        .values(listing.clone())
-        .execute(conn)?;
+    diesel::insert_into(listings::table).values(listing.clone()).execute(conn)?;
     Ok(())
 }
 
 /// Saves the shared row if its version is still `expected`, bumping the version.
 pub fn save(conn: &mut DbConnection, listing: &Listing, expected: i64) -> ApiResult<Listing> {
     let changed = diesel::update(
-        listings::table
-            .filter(listings::id.eq(&listing.id))
-            .filter(listings::version.eq(expected)),
+        listings::table.filter(listings::id.eq(&listing.id)).filter(listings::version.eq(expected)),
     )
     .set((
         listings::status.eq(listing.status.as_str()),

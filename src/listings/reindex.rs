@@ -19,13 +19,9 @@ pub fn rebuild(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<usize
     docs.extend(crate::demands::queries::all_search_docs(conn)?);
     docs.extend(crate::experts::queries::all_search_docs(conn)?);
     docs.extend(crate::service_providers::queries::all_search_docs(conn)?);
-    search
-        .clear()
-        .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+    search.clear().map_err(|e| ApiError::Internal(format!("search: {e}")))?;
     for chunk in docs.chunks(5000) {
-        search
-            .upsert_many(chunk)
-            .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+        search.upsert_many(chunk).map_err(|e| ApiError::Internal(format!("search: {e}")))?;
     }
     Ok(docs.len())
 }
@@ -87,10 +83,7 @@ impl ChangeFeed {
 
     /// A feed replaying the changes since a checkpoint (edits made while this instance was down).
     pub fn starting_at(since: chrono::NaiveDateTime) -> ChangeFeed {
-        ChangeFeed {
-            since,
-            seen: HashMap::new(),
-        }
+        ChangeFeed { since, seen: HashMap::new() }
     }
 
     /// How far the feed has read.
@@ -140,17 +133,13 @@ impl ChangeFeed {
                 Some(doc) => docs.push(doc),
                 None => {
                     matching.remove(id);
-                    search
-                        .delete(id)
-                        .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+                    search.delete(id).map_err(|e| ApiError::Internal(format!("search: {e}")))?;
                 }
             }
         }
         if !docs.is_empty() {
             matching.upsert(&docs);
-            search
-                .upsert_many(&docs)
-                .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+            search.upsert_many(&docs).map_err(|e| ApiError::Internal(format!("search: {e}")))?;
         }
         Ok(changed.len())
     }

@@ -38,12 +38,10 @@ impl MatchingState {
     /// Builds the vocabularies of achievements and demands from the database.
     pub fn load(conn: &mut DbConnection) -> ApiResult<Arc<MatchingState>> {
         let state = MatchingState::default();
-        let achievement_keywords: Vec<(String, String)> = achievements::table
-            .select((achievements::id, achievements::keywords))
-            .load(conn)?;
-        let demand_keywords: Vec<(String, String)> = demands::table
-            .select((demands::id, demands::keywords))
-            .load(conn)?;
+        let achievement_keywords: Vec<(String, String)> =
+            achievements::table.select((achievements::id, achievements::keywords)).load(conn)?;
+        let demand_keywords: Vec<(String, String)> =
+            demands::table.select((demands::id, demands::keywords)).load(conn)?;
         {
             let mut vocabularies = state
                 .vocabularies
@@ -96,15 +94,8 @@ impl MatchingState {
             .map_err(|_| ApiError::Internal("vocabulary lock poisoned".into()))?;
         let empty = Vocabulary::new();
         let vocabulary = vocabularies.get(library.as_str()).unwrap_or(&empty);
-        text::rank(
-            index,
-            vocabulary,
-            library,
-            text,
-            CANDIDATES,
-            &TextMatcherConfig::default(),
-        )
-        .map_err(|e| ApiError::Internal(format!("search: {e}")))
+        text::rank(index, vocabulary, library, text, CANDIDATES, &TextMatcherConfig::default())
+            .map_err(|e| ApiError::Internal(format!("search: {e}")))
     }
 }
 
@@ -243,14 +234,7 @@ fn published_now<T>(rows: Vec<(Listing, T)>) -> Vec<(Listing, T)> {
 }
 
 fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> {
-    feedback.get(id).map(|relevant| {
-        if *relevant {
-            "relevant"
-        } else {
-            "not_relevant"
-        }
-        .to_string()
-    })
+    feedback.get(id).map(|relevant| if *relevant { "relevant" } else { "not_relevant" }.to_string())
 }
 
 /// The achievements best matching a problem (published and unexpired only), best first.
@@ -273,10 +257,7 @@ pub fn match_achievements(
         .load(conn)?;
     let rows = published_now(rows);
     let field_share = inferred_fields(rows.iter().filter_map(|(l, r)| {
-        Some((
-            by_id.get(l.id.as_str())?.score,
-            r.technology_field.parse().ok()?,
-        ))
+        Some((by_id.get(l.id.as_str())?.score, r.technology_field.parse().ok()?))
     }));
     let mut matches = Vec::new();
     let mut texts: HashMap<String, String> = HashMap::new();
@@ -346,9 +327,7 @@ pub fn match_achievements(
         });
     }
     matches.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.achievement.id.cmp(&b.achievement.id))
+        b.score.total_cmp(&a.score).then_with(|| a.achievement.id.cmp(&b.achievement.id))
     });
     // Absolute fit and shared terms are worked out for the leading candidates only: tokenizing
     // every candidate's text is the costliest step of a match.
@@ -359,12 +338,7 @@ pub fn match_achievements(
             found.explanation.matched_terms = matched_terms(&problem.text, text_match, text);
             let covered = coverage(&problem.text, text);
             let fit = (covered / FULL_COVERAGE).min(1.0);
-            if let Some(factor) = found
-                .explanation
-                .factors
-                .iter_mut()
-                .find(|f| f.name == "text")
-            {
+            if let Some(factor) = found.explanation.factors.iter_mut().find(|f| f.name == "text") {
                 *factor = scoring::text_factor(
                     text_match.score * fit,
                     found.explanation.matched_terms.len(),
@@ -380,9 +354,7 @@ pub fn match_achievements(
         }
     }
     matches.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.achievement.id.cmp(&b.achievement.id))
+        b.score.total_cmp(&a.score).then_with(|| a.achievement.id.cmp(&b.achievement.id))
     });
     matches.truncate(limit);
     Ok(matches)
@@ -432,18 +404,11 @@ pub fn match_demands(
             continue;
         };
         let field: TechnologyField = row.technology_field.parse().map_err(ApiError::Internal)?;
-        let required: Option<Maturity> = row
-            .required_maturity
-            .as_deref()
-            .and_then(|m| m.parse().ok());
+        let required: Option<Maturity> =
+            row.required_maturity.as_deref().and_then(|m| m.parse().ok());
         let wanted: Vec<CooperationMode> = decode_codes(&row.cooperation_modes);
         let keywords: Vec<String> = from_json(&row.keywords);
-        let record_text = format!(
-            "{} {} {}",
-            listing.title,
-            keywords.join(" "),
-            row.description
-        );
+        let record_text = format!("{} {} {}", listing.title, keywords.join(" "), row.description);
         let terms = matched_terms(&offer.text, text_match, &record_text);
         let (maturity_factor, below) = scoring::maturity_factor(required, offer.maturity);
         let (price_factor, above) =
@@ -469,12 +434,7 @@ pub fn match_demands(
         .collect();
         matches.push(DemandMatch {
             score: scoring::total(&factors),
-            explanation: Explanation {
-                factors,
-                matched_terms: terms,
-                violations,
-                feedback: None,
-            },
+            explanation: Explanation { factors, matched_terms: terms, violations, feedback: None },
             demand: MatchedDemand {
                 id: listing.id,
                 external_ref: listing.external_ref,
@@ -489,11 +449,7 @@ pub fn match_demands(
             },
         });
     }
-    matches.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.demand.id.cmp(&b.demand.id))
-    });
+    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.demand.id.cmp(&b.demand.id)));
     matches.truncate(limit);
     Ok(matches)
 }

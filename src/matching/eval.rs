@@ -53,9 +53,7 @@ pub struct Metrics {
 /// Scores one ranking against graded judgements.
 pub fn score_ranking(ranking: &[String], relevant: &HashMap<String, u8>) -> (f64, f64, f64) {
     let top = &ranking[..ranking.len().min(CUTOFF)];
-    let first = top
-        .iter()
-        .position(|id| relevant.get(id).is_some_and(|g| *g > 0));
+    let first = top.iter().position(|id| relevant.get(id).is_some_and(|g| *g > 0));
     let reciprocal = first.map_or(0.0, |p| 1.0 / (p as f64 + 1.0));
     let hit = if first.is_some() { 1.0 } else { 0.0 };
     let gain = |grade: u8| f64::from((1u32 << grade) - 1);
@@ -121,17 +119,11 @@ pub fn evaluate(
             .into_iter()
             .map(|h| h.id)
             .collect();
-        let matched: Vec<String> = text::rank(
-            &index,
-            &vocabulary,
-            Library::Achievements,
-            &query.text,
-            CUTOFF,
-            config,
-        )?
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
+        let matched: Vec<String> =
+            text::rank(&index, &vocabulary, Library::Achievements, &query.text, CUTOFF, config)?
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
         let base = score_ranking(&bm25, &query.relevant);
         let ours = score_ranking(&matched, &query.relevant);
         for key in [query.query_type.clone(), "all".to_string()] {
@@ -186,9 +178,8 @@ mod tests {
 
     #[test]
     fn metrics_follow_their_definitions() {
-        let relevant: HashMap<String, u8> = [("a".to_string(), 2), ("b".to_string(), 1)]
-            .into_iter()
-            .collect();
+        let relevant: HashMap<String, u8> =
+            [("a".to_string(), 2), ("b".to_string(), 1)].into_iter().collect();
         let (mrr, hit, ndcg) = score_ranking(&["x".into(), "a".into(), "b".into()], &relevant);
         assert!((mrr - 0.5).abs() < 1e-9);
         assert!((hit - 1.0).abs() < 1e-9);

@@ -89,17 +89,9 @@ fn demand_problem(
     }
     let keywords: Vec<String> = from_json(&row.keywords);
     Ok(MatchSubject {
-        text: format!(
-            "{} {} {}",
-            listing.title,
-            keywords.join(" "),
-            row.description
-        ),
+        text: format!("{} {} {}", listing.title, keywords.join(" "), row.description),
         technology_field: row.technology_field.parse().ok(),
-        required_maturity: row
-            .required_maturity
-            .as_deref()
-            .and_then(|m| m.parse().ok()),
+        required_maturity: row.required_maturity.as_deref().and_then(|m| m.parse().ok()),
         budget_max_fen: row.budget_max_fen,
         cooperation_modes: decode_codes(&row.cooperation_modes),
         region_code: Some(listing.region_code.clone()),
@@ -313,11 +305,7 @@ pub async fn ad_hoc_matches(
     let limit = match limit(body.limit) {
         Ok(limit) => limit,
         Err(_) => {
-            checker.fail(
-                "limit",
-                "out_of_range",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            );
+            checker.fail("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"));
             10
         }
     };

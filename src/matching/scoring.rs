@@ -75,10 +75,7 @@ pub fn text_factor(value: f64, matched: usize) -> Factor {
         "text",
         W_TEXT,
         value,
-        format!(
-            "text relevance {:.2}; {matched} shared corpus keywords",
-            value
-        ),
+        format!("text relevance {:.2}; {matched} shared corpus keywords", value),
     )
 }
 
@@ -92,12 +89,9 @@ pub fn field_factor(
 ) -> Factor {
     let inferred = inferred_share.clamp(0.0, 1.0);
     match wanted {
-        Some(w) if w == offered => factor(
-            "technology_field",
-            W_FIELD,
-            1.0,
-            format!("same field: {}", w.zh()),
-        ),
+        Some(w) if w == offered => {
+            factor("technology_field", W_FIELD, 1.0, format!("same field: {}", w.zh()))
+        }
         Some(w) => factor(
             "technology_field",
             W_FIELD,
@@ -127,12 +121,7 @@ pub fn field_factor(
 pub fn maturity_factor(required: Option<Maturity>, offered: Maturity) -> (Factor, bool) {
     match required {
         None => (
-            factor(
-                "maturity",
-                W_MATURITY,
-                1.0,
-                format!("no minimum; offered {}", offered.zh()),
-            ),
+            factor("maturity", W_MATURITY, 1.0, format!("no minimum; offered {}", offered.zh())),
             false,
         ),
         Some(r) if offered.meets(r) => (
@@ -167,19 +156,10 @@ fn yuan(fen: i64) -> String {
 /// value falls with the gap (0 at twice the budget).
 pub fn price_factor(budget_max_fen: Option<i64>, asking_fen: Option<i64>) -> (Factor, bool) {
     match (budget_max_fen, asking_fen) {
-        (_, None) => (
-            factor("price", W_PRICE, 0.7, "price negotiable (面议)".into()),
-            false,
-        ),
-        (None, Some(a)) => (
-            factor(
-                "price",
-                W_PRICE,
-                0.7,
-                format!("asking {}; budget negotiable", yuan(a)),
-            ),
-            false,
-        ),
+        (_, None) => (factor("price", W_PRICE, 0.7, "price negotiable (面议)".into()), false),
+        (None, Some(a)) => {
+            (factor("price", W_PRICE, 0.7, format!("asking {}; budget negotiable", yuan(a))), false)
+        }
         (Some(b), Some(a)) if a <= b => (
             factor(
                 "price",
@@ -190,11 +170,7 @@ pub fn price_factor(budget_max_fen: Option<i64>, asking_fen: Option<i64>) -> (Fa
             false,
         ),
         (Some(b), Some(a)) => {
-            let gap = if b > 0 {
-                (a - b) as f64 / b as f64
-            } else {
-                1.0
-            };
+            let gap = if b > 0 { (a - b) as f64 / b as f64 } else { 1.0 };
             (
                 factor(
                     "price",
@@ -211,41 +187,13 @@ pub fn price_factor(budget_max_fen: Option<i64>, asking_fen: Option<i64>) -> (Fa
 /// Any shared cooperation mode → 1; none asked or none offered → 0.6; disjoint → 0.
 pub fn mode_factor(wanted: &[CooperationMode], offered: &[CooperationMode]) -> (Factor, bool) {
     if wanted.is_empty() || offered.is_empty() {
-        return (
-            factor(
-                "cooperation_mode",
-                W_MODE,
-                0.6,
-                "cooperation modes open".into(),
-            ),
-            false,
-        );
+        return (factor("cooperation_mode", W_MODE, 0.6, "cooperation modes open".into()), false);
     }
-    let shared: Vec<&str> = wanted
-        .iter()
-        .filter(|m| offered.contains(m))
-        .map(|m| m.zh())
-        .collect();
+    let shared: Vec<&str> = wanted.iter().filter(|m| offered.contains(m)).map(|m| m.zh()).collect();
     if shared.is_empty() {
-        (
-            factor(
-                "cooperation_mode",
-                W_MODE,
-                0.0,
-                "no shared cooperation mode".into(),
-            ),
-            true,
-        )
+        (factor("cooperation_mode", W_MODE, 0.0, "no shared cooperation mode".into()), true)
     } else {
-        (
-            factor(
-                "cooperation_mode",
-                W_MODE,
-                1.0,
-                format!("shared: {}", shared.join("、")),
-            ),
-            false,
-        )
+        (factor("cooperation_mode", W_MODE, 1.0, format!("shared: {}", shared.join("、"))), false)
     }
 }
 
@@ -265,20 +213,9 @@ pub fn region_factor(wanted: Option<&str>, offered: &str) -> Factor {
 
 /// Updated within 90 days → 1, falling to 0.3 at two years.
 pub fn freshness_factor(updated_at: NaiveDateTime) -> Factor {
-    let days = (crate::clock::now().naive_utc() - updated_at)
-        .num_days()
-        .max(0) as f64;
-    let value = if days <= 90.0 {
-        1.0
-    } else {
-        (1.0 - 0.7 * (days - 90.0) / 640.0).max(0.3)
-    };
-    factor(
-        "freshness",
-        W_FRESHNESS,
-        value,
-        format!("updated {days:.0} days ago"),
-    )
+    let days = (crate::clock::now().naive_utc() - updated_at).num_days().max(0) as f64;
+    let value = if days <= 90.0 { 1.0 } else { (1.0 - 0.7 * (days - 90.0) / 640.0).max(0.3) };
+    factor("freshness", W_FRESHNESS, value, format!("updated {days:.0} days ago"))
 }
 
 /// The score of a set of factors: the sum of their contributions.
@@ -296,11 +233,7 @@ mod tests {
         assert!((sum - 1.0).abs() < 1e-12);
         let factors = vec![
             text_factor(0.8, 3),
-            field_factor(
-                Some(TechnologyField::NewEnergy),
-                TechnologyField::NewEnergy,
-                0.0,
-            ),
+            field_factor(Some(TechnologyField::NewEnergy), TechnologyField::NewEnergy, 0.0),
             maturity_factor(Some(Maturity::Pilot), Maturity::Lab).0,
             price_factor(Some(100), Some(150)).0,
             mode_factor(&[CooperationMode::Transfer], &[CooperationMode::License]).0,

@@ -81,11 +81,7 @@ pub fn rank(
     if recognized_total > 0.0 {
         for keyword in &recognized {
             let weight = vocabulary.idf(keyword) / recognized_total;
-            for id in vocabulary
-                .records_with(keyword)
-                .iter()
-                .take(config.keyword_postings)
-            {
+            for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
                 *keyword_score.entry(id.clone()).or_default() += weight;
             }
         }
@@ -98,10 +94,8 @@ pub fn rank(
     let mut candidates: Vec<String> = bm25.keys().chain(keyword_score.keys()).cloned().collect();
     candidates.sort();
     candidates.dedup();
-    let mut first: Vec<(String, f64)> = candidates
-        .iter()
-        .map(|id| (id.clone(), first_round(id)))
-        .collect();
+    let mut first: Vec<(String, f64)> =
+        candidates.iter().map(|id| (id.clone(), first_round(id))).collect();
     first.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
 
     // Pseudo-relevance feedback: keywords common among the best first-round records.
@@ -124,11 +118,7 @@ pub fn rank(
     let mut feedback_score: HashMap<String, f64> = HashMap::new();
     if feedback_total > 0.0 {
         for (keyword, weight) in &feedback {
-            for id in vocabulary
-                .records_with(keyword)
-                .iter()
-                .take(config.keyword_postings)
-            {
+            for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
                 *feedback_score.entry(id.clone()).or_default() += weight / feedback_total;
             }
         }

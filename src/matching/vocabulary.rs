@@ -19,11 +19,7 @@ pub struct Vocabulary {
 
 /// Normalizes a keyword for matching: trimmed, lower-cased, inner whitespace removed.
 pub fn normalize(keyword: &str) -> String {
-    keyword
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
+    keyword.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
 }
 
 impl Vocabulary {
@@ -42,10 +38,7 @@ impl Vocabulary {
         normalized.sort();
         normalized.dedup();
         for keyword in &normalized {
-            self.postings
-                .entry(keyword.clone())
-                .or_default()
-                .push(id.to_string());
+            self.postings.entry(keyword.clone()).or_default().push(id.to_string());
         }
         self.keywords_of.insert(id.to_string(), normalized);
         self.records += 1;
@@ -105,17 +98,9 @@ impl Vocabulary {
     /// in a longer one already found.
     pub fn recognize(&self, text: &str) -> Vec<String> {
         let haystack = normalize(text);
-        let mut found: Vec<&String> = self
-            .postings
-            .keys()
-            .filter(|k| haystack.contains(k.as_str()))
-            .collect();
-        found.sort_by(|a, b| {
-            b.chars()
-                .count()
-                .cmp(&a.chars().count())
-                .then_with(|| a.cmp(b))
-        });
+        let mut found: Vec<&String> =
+            self.postings.keys().filter(|k| haystack.contains(k.as_str())).collect();
+        found.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
         let mut kept: Vec<String> = Vec::new();
         for keyword in found {
             if !kept.iter().any(|longer| longer.contains(keyword.as_str())) {
@@ -133,10 +118,7 @@ mod tests {
     #[test]
     fn recognizes_the_longest_keywords_in_a_text() {
         let mut vocabulary = Vocabulary::new();
-        vocabulary.add(
-            "a",
-            &["锂离子电池".into(), "电池".into(), "正极材料".into()],
-        );
+        vocabulary.add("a", &["锂离子电池".into(), "电池".into(), "正极材料".into()]);
         vocabulary.add("b", &["电池".into(), "Lyapunov 函数".into()]);
         let found = vocabulary.recognize("寻求锂离子电池正极材料与lyapunov函数方面的方案");
         assert_eq!(found, vec!["lyapunov函数", "锂离子电池", "正极材料"]);

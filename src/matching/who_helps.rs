@@ -104,12 +104,7 @@ fn field_coverage(wanted: Option<TechnologyField>, covered: &[TechnologyField]) 
         Some(w) if covered.contains(&w) => {
             factor("technology_field", 0.2, 1.0, format!("covers {}", w.zh()))
         }
-        Some(w) => factor(
-            "technology_field",
-            0.2,
-            0.2,
-            format!("does not list {}", w.zh()),
-        ),
+        Some(w) => factor("technology_field", 0.2, 0.2, format!("does not list {}", w.zh())),
     }
 }
 
@@ -155,20 +150,10 @@ pub fn match_experts(
                 ExpertAvailability::Unavailable => 0.1,
             };
             let factors = vec![
-                factor(
-                    "text",
-                    0.55,
-                    relevance,
-                    format!("text relevance {relevance:.2}"),
-                ),
+                factor("text", 0.55, relevance, format!("text relevance {relevance:.2}")),
                 field_coverage(problem.technology_field, &fields),
                 region(problem.region_code.as_deref(), &listing.region_code),
-                factor(
-                    "availability",
-                    0.10,
-                    available,
-                    format!("availability: {availability}"),
-                ),
+                factor("availability", 0.10, available, format!("availability: {availability}")),
             ];
             Some(ExpertMatch {
                 score: scoring::total(&factors),
@@ -191,11 +176,7 @@ pub fn match_experts(
             })
         })
         .collect();
-    matches.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.expert.id.cmp(&b.expert.id))
-    });
+    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.expert.id.cmp(&b.expert.id)));
     matches.truncate(limit);
     Ok(matches)
 }
@@ -230,17 +211,9 @@ pub fn match_service_providers(
         .filter_map(|(listing, row)| {
             let relevance = scores.get(listing.id.as_str()).copied()?;
             let fields: Vec<TechnologyField> = decode_codes(&row.technology_fields);
-            let is_verified = listing
-                .org_id
-                .as_ref()
-                .is_some_and(|o| verified.contains(o));
+            let is_verified = listing.org_id.as_ref().is_some_and(|o| verified.contains(o));
             let factors = vec![
-                factor(
-                    "text",
-                    0.50,
-                    relevance,
-                    format!("text relevance {relevance:.2}"),
-                ),
+                factor("text", 0.50, relevance, format!("text relevance {relevance:.2}")),
                 field_coverage(problem.technology_field, &fields),
                 region(problem.region_code.as_deref(), &listing.region_code),
                 factor(
@@ -250,11 +223,7 @@ pub fn match_service_providers(
                         * if row.accepts_vouchers { 1.0 } else { 0.8 },
                     format!(
                         "{}; {}",
-                        if is_verified {
-                            "verified organization"
-                        } else {
-                            "not verified"
-                        },
+                        if is_verified { "verified organization" } else { "not verified" },
                         if row.accepts_vouchers {
                             "accepts innovation vouchers"
                         } else {
@@ -285,9 +254,7 @@ pub fn match_service_providers(
         })
         .collect();
     matches.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.service_provider.id.cmp(&b.service_provider.id))
+        b.score.total_cmp(&a.score).then_with(|| a.service_provider.id.cmp(&b.service_provider.id))
     });
     matches.truncate(limit);
     Ok(matches)

@@ -116,14 +116,9 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
     if exists.is_some() {
         return Ok(());
     }
-    diesel::insert_into(notifications::table)
-        .values(row.clone())
-        .execute(conn)?;
-    let hook: Option<String> = webhook_table::table
-        .find(&row.org_id)
-        .select(webhook_table::url)
-        .first(conn)
-        .optional()?;
+    diesel::insert_into(notifications::table).values(row.clone()).execute(conn)?;
+    let hook: Option<String> =
+        webhook_table::table.find(&row.org_id).select(webhook_table::url).first(conn).optional()?;
     if let Some(url) = hook {
         let body = serde_json::json!({ "event": "notification", "notification": Notification::from(row.clone()) });
         let stamp = now();
@@ -145,11 +140,7 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
 }
 
 fn text_value(explanation: &crate::matching::scoring::Explanation) -> f64 {
-    explanation
-        .factors
-        .iter()
-        .find(|f| f.name == "text")
-        .map_or(0.0, |f| f.value)
+    explanation.factors.iter().find(|f| f.name == "text").map_or(0.0, |f| f.value)
 }
 
 /// Finds who should hear of newly published records and notifies them (one transaction).
@@ -207,12 +198,7 @@ pub fn on_published(
                 let (listing, row) = crate::demands::queries::find(conn, id)?;
                 let keywords: Vec<String> = crate::listings::codec::from_json(&row.keywords);
                 let problem = MatchSubject {
-                    text: format!(
-                        "{} {} {}",
-                        listing.title,
-                        keywords.join(" "),
-                        row.description
-                    ),
+                    text: format!("{} {} {}", listing.title, keywords.join(" "), row.description),
                     technology_field: row.technology_field.parse().ok(),
                     required_maturity: row
                         .required_maturity

@@ -60,9 +60,7 @@ pub async fn list_notifications(
     let rows = state
         .db
         .read(move |conn| {
-            let mut query = notifications::table
-                .filter(notifications::org_id.eq(org))
-                .into_boxed();
+            let mut query = notifications::table.filter(notifications::org_id.eq(org)).into_boxed();
             if unread {
                 query = query.filter(notifications::read_at.is_null());
             }
@@ -76,9 +74,7 @@ pub async fn list_notifications(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |r| r.id.clone()).map(Notification::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(Notification::from)))
 }
 
 /// Marks a notification read (members of the notified organization).
@@ -177,17 +173,12 @@ pub async fn put_webhook(
 ) -> ApiResult<web::Json<WebhookOut>> {
     let org_id = path.into_inner();
     let lookup = org_id.clone();
-    state
-        .db
-        .read(move |conn| crate::organizations::queries::find(conn, &lookup))
-        .await?;
+    state.db.read(move |conn| crate::organizations::queries::find(conn, &lookup)).await?;
     ensure_member(&user, &org_id)?;
     let body = body.into_inner();
     let mut checker = validation::Checker::new();
-    let url = checker.check(
-        "url",
-        super::target::webhook_url(&body.url, state.config.webhook_allow_private),
-    );
+    let url = checker
+        .check("url", super::target::webhook_url(&body.url, state.config.webhook_allow_private));
     let secret = checker.check("secret", validation::text(&body.secret, 16, 200));
     checker.finish()?;
     let (Some(url), Some(secret)) = (url, secret) else {
@@ -198,11 +189,8 @@ pub async fn put_webhook(
         .db
         .write(move |conn| {
             let stamp = now();
-            let existing: Option<i64> = webhooks::table
-                .find(&org_id)
-                .select(webhooks::version)
-                .first(conn)
-                .optional()?;
+            let existing: Option<i64> =
+                webhooks::table.find(&org_id).select(webhooks::version).first(conn).optional()?;
             match existing {
                 Some(version) => {
                     diesel::update(webhooks::table.find(&org_id))
@@ -239,12 +227,7 @@ pub async fn put_webhook(
                 .find(&org_id)
                 .select((webhooks::version, webhooks::updated_at))
                 .first(conn)?;
-            Ok(WebhookOut {
-                org_id,
-                url,
-                version,
-                updated_at: to_utc(updated_at),
-            })
+            Ok(WebhookOut { org_id, url, version, updated_at: to_utc(updated_at) })
         })
         .await?;
     Ok(web::Json(saved))
@@ -305,10 +288,7 @@ pub async fn list_deliveries(
 ) -> ApiResult<HttpResponse> {
     let org_id = path.into_inner();
     let lookup = org_id.clone();
-    state
-        .db
-        .read(move |conn| crate::organizations::queries::find(conn, &lookup))
-        .await?;
+    state.db.read(move |conn| crate::organizations::queries::find(conn, &lookup)).await?;
     ensure_member(&user, &org_id)?;
     let request = page.parse()?;
     let page_request = request.clone();

@@ -59,10 +59,7 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
         ([255, 255, 255, 255], 32, "broadcast"),
         ([240, 0, 0, 0], 4, "reserved"),
     ];
-    RANGES
-        .iter()
-        .find(|(net, prefix, _)| in_v4(ip, *net, *prefix))
-        .map(|(_, _, reason)| *reason)
+    RANGES.iter().find(|(net, prefix, _)| in_v4(ip, *net, *prefix)).map(|(_, _, reason)| *reason)
 }
 
 fn in_v6(ip: Ipv6Addr, net: [u16; 8], prefix: u32) -> bool {
@@ -95,33 +92,18 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     }
     const RANGES: &[([u16; 8], u32, &str)] = &[
         ([0, 0, 0, 0, 0, 0, 0, 0], 96, "reserved (IPv4-compatible)"),
-        (
-            [0x64, 0xff9b, 1, 0, 0, 0, 0, 0],
-            48,
-            "reserved (local NAT64)",
-        ),
+        ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48, "reserved (local NAT64)"),
         ([0x100, 0, 0, 0, 0, 0, 0, 0], 64, "reserved (discard-only)"),
         ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32, "documentation"),
-        (
-            [0x2001, 0, 0, 0, 0, 0, 0, 0],
-            23,
-            "reserved (IETF protocol assignments)",
-        ),
+        ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23, "reserved (IETF protocol assignments)"),
         ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20, "documentation"),
-        (
-            [0x5f00, 0, 0, 0, 0, 0, 0, 0],
-            16,
-            "reserved (segment routing)",
-        ),
+        ([0x5f00, 0, 0, 0, 0, 0, 0, 0], 16, "reserved (segment routing)"),
         ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7, "unique-local"),
         ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10, "link-local"),
         ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, "reserved (site-local)"),
         ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8, "multicast"),
     ];
-    if let Some((_, _, reason)) = RANGES
-        .iter()
-        .find(|(net, prefix, _)| in_v6(ip, *net, *prefix))
-    {
+    if let Some((_, _, reason)) = RANGES.iter().find(|(net, prefix, _)| in_v6(ip, *net, *prefix)) {
         return Some(reason);
     }
     // Global unicast is 2000::/3; everything else is unallocated.
@@ -157,9 +139,9 @@ pub fn check_host(url: &Url) -> Result<(), Refused> {
         Some(Host::Ipv4(v4)) => literal(IpAddr::V4(v4)),
         Some(Host::Ipv6(v6)) => literal(IpAddr::V6(v6)),
         Some(Host::Domain(name)) => match internal_name_reason(name) {
-            Some(reason) => Err(Refused(format!(
-                "refused: {name} is a non-public name ({reason})"
-            ))),
+            Some(reason) => {
+                Err(Refused(format!("refused: {name} is a non-public name ({reason})")))
+            }
             None => Ok(()),
         },
         None => Err(Refused("refused: the URL names no host".into())),
@@ -168,9 +150,7 @@ pub fn check_host(url: &Url) -> Result<(), Refused> {
 
 fn literal(ip: IpAddr) -> Result<(), Refused> {
     match non_public_reason(ip) {
-        Some(reason) => Err(Refused(format!(
-            "refused: {ip} is a non-public address ({reason})"
-        ))),
+        Some(reason) => Err(Refused(format!("refused: {ip} is a non-public address ({reason})"))),
         None => Ok(()),
     }
 }
@@ -344,24 +324,14 @@ mod tests {
             "http://metadata.google.internal/",
             "http://intranet/",
         ] {
-            assert_eq!(
-                webhook_url(bad, false).unwrap_err().0,
-                PRIVATE_ADDRESS,
-                "{bad}"
-            );
+            assert_eq!(webhook_url(bad, false).unwrap_err().0, PRIVATE_ADDRESS, "{bad}");
         }
-        assert_eq!(
-            webhook_url("ftp://example.com/", false).unwrap_err().0,
-            "invalid_url"
-        );
+        assert_eq!(webhook_url("ftp://example.com/", false).unwrap_err().0, "invalid_url");
         assert_eq!(
             webhook_url("https://hooks.example.com/a?b=1", false).unwrap(),
             "https://hooks.example.com/a?b=1"
         );
-        assert_eq!(
-            webhook_url("http://127.1:8080/h", true).unwrap(),
-            "http://127.0.0.1:8080/h"
-        );
+        assert_eq!(webhook_url("http://127.1:8080/h", true).unwrap(), "http://127.0.0.1:8080/h");
     }
 
     #[test]
@@ -369,10 +339,7 @@ mod tests {
         let public: SocketAddr = "8.8.8.8:0".parse().unwrap();
         let private: SocketAddr = "10.0.0.1:0".parse().unwrap();
         assert!(vet_resolved(vec![public], false).is_ok());
-        assert_eq!(
-            vet_resolved(vec![public, private], false).unwrap_err().0,
-            REFUSED_RESOLVED
-        );
+        assert_eq!(vet_resolved(vec![public, private], false).unwrap_err().0, REFUSED_RESOLVED);
         assert!(vet_resolved(vec![public, private], true).is_ok());
         assert!(vet_resolved(Vec::new(), true).is_err());
     }
@@ -393,11 +360,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let client = delivery_client(false).unwrap();
-        let error = client
-            .post(format!("http://localhost:{port}/hook"))
-            .send()
-            .await
-            .unwrap_err();
+        let error = client.post(format!("http://localhost:{port}/hook")).send().await.unwrap_err();
         assert_eq!(refusal_of(&error), Some(Refused(REFUSED_RESOLVED.into())));
         let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
         assert!(accepted.is_err(), "the refused target was contacted");

@@ -134,10 +134,7 @@ pub struct Outcome {
 /// Sends one delivery, unless its target is refused: an IP literal or internal name is
 /// checked here (reqwest resolves no literal), a name is vetted by the client's resolver.
 pub async fn attempt(client: &reqwest::Client, claimed: &Claimed, allow_private: bool) -> Outcome {
-    let failed = |reason: String| Outcome {
-        code: None,
-        error: Some(reason),
-    };
+    let failed = |reason: String| Outcome { code: None, error: Some(reason) };
     let url = match crate::validation::http_url(&claimed.url) {
         Ok(url) => url,
         Err((_, message)) => return failed(format!("refused: the URL {message}")),
@@ -148,10 +145,7 @@ pub async fn attempt(client: &reqwest::Client, claimed: &Claimed, allow_private:
     let result = client
         .post(url)
         .header("content-type", "application/json")
-        .header(
-            SIGNATURE_HEADER,
-            signature(&claimed.secret, claimed.body.as_bytes()),
-        )
+        .header(SIGNATURE_HEADER, signature(&claimed.secret, claimed.body.as_bytes()))
         .body(claimed.body.clone())
         .send()
         .await;

@@ -59,10 +59,7 @@ pub fn region_code(value: &str) -> Result<String, ParseFailure> {
     if regions::is_valid(code) {
         Ok(code.to_string())
     } else {
-        Err((
-            "unknown_region",
-            format!("`{code}` is not a GB/T 2260 division code"),
-        ))
+        Err(("unknown_region", format!("`{code}` is not a GB/T 2260 division code")))
     }
 }
 
@@ -82,18 +79,12 @@ pub fn credit_code(value: &str) -> Result<CreditCode, ParseFailure> {
 impl NewOrganization {
     /// Checks every field, recording failures under `prefix` (e.g. `organization.`).
     pub fn check(&self, prefix: &str, checker: &mut Checker) -> Option<ValidNewOrganization> {
-        let name = checker.check(
-            &format!("{prefix}name"),
-            validation::text(&self.name, 2, NAME_MAX),
-        );
-        let credit_code = checker.check(
-            &format!("{prefix}credit_code"),
-            credit_code(&self.credit_code),
-        );
-        let region_code = checker.check(
-            &format!("{prefix}region_code"),
-            region_code(&self.region_code),
-        );
+        let name =
+            checker.check(&format!("{prefix}name"), validation::text(&self.name, 2, NAME_MAX));
+        let credit_code =
+            checker.check(&format!("{prefix}credit_code"), credit_code(&self.credit_code));
+        let region_code =
+            checker.check(&format!("{prefix}region_code"), region_code(&self.region_code));
         let address = checker.check(
             &format!("{prefix}address"),
             validation::optional_text(self.address.as_deref(), ADDRESS_MAX),

@@ -46,12 +46,7 @@ pub fn list(
     page: &PageRequest,
 ) -> ApiResult<Vec<Organization>> {
     let mut query = organizations::table.into_boxed();
-    if let Some(name) = filter
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
+    if let Some(name) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         let pattern = format!("%{}%", like_escape(&name.to_lowercase()));
         query = query.filter(lower(organizations::name).like(pattern).escape('\\'));
     }
@@ -60,9 +55,7 @@ pub fn list(
     }
     if let Some(region) = filter.region.as_deref() {
         query = query.filter(
-            organizations::region_code
-                .like(format!("{}%", like_escape(region)))
-                .escape('\\'),
+            organizations::region_code.like(format!("{}%", like_escape(region))).escape('\\'),
         );
     }
     if let Some(verified) = filter.verified {
@@ -121,9 +114,7 @@ pub fn insert(
         created_at: created,
         updated_at: created,
     };
-    diesel::insert_into(organizations::table)
-        .values(org.clone())
-        .execute(conn)?;
+    diesel::insert_into(organizations::table).values(org.clone()).execute(conn)?;
     audit::record(
         conn,
         actor,
@@ -186,9 +177,7 @@ pub fn create_invite(
         max_uses,
         uses: 0,
     };
-    diesel::insert_into(invites::table)
-        .values(&invite)
-        .execute(conn)?;
+    diesel::insert_into(invites::table).values(&invite).execute(conn)?;
     audit::record(
         conn,
         actor,
@@ -205,25 +194,15 @@ fn new_invite_code() -> (String, String) {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
-    let raw: String = (0..16)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect();
-    let code = format!(
-        "{}-{}-{}-{}",
-        &raw[0..4],
-        &raw[4..8],
-        &raw[8..12],
-        &raw[12..16]
-    );
+    let raw: String =
+        (0..16).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
+    let code = format!("{}-{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12], &raw[12..16]);
     let hash = hash_secret(&normalize_invite_code(&code));
     (code, hash)
 }
 
 fn normalize_invite_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// Consumes one use of an invite code; 422 on the `invite_code` field when it is unknown,
@@ -261,10 +240,7 @@ mod tests {
     fn invite_codes_are_grouped_and_normalized() {
         let (code, hash) = new_invite_code();
         assert_eq!(code.len(), 19);
-        assert_eq!(
-            hash_secret(&normalize_invite_code(&code.to_lowercase())),
-            hash
-        );
+        assert_eq!(hash_secret(&normalize_invite_code(&code.to_lowercase())), hash);
     }
 
     #[test]

@@ -33,13 +33,8 @@ pub async fn list_organizations(
     let filter = filter.into_inner();
     crate::validation::check_region_prefix(filter.region.as_deref())?;
     let page_request = request.clone();
-    let rows = state
-        .db
-        .read(move |conn| queries::list(conn, &filter, &page_request))
-        .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |o| o.id.clone()).map(OrganizationOut::from),
-    ))
+    let rows = state.db.read(move |conn| queries::list(conn, &filter, &page_request)).await?;
+    Ok(web::Json(Page::from_rows(rows, &request, |o| o.id.clone()).map(OrganizationOut::from)))
 }
 
 /// One organization.
@@ -55,9 +50,7 @@ pub async fn get_organization(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let org = state.db.read(move |conn| queries::find(conn, &id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(org.version))
-        .json(OrganizationOut::from(org)))
+    Ok(HttpResponse::Ok().insert_header(etag(org.version)).json(OrganizationOut::from(org)))
 }
 
 /// 404 if the organization does not exist, 403 unless the user is a member or an administrator.
@@ -98,21 +91,14 @@ pub async fn update_organization(
     let id = path.into_inner();
     let body = body.into_inner();
     let lookup_id = id.clone();
-    state
-        .db
-        .read(move |conn| queries::find(conn, &lookup_id))
-        .await?;
+    state.db.read(move |conn| queries::find(conn, &lookup_id)).await?;
     ensure_member(&user, &id)?;
     let expected = expected_version(&req, body.version)?;
     let mut checker = Checker::new();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|n| checker.check("name", validation::text(n, 2, NAME_MAX)));
-    let region = body
-        .region_code
-        .as_deref()
-        .and_then(|r| checker.check("region_code", region_code(r)));
+    let name =
+        body.name.as_deref().and_then(|n| checker.check("name", validation::text(n, 2, NAME_MAX)));
+    let region =
+        body.region_code.as_deref().and_then(|r| checker.check("region_code", region_code(r)));
     let address = body
         .address
         .as_deref()
@@ -120,11 +106,7 @@ pub async fn update_organization(
     let website = body.website.as_deref().map(|w| {
         checker.check(
             "website",
-            if w.trim().is_empty() {
-                Ok(None)
-            } else {
-                validation::website(w).map(Some)
-            },
+            if w.trim().is_empty() { Ok(None) } else { validation::website(w).map(Some) },
         )
     });
     checker.finish()?;
@@ -154,34 +136,20 @@ pub async fn update_organization(
                 "organization",
                 &saved.id,
                 audit::diff(&[
-                    (
-                        "name",
-                        current.name.clone().into(),
-                        saved.name.clone().into(),
-                    ),
+                    ("name", current.name.clone().into(), saved.name.clone().into()),
                     (
                         "region_code",
                         current.region_code.clone().into(),
                         saved.region_code.clone().into(),
                     ),
-                    (
-                        "address",
-                        current.address.clone().into(),
-                        saved.address.clone().into(),
-                    ),
-                    (
-                        "website",
-                        current.website.clone().into(),
-                        saved.website.clone().into(),
-                    ),
+                    ("address", current.address.clone().into(), saved.address.clone().into()),
+                    ("website", current.website.clone().into(), saved.website.clone().into()),
                 ]),
             )?;
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(saved.version))
-        .json(OrganizationOut::from(saved)))
+    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(OrganizationOut::from(saved)))
 }
 
 /// Creates an invite code with which others join the organization (its members and
@@ -206,10 +174,7 @@ pub async fn create_invite(
     let id = path.into_inner();
     let body = body.into_inner();
     let lookup_id = id.clone();
-    state
-        .db
-        .read(move |conn| queries::find(conn, &lookup_id))
-        .await?;
+    state.db.read(move |conn| queries::find(conn, &lookup_id)).await?;
     ensure_member(&user, &id)?;
     let mut checker = Checker::new();
     let max_uses = body.max_uses.unwrap_or(10);
@@ -218,11 +183,7 @@ pub async fn create_invite(
     }
     let days = body.expires_in_days.unwrap_or(7);
     if !(1..=30).contains(&days) {
-        checker.fail(
-            "expires_in_days",
-            "out_of_range",
-            "must be between 1 and 30",
-        );
+        checker.fail("expires_in_days", "out_of_range", "must be between 1 and 30");
     }
     checker.finish()?;
     let actor = user.actor();
@@ -270,11 +231,7 @@ pub async fn verify_organization(
             audit::record(
                 conn,
                 &actor,
-                if verified {
-                    "organization.verify"
-                } else {
-                    "organization.unverify"
-                },
+                if verified { "organization.verify" } else { "organization.unverify" },
                 "organization",
                 &saved.id,
                 audit::diff(&[("verified", current.verified.into(), saved.verified.into())]),
@@ -282,7 +239,5 @@ pub async fn verify_organization(
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(saved.version))
-        .json(OrganizationOut::from(saved)))
+    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(OrganizationOut::from(saved)))
 }

@@ -24,10 +24,7 @@ pub fn is_demand_side(user: &AuthUser, demand: &Listing) -> bool {
 /// Whether the user gave the answer or belongs to the organization that did.
 pub fn is_responder(user: &AuthUser, row: &ResponseRow) -> bool {
     row.responder_id == user.id()
-        || row
-            .responder_org_id
-            .as_deref()
-            .is_some_and(|org| user.belongs_to(org))
+        || row.responder_org_id.as_deref().is_some_and(|org| user.belongs_to(org))
 }
 
 /// The 404 of an answer the caller may not see.

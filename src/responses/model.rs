@@ -27,11 +27,8 @@ text_enum! {
 
 impl ResponseStatus {
     /// The statuses of a live answer (at most one per organization and demand).
-    pub const LIVE: [ResponseStatus; 3] = [
-        ResponseStatus::Submitted,
-        ResponseStatus::Shortlisted,
-        ResponseStatus::Accepted,
-    ];
+    pub const LIVE: [ResponseStatus; 3] =
+        [ResponseStatus::Submitted, ResponseStatus::Shortlisted, ResponseStatus::Accepted];
 
     /// Whether the answer still counts (blocks another answer of the same responder).
     pub fn is_live(self) -> bool {
@@ -77,15 +74,11 @@ impl ResponseMove {
 
     /// The moves the demand's organization may make from a status (for 409 answers).
     pub fn allowed_for_demand(status: ResponseStatus) -> Vec<String> {
-        [
-            ResponseMove::Shortlist,
-            ResponseMove::Decline,
-            ResponseMove::Accept,
-        ]
-        .into_iter()
-        .filter(|m| m.allowed_from().contains(&status))
-        .map(|m| m.target().as_str().to_string())
-        .collect()
+        [ResponseMove::Shortlist, ResponseMove::Decline, ResponseMove::Accept]
+            .into_iter()
+            .filter(|m| m.allowed_from().contains(&status))
+            .map(|m| m.target().as_str().to_string())
+            .collect()
     }
 }
 

@@ -92,11 +92,7 @@ fn check_transition(
             .collect(),
         _ => ResponseMove::allowed_for_demand(row.status),
     };
-    Err(ApiError::illegal_transition(
-        row.status.as_str(),
-        action.target().as_str(),
-        allowed,
-    ))
+    Err(ApiError::illegal_transition(row.status.as_str(), action.target().as_str(), allowed))
 }
 
 /// Writes the new status (guarded by the version) and reloads the answer.
@@ -111,9 +107,7 @@ fn store(
 ) -> ApiResult<ResponseRow> {
     let stamp = now();
     let count = diesel::update(
-        demand_responses::table
-            .find(&row.id)
-            .filter(demand_responses::version.eq(row.version)),
+        demand_responses::table.find(&row.id).filter(demand_responses::version.eq(row.version)),
     )
     .set((
         demand_responses::status.eq(to.as_str()),
@@ -148,14 +142,7 @@ fn audit_move(
     if let (Some(target), serde_json::Value::Object(more)) = (changes.as_object_mut(), extra) {
         target.extend(more);
     }
-    audit::record(
-        conn,
-        &user.actor(),
-        &format!("{ENTITY}.{action}"),
-        ENTITY,
-        &before.id,
-        changes,
-    )
+    audit::record(conn, &user.actor(), &format!("{ENTITY}.{action}"), ENTITY, &before.id, changes)
 }
 
 /// Opens the deal of an accepted answer: buyer = the demand's organization, seller = the
@@ -230,15 +217,8 @@ fn decline_others(
     let mut declined = Vec::with_capacity(others.len());
     for other in others {
         let reason = LossReason::AnotherSolutionChosen;
-        let after = store(
-            conn,
-            user,
-            &other,
-            ResponseStatus::Declined,
-            Some(reason),
-            Some(note),
-            None,
-        )?;
+        let after =
+            store(conn, user, &other, ResponseStatus::Declined, Some(reason), Some(note), None)?;
         audit_move(
             conn,
             user,
@@ -276,26 +256,12 @@ pub fn apply(
             &after,
             serde_json::json!({ "reason": details.reason, "note": note }),
         )?;
-        return Ok(Moved {
-            response: after,
-            deal: None,
-            auto_declined: Vec::new(),
-        });
+        return Ok(Moved { response: after, deal: None, auto_declined: Vec::new() });
     }
-    let reward = crate::demands::queries::find(conn, &demand.id)?
-        .1
-        .reward_fen;
+    let reward = crate::demands::queries::find(conn, &demand.id)?.1.reward_fen;
     super::queries::ensure_open_call_undecided(conn, &demand.id, reward)?;
     let deal = open_deal(conn, user, &demand, &row, details.broker_id)?;
-    let after = store(
-        conn,
-        user,
-        &row,
-        ResponseStatus::Accepted,
-        None,
-        None,
-        Some(&deal.id),
-    )?;
+    let after = store(conn, user, &row, ResponseStatus::Accepted, None, None, Some(&deal.id))?;
     audit_move(
         conn,
         user,
@@ -304,14 +270,7 @@ pub fn apply(
         &after,
         serde_json::json!({ "deal_id": deal.id, "note": note, "open_call": reward.is_some() }),
     )?;
-    let auto_declined = if reward.is_some() {
-        decline_others(conn, user, &after)?
-    } else {
-        Vec::new()
-    };
-    Ok(Moved {
-        response: after,
-        deal: Some(deal),
-        auto_declined,
-    })
+    let auto_declined =
+        if reward.is_some() { decline_others(conn, user, &after)? } else { Vec::new() };
+    Ok(Moved { response: after, deal: Some(deal), auto_declined })
 }

@@ -43,10 +43,8 @@ impl ResponseInput {
     /// Checks the fields (422 naming each bad one).
     pub fn check(self) -> ApiResult<ValidResponse> {
         let mut checker = Checker::new();
-        let proposal = checker.check(
-            "proposal",
-            validation::text(&self.proposal, PROPOSAL_MIN, PROPOSAL_MAX),
-        );
+        let proposal =
+            checker.check("proposal", validation::text(&self.proposal, PROPOSAL_MIN, PROPOSAL_MAX));
         let cost = crate::listings::fields::optional_money(
             "estimated_cost_fen",
             self.estimated_cost_fen,
@@ -61,10 +59,8 @@ impl ResponseInput {
                 format!("must be between 1 and {MONTHS_MAX}"),
             );
         }
-        let achievement_id = self
-            .achievement_id
-            .map(|a| a.trim().to_string())
-            .filter(|a| !a.is_empty());
+        let achievement_id =
+            self.achievement_id.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
         checker.finish_with(|| {
             Some(ValidResponse {
                 proposal: proposal?,
@@ -97,9 +93,7 @@ pub fn ensure_answerable(
     demand: &Listing,
 ) -> ApiResult<()> {
     if demand.org_id.as_deref() == Some(org_id) {
-        return Err(ApiError::Forbidden(
-            "an organization cannot answer its own demand".into(),
-        ));
+        return Err(ApiError::Forbidden("an organization cannot answer its own demand".into()));
     }
     if demand.published_at.is_none() && !can_manage(user, demand) {
         return Err(crate::listings::access::not_found(Library::Demands));
@@ -186,9 +180,7 @@ pub fn create(
     if let Some(achievement) = &valid.achievement_id {
         check_achievement(conn, achievement, org_id)?;
     }
-    let reward = crate::demands::queries::find(conn, &demand.id)?
-        .1
-        .reward_fen;
+    let reward = crate::demands::queries::find(conn, &demand.id)?.1.reward_fen;
     ensure_open_call_undecided(conn, &demand.id, reward)?;
     let live: Vec<&str> = ResponseStatus::LIVE.iter().map(|s| s.as_str()).collect();
     let existing: Option<String> = demand_responses::table
@@ -227,9 +219,7 @@ pub fn create(
         created_at: stamp,
         updated_at: stamp,
     };
-    diesel::insert_into(demand_responses::table)
-        .values(row.clone())
-        .execute(conn)?;
+    diesel::insert_into(demand_responses::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,
         &user.actor(),

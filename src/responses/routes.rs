@@ -109,9 +109,7 @@ pub async fn list_responses(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
 }
 
 /// One answer: for the demand's organization, administrators and the responder (its user and
@@ -189,14 +187,7 @@ pub async fn shortlist_response(
         note: note(body.note.as_deref())?,
         ..MoveDetails::default()
     };
-    let moved = run(
-        state,
-        user,
-        path.into_inner(),
-        ResponseMove::Shortlist,
-        details,
-    )
-    .await?;
+    let moved = run(state, user, path.into_inner(), ResponseMove::Shortlist, details).await?;
     Ok(web::Json(ResponseOut::from(moved.response)))
 }
 
@@ -238,14 +229,7 @@ pub async fn decline_response(
         note,
         broker_id: None,
     };
-    let moved = run(
-        state,
-        user,
-        path.into_inner(),
-        ResponseMove::Decline,
-        details,
-    )
-    .await?;
+    let moved = run(state, user, path.into_inner(), ResponseMove::Decline, details).await?;
     Ok(web::Json(ResponseOut::from(moved.response)))
 }
 
@@ -280,22 +264,10 @@ pub async fn accept_response(
         version: body.version,
         reason: None,
         note: note(body.note.as_deref())?,
-        broker_id: body
-            .broker_id
-            .map(|b| b.trim().to_string())
-            .filter(|b| !b.is_empty()),
+        broker_id: body.broker_id.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
     };
-    let moved = run(
-        state,
-        user,
-        path.into_inner(),
-        ResponseMove::Accept,
-        details,
-    )
-    .await?;
-    let deal = moved
-        .deal
-        .ok_or_else(|| ApiError::Internal("accepting opened no deal".into()))?;
+    let moved = run(state, user, path.into_inner(), ResponseMove::Accept, details).await?;
+    let deal = moved.deal.ok_or_else(|| ApiError::Internal("accepting opened no deal".into()))?;
     Ok(web::Json(AcceptOut {
         response: ResponseOut::from(moved.response),
         deal: DealOut::from(deal),
@@ -332,14 +304,7 @@ pub async fn withdraw_response(
         note: note(body.note.as_deref())?,
         ..MoveDetails::default()
     };
-    let moved = run(
-        state,
-        user,
-        path.into_inner(),
-        ResponseMove::Withdraw,
-        details,
-    )
-    .await?;
+    let moved = run(state, user, path.into_inner(), ResponseMove::Withdraw, details).await?;
     Ok(web::Json(ResponseOut::from(moved.response)))
 }
 
@@ -385,7 +350,5 @@ pub async fn my_responses(
                 .load(conn)?)
         })
         .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from),
-    ))
+    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
 }

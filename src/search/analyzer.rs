@@ -78,10 +78,7 @@ impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = JiebaTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream {
-        JiebaTokenStream {
-            tokens: analyze(text).into_iter(),
-            current: Token::default(),
-        }
+        JiebaTokenStream { tokens: analyze(text).into_iter(), current: Token::default() }
     }
 }
 

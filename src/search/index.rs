@@ -42,9 +42,7 @@ struct Fields {
 fn schema() -> (Schema, Fields) {
     let text = |record: IndexRecordOption| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER_NAME)
-                .set_index_option(record),
+            TextFieldIndexing::default().set_tokenizer(ANALYZER_NAME).set_index_option(record),
         )
     };
     let mut builder = Schema::builder();
@@ -98,10 +96,8 @@ impl SearchIndex {
     ///
     /// [`needs_rebuild`]: SearchIndex::needs_rebuild
     pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
-        std::fs::create_dir_all(dir).map_err(|source| SearchError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| SearchError::Io { path: dir.to_path_buf(), source })?;
         let (schema, fields) = schema();
         let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let existing = if Index::exists(&directory).map_err(tantivy::TantivyError::from)? {
@@ -150,17 +146,9 @@ impl SearchIndex {
     ) -> Result<SearchIndex, SearchError> {
         index.tokenizers().register(ANALYZER_NAME, JiebaTokenizer);
         let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BUDGET)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex {
-            inner: Arc::new(Inner {
-                reader,
-                writer: Mutex::new(writer),
-                fields,
-                needs_rebuild,
-            }),
+            inner: Arc::new(Inner { reader, writer: Mutex::new(writer), fields, needs_rebuild }),
         })
     }
 
@@ -249,10 +237,7 @@ impl SearchIndex {
                     Term::from_field_text(field, word),
                     IndexRecordOption::WithFreqs,
                 );
-                any_word.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(term), boost)),
-                ));
+                any_word.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), boost))));
             }
         }
         let in_library = TermQuery::new(
@@ -260,10 +245,7 @@ impl SearchIndex {
             IndexRecordOption::Basic,
         );
         let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0)),
-            ),
+            (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0))),
             (Occur::Must, Box::new(BooleanQuery::new(any_word))),
         ]);
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
@@ -274,10 +256,7 @@ impl SearchIndex {
                     .get_first(fields.id)
                     .and_then(|value| value.as_str())
                     .ok_or(SearchError::MissingId)?;
-                Ok(Hit {
-                    id: id.to_owned(),
-                    score,
-                })
+                Ok(Hit { id: id.to_owned(), score })
             })
             .collect()
     }

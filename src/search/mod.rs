@@ -33,12 +33,8 @@ pub enum Library {
 
 impl Library {
     /// Every library, in a fixed order.
-    pub const ALL: [Library; 4] = [
-        Library::Achievements,
-        Library::Demands,
-        Library::Experts,
-        Library::ServiceProviders,
-    ];
+    pub const ALL: [Library; 4] =
+        [Library::Achievements, Library::Demands, Library::Experts, Library::ServiceProviders];
 
     /// The library's name as stored in the index: `achievements`, `demands`, `experts` or
     /// `service_providers`.

@@ -50,17 +50,11 @@ fn csl() -> &'static (Vec<Record>, SearchIndex) {
             records.len()
         );
         let index = SearchIndex::in_memory().expect("in-memory index");
-        let docs: Vec<SearchDoc> = records
-            .iter()
-            .map(|r| r.to_doc(Library::Achievements))
-            .collect();
+        let docs: Vec<SearchDoc> =
+            records.iter().map(|r| r.to_doc(Library::Achievements)).collect();
         let start = Instant::now();
         index.upsert_many(&docs).expect("index the CSL records");
-        eprintln!(
-            "indexed {} CSL records in {:.2?}",
-            docs.len(),
-            start.elapsed()
-        );
+        eprintln!("indexed {} CSL records in {:.2?}", docs.len(), start.elapsed());
         assert_eq!(index.doc_count(), records.len() as u64);
         (records, index)
     })
@@ -83,15 +77,9 @@ fn ids(hits: &[Hit]) -> Vec<&str> {
 #[test]
 fn tokens_cut_chinese_into_words() {
     let words = tokens("锂离子电池正极材料的制备方法");
-    assert!(
-        words.iter().any(|w| w == "锂离子" || w == "离子"),
-        "{words:?}"
-    );
+    assert!(words.iter().any(|w| w == "锂离子" || w == "离子"), "{words:?}");
     for expected in ["电池", "正极", "材料", "制备"] {
-        assert!(
-            words.iter().any(|w| w == expected),
-            "{expected} not in {words:?}"
-        );
+        assert!(words.iter().any(|w| w == expected), "{expected} not in {words:?}");
     }
     assert!(!words.iter().any(|w| w == "的"), "{words:?}");
 }
@@ -101,21 +89,10 @@ fn tokens_drop_punctuation_and_stop_words_lowercase_and_deduplicate() {
     let words = tokens("基于 Lyapunov 函数的控制器设计，以及 LYAPUNOV 函数与控制器！  ");
     assert!(words.iter().all(|w| !w.trim().is_empty()), "{words:?}");
     for dropped in ["，", "！", " ", "的", "与", "Lyapunov"] {
-        assert!(
-            !words.iter().any(|w| w == dropped),
-            "{dropped:?} in {words:?}"
-        );
+        assert!(!words.iter().any(|w| w == dropped), "{dropped:?} in {words:?}");
     }
-    assert_eq!(
-        words.iter().filter(|w| *w == "lyapunov").count(),
-        1,
-        "{words:?}"
-    );
-    assert_eq!(
-        words.iter().filter(|w| *w == "函数").count(),
-        1,
-        "{words:?}"
-    );
+    assert_eq!(words.iter().filter(|w| *w == "lyapunov").count(), 1, "{words:?}");
+    assert_eq!(words.iter().filter(|w| *w == "函数").count(), 1, "{words:?}");
     assert!(tokens("").is_empty());
     assert!(tokens("的了和与及在对等，。！？  ").is_empty());
 }
@@ -123,24 +100,9 @@ fn tokens_drop_punctuation_and_stop_words_lowercase_and_deduplicate() {
 #[test]
 fn empty_or_stop_word_queries_find_nothing() {
     let (_, index) = csl();
-    assert!(
-        index
-            .search(Library::Achievements, "", 10)
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        index
-            .search(Library::Achievements, "的。", 10)
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        index
-            .search(Library::Achievements, "电池", 0)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(index.search(Library::Achievements, "", 10).unwrap().is_empty());
+    assert!(index.search(Library::Achievements, "的。", 10).unwrap().is_empty());
+    assert!(index.search(Library::Achievements, "电池", 0).unwrap().is_empty());
 }
 
 #[test]
@@ -180,10 +142,7 @@ fn a_word_only_in_the_summary_finds_the_record() {
         );
         checked += 1;
     }
-    assert!(
-        checked >= 20,
-        "only {checked} records had a summary-only word"
-    );
+    assert!(checked >= 20, "only {checked} records had a summary-only word");
 }
 
 #[test]
@@ -192,32 +151,19 @@ fn an_exact_title_ranks_its_record_first() {
     let step = records.len() / 200;
     let sample: Vec<&Record> = records.iter().step_by(step).take(200).collect();
     assert_eq!(sample.len(), 200);
-    let titles: HashMap<&str, &str> = records
-        .iter()
-        .map(|r| (r.external_ref.as_str(), r.title.as_str()))
-        .collect();
+    let titles: HashMap<&str, &str> =
+        records.iter().map(|r| (r.external_ref.as_str(), r.title.as_str())).collect();
     let mut misses = Vec::new();
     for record in &sample {
-        let hits = index
-            .search(Library::Achievements, &record.title, 3)
-            .unwrap();
+        let hits = index.search(Library::Achievements, &record.title, 3).unwrap();
         // A record with the very same title is as good an answer.
         let first_title = hits.first().map(|hit| titles[hit.id.as_str()]);
         if first_title != Some(record.title.as_str()) {
-            misses.push(format!(
-                "{} {:?} -> {:?}",
-                record.external_ref,
-                record.title,
-                ids(&hits)
-            ));
+            misses.push(format!("{} {:?} -> {:?}", record.external_ref, record.title, ids(&hits)));
         }
     }
     let rate = (sample.len() - misses.len()) as f64 / sample.len() as f64;
-    eprintln!(
-        "exact title ranked first for {:.1}% of {} records",
-        rate * 100.0,
-        sample.len()
-    );
+    eprintln!("exact title ranked first for {:.1}% of {} records", rate * 100.0, sample.len());
     assert!(
         rate >= 0.95,
         "exact title ranked its record first for only {:.1}% of {} records; misses: {misses:#?}",
@@ -231,47 +177,19 @@ fn searches_stay_within_their_library() {
     let index = SearchIndex::in_memory().unwrap();
     index
         .upsert_many(&[
-            doc(
-                "a1",
-                Library::Achievements,
-                "高效锂离子电池正极材料",
-                "一种正极材料",
-            ),
-            doc(
-                "d1",
-                Library::Demands,
-                "需要锂离子电池正极材料",
-                "求购正极材料技术",
-            ),
+            doc("a1", Library::Achievements, "高效锂离子电池正极材料", "一种正极材料"),
+            doc("d1", Library::Demands, "需要锂离子电池正极材料", "求购正极材料技术"),
             doc("e1", Library::Experts, "张三", "研究锂离子电池"),
         ])
         .unwrap();
-    assert_eq!(
-        ids(&index
-            .search(Library::Achievements, "锂离子电池", 10)
-            .unwrap()),
-        ["a1"]
-    );
-    assert_eq!(
-        ids(&index.search(Library::Demands, "锂离子电池", 10).unwrap()),
-        ["d1"]
-    );
-    assert_eq!(
-        ids(&index.search(Library::Experts, "锂离子电池", 10).unwrap()),
-        ["e1"]
-    );
-    assert!(
-        index
-            .search(Library::ServiceProviders, "锂离子电池", 10)
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(ids(&index.search(Library::Achievements, "锂离子电池", 10).unwrap()), ["a1"]);
+    assert_eq!(ids(&index.search(Library::Demands, "锂离子电池", 10).unwrap()), ["d1"]);
+    assert_eq!(ids(&index.search(Library::Experts, "锂离子电池", 10).unwrap()), ["e1"]);
+    assert!(index.search(Library::ServiceProviders, "锂离子电池", 10).unwrap().is_empty());
 
     // The same holds in the big index: a demand is not an achievement.
     let (records, csl_index) = csl();
-    let hits = csl_index
-        .search(Library::Demands, &records[0].title, 10)
-        .unwrap();
+    let hits = csl_index.search(Library::Demands, &records[0].title, 10).unwrap();
     assert!(hits.is_empty(), "{hits:?}");
 }
 
@@ -279,50 +197,26 @@ fn searches_stay_within_their_library() {
 fn upsert_replaces_and_delete_removes() {
     let index = SearchIndex::in_memory().unwrap();
     assert!(index.needs_rebuild());
-    index
-        .upsert(&doc("x", Library::Demands, "石墨烯散热膜", ""))
-        .unwrap();
-    index
-        .upsert(&doc("y", Library::Demands, "石墨烯导电油墨", ""))
-        .unwrap();
+    index.upsert(&doc("x", Library::Demands, "石墨烯散热膜", "")).unwrap();
+    index.upsert(&doc("y", Library::Demands, "石墨烯导电油墨", "")).unwrap();
     assert_eq!(index.doc_count(), 2);
 
     // Replacing x: the old text no longer matches, the new one does, and x appears once.
-    index
-        .upsert(&doc("x", Library::Demands, "石墨烯导热涂料", ""))
-        .unwrap();
+    index.upsert(&doc("x", Library::Demands, "石墨烯导热涂料", "")).unwrap();
     assert_eq!(index.doc_count(), 2);
-    assert!(
-        index
-            .search(Library::Demands, "散热膜", 10)
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        ids(&index.search(Library::Demands, "导热涂料", 10).unwrap()),
-        ["x"]
-    );
+    assert!(index.search(Library::Demands, "散热膜", 10).unwrap().is_empty());
+    assert_eq!(ids(&index.search(Library::Demands, "导热涂料", 10).unwrap()), ["x"]);
     let hits = index.search(Library::Demands, "石墨烯", 10).unwrap();
     let mut all = ids(&hits);
     all.sort_unstable();
     assert_eq!(all, ["x", "y"]);
 
     // Moving a record to another library is an upsert too.
-    index
-        .upsert(&doc("y", Library::Achievements, "石墨烯导电油墨", ""))
-        .unwrap();
-    assert_eq!(
-        ids(&index.search(Library::Demands, "石墨烯", 10).unwrap()),
-        ["x"]
-    );
+    index.upsert(&doc("y", Library::Achievements, "石墨烯导电油墨", "")).unwrap();
+    assert_eq!(ids(&index.search(Library::Demands, "石墨烯", 10).unwrap()), ["x"]);
 
     index.delete("x").unwrap();
-    assert!(
-        index
-            .search(Library::Demands, "石墨烯", 10)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(index.search(Library::Demands, "石墨烯", 10).unwrap().is_empty());
     assert_eq!(index.doc_count(), 1);
     index.delete("no-such-id").unwrap();
     assert_eq!(index.doc_count(), 1);
@@ -335,10 +229,7 @@ fn upsert_replaces_and_delete_removes() {
         ])
         .unwrap();
     assert!(index.search(Library::Experts, "旧", 10).unwrap().is_empty());
-    assert_eq!(
-        ids(&index.search(Library::Experts, "名字", 10).unwrap()),
-        ["z"]
-    );
+    assert_eq!(ids(&index.search(Library::Experts, "名字", 10).unwrap()), ["z"]);
     let err = index
         .upsert_many(&[
             doc("w", Library::Experts, "名字", ""),
@@ -350,12 +241,7 @@ fn upsert_replaces_and_delete_removes() {
 
     index.clear().unwrap();
     assert_eq!(index.doc_count(), 0);
-    assert!(
-        index
-            .search(Library::Experts, "名字", 10)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(index.search(Library::Experts, "名字", 10).unwrap().is_empty());
 }
 
 #[test]
@@ -370,10 +256,7 @@ fn title_outweighs_keywords_outweighs_body() {
             doc("t", Library::Achievements, "光纤传感 装置", "用于测量"),
         ])
         .unwrap();
-    assert_eq!(
-        ids(&index.search(Library::Achievements, "光纤传感", 10).unwrap()),
-        ["t", "k", "b"]
-    );
+    assert_eq!(ids(&index.search(Library::Achievements, "光纤传感", 10).unwrap()), ["t", "k", "b"]);
 }
 
 #[test]
@@ -382,23 +265,13 @@ fn an_index_on_disk_survives_a_restart() {
     let path = dir.path().join("search");
     let index = SearchIndex::open(&path).unwrap();
     assert!(index.needs_rebuild(), "a new index needs filling");
-    index
-        .upsert(&doc(
-            "p1",
-            Library::ServiceProviders,
-            "知识产权代理服务",
-            "专利申请",
-        ))
-        .unwrap();
+    index.upsert(&doc("p1", Library::ServiceProviders, "知识产权代理服务", "专利申请")).unwrap();
     drop(index);
 
     let index = SearchIndex::open(&path).unwrap();
     assert!(!index.needs_rebuild());
     assert_eq!(index.doc_count(), 1);
-    assert_eq!(
-        ids(&index.search(Library::ServiceProviders, "专利", 10).unwrap()),
-        ["p1"]
-    );
+    assert_eq!(ids(&index.search(Library::ServiceProviders, "专利", 10).unwrap()), ["p1"]);
 
     // A second handle on the same folder is refused (one writer per folder).
     assert!(SearchIndex::open(&path).is_err());
@@ -413,21 +286,14 @@ fn an_incompatible_index_on_disk_is_recreated() {
         builder.add_text_field("text", tantivy::schema::TEXT);
         let old = tantivy::Index::create_in_dir(dir.path(), builder.build()).unwrap();
         let mut writer: tantivy::IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
-        writer
-            .add_document(tantivy::doc!(old.schema().get_field("id").unwrap() => "old"))
-            .unwrap();
+        writer.add_document(tantivy::doc!(old.schema().get_field("id").unwrap() => "old")).unwrap();
         writer.commit().unwrap();
     }
     let index = SearchIndex::open(dir.path()).unwrap();
     assert!(index.needs_rebuild());
     assert_eq!(index.doc_count(), 0);
-    index
-        .upsert(&doc("n1", Library::Experts, "新的专家", ""))
-        .unwrap();
-    assert_eq!(
-        ids(&index.search(Library::Experts, "专家", 10).unwrap()),
-        ["n1"]
-    );
+    index.upsert(&doc("n1", Library::Experts, "新的专家", "")).unwrap();
+    assert_eq!(ids(&index.search(Library::Experts, "专家", 10).unwrap()), ["n1"]);
     drop(index);
     assert!(!SearchIndex::open(dir.path()).unwrap().needs_rebuild());
 }

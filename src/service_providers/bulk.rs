@@ -58,11 +58,7 @@ impl RecordLibrary for ServiceProviderBulk {
         match (checker.finish(), valid) {
             (Ok(()), Some(valid)) => Ok(valid),
             (Err(ApiError::Validation(errors)), _) => Err(errors),
-            _ => Err(vec![FieldError::new(
-                "line",
-                "invalid",
-                "the record could not be read",
-            )]),
+            _ => Err(vec![FieldError::new("line", "invalid", "the record could not be read")]),
         }
     }
 
@@ -71,14 +67,8 @@ impl RecordLibrary for ServiceProviderBulk {
         ctx: &ImportContext,
         valid: &ValidServiceProvider,
     ) -> ApiResult<SearchDoc> {
-        let profile = queries::insert(
-            conn,
-            &ctx.actor,
-            &ctx.created_by,
-            &ctx.org,
-            valid,
-            ctx.status,
-        )?;
+        let profile =
+            queries::insert(conn, &ctx.actor, &ctx.created_by, &ctx.org, valid, ctx.status)?;
         Ok(queries::search_doc(&profile.listing, &profile.row))
     }
 

@@ -190,11 +190,7 @@ pub struct ValidServiceProvider {
 /// `price_min_fen ≤ price_max_fen`.
 fn services(values: &[ServiceOffer], checker: &mut Checker) -> Option<Vec<ServiceOffer>> {
     if values.len() > MAX_SERVICES {
-        checker.fail(
-            "services",
-            "too_many",
-            format!("at most {MAX_SERVICES} services"),
-        );
+        checker.fail("services", "too_many", format!("at most {MAX_SERVICES} services"));
     }
     let mut out: Vec<ServiceOffer> = Vec::new();
     let mut complete = true;
@@ -229,20 +225,11 @@ fn services(values: &[ServiceOffer], checker: &mut Checker) -> Option<Vec<Servic
         if let Some(name) = &name
             && out.iter().any(|o| &o.name == name)
         {
-            checker.fail(
-                &format!("services[{i}].name"),
-                "duplicate",
-                "is listed twice",
-            );
+            checker.fail(&format!("services[{i}].name"), "duplicate", "is listed twice");
         }
         match (name, description, min, max) {
             (Some(name), Some(description), Some(price_min_fen), Some(price_max_fen)) => {
-                out.push(ServiceOffer {
-                    name,
-                    description,
-                    price_min_fen,
-                    price_max_fen,
-                });
+                out.push(ServiceOffer { name, description, price_min_fen, price_max_fen });
             }
             _ => complete = false,
         }
@@ -317,14 +304,10 @@ impl ServiceProviderInput {
         };
         let valid_until = match self.valid_until {
             None => Some(None),
-            Some(date) => checker
-                .check("valid_until", check_valid_until(date))
-                .map(Some),
+            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
         };
-        let external_ref = checker.check(
-            "external_ref",
-            validation::optional_text(self.external_ref.as_deref(), 100),
-        );
+        let external_ref = checker
+            .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
         Some(ValidServiceProvider {
             name: name?,
             service_types,
@@ -412,19 +395,13 @@ impl ServiceProviderOut {
             accepts_vouchers: row.accepts_vouchers,
             services: from_json(&row.services),
             contact: if viewer.signed_in {
-                row.contact
-                    .as_deref()
-                    .and_then(|c| serde_json::from_str(c).ok())
+                row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
             } else {
                 None
             },
             external_ref: listing.external_ref,
             valid_until: listing.valid_until,
-            rejection_reason: if viewer.manages {
-                listing.rejection_reason
-            } else {
-                None
-            },
+            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
             published_at: listing.published_at.map(to_utc),
             version: listing.version,
             created_at: to_utc(listing.created_at),

@@ -47,18 +47,10 @@ impl ServiceProviderRow {
         ServiceProviderRow {
             id: id.to_string(),
             service_types: encode_codes(
-                &valid
-                    .service_types
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>(),
+                &valid.service_types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
             ),
             technology_fields: encode_codes(
-                &valid
-                    .technology_fields
-                    .iter()
-                    .map(|f| f.as_str())
-                    .collect::<Vec<_>>(),
+                &valid.technology_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
             ),
             qualifications: to_json(&valid.qualifications),
             description: valid.description.clone(),
@@ -81,10 +73,7 @@ pub struct OrgFacts {
 
 impl From<&Organization> for OrgFacts {
     fn from(org: &Organization) -> Self {
-        OrgFacts {
-            name: org.name.clone(),
-            verified: org.verified,
-        }
+        OrgFacts { name: org.name.clone(), verified: org.verified }
     }
 }
 
@@ -117,10 +106,7 @@ pub fn to_input(profile: &Profile) -> ServiceProviderInput {
         description: row.description.clone(),
         accepts_vouchers: row.accepts_vouchers,
         services: from_json(&row.services),
-        contact: row
-            .contact
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok()),
+        contact: row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok()),
         valid_until: Some(listing.valid_until),
         external_ref: listing.external_ref.clone(),
         org_id: listing.org_id.clone(),
@@ -131,24 +117,16 @@ pub fn to_input(profile: &Profile) -> ServiceProviderInput {
 /// always belong to an organization).
 fn org_facts(conn: &mut DbConnection, listing: &Listing) -> ApiResult<OrgFacts> {
     let org_id = listing.org_id.as_deref().ok_or_else(|| {
-        ApiError::Internal(format!(
-            "service provider {} has no organization",
-            listing.id
-        ))
+        ApiError::Internal(format!("service provider {} has no organization", listing.id))
     })?;
-    Ok(organizations::table
-        .find(org_id)
-        .select(OrgFacts::as_select())
-        .first(conn)?)
+    Ok(organizations::table.find(org_id).select(OrgFacts::as_select()).first(conn)?)
 }
 
 /// One profile with its listing and organization.
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Profile> {
     let listing = listing_queries::find(conn, Library::ServiceProviders, id)?;
-    let row = service_providers::table
-        .find(id)
-        .select(ServiceProviderRow::as_select())
-        .first(conn)?;
+    let row =
+        service_providers::table.find(id).select(ServiceProviderRow::as_select()).first(conn)?;
     let org = org_facts(conn, &listing)?;
     Ok(Profile { listing, row, org })
 }
@@ -199,10 +177,7 @@ pub fn insert(
         created_by: created_by.to_string(),
         status,
         title: valid.name.clone().unwrap_or_else(|| org.name.clone()),
-        region_code: valid
-            .region_code
-            .clone()
-            .unwrap_or_else(|| org.region_code.clone()),
+        region_code: valid.region_code.clone().unwrap_or_else(|| org.region_code.clone()),
         valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
         external_ref: valid.external_ref.clone(),
         rejection_reason: None,
@@ -217,9 +192,7 @@ pub fn insert(
     };
     listing_queries::insert(conn, &listing)?;
     let row = ServiceProviderRow::from_valid(&id, valid);
-    diesel::insert_into(service_providers::table)
-        .values(row.clone())
-        .execute(conn)?;
+    diesel::insert_into(service_providers::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,
         actor,
@@ -231,11 +204,7 @@ pub fn insert(
             "service_types": row.service_types, "accepts_vouchers": row.accepts_vouchers,
         }),
     )?;
-    Ok(Profile {
-        listing,
-        row,
-        org: OrgFacts::from(org),
-    })
+    Ok(Profile { listing, row, org: OrgFacts::from(org) })
 }
 
 /// Saves an edit (listing + row) if the version is still `expected`, and audits the change.
@@ -259,60 +228,26 @@ pub fn update(
     next.external_ref = valid.external_ref.clone();
     let saved = listing_queries::save(conn, &next, expected)?;
     let new_row = ServiceProviderRow::from_valid(&listing.id, valid);
-    diesel::update(service_providers::table.find(&listing.id))
-        .set(&new_row)
-        .execute(conn)?;
+    diesel::update(service_providers::table.find(&listing.id)).set(&new_row).execute(conn)?;
     let changes = audit::diff(&[
-        (
-            "name",
-            listing.title.clone().into(),
-            saved.title.clone().into(),
-        ),
-        (
-            "service_types",
-            row.service_types.clone().into(),
-            new_row.service_types.clone().into(),
-        ),
+        ("name", listing.title.clone().into(), saved.title.clone().into()),
+        ("service_types", row.service_types.clone().into(), new_row.service_types.clone().into()),
         (
             "technology_fields",
             row.technology_fields.clone().into(),
             new_row.technology_fields.clone().into(),
         ),
-        (
-            "region_code",
-            listing.region_code.clone().into(),
-            saved.region_code.clone().into(),
-        ),
+        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
         (
             "qualifications",
             row.qualifications.clone().into(),
             new_row.qualifications.clone().into(),
         ),
-        (
-            "description",
-            row.description.clone().into(),
-            new_row.description.clone().into(),
-        ),
-        (
-            "accepts_vouchers",
-            row.accepts_vouchers.into(),
-            new_row.accepts_vouchers.into(),
-        ),
-        (
-            "services",
-            row.services.clone().into(),
-            new_row.services.clone().into(),
-        ),
-        (
-            "contact",
-            row.contact.clone().into(),
-            new_row.contact.clone().into(),
-        ),
-        (
-            "external_ref",
-            listing.external_ref.clone().into(),
-            saved.external_ref.clone().into(),
-        ),
+        ("description", row.description.clone().into(), new_row.description.clone().into()),
+        ("accepts_vouchers", row.accepts_vouchers.into(), new_row.accepts_vouchers.into()),
+        ("services", row.services.clone().into(), new_row.services.clone().into()),
+        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
+        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
         (
             "valid_until",
             listing.valid_until.to_string().into(),
@@ -327,11 +262,7 @@ pub fn update(
         &listing.id,
         changes,
     )?;
-    Ok(Profile {
-        listing: saved,
-        row: new_row,
-        org: org.clone(),
-    })
+    Ok(Profile { listing: saved, row: new_row, org: org.clone() })
 }
 
 /// The searchable text of a profile beyond its name: the description, then each service's
@@ -421,11 +352,8 @@ pub fn list_rows(
         );
     }
     if let Some(region) = f.region.as_deref() {
-        query = query.filter(
-            listings::region_code
-                .like(format!("{}%", like_escape(region)))
-                .escape('\\'),
-        );
+        query = query
+            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
     if let Some(accepts) = f.accepts_vouchers {
         query = query.filter(service_providers::accepts_vouchers.eq(accepts));
@@ -444,10 +372,6 @@ pub fn list_rows(
     }
     query = query.offset(db_window.offset).limit(db_window.limit);
     Ok(query
-        .select((
-            Listing::as_select(),
-            ServiceProviderRow::as_select(),
-            OrgFacts::as_select(),
-        ))
+        .select((Listing::as_select(), ServiceProviderRow::as_select(), OrgFacts::as_select()))
         .load(conn)?)
 }

@@ -69,20 +69,14 @@ pub async fn create_service_provider(
     let input = body.into_inner();
     let publish = options.publish.unwrap_or(false);
     if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only administrators create records as published".into(),
-        ));
+        return Err(ApiError::Forbidden("only administrators create records as published".into()));
     }
     let mut checker = Checker::new();
     let valid = input.check(&mut checker);
     checker.finish()?;
     let valid =
         valid.ok_or_else(|| ApiError::Internal("validated service provider missing".into()))?;
-    let status = if publish {
-        ListingStatus::Published
-    } else {
-        ListingStatus::Draft
-    };
+    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
     let actor = user.actor();
     let creator = user.clone();
     let requested_org = input.org_id.clone();
@@ -104,17 +98,9 @@ pub async fn create_service_provider(
     )
     .await?;
     listing_search::index(&state, queries::search_doc(&created.listing, &created.row)).await;
-    let mut out = ServiceProviderOut::build(
-        created,
-        Viewer {
-            signed_in: true,
-            manages: true,
-        },
-    );
+    let mut out = ServiceProviderOut::build(created, Viewer { signed_in: true, manages: true });
     out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created()
-        .insert_header(etag(out.version))
-        .json(out))
+    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
 }
 
 /// Lists and searches service organizations. The public sees published, unexpired profiles;
@@ -182,10 +168,7 @@ pub async fn update_service_provider(
     let id = path.into_inner();
     let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
     let lookup = id.clone();
-    let current = state
-        .db
-        .read(move |conn| queries::find(conn, &lookup))
-        .await?;
+    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
     ensure_manage(&user, &current.listing)?;
     let expected = expected_version(&req, body_version)?;
     merge_patch::ensure_editable(&current.listing)?;
@@ -206,16 +189,8 @@ pub async fn update_service_provider(
         })
         .await?;
     listing_search::index(&state, queries::search_doc(&saved.listing, &saved.row)).await;
-    let out = ServiceProviderOut::build(
-        saved,
-        Viewer {
-            signed_in: true,
-            manages: true,
-        },
-    );
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(out.version))
-        .json(out))
+    let out = ServiceProviderOut::build(saved, Viewer { signed_in: true, manages: true });
+    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
 }
 
 /// Imports service-organization profiles: `application/x-ndjson` or `text/csv` (lists joined

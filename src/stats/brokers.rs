@@ -157,12 +157,7 @@ pub fn compute(
         item.rank = i + 1;
         item.display_name = names.get(&item.broker_id).cloned();
     }
-    Ok(BrokerStats {
-        basis: Basis::new(filter, scope),
-        top,
-        brokers_total,
-        items,
-    })
+    Ok(BrokerStats { basis: Basis::new(filter, scope), top, brokers_total, items })
 }
 
 impl Tabular for BrokerStats {

@@ -42,12 +42,8 @@ pub struct BarChart {
 
 const BLUE_: RGBColor = RGBColor(47, 110, 186);
 const GREY_: RGBColor = RGBColor(170, 178, 189);
-const PALETTE: [RGBColor; 4] = [
-    BLUE_,
-    RGBColor(230, 126, 34),
-    RGBColor(39, 174, 96),
-    RGBColor(142, 68, 173),
-];
+const PALETTE: [RGBColor; 4] =
+    [BLUE_, RGBColor(230, 126, 34), RGBColor(39, 174, 96), RGBColor(142, 68, 173)];
 
 fn failed<E: std::fmt::Debug>(error: E) -> ApiError {
     ApiError::Internal(format!("chart drawing: {error:?}"))
@@ -58,11 +54,7 @@ pub fn draw(chart: &BarChart) -> ApiResult<String> {
     let n = chart.categories.len().max(1);
     let width = u32::try_from((160 + 90 * n).clamp(640, 3200)).unwrap_or(3200);
     let height = 480;
-    let max = chart
-        .series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .fold(0.0_f64, f64::max);
+    let max = chart.series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0_f64, f64::max);
     let top = if max > 0.0 { max * 1.15 } else { 1.0 };
     let mut svg = String::new();
     {
@@ -104,8 +96,7 @@ pub fn draw(chart: &BarChart) -> ApiResult<String> {
             for (i, value) in series.values.iter().enumerate() {
                 let (x, y) = plot.backend_coord(&(i as f64 + 0.5, *value));
                 let text = format!("{value:.decimals$}");
-                root.draw(&Text::new(text, (x, y - 4), value_style.clone()))
-                    .map_err(failed)?;
+                root.draw(&Text::new(text, (x, y - 4), value_style.clone())).map_err(failed)?;
             }
         }
         let label_style = TextStyle::from((FONT, 12).into_font())
@@ -113,12 +104,8 @@ pub fn draw(chart: &BarChart) -> ApiResult<String> {
             .color(&BLACK);
         for (i, category) in chart.categories.iter().enumerate() {
             let (x, y) = plot.backend_coord(&(i as f64 + 0.5, 0.0));
-            root.draw(&Text::new(
-                category.clone(),
-                (x, y + 8),
-                label_style.clone(),
-            ))
-            .map_err(failed)?;
+            root.draw(&Text::new(category.clone(), (x, y + 8), label_style.clone()))
+                .map_err(failed)?;
         }
         if chart.series.len() > 1 {
             plot.configure_series_labels()
@@ -181,11 +168,7 @@ pub fn contracts(stats: &ContractStats, metric: ContractMetric) -> BarChart {
         series.push(Series {
             name: "上年同期".into(),
             color: GREY_,
-            values: stats
-                .groups
-                .iter()
-                .map(|g| g.previous.as_ref().map_or(0.0, pick))
-                .collect(),
+            values: stats.groups.iter().map(|g| g.previous.as_ref().map_or(0.0, pick)).collect(),
         });
     }
     BarChart {
@@ -206,11 +189,7 @@ pub fn funnel(stats: &FunnelStats) -> BarChart {
         title: "技术对接漏斗（按最远阶段）".into(),
         y_label: "对接数（项）".into(),
         categories,
-        series: vec![Series {
-            name: "对接".into(),
-            color: BLUE_,
-            values,
-        }],
+        series: vec![Series { name: "对接".into(), color: BLUE_, values }],
     }
 }
 
@@ -232,11 +211,7 @@ pub fn libraries(stats: &LibraryStats) -> BarChart {
             .map(|((library, name), color)| Series {
                 name: (*name).to_string(),
                 color,
-                values: stats
-                    .groups
-                    .iter()
-                    .map(|g| g.counts.of(*library) as f64)
-                    .collect(),
+                values: stats.groups.iter().map(|g| g.counts.of(*library) as f64).collect(),
             })
             .collect(),
     }
@@ -253,26 +228,14 @@ mod tests {
             y_label: "万元".into(),
             categories: vec!["技术开发".into(), "技术转让 & 许可".into()],
             series: vec![
-                Series {
-                    name: "本期".into(),
-                    color: BLUE_,
-                    values: vec![12.5, 3.0],
-                },
-                Series {
-                    name: "上年同期".into(),
-                    color: GREY_,
-                    values: vec![10.0, 0.0],
-                },
+                Series { name: "本期".into(), color: BLUE_, values: vec![12.5, 3.0] },
+                Series { name: "上年同期".into(), color: GREY_, values: vec![10.0, 0.0] },
             ],
         })
         .unwrap();
         assert!(svg.starts_with("<svg"), "{svg}");
-        for text in [
-            "技术合同成交额（按合同类型）",
-            "技术开发",
-            "本期",
-            "上年同期",
-        ] {
+        for text in ["技术合同成交额（按合同类型）", "技术开发", "本期", "上年同期"]
+        {
             assert!(svg.contains(&format!("{text}\n</text>")), "{text} missing");
         }
         assert!(svg.contains("技术转让 &amp; 许可"));

@@ -78,11 +78,7 @@ impl ContractsQuery {
                 ContractGroup::Type
             }),
         };
-        let level = region_level(
-            checker,
-            self.region_level.as_deref(),
-            filter.region.as_deref(),
-        );
+        let level = region_level(checker, self.region_level.as_deref(), filter.region.as_deref());
         Grouping { group, level }
     }
 }
@@ -171,10 +167,9 @@ fn key_expression(backend: Backend, grouping: Grouping) -> String {
     match grouping.group {
         ContractGroup::Type => "c.contract_type".into(),
         ContractGroup::TechnologyField => "c.technology_field".into(),
-        ContractGroup::Region => format!(
-            "substr(c.seller_region_code, 1, {})",
-            level_digits(grouping.level)
-        ),
+        ContractGroup::Region => {
+            format!("substr(c.seller_region_code, 1, {})", level_digits(grouping.level))
+        }
         ContractGroup::Month | ContractGroup::Quarter => backend.month_of_date("c.registered_on"),
         ContractGroup::BuyerKind => "c.buyer_entity_kind".into(),
         ContractGroup::SellerKind => "c.seller_entity_kind".into(),
@@ -261,23 +256,14 @@ fn comparison(period: &Period, group: ContractGroup) -> Option<Period> {
         return None;
     }
     let to = period.to.unwrap_or_else(super::params::today);
-    Some(
-        Period {
-            from: period.from,
-            to: Some(to),
-        }
-        .year_earlier(),
-    )
+    Some(Period { from: period.from, to: Some(to) }.year_earlier())
 }
 
 fn sort(groups: &mut [ContractGroupOut], group: ContractGroup) {
     match group {
         ContractGroup::Month | ContractGroup::Quarter => groups.sort_by(|a, b| a.key.cmp(&b.key)),
         _ => groups.sort_by(|a, b| {
-            b.current
-                .amount_fen
-                .cmp(&a.current.amount_fen)
-                .then_with(|| a.key.cmp(&b.key))
+            b.current.amount_fen.cmp(&a.current.amount_fen).then_with(|| a.key.cmp(&b.key))
         }),
     }
 }
@@ -298,11 +284,7 @@ pub fn compute(
             Some(
                 rows.into_iter()
                     .map(|(key, figures)| {
-                        let key = if shift {
-                            key.as_deref().map(labels::year_later)
-                        } else {
-                            key
-                        };
+                        let key = if shift { key.as_deref().map(labels::year_later) } else { key };
                         (key, figures)
                     })
                     .collect::<HashMap<_, _>>(),
@@ -324,9 +306,7 @@ pub fn compute(
         .into_iter()
         .map(|(key, figures)| {
             total.add(figures);
-            let before = previous
-                .as_ref()
-                .map(|p| p.get(&key).copied().unwrap_or_default());
+            let before = previous.as_ref().map(|p| p.get(&key).copied().unwrap_or_default());
             ContractGroupOut {
                 label: label(grouping, key.as_deref()),
                 key,

@@ -176,11 +176,8 @@ pub fn compute(
     };
     let connected: i64 = rows.iter().map(|row| row.n).sum();
     let lost: i64 = rows.iter().map(|row| row.a).sum();
-    let (intention, agreement, signed) = (
-        reached(DealStage::Intention),
-        reached(DealStage::Agreement),
-        reached(DealStage::Signed),
-    );
+    let (intention, agreement, signed) =
+        (reached(DealStage::Intention), reached(DealStage::Agreement), reached(DealStage::Signed));
     let mut by_reason = filtered(
         filter,
         scope,
@@ -194,11 +191,7 @@ pub fn compute(
         .into_iter()
         .map(|row| {
             let reason = row.key.as_deref().and_then(|k| k.parse().ok());
-            LostReasonCount {
-                reason,
-                label: reason_label(reason).to_string(),
-                count: row.n,
-            }
+            LostReasonCount { reason, label: reason_label(reason).to_string(), count: row.n }
         })
         .collect();
     lost_by_reason.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
@@ -263,9 +256,6 @@ impl Tabular for FunnelStats {
                 String::new(),
             ]);
         }
-        Table {
-            headers: vec!["stage", "label", "count", "conversion"],
-            rows,
-        }
+        Table { headers: vec!["stage", "label", "count", "conversion"], rows }
     }
 }

@@ -7,22 +7,17 @@ use crate::taxonomies::TechnologyField;
 
 /// 技术开发, 技术转让 … for a contract type code (the contracts module's labels).
 pub fn contract_type(key: &str) -> String {
-    key.parse::<ContractType>()
-        .map_or_else(|_| key.to_string(), |t| t.zh().to_string())
+    key.parse::<ContractType>().map_or_else(|_| key.to_string(), |t| t.zh().to_string())
 }
 
 /// The Chinese label of a technology field code.
 pub fn technology_field(key: &str) -> String {
-    key.parse::<TechnologyField>()
-        .map_or_else(|_| key.to_string(), |field| field.zh().to_string())
+    key.parse::<TechnologyField>().map_or_else(|_| key.to_string(), |field| field.zh().to_string())
 }
 
 /// The canonical order of technology fields (the registration form's).
 pub fn technology_field_rank(key: &str) -> usize {
-    TechnologyField::ALL
-        .iter()
-        .position(|f| f.as_str() == key)
-        .unwrap_or(usize::MAX)
+    TechnologyField::ALL.iter().position(|f| f.as_str() == key).unwrap_or(usize::MAX)
 }
 
 /// The Chinese label of a legal-entity kind (contract parties) or an organization kind.

@@ -54,11 +54,7 @@ impl LibrariesQuery {
                 LibraryGroup::Month
             }),
         };
-        let level = region_level(
-            checker,
-            self.region_level.as_deref(),
-            filter.region.as_deref(),
-        );
+        let level = region_level(checker, self.region_level.as_deref(), filter.region.as_deref());
         (group, level)
     }
 }
@@ -207,19 +203,15 @@ pub fn compute(
         let keys: Vec<Option<String>> = match (group, library) {
             (LibraryGroup::TechnologyField, Library::Experts | Library::ServiceProviders) => {
                 let codes: Vec<String> = decode_codes(row.key.as_deref().unwrap_or_default());
-                if codes.is_empty() {
-                    vec![None]
-                } else {
-                    codes.into_iter().map(Some).collect()
-                }
+                if codes.is_empty() { vec![None] } else { codes.into_iter().map(Some).collect() }
             }
             _ => vec![row.key],
         };
         for key in keys {
             let rank = match group {
-                LibraryGroup::TechnologyField => key
-                    .as_deref()
-                    .map_or(usize::MAX, labels::technology_field_rank),
+                LibraryGroup::TechnologyField => {
+                    key.as_deref().map_or(usize::MAX, labels::technology_field_rank)
+                }
                 _ => 0,
             };
             groups.entry((rank, key)).or_default().add(library, row.n);
@@ -253,11 +245,8 @@ impl Tabular for LibraryStats {
                 c.total.to_string(),
             ]
         };
-        let mut rows: Vec<Vec<String>> = self
-            .groups
-            .iter()
-            .map(|g| row(g.key.as_deref(), &g.label, &g.counts))
-            .collect();
+        let mut rows: Vec<Vec<String>> =
+            self.groups.iter().map(|g| row(g.key.as_deref(), &g.label, &g.counts)).collect();
         rows.push(row(None, "合计", &self.total));
         Table {
             headers: vec![

@@ -168,9 +168,8 @@ fn listings(
 }
 
 fn deals(conn: &mut DbConnection, filter: &Filter, scope: &Scope) -> ApiResult<DealStageCounts> {
-    let mut sql = Sql::new(&format!(
-        "SELECT d.stage AS key, COUNT(*) AS n, {GROUP_TAIL} FROM deals d"
-    ));
+    let mut sql =
+        Sql::new(&format!("SELECT d.stage AS key, COUNT(*) AS n, {GROUP_TAIL} FROM deals d"));
     deals_in(&mut sql, filter, scope);
     sql.push(" GROUP BY 1");
     let mut counts = DealStageCounts::default();
@@ -203,13 +202,11 @@ pub fn contract_totals(
     ));
     registered(&mut sql, filter, &filter.period, scope);
     let row = count(conn, &sql)?.into_iter().next();
-    Ok(
-        row.map_or_else(ContractFigures::default, |row| ContractFigures {
-            count: row.n,
-            amount_fen: row.a,
-            technology_amount_fen: row.b,
-        }),
-    )
+    Ok(row.map_or_else(ContractFigures::default, |row| ContractFigures {
+        count: row.n,
+        amount_fen: row.a,
+        technology_amount_fen: row.b,
+    }))
 }
 
 /// The overview of a slice.
@@ -244,35 +241,15 @@ impl Tabular for Overview {
             ("organizations", "机构", o.total),
             ("organizations.enterprise", "企业", o.enterprise),
             ("organizations.university", "高校", o.university),
-            (
-                "organizations.research_institute",
-                "科研院所",
-                o.research_institute,
-            ),
-            (
-                "organizations.service_provider",
-                "服务机构",
-                o.service_provider,
-            ),
+            ("organizations.research_institute", "科研院所", o.research_institute),
+            ("organizations.service_provider", "服务机构", o.service_provider),
             ("organizations.government", "政府部门", o.government),
             ("enterprises_online", "上线企业", self.enterprises_online),
-            (
-                "achievements_published",
-                "发布成果",
-                self.achievements_published,
-            ),
-            (
-                "achievements_international",
-                "其中国际成果",
-                self.achievements_international,
-            ),
+            ("achievements_published", "发布成果", self.achievements_published),
+            ("achievements_international", "其中国际成果", self.achievements_international),
             ("demands_posted", "发布需求", self.demands_posted),
             ("experts", "专家", self.experts),
-            (
-                "service_providers",
-                "服务机构（服务库）",
-                self.service_providers,
-            ),
+            ("service_providers", "服务机构（服务库）", self.service_providers),
             ("deals", "对接", d.total),
             ("deals.connected", "对接中", d.connected),
             ("deals.intention", "意向", d.intention),
@@ -281,11 +258,7 @@ impl Tabular for Overview {
             ("deals.lost", "流失", d.lost),
             ("contracts", "登记技术合同", c.count),
             ("contracts.amount_fen", "成交额（分）", c.amount_fen),
-            (
-                "contracts.technology_amount_fen",
-                "技术交易额（分）",
-                c.technology_amount_fen,
-            ),
+            ("contracts.technology_amount_fen", "技术交易额（分）", c.technology_amount_fen),
         ];
         Table {
             headers: vec!["figure", "label", "value"],

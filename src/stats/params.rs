@@ -65,26 +65,17 @@ impl Period {
     /// Restricts a TIMESTAMP column (UTC) to the period's China days.
     pub fn on_timestamp(&self, sql: &mut Sql, column: &str) {
         if let Some(from) = self.from {
-            sql.and(
-                &format!("{column} >= ?"),
-                vec![Bind::Timestamp(midnight(from))],
-            );
+            sql.and(&format!("{column} >= ?"), vec![Bind::Timestamp(midnight(from))]);
         }
         if let Some(end) = self.to.and_then(|to| to.checked_add_days(Days::new(1))) {
-            sql.and(
-                &format!("{column} < ?"),
-                vec![Bind::Timestamp(midnight(end))],
-            );
+            sql.and(&format!("{column} < ?"), vec![Bind::Timestamp(midnight(end))]);
         }
     }
 
     /// The same days one year earlier (29 February becomes 28 February).
     pub fn year_earlier(&self) -> Period {
         let back = |date: NaiveDate| date.checked_sub_months(Months::new(12)).unwrap_or(date);
-        Period {
-            from: self.from.map(back),
-            to: self.to.map(back),
-        }
+        Period { from: self.from.map(back), to: self.to.map(back) }
     }
 }
 
@@ -127,11 +118,7 @@ fn date(checker: &mut Checker, field: &str, value: Option<&str>) -> Option<Naive
 /// Checks a region prefix: 2, 4 or 6 digits naming a province, city or district.
 pub fn region_prefix(checker: &mut Checker, value: Option<&str>) -> Option<String> {
     let value = value?.trim();
-    let prefix = if value.len() == 6 {
-        regions::prefix_of(value)
-    } else {
-        value
-    };
+    let prefix = if value.len() == 6 { regions::prefix_of(value) } else { value };
     if regions::is_valid_prefix(prefix) {
         Some(prefix.to_string())
     } else {
@@ -275,9 +262,7 @@ pub fn resolve_scope(
     if let Some(requested) = org_id
         && !user.belongs_to(requested)
     {
-        return Err(ApiError::Forbidden(
-            "an organization reads only its own figures".into(),
-        ));
+        return Err(ApiError::Forbidden("an organization reads only its own figures".into()));
     }
     if broker_slice == BrokerSlice::Yes && user.role() == Role::Broker && org_id.is_none() {
         return Ok(Scope::Broker(user.id().to_string()));
@@ -314,11 +299,7 @@ impl Basis {
             from: filter.period.from,
             to: filter.period.to,
             region: filter.region.clone(),
-            region_name: filter
-                .region
-                .as_deref()
-                .and_then(region_name)
-                .map(str::to_owned),
+            region_name: filter.region.as_deref().and_then(region_name).map(str::to_owned),
             organization_id: scope.organization().map(str::to_owned),
             broker_id: scope.broker().map(str::to_owned),
         }
@@ -330,11 +311,7 @@ pub fn check_organization(conn: &mut crate::db::DbConnection, scope: &Scope) -> 
     if let Scope::Organization(id) = scope
         && crate::organizations::queries::find(conn, id).is_err()
     {
-        return Err(ApiError::field(
-            "org_id",
-            "not_found",
-            "no such organization",
-        ));
+        return Err(ApiError::field("org_id", "not_found", "no such organization"));
     }
     Ok(())
 }
@@ -375,9 +352,7 @@ mod tests {
             org_id: Some(" ".into()),
         })
         .unwrap_err();
-        let ApiError::Validation(errors) = error else {
-            panic!("{error:?}")
-        };
+        let ApiError::Validation(errors) = error else { panic!("{error:?}") };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["from", "to", "org_id", "region"]);
         let reversed = parse(StatsQuery {
@@ -390,11 +365,8 @@ mod tests {
 
     #[test]
     fn full_codes_of_provinces_and_cities_roll_up() {
-        let filter = parse(StatsQuery {
-            region: Some("330100".into()),
-            ..StatsQuery::default()
-        })
-        .unwrap();
+        let filter =
+            parse(StatsQuery { region: Some("330100".into()), ..StatsQuery::default() }).unwrap();
         assert_eq!(filter.region.as_deref(), Some("3301"));
         assert_eq!(region_name("3301"), Some("杭州市"));
         assert_eq!(region_name("33"), Some("浙江省"));
@@ -423,24 +395,13 @@ mod tests {
     #[test]
     fn region_levels_default_below_the_filter() {
         let mut checker = Checker::new();
-        assert_eq!(
-            region_level(&mut checker, None, None),
-            RegionLevel::Province
-        );
-        assert_eq!(
-            region_level(&mut checker, None, Some("33")),
-            RegionLevel::City
-        );
-        assert_eq!(
-            region_level(&mut checker, None, Some("3301")),
-            RegionLevel::District
-        );
+        assert_eq!(region_level(&mut checker, None, None), RegionLevel::Province);
+        assert_eq!(region_level(&mut checker, None, Some("33")), RegionLevel::City);
+        assert_eq!(region_level(&mut checker, None, Some("3301")), RegionLevel::District);
         assert!(checker.is_ok());
         region_level(&mut checker, Some("province"), Some("3301"));
         region_level(&mut checker, Some("county"), None);
-        let ApiError::Validation(errors) = checker.finish().unwrap_err() else {
-            panic!()
-        };
+        let ApiError::Validation(errors) = checker.finish().unwrap_err() else { panic!() };
         assert_eq!(errors[0].code, "above_region");
         assert_eq!(errors[1].code, "invalid_value");
     }

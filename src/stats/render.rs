@@ -41,11 +41,7 @@ fn quality(range: &str) -> (String, f32) {
 
 /// Whether the caller prefers CSV to JSON (`Accept: text/csv`); JSON wins ties and absence.
 pub fn wants_csv(req: &HttpRequest) -> bool {
-    let Some(accept) = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(accept) = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let mut csv = 0.0_f32;
@@ -65,11 +61,7 @@ pub fn wants_csv(req: &HttpRequest) -> bool {
 /// (see [`crate::http::csv_out`]), numeric cells are written as they are.
 pub fn to_csv(table: &Table) -> ApiResult<Vec<u8>> {
     use crate::http::csv_out::{Cell, line};
-    let headers: Vec<Cell> = table
-        .headers
-        .iter()
-        .map(|h| Cell::Text((*h).into()))
-        .collect();
+    let headers: Vec<Cell> = table.headers.iter().map(|h| Cell::Text((*h).into())).collect();
     let mut out = line(&headers).to_vec();
     for row in &table.rows {
         let cells: Vec<Cell> = row.iter().map(|c| Cell::guess(c)).collect();
@@ -87,16 +79,12 @@ pub fn respond<T: Serialize + Tabular>(req: &HttpRequest, figures: &T) -> ApiRes
             .insert_header((header::VARY, "Accept"))
             .body(body));
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::VARY, "Accept"))
-        .json(figures))
+    Ok(HttpResponse::Ok().insert_header((header::VARY, "Accept")).json(figures))
 }
 
 /// An SVG chart.
 pub fn svg(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "image/svg+xml"))
-        .body(body)
+    HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "image/svg+xml")).body(body)
 }
 
 #[cfg(test)]
@@ -105,11 +93,7 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn accepts(value: &str) -> bool {
-        wants_csv(
-            &TestRequest::default()
-                .insert_header((header::ACCEPT, value))
-                .to_http_request(),
-        )
+        wants_csv(&TestRequest::default().insert_header((header::ACCEPT, value)).to_http_request())
     }
 
     #[test]
@@ -125,10 +109,8 @@ mod tests {
 
     #[test]
     fn csv_has_a_header_row_and_quotes_commas() {
-        let table = Table {
-            headers: vec!["key", "label"],
-            rows: vec![vec!["a".into(), "x, y".into()]],
-        };
+        let table =
+            Table { headers: vec!["key", "label"], rows: vec![vec!["a".into(), "x, y".into()]] };
         let text = String::from_utf8(to_csv(&table).unwrap()).unwrap();
         assert_eq!(text, "key,label\na,\"x, y\"\n");
     }

@@ -182,17 +182,10 @@ fn check_funnel_filters(conn: &mut DbConnection, query: &FunnelQuery) -> ApiResu
     use diesel::prelude::*;
     let mut errors = Vec::new();
     if let Some(event) = &query.event_id {
-        let found: Option<String> = events::table
-            .find(event)
-            .select(events::id)
-            .first(conn)
-            .optional()?;
+        let found: Option<String> =
+            events::table.find(event).select(events::id).first(conn).optional()?;
         if found.is_none() {
-            errors.push(crate::error::FieldError::new(
-                "event_id",
-                "not_found",
-                "no such event",
-            ));
+            errors.push(crate::error::FieldError::new("event_id", "not_found", "no such event"));
         }
     }
     if let Some(broker) = &query.broker_id
@@ -201,11 +194,7 @@ fn check_funnel_filters(conn: &mut DbConnection, query: &FunnelQuery) -> ApiResu
     {
         errors.append(&mut e);
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
 
 async fn funnel_stats(
@@ -225,9 +214,7 @@ async fn funnel_stats(
     if let (Scope::Broker(me), Some(named)) = (&scope, funnel_query.broker_id.as_deref())
         && named != me
     {
-        return Err(ApiError::Forbidden(
-            "a broker reads only their own figures".into(),
-        ));
+        return Err(ApiError::Forbidden("a broker reads only their own figures".into()));
     }
     state
         .db

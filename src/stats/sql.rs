@@ -89,10 +89,7 @@ pub struct Sql {
 impl Sql {
     /// A query starting with this text.
     pub fn new(text: &str) -> Sql {
-        Sql {
-            text: text.to_string(),
-            binds: Vec::new(),
-        }
+        Sql { text: text.to_string(), binds: Vec::new() }
     }
 
     /// Appends text (which must not contain `?`: values are always bound).
@@ -211,10 +208,7 @@ pub fn sum(expr: &str) -> String {
 
 /// The condition that `column` starts with the bound prefix (GB/T 2260 roll-up).
 pub fn prefix_condition(column: &str, prefix: &str) -> (String, Vec<Bind>) {
-    (
-        format!("substr({column}, 1, {}) = ?", prefix.len()),
-        vec![Bind::Text(prefix.to_string())],
-    )
+    (format!("substr({column}, 1, {}) = ?", prefix.len()), vec![Bind::Text(prefix.to_string())])
 }
 
 #[cfg(test)]
@@ -224,15 +218,8 @@ mod tests {
     #[test]
     fn postgres_placeholders_are_numbered() {
         let mut sql = Sql::new("SELECT 1 WHERE a = ");
-        sql.bind(Bind::BigInt(1))
-            .and("b = ? OR c = ?", vec![Bind::BigInt(2), Bind::BigInt(3)]);
-        assert_eq!(
-            sql.render(Backend::Postgres),
-            "SELECT 1 WHERE a = $1 AND (b = $2 OR c = $3)"
-        );
-        assert_eq!(
-            sql.render(Backend::Sqlite),
-            "SELECT 1 WHERE a = ? AND (b = ? OR c = ?)"
-        );
+        sql.bind(Bind::BigInt(1)).and("b = ? OR c = ?", vec![Bind::BigInt(2), Bind::BigInt(3)]);
+        assert_eq!(sql.render(Backend::Postgres), "SELECT 1 WHERE a = $1 AND (b = $2 OR c = $3)");
+        assert_eq!(sql.render(Backend::Sqlite), "SELECT 1 WHERE a = ? AND (b = ? OR c = ?)");
     }
 }

@@ -207,24 +207,9 @@ mod tests {
             let codes: HashSet<_> = <$enum>::ALL.iter().map(|v| v.as_str()).collect();
             let zh: HashSet<_> = <$enum>::ALL.iter().map(|v| v.zh()).collect();
             let en: HashSet<_> = <$enum>::ALL.iter().map(|v| v.en()).collect();
-            assert_eq!(
-                codes.len(),
-                $count,
-                "duplicate code in {}",
-                stringify!($enum)
-            );
-            assert_eq!(
-                zh.len(),
-                $count,
-                "duplicate zh label in {}",
-                stringify!($enum)
-            );
-            assert_eq!(
-                en.len(),
-                $count,
-                "duplicate en label in {}",
-                stringify!($enum)
-            );
+            assert_eq!(codes.len(), $count, "duplicate code in {}", stringify!($enum));
+            assert_eq!(zh.len(), $count, "duplicate zh label in {}", stringify!($enum));
+            assert_eq!(en.len(), $count, "duplicate en label in {}", stringify!($enum));
             for value in <$enum>::ALL {
                 assert!(!value.zh().is_empty() && !value.en().is_empty());
                 assert_eq!(value.as_str().parse::<$enum>(), Ok(*value));
@@ -254,10 +239,7 @@ mod tests {
         assert_eq!(CooperationMode::Equity.zh(), "作价入股");
         assert_eq!(ExpertService::Diagnosis.zh(), "技术问诊");
         assert_eq!(ServiceType::TestingCertification.zh(), "检验检测认证");
-        assert_eq!(
-            serde_json::to_value(IpType::None).unwrap(),
-            serde_json::json!("none")
-        );
+        assert_eq!(serde_json::to_value(IpType::None).unwrap(), serde_json::json!("none"));
     }
 
     #[test]

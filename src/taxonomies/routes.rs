@@ -74,19 +74,12 @@ impl TaxonomyName {
 
     /// The taxonomy with this path name.
     pub fn parse(name: &str) -> Option<TaxonomyName> {
-        TaxonomyName::ALL
-            .iter()
-            .copied()
-            .find(|t| t.as_str() == name)
+        TaxonomyName::ALL.iter().copied().find(|t| t.as_str() == name)
     }
 
     /// The known names, comma-separated (for error messages).
     pub fn expected() -> String {
-        TaxonomyName::ALL
-            .iter()
-            .map(|t| t.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        TaxonomyName::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -172,9 +165,7 @@ fn items<T: Copy>(
     zh: fn(T) -> &'static str,
     en: fn(T) -> &'static str,
 ) -> Vec<TaxonomyItem> {
-    all.iter()
-        .map(|&v| TaxonomyItem::code(code(v), zh(v), en(v)))
-        .collect()
+    all.iter().map(|&v| TaxonomyItem::code(code(v), zh(v), en(v))).collect()
 }
 
 /// Checks `parent` against the documented pattern `^[0-9]{6}$`, whichever the taxonomy: an
@@ -200,10 +191,7 @@ fn region_items(parent: Option<&str>) -> ApiResult<Vec<TaxonomyItem>> {
     {
         return Err(ApiError::NotFound(format!("region `{code}`")));
     }
-    Ok(regions::children(parent)
-        .into_iter()
-        .map(TaxonomyItem::region)
-        .collect())
+    Ok(regions::children(parent).into_iter().map(TaxonomyItem::region).collect())
 }
 
 /// Builds the taxonomy `name` (`parent` applies to regions only).
@@ -230,42 +218,27 @@ pub fn taxonomy(name: TaxonomyName, parent: Option<&str>) -> ApiResult<Taxonomy>
             })
             .collect(),
         TaxonomyName::IpTypes => items(IpType::ALL, IpType::as_str, IpType::zh, IpType::en),
-        TaxonomyName::PatentStatuses => items(
-            PatentStatus::ALL,
-            PatentStatus::as_str,
-            PatentStatus::zh,
-            PatentStatus::en,
-        ),
+        TaxonomyName::PatentStatuses => {
+            items(PatentStatus::ALL, PatentStatus::as_str, PatentStatus::zh, PatentStatus::en)
+        }
         TaxonomyName::CooperationModes => items(
             CooperationMode::ALL,
             CooperationMode::as_str,
             CooperationMode::zh,
             CooperationMode::en,
         ),
-        TaxonomyName::ExpertTitles => items(
-            ExpertTitle::ALL,
-            ExpertTitle::as_str,
-            ExpertTitle::zh,
-            ExpertTitle::en,
-        ),
-        TaxonomyName::ExpertServices => items(
-            ExpertService::ALL,
-            ExpertService::as_str,
-            ExpertService::zh,
-            ExpertService::en,
-        ),
-        TaxonomyName::ServiceTypes => items(
-            ServiceType::ALL,
-            ServiceType::as_str,
-            ServiceType::zh,
-            ServiceType::en,
-        ),
+        TaxonomyName::ExpertTitles => {
+            items(ExpertTitle::ALL, ExpertTitle::as_str, ExpertTitle::zh, ExpertTitle::en)
+        }
+        TaxonomyName::ExpertServices => {
+            items(ExpertService::ALL, ExpertService::as_str, ExpertService::zh, ExpertService::en)
+        }
+        TaxonomyName::ServiceTypes => {
+            items(ServiceType::ALL, ServiceType::as_str, ServiceType::zh, ServiceType::en)
+        }
         TaxonomyName::Regions => region_items(parent)?,
     };
-    Ok(Taxonomy {
-        name: name.as_str().to_string(),
-        items,
-    })
+    Ok(Taxonomy { name: name.as_str().to_string(), items })
 }
 
 /// The codes of a taxonomy with their Chinese and English labels (public).
@@ -292,16 +265,11 @@ pub async fn get_taxonomy(
 ) -> ApiResult<HttpResponse> {
     let name = path.into_inner();
     let name = TaxonomyName::parse(&name).ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "taxonomy `{name}` (known: {})",
-            TaxonomyName::expected()
-        ))
+        ApiError::NotFound(format!("taxonomy `{name}` (known: {})", TaxonomyName::expected()))
     })?;
     check_parent(query.parent.as_deref())?;
     let taxonomy = taxonomy(name, query.parent.as_deref())?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
-        .json(taxonomy))
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, CACHE_CONTROL)).json(taxonomy))
 }
 
 #[cfg(test)]
@@ -339,11 +307,8 @@ mod tests {
     #[test]
     fn maturity_carries_trl_ranges() {
         let maturity = taxonomy(TaxonomyName::Maturity, None).unwrap();
-        let ranges: Vec<_> = maturity
-            .items
-            .iter()
-            .map(|i| (i.code.as_str(), i.trl_min, i.trl_max))
-            .collect();
+        let ranges: Vec<_> =
+            maturity.items.iter().map(|i| (i.code.as_str(), i.trl_min, i.trl_max)).collect();
         assert_eq!(
             ranges,
             [
@@ -360,29 +325,19 @@ mod tests {
         let provinces = taxonomy(TaxonomyName::Regions, None).unwrap().items;
         assert_eq!(provinces.len(), 34);
         assert!(provinces.iter().all(|p| p.parent.is_none()));
-        let zhejiang = taxonomy(TaxonomyName::Regions, Some("330000"))
-            .unwrap()
-            .items;
+        let zhejiang = taxonomy(TaxonomyName::Regions, Some("330000")).unwrap().items;
         let hangzhou = zhejiang.iter().find(|c| c.code == "330100").unwrap();
         assert_eq!(hangzhou.zh, "杭州市");
         assert_eq!(hangzhou.level.as_deref(), Some("city"));
         assert_eq!(hangzhou.parent.as_deref(), Some("330000"));
-        assert!(
-            taxonomy(TaxonomyName::Regions, Some("440106"))
-                .unwrap()
-                .items
-                .is_empty()
-        );
+        assert!(taxonomy(TaxonomyName::Regions, Some("440106")).unwrap().items.is_empty());
         assert!(matches!(
             taxonomy(TaxonomyName::Regions, Some("999999")),
             Err(ApiError::NotFound(_))
         ));
         for bad in ["33", "33000x", "3300000", ""] {
             assert!(
-                matches!(
-                    taxonomy(TaxonomyName::Regions, Some(bad)),
-                    Err(ApiError::Validation(_))
-                ),
+                matches!(taxonomy(TaxonomyName::Regions, Some(bad)), Err(ApiError::Validation(_))),
                 "{bad:?}"
             );
         }

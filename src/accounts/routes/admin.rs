@@ -19,13 +19,8 @@ pub async fn list_users(
     let request = page.parse()?;
     let filter = filter.into_inner();
     let page_request = request.clone();
-    let rows = state
-        .db
-        .read(move |conn| queries::list(conn, &filter, &page_request))
-        .await?;
-    Ok(web::Json(
-        Page::from_rows(rows, &request, |u| u.id.clone()).map(UserOut::from),
-    ))
+    let rows = state.db.read(move |conn| queries::list(conn, &filter, &page_request)).await?;
+    Ok(web::Json(Page::from_rows(rows, &request, |u| u.id.clone()).map(UserOut::from)))
 }
 
 /// Creates a user of any role, administrators included (administrators).
@@ -47,10 +42,8 @@ pub async fn create_user(
     let body = body.into_inner();
     let mut checker = Checker::new();
     let email = checker.check("email", validation::email(&body.email));
-    let display_name = checker.check(
-        "display_name",
-        validation::text(&body.display_name, 1, DISPLAY_NAME_MAX),
-    );
+    let display_name =
+        checker.check("display_name", validation::text(&body.display_name, 1, DISPLAY_NAME_MAX));
     checker.check(
         "password",
         password::check_strength(&body.password, &[&body.email, &body.display_name]),
@@ -180,16 +173,8 @@ pub async fn update_user(
                 "user",
                 &saved.id,
                 audit::diff(&[
-                    (
-                        "role",
-                        current.role.as_str().into(),
-                        saved.role.as_str().into(),
-                    ),
-                    (
-                        "status",
-                        current.status.as_str().into(),
-                        saved.status.as_str().into(),
-                    ),
+                    ("role", current.role.as_str().into(), saved.role.as_str().into()),
+                    ("status", current.status.as_str().into(), saved.status.as_str().into()),
                     (
                         "display_name",
                         current.display_name.clone().into(),
@@ -200,7 +185,5 @@ pub async fn update_user(
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(updated.version))
-        .json(UserOut::from(updated)))
+    Ok(HttpResponse::Ok().insert_header(etag(updated.version)).json(UserOut::from(updated)))
 }

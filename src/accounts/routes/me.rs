@@ -13,12 +13,7 @@ pub async fn get_me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<Htt
     let org_id = user.user.organization_id.clone();
     let organization: Option<Organization> = match org_id {
         None => None,
-        Some(id) => Some(
-            state
-                .db
-                .read(move |conn| org_queries::find(conn, &id))
-                .await?,
-        ),
+        Some(id) => Some(state.db.read(move |conn| org_queries::find(conn, &id)).await?),
     };
     let version = user.user.version;
     Ok(HttpResponse::Ok().insert_header(etag(version)).json(MeOut {
@@ -79,9 +74,7 @@ pub async fn patch_me(
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(updated.version))
-        .json(UserOut::from(updated)))
+    Ok(HttpResponse::Ok().insert_header(etag(updated.version)).json(UserOut::from(updated)))
 }
 
 /// Changes the caller's password; every other session of the user ends.
@@ -103,18 +96,11 @@ pub async fn change_password(
     let current_ok = verify_password(&state, current_password, stored).await?;
     let mut checker = Checker::new();
     if !current_ok {
-        checker.fail(
-            "current_password",
-            "incorrect",
-            "is not the current password",
-        );
+        checker.fail("current_password", "incorrect", "is not the current password");
     }
     checker.check(
         "new_password",
-        password::check_strength(
-            &body.new_password,
-            &[&user.user.email, &user.user.display_name],
-        ),
+        password::check_strength(&body.new_password, &[&user.user.email, &user.user.display_name]),
     );
     checker.finish()?;
     let password_hash = hash_password(&state, body.new_password).await?;

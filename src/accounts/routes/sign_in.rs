@@ -28,10 +28,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: ValidJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
-    state
-        .register_limiter
-        .check(client_ip(&req, state.config.trust_forwarded_for))
-        .await?;
+    state.register_limiter.check(client_ip(&req, state.config.trust_forwarded_for)).await?;
     let body = body.into_inner();
     if body.role == Role::Admin {
         return Err(ApiError::Forbidden(
@@ -40,19 +37,13 @@ pub async fn register(
     }
     let mut checker = Checker::new();
     let email = checker.check("email", validation::email(&body.email));
-    let display_name = checker.check(
-        "display_name",
-        validation::text(&body.display_name, 1, DISPLAY_NAME_MAX),
-    );
+    let display_name =
+        checker.check("display_name", validation::text(&body.display_name, 1, DISPLAY_NAME_MAX));
     checker.check(
         "password",
         password::check_strength(&body.password, &[&body.email, &body.display_name]),
     );
-    let invite_code = body
-        .invite_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
+    let invite_code = body.invite_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let membership = match (&body.organization, invite_code) {
         (Some(_), Some(_)) => {
             checker.fail(
@@ -64,12 +55,8 @@ pub async fn register(
         }
         (Some(org), None) => {
             if !body.role.allowed_org_kinds().contains(&org.kind) {
-                let allowed: Vec<&str> = body
-                    .role
-                    .allowed_org_kinds()
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect();
+                let allowed: Vec<&str> =
+                    body.role.allowed_org_kinds().iter().map(|k| k.as_str()).collect();
                 checker.fail(
                     "organization.kind",
                     "kind_not_allowed_for_role",
@@ -80,8 +67,7 @@ pub async fn register(
                     ),
                 );
             }
-            org.check("organization.", &mut checker)
-                .map_or(Membership::None, Membership::New)
+            org.check("organization.", &mut checker).map_or(Membership::None, Membership::New)
         }
         (None, Some(code)) => Membership::Invite(code.to_string()),
         (None, None) => {
@@ -151,50 +137,32 @@ pub async fn login(
 ) -> ApiResult<web::Json<TokenPair>> {
     let body = body.into_inner();
     let email = body.email.trim().to_lowercase();
-    state
-        .login_limiter
-        .check(client_ip(&req, state.config.trust_forwarded_for), &email)
-        .await?;
+    state.login_limiter.check(client_ip(&req, state.config.trust_forwarded_for), &email).await?;
     let db = state.db.clone();
     let dummy_hash = state.dummy_hash.clone();
     let lookup_email = email.clone();
     let password_text = body.password;
     // Unknown e-mail and wrong password cost the same argon2 verification and get the same answer.
-    let user = db
-        .read(move |conn| queries::find_by_email(conn, &lookup_email))
-        .await?;
-    let stored = user
-        .as_ref()
-        .map_or(dummy_hash, |u| u.password_hash.clone());
+    let user = db.read(move |conn| queries::find_by_email(conn, &lookup_email)).await?;
+    let stored = user.as_ref().map_or(dummy_hash, |u| u.password_hash.clone());
     let matches = verify_password(&state, password_text, stored).await?;
     let user = user.filter(|_| matches);
     let Some(user) = user else {
-        return Err(ApiError::Unauthorized(
-            "the e-mail address or the password is wrong".into(),
-        ));
+        return Err(ApiError::Unauthorized("the e-mail address or the password is wrong".into()));
     };
     if user.status != UserStatus::Active {
         return Err(ApiError::Forbidden("this account is disabled".into()));
     }
     let tokens = state.tokens.clone();
     let refresh_ttl = i64::try_from(state.config.refresh_token_ttl_secs).unwrap_or(i64::MAX / 4);
-    let actor = Actor {
-        user_id: Some(user.id.clone()),
-        request_id: anonymous_actor(&req).request_id,
-    };
+    let actor =
+        Actor { user_id: Some(user.id.clone()), request_id: anonymous_actor(&req).request_id };
     let pair = state
         .db
         .write(move |conn| {
             let pair = sessions::open(conn, &tokens, &user, refresh_ttl)?;
             queries::touch_login(conn, &user.id)?;
-            audit::record(
-                conn,
-                &actor,
-                "user.login",
-                "user",
-                &user.id,
-                serde_json::json!({}),
-            )?;
+            audit::record(conn, &actor, "user.login", "user", &user.id, serde_json::json!({}))?;
             Ok(pair)
         })
         .await?;
@@ -252,10 +220,7 @@ pub async fn logout(
         .write(move |conn| {
             if let Some((session_id, user_id)) = sessions::session_of(conn, &presented)? {
                 sessions::revoke(conn, &session_id, "logout")?;
-                let actor = Actor {
-                    user_id: Some(user_id.clone()),
-                    request_id,
-                };
+                let actor = Actor { user_id: Some(user_id.clone()), request_id };
                 audit::record(
                     conn,
                     &actor,

@@ -24,10 +24,7 @@ pub(super) fn line_error(
     code: &str,
     message: impl Into<String>,
 ) -> FieldError {
-    FieldError {
-        line: Some(line),
-        ..FieldError::new(field, code, message)
-    }
+    FieldError { line: Some(line), ..FieldError::new(field, code, message) }
 }
 
 fn parse_bool(cell: &str) -> Option<bool> {
@@ -56,8 +53,7 @@ fn csv_record<L: RecordLibrary>(headers: &csv::StringRecord, record: &csv::Strin
                     .collect(),
             )
         } else if L::INT_FIELDS.contains(&name) {
-            cell.parse::<i64>()
-                .map_or_else(|_| Value::String(cell.to_string()), Value::from)
+            cell.parse::<i64>().map_or_else(|_| Value::String(cell.to_string()), Value::from)
         } else if L::BOOL_FIELDS.contains(&name) {
             parse_bool(cell).map_or_else(|| Value::String(cell.to_string()), Value::Bool)
         } else if L::JSON_FIELDS.contains(&name) {
@@ -67,9 +63,8 @@ fn csv_record<L: RecordLibrary>(headers: &csv::StringRecord, record: &csv::Strin
         };
         match name.split_once('.') {
             Some((outer, inner)) => {
-                let entry = object
-                    .entry(outer.to_string())
-                    .or_insert_with(|| Value::Object(Map::new()));
+                let entry =
+                    object.entry(outer.to_string()).or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(map) = entry {
                     map.insert(inner.to_string(), value);
                 }
@@ -93,12 +88,7 @@ pub fn read_records<L: RecordLibrary>(
     match format {
         Format::Ndjson => {
             let text = std::str::from_utf8(body).map_err(|_| {
-                vec![line_error(
-                    1,
-                    "body",
-                    "invalid_encoding",
-                    "the body must be UTF-8",
-                )]
+                vec![line_error(1, "body", "invalid_encoding", "the body must be UTF-8")]
             })?;
             for (index, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
@@ -112,12 +102,9 @@ pub fn read_records<L: RecordLibrary>(
                         "invalid_type",
                         "each line must be a JSON object",
                     )),
-                    Err(e) => errors.push(line_error(
-                        index + 1,
-                        "line",
-                        "malformed_json",
-                        e.to_string(),
-                    )),
+                    Err(e) => {
+                        errors.push(line_error(index + 1, "line", "malformed_json", e.to_string()))
+                    }
                 }
             }
         }
@@ -130,12 +117,9 @@ pub fn read_records<L: RecordLibrary>(
             for (index, record) in reader.records().enumerate() {
                 match record {
                     Ok(record) => records.push((index + 1, csv_record::<L>(&headers, &record))),
-                    Err(e) => errors.push(line_error(
-                        index + 1,
-                        "line",
-                        "malformed_csv",
-                        e.to_string(),
-                    )),
+                    Err(e) => {
+                        errors.push(line_error(index + 1, "line", "malformed_csv", e.to_string()))
+                    }
                 }
             }
         }
@@ -149,28 +133,16 @@ pub fn read_records<L: RecordLibrary>(
         )]);
     }
     if records.is_empty() && errors.is_empty() {
-        return Err(vec![line_error(
-            1,
-            "body",
-            "empty",
-            "the import holds no records",
-        )]);
+        return Err(vec![line_error(1, "body", "empty", "the import holds no records")]);
     }
     for (line, value) in &records {
         errors.extend(
             crate::http::input_guard::value_control_characters(value)
                 .into_iter()
-                .map(|e| FieldError {
-                    line: Some(*line),
-                    ..e
-                }),
+                .map(|e| FieldError { line: Some(*line), ..e }),
         );
     }
-    if errors.is_empty() {
-        Ok(records)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(records) } else { Err(errors) }
 }
 
 /// The export format asked for (`format=csv|ndjson`, default csv).

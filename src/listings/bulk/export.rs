@@ -74,13 +74,7 @@ pub async fn stream_export(
         done: bool,
     }
     let first = fetch(None).await?;
-    let initial = State {
-        fetch,
-        after: None,
-        first: Some(first),
-        started: false,
-        done: false,
-    };
+    let initial = State { fetch, after: None, first: Some(first), started: false, done: false };
     let stream = futures_util::stream::unfold(initial, move |mut state| async move {
         if state.done {
             return None;

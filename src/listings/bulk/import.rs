@@ -66,10 +66,9 @@ pub fn check_records<L: RecordLibrary>(
     for (line, value) in records {
         match L::parse(value) {
             Ok(v) => valid.push((line, v)),
-            Err(failures) => errors.extend(failures.into_iter().map(|e| FieldError {
-                line: Some(line),
-                ..e
-            })),
+            Err(failures) => {
+                errors.extend(failures.into_iter().map(|e| FieldError { line: Some(line), ..e }))
+            }
         }
     }
     (valid, errors)
@@ -102,13 +101,8 @@ pub fn insert_records<L: RecordLibrary>(
                 errors.push(error);
             }
             Err(ApiError::Validation(failures)) => {
-                let failures: Vec<FieldError> = failures
-                    .into_iter()
-                    .map(|e| FieldError {
-                        line: Some(*line),
-                        ..e
-                    })
-                    .collect();
+                let failures: Vec<FieldError> =
+                    failures.into_iter().map(|e| FieldError { line: Some(*line), ..e }).collect();
                 if !partial {
                     return Err(ApiError::Validation(failures));
                 }
@@ -210,11 +204,7 @@ pub async fn import<L: RecordLibrary>(
                 actor,
                 created_by: user.id().to_string(),
                 org,
-                status: if publish {
-                    ListingStatus::Published
-                } else {
-                    ListingStatus::Draft
-                },
+                status: if publish { ListingStatus::Published } else { ListingStatus::Draft },
             };
             let (docs, errors) = insert_records::<L>(conn, &ctx, &valid, partial)?;
             let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
@@ -223,17 +213,12 @@ pub async fn import<L: RecordLibrary>(
         .await?;
     let failed: std::collections::HashSet<usize> =
         insert_errors.iter().filter_map(|e| e.line).collect();
-    let created_lines: Vec<usize> = valid_lines
-        .into_iter()
-        .filter(|l| !failed.contains(l))
-        .collect();
+    let created_lines: Vec<usize> =
+        valid_lines.into_iter().filter(|l| !failed.contains(l)).collect();
     if ids.len() >= ANALYZE_AFTER
         && let Err(error) = state.db.read(|conn| Ok(crate::db::analyze(conn)?)).await
     {
-        tracing::warn!(
-            ?error,
-            "refreshing planner statistics after an import failed"
-        );
+        tracing::warn!(?error, "refreshing planner statistics after an import failed");
     }
     errors.extend(insert_errors);
     errors.sort_by_key(|e| e.line);
