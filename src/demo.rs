@@ -370,7 +370,7 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
         for (key, bodies) in owners.iter().zip(by_owner) {
             let ctx = context(org(key)?)?;
             let created =
-                insert_all::<crate::achievements::bulk::AchievementBulk>(conn, &ctx, bodies)?;
+                insert_all::<crate::achievements::record::AchievementRecords>(conn, &ctx, bodies)?;
             achievement_count += created.len();
             docs.extend(created);
         }
@@ -408,13 +408,16 @@ fn fill_other_libraries(
 ) -> anyhow::Result<()> {
     let mut demand_count = 0;
     for (key, body) in demo_demands() {
-        let created =
-            insert_all::<crate::demands::bulk::DemandBulk>(conn, &context(org(key)?)?, vec![body])?;
+        let created = insert_all::<crate::demands::record::DemandRecords>(
+            conn,
+            &context(org(key)?)?,
+            vec![body],
+        )?;
         demand_count += created.len();
         docs.extend(created);
     }
     counts.push(("demands".to_string(), demand_count));
-    let experts = insert_all::<crate::experts::bulk::ExpertBulk>(
+    let experts = insert_all::<crate::experts::record::ExpertRecords>(
         conn,
         &context(org("zjtt")?)?,
         demo_experts(),
@@ -423,7 +426,7 @@ fn fill_other_libraries(
     docs.extend(experts);
     let mut provider_count = 0;
     for (key, body) in demo_providers() {
-        let created = insert_all::<crate::service_providers::bulk::ServiceProviderBulk>(
+        let created = insert_all::<crate::service_providers::record::ServiceProviderRecords>(
             conn,
             &context(org(key)?)?,
             vec![body],

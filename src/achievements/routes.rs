@@ -4,28 +4,22 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::bulk::AchievementBulk;
 use super::dto::{
-    AchievementFilter, AchievementInput, AchievementOut, AchievementPatch, ConfidentialOut, Viewer,
+    AchievementFilter, AchievementInput, AchievementOut, AchievementPatch, ConfidentialOut,
 };
 use super::queries;
+use super::record::AchievementRecords;
 use crate::auth::{AuthUser, MaybeUser};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::json::OptionalJson;
-use crate::http::version::{etag, expected_version};
 use crate::http::{Page, PageParams, ValidJson};
-use crate::listings::Library;
-use crate::listings::access::ensure_manage;
 use crate::listings::access_requests::{
     self, AccessDecision, AccessDecisionInput, AccessRequestInput, AccessRequestOut,
 };
 use crate::listings::bulk::{self, ExportFormat, ImportOptions, ImportReport};
-use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{self};
-use crate::listings::{confidential, merge_patch, owner_org};
-use crate::organizations::model::OrgKind;
+use crate::listings::confidential;
+use crate::listings::{Library, handlers};
 use crate::state::AppState;
-use crate::validation::Checker;
 
 /// Registers the achievement routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -41,10 +35,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(decide_access_request);
     crate::listings::actions::configure(cfg, Library::Achievements);
 }
-
-/// Organization kinds that list achievements.
-const OWNER_KINDS: &[OrgKind] =
-    &[OrgKind::University, OrgKind::ResearchInstitute, OrgKind::Enterprise];
 
 /// Query of `POST /api/v1/achievements`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -72,50 +62,13 @@ pub async fn create_achievement(
     options: web::Query<CreateOptions>,
     body: ValidJson<AchievementInput>,
 ) -> ApiResult<HttpResponse> {
-    let input = body.into_inner();
-    let publish = options.publish.unwrap_or(false);
-    if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden("only administrators create records as published".into()));
-    }
-    let mut checker = Checker::new();
-    let valid = input.check(&mut checker);
-    checker.finish()?;
-    let valid = valid.ok_or_else(|| ApiError::Internal("validated achievement missing".into()))?;
-    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
-    let actor = user.actor();
-    let creator = user.clone();
-    let requested_org = input.org_id.clone();
-    let created = state
-        .db
-        .write(move |conn| {
-            let org = owner_org(conn, &creator, requested_org.as_deref(), OWNER_KINDS)?;
-            queries::insert(conn, &actor, creator.id(), &org.id, &org.region_code, &valid, status)
-        })
-        .await?;
-    let duplicates = listing_search::possible_duplicates(
-        &state,
-        Library::Achievements,
-        &created.0.id,
-        &created.0.title,
-        &created.1.summary,
-        Some(&user),
-        queries::load_texts,
+    handlers::create::<AchievementRecords>(
+        user,
+        state,
+        options.publish.unwrap_or(false),
+        body.into_inner(),
     )
-    .await?;
-    listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
-    if created.0.status == ListingStatus::Published {
-        crate::notifications::spawn_on_published(
-            state.db.clone(),
-            state.matching.clone(),
-            state.search.clone(),
-            Library::Achievements,
-            vec![created.0.id.clone()],
-        );
-    }
-    let mut out =
-        AchievementOut::build(created.0, created.1, Viewer { signed_in: true, manages: true });
-    out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
+    .await
 }
 
 /// Lists and searches achievements. The public sees published, unexpired records; owners and
@@ -133,10 +86,8 @@ pub async fn list_achievements(
     filter: web::Query<AchievementFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<AchievementOut>>> {
-    Ok(web::Json(
-        bulk::list::<AchievementBulk>(user.0, state, filter.into_inner(), page.into_inner())
-            .await?,
-    ))
+    handlers::list::<AchievementRecords>(user.0, state, filter.into_inner(), page.into_inner())
+        .await
 }
 
 /// One achievement (drafts and other unpublished records only for their owners and administrators).
@@ -152,7 +103,7 @@ pub async fn get_achievement(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    bulk::get::<AchievementBulk>(user.0, state, path.into_inner()).await
+    handlers::get::<AchievementRecords>(user.0, state, path.into_inner()).await
 }
 
 /// Edits an achievement with a JSON merge patch (its owners and administrators). Closed
@@ -179,30 +130,8 @@ pub async fn update_achievement(
     path: web::Path<String>,
     body: ValidJson<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
-    let expected = expected_version(&req, body_version)?;
-    let lookup = id.clone();
-    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
-    ensure_manage(&user, &current.0)?;
-    merge_patch::ensure_editable(&current.0)?;
-    let base = queries::to_input(&current.0, &current.1)?;
-    let merged: AchievementInput = merge_patch::apply(&base, patch, &["org_id"])?;
-    let mut checker = Checker::new();
-    let valid = merged.check(&mut checker);
-    checker.finish()?;
-    let valid = valid.ok_or_else(|| ApiError::Internal("validated achievement missing".into()))?;
-    let actor = user.actor();
-    let saved = state
-        .db
-        .write(move |conn| {
-            let fresh = queries::find(conn, &id)?;
-            queries::update(conn, &actor, &fresh, &valid, expected)
-        })
-        .await?;
-    listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
-    let out = AchievementOut::build(saved.0, saved.1, Viewer { signed_in: true, manages: true });
-    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
+    handlers::update::<AchievementRecords>(req, user, state, path.into_inner(), body.into_inner())
+        .await
 }
 
 /// Reads an achievement's confidential details: its owners, administrators, users whose
@@ -331,7 +260,7 @@ pub async fn import_achievements(
     options: web::Query<ImportOptions>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    bulk::import::<AchievementBulk>(req, user, state, options.into_inner(), payload).await
+    bulk::import::<AchievementRecords>(req, user, state, options.into_inner(), payload).await
 }
 
 /// Query of the export endpoints.
@@ -360,7 +289,7 @@ pub async fn export_achievements(
     filter: web::Query<AchievementFilter>,
     options: web::Query<ExportOptions>,
 ) -> ApiResult<HttpResponse> {
-    bulk::export::<AchievementBulk>(
+    bulk::export::<AchievementRecords>(
         user.0,
         state,
         filter.into_inner(),

@@ -63,17 +63,17 @@ pub fn import_file(
     partial: bool,
 ) -> anyhow::Result<()> {
     match library {
-        Library::Achievements => import_with::<crate::achievements::bulk::AchievementBulk>(
+        Library::Achievements => import_with::<crate::achievements::record::AchievementRecords>(
             config, file, org_id, publish, partial,
         ),
-        Library::Demands => {
-            import_with::<crate::demands::bulk::DemandBulk>(config, file, org_id, publish, partial)
-        }
-        Library::Experts => {
-            import_with::<crate::experts::bulk::ExpertBulk>(config, file, org_id, publish, partial)
-        }
+        Library::Demands => import_with::<crate::demands::record::DemandRecords>(
+            config, file, org_id, publish, partial,
+        ),
+        Library::Experts => import_with::<crate::experts::record::ExpertRecords>(
+            config, file, org_id, publish, partial,
+        ),
         Library::ServiceProviders => import_with::<
-            crate::service_providers::bulk::ServiceProviderBulk,
+            crate::service_providers::record::ServiceProviderRecords,
         >(config, file, org_id, publish, partial),
     }
 }

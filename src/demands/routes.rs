@@ -4,25 +4,17 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::bulk::DemandBulk;
-use super::dto::{
-    DemandConfidentialOut, DemandFilter, DemandInput, DemandOut, DemandPatch, Viewer,
-};
+use super::dto::{DemandConfidentialOut, DemandFilter, DemandInput, DemandOut, DemandPatch};
 use super::queries;
+use super::record::DemandRecords;
 use crate::achievements::routes::ExportOptions;
 use crate::auth::{AuthUser, MaybeUser};
-use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::error::ApiResult;
 use crate::http::{Page, PageParams, ValidJson};
-use crate::listings::Library;
-use crate::listings::access::ensure_manage;
 use crate::listings::bulk::{self, ImportOptions, ImportReport};
-use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{self};
-use crate::listings::{confidential, merge_patch, owner_org};
-use crate::organizations::model::OrgKind;
+use crate::listings::confidential;
+use crate::listings::{Library, handlers};
 use crate::state::AppState;
-use crate::validation::Checker;
 
 /// Registers the demand routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -35,9 +27,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(read_demand_confidential);
     crate::listings::actions::configure(cfg, Library::Demands);
 }
-
-/// Organization kinds that post demands.
-const OWNER_KINDS: &[OrgKind] = &[OrgKind::Enterprise];
 
 /// Query of `POST /api/v1/demands`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -66,49 +55,13 @@ pub async fn create_demand(
     options: web::Query<CreateOptions>,
     body: ValidJson<DemandInput>,
 ) -> ApiResult<HttpResponse> {
-    let input = body.into_inner();
-    let publish = options.publish.unwrap_or(false);
-    if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden("only administrators create records as published".into()));
-    }
-    let mut checker = Checker::new();
-    let valid = input.check(&mut checker);
-    checker.finish()?;
-    let valid = valid.ok_or_else(|| ApiError::Internal("validated demand missing".into()))?;
-    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
-    let actor = user.actor();
-    let creator = user.clone();
-    let requested_org = input.org_id.clone();
-    let created = state
-        .db
-        .write(move |conn| {
-            let org = owner_org(conn, &creator, requested_org.as_deref(), OWNER_KINDS)?;
-            queries::insert(conn, &actor, creator.id(), &org.id, &org.region_code, &valid, status)
-        })
-        .await?;
-    let duplicates = listing_search::possible_duplicates(
-        &state,
-        Library::Demands,
-        &created.0.id,
-        &created.0.title,
-        &created.1.description,
-        Some(&user),
-        queries::load_texts,
+    handlers::create::<DemandRecords>(
+        user,
+        state,
+        options.publish.unwrap_or(false),
+        body.into_inner(),
     )
-    .await?;
-    listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
-    if created.0.status == ListingStatus::Published {
-        crate::notifications::spawn_on_published(
-            state.db.clone(),
-            state.matching.clone(),
-            state.search.clone(),
-            Library::Demands,
-            vec![created.0.id.clone()],
-        );
-    }
-    let mut out = DemandOut::build(created.0, created.1, Viewer::MANAGER);
-    out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
+    .await
 }
 
 /// Lists and searches demands. The public sees published, unexpired records; owners and
@@ -126,9 +79,7 @@ pub async fn list_demands(
     filter: web::Query<DemandFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<DemandOut>>> {
-    Ok(web::Json(
-        bulk::list::<DemandBulk>(user.0, state, filter.into_inner(), page.into_inner()).await?,
-    ))
+    handlers::list::<DemandRecords>(user.0, state, filter.into_inner(), page.into_inner()).await
 }
 
 /// One demand (drafts and other unpublished records only for their owners and administrators).
@@ -144,7 +95,7 @@ pub async fn get_demand(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    bulk::get::<DemandBulk>(user.0, state, path.into_inner()).await
+    handlers::get::<DemandRecords>(user.0, state, path.into_inner()).await
 }
 
 /// Edits a demand with a JSON merge patch (its owners and administrators). Closed records
@@ -171,30 +122,7 @@ pub async fn update_demand(
     path: web::Path<String>,
     body: ValidJson<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
-    let expected = expected_version(&req, body_version)?;
-    let lookup = id.clone();
-    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
-    ensure_manage(&user, &current.0)?;
-    merge_patch::ensure_editable(&current.0)?;
-    let base = queries::to_input(&current.0, &current.1)?;
-    let merged: DemandInput = merge_patch::apply(&base, patch, &["org_id"])?;
-    let mut checker = Checker::new();
-    let valid = merged.check(&mut checker);
-    checker.finish()?;
-    let valid = valid.ok_or_else(|| ApiError::Internal("validated demand missing".into()))?;
-    let actor = user.actor();
-    let saved = state
-        .db
-        .write(move |conn| {
-            let fresh = queries::find(conn, &id)?;
-            queries::update(conn, &actor, &fresh, &valid, expected)
-        })
-        .await?;
-    listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
-    let out = DemandOut::build(saved.0, saved.1, Viewer::MANAGER);
-    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
+    handlers::update::<DemandRecords>(req, user, state, path.into_inner(), body.into_inner()).await
 }
 
 /// Reads a demand's confidential details: its owners, administrators, users whose access
@@ -249,7 +177,7 @@ pub async fn import_demands(
     options: web::Query<ImportOptions>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    bulk::import::<DemandBulk>(req, user, state, options.into_inner(), payload).await
+    bulk::import::<DemandRecords>(req, user, state, options.into_inner(), payload).await
 }
 
 /// Exports the demands a list with the same filters would show, as a stream (never
@@ -270,7 +198,7 @@ pub async fn export_demands(
     filter: web::Query<DemandFilter>,
     options: web::Query<ExportOptions>,
 ) -> ApiResult<HttpResponse> {
-    bulk::export::<DemandBulk>(
+    bulk::export::<DemandRecords>(
         user.0,
         state,
         filter.into_inner(),

@@ -5,23 +5,21 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::bulk::ExpertBulk;
 use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ExpertPatch, Viewer};
-use super::queries::{self, Ownership};
+use super::queries::{self};
+use super::record::ExpertRecords;
 use crate::accounts::model::Role;
 use crate::achievements::routes::ExportOptions;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::http::version::etag;
 use crate::http::{Page, PageParams, ValidJson};
-use crate::listings::Library;
-use crate::listings::access::{ensure_manage, ensure_visible};
+use crate::listings::access::ensure_visible;
 use crate::listings::bulk::{self, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self};
-use crate::listings::merge_patch;
+use crate::listings::{Library, handlers};
 use crate::state::AppState;
-use crate::validation::Checker;
 
 /// Registers the expert routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -41,66 +39,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct CreateExpertOptions {
     /// Administrators: create directly as `published`.
     pub publish: Option<bool>,
-}
-
-/// Who a new profile belongs to, by the creator's role: experts own their profile (and bring
-/// their organization); brokers and administrators create unclaimed profiles.
-fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Ownership> {
-    let requested_org = requested_org.map(str::trim).filter(|o| !o.is_empty());
-    match user.role() {
-        Role::Expert => {
-            if let Some(org) = requested_org
-                && !user.belongs_to(org)
-            {
-                return Err(ApiError::Forbidden(
-                    "you can only create a profile for your own organization".into(),
-                ));
-            }
-            Ok(Ownership {
-                created_by: user.id().to_string(),
-                owner_user_id: Some(user.id().to_string()),
-                org_id: user.user.organization_id.clone(),
-            })
-        }
-        Role::Broker => {
-            if requested_org.is_some() {
-                return Err(ApiError::Forbidden(
-                    "profiles created by brokers belong to no organization; only administrators set `org_id`"
-                        .into(),
-                ));
-            }
-            Ok(Ownership { created_by: user.id().to_string(), owner_user_id: None, org_id: None })
-        }
-        Role::Admin => Ok(Ownership {
-            created_by: user.id().to_string(),
-            owner_user_id: None,
-            org_id: requested_org.map(str::to_owned),
-        }),
-        Role::Enterprise | Role::University | Role::ServiceProvider => Err(ApiError::Forbidden(
-            "expert profiles are created by experts themselves, by brokers and by administrators"
-                .into(),
-        )),
-    }
-}
-
-/// Adds a field error when the named affiliated organization does not exist.
-async fn check_affiliation(
-    state: &AppState,
-    org: Option<String>,
-    checker: &mut Checker,
-) -> ApiResult<()> {
-    let Some(org) = org else {
-        return Ok(());
-    };
-    let exists = state.db.read(move |conn| queries::org_exists(conn, &org)).await?;
-    if !exists {
-        checker.fail(
-            "affiliation_org_id",
-            "not_found",
-            "no such organization; give `affiliation_name` for an organization not registered here",
-        );
-    }
-    Ok(())
 }
 
 /// Creates an expert profile (a draft; administrators may publish at once with
@@ -124,49 +62,13 @@ pub async fn create_expert(
     options: web::Query<CreateExpertOptions>,
     body: ValidJson<ExpertInput>,
 ) -> ApiResult<HttpResponse> {
-    let input = body.into_inner();
-    let ownership = ownership_for(&user, input.org_id.as_deref())?;
-    let publish = options.publish.unwrap_or(false);
-    if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden("only administrators create records as published".into()));
-    }
-    let mut checker = Checker::new();
-    let valid = input.check(&mut checker);
-    check_affiliation(&state, input.affiliation_org(), &mut checker).await?;
-    checker.finish()?;
-    let valid = valid.ok_or_else(|| ApiError::Internal("validated expert missing".into()))?;
-    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
-    let actor = user.actor();
-    let is_admin = user.is_admin();
-    let created = state
-        .db
-        .write(move |conn| {
-            if let Some(owner) = ownership.owner_user_id.as_deref() {
-                queries::ensure_no_profile(conn, owner)?;
-            }
-            if is_admin
-                && let Some(org) = ownership.org_id.as_deref()
-                && !queries::org_exists(conn, org)?
-            {
-                return Err(ApiError::field("org_id", "not_found", "no such organization"));
-            }
-            queries::insert(conn, &actor, &ownership, &valid, status)
-        })
-        .await?;
-    let duplicates = listing_search::possible_duplicates(
-        &state,
-        Library::Experts,
-        &created.0.id,
-        &created.0.title,
-        &created.1.bio,
-        Some(&user),
-        queries::load_texts,
+    handlers::create::<ExpertRecords>(
+        user,
+        state,
+        options.publish.unwrap_or(false),
+        body.into_inner(),
     )
-    .await?;
-    listing_search::index(&state, queries::search_doc(&created.0, &created.1)).await;
-    let mut out = ExpertOut::build(created.0, created.1, Viewer::MANAGER);
-    out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
+    .await
 }
 
 /// Lists and searches expert profiles. The public sees published, unexpired profiles;
@@ -184,9 +86,7 @@ pub async fn list_experts(
     filter: web::Query<ExpertFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<ExpertOut>>> {
-    Ok(web::Json(
-        bulk::list::<ExpertBulk>(user.0, state, filter.into_inner(), page.into_inner()).await?,
-    ))
+    handlers::list::<ExpertRecords>(user.0, state, filter.into_inner(), page.into_inner()).await
 }
 
 /// One expert profile (unpublished ones only for their managers and administrators).
@@ -202,7 +102,7 @@ pub async fn get_expert(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    bulk::get::<ExpertBulk>(user.0, state, path.into_inner()).await
+    handlers::get::<ExpertRecords>(user.0, state, path.into_inner()).await
 }
 
 /// Edits an expert profile with a JSON merge patch: the expert who owns it, while unclaimed
@@ -230,33 +130,7 @@ pub async fn update_expert(
     path: web::Path<String>,
     body: ValidJson<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
-    let expected = expected_version(&req, body_version)?;
-    let lookup = id.clone();
-    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
-    ensure_manage(&user, &current.0)?;
-    merge_patch::ensure_editable(&current.0)?;
-    let base = queries::to_input(&current.0, &current.1)?;
-    let merged: ExpertInput = merge_patch::apply(&base, patch, &["org_id"])?;
-    let mut checker = Checker::new();
-    let valid = merged.check(&mut checker);
-    check_affiliation(&state, merged.affiliation_org(), &mut checker).await?;
-    checker.finish()?;
-    let valid = valid.ok_or_else(|| ApiError::Internal("validated expert missing".into()))?;
-    let actor = user.actor();
-    let saved = state
-        .db
-        .write(move |conn| {
-            let fresh = queries::find(conn, &id)?;
-            // The profile may have been claimed since it was read.
-            ensure_manage(&user, &fresh.0)?;
-            queries::update(conn, &actor, &fresh, &valid, expected)
-        })
-        .await?;
-    listing_search::index(&state, queries::search_doc(&saved.0, &saved.1)).await;
-    let out = ExpertOut::build(saved.0, saved.1, Viewer::MANAGER);
-    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
+    handlers::update::<ExpertRecords>(req, user, state, path.into_inner(), body.into_inner()).await
 }
 
 /// Claims a profile a broker or administrator created: an expert user who has no profile yet
@@ -348,7 +222,7 @@ pub async fn import_experts(
     options: web::Query<ImportOptions>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    bulk::import::<ExpertBulk>(req, user, state, options.into_inner(), payload).await
+    bulk::import::<ExpertRecords>(req, user, state, options.into_inner(), payload).await
 }
 
 /// Exports the expert profiles a list with the same filters would show, as a stream
@@ -369,7 +243,7 @@ pub async fn export_experts(
     filter: web::Query<ExpertFilter>,
     options: web::Query<ExportOptions>,
 ) -> ApiResult<HttpResponse> {
-    bulk::export::<ExpertBulk>(
+    bulk::export::<ExpertRecords>(
         user.0,
         state,
         filter.into_inner(),

@@ -10,11 +10,13 @@ pub mod codec;
 pub mod confidential;
 pub mod expiry;
 pub mod fields;
+pub mod handlers;
 pub mod lifecycle;
 pub mod listing_search;
 pub mod merge_patch;
 pub mod model;
 pub mod queries;
+pub mod record;
 pub mod reindex;
 
 text_enum! {

@@ -3,7 +3,7 @@
 //! qualifications, the services they offer and whether they accept innovation vouchers (创新券).
 //! One profile per organization of kind `service_provider`.
 
-pub mod bulk;
 pub mod dto;
 pub mod queries;
+pub mod record;
 pub mod routes;

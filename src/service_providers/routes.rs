@@ -4,25 +4,17 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::bulk::ServiceProviderBulk;
 use super::dto::{
-    ServiceProviderFilter, ServiceProviderInput, ServiceProviderOut, ServiceProviderPatch, Viewer,
+    ServiceProviderFilter, ServiceProviderInput, ServiceProviderOut, ServiceProviderPatch,
 };
-use super::queries::{self};
+use super::record::ServiceProviderRecords;
 use crate::achievements::routes::ExportOptions;
 use crate::auth::{AuthUser, MaybeUser};
-use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::error::ApiResult;
 use crate::http::{Page, PageParams, ValidJson};
-use crate::listings::Library;
-use crate::listings::access::ensure_manage;
 use crate::listings::bulk::{self, ImportOptions, ImportReport};
-use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{self};
-use crate::listings::{merge_patch, owner_org};
-use crate::organizations::model::OrgKind;
+use crate::listings::{Library, handlers};
 use crate::state::AppState;
-use crate::validation::Checker;
 
 /// Registers the service-provider routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -34,9 +26,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update_service_provider);
     crate::listings::actions::configure(cfg, Library::ServiceProviders);
 }
-
-/// Organization kinds whose profiles this library holds.
-const OWNER_KINDS: &[OrgKind] = &[OrgKind::ServiceProvider];
 
 /// Query of `POST /api/v1/service-providers`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -66,41 +55,13 @@ pub async fn create_service_provider(
     options: web::Query<CreateOptions>,
     body: ValidJson<ServiceProviderInput>,
 ) -> ApiResult<HttpResponse> {
-    let input = body.into_inner();
-    let publish = options.publish.unwrap_or(false);
-    if publish && !user.is_admin() {
-        return Err(ApiError::Forbidden("only administrators create records as published".into()));
-    }
-    let mut checker = Checker::new();
-    let valid = input.check(&mut checker);
-    checker.finish()?;
-    let valid =
-        valid.ok_or_else(|| ApiError::Internal("validated service provider missing".into()))?;
-    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
-    let actor = user.actor();
-    let creator = user.clone();
-    let requested_org = input.org_id.clone();
-    let created = state
-        .db
-        .write(move |conn| {
-            let org = owner_org(conn, &creator, requested_org.as_deref(), OWNER_KINDS)?;
-            queries::insert(conn, &actor, creator.id(), &org, &valid, status)
-        })
-        .await?;
-    let duplicates = listing_search::possible_duplicates(
-        &state,
-        Library::ServiceProviders,
-        &created.listing.id,
-        &created.listing.title,
-        &queries::body_text(&created.row),
-        Some(&user),
-        queries::load_texts,
+    handlers::create::<ServiceProviderRecords>(
+        user,
+        state,
+        options.publish.unwrap_or(false),
+        body.into_inner(),
     )
-    .await?;
-    listing_search::index(&state, queries::search_doc(&created.listing, &created.row)).await;
-    let mut out = ServiceProviderOut::build(created, Viewer { signed_in: true, manages: true });
-    out.possible_duplicates = Some(duplicates);
-    Ok(HttpResponse::Created().insert_header(etag(out.version)).json(out))
+    .await
 }
 
 /// Lists and searches service organizations. The public sees published, unexpired profiles;
@@ -118,10 +79,8 @@ pub async fn list_service_providers(
     filter: web::Query<ServiceProviderFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<ServiceProviderOut>>> {
-    Ok(web::Json(
-        bulk::list::<ServiceProviderBulk>(user.0, state, filter.into_inner(), page.into_inner())
-            .await?,
-    ))
+    handlers::list::<ServiceProviderRecords>(user.0, state, filter.into_inner(), page.into_inner())
+        .await
 }
 
 /// One service organization's profile (unpublished ones only for their owners and
@@ -138,7 +97,7 @@ pub async fn get_service_provider(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    bulk::get::<ServiceProviderBulk>(user.0, state, path.into_inner()).await
+    handlers::get::<ServiceProviderRecords>(user.0, state, path.into_inner()).await
 }
 
 /// Edits a profile with a JSON merge patch (its organization's staff and administrators).
@@ -165,32 +124,14 @@ pub async fn update_service_provider(
     path: web::Path<String>,
     body: ValidJson<serde_json::Value>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let (patch, body_version) = merge_patch::split_version(body.into_inner())?;
-    let lookup = id.clone();
-    let current = state.db.read(move |conn| queries::find(conn, &lookup)).await?;
-    ensure_manage(&user, &current.listing)?;
-    let expected = expected_version(&req, body_version)?;
-    merge_patch::ensure_editable(&current.listing)?;
-    let base = queries::to_input(&current);
-    let merged: ServiceProviderInput = merge_patch::apply(&base, patch, &["org_id"])?;
-    let mut checker = Checker::new();
-    let valid = merged.check(&mut checker);
-    checker.finish()?;
-    let valid =
-        valid.ok_or_else(|| ApiError::Internal("validated service provider missing".into()))?;
-    let actor = user.actor();
-    let saved = state
-        .db
-        .write(move |conn| {
-            let fresh = queries::find(conn, &id)?;
-            merge_patch::ensure_editable(&fresh.listing)?;
-            queries::update(conn, &actor, &fresh, &valid, expected)
-        })
-        .await?;
-    listing_search::index(&state, queries::search_doc(&saved.listing, &saved.row)).await;
-    let out = ServiceProviderOut::build(saved, Viewer { signed_in: true, manages: true });
-    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
+    handlers::update::<ServiceProviderRecords>(
+        req,
+        user,
+        state,
+        path.into_inner(),
+        body.into_inner(),
+    )
+    .await
 }
 
 /// Imports service-organization profiles: `application/x-ndjson` or `text/csv` (lists joined
@@ -214,7 +155,7 @@ pub async fn import_service_providers(
     options: web::Query<ImportOptions>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    bulk::import::<ServiceProviderBulk>(req, user, state, options.into_inner(), payload).await
+    bulk::import::<ServiceProviderRecords>(req, user, state, options.into_inner(), payload).await
 }
 
 /// Exports the profiles a list with the same filters would show, as a stream (contacts only
@@ -235,7 +176,7 @@ pub async fn export_service_providers(
     filter: web::Query<ServiceProviderFilter>,
     options: web::Query<ExportOptions>,
 ) -> ApiResult<HttpResponse> {
-    bulk::export::<ServiceProviderBulk>(
+    bulk::export::<ServiceProviderRecords>(
         user.0,
         state,
         filter.into_inner(),

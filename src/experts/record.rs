@@ -1,0 +1,222 @@
+//! Expert profiles as a kind of record: how the shared handlers create, edit, list, import and
+//! export them.
+
+use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ValidExpert, Viewer};
+use super::queries::{self, ExpertRow, Ownership};
+use crate::accounts::model::Role;
+use crate::audit::Actor;
+use crate::auth::AuthUser;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::listings::Library;
+use crate::listings::bulk::{ImportContext, RecordLibrary};
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
+use crate::listings::model::Listing;
+use crate::listings::record::Stored;
+use crate::organizations::model::OrgKind;
+use crate::search::SearchDoc;
+use crate::validation::Checker;
+
+/// The experts library (专家库) in the record layer.
+pub struct ExpertRecords;
+
+impl RecordLibrary for ExpertRecords {
+    const LIBRARY: Library = Library::Experts;
+    const OWNER_KINDS: &'static [OrgKind] = &[
+        OrgKind::University,
+        OrgKind::ResearchInstitute,
+        OrgKind::Enterprise,
+        OrgKind::ServiceProvider,
+        OrgKind::Government,
+    ];
+    const LIST_FIELDS: &'static [&'static str] =
+        &["technology_fields", "expertise_keywords", "services"];
+    const INT_FIELDS: &'static [&'static str] = &[];
+    const BOOL_FIELDS: &'static [&'static str] = &[];
+    const JSON_FIELDS: &'static [&'static str] = &[];
+    const EXPORT_COLUMNS: &'static [&'static str] = &[
+        "id",
+        "external_ref",
+        "name",
+        "title",
+        "affiliation_org_id",
+        "affiliation_name",
+        "technology_fields",
+        "expertise_keywords",
+        "bio",
+        "services",
+        "availability",
+        "region_code",
+        "user_id",
+        "valid_until",
+        "status",
+        "published_at",
+        "contact.name",
+        "contact.phone",
+        "contact.email",
+    ];
+    const BY_USER: bool = true;
+    const PRICE_SORTS: bool = false;
+    const CHECKS_REFERENCES: bool = true;
+    type Input = ExpertInput;
+    type Valid = ValidExpert;
+    type Filter = ExpertFilter;
+    type Row = ExpertRow;
+    type Out = ExpertOut;
+
+    fn check(input: &ExpertInput, checker: &mut Checker) -> Option<ValidExpert> {
+        input.check(checker)
+    }
+
+    fn check_references(
+        conn: &mut DbConnection,
+        input: &ExpertInput,
+        checker: &mut Checker,
+    ) -> ApiResult<()> {
+        if let Some(org) = input.affiliation_org()
+            && !queries::org_exists(conn, &org)?
+        {
+            checker.fail(
+                "affiliation_org_id",
+                "not_found",
+                "no such organization; give `affiliation_name` for an organization not registered here",
+            );
+        }
+        Ok(())
+    }
+
+    fn may_create(user: &AuthUser, input: &ExpertInput) -> ApiResult<()> {
+        ownership_for(user, input.org_id.as_deref()).map(drop)
+    }
+
+    fn requested_org(input: &ExpertInput) -> Option<String> {
+        input.org_id.clone()
+    }
+
+    fn create(
+        conn: &mut DbConnection,
+        user: &AuthUser,
+        requested_org: Option<&str>,
+        valid: &ValidExpert,
+        status: ListingStatus,
+    ) -> ApiResult<Stored<Self>> {
+        let ownership = ownership_for(user, requested_org)?;
+        if let Some(owner) = ownership.owner_user_id.as_deref() {
+            queries::ensure_no_profile(conn, owner)?;
+        }
+        if user.is_admin()
+            && let Some(org) = ownership.org_id.as_deref()
+            && !queries::org_exists(conn, org)?
+        {
+            return Err(ApiError::field("org_id", "not_found", "no such organization"));
+        }
+        queries::insert(conn, &user.actor(), &ownership, valid, status)
+    }
+
+    fn save(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        current: &Stored<Self>,
+        valid: &ValidExpert,
+        expected: i64,
+    ) -> ApiResult<Stored<Self>> {
+        queries::update(conn, actor, current, valid, expected)
+    }
+
+    fn to_input(listing: &Listing, row: &ExpertRow) -> ApiResult<ExpertInput> {
+        queries::to_input(listing, row)
+    }
+
+    fn search_doc(listing: &Listing, row: &ExpertRow) -> SearchDoc {
+        queries::search_doc(listing, row)
+    }
+
+    fn main_text(row: &ExpertRow) -> String {
+        row.bio.clone()
+    }
+
+    fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(Listing, String)>> {
+        queries::load_texts(conn, ids)
+    }
+
+    crate::common_filter_parts!(ExpertFilter);
+
+    fn list_rows(
+        conn: &mut DbConnection,
+        filter: &ExpertFilter,
+        scope: &ListScope,
+        hit_ids: Option<Vec<String>>,
+        _sort: SortOrder,
+        window: &Window,
+    ) -> ApiResult<Vec<Stored<Self>>> {
+        queries::list_rows(conn, filter, scope, hit_ids, window)
+    }
+
+    fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Stored<Self>> {
+        queries::find(conn, id)
+    }
+
+    fn build_out(listing: Listing, row: ExpertRow, viewer: Viewer) -> ExpertOut {
+        ExpertOut::build(listing, row, viewer)
+    }
+
+    fn with_duplicates(out: ExpertOut, duplicates: Vec<PossibleDuplicate>) -> ExpertOut {
+        ExpertOut { possible_duplicates: Some(duplicates), ..out }
+    }
+
+    fn insert(
+        conn: &mut DbConnection,
+        ctx: &ImportContext,
+        valid: &ValidExpert,
+    ) -> ApiResult<SearchDoc> {
+        let ownership = Ownership {
+            created_by: ctx.created_by.clone(),
+            owner_user_id: None,
+            org_id: Some(ctx.org.id.clone()),
+        };
+        let (listing, row) = queries::insert(conn, &ctx.actor, &ownership, valid, ctx.status)?;
+        Ok(queries::search_doc(&listing, &row))
+    }
+}
+
+/// Who a new profile belongs to, by the creator's role: experts own their profile (and bring
+/// their organization); brokers and administrators create unclaimed profiles.
+fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Ownership> {
+    let requested_org = requested_org.map(str::trim).filter(|o| !o.is_empty());
+    let created_by = user.id().to_string();
+    match user.role() {
+        Role::Expert => {
+            if let Some(org) = requested_org
+                && !user.belongs_to(org)
+            {
+                return Err(ApiError::Forbidden(
+                    "you can only create a profile for your own organization".into(),
+                ));
+            }
+            Ok(Ownership {
+                created_by,
+                owner_user_id: Some(user.id().to_string()),
+                org_id: user.user.organization_id.clone(),
+            })
+        }
+        Role::Broker => {
+            if requested_org.is_some() {
+                return Err(ApiError::Forbidden(
+                    "profiles created by brokers belong to no organization; only administrators set `org_id`"
+                        .into(),
+                ));
+            }
+            Ok(Ownership { created_by, owner_user_id: None, org_id: None })
+        }
+        Role::Admin => Ok(Ownership {
+            created_by,
+            owner_user_id: None,
+            org_id: requested_org.map(str::to_owned),
+        }),
+        Role::Enterprise | Role::University | Role::ServiceProvider => Err(ApiError::Forbidden(
+            "expert profiles are created by experts themselves, by brokers and by administrators"
+                .into(),
+        )),
+    }
+}

@@ -1,0 +1,150 @@
+//! The generic handlers every library's endpoints call: create, list and search, read, edit.
+//! Each reads as the story of the request; what differs between libraries is behind
+//! [`RecordLibrary`].
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::access::{Viewer, ensure_manage, ensure_visible};
+use super::lifecycle::ListingStatus;
+use super::listing_search::{self, ListScope, SortOrder};
+use super::merge_patch;
+use super::record::{RecordLibrary, validate};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::http::version::{etag, expected_version};
+use crate::http::{Page, PageParams};
+use crate::state::AppState;
+
+/// `POST /api/v1/{library}`: creates a record (a draft; administrators may publish at once),
+/// answers 201 with the look-alikes the library already holds.
+pub async fn create<L: RecordLibrary + 'static>(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    publish: bool,
+    input: L::Input,
+) -> ApiResult<HttpResponse> {
+    L::may_create(&user, &input)?;
+    if publish && !user.is_admin() {
+        return Err(ApiError::Forbidden("only administrators create records as published".into()));
+    }
+    let (input, valid) = validate::<L>(&state, input).await?;
+    let status = if publish { ListingStatus::Published } else { ListingStatus::Draft };
+    let requested_org = L::requested_org(&input);
+    let creator = user.clone();
+    let (listing, row) = state
+        .db
+        .write(move |conn| L::create(conn, &creator, requested_org.as_deref(), &valid, status))
+        .await?;
+    let duplicates = listing_search::possible_duplicates(
+        &state,
+        L::LIBRARY,
+        &listing.id,
+        &listing.title,
+        &L::main_text(&row),
+        Some(&user),
+        L::load_texts,
+    )
+    .await?;
+    listing_search::index(&state, L::search_doc(&listing, &row)).await;
+    if listing.status == ListingStatus::Published {
+        crate::notifications::spawn_on_published(
+            state.db.clone(),
+            state.matching.clone(),
+            state.search.clone(),
+            L::LIBRARY,
+            vec![listing.id.clone()],
+        );
+    }
+    let version = listing.version;
+    let out = L::with_duplicates(L::build_out(listing, row, Viewer::MANAGER), duplicates);
+    Ok(HttpResponse::Created().insert_header(etag(version)).json(out))
+}
+
+/// `PATCH /api/v1/{library}/{id}`: edits a record with a JSON merge patch (its managers), if
+/// the version given (`If-Match` or `version`) is still the stored one.
+pub async fn update<L: RecordLibrary + 'static>(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: String,
+    body: serde_json::Value,
+) -> ApiResult<HttpResponse> {
+    let (patch, body_version) = merge_patch::split_version(body)?;
+    let lookup = id.clone();
+    let (listing, row) = state.db.read(move |conn| L::find(conn, &lookup)).await?;
+    ensure_manage(&user, &listing)?;
+    let expected = expected_version(&req, body_version)?;
+    merge_patch::ensure_editable(&listing)?;
+    let base = L::to_input(&listing, &row)?;
+    let merged: L::Input = merge_patch::apply(&base, patch, &["org_id"])?;
+    let (_, valid) = validate::<L>(&state, merged).await?;
+    let actor = user.actor();
+    let (listing, row) = state
+        .db
+        .write(move |conn| {
+            let fresh = L::find(conn, &id)?;
+            // The record may have changed hands or been closed since it was read.
+            ensure_manage(&user, &fresh.0)?;
+            merge_patch::ensure_editable(&fresh.0)?;
+            L::save(conn, &actor, &fresh, &valid, expected)
+        })
+        .await?;
+    listing_search::index(&state, L::search_doc(&listing, &row)).await;
+    let version = listing.version;
+    Ok(HttpResponse::Ok().insert_header(etag(version)).json(L::build_out(
+        listing,
+        row,
+        Viewer::MANAGER,
+    )))
+}
+
+/// `GET /api/v1/{library}`: lists and searches a library. The public sees published, unexpired
+/// records; owners and administrators add `status` or `mine=true`.
+pub async fn list<L: RecordLibrary + 'static>(
+    caller: Option<AuthUser>,
+    state: web::Data<AppState>,
+    filter: L::Filter,
+    page: PageParams,
+) -> ApiResult<web::Json<Page<L::Out>>> {
+    let parts = L::filter_parts(&filter);
+    let request = page.parse()?;
+    crate::validation::check_region_prefix(parts.region.as_deref())?;
+    if !L::PRICE_SORTS && matches!(parts.sort, Some(SortOrder::PriceAsc | SortOrder::PriceDesc)) {
+        return Err(ApiError::field(
+            "sort",
+            "unsupported",
+            "this library sorts by `relevance` or `newest`",
+        ));
+    }
+    let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
+    let hits = listing_search::hits(&state, L::LIBRARY, parts.q.as_deref()).await?;
+    let sort = SortOrder::resolve(parts.sort, hits.is_some());
+    let hit_ids = hits.as_ref().map(|h| h.ids());
+    let window = listing_search::window(&request, hits.is_some(), sort)?;
+    let db_window = window.clone();
+    let rows = state
+        .db
+        .read(move |conn| L::list_rows(conn, &filter, &scope, hit_ids, sort, &db_window))
+        .await?;
+    let page = listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
+        l.id.clone()
+    });
+    Ok(web::Json(page.map(|(listing, row)| {
+        let viewer = Viewer::of(caller.as_ref(), &listing);
+        L::build_out(listing, row, viewer)
+    })))
+}
+
+/// `GET /api/v1/{library}/{id}`: one record (unpublished ones only for their managers), with
+/// its version as `ETag`.
+pub async fn get<L: RecordLibrary + 'static>(
+    caller: Option<AuthUser>,
+    state: web::Data<AppState>,
+    id: String,
+) -> ApiResult<HttpResponse> {
+    let (listing, row) = state.db.read(move |conn| L::find(conn, &id)).await?;
+    ensure_visible(caller.as_ref(), &listing)?;
+    let version = listing.version;
+    let viewer = Viewer::of(caller.as_ref(), &listing);
+    Ok(HttpResponse::Ok().insert_header(etag(version)).json(L::build_out(listing, row, viewer)))
+}
