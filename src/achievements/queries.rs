@@ -4,21 +4,22 @@ use diesel::prelude::*;
 
 use super::dto::{AchievementFilter, AchievementInput, ValidAchievement};
 use crate::audit::{self, Actor};
+use crate::db::DbConnection;
 use crate::db::schema::{achievements, listings};
-use crate::db::{DbConnection, new_id, now};
 use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
-use crate::listings::queries::{self as listing_queries, default_valid_until};
+use crate::listings::queries::{self as listing_queries};
 use crate::organizations::queries::like_escape;
 use crate::search::SearchDoc;
 
 /// An achievement's own row.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = achievements, treat_none_as_null = true)]
 pub struct AchievementRow {
     /// Id (the listing's).
@@ -120,11 +121,7 @@ pub fn insert(
     valid: &ValidAchievement,
     status: ListingStatus,
 ) -> ApiResult<(Listing, AchievementRow)> {
-    let id = new_id();
-    let stamp = now();
-    let published = status == ListingStatus::Published;
-    let listing = Listing {
-        id: id.clone(),
+    let listing = NewListing {
         library: Library::Achievements,
         org_id: Some(org_id.to_string()),
         owner_user_id: None,
@@ -132,19 +129,11 @@ pub fn insert(
         status,
         title: valid.title.clone(),
         region_code: valid.region_code.clone().unwrap_or_else(|| org_region.to_string()),
-        valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
+        valid_until: valid.valid_until,
         external_ref: valid.external_ref.clone(),
-        rejection_reason: None,
-        submitted_at: None,
-        reviewed_at: published.then_some(stamp),
-        reviewed_by: published.then(|| created_by.to_string()),
-        published_at: published.then_some(stamp),
-        closed_reason: None,
-        version: 1,
-        created_at: stamp,
-        updated_at: stamp,
-    };
-    listing_queries::insert(conn, &listing)?;
+    }
+    .insert(conn)?;
+    let id = listing.id.clone();
     let row = AchievementRow::from_valid(&id, valid);
     diesel::insert_into(achievements::table).values(row.clone()).execute(conn)?;
     audit::record(
@@ -171,55 +160,17 @@ pub fn update(
     expected: i64,
 ) -> ApiResult<(Listing, AchievementRow)> {
     let (listing, row) = current;
-    let mut next = listing.clone();
-    next.title = valid.title.clone();
-    if let Some(region) = &valid.region_code {
-        next.region_code = region.clone();
-    }
-    if let Some(date) = valid.valid_until {
-        next.valid_until = date;
-    }
-    next.external_ref = valid.external_ref.clone();
-    let saved = listing_queries::save(conn, &next, expected)?;
+    let edit = ListingEdit {
+        title: valid.title.clone(),
+        region_code: valid.region_code.clone(),
+        valid_until: valid.valid_until,
+        external_ref: valid.external_ref.clone(),
+    };
+    let saved = save_edit(conn, listing, edit, expected)?;
     let new_row = AchievementRow::from_valid(&listing.id, valid);
     diesel::update(achievements::table.find(&listing.id)).set(&new_row).execute(conn)?;
-    let changes = audit::diff(&[
-        ("title", listing.title.clone().into(), saved.title.clone().into()),
-        ("summary", row.summary.clone().into(), new_row.summary.clone().into()),
-        ("keywords", row.keywords.clone().into(), new_row.keywords.clone().into()),
-        (
-            "technology_field",
-            row.technology_field.clone().into(),
-            new_row.technology_field.clone().into(),
-        ),
-        ("industry", row.industry.clone().into(), new_row.industry.clone().into()),
-        ("maturity", row.maturity.clone().into(), new_row.maturity.clone().into()),
-        ("trl", row.trl.into(), new_row.trl.into()),
-        ("ip_type", row.ip_type.clone().into(), new_row.ip_type.clone().into()),
-        ("patents", row.patents.clone().into(), new_row.patents.clone().into()),
-        (
-            "cooperation_modes",
-            row.cooperation_modes.clone().into(),
-            new_row.cooperation_modes.clone().into(),
-        ),
-        ("asking_price_fen", row.asking_price_fen.into(), new_row.asking_price_fen.into()),
-        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
-        ("team", row.team.clone().into(), new_row.team.clone().into()),
-        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
-        ("international", row.international.into(), new_row.international.into()),
-        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
-        (
-            "valid_until",
-            listing.valid_until.to_string().into(),
-            saved.valid_until.to_string().into(),
-        ),
-        (
-            "confidential_details",
-            row.confidential_details.is_some().into(),
-            new_row.confidential_details.is_some().into(),
-        ),
-    ]);
-    audit::record(conn, actor, "achievement.update", "achievement", &listing.id, changes)?;
+    let how = EditAudit { title_key: "title", redacted: &["confidential_details"] };
+    audit_edit(conn, actor, (listing, row), (&saved, &new_row), how)?;
     Ok((saved, new_row))
 }
 

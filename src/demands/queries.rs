@@ -5,21 +5,22 @@ use diesel::prelude::*;
 
 use super::dto::{DemandFilter, DemandInput, ValidDemand};
 use crate::audit::{self, Actor};
+use crate::db::DbConnection;
 use crate::db::schema::{demands, listings};
-use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
-use crate::listings::queries::{self as listing_queries, default_valid_until};
+use crate::listings::queries::{self as listing_queries};
 use crate::organizations::queries::like_escape;
 use crate::search::SearchDoc;
 
 /// A demand's own row.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = demands, treat_none_as_null = true)]
 pub struct DemandRow {
     /// Id (the listing's).
@@ -113,11 +114,7 @@ pub fn insert(
     valid: &ValidDemand,
     status: ListingStatus,
 ) -> ApiResult<(Listing, DemandRow)> {
-    let id = new_id();
-    let stamp = now();
-    let published = status == ListingStatus::Published;
-    let listing = Listing {
-        id: id.clone(),
+    let listing = NewListing {
         library: Library::Demands,
         org_id: Some(org_id.to_string()),
         owner_user_id: None,
@@ -125,19 +122,11 @@ pub fn insert(
         status,
         title: valid.title.clone(),
         region_code: valid.region_code.clone().unwrap_or_else(|| org_region.to_string()),
-        valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
+        valid_until: valid.valid_until,
         external_ref: valid.external_ref.clone(),
-        rejection_reason: None,
-        submitted_at: None,
-        reviewed_at: published.then_some(stamp),
-        reviewed_by: published.then(|| created_by.to_string()),
-        published_at: published.then_some(stamp),
-        closed_reason: None,
-        version: 1,
-        created_at: stamp,
-        updated_at: stamp,
-    };
-    listing_queries::insert(conn, &listing)?;
+    }
+    .insert(conn)?;
+    let id = listing.id.clone();
     let row = DemandRow::from_valid(&id, valid);
     diesel::insert_into(demands::table).values(row.clone()).execute(conn)?;
     audit::record(
@@ -166,58 +155,17 @@ pub fn update(
     expected: i64,
 ) -> ApiResult<(Listing, DemandRow)> {
     let (listing, row) = current;
-    let mut next = listing.clone();
-    next.title = valid.title.clone();
-    if let Some(region) = &valid.region_code {
-        next.region_code = region.clone();
-    }
-    if let Some(date) = valid.valid_until {
-        next.valid_until = date;
-    }
-    next.external_ref = valid.external_ref.clone();
-    let saved = listing_queries::save(conn, &next, expected)?;
+    let edit = ListingEdit {
+        title: valid.title.clone(),
+        region_code: valid.region_code.clone(),
+        valid_until: valid.valid_until,
+        external_ref: valid.external_ref.clone(),
+    };
+    let saved = save_edit(conn, listing, edit, expected)?;
     let new_row = DemandRow::from_valid(&listing.id, valid);
     diesel::update(demands::table.find(&listing.id)).set(&new_row).execute(conn)?;
-    let date_text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-    let changes = audit::diff(&[
-        ("title", listing.title.clone().into(), saved.title.clone().into()),
-        ("description", row.description.clone().into(), new_row.description.clone().into()),
-        ("keywords", row.keywords.clone().into(), new_row.keywords.clone().into()),
-        (
-            "technology_field",
-            row.technology_field.clone().into(),
-            new_row.technology_field.clone().into(),
-        ),
-        ("industry", row.industry.clone().into(), new_row.industry.clone().into()),
-        (
-            "required_maturity",
-            row.required_maturity.clone().into(),
-            new_row.required_maturity.clone().into(),
-        ),
-        ("budget_min_fen", row.budget_min_fen.into(), new_row.budget_min_fen.into()),
-        ("budget_max_fen", row.budget_max_fen.into(), new_row.budget_max_fen.into()),
-        (
-            "cooperation_modes",
-            row.cooperation_modes.clone().into(),
-            new_row.cooperation_modes.clone().into(),
-        ),
-        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
-        ("deadline", date_text(row.deadline).into(), date_text(new_row.deadline).into()),
-        ("reward_fen", row.reward_fen.into(), new_row.reward_fen.into()),
-        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
-        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
-        (
-            "valid_until",
-            listing.valid_until.to_string().into(),
-            saved.valid_until.to_string().into(),
-        ),
-        (
-            "confidential_details",
-            row.confidential_details.is_some().into(),
-            new_row.confidential_details.is_some().into(),
-        ),
-    ]);
-    audit::record(conn, actor, "demand.update", "demand", &listing.id, changes)?;
+    let how = EditAudit { title_key: "title", redacted: &["confidential_details"] };
+    audit_edit(conn, actor, (listing, row), (&saved, &new_row), how)?;
     Ok((saved, new_row))
 }
 

@@ -4,26 +4,28 @@ use diesel::prelude::*;
 
 use super::dto::{ExpertFilter, ExpertInput, ValidExpert};
 use crate::audit::{self, Actor};
+use crate::db::DbConnection;
 use crate::db::schema::{experts, listings, organizations, users};
-use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
-use crate::listings::queries::{self as listing_queries, default_valid_until};
+use crate::listings::queries::{self as listing_queries};
 use crate::organizations::queries::like_escape;
 use crate::search::SearchDoc;
 
 /// An expert profile's own row.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = experts, treat_none_as_null = true)]
 pub struct ExpertRow {
     /// Id (the listing's).
     pub id: String,
     /// Professional title code.
+    #[serde(rename = "title")]
     pub professional_title: String,
     /// Affiliated registered organization.
     pub affiliation_org_id: Option<String>,
@@ -162,11 +164,7 @@ pub fn insert(
     valid: &ValidExpert,
     status: ListingStatus,
 ) -> ApiResult<(Listing, ExpertRow)> {
-    let id = new_id();
-    let stamp = now();
-    let published = status == ListingStatus::Published;
-    let listing = Listing {
-        id: id.clone(),
+    let listing = NewListing {
         library: Library::Experts,
         org_id: ownership.org_id.clone(),
         owner_user_id: ownership.owner_user_id.clone(),
@@ -174,19 +172,11 @@ pub fn insert(
         status,
         title: valid.name.clone(),
         region_code: valid.region_code.clone(),
-        valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
+        valid_until: valid.valid_until,
         external_ref: valid.external_ref.clone(),
-        rejection_reason: None,
-        submitted_at: None,
-        reviewed_at: published.then_some(stamp),
-        reviewed_by: published.then(|| ownership.created_by.clone()),
-        published_at: published.then_some(stamp),
-        closed_reason: None,
-        version: 1,
-        created_at: stamp,
-        updated_at: stamp,
-    };
-    listing_queries::insert(conn, &listing)?;
+    }
+    .insert(conn)?;
+    let id = listing.id.clone();
     let row = ExpertRow::from_valid(&id, valid);
     diesel::insert_into(experts::table).values(row.clone()).execute(conn)?;
     audit::record(
@@ -214,52 +204,17 @@ pub fn update(
     expected: i64,
 ) -> ApiResult<(Listing, ExpertRow)> {
     let (listing, row) = current;
-    let mut next = listing.clone();
-    next.title = valid.name.clone();
-    next.region_code = valid.region_code.clone();
-    if let Some(date) = valid.valid_until {
-        next.valid_until = date;
-    }
-    next.external_ref = valid.external_ref.clone();
-    let saved = listing_queries::save(conn, &next, expected)?;
+    let edit = ListingEdit {
+        title: valid.name.clone(),
+        region_code: Some(valid.region_code.clone()),
+        valid_until: valid.valid_until,
+        external_ref: valid.external_ref.clone(),
+    };
+    let saved = save_edit(conn, listing, edit, expected)?;
     let new_row = ExpertRow::from_valid(&listing.id, valid);
     diesel::update(experts::table.find(&listing.id)).set(&new_row).execute(conn)?;
-    let changes = audit::diff(&[
-        ("name", listing.title.clone().into(), saved.title.clone().into()),
-        ("title", row.professional_title.clone().into(), new_row.professional_title.clone().into()),
-        (
-            "affiliation_org_id",
-            row.affiliation_org_id.clone().into(),
-            new_row.affiliation_org_id.clone().into(),
-        ),
-        (
-            "affiliation_name",
-            row.affiliation_name.clone().into(),
-            new_row.affiliation_name.clone().into(),
-        ),
-        (
-            "technology_fields",
-            row.technology_fields.clone().into(),
-            new_row.technology_fields.clone().into(),
-        ),
-        (
-            "expertise_keywords",
-            row.expertise_keywords.clone().into(),
-            new_row.expertise_keywords.clone().into(),
-        ),
-        ("bio", row.bio.clone().into(), new_row.bio.clone().into()),
-        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
-        ("services", row.services.clone().into(), new_row.services.clone().into()),
-        ("availability", row.availability.clone().into(), new_row.availability.clone().into()),
-        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
-        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
-        (
-            "valid_until",
-            listing.valid_until.to_string().into(),
-            saved.valid_until.to_string().into(),
-        ),
-    ]);
-    audit::record(conn, actor, "expert.update", "expert", &listing.id, changes)?;
+    let how = EditAudit { title_key: "name", redacted: &[] };
+    audit_edit(conn, actor, (listing, row), (&saved, &new_row), how)?;
     Ok((saved, new_row))
 }
 

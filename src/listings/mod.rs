@@ -8,6 +8,7 @@ pub mod actions;
 pub mod bulk;
 pub mod codec;
 pub mod confidential;
+pub mod edit;
 pub mod expiry;
 pub mod fields;
 pub mod handlers;

@@ -4,23 +4,24 @@ use diesel::prelude::*;
 
 use super::dto::{ServiceProviderFilter, ServiceProviderInput, ValidServiceProvider};
 use crate::audit::{self, Actor};
+use crate::db::DbConnection;
 use crate::db::schema::{listings, organizations, service_providers};
-use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
-use crate::listings::queries::{self as listing_queries, default_valid_until};
+use crate::listings::queries::{self as listing_queries};
 use crate::organizations::model::Organization;
 use crate::organizations::queries::like_escape;
 use crate::search::SearchDoc;
 use crate::taxonomies::ServiceType;
 
 /// A service provider's own row.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
 #[diesel(table_name = service_providers, treat_none_as_null = true)]
 pub struct ServiceProviderRow {
     /// Id (the listing's).
@@ -166,11 +167,7 @@ pub fn insert(
             current_version: None,
         });
     }
-    let id = new_id();
-    let stamp = now();
-    let published = status == ListingStatus::Published;
-    let listing = Listing {
-        id: id.clone(),
+    let listing = NewListing {
         library: Library::ServiceProviders,
         org_id: Some(org.id.clone()),
         owner_user_id: None,
@@ -178,19 +175,11 @@ pub fn insert(
         status,
         title: valid.name.clone().unwrap_or_else(|| org.name.clone()),
         region_code: valid.region_code.clone().unwrap_or_else(|| org.region_code.clone()),
-        valid_until: valid.valid_until.unwrap_or_else(default_valid_until),
+        valid_until: valid.valid_until,
         external_ref: valid.external_ref.clone(),
-        rejection_reason: None,
-        submitted_at: None,
-        reviewed_at: published.then_some(stamp),
-        reviewed_by: published.then(|| created_by.to_string()),
-        published_at: published.then_some(stamp),
-        closed_reason: None,
-        version: 1,
-        created_at: stamp,
-        updated_at: stamp,
-    };
-    listing_queries::insert(conn, &listing)?;
+    }
+    .insert(conn)?;
+    let id = listing.id.clone();
     let row = ServiceProviderRow::from_valid(&id, valid);
     diesel::insert_into(service_providers::table).values(row.clone()).execute(conn)?;
     audit::record(
@@ -217,51 +206,17 @@ pub fn update(
     expected: i64,
 ) -> ApiResult<Profile> {
     let Profile { listing, row, org } = current;
-    let mut next = listing.clone();
-    next.title = valid.name.clone().unwrap_or_else(|| org.name.clone());
-    if let Some(region) = &valid.region_code {
-        next.region_code = region.clone();
-    }
-    if let Some(date) = valid.valid_until {
-        next.valid_until = date;
-    }
-    next.external_ref = valid.external_ref.clone();
-    let saved = listing_queries::save(conn, &next, expected)?;
+    let edit = ListingEdit {
+        title: valid.name.clone().unwrap_or_else(|| org.name.clone()),
+        region_code: valid.region_code.clone(),
+        valid_until: valid.valid_until,
+        external_ref: valid.external_ref.clone(),
+    };
+    let saved = save_edit(conn, listing, edit, expected)?;
     let new_row = ServiceProviderRow::from_valid(&listing.id, valid);
     diesel::update(service_providers::table.find(&listing.id)).set(&new_row).execute(conn)?;
-    let changes = audit::diff(&[
-        ("name", listing.title.clone().into(), saved.title.clone().into()),
-        ("service_types", row.service_types.clone().into(), new_row.service_types.clone().into()),
-        (
-            "technology_fields",
-            row.technology_fields.clone().into(),
-            new_row.technology_fields.clone().into(),
-        ),
-        ("region_code", listing.region_code.clone().into(), saved.region_code.clone().into()),
-        (
-            "qualifications",
-            row.qualifications.clone().into(),
-            new_row.qualifications.clone().into(),
-        ),
-        ("description", row.description.clone().into(), new_row.description.clone().into()),
-        ("accepts_vouchers", row.accepts_vouchers.into(), new_row.accepts_vouchers.into()),
-        ("services", row.services.clone().into(), new_row.services.clone().into()),
-        ("contact", row.contact.clone().into(), new_row.contact.clone().into()),
-        ("external_ref", listing.external_ref.clone().into(), saved.external_ref.clone().into()),
-        (
-            "valid_until",
-            listing.valid_until.to_string().into(),
-            saved.valid_until.to_string().into(),
-        ),
-    ]);
-    audit::record(
-        conn,
-        actor,
-        "service_provider.update",
-        "service_provider",
-        &listing.id,
-        changes,
-    )?;
+    let how = EditAudit { title_key: "name", redacted: &[] };
+    audit_edit(conn, actor, (listing, row), (&saved, &new_row), how)?;
     Ok(Profile { listing: saved, row: new_row, org: org.clone() })
 }
 
