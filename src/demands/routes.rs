@@ -1,19 +1,15 @@
 //! Demand endpoints: create, list and search, read, edit, confidential details.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use actix_web::{get, patch, post, web};
 
 use super::dto::{DemandConfidentialOut, DemandFilter, DemandInput, DemandOut, DemandPatch};
 use super::queries;
 use super::record::DemandRecords;
-use crate::achievements::routes::ExportOptions;
-use crate::auth::{AuthUser, MaybeUser};
+use crate::auth::AuthUser;
 use crate::error::ApiResult;
-use crate::http::{Page, PageParams, ValidJson};
-use crate::listings::bulk::{self, ImportOptions, ImportReport};
+use crate::http::Page;
+use crate::listings::Library;
 use crate::listings::confidential;
-use crate::listings::{Library, handlers};
 use crate::state::AppState;
 
 /// Registers the demand routes (the library's own first, then the shared lifecycle).
@@ -28,101 +24,62 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::listings::actions::configure(cfg, Library::Demands);
 }
 
-/// Query of `POST /api/v1/demands`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CreateOptions {
-    /// Administrators: create directly as `published`.
-    pub publish: Option<bool>,
-}
-
-/// Creates a demand (a draft; administrators may publish at once with `publish=true`).
-/// Demands are posted by enterprises.
-#[utoipa::path(
-    tag = "demands",
-    request_body = DemandInput,
-    params(CreateOptions),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created; `possible_duplicates` lists look-alikes", body = DemandOut),
-        (status = 409, description = "`external_ref` already used in the organization", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/demands")]
-pub async fn create_demand(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    options: web::Query<CreateOptions>,
-    body: ValidJson<DemandInput>,
-) -> ApiResult<HttpResponse> {
-    handlers::create::<DemandRecords>(
-        user,
-        state,
-        options.publish.unwrap_or(false),
-        body.into_inner(),
-    )
-    .await
-}
-
-/// Lists and searches demands. The public sees published, unexpired records; owners and
-/// administrators add `status` or `mine=true`.
-#[utoipa::path(
-    tag = "demands",
-    params(DemandFilter, PageParams),
-    security((), ("bearer" = [])),
-    responses((status = 200, description = "A page of demands", body = Page<DemandOut>))
-)]
-#[get("/demands")]
-pub async fn list_demands(
-    user: MaybeUser,
-    state: web::Data<AppState>,
-    filter: web::Query<DemandFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<DemandOut>>> {
-    handlers::list::<DemandRecords>(user.0, state, filter.into_inner(), page.into_inner()).await
-}
-
-/// One demand (drafts and other unpublished records only for their owners and administrators).
-#[utoipa::path(
-    tag = "demands",
-    params(("id" = String, Path, description = "Demand id")),
-    security((), ("bearer" = [])),
-    responses((status = 200, description = "The demand", body = DemandOut))
-)]
-#[get("/demands/{id}")]
-pub async fn get_demand(
-    user: MaybeUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    handlers::get::<DemandRecords>(user.0, state, path.into_inner()).await
-}
-
-/// Edits a demand with a JSON merge patch (its owners and administrators). Closed records
-/// cannot be edited.
-#[utoipa::path(
-    tag = "demands",
-    request_body = DemandPatch,
-    params(
-        ("id" = String, Path, description = "Demand id"),
-        ("If-Match" = Option<String>, Header, description = "The version the change is based on"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = DemandOut),
-        (status = 409, description = "Stale version, a closed record, or a duplicate `external_ref`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version given", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/demands/{id}")]
-pub async fn update_demand(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<serde_json::Value>,
-) -> ApiResult<HttpResponse> {
-    handlers::update::<DemandRecords>(req, user, state, path.into_inner(), body.into_inner()).await
+crate::library_endpoints! {
+    records: DemandRecords,
+    tag: "demands",
+    id: "Demand id",
+    paths: {
+        list: "/demands",
+        item: "/demands/{id}",
+        import: "/demands/import",
+        export: "/demands/export"
+    },
+    types: { input: DemandInput, patch: DemandPatch, out: DemandOut, filter: DemandFilter },
+    create: {
+        create_demand,
+        [
+            "Creates a demand (a draft; administrators may publish at once with `publish=true`).",
+            "",
+            "Demands are posted by enterprises for their own organization; administrators name `org_id`."
+        ],
+        forbidden: "Not the caller's organization, not an enterprise, or `publish=true` from a non-administrator",
+        conflict: "`external_ref` already used in the organization (`existing_id`)"
+    },
+    list: {
+        list_demands,
+        [
+            "Lists and searches demands.",
+            "",
+            "The public sees published, unexpired records; owners and administrators add `status` or `mine=true`."
+        ],
+        page: "A page of demands"
+    },
+    get: { get_demand, ["One demand (drafts and other unpublished records only for their owners and administrators)."], found: "The demand" },
+    update: {
+        update_demand,
+        [
+            "Edits a demand with a JSON merge patch (its owners and administrators).",
+            "",
+            "Closed records cannot be edited; `org_id` cannot be changed."
+        ],
+        conflict: "Stale version, a closed record, or a duplicate `external_ref`"
+    },
+    import: {
+        import_demands,
+        [
+            "Imports demands: `application/x-ndjson` (one create body per line) or `text/csv`.",
+            "",
+            "A CSV has a header of field names; lists are joined with `;`, `contact.phone`-style columns reach into objects. Up to 10,000 records; if any line fails nothing is created unless `partial=true`. Enterprises import into their own organization; administrators pass `org_id` and may pass `publish=true`."
+        ]
+    },
+    export: {
+        export_demands,
+        [
+            "Exports the demands a list with the same filters would show, as a stream.",
+            "",
+            "Never confidential details; contacts only for signed-in callers."
+        ]
+    },
 }
 
 /// Reads a demand's confidential details: its owners, administrators, users whose access
@@ -153,56 +110,4 @@ pub async fn read_demand_confidential(
         })
         .await?;
     Ok(web::Json(details))
-}
-
-/// Imports demands: `application/x-ndjson` (one create body per line) or `text/csv` (a header of
-/// field names; lists joined with `;`, `contact.phone`-style columns). Up to 10,000 records;
-/// if any line fails nothing is created unless `partial=true`. Enterprises import into their
-/// own organization; administrators pass `org_id` and may pass `publish=true`.
-#[utoipa::path(
-    tag = "demands",
-    params(ImportOptions),
-    request_body(content((String = "application/x-ndjson"), (String = "text/csv")), description = "One record per line"),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created (with `partial=true`, failed lines are listed)", body = ImportReport),
-        (status = 422, description = "Failing lines (`errors[].line`); nothing was created", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/demands/import")]
-pub async fn import_demands(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    options: web::Query<ImportOptions>,
-    payload: web::Payload,
-) -> ApiResult<HttpResponse> {
-    bulk::import::<DemandRecords>(req, user, state, options.into_inner(), payload).await
-}
-
-/// Exports the demands a list with the same filters would show, as a stream (never
-/// confidential details; contacts only for signed-in callers).
-#[utoipa::path(
-    tag = "demands",
-    params(DemandFilter, ExportOptions),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 422, description = "An invalid filter (e.g. a control character, `control_character`), answered before any row is sent", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/demands/export")]
-pub async fn export_demands(
-    user: MaybeUser,
-    state: web::Data<AppState>,
-    filter: web::Query<DemandFilter>,
-    options: web::Query<ExportOptions>,
-) -> ApiResult<HttpResponse> {
-    bulk::export::<DemandRecords>(
-        user.0,
-        state,
-        filter.into_inner(),
-        options.format.unwrap_or_default(),
-    )
-    .await
 }

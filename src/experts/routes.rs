@@ -1,24 +1,20 @@
 //! Expert endpoints: create, list and search, read, edit, and claim a profile a broker or
 //! administrator created.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ExpertPatch, Viewer};
 use super::queries::{self};
 use super::record::ExpertRecords;
 use crate::accounts::model::Role;
-use crate::achievements::routes::ExportOptions;
-use crate::auth::{AuthUser, MaybeUser};
+use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::http::Page;
 use crate::http::version::etag;
-use crate::http::{Page, PageParams, ValidJson};
+use crate::listings::Library;
 use crate::listings::access::ensure_visible;
-use crate::listings::bulk::{self, ImportOptions, ImportReport};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self};
-use crate::listings::{Library, handlers};
 use crate::state::AppState;
 
 /// Registers the expert routes (the library's own first, then the shared lifecycle).
@@ -33,104 +29,62 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::listings::actions::configure(cfg, Library::Experts);
 }
 
-/// Query of `POST /api/v1/experts`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CreateExpertOptions {
-    /// Administrators: create directly as `published`.
-    pub publish: Option<bool>,
-}
-
-/// Creates an expert profile (a draft; administrators may publish at once with
-/// `publish=true`). Experts create their own one profile; brokers and administrators create
-/// unclaimed profiles that the expert later claims.
-#[utoipa::path(
-    tag = "experts",
-    request_body = ExpertInput,
-    params(CreateExpertOptions),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created; `possible_duplicates` lists look-alikes", body = ExpertOut),
-        (status = 403, description = "The caller's role does not create expert profiles", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The expert already has a profile (`existing_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/experts")]
-pub async fn create_expert(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    options: web::Query<CreateExpertOptions>,
-    body: ValidJson<ExpertInput>,
-) -> ApiResult<HttpResponse> {
-    handlers::create::<ExpertRecords>(
-        user,
-        state,
-        options.publish.unwrap_or(false),
-        body.into_inner(),
-    )
-    .await
-}
-
-/// Lists and searches expert profiles. The public sees published, unexpired profiles;
-/// managers and administrators add `status` or `mine=true`.
-#[utoipa::path(
-    tag = "experts",
-    params(ExpertFilter, PageParams),
-    security((), ("bearer" = [])),
-    responses((status = 200, description = "A page of expert profiles", body = Page<ExpertOut>))
-)]
-#[get("/experts")]
-pub async fn list_experts(
-    user: MaybeUser,
-    state: web::Data<AppState>,
-    filter: web::Query<ExpertFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<ExpertOut>>> {
-    handlers::list::<ExpertRecords>(user.0, state, filter.into_inner(), page.into_inner()).await
-}
-
-/// One expert profile (unpublished ones only for their managers and administrators).
-#[utoipa::path(
-    tag = "experts",
-    params(("id" = String, Path, description = "Expert profile id")),
-    security((), ("bearer" = [])),
-    responses((status = 200, description = "The expert profile", body = ExpertOut))
-)]
-#[get("/experts/{id}")]
-pub async fn get_expert(
-    user: MaybeUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    handlers::get::<ExpertRecords>(user.0, state, path.into_inner()).await
-}
-
-/// Edits an expert profile with a JSON merge patch: the expert who owns it, while unclaimed
-/// the broker or administrator who created it, and administrators. Closed profiles cannot be
-/// edited.
-#[utoipa::path(
-    tag = "experts",
-    request_body = ExpertPatch,
-    params(
-        ("id" = String, Path, description = "Expert profile id"),
-        ("If-Match" = Option<String>, Header, description = "The version the change is based on"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = ExpertOut),
-        (status = 409, description = "Stale version or a closed profile", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version given", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/experts/{id}")]
-pub async fn update_expert(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<serde_json::Value>,
-) -> ApiResult<HttpResponse> {
-    handlers::update::<ExpertRecords>(req, user, state, path.into_inner(), body.into_inner()).await
+crate::library_endpoints! {
+    records: ExpertRecords,
+    tag: "experts",
+    id: "Expert profile id",
+    paths: {
+        list: "/experts",
+        item: "/experts/{id}",
+        import: "/experts/import",
+        export: "/experts/export"
+    },
+    types: { input: ExpertInput, patch: ExpertPatch, out: ExpertOut, filter: ExpertFilter },
+    create: {
+        create_expert,
+        [
+            "Creates an expert profile (a draft; administrators may publish at once with `publish=true`).",
+            "",
+            "Experts create their own one profile; brokers and administrators create unclaimed profiles that the expert later claims."
+        ],
+        forbidden: "The caller's role does not create expert profiles, names another organization, or asks `publish=true` without being an administrator",
+        conflict: "The expert already has a profile (`existing_id`), or `external_ref` is already used"
+    },
+    list: {
+        list_experts,
+        [
+            "Lists and searches expert profiles.",
+            "",
+            "The public sees published, unexpired profiles; managers and administrators add `status` or `mine=true`."
+        ],
+        page: "A page of expert profiles"
+    },
+    get: { get_expert, ["One expert profile (unpublished ones only for their managers and administrators)."], found: "The expert profile" },
+    update: {
+        update_expert,
+        [
+            "Edits an expert profile with a JSON merge patch.",
+            "",
+            "The expert who owns it, while unclaimed the broker or administrator who created it, and administrators edit it. Closed profiles cannot be edited."
+        ],
+        conflict: "Stale version or a closed profile"
+    },
+    import: {
+        import_experts,
+        [
+            "Imports expert profiles as unclaimed profiles of the importing organization.",
+            "",
+            "`application/x-ndjson` or `text/csv` (lists joined with `;`). The people claim them with `POST /api/v1/experts/{id}/claim`."
+        ]
+    },
+    export: {
+        export_experts,
+        [
+            "Exports the expert profiles a list with the same filters would show, as a stream.",
+            "",
+            "Contacts only for signed-in callers."
+        ]
+    },
 }
 
 /// Claims a profile a broker or administrator created: an expert user who has no profile yet
@@ -199,55 +153,4 @@ pub async fn claim_expert(
     listing_search::index(&state, queries::search_doc(&claimed.0, &claimed.1)).await;
     let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
     Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
-}
-
-/// Imports expert profiles as unclaimed profiles of the importing organization
-/// (`application/x-ndjson` or `text/csv`; lists joined with `;`). The people claim them with
-/// `POST /api/v1/experts/{id}/claim`.
-#[utoipa::path(
-    tag = "experts",
-    params(ImportOptions),
-    request_body(content((String = "application/x-ndjson"), (String = "text/csv")), description = "One record per line"),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created (with `partial=true`, failed lines are listed)", body = ImportReport),
-        (status = 422, description = "Failing lines (`errors[].line`); nothing was created", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/experts/import")]
-pub async fn import_experts(
-    req: actix_web::HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    options: web::Query<ImportOptions>,
-    payload: web::Payload,
-) -> ApiResult<HttpResponse> {
-    bulk::import::<ExpertRecords>(req, user, state, options.into_inner(), payload).await
-}
-
-/// Exports the expert profiles a list with the same filters would show, as a stream
-/// (contacts only for signed-in callers).
-#[utoipa::path(
-    tag = "experts",
-    params(ExpertFilter, ExportOptions),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 422, description = "An invalid filter (e.g. a control character, `control_character`), answered before any row is sent", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/experts/export")]
-pub async fn export_experts(
-    user: MaybeUser,
-    state: web::Data<AppState>,
-    filter: web::Query<ExpertFilter>,
-    options: web::Query<ExportOptions>,
-) -> ApiResult<HttpResponse> {
-    bulk::export::<ExpertRecords>(
-        user.0,
-        state,
-        filter.into_inner(),
-        options.format.unwrap_or_default(),
-    )
-    .await
 }

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod codec;
 pub mod confidential;
 pub mod edit;
+pub mod endpoints;
 pub mod expiry;
 pub mod fields;
 pub mod handlers;
