@@ -1,15 +1,14 @@
 //! Request and response bodies of the achievement endpoints, and their validation.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::to_utc;
 use crate::listings::fields::{self, Contact, Patent};
-use crate::listings::lifecycle::ListingStatus;
 use crate::listings::lifecycle::ListingStatus as Status;
 use crate::listings::listing_search::SortOrder;
 use crate::listings::model::Listing;
+use crate::listings::output::ListingOut;
 use crate::listings::queries::check_valid_until;
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{CooperationMode, Industry, IpType, Maturity, TechnologyField};
@@ -271,12 +270,9 @@ impl AchievementInput {
 /// An achievement as the API shows it (never its confidential details).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AchievementOut {
-    /// Id.
-    pub id: String,
-    /// Owning organization.
-    pub org_id: Option<String>,
-    /// Lifecycle status (published records past `valid_until` show as `expired`).
-    pub status: ListingStatus,
+    /// What every record carries: id, status, region, contact, validity, version, times.
+    #[serde(flatten)]
+    pub listing: ListingOut,
     /// Title.
     pub title: String,
     /// Public summary.
@@ -299,33 +295,12 @@ pub struct AchievementOut {
     pub cooperation_modes: Vec<CooperationMode>,
     /// Asking price in fen; null = negotiable.
     pub asking_price_fen: Option<i64>,
-    /// Region code.
-    pub region_code: String,
     /// Team.
     pub team: Option<String>,
-    /// Contact; null unless the caller is signed in.
-    pub contact: Option<Contact>,
     /// International result.
     pub international: bool,
-    /// The owner's reference.
-    pub external_ref: Option<String>,
-    /// Last day of validity.
-    pub valid_until: NaiveDate,
     /// Whether confidential details exist (they are read through `/confidential`).
     pub has_confidential_details: bool,
-    /// Why the last review rejected it (owners and administrators only).
-    pub rejection_reason: Option<String>,
-    /// First publication.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Version.
-    pub version: i64,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// On creation only: records of the library that look the same.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub possible_duplicates: Option<Vec<crate::listings::listing_search::PossibleDuplicate>>,
 }
 
 impl AchievementOut {
@@ -336,11 +311,8 @@ impl AchievementOut {
         viewer: Viewer,
     ) -> AchievementOut {
         use crate::listings::codec::{decode_codes, from_json};
-        let status = listing.current_status();
         AchievementOut {
-            id: listing.id,
-            org_id: listing.org_id,
-            status,
+            listing: ListingOut::build(&listing, detail.contact.as_deref(), viewer),
             title: listing.title,
             summary: detail.summary,
             keywords: from_json(&detail.keywords),
@@ -355,26 +327,12 @@ impl AchievementOut {
             patents: from_json(&detail.patents),
             cooperation_modes: decode_codes(&detail.cooperation_modes),
             asking_price_fen: detail.asking_price_fen,
-            region_code: listing.region_code,
             team: detail.team,
-            contact: if viewer.signed_in {
-                detail.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
-            } else {
-                None
-            },
             international: detail.international,
-            external_ref: listing.external_ref,
-            valid_until: listing.valid_until,
             has_confidential_details: detail
                 .confidential_details
                 .as_deref()
                 .is_some_and(|d| !d.is_empty()),
-            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
-            published_at: listing.published_at.map(to_utc),
-            version: listing.version,
-            created_at: to_utc(listing.created_at),
-            updated_at: to_utc(listing.updated_at),
-            possible_duplicates: None,
         }
     }
 }

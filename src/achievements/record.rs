@@ -11,6 +11,7 @@ use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
 use crate::listings::model::Listing;
+use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
@@ -126,7 +127,10 @@ impl RecordLibrary for AchievementRecords {
     }
 
     fn with_duplicates(out: AchievementOut, duplicates: Vec<PossibleDuplicate>) -> AchievementOut {
-        AchievementOut { possible_duplicates: Some(duplicates), ..out }
+        AchievementOut {
+            listing: ListingOut { possible_duplicates: Some(duplicates), ..out.listing },
+            ..out
+        }
     }
 
     fn insert(

@@ -1,14 +1,14 @@
 //! Request and response bodies of the demand endpoints, and their validation.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::to_utc;
 use crate::listings::fields::{self, Contact};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::SortOrder;
 use crate::listings::model::Listing;
+use crate::listings::output::ListingOut;
 use crate::listings::queries::{check_valid_until, default_valid_until, today};
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{CooperationMode, Industry, Maturity, TechnologyField};
@@ -290,12 +290,9 @@ impl DemandInput {
 /// A demand as the API shows it (never its confidential details).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DemandOut {
-    /// Id.
-    pub id: String,
-    /// Owning organization.
-    pub org_id: Option<String>,
-    /// Lifecycle status (published records past `valid_until` show as `expired`).
-    pub status: ListingStatus,
+    /// What every record carries: id, status, region, contact, validity, version, times.
+    #[serde(flatten)]
+    pub listing: ListingOut,
     /// Title.
     pub title: String,
     /// Public description.
@@ -314,35 +311,14 @@ pub struct DemandOut {
     pub budget_max_fen: Option<i64>,
     /// Cooperation modes wanted.
     pub cooperation_modes: Vec<CooperationMode>,
-    /// Region code.
-    pub region_code: String,
     /// Last day to answer.
     pub deadline: Option<NaiveDate>,
     /// Reward for the solver in fen (open calls only).
     pub reward_fen: Option<i64>,
     /// Whether it is an open call with a reward (揭榜挂帅).
     pub is_open_call: bool,
-    /// Contact; null unless the caller is signed in.
-    pub contact: Option<Contact>,
-    /// The owner's reference.
-    pub external_ref: Option<String>,
-    /// Last day of validity.
-    pub valid_until: NaiveDate,
     /// Whether confidential details exist (they are read through `/confidential`).
     pub has_confidential_details: bool,
-    /// Why the last review rejected it (owners and administrators only).
-    pub rejection_reason: Option<String>,
-    /// First publication.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Version.
-    pub version: i64,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// On creation only: records of the library that look the same.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub possible_duplicates: Option<Vec<crate::listings::listing_search::PossibleDuplicate>>,
 }
 
 /// The confidential details of a demand.
@@ -358,11 +334,8 @@ impl DemandOut {
     /// Builds the public view of a stored record.
     pub fn build(listing: Listing, detail: super::queries::DemandRow, viewer: Viewer) -> DemandOut {
         use crate::listings::codec::{decode_codes, from_json};
-        let status = listing.current_status();
         DemandOut {
-            id: listing.id,
-            org_id: listing.org_id,
-            status,
+            listing: ListingOut::build(&listing, detail.contact.as_deref(), viewer),
             title: listing.title,
             description: detail.description,
             keywords: from_json(&detail.keywords),
@@ -375,27 +348,13 @@ impl DemandOut {
             budget_min_fen: detail.budget_min_fen,
             budget_max_fen: detail.budget_max_fen,
             cooperation_modes: decode_codes(&detail.cooperation_modes),
-            region_code: listing.region_code,
             deadline: detail.deadline,
             reward_fen: detail.reward_fen,
             is_open_call: detail.reward_fen.is_some(),
-            contact: if viewer.signed_in {
-                detail.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
-            } else {
-                None
-            },
-            external_ref: listing.external_ref,
-            valid_until: listing.valid_until,
             has_confidential_details: detail
                 .confidential_details
                 .as_deref()
                 .is_some_and(|d| !d.is_empty()),
-            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
-            published_at: listing.published_at.map(to_utc),
-            version: listing.version,
-            created_at: to_utc(listing.created_at),
-            updated_at: to_utc(listing.updated_at),
-            possible_duplicates: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
 use crate::listings::model::Listing;
+use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
@@ -123,7 +124,10 @@ impl RecordLibrary for DemandRecords {
     }
 
     fn with_duplicates(out: DemandOut, duplicates: Vec<PossibleDuplicate>) -> DemandOut {
-        DemandOut { possible_duplicates: Some(duplicates), ..out }
+        DemandOut {
+            listing: ListingOut { possible_duplicates: Some(duplicates), ..out.listing },
+            ..out
+        }
     }
 
     fn insert(

@@ -1,15 +1,14 @@
 //! Request and response bodies of the expert endpoints, and their validation.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::to_utc;
 use crate::listings::fields::{self, Contact};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::PossibleDuplicate;
 use crate::listings::listing_search::SortOrder;
 use crate::listings::model::Listing;
+use crate::listings::output::ListingOut;
 use crate::listings::queries::check_valid_until;
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{ExpertService, ExpertTitle, TechnologyField};
@@ -264,15 +263,12 @@ impl ExpertInput {
 /// An expert profile as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ExpertOut {
-    /// Id.
-    pub id: String,
+    /// What every record carries: id, status, region, contact, validity, version, times.
+    #[serde(flatten)]
+    pub listing: ListingOut,
     /// The expert's own account; null while the profile is unclaimed (created by a broker or
     /// administrator and not yet claimed).
     pub user_id: Option<String>,
-    /// The organization the profile belongs to, if any.
-    pub org_id: Option<String>,
-    /// Lifecycle status (published records past `valid_until` show as `expired`).
-    pub status: ListingStatus,
     /// The expert's name.
     pub name: String,
     /// The professional title (职称).
@@ -287,43 +283,19 @@ pub struct ExpertOut {
     pub expertise_keywords: Vec<String>,
     /// Biography.
     pub bio: String,
-    /// Region code.
-    pub region_code: String,
     /// Services offered.
     pub services: Vec<ExpertService>,
     /// Availability.
     pub availability: ExpertAvailability,
-    /// Contact; null unless the caller is signed in.
-    pub contact: Option<Contact>,
-    /// The creator's reference.
-    pub external_ref: Option<String>,
-    /// Last day of validity.
-    pub valid_until: NaiveDate,
-    /// Why the last review rejected it (its managers and administrators only).
-    pub rejection_reason: Option<String>,
-    /// First publication.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Version.
-    pub version: i64,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// On creation only: profiles that look the same.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub possible_duplicates: Option<Vec<PossibleDuplicate>>,
 }
 
 impl ExpertOut {
     /// Builds the view of a stored profile.
     pub fn build(listing: Listing, detail: super::queries::ExpertRow, viewer: Viewer) -> ExpertOut {
         use crate::listings::codec::{decode_codes, from_json};
-        let status = listing.current_status();
         ExpertOut {
-            id: listing.id,
+            listing: ListingOut::build(&listing, detail.contact.as_deref(), viewer),
             user_id: listing.owner_user_id,
-            org_id: listing.org_id,
-            status,
             name: listing.title,
             title: detail.professional_title.parse().unwrap_or(ExpertTitle::Other),
             affiliation_org_id: detail.affiliation_org_id,
@@ -331,22 +303,8 @@ impl ExpertOut {
             technology_fields: decode_codes(&detail.technology_fields),
             expertise_keywords: from_json(&detail.expertise_keywords),
             bio: detail.bio,
-            region_code: listing.region_code,
             services: decode_codes(&detail.services),
             availability: detail.availability.parse().unwrap_or(ExpertAvailability::Available),
-            contact: if viewer.signed_in {
-                detail.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
-            } else {
-                None
-            },
-            external_ref: listing.external_ref,
-            valid_until: listing.valid_until,
-            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
-            published_at: listing.published_at.map(to_utc),
-            version: listing.version,
-            created_at: to_utc(listing.created_at),
-            updated_at: to_utc(listing.updated_at),
-            possible_duplicates: None,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
 use crate::listings::model::Listing;
+use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
@@ -162,7 +163,10 @@ impl RecordLibrary for ExpertRecords {
     }
 
     fn with_duplicates(out: ExpertOut, duplicates: Vec<PossibleDuplicate>) -> ExpertOut {
-        ExpertOut { possible_duplicates: Some(duplicates), ..out }
+        ExpertOut {
+            listing: ListingOut { possible_duplicates: Some(duplicates), ..out.listing },
+            ..out
+        }
     }
 
     fn insert(

@@ -152,5 +152,5 @@ pub async fn claim_expert(
         .await?;
     listing_search::index(&state, queries::search_doc(&claimed.0, &claimed.1)).await;
     let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
-    Ok(HttpResponse::Ok().insert_header(etag(out.version)).json(out))
+    Ok(HttpResponse::Ok().insert_header(etag(out.listing.version)).json(out))
 }

@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod listing_search;
 pub mod merge_patch;
 pub mod model;
+pub mod output;
 pub mod queries;
 pub mod record;
 pub mod reindex;

@@ -1,15 +1,14 @@
 //! Request and response bodies of the service-provider endpoints, and their validation.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::queries::Profile;
-use crate::db::to_utc;
 use crate::listings::fields::{self, Contact};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::PossibleDuplicate;
 use crate::listings::listing_search::SortOrder;
+use crate::listings::output::ListingOut;
 use crate::listings::queries::check_valid_until;
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{ServiceType, TechnologyField};
@@ -327,24 +326,19 @@ impl ServiceProviderInput {
 /// A service organization's profile as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ServiceProviderOut {
-    /// Id.
-    pub id: String,
-    /// Owning organization.
-    pub org_id: Option<String>,
+    /// What every record carries: id, status, region, contact, validity, version, times.
+    #[serde(flatten)]
+    pub listing: ListingOut,
     /// The organization's registered name.
     pub organization_name: String,
     /// Whether an administrator has verified the organization.
     pub organization_verified: bool,
-    /// Lifecycle status (published profiles past `valid_until` show as `expired`).
-    pub status: ListingStatus,
     /// Name shown.
     pub name: String,
     /// Service types.
     pub service_types: Vec<ServiceType>,
     /// Technology fields served.
     pub technology_fields: Vec<TechnologyField>,
-    /// Region code.
-    pub region_code: String,
     /// Qualifications.
     pub qualifications: Vec<String>,
     /// Description.
@@ -353,25 +347,6 @@ pub struct ServiceProviderOut {
     pub accepts_vouchers: bool,
     /// Services offered.
     pub services: Vec<ServiceOffer>,
-    /// Contact; null unless the caller is signed in.
-    pub contact: Option<Contact>,
-    /// The owner's reference.
-    pub external_ref: Option<String>,
-    /// Last day of validity.
-    pub valid_until: NaiveDate,
-    /// Why the last review rejected it (owners and administrators only).
-    pub rejection_reason: Option<String>,
-    /// First publication.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Version.
-    pub version: i64,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// On creation only: profiles of the library that look the same.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub possible_duplicates: Option<Vec<PossibleDuplicate>>,
 }
 
 impl ServiceProviderOut {
@@ -379,34 +354,17 @@ impl ServiceProviderOut {
     pub fn build(profile: Profile, viewer: Viewer) -> ServiceProviderOut {
         use crate::listings::codec::{decode_codes, from_json};
         let Profile { listing, row, org } = profile;
-        let status = listing.current_status();
         ServiceProviderOut {
-            id: listing.id,
-            org_id: listing.org_id,
+            listing: ListingOut::build(&listing, row.contact.as_deref(), viewer),
             organization_name: org.name,
             organization_verified: org.verified,
-            status,
             name: listing.title,
             service_types: decode_codes(&row.service_types),
             technology_fields: decode_codes(&row.technology_fields),
-            region_code: listing.region_code,
             qualifications: from_json(&row.qualifications),
             description: row.description,
             accepts_vouchers: row.accepts_vouchers,
             services: from_json(&row.services),
-            contact: if viewer.signed_in {
-                row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok())
-            } else {
-                None
-            },
-            external_ref: listing.external_ref,
-            valid_until: listing.valid_until,
-            rejection_reason: if viewer.manages { listing.rejection_reason } else { None },
-            published_at: listing.published_at.map(to_utc),
-            version: listing.version,
-            created_at: to_utc(listing.created_at),
-            updated_at: to_utc(listing.updated_at),
-            possible_duplicates: None,
         }
     }
 }

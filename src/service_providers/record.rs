@@ -13,6 +13,7 @@ use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
 use crate::listings::model::Listing;
+use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
@@ -133,7 +134,10 @@ impl RecordLibrary for ServiceProviderRecords {
         out: ServiceProviderOut,
         duplicates: Vec<PossibleDuplicate>,
     ) -> ServiceProviderOut {
-        ServiceProviderOut { possible_duplicates: Some(duplicates), ..out }
+        ServiceProviderOut {
+            listing: ListingOut { possible_duplicates: Some(duplicates), ..out.listing },
+            ..out
+        }
     }
 
     fn insert(
