@@ -69,7 +69,7 @@ macro_rules! text_enum {
 
 /// Checks that every variant's serde and OpenAPI name equals its declared text.
 #[cfg(test)]
-pub fn assert_text_enum<T>(all: &[T], as_str: impl Fn(&T) -> &'static str)
+pub(crate) fn assert_text_enum<T>(all: &[T], as_str: impl Fn(&T) -> &'static str)
 where
     T: serde::Serialize,
 {

@@ -30,7 +30,7 @@ use crate::state::AppState;
     )
 )]
 #[post("/admin/users/{id}/verify")]
-pub async fn verify_user(
+pub(crate) async fn verify_user(
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -101,7 +101,7 @@ crate::library_endpoints! {
     responses((status = 200, description = "The confidential details", body = ConfidentialOut))
 )]
 #[get("/achievements/{id}/confidential")]
-pub async fn read_confidential(
+pub(crate) async fn read_confidential(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -132,7 +132,7 @@ pub async fn read_confidential(
     )
 )]
 #[post("/achievements/{id}/access-requests")]
-pub async fn request_access(
+pub(crate) async fn request_access(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -149,7 +149,7 @@ pub async fn request_access(
     responses((status = 200, description = "Access requests, newest first", body = Page<AccessRequestOut>))
 )]
 #[get("/achievements/{id}/access-requests")]
-pub async fn list_access_requests(
+pub(crate) async fn list_access_requests(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -174,7 +174,7 @@ pub async fn list_access_requests(
     )
 )]
 #[post("/achievements/{id}/access-requests/{request_id}/{decision}")]
-pub async fn decide_access_request(
+pub(crate) async fn decide_access_request(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String, AccessDecision)>,

@@ -39,7 +39,7 @@ pub struct AuditFilter {
     responses((status = 200, description = "Audit entries, newest first", body = Page<AuditEntry>))
 )]
 #[get("/admin/audit")]
-pub async fn list_audit(
+pub(crate) async fn list_audit(
     _admin: AdminUser,
     state: web::Data<AppState>,
     filter: web::Query<AuditFilter>,

@@ -242,7 +242,7 @@ fn ensure_live(current: &ContractRow) -> ApiResult<()> {
     )
 )]
 #[post("/contracts/{id}/amendments")]
-pub async fn request_amendment(
+pub(crate) async fn request_amendment(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -368,7 +368,7 @@ fn decision_note(body: OptionalJson<DecisionInput>) -> ApiResult<Option<String>>
     )
 )]
 #[post("/contracts/{id}/amendments/{amendment_id}/register")]
-pub async fn register_amendment(
+pub(crate) async fn register_amendment(
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -430,7 +430,7 @@ pub async fn register_amendment(
     )
 )]
 #[post("/contracts/{id}/amendments/{amendment_id}/reject")]
-pub async fn reject_amendment(
+pub(crate) async fn reject_amendment(
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

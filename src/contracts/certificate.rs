@@ -143,7 +143,7 @@ pub fn render(contract: &ContractRow) -> String {
     )
 )]
 #[get("/contracts/{id}/certificate")]
-pub async fn certificate(
+pub(crate) async fn certificate(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -121,7 +121,7 @@ fn line(row: &ContractRow, paid: i64) -> CommissionLine {
     )
 )]
 #[get("/brokers/{id}/commissions")]
-pub async fn broker_commissions(
+pub(crate) async fn broker_commissions(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -81,7 +81,7 @@ pub struct PaymentInput {
     )
 )]
 #[post("/contracts/{id}/perform")]
-pub async fn perform_contract(
+pub(crate) async fn perform_contract(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -106,7 +106,7 @@ pub async fn perform_contract(
     )
 )]
 #[post("/contracts/{id}/complete")]
-pub async fn complete_contract(
+pub(crate) async fn complete_contract(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -152,7 +152,7 @@ pub async fn complete_contract(
     )
 )]
 #[post("/contracts/{id}/terminate")]
-pub async fn terminate_contract(
+pub(crate) async fn terminate_contract(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -190,7 +190,7 @@ pub async fn terminate_contract(
     )
 )]
 #[post("/contracts/{id}/payments")]
-pub async fn record_payment(
+pub(crate) async fn record_payment(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

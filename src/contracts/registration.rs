@@ -74,7 +74,7 @@ pub const NOTE_MAX: usize = 2000;
     )
 )]
 #[post("/contracts/{id}/submit")]
-pub async fn submit_contract(
+pub(crate) async fn submit_contract(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -141,7 +141,7 @@ fn sign_deal(conn: &mut DbConnection, user: &AuthUser, contract: &ContractRow) -
     )
 )]
 #[post("/contracts/{id}/register")]
-pub async fn register_contract(
+pub(crate) async fn register_contract(
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -193,7 +193,7 @@ pub async fn register_contract(
     )
 )]
 #[post("/contracts/{id}/return")]
-pub async fn return_contract(
+pub(crate) async fn return_contract(
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -229,7 +229,7 @@ pub async fn return_contract(
     )
 )]
 #[post("/contracts/{id}/refuse")]
-pub async fn refuse_contract(
+pub(crate) async fn refuse_contract(
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -81,7 +81,7 @@ fn replay(
     )
 )]
 #[post("/contracts")]
-pub async fn create_contract(
+pub(crate) async fn create_contract(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -180,7 +180,7 @@ pub struct ContractFilter {
     responses((status = 200, description = "Contracts, newest first", body = Page<ContractSummary>))
 )]
 #[get("/contracts")]
-pub async fn list_contracts(
+pub(crate) async fn list_contracts(
     user: AuthUser,
     state: web::Data<AppState>,
     filter: web::Query<ContractFilter>,
@@ -234,7 +234,7 @@ pub async fn list_contracts(
     responses((status = 200, description = "The contract", body = ContractOut))
 )]
 #[get("/contracts/{id}")]
-pub async fn get_contract(
+pub(crate) async fn get_contract(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -269,7 +269,7 @@ pub async fn get_contract(
     )
 )]
 #[patch("/contracts/{id}")]
-pub async fn update_contract(
+pub(crate) async fn update_contract(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,

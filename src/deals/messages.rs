@@ -30,7 +30,7 @@ fn message_out((id, deal_id, author_id, body, created_at): MessageRow) -> DealMe
     responses((status = 200, description = "Messages, oldest first", body = Page<DealMessage>))
 )]
 #[get("/deals/{id}/messages")]
-pub async fn list_messages(
+pub(crate) async fn list_messages(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -74,7 +74,7 @@ pub async fn list_messages(
     responses((status = 201, description = "The message", body = DealMessage))
 )]
 #[post("/deals/{id}/messages")]
-pub async fn post_message(
+pub(crate) async fn post_message(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -121,7 +121,7 @@ pub async fn post_message(
     responses((status = 200, description = "History entries, oldest first", body = Page<AuditEntry>))
 )]
 #[get("/deals/{id}/history")]
-pub async fn deal_history(
+pub(crate) async fn deal_history(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

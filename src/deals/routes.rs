@@ -109,7 +109,7 @@ fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
     )
 )]
 #[post("/deals")]
-pub async fn create_deal(
+pub(crate) async fn create_deal(
     user: AuthUser,
     state: web::Data<AppState>,
     body: ValidJson<CreateDeal>,
@@ -194,7 +194,7 @@ pub async fn create_deal(
     responses((status = 200, description = "Deals, newest first", body = Page<DealOut>))
 )]
 #[get("/deals")]
-pub async fn list_deals(
+pub(crate) async fn list_deals(
     user: AuthUser,
     state: web::Data<AppState>,
     filter: web::Query<DealFilter>,
@@ -266,7 +266,7 @@ pub async fn list_deals(
     responses((status = 200, description = "The deal (`ETag` = version)", body = DealOut))
 )]
 #[get("/deals/{id}")]
-pub async fn get_deal(
+pub(crate) async fn get_deal(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -305,7 +305,7 @@ fn body_or_header_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<Opt
     )
 )]
 #[post("/deals/{id}/advance")]
-pub async fn advance_deal(
+pub(crate) async fn advance_deal(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -363,7 +363,7 @@ pub async fn advance_deal(
     )
 )]
 #[post("/deals/{id}/lose")]
-pub async fn lose_deal(
+pub(crate) async fn lose_deal(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -410,7 +410,7 @@ pub async fn lose_deal(
     )
 )]
 #[put("/deals/{id}/broker")]
-pub async fn assign_broker(
+pub(crate) async fn assign_broker(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,

@@ -92,7 +92,7 @@ crate::library_endpoints! {
     responses((status = 200, description = "The confidential details", body = DemandConfidentialOut))
 )]
 #[get("/demands/{id}/confidential")]
-pub async fn read_demand_confidential(
+pub(crate) async fn read_demand_confidential(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

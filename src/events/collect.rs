@@ -225,7 +225,7 @@ async fn run_collect(
     )
 )]
 #[post("/events/{id}/achievements")]
-pub async fn collect_achievements(
+pub(crate) async fn collect_achievements(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -250,7 +250,7 @@ pub async fn collect_achievements(
     )
 )]
 #[post("/events/{id}/demands")]
-pub async fn collect_demands(
+pub(crate) async fn collect_demands(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -313,7 +313,7 @@ async fn list(
     responses((status = 200, description = "Achievements, newest record first", body = Page<CollectedListing>))
 )]
 #[get("/events/{id}/achievements")]
-pub async fn list_achievements(
+pub(crate) async fn list_achievements(
     state: web::Data<AppState>,
     path: web::Path<String>,
     page: web::Query<PageParams>,
@@ -329,7 +329,7 @@ pub async fn list_achievements(
     responses((status = 200, description = "Demands, newest record first", body = Page<CollectedListing>))
 )]
 #[get("/events/{id}/demands")]
-pub async fn list_demands(
+pub(crate) async fn list_demands(
     state: web::Data<AppState>,
     path: web::Path<String>,
     page: web::Query<PageParams>,

@@ -351,7 +351,7 @@ fn register(
     )
 )]
 #[post("/events/{id}/participants")]
-pub async fn register_participants(
+pub(crate) async fn register_participants(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

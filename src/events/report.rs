@@ -186,7 +186,7 @@ pub fn build(conn: &mut DbConnection, event_id: &str) -> ApiResult<EventReport> 
     )
 )]
 #[get("/events/{id}/report")]
-pub async fn event_report(
+pub(crate) async fn event_report(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

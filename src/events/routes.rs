@@ -60,7 +60,7 @@ pub fn organizes(user: &AuthUser, event: &EventRow) -> bool {
     )
 )]
 #[post("/events")]
-pub async fn create_event(
+pub(crate) async fn create_event(
     user: AuthUser,
     state: web::Data<AppState>,
     body: ValidJson<EventInput>,
@@ -123,7 +123,7 @@ fn parse_cursor(key: &str) -> ApiResult<(NaiveDateTime, String)> {
     responses((status = 200, description = "Events, latest start first", body = Page<EventOut>))
 )]
 #[get("/events")]
-pub async fn list_events(
+pub(crate) async fn list_events(
     state: web::Data<AppState>,
     filter: web::Query<EventFilter>,
     page: web::Query<PageParams>,
@@ -168,7 +168,7 @@ pub async fn list_events(
     responses((status = 200, description = "The event", body = EventOut))
 )]
 #[get("/events/{id}")]
-pub async fn get_event(
+pub(crate) async fn get_event(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -194,7 +194,7 @@ pub async fn get_event(
     )
 )]
 #[patch("/events/{id}")]
-pub async fn update_event(
+pub(crate) async fn update_event(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,

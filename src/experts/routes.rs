@@ -101,7 +101,7 @@ crate::library_endpoints! {
     )
 )]
 #[post("/experts/{id}/claim")]
-pub async fn claim_expert(
+pub(crate) async fn claim_expert(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -29,7 +29,7 @@ pub struct HealthStatus {
     responses((status = 200, description = "The process is up", body = HealthStatus))
 )]
 #[get("/healthz")]
-pub async fn healthz() -> web::Json<HealthStatus> {
+pub(crate) async fn healthz() -> web::Json<HealthStatus> {
     web::Json(HealthStatus { status: "ok".into(), database: None })
 }
 
@@ -43,7 +43,7 @@ pub async fn healthz() -> web::Json<HealthStatus> {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> ApiResult<web::Json<HealthStatus>> {
+pub(crate) async fn readyz(state: web::Data<AppState>) -> ApiResult<web::Json<HealthStatus>> {
     let pool = state.db.pool().clone();
     let backend = state.db.url().backend_name();
     web::block(move || -> ApiResult<()> {
@@ -68,7 +68,7 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<web::Json<HealthSta
     responses((status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"))
 )]
 #[get("/metrics")]
-pub async fn metrics(
+pub(crate) async fn metrics(
     state: web::Data<AppState>,
     metrics: web::Data<Metrics>,
 ) -> ApiResult<HttpResponse> {

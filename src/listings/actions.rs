@@ -336,7 +336,7 @@ pub struct ReviewItem {
     responses((status = 200, description = "Records waiting for review, oldest first", body = Page<ReviewItem>))
 )]
 #[get("/admin/reviews")]
-pub async fn review_queue(
+pub(crate) async fn review_queue(
     _admin: AdminUser,
     state: web::Data<AppState>,
     filter: web::Query<ReviewFilter>,

@@ -54,7 +54,7 @@ macro_rules! library_endpoints {
             )
         )]
         #[post($list_path)]
-        pub async fn $create(
+        pub(crate) async fn $create(
             user: $crate::auth::AuthUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
             options: ::actix_web::web::Query<$crate::listings::endpoints::CreateOptions>,
@@ -79,7 +79,7 @@ macro_rules! library_endpoints {
             )
         )]
         #[post($import_path)]
-        pub async fn $import(
+        pub(crate) async fn $import(
             req: ::actix_web::HttpRequest,
             user: $crate::auth::AuthUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
@@ -101,7 +101,7 @@ macro_rules! library_endpoints {
             )
         )]
         #[get($export_path)]
-        pub async fn $export(
+        pub(crate) async fn $export(
             user: $crate::auth::MaybeUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
             filter: ::actix_web::web::Query<$filter>,
@@ -120,7 +120,7 @@ macro_rules! library_endpoints {
             responses((status = 200, description = $page_doc, body = $crate::http::Page<$out>))
         )]
         #[get($list_path)]
-        pub async fn $list(
+        pub(crate) async fn $list(
             user: $crate::auth::MaybeUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
             filter: ::actix_web::web::Query<$filter>,
@@ -146,7 +146,7 @@ macro_rules! library_endpoints {
             )
         )]
         #[get($item_path)]
-        pub async fn $get(
+        pub(crate) async fn $get(
             user: $crate::auth::MaybeUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
             path: ::actix_web::web::Path<String>,
@@ -170,7 +170,7 @@ macro_rules! library_endpoints {
             )
         )]
         #[patch($item_path)]
-        pub async fn $update(
+        pub(crate) async fn $update(
             req: ::actix_web::HttpRequest,
             user: $crate::auth::AuthUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,

@@ -122,7 +122,7 @@ pub struct ServiceProviderMatches {
     responses((status = 200, description = "Experts, best first", body = ExpertMatches))
 )]
 #[get("/demands/{id}/experts")]
-pub async fn demand_experts(
+pub(crate) async fn demand_experts(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -151,7 +151,7 @@ pub async fn demand_experts(
     responses((status = 200, description = "Service organizations, best first", body = ServiceProviderMatches))
 )]
 #[get("/demands/{id}/service-providers")]
-pub async fn demand_service_providers(
+pub(crate) async fn demand_service_providers(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -180,7 +180,7 @@ pub async fn demand_service_providers(
     responses((status = 200, description = "Matches, best first", body = AchievementMatches))
 )]
 #[get("/demands/{id}/matches")]
-pub async fn demand_matches(
+pub(crate) async fn demand_matches(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -210,7 +210,7 @@ pub async fn demand_matches(
     responses((status = 200, description = "Matches, best first", body = DemandMatches))
 )]
 #[get("/achievements/{id}/matches")]
-pub async fn achievement_matches(
+pub(crate) async fn achievement_matches(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -278,7 +278,7 @@ pub struct AdHocMatchRequest {
     responses((status = 200, description = "Matches, best first", body = AchievementMatches))
 )]
 #[post("/matching/achievements")]
-pub async fn ad_hoc_matches(
+pub(crate) async fn ad_hoc_matches(
     user: AuthUser,
     state: web::Data<AppState>,
     body: ValidJson<AdHocMatchRequest>,
@@ -377,7 +377,7 @@ pub struct FeedbackOut {
     responses((status = 201, description = "Recorded", body = FeedbackOut))
 )]
 #[post("/matches/feedback")]
-pub async fn record_match_feedback(
+pub(crate) async fn record_match_feedback(
     user: AuthUser,
     state: web::Data<AppState>,
     body: ValidJson<FeedbackRequest>,

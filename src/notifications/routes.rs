@@ -47,7 +47,7 @@ fn own_org(user: &AuthUser) -> Result<String, ApiError> {
     responses((status = 200, description = "Notifications, newest first", body = Page<Notification>))
 )]
 #[get("/notifications")]
-pub async fn list_notifications(
+pub(crate) async fn list_notifications(
     user: AuthUser,
     state: web::Data<AppState>,
     filter: web::Query<NotificationFilter>,
@@ -85,7 +85,7 @@ pub async fn list_notifications(
     responses((status = 200, description = "The notification", body = Notification))
 )]
 #[post("/notifications/{id}/read")]
-pub async fn read_notification(
+pub(crate) async fn read_notification(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -165,7 +165,7 @@ fn ensure_member(user: &AuthUser, org_id: &str) -> Result<(), ApiError> {
     )
 )]
 #[put("/organizations/{id}/webhook")]
-pub async fn put_webhook(
+pub(crate) async fn put_webhook(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -280,7 +280,7 @@ type DeliveryRow = (
     responses((status = 200, description = "Deliveries, newest first", body = Page<DeliveryOut>))
 )]
 #[get("/organizations/{id}/webhook/deliveries")]
-pub async fn list_deliveries(
+pub(crate) async fn list_deliveries(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

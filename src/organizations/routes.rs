@@ -24,7 +24,7 @@ use crate::validation::{self, Checker};
     responses((status = 200, description = "Organizations, newest first", body = Page<OrganizationOut>))
 )]
 #[get("/organizations")]
-pub async fn list_organizations(
+pub(crate) async fn list_organizations(
     state: web::Data<AppState>,
     filter: web::Query<OrganizationFilter>,
     page: web::Query<PageParams>,
@@ -44,7 +44,7 @@ pub async fn list_organizations(
     responses((status = 200, description = "The organization", body = OrganizationOut))
 )]
 #[get("/organizations/{id}")]
-pub async fn get_organization(
+pub(crate) async fn get_organization(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -81,7 +81,7 @@ fn ensure_member(user: &AuthUser, organization_id: &str) -> Result<(), ApiError>
     )
 )]
 #[patch("/organizations/{id}")]
-pub async fn update_organization(
+pub(crate) async fn update_organization(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -165,7 +165,7 @@ pub async fn update_organization(
     )
 )]
 #[post("/organizations/{id}/invites")]
-pub async fn create_invite(
+pub(crate) async fn create_invite(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -209,7 +209,7 @@ pub async fn create_invite(
     responses((status = 200, description = "The organization", body = OrganizationOut))
 )]
 #[post("/admin/organizations/{id}/verify")]
-pub async fn verify_organization(
+pub(crate) async fn verify_organization(
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<String>,

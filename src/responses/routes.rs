@@ -50,7 +50,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     )
 )]
 #[post("/demands/{id}/responses")]
-pub async fn create_response(
+pub(crate) async fn create_response(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -77,7 +77,7 @@ pub async fn create_response(
     )
 )]
 #[get("/demands/{id}/responses")]
-pub async fn list_responses(
+pub(crate) async fn list_responses(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -124,7 +124,7 @@ pub async fn list_responses(
     responses((status = 200, description = "The answer", body = ResponseOut))
 )]
 #[get("/demands/{id}/responses/{response_id}")]
-pub async fn get_response(
+pub(crate) async fn get_response(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -175,7 +175,7 @@ async fn run(
     )
 )]
 #[post("/demands/{id}/responses/{response_id}/shortlist")]
-pub async fn shortlist_response(
+pub(crate) async fn shortlist_response(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -208,7 +208,7 @@ pub async fn shortlist_response(
     )
 )]
 #[post("/demands/{id}/responses/{response_id}/decline")]
-pub async fn decline_response(
+pub(crate) async fn decline_response(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -253,7 +253,7 @@ pub async fn decline_response(
     )
 )]
 #[post("/demands/{id}/responses/{response_id}/accept")]
-pub async fn accept_response(
+pub(crate) async fn accept_response(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -292,7 +292,7 @@ pub async fn accept_response(
     )
 )]
 #[post("/demands/{id}/responses/{response_id}/withdraw")]
-pub async fn withdraw_response(
+pub(crate) async fn withdraw_response(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -317,7 +317,7 @@ pub async fn withdraw_response(
     responses((status = 200, description = "Answers, newest first", body = Page<ResponseOut>))
 )]
 #[get("/me/responses")]
-pub async fn my_responses(
+pub(crate) async fn my_responses(
     user: AuthUser,
     state: web::Data<AppState>,
     filter: web::Query<MyResponseFilter>,

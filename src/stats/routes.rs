@@ -69,7 +69,7 @@ fn checked_scope(user: &AuthUser, filter: &Filter, slice: BrokerSlice) -> ApiRes
     responses((status = 200, description = "The overview", content((Overview = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/overview")]
-pub async fn get_overview(
+pub(crate) async fn get_overview(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -127,7 +127,7 @@ async fn contract_stats(
     responses((status = 200, description = "Contracts per group", content((ContractStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/contracts")]
-pub async fn get_contracts(
+pub(crate) async fn get_contracts(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -148,7 +148,7 @@ pub async fn get_contracts(
     responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
 )]
 #[get("/stats/contracts/chart.svg")]
-pub async fn contracts_chart(
+pub(crate) async fn contracts_chart(
     user: AuthUser,
     state: web::Data<AppState>,
     query: web::Query<StatsQuery>,
@@ -242,7 +242,7 @@ async fn funnel_stats(
     responses((status = 200, description = "The funnel", content((FunnelStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/funnel")]
-pub async fn get_funnel(
+pub(crate) async fn get_funnel(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -261,7 +261,7 @@ pub async fn get_funnel(
     responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
 )]
 #[get("/stats/funnel/chart.svg")]
-pub async fn funnel_chart(
+pub(crate) async fn funnel_chart(
     user: AuthUser,
     state: web::Data<AppState>,
     query: web::Query<StatsQuery>,
@@ -305,7 +305,7 @@ async fn library_stats(
     responses((status = 200, description = "New listings per group", content((LibraryStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/libraries")]
-pub async fn get_libraries(
+pub(crate) async fn get_libraries(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -325,7 +325,7 @@ pub async fn get_libraries(
     responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
 )]
 #[get("/stats/libraries/chart.svg")]
-pub async fn libraries_chart(
+pub(crate) async fn libraries_chart(
     user: AuthUser,
     state: web::Data<AppState>,
     query: web::Query<StatsQuery>,
@@ -353,7 +353,7 @@ pub async fn libraries_chart(
     responses((status = 200, description = "The ranking", content((BrokerStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/brokers")]
-pub async fn get_brokers(
+pub(crate) async fn get_brokers(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,

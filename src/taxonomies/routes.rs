@@ -259,7 +259,7 @@ pub fn taxonomy(name: TaxonomyName, parent: Option<&str>) -> ApiResult<Taxonomy>
     )
 )]
 #[get("/taxonomies/{name}")]
-pub async fn get_taxonomy(
+pub(crate) async fn get_taxonomy(
     path: web::Path<String>,
     query: web::Query<TaxonomyQuery>,
 ) -> ApiResult<HttpResponse> {

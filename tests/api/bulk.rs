@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// The CSL records shipped with the crate (real Chinese abstracts).
-pub fn csl_lines(count: usize) -> Vec<String> {
+pub(crate) fn csl_lines(count: usize) -> Vec<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/csl/achievements.jsonl");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines().take(count).map(str::to_owned).collect()

@@ -16,12 +16,12 @@ use techmarket::domain::credit_code::compute_check_character;
 use techmarket::state::AppState;
 
 /// A password that passes the strength check.
-pub const PASSWORD: &str = "Tea-kettle-Orbit-19";
+pub(crate) const PASSWORD: &str = "Tea-kettle-Orbit-19";
 /// The JWT secret of test servers.
-pub const SECRET: &str = "test-secret-test-secret-test-secret-0001";
+pub(crate) const SECRET: &str = "test-secret-test-secret-test-secret-0001";
 
 /// The database behind one test.
-pub enum TestDatabase {
+pub(crate) enum TestDatabase {
     /// A SQLite file in a temporary folder.
     Sqlite,
     /// A fresh PostgreSQL database, dropped at the end.
@@ -41,12 +41,12 @@ impl Drop for TestDatabase {
 }
 
 /// The PostgreSQL URL of the suite, if the PostgreSQL run was asked for.
-pub fn postgres_admin_url() -> Option<String> {
+pub(crate) fn postgres_admin_url() -> Option<String> {
     std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
 }
 
 /// Creates a fresh database for one test; returns its URL (None → SQLite in `data_dir`).
-pub fn fresh_database() -> (Option<String>, TestDatabase) {
+pub(crate) fn fresh_database() -> (Option<String>, TestDatabase) {
     match postgres_admin_url() {
         None => (None, TestDatabase::Sqlite),
         Some(admin_url) => {
@@ -64,7 +64,7 @@ pub fn fresh_database() -> (Option<String>, TestDatabase) {
 }
 
 /// A running application.
-pub struct TestApp {
+pub(crate) struct TestApp {
     /// The database URL both this and further instances use.
     pub database_url: String,
     pub address: String,
@@ -75,7 +75,7 @@ pub struct TestApp {
 }
 
 /// Test settings: port 0, a temporary data folder, a fresh database.
-pub fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -> Settings {
+pub(crate) fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -> Settings {
     Settings {
         bind: "127.0.0.1:0".into(),
         database_url,
@@ -94,12 +94,12 @@ pub fn test_settings(data_dir: &std::path::Path, database_url: Option<String>) -
 }
 
 /// Starts the application with default test settings.
-pub async fn spawn_app() -> TestApp {
+pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
 /// Starts the application with adjusted settings.
-pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+pub(crate) async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (url, database) = fresh_database();
     let mut settings = test_settings(data_dir.path(), url.clone());
@@ -135,7 +135,7 @@ async fn start(
 }
 
 /// A valid unified social credit code, different for each `n`.
-pub fn credit_code(n: u32) -> String {
+pub(crate) fn credit_code(n: u32) -> String {
     let first17 = format!("9133010600{n:07}");
     let check = compute_check_character(&first17).expect("check character");
     format!("{first17}{check}")
@@ -143,7 +143,7 @@ pub fn credit_code(n: u32) -> String {
 
 /// A signed-in user.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub(crate) struct Session {
     pub user_id: String,
     pub email: String,
     pub organization_id: Option<String>,
@@ -154,12 +154,12 @@ pub struct Session {
 impl TestApp {
     /// Another instance of the application on the same database, with its own data folder
     /// (and so its own search index).
-    pub async fn second_instance(&self) -> TestApp {
+    pub(crate) async fn second_instance(&self) -> TestApp {
         self.second_instance_with(|_| {}).await
     }
 
     /// Another instance on the same database, with adjusted settings.
-    pub async fn second_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    pub(crate) async fn second_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut settings = test_settings(data_dir.path(), Some(self.database_url.clone()));
         adjust(&mut settings);
@@ -167,12 +167,12 @@ impl TestApp {
         start(settings, data_dir, TestDatabase::Shared, self.database_url.clone()).await
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
     /// Sends a request with an optional JSON body and bearer token.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -189,20 +189,20 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
-    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+    pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> Response {
         self.send(Method::GET, path, token, None).await
     }
 
-    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+    pub(crate) async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
         self.send(Method::POST, path, token, Some(body)).await
     }
 
-    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+    pub(crate) async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Response {
         self.send(Method::PATCH, path, token, Some(body)).await
     }
 
     /// Registers a user with a new organization of a kind that suits the role.
-    pub async fn register_with_org(
+    pub(crate) async fn register_with_org(
         &self,
         email: &str,
         role: &str,
@@ -226,12 +226,12 @@ impl TestApp {
     }
 
     /// Signs in.
-    pub async fn login(&self, email: &str, password: &str) -> Response {
+    pub(crate) async fn login(&self, email: &str, password: &str) -> Response {
         self.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await
     }
 
     /// Signs in and returns the session, asserting success.
-    pub async fn session(&self, email: &str) -> Session {
+    pub(crate) async fn session(&self, email: &str) -> Session {
         let tokens = assert_status(self.login(email, PASSWORD).await, StatusCode::OK).await;
         let me = assert_status(
             self.get("/api/v1/me", tokens["access_token"].as_str()).await,
@@ -248,21 +248,21 @@ impl TestApp {
     }
 
     /// An enterprise user with a new enterprise, signed in.
-    pub async fn enterprise(&self, n: u32) -> Session {
+    pub(crate) async fn enterprise(&self, n: u32) -> Session {
         let email = format!("ent{n}@example.com");
         self.register_with_org(&email, "enterprise", "enterprise", n).await;
         self.session(&email).await
     }
 
     /// A university user with a new university, signed in.
-    pub async fn university(&self, n: u32) -> Session {
+    pub(crate) async fn university(&self, n: u32) -> Session {
         let email = format!("uni{n}@example.edu.cn");
         self.register_with_org(&email, "university", "university", n).await;
         self.session(&email).await
     }
 
     /// A user without an organization (`broker` or `expert`), signed in.
-    pub async fn person(&self, email: &str, role: &str) -> Session {
+    pub(crate) async fn person(&self, email: &str, role: &str) -> Session {
         let response = self
             .post(
                 "/api/v1/auth/register",
@@ -276,7 +276,7 @@ impl TestApp {
 
     /// A technology broker without an organization, signed in, whom an administrator has
     /// verified (as the operator does before a broker carries deals).
-    pub async fn broker(&self, n: u32) -> Session {
+    pub(crate) async fn broker(&self, n: u32) -> Session {
         let broker = self.unverified_broker(n).await;
         let db = self.state.db.clone();
         let user_id = broker.user_id.clone();
@@ -293,13 +293,13 @@ impl TestApp {
     }
 
     /// A self-registered technology broker no administrator has verified yet, signed in.
-    pub async fn unverified_broker(&self, n: u32) -> Session {
+    pub(crate) async fn unverified_broker(&self, n: u32) -> Session {
         self.person(&format!("broker{n}@example.com"), "broker").await
     }
 
     /// Has `admin` verify the organizations of these users (deals are opened by members of
     /// verified organizations only).
-    pub async fn verify_orgs(&self, admin: &Session, members: &[&Session]) {
+    pub(crate) async fn verify_orgs(&self, admin: &Session, members: &[&Session]) {
         for member in members {
             let org = member.organization_id.as_deref().expect("an organization");
             assert_status(
@@ -316,7 +316,7 @@ impl TestApp {
     }
 
     /// Has `admin` verify a user (technology brokers carry deals only once verified).
-    pub async fn verify_user(&self, admin: &Session, user: &Session) {
+    pub(crate) async fn verify_user(&self, admin: &Session, user: &Session) {
         assert_status(
             self.post(
                 &format!("/api/v1/admin/users/{}/verify", user.user_id),
@@ -330,7 +330,7 @@ impl TestApp {
     }
 
     /// A research-institute user with a new institute, signed in.
-    pub async fn institute(&self, n: u32) -> Session {
+    pub(crate) async fn institute(&self, n: u32) -> Session {
         let email = format!("inst{n}@example.ac.cn");
         self.register_with_org(&email, "university", "research_institute", n).await;
         self.session(&email).await
@@ -338,7 +338,7 @@ impl TestApp {
 
     /// Creates a record in a library (`achievements`, `demands`, …) as `owner`, submits it
     /// and has `admin` approve it; returns the published record.
-    pub async fn publish(
+    pub(crate) async fn publish(
         &self,
         library: &str,
         owner: &Session,
@@ -379,7 +379,7 @@ impl TestApp {
     }
 
     /// An administrator (created as `create-admin` does), signed in.
-    pub async fn admin(&self, n: u32) -> Session {
+    pub(crate) async fn admin(&self, n: u32) -> Session {
         let email = format!("admin{n}@bureau.gov.cn");
         let db = self.state.db.clone();
         let draft_email = email.clone();
@@ -405,7 +405,7 @@ impl TestApp {
 }
 
 /// Asserts a status and returns the JSON body (Null when empty).
-pub async fn assert_status(response: Response, expected: StatusCode) -> Value {
+pub(crate) async fn assert_status(response: Response, expected: StatusCode) -> Value {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     assert_eq!(status, expected, "unexpected status; body: {text}");
@@ -417,7 +417,7 @@ pub async fn assert_status(response: Response, expected: StatusCode) -> Value {
 }
 
 /// Asserts a problem+json answer with this status and returns it.
-pub async fn assert_problem(response: Response, expected: StatusCode) -> Value {
+pub(crate) async fn assert_problem(response: Response, expected: StatusCode) -> Value {
     let content_type = response
         .headers()
         .get("content-type")
@@ -432,7 +432,7 @@ pub async fn assert_problem(response: Response, expected: StatusCode) -> Value {
 }
 
 /// The fields named in a 422's `errors`.
-pub fn error_fields(problem: &Value) -> Vec<String> {
+pub(crate) fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
         .map(|errors| {
@@ -442,7 +442,7 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
 }
 
 /// A valid achievement body (title made unique by `n`), with confidential details.
-pub fn sample_achievement(n: u32) -> Value {
+pub(crate) fn sample_achievement(n: u32) -> Value {
     json!({
         "title": format!("一种高能量密度锂离子电池正极材料的制备方法{n}"),
         "summary": "本成果提出一种富锂锰基正极材料的共沉淀制备工艺，通过表面包覆提高循环稳定性，适用于动力电池和储能系统。",
@@ -458,7 +458,7 @@ pub fn sample_achievement(n: u32) -> Value {
 
 /// A valid demand body (title made unique by `n`), with confidential details; `reward_fen`
 /// makes it an open call (揭榜挂帅).
-pub fn sample_demand(n: u32, reward_fen: Option<i64>) -> Value {
+pub(crate) fn sample_demand(n: u32, reward_fen: Option<i64>) -> Value {
     json!({
         "title": format!("动力电池低温快充热管理方案征集{n}"),
         "description": "我公司生产的电动叉车在北方冬季零下二十度环境中充电缓慢，需要一种电池预热与快充控制方案。",
@@ -472,36 +472,36 @@ pub fn sample_demand(n: u32, reward_fen: Option<i64>) -> Value {
 }
 
 /// Whoever makes a request: anonymous, or signed in with a bearer token.
-pub struct Caller<'a> {
+pub(crate) struct Caller<'a> {
     app: &'a TestApp,
     token: Option<String>,
 }
 
 impl TestApp {
     /// Requests without credentials.
-    pub fn anon(&self) -> Caller<'_> {
+    pub(crate) fn anon(&self) -> Caller<'_> {
         self.caller(None)
     }
 
     /// Requests as a signed-in user.
-    pub fn as_user(&self, session: &Session) -> Caller<'_> {
+    pub(crate) fn as_user(&self, session: &Session) -> Caller<'_> {
         self.caller(Some(&session.access_token))
     }
 
     /// Requests with this bearer token.
-    pub fn with_token(&self, token: &str) -> Caller<'_> {
+    pub(crate) fn with_token(&self, token: &str) -> Caller<'_> {
         self.caller(Some(token))
     }
 
     /// Requests with this bearer token, if any.
-    pub fn caller(&self, token: Option<&str>) -> Caller<'_> {
+    pub(crate) fn caller(&self, token: Option<&str>) -> Caller<'_> {
         Caller { app: self, token: token.map(str::to_owned) }
     }
 }
 
 impl Caller<'_> {
     /// A request of any method.
-    pub fn request(&self, method: Method, path: impl AsRef<str>) -> Call {
+    pub(crate) fn request(&self, method: Method, path: impl AsRef<str>) -> Call {
         let mut builder = self.app.client.request(method, self.app.url(path.as_ref()));
         if let Some(token) = &self.token {
             builder = builder.bearer_auth(token);
@@ -510,69 +510,69 @@ impl Caller<'_> {
     }
 
     /// A POST of an action that takes no fields (an empty JSON object).
-    pub fn act(&self, path: impl AsRef<str>) -> Call {
+    pub(crate) fn act(&self, path: impl AsRef<str>) -> Call {
         self.post(path).json(json!({}))
     }
 
-    pub fn get(&self, path: impl AsRef<str>) -> Call {
+    pub(crate) fn get(&self, path: impl AsRef<str>) -> Call {
         self.request(Method::GET, path)
     }
 
-    pub fn post(&self, path: impl AsRef<str>) -> Call {
+    pub(crate) fn post(&self, path: impl AsRef<str>) -> Call {
         self.request(Method::POST, path)
     }
 
-    pub fn patch(&self, path: impl AsRef<str>) -> Call {
+    pub(crate) fn patch(&self, path: impl AsRef<str>) -> Call {
         self.request(Method::PATCH, path)
     }
 
-    pub fn put(&self, path: impl AsRef<str>) -> Call {
+    pub(crate) fn put(&self, path: impl AsRef<str>) -> Call {
         self.request(Method::PUT, path)
     }
 
-    pub fn delete(&self, path: impl AsRef<str>) -> Call {
+    pub(crate) fn delete(&self, path: impl AsRef<str>) -> Call {
         self.request(Method::DELETE, path)
     }
 }
 
 /// One request being built.
-pub struct Call {
+pub(crate) struct Call {
     builder: reqwest::RequestBuilder,
 }
 
 impl Call {
     /// A JSON body.
-    pub fn json(self, body: Value) -> Self {
+    pub(crate) fn json(self, body: Value) -> Self {
         Call { builder: self.builder.json(&body) }
     }
 
     /// A raw body of this content type.
-    pub fn body(self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
+    pub(crate) fn body(self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
         Call { builder: self.builder.header("content-type", content_type).body(body) }
     }
 
     /// A request header.
-    pub fn header(self, name: &str, value: impl AsRef<str>) -> Self {
+    pub(crate) fn header(self, name: &str, value: impl AsRef<str>) -> Self {
         Call { builder: self.builder.header(name, value.as_ref()) }
     }
 
     /// An `If-Match` precondition.
-    pub fn if_match(self, etag: impl AsRef<str>) -> Self {
+    pub(crate) fn if_match(self, etag: impl AsRef<str>) -> Self {
         self.header("if-match", etag)
     }
 
     /// Sends the request; the raw response.
-    pub async fn send(self) -> Response {
+    pub(crate) async fn send(self) -> Response {
         self.builder.send().await.expect("request")
     }
 
     /// Sends the request, asserts the status and returns the JSON body (Null when empty).
-    pub async fn expect(self, status: u16) -> Value {
+    pub(crate) async fn expect(self, status: u16) -> Value {
         assert_status(self.send().await, code(status)).await
     }
 
     /// Sends the request, asserts a problem+json answer with this status and returns it.
-    pub async fn problem(self, status: u16) -> Value {
+    pub(crate) async fn problem(self, status: u16) -> Value {
         assert_problem(self.send().await, code(status)).await
     }
 }
@@ -596,13 +596,13 @@ enum Step {
 /// Sets up the market a story plays in: who takes part (signed in) and what is published.
 /// `MarketBuilder::new(&app).enterprise(1).university(2).admin(1).verified_orgs()
 ///     .demand(sample_demand(1, None)).build().await`
-pub struct MarketBuilder<'a> {
+pub(crate) struct MarketBuilder<'a> {
     app: &'a TestApp,
     steps: Vec<Step>,
 }
 
 /// The participants and published records of a market, in the order they were set up.
-pub struct Market {
+pub(crate) struct Market {
     pub admins: Vec<Session>,
     pub enterprises: Vec<Session>,
     pub universities: Vec<Session>,
@@ -613,7 +613,7 @@ pub struct Market {
 }
 
 impl<'a> MarketBuilder<'a> {
-    pub fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         MarketBuilder { app, steps: Vec::new() }
     }
 
@@ -623,47 +623,47 @@ impl<'a> MarketBuilder<'a> {
     }
 
     /// An administrator.
-    pub fn admin(self, n: u32) -> Self {
+    pub(crate) fn admin(self, n: u32) -> Self {
         self.then(Step::Admin(n))
     }
 
     /// An enterprise user with a new enterprise.
-    pub fn enterprise(self, n: u32) -> Self {
+    pub(crate) fn enterprise(self, n: u32) -> Self {
         self.then(Step::Enterprise(n))
     }
 
     /// A university user with a new university.
-    pub fn university(self, n: u32) -> Self {
+    pub(crate) fn university(self, n: u32) -> Self {
         self.then(Step::University(n))
     }
 
     /// A research-institute user with a new institute.
-    pub fn institute(self, n: u32) -> Self {
+    pub(crate) fn institute(self, n: u32) -> Self {
         self.then(Step::Institute(n))
     }
 
     /// A verified technology broker.
-    pub fn broker(self, n: u32) -> Self {
+    pub(crate) fn broker(self, n: u32) -> Self {
         self.then(Step::Broker(n))
     }
 
     /// The first administrator verifies the organizations of the enterprises and
     /// universities so far.
-    pub fn verified_orgs(self) -> Self {
+    pub(crate) fn verified_orgs(self) -> Self {
         self.then(Step::VerifiedOrgs)
     }
 
     /// A demand of the first enterprise, published by the first administrator.
-    pub fn demand(self, body: Value) -> Self {
+    pub(crate) fn demand(self, body: Value) -> Self {
         self.then(Step::Demand(body))
     }
 
     /// An achievement of the first university, published by the first administrator.
-    pub fn achievement(self, body: Value) -> Self {
+    pub(crate) fn achievement(self, body: Value) -> Self {
         self.then(Step::Achievement(body))
     }
 
-    pub async fn build(self) -> Market {
+    pub(crate) async fn build(self) -> Market {
         let app = self.app;
         let mut m = Market {
             admins: Vec::new(),
@@ -702,33 +702,33 @@ impl<'a> MarketBuilder<'a> {
 }
 
 impl Market {
-    pub fn admin(&self) -> &Session {
+    pub(crate) fn admin(&self) -> &Session {
         self.admins.first().expect("an administrator")
     }
 
-    pub fn enterprise(&self) -> &Session {
+    pub(crate) fn enterprise(&self) -> &Session {
         self.enterprises.first().expect("an enterprise")
     }
 
-    pub fn university(&self) -> &Session {
+    pub(crate) fn university(&self) -> &Session {
         self.universities.first().expect("a university")
     }
 
-    pub fn institute(&self) -> &Session {
+    pub(crate) fn institute(&self) -> &Session {
         self.institutes.first().expect("an institute")
     }
 
-    pub fn broker(&self) -> &Session {
+    pub(crate) fn broker(&self) -> &Session {
         self.brokers.first().expect("a broker")
     }
 
     /// The id of the first published demand.
-    pub fn demand_id(&self) -> String {
+    pub(crate) fn demand_id(&self) -> String {
         self.demands[0]["id"].as_str().expect("id").to_string()
     }
 
     /// The id of the first published achievement.
-    pub fn achievement_id(&self) -> String {
+    pub(crate) fn achievement_id(&self) -> String {
         self.achievements[0]["id"].as_str().expect("id").to_string()
     }
 }

@@ -10,7 +10,7 @@ use super::*;
     responses((status = 200, description = "Users, newest first", body = Page<UserOut>))
 )]
 #[get("/admin/users")]
-pub async fn list_users(
+pub(crate) async fn list_users(
     _admin: AdminUser,
     state: web::Data<AppState>,
     filter: web::Query<UserFilter>,
@@ -34,7 +34,7 @@ pub async fn list_users(
     )
 )]
 #[post("/admin/users")]
-pub async fn create_user(
+pub(crate) async fn create_user(
     admin: AdminUser,
     state: web::Data<AppState>,
     body: ValidJson<AdminCreateUserRequest>,
@@ -107,7 +107,7 @@ pub async fn create_user(
     )
 )]
 #[patch("/admin/users/{id}")]
-pub async fn update_user(
+pub(crate) async fn update_user(
     req: HttpRequest,
     admin: AdminUser,
     state: web::Data<AppState>,

@@ -9,7 +9,7 @@ use super::*;
     responses((status = 200, description = "The signed-in user", body = MeOut))
 )]
 #[get("/me")]
-pub async fn get_me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub(crate) async fn get_me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let org_id = user.user.organization_id.clone();
     let organization: Option<Organization> = match org_id {
         None => None,
@@ -35,7 +35,7 @@ pub async fn get_me(user: AuthUser, state: web::Data<AppState>) -> ApiResult<Htt
     )
 )]
 #[patch("/me")]
-pub async fn patch_me(
+pub(crate) async fn patch_me(
     req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
@@ -85,7 +85,7 @@ pub async fn patch_me(
     responses((status = 204, description = "Password changed; other sessions ended"))
 )]
 #[post("/me/password")]
-pub async fn change_password(
+pub(crate) async fn change_password(
     user: AuthUser,
     state: web::Data<AppState>,
     body: ValidJson<ChangePasswordRequest>,

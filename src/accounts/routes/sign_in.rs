@@ -23,7 +23,7 @@ enum Membership {
     )
 )]
 #[post("/auth/register")]
-pub async fn register(
+pub(crate) async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<RegisterRequest>,
@@ -130,7 +130,7 @@ pub async fn register(
     )
 )]
 #[post("/auth/login")]
-pub async fn login(
+pub(crate) async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<LoginRequest>,
@@ -180,7 +180,7 @@ pub async fn login(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(
+pub(crate) async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<RefreshRequest>,
@@ -208,7 +208,7 @@ pub async fn refresh(
     responses((status = 204, description = "Signed out (also for unknown tokens)"))
 )]
 #[post("/auth/logout")]
-pub async fn logout(
+pub(crate) async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<RefreshRequest>,
