@@ -16,7 +16,7 @@ use crate::auth::extractors::anonymous_actor;
 use crate::auth::sessions::{self, RefreshOutcome, TokenPair};
 use crate::auth::{AdminUser, AuthUser, password};
 use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::dto::OrganizationOut;
 use crate::organizations::model::{OrgKind, Organization};

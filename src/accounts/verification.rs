@@ -12,7 +12,7 @@ use crate::db::now;
 use crate::db::schema::users;
 use crate::error::{ApiError, ApiResult};
 use crate::http::ValidJson;
-use crate::http::version::etag;
+use crate::http::version::Tagged;
 use crate::organizations::dto::VerifyRequest;
 use crate::state::AppState;
 
@@ -72,5 +72,5 @@ pub(crate) async fn verify_user(
             queries::find(conn, &current.id)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(UserOut::from(saved)))
+    Ok(Tagged::ok(saved.version, UserOut::from(saved)).into())
 }

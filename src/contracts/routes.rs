@@ -18,7 +18,7 @@ use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::schema::contracts;
 use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Renders a contract with its ETag.
 pub fn contract_response(status: actix_web::http::StatusCode, out: ContractOut) -> HttpResponse {
-    HttpResponse::build(status).insert_header(etag(out.version)).json(out)
+    Tagged::with_status(status, out.version, out).into()
 }
 
 enum Created {
@@ -270,7 +270,7 @@ pub(crate) async fn get_contract(
 )]
 #[patch("/contracts/{id}")]
 pub(crate) async fn update_contract(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -278,7 +278,7 @@ pub(crate) async fn update_contract(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let (patch, body_version) = crate::listings::merge_patch::split_version(body.into_inner())?;
-    let version = expected_version(&req, body_version)?;
+    let version = if_match.expected(body_version)?;
     let out = state
         .db
         .write(move |conn| {

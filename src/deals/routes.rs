@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use diesel::prelude::*;
 
 use super::access::{ensure_participant, is_participant, is_party};
@@ -17,7 +17,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::{contracts, deals};
 use crate::db::{DbConnection, now};
 use crate::error::{ApiError, ApiResult};
-use crate::http::version::etag;
+use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::state::AppState;
 use crate::validation::Checker;
@@ -90,7 +90,7 @@ fn ensure_organization_verified(conn: &mut DbConnection, user: &AuthUser) -> Api
 }
 
 fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
-    HttpResponse::build(status).insert_header(etag(out.version)).json(out)
+    Tagged::with_status(status, out.version, out).into()
 }
 
 /// Opens a deal between a buyer and a seller organization, usually about a demand and an
@@ -283,13 +283,6 @@ pub(crate) async fn get_deal(
     Ok(respond(actix_web::http::StatusCode::OK, out))
 }
 
-fn body_or_header_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<Option<i64>> {
-    match (body, req.headers().contains_key("if-match")) {
-        (None, false) => Ok(None),
-        _ => crate::http::version::expected_version(req, body).map(Some),
-    }
-}
-
 /// Moves a deal one stage forward: `connected` → `intention` → `agreement`. No stage is
 /// skipped; `signed` is reached only when a technology contract for the deal is registered.
 /// Parties, the broker and administrators may move it; the move is stamped (who, when, note)
@@ -306,7 +299,7 @@ fn body_or_header_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<Opt
 )]
 #[post("/deals/{id}/advance")]
 pub(crate) async fn advance_deal(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -314,7 +307,7 @@ pub(crate) async fn advance_deal(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let input = body.into_inner();
-    let version = body_or_header_version(&req, input.version)?;
+    let version = if_match.optional(input.version)?;
     let mut checker = Checker::new();
     let note = dto::note(&mut checker, input.note.as_deref());
     checker.finish()?;
@@ -364,7 +357,7 @@ pub(crate) async fn advance_deal(
 )]
 #[post("/deals/{id}/lose")]
 pub(crate) async fn lose_deal(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -372,7 +365,7 @@ pub(crate) async fn lose_deal(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let input = body.into_inner();
-    let version = body_or_header_version(&req, input.version)?;
+    let version = if_match.optional(input.version)?;
     let mut checker = Checker::new();
     let note = dto::note(&mut checker, input.note.as_deref());
     dto::check_loss(&mut checker, input.reason, &note);
@@ -411,7 +404,7 @@ pub(crate) async fn lose_deal(
 )]
 #[put("/deals/{id}/broker")]
 pub(crate) async fn assign_broker(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -419,7 +412,7 @@ pub(crate) async fn assign_broker(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let input = body.into_inner();
-    let version = body_or_header_version(&req, input.version)?;
+    let version = if_match.optional(input.version)?;
     let mut checker = Checker::new();
     dto::id(&mut checker, "broker_id", &input.broker_id);
     dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);

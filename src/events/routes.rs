@@ -1,7 +1,7 @@
 //! `POST|GET /api/v1/events`, `GET|PATCH /api/v1/events/{id}`; the collections,
 //! participants and report routes live in their own files and are registered here.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::events;
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::queries::like_escape;
 use crate::state::AppState;
@@ -99,7 +99,7 @@ pub(crate) async fn create_event(
             Ok(row)
         })
         .await?;
-    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(EventOut::from(row)))
+    Ok(Tagged::created(row.version, EventOut::from(row)).into())
 }
 
 fn cursor_key(row: &EventRow) -> String {
@@ -174,7 +174,7 @@ pub(crate) async fn get_event(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let row = state.db.read(move |conn| find(conn, &id)).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(EventOut::from(row)))
+    Ok(Tagged::ok(row.version, EventOut::from(row)).into())
 }
 
 /// Edits an event (its creator and administrators), based on a version.
@@ -195,7 +195,7 @@ pub(crate) async fn get_event(
 )]
 #[patch("/events/{id}")]
 pub(crate) async fn update_event(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -203,7 +203,7 @@ pub(crate) async fn update_event(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let patch = body.into_inner();
-    let expected = expected_version(&req, patch.version);
+    let expected = if_match.expected(patch.version);
     let saved = state
         .db
         .write(move |conn| {
@@ -274,5 +274,5 @@ pub(crate) async fn update_event(
             find(conn, &current.id)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(EventOut::from(saved)))
+    Ok(Tagged::ok(saved.version, EventOut::from(saved)).into())
 }

@@ -10,7 +10,7 @@ use crate::accounts::model::Role;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Page;
-use crate::http::version::etag;
+use crate::http::version::Tagged;
 use crate::listings::Library;
 use crate::listings::access::ensure_visible;
 use crate::listings::lifecycle::ListingStatus;
@@ -152,5 +152,5 @@ pub(crate) async fn claim_expert(
         .await?;
     listing_search::index(&state, queries::search_doc(&claimed.0, &claimed.1)).await;
     let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
-    Ok(HttpResponse::Ok().insert_header(etag(out.listing.version)).json(out))
+    Ok(Tagged::ok(out.listing.version, out).into())
 }

@@ -2,7 +2,7 @@
 //! library. The routes are registered per library and documented programmatically
 //! ([`document`]), since only the library differs.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use crate::db::schema::{
 use crate::db::{DbConnection, now, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
-use crate::http::version::etag;
+use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams};
 use crate::state::AppState;
 use crate::validation;
@@ -72,13 +72,6 @@ impl From<&Listing> for ListingState {
             version: listing.version,
             updated_at: to_utc(listing.updated_at),
         }
-    }
-}
-
-fn header_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    match req.headers().get(actix_web::http::header::IF_MATCH) {
-        None => Ok(None),
-        Some(_) => crate::http::version::expected_version(req, None).map(Some),
     }
 }
 
@@ -173,7 +166,7 @@ pub fn apply(
 
 /// `POST /api/v1/{library}/{id}/{action}`.
 pub async fn run_action(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -183,17 +176,7 @@ pub async fn run_action(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let request = body.0.unwrap_or_default();
-    let expected = match (request.version, header_version(&req)?) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(ApiError::field(
-                "version",
-                "version_mismatch",
-                "the body's version and If-Match differ",
-            ));
-        }
-        (Some(v), _) | (None, Some(v)) => Some(v),
-        (None, None) => None,
-    };
+    let expected = if_match.optional(request.version)?;
     let saved = state
         .db
         .write(move |conn| apply(conn, &user, library, &id, action, &request, expected))
@@ -207,7 +190,7 @@ pub async fn run_action(
             vec![saved.id.clone()],
         );
     }
-    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(ListingState::from(&saved)))
+    Ok(Tagged::ok(saved.version, ListingState::from(&saved)).into())
 }
 
 /// `GET /api/v1/{library}/{id}/history`: the record's audit entries, oldest first
@@ -410,12 +393,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig, libr
         cfg.route(
             &format!("/{segment}/{{id}}/{action}"),
             web::post().to(
-                move |req: HttpRequest,
+                move |if_match: IfMatch,
                       user: AuthUser,
                       state: web::Data<AppState>,
                       path: web::Path<String>,
                       body: OptionalJson<ActionRequest>| {
-                    run_action(req, user, state, path, body, library, action)
+                    run_action(if_match, user, state, path, body, library, action)
                 },
             ),
         );

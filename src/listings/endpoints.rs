@@ -171,14 +171,14 @@ macro_rules! library_endpoints {
         )]
         #[patch($item_path)]
         pub(crate) async fn $update(
-            req: ::actix_web::HttpRequest,
+            if_match: $crate::http::version::IfMatch,
             user: $crate::auth::AuthUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
             path: ::actix_web::web::Path<String>,
             body: $crate::http::ValidJson<serde_json::Value>,
         ) -> $crate::error::ApiResult<::actix_web::HttpResponse> {
             let id = path.into_inner();
-            $crate::listings::handlers::update::<$records>(req, user, state, id, body.into_inner())
+            $crate::listings::handlers::update::<$records>(if_match, user, state, id, body.into_inner())
                 .await
         }
     };

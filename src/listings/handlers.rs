@@ -2,7 +2,7 @@
 //! Each reads as the story of the request; what differs between libraries is behind
 //! [`RecordLibrary`].
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::access::{Viewer, ensure_manage, ensure_visible};
 use super::lifecycle::ListingStatus;
@@ -11,7 +11,7 @@ use super::merge_patch;
 use super::record::{RecordLibrary, validate};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams};
 use crate::state::AppState;
 
@@ -57,13 +57,13 @@ pub async fn create<L: RecordLibrary + 'static>(
     }
     let version = listing.version;
     let out = L::with_duplicates(L::build_out(listing, row, Viewer::MANAGER), duplicates);
-    Ok(HttpResponse::Created().insert_header(etag(version)).json(out))
+    Ok(Tagged::created(version, out).into())
 }
 
 /// `PATCH /api/v1/{library}/{id}`: edits a record with a JSON merge patch (its managers), if
 /// the version given (`If-Match` or `version`) is still the stored one.
 pub async fn update<L: RecordLibrary + 'static>(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     id: String,
@@ -73,7 +73,7 @@ pub async fn update<L: RecordLibrary + 'static>(
     let lookup = id.clone();
     let (listing, row) = state.db.read(move |conn| L::find(conn, &lookup)).await?;
     ensure_manage(&user, &listing)?;
-    let expected = expected_version(&req, body_version)?;
+    let expected = if_match.expected(body_version)?;
     merge_patch::ensure_editable(&listing)?;
     let base = L::to_input(&listing, &row)?;
     let merged: L::Input = merge_patch::apply(&base, patch, &["org_id"])?;
@@ -91,11 +91,7 @@ pub async fn update<L: RecordLibrary + 'static>(
         .await?;
     listing_search::index(&state, L::search_doc(&listing, &row)).await;
     let version = listing.version;
-    Ok(HttpResponse::Ok().insert_header(etag(version)).json(L::build_out(
-        listing,
-        row,
-        Viewer::MANAGER,
-    )))
+    Ok(Tagged::ok(version, L::build_out(listing, row, Viewer::MANAGER)).into())
 }
 
 /// `GET /api/v1/{library}`: lists and searches a library. The public sees published, unexpired
@@ -146,5 +142,5 @@ pub async fn get<L: RecordLibrary + 'static>(
     ensure_visible(caller.as_ref(), &listing)?;
     let version = listing.version;
     let viewer = Viewer::of(caller.as_ref(), &listing);
-    Ok(HttpResponse::Ok().insert_header(etag(version)).json(L::build_out(listing, row, viewer)))
+    Ok(Tagged::ok(version, L::build_out(listing, row, viewer)).into())
 }

@@ -1,6 +1,6 @@
 //! Organization endpoints: the public directory, members' edits, invites, verification.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{
     CreateInviteRequest, InviteOut, OrganizationFilter, OrganizationOut, UpdateOrganizationRequest,
@@ -11,7 +11,7 @@ use crate::audit;
 use crate::auth::{AdminUser, AuthUser};
 use crate::db::to_utc;
 use crate::error::{ApiError, ApiResult};
-use crate::http::version::{etag, expected_version};
+use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::dto::{ADDRESS_MAX, NAME_MAX};
 use crate::state::AppState;
@@ -50,7 +50,7 @@ pub(crate) async fn get_organization(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let org = state.db.read(move |conn| queries::find(conn, &id)).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(org.version)).json(OrganizationOut::from(org)))
+    Ok(Tagged::ok(org.version, OrganizationOut::from(org)).into())
 }
 
 /// 404 if the organization does not exist, 403 unless the user is a member or an administrator.
@@ -82,7 +82,7 @@ fn ensure_member(user: &AuthUser, organization_id: &str) -> Result<(), ApiError>
 )]
 #[patch("/organizations/{id}")]
 pub(crate) async fn update_organization(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -93,7 +93,7 @@ pub(crate) async fn update_organization(
     let lookup_id = id.clone();
     state.db.read(move |conn| queries::find(conn, &lookup_id)).await?;
     ensure_member(&user, &id)?;
-    let expected = expected_version(&req, body.version)?;
+    let expected = if_match.expected(body.version)?;
     let mut checker = Checker::new();
     let name =
         body.name.as_deref().and_then(|n| checker.check("name", validation::text(n, 2, NAME_MAX)));
@@ -149,7 +149,7 @@ pub(crate) async fn update_organization(
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(OrganizationOut::from(saved)))
+    Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
 }
 
 /// Creates an invite code with which others join the organization (its members and
@@ -239,5 +239,5 @@ pub(crate) async fn verify_organization(
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(OrganizationOut::from(saved)))
+    Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
 }

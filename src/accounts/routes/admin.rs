@@ -108,7 +108,7 @@ pub(crate) async fn create_user(
 )]
 #[patch("/admin/users/{id}")]
 pub(crate) async fn update_user(
-    req: HttpRequest,
+    if_match: IfMatch,
     admin: AdminUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -116,7 +116,7 @@ pub(crate) async fn update_user(
 ) -> ApiResult<HttpResponse> {
     let user_id = path.into_inner();
     let body = body.into_inner();
-    let expected = expected_version(&req, body.version)?;
+    let expected = if_match.expected(body.version)?;
     let mut checker = Checker::new();
     let display_name = match body.display_name.as_deref() {
         Some(name) => checker.check("display_name", validation::text(name, 1, DISPLAY_NAME_MAX)),
@@ -185,5 +185,5 @@ pub(crate) async fn update_user(
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(updated.version)).json(UserOut::from(updated)))
+    Ok(Tagged::ok(updated.version, UserOut::from(updated)).into())
 }

@@ -16,10 +16,14 @@ pub(crate) async fn get_me(user: AuthUser, state: web::Data<AppState>) -> ApiRes
         Some(id) => Some(state.db.read(move |conn| org_queries::find(conn, &id)).await?),
     };
     let version = user.user.version;
-    Ok(HttpResponse::Ok().insert_header(etag(version)).json(MeOut {
-        user: UserOut::from(user.user),
-        organization: organization.map(OrganizationOut::from),
-    }))
+    Ok(Tagged::ok(
+        version,
+        MeOut {
+            user: UserOut::from(user.user),
+            organization: organization.map(OrganizationOut::from),
+        },
+    )
+    .into())
 }
 
 /// Changes the caller's display name.
@@ -36,13 +40,13 @@ pub(crate) async fn get_me(user: AuthUser, state: web::Data<AppState>) -> ApiRes
 )]
 #[patch("/me")]
 pub(crate) async fn patch_me(
-    req: HttpRequest,
+    if_match: IfMatch,
     user: AuthUser,
     state: web::Data<AppState>,
     body: ValidJson<UpdateMeRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let expected = expected_version(&req, body.version)?;
+    let expected = if_match.expected(body.version)?;
     let mut checker = Checker::new();
     let display_name = match body.display_name.as_deref() {
         Some(name) => checker.check("display_name", validation::text(name, 1, DISPLAY_NAME_MAX)),
@@ -74,7 +78,7 @@ pub(crate) async fn patch_me(
             Ok(saved)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(updated.version)).json(UserOut::from(updated)))
+    Ok(Tagged::ok(updated.version, UserOut::from(updated)).into())
 }
 
 /// Changes the caller's password; every other session of the user ends.
