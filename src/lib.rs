@@ -31,6 +31,7 @@ pub mod matching;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;
+pub mod policy;
 pub mod responses;
 pub mod routes;
 pub mod search;

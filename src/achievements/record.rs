@@ -15,6 +15,7 @@ use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
+use crate::policy::Managed;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
 
@@ -82,11 +83,11 @@ impl RecordLibrary for AchievementRecords {
     fn save(
         conn: &mut DbConnection,
         actor: &Actor,
-        current: &Stored<Self>,
+        current: &Managed<Stored<Self>>,
         valid: &ValidAchievement,
         expected: i64,
     ) -> ApiResult<Stored<Self>> {
-        queries::update(conn, actor, current, valid, expected)
+        queries::update(conn, actor, current.get(), valid, expected)
     }
 
     fn to_input(listing: &Listing, row: &AchievementRow) -> ApiResult<AchievementInput> {

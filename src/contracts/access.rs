@@ -11,6 +11,7 @@
 use super::model::ContractRow;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::policy::{Managed, Policy, Visible};
 
 fn member_of(user: &AuthUser, org: Option<&str>) -> bool {
     org.is_some_and(|org| user.belongs_to(org))
@@ -46,17 +47,51 @@ pub fn not_found() -> ApiError {
 
 /// 404 unless the user may see the contract.
 pub fn ensure_visible(user: &AuthUser, contract: &ContractRow) -> Result<(), ApiError> {
-    if can_see(user, contract) { Ok(()) } else { Err(not_found()) }
+    Visible::check::<Contracts>(Some(user), contract).map(drop)
 }
 
 /// 404 unless the user may see the contract, 403 unless they manage it.
 pub fn ensure_manager(user: &AuthUser, contract: &ContractRow) -> Result<(), ApiError> {
-    ensure_visible(user, contract)?;
-    if can_manage(user, contract) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
+    Managed::check::<Contracts>(user, contract).map(drop)
+}
+
+/// The contract policy (see the module's rules); contracts are never public.
+pub struct Contracts;
+
+impl Policy<&ContractRow> for Contracts {
+    fn may_see(user: Option<&AuthUser>, contract: &&ContractRow) -> bool {
+        user.is_some_and(|user| can_see(user, contract))
+    }
+
+    fn may_manage(user: &AuthUser, contract: &&ContractRow) -> bool {
+        can_manage(user, contract)
+    }
+
+    fn not_found(_: &&ContractRow) -> ApiError {
+        not_found()
+    }
+
+    fn forbidden(_: &&ContractRow) -> ApiError {
+        ApiError::Forbidden(
             "only the seller side, the intermediary and administrators may do this".into(),
-        ))
+        )
+    }
+}
+
+impl Policy<ContractRow> for Contracts {
+    fn may_see(user: Option<&AuthUser>, contract: &ContractRow) -> bool {
+        <Contracts as Policy<&ContractRow>>::may_see(user, &contract)
+    }
+
+    fn may_manage(user: &AuthUser, contract: &ContractRow) -> bool {
+        can_manage(user, contract)
+    }
+
+    fn not_found(_: &ContractRow) -> ApiError {
+        not_found()
+    }
+
+    fn forbidden(contract: &ContractRow) -> ApiError {
+        <Contracts as Policy<&ContractRow>>::forbidden(&contract)
     }
 }

@@ -5,7 +5,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
-use super::access::ensure_manager;
+use super::access::Contracts;
 use super::model::{ContractRow, ContractStatus};
 use super::output::detail;
 use super::queries::{self, check_version};
@@ -14,6 +14,7 @@ use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
 use crate::lifecycle::{Lifecycle, Move};
+use crate::policy::Managed;
 use crate::state::AppState;
 
 use ContractStatus as S;
@@ -77,10 +78,11 @@ pub async fn run(
     let out = state
         .db
         .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            if action.who == Who::Manager {
-                ensure_manager(&user, &current)?;
-            }
+            let found = queries::find(conn, &id)?;
+            let current = match action.who {
+                Who::Manager => Managed::check::<Contracts>(&user, found)?.into_inner(),
+                Who::Checked => found,
+            };
             let found = LIFECYCLE.check(current.status, action.label)?;
             check_version(&current, action.version)?;
             let mut next = current.clone();

@@ -5,6 +5,7 @@ use super::model::DealRow;
 use crate::accounts::model::Role;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::policy::{Managed, Policy};
 
 /// Whether the user belongs to the buyer or the seller organization.
 pub fn is_party(user: &AuthUser, deal: &DealRow) -> bool {
@@ -26,7 +27,29 @@ pub fn is_participant(user: &AuthUser, deal: &DealRow) -> bool {
 
 /// 404 unless the user takes part in the deal.
 pub fn ensure_participant(user: &AuthUser, deal: &DealRow) -> Result<(), ApiError> {
-    if is_participant(user, deal) { Ok(()) } else { Err(not_found()) }
+    Managed::check::<Deals>(user, deal).map(drop)
+}
+
+/// The deal policy: its participants (the parties' members, its verified broker and
+/// administrators) see and carry it; to everyone else it does not exist.
+pub struct Deals;
+
+impl Policy<&DealRow> for Deals {
+    fn may_see(user: Option<&AuthUser>, deal: &&DealRow) -> bool {
+        user.is_some_and(|user| is_participant(user, deal))
+    }
+
+    fn may_manage(user: &AuthUser, deal: &&DealRow) -> bool {
+        is_participant(user, deal)
+    }
+
+    fn not_found(_: &&DealRow) -> ApiError {
+        not_found()
+    }
+
+    fn forbidden(_: &&DealRow) -> ApiError {
+        not_found()
+    }
 }
 
 /// The 404 for a deal the caller may not see.

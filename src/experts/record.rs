@@ -16,6 +16,7 @@ use crate::listings::model::Listing;
 use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
+use crate::policy::Managed;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
 
@@ -118,11 +119,11 @@ impl RecordLibrary for ExpertRecords {
     fn save(
         conn: &mut DbConnection,
         actor: &Actor,
-        current: &Stored<Self>,
+        current: &Managed<Stored<Self>>,
         valid: &ValidExpert,
         expected: i64,
     ) -> ApiResult<Stored<Self>> {
-        queries::update(conn, actor, current, valid, expected)
+        queries::update(conn, actor, current.get(), valid, expected)
     }
 
     fn to_input(listing: &Listing, row: &ExpertRow) -> ApiResult<ExpertInput> {

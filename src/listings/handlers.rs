@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::access::{Viewer, ensure_manage, ensure_visible};
+use super::access::{Listings, Viewer};
 use super::lifecycle::ListingStatus;
 use super::listing_search::{self, ListScope, SortOrder};
 use super::merge_patch;
@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams};
+use crate::policy::{Managed, Visible};
 use crate::state::AppState;
 
 /// `POST /api/v1/{library}`: creates a record (a draft; administrators may publish at once),
@@ -71,21 +72,21 @@ pub async fn update<L: RecordLibrary + 'static>(
 ) -> ApiResult<HttpResponse> {
     let (patch, body_version) = merge_patch::split_version(body)?;
     let lookup = id.clone();
-    let (listing, row) = state.db.read(move |conn| L::find(conn, &lookup)).await?;
-    ensure_manage(&user, &listing)?;
+    let current = state.db.read(move |conn| L::find(conn, &lookup)).await?;
+    let current = Managed::check::<Listings>(&user, current)?;
     let expected = if_match.expected(body_version)?;
-    merge_patch::ensure_editable(&listing)?;
-    let base = L::to_input(&listing, &row)?;
+    let (listing, row) = current.get();
+    merge_patch::ensure_editable(listing)?;
+    let base = L::to_input(listing, row)?;
     let merged: L::Input = merge_patch::apply(&base, patch, &["org_id"])?;
     let (_, valid) = validate::<L>(&state, merged).await?;
     let actor = user.actor();
     let (listing, row) = state
         .db
         .write(move |conn| {
-            let fresh = L::find(conn, &id)?;
             // The record may have changed hands or been closed since it was read.
-            ensure_manage(&user, &fresh.0)?;
-            merge_patch::ensure_editable(&fresh.0)?;
+            let fresh = Managed::check::<Listings>(&user, L::find(conn, &id)?)?;
+            merge_patch::ensure_editable(&fresh.get().0)?;
             L::save(conn, &actor, &fresh, &valid, expected)
         })
         .await?;
@@ -138,8 +139,8 @@ pub async fn get<L: RecordLibrary + 'static>(
     state: web::Data<AppState>,
     id: String,
 ) -> ApiResult<HttpResponse> {
-    let (listing, row) = state.db.read(move |conn| L::find(conn, &id)).await?;
-    ensure_visible(caller.as_ref(), &listing)?;
+    let record = state.db.read(move |conn| L::find(conn, &id)).await?;
+    let (listing, row) = Visible::check::<Listings>(caller.as_ref(), record)?.into_inner();
     let version = listing.version;
     let viewer = Viewer::of(caller.as_ref(), &listing);
     Ok(Tagged::ok(version, L::build_out(listing, row, viewer)).into())

@@ -20,6 +20,7 @@ use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
 use crate::listings::model::Listing;
 use crate::organizations::model::OrgKind;
+use crate::policy::Managed;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
 
@@ -89,11 +90,12 @@ pub trait RecordLibrary {
         status: ListingStatus,
     ) -> ApiResult<Stored<Self>>;
 
-    /// Saves an edit if the version is still `expected`, and audits the change.
+    /// Saves an edit of a record the caller manages if the version is still `expected`, and
+    /// audits the change.
     fn save(
         conn: &mut DbConnection,
         actor: &Actor,
-        current: &Stored<Self>,
+        current: &Managed<Stored<Self>>,
         valid: &Self::Valid,
         expected: i64,
     ) -> ApiResult<Stored<Self>>;

@@ -17,6 +17,7 @@ use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
+use crate::policy::Managed;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
 
@@ -82,11 +83,11 @@ impl RecordLibrary for ServiceProviderRecords {
     fn save(
         conn: &mut DbConnection,
         actor: &Actor,
-        current: &Stored<Self>,
+        current: &Managed<Stored<Self>>,
         valid: &ValidServiceProvider,
         expected: i64,
     ) -> ApiResult<Stored<Self>> {
-        let (listing, (row, org)) = current.clone();
+        let (listing, (row, org)) = current.get().clone();
         let profile = Profile { listing, row, org };
         queries::update(conn, actor, &profile, valid, expected).map(from_profile)
     }
