@@ -98,6 +98,16 @@ impl RecordLibrary for AchievementRecords {
         queries::search_doc(listing, row)
     }
 
+    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
+        queries::all_search_docs(conn)
+    }
+
+    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
+        use diesel::prelude::*;
+        diesel::delete(crate::db::schema::achievements::table.find(id)).execute(conn)?;
+        Ok(())
+    }
+
     fn main_text(row: &AchievementRow) -> String {
         row.summary.clone()
     }

@@ -11,6 +11,7 @@ use crate::db::schema::users;
 use crate::db::{Db, DbConnection, migrations, write_transaction};
 use crate::listings::bulk::{self, Format, ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
+use crate::listings::registry::{ForKind, with_kind};
 use crate::listings::{Library, reindex};
 use crate::search::SearchIndex;
 
@@ -62,19 +63,23 @@ pub fn import_file(
     publish: bool,
     partial: bool,
 ) -> anyhow::Result<()> {
-    match library {
-        Library::Achievements => import_with::<crate::achievements::record::AchievementRecords>(
-            config, file, org_id, publish, partial,
-        ),
-        Library::Demands => import_with::<crate::demands::record::DemandRecords>(
-            config, file, org_id, publish, partial,
-        ),
-        Library::Experts => import_with::<crate::experts::record::ExpertRecords>(
-            config, file, org_id, publish, partial,
-        ),
-        Library::ServiceProviders => import_with::<
-            crate::service_providers::record::ServiceProviderRecords,
-        >(config, file, org_id, publish, partial),
+    with_kind(library, ImportFile { config, file, org_id, publish, partial })
+}
+
+/// One file to import into whichever kind of record.
+struct ImportFile<'a> {
+    config: &'a Config,
+    file: &'a Path,
+    org_id: &'a str,
+    publish: bool,
+    partial: bool,
+}
+
+impl ForKind for ImportFile<'_> {
+    type Output = anyhow::Result<()>;
+
+    fn run<L: RecordLibrary + 'static>(self) -> anyhow::Result<()> {
+        import_with::<L>(self.config, self.file, self.org_id, self.publish, self.partial)
     }
 }
 

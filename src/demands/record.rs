@@ -95,6 +95,16 @@ impl RecordLibrary for DemandRecords {
         queries::search_doc(listing, row)
     }
 
+    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
+        queries::all_search_docs(conn)
+    }
+
+    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
+        use diesel::prelude::*;
+        diesel::delete(crate::db::schema::demands::table.find(id)).execute(conn)?;
+        Ok(())
+    }
+
     fn main_text(row: &DemandRow) -> String {
         row.description.clone()
     }

@@ -134,6 +134,16 @@ impl RecordLibrary for ExpertRecords {
         queries::search_doc(listing, row)
     }
 
+    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
+        queries::all_search_docs(conn)
+    }
+
+    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
+        use diesel::prelude::*;
+        diesel::delete(crate::db::schema::experts::table.find(id)).execute(conn)?;
+        Ok(())
+    }
+
     fn main_text(row: &ExpertRow) -> String {
         row.bio.clone()
     }

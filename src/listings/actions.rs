@@ -13,11 +13,11 @@ use super::access::{can_manage, ensure_manage};
 use super::lifecycle::{self, Action, ListingStatus};
 use super::model::Listing;
 use super::queries::{self, check_valid_until, default_valid_until};
+use super::record::RecordLibrary;
+use super::registry::{ForKind, with_kind};
 use crate::audit::{self, AuditEntry, AuditRow};
 use crate::auth::{AdminUser, AuthUser};
-use crate::db::schema::{
-    access_requests, achievements, audit_log, demands, experts, listings, service_providers,
-};
+use crate::db::schema::{access_requests, audit_log, listings};
 use crate::db::{DbConnection, now, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
@@ -229,15 +229,17 @@ pub async fn history(
 
 /// Removes a library's own row.
 fn delete_detail(conn: &mut DbConnection, library: Library, id: &str) -> ApiResult<()> {
-    match library {
-        Library::Achievements => diesel::delete(achievements::table.find(id)).execute(conn)?,
-        Library::Demands => diesel::delete(demands::table.find(id)).execute(conn)?,
-        Library::Experts => diesel::delete(experts::table.find(id)).execute(conn)?,
-        Library::ServiceProviders => {
-            diesel::delete(service_providers::table.find(id)).execute(conn)?
+    struct DeleteRow<'a> {
+        conn: &'a mut DbConnection,
+        id: &'a str,
+    }
+    impl ForKind for DeleteRow<'_> {
+        type Output = ApiResult<()>;
+        fn run<L: RecordLibrary + 'static>(self) -> ApiResult<()> {
+            L::delete_row(self.conn, self.id)
         }
-    };
-    Ok(())
+    }
+    with_kind(library, DeleteRow { conn, id })
 }
 
 /// `DELETE /api/v1/{library}/{id}`: drafts only (409 otherwise).

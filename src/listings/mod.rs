@@ -20,6 +20,7 @@ pub mod model;
 pub mod output;
 pub mod queries;
 pub mod record;
+pub mod registry;
 pub mod reindex;
 
 text_enum! {

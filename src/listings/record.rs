@@ -106,6 +106,12 @@ pub trait RecordLibrary {
     /// The record's search document.
     fn search_doc(listing: &Listing, row: &Self::Row) -> SearchDoc;
 
+    /// Every record's search document (for rebuilding the index).
+    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>>;
+
+    /// Removes the library's own row of a record (its listing goes with it).
+    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()>;
+
     /// The record's main text (summary, description, bio) for near-duplicate hints.
     fn main_text(row: &Self::Row) -> String;
 

@@ -9,16 +9,18 @@ use std::sync::Arc;
 use crate::db::schema::{audit_log, listings};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
+use crate::listings::record::RecordLibrary;
+use crate::listings::registry::{ForKind, with_kind};
 use crate::matching::engine::MatchingState;
 use crate::search::SearchDoc;
 use crate::search::SearchIndex;
 
 /// Rebuilds the whole index from the database; returns the number of documents.
 pub fn rebuild(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<usize> {
-    let mut docs = crate::achievements::queries::all_search_docs(conn)?;
-    docs.extend(crate::demands::queries::all_search_docs(conn)?);
-    docs.extend(crate::experts::queries::all_search_docs(conn)?);
-    docs.extend(crate::service_providers::queries::all_search_docs(conn)?);
+    let mut docs = Vec::new();
+    for &library in Library::ALL {
+        docs.extend(with_kind(library, AllDocs { conn })?);
+    }
     search.clear().map_err(|e| ApiError::Internal(format!("search: {e}")))?;
     for chunk in docs.chunks(5000) {
         search.upsert_many(chunk).map_err(|e| ApiError::Internal(format!("search: {e}")))?;
@@ -45,16 +47,7 @@ pub fn doc_for(
     library: Library,
     id: &str,
 ) -> ApiResult<Option<SearchDoc>> {
-    let found = match library {
-        Library::Achievements => crate::achievements::queries::find(conn, id)
-            .map(|(l, r)| crate::achievements::queries::search_doc(&l, &r)),
-        Library::Demands => crate::demands::queries::find(conn, id)
-            .map(|(l, r)| crate::demands::queries::search_doc(&l, &r)),
-        Library::Experts => crate::experts::queries::find(conn, id)
-            .map(|(l, r)| crate::experts::queries::search_doc(&l, &r)),
-        Library::ServiceProviders => crate::service_providers::queries::find(conn, id)
-            .map(|p| crate::service_providers::queries::search_doc(&p.listing, &p.row)),
-    };
+    let found = with_kind(library, DocOf { conn, id });
     match found {
         Ok(doc) => Ok(Some(doc)),
         Err(ApiError::NotFound(_)) => Ok(None),
@@ -206,4 +199,32 @@ pub fn spawn_change_feed(
             }
         }
     });
+}
+
+/// Every search document of a kind.
+struct AllDocs<'a> {
+    conn: &'a mut DbConnection,
+}
+
+impl ForKind for AllDocs<'_> {
+    type Output = ApiResult<Vec<SearchDoc>>;
+
+    fn run<L: RecordLibrary + 'static>(self) -> Self::Output {
+        L::all_search_docs(self.conn)
+    }
+}
+
+/// The search document of one record of a kind.
+struct DocOf<'a> {
+    conn: &'a mut DbConnection,
+    id: &'a str,
+}
+
+impl ForKind for DocOf<'_> {
+    type Output = ApiResult<SearchDoc>;
+
+    fn run<L: RecordLibrary + 'static>(self) -> Self::Output {
+        let (listing, row) = L::find(self.conn, self.id)?;
+        Ok(L::search_doc(&listing, &row))
+    }
 }

@@ -101,6 +101,16 @@ impl RecordLibrary for ServiceProviderRecords {
         queries::search_doc(listing, &row.0)
     }
 
+    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
+        queries::all_search_docs(conn)
+    }
+
+    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
+        use diesel::prelude::*;
+        diesel::delete(crate::db::schema::service_providers::table.find(id)).execute(conn)?;
+        Ok(())
+    }
+
     fn main_text(row: &Self::Row) -> String {
         queries::body_text(&row.0)
     }
