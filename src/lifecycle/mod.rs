@@ -65,6 +65,11 @@ impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
         let found = self.get(label)?;
         let from: Vec<String> =
             found.from.iter().map(|s| format!("`{}`", (self.name)(*s))).collect();
-        Ok(format!("Moves the record from {} to `{}`.", from.join(" or "), (self.name)(found.to)))
+        let from = match from.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => "nowhere".into(),
+        };
+        Ok(format!("Moves the record from {from} to `{}`.", (self.name)(found.to)))
     }
 }

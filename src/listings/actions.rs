@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::Library;
 use super::access::{can_manage, ensure_manage};
-use super::lifecycle::{self, Action, ListingStatus};
+use super::lifecycle::{self, Action, LIFECYCLE, ListingStatus};
 use super::model::Listing;
 use super::queries::{self, check_valid_until, default_valid_until};
 use super::record::RecordLibrary;
@@ -468,7 +468,7 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
         let entity = library.entity().replace('_', " ");
         let tag = library.as_str().replace('_', "-");
         for &action in Action::ALL {
-            let from: Vec<&str> = action.allowed_from().iter().map(|s| s.as_str()).collect();
+            let moves = LIFECYCLE.describe(action.as_str()).unwrap_or_default();
             let who = if action.admin_only() {
                 "administrators"
             } else {
@@ -479,15 +479,17 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
                 .operation_id(Some(format!("{action}_{}", library.entity())))
                 .summary(Some(format!("{action} a {entity}")))
                 .description(Some(format!(
-                    "Moves the {entity} from {} to `{}` ({who}). Any other status gets 409 naming the allowed actions.",
-                    from.join(" / "),
-                    action.target()
+                    "{} ({who}). Any other status gets 409 naming the allowed actions.",
+                    moves.trim_end_matches('.').replace("the record", &format!("the {entity}")),
                 )))
                 .parameter(id_param(&entity))
                 .parameter(if_match.clone())
                 .request_body(Some(
                     RequestBodyBuilder::new()
-                        .content("application/json", json(Ref::from_schema_name("ActionRequest").into()))
+                        .content(
+                            "application/json",
+                            json(Ref::from_schema_name("ActionRequest").into()),
+                        )
                         .required(Some(Required::False))
                         .build(),
                 ))
@@ -495,7 +497,10 @@ pub fn document(openapi: &mut utoipa::openapi::OpenApi) {
                     "200",
                     ResponseBuilder::new()
                         .description("The new state")
-                        .content("application/json", json(Ref::from_schema_name("ListingState").into()))
+                        .content(
+                            "application/json",
+                            json(Ref::from_schema_name("ListingState").into()),
+                        )
                         .build(),
                 )
                 .response("409", problem("Illegal transition (see `allowed`) or stale version"))

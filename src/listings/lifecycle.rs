@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 
 use crate::error::ApiError;
+use crate::lifecycle::{Lifecycle, Move};
 
 text_enum! {
     /// Where a record stands.
@@ -46,30 +47,31 @@ text_enum! {
     }
 }
 
+use ListingStatus as L;
+
+/// The review lifecycle as a table: each action, the statuses it may start from and the
+/// status it reaches (in the order 409 answers list them).
+pub const LIFECYCLE: Lifecycle<ListingStatus> = Lifecycle {
+    moves: &[
+        Move {
+            label: "submit",
+            from: &[L::Draft, L::Rejected, L::Withdrawn],
+            to: L::PendingReview,
+        },
+        Move { label: "approve", from: &[L::PendingReview], to: L::Published },
+        Move { label: "reject", from: &[L::PendingReview], to: L::Rejected },
+        Move {
+            label: "withdraw",
+            from: &[L::PendingReview, L::Published, L::Expired],
+            to: L::Withdrawn,
+        },
+        Move { label: "renew", from: &[L::Published, L::Expired], to: L::Published },
+        Move { label: "close", from: &[L::Published, L::Expired, L::Withdrawn], to: L::Closed },
+    ],
+    name: ListingStatus::as_str,
+};
+
 impl Action {
-    /// The statuses this action may start from.
-    pub fn allowed_from(self) -> &'static [ListingStatus] {
-        use ListingStatus::*;
-        match self {
-            Action::Submit => &[Draft, Rejected, Withdrawn],
-            Action::Approve | Action::Reject => &[PendingReview],
-            Action::Withdraw => &[PendingReview, Published, Expired],
-            Action::Renew => &[Published, Expired],
-            Action::Close => &[Published, Expired, Withdrawn],
-        }
-    }
-
-    /// The status the action leads to.
-    pub fn target(self) -> ListingStatus {
-        match self {
-            Action::Submit => ListingStatus::PendingReview,
-            Action::Approve | Action::Renew => ListingStatus::Published,
-            Action::Reject => ListingStatus::Rejected,
-            Action::Withdraw => ListingStatus::Withdrawn,
-            Action::Close => ListingStatus::Closed,
-        }
-    }
-
     /// Whether only administrators may take it.
     pub fn admin_only(self) -> bool {
         matches!(self, Action::Approve | Action::Reject)
@@ -78,11 +80,7 @@ impl Action {
 
 /// The actions possible from a status.
 pub fn allowed_actions(status: ListingStatus) -> Vec<String> {
-    Action::ALL
-        .iter()
-        .filter(|a| a.allowed_from().contains(&status))
-        .map(|a| a.as_str().to_string())
-        .collect()
+    LIFECYCLE.allowed(status)
 }
 
 /// The status as seen on `today`: a published record past its validity is expired.
@@ -100,15 +98,7 @@ pub fn effective_status(
 
 /// Checks a transition; 409 naming the allowed actions otherwise.
 pub fn check(current: ListingStatus, action: Action) -> Result<ListingStatus, ApiError> {
-    if action.allowed_from().contains(&current) {
-        Ok(action.target())
-    } else {
-        Err(ApiError::illegal_transition(
-            current.as_str(),
-            action.as_str(),
-            allowed_actions(current),
-        ))
-    }
+    LIFECYCLE.check(current, action.as_str()).map(|found| found.to)
 }
 
 #[cfg(test)]
@@ -148,6 +138,13 @@ mod tests {
             ListingStatus::Published
         );
         assert_eq!(effective_status(ListingStatus::Draft, day(1), day(22)), ListingStatus::Draft);
+    }
+
+    #[test]
+    fn every_action_has_a_row() {
+        for action in Action::ALL {
+            assert!(LIFECYCLE.describe(action.as_str()).is_ok(), "{action}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Answers to demands as stored, as the API shows them, and their request bodies.
 
+use crate::lifecycle::{Lifecycle, Move};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -50,15 +51,31 @@ text_enum! {
     }
 }
 
+use ResponseStatus as R;
+
+/// The moves the demand's organization makes, labelled by the status they reach (the names
+/// 409 answers list as allowed).
+pub const DEMAND_SIDE: Lifecycle<ResponseStatus> = Lifecycle {
+    moves: &[
+        Move { label: "shortlisted", from: &[R::Submitted], to: R::Shortlisted },
+        Move { label: "declined", from: &[R::Submitted, R::Shortlisted], to: R::Declined },
+        Move { label: "accepted", from: &[R::Submitted, R::Shortlisted], to: R::Accepted },
+    ],
+    name: ResponseStatus::as_str,
+};
+
+/// The responder's own move.
+pub const RESPONDER_SIDE: Lifecycle<ResponseStatus> = Lifecycle {
+    moves: &[Move { label: "withdrawn", from: &[R::Submitted, R::Shortlisted], to: R::Withdrawn }],
+    name: ResponseStatus::as_str,
+};
+
 impl ResponseMove {
-    /// The statuses this move may start from.
-    pub fn allowed_from(self) -> &'static [ResponseStatus] {
-        use ResponseStatus::*;
+    /// The table the move belongs to.
+    pub fn lifecycle(self) -> &'static Lifecycle<ResponseStatus> {
         match self {
-            ResponseMove::Shortlist => &[Submitted],
-            ResponseMove::Decline | ResponseMove::Accept | ResponseMove::Withdraw => {
-                &[Submitted, Shortlisted]
-            }
+            ResponseMove::Withdraw => &RESPONDER_SIDE,
+            _ => &DEMAND_SIDE,
         }
     }
 
@@ -70,15 +87,6 @@ impl ResponseMove {
             ResponseMove::Accept => ResponseStatus::Accepted,
             ResponseMove::Withdraw => ResponseStatus::Withdrawn,
         }
-    }
-
-    /// The moves the demand's organization may make from a status (for 409 answers).
-    pub fn allowed_for_demand(status: ResponseStatus) -> Vec<String> {
-        [ResponseMove::Shortlist, ResponseMove::Decline, ResponseMove::Accept]
-            .into_iter()
-            .filter(|m| m.allowed_from().contains(&status))
-            .map(|m| m.target().as_str().to_string())
-            .collect()
     }
 }
 
@@ -286,14 +294,11 @@ mod tests {
     #[test]
     fn moves_follow_the_state_rules() {
         assert_eq!(
-            ResponseMove::allowed_for_demand(ResponseStatus::Submitted),
+            DEMAND_SIDE.allowed(ResponseStatus::Submitted),
             ["shortlisted", "declined", "accepted"]
         );
-        assert_eq!(
-            ResponseMove::allowed_for_demand(ResponseStatus::Shortlisted),
-            ["declined", "accepted"]
-        );
-        assert!(ResponseMove::allowed_for_demand(ResponseStatus::Accepted).is_empty());
+        assert_eq!(DEMAND_SIDE.allowed(ResponseStatus::Shortlisted), ["declined", "accepted"]);
+        assert!(DEMAND_SIDE.allowed(ResponseStatus::Accepted).is_empty());
         assert!(!ResponseStatus::Declined.is_live() && ResponseStatus::Accepted.is_live());
     }
 }

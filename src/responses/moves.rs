@@ -80,19 +80,7 @@ fn check_transition(
     {
         return Err(ApiError::stale_version(expected, row.version));
     }
-    if action.allowed_from().contains(&row.status) {
-        return Ok(());
-    }
-    let allowed = match action {
-        ResponseMove::Withdraw => ResponseMove::Withdraw
-            .allowed_from()
-            .contains(&row.status)
-            .then(|| ResponseStatus::Withdrawn.to_string())
-            .into_iter()
-            .collect(),
-        _ => ResponseMove::allowed_for_demand(row.status),
-    };
-    Err(ApiError::illegal_transition(row.status.as_str(), action.target().as_str(), allowed))
+    action.lifecycle().check(row.status, action.target().as_str()).map(drop)
 }
 
 /// Writes the new status (guarded by the version) and reloads the answer.
