@@ -176,7 +176,7 @@ impl Modify for SecurityAndErrors {
 
 /// Completes a generated document: shared error responses on every operation.
 pub fn complete(mut openapi: OpenApiDoc) -> OpenApiDoc {
-    crate::listings::actions::document(&mut openapi);
+    crate::listings::action_docs::document(&mut openapi);
     for (path, item) in openapi.paths.paths.iter_mut() {
         for operation in [
             item.get.as_mut(),

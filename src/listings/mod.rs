@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod access_requests;
+pub mod action_docs;
 pub mod actions;
 pub mod bulk;
 pub mod codec;
