@@ -3,7 +3,6 @@
 
 use super::dto::{AchievementFilter, AchievementInput, AchievementOut, ValidAchievement, Viewer};
 use super::queries::{self, AchievementRow};
-use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
@@ -15,9 +14,7 @@ use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
-use crate::policy::Managed;
 use crate::search::SearchDoc;
-use crate::validation::Checker;
 
 /// The achievements library (成果库) in the record layer.
 pub struct AchievementRecords;
@@ -61,13 +58,9 @@ impl RecordLibrary for AchievementRecords {
     type Row = AchievementRow;
     type Out = AchievementOut;
 
-    fn check(input: &AchievementInput, checker: &mut Checker) -> Option<ValidAchievement> {
-        input.check(checker)
-    }
+    crate::record_basics!(achievements);
 
-    fn requested_org(input: &AchievementInput) -> Option<String> {
-        input.org_id.clone()
-    }
+    crate::record_pair_queries!();
 
     fn create(
         conn: &mut DbConnection,
@@ -80,40 +73,8 @@ impl RecordLibrary for AchievementRecords {
         queries::insert(conn, &user.actor(), user.id(), &org.id, &org.region_code, valid, status)
     }
 
-    fn save(
-        conn: &mut DbConnection,
-        actor: &Actor,
-        current: &Managed<Stored<Self>>,
-        valid: &ValidAchievement,
-        expected: i64,
-    ) -> ApiResult<Stored<Self>> {
-        queries::update(conn, actor, current.get(), valid, expected)
-    }
-
-    fn to_input(listing: &Listing, row: &AchievementRow) -> ApiResult<AchievementInput> {
-        queries::to_input(listing, row)
-    }
-
-    fn search_doc(listing: &Listing, row: &AchievementRow) -> SearchDoc {
-        queries::search_doc(listing, row)
-    }
-
-    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
-        queries::all_search_docs(conn)
-    }
-
-    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
-        use diesel::prelude::*;
-        diesel::delete(crate::db::schema::achievements::table.find(id)).execute(conn)?;
-        Ok(())
-    }
-
     fn main_text(row: &AchievementRow) -> String {
         row.summary.clone()
-    }
-
-    fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(Listing, String)>> {
-        queries::load_texts(conn, ids)
     }
 
     crate::common_filter_parts!(AchievementFilter);
@@ -127,10 +88,6 @@ impl RecordLibrary for AchievementRecords {
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>> {
         queries::list_rows(conn, filter, scope, hit_ids, sort, window)
-    }
-
-    fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Stored<Self>> {
-        queries::find(conn, id)
     }
 
     fn build_out(listing: Listing, row: AchievementRow, viewer: Viewer) -> AchievementOut {

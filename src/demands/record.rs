@@ -3,7 +3,6 @@
 
 use super::dto::{DemandFilter, DemandInput, DemandOut, ValidDemand, Viewer};
 use super::queries::{self, DemandRow};
-use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
@@ -15,9 +14,7 @@ use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
-use crate::policy::Managed;
 use crate::search::SearchDoc;
-use crate::validation::Checker;
 
 /// The demands library (需求库) in the record layer.
 pub struct DemandRecords;
@@ -58,13 +55,9 @@ impl RecordLibrary for DemandRecords {
     type Row = DemandRow;
     type Out = DemandOut;
 
-    fn check(input: &DemandInput, checker: &mut Checker) -> Option<ValidDemand> {
-        input.check(checker)
-    }
+    crate::record_basics!(demands);
 
-    fn requested_org(input: &DemandInput) -> Option<String> {
-        input.org_id.clone()
-    }
+    crate::record_pair_queries!();
 
     fn create(
         conn: &mut DbConnection,
@@ -77,40 +70,8 @@ impl RecordLibrary for DemandRecords {
         queries::insert(conn, &user.actor(), user.id(), &org.id, &org.region_code, valid, status)
     }
 
-    fn save(
-        conn: &mut DbConnection,
-        actor: &Actor,
-        current: &Managed<Stored<Self>>,
-        valid: &ValidDemand,
-        expected: i64,
-    ) -> ApiResult<Stored<Self>> {
-        queries::update(conn, actor, current.get(), valid, expected)
-    }
-
-    fn to_input(listing: &Listing, row: &DemandRow) -> ApiResult<DemandInput> {
-        queries::to_input(listing, row)
-    }
-
-    fn search_doc(listing: &Listing, row: &DemandRow) -> SearchDoc {
-        queries::search_doc(listing, row)
-    }
-
-    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
-        queries::all_search_docs(conn)
-    }
-
-    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
-        use diesel::prelude::*;
-        diesel::delete(crate::db::schema::demands::table.find(id)).execute(conn)?;
-        Ok(())
-    }
-
     fn main_text(row: &DemandRow) -> String {
         row.description.clone()
-    }
-
-    fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(Listing, String)>> {
-        queries::load_texts(conn, ids)
     }
 
     crate::common_filter_parts!(DemandFilter);
@@ -124,10 +85,6 @@ impl RecordLibrary for DemandRecords {
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>> {
         queries::list_rows(conn, filter, scope, hit_ids, sort, window)
-    }
-
-    fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Stored<Self>> {
-        queries::find(conn, id)
     }
 
     fn build_out(listing: Listing, row: DemandRow, viewer: Viewer) -> DemandOut {

@@ -4,7 +4,6 @@
 use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ValidExpert, Viewer};
 use super::queries::{self, ExpertRow, Ownership};
 use crate::accounts::model::Role;
-use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
@@ -16,7 +15,6 @@ use crate::listings::model::Listing;
 use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
-use crate::policy::Managed;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
 
@@ -67,9 +65,9 @@ impl RecordLibrary for ExpertRecords {
     type Row = ExpertRow;
     type Out = ExpertOut;
 
-    fn check(input: &ExpertInput, checker: &mut Checker) -> Option<ValidExpert> {
-        input.check(checker)
-    }
+    crate::record_basics!(experts);
+
+    crate::record_pair_queries!();
 
     fn check_references(
         conn: &mut DbConnection,
@@ -92,10 +90,6 @@ impl RecordLibrary for ExpertRecords {
         ownership_for(user, input.org_id.as_deref()).map(drop)
     }
 
-    fn requested_org(input: &ExpertInput) -> Option<String> {
-        input.org_id.clone()
-    }
-
     fn create(
         conn: &mut DbConnection,
         user: &AuthUser,
@@ -116,40 +110,8 @@ impl RecordLibrary for ExpertRecords {
         queries::insert(conn, &user.actor(), &ownership, valid, status)
     }
 
-    fn save(
-        conn: &mut DbConnection,
-        actor: &Actor,
-        current: &Managed<Stored<Self>>,
-        valid: &ValidExpert,
-        expected: i64,
-    ) -> ApiResult<Stored<Self>> {
-        queries::update(conn, actor, current.get(), valid, expected)
-    }
-
-    fn to_input(listing: &Listing, row: &ExpertRow) -> ApiResult<ExpertInput> {
-        queries::to_input(listing, row)
-    }
-
-    fn search_doc(listing: &Listing, row: &ExpertRow) -> SearchDoc {
-        queries::search_doc(listing, row)
-    }
-
-    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
-        queries::all_search_docs(conn)
-    }
-
-    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
-        use diesel::prelude::*;
-        diesel::delete(crate::db::schema::experts::table.find(id)).execute(conn)?;
-        Ok(())
-    }
-
     fn main_text(row: &ExpertRow) -> String {
         row.bio.clone()
-    }
-
-    fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(Listing, String)>> {
-        queries::load_texts(conn, ids)
     }
 
     crate::common_filter_parts!(ExpertFilter);
@@ -163,10 +125,6 @@ impl RecordLibrary for ExpertRecords {
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>> {
         queries::list_rows(conn, filter, scope, hit_ids, window)
-    }
-
-    fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Stored<Self>> {
-        queries::find(conn, id)
     }
 
     fn build_out(listing: Listing, row: ExpertRow, viewer: Viewer) -> ExpertOut {

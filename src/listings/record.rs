@@ -249,3 +249,82 @@ macro_rules! common_filter_parts {
         }
     };
 }
+
+/// Implements the [`RecordLibrary`] methods every library writes the same way, over its
+/// `queries` module and its `Input::check`: `check`, `requested_org`, `load_texts`,
+/// `all_search_docs` and `delete_row` (from `$table`).
+#[macro_export]
+macro_rules! record_basics {
+    ($table:ident) => {
+        fn check(
+            input: &Self::Input,
+            checker: &mut $crate::validation::Checker,
+        ) -> Option<Self::Valid> {
+            input.check(checker)
+        }
+
+        fn requested_org(input: &Self::Input) -> Option<String> {
+            input.org_id.clone()
+        }
+
+        fn load_texts(
+            conn: &mut $crate::db::DbConnection,
+            ids: Vec<String>,
+        ) -> $crate::error::ApiResult<Vec<($crate::listings::model::Listing, String)>> {
+            queries::load_texts(conn, ids)
+        }
+
+        fn all_search_docs(
+            conn: &mut $crate::db::DbConnection,
+        ) -> $crate::error::ApiResult<Vec<$crate::search::SearchDoc>> {
+            queries::all_search_docs(conn)
+        }
+
+        fn delete_row(
+            conn: &mut $crate::db::DbConnection,
+            id: &str,
+        ) -> $crate::error::ApiResult<()> {
+            use diesel::prelude::*;
+            diesel::delete($crate::db::schema::$table::table.find(id)).execute(conn)?;
+            Ok(())
+        }
+    };
+}
+
+/// Implements `find`, `save`, `to_input` and `search_doc` for a library whose `queries`
+/// module works on `(Listing, Row)` pairs.
+#[macro_export]
+macro_rules! record_pair_queries {
+    () => {
+        fn find(
+            conn: &mut $crate::db::DbConnection,
+            id: &str,
+        ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
+            queries::find(conn, id)
+        }
+
+        fn save(
+            conn: &mut $crate::db::DbConnection,
+            actor: &$crate::audit::Actor,
+            current: &$crate::policy::Managed<$crate::listings::record::Stored<Self>>,
+            valid: &Self::Valid,
+            expected: i64,
+        ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
+            queries::update(conn, actor, current.get(), valid, expected)
+        }
+
+        fn to_input(
+            listing: &$crate::listings::model::Listing,
+            row: &Self::Row,
+        ) -> $crate::error::ApiResult<Self::Input> {
+            queries::to_input(listing, row)
+        }
+
+        fn search_doc(
+            listing: &$crate::listings::model::Listing,
+            row: &Self::Row,
+        ) -> $crate::search::SearchDoc {
+            queries::search_doc(listing, row)
+        }
+    };
+}

@@ -19,7 +19,6 @@ use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
 use crate::policy::Managed;
 use crate::search::SearchDoc;
-use crate::validation::Checker;
 
 /// The service organizations library (服务机构库) in the record layer.
 pub struct ServiceProviderRecords;
@@ -60,13 +59,7 @@ impl RecordLibrary for ServiceProviderRecords {
     type Row = (ServiceProviderRow, OrgFacts);
     type Out = ServiceProviderOut;
 
-    fn check(input: &ServiceProviderInput, checker: &mut Checker) -> Option<ValidServiceProvider> {
-        input.check(checker)
-    }
-
-    fn requested_org(input: &ServiceProviderInput) -> Option<String> {
-        input.org_id.clone()
-    }
+    crate::record_basics!(service_providers);
 
     fn create(
         conn: &mut DbConnection,
@@ -101,22 +94,8 @@ impl RecordLibrary for ServiceProviderRecords {
         queries::search_doc(listing, &row.0)
     }
 
-    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
-        queries::all_search_docs(conn)
-    }
-
-    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
-        use diesel::prelude::*;
-        diesel::delete(crate::db::schema::service_providers::table.find(id)).execute(conn)?;
-        Ok(())
-    }
-
     fn main_text(row: &Self::Row) -> String {
         queries::body_text(&row.0)
-    }
-
-    fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(Listing, String)>> {
-        queries::load_texts(conn, ids)
     }
 
     crate::common_filter_parts!(ServiceProviderFilter);
