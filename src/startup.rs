@@ -84,8 +84,7 @@ impl Application {
                 }
                 let search = SearchIndex::open(&index_dir)
                     .map_err(|e| anyhow::anyhow!("search index at {}: {e}", index_dir.display()))?;
-                let rebuilt = crate::listings::reindex::catch_up(&mut conn, &search)
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let rebuilt = crate::listings::reindex::catch_up(&mut conn, &search)?;
                 if rebuilt {
                     // Everything is indexed as of now: the change feed starts here.
                     let _ = std::fs::remove_file(checkpoint_path(&index_dir));

@@ -161,7 +161,7 @@ pub fn reindex(config: &Config) -> anyhow::Result<()> {
     let index = open_index(config)?;
     let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();
-    let count = reindex::rebuild(&mut conn, &index).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let count = reindex::rebuild(&mut conn, &index)?;
     // The index is complete as of now: a restarted server's change feed starts afresh.
     let _ = std::fs::remove_file(config.data_dir.join(reindex::CHECKPOINT_FILE));
     println!("indexed {count} records in {:.1} s", started.elapsed().as_secs_f64());

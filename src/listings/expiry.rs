@@ -1,22 +1,23 @@
 //! The expiry sweep: published listings past their validity are marked expired.
 
 use crate::db::Db;
-use crate::error::ApiError;
+use anyhow::Context;
 
 /// How often published listings past their validity are marked expired.
 pub const EXPIRY_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// One expiry sweep in its own write transaction; returns how many records expired. Every
 /// instance runs it, each record expires once (see [`crate::listings::queries::expire_due`]).
-pub async fn sweep_expired(db: Db) -> Result<usize, ApiError> {
-    tokio::task::spawn_blocking(move || -> Result<usize, ApiError> {
+pub async fn sweep_expired(db: Db) -> anyhow::Result<usize> {
+    let swept = tokio::task::spawn_blocking(move || {
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
             crate::listings::queries::expire_due(conn).map(|ids| ids.len())
         })
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("expiry sweep task: {e}")))?
+    .context("expiry sweep task")??;
+    Ok(swept)
 }
 
 /// Marks listings past their validity as expired now and every [`EXPIRY_SWEEP_INTERVAL`]

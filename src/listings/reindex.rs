@@ -1,5 +1,6 @@
 //! Keeping the search index in step with the database.
 
+use anyhow::Context;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
@@ -16,21 +17,21 @@ use crate::search::SearchDoc;
 use crate::search::SearchIndex;
 
 /// Rebuilds the whole index from the database; returns the number of documents.
-pub fn rebuild(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<usize> {
+pub fn rebuild(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<usize> {
     let mut docs = Vec::new();
     for &library in Library::ALL {
         docs.extend(with_kind(library, AllDocs { conn })?);
     }
-    search.clear().map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+    search.clear().context("clearing the search index")?;
     for chunk in docs.chunks(5000) {
-        search.upsert_many(chunk).map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+        search.upsert_many(chunk).context("writing the search index")?;
     }
     Ok(docs.len())
 }
 
 /// At start: rebuilds when the index is new, incompatible or holds another number of records
 /// than the database.
-pub fn catch_up(conn: &mut DbConnection, search: &SearchIndex) -> ApiResult<bool> {
+pub fn catch_up(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<bool> {
     let in_db: i64 = listings::table.count().get_result(conn)?;
     let in_index = i64::try_from(search.doc_count()).unwrap_or(i64::MAX);
     if search.needs_rebuild() || in_db != in_index {
@@ -90,7 +91,7 @@ impl ChangeFeed {
         conn: &mut DbConnection,
         search: &SearchIndex,
         matching: &MatchingState,
-    ) -> ApiResult<usize> {
+    ) -> anyhow::Result<usize> {
         let from = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);
         let entities: Vec<&str> = Library::ALL.iter().map(|l| l.entity()).collect();
         let rows: Vec<(String, String, String, chrono::NaiveDateTime)> = audit_log::table
@@ -126,13 +127,13 @@ impl ChangeFeed {
                 Some(doc) => docs.push(doc),
                 None => {
                     matching.remove(id);
-                    search.delete(id).map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+                    search.delete(id).context("removing from the search index")?;
                 }
             }
         }
         if !docs.is_empty() {
             matching.upsert(&docs);
-            search.upsert_many(&docs).map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+            search.upsert_many(&docs).context("writing the search index")?;
         }
         Ok(changed.len())
     }
@@ -179,11 +180,10 @@ pub fn spawn_change_feed(
             let (db, search, matching, feed) =
                 (db.clone(), search.clone(), matching.clone(), feed.clone());
             let checkpoint = checkpoint.clone();
-            let polled = tokio::task::spawn_blocking(move || -> ApiResult<usize> {
+            let polled = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
                 let mut conn = db.get()?;
-                let mut feed = feed
-                    .lock()
-                    .map_err(|_| ApiError::Internal("change feed lock poisoned".into()))?;
+                let mut feed =
+                    feed.lock().map_err(|_| anyhow::anyhow!("change feed lock poisoned"))?;
                 let before = feed.since();
                 let changed = feed.poll(&mut conn, &search, &matching)?;
                 if feed.since() != before {
