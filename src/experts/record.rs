@@ -1,7 +1,7 @@
 //! Expert profiles as a kind of record: how the shared handlers create, edit, list, import and
 //! export them.
 
-use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ValidExpert, Viewer};
+use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ValidExpert};
 use super::queries::{self, ExpertRow, Ownership};
 use crate::accounts::model::Role;
 use crate::auth::AuthUser;
@@ -10,9 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
-use crate::listings::model::Listing;
-use crate::listings::output::ListingOut;
+use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
@@ -68,6 +66,8 @@ impl RecordLibrary for ExpertRecords {
     crate::record_basics!(experts);
 
     crate::record_pair_queries!();
+
+    crate::record_output!(ExpertOut);
 
     fn check_references(
         conn: &mut DbConnection,
@@ -125,17 +125,6 @@ impl RecordLibrary for ExpertRecords {
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>> {
         queries::list_rows(conn, filter, scope, hit_ids, window)
-    }
-
-    fn build_out(listing: Listing, row: ExpertRow, viewer: Viewer) -> ExpertOut {
-        ExpertOut::build(listing, row, viewer)
-    }
-
-    fn with_duplicates(out: ExpertOut, duplicates: Vec<PossibleDuplicate>) -> ExpertOut {
-        ExpertOut {
-            listing: ListingOut { possible_duplicates: Some(duplicates), ..out.listing },
-            ..out
-        }
     }
 
     fn insert(

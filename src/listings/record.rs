@@ -328,3 +328,74 @@ macro_rules! record_pair_queries {
         }
     };
 }
+
+/// Implements `build_out` and `with_duplicates` for an output built by
+/// `$out::build(listing, row, viewer)` with a flattened `listing: ListingOut`.
+#[macro_export]
+macro_rules! record_output {
+    ($out:ident) => {
+        fn build_out(
+            listing: $crate::listings::model::Listing,
+            row: Self::Row,
+            viewer: $crate::listings::access::Viewer,
+        ) -> $out {
+            $out::build(listing, row, viewer)
+        }
+
+        fn with_duplicates(
+            out: $out,
+            duplicates: Vec<$crate::listings::listing_search::PossibleDuplicate>,
+        ) -> $out {
+            let listing = $crate::listings::output::ListingOut {
+                possible_duplicates: Some(duplicates),
+                ..out.listing
+            };
+            $out { listing, ..out }
+        }
+    };
+}
+
+/// Implements `create` and `insert` for a library whose records belong to an organization
+/// (the caller's, or the one an administrator names) and whose
+/// `queries::insert(conn, actor, created_by, org_id, org_region, valid, status)` creates one.
+#[macro_export]
+macro_rules! organization_record_inserts {
+    () => {
+        fn create(
+            conn: &mut $crate::db::DbConnection,
+            user: &$crate::auth::AuthUser,
+            requested_org: Option<&str>,
+            valid: &Self::Valid,
+            status: $crate::listings::lifecycle::ListingStatus,
+        ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
+            let org = $crate::listings::owner_org(conn, user, requested_org, Self::OWNER_KINDS)?;
+            queries::insert(
+                conn,
+                &user.actor(),
+                user.id(),
+                &org.id,
+                &org.region_code,
+                valid,
+                status,
+            )
+        }
+
+        fn insert(
+            conn: &mut $crate::db::DbConnection,
+            ctx: &$crate::listings::bulk::ImportContext,
+            valid: &Self::Valid,
+        ) -> $crate::error::ApiResult<$crate::search::SearchDoc> {
+            let org = &ctx.org;
+            let (listing, row) = queries::insert(
+                conn,
+                &ctx.actor,
+                &ctx.created_by,
+                &org.id,
+                &org.region_code,
+                valid,
+                ctx.status,
+            )?;
+            Ok(queries::search_doc(&listing, &row))
+        }
+    };
+}
