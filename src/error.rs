@@ -148,6 +148,27 @@ impl ApiError {
         }
     }
 
+    /// A 409 for a record that already exists, naming it (`existing_id`).
+    pub fn duplicate(detail: impl Into<String>, existing_id: impl Into<String>) -> ApiError {
+        ApiError::Conflict {
+            detail: detail.into(),
+            allowed: None,
+            existing_id: Some(existing_id.into()),
+            current_version: None,
+        }
+    }
+
+    /// A 409 for an action the record's state does not permit, naming what it does permit
+    /// (empty when nothing: a final state).
+    pub fn conflict_allowing(detail: impl Into<String>, allowed: Vec<String>) -> ApiError {
+        ApiError::Conflict {
+            detail: detail.into(),
+            allowed: Some(allowed),
+            existing_id: None,
+            current_version: None,
+        }
+    }
+
     /// A 409 for an illegal state transition, naming the allowed ones.
     pub fn illegal_transition(from: &str, to: &str, allowed: Vec<String>) -> ApiError {
         let allowed_text = if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") };

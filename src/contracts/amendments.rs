@@ -267,12 +267,10 @@ pub(crate) async fn request_amendment(
                 .first(conn)
                 .optional()?;
             if let Some(existing) = pending {
-                return Err(ApiError::Conflict {
-                    detail: "another amendment of this contract is waiting for the registry".into(),
-                    allowed: None,
-                    existing_id: Some(existing),
-                    current_version: None,
-                });
+                return Err(ApiError::duplicate(
+                    "another amendment of this contract is waiting for the registry",
+                    existing,
+                ));
             }
             check(conn, &current, &body.new_values)?;
             let row = AmendmentRow {

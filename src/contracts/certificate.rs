@@ -158,15 +158,10 @@ pub(crate) async fn certificate(
         })
         .await?;
     if !contract.status.is_registered() {
-        return Err(ApiError::Conflict {
-            detail: format!(
-                "only registered contracts have a registration certificate; this one is {}",
-                contract.status
-            ),
-            allowed: None,
-            existing_id: None,
-            current_version: None,
-        });
+        return Err(ApiError::conflict(format!(
+            "only registered contracts have a registration certificate; this one is {}",
+            contract.status
+        )));
     }
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&contract)))
 }

@@ -203,15 +203,10 @@ pub fn resolve(
         Some(deal_id) => {
             let deal = deal_for(conn, user, &deal_id)?;
             if creating && deal.stage != DealStage::Agreement {
-                return Err(ApiError::Conflict {
-                    detail: format!(
-                        "the deal is at `{}`; contracts are recorded for deals at `agreement`",
-                        deal.stage
-                    ),
-                    allowed: None,
-                    existing_id: None,
-                    current_version: None,
-                });
+                return Err(ApiError::conflict(format!(
+                    "the deal is at `{}`; contracts are recorded for deals at `agreement`",
+                    deal.stage
+                )));
             }
             keep(check_deal_parties(&checked, &deal), &mut errors)?;
             if checked.intermediary.is_none()

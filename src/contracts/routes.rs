@@ -285,15 +285,10 @@ pub(crate) async fn update_contract(
             let current = queries::find(conn, &id)?;
             ensure_manager(&user, &current)?;
             if !current.status.is_editable() {
-                return Err(ApiError::Conflict {
-                    detail: format!(
+                return Err(ApiError::conflict_allowing(format!(
                         "a {} contract cannot be edited; drafts and returned contracts can, registered ones change through amendments",
                         current.status
-                    ),
-                    allowed: Some(Vec::new()),
-                    existing_id: None,
-                    current_version: None,
-                });
+                    ), Vec::new()));
             }
             queries::check_version(&current, Some(version))?;
             let milestones = queries::milestones(conn, &current.id)?;

@@ -211,12 +211,10 @@ pub fn open_checked(
     if let (Some(demand), Some(achievement)) = (&new.demand_id, &new.achievement_id)
         && let Some(existing) = open_for_pair(conn, demand, achievement)?
     {
-        return Err(ApiError::Conflict {
-            detail: "an open deal for this demand and achievement already exists".into(),
-            allowed: None,
-            existing_id: Some(existing),
-            current_version: None,
-        });
+        return Err(ApiError::duplicate(
+            "an open deal for this demand and achievement already exists",
+            existing,
+        ));
     }
     let stamp = now();
     let row = DealRow {

@@ -317,14 +317,8 @@ pub(crate) async fn advance_deal(
             let deal = queries::find(conn, &id)?;
             ensure_participant(&user, &deal)?;
             if input.to == DealStage::Signed && deal.stage == DealStage::Agreement {
-                return Err(ApiError::Conflict {
-                    detail: "a deal is signed when a technology contract for it is registered: \
-                             record it with POST /api/v1/contracts (deal_id) and submit it for registration"
-                        .into(),
-                    allowed: Some(vec![DealStage::Lost.to_string()]),
-                    existing_id: None,
-                    current_version: None,
-                });
+                return Err(ApiError::conflict_allowing("a deal is signed when a technology contract for it is registered: \
+                             record it with POST /api/v1/contracts (deal_id) and submit it for registration", vec![DealStage::Lost.to_string()]));
             }
             let row = queries::advance(
                 conn,

@@ -147,12 +147,10 @@ pub fn ensure_no_profile(conn: &mut DbConnection, user_id: &str) -> ApiResult<()
     lock_user(conn, user_id)?;
     match owned_profile(conn, user_id)? {
         None => Ok(()),
-        Some(existing) => Err(ApiError::Conflict {
-            detail: "you already have an expert profile; edit that one instead".into(),
-            allowed: None,
-            existing_id: Some(existing),
-            current_version: None,
-        }),
+        Some(existing) => Err(ApiError::duplicate(
+            "you already have an expert profile; edit that one instead",
+            existing,
+        )),
     }
 }
 

@@ -138,12 +138,7 @@ pub(crate) async fn claim_expert(
                 }));
             }
             if listing.status == ListingStatus::Closed {
-                return Err(ApiError::Conflict {
-                    detail: "closed profiles cannot be claimed".into(),
-                    allowed: Some(Vec::new()),
-                    existing_id: None,
-                    current_version: None,
-                });
+                return Err(ApiError::conflict_allowing("closed profiles cannot be claimed", Vec::new()));
             }
             queries::ensure_no_profile(conn, user.id())?;
             let saved = queries::set_owner(conn, &actor, &listing, user.id())?;

@@ -196,12 +196,10 @@ pub async fn create(
                 .first(conn)
                 .optional()?;
             if let Some(existing) = live {
-                return Err(ApiError::Conflict {
-                    detail: "you already have a pending or granted request for this record".into(),
-                    allowed: None,
-                    existing_id: Some(existing),
-                    current_version: None,
-                });
+                return Err(ApiError::duplicate(
+                    "you already have a pending or granted request for this record",
+                    existing,
+                ));
             }
             let stamp = now();
             let row = AccessRequestRow {

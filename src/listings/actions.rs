@@ -257,15 +257,10 @@ pub async fn delete_draft(
             let listing = queries::find(conn, library, &id)?;
             ensure_manage(&user, &listing)?;
             if listing.status != ListingStatus::Draft {
-                return Err(ApiError::Conflict {
-                    detail: format!(
+                return Err(ApiError::conflict_allowing(format!(
                         "only drafts can be deleted; this record is `{}` (withdraw or close it instead)",
                         listing.current_status()
-                    ),
-                    allowed: Some(lifecycle::allowed_actions(listing.current_status())),
-                    existing_id: None,
-                    current_version: None,
-                });
+                    ), lifecycle::allowed_actions(listing.current_status())));
             }
             diesel::delete(access_requests::table.filter(access_requests::listing_id.eq(&id))).execute(conn)?;
             delete_detail(conn, library, &id)?;

@@ -34,12 +34,7 @@ pub fn split_version(body: Value) -> Result<(Map<String, Value>, Option<i64>), A
 /// 409 for records that can no longer be edited (closed).
 pub fn ensure_editable(listing: &Listing) -> Result<(), ApiError> {
     if listing.status == ListingStatus::Closed {
-        return Err(ApiError::Conflict {
-            detail: "closed records cannot be edited".into(),
-            allowed: Some(Vec::new()),
-            existing_id: None,
-            current_version: None,
-        });
+        return Err(ApiError::conflict_allowing("closed records cannot be edited", Vec::new()));
     }
     Ok(())
 }

@@ -61,14 +61,12 @@ pub fn insert(conn: &mut DbConnection, listing: &Listing) -> ApiResult<()> {
             .first(conn)
             .optional()?;
         if let Some(existing_id) = existing {
-            return Err(ApiError::Conflict {
-                detail: format!(
+            return Err(ApiError::duplicate(
+                format!(
                     "external_ref `{reference}` is already used by another record of this organization"
                 ),
-                allowed: None,
-                existing_id: Some(existing_id),
-                current_version: None,
-            });
+                existing_id,
+            ));
         }
     }
     diesel::insert_into(listings::table).values(listing.clone()).execute(conn)?;

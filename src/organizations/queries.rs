@@ -90,15 +90,13 @@ pub fn insert(
     new: &ValidNewOrganization,
 ) -> ApiResult<Organization> {
     if let Some(existing) = find_by_credit_code(conn, new.credit_code.as_str())? {
-        return Err(ApiError::Conflict {
-            detail: format!(
+        return Err(ApiError::duplicate(
+            format!(
                 "an organization with credit code {} is already registered; ask one of its members for an invite code",
                 new.credit_code
             ),
-            allowed: None,
-            existing_id: Some(existing.id),
-            current_version: None,
-        });
+            existing.id,
+        ));
     }
     let created = now();
     let org = Organization {

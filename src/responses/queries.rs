@@ -157,12 +157,10 @@ pub fn ensure_open_call_undecided(
         return Ok(());
     }
     match accepted_of(conn, demand_id)? {
-        Some(winner) => Err(ApiError::Conflict {
-            detail: "this open call (揭榜挂帅) has already named its winner".into(),
-            allowed: None,
-            existing_id: Some(winner),
-            current_version: None,
-        }),
+        Some(winner) => Err(ApiError::duplicate(
+            "this open call (揭榜挂帅) has already named its winner",
+            winner,
+        )),
         None => Ok(()),
     }
 }
@@ -191,12 +189,10 @@ pub fn create(
         .first(conn)
         .optional()?;
     if let Some(existing) = existing {
-        return Err(ApiError::Conflict {
-            detail: "your organization already has a live answer to this demand".into(),
-            allowed: None,
-            existing_id: Some(existing),
-            current_version: None,
-        });
+        return Err(ApiError::duplicate(
+            "your organization already has a live answer to this demand",
+            existing,
+        ));
     }
     let stamp = now();
     let row = ResponseRow {

@@ -160,12 +160,10 @@ pub fn insert(
         .set(organizations::version.eq(organizations::version))
         .execute(conn)?;
     if let Some(existing_id) = live_profile(conn, &org.id)? {
-        return Err(ApiError::Conflict {
-            detail: "this organization already has a service-provider profile; edit it, or close it before creating another".into(),
-            allowed: None,
-            existing_id: Some(existing_id),
-            current_version: None,
-        });
+        return Err(ApiError::duplicate(
+            "this organization already has a service-provider profile; edit it, or close it before creating another",
+            existing_id,
+        ));
     }
     let listing = NewListing {
         library: Library::ServiceProviders,
