@@ -273,31 +273,31 @@ pub struct AchievementOut {
     /// What every record carries: id, status, region, contact, validity, version, times.
     #[serde(flatten)]
     pub listing: ListingOut,
-    /// Title.
+    /// The result's title, as its owner wrote it (2–200 characters).
     pub title: String,
-    /// Public summary.
+    /// The public summary of what the result is and does (10–10,000 characters).
     pub summary: String,
-    /// Keywords.
+    /// The owner's keywords (1–10), also used by search and matching.
     pub keywords: Vec<String>,
-    /// Technology field.
+    /// One of the 11 technology fields (see `GET /api/v1/taxonomies/technology_fields`).
     pub technology_field: TechnologyField,
-    /// Industry.
+    /// One of the 9 strategic emerging industries, or null when none applies.
     pub industry: Option<Industry>,
-    /// Maturity.
+    /// How far the result has come: `lab`, `small_scale`, `pilot` or `industrialization`.
     pub maturity: Maturity,
-    /// TRL.
+    /// Technology readiness level 1–9 (consistent with `maturity`), or null when not given.
     pub trl: Option<i32>,
-    /// IP type.
+    /// The main kind of intellectual property protecting it (`none` when unprotected).
     pub ip_type: IpType,
-    /// Patents.
+    /// Its patents, with normalized CNIPA application numbers and legal status.
     pub patents: Vec<Patent>,
-    /// Cooperation modes.
+    /// How the owner is willing to cooperate (transfer, license, equity, …).
     pub cooperation_modes: Vec<CooperationMode>,
-    /// Asking price in fen; null = negotiable.
+    /// Asking price in fen (1 yuan = 100 fen); null means negotiable (面议).
     pub asking_price_fen: Option<i64>,
-    /// Team.
+    /// The team behind the result, free text; null when not given.
     pub team: Option<String>,
-    /// International result.
+    /// Whether it is an international result (国际成果).
     pub international: bool,
     /// Whether confidential details exist (they are read through `/confidential`).
     pub has_confidential_details: bool,

@@ -293,25 +293,25 @@ pub struct DemandOut {
     /// What every record carries: id, status, region, contact, validity, version, times.
     #[serde(flatten)]
     pub listing: ListingOut,
-    /// Title.
+    /// The problem in one line, as the enterprise wrote it (2–200 characters).
     pub title: String,
-    /// Public description.
+    /// The public description of the problem: symptoms, goals, constraints.
     pub description: String,
-    /// Keywords.
+    /// The enterprise's keywords, also used by search and matching.
     pub keywords: Vec<String>,
-    /// Technology field.
+    /// One of the 11 technology fields (see `GET /api/v1/taxonomies/technology_fields`).
     pub technology_field: TechnologyField,
-    /// Industry.
+    /// One of the 9 strategic emerging industries, or null when none applies.
     pub industry: Option<Industry>,
     /// The lowest maturity a solution must have (null: any).
     pub required_maturity: Option<Maturity>,
-    /// Lowest budget in fen; null = negotiable.
+    /// Lowest budget in fen (1 yuan = 100 fen); null means negotiable.
     pub budget_min_fen: Option<i64>,
-    /// Highest budget in fen; null = negotiable.
+    /// Highest budget in fen; null means negotiable.
     pub budget_max_fen: Option<i64>,
-    /// Cooperation modes wanted.
+    /// The ways of cooperating the enterprise would accept (transfer, license, …).
     pub cooperation_modes: Vec<CooperationMode>,
-    /// Last day to answer.
+    /// The last market day (China Standard Time) answers are taken; null when open-ended.
     pub deadline: Option<NaiveDate>,
     /// Reward for the solver in fen (open calls only).
     pub reward_fen: Option<i64>,
