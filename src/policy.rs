@@ -8,16 +8,31 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 
-/// Who may see and who may manage a kind of record `R`.
-pub trait Policy<R> {
+/// Who may see and who may manage a kind of record.
+pub trait Policy {
+    /// The record the rules are about (a listing, a contract, a deal).
+    type Subject;
     /// Whether the caller (or the public) may see the record.
-    fn may_see(user: Option<&AuthUser>, record: &R) -> bool;
+    fn may_see(user: Option<&AuthUser>, record: &Self::Subject) -> bool;
     /// Whether the signed-in caller manages the record.
-    fn may_manage(user: &AuthUser, record: &R) -> bool;
+    fn may_manage(user: &AuthUser, record: &Self::Subject) -> bool;
     /// The 404 of a record the caller may not see (the same as for a missing one).
-    fn not_found(record: &R) -> ApiError;
+    fn not_found(record: &Self::Subject) -> ApiError;
     /// The 403 of a record the caller sees but may not change.
-    fn forbidden(record: &R) -> ApiError;
+    fn forbidden(record: &Self::Subject) -> ApiError;
+}
+
+/// A loaded value that carries the subject `S` a policy judges: the subject itself, a
+/// reference to it, or the subject with the rows loaded beside it.
+pub trait Carries<S> {
+    /// The subject.
+    fn subject(&self) -> &S;
+}
+
+impl<S> Carries<S> for &S {
+    fn subject(&self) -> &S {
+        self
+    }
 }
 
 /// A record the caller may see.
@@ -26,8 +41,12 @@ pub struct Visible<R>(R);
 
 impl<R> Visible<R> {
     /// 404 unless the policy lets the caller see the record.
-    pub fn check<P: Policy<R>>(user: Option<&AuthUser>, record: R) -> Result<Visible<R>, ApiError> {
-        if P::may_see(user, &record) { Ok(Visible(record)) } else { Err(P::not_found(&record)) }
+    pub fn check<P: Policy>(user: Option<&AuthUser>, record: R) -> Result<Visible<R>, ApiError>
+    where
+        R: Carries<P::Subject>,
+    {
+        let subject = record.subject();
+        if P::may_see(user, subject) { Ok(Visible(record)) } else { Err(P::not_found(subject)) }
     }
 
     /// The record.
@@ -47,13 +66,17 @@ pub struct Managed<R>(R);
 
 impl<R> Managed<R> {
     /// 404 unless the caller may see the record, 403 unless they manage it.
-    pub fn check<P: Policy<R>>(user: &AuthUser, record: R) -> Result<Managed<R>, ApiError> {
-        if P::may_manage(user, &record) {
+    pub fn check<P: Policy>(user: &AuthUser, record: R) -> Result<Managed<R>, ApiError>
+    where
+        R: Carries<P::Subject>,
+    {
+        let subject = record.subject();
+        if P::may_manage(user, subject) {
             Ok(Managed(record))
-        } else if P::may_see(Some(user), &record) {
-            Err(P::forbidden(&record))
+        } else if P::may_see(Some(user), subject) {
+            Err(P::forbidden(subject))
         } else {
-            Err(P::not_found(&record))
+            Err(P::not_found(subject))
         }
     }
 
@@ -75,7 +98,15 @@ mod tests {
     /// Records numbered 0 (hidden), 1 (public) and 2 (managed by everyone signed in).
     struct Numbers;
 
-    impl Policy<u8> for Numbers {
+    impl Carries<u8> for u8 {
+        fn subject(&self) -> &u8 {
+            self
+        }
+    }
+
+    impl Policy for Numbers {
+        type Subject = u8;
+
         fn may_see(user: Option<&AuthUser>, record: &u8) -> bool {
             *record == 1 || (*record == 2 && user.is_some())
         }

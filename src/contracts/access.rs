@@ -11,7 +11,7 @@
 use super::model::ContractRow;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::policy::{Managed, Policy, Visible};
+use crate::policy::{Carries, Managed, Policy, Visible};
 
 fn member_of(user: &AuthUser, org: Option<&str>) -> bool {
     org.is_some_and(|org| user.belongs_to(org))
@@ -58,29 +58,11 @@ pub fn ensure_manager(user: &AuthUser, contract: &ContractRow) -> Result<(), Api
 /// The contract policy (see the module's rules); contracts are never public.
 pub struct Contracts;
 
-impl Policy<&ContractRow> for Contracts {
-    fn may_see(user: Option<&AuthUser>, contract: &&ContractRow) -> bool {
-        user.is_some_and(|user| can_see(user, contract))
-    }
+impl Policy for Contracts {
+    type Subject = ContractRow;
 
-    fn may_manage(user: &AuthUser, contract: &&ContractRow) -> bool {
-        can_manage(user, contract)
-    }
-
-    fn not_found(_: &&ContractRow) -> ApiError {
-        not_found()
-    }
-
-    fn forbidden(_: &&ContractRow) -> ApiError {
-        ApiError::Forbidden(
-            "only the seller side, the intermediary and administrators may do this".into(),
-        )
-    }
-}
-
-impl Policy<ContractRow> for Contracts {
     fn may_see(user: Option<&AuthUser>, contract: &ContractRow) -> bool {
-        <Contracts as Policy<&ContractRow>>::may_see(user, &contract)
+        user.is_some_and(|user| can_see(user, contract))
     }
 
     fn may_manage(user: &AuthUser, contract: &ContractRow) -> bool {
@@ -91,7 +73,16 @@ impl Policy<ContractRow> for Contracts {
         not_found()
     }
 
-    fn forbidden(contract: &ContractRow) -> ApiError {
-        <Contracts as Policy<&ContractRow>>::forbidden(&contract)
+    fn forbidden(_: &ContractRow) -> ApiError {
+        ApiError::Forbidden(
+            "only the seller side, the intermediary and administrators may do this".into(),
+        )
+    }
+}
+
+/// A loaded contract row is its own subject.
+impl Carries<ContractRow> for ContractRow {
+    fn subject(&self) -> &ContractRow {
+        self
     }
 }

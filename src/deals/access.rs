@@ -34,20 +34,22 @@ pub fn ensure_participant(user: &AuthUser, deal: &DealRow) -> Result<(), ApiErro
 /// administrators) see and carry it; to everyone else it does not exist.
 pub struct Deals;
 
-impl Policy<&DealRow> for Deals {
-    fn may_see(user: Option<&AuthUser>, deal: &&DealRow) -> bool {
+impl Policy for Deals {
+    type Subject = DealRow;
+
+    fn may_see(user: Option<&AuthUser>, deal: &DealRow) -> bool {
         user.is_some_and(|user| is_participant(user, deal))
     }
 
-    fn may_manage(user: &AuthUser, deal: &&DealRow) -> bool {
+    fn may_manage(user: &AuthUser, deal: &DealRow) -> bool {
         is_participant(user, deal)
     }
 
-    fn not_found(_: &&DealRow) -> ApiError {
+    fn not_found(_: &DealRow) -> ApiError {
         not_found()
     }
 
-    fn forbidden(_: &&DealRow) -> ApiError {
+    fn forbidden(_: &DealRow) -> ApiError {
         not_found()
     }
 }

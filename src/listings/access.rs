@@ -8,7 +8,7 @@ use super::Library;
 use super::model::Listing;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::policy::{Managed, Policy};
+use crate::policy::{Carries, Managed, Policy, Visible};
 
 /// Whether the user manages this record (edits it, sees its drafts and history).
 pub fn can_manage(user: &AuthUser, listing: &Listing) -> bool {
@@ -26,7 +26,7 @@ pub fn can_manage(user: &AuthUser, listing: &Listing) -> bool {
 
 /// 404 unless the record is public or the caller manages it.
 pub fn ensure_visible(user: Option<&AuthUser>, listing: &Listing) -> Result<(), ApiError> {
-    if Listings::may_see(user, listing) { Ok(()) } else { Err(not_found(listing.library)) }
+    Visible::check::<Listings>(user, listing).map(drop)
 }
 
 /// 404 if the caller cannot even see the record, 403 if they see it but may not change it.
@@ -38,7 +38,9 @@ pub fn ensure_manage(user: &AuthUser, listing: &Listing) -> Result<(), ApiError>
 /// public sees published, unexpired records; anyone else gets the 404 of a missing one.
 pub struct Listings;
 
-impl Policy<Listing> for Listings {
+impl Policy for Listings {
+    type Subject = Listing;
+
     fn may_see(user: Option<&AuthUser>, listing: &Listing) -> bool {
         listing.is_public() || user.is_some_and(|u| can_manage(u, listing))
     }
@@ -59,40 +61,10 @@ impl Policy<Listing> for Listings {
     }
 }
 
-impl Policy<&Listing> for Listings {
-    fn may_see(user: Option<&AuthUser>, listing: &&Listing) -> bool {
-        <Listings as Policy<Listing>>::may_see(user, listing)
-    }
-
-    fn may_manage(user: &AuthUser, listing: &&Listing) -> bool {
-        can_manage(user, listing)
-    }
-
-    fn not_found(listing: &&Listing) -> ApiError {
-        not_found(listing.library)
-    }
-
-    fn forbidden(listing: &&Listing) -> ApiError {
-        <Listings as Policy<Listing>>::forbidden(listing)
-    }
-}
-
-/// A listing with its library row follows the listing's policy.
-impl<Row> Policy<(Listing, Row)> for Listings {
-    fn may_see(user: Option<&AuthUser>, record: &(Listing, Row)) -> bool {
-        <Listings as Policy<Listing>>::may_see(user, &record.0)
-    }
-
-    fn may_manage(user: &AuthUser, record: &(Listing, Row)) -> bool {
-        can_manage(user, &record.0)
-    }
-
-    fn not_found(record: &(Listing, Row)) -> ApiError {
-        not_found(record.0.library)
-    }
-
-    fn forbidden(record: &(Listing, Row)) -> ApiError {
-        <Listings as Policy<Listing>>::forbidden(&record.0)
+/// A listing loaded with its library row is judged by the listing.
+impl<Row> Carries<Listing> for (Listing, Row) {
+    fn subject(&self) -> &Listing {
+        &self.0
     }
 }
 
