@@ -1,15 +1,22 @@
 //! Achievements as a kind of record: how the shared handlers create, edit, list, import and
 //! export them.
 
+use serde_json::{Value, json};
+
 use super::dto::{AchievementFilter, AchievementInput, AchievementOut, ValidAchievement};
 use super::queries::{self, AchievementRow};
 use crate::db::DbConnection;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::bulk::RecordLibrary;
+use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::edit::ListingEdit;
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::model::Listing;
+use crate::listings::own_table::OwnTable;
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
+use crate::search::SearchDoc;
 
 /// The achievements library (成果库) in the record layer.
 pub struct AchievementRecords;
@@ -53,19 +60,47 @@ impl RecordLibrary for AchievementRecords {
     type Row = AchievementRow;
     type Out = AchievementOut;
 
-    crate::record_basics!(achievements);
-
-    crate::record_pair_queries!();
+    crate::own_table_record!(achievements, AchievementRow, summary);
 
     crate::record_output!(AchievementOut);
 
     crate::organization_record_inserts!();
 
-    fn main_text(row: &AchievementRow) -> String {
-        row.summary.clone()
+    crate::common_filter_parts!(AchievementFilter);
+
+    fn to_input(listing: &Listing, row: &AchievementRow) -> ApiResult<AchievementInput> {
+        Ok(AchievementInput {
+            title: listing.title.clone(),
+            summary: row.summary.clone(),
+            keywords: from_json(&row.keywords),
+            technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
+            industry: row.industry.as_deref().and_then(|i| i.parse().ok()),
+            maturity: Some(row.maturity.parse().map_err(ApiError::Internal)?),
+            trl: row.trl,
+            ip_type: row.ip_type.parse().ok(),
+            patents: from_json(&row.patents),
+            cooperation_modes: decode_codes(&row.cooperation_modes),
+            asking_price_fen: row.asking_price_fen,
+            region_code: Some(listing.region_code.clone()),
+            team: row.team.clone(),
+            contact: row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            international: row.international,
+            external_ref: listing.external_ref.clone(),
+            valid_until: Some(listing.valid_until),
+            confidential_details: row.confidential_details.clone(),
+            org_id: listing.org_id.clone(),
+        })
     }
 
-    crate::common_filter_parts!(AchievementFilter);
+    fn search_doc(listing: &Listing, row: &AchievementRow) -> SearchDoc {
+        SearchDoc {
+            id: listing.id.clone(),
+            library: crate::search::Library::Achievements,
+            title: listing.title.clone(),
+            keywords: from_json(&row.keywords),
+            body: row.summary.clone(),
+        }
+    }
 
     fn list_rows(
         conn: &mut DbConnection,
@@ -77,4 +112,48 @@ impl RecordLibrary for AchievementRecords {
     ) -> ApiResult<Vec<Stored<Self>>> {
         queries::list_rows(conn, filter, scope, hit_ids, sort, window)
     }
+}
+
+impl OwnTable for AchievementRecords {
+    const REDACTED: &'static [&'static str] = &["confidential_details"];
+
+    fn listing_fields(valid: &ValidAchievement) -> ListingEdit {
+        ListingEdit {
+            title: valid.title.clone(),
+            region_code: valid.region_code.clone(),
+            valid_until: valid.valid_until,
+            external_ref: valid.external_ref.clone(),
+        }
+    }
+
+    fn row_of(id: &str, valid: &ValidAchievement) -> AchievementRow {
+        AchievementRow {
+            id: id.to_string(),
+            summary: valid.summary.clone(),
+            keywords: to_json(&valid.keywords),
+            technology_field: valid.technology_field.as_str().into(),
+            industry: valid.industry.map(|i| i.as_str().into()),
+            maturity: valid.maturity.as_str().into(),
+            trl: valid.trl,
+            ip_type: valid.ip_type.as_str().into(),
+            patents: to_json(&valid.patents),
+            cooperation_modes: encode_codes(
+                &valid.cooperation_modes.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            ),
+            asking_price_fen: valid.asking_price_fen,
+            team: valid.team.clone(),
+            contact: valid.contact.as_ref().map(to_json),
+            international: valid.international,
+            confidential_details: valid.confidential_details.clone(),
+        }
+    }
+
+    fn audit_facts(row: &AchievementRow) -> Value {
+        json!({
+            "technology_field": row.technology_field, "maturity": row.maturity,
+            "asking_price_fen": row.asking_price_fen,
+        })
+    }
+
+    crate::own_table_writes!(achievements);
 }

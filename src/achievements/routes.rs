@@ -1,11 +1,11 @@
 //! Achievement endpoints: create, list and search, read, edit, confidential details.
 
+use crate::listings::record::RecordLibrary;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{
     AchievementFilter, AchievementInput, AchievementOut, AchievementPatch, ConfidentialOut,
 };
-use super::queries;
 use super::record::AchievementRecords;
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
@@ -110,7 +110,7 @@ pub(crate) async fn read_confidential(
     let details = state
         .db
         .write(move |conn| {
-            let (listing, row) = queries::find(conn, &id)?;
+            let (listing, row) = AchievementRecords::find(conn, &id)?;
             confidential::authorize_read(conn, &user, &listing)?;
             Ok(ConfidentialOut { id: listing.id, confidential_details: row.confidential_details })
         })

@@ -4,12 +4,19 @@
 use super::dto::{DemandFilter, DemandInput, DemandOut, ValidDemand};
 use super::queries::{self, DemandRow};
 use crate::db::DbConnection;
+use crate::error::ApiError;
 use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::listings::bulk::RecordLibrary;
+use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::edit::ListingEdit;
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::model::Listing;
+use crate::listings::own_table::OwnTable;
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
+use crate::search::SearchDoc;
+use serde_json::{Value, json};
 
 /// The demands library (需求库) in the record layer.
 pub struct DemandRecords;
@@ -50,19 +57,45 @@ impl RecordLibrary for DemandRecords {
     type Row = DemandRow;
     type Out = DemandOut;
 
-    crate::record_basics!(demands);
-
-    crate::record_pair_queries!();
+    crate::own_table_record!(demands, DemandRow, description);
 
     crate::record_output!(DemandOut);
 
     crate::organization_record_inserts!();
 
-    fn main_text(row: &DemandRow) -> String {
-        row.description.clone()
+    crate::common_filter_parts!(DemandFilter);
+
+    fn to_input(listing: &Listing, row: &DemandRow) -> ApiResult<DemandInput> {
+        Ok(DemandInput {
+            title: listing.title.clone(),
+            description: row.description.clone(),
+            keywords: from_json(&row.keywords),
+            technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
+            industry: row.industry.as_deref().and_then(|i| i.parse().ok()),
+            required_maturity: row.required_maturity.as_deref().and_then(|m| m.parse().ok()),
+            budget_min_fen: row.budget_min_fen,
+            budget_max_fen: row.budget_max_fen,
+            cooperation_modes: decode_codes(&row.cooperation_modes),
+            region_code: Some(listing.region_code.clone()),
+            deadline: row.deadline,
+            reward_fen: row.reward_fen,
+            contact: row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            external_ref: listing.external_ref.clone(),
+            valid_until: Some(listing.valid_until),
+            confidential_details: row.confidential_details.clone(),
+            org_id: listing.org_id.clone(),
+        })
     }
 
-    crate::common_filter_parts!(DemandFilter);
+    fn search_doc(listing: &Listing, row: &DemandRow) -> SearchDoc {
+        SearchDoc {
+            id: listing.id.clone(),
+            library: crate::search::Library::Demands,
+            title: listing.title.clone(),
+            keywords: from_json(&row.keywords),
+            body: row.description.clone(),
+        }
+    }
 
     fn list_rows(
         conn: &mut DbConnection,
@@ -74,4 +107,48 @@ impl RecordLibrary for DemandRecords {
     ) -> ApiResult<Vec<Stored<Self>>> {
         queries::list_rows(conn, filter, scope, hit_ids, sort, window)
     }
+}
+
+impl OwnTable for DemandRecords {
+    const REDACTED: &'static [&'static str] = &["confidential_details"];
+
+    fn listing_fields(valid: &ValidDemand) -> ListingEdit {
+        ListingEdit {
+            title: valid.title.clone(),
+            region_code: valid.region_code.clone(),
+            valid_until: valid.valid_until,
+            external_ref: valid.external_ref.clone(),
+        }
+    }
+
+    fn row_of(id: &str, valid: &ValidDemand) -> DemandRow {
+        DemandRow {
+            id: id.to_string(),
+            description: valid.description.clone(),
+            keywords: to_json(&valid.keywords),
+            technology_field: valid.technology_field.as_str().into(),
+            industry: valid.industry.map(|i| i.as_str().into()),
+            required_maturity: valid.required_maturity.map(|m| m.as_str().into()),
+            budget_min_fen: valid.budget_min_fen,
+            budget_max_fen: valid.budget_max_fen,
+            cooperation_modes: encode_codes(
+                &valid.cooperation_modes.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            ),
+            deadline: valid.deadline,
+            reward_fen: valid.reward_fen,
+            contact: valid.contact.as_ref().map(to_json),
+            confidential_details: valid.confidential_details.clone(),
+        }
+    }
+
+    fn audit_facts(row: &DemandRow) -> Value {
+        json!({
+            "technology_field": row.technology_field,
+            "required_maturity": row.required_maturity,
+            "budget_min_fen": row.budget_min_fen, "budget_max_fen": row.budget_max_fen,
+            "reward_fen": row.reward_fen,
+        })
+    }
+
+    crate::own_table_writes!(demands);
 }

@@ -1,9 +1,9 @@
 //! Demand endpoints: create, list and search, read, edit, confidential details.
 
+use crate::listings::record::RecordLibrary;
 use actix_web::{get, patch, post, web};
 
 use super::dto::{DemandConfidentialOut, DemandFilter, DemandInput, DemandOut, DemandPatch};
-use super::queries;
 use super::record::DemandRecords;
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
@@ -101,7 +101,7 @@ pub(crate) async fn read_demand_confidential(
     let details = state
         .db
         .write(move |conn| {
-            let (listing, row) = queries::find(conn, &id)?;
+            let (listing, row) = DemandRecords::find(conn, &id)?;
             confidential::authorize_read(conn, &user, &listing)?;
             Ok(DemandConfidentialOut {
                 id: listing.id,

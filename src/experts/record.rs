@@ -2,19 +2,24 @@
 //! export them.
 
 use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ValidExpert};
-use super::queries::{self, ExpertRow, Ownership};
+use super::queries::{self, ExpertRow};
 use crate::accounts::model::Role;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::bulk::{ImportContext, RecordLibrary};
+use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::edit::ListingEdit;
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::model::Listing;
+use crate::listings::own_table::{OwnTable, Owner, insert_record};
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
 use crate::validation::Checker;
+use serde_json::{Value, json};
 
 /// The experts library (专家库) in the record layer.
 pub struct ExpertRecords;
@@ -63,9 +68,7 @@ impl RecordLibrary for ExpertRecords {
     type Row = ExpertRow;
     type Out = ExpertOut;
 
-    crate::record_basics!(experts);
-
-    crate::record_pair_queries!();
+    crate::own_table_record!(experts, ExpertRow, bio);
 
     crate::record_output!(ExpertOut);
 
@@ -107,14 +110,43 @@ impl RecordLibrary for ExpertRecords {
         {
             return Err(ApiError::field("org_id", "not_found", "no such organization"));
         }
-        queries::insert(conn, &user.actor(), &ownership, valid, status)
-    }
-
-    fn main_text(row: &ExpertRow) -> String {
-        row.bio.clone()
+        insert_record::<Self>(conn, &user.actor(), ownership, None, valid, status)
     }
 
     crate::common_filter_parts!(ExpertFilter);
+
+    fn to_input(listing: &Listing, row: &ExpertRow) -> ApiResult<ExpertInput> {
+        Ok(ExpertInput {
+            name: listing.title.clone(),
+            title: row.professional_title.parse().map_err(ApiError::Internal)?,
+            affiliation_org_id: row.affiliation_org_id.clone(),
+            affiliation_name: row.affiliation_name.clone(),
+            technology_fields: decode_codes(&row.technology_fields),
+            expertise_keywords: from_json(&row.expertise_keywords),
+            bio: row.bio.clone(),
+            region_code: listing.region_code.clone(),
+            services: decode_codes(&row.services),
+            availability: row.availability.parse().ok(),
+            contact: row.contact.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            external_ref: listing.external_ref.clone(),
+            valid_until: Some(listing.valid_until),
+            org_id: listing.org_id.clone(),
+        })
+    }
+
+    fn search_doc(listing: &Listing, row: &ExpertRow) -> SearchDoc {
+        let body = match row.affiliation_name.as_deref() {
+            Some(affiliation) => format!("{}\n{affiliation}", row.bio),
+            None => row.bio.clone(),
+        };
+        SearchDoc {
+            id: listing.id.clone(),
+            library: crate::search::Library::Experts,
+            title: listing.title.clone(),
+            keywords: from_json(&row.expertise_keywords),
+            body,
+        }
+    }
 
     fn list_rows(
         conn: &mut DbConnection,
@@ -132,19 +164,20 @@ impl RecordLibrary for ExpertRecords {
         ctx: &ImportContext,
         valid: &ValidExpert,
     ) -> ApiResult<SearchDoc> {
-        let ownership = Ownership {
+        let ownership = Owner {
             created_by: ctx.created_by.clone(),
             owner_user_id: None,
             org_id: Some(ctx.org.id.clone()),
         };
-        let (listing, row) = queries::insert(conn, &ctx.actor, &ownership, valid, ctx.status)?;
-        Ok(queries::search_doc(&listing, &row))
+        let (listing, row) =
+            insert_record::<Self>(conn, &ctx.actor, ownership, None, valid, ctx.status)?;
+        Ok(Self::search_doc(&listing, &row))
     }
 }
 
 /// Who a new profile belongs to, by the creator's role: experts own their profile (and bring
 /// their organization); brokers and administrators create unclaimed profiles.
-fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Ownership> {
+fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Owner> {
     let requested_org = requested_org.map(str::trim).filter(|o| !o.is_empty());
     let created_by = user.id().to_string();
     match user.role() {
@@ -156,7 +189,7 @@ fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Owne
                     "you can only create a profile for your own organization".into(),
                 ));
             }
-            Ok(Ownership {
+            Ok(Owner {
                 created_by,
                 owner_user_id: Some(user.id().to_string()),
                 org_id: user.user.organization_id.clone(),
@@ -169,16 +202,53 @@ fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Owne
                         .into(),
                 ));
             }
-            Ok(Ownership { created_by, owner_user_id: None, org_id: None })
+            Ok(Owner { created_by, owner_user_id: None, org_id: None })
         }
-        Role::Admin => Ok(Ownership {
-            created_by,
-            owner_user_id: None,
-            org_id: requested_org.map(str::to_owned),
-        }),
+        Role::Admin => {
+            Ok(Owner { created_by, owner_user_id: None, org_id: requested_org.map(str::to_owned) })
+        }
         Role::Enterprise | Role::University | Role::ServiceProvider => Err(ApiError::Forbidden(
             "expert profiles are created by experts themselves, by brokers and by administrators"
                 .into(),
         )),
     }
+}
+
+impl OwnTable for ExpertRecords {
+    const TITLE_KEY: &'static str = "name";
+
+    fn listing_fields(valid: &ValidExpert) -> ListingEdit {
+        ListingEdit {
+            title: valid.name.clone(),
+            region_code: Some(valid.region_code.clone()),
+            valid_until: valid.valid_until,
+            external_ref: valid.external_ref.clone(),
+        }
+    }
+
+    fn row_of(id: &str, valid: &ValidExpert) -> ExpertRow {
+        ExpertRow {
+            id: id.to_string(),
+            professional_title: valid.title.as_str().into(),
+            affiliation_org_id: valid.affiliation_org_id.clone(),
+            affiliation_name: valid.affiliation_name.clone(),
+            technology_fields: encode_codes(
+                &valid.technology_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+            ),
+            expertise_keywords: to_json(&valid.expertise_keywords),
+            bio: valid.bio.clone(),
+            services: encode_codes(&valid.services.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+            availability: valid.availability.as_str().into(),
+            contact: valid.contact.as_ref().map(to_json),
+        }
+    }
+
+    fn audit_facts(row: &ExpertRow) -> Value {
+        json!({
+            "title": row.professional_title, "technology_fields": row.technology_fields,
+            "services": row.services,
+        })
+    }
+
+    crate::own_table_writes!(experts);
 }

@@ -1,6 +1,7 @@
 //! Expert endpoints: create, list and search, read, edit, and claim a profile a broker or
 //! administrator created.
 
+use crate::listings::record::RecordLibrary;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ExpertPatch, Viewer};
@@ -114,7 +115,7 @@ pub(crate) async fn claim_expert(
     let claimed = state
         .db
         .write(move |conn| {
-            let (listing, row) = queries::find(conn, &id)?;
+            let (listing, row) = ExpertRecords::find(conn, &id)?;
             let contact_email = row.contact_email();
             let matches = contact_email
                 .as_deref()
@@ -145,7 +146,7 @@ pub(crate) async fn claim_expert(
             Ok((saved, row))
         })
         .await?;
-    listing_search::index(&state, queries::search_doc(&claimed.0, &claimed.1)).await;
+    listing_search::index(&state, ExpertRecords::search_doc(&claimed.0, &claimed.1)).await;
     let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
     Ok(Tagged::ok(out.listing.version, out).into())
 }

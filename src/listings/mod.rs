@@ -19,6 +19,7 @@ pub mod listing_search;
 pub mod merge_patch;
 pub mod model;
 pub mod output;
+pub mod own_table;
 pub mod queries;
 pub mod record;
 pub mod registry;

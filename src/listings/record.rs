@@ -250,85 +250,6 @@ macro_rules! common_filter_parts {
     };
 }
 
-/// Implements the [`RecordLibrary`] methods every library writes the same way, over its
-/// `queries` module and its `Input::check`: `check`, `requested_org`, `load_texts`,
-/// `all_search_docs` and `delete_row` (from `$table`).
-#[macro_export]
-macro_rules! record_basics {
-    ($table:ident) => {
-        fn check(
-            input: &Self::Input,
-            checker: &mut $crate::validation::Checker,
-        ) -> Option<Self::Valid> {
-            input.check(checker)
-        }
-
-        fn requested_org(input: &Self::Input) -> Option<String> {
-            input.org_id.clone()
-        }
-
-        fn load_texts(
-            conn: &mut $crate::db::DbConnection,
-            ids: Vec<String>,
-        ) -> $crate::error::ApiResult<Vec<($crate::listings::model::Listing, String)>> {
-            queries::load_texts(conn, ids)
-        }
-
-        fn all_search_docs(
-            conn: &mut $crate::db::DbConnection,
-        ) -> $crate::error::ApiResult<Vec<$crate::search::SearchDoc>> {
-            queries::all_search_docs(conn)
-        }
-
-        fn delete_row(
-            conn: &mut $crate::db::DbConnection,
-            id: &str,
-        ) -> $crate::error::ApiResult<()> {
-            use diesel::prelude::*;
-            diesel::delete($crate::db::schema::$table::table.find(id)).execute(conn)?;
-            Ok(())
-        }
-    };
-}
-
-/// Implements `find`, `save`, `to_input` and `search_doc` for a library whose `queries`
-/// module works on `(Listing, Row)` pairs.
-#[macro_export]
-macro_rules! record_pair_queries {
-    () => {
-        fn find(
-            conn: &mut $crate::db::DbConnection,
-            id: &str,
-        ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
-            queries::find(conn, id)
-        }
-
-        fn save(
-            conn: &mut $crate::db::DbConnection,
-            actor: &$crate::audit::Actor,
-            current: &$crate::policy::Managed<$crate::listings::record::Stored<Self>>,
-            valid: &Self::Valid,
-            expected: i64,
-        ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
-            queries::update(conn, actor, current.get(), valid, expected)
-        }
-
-        fn to_input(
-            listing: &$crate::listings::model::Listing,
-            row: &Self::Row,
-        ) -> $crate::error::ApiResult<Self::Input> {
-            queries::to_input(listing, row)
-        }
-
-        fn search_doc(
-            listing: &$crate::listings::model::Listing,
-            row: &Self::Row,
-        ) -> $crate::search::SearchDoc {
-            queries::search_doc(listing, row)
-        }
-    };
-}
-
 /// Implements `build_out` and `with_duplicates` for an output built by
 /// `$out::build(listing, row, viewer)` with a flattened `listing: ListingOut`.
 #[macro_export]
@@ -351,51 +272,6 @@ macro_rules! record_output {
                 ..out.listing
             };
             $out { listing, ..out }
-        }
-    };
-}
-
-/// Implements `create` and `insert` for a library whose records belong to an organization
-/// (the caller's, or the one an administrator names) and whose
-/// `queries::insert(conn, actor, created_by, org_id, org_region, valid, status)` creates one.
-#[macro_export]
-macro_rules! organization_record_inserts {
-    () => {
-        fn create(
-            conn: &mut $crate::db::DbConnection,
-            user: &$crate::auth::AuthUser,
-            requested_org: Option<&str>,
-            valid: &Self::Valid,
-            status: $crate::listings::lifecycle::ListingStatus,
-        ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
-            let org = $crate::listings::owner_org(conn, user, requested_org, Self::OWNER_KINDS)?;
-            queries::insert(
-                conn,
-                &user.actor(),
-                user.id(),
-                &org.id,
-                &org.region_code,
-                valid,
-                status,
-            )
-        }
-
-        fn insert(
-            conn: &mut $crate::db::DbConnection,
-            ctx: &$crate::listings::bulk::ImportContext,
-            valid: &Self::Valid,
-        ) -> $crate::error::ApiResult<$crate::search::SearchDoc> {
-            let org = &ctx.org;
-            let (listing, row) = queries::insert(
-                conn,
-                &ctx.actor,
-                &ctx.created_by,
-                &org.id,
-                &org.region_code,
-                valid,
-                ctx.status,
-            )?;
-            Ok(queries::search_doc(&listing, &row))
         }
     };
 }

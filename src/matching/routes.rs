@@ -1,6 +1,7 @@
 //! Matching endpoints: a demand's achievements, an achievement's open demands, ad hoc
 //! matching, and feedback on matches.
 
+use crate::listings::record::RecordLibrary;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -80,7 +81,7 @@ fn demand_problem(
     user: &AuthUser,
     id: &str,
 ) -> ApiResult<MatchSubject> {
-    let (listing, row) = crate::demands::queries::find(conn, id)?;
+    let (listing, row) = crate::demands::record::DemandRecords::find(conn, id)?;
     ensure_visible(Some(user), &listing)?;
     if !(can_manage(user, &listing) || is_matcher(user)) {
         return Err(ApiError::Forbidden(
@@ -223,7 +224,7 @@ pub(crate) async fn achievement_matches(
     let items = state
         .db
         .read(move |conn| {
-            let (listing, row) = crate::achievements::queries::find(conn, &id)?;
+            let (listing, row) = crate::achievements::record::AchievementRecords::find(conn, &id)?;
             ensure_visible(Some(&user), &listing)?;
             if !(can_manage(&user, &listing) || is_matcher(&user)) {
                 return Err(ApiError::Forbidden(

@@ -6,6 +6,7 @@ pub mod routes;
 pub mod target;
 pub mod webhooks;
 
+use crate::listings::record::RecordLibrary;
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
@@ -155,7 +156,8 @@ pub fn on_published(
     for id in ids {
         match library {
             Library::Achievements => {
-                let (listing, row) = crate::achievements::queries::find(conn, id)?;
+                let (listing, row) =
+                    crate::achievements::record::AchievementRecords::find(conn, id)?;
                 let keywords: Vec<String> = crate::listings::codec::from_json(&row.keywords);
                 let offer = Offer {
                     text: format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
@@ -195,7 +197,7 @@ pub fn on_published(
                 }
             }
             Library::Demands => {
-                let (listing, row) = crate::demands::queries::find(conn, id)?;
+                let (listing, row) = crate::demands::record::DemandRecords::find(conn, id)?;
                 let keywords: Vec<String> = crate::listings::codec::from_json(&row.keywords);
                 let problem = MatchSubject {
                     text: format!("{} {} {}", listing.title, keywords.join(" "), row.description),

@@ -2,6 +2,7 @@
 //! open call, declines the other live answers) and withdraw. Each move is audited in the
 //! same transaction.
 
+use crate::listings::record::RecordLibrary;
 use diesel::prelude::*;
 
 use super::access::{ENTITY, find, is_demand_side, is_responder, not_found};
@@ -246,7 +247,7 @@ pub fn apply(
         )?;
         return Ok(Moved { response: after, deal: None, auto_declined: Vec::new() });
     }
-    let reward = crate::demands::queries::find(conn, &demand.id)?.1.reward_fen;
+    let reward = crate::demands::record::DemandRecords::find(conn, &demand.id)?.1.reward_fen;
     super::queries::ensure_open_call_undecided(conn, &demand.id, reward)?;
     let deal = open_deal(conn, user, &demand, &row, details.broker_id)?;
     let after = store(conn, user, &row, ResponseStatus::Accepted, None, None, Some(&deal.id))?;

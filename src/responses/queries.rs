@@ -1,6 +1,7 @@
 //! Creating answers inside a transaction: who may answer which demand, and the one live
 //! answer per responder.
 
+use crate::listings::record::RecordLibrary;
 use diesel::prelude::*;
 
 use super::access::ENTITY;
@@ -104,7 +105,7 @@ pub fn ensure_answerable(
             "the demand is {status}; only published demands take answers"
         )));
     }
-    let deadline = crate::demands::queries::find(conn, &demand.id)?.1.deadline;
+    let deadline = crate::demands::record::DemandRecords::find(conn, &demand.id)?.1.deadline;
     if let Some(deadline) = deadline
         && deadline < crate::listings::queries::today()
     {
@@ -178,7 +179,7 @@ pub fn create(
     if let Some(achievement) = &valid.achievement_id {
         check_achievement(conn, achievement, org_id)?;
     }
-    let reward = crate::demands::queries::find(conn, &demand.id)?.1.reward_fen;
+    let reward = crate::demands::record::DemandRecords::find(conn, &demand.id)?.1.reward_fen;
     ensure_open_call_undecided(conn, &demand.id, reward)?;
     let live: Vec<&str> = ResponseStatus::LIVE.iter().map(|s| s.as_str()).collect();
     let existing: Option<String> = demand_responses::table

@@ -8,6 +8,7 @@ use super::queries::{self, OrgFacts, Profile, ServiceProviderRow};
 use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
+use crate::db::schema::service_providers;
 use crate::error::ApiResult;
 use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
@@ -19,6 +20,8 @@ use crate::listings::{Library, owner_org};
 use crate::organizations::model::OrgKind;
 use crate::policy::Managed;
 use crate::search::SearchDoc;
+use crate::validation::Checker;
+use diesel::prelude::*;
 
 /// The service organizations library (服务机构库) in the record layer.
 pub struct ServiceProviderRecords;
@@ -59,7 +62,26 @@ impl RecordLibrary for ServiceProviderRecords {
     type Row = (ServiceProviderRow, OrgFacts);
     type Out = ServiceProviderOut;
 
-    crate::record_basics!(service_providers);
+    fn check(input: &ServiceProviderInput, checker: &mut Checker) -> Option<ValidServiceProvider> {
+        input.check(checker)
+    }
+
+    fn requested_org(input: &ServiceProviderInput) -> Option<String> {
+        input.org_id.clone()
+    }
+
+    fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(Listing, String)>> {
+        queries::load_texts(conn, ids)
+    }
+
+    fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
+        queries::all_search_docs(conn)
+    }
+
+    fn delete_row(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
+        diesel::delete(service_providers::table.find(id)).execute(conn)?;
+        Ok(())
+    }
 
     fn create(
         conn: &mut DbConnection,

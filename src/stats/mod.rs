@@ -8,6 +8,7 @@
 pub mod brokers;
 pub mod chart;
 pub mod contracts;
+pub mod figures;
 pub mod funnel;
 pub mod labels;
 pub mod libraries;

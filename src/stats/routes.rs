@@ -5,18 +5,17 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::brokers::{self, BrokerStats, BrokersQuery};
+use super::brokers::{BrokerStats, BrokersQuery};
 use super::chart::{self, ContractMetric};
-use super::contracts::{self, ContractStats, ContractsQuery};
-use super::funnel::{self, FunnelQuery, FunnelStats};
-use super::libraries::{self, LibrariesQuery, LibraryStats};
-use super::overview::{self, Overview};
-use super::params::{BrokerSlice, Filter, Scope, StatsQuery, check_organization, resolve_scope};
+use super::contracts::{ContractStats, ContractsQuery};
+use super::figures::read;
+use super::funnel::{FunnelQuery, FunnelStats};
+use super::libraries::{LibrariesQuery, LibraryStats};
+use super::overview::Overview;
+use super::params::StatsQuery;
 use super::render::{respond, svg};
 use crate::auth::AuthUser;
-use crate::db::DbConnection;
-use crate::db::schema::events;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::validation::Checker;
 
@@ -39,14 +38,6 @@ pub struct ChartQuery {
     /// The figure drawn (default `amount`, 成交额 in 万元).
     #[param(value_type = Option<ContractMetric>)]
     pub metric: Option<String>,
-}
-
-fn filter(query: &StatsQuery, checker: &mut Checker) -> Filter {
-    query.parse(checker)
-}
-
-fn checked_scope(user: &AuthUser, filter: &Filter, slice: BrokerSlice) -> ApiResult<Scope> {
-    resolve_scope(user, filter.org_id.as_deref(), slice)
 }
 
 /// The market overview: members (active users registered in the period; with `region`, of
@@ -75,38 +66,8 @@ pub(crate) async fn get_overview(
     state: web::Data<AppState>,
     query: web::Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut checker = Checker::new();
-    let filter = filter(&query, &mut checker);
-    checker.finish()?;
-    let scope = checked_scope(&user, &filter, BrokerSlice::No)?;
-    let figures = state
-        .db
-        .read(move |conn| {
-            check_organization(conn, &scope)?;
-            overview::compute(conn, &filter, &scope)
-        })
-        .await?;
+    let figures: Overview = read(&user, &state, &query, &(), Checker::new()).await?;
     respond(&req, &figures)
-}
-
-async fn contract_stats(
-    user: &AuthUser,
-    state: &AppState,
-    query: &StatsQuery,
-    grouping: &ContractsQuery,
-    checker: &mut Checker,
-) -> ApiResult<ContractStats> {
-    let filter = filter(query, checker);
-    let grouping = grouping.parse(checker, &filter);
-    std::mem::take(checker).finish()?;
-    let scope = checked_scope(user, &filter, BrokerSlice::No)?;
-    state
-        .db
-        .read(move |conn| {
-            check_organization(conn, &scope)?;
-            contracts::compute(conn, &filter, &scope, grouping)
-        })
-        .await
 }
 
 /// Technology contracts registered in the period per group: count, 成交额 (`amount_fen`) and
@@ -134,8 +95,7 @@ pub(crate) async fn get_contracts(
     query: web::Query<StatsQuery>,
     grouping: web::Query<ContractsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut checker = Checker::new();
-    let figures = contract_stats(&user, &state, &query, &grouping, &mut checker).await?;
+    let figures: ContractStats = read(&user, &state, &query, &grouping.0, Checker::new()).await?;
     respond(&req, &figures)
 }
 
@@ -163,67 +123,9 @@ pub(crate) async fn contracts_chart(
             ContractMetric::Amount
         }),
     };
-    let figures = contract_stats(&user, &state, &query, &grouping, &mut checker).await?;
+    let figures: ContractStats = read(&user, &state, &query, &grouping.0, checker).await?;
     let body = web::block(move || chart::draw(&chart::contracts(&figures, metric))).await??;
     Ok(svg(body))
-}
-
-fn non_empty(checker: &mut Checker, field: &str, value: Option<&str>) -> Option<String> {
-    match value.map(str::trim) {
-        Some("") => {
-            checker.fail(field, "required", "must not be empty when given");
-            None
-        }
-        other => other.map(str::to_owned),
-    }
-}
-
-fn check_funnel_filters(conn: &mut DbConnection, query: &FunnelQuery) -> ApiResult<()> {
-    use diesel::prelude::*;
-    let mut errors = Vec::new();
-    if let Some(event) = &query.event_id {
-        let found: Option<String> =
-            events::table.find(event).select(events::id).first(conn).optional()?;
-        if found.is_none() {
-            errors.push(crate::error::FieldError::new("event_id", "not_found", "no such event"));
-        }
-    }
-    if let Some(broker) = &query.broker_id
-        && let Err(ApiError::Validation(mut e)) =
-            crate::deals::queries::check_broker(conn, "broker_id", broker)
-    {
-        errors.append(&mut e);
-    }
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
-}
-
-async fn funnel_stats(
-    user: &AuthUser,
-    state: &AppState,
-    query: &StatsQuery,
-    funnel_query: &FunnelQuery,
-) -> ApiResult<FunnelStats> {
-    let mut checker = Checker::new();
-    let filter = filter(query, &mut checker);
-    let funnel_query = FunnelQuery {
-        event_id: non_empty(&mut checker, "event_id", funnel_query.event_id.as_deref()),
-        broker_id: non_empty(&mut checker, "broker_id", funnel_query.broker_id.as_deref()),
-    };
-    checker.finish()?;
-    let scope = checked_scope(user, &filter, BrokerSlice::Yes)?;
-    if let (Scope::Broker(me), Some(named)) = (&scope, funnel_query.broker_id.as_deref())
-        && named != me
-    {
-        return Err(ApiError::Forbidden("a broker reads only their own figures".into()));
-    }
-    state
-        .db
-        .read(move |conn| {
-            check_organization(conn, &scope)?;
-            check_funnel_filters(conn, &funnel_query)?;
-            funnel::compute(conn, &filter, &scope, &funnel_query)
-        })
-        .await
 }
 
 /// The deal funnel of the deals connected in the period: 对接 connected (every deal), 意向
@@ -249,7 +151,7 @@ pub(crate) async fn get_funnel(
     query: web::Query<StatsQuery>,
     funnel_query: web::Query<FunnelQuery>,
 ) -> ApiResult<HttpResponse> {
-    let figures = funnel_stats(&user, &state, &query, &funnel_query).await?;
+    let figures: FunnelStats = read(&user, &state, &query, &funnel_query.0, Checker::new()).await?;
     respond(&req, &figures)
 }
 
@@ -267,29 +169,9 @@ pub(crate) async fn funnel_chart(
     query: web::Query<StatsQuery>,
     funnel_query: web::Query<FunnelQuery>,
 ) -> ApiResult<HttpResponse> {
-    let figures = funnel_stats(&user, &state, &query, &funnel_query).await?;
+    let figures: FunnelStats = read(&user, &state, &query, &funnel_query.0, Checker::new()).await?;
     let body = web::block(move || chart::draw(&chart::funnel(&figures))).await??;
     Ok(svg(body))
-}
-
-async fn library_stats(
-    user: &AuthUser,
-    state: &AppState,
-    query: &StatsQuery,
-    grouping: &LibrariesQuery,
-) -> ApiResult<LibraryStats> {
-    let mut checker = Checker::new();
-    let filter = filter(query, &mut checker);
-    let (group, level) = grouping.parse(&mut checker, &filter);
-    checker.finish()?;
-    let scope = checked_scope(user, &filter, BrokerSlice::No)?;
-    state
-        .db
-        .read(move |conn| {
-            check_organization(conn, &scope)?;
-            libraries::compute(conn, &filter, &scope, group, level)
-        })
-        .await
 }
 
 /// New listings per library (achievements, demands, experts, service organizations): the
@@ -312,7 +194,7 @@ pub(crate) async fn get_libraries(
     query: web::Query<StatsQuery>,
     grouping: web::Query<LibrariesQuery>,
 ) -> ApiResult<HttpResponse> {
-    let figures = library_stats(&user, &state, &query, &grouping).await?;
+    let figures: LibraryStats = read(&user, &state, &query, &grouping.0, Checker::new()).await?;
     respond(&req, &figures)
 }
 
@@ -331,7 +213,7 @@ pub(crate) async fn libraries_chart(
     query: web::Query<StatsQuery>,
     grouping: web::Query<LibrariesQuery>,
 ) -> ApiResult<HttpResponse> {
-    let figures = library_stats(&user, &state, &query, &grouping).await?;
+    let figures: LibraryStats = read(&user, &state, &query, &grouping.0, Checker::new()).await?;
     let body = web::block(move || chart::draw(&chart::libraries(&figures))).await??;
     Ok(svg(body))
 }
@@ -360,17 +242,6 @@ pub(crate) async fn get_brokers(
     query: web::Query<StatsQuery>,
     ranking: web::Query<BrokersQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut checker = Checker::new();
-    let filter = filter(&query, &mut checker);
-    let top = ranking.parse(&mut checker);
-    checker.finish()?;
-    let scope = checked_scope(&user, &filter, BrokerSlice::Yes)?;
-    let figures = state
-        .db
-        .read(move |conn| {
-            check_organization(conn, &scope)?;
-            brokers::compute(conn, &filter, &scope, top)
-        })
-        .await?;
+    let figures: BrokerStats = read(&user, &state, &query, &ranking.0, Checker::new()).await?;
     respond(&req, &figures)
 }
