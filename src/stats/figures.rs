@@ -2,15 +2,21 @@
 //! (collecting every field error), resolve who reads which slice, then compute the figures
 //! off the executor. Each set of figures says only what differs.
 
-use serde::Serialize;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use super::brokers::{self, BrokerStats, BrokersQuery};
+use super::chart::{self, BarChart, ContractMetric};
 use super::contracts::{self, ContractStats, ContractsQuery, Grouping};
 use super::funnel::{self, FunnelQuery, FunnelStats};
 use super::libraries::{self, LibrariesQuery, LibraryStats};
 use super::overview::{self, Overview};
 use super::params::{BrokerSlice, Filter, Scope, StatsQuery, check_organization, resolve_scope};
-use super::render::Tabular;
+use super::render::{Tabular, respond, svg};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::schema::events;
@@ -20,9 +26,9 @@ use crate::state::AppState;
 use crate::validation::Checker;
 
 /// A set of figures the bureau reads.
-pub(crate) trait Figures: Serialize + Tabular + Send + Sized + 'static {
+pub(crate) trait Figures: Send + Sized + 'static {
     /// The figures' own query parameters.
-    type Query: Send + 'static;
+    type Query: DeserializeOwned + Send + 'static;
     /// The checked form of [`Figures::Query`].
     type Parsed: Send + 'static;
     /// Whether brokers read their own slice (else only organizations and administrators read).
@@ -45,34 +51,71 @@ pub(crate) trait Figures: Serialize + Tabular + Send + Sized + 'static {
     ) -> ApiResult<Self>;
 }
 
-/// Reads a set of figures for the caller; `checker` may already hold failures of parameters
-/// only the endpoint knows (a chart's metric), so that all of them are answered together.
-pub(crate) async fn read<F: Figures>(
-    user: &AuthUser,
-    state: &AppState,
-    query: &StatsQuery,
-    own: &F::Query,
-    mut checker: Checker,
-) -> ApiResult<F> {
-    let filter = query.parse(&mut checker);
-    let parsed = F::parse(own, &mut checker, &filter);
-    checker.finish()?;
-    let scope = resolve_scope(user, filter.org_id.as_deref(), F::SLICE)?;
-    F::authorize(&scope, &parsed)?;
-    state
-        .db
-        .read(move |conn| {
-            check_organization(conn, &scope)?;
-            F::compute(conn, &filter, &scope, parsed)
+/// Figures read for the caller. As an extractor it tells the whole story before the handler
+/// runs: who asks (401 first), the shared filters and the figures' own query (every failing
+/// field in one 422), the reader's slice (403), then the figures computed off the executor.
+/// As a responder it answers JSON, or CSV with `Accept: text/csv`.
+pub(crate) struct Read<F>(pub F);
+
+impl<F: Figures> FromRequest for Read<F> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = AuthUser::extract(&req).await?;
+            let state = web::Data::<AppState>::extract(&req).await?;
+            let query = web::Query::<StatsQuery>::extract(&req).await?;
+            let own = web::Query::<F::Query>::extract(&req).await?;
+            let mut checker = Checker::new();
+            let filter = query.parse(&mut checker);
+            let parsed = F::parse(&own, &mut checker, &filter);
+            checker.finish()?;
+            let scope = resolve_scope(&user, filter.org_id.as_deref(), F::SLICE)?;
+            F::authorize(&scope, &parsed)?;
+            let figures = state
+                .db
+                .read(move |conn| {
+                    check_organization(conn, &scope)?;
+                    F::compute(conn, &filter, &scope, parsed)
+                })
+                .await?;
+            Ok(Read(figures))
         })
-        .await
+    }
 }
 
+impl<F: Figures + Serialize + Tabular> Responder for Read<F> {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        respond(req, &self.0)
+            .unwrap_or_else(|error| actix_web::ResponseError::error_response(&error))
+    }
+}
+
+/// Figures that are drawn as an SVG bar chart.
+pub(crate) trait Drawn: Figures {
+    /// The chart of the figures.
+    fn chart(&self) -> BarChart;
+}
+
+/// The SVG chart of a set of figures (drawn off the executor).
+pub(crate) async fn draw<F: Drawn>(figures: Read<F>) -> ApiResult<HttpResponse> {
+    let body = web::block(move || chart::draw(&figures.0.chart())).await??;
+    Ok(svg(body))
+}
+
+/// The overview has no parameters of its own.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NoParams {}
+
 impl Figures for Overview {
-    type Query = ();
+    type Query = NoParams;
     type Parsed = ();
 
-    fn parse(_: &(), _: &mut Checker, _: &Filter) {}
+    fn parse(_: &NoParams, _: &mut Checker, _: &Filter) {}
 
     fn compute(conn: &mut DbConnection, filter: &Filter, scope: &Scope, _: ()) -> ApiResult<Self> {
         overview::compute(conn, filter, scope)
@@ -112,6 +155,77 @@ impl Figures for LibraryStats {
         (group, level): Self::Parsed,
     ) -> ApiResult<Self> {
         libraries::compute(conn, filter, scope, group, level)
+    }
+}
+
+impl Drawn for ContractChart {
+    fn chart(&self) -> BarChart {
+        chart::contracts(&self.stats, self.metric)
+    }
+}
+
+impl Drawn for FunnelStats {
+    fn chart(&self) -> BarChart {
+        chart::funnel(self)
+    }
+}
+
+impl Drawn for LibraryStats {
+    fn chart(&self) -> BarChart {
+        chart::libraries(self)
+    }
+}
+
+/// Query of the contract chart: the grouping of `GET /api/v1/stats/contracts` and the figure
+/// drawn.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChartQuery {
+    /// The figure drawn (default `amount`, 成交额 in 万元).
+    #[param(value_type = Option<ContractMetric>)]
+    pub metric: Option<String>,
+}
+
+/// The query the contract chart reads: the grouping and the metric.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContractChartQuery {
+    /// How contracts are grouped.
+    #[serde(flatten)]
+    pub grouping: ContractsQuery,
+    /// The figure drawn.
+    #[serde(flatten)]
+    pub chart: ChartQuery,
+}
+
+/// The contract figures with the one a chart draws.
+pub(crate) struct ContractChart {
+    stats: ContractStats,
+    metric: ContractMetric,
+}
+
+impl Figures for ContractChart {
+    type Query = ContractChartQuery;
+    type Parsed = (Grouping, ContractMetric);
+
+    fn parse(query: &ContractChartQuery, checker: &mut Checker, filter: &Filter) -> Self::Parsed {
+        let metric = match query.chart.metric.as_deref().map(str::trim) {
+            None => ContractMetric::Amount,
+            Some(text) => text.parse().unwrap_or_else(|message: String| {
+                checker.fail("metric", "invalid_value", message);
+                ContractMetric::Amount
+            }),
+        };
+        (query.grouping.parse(checker, filter), metric)
+    }
+
+    fn compute(
+        conn: &mut DbConnection,
+        filter: &Filter,
+        scope: &Scope,
+        (grouping, metric): Self::Parsed,
+    ) -> ApiResult<Self> {
+        let stats = contracts::compute(conn, filter, scope, grouping)?;
+        Ok(ContractChart { stats, metric })
     }
 }
 

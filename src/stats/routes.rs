@@ -1,23 +1,16 @@
 //! `GET /api/v1/stats/...`: the bureau's figures as JSON, CSV (`Accept: text/csv`) and SVG.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use actix_web::{HttpResponse, get};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::brokers::{BrokerStats, BrokersQuery};
-use super::chart::{self, ContractMetric};
 use super::contracts::{ContractStats, ContractsQuery};
-use super::figures::read;
+use super::figures::{ContractChart, Read, draw};
 use super::funnel::{FunnelQuery, FunnelStats};
 use super::libraries::{LibrariesQuery, LibraryStats};
 use super::overview::Overview;
 use super::params::StatsQuery;
-use super::render::{respond, svg};
-use crate::auth::AuthUser;
 use crate::error::ApiResult;
-use crate::state::AppState;
-use crate::validation::Checker;
 
 /// Registers the statistics routes.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -29,15 +22,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_libraries)
         .service(libraries_chart)
         .service(get_brokers);
-}
-
-/// Query of the contract chart.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ChartQuery {
-    /// The figure drawn (default `amount`, 成交额 in 万元).
-    #[param(value_type = Option<ContractMetric>)]
-    pub metric: Option<String>,
 }
 
 /// The market overview: members (active users registered in the period; with `region`, of
@@ -60,14 +44,8 @@ pub struct ChartQuery {
     responses((status = 200, description = "The overview", content((Overview = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/overview")]
-pub(crate) async fn get_overview(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-) -> ApiResult<HttpResponse> {
-    let figures: Overview = read(&user, &state, &query, &(), Checker::new()).await?;
-    respond(&req, &figures)
+pub(crate) async fn get_overview(figures: Read<Overview>) -> Read<Overview> {
+    figures
 }
 
 /// Technology contracts registered in the period per group: count, 成交额 (`amount_fen`) and
@@ -88,44 +66,21 @@ pub(crate) async fn get_overview(
     responses((status = 200, description = "Contracts per group", content((ContractStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/contracts")]
-pub(crate) async fn get_contracts(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-    grouping: web::Query<ContractsQuery>,
-) -> ApiResult<HttpResponse> {
-    let figures: ContractStats = read(&user, &state, &query, &grouping.0, Checker::new()).await?;
-    respond(&req, &figures)
+pub(crate) async fn get_contracts(figures: Read<ContractStats>) -> Read<ContractStats> {
+    figures
 }
 
 /// The contract figures of `GET /api/v1/stats/contracts` (same parameters) as an SVG bar
 /// chart with Chinese labels: this period beside the same period a year earlier.
 #[utoipa::path(
     tag = "stats",
-    params(StatsQuery, ContractsQuery, ChartQuery),
+    params(StatsQuery, ContractsQuery, super::figures::ChartQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
 )]
 #[get("/stats/contracts/chart.svg")]
-pub(crate) async fn contracts_chart(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-    grouping: web::Query<ContractsQuery>,
-    chart_query: web::Query<ChartQuery>,
-) -> ApiResult<HttpResponse> {
-    let mut checker = Checker::new();
-    let metric = match chart_query.metric.as_deref().map(str::trim) {
-        None => ContractMetric::Amount,
-        Some(text) => text.parse().unwrap_or_else(|message: String| {
-            checker.fail("metric", "invalid_value", message);
-            ContractMetric::Amount
-        }),
-    };
-    let figures: ContractStats = read(&user, &state, &query, &grouping.0, checker).await?;
-    let body = web::block(move || chart::draw(&chart::contracts(&figures, metric))).await??;
-    Ok(svg(body))
+pub(crate) async fn contracts_chart(figures: Read<ContractChart>) -> ApiResult<HttpResponse> {
+    draw(figures).await
 }
 
 /// The deal funnel of the deals connected in the period: 对接 connected (every deal), 意向
@@ -144,15 +99,8 @@ pub(crate) async fn contracts_chart(
     responses((status = 200, description = "The funnel", content((FunnelStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/funnel")]
-pub(crate) async fn get_funnel(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-    funnel_query: web::Query<FunnelQuery>,
-) -> ApiResult<HttpResponse> {
-    let figures: FunnelStats = read(&user, &state, &query, &funnel_query.0, Checker::new()).await?;
-    respond(&req, &figures)
+pub(crate) async fn get_funnel(figures: Read<FunnelStats>) -> Read<FunnelStats> {
+    figures
 }
 
 /// The funnel of `GET /api/v1/stats/funnel` (same parameters) as an SVG bar chart.
@@ -163,15 +111,8 @@ pub(crate) async fn get_funnel(
     responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
 )]
 #[get("/stats/funnel/chart.svg")]
-pub(crate) async fn funnel_chart(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-    funnel_query: web::Query<FunnelQuery>,
-) -> ApiResult<HttpResponse> {
-    let figures: FunnelStats = read(&user, &state, &query, &funnel_query.0, Checker::new()).await?;
-    let body = web::block(move || chart::draw(&chart::funnel(&figures))).await??;
-    Ok(svg(body))
+pub(crate) async fn funnel_chart(figures: Read<FunnelStats>) -> ApiResult<HttpResponse> {
+    draw(figures).await
 }
 
 /// New listings per library (achievements, demands, experts, service organizations): the
@@ -187,15 +128,8 @@ pub(crate) async fn funnel_chart(
     responses((status = 200, description = "New listings per group", content((LibraryStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/libraries")]
-pub(crate) async fn get_libraries(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-    grouping: web::Query<LibrariesQuery>,
-) -> ApiResult<HttpResponse> {
-    let figures: LibraryStats = read(&user, &state, &query, &grouping.0, Checker::new()).await?;
-    respond(&req, &figures)
+pub(crate) async fn get_libraries(figures: Read<LibraryStats>) -> Read<LibraryStats> {
+    figures
 }
 
 /// The library growth of `GET /api/v1/stats/libraries` (same parameters) as an SVG bar
@@ -207,15 +141,8 @@ pub(crate) async fn get_libraries(
     responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
 )]
 #[get("/stats/libraries/chart.svg")]
-pub(crate) async fn libraries_chart(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-    grouping: web::Query<LibrariesQuery>,
-) -> ApiResult<HttpResponse> {
-    let figures: LibraryStats = read(&user, &state, &query, &grouping.0, Checker::new()).await?;
-    let body = web::block(move || chart::draw(&chart::libraries(&figures))).await??;
-    Ok(svg(body))
+pub(crate) async fn libraries_chart(figures: Read<LibraryStats>) -> ApiResult<HttpResponse> {
+    draw(figures).await
 }
 
 /// Technology brokers' figures and the period's top brokers (十佳技术经纪人): per broker, the
@@ -235,13 +162,6 @@ pub(crate) async fn libraries_chart(
     responses((status = 200, description = "The ranking", content((BrokerStats = "application/json"), (String = "text/csv"))))
 )]
 #[get("/stats/brokers")]
-pub(crate) async fn get_brokers(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    query: web::Query<StatsQuery>,
-    ranking: web::Query<BrokersQuery>,
-) -> ApiResult<HttpResponse> {
-    let figures: BrokerStats = read(&user, &state, &query, &ranking.0, Checker::new()).await?;
-    respond(&req, &figures)
+pub(crate) async fn get_brokers(figures: Read<BrokerStats>) -> Read<BrokerStats> {
+    figures
 }
