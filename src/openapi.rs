@@ -177,6 +177,11 @@ impl Modify for SecurityAndErrors {
 /// Completes a generated document: shared error responses on every operation.
 pub fn complete(mut openapi: OpenApiDoc) -> OpenApiDoc {
     crate::listings::action_docs::document(&mut openapi);
+    use crate::{contracts::transitions as contracts, deals::queries as deals, responses::model};
+    contracts::LIFECYCLE.document(&mut openapi, contracts::ACTIONS);
+    deals::LIFECYCLE.document(&mut openapi, deals::ACTIONS);
+    model::DEMAND_SIDE.document(&mut openapi, model::ACTIONS);
+    model::RESPONDER_SIDE.document(&mut openapi, model::ACTIONS);
     for (path, item) in openapi.paths.paths.iter_mut() {
         for operation in [
             item.get.as_mut(),
@@ -210,4 +215,23 @@ pub fn spec_json() -> String {
     let mut json = spec().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_lifecycle_action_is_an_operation_of_the_document() {
+        let spec = super::spec();
+        let actions = [
+            crate::contracts::transitions::ACTIONS,
+            crate::deals::queries::ACTIONS,
+            crate::responses::model::ACTIONS,
+        ];
+        for action in actions.concat() {
+            let item = spec.paths.paths.get(action.path);
+            let operation = item.and_then(|item| item.post.as_ref());
+            let description = operation.and_then(|o| o.description.as_deref()).unwrap_or_default();
+            assert!(description.contains("Moves the record from"), "{} undocumented", action.path);
+        }
+    }
 }

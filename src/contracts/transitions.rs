@@ -13,7 +13,7 @@ use super::routes::contract_response;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
-use crate::lifecycle::{Lifecycle, Move};
+use crate::lifecycle::{self, Lifecycle, Move};
 use crate::policy::Managed;
 use crate::state::AppState;
 
@@ -32,6 +32,17 @@ pub const LIFECYCLE: Lifecycle<ContractStatus> = Lifecycle {
     ],
     name: ContractStatus::as_str,
 };
+
+/// The endpoints that make the moves of [`LIFECYCLE`] (documented from the table).
+pub const ACTIONS: &[lifecycle::Action] = &[
+    lifecycle::Action { path: "/api/v1/contracts/{id}/submit", moves: &["submitted"] },
+    lifecycle::Action { path: "/api/v1/contracts/{id}/register", moves: &["registered"] },
+    lifecycle::Action { path: "/api/v1/contracts/{id}/return", moves: &["returned"] },
+    lifecycle::Action { path: "/api/v1/contracts/{id}/refuse", moves: &["refused"] },
+    lifecycle::Action { path: "/api/v1/contracts/{id}/perform", moves: &["performing"] },
+    lifecycle::Action { path: "/api/v1/contracts/{id}/complete", moves: &["completed"] },
+    lifecycle::Action { path: "/api/v1/contracts/{id}/terminate", moves: &["terminated"] },
+];
 
 /// Who may make a move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,5 +124,6 @@ mod tests {
             LIFECYCLE.describe("terminated").ok().as_deref(),
             Some("Moves the record from `registered` or `performing` to `terminated`.")
         );
+        assert!(LIFECYCLE.documented_by(ACTIONS));
     }
 }

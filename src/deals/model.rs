@@ -324,5 +324,7 @@ mod tests {
         assert_eq!(DealStage::Signed.next(), None);
         assert_eq!(DealStage::Lost.next(), None);
         assert!(!DealStage::Signed.is_open() && !DealStage::Lost.is_open());
+        use crate::deals::queries::{ACTIONS, LIFECYCLE};
+        assert!(LIFECYCLE.documented_by(ACTIONS));
     }
 }

@@ -262,6 +262,15 @@ pub fn open_checked(
     Ok(row)
 }
 
+/// The endpoints that make the moves of [`LIFECYCLE`] (documented from the table).
+pub const ACTIONS: &[crate::lifecycle::Action] = &[
+    crate::lifecycle::Action {
+        path: "/api/v1/deals/{id}/advance",
+        moves: &["intention", "agreement", "signed"],
+    },
+    crate::lifecycle::Action { path: "/api/v1/deals/{id}/lose", moves: &["lost"] },
+];
+
 /// Every stage move of a deal, one step at a time; a 409 lists the stages allowed next.
 pub const LIFECYCLE: Lifecycle<DealStage> = Lifecycle {
     moves: &[

@@ -16,6 +16,16 @@ pub struct Move<S: 'static> {
     pub to: S,
 }
 
+/// An endpoint that makes moves of a lifecycle: its path in the API document and the labels
+/// of the moves it makes.
+#[derive(Debug, Clone, Copy)]
+pub struct Action {
+    /// The path as the API document writes it (`/api/v1/contracts/{id}/submit`).
+    pub path: &'static str,
+    /// The labels of the moves it makes.
+    pub moves: &'static [&'static str],
+}
+
 /// A lifecycle: its moves, in the order the 409 answers list them.
 #[derive(Debug, Clone, Copy)]
 pub struct Lifecycle<S: 'static> {
@@ -71,5 +81,33 @@ impl<S: Copy + PartialEq + 'static> Lifecycle<S> {
             None => "nowhere".into(),
         };
         Ok(format!("Moves the record from {from} to `{}`.", (self.name)(found.to)))
+    }
+
+    /// Writes the table into the API documentation: each action's operation (`POST` at its
+    /// path) gets the sentence of each of its moves appended to its description, so what a
+    /// client reads is what the 409 answers enforce. A path or label the document or table
+    /// lacks is skipped (the tests of each table check that none is).
+    pub fn document(&self, openapi: &mut utoipa::openapi::OpenApi, actions: &[Action]) {
+        for action in actions {
+            let sentences: Vec<String> =
+                action.moves.iter().filter_map(|label| self.describe(label).ok()).collect();
+            let path = openapi.paths.paths.get_mut(action.path);
+            let Some(operation) = path.and_then(|item| item.post.as_mut()) else {
+                continue;
+            };
+            if sentences.is_empty() {
+                continue;
+            }
+            let moves = sentences.join(" ");
+            operation.description = Some(match operation.description.take() {
+                Some(text) if !text.is_empty() => format!("{text}\n\n{moves}"),
+                _ => moves,
+            });
+        }
+    }
+
+    /// Whether every move of the table is documented by one of `actions`.
+    pub fn documented_by(&self, actions: &[Action]) -> bool {
+        self.moves.iter().all(|m| actions.iter().any(|a| a.moves.contains(&m.label)))
     }
 }

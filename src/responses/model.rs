@@ -53,6 +53,26 @@ text_enum! {
 
 use ResponseStatus as R;
 
+/// The endpoints that make the moves of [`DEMAND_SIDE`] and [`RESPONDER_SIDE`].
+pub const ACTIONS: &[crate::lifecycle::Action] = &[
+    crate::lifecycle::Action {
+        path: "/api/v1/demands/{id}/responses/{response_id}/shortlist",
+        moves: &["shortlisted"],
+    },
+    crate::lifecycle::Action {
+        path: "/api/v1/demands/{id}/responses/{response_id}/decline",
+        moves: &["declined"],
+    },
+    crate::lifecycle::Action {
+        path: "/api/v1/demands/{id}/responses/{response_id}/accept",
+        moves: &["accepted"],
+    },
+    crate::lifecycle::Action {
+        path: "/api/v1/demands/{id}/responses/{response_id}/withdraw",
+        moves: &["withdrawn"],
+    },
+];
+
 /// The moves the demand's organization makes, labelled by the status they reach (the names
 /// 409 answers list as allowed).
 pub const DEMAND_SIDE: Lifecycle<ResponseStatus> = Lifecycle {
@@ -300,5 +320,6 @@ mod tests {
         assert_eq!(DEMAND_SIDE.allowed(ResponseStatus::Shortlisted), ["declined", "accepted"]);
         assert!(DEMAND_SIDE.allowed(ResponseStatus::Accepted).is_empty());
         assert!(!ResponseStatus::Declined.is_live() && ResponseStatus::Accepted.is_live());
+        assert!(DEMAND_SIDE.documented_by(ACTIONS) && RESPONDER_SIDE.documented_by(ACTIONS));
     }
 }
