@@ -52,13 +52,14 @@ pub struct RefreshRequest {
 /// A user as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserOut {
-    /// Id.
+    /// User id.
     pub id: String,
     /// E-mail address (normalized).
     pub email: String,
-    /// Display name.
+    /// The name shown to other users.
     pub display_name: String,
-    /// Role.
+    /// What the user does in the market: `enterprise`, `university`, `expert`, `broker`,
+    /// `service_provider` or `admin`.
     pub role: Role,
     /// Organization, if any.
     pub organization_id: Option<String>,
@@ -68,7 +69,7 @@ pub struct UserOut {
     pub version: i64,
     /// Created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
     /// Last successful sign-in.
     pub last_login_at: Option<DateTime<Utc>>,
@@ -101,7 +102,7 @@ impl From<User> for UserOut {
 /// `GET /api/v1/me`: the caller and their organization.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeOut {
-    /// The user.
+    /// The signed-in user.
     pub user: UserOut,
     /// The user's organization, if any.
     pub organization: Option<OrganizationOut>,
@@ -139,7 +140,7 @@ pub struct AdminCreateUserRequest {
     /// Initial password.
     #[schema(format = Password)]
     pub password: String,
-    /// Display name.
+    /// The name shown to other users (1–100 characters).
     pub display_name: String,
     /// Role, `admin` included.
     pub role: Role,
@@ -151,7 +152,7 @@ pub struct AdminCreateUserRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminUpdateUserRequest {
-    /// New role.
+    /// The user's new role.
     pub role: Option<Role>,
     /// `disabled` signs the user out everywhere at once.
     pub status: Option<UserStatus>,

@@ -53,7 +53,7 @@ pub struct AuditRow {
 /// An audit entry as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEntry {
-    /// Id.
+    /// Audit entry id.
     pub id: String,
     /// The acting user, if any.
     pub actor_id: Option<String>,
@@ -61,13 +61,13 @@ pub struct AuditEntry {
     pub action: String,
     /// The kind of record.
     pub entity_type: String,
-    /// The record.
+    /// The id of the record that changed.
     pub entity_id: String,
     /// What changed: for updates `{field: {from, to}}`, for creations the new values.
     pub changes: serde_json::Value,
     /// The request that made the change.
     pub request_id: Option<String>,
-    /// When.
+    /// When the change happened (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
     /// Position in the hash chain.
     pub seq: i64,

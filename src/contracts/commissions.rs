@@ -31,17 +31,17 @@ pub struct CommissionFilter {
 /// One contract in the ledger.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CommissionLine {
-    /// Contract id.
+    /// The contract the commission is earned on.
     pub contract_id: String,
-    /// Contract name.
+    /// The contract's name as written.
     pub name: String,
-    /// Registration number.
+    /// Its registration number, once registered.
     pub registration_number: Option<String>,
-    /// Registration date.
+    /// The market day it was registered.
     pub registered_on: Option<NaiveDate>,
-    /// Contract status.
+    /// Where the contract stands (see `ContractOut.status`).
     pub status: ContractStatus,
-    /// 成交额.
+    /// The contract's 成交额 in fen (1 yuan = 100 fen).
     pub amount_fen: i64,
     /// 技术交易额 (the base of a rate).
     pub technology_amount_fen: i64,
@@ -60,20 +60,20 @@ pub struct CommissionLine {
 /// Totals over every contract of the period (not just this page).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct CommissionTotals {
-    /// Contracts.
+    /// How many contracts the ledger lists.
     pub contracts: i64,
-    /// Σ due.
+    /// Sum of the commissions due on them, in fen.
     pub due_fen: i64,
-    /// Σ earned.
+    /// Sum of the commissions earned so far, in fen.
     pub earned_fen: i64,
-    /// Σ received.
+    /// Sum of what the contracts' buyers have paid so far, in fen.
     pub paid_fen: i64,
 }
 
 /// The ledger.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CommissionLedger {
-    /// The broker.
+    /// The broker (a user id) whose commissions these are.
     pub broker_id: String,
     /// Contracts, most recently registered first.
     pub items: Vec<CommissionLine>,

@@ -70,7 +70,7 @@ pub struct CostInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MilestoneInput {
-    /// Due date.
+    /// The market day (China Standard Time) by which it is due.
     pub due_on: NaiveDate,
     /// Amount due in fen.
     pub amount_fen: i64,
@@ -89,7 +89,8 @@ pub struct ContractInput {
     /// Contract name.
     #[schema(example = "富锂锰基正极材料制备技术专利实施许可合同")]
     pub name: String,
-    /// Type.
+    /// The technology contract type: `development`, `transfer`, `license`, `consulting` or
+    /// `service`.
     pub contract_type: ContractType,
     /// Subtype (required except for consulting, which has none).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,13 +102,13 @@ pub struct ContractInput {
     /// The intermediary (中介方); with `deal_id`, defaults to the deal's broker and commission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intermediary: Option<IntermediaryInput>,
-    /// Technology field.
+    /// One of the 11 technology fields of the registry.
     pub technology_field: TechnologyField,
-    /// IP type.
+    /// The kind of intellectual property the contract concerns (`none` when none).
     pub ip_type: IpType,
     /// Plan category (计划类别).
     pub plan_category: PlanCategory,
-    /// Signing date.
+    /// The day the parties signed.
     pub signed_on: NaiveDate,
     /// Start of validity.
     pub valid_from: NaiveDate,

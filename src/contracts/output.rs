@@ -22,7 +22,7 @@ use crate::taxonomies::{IpType, TechnologyField};
 pub struct PartyOut {
     /// The organization on the platform, if any.
     pub org_id: Option<String>,
-    /// Name.
+    /// The party's legal name as written in the contract.
     pub name: String,
     /// Unified social credit code.
     pub credit_code: Option<String>,
@@ -30,20 +30,20 @@ pub struct PartyOut {
     pub country: String,
     /// GB/T 2260 region code.
     pub region_code: Option<String>,
-    /// Legal-entity kind.
+    /// Legal-entity kind (企业, 高等院校, 科研院所, 自然人, …), the registry's party category.
     pub entity_kind: EntityKind,
 }
 
 /// The intermediary (中介方) and its commission.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct IntermediaryOut {
-    /// broker or service_provider.
+    /// `broker` (a technology broker, a user) or `service_provider` (a service organization).
     pub kind: IntermediaryKind,
     /// The broker (user id).
     pub broker_id: Option<String>,
     /// The service organization.
     pub org_id: Option<String>,
-    /// Name.
+    /// The intermediary's name as written in the contract (the broker's or the organization's).
     pub name: String,
     /// Commission in basis points of the technology amount.
     pub commission_rate_bp: Option<i64>,
@@ -58,11 +58,11 @@ pub struct IntermediaryOut {
 pub struct MilestoneOut {
     /// Id (name it in a payment's `milestone_id`).
     pub id: String,
-    /// 1-based position.
+    /// Its place in the payment schedule, counted from 1.
     pub position: i32,
-    /// Due date.
+    /// The market day (China Standard Time) by which it is due.
     pub due_on: NaiveDate,
-    /// Amount due.
+    /// Amount due in fen (1 yuan = 100 fen).
     pub amount_fen: i64,
     /// What is paid for.
     pub description: String,
@@ -77,19 +77,19 @@ pub struct MilestoneOut {
 /// Money received.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PaymentOut {
-    /// Id.
+    /// Payment id.
     pub id: String,
     /// The milestone it was recorded against, if any.
     pub milestone_id: Option<String>,
-    /// Date received.
+    /// The market day the money was received.
     pub paid_on: NaiveDate,
-    /// Amount.
+    /// Amount received in fen.
     pub amount_fen: i64,
-    /// Note.
+    /// Free text from whoever recorded it (bank reference, …); null when none.
     pub note: Option<String>,
     /// Who recorded it.
     pub recorded_by: String,
-    /// When.
+    /// When it was recorded (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
 }
 
@@ -110,11 +110,11 @@ impl From<PaymentRow> for PaymentOut {
 /// A change of a registered contract.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AmendmentOut {
-    /// Id.
+    /// Amendment id (name it in `…/amendments/{amendment_id}/register` or `…/reject`).
     pub id: String,
-    /// What changes.
+    /// What the amendment changes, in the requester's words.
     pub what: String,
-    /// Why.
+    /// Why it is needed, in the requester's words.
     pub why: String,
     /// The new values.
     pub new_values: serde_json::Value,
@@ -122,15 +122,15 @@ pub struct AmendmentOut {
     pub previous_values: Option<serde_json::Value>,
     /// pending, registered or rejected.
     pub status: AmendmentStatus,
-    /// Who asked.
+    /// The user who asked for it.
     pub requested_by: String,
-    /// Who decided.
+    /// The administrator who registered or rejected it; null while pending.
     pub decided_by: Option<String>,
-    /// When.
+    /// When it was registered or rejected (RFC 3339, UTC); null while pending.
     pub decided_at: Option<DateTime<Utc>>,
     /// The registry's note.
     pub decision_note: Option<String>,
-    /// Requested.
+    /// When it was requested (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
 }
 
@@ -163,11 +163,11 @@ pub struct RegistrationOut {
     pub number: String,
     /// The registry's region code.
     pub registry_region_code: String,
-    /// Year.
+    /// The registration year (China Standard Time), whose serials run from 1.
     pub year: i32,
     /// Serial within registry and year.
     pub serial: i64,
-    /// Date registered.
+    /// The market day it was registered.
     pub registered_on: NaiveDate,
     /// The administrator who registered it.
     pub registered_by: Option<String>,
@@ -185,51 +185,53 @@ pub struct RefusalOut {
 /// A technology contract.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ContractOut {
-    /// Id.
+    /// Contract id.
     pub id: String,
     /// The deal it closes.
     pub deal_id: Option<String>,
     /// The matchmaking event the deal came from.
     pub event_id: Option<String>,
-    /// Name.
+    /// The contract's name as written (合同名称).
     pub name: String,
-    /// Type.
+    /// The technology contract type: `development` (技术开发), `transfer` (技术转让), `license`
+    /// (技术许可), `consulting` (技术咨询) or `service` (技术服务).
     pub contract_type: ContractType,
-    /// Subtype.
+    /// The subtype within the type (e.g. 专利实施许可), or null.
     pub subtype: Option<ContractSubtype>,
     /// Type and subtype in Chinese, e.g. 技术许可（专利实施许可）.
     pub type_label_zh: String,
-    /// Buyer (买方).
+    /// The buyer (买方, 委托方 / 受让方 / 被许可方 by type).
     pub buyer: PartyOut,
-    /// Seller (卖方).
+    /// The seller (卖方, 受托方 / 让与方 / 许可方 by type), whose region is the 技术输出地 statistics use.
     pub seller: PartyOut,
-    /// Intermediary (中介方).
+    /// The intermediary (中介方) and its commission, or null.
     pub intermediary: Option<IntermediaryOut>,
-    /// Technology field.
+    /// One of the 11 technology fields of the registry.
     pub technology_field: TechnologyField,
-    /// IP type.
+    /// The kind of intellectual property the contract concerns (`none` when none).
     pub ip_type: IpType,
-    /// Plan category.
+    /// The national or local programme the work belongs to (计划类别), `none` when none.
     pub plan_category: PlanCategory,
-    /// Signing date.
+    /// The day the parties signed.
     pub signed_on: NaiveDate,
-    /// Start of validity.
+    /// First day of the contract's validity.
     pub valid_from: NaiveDate,
-    /// End of validity.
+    /// Last day of the contract's validity; registration is possible only within it.
     pub valid_to: NaiveDate,
-    /// 成交额 in fen.
+    /// 成交额: the contract amount in fen (1 yuan = 100 fen).
     pub amount_fen: i64,
-    /// Non-technical costs.
+    /// Non-technical costs within the amount (equipment, materials, …), each with its amount.
     pub non_technical_costs: Vec<CostInput>,
-    /// Their sum.
+    /// The sum of `non_technical_costs` in fen.
     pub non_technical_fen: i64,
     /// 技术交易额 = amount − non-technical costs (computed).
     pub technology_amount_fen: i64,
-    /// Transfers: expected new investment.
+    /// Transfers and licences: the new investment the buyer expects, in fen; null when not given.
     pub expected_investment_fen: Option<i64>,
-    /// Transfers: expected new output.
+    /// Transfers and licences: the new output value the buyer expects, in fen; null when not given.
     pub expected_output_fen: Option<i64>,
-    /// Status.
+    /// Where the contract stands: `draft`, `submitted`, `returned`, `registered`, `refused`,
+    /// `performing`, `completed` or `terminated`.
     pub status: ContractStatus,
     /// The organization managing the record (the seller on the platform).
     pub owner_org_id: Option<String>,
@@ -243,72 +245,73 @@ pub struct ContractOut {
     pub registration: Option<RegistrationOut>,
     /// The registration number (`registration.number`), top-level like in lists and deals.
     pub registration_number: Option<String>,
-    /// 技术性收入 confirmed on completion.
+    /// 技术性收入 confirmed on completion, in fen; null before.
     pub technology_income_fen: Option<i64>,
-    /// Completed.
+    /// When it was completed (RFC 3339, UTC); null before.
     pub completed_at: Option<DateTime<Utc>>,
     /// Why it was terminated.
     pub terminated_reason: Option<String>,
-    /// Terminated.
+    /// When it was terminated (RFC 3339, UTC); null unless terminated.
     pub terminated_at: Option<DateTime<Utc>>,
     /// Payment schedule with what is paid and overdue.
     pub milestones: Vec<MilestoneOut>,
     /// Money received.
     pub payments: Vec<PaymentOut>,
-    /// Total received.
+    /// Total received so far, in fen.
     pub paid_fen: i64,
-    /// Amount − received.
+    /// The amount still to be received: `amount_fen` − `paid_fen`.
     pub outstanding_fen: i64,
     /// Ids of milestones due before today and not fully paid.
     pub overdue_milestone_ids: Vec<String>,
-    /// Outstanding on overdue milestones.
+    /// What is outstanding on the overdue milestones, in fen.
     pub overdue_fen: i64,
     /// Changes after registration, oldest first.
     pub amendments: Vec<AmendmentOut>,
-    /// Who recorded it.
+    /// The user who recorded the contract.
     pub created_by: String,
-    /// Version.
+    /// Version of the record, raised by every change; send it (or `If-Match`) with a change.
     pub version: i64,
-    /// Created.
+    /// When it was recorded (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 
 /// A contract in a list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ContractSummary {
-    /// Id.
+    /// Contract id.
     pub id: String,
-    /// The deal.
+    /// The deal it closes, if any.
     pub deal_id: Option<String>,
-    /// Name.
+    /// The contract's name as written (合同名称).
     pub name: String,
-    /// Type.
+    /// The technology contract type (`development`, `transfer`, `license`, `consulting`,
+    /// `service`).
     pub contract_type: ContractType,
-    /// Subtype.
+    /// The subtype within the type, or null.
     pub subtype: Option<ContractSubtype>,
-    /// Buyer name.
+    /// The buyer's name as written.
     pub buyer_name: String,
-    /// Seller name.
+    /// The seller's name as written.
     pub seller_name: String,
-    /// Status.
+    /// Where the contract stands (see `ContractOut.status`).
     pub status: ContractStatus,
-    /// 成交额.
+    /// 成交额 in fen (1 yuan = 100 fen).
     pub amount_fen: i64,
-    /// 技术交易额.
+    /// 技术交易额 in fen: the amount less non-technical costs.
     pub technology_amount_fen: i64,
-    /// Signing date.
+    /// The day the parties signed.
     pub signed_on: NaiveDate,
-    /// Registration number.
+    /// The registration number once registered (YY + registry region code + serial), else null.
     pub registration_number: Option<String>,
-    /// Registration date.
+    /// The market day it was registered, else null.
     pub registered_on: Option<NaiveDate>,
-    /// Version.
+    /// Version of the record, raised by every change.
     pub version: i64,
-    /// Created.
+    /// When it was recorded (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 

@@ -57,7 +57,7 @@ pub struct AdvanceDeal {
 pub struct LoseDeal {
     /// Why the deal was lost; `other` needs a note.
     pub reason: DeclineReason,
-    /// Details.
+    /// Free-text details of why the deal was lost (required for `other`).
     pub note: Option<String>,
     /// The version the move is based on (checked when given).
     pub version: Option<i64>,
@@ -88,15 +88,15 @@ pub struct PostMessage {
 /// A message in a deal's thread.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DealMessage {
-    /// Id.
+    /// Message id.
     pub id: String,
-    /// The deal.
+    /// The deal it was posted on.
     pub deal_id: String,
     /// Who wrote it.
     pub author_id: String,
-    /// The text.
+    /// The message as written (1–4,000 characters).
     pub body: String,
-    /// When.
+    /// When it was posted (RFC 3339, UTC).
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

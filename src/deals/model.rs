@@ -207,7 +207,7 @@ pub struct DealContract {
 /// A deal as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DealOut {
-    /// Id.
+    /// Deal id.
     pub id: String,
     /// The demand, if any.
     pub demand_id: Option<String>,
@@ -225,7 +225,8 @@ pub struct DealOut {
     pub response_id: Option<String>,
     /// match, response, event or direct.
     pub source: DealSource,
-    /// Current stage.
+    /// Where the deal stands: `connected` (对接), `intention` (意向), `agreement` (达成意向), `signed` (签约)
+    /// or `lost`.
     pub stage: DealStage,
     /// The furthest funnel stage reached.
     pub furthest_stage: DealStage,
@@ -251,11 +252,11 @@ pub struct DealOut {
     pub contracts: Vec<DealContract>,
     /// Who opened it.
     pub created_by: String,
-    /// Version.
+    /// Version of the record, raised by every change; send it (or `If-Match`) with a change.
     pub version: i64,
-    /// Created.
+    /// When it was created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
     /// When a member of the buyer organization first opened, accepted or advanced the deal.
     /// Until then the deal does not open the demand's confidential details to the other

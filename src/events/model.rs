@@ -48,11 +48,11 @@ pub struct EventRow {
 /// A matchmaking event as the API shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EventOut {
-    /// Id.
+    /// Event id.
     pub id: String,
-    /// Name.
+    /// The event's name as its organizer wrote it (e.g. 2026 年新材料专场对接会).
     pub name: String,
-    /// Description.
+    /// What the event is about, free text; null when not given.
     pub description: Option<String>,
     /// Start (RFC 3339 UTC).
     pub starts_at: DateTime<Utc>,
@@ -60,17 +60,17 @@ pub struct EventOut {
     pub ends_at: DateTime<Utc>,
     /// GB/T 2260 region code.
     pub region_code: String,
-    /// Held online.
+    /// Whether it is held online (线上) rather than at a venue.
     pub online: bool,
     /// Anonymous online attendance counted so far.
     pub anonymous_attendance: i64,
     /// The admin or broker who created it.
     pub created_by: String,
-    /// Version.
+    /// Version of the record, raised by every change; send it (or `If-Match`) with a change.
     pub version: i64,
-    /// Created.
+    /// When it was created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -107,7 +107,7 @@ pub struct EventInput {
     pub ends_at: DateTime<Utc>,
     /// GB/T 2260 region code of the organizing region.
     pub region_code: String,
-    /// Held online.
+    /// Whether it is held online (线上) rather than at a venue (default false).
     pub online: bool,
 }
 
@@ -115,17 +115,17 @@ pub struct EventInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventPatch {
-    /// New name.
+    /// The event's new name (2–200 characters).
     pub name: Option<String>,
     /// New description (an empty string clears it).
     pub description: Option<String>,
-    /// New start.
+    /// New start (RFC 3339); must stay before the end.
     pub starts_at: Option<DateTime<Utc>>,
-    /// New end.
+    /// New end (RFC 3339); must stay after the start.
     pub ends_at: Option<DateTime<Utc>>,
     /// New region code.
     pub region_code: Option<String>,
-    /// Held online.
+    /// Whether it is held online.
     pub online: Option<bool>,
     /// The version the change is based on (or `If-Match`).
     pub version: Option<i64>,

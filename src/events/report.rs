@@ -67,11 +67,11 @@ pub struct ContractFigures {
 /// An event's report.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EventReport {
-    /// The event.
+    /// The event reported on.
     pub event_id: String,
-    /// Its name.
+    /// The event's name.
     pub name: String,
-    /// Participants.
+    /// Who took part: organizations and records collected, by kind.
     pub participants: ParticipantFigures,
     /// Achievements collected (成果征集).
     pub achievements: i64,
@@ -79,7 +79,7 @@ pub struct EventReport {
     pub demands: i64,
     /// The deal funnel.
     pub funnel: FunnelFigures,
-    /// Registered contracts.
+    /// The registered technology contracts of the event's deals: count, 成交额 and 技术交易额.
     pub contracts: ContractFigures,
 }
 

@@ -91,29 +91,30 @@ pub struct AccessRequestRow {
 /// An access request as the API shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AccessRequestOut {
-    /// Id.
+    /// Access request id.
     pub id: String,
-    /// The record.
+    /// The record whose confidential details are asked for.
     pub listing_id: String,
-    /// Who asks.
+    /// The user who asks.
     pub requester_id: String,
-    /// Their organization.
+    /// The organization the requester acts for; null for a user without one.
     pub requester_org_id: Option<String>,
     /// Why they ask.
     pub message: Option<String>,
     /// pending, granted, denied or revoked.
     pub status: AccessRequestStatus,
-    /// Who decided.
+    /// The member of the owner's side (or administrator) who granted or refused; null while
+    /// pending.
     pub decided_by: Option<String>,
-    /// When.
+    /// When it was granted or refused (RFC 3339, UTC); null while pending.
     pub decided_at: Option<DateTime<Utc>>,
     /// The owner's note.
     pub decision_note: Option<String>,
-    /// Version.
+    /// Version of the record, raised by every change; send it (or `If-Match`) with a change.
     pub version: i64,
-    /// Created.
+    /// When it was asked (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 

@@ -41,11 +41,11 @@ pub struct ActionRequest {
 /// The lifecycle state of a record after an action.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ListingState {
-    /// Id.
+    /// The record's id.
     pub id: String,
-    /// Library.
+    /// The library it belongs to.
     pub library: Library,
-    /// Status now.
+    /// Its status after the action.
     pub status: ListingStatus,
     /// Last day of validity.
     pub valid_until: NaiveDate,
@@ -53,9 +53,9 @@ pub struct ListingState {
     pub rejection_reason: Option<String>,
     /// Actions possible from here.
     pub allowed_actions: Vec<String>,
-    /// Version.
+    /// Its version after the action (send it with the next change).
     pub version: i64,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -294,13 +294,13 @@ pub struct ReviewFilter {
 /// A record waiting for review.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReviewItem {
-    /// Id.
+    /// The record's id.
     pub id: String,
-    /// Library.
+    /// The library it belongs to.
     pub library: Library,
     /// Title or name.
     pub title: String,
-    /// Owning organization.
+    /// The organization that owns it.
     pub org_id: Option<String>,
     /// When it was submitted.
     pub submitted_at: Option<DateTime<Utc>>,

@@ -121,21 +121,21 @@ pub struct MatchSubject {
 /// The public card of a matched achievement.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MatchedAchievement {
-    /// Id.
+    /// Achievement id (read it at `GET /api/v1/achievements/{id}`).
     pub id: String,
     /// The owner's reference.
     pub external_ref: Option<String>,
-    /// Title.
+    /// The result's title as its owner wrote it.
     pub title: String,
-    /// Field.
+    /// One of the 11 technology fields.
     pub technology_field: TechnologyField,
-    /// Maturity.
+    /// How far the result has come: `lab`, `small_scale`, `pilot` or `industrialization`.
     pub maturity: Maturity,
     /// Asking price in fen (null: negotiable).
     pub asking_price_fen: Option<i64>,
-    /// Region.
+    /// GB/T 2260 code of the region the result comes from.
     pub region_code: String,
-    /// Owning organization.
+    /// The organization that owns the result.
     pub org_id: Option<String>,
 }
 
@@ -146,32 +146,33 @@ pub struct AchievementMatch {
     pub achievement: MatchedAchievement,
     /// 0–1: the sum of the explanation's contributions.
     pub score: f64,
-    /// Why.
+    /// Why it is listed: each factor's contribution to `score`, the words it shares with the
+    /// problem and any constraint it breaks.
     pub explanation: Explanation,
 }
 
 /// The public card of a matched demand.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MatchedDemand {
-    /// Id.
+    /// Demand id (read it at `GET /api/v1/demands/{id}`).
     pub id: String,
     /// The owner's reference.
     pub external_ref: Option<String>,
-    /// Title.
+    /// The problem in one line, as the enterprise wrote it.
     pub title: String,
-    /// Field.
+    /// One of the 11 technology fields.
     pub technology_field: TechnologyField,
-    /// Minimum maturity.
+    /// The lowest maturity a solution must have (null: any).
     pub required_maturity: Option<Maturity>,
-    /// Budget range in fen.
+    /// Lowest budget in fen (1 yuan = 100 fen); null means negotiable.
     pub budget_min_fen: Option<i64>,
-    /// Budget range in fen.
+    /// Highest budget in fen; null means negotiable.
     pub budget_max_fen: Option<i64>,
     /// Reward of an open call (揭榜挂帅).
     pub reward_fen: Option<i64>,
-    /// Region.
+    /// GB/T 2260 code of the enterprise's region.
     pub region_code: String,
-    /// Owning organization.
+    /// The enterprise that posted the demand.
     pub org_id: Option<String>,
 }
 
@@ -182,7 +183,8 @@ pub struct DemandMatch {
     pub demand: MatchedDemand,
     /// 0–1: the sum of the explanation's contributions.
     pub score: f64,
-    /// Why.
+    /// Why it is listed: each factor's contribution to `score`, the words it shares with the
+    /// achievement and any constraint it breaks.
     pub explanation: Explanation,
 }
 

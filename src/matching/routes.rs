@@ -60,14 +60,14 @@ fn limit(requested: Option<usize>) -> Result<usize, ApiError> {
 /// Matches of a demand.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AchievementMatches {
-    /// Best first.
+    /// The matched achievements, best score first.
     pub items: Vec<AchievementMatch>,
 }
 
 /// Matches of an achievement.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DemandMatches {
-    /// Best first.
+    /// The matched open demands, best score first.
     pub items: Vec<DemandMatch>,
 }
 
@@ -103,14 +103,14 @@ fn demand_problem(
 /// Experts for a demand.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExpertMatches {
-    /// Best first.
+    /// The matched experts, best score first.
     pub items: Vec<ExpertMatch>,
 }
 
 /// Service organizations for a demand.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ServiceProviderMatches {
-    /// Best first.
+    /// The matched service organizations, best score first.
     pub items: Vec<ServiceProviderMatch>,
 }
 

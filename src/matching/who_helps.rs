@@ -26,21 +26,21 @@ use crate::taxonomies::{ExpertService, ExpertTitle, ServiceType, TechnologyField
 /// The public card of a matched expert.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MatchedExpert {
-    /// Id.
+    /// Expert profile id (read it at `GET /api/v1/experts/{id}`).
     pub id: String,
-    /// Name.
+    /// The expert's name.
     pub name: String,
-    /// Professional title.
+    /// Professional title (教授, 研究员, 高级工程师, …).
     pub title: ExpertTitle,
-    /// Affiliation.
+    /// The organization the expert works at, as written; null when not given.
     pub affiliation_name: Option<String>,
-    /// Fields covered.
+    /// The technology fields the expert covers.
     pub technology_fields: Vec<TechnologyField>,
-    /// Services offered.
+    /// What the expert offers (consulting, evaluation, …).
     pub services: Vec<ExpertService>,
-    /// Availability.
+    /// Whether the expert takes on work now.
     pub availability: ExpertAvailability,
-    /// Region.
+    /// GB/T 2260 code of the expert's region.
     pub region_code: String,
 }
 
@@ -51,28 +51,29 @@ pub struct ExpertMatch {
     pub expert: MatchedExpert,
     /// 0–1: the sum of the explanation's contributions.
     pub score: f64,
-    /// Why.
+    /// Why the expert is listed: each factor's contribution to `score` and the words shared with
+    /// the problem.
     pub explanation: Explanation,
 }
 
 /// The public card of a matched service organization.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MatchedServiceProvider {
-    /// Id.
+    /// Service organization profile id (read it at `GET /api/v1/service-providers/{id}`).
     pub id: String,
-    /// Name.
+    /// The organization's name.
     pub name: String,
-    /// Service types.
+    /// The kinds of service it offers (testing, IP agency, …).
     pub service_types: Vec<ServiceType>,
-    /// Fields covered.
+    /// The technology fields it serves.
     pub technology_fields: Vec<TechnologyField>,
     /// Accepts innovation vouchers (创新券).
     pub accepts_vouchers: bool,
     /// The organization is verified by the platform.
     pub organization_verified: bool,
-    /// Region.
+    /// GB/T 2260 code of its region.
     pub region_code: String,
-    /// Owning organization.
+    /// The organization behind the profile.
     pub org_id: Option<String>,
 }
 
@@ -83,7 +84,8 @@ pub struct ServiceProviderMatch {
     pub service_provider: MatchedServiceProvider,
     /// 0–1: the sum of the explanation's contributions.
     pub score: f64,
-    /// Why.
+    /// Why it is listed: each factor's contribution to `score` and the words shared with the
+    /// problem.
     pub explanation: Explanation,
 }
 

@@ -68,15 +68,16 @@ pub struct NotificationRow {
 /// A notification as the API shows it (and as webhooks receive it).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Notification {
-    /// Id.
+    /// Notification id.
     pub id: String,
     /// The organization notified.
     pub org_id: String,
-    /// What about.
+    /// What happened: `achievement_for_demand` (a new achievement matches the demand) or
+    /// `demand_for_achievement` (a new demand matches the achievement).
     pub kind: NotificationKind,
-    /// The demand.
+    /// The demand concerned.
     pub demand_id: String,
-    /// The achievement.
+    /// The achievement concerned.
     pub achievement_id: String,
     /// The match's score (0–1).
     pub score: f64,
@@ -84,7 +85,7 @@ pub struct Notification {
     pub title: String,
     /// When it was read (null: unread).
     pub read_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// When.
+    /// When it was created (RFC 3339, UTC).
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

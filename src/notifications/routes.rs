@@ -131,13 +131,13 @@ pub struct WebhookRequest {
 /// A webhook (without its secret).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WebhookOut {
-    /// The organization.
+    /// The organization that receives the deliveries.
     pub org_id: String,
     /// Where notifications are POSTed.
     pub url: String,
-    /// Version.
+    /// Version of the record, raised by every change; send it (or `If-Match`) with a change.
     pub version: i64,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -236,11 +236,11 @@ pub(crate) async fn put_webhook(
 /// One webhook delivery.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryOut {
-    /// Id.
+    /// Delivery id.
     pub id: String,
     /// The notification delivered.
     pub notification_id: String,
-    /// Where.
+    /// The URL it is (or was) sent to.
     pub url: String,
     /// pending, delivered or failed.
     pub status: String,
@@ -255,7 +255,7 @@ pub struct DeliveryOut {
     pub next_attempt_at: DateTime<Utc>,
     /// When it was delivered.
     pub delivered_at: Option<DateTime<Utc>>,
-    /// Queued.
+    /// When it was queued (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
 }
 

@@ -30,7 +30,7 @@ pub struct NewOrganization {
     /// GB/T 2260 region code.
     #[schema(example = "330106")]
     pub region_code: String,
-    /// Postal address.
+    /// Postal address, free text; null when not given.
     pub address: Option<String>,
     /// Website (http or https).
     pub website: Option<String>,
@@ -110,11 +110,12 @@ impl NewOrganization {
 /// An organization as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OrganizationOut {
-    /// Id.
+    /// Organization id.
     pub id: String,
-    /// Name.
+    /// The registered legal name (as on the business licence).
     pub name: String,
-    /// Kind.
+    /// What kind of organization it is: `enterprise`, `university`, `research_institute`,
+    /// `service_provider` or `government`.
     pub kind: OrgKind,
     /// Unified social credit code.
     pub credit_code: String,
@@ -122,17 +123,17 @@ pub struct OrganizationOut {
     pub region_code: String,
     /// The region's name, e.g. 西湖区.
     pub region_name: Option<String>,
-    /// Postal address.
+    /// Postal address, free text; null when not given.
     pub address: Option<String>,
-    /// Website.
+    /// Its website (an http(s) URL); null when not given.
     pub website: Option<String>,
     /// Verified by the platform's administrators.
     pub verified: bool,
     /// Version for optimistic concurrency.
     pub version: i64,
-    /// Created.
+    /// When it was created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -159,7 +160,7 @@ impl From<Organization> for OrganizationOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganizationRequest {
-    /// New name.
+    /// The new legal name (2–200 characters).
     pub name: Option<String>,
     /// New region code.
     pub region_code: Option<String>,
@@ -194,7 +195,7 @@ pub struct InviteOut {
     pub organization_id: String,
     /// Unusable after this time.
     pub expires_at: DateTime<Utc>,
-    /// Uses allowed.
+    /// How many accounts may join with the code.
     pub max_uses: i32,
 }
 

@@ -158,15 +158,15 @@ pub struct ResponseRow {
 /// An answer to a demand as the API shows it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ResponseOut {
-    /// Id.
+    /// Answer id.
     pub id: String,
     /// The demand answered.
     pub demand_id: String,
     /// The user who answered.
     pub responder_id: String,
-    /// Their organization.
+    /// The organization the answer comes from; null for a user without one.
     pub responder_org_id: Option<String>,
-    /// The proposal.
+    /// How the responder proposes to solve the problem, as written.
     pub proposal: String,
     /// The responder's published achievement offered as the solution.
     pub achievement_id: Option<String>,
@@ -184,13 +184,13 @@ pub struct ResponseOut {
     pub deal_id: Option<String>,
     /// Who made the last move.
     pub decided_by: Option<String>,
-    /// When.
+    /// When the demand's side shortlisted, declined or accepted it (RFC 3339, UTC); null before.
     pub decided_at: Option<DateTime<Utc>>,
     /// Version (send it back with a move to guard against concurrent changes).
     pub version: i64,
-    /// Created.
+    /// When it was submitted (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// Last changed.
+    /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
 }
 
