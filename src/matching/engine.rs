@@ -362,6 +362,22 @@ pub fn match_achievements(
     Ok(matches)
 }
 
+impl MatchSubject {
+    /// A published demand as a problem to match (without brokers' feedback).
+    pub fn of_demand(listing: &Listing, row: &DemandRow) -> MatchSubject {
+        let keywords: Vec<String> = from_json(&row.keywords);
+        MatchSubject {
+            text: format!("{} {} {}", listing.title, keywords.join(" "), row.description),
+            technology_field: row.technology_field.parse().ok(),
+            required_maturity: row.required_maturity.as_deref().and_then(|m| m.parse().ok()),
+            budget_max_fen: row.budget_max_fen,
+            cooperation_modes: decode_codes(&row.cooperation_modes),
+            region_code: Some(listing.region_code.clone()),
+            feedback: HashMap::new(),
+        }
+    }
+}
+
 /// What an achievement offers, as matched against demands.
 #[derive(Debug, Clone)]
 pub struct Offer {
@@ -377,6 +393,21 @@ pub struct Offer {
     pub cooperation_modes: Vec<CooperationMode>,
     /// Region.
     pub region_code: String,
+}
+
+impl Offer {
+    /// A published achievement as an offer to match.
+    pub fn of_achievement(listing: &Listing, row: &AchievementRow) -> ApiResult<Offer> {
+        let keywords: Vec<String> = from_json(&row.keywords);
+        Ok(Offer {
+            text: format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
+            technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
+            maturity: row.maturity.parse().map_err(ApiError::Internal)?,
+            asking_price_fen: row.asking_price_fen,
+            cooperation_modes: decode_codes(&row.cooperation_modes),
+            region_code: listing.region_code.clone(),
+        })
+    }
 }
 
 /// The open demands (published, unexpired, deadline not passed) an achievement best answers.

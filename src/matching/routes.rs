@@ -18,7 +18,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::ValidJson;
 use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_visible};
-use crate::listings::codec::{decode_codes, from_json};
 use crate::organizations::dto::region_code;
 use crate::state::AppState;
 use crate::taxonomies::{CooperationMode, Maturity, TechnologyField};
@@ -88,16 +87,8 @@ fn demand_problem(
             "a demand's matches are for its organization, brokers and administrators".into(),
         ));
     }
-    let keywords: Vec<String> = from_json(&row.keywords);
-    Ok(MatchSubject {
-        text: format!("{} {} {}", listing.title, keywords.join(" "), row.description),
-        technology_field: row.technology_field.parse().ok(),
-        required_maturity: row.required_maturity.as_deref().and_then(|m| m.parse().ok()),
-        budget_max_fen: row.budget_max_fen,
-        cooperation_modes: decode_codes(&row.cooperation_modes),
-        region_code: Some(listing.region_code.clone()),
-        feedback: engine::feedback_for(conn, &listing.id)?,
-    })
+    let feedback = engine::feedback_for(conn, &listing.id)?;
+    Ok(MatchSubject { feedback, ..MatchSubject::of_demand(&listing, &row) })
 }
 
 /// Experts for a demand.
@@ -232,15 +223,7 @@ pub(crate) async fn achievement_matches(
                         .into(),
                 ));
             }
-            let keywords: Vec<String> = from_json(&row.keywords);
-            let offer = Offer {
-                text: format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
-                technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
-                maturity: row.maturity.parse().map_err(ApiError::Internal)?,
-                asking_price_fen: row.asking_price_fen,
-                cooperation_modes: decode_codes(&row.cooperation_modes),
-                region_code: listing.region_code.clone(),
-            };
+            let offer = Offer::of_achievement(&listing, &row)?;
             engine::match_demands(conn, &matching, &index, &offer, limit)
         })
         .await?;

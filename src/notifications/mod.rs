@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::db::schema::webhooks as webhook_table;
 use crate::db::schema::{notifications, webhook_deliveries};
 use crate::db::{Db, DbConnection, new_id, now, to_utc, write_transaction};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::matching::engine::{self, MatchSubject, MatchingState, Offer};
 use crate::search::SearchIndex;
@@ -145,6 +145,17 @@ fn text_value(explanation: &crate::matching::scoring::Explanation) -> f64 {
     explanation.factors.iter().find(|f| f.name == "text").map_or(0.0, |f| f.value)
 }
 
+/// A match that may be worth telling its owner about.
+struct Candidate {
+    org_id: Option<String>,
+    kind: NotificationKind,
+    demand_id: String,
+    achievement_id: String,
+    score: f64,
+    text_value: f64,
+    title: String,
+}
+
 /// Finds who should hear of newly published records and notifies them (one transaction).
 pub fn on_published(
     conn: &mut DbConnection,
@@ -155,100 +166,77 @@ pub fn on_published(
 ) -> ApiResult<usize> {
     let mut sent = 0;
     for id in ids {
-        match library {
+        let candidates = match library {
             Library::Achievements => {
                 let (listing, row) =
                     crate::achievements::record::AchievementRecords::find(conn, id)?;
-                let keywords: Vec<String> = crate::listings::codec::from_json(&row.keywords);
-                let offer = Offer {
-                    text: format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
-                    technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
-                    maturity: row.maturity.parse().map_err(ApiError::Internal)?,
-                    asking_price_fen: row.asking_price_fen,
-                    cooperation_modes: crate::listings::codec::decode_codes(&row.cooperation_modes),
-                    region_code: listing.region_code.clone(),
-                };
-                for found in engine::match_demands(conn, matching, index, &offer, NOTIFY_LIMIT)? {
-                    if found.score < NOTIFY_THRESHOLD
-                        || text_value(&found.explanation) < NOTIFY_MIN_TEXT
-                    {
-                        continue;
-                    }
-                    let Some(org_id) = found.demand.org_id.clone() else {
-                        continue;
-                    };
-                    notify(
-                        conn,
-                        NotificationRow {
-                            id: new_id(),
-                            org_id,
-                            kind: NotificationKind::AchievementForDemand,
-                            demand_id: found.demand.id.clone(),
-                            achievement_id: listing.id.clone(),
-                            score: found.score,
-                            title: format!(
-                                "新成果「{}」可能解决您的需求「{}」",
-                                listing.title, found.demand.title
-                            ),
-                            read_at: None,
-                            created_at: now(),
-                        },
-                    )?;
-                    sent += 1;
-                }
+                let offer = Offer::of_achievement(&listing, &row)?;
+                let found = engine::match_demands(conn, matching, index, &offer, NOTIFY_LIMIT)?;
+                found
+                    .into_iter()
+                    .map(|m| Candidate {
+                        org_id: m.demand.org_id,
+                        kind: NotificationKind::AchievementForDemand,
+                        demand_id: m.demand.id,
+                        achievement_id: listing.id.clone(),
+                        score: m.score,
+                        text_value: text_value(&m.explanation),
+                        title: format!(
+                            "新成果「{}」可能解决您的需求「{}」",
+                            listing.title, m.demand.title
+                        ),
+                    })
+                    .collect()
             }
             Library::Demands => {
                 let (listing, row) = crate::demands::record::DemandRecords::find(conn, id)?;
-                let keywords: Vec<String> = crate::listings::codec::from_json(&row.keywords);
-                let problem = MatchSubject {
-                    text: format!("{} {} {}", listing.title, keywords.join(" "), row.description),
-                    technology_field: row.technology_field.parse().ok(),
-                    required_maturity: row
-                        .required_maturity
-                        .as_deref()
-                        .and_then(|m| m.parse().ok()),
-                    budget_max_fen: row.budget_max_fen,
-                    cooperation_modes: crate::listings::codec::decode_codes(&row.cooperation_modes),
-                    region_code: Some(listing.region_code.clone()),
-                    feedback: Default::default(),
-                };
-                for found in engine::match_achievements(
+                let problem = MatchSubject::of_demand(&listing, &row);
+                let found = engine::match_achievements(
                     conn,
                     matching,
                     index,
                     &problem,
                     NOTIFY_LIMIT,
                     false,
-                )? {
-                    if found.score < NOTIFY_THRESHOLD
-                        || text_value(&found.explanation) < NOTIFY_MIN_TEXT
-                    {
-                        continue;
-                    }
-                    let Some(org_id) = found.achievement.org_id.clone() else {
-                        continue;
-                    };
-                    notify(
-                        conn,
-                        NotificationRow {
-                            id: new_id(),
-                            org_id,
-                            kind: NotificationKind::DemandForAchievement,
-                            demand_id: listing.id.clone(),
-                            achievement_id: found.achievement.id.clone(),
-                            score: found.score,
-                            title: format!(
-                                "新需求「{}」与您的成果「{}」匹配",
-                                listing.title, found.achievement.title
-                            ),
-                            read_at: None,
-                            created_at: now(),
-                        },
-                    )?;
-                    sent += 1;
-                }
+                )?;
+                found
+                    .into_iter()
+                    .map(|m| Candidate {
+                        org_id: m.achievement.org_id,
+                        kind: NotificationKind::DemandForAchievement,
+                        demand_id: listing.id.clone(),
+                        achievement_id: m.achievement.id,
+                        score: m.score,
+                        text_value: text_value(&m.explanation),
+                        title: format!(
+                            "新需求「{}」与您的成果「{}」匹配",
+                            listing.title, m.achievement.title
+                        ),
+                    })
+                    .collect()
             }
-            Library::Experts | Library::ServiceProviders => {}
+            Library::Experts | Library::ServiceProviders => Vec::new(),
+        };
+        for candidate in candidates {
+            if candidate.score < NOTIFY_THRESHOLD || candidate.text_value < NOTIFY_MIN_TEXT {
+                continue;
+            }
+            let Some(org_id) = candidate.org_id else {
+                continue;
+            };
+            let row = NotificationRow {
+                id: new_id(),
+                org_id,
+                kind: candidate.kind,
+                demand_id: candidate.demand_id,
+                achievement_id: candidate.achievement_id,
+                score: candidate.score,
+                title: candidate.title,
+                read_at: None,
+                created_at: now(),
+            };
+            notify(conn, row)?;
+            sent += 1;
         }
     }
     Ok(sent)
