@@ -108,6 +108,9 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// `TECHMARKET_DB_POOL_SIZE`: database connections kept by the pool.
     pub db_pool_size: u32,
+    /// `TECHMARKET_SQLITE_MMAP_MIB`: how much of the SQLite database each connection
+    /// memory-maps, in MiB (0, the default: none; 256 speeds up concurrent statistics).
+    pub sqlite_mmap_mib: u64,
     /// `TECHMARKET_SHUTDOWN_TIMEOUT_SECS`: how long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
     /// `TECHMARKET_WEBHOOK_RETRY_BASE_MS`: first webhook retry delay (doubling per attempt).
@@ -147,6 +150,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             workers: None,
             db_pool_size: 10,
+            sqlite_mmap_mib: 0,
             shutdown_timeout_secs: 30,
             webhook_retry_base_ms: 2000,
             deliver_webhooks: true,
@@ -228,6 +232,8 @@ pub struct Config {
     pub workers: usize,
     /// Pool size.
     pub db_pool_size: u32,
+    /// SQLite memory map per connection, in MiB.
+    pub sqlite_mmap_mib: u64,
     /// Graceful shutdown timeout.
     pub shutdown_timeout_secs: u64,
     /// First webhook retry delay in milliseconds.
@@ -314,6 +320,7 @@ impl Config {
             trust_forwarded_for: settings.trust_forwarded_for,
             workers,
             db_pool_size: settings.db_pool_size,
+            sqlite_mmap_mib: settings.sqlite_mmap_mib,
             shutdown_timeout_secs: settings.shutdown_timeout_secs,
             webhook_retry_base_ms: settings.webhook_retry_base_ms.max(1),
             deliver_webhooks: settings.deliver_webhooks,

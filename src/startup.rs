@@ -17,7 +17,7 @@ use crate::auth::rate_limit::{ClientLimiter, LoginLimiter};
 use crate::auth::shared_limit::SharedLimits;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
-use crate::db::{Db, migrations};
+use crate::db::{ConnectionManager, Db, migrations};
 use crate::error::ApiError;
 use crate::http::json::BodyLimit;
 use crate::http::middleware::{Metrics, observe};
@@ -72,10 +72,12 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let url = config.database.clone();
         let pool_size = config.db_pool_size;
+        let mmap_bytes = config.sqlite_mmap_mib * 1024 * 1024;
         let index_dir = config.data_dir.join("index");
         let (db, search, matching) =
             tokio::task::spawn_blocking(move || -> anyhow::Result<Loaded> {
-                let db = Db::connect(&url, pool_size).map_err(anyhow::Error::msg)?;
+                let manager = ConnectionManager::new(url).with_sqlite_mmap(mmap_bytes);
+                let db = Db::connect_with(manager, pool_size).map_err(anyhow::Error::msg)?;
                 let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 let applied = migrations::run_pending(&mut conn)
                     .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;

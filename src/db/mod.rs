@@ -95,12 +95,19 @@ pub enum ConnectError {
 pub struct ConnectionManager {
     url: DatabaseUrl,
     reachability: Arc<Reachability>,
+    sqlite_mmap_bytes: u64,
 }
 
 impl ConnectionManager {
     /// A manager for this database.
     pub fn new(url: DatabaseUrl) -> Self {
-        ConnectionManager { url, reachability: Arc::default() }
+        ConnectionManager { url, reachability: Arc::default(), sqlite_mmap_bytes: 0 }
+    }
+
+    /// How much of a SQLite database each connection memory-maps (`PRAGMA mmap_size`; 0, the
+    /// default, reads through SQLite's page cache).
+    pub fn with_sqlite_mmap(self, bytes: u64) -> Self {
+        ConnectionManager { sqlite_mmap_bytes: bytes, ..self }
     }
 }
 
@@ -126,13 +133,13 @@ impl Reachability {
 /// SQLite settings applied to every connection: WAL so readers never block the writer,
 /// enforced foreign keys, a busy timeout (30 s) so writers outside this process and the
 /// background tasks queue instead of failing (the request writers of this process queue on
-/// [`Db`]'s write lock first), and
-/// the database memory-mapped (256 MiB) with a 16 MiB page cache, so that concurrent
-/// aggregates (statistics) read shared mapped pages instead of copying page by page into
-/// small per-connection caches (4.5× the throughput with 8 clients, see BENCHMARKS.md).
+/// [`Db`]'s write lock first), and a 16 MiB page cache. The memory map is set per pool
+/// (`TECHMARKET_SQLITE_MMAP_MIB`): off by default, so the resident memory is the process's own
+/// and stays flat (a mapped file's pages come and go with every remap); 256 MiB lets
+/// concurrent statistics read shared mapped pages (4.5× the throughput with 8 clients, see
+/// BENCHMARKS.md).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;";
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;";
 
 impl ManageConnection for ConnectionManager {
     type Connection = DbConnection;
@@ -168,6 +175,7 @@ impl ConnectionManager {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;
+                conn.batch_execute(&format!("PRAGMA mmap_size = {};", self.sqlite_mmap_bytes))?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -201,6 +209,12 @@ fn write_lock_for(url: &DatabaseUrl) -> Option<std::sync::Arc<tokio::sync::Mutex
 impl Db {
     /// Opens a pool (creating the SQLite file's folder if needed) and checks one connection.
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Db, String> {
+        Db::connect_with(ConnectionManager::new(url.clone()), pool_size)
+    }
+
+    /// Opens a pool over a configured connection manager.
+    pub fn connect_with(manager: ConnectionManager, pool_size: u32) -> Result<Db, String> {
+        let url = &manager.url.clone();
         if let DatabaseUrl::Sqlite(path) = url
             && let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
@@ -208,7 +222,6 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        let manager = ConnectionManager::new(url.clone());
         let reachability = manager.reachability.clone();
         let pool = Pool::builder()
             .max_size(pool_size)
@@ -389,6 +402,28 @@ pub fn new_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_connections_map_as_much_as_configured() {
+        #[derive(diesel::QueryableByName)]
+        struct Mapped {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            mmap_size: i64,
+        }
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        for (bytes, expected) in [(None, 0), (Some(1 << 20), 1 << 20)] {
+            let manager = ConnectionManager::new(url.clone());
+            let manager = match bytes {
+                Some(bytes) => manager.with_sqlite_mmap(bytes),
+                None => manager,
+            };
+            let mut conn = manager.open().expect("a connection");
+            let mapped: Mapped =
+                diesel::sql_query("PRAGMA mmap_size").get_result(&mut conn).expect("the pragma");
+            assert_eq!(mapped.mmap_size, expected);
+        }
+    }
 
     #[test]
     fn urls_dispatch_on_scheme() {
