@@ -67,7 +67,7 @@ def row(table, values):
 
 COLUMNS = {
     "organizations": "id name kind credit_code region_code address website verified version created_at updated_at",
-    "users": "id email password_hash display_name role organization_id status version created_at updated_at last_login_at",
+    "users": "id email password_hash display_name role organization_id status version created_at updated_at last_login_at verified_at",
     "listings": "id library org_id owner_user_id created_by status title region_code valid_until external_ref rejection_reason submitted_at reviewed_at reviewed_by published_at closed_reason version created_at updated_at",
     "achievements": "id summary keywords technology_field industry maturity trl ip_type patents cooperation_modes asking_price_fen team contact international confidential_details",
     "demands": "id description keywords technology_field industry required_maturity budget_min_fen budget_max_fen cooperation_modes deadline reward_fen contact confidential_details",
@@ -75,12 +75,12 @@ COLUMNS = {
     "service_providers": "id service_types technology_fields qualifications description accepts_vouchers services contact",
     "deals": "id demand_id achievement_id buyer_org_id seller_org_id broker_id event_id response_id source stage furthest_stage lost_reason lost_note commission_rate_bp commission_fen connected_at intention_at agreement_at signed_at lost_at created_by version created_at updated_at",
     "contracts": "id deal_id name contract_type subtype buyer_org_id buyer_name buyer_credit_code buyer_country buyer_region_code buyer_entity_kind seller_org_id seller_name seller_credit_code seller_country seller_region_code seller_entity_kind intermediary_kind intermediary_user_id intermediary_org_id intermediary_name commission_rate_bp commission_fen technology_field ip_type plan_category signed_on valid_from valid_to amount_fen non_technical_costs non_technical_fen technology_amount_fen expected_investment_fen expected_output_fen status owner_org_id registry_region_code registration_year registration_serial registration_number registered_on registered_by submitted_at return_note refusal_reason technology_income_fen completed_at terminated_reason terminated_at idempotency_key request_hash created_by version created_at updated_at",
-    "audit_log": "id actor_id action entity_type entity_id changes request_id created_at",
+    "audit_log": "id actor_id action entity_type entity_id changes request_id created_at seq",
 }
 TRUE, FALSE = ("1", "0") if SQLITE else ("t", "f")
 
 # The user every generated record names as its author (an administrator: not a member).
-row("users", ["bench", "bench@bench.example", "x", "基准", "admin", None, "active", 1, ts(NOW), ts(NOW), None])
+row("users", ["bench", "bench@bench.example", "x", "基准", "admin", None, "active", 1, ts(NOW), ts(NOW), None, None])
 
 # Organizations and their users.
 orgs = []
@@ -93,13 +93,13 @@ for i in range(2000):
     row("organizations", [oid, f"基准机构{i}", kind, f"BENCH{i:013d}", region, None, None, TRUE, 1, ts(created), ts(created)])
     row("users", [uid(created), f"user{i}@bench.example", "x", f"用户{i}", "enterprise" if kind == "enterprise" else
         ("service_provider" if kind == "service_provider" else "university"), oid,
-        "active" if random.random() > 0.03 else "disabled", 1, ts(created), ts(created), None])
+        "active" if random.random() > 0.03 else "disabled", 1, ts(created), ts(created), None, None])
 brokers = []
 for i in range(100):
     created = ago(random.uniform(0, 900))
     bid = uid(created)
     brokers.append(bid)
-    row("users", [bid, f"broker{i}@bench.example", "x", f"经纪人{i}", "broker", None, "active", 1, ts(created), ts(created), None])
+    row("users", [bid, f"broker{i}@bench.example", "x", f"经纪人{i}", "broker", None, "active", 1, ts(created), ts(created), None, ts(created)])
 by_kind = {}
 for o in orgs:
     by_kind.setdefault(o[1], []).append(o)
@@ -172,14 +172,15 @@ for i in range(CONTRACTS + CONTRACTS // 20):
                       amount - non_tech, None, None, status, seller[0], "330100" if registered else None, reg[0], reg[1], reg[2],
                       reg[3], reg[4], reg[5], None, None, None, None, None, None, None, None, "bench", 1, ts(created), ts(created)])
 
-# The audit log: a million state changes.
+# The audit log: a million state changes, numbered like the chain (`seq`); their hashes are left
+# empty, so `techmarket verify-audit` would flag them — they are here to be counted, not vouched for.
 ACTIONS = [("listing", "achievement.update"), ("deal", "deal.advance"), ("contract", "contract.register"),
            ("user", "user.login"), ("organization", "organization.update")]
 with open(os.path.join(out, "audit_log.tsv"), "w") as f:
     for i in range(AUDIT):
         when = ago(i * 730.0 / AUDIT)
         entity, action = random.choice(ACTIONS)
-        f.write(f"{uid(when)}\tbench\t{action}\t{entity}\t{uuid.UUID(int=random.getrandbits(128))}\t{{}}\t\\N\t{ts(when)}\n")
+        f.write(f"{uid(when)}\tbench\t{action}\t{entity}\t{uuid.UUID(int=random.getrandbits(128))}\t{{}}\t\\N\t{ts(when)}\t{i + 1}\n")
 
 for table, rows in tables.items():
     with open(os.path.join(out, f"{table}.tsv"), "w") as f:
