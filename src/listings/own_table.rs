@@ -3,7 +3,7 @@
 //! listing, write the row, audit — so it is told once here, over a few hooks.
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use super::lifecycle::ListingStatus;
@@ -70,17 +70,19 @@ pub fn insert_record<L: OwnTable>(
     .insert(conn)?;
     let row = L::row_of(&listing.id, valid);
     L::insert_row(conn, &row)?;
-    let mut details = json!({
-        L::TITLE_KEY: listing.title, "status": listing.status, "org_id": listing.org_id,
-    });
-    if let (Some(owner), Value::Object(details)) = (&listing.owner_user_id, &mut details) {
+    let mut details = match L::audit_facts(&row) {
+        Value::Object(facts) => facts,
+        _ => Map::new(),
+    };
+    details.insert(L::TITLE_KEY.into(), listing.title.clone().into());
+    details.insert("status".into(), json!(listing.status));
+    details.insert("org_id".into(), json!(listing.org_id));
+    if let Some(owner) = &listing.owner_user_id {
         details.insert("owner_user_id".into(), owner.clone().into());
     }
-    if let (Value::Object(details), Value::Object(facts)) = (&mut details, L::audit_facts(&row)) {
-        details.extend(facts);
-    }
     let entity = L::LIBRARY.entity();
-    audit::record(conn, actor, &format!("{entity}.create"), entity, &listing.id, details)?;
+    let action = format!("{entity}.create");
+    audit::record(conn, actor, &action, entity, &listing.id, Value::Object(details))?;
     Ok((listing, row))
 }
 

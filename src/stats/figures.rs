@@ -215,7 +215,7 @@ impl Figures for ContractChart {
                 ContractMetric::Amount
             }),
         };
-        (query.grouping.parse(checker, filter), metric)
+        (ContractStats::parse(&query.grouping, checker, filter), metric)
     }
 
     fn compute(
@@ -224,7 +224,7 @@ impl Figures for ContractChart {
         scope: &Scope,
         (grouping, metric): Self::Parsed,
     ) -> ApiResult<Self> {
-        let stats = contracts::compute(conn, filter, scope, grouping)?;
+        let stats = ContractStats::compute(conn, filter, scope, grouping)?;
         Ok(ContractChart { stats, metric })
     }
 }
