@@ -41,8 +41,10 @@ cleanup() {
 	fi
 	pg_ctl stop -m immediate >/dev/null 2>&1 || true
 	if [[ $rc -ne 0 ]]; then
-		echo "===== server log (last 80 lines) =====" >&2
-		tail -n 80 "$WORK/server.log" >&2 || true
+		echo "===== server log: errors and warnings =====" >&2
+		grep -E "ERROR|WARN" "$WORK/server.log" | tail -n 40 >&2 || true
+		echo "===== server log (last 30 lines) =====" >&2
+		tail -n 30 "$WORK/server.log" >&2 || true
 	fi
 	rm -rf "$WORK"
 	exit $rc

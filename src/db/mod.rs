@@ -154,8 +154,10 @@ impl ManageConnection for ConnectionManager {
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection whose transaction state diesel could not restore (a statement failed as the
+    /// server went away mid-transaction) goes back to no one: the pool drops it.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -346,7 +348,13 @@ where
             Ok(value)
         }
         Err(error) => {
-            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            // The work's error says why; a rollback that fails as well (the connection went
+            // away) leaves the connection broken, and the pool discards it.
+            if let Err(rollback_error) =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::warn!(%rollback_error, "rollback after a failed transaction failed");
+            }
             Err(error)
         }
     }

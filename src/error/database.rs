@@ -1,6 +1,8 @@
 //! How storage failures become API errors: constraint violations are 409s, a database that is
 //! busy behind another writer (or a pool with no free connection) is a 503 with `Retry-After`
-//! and code `database_busy` — never a 500 — and text the database refuses (a NUL byte) is a 422.
+//! and code `database_busy` — never a 500 —, a connection the database dropped (it is shutting
+//! down, restarting or gone) is a 503 `unavailable`, and text the database refuses (a NUL byte)
+//! is a 422.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -22,6 +24,25 @@ const BUSY_MESSAGES: &[&str] = &[
     "canceling statement due to statement timeout",
 ];
 
+/// What libpq and PostgreSQL say when the connection went away under a statement: the server
+/// is shutting down (57P01 `admin_shutdown`, 57P02 `crash_shutdown`), starting up or in
+/// recovery (57P03 `cannot_connect_now`), or the socket closed before the error's SQLSTATE
+/// could be read (diesel then reports `Unknown` with libpq's own message).
+const CONNECTION_LOST_MESSAGES: &[&str] = &[
+    "terminating connection due to administrator command",
+    "terminating connection because of crash of another server process",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "server closed the connection unexpectedly",
+    "no connection to the server",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection to server was lost",
+    "ssl syscall error",
+    "ssl connection has been closed unexpectedly",
+];
+
 /// The `database_busy` 503.
 pub fn database_busy(cause: impl std::fmt::Display) -> ApiError {
     ApiError::Busy {
@@ -34,6 +55,11 @@ pub fn database_busy(cause: impl std::fmt::Display) -> ApiError {
 fn is_busy(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
     BUSY_MESSAGES.iter().any(|busy| message.contains(busy))
+}
+
+fn is_connection_lost(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    CONNECTION_LOST_MESSAGES.iter().any(|lost| message.contains(lost))
 }
 
 /// PostgreSQL refuses NUL in text (`invalid byte sequence for encoding "UTF8": 0x00`); input
@@ -55,8 +81,21 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 ApiError::conflict("the record refers to, or is referred to by, another record")
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                ApiError::Unavailable(format!("database connection closed: {}", info.message()))
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => ApiError::Unavailable(format!("database connection closed: {}", info.message())),
+            DieselError::DatabaseError(_, info) if is_connection_lost(info.message()) => {
+                ApiError::Unavailable(format!("database connection lost: {}", info.message()))
+            }
+            // A commit that failed and whose rollback failed too: the commit's error says why.
+            DieselError::RollbackErrorOnCommit { commit_error, .. } => {
+                ApiError::from(*commit_error)
+            }
+            // The connection's transaction state is unknown after a failure it cannot recover
+            // from (the pool then discards the connection); the request may be retried.
+            DieselError::BrokenTransactionManager => {
+                ApiError::Unavailable("database connection broken mid-transaction".into())
             }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 database_busy(format!("serialization failure: {}", info.message()))
@@ -139,6 +178,34 @@ mod tests {
             );
             assert_eq!(error.problem().code, "database_busy");
         }
+    }
+
+    #[test]
+    fn a_connection_lost_under_a_statement_is_503_unavailable() {
+        for (kind, message) in [
+            (DatabaseErrorKind::ClosedConnection, "server closed the connection"),
+            (DatabaseErrorKind::UnableToSendCommand, "no connection to the server"),
+            (DatabaseErrorKind::Unknown, "terminating connection due to administrator command"),
+            (DatabaseErrorKind::Unknown, "FATAL:  the database system is shutting down"),
+            (
+                DatabaseErrorKind::Unknown,
+                "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally",
+            ),
+            (DatabaseErrorKind::Unknown, "no connection to the server\n"),
+        ] {
+            let error = mapped(kind, message);
+            assert_eq!(error.status_code().as_u16(), 503, "{message}");
+            assert_eq!(error.code(), "unavailable", "{message}");
+        }
+        assert_eq!(ApiError::from(DieselError::BrokenTransactionManager).code(), "unavailable");
+        let commit_failed = DieselError::RollbackErrorOnCommit {
+            rollback_error: Box::new(DieselError::BrokenTransactionManager),
+            commit_error: Box::new(DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(Info("terminating connection due to administrator command")),
+            )),
+        };
+        assert_eq!(ApiError::from(commit_failed).code(), "unavailable");
     }
 
     #[test]
