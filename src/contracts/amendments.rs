@@ -8,6 +8,7 @@
 //! `expected_output_fen`. When the amount changes on a contract with a schedule, the schedule
 //! must be re-stated. One amendment may be pending at a time.
 
+use crate::action_endpoint;
 use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -30,7 +31,6 @@ use crate::auth::{AdminUser, AuthUser};
 use crate::db::schema::contract_amendments;
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
-use crate::http::ValidJson;
 use crate::http::json::OptionalJson;
 use crate::state::AppState;
 use crate::validation::{self, Checker};
@@ -229,78 +229,66 @@ fn ensure_live(current: &ContractRow) -> ApiResult<()> {
     }
 }
 
-/// Requests a change of a registered or performing contract (managers). The registry
-/// registers or rejects it.
-#[utoipa::path(
-    tag = "contracts",
-    request_body = AmendmentInput,
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Requested (pending)", body = AmendmentOut),
-        (status = 409, description = "Not registered or performing, or another amendment is pending (`existing_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/amendments")]
-pub(crate) async fn request_amendment(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<AmendmentInput>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let body = body.into_inner();
-    let mut checker = Checker::new();
-    let what = checker.check("what", validation::text(&body.what, 1, 200));
-    let why = checker.check("why", validation::text(&body.why, 1, NOTE_MAX));
-    checker.finish()?;
-    let row = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_manager(&user, &current)?;
-            ensure_live(&current)?;
-            let pending: Option<String> = contract_amendments::table
-                .filter(contract_amendments::contract_id.eq(&current.id))
-                .filter(contract_amendments::status.eq(AmendmentStatus::Pending.as_str()))
-                .select(contract_amendments::id)
-                .first(conn)
-                .optional()?;
-            if let Some(existing) = pending {
-                return Err(ApiError::duplicate(
-                    "another amendment of this contract is waiting for the registry",
-                    existing,
-                ));
-            }
-            check(conn, &current, &body.new_values)?;
-            let row = AmendmentRow {
-                id: new_id(),
-                contract_id: current.id.clone(),
-                what: what.unwrap_or_default(),
-                why: why.unwrap_or_default(),
-                new_values: serde_json::to_string(&body.new_values)?,
-                previous_values: None,
-                status: AmendmentStatus::Pending,
-                requested_by: user.id().to_string(),
-                decided_by: None,
-                decided_at: None,
-                decision_note: None,
-                created_at: now(),
-            };
-            diesel::insert_into(contract_amendments::table).values(row.clone()).execute(conn)?;
-            audit::record(
-                conn,
-                &user.actor(),
-                "contract.amendment_request",
-                ENTITY,
-                &current.id,
-                serde_json::json!({"amendment_id": row.id, "what": row.what,
-                                   "new_values": body.new_values}),
-            )?;
-            Ok(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(AmendmentOut::from(row)))
+action_endpoint! {
+    /// Requests a change of a registered or performing contract (managers). The registry
+    /// registers or rejects it.
+    post "/contracts/{id}/amendments" => request_amendment, tag "contracts", path { "id": "Contract id" },
+    ok 201 "Requested (pending)" => AmendmentOut, problems { 409: "Not registered or performing, or another amendment is pending (`existing_id`)" },
+    |user, state, path: String, body: Json<AmendmentInput>| -> HttpResponse {
+        let id = path.into_inner();
+        let body = body.into_inner();
+        let mut checker = Checker::new();
+        let what = checker.check("what", validation::text(&body.what, 1, 200));
+        let why = checker.check("why", validation::text(&body.why, 1, NOTE_MAX));
+        checker.finish()?;
+        let row = state
+            .db
+            .write(move |conn| {
+                let current = queries::find(conn, &id)?;
+                ensure_manager(&user, &current)?;
+                ensure_live(&current)?;
+                let pending: Option<String> = contract_amendments::table
+                    .filter(contract_amendments::contract_id.eq(&current.id))
+                    .filter(contract_amendments::status.eq(AmendmentStatus::Pending.as_str()))
+                    .select(contract_amendments::id)
+                    .first(conn)
+                    .optional()?;
+                if let Some(existing) = pending {
+                    return Err(ApiError::duplicate(
+                        "another amendment of this contract is waiting for the registry",
+                        existing,
+                    ));
+                }
+                check(conn, &current, &body.new_values)?;
+                let row = AmendmentRow {
+                    id: new_id(),
+                    contract_id: current.id.clone(),
+                    what: what.unwrap_or_default(),
+                    why: why.unwrap_or_default(),
+                    new_values: serde_json::to_string(&body.new_values)?,
+                    previous_values: None,
+                    status: AmendmentStatus::Pending,
+                    requested_by: user.id().to_string(),
+                    decided_by: None,
+                    decided_at: None,
+                    decision_note: None,
+                    created_at: now(),
+                };
+                diesel::insert_into(contract_amendments::table).values(row.clone()).execute(conn)?;
+                audit::record(
+                    conn,
+                    &user.actor(),
+                    "contract.amendment_request",
+                    ENTITY,
+                    &current.id,
+                    serde_json::json!({"amendment_id": row.id, "what": row.what,
+                                       "new_values": body.new_values}),
+                )?;
+                Ok(row)
+            })
+            .await?;
+        Ok(HttpResponse::Created().json(AmendmentOut::from(row)))
+    }
 }
 
 fn pending_amendment(

@@ -2,7 +2,8 @@
 //! first payment) → `completed` with the confirmed technology income, or `terminated`;
 //! payments recorded against the schedule.
 
-use actix_web::{HttpResponse, post, web};
+use crate::action_endpoint;
+use actix_web::{HttpResponse, post};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,13 +18,9 @@ use super::queries;
 use super::registration::{NOTE_MAX, VersionInput};
 use super::routes::contract_response;
 use super::transitions::{Action, Apply, Who, run};
-use crate::auth::AuthUser;
 use crate::db::schema::{contract_milestones, contract_payments};
 use crate::db::{new_id, now};
-use crate::error::{ApiError, ApiResult};
-use crate::http::ValidJson;
-use crate::http::json::OptionalJson;
-use crate::state::AppState;
+use crate::error::ApiError;
 use crate::validation::{self, Checker};
 
 /// Registers the routes.
@@ -68,233 +65,185 @@ pub struct PaymentInput {
     pub note: Option<String>,
 }
 
-/// Starts performance of a registered contract (managers: seller side, intermediary,
-/// administrators). The first payment does this too.
-#[utoipa::path(
-    tag = "contracts",
-    request_body(content = Option<VersionInput>, description = "Optional: `{version}`"),
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Performing", body = super::output::ContractOut),
-        (status = 409, description = "Not registered, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/perform")]
-pub(crate) async fn perform_contract(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: OptionalJson<VersionInput>,
-) -> ApiResult<HttpResponse> {
-    let version = body.0.unwrap_or_default().version;
-    let action =
-        Action { label: "performing", audit: "contract.perform", who: Who::Manager, version };
-    let apply: Apply = Box::new(|_, _, _| Ok(serde_json::json!({})));
-    run(&state, user, path.into_inner(), action, apply, None).await
-}
-
-/// Completes a performing contract with the confirmed technology income (managers).
-#[utoipa::path(
-    tag = "contracts",
-    request_body = CompleteInput,
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Completed", body = super::output::ContractOut),
-        (status = 409, description = "Not performing, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/complete")]
-pub(crate) async fn complete_contract(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<CompleteInput>,
-) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
-    let mut checker = Checker::new();
-    let income = checker.check("technology_income_fen", fen(body.technology_income_fen));
-    checker.finish()?;
-    let action = Action {
-        label: "completed",
-        audit: "contract.complete",
-        who: Who::Manager,
-        version: body.version,
-    };
-    let apply: Apply = Box::new(move |_, current, next| {
-        if income.is_some_and(|i| i > current.technology_amount_fen) {
-            return Err(ApiError::field(
-                "technology_income_fen",
-                "exceeds_technology_amount",
-                format!(
-                    "must not exceed the technology transaction amount, {} fen",
-                    current.technology_amount_fen
-                ),
-            ));
-        }
-        next.technology_income_fen = income;
-        next.completed_at = Some(now());
-        Ok(serde_json::json!({"technology_income_fen": income}))
-    });
-    run(&state, user, path.into_inner(), action, apply, None).await
-}
-
-/// Terminates a registered or performing contract early, with a reason (managers).
-#[utoipa::path(
-    tag = "contracts",
-    request_body = TerminateInput,
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Terminated", body = super::output::ContractOut),
-        (status = 409, description = "Not registered or performing, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/terminate")]
-pub(crate) async fn terminate_contract(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<TerminateInput>,
-) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
-    let mut checker = Checker::new();
-    let reason = checker.check("reason", validation::text(&body.reason, 1, NOTE_MAX));
-    checker.finish()?;
-    let action = Action {
-        label: "terminated",
-        audit: "contract.terminate",
-        who: Who::Manager,
-        version: body.version,
-    };
-    let apply: Apply = Box::new(move |_, _, next| {
-        next.terminated_reason = reason.clone();
-        next.terminated_at = Some(now());
-        Ok(serde_json::json!({"reason": reason}))
-    });
-    run(&state, user, path.into_inner(), action, apply, None).await
-}
-
-/// Records money received under a registered or performing contract (managers). The total
-/// received may not exceed the amount, nor a named milestone's amount; the first payment
-/// moves a registered contract to `performing`.
-#[utoipa::path(
-    tag = "contracts",
-    request_body = PaymentInput,
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Recorded; the contract with its schedule", body = super::output::ContractOut),
-        (status = 409, description = "The contract is not registered or performing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/payments")]
-pub(crate) async fn record_payment(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<PaymentInput>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let body = body.into_inner();
-    let mut checker = Checker::new();
-    let note =
-        checker.check("note", validation::optional_text(body.note.as_deref(), NOTE_MAX)).flatten();
-    let amount = checker.check("amount_fen", fen(body.amount_fen));
-    if amount == Some(0) {
-        checker.fail("amount_fen", "not_positive", "must be more than 0");
+action_endpoint! {
+    /// Starts performance of a registered contract (managers: seller side, intermediary,
+    /// administrators). The first payment does this too.
+    post "/contracts/{id}/perform" => perform_contract, tag "contracts", path { "id": "Contract id" },
+    ok 200 "Performing" => super::output::ContractOut, problems { 409: "Not registered, or a stale version" },
+    |user, state, path: String, body: Option<VersionInput>| -> HttpResponse {
+        let version = body.0.unwrap_or_default().version;
+        let action =
+            Action { label: "performing", audit: "contract.perform", who: Who::Manager, version };
+        let apply: Apply = Box::new(|_, _, _| Ok(serde_json::json!({})));
+        run(&state, user, path.into_inner(), action, apply, None).await
     }
-    if body.paid_on > crate::clock::today() {
-        checker.fail("paid_on", "in_future", "must not be in the future");
-    }
-    checker.finish()?;
-    let amount = amount.unwrap_or_default();
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            ensure_manager(&user, &current)?;
-            if !current.status.is_live() {
-                return Err(ApiError::conflict(format!(
-                    "payments are recorded for registered or performing contracts; this one is {}",
-                    current.status
-                )));
-            }
-            let mut checker = Checker::new();
-            if body.paid_on < current.signed_on {
-                checker.fail("paid_on", "before_signing", "must not be before the signing date");
-            }
-            let payments = queries::payments(conn, &current.id)?;
-            let paid: i64 = payments.iter().map(|p| p.amount_fen).sum();
-            if paid + amount > current.amount_fen {
-                checker.fail(
-                    "amount_fen",
-                    "exceeds_outstanding",
+}
+
+action_endpoint! {
+    /// Completes a performing contract with the confirmed technology income (managers).
+    post "/contracts/{id}/complete" => complete_contract, tag "contracts", path { "id": "Contract id" },
+    ok 200 "Completed" => super::output::ContractOut, problems { 409: "Not performing, or a stale version" },
+    |user, state, path: String, body: Json<CompleteInput>| -> HttpResponse {
+        let body = body.into_inner();
+        let mut checker = Checker::new();
+        let income = checker.check("technology_income_fen", fen(body.technology_income_fen));
+        checker.finish()?;
+        let action = Action {
+            label: "completed",
+            audit: "contract.complete",
+            who: Who::Manager,
+            version: body.version,
+        };
+        let apply: Apply = Box::new(move |_, current, next| {
+            if income.is_some_and(|i| i > current.technology_amount_fen) {
+                return Err(ApiError::field(
+                    "technology_income_fen",
+                    "exceeds_technology_amount",
                     format!(
-                        "{} fen remain outstanding; the total received may not exceed the amount",
-                        current.amount_fen - paid
+                        "must not exceed the technology transaction amount, {} fen",
+                        current.technology_amount_fen
                     ),
-                );
+                ));
             }
-            if let Some(milestone_id) = &body.milestone_id {
-                let due: Option<i64> = contract_milestones::table
-                    .find(milestone_id)
-                    .filter(contract_milestones::contract_id.eq(&current.id))
-                    .select(contract_milestones::amount_fen)
-                    .first(conn)
-                    .optional()?;
-                match due {
-                    None => checker.fail(
-                        "milestone_id",
-                        "not_found",
-                        "no such milestone of this contract",
-                    ),
-                    Some(due) => {
-                        let named: i64 = payments
-                            .iter()
-                            .filter(|p| p.milestone_id.as_deref() == Some(milestone_id.as_str()))
-                            .map(|p| p.amount_fen)
-                            .sum();
-                        if named + amount > due {
-                            checker.fail(
-                                "amount_fen",
-                                "exceeds_milestone",
-                                format!("the milestone has {} fen left to pay", due - named),
-                            );
+            next.technology_income_fen = income;
+            next.completed_at = Some(now());
+            Ok(serde_json::json!({"technology_income_fen": income}))
+        });
+        run(&state, user, path.into_inner(), action, apply, None).await
+    }
+}
+
+action_endpoint! {
+    /// Terminates a registered or performing contract early, with a reason (managers).
+    post "/contracts/{id}/terminate" => terminate_contract, tag "contracts", path { "id": "Contract id" },
+    ok 200 "Terminated" => super::output::ContractOut, problems { 409: "Not registered or performing, or a stale version" },
+    |user, state, path: String, body: Json<TerminateInput>| -> HttpResponse {
+        let body = body.into_inner();
+        let mut checker = Checker::new();
+        let reason = checker.check("reason", validation::text(&body.reason, 1, NOTE_MAX));
+        checker.finish()?;
+        let action = Action {
+            label: "terminated",
+            audit: "contract.terminate",
+            who: Who::Manager,
+            version: body.version,
+        };
+        let apply: Apply = Box::new(move |_, _, next| {
+            next.terminated_reason = reason.clone();
+            next.terminated_at = Some(now());
+            Ok(serde_json::json!({"reason": reason}))
+        });
+        run(&state, user, path.into_inner(), action, apply, None).await
+    }
+}
+
+action_endpoint! {
+    /// Records money received under a registered or performing contract (managers). The total
+    /// received may not exceed the amount, nor a named milestone's amount; the first payment
+    /// moves a registered contract to `performing`.
+    post "/contracts/{id}/payments" => record_payment, tag "contracts", path { "id": "Contract id" },
+    ok 201 "Recorded; the contract with its schedule" => super::output::ContractOut, problems { 409: "The contract is not registered or performing" },
+    |user, state, path: String, body: Json<PaymentInput>| -> HttpResponse {
+        let id = path.into_inner();
+        let body = body.into_inner();
+        let mut checker = Checker::new();
+        let note =
+            checker.check("note", validation::optional_text(body.note.as_deref(), NOTE_MAX)).flatten();
+        let amount = checker.check("amount_fen", fen(body.amount_fen));
+        if amount == Some(0) {
+            checker.fail("amount_fen", "not_positive", "must be more than 0");
+        }
+        if body.paid_on > crate::clock::today() {
+            checker.fail("paid_on", "in_future", "must not be in the future");
+        }
+        checker.finish()?;
+        let amount = amount.unwrap_or_default();
+        let out = state
+            .db
+            .write(move |conn| {
+                let current = queries::find(conn, &id)?;
+                ensure_manager(&user, &current)?;
+                if !current.status.is_live() {
+                    return Err(ApiError::conflict(format!(
+                        "payments are recorded for registered or performing contracts; this one is {}",
+                        current.status
+                    )));
+                }
+                let mut checker = Checker::new();
+                if body.paid_on < current.signed_on {
+                    checker.fail("paid_on", "before_signing", "must not be before the signing date");
+                }
+                let payments = queries::payments(conn, &current.id)?;
+                let paid: i64 = payments.iter().map(|p| p.amount_fen).sum();
+                if paid + amount > current.amount_fen {
+                    checker.fail(
+                        "amount_fen",
+                        "exceeds_outstanding",
+                        format!(
+                            "{} fen remain outstanding; the total received may not exceed the amount",
+                            current.amount_fen - paid
+                        ),
+                    );
+                }
+                if let Some(milestone_id) = &body.milestone_id {
+                    let due: Option<i64> = contract_milestones::table
+                        .find(milestone_id)
+                        .filter(contract_milestones::contract_id.eq(&current.id))
+                        .select(contract_milestones::amount_fen)
+                        .first(conn)
+                        .optional()?;
+                    match due {
+                        None => checker.fail(
+                            "milestone_id",
+                            "not_found",
+                            "no such milestone of this contract",
+                        ),
+                        Some(due) => {
+                            let named: i64 = payments
+                                .iter()
+                                .filter(|p| p.milestone_id.as_deref() == Some(milestone_id.as_str()))
+                                .map(|p| p.amount_fen)
+                                .sum();
+                            if named + amount > due {
+                                checker.fail(
+                                    "amount_fen",
+                                    "exceeds_milestone",
+                                    format!("the milestone has {} fen left to pay", due - named),
+                                );
+                            }
                         }
                     }
                 }
-            }
-            checker.finish()?;
-            let row = PaymentRow {
-                id: new_id(),
-                contract_id: current.id.clone(),
-                milestone_id: body.milestone_id.clone(),
-                paid_on: body.paid_on,
-                amount_fen: amount,
-                note: note.clone(),
-                recorded_by: user.id().to_string(),
-                created_at: now(),
-            };
-            diesel::insert_into(contract_payments::table).values(row.clone()).execute(conn)?;
-            let mut next = current.clone();
-            if current.status == ContractStatus::Registered {
-                next.status = ContractStatus::Performing;
-            }
-            let saved = queries::stamp_change(
-                conn,
-                &user,
-                &current,
-                &next,
-                "contract.payment",
-                serde_json::json!({
-                    "payment_id": row.id, "amount_fen": amount, "paid_on": row.paid_on,
-                    "milestone_id": row.milestone_id,
-                }),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::CREATED, out))
+                checker.finish()?;
+                let row = PaymentRow {
+                    id: new_id(),
+                    contract_id: current.id.clone(),
+                    milestone_id: body.milestone_id.clone(),
+                    paid_on: body.paid_on,
+                    amount_fen: amount,
+                    note: note.clone(),
+                    recorded_by: user.id().to_string(),
+                    created_at: now(),
+                };
+                diesel::insert_into(contract_payments::table).values(row.clone()).execute(conn)?;
+                let mut next = current.clone();
+                if current.status == ContractStatus::Registered {
+                    next.status = ContractStatus::Performing;
+                }
+                let saved = queries::stamp_change(
+                    conn,
+                    &user,
+                    &current,
+                    &next,
+                    "contract.payment",
+                    serde_json::json!({
+                        "payment_id": row.id, "amount_fen": amount, "paid_on": row.paid_on,
+                        "milestone_id": row.milestone_id,
+                    }),
+                )?;
+                detail(conn, saved)
+            })
+            .await?;
+        Ok(contract_response(actix_web::http::StatusCode::CREATED, out))
+    }
 }

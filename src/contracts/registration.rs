@@ -2,6 +2,7 @@
 //! `registered` with a gap-free registration number, `returned` for more material, or
 //! `refused` with a coded reason (administrators, acting as the registry).
 
+use crate::action_endpoint;
 use actix_web::{HttpResponse, post, web};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
@@ -61,33 +62,21 @@ pub struct RefuseInput {
 /// Longest registry note, in characters.
 pub const NOTE_MAX: usize = 2000;
 
-/// Submits a draft or returned contract to the registry (the seller side, its intermediary,
-/// administrators).
-#[utoipa::path(
-    tag = "contracts",
-    request_body(content = Option<VersionInput>, description = "Optional: `{version}`"),
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Submitted", body = super::output::ContractOut),
-        (status = 409, description = "Not a draft or returned contract, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/submit")]
-pub(crate) async fn submit_contract(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: OptionalJson<VersionInput>,
-) -> ApiResult<HttpResponse> {
-    let version = body.0.unwrap_or_default().version;
-    let action =
-        Action { label: "submitted", audit: "contract.submit", who: Who::Manager, version };
-    let apply: Apply = Box::new(|_, _, next| {
-        next.submitted_at = Some(now());
-        Ok(serde_json::json!({}))
-    });
-    run(&state, user, path.into_inner(), action, apply, None).await
+action_endpoint! {
+    /// Submits a draft or returned contract to the registry (the seller side, its intermediary,
+    /// administrators).
+    post "/contracts/{id}/submit" => submit_contract, tag "contracts", path { "id": "Contract id" },
+    ok 200 "Submitted" => super::output::ContractOut, problems { 409: "Not a draft or returned contract, or a stale version" },
+    |user, state, path: String, body: Option<VersionInput>| -> HttpResponse {
+        let version = body.0.unwrap_or_default().version;
+        let action =
+            Action { label: "submitted", audit: "contract.submit", who: Who::Manager, version };
+        let apply: Apply = Box::new(|_, _, next| {
+            next.submitted_at = Some(now());
+            Ok(serde_json::json!({}))
+        });
+        run(&state, user, path.into_inner(), action, apply, None).await
+    }
 }
 
 fn registration_number(year: i32, registry: &str, serial: i64) -> String {

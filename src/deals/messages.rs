@@ -1,6 +1,7 @@
 //! A deal's message thread and its history, seen only by the deal's parties, its broker and
 //! administrators.
 
+use crate::action_endpoint;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::{audit_log, deal_messages};
 use crate::db::{new_id, now, to_utc};
 use crate::error::ApiResult;
-use crate::http::{Page, PageParams, ValidJson};
+use crate::http::{Page, PageParams};
 use crate::state::AppState;
 use crate::validation::{self, Checker};
 
@@ -65,52 +66,43 @@ pub(crate) async fn list_messages(
     Ok(web::Json(Page::from_rows(rows, &request, |r| r.0.clone()).map(message_out)))
 }
 
-/// Writes to a deal's thread (parties, broker, administrators).
-#[utoipa::path(
-    tag = "deals",
-    params(("id" = String, Path, description = "Deal id")),
-    request_body = PostMessage,
-    security(("bearer" = [])),
-    responses((status = 201, description = "The message", body = DealMessage))
-)]
-#[post("/deals/{id}/messages")]
-pub(crate) async fn post_message(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<PostMessage>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let mut checker = Checker::new();
-    let text = checker.check("body", validation::text(&body.0.body, 1, MESSAGE_MAX));
-    let text = checker.finish_with(|| text)?;
-    let row = state
-        .db
-        .write(move |conn| {
-            let deal = queries::find(conn, &id)?;
-            ensure_participant(&user, &deal)?;
-            let row: MessageRow = (new_id(), deal.id.clone(), user.id().to_string(), text, now());
-            diesel::insert_into(deal_messages::table)
-                .values((
-                    deal_messages::id.eq(&row.0),
-                    deal_messages::deal_id.eq(&row.1),
-                    deal_messages::author_id.eq(&row.2),
-                    deal_messages::body.eq(&row.3),
-                    deal_messages::created_at.eq(row.4),
-                ))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                &user.actor(),
-                "deal.message",
-                ENTITY,
-                &deal.id,
-                serde_json::json!({ "message_id": row.0 }),
-            )?;
-            Ok(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(message_out(row)))
+action_endpoint! {
+    /// Writes to a deal's thread (parties, broker, administrators).
+    post "/deals/{id}/messages" => post_message, tag "deals", path { "id": "Deal id" },
+    ok 201 "The message" => DealMessage, problems {  },
+    |user, state, path: String, body: Json<PostMessage>| -> HttpResponse {
+        let id = path.into_inner();
+        let mut checker = Checker::new();
+        let text = checker.check("body", validation::text(&body.0.body, 1, MESSAGE_MAX));
+        let text = checker.finish_with(|| text)?;
+        let row = state
+            .db
+            .write(move |conn| {
+                let deal = queries::find(conn, &id)?;
+                ensure_participant(&user, &deal)?;
+                let row: MessageRow = (new_id(), deal.id.clone(), user.id().to_string(), text, now());
+                diesel::insert_into(deal_messages::table)
+                    .values((
+                        deal_messages::id.eq(&row.0),
+                        deal_messages::deal_id.eq(&row.1),
+                        deal_messages::author_id.eq(&row.2),
+                        deal_messages::body.eq(&row.3),
+                        deal_messages::created_at.eq(row.4),
+                    ))
+                    .execute(conn)?;
+                audit::record(
+                    conn,
+                    &user.actor(),
+                    "deal.message",
+                    ENTITY,
+                    &deal.id,
+                    serde_json::json!({ "message_id": row.0 }),
+                )?;
+                Ok(row)
+            })
+            .await?;
+        Ok(HttpResponse::Created().json(message_out(row)))
+    }
 }
 
 /// A deal's history, oldest first: every move stamped with who, when and the note.

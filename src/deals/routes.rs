@@ -1,6 +1,7 @@
 //! `/api/v1/deals`: open a deal, list and read the caller's deals, move them through the
 //! funnel, assign a broker.
 
+use crate::action_endpoint;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, put, web};
@@ -87,6 +88,24 @@ fn ensure_organization_verified(conn: &mut DbConnection, user: &AuthUser) -> Api
                 .into(),
         ))
     }
+}
+
+/// Runs a change on one deal (loaded by id) in a write transaction and answers the deal as
+/// the change leaves it.
+async fn write_deal(
+    state: &AppState,
+    id: String,
+    change: impl FnOnce(&mut DbConnection, DealRow) -> ApiResult<DealRow> + Send + 'static,
+) -> ApiResult<HttpResponse> {
+    let out = state
+        .db
+        .write(move |conn| {
+            let deal = queries::find(conn, &id)?;
+            let row = change(conn, deal)?;
+            deal_out(conn, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, out))
 }
 
 fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
@@ -283,138 +302,81 @@ pub(crate) async fn get_deal(
     Ok(respond(actix_web::http::StatusCode::OK, out))
 }
 
-/// Moves a deal one stage forward: `connected` → `intention` → `agreement`. No stage is
-/// skipped; `signed` is reached only when a technology contract for the deal is registered.
-/// Parties, the broker and administrators may move it; the move is stamped (who, when, note)
-/// in the history.
-#[utoipa::path(
-    tag = "deals",
-    params(("id" = String, Path, description = "Deal id")),
-    request_body = AdvanceDeal,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The deal at its new stage", body = DealOut),
-        (status = 409, description = "Not the next stage, the deal is closed, `signed` asked for (see `allowed`), or a stale version", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[post("/deals/{id}/advance")]
-pub(crate) async fn advance_deal(
-    if_match: IfMatch,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<AdvanceDeal>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = body.into_inner();
-    let version = if_match.optional(input.version)?;
-    let mut checker = Checker::new();
-    let note = dto::note(&mut checker, input.note.as_deref());
-    checker.finish()?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let deal = queries::find(conn, &id)?;
-            ensure_participant(&user, &deal)?;
-            if input.to == DealStage::Signed && deal.stage == DealStage::Agreement {
-                return Err(ApiError::conflict_allowing("a deal is signed when a technology contract for it is registered: \
-                             record it with POST /api/v1/contracts (deal_id) and submit it for registration", vec![DealStage::Lost.to_string()]));
-            }
-            let row = queries::advance(
-                conn,
-                &user.actor(),
-                &deal,
-                input.to,
-                note.as_deref(),
-                version,
-            )?;
-            record_act(conn, &user, &row)?;
-            let row = queries::find(conn, &row.id)?;
-            deal_out(conn, row)
-        })
-        .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, out))
+action_endpoint! {
+    /// Moves a deal one stage forward: `connected` → `intention` → `agreement`. No stage is
+    /// skipped; `signed` is reached only when a technology contract for the deal is registered.
+    /// Parties, the broker and administrators may move it; the move is stamped (who, when, note)
+    /// in the history.
+    post "/deals/{id}/advance" => advance_deal, tag "deals", path { "id": "Deal id" },
+    ok 200 "The deal at its new stage" => DealOut, problems { 409: "Not the next stage, the deal is closed, `signed` asked for (see `allowed`), or a stale version" },
+    extract { if_match: IfMatch },
+    |user, state, path: String, body: Json<AdvanceDeal>| -> HttpResponse {
+        let id = path.into_inner();
+        let input = body.into_inner();
+        let version = if_match.optional(input.version)?;
+        let mut checker = Checker::new();
+        let note = dto::note(&mut checker, input.note.as_deref());
+        checker.finish()?;
+        write_deal(&state, id, move |conn, deal| {
+                ensure_participant(&user, &deal)?;
+                if input.to == DealStage::Signed && deal.stage == DealStage::Agreement {
+                    return Err(ApiError::conflict_allowing("a deal is signed when a technology contract for it is registered: \
+                                 record it with POST /api/v1/contracts (deal_id) and submit it for registration", vec![DealStage::Lost.to_string()]));
+                }
+                let row = queries::advance(
+                    conn,
+                    &user.actor(),
+                    &deal,
+                    input.to,
+                    note.as_deref(),
+                    version,
+                )?;
+                record_act(conn, &user, &row)?;
+                queries::find(conn, &row.id)
+            })
+            .await
+    }
 }
 
-/// Marks an open deal lost with a coded reason (`too_early`, `benefit_unclear`, `price_gap`,
-/// `no_commercial_route`, `other` with a note). The furthest stage reached is kept for the
-/// funnel.
-#[utoipa::path(
-    tag = "deals",
-    params(("id" = String, Path, description = "Deal id")),
-    request_body = LoseDeal,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The lost deal", body = DealOut),
-        (status = 409, description = "The deal is already signed or lost, or a stale version", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[post("/deals/{id}/lose")]
-pub(crate) async fn lose_deal(
-    if_match: IfMatch,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<LoseDeal>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = body.into_inner();
-    let version = if_match.optional(input.version)?;
-    let mut checker = Checker::new();
-    let note = dto::note(&mut checker, input.note.as_deref());
-    dto::check_loss(&mut checker, input.reason, &note);
-    checker.finish()?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let deal = queries::find(conn, &id)?;
+action_endpoint! {
+    /// Marks an open deal lost with a coded reason (`too_early`, `benefit_unclear`, `price_gap`,
+    /// `no_commercial_route`, `other` with a note). The furthest stage reached is kept for the
+    /// funnel.
+    post "/deals/{id}/lose" => lose_deal, tag "deals", path { "id": "Deal id" },
+    ok 200 "The lost deal" => DealOut, problems { 409: "The deal is already signed or lost, or a stale version" },
+    extract { if_match: IfMatch },
+    |user, state, path: String, body: Json<LoseDeal>| -> HttpResponse {
+        let id = path.into_inner();
+        let input = body.into_inner();
+        let version = if_match.optional(input.version)?;
+        let mut checker = Checker::new();
+        let note = dto::note(&mut checker, input.note.as_deref());
+        dto::check_loss(&mut checker, input.reason, &note);
+        checker.finish()?;
+        write_deal(&state, id, move |conn, deal| {
             ensure_participant(&user, &deal)?;
-            let row = queries::lose(
-                conn,
-                &user.actor(),
-                &deal,
-                input.reason.into(),
-                note.as_deref(),
-                version,
-            )?;
-            deal_out(conn, row)
+            queries::lose(conn, &user.actor(), &deal, input.reason.into(), note.as_deref(), version)
         })
-        .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, out))
+        .await
+    }
 }
 
-/// Assigns the technology broker who carries an open deal, with the agreed commission
-/// (basis points of the technology amount, or a fixed amount in fen). A party or an
-/// administrator assigns; the broker is told by the deal appearing in their list.
-#[utoipa::path(
-    tag = "deals",
-    params(("id" = String, Path, description = "Deal id")),
-    request_body = AssignBroker,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The deal with its broker", body = DealOut),
-        (status = 409, description = "The deal is closed, or a stale version", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[put("/deals/{id}/broker")]
-pub(crate) async fn assign_broker(
-    if_match: IfMatch,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<AssignBroker>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let input = body.into_inner();
-    let version = if_match.optional(input.version)?;
-    let mut checker = Checker::new();
-    dto::id(&mut checker, "broker_id", &input.broker_id);
-    dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
-    checker.finish()?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let deal = queries::find(conn, &id)?;
+action_endpoint! {
+    /// Assigns the technology broker who carries an open deal, with the agreed commission
+    /// (basis points of the technology amount, or a fixed amount in fen). A party or an
+    /// administrator assigns; the broker is told by the deal appearing in their list.
+    put "/deals/{id}/broker" => assign_broker, tag "deals", path { "id": "Deal id" },
+    ok 200 "The deal with its broker" => DealOut, problems { 409: "The deal is closed, or a stale version" },
+    extract { if_match: IfMatch },
+    |user, state, path: String, body: Json<AssignBroker>| -> HttpResponse {
+        let id = path.into_inner();
+        let input = body.into_inner();
+        let version = if_match.optional(input.version)?;
+        let mut checker = Checker::new();
+        dto::id(&mut checker, "broker_id", &input.broker_id);
+        dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
+        checker.finish()?;
+        write_deal(&state, id, move |conn, deal| {
             if !is_participant(&user, &deal) {
                 return Err(super::access::not_found());
             }
@@ -469,9 +431,8 @@ pub(crate) async fn assign_broker(
                     ),
                 ]),
             )?;
-            let row = queries::find(conn, &deal.id)?;
-            deal_out(conn, row)
+            queries::find(conn, &deal.id)
         })
-        .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, out))
+        .await
+    }
 }

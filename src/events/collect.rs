@@ -2,6 +2,7 @@
 //! `/demands`): published records, added in bulk by the event's creator, administrators, or a
 //! record's owner for its own records.
 
+use crate::action_endpoint;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{get, post, web};
@@ -16,7 +17,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::{event_listings, listings};
 use crate::db::{DbConnection, now, to_utc};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{Page, PageParams, ValidJson};
+use crate::http::{Page, PageParams};
 use crate::listings::Library;
 use crate::listings::access::can_manage;
 use crate::listings::lifecycle::ListingStatus;
@@ -209,54 +210,26 @@ async fn run_collect(
     Ok(web::Json(out))
 }
 
-/// Collects published achievements for the event, up to 2,000 per call (the event's creator
-/// and administrators; a record's owners for their own records). Ids already collected are
-/// ignored; a bad id fails the call with 422 naming `ids[index]`.
-#[utoipa::path(
-    tag = "events",
-    request_body = CollectInput,
-    params(("id" = String, Path, description = "Event id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Collected", body = CollectOut),
-        (status = 403, description = "A record that is not the caller's, and the caller does not organize the event", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy behind another write (`database_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/events/{id}/achievements")]
-pub(crate) async fn collect_achievements(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<CollectInput>,
-) -> ApiResult<web::Json<CollectOut>> {
-    run_collect(user, state, path.into_inner(), body.into_inner(), Library::Achievements).await
+action_endpoint! {
+    /// Collects published achievements for the event, up to 2,000 per call (the event's creator
+    /// and administrators; a record's owners for their own records). Ids already collected are
+    /// ignored; a bad id fails the call with 422 naming `ids[index]`.
+    post "/events/{id}/achievements" => collect_achievements, tag "events", path { "id": "Event id" },
+    ok 200 "Collected" => CollectOut, problems { 403: "A record that is not the caller's, and the caller does not organize the event", 422: "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", 503: "The database is busy behind another write (`database_busy`, `Retry-After`)" },
+    |user, state, path: String, body: Json<CollectInput>| -> web::Json<CollectOut> {
+        run_collect(user, state, path.into_inner(), body.into_inner(), Library::Achievements).await
+    }
 }
 
-/// Collects published demands for the event, up to 2,000 per call (the event's creator and
-/// administrators; a record's owners for their own records). Ids already collected are
-/// ignored; a bad id fails the call with 422 naming `ids[index]`.
-#[utoipa::path(
-    tag = "events",
-    request_body = CollectInput,
-    params(("id" = String, Path, description = "Event id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Collected", body = CollectOut),
-        (status = 403, description = "A record that is not the caller's, and the caller does not organize the event", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy behind another write (`database_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/events/{id}/demands")]
-pub(crate) async fn collect_demands(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<CollectInput>,
-) -> ApiResult<web::Json<CollectOut>> {
-    run_collect(user, state, path.into_inner(), body.into_inner(), Library::Demands).await
+action_endpoint! {
+    /// Collects published demands for the event, up to 2,000 per call (the event's creator and
+    /// administrators; a record's owners for their own records). Ids already collected are
+    /// ignored; a bad id fails the call with 422 naming `ids[index]`.
+    post "/events/{id}/demands" => collect_demands, tag "events", path { "id": "Event id" },
+    ok 200 "Collected" => CollectOut, problems { 403: "A record that is not the caller's, and the caller does not organize the event", 422: "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", 503: "The database is busy behind another write (`database_busy`, `Retry-After`)" },
+    |user, state, path: String, body: Json<CollectInput>| -> web::Json<CollectOut> {
+        run_collect(user, state, path.into_inner(), body.into_inner(), Library::Demands).await
+    }
 }
 
 async fn list(

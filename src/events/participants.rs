@@ -1,6 +1,7 @@
 //! `POST /events/{id}/participants`: registering organizations and people for an event and
 //! counting anonymous online attendance.
 
+use crate::action_endpoint;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{post, web};
@@ -15,8 +16,6 @@ use crate::auth::AuthUser;
 use crate::db::schema::{event_participants, events, organizations, users};
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::ValidJson;
-use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Most organizations or people per call.
@@ -336,29 +335,17 @@ fn register(
     })
 }
 
-/// Registers organizations and people for an event, and counts anonymous online attendance
-/// (added to the event's counter). The event's creator and administrators register anyone;
-/// a signed-in user may register themselves and their own organization. Organizations and
-/// users already registered are ignored.
-#[utoipa::path(
-    tag = "events",
-    request_body = ParticipantsInput,
-    params(("id" = String, Path, description = "Event id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Registered; the event's totals", body = ParticipantsOut),
-        (status = 403, description = "Registering others, or counting attendance, without organizing the event", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/events/{id}/participants")]
-pub(crate) async fn register_participants(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<ParticipantsInput>,
-) -> ApiResult<web::Json<ParticipantsOut>> {
-    let valid = check(body.into_inner())?;
-    let event_id = path.into_inner();
-    let out = state.db.write(move |conn| register(conn, &user, &event_id, valid)).await?;
-    Ok(web::Json(out))
+action_endpoint! {
+    /// Registers organizations and people for an event, and counts anonymous online attendance
+    /// (added to the event's counter). The event's creator and administrators register anyone;
+    /// a signed-in user may register themselves and their own organization. Organizations and
+    /// users already registered are ignored.
+    post "/events/{id}/participants" => register_participants, tag "events", path { "id": "Event id" },
+    ok 200 "Registered; the event's totals" => ParticipantsOut, problems { 403: "Registering others, or counting attendance, without organizing the event" },
+    |user, state, path: String, body: Json<ParticipantsInput>| -> web::Json<ParticipantsOut> {
+        let valid = check(body.into_inner())?;
+        let event_id = path.into_inner();
+        let out = state.db.write(move |conn| register(conn, &user, &event_id, valid)).await?;
+        Ok(web::Json(out))
+    }
 }

@@ -1,6 +1,7 @@
 //! HTTP conventions shared by every feature: JSON bodies, pagination, versions, request ids,
 //! metrics and health checks.
 
+pub mod action_endpoint;
 pub mod csv_out;
 pub mod health;
 pub mod input_guard;

@@ -7,18 +7,22 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engine::{self, AchievementMatch, DemandMatch, MAX_LIMIT, MatchSubject, Offer};
+use super::engine::{
+    self, AchievementMatch, DemandMatch, MAX_LIMIT, MatchSubject, MatchingState, Offer,
+};
 use super::who_helps::{ExpertMatch, ServiceProviderMatch};
 use crate::accounts::model::Role;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::schema::match_feedback;
-use crate::db::{new_id, now, to_utc};
+use crate::db::{DbConnection, new_id, now, to_utc};
+
 use crate::error::{ApiError, ApiResult};
 use crate::http::ValidJson;
 use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_visible};
 use crate::organizations::dto::region_code;
+use crate::search::SearchIndex;
 use crate::state::AppState;
 use crate::taxonomies::{CooperationMode, Maturity, TechnologyField};
 use crate::validation::{self, Checker};
@@ -75,11 +79,7 @@ fn is_matcher(user: &AuthUser) -> bool {
 }
 
 /// A demand as a problem to match, after checking the caller may see its matches.
-fn demand_problem(
-    conn: &mut crate::db::DbConnection,
-    user: &AuthUser,
-    id: &str,
-) -> ApiResult<MatchSubject> {
+fn demand_problem(conn: &mut DbConnection, user: &AuthUser, id: &str) -> ApiResult<MatchSubject> {
     let (listing, row) = crate::demands::record::DemandRecords::find(conn, id)?;
     ensure_visible(Some(user), &listing)?;
     if !(can_manage(user, &listing) || is_matcher(user)) {
@@ -89,6 +89,32 @@ fn demand_problem(
     }
     let feedback = engine::feedback_for(conn, &listing.id)?;
     Ok(MatchSubject { feedback, ..MatchSubject::of_demand(&listing, &row) })
+}
+
+/// Runs a match on a read connection with the market's matching settings and search index.
+async fn run_match<T: Send + 'static>(
+    state: &AppState,
+    find: impl FnOnce(&mut DbConnection, &MatchingState, &SearchIndex) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let matching = state.matching.clone();
+    let index = state.search.clone();
+    state.db.read(move |conn| find(conn, &matching, &index)).await
+}
+
+/// Runs a match for a demand the caller may see the matches of.
+async fn for_demand<T: Send + 'static>(
+    state: &AppState,
+    user: AuthUser,
+    demand_id: String,
+    find: impl FnOnce(&mut DbConnection, &MatchingState, &SearchIndex, &MatchSubject) -> ApiResult<T>
+    + Send
+    + 'static,
+) -> ApiResult<T> {
+    run_match(state, move |conn, matching, index| {
+        let problem = demand_problem(conn, &user, &demand_id)?;
+        find(conn, matching, index, &problem)
+    })
+    .await
 }
 
 /// Experts for a demand.
@@ -121,14 +147,9 @@ pub(crate) async fn demand_experts(
     query: web::Query<MatchQuery>,
 ) -> ApiResult<web::Json<ExpertMatches>> {
     let limit = limit(query.limit)?;
-    let id = path.into_inner();
-    let matching = state.matching.clone();
-    let index = state.search.clone();
-    let items = state
-        .db
-        .read(move |conn| {
-            let problem = demand_problem(conn, &user, &id)?;
-            super::who_helps::match_experts(conn, &matching, &index, &problem, limit)
+    let items =
+        for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
+            super::who_helps::match_experts(conn, matching, index, problem, limit)
         })
         .await?;
     Ok(web::Json(ExpertMatches { items }))
@@ -150,14 +171,9 @@ pub(crate) async fn demand_service_providers(
     query: web::Query<MatchQuery>,
 ) -> ApiResult<web::Json<ServiceProviderMatches>> {
     let limit = limit(query.limit)?;
-    let id = path.into_inner();
-    let matching = state.matching.clone();
-    let index = state.search.clone();
-    let items = state
-        .db
-        .read(move |conn| {
-            let problem = demand_problem(conn, &user, &id)?;
-            super::who_helps::match_service_providers(conn, &matching, &index, &problem, limit)
+    let items =
+        for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
+            super::who_helps::match_service_providers(conn, matching, index, problem, limit)
         })
         .await?;
     Ok(web::Json(ServiceProviderMatches { items }))
@@ -180,14 +196,9 @@ pub(crate) async fn demand_matches(
 ) -> ApiResult<web::Json<AchievementMatches>> {
     let limit = limit(query.limit)?;
     let strict = query.strict.unwrap_or(false);
-    let id = path.into_inner();
-    let matching = state.matching.clone();
-    let index = state.search.clone();
-    let items = state
-        .db
-        .read(move |conn| {
-            let problem = demand_problem(conn, &user, &id)?;
-            engine::match_achievements(conn, &matching, &index, &problem, limit, strict)
+    let items =
+        for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
+            engine::match_achievements(conn, matching, index, problem, limit, strict)
         })
         .await?;
     Ok(web::Json(AchievementMatches { items }))
@@ -210,23 +221,19 @@ pub(crate) async fn achievement_matches(
 ) -> ApiResult<web::Json<DemandMatches>> {
     let limit = limit(query.limit)?;
     let id = path.into_inner();
-    let matching = state.matching.clone();
-    let index = state.search.clone();
-    let items = state
-        .db
-        .read(move |conn| {
-            let (listing, row) = crate::achievements::record::AchievementRecords::find(conn, &id)?;
-            ensure_visible(Some(&user), &listing)?;
-            if !(can_manage(&user, &listing) || is_matcher(&user)) {
-                return Err(ApiError::Forbidden(
-                    "an achievement's matches are for its organization, brokers and administrators"
-                        .into(),
-                ));
-            }
-            let offer = Offer::of_achievement(&listing, &row)?;
-            engine::match_demands(conn, &matching, &index, &offer, limit)
-        })
-        .await?;
+    let items = run_match(&state, move |conn, matching, index| {
+        let (listing, row) = crate::achievements::record::AchievementRecords::find(conn, &id)?;
+        ensure_visible(Some(&user), &listing)?;
+        if !(can_manage(&user, &listing) || is_matcher(&user)) {
+            return Err(ApiError::Forbidden(
+                "an achievement's matches are for its organization, brokers and administrators"
+                    .into(),
+            ));
+        }
+        let offer = Offer::of_achievement(&listing, &row)?;
+        engine::match_demands(conn, matching, index, &offer, limit)
+    })
+    .await?;
     Ok(web::Json(DemandMatches { items }))
 }
 
@@ -308,14 +315,10 @@ pub(crate) async fn ad_hoc_matches(
         feedback: Default::default(),
     };
     let strict = body.strict.unwrap_or(false);
-    let matching = state.matching.clone();
-    let index = state.search.clone();
-    let items = state
-        .db
-        .read(move |conn| {
-            engine::match_achievements(conn, &matching, &index, &problem, limit, strict)
-        })
-        .await?;
+    let items = run_match(&state, move |conn, matching, index| {
+        engine::match_achievements(conn, matching, index, &problem, limit, strict)
+    })
+    .await?;
     Ok(web::Json(AchievementMatches { items }))
 }
 

@@ -1,6 +1,7 @@
 //! `GET /api/v1/notifications`, `POST /api/v1/notifications/{id}/read`,
 //! `PUT /api/v1/organizations/{id}/webhook`, `GET /api/v1/organizations/{id}/webhook/deliveries`.
 
+use crate::action_endpoint;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -13,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::{notifications, webhook_deliveries, webhooks};
 use crate::db::{now, to_utc};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Page, PageParams, ValidJson};
+use crate::http::{Page, PageParams};
 use crate::state::AppState;
 use crate::validation;
 
@@ -151,86 +152,74 @@ fn ensure_member(user: &AuthUser, org_id: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Sets the organization's webhook (its members and administrators). Deliveries are JSON
-/// POSTs signed with HMAC-SHA256 over the body in `X-Techmarket-Signature: sha256=<hex>`,
-/// retried with exponential backoff.
-#[utoipa::path(
-    tag = "notifications",
-    request_body = WebhookRequest,
-    params(("id" = String, Path, description = "Organization id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The webhook", body = WebhookOut),
-        (status = 422, description = "Invalid fields (see `errors`); a URL of a non-public address has the code `private_address`", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[put("/organizations/{id}/webhook")]
-pub(crate) async fn put_webhook(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<WebhookRequest>,
-) -> ApiResult<web::Json<WebhookOut>> {
-    let org_id = path.into_inner();
-    let lookup = org_id.clone();
-    state.db.read(move |conn| crate::organizations::queries::find(conn, &lookup)).await?;
-    ensure_member(&user, &org_id)?;
-    let body = body.into_inner();
-    let mut checker = validation::Checker::new();
-    let url = checker
-        .check("url", super::target::webhook_url(&body.url, state.config.webhook_allow_private));
-    let secret = checker.check("secret", validation::text(&body.secret, 16, 200));
-    checker.finish()?;
-    let (Some(url), Some(secret)) = (url, secret) else {
-        return Err(ApiError::Internal("validated fields missing".into()));
-    };
-    let actor = user.actor();
-    let saved = state
-        .db
-        .write(move |conn| {
-            let stamp = now();
-            let existing: Option<i64> =
-                webhooks::table.find(&org_id).select(webhooks::version).first(conn).optional()?;
-            match existing {
-                Some(version) => {
-                    diesel::update(webhooks::table.find(&org_id))
-                        .set((
-                            webhooks::url.eq(&url),
-                            webhooks::secret.eq(&secret),
-                            webhooks::version.eq(version + 1),
-                            webhooks::updated_at.eq(stamp),
-                        ))
-                        .execute(conn)?;
+action_endpoint! {
+    /// Sets the organization's webhook (its members and administrators). Deliveries are JSON
+    /// POSTs signed with HMAC-SHA256 over the body in `X-Techmarket-Signature: sha256=<hex>`,
+    /// retried with exponential backoff.
+    put "/organizations/{id}/webhook" => put_webhook, tag "notifications", path { "id": "Organization id" },
+    ok 200 "The webhook" => WebhookOut, problems { 422: "Invalid fields (see `errors`); a URL of a non-public address has the code `private_address`" },
+    |user, state, path: String, body: Json<WebhookRequest>| -> web::Json<WebhookOut> {
+        let org_id = path.into_inner();
+        let lookup = org_id.clone();
+        state.db.read(move |conn| crate::organizations::queries::find(conn, &lookup)).await?;
+        ensure_member(&user, &org_id)?;
+        let body = body.into_inner();
+        let mut checker = validation::Checker::new();
+        let url = checker
+            .check("url", super::target::webhook_url(&body.url, state.config.webhook_allow_private));
+        let secret = checker.check("secret", validation::text(&body.secret, 16, 200));
+        checker.finish()?;
+        let (Some(url), Some(secret)) = (url, secret) else {
+            return Err(ApiError::Internal("validated fields missing".into()));
+        };
+        let actor = user.actor();
+        let saved = state
+            .db
+            .write(move |conn| {
+                let stamp = now();
+                let existing: Option<i64> =
+                    webhooks::table.find(&org_id).select(webhooks::version).first(conn).optional()?;
+                match existing {
+                    Some(version) => {
+                        diesel::update(webhooks::table.find(&org_id))
+                            .set((
+                                webhooks::url.eq(&url),
+                                webhooks::secret.eq(&secret),
+                                webhooks::version.eq(version + 1),
+                                webhooks::updated_at.eq(stamp),
+                            ))
+                            .execute(conn)?;
+                    }
+                    None => {
+                        diesel::insert_into(webhooks::table)
+                            .values((
+                                webhooks::org_id.eq(&org_id),
+                                webhooks::url.eq(&url),
+                                webhooks::secret.eq(&secret),
+                                webhooks::version.eq(1),
+                                webhooks::created_at.eq(stamp),
+                                webhooks::updated_at.eq(stamp),
+                            ))
+                            .execute(conn)?;
+                    }
                 }
-                None => {
-                    diesel::insert_into(webhooks::table)
-                        .values((
-                            webhooks::org_id.eq(&org_id),
-                            webhooks::url.eq(&url),
-                            webhooks::secret.eq(&secret),
-                            webhooks::version.eq(1),
-                            webhooks::created_at.eq(stamp),
-                            webhooks::updated_at.eq(stamp),
-                        ))
-                        .execute(conn)?;
-                }
-            }
-            audit::record(
-                conn,
-                &actor,
-                "organization.webhook_set",
-                "organization",
-                &org_id,
-                serde_json::json!({"url": url}),
-            )?;
-            let (version, updated_at): (i64, chrono::NaiveDateTime) = webhooks::table
-                .find(&org_id)
-                .select((webhooks::version, webhooks::updated_at))
-                .first(conn)?;
-            Ok(WebhookOut { org_id, url, version, updated_at: to_utc(updated_at) })
-        })
-        .await?;
-    Ok(web::Json(saved))
+                audit::record(
+                    conn,
+                    &actor,
+                    "organization.webhook_set",
+                    "organization",
+                    &org_id,
+                    serde_json::json!({"url": url}),
+                )?;
+                let (version, updated_at): (i64, chrono::NaiveDateTime) = webhooks::table
+                    .find(&org_id)
+                    .select((webhooks::version, webhooks::updated_at))
+                    .first(conn)?;
+                Ok(WebhookOut { org_id, url, version, updated_at: to_utc(updated_at) })
+            })
+            .await?;
+        Ok(web::Json(saved))
+    }
 }
 
 /// One webhook delivery.

@@ -1,5 +1,6 @@
 //! Organization endpoints: the public directory, members' edits, invites, verification.
 
+use crate::action_endpoint;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{
@@ -152,52 +153,40 @@ pub(crate) async fn update_organization(
     Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
 }
 
-/// Creates an invite code with which others join the organization (its members and
-/// administrators). The code is shown once.
-#[utoipa::path(
-    tag = "organizations",
-    request_body = CreateInviteRequest,
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organization id")),
-    responses(
-        (status = 201, description = "The invite, with its code", body = InviteOut),
-        (status = 403, description = "Not a member", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/organizations/{id}/invites")]
-pub(crate) async fn create_invite(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<CreateInviteRequest>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let body = body.into_inner();
-    let lookup_id = id.clone();
-    state.db.read(move |conn| queries::find(conn, &lookup_id)).await?;
-    ensure_member(&user, &id)?;
-    let mut checker = Checker::new();
-    let max_uses = body.max_uses.unwrap_or(10);
-    if !(1..=100).contains(&max_uses) {
-        checker.fail("max_uses", "out_of_range", "must be between 1 and 100");
+action_endpoint! {
+    /// Creates an invite code with which others join the organization (its members and
+    /// administrators). The code is shown once.
+    post "/organizations/{id}/invites" => create_invite, tag "organizations", path { "id": "Organization id" },
+    ok 201 "The invite, with its code" => InviteOut, problems { 403: "Not a member" },
+    |user, state, path: String, body: Json<CreateInviteRequest>| -> HttpResponse {
+        let id = path.into_inner();
+        let body = body.into_inner();
+        let lookup_id = id.clone();
+        state.db.read(move |conn| queries::find(conn, &lookup_id)).await?;
+        ensure_member(&user, &id)?;
+        let mut checker = Checker::new();
+        let max_uses = body.max_uses.unwrap_or(10);
+        if !(1..=100).contains(&max_uses) {
+            checker.fail("max_uses", "out_of_range", "must be between 1 and 100");
+        }
+        let days = body.expires_in_days.unwrap_or(7);
+        if !(1..=30).contains(&days) {
+            checker.fail("expires_in_days", "out_of_range", "must be between 1 and 30");
+        }
+        checker.finish()?;
+        let actor = user.actor();
+        let (invite, code) = state
+            .db
+            .write(move |conn| queries::create_invite(conn, &actor, &id, max_uses, days))
+            .await?;
+        Ok(HttpResponse::Created().json(InviteOut {
+            id: invite.id,
+            code,
+            organization_id: invite.organization_id,
+            expires_at: to_utc(invite.expires_at),
+            max_uses: invite.max_uses,
+        }))
     }
-    let days = body.expires_in_days.unwrap_or(7);
-    if !(1..=30).contains(&days) {
-        checker.fail("expires_in_days", "out_of_range", "must be between 1 and 30");
-    }
-    checker.finish()?;
-    let actor = user.actor();
-    let (invite, code) = state
-        .db
-        .write(move |conn| queries::create_invite(conn, &actor, &id, max_uses, days))
-        .await?;
-    Ok(HttpResponse::Created().json(InviteOut {
-        id: invite.id,
-        code,
-        organization_id: invite.organization_id,
-        expires_at: to_utc(invite.expires_at),
-        max_uses: invite.max_uses,
-    }))
 }
 
 /// Verifies an organization, or withdraws its verification (administrators).

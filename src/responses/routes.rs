@@ -2,6 +2,7 @@
 //! the moves under it (`shortlist`, `decline`, `accept`, `withdraw`) and
 //! `GET /api/v1/me/responses`.
 
+use crate::action_endpoint;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 
@@ -17,7 +18,7 @@ use crate::db::schema::demand_responses;
 use crate::deals::model::DealOut;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
-use crate::http::{Page, PageParams, ValidJson};
+use crate::http::{Page, PageParams};
 use crate::listings::Library;
 use crate::state::AppState;
 use crate::validation;
@@ -34,36 +35,23 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(my_responses);
 }
 
-/// Answers a published, open demand (院校答题): university and research-institute users, and
-/// experts who belong to an organization (experts without one get 403: a deal needs a seller
-/// organization). One live answer (submitted, shortlisted or accepted) per organization and
-/// demand; the demand's own organization cannot answer it.
-#[utoipa::path(
-    tag = "responses",
-    request_body = ResponseInput,
-    params(("id" = String, Path, description = "Demand id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Submitted", body = ResponseOut),
-        (status = 403, description = "Not a university, institute or expert user; no organization; or the demand's own organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The organization already has a live answer (`existing_id`), the demand is not open (withdrawn, expired, closed, past its deadline), or the open call has named its winner", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/demands/{id}/responses")]
-pub(crate) async fn create_response(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<ResponseInput>,
-) -> ApiResult<HttpResponse> {
-    let org_id = queries::responder_org(&user)?;
-    let valid = body.into_inner().check()?;
-    let demand_id = path.into_inner();
-    let row = state
-        .db
-        .write(move |conn| queries::create(conn, &user, &org_id, &demand_id, valid))
-        .await?;
-    Ok(HttpResponse::Created().json(ResponseOut::from(row)))
+action_endpoint! {
+    /// Answers a published, open demand (院校答题): university and research-institute users, and
+    /// experts who belong to an organization (experts without one get 403: a deal needs a seller
+    /// organization). One live answer (submitted, shortlisted or accepted) per organization and
+    /// demand; the demand's own organization cannot answer it.
+    post "/demands/{id}/responses" => create_response, tag "responses", path { "id": "Demand id" },
+    ok 201 "Submitted" => ResponseOut, problems { 403: "Not a university, institute or expert user; no organization; or the demand's own organization", 409: "The organization already has a live answer (`existing_id`), the demand is not open (withdrawn, expired, closed, past its deadline), or the open call has named its winner" },
+    |user, state, path: String, body: Json<ResponseInput>| -> HttpResponse {
+        let org_id = queries::responder_org(&user)?;
+        let valid = body.into_inner().check()?;
+        let demand_id = path.into_inner();
+        let row = state
+            .db
+            .write(move |conn| queries::create(conn, &user, &org_id, &demand_id, valid))
+            .await?;
+        Ok(HttpResponse::Created().json(ResponseOut::from(row)))
+    }
 }
 
 /// The answers to a demand, newest first (the demand's organization and administrators).
@@ -159,27 +147,13 @@ async fn run(
         .await
 }
 
-/// Shortlists a submitted answer (the demand's organization and administrators).
-#[utoipa::path(
-    tag = "responses",
-    request_body(content = Option<MoveInput>, description = "Optional"),
-    params(
-        ("id" = String, Path, description = "Demand id"),
-        ("response_id" = String, Path, description = "Answer id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Shortlisted", body = ResponseOut),
-        (status = 403, description = "The responder, not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible from the answer's status (see `allowed`), or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/demands/{id}/responses/{response_id}/shortlist")]
-pub(crate) async fn shortlist_response(
-    user: AuthUser,
+/// A move whose body is only the optional version and note.
+async fn plain_move(
     state: web::Data<AppState>,
+    user: AuthUser,
     path: web::Path<(String, String)>,
     body: OptionalJson<MoveInput>,
+    action: ResponseMove,
 ) -> ApiResult<web::Json<ResponseOut>> {
     let body = body.0.unwrap_or_default();
     let details = MoveDetails {
@@ -187,125 +161,79 @@ pub(crate) async fn shortlist_response(
         note: note(body.note.as_deref())?,
         ..MoveDetails::default()
     };
-    let moved = run(state, user, path.into_inner(), ResponseMove::Shortlist, details).await?;
+    let moved = run(state, user, path.into_inner(), action, details).await?;
     Ok(web::Json(ResponseOut::from(moved.response)))
 }
 
-/// Declines a submitted or shortlisted answer with a coded reason (the demand's organization
-/// and administrators); `note` is required for `other`.
-#[utoipa::path(
-    tag = "responses",
-    request_body = DeclineInput,
-    params(
-        ("id" = String, Path, description = "Demand id"),
-        ("response_id" = String, Path, description = "Answer id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Declined", body = ResponseOut),
-        (status = 403, description = "The responder, not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible from the answer's status (see `allowed`), or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/demands/{id}/responses/{response_id}/decline")]
-pub(crate) async fn decline_response(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: ValidJson<DeclineInput>,
-) -> ApiResult<web::Json<ResponseOut>> {
-    let body = body.into_inner();
-    let note = note(body.note.as_deref())?;
-    if body.reason == DeclineReason::Other && note.is_none() {
-        return Err(ApiError::field(
-            "note",
-            "required",
-            "explain the decline when the reason is `other`",
-        ));
+action_endpoint! {
+    /// Shortlists a submitted answer (the demand's organization and administrators).
+    post "/demands/{id}/responses/{response_id}/shortlist" => shortlist_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
+    ok 200 "Shortlisted" => ResponseOut, problems { 403: "The responder, not the demand's organization", 409: "Not possible from the answer's status (see `allowed`), or a stale `version`" },
+    |user, state, path: (String, String), body: Option<MoveInput>| -> web::Json<ResponseOut> {
+        plain_move(state, user, path, body, ResponseMove::Shortlist).await
     }
-    let details = MoveDetails {
-        version: body.version,
-        reason: Some(body.reason.into()),
-        note,
-        broker_id: None,
-    };
-    let moved = run(state, user, path.into_inner(), ResponseMove::Decline, details).await?;
-    Ok(web::Json(ResponseOut::from(moved.response)))
 }
 
-/// Accepts a submitted or shortlisted answer (the demand's organization and administrators):
-/// opens a deal at `intention` (source `response`; buyer = the demand's organization, seller =
-/// the responder's, with the offered achievement) in the same transaction. For an open call
-/// (揭榜挂帅, a demand with a reward) this names the winner: the other live answers are declined
-/// with `another_solution_chosen`, and a second acceptance gets 409.
-#[utoipa::path(
-    tag = "responses",
-    request_body(content = Option<AcceptInput>, description = "Optional"),
-    params(
-        ("id" = String, Path, description = "Demand id"),
-        ("response_id" = String, Path, description = "Answer id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Accepted; the deal opened at `intention`", body = AcceptOut),
-        (status = 403, description = "The responder, not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not possible from the answer's status (see `allowed`), the open call already has a winner, an open deal on the same demand and achievement exists, or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/demands/{id}/responses/{response_id}/accept")]
-pub(crate) async fn accept_response(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: OptionalJson<AcceptInput>,
-) -> ApiResult<web::Json<AcceptOut>> {
-    let body = body.0.unwrap_or_default();
-    let details = MoveDetails {
-        version: body.version,
-        reason: None,
-        note: note(body.note.as_deref())?,
-        broker_id: body.broker_id.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
-    };
-    let moved = run(state, user, path.into_inner(), ResponseMove::Accept, details).await?;
-    let deal = moved.deal.ok_or_else(|| ApiError::Internal("accepting opened no deal".into()))?;
-    Ok(web::Json(AcceptOut {
-        response: ResponseOut::from(moved.response),
-        deal: DealOut::from(deal),
-        auto_declined: moved.auto_declined,
-    }))
+action_endpoint! {
+    /// Declines a submitted or shortlisted answer with a coded reason (the demand's organization
+    /// and administrators); `note` is required for `other`.
+    post "/demands/{id}/responses/{response_id}/decline" => decline_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
+    ok 200 "Declined" => ResponseOut, problems { 403: "The responder, not the demand's organization", 409: "Not possible from the answer's status (see `allowed`), or a stale `version`" },
+    |user, state, path: (String, String), body: Json<DeclineInput>| -> web::Json<ResponseOut> {
+        let body = body.into_inner();
+        let note = note(body.note.as_deref())?;
+        if body.reason == DeclineReason::Other && note.is_none() {
+            return Err(ApiError::field(
+                "note",
+                "required",
+                "explain the decline when the reason is `other`",
+            ));
+        }
+        let details = MoveDetails {
+            version: body.version,
+            reason: Some(body.reason.into()),
+            note,
+            broker_id: None,
+        };
+        let moved = run(state, user, path.into_inner(), ResponseMove::Decline, details).await?;
+        Ok(web::Json(ResponseOut::from(moved.response)))
+    }
 }
 
-/// Withdraws one's own submitted or shortlisted answer (the responder: the answering user and
-/// its organization's members).
-#[utoipa::path(
-    tag = "responses",
-    request_body(content = Option<MoveInput>, description = "Optional"),
-    params(
-        ("id" = String, Path, description = "Demand id"),
-        ("response_id" = String, Path, description = "Answer id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Withdrawn", body = ResponseOut),
-        (status = 403, description = "The demand's organization, not the responder", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already accepted, declined or withdrawn (see `allowed`), or a stale `version`", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/demands/{id}/responses/{response_id}/withdraw")]
-pub(crate) async fn withdraw_response(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: OptionalJson<MoveInput>,
-) -> ApiResult<web::Json<ResponseOut>> {
-    let body = body.0.unwrap_or_default();
-    let details = MoveDetails {
-        version: body.version,
-        note: note(body.note.as_deref())?,
-        ..MoveDetails::default()
-    };
-    let moved = run(state, user, path.into_inner(), ResponseMove::Withdraw, details).await?;
-    Ok(web::Json(ResponseOut::from(moved.response)))
+action_endpoint! {
+    /// Accepts a submitted or shortlisted answer (the demand's organization and administrators):
+    /// opens a deal at `intention` (source `response`; buyer = the demand's organization, seller =
+    /// the responder's, with the offered achievement) in the same transaction. For an open call
+    /// (揭榜挂帅, a demand with a reward) this names the winner: the other live answers are declined
+    /// with `another_solution_chosen`, and a second acceptance gets 409.
+    post "/demands/{id}/responses/{response_id}/accept" => accept_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
+    ok 200 "Accepted; the deal opened at `intention`" => AcceptOut, problems { 403: "The responder, not the demand's organization", 409: "Not possible from the answer's status (see `allowed`), the open call already has a winner, an open deal on the same demand and achievement exists, or a stale `version`" },
+    |user, state, path: (String, String), body: Option<AcceptInput>| -> web::Json<AcceptOut> {
+        let body = body.0.unwrap_or_default();
+        let details = MoveDetails {
+            version: body.version,
+            reason: None,
+            note: note(body.note.as_deref())?,
+            broker_id: body.broker_id.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
+        };
+        let moved = run(state, user, path.into_inner(), ResponseMove::Accept, details).await?;
+        let deal = moved.deal.ok_or_else(|| ApiError::Internal("accepting opened no deal".into()))?;
+        Ok(web::Json(AcceptOut {
+            response: ResponseOut::from(moved.response),
+            deal: DealOut::from(deal),
+            auto_declined: moved.auto_declined,
+        }))
+    }
+}
+
+action_endpoint! {
+    /// Withdraws one's own submitted or shortlisted answer (the responder: the answering user and
+    /// its organization's members).
+    post "/demands/{id}/responses/{response_id}/withdraw" => withdraw_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
+    ok 200 "Withdrawn" => ResponseOut, problems { 403: "The demand's organization, not the responder", 409: "Already accepted, declined or withdrawn (see `allowed`), or a stale `version`" },
+    |user, state, path: (String, String), body: Option<MoveInput>| -> web::Json<ResponseOut> {
+        plain_move(state, user, path, body, ResponseMove::Withdraw).await
+    }
 }
 
 /// The caller's answers and their status, newest first: an organization's members see all of
