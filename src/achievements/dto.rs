@@ -51,109 +51,72 @@ pub const TITLE_MAX: usize = 200;
 /// Longest summary, in characters.
 pub const SUMMARY_MAX: usize = 10_000;
 
-/// An achievement as written by its owner: the body of `POST /api/v1/achievements`, one line of
-/// an import, and (merged with a JSON merge patch) the result of `PATCH`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AchievementInput {
-    /// Title (2–200 characters).
-    #[schema(example = "一种高能量密度锂离子电池正极材料的制备方法")]
-    pub title: String,
-    /// Public summary (10–10,000 characters).
-    pub summary: String,
-    /// 1–10 keywords.
-    pub keywords: Vec<String>,
-    /// One of the 11 technology fields.
-    pub technology_field: TechnologyField,
-    /// One of the 9 strategic emerging industries.
-    #[serde(default)]
-    pub industry: Option<Industry>,
-    /// Maturity: lab, small_scale, pilot or industrialization (default `lab`, 实验室).
-    #[serde(default)]
-    pub maturity: Option<Maturity>,
-    /// Technology readiness level 1–9, consistent with `maturity`.
-    #[serde(default)]
-    #[schema(minimum = 1, maximum = 9)]
-    pub trl: Option<i32>,
-    /// Main kind of intellectual property (default `none`).
-    #[serde(default)]
-    pub ip_type: Option<IpType>,
-    /// Patents, with checked application numbers.
-    #[serde(default)]
-    pub patents: Vec<Patent>,
-    /// How the owner is willing to cooperate.
-    #[serde(default)]
-    pub cooperation_modes: Vec<CooperationMode>,
-    /// Asking price in fen; null means negotiable (面议).
-    #[serde(default)]
-    pub asking_price_fen: Option<i64>,
-    /// GB/T 2260 region code (default: the organization's region).
-    #[serde(default)]
-    pub region_code: Option<String>,
-    /// The team behind the result.
-    #[serde(default)]
-    pub team: Option<String>,
-    /// Contact (shown to signed-in users only).
-    #[serde(default)]
-    pub contact: Option<Contact>,
-    /// Whether it is an international result (国际成果).
-    #[serde(default)]
-    pub international: bool,
-    /// The owner's own reference, unique within the organization.
-    #[serde(default)]
-    pub external_ref: Option<String>,
-    /// Last day of validity (default: a year from today).
-    #[serde(default)]
-    pub valid_until: Option<NaiveDate>,
-    /// Details shown only to the owner, administrators and users granted access.
-    #[serde(default)]
-    pub confidential_details: Option<String>,
-    /// Administrators: the organization the record belongs to.
-    #[serde(default)]
-    pub org_id: Option<String>,
-}
-
-/// The documented shape of `PATCH /api/v1/achievements/{id}`: a JSON merge patch (RFC 7396)
-/// over [`AchievementInput`] — absent fields stay, `null` clears — plus the version.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct AchievementPatch {
-    /// New title.
-    pub title: Option<String>,
-    /// New summary.
-    pub summary: Option<String>,
-    /// New keywords.
-    pub keywords: Option<Vec<String>>,
-    /// New technology field.
-    pub technology_field: Option<TechnologyField>,
-    /// New industry (null clears).
-    pub industry: Option<Industry>,
-    /// New maturity.
-    pub maturity: Option<Maturity>,
-    /// New TRL (null clears).
-    pub trl: Option<i32>,
-    /// New IP type.
-    pub ip_type: Option<IpType>,
-    /// New patents.
-    pub patents: Option<Vec<Patent>>,
-    /// New cooperation modes.
-    pub cooperation_modes: Option<Vec<CooperationMode>>,
-    /// New asking price (null: negotiable).
-    pub asking_price_fen: Option<i64>,
-    /// New region.
-    pub region_code: Option<String>,
-    /// New team.
-    pub team: Option<String>,
-    /// New contact.
-    pub contact: Option<Contact>,
-    /// International or not.
-    pub international: Option<bool>,
-    /// New reference.
-    pub external_ref: Option<String>,
-    /// New validity date.
-    pub valid_until: Option<NaiveDate>,
-    /// New confidential details.
-    pub confidential_details: Option<String>,
-    /// The version this change is based on (or send `If-Match`).
-    pub version: Option<i64>,
+crate::input_and_patch! {
+    /// An achievement as written by its owner: the body of `POST /api/v1/achievements`, one line of
+    /// an import, and (merged with a JSON merge patch) the result of `PATCH`.
+    input AchievementInput;
+    /// The documented shape of `PATCH /api/v1/achievements/{id}`: a JSON merge patch (RFC 7396)
+    /// over [`AchievementInput`] — absent fields stay, `null` clears — plus the version.
+    patch AchievementPatch;
+    {
+        /// Title (2–200 characters).
+        #[schema(example = "一种高能量密度锂离子电池正极材料的制备方法")]
+        title: String,
+        /// Public summary (10–10,000 characters).
+        summary: String,
+        /// 1–10 keywords.
+        keywords: Vec<String>,
+        /// One of the 11 technology fields.
+        technology_field: TechnologyField,
+        /// One of the 9 strategic emerging industries.
+        #[serde(default)]
+        industry: ?Industry,
+        /// Maturity: lab, small_scale, pilot or industrialization (default `lab`, 实验室).
+        #[serde(default)]
+        maturity: ?Maturity,
+        /// Technology readiness level 1–9, consistent with `maturity`.
+        #[serde(default)]
+        #[schema(minimum = 1, maximum = 9)]
+        trl: ?i32,
+        /// Main kind of intellectual property (default `none`).
+        #[serde(default)]
+        ip_type: ?IpType,
+        /// Patents, with checked application numbers.
+        #[serde(default)]
+        patents: Vec<Patent>,
+        /// How the owner is willing to cooperate.
+        #[serde(default)]
+        cooperation_modes: Vec<CooperationMode>,
+        /// Asking price in fen; null means negotiable (面议).
+        #[serde(default)]
+        asking_price_fen: ?i64,
+        /// GB/T 2260 region code (default: the organization's region).
+        #[serde(default)]
+        region_code: ?String,
+        /// The team behind the result.
+        #[serde(default)]
+        team: ?String,
+        /// Contact (shown to signed-in users only).
+        #[serde(default)]
+        contact: ?Contact,
+        /// Whether it is an international result (国际成果).
+        #[serde(default)]
+        international: bool,
+        /// The owner's own reference, unique within the organization.
+        #[serde(default)]
+        external_ref: ?String,
+        /// Last day of validity (default: a year from today).
+        #[serde(default)]
+        valid_until: ?NaiveDate,
+        /// Details shown only to the owner, administrators and users granted access.
+        #[serde(default)]
+        confidential_details: ?String,
+    }
+    input only {
+        /// Administrators: the organization the record belongs to.
+        #[serde(default)]
+        pub org_id: Option<String>,
+    }
 }
 
 /// A checked achievement.

@@ -30,8 +30,6 @@ impl RecordLibrary for AchievementRecords {
     const BOOL_FIELDS: &'static [&'static str] = &["international"];
     const JSON_FIELDS: &'static [&'static str] = &["patents"];
     const EXPORT_COLUMNS: &'static [&'static str] = &[
-        "id",
-        "external_ref",
         "title",
         "summary",
         "keywords",
@@ -46,13 +44,6 @@ impl RecordLibrary for AchievementRecords {
         "region_code",
         "team",
         "international",
-        "valid_until",
-        "status",
-        "org_id",
-        "published_at",
-        "contact.name",
-        "contact.phone",
-        "contact.email",
     ];
     type Input = AchievementInput;
     type Valid = ValidAchievement;

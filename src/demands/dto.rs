@@ -56,98 +56,65 @@ pub const TITLE_MAX: usize = 200;
 /// Longest description, in characters.
 pub const DESCRIPTION_MAX: usize = 10_000;
 
-/// A demand as written by its owner: the body of `POST /api/v1/demands`, and (merged with a
-/// JSON merge patch) the result of `PATCH`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct DemandInput {
-    /// Title (2–200 characters).
-    #[schema(example = "寻求动力电池低温快充热管理解决方案")]
-    pub title: String,
-    /// Public description of the problem (10–10,000 characters).
-    pub description: String,
-    /// 1–10 keywords.
-    pub keywords: Vec<String>,
-    /// One of the 11 technology fields.
-    pub technology_field: TechnologyField,
-    /// One of the 9 strategic emerging industries.
-    #[serde(default)]
-    pub industry: Option<Industry>,
-    /// The lowest maturity a solution must have (a minimum; null: any).
-    #[serde(default)]
-    pub required_maturity: Option<Maturity>,
-    /// Lowest budget in fen; null means negotiable (面议).
-    #[serde(default)]
-    pub budget_min_fen: Option<i64>,
-    /// Highest budget in fen (at least `budget_min_fen`); null means negotiable (面议).
-    #[serde(default)]
-    pub budget_max_fen: Option<i64>,
-    /// The cooperation modes wanted.
-    #[serde(default)]
-    pub cooperation_modes: Vec<CooperationMode>,
-    /// GB/T 2260 region code (default: the organization's region).
-    #[serde(default)]
-    pub region_code: Option<String>,
-    /// Last day to answer: after today and not after `valid_until`.
-    #[serde(default)]
-    pub deadline: Option<NaiveDate>,
-    /// Reward in fen for the solver, which makes the demand an open call (揭榜挂帅).
-    #[serde(default)]
-    pub reward_fen: Option<i64>,
-    /// Contact (shown to signed-in users only).
-    #[serde(default)]
-    pub contact: Option<Contact>,
-    /// The owner's own reference, unique within the organization.
-    #[serde(default)]
-    pub external_ref: Option<String>,
-    /// Last day of validity (default: a year from today).
-    #[serde(default)]
-    pub valid_until: Option<NaiveDate>,
-    /// Details shown only to the owner, administrators and users granted access.
-    #[serde(default)]
-    pub confidential_details: Option<String>,
-    /// Administrators: the organization the record belongs to.
-    #[serde(default)]
-    pub org_id: Option<String>,
-}
-
-/// The documented shape of `PATCH /api/v1/demands/{id}`: a JSON merge patch (RFC 7396) over
-/// [`DemandInput`] — absent fields stay, `null` clears — plus the version.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct DemandPatch {
-    /// New title.
-    pub title: Option<String>,
-    /// New description.
-    pub description: Option<String>,
-    /// New keywords.
-    pub keywords: Option<Vec<String>>,
-    /// New technology field.
-    pub technology_field: Option<TechnologyField>,
-    /// New industry (null clears).
-    pub industry: Option<Industry>,
-    /// New required maturity (null: any).
-    pub required_maturity: Option<Maturity>,
-    /// New lowest budget (null: negotiable).
-    pub budget_min_fen: Option<i64>,
-    /// New highest budget (null: negotiable).
-    pub budget_max_fen: Option<i64>,
-    /// New cooperation modes.
-    pub cooperation_modes: Option<Vec<CooperationMode>>,
-    /// New region.
-    pub region_code: Option<String>,
-    /// New deadline (null clears).
-    pub deadline: Option<NaiveDate>,
-    /// New reward (null: no longer an open call).
-    pub reward_fen: Option<i64>,
-    /// New contact.
-    pub contact: Option<Contact>,
-    /// New reference.
-    pub external_ref: Option<String>,
-    /// New validity date.
-    pub valid_until: Option<NaiveDate>,
-    /// New confidential details.
-    pub confidential_details: Option<String>,
-    /// The version this change is based on (or send `If-Match`).
-    pub version: Option<i64>,
+crate::input_and_patch! {
+    /// A demand as written by its owner: the body of `POST /api/v1/demands`, and (merged with a
+    /// JSON merge patch) the result of `PATCH`.
+    input DemandInput;
+    /// The documented shape of `PATCH /api/v1/demands/{id}`: a JSON merge patch (RFC 7396) over
+    /// [`DemandInput`] — absent fields stay, `null` clears — plus the version.
+    patch DemandPatch;
+    {
+        /// Title (2–200 characters).
+        #[schema(example = "寻求动力电池低温快充热管理解决方案")]
+        title: String,
+        /// Public description of the problem (10–10,000 characters).
+        description: String,
+        /// 1–10 keywords.
+        keywords: Vec<String>,
+        /// One of the 11 technology fields.
+        technology_field: TechnologyField,
+        /// One of the 9 strategic emerging industries.
+        #[serde(default)]
+        industry: ?Industry,
+        /// The lowest maturity a solution must have (a minimum; null: any).
+        #[serde(default)]
+        required_maturity: ?Maturity,
+        /// Lowest budget in fen; null means negotiable (面议).
+        #[serde(default)]
+        budget_min_fen: ?i64,
+        /// Highest budget in fen (at least `budget_min_fen`); null means negotiable (面议).
+        #[serde(default)]
+        budget_max_fen: ?i64,
+        /// The cooperation modes wanted.
+        #[serde(default)]
+        cooperation_modes: Vec<CooperationMode>,
+        /// GB/T 2260 region code (default: the organization's region).
+        #[serde(default)]
+        region_code: ?String,
+        /// Last day to answer: after today and not after `valid_until`.
+        #[serde(default)]
+        deadline: ?NaiveDate,
+        /// Reward in fen for the solver, which makes the demand an open call (揭榜挂帅).
+        #[serde(default)]
+        reward_fen: ?i64,
+        /// Contact (shown to signed-in users only).
+        #[serde(default)]
+        contact: ?Contact,
+        /// The owner's own reference, unique within the organization.
+        #[serde(default)]
+        external_ref: ?String,
+        /// Last day of validity (default: a year from today).
+        #[serde(default)]
+        valid_until: ?NaiveDate,
+        /// Details shown only to the owner, administrators and users granted access.
+        #[serde(default)]
+        confidential_details: ?String,
+    }
+    input only {
+        /// Administrators: the organization the record belongs to.
+        #[serde(default)]
+        pub org_id: Option<String>,
+    }
 }
 
 /// A checked demand.

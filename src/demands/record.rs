@@ -29,8 +29,6 @@ impl RecordLibrary for DemandRecords {
     const BOOL_FIELDS: &'static [&'static str] = &[];
     const JSON_FIELDS: &'static [&'static str] = &[];
     const EXPORT_COLUMNS: &'static [&'static str] = &[
-        "id",
-        "external_ref",
         "title",
         "description",
         "keywords",
@@ -43,13 +41,6 @@ impl RecordLibrary for DemandRecords {
         "region_code",
         "deadline",
         "reward_fen",
-        "valid_until",
-        "status",
-        "org_id",
-        "published_at",
-        "contact.name",
-        "contact.phone",
-        "contact.email",
     ];
     type Input = DemandInput;
     type Valid = ValidDemand;

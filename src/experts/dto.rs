@@ -65,87 +65,60 @@ text_enum! {
     }
 }
 
-/// An expert profile as written by the expert, a broker or an administrator: the body of
-/// `POST /api/v1/experts` and (merged with a JSON merge patch) the result of `PATCH`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ExpertInput {
-    /// The expert's name (2–100 characters).
-    #[schema(example = "张明")]
-    pub name: String,
-    /// The professional title (职称), e.g. `professor`.
-    pub title: ExpertTitle,
-    /// The organization the expert works for, if it is registered here.
-    #[serde(default)]
-    pub affiliation_org_id: Option<String>,
-    /// The organization the expert works for, as free text (required without
-    /// `affiliation_org_id`).
-    #[serde(default)]
-    #[schema(example = "浙江大学材料科学与工程学院")]
-    pub affiliation_name: Option<String>,
-    /// 1–5 technology fields, the main one first.
-    #[serde(default)]
-    pub technology_fields: Vec<TechnologyField>,
-    /// 1–10 expertise keywords.
-    #[serde(default)]
-    pub expertise_keywords: Vec<String>,
-    /// Biography and expertise (10–5,000 characters).
-    pub bio: String,
-    /// GB/T 2260 region code.
-    #[schema(example = "330106")]
-    pub region_code: String,
-    /// The services offered (at least one).
-    #[serde(default)]
-    pub services: Vec<ExpertService>,
-    /// Whether the expert takes on work (default `available`).
-    #[serde(default)]
-    pub availability: Option<ExpertAvailability>,
-    /// Contact (shown to signed-in users only); its e-mail lets the expert claim a profile a
-    /// broker or administrator created.
-    #[serde(default)]
-    pub contact: Option<Contact>,
-    /// The creator's own reference.
-    #[serde(default)]
-    pub external_ref: Option<String>,
-    /// Last day of validity (default: a year from today).
-    #[serde(default)]
-    pub valid_until: Option<NaiveDate>,
-    /// Administrators: the organization the profile belongs to (experts: their own, if any).
-    #[serde(default)]
-    pub org_id: Option<String>,
-}
-
-/// The documented shape of `PATCH /api/v1/experts/{id}`: a JSON merge patch (RFC 7396) over
-/// [`ExpertInput`] — absent fields stay, `null` clears — plus the version.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ExpertPatch {
-    /// New name.
-    pub name: Option<String>,
-    /// New professional title.
-    pub title: Option<ExpertTitle>,
-    /// New affiliated organization (null clears).
-    pub affiliation_org_id: Option<String>,
-    /// New free-text affiliation (null clears).
-    pub affiliation_name: Option<String>,
-    /// New technology fields.
-    pub technology_fields: Option<Vec<TechnologyField>>,
-    /// New expertise keywords.
-    pub expertise_keywords: Option<Vec<String>>,
-    /// New biography.
-    pub bio: Option<String>,
-    /// New region.
-    pub region_code: Option<String>,
-    /// New services.
-    pub services: Option<Vec<ExpertService>>,
-    /// New availability.
-    pub availability: Option<ExpertAvailability>,
-    /// New contact.
-    pub contact: Option<Contact>,
-    /// New reference.
-    pub external_ref: Option<String>,
-    /// New validity date.
-    pub valid_until: Option<NaiveDate>,
-    /// The version this change is based on (or send `If-Match`).
-    pub version: Option<i64>,
+crate::input_and_patch! {
+    /// An expert profile as written by the expert, a broker or an administrator: the body of
+    /// `POST /api/v1/experts` and (merged with a JSON merge patch) the result of `PATCH`.
+    input ExpertInput;
+    /// The documented shape of `PATCH /api/v1/experts/{id}`: a JSON merge patch (RFC 7396) over
+    /// [`ExpertInput`] — absent fields stay, `null` clears — plus the version.
+    patch ExpertPatch;
+    {
+        /// The expert's name (2–100 characters).
+        #[schema(example = "张明")]
+        name: String,
+        /// The professional title (职称), e.g. `professor`.
+        title: ExpertTitle,
+        /// The organization the expert works for, if it is registered here.
+        #[serde(default)]
+        affiliation_org_id: ?String,
+        /// The organization the expert works for, as free text (required without
+        /// `affiliation_org_id`).
+        #[serde(default)]
+        #[schema(example = "浙江大学材料科学与工程学院")]
+        affiliation_name: ?String,
+        /// 1–5 technology fields, the main one first.
+        #[serde(default)]
+        technology_fields: Vec<TechnologyField>,
+        /// 1–10 expertise keywords.
+        #[serde(default)]
+        expertise_keywords: Vec<String>,
+        /// Biography and expertise (10–5,000 characters).
+        bio: String,
+        /// GB/T 2260 region code.
+        #[schema(example = "330106")]
+        region_code: String,
+        /// The services offered (at least one).
+        #[serde(default)]
+        services: Vec<ExpertService>,
+        /// Whether the expert takes on work (default `available`).
+        #[serde(default)]
+        availability: ?ExpertAvailability,
+        /// Contact (shown to signed-in users only); its e-mail lets the expert claim a profile a
+        /// broker or administrator created.
+        #[serde(default)]
+        contact: ?Contact,
+        /// The creator's own reference.
+        #[serde(default)]
+        external_ref: ?String,
+        /// Last day of validity (default: a year from today).
+        #[serde(default)]
+        valid_until: ?NaiveDate,
+    }
+    input only {
+        /// Administrators: the organization the profile belongs to (experts: their own, if any).
+        #[serde(default)]
+        pub org_id: Option<String>,
+    }
 }
 
 /// A checked expert profile.

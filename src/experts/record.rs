@@ -39,8 +39,6 @@ impl RecordLibrary for ExpertRecords {
     const BOOL_FIELDS: &'static [&'static str] = &[];
     const JSON_FIELDS: &'static [&'static str] = &[];
     const EXPORT_COLUMNS: &'static [&'static str] = &[
-        "id",
-        "external_ref",
         "name",
         "title",
         "affiliation_org_id",
@@ -52,12 +50,6 @@ impl RecordLibrary for ExpertRecords {
         "availability",
         "region_code",
         "user_id",
-        "valid_until",
-        "status",
-        "published_at",
-        "contact.name",
-        "contact.phone",
-        "contact.email",
     ];
     const BY_USER: bool = true;
     const PRICE_SORTS: bool = false;

@@ -6,6 +6,7 @@ pub mod access;
 pub mod access_requests;
 pub mod action_docs;
 pub mod actions;
+pub mod bodies;
 pub mod bulk;
 pub mod codec;
 pub mod confidential;

@@ -41,7 +41,9 @@ pub trait RecordLibrary {
     const BOOL_FIELDS: &'static [&'static str];
     /// CSV columns holding JSON (lists of objects).
     const JSON_FIELDS: &'static [&'static str];
-    /// Columns of the CSV export, in order (dotted names reach into objects).
+    /// The library's own columns of the CSV export, in order (dotted names reach into
+    /// objects), between the id and owner's reference and the validity, status, owner,
+    /// publication and contact columns every library exports.
     const EXPORT_COLUMNS: &'static [&'static str];
     /// Whether "mine" means the caller's own records rather than their organization's.
     const BY_USER: bool = false;

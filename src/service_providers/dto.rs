@@ -86,76 +86,53 @@ pub struct ServiceOffer {
     pub price_max_fen: Option<i64>,
 }
 
-/// A service organization's profile as written by its staff: the body of
-/// `POST /api/v1/service-providers` and (merged with a JSON merge patch) the result of `PATCH`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ServiceProviderInput {
-    /// Name shown (2–200 characters; default: the organization's name).
-    #[serde(default)]
-    #[schema(example = "浙江省技术转移服务中心")]
-    pub name: Option<String>,
-    /// At least one service type.
-    pub service_types: Vec<ServiceType>,
-    /// Technology fields served (0–11).
-    #[serde(default)]
-    pub technology_fields: Vec<TechnologyField>,
-    /// GB/T 2260 region code (default: the organization's region).
-    #[serde(default)]
-    pub region_code: Option<String>,
-    /// Qualifications (0–20, each 2–100 characters), e.g. 国家技术转移示范机构.
-    #[serde(default)]
-    pub qualifications: Vec<String>,
-    /// What the organization does (10–5,000 characters).
-    pub description: String,
-    /// Whether innovation vouchers (创新券) are accepted.
-    #[serde(default)]
-    pub accepts_vouchers: bool,
-    /// Services offered (0–50).
-    #[serde(default)]
-    pub services: Vec<ServiceOffer>,
-    /// Contact (shown to signed-in users only).
-    #[serde(default)]
-    pub contact: Option<Contact>,
-    /// Last day of validity (default: a year from today).
-    #[serde(default)]
-    pub valid_until: Option<NaiveDate>,
-    /// The owner's own reference, unique within the organization.
-    #[serde(default)]
-    pub external_ref: Option<String>,
-    /// Administrators: the organization the profile belongs to (of kind `service_provider`).
-    #[serde(default)]
-    pub org_id: Option<String>,
-}
-
-/// The documented shape of `PATCH /api/v1/service-providers/{id}`: a JSON merge patch
-/// (RFC 7396) over [`ServiceProviderInput`] — absent fields stay, `null` clears (a cleared
-/// name falls back to the organization's) — plus the version.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ServiceProviderPatch {
-    /// New name (null: the organization's name).
-    pub name: Option<String>,
-    /// New service types.
-    pub service_types: Option<Vec<ServiceType>>,
-    /// New technology fields.
-    pub technology_fields: Option<Vec<TechnologyField>>,
-    /// New region.
-    pub region_code: Option<String>,
-    /// New qualifications.
-    pub qualifications: Option<Vec<String>>,
-    /// New description.
-    pub description: Option<String>,
-    /// Accepts innovation vouchers or not.
-    pub accepts_vouchers: Option<bool>,
-    /// New services (the whole list).
-    pub services: Option<Vec<ServiceOffer>>,
-    /// New contact.
-    pub contact: Option<Contact>,
-    /// New validity date.
-    pub valid_until: Option<NaiveDate>,
-    /// New reference.
-    pub external_ref: Option<String>,
-    /// The version this change is based on (or send `If-Match`).
-    pub version: Option<i64>,
+crate::input_and_patch! {
+    /// A service organization's profile as written by its staff: the body of
+    /// `POST /api/v1/service-providers` and (merged with a JSON merge patch) the result of `PATCH`.
+    input ServiceProviderInput;
+    /// The documented shape of `PATCH /api/v1/service-providers/{id}`: a JSON merge patch
+    /// (RFC 7396) over [`ServiceProviderInput`] — absent fields stay, `null` clears (a cleared
+    /// name falls back to the organization's) — plus the version.
+    patch ServiceProviderPatch;
+    {
+        /// Name shown (2–200 characters; default: the organization's name).
+        #[serde(default)]
+        #[schema(example = "浙江省技术转移服务中心")]
+        name: ?String,
+        /// At least one service type.
+        service_types: Vec<ServiceType>,
+        /// Technology fields served (0–11).
+        #[serde(default)]
+        technology_fields: Vec<TechnologyField>,
+        /// GB/T 2260 region code (default: the organization's region).
+        #[serde(default)]
+        region_code: ?String,
+        /// Qualifications (0–20, each 2–100 characters), e.g. 国家技术转移示范机构.
+        #[serde(default)]
+        qualifications: Vec<String>,
+        /// What the organization does (10–5,000 characters).
+        description: String,
+        /// Whether innovation vouchers (创新券) are accepted.
+        #[serde(default)]
+        accepts_vouchers: bool,
+        /// Services offered (0–50).
+        #[serde(default)]
+        services: Vec<ServiceOffer>,
+        /// Contact (shown to signed-in users only).
+        #[serde(default)]
+        contact: ?Contact,
+        /// Last day of validity (default: a year from today).
+        #[serde(default)]
+        valid_until: ?NaiveDate,
+        /// The owner's own reference, unique within the organization.
+        #[serde(default)]
+        external_ref: ?String,
+    }
+    input only {
+        /// Administrators: the organization the profile belongs to (of kind `service_provider`).
+        #[serde(default)]
+        pub org_id: Option<String>,
+    }
 }
 
 /// A checked profile.

@@ -35,8 +35,6 @@ impl RecordLibrary for ServiceProviderRecords {
     const BOOL_FIELDS: &'static [&'static str] = &["accepts_vouchers"];
     const JSON_FIELDS: &'static [&'static str] = &["services"];
     const EXPORT_COLUMNS: &'static [&'static str] = &[
-        "id",
-        "external_ref",
         "name",
         "organization_name",
         "organization_verified",
@@ -47,13 +45,6 @@ impl RecordLibrary for ServiceProviderRecords {
         "accepts_vouchers",
         "services",
         "region_code",
-        "valid_until",
-        "status",
-        "org_id",
-        "published_at",
-        "contact.name",
-        "contact.phone",
-        "contact.email",
     ];
     const PRICE_SORTS: bool = false;
     type Input = ServiceProviderInput;

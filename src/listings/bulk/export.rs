@@ -54,7 +54,19 @@ pub async fn export<L: RecordLibrary + 'static>(
                 .await
         })
     });
-    stream_export(format, L::EXPORT_COLUMNS, L::LIBRARY, fetch).await
+    stream_export(format, export_columns::<L>(), L::LIBRARY, fetch).await
+}
+
+/// A library's export columns: the id and the owner's reference, the library's own columns,
+/// then validity, status, the owning organization (not for records owned by a person),
+/// publication and the contact.
+fn export_columns<L: RecordLibrary>() -> Vec<&'static str> {
+    let owner: &[&'static str] = if L::BY_USER { &[] } else { &["org_id"] };
+    [&["id", "external_ref"], L::EXPORT_COLUMNS, &["valid_until", "status"], owner]
+        .concat()
+        .into_iter()
+        .chain(["published_at", "contact.name", "contact.phone", "contact.email"])
+        .collect()
 }
 
 /// Streams an export: a header (CSV), then batches until the fetcher runs dry. The first
@@ -62,11 +74,12 @@ pub async fn export<L: RecordLibrary + 'static>(
 /// with a problem document instead of a header and a cut connection.
 pub async fn stream_export(
     format: ExportFormat,
-    columns: &'static [&'static str],
+    columns: Vec<&'static str>,
     library: Library,
     mut fetch: FetchBatch,
 ) -> ApiResult<HttpResponse> {
     struct State {
+        columns: Vec<&'static str>,
         fetch: FetchBatch,
         after: Option<String>,
         first: Option<Vec<(String, Value)>>,
@@ -74,14 +87,15 @@ pub async fn stream_export(
         done: bool,
     }
     let first = fetch(None).await?;
-    let initial = State { fetch, after: None, first: Some(first), started: false, done: false };
+    let initial =
+        State { columns, fetch, after: None, first: Some(first), started: false, done: false };
     let stream = futures_util::stream::unfold(initial, move |mut state| async move {
         if state.done {
             return None;
         }
         if !state.started && format == ExportFormat::Csv {
             state.started = true;
-            let header: Vec<String> = columns.iter().map(|c| (*c).to_string()).collect();
+            let header: Vec<String> = state.columns.iter().map(|c| (*c).to_string()).collect();
             return Some((
                 Ok::<Bytes, ApiError>(crate::http::csv_out::header_line(&header)),
                 state,
@@ -106,7 +120,7 @@ pub async fn stream_export(
                 state.after = rows.last().map(|(id, _)| id.clone());
                 let mut chunk = Vec::new();
                 for (_, row) in &rows {
-                    chunk.extend_from_slice(&render_row(format, columns, row));
+                    chunk.extend_from_slice(&render_row(format, &state.columns, row));
                 }
                 Some((Ok(Bytes::from(chunk)), state))
             }
