@@ -9,7 +9,7 @@
 //! must be re-stated. One amendment may be pending at a time.
 
 use crate::action_endpoint;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,6 @@ use crate::db::schema::contract_amendments;
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
-use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Registers the routes.
@@ -234,7 +233,7 @@ action_endpoint! {
     /// registers or rejects it.
     post "/contracts/{id}/amendments" => request_amendment, tag "contracts", path { "id": "Contract id" },
     ok 201 "Requested (pending)" => AmendmentOut, problems { 409: "Not registered or performing, or another amendment is pending (`existing_id`)" },
-    |user, state, path: String, body: Json<AmendmentInput>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<AmendmentInput>| -> HttpResponse {
         let id = path.into_inner();
         let body = body.into_inner();
         let mut checker = Checker::new();
@@ -336,114 +335,81 @@ fn decision_note(body: OptionalJson<DecisionInput>) -> ApiResult<Option<String>>
         .map_err(|(code, message)| ApiError::field("note", code, message))
 }
 
-/// Registers a pending amendment (administrators): the new values apply, the technology
-/// amount is recomputed, and the previous values are kept on the amendment.
-#[utoipa::path(
-    tag = "contracts",
-    request_body(content = Option<DecisionInput>, description = "Optional: `{note}`"),
-    params(
-        ("id" = String, Path, description = "Contract id"),
-        ("amendment_id" = String, Path, description = "Amendment id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Registered; the amended contract", body = super::output::ContractOut),
-        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The amendment is not pending, or the contract is no longer registered or performing", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new values no longer fit the contract (e.g. below the money received)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/amendments/{amendment_id}/register")]
-pub(crate) async fn register_amendment(
-    admin: AdminUser,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: OptionalJson<DecisionInput>,
-) -> ApiResult<HttpResponse> {
-    let user = admin.0;
-    let (id, amendment_id) = path.into_inner();
-    let note = decision_note(body)?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            let amendment =
-                pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Registered)?;
-            ensure_live(&current)?;
-            let values: AmendmentValues = serde_json::from_str(&amendment.new_values)?;
-            let applied = check(conn, &current, &values)?;
-            let previous = previous_values(conn, &current, &values)?;
-            let saved = queries::save(conn, &applied.next, current.version)?;
-            if let Some(schedule) = &applied.schedule {
-                queries::replace_milestones(conn, &saved.id, schedule)?;
-            }
-            decide(
-                conn,
-                &amendment,
-                &user,
-                AmendmentStatus::Registered,
-                Some(previous.to_string()),
-                note.clone(),
-            )?;
-            audit::record(
-                conn,
-                &user.actor(),
-                "contract.amendment_register",
-                ENTITY,
-                &saved.id,
-                serde_json::json!({"amendment_id": amendment.id, "from": previous,
-                                   "to": values, "note": note}),
-            )?;
-            detail(conn, saved)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+action_endpoint! {
+    /// Registers a pending amendment (administrators): the new values apply, the technology
+    /// amount is recomputed, and the previous values are kept on the amendment.
+    post "/contracts/{id}/amendments/{amendment_id}/register" => register_amendment, tag "contracts", path { "id": "Contract id", "amendment_id": "Amendment id" },
+    ok 200 "Registered; the amended contract" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "The amendment is not pending, or the contract is no longer registered or performing", 422: "The new values no longer fit the contract (e.g. below the money received)" },
+    |admin: AdminUser, state, path: (String, String), body: Option<DecisionInput>| -> HttpResponse {
+        let user = admin.0;
+        let (id, amendment_id) = path.into_inner();
+        let note = decision_note(body)?;
+        let out = state
+            .db
+            .write(move |conn| {
+                let current = queries::find(conn, &id)?;
+                let amendment =
+                    pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Registered)?;
+                ensure_live(&current)?;
+                let values: AmendmentValues = serde_json::from_str(&amendment.new_values)?;
+                let applied = check(conn, &current, &values)?;
+                let previous = previous_values(conn, &current, &values)?;
+                let saved = queries::save(conn, &applied.next, current.version)?;
+                if let Some(schedule) = &applied.schedule {
+                    queries::replace_milestones(conn, &saved.id, schedule)?;
+                }
+                decide(
+                    conn,
+                    &amendment,
+                    &user,
+                    AmendmentStatus::Registered,
+                    Some(previous.to_string()),
+                    note.clone(),
+                )?;
+                audit::record(
+                    conn,
+                    &user.actor(),
+                    "contract.amendment_register",
+                    ENTITY,
+                    &saved.id,
+                    serde_json::json!({"amendment_id": amendment.id, "from": previous,
+                                       "to": values, "note": note}),
+                )?;
+                detail(conn, saved)
+            })
+            .await?;
+        Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    }
 }
 
-/// Rejects a pending amendment (administrators); the contract is unchanged.
-#[utoipa::path(
-    tag = "contracts",
-    request_body(content = Option<DecisionInput>, description = "Optional: `{note}`"),
-    params(
-        ("id" = String, Path, description = "Contract id"),
-        ("amendment_id" = String, Path, description = "Amendment id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Rejected; the contract", body = super::output::ContractOut),
-        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The amendment is not pending", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/amendments/{amendment_id}/reject")]
-pub(crate) async fn reject_amendment(
-    admin: AdminUser,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: OptionalJson<DecisionInput>,
-) -> ApiResult<HttpResponse> {
-    let user = admin.0;
-    let (id, amendment_id) = path.into_inner();
-    let note = decision_note(body)?;
-    let out = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            let amendment =
-                pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Rejected)?;
-            decide(conn, &amendment, &user, AmendmentStatus::Rejected, None, note.clone())?;
-            audit::record(
-                conn,
-                &user.actor(),
-                "contract.amendment_reject",
-                ENTITY,
-                &current.id,
-                serde_json::json!({"amendment_id": amendment.id, "note": note}),
-            )?;
-            detail(conn, current)
-        })
-        .await?;
-    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+action_endpoint! {
+    /// Rejects a pending amendment (administrators); the contract is unchanged.
+    post "/contracts/{id}/amendments/{amendment_id}/reject" => reject_amendment, tag "contracts", path { "id": "Contract id", "amendment_id": "Amendment id" },
+    ok 200 "Rejected; the contract" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "The amendment is not pending" },
+    |admin: AdminUser, state, path: (String, String), body: Option<DecisionInput>| -> HttpResponse {
+        let user = admin.0;
+        let (id, amendment_id) = path.into_inner();
+        let note = decision_note(body)?;
+        let out = state
+            .db
+            .write(move |conn| {
+                let current = queries::find(conn, &id)?;
+                let amendment =
+                    pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Rejected)?;
+                decide(conn, &amendment, &user, AmendmentStatus::Rejected, None, note.clone())?;
+                audit::record(
+                    conn,
+                    &user.actor(),
+                    "contract.amendment_reject",
+                    ENTITY,
+                    &current.id,
+                    serde_json::json!({"amendment_id": amendment.id, "note": note}),
+                )?;
+                detail(conn, current)
+            })
+            .await?;
+        Ok(contract_response(actix_web::http::StatusCode::OK, out))
+    }
 }
 
 #[cfg(test)]

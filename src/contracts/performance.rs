@@ -3,6 +3,7 @@
 //! payments recorded against the schedule.
 
 use crate::action_endpoint;
+use crate::auth::AuthUser;
 use actix_web::{HttpResponse, post};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -70,7 +71,7 @@ action_endpoint! {
     /// administrators). The first payment does this too.
     post "/contracts/{id}/perform" => perform_contract, tag "contracts", path { "id": "Contract id" },
     ok 200 "Performing" => super::output::ContractOut, problems { 409: "Not registered, or a stale version" },
-    |user, state, path: String, body: Option<VersionInput>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let version = body.0.unwrap_or_default().version;
         let action =
             Action { label: "performing", audit: "contract.perform", who: Who::Manager, version };
@@ -83,7 +84,7 @@ action_endpoint! {
     /// Completes a performing contract with the confirmed technology income (managers).
     post "/contracts/{id}/complete" => complete_contract, tag "contracts", path { "id": "Contract id" },
     ok 200 "Completed" => super::output::ContractOut, problems { 409: "Not performing, or a stale version" },
-    |user, state, path: String, body: Json<CompleteInput>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<CompleteInput>| -> HttpResponse {
         let body = body.into_inner();
         let mut checker = Checker::new();
         let income = checker.check("technology_income_fen", fen(body.technology_income_fen));
@@ -117,7 +118,7 @@ action_endpoint! {
     /// Terminates a registered or performing contract early, with a reason (managers).
     post "/contracts/{id}/terminate" => terminate_contract, tag "contracts", path { "id": "Contract id" },
     ok 200 "Terminated" => super::output::ContractOut, problems { 409: "Not registered or performing, or a stale version" },
-    |user, state, path: String, body: Json<TerminateInput>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<TerminateInput>| -> HttpResponse {
         let body = body.into_inner();
         let mut checker = Checker::new();
         let reason = checker.check("reason", validation::text(&body.reason, 1, NOTE_MAX));
@@ -143,7 +144,7 @@ action_endpoint! {
     /// moves a registered contract to `performing`.
     post "/contracts/{id}/payments" => record_payment, tag "contracts", path { "id": "Contract id" },
     ok 201 "Recorded; the contract with its schedule" => super::output::ContractOut, problems { 409: "The contract is not registered or performing" },
-    |user, state, path: String, body: Json<PaymentInput>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<PaymentInput>| -> HttpResponse {
         let id = path.into_inner();
         let body = body.into_inner();
         let mut checker = Checker::new();

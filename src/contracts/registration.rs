@@ -3,7 +3,7 @@
 //! `refused` with a coded reason (administrators, acting as the registry).
 
 use crate::action_endpoint;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,9 +16,6 @@ use crate::auth::{AdminUser, AuthUser};
 use crate::db::{DbConnection, now};
 use crate::deals::model::DealStage;
 use crate::error::{ApiError, ApiResult};
-use crate::http::ValidJson;
-use crate::http::json::OptionalJson;
-use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Registers the routes.
@@ -67,7 +64,7 @@ action_endpoint! {
     /// administrators).
     post "/contracts/{id}/submit" => submit_contract, tag "contracts", path { "id": "Contract id" },
     ok 200 "Submitted" => super::output::ContractOut, problems { 409: "Not a draft or returned contract, or a stale version" },
-    |user, state, path: String, body: Option<VersionInput>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let version = body.0.unwrap_or_default().version;
         let action =
             Action { label: "submitted", audit: "contract.submit", who: Who::Manager, version };
@@ -114,137 +111,98 @@ fn sign_deal(conn: &mut DbConnection, user: &AuthUser, contract: &ContractRow) -
     }
 }
 
-/// 予以登记: registers a submitted contract (administrators, as the registry) within its
-/// validity period, assigning the next registration number of the registry and year
-/// (two-digit year + six-digit registry region code + six-digit serial, gap-free). A
-/// contract of a deal moves the deal to `signed` in the same transaction.
-#[utoipa::path(
-    tag = "contracts",
-    request_body(content = Option<VersionInput>, description = "Optional: `{version}`"),
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Registered, with its number", body = super::output::ContractOut),
-        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not submitted, outside the validity period, the deal is lost, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/register")]
-pub(crate) async fn register_contract(
-    admin: AdminUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: OptionalJson<VersionInput>,
-) -> ApiResult<HttpResponse> {
-    let user = admin.0;
-    let version = body.0.unwrap_or_default().version;
-    let registry = state.config.registry_region_code.clone();
-    let registrar = user.id().to_string();
-    let action =
-        Action { label: "registered", audit: "contract.register", who: Who::Checked, version };
-    let apply: Apply = Box::new(move |conn, current, next| {
-        let today = crate::clock::today();
-        if today < current.valid_from || today > current.valid_to {
-            return Err(ApiError::conflict(format!(
-                "a contract is registered only within its validity period ({} to {}); today is {today}",
-                current.valid_from, current.valid_to
-            )));
-        }
-        let year = today.year();
-        let serial = queries::next_serial(conn, &registry, year)?;
-        if serial > 999_999 {
-            return Err(ApiError::conflict(format!(
-                "the registry's serial numbers for {year} are used up"
-            )));
-        }
-        next.registry_region_code = Some(registry.clone());
-        next.registration_year = Some(year);
-        next.registration_serial = Some(serial);
-        next.registration_number = Some(registration_number(year, &registry, serial));
-        next.registered_on = Some(today);
-        next.registered_by = Some(registrar);
-        Ok(serde_json::json!({"registration_number": next.registration_number}))
-    });
-    run(&state, user, path.into_inner(), action, apply, Some(sign_deal)).await
-}
-
-/// Returns a submitted contract for more material (administrators); the note says what is
-/// missing. The seller side edits and submits again.
-#[utoipa::path(
-    tag = "contracts",
-    request_body = ReturnInput,
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Returned", body = super::output::ContractOut),
-        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not submitted, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/return")]
-pub(crate) async fn return_contract(
-    admin: AdminUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<ReturnInput>,
-) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
-    let mut checker = Checker::new();
-    let note = checker.check("note", validation::text(&body.note, 1, NOTE_MAX));
-    checker.finish()?;
-    let action = Action {
-        label: "returned",
-        audit: "contract.return",
-        who: Who::Checked,
-        version: body.version,
-    };
-    let apply: Apply = Box::new(move |_, _, next| {
-        next.return_note = note.clone();
-        Ok(serde_json::json!({"note": note}))
-    });
-    run(&state, admin.0, path.into_inner(), action, apply, None).await
-}
-
-/// 不予登记: refuses a submitted contract with a coded reason (administrators). Final.
-#[utoipa::path(
-    tag = "contracts",
-    request_body = RefuseInput,
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Refused", body = super::output::ContractOut),
-        (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not submitted, or a stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/contracts/{id}/refuse")]
-pub(crate) async fn refuse_contract(
-    admin: AdminUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<RefuseInput>,
-) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
-    let mut checker = Checker::new();
-    let note =
-        checker.check("note", validation::optional_text(body.note.as_deref(), NOTE_MAX)).flatten();
-    if body.reason == RefusalReason::Other && note.is_none() && checker.is_ok() {
-        checker.fail("note", "required", "explain a refusal for `other` reasons");
+action_endpoint! {
+    /// 予以登记: registers a submitted contract (administrators, as the registry) within its
+    /// validity period, assigning the next registration number of the registry and year
+    /// (two-digit year + six-digit registry region code + six-digit serial, gap-free). A
+    /// contract of a deal moves the deal to `signed` in the same transaction.
+    post "/contracts/{id}/register" => register_contract, tag "contracts", path { "id": "Contract id" },
+    ok 200 "Registered, with its number" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "Not submitted, outside the validity period, the deal is lost, or a stale version" },
+    |admin: AdminUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
+        let user = admin.0;
+        let version = body.0.unwrap_or_default().version;
+        let registry = state.config.registry_region_code.clone();
+        let registrar = user.id().to_string();
+        let action =
+            Action { label: "registered", audit: "contract.register", who: Who::Checked, version };
+        let apply: Apply = Box::new(move |conn, current, next| {
+            let today = crate::clock::today();
+            if today < current.valid_from || today > current.valid_to {
+                return Err(ApiError::conflict(format!(
+                    "a contract is registered only within its validity period ({} to {}); today is {today}",
+                    current.valid_from, current.valid_to
+                )));
+            }
+            let year = today.year();
+            let serial = queries::next_serial(conn, &registry, year)?;
+            if serial > 999_999 {
+                return Err(ApiError::conflict(format!(
+                    "the registry's serial numbers for {year} are used up"
+                )));
+            }
+            next.registry_region_code = Some(registry.clone());
+            next.registration_year = Some(year);
+            next.registration_serial = Some(serial);
+            next.registration_number = Some(registration_number(year, &registry, serial));
+            next.registered_on = Some(today);
+            next.registered_by = Some(registrar);
+            Ok(serde_json::json!({"registration_number": next.registration_number}))
+        });
+        run(&state, user, path.into_inner(), action, apply, Some(sign_deal)).await
     }
-    checker.finish()?;
-    let reason = body.reason;
-    let action = Action {
-        label: "refused",
-        audit: "contract.refuse",
-        who: Who::Checked,
-        version: body.version,
-    };
-    let apply: Apply = Box::new(move |_, _, next| {
-        next.refusal_reason = Some(reason.as_str().to_string());
-        next.return_note = note.clone();
-        Ok(serde_json::json!({"reason": reason, "note": note}))
-    });
-    run(&state, admin.0, path.into_inner(), action, apply, None).await
+}
+
+action_endpoint! {
+    /// Returns a submitted contract for more material (administrators); the note says what is
+    /// missing. The seller side edits and submits again.
+    post "/contracts/{id}/return" => return_contract, tag "contracts", path { "id": "Contract id" },
+    ok 200 "Returned" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "Not submitted, or a stale version" },
+    |admin: AdminUser, state, path: String, body: Json<ReturnInput>| -> HttpResponse {
+        let body = body.into_inner();
+        let mut checker = Checker::new();
+        let note = checker.check("note", validation::text(&body.note, 1, NOTE_MAX));
+        checker.finish()?;
+        let action = Action {
+            label: "returned",
+            audit: "contract.return",
+            who: Who::Checked,
+            version: body.version,
+        };
+        let apply: Apply = Box::new(move |_, _, next| {
+            next.return_note = note.clone();
+            Ok(serde_json::json!({"note": note}))
+        });
+        run(&state, admin.0, path.into_inner(), action, apply, None).await
+    }
+}
+
+action_endpoint! {
+    /// 不予登记: refuses a submitted contract with a coded reason (administrators). Final.
+    post "/contracts/{id}/refuse" => refuse_contract, tag "contracts", path { "id": "Contract id" },
+    ok 200 "Refused" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "Not submitted, or a stale version" },
+    |admin: AdminUser, state, path: String, body: Json<RefuseInput>| -> HttpResponse {
+        let body = body.into_inner();
+        let mut checker = Checker::new();
+        let note =
+            checker.check("note", validation::optional_text(body.note.as_deref(), NOTE_MAX)).flatten();
+        if body.reason == RefusalReason::Other && note.is_none() && checker.is_ok() {
+            checker.fail("note", "required", "explain a refusal for `other` reasons");
+        }
+        checker.finish()?;
+        let reason = body.reason;
+        let action = Action {
+            label: "refused",
+            audit: "contract.refuse",
+            who: Who::Checked,
+            version: body.version,
+        };
+        let apply: Apply = Box::new(move |_, _, next| {
+            next.refusal_reason = Some(reason.as_str().to_string());
+            next.return_note = note.clone();
+            Ok(serde_json::json!({"reason": reason, "note": note}))
+        });
+        run(&state, admin.0, path.into_inner(), action, apply, None).await
+    }
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ action_endpoint! {
     /// Writes to a deal's thread (parties, broker, administrators).
     post "/deals/{id}/messages" => post_message, tag "deals", path { "id": "Deal id" },
     ok 201 "The message" => DealMessage, problems {  },
-    |user, state, path: String, body: Json<PostMessage>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<PostMessage>| -> HttpResponse {
         let id = path.into_inner();
         let mut checker = Checker::new();
         let text = checker.check("body", validation::text(&body.0.body, 1, MESSAGE_MAX));

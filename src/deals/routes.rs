@@ -310,7 +310,7 @@ action_endpoint! {
     post "/deals/{id}/advance" => advance_deal, tag "deals", path { "id": "Deal id" },
     ok 200 "The deal at its new stage" => DealOut, problems { 409: "Not the next stage, the deal is closed, `signed` asked for (see `allowed`), or a stale version" },
     extract { if_match: IfMatch },
-    |user, state, path: String, body: Json<AdvanceDeal>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<AdvanceDeal>| -> HttpResponse {
         let id = path.into_inner();
         let input = body.into_inner();
         let version = if_match.optional(input.version)?;
@@ -345,7 +345,7 @@ action_endpoint! {
     post "/deals/{id}/lose" => lose_deal, tag "deals", path { "id": "Deal id" },
     ok 200 "The lost deal" => DealOut, problems { 409: "The deal is already signed or lost, or a stale version" },
     extract { if_match: IfMatch },
-    |user, state, path: String, body: Json<LoseDeal>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<LoseDeal>| -> HttpResponse {
         let id = path.into_inner();
         let input = body.into_inner();
         let version = if_match.optional(input.version)?;
@@ -368,7 +368,7 @@ action_endpoint! {
     put "/deals/{id}/broker" => assign_broker, tag "deals", path { "id": "Deal id" },
     ok 200 "The deal with its broker" => DealOut, problems { 409: "The deal is closed, or a stale version" },
     extract { if_match: IfMatch },
-    |user, state, path: String, body: Json<AssignBroker>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<AssignBroker>| -> HttpResponse {
         let id = path.into_inner();
         let input = body.into_inner();
         let version = if_match.optional(input.version)?;

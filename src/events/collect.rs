@@ -216,7 +216,7 @@ action_endpoint! {
     /// ignored; a bad id fails the call with 422 naming `ids[index]`.
     post "/events/{id}/achievements" => collect_achievements, tag "events", path { "id": "Event id" },
     ok 200 "Collected" => CollectOut, problems { 403: "A record that is not the caller's, and the caller does not organize the event", 422: "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", 503: "The database is busy behind another write (`database_busy`, `Retry-After`)" },
-    |user, state, path: String, body: Json<CollectInput>| -> web::Json<CollectOut> {
+    |user: AuthUser, state, path: String, body: Json<CollectInput>| -> web::Json<CollectOut> {
         run_collect(user, state, path.into_inner(), body.into_inner(), Library::Achievements).await
     }
 }
@@ -227,7 +227,7 @@ action_endpoint! {
     /// ignored; a bad id fails the call with 422 naming `ids[index]`.
     post "/events/{id}/demands" => collect_demands, tag "events", path { "id": "Event id" },
     ok 200 "Collected" => CollectOut, problems { 403: "A record that is not the caller's, and the caller does not organize the event", 422: "Ids that name no visible record (`not_found`, also for records the caller may not see) or the caller's unpublished ones (`not_published`)", 503: "The database is busy behind another write (`database_busy`, `Retry-After`)" },
-    |user, state, path: String, body: Json<CollectInput>| -> web::Json<CollectOut> {
+    |user: AuthUser, state, path: String, body: Json<CollectInput>| -> web::Json<CollectOut> {
         run_collect(user, state, path.into_inner(), body.into_inner(), Library::Demands).await
     }
 }

@@ -342,7 +342,7 @@ action_endpoint! {
     /// users already registered are ignored.
     post "/events/{id}/participants" => register_participants, tag "events", path { "id": "Event id" },
     ok 200 "Registered; the event's totals" => ParticipantsOut, problems { 403: "Registering others, or counting attendance, without organizing the event" },
-    |user, state, path: String, body: Json<ParticipantsInput>| -> web::Json<ParticipantsOut> {
+    |user: AuthUser, state, path: String, body: Json<ParticipantsInput>| -> web::Json<ParticipantsOut> {
         let valid = check(body.into_inner())?;
         let event_id = path.into_inner();
         let out = state.db.write(move |conn| register(conn, &user, &event_id, valid)).await?;

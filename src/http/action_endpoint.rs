@@ -1,7 +1,8 @@
 //! [`action_endpoint!`](crate::action_endpoint): one lifecycle action (or any other signed-in
 //! write on a record found by its path) as a documented actix handler. The macro writes the
 //! OpenAPI annotation — tag, path parameters, request body, the success answer and the
-//! problem answers, bearer security — and the signature (the signed-in user, the application
+//! problem answers, bearer security — and the signature (the signed-in user as the extractor
+//! the caller names, `AuthUser` or `AdminUser`, the application
 //! state, the path, optional further extractors, the JSON body); the caller writes only what
 //! the action does. utoipa reads attributes before macros expand, so the annotation is built
 //! here from literals rather than by a function.
@@ -15,7 +16,7 @@
 ///     path { "id": "Contract id" },
 ///     ok 200 "Completed" => ContractOut,
 ///     problems { 409: "Not performing, or a stale version" },
-///     |user, state, path: String, body: Json<CompleteInput>| -> HttpResponse { /* … */ }
+///     |user: AuthUser, state, path: String, body: Json<CompleteInput>| -> HttpResponse { /* … */ }
 /// }
 /// ```
 ///
@@ -32,14 +33,15 @@ macro_rules! action_endpoint {
         ok $ok_status:literal $ok_doc:literal => $ok:ty,
         problems { $($status:literal: $problem_doc:literal),* $(,)? },
         $(extract { $($extra:ident: $extra_ty:ty),* $(,)? },)?
-        |$user:ident, $state:ident, $path:ident: $path_ty:ty, $body:ident: $kind:ident<$body_ty:ty>|
+        |$user:ident: $user_ty:ty, $state:ident, $path:ident: $path_ty:ty,
+            $body:ident: $kind:ident<$body_ty:ty>|
             -> $answer:ty $handler:block
     ) => {
         $crate::action_endpoint!(@body $kind $body_ty, [$(#[doc = $doc])+] $method $route $name $tag
             [$(($param = String, Path, description = $param_doc)),+]
             [(status = $ok_status, description = $ok_doc, body = $ok)]
             [$(($status, $problem_doc))*]
-            [$user $state $path $path_ty] [$($($extra: $extra_ty,)*)?] $body $answer $handler);
+            [$user: $user_ty, $state $path $path_ty] [$($($extra: $extra_ty,)*)?] $body $answer $handler);
     };
     (@body Option $body_ty:ty, $($rest:tt)+) => {
         $crate::action_endpoint!(@emit [request_body(content = Option<$body_ty>, description = "Optional")]
@@ -51,7 +53,7 @@ macro_rules! action_endpoint {
     (@emit [$($body_doc:tt)+] [$body_ty:ty] [$($doc:tt)+] $method:ident $route:literal
         $name:ident $tag:literal [$($params:tt)+] [$ok:tt]
         [$(($status:literal, $problem_doc:literal))*]
-        [$user:ident $state:ident $path:ident $path_ty:ty] [$($extras:tt)*] $body:ident
+        [$user:ident: $user_ty:ty, $state:ident $path:ident $path_ty:ty] [$($extras:tt)*] $body:ident
         $answer:ty $handler:block
     ) => {
         $($doc)+
@@ -67,7 +69,7 @@ macro_rules! action_endpoint {
         )]
         #[$method($route)]
         pub(crate) async fn $name(
-            $user: $crate::auth::AuthUser,
+            $user: $user_ty,
             $state: ::actix_web::web::Data<$crate::state::AppState>,
             $path: ::actix_web::web::Path<$path_ty>,
             $($extras)*

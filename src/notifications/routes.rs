@@ -158,7 +158,7 @@ action_endpoint! {
     /// retried with exponential backoff.
     put "/organizations/{id}/webhook" => put_webhook, tag "notifications", path { "id": "Organization id" },
     ok 200 "The webhook" => WebhookOut, problems { 422: "Invalid fields (see `errors`); a URL of a non-public address has the code `private_address`" },
-    |user, state, path: String, body: Json<WebhookRequest>| -> web::Json<WebhookOut> {
+    |user: AuthUser, state, path: String, body: Json<WebhookRequest>| -> web::Json<WebhookOut> {
         let org_id = path.into_inner();
         let lookup = org_id.clone();
         state.db.read(move |conn| crate::organizations::queries::find(conn, &lookup)).await?;

@@ -158,7 +158,7 @@ action_endpoint! {
     /// administrators). The code is shown once.
     post "/organizations/{id}/invites" => create_invite, tag "organizations", path { "id": "Organization id" },
     ok 201 "The invite, with its code" => InviteOut, problems { 403: "Not a member" },
-    |user, state, path: String, body: Json<CreateInviteRequest>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<CreateInviteRequest>| -> HttpResponse {
         let id = path.into_inner();
         let body = body.into_inner();
         let lookup_id = id.clone();
@@ -189,44 +189,35 @@ action_endpoint! {
     }
 }
 
-/// Verifies an organization, or withdraws its verification (administrators).
-#[utoipa::path(
-    tag = "admin",
-    request_body = VerifyRequest,
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organization id")),
-    responses((status = 200, description = "The organization", body = OrganizationOut))
-)]
-#[post("/admin/organizations/{id}/verify")]
-pub(crate) async fn verify_organization(
-    admin: AdminUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<VerifyRequest>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let verified = body.into_inner().verified;
-    let actor = admin.0.actor();
-    let saved = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            if current.verified == verified {
-                return Ok(current);
-            }
-            let mut next = current.clone();
-            next.verified = verified;
-            let saved = queries::save(conn, &next, current.version)?;
-            audit::record(
-                conn,
-                &actor,
-                if verified { "organization.verify" } else { "organization.unverify" },
-                "organization",
-                &saved.id,
-                audit::diff(&[("verified", current.verified.into(), saved.verified.into())]),
-            )?;
-            Ok(saved)
-        })
-        .await?;
-    Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
+action_endpoint! {
+    /// Verifies an organization, or withdraws its verification (administrators).
+    post "/admin/organizations/{id}/verify" => verify_organization, tag "admin", path { "id": "Organization id" },
+    ok 200 "The organization" => OrganizationOut, problems {  },
+    |admin: AdminUser, state, path: String, body: Json<VerifyRequest>| -> HttpResponse {
+        let id = path.into_inner();
+        let verified = body.into_inner().verified;
+        let actor = admin.0.actor();
+        let saved = state
+            .db
+            .write(move |conn| {
+                let current = queries::find(conn, &id)?;
+                if current.verified == verified {
+                    return Ok(current);
+                }
+                let mut next = current.clone();
+                next.verified = verified;
+                let saved = queries::save(conn, &next, current.version)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    if verified { "organization.verify" } else { "organization.unverify" },
+                    "organization",
+                    &saved.id,
+                    audit::diff(&[("verified", current.verified.into(), saved.verified.into())]),
+                )?;
+                Ok(saved)
+            })
+            .await?;
+        Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
+    }
 }

@@ -42,7 +42,7 @@ action_endpoint! {
     /// demand; the demand's own organization cannot answer it.
     post "/demands/{id}/responses" => create_response, tag "responses", path { "id": "Demand id" },
     ok 201 "Submitted" => ResponseOut, problems { 403: "Not a university, institute or expert user; no organization; or the demand's own organization", 409: "The organization already has a live answer (`existing_id`), the demand is not open (withdrawn, expired, closed, past its deadline), or the open call has named its winner" },
-    |user, state, path: String, body: Json<ResponseInput>| -> HttpResponse {
+    |user: AuthUser, state, path: String, body: Json<ResponseInput>| -> HttpResponse {
         let org_id = queries::responder_org(&user)?;
         let valid = body.into_inner().check()?;
         let demand_id = path.into_inner();
@@ -169,7 +169,7 @@ action_endpoint! {
     /// Shortlists a submitted answer (the demand's organization and administrators).
     post "/demands/{id}/responses/{response_id}/shortlist" => shortlist_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
     ok 200 "Shortlisted" => ResponseOut, problems { 403: "The responder, not the demand's organization", 409: "Not possible from the answer's status (see `allowed`), or a stale `version`" },
-    |user, state, path: (String, String), body: Option<MoveInput>| -> web::Json<ResponseOut> {
+    |user: AuthUser, state, path: (String, String), body: Option<MoveInput>| -> web::Json<ResponseOut> {
         plain_move(state, user, path, body, ResponseMove::Shortlist).await
     }
 }
@@ -179,7 +179,7 @@ action_endpoint! {
     /// and administrators); `note` is required for `other`.
     post "/demands/{id}/responses/{response_id}/decline" => decline_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
     ok 200 "Declined" => ResponseOut, problems { 403: "The responder, not the demand's organization", 409: "Not possible from the answer's status (see `allowed`), or a stale `version`" },
-    |user, state, path: (String, String), body: Json<DeclineInput>| -> web::Json<ResponseOut> {
+    |user: AuthUser, state, path: (String, String), body: Json<DeclineInput>| -> web::Json<ResponseOut> {
         let body = body.into_inner();
         let note = note(body.note.as_deref())?;
         if body.reason == DeclineReason::Other && note.is_none() {
@@ -208,7 +208,7 @@ action_endpoint! {
     /// with `another_solution_chosen`, and a second acceptance gets 409.
     post "/demands/{id}/responses/{response_id}/accept" => accept_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
     ok 200 "Accepted; the deal opened at `intention`" => AcceptOut, problems { 403: "The responder, not the demand's organization", 409: "Not possible from the answer's status (see `allowed`), the open call already has a winner, an open deal on the same demand and achievement exists, or a stale `version`" },
-    |user, state, path: (String, String), body: Option<AcceptInput>| -> web::Json<AcceptOut> {
+    |user: AuthUser, state, path: (String, String), body: Option<AcceptInput>| -> web::Json<AcceptOut> {
         let body = body.0.unwrap_or_default();
         let details = MoveDetails {
             version: body.version,
@@ -231,7 +231,7 @@ action_endpoint! {
     /// its organization's members).
     post "/demands/{id}/responses/{response_id}/withdraw" => withdraw_response, tag "responses", path { "id": "Demand id", "response_id": "Answer id" },
     ok 200 "Withdrawn" => ResponseOut, problems { 403: "The demand's organization, not the responder", 409: "Already accepted, declined or withdrawn (see `allowed`), or a stale `version`" },
-    |user, state, path: (String, String), body: Option<MoveInput>| -> web::Json<ResponseOut> {
+    |user: AuthUser, state, path: (String, String), body: Option<MoveInput>| -> web::Json<ResponseOut> {
         plain_move(state, user, path, body, ResponseMove::Withdraw).await
     }
 }
