@@ -314,36 +314,22 @@ pub fn advance(
     let stamp = now();
     let updated =
         diesel::update(deals::table.find(&deal.id).filter(deals::version.eq(deal.version)));
-    let count = match to {
-        DealStage::Intention => updated
-            .set((
-                deals::stage.eq(to.as_str()),
-                deals::furthest_stage.eq(to.as_str()),
-                deals::intention_at.eq(stamp),
-                deals::version.eq(deal.version + 1),
-                deals::updated_at.eq(stamp),
-            ))
-            .execute(conn)?,
-        DealStage::Agreement => updated
-            .set((
-                deals::stage.eq(to.as_str()),
-                deals::furthest_stage.eq(to.as_str()),
-                deals::agreement_at.eq(stamp),
-                deals::version.eq(deal.version + 1),
-                deals::updated_at.eq(stamp),
-            ))
-            .execute(conn)?,
-        DealStage::Signed => updated
-            .set((
-                deals::stage.eq(to.as_str()),
-                deals::furthest_stage.eq(to.as_str()),
-                deals::signed_at.eq(stamp),
-                deals::version.eq(deal.version + 1),
-                deals::updated_at.eq(stamp),
-            ))
-            .execute(conn)?,
-        DealStage::Connected | DealStage::Lost => 0,
+    // The stage's own stamp is set; the others keep what the loaded row holds (the version
+    // filter makes sure nothing changed in between).
+    let stamped = |stage: DealStage, kept: Option<chrono::NaiveDateTime>| {
+        if to == stage { Some(stamp) } else { kept }
     };
+    let count = updated
+        .set((
+            deals::stage.eq(to.as_str()),
+            deals::furthest_stage.eq(to.as_str()),
+            deals::intention_at.eq(stamped(DealStage::Intention, deal.intention_at)),
+            deals::agreement_at.eq(stamped(DealStage::Agreement, deal.agreement_at)),
+            deals::signed_at.eq(stamped(DealStage::Signed, deal.signed_at)),
+            deals::version.eq(deal.version + 1),
+            deals::updated_at.eq(stamp),
+        ))
+        .execute(conn)?;
     if count == 0 {
         let current = find(conn, &deal.id)?;
         return Err(ApiError::stale_version(deal.version, current.version));
