@@ -1,5 +1,6 @@
 //! Achievement endpoints: create, list and search, read, edit, confidential details.
 
+use crate::http::endpoint::State;
 use crate::listings::record::RecordLibrary;
 use actix_web::{HttpResponse, get, patch, post, web};
 
@@ -16,7 +17,6 @@ use crate::listings::access_requests::{
     self, AccessDecision, AccessDecisionInput, AccessRequestInput, AccessRequestOut,
 };
 use crate::listings::confidential;
-use crate::state::AppState;
 
 /// Registers the achievement routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -91,103 +91,69 @@ crate::library_endpoints! {
     },
 }
 
-/// Reads an achievement's confidential details: its owners, administrators, users whose
-/// access request was granted, and the parties and broker of a live deal about it. Every read
-/// is written to the audit log.
-#[utoipa::path(
-    tag = "achievements",
-    params(("id" = String, Path, description = "Achievement id")),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The confidential details", body = ConfidentialOut))
-)]
-#[get("/achievements/{id}/confidential")]
-pub(crate) async fn read_confidential(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<web::Json<ConfidentialOut>> {
-    let id = path.into_inner();
-    let details = state
-        .db
-        .write(move |conn| {
-            let (listing, row) = AchievementRecords::find(conn, &id)?;
-            confidential::authorize_read(conn, &user, &listing)?;
-            Ok(ConfidentialOut { id: listing.id, confidential_details: row.confidential_details })
-        })
-        .await?;
-    Ok(web::Json(details))
+crate::endpoint! {
+    /// Reads an achievement's confidential details: its owners, administrators, users whose
+    /// access request was granted, and the parties and broker of a live deal about it. Every read
+    /// is written to the audit log.
+    get "/achievements/{id}/confidential" => read_confidential, tag "achievements",
+    path { "id": "Achievement id" }, ok 200 "The confidential details" => ConfidentialOut,
+    |user: AuthUser, state: State, path: web::Path<String>|
+        -> ApiResult<web::Json<ConfidentialOut>> {
+        let id = path.into_inner();
+        let details = state
+            .db
+            .write(move |conn| {
+                let (listing, row) = AchievementRecords::find(conn, &id)?;
+                confidential::authorize_read(conn, &user, &listing)?;
+                Ok(ConfidentialOut { id: listing.id, confidential_details: row.confidential_details })
+            })
+            .await?;
+        Ok(web::Json(details))
+    }
 }
 
-/// Asks for access to an achievement's confidential details (signed-in members of verified
-/// organizations; one pending or granted request per user).
-#[utoipa::path(
-    tag = "achievements",
-    request_body = AccessRequestInput,
-    params(("id" = String, Path, description = "Achievement id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Requested", body = AccessRequestOut),
-        (status = 403, description = "The caller's organization is not verified", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A live request exists, or the caller manages the record", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/achievements/{id}/access-requests")]
-pub(crate) async fn request_access(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: OptionalJson<AccessRequestInput>,
-) -> ApiResult<HttpResponse> {
-    access_requests::create(user, state, path, body, Library::Achievements).await
+crate::endpoint! {
+    /// Asks for access to an achievement's confidential details (signed-in members of verified
+    /// organizations; one pending or granted request per user).
+    post "/achievements/{id}/access-requests" => request_access, tag "achievements",
+    path { "id": "Achievement id" }, body AccessRequestInput,
+    ok 201 "Requested" => AccessRequestOut,
+    problems { 403: "The caller's organization is not verified", 409: "A live request exists, or the caller manages the record" },
+    |user: AuthUser, state: State, path: web::Path<String>, body: OptionalJson<AccessRequestInput>|
+        -> ApiResult<HttpResponse> {
+        access_requests::create(user, state, path, body, Library::Achievements).await
+    }
 }
 
-/// Access requests of an achievement: all for its owners and administrators, one's own for others.
-#[utoipa::path(
-    tag = "achievements",
-    params(("id" = String, Path, description = "Achievement id"), PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Access requests, newest first", body = Page<AccessRequestOut>))
-)]
-#[get("/achievements/{id}/access-requests")]
-pub(crate) async fn list_access_requests(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<AccessRequestOut>>> {
-    access_requests::list(user, state, path, page, Library::Achievements).await
+crate::endpoint! {
+    /// Access requests of an achievement: all for its owners and administrators, one's own for others.
+    get "/achievements/{id}/access-requests" => list_access_requests, tag "achievements",
+    path { "id": "Achievement id" }, params { PageParams },
+    ok 200 "Access requests, newest first" => Page<AccessRequestOut>,
+    |user: AuthUser, state: State, path: web::Path<String>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<AccessRequestOut>>> {
+        access_requests::list(user, state, path, page, Library::Achievements).await
+    }
 }
 
-/// Grants or denies a pending request, or revokes a grant (the achievement's owners and administrators).
-#[utoipa::path(
-    tag = "achievements",
-    request_body = AccessDecisionInput,
-    params(
-        ("id" = String, Path, description = "Achievement id"),
-        ("request_id" = String, Path, description = "Access request id"),
-        ("decision" = AccessDecision, Path, description = "grant, deny or revoke"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Decided", body = AccessRequestOut),
-        (status = 409, description = "Not possible from the request's status (see `allowed`)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/achievements/{id}/access-requests/{request_id}/{decision}")]
-pub(crate) async fn decide_access_request(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String, AccessDecision)>,
-    body: OptionalJson<AccessDecisionInput>,
-) -> ApiResult<web::Json<AccessRequestOut>> {
-    let (id, request_id, decision) = path.into_inner();
-    access_requests::decide(
-        user,
-        state,
-        web::Path::from((id, request_id)),
-        body,
-        Library::Achievements,
-        decision,
-    )
-    .await
+crate::endpoint! {
+    /// Grants or denies a pending request, or revokes a grant (the achievement's owners and administrators).
+    post "/achievements/{id}/access-requests/{request_id}/{decision}" => decide_access_request, tag "achievements",
+    path { "id": "Achievement id", "request_id": "Access request id" },
+    params { ("decision" = AccessDecision, Path, description = "grant, deny or revoke") },
+    body AccessDecisionInput, ok 200 "Decided" => AccessRequestOut,
+    problems { 409: "Not possible from the request's status (see `allowed`)" },
+    |user: AuthUser, state: State, path: web::Path<(String, String, AccessDecision)>, body: OptionalJson<AccessDecisionInput>|
+        -> ApiResult<web::Json<AccessRequestOut>> {
+        let (id, request_id, decision) = path.into_inner();
+        access_requests::decide(
+            user,
+            state,
+            web::Path::from((id, request_id)),
+            body,
+            Library::Achievements,
+            decision,
+        )
+        .await
+    }
 }

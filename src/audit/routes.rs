@@ -1,5 +1,6 @@
 //! `GET /api/v1/admin/audit`.
 
+use crate::http::endpoint::State;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,7 +12,6 @@ use crate::auth::AdminUser;
 use crate::db::schema::audit_log;
 use crate::error::ApiResult;
 use crate::http::{Page, PageParams};
-use crate::state::AppState;
 
 /// Filters of the audit list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -31,55 +31,48 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// The audit log, newest first (administrators).
-#[utoipa::path(
-    tag = "admin",
-    params(AuditFilter, PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Audit entries, newest first", body = Page<AuditEntry>))
-)]
-#[get("/admin/audit")]
-pub(crate) async fn list_audit(
-    _admin: AdminUser,
-    state: web::Data<AppState>,
-    filter: web::Query<AuditFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<AuditEntry>>> {
-    let request = page.parse()?;
-    let filter = filter.into_inner();
-    let after = request.after.clone();
-    let fetch = request.fetch();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let mut query = audit_log::table.into_boxed();
-            if let Some(actor) = filter.actor_id {
-                query = query.filter(audit_log::actor_id.eq(actor));
-            }
-            if let Some(entity_type) = filter.entity_type {
-                query = query.filter(audit_log::entity_type.eq(entity_type));
-            }
-            if let Some(entity_id) = filter.entity_id {
-                query = query.filter(audit_log::entity_id.eq(entity_id));
-            }
-            if let Some(action) = filter.action {
-                query = query.filter(audit_log::action.eq(action));
-            }
-            if let Some(from) = filter.from {
-                query = query.filter(audit_log::created_at.ge(from.naive_utc()));
-            }
-            if let Some(to) = filter.to {
-                query = query.filter(audit_log::created_at.lt(to.naive_utc()));
-            }
-            if let Some(after) = after {
-                query = query.filter(audit_log::id.lt(after));
-            }
-            Ok(query
-                .order(audit_log::id.desc())
-                .limit(fetch)
-                .select(AuditRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
+crate::endpoint! {
+    /// The audit log, newest first (administrators).
+    get "/admin/audit" => list_audit, tag "admin",
+    params { AuditFilter, PageParams }, ok 200 "Audit entries, newest first" => Page<AuditEntry>,
+    |_admin: AdminUser, state: State, filter: web::Query<AuditFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<AuditEntry>>> {
+        let request = page.parse()?;
+        let filter = filter.into_inner();
+        let after = request.after.clone();
+        let fetch = request.fetch();
+        let rows = state
+            .db
+            .read(move |conn| {
+                let mut query = audit_log::table.into_boxed();
+                if let Some(actor) = filter.actor_id {
+                    query = query.filter(audit_log::actor_id.eq(actor));
+                }
+                if let Some(entity_type) = filter.entity_type {
+                    query = query.filter(audit_log::entity_type.eq(entity_type));
+                }
+                if let Some(entity_id) = filter.entity_id {
+                    query = query.filter(audit_log::entity_id.eq(entity_id));
+                }
+                if let Some(action) = filter.action {
+                    query = query.filter(audit_log::action.eq(action));
+                }
+                if let Some(from) = filter.from {
+                    query = query.filter(audit_log::created_at.ge(from.naive_utc()));
+                }
+                if let Some(to) = filter.to {
+                    query = query.filter(audit_log::created_at.lt(to.naive_utc()));
+                }
+                if let Some(after) = after {
+                    query = query.filter(audit_log::id.lt(after));
+                }
+                Ok(query
+                    .order(audit_log::id.desc())
+                    .limit(fetch)
+                    .select(AuditRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
+    }
 }

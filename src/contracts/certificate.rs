@@ -1,6 +1,7 @@
 //! `GET /contracts/{id}/certificate`: the registration certificate (技术合同登记证明) as a
 //! printable HTML page in Chinese. Every user-supplied text is escaped.
 
+use crate::http::endpoint::State;
 use actix_web::{HttpResponse, get, web};
 
 use super::access::ensure_visible;
@@ -8,7 +9,6 @@ use super::model::{ContractRow, EntityKind, IntermediaryKind};
 use super::queries;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -131,39 +131,30 @@ pub fn render(contract: &ContractRow) -> String {
     )
 }
 
-/// The registration certificate (技术合同登记证明), `text/html; charset=utf-8` with print
-/// styles; for registered (and later) contracts only. Visible to whoever sees the contract.
-#[utoipa::path(
-    tag = "contracts",
-    params(("id" = String, Path, description = "Contract id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The certificate", content_type = "text/html; charset=utf-8", body = String),
-        (status = 409, description = "The contract is not registered", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/contracts/{id}/certificate")]
-pub(crate) async fn certificate(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let contract = state
-        .db
-        .read(move |conn| {
-            let row = queries::find(conn, &id)?;
-            ensure_visible(&user, &row)?;
-            Ok(row)
-        })
-        .await?;
-    if !contract.status.is_registered() {
-        return Err(ApiError::conflict(format!(
-            "only registered contracts have a registration certificate; this one is {}",
-            contract.status
-        )));
+crate::endpoint! {
+    /// The registration certificate (技术合同登记证明), `text/html; charset=utf-8` with print
+    /// styles; for registered (and later) contracts only. Visible to whoever sees the contract.
+    get "/contracts/{id}/certificate" => certificate, tag "contracts",
+    path { "id": "Contract id" },
+    responses [(status = 200, description = "The certificate", content_type = "text/html; charset=utf-8", body = String), (status = 409, description = "The contract is not registered", body = crate::error::Problem, content_type = "application/problem+json"),],
+    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
+        let id = path.into_inner();
+        let contract = state
+            .db
+            .read(move |conn| {
+                let row = queries::find(conn, &id)?;
+                ensure_visible(&user, &row)?;
+                Ok(row)
+            })
+            .await?;
+        if !contract.status.is_registered() {
+            return Err(ApiError::conflict(format!(
+                "only registered contracts have a registration certificate; this one is {}",
+                contract.status
+            )));
+        }
+        Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&contract)))
     }
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&contract)))
 }
 
 #[cfg(test)]

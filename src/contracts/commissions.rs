@@ -2,6 +2,7 @@
 //! contracts they are the intermediary of — commission due and earned so far (in proportion
 //! to the money received), with totals over the whole filtered period.
 
+use crate::http::endpoint::State;
 use actix_web::{get, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -16,7 +17,6 @@ use crate::auth::AuthUser;
 use crate::db::schema::contracts;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Page, PageParams};
-use crate::state::AppState;
 
 /// The period filter of the ledger (by registration date).
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -109,97 +109,87 @@ fn line(row: &ContractRow, paid: i64) -> CommissionLine {
     }
 }
 
-/// A broker's commission ledger (the broker themself and administrators; others 403).
-#[utoipa::path(
-    tag = "contracts",
-    params(("id" = String, Path, description = "The broker's user id"), CommissionFilter, PageParams),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The ledger with totals", body = CommissionLedger),
-        (status = 403, description = "Neither the broker nor an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such broker", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/brokers/{id}/commissions")]
-pub(crate) async fn broker_commissions(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    filter: web::Query<CommissionFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<CommissionLedger>> {
-    let broker_id = path.into_inner();
-    if !user.is_admin() && user.id() != broker_id {
-        return Err(ApiError::Forbidden(
-            "a commission ledger is seen by its broker and administrators".into(),
-        ));
+crate::endpoint! {
+    /// A broker's commission ledger (the broker themself and administrators; others 403).
+    get "/brokers/{id}/commissions" => broker_commissions, tag "contracts",
+    path { "id": "The broker's user id" }, params { CommissionFilter, PageParams },
+    ok 200 "The ledger with totals" => CommissionLedger,
+    problems { 403: "Neither the broker nor an administrator", 404: "No such broker" },
+    |user: AuthUser, state: State, path: web::Path<String>, filter: web::Query<CommissionFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<CommissionLedger>> {
+        let broker_id = path.into_inner();
+        if !user.is_admin() && user.id() != broker_id {
+            return Err(ApiError::Forbidden(
+                "a commission ledger is seen by its broker and administrators".into(),
+            ));
+        }
+        let request = page.parse()?;
+        let filter = filter.into_inner();
+        if let (Some(from), Some(to)) = (filter.registered_from, filter.registered_to)
+            && from > to
+        {
+            return Err(ApiError::field(
+                "registered_to",
+                "before_registered_from",
+                "must not be before registered_from",
+            ));
+        }
+        let id = broker_id.clone();
+        let (rows, paid) = state
+            .db
+            .read(move |conn| {
+                let broker = crate::accounts::queries::find(conn, &id)
+                    .map_err(|_| ApiError::NotFound("broker".into()))?;
+                if broker.role != Role::Broker {
+                    return Err(ApiError::NotFound("broker".into()));
+                }
+                let mut query = contracts::table
+                    .filter(contracts::intermediary_user_id.eq(&id))
+                    .filter(contracts::registration_number.is_not_null())
+                    .into_boxed();
+                if let Some(from) = filter.registered_from {
+                    query = query.filter(contracts::registered_on.ge(from));
+                }
+                if let Some(to) = filter.registered_to {
+                    query = query.filter(contracts::registered_on.le(to));
+                }
+                let rows: Vec<ContractRow> = query
+                    .order(contracts::registration_number.desc())
+                    .select(ContractRow::as_select())
+                    .load(conn)?;
+                let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+                let paid = queries::paid_totals(conn, &ids)?;
+                Ok((rows, paid))
+            })
+            .await?;
+        let mut totals = CommissionTotals::default();
+        let mut lines = Vec::new();
+        for row in &rows {
+            let l = line(row, paid.get(&row.id).copied().unwrap_or(0));
+            totals.contracts += 1;
+            totals.due_fen += l.due_fen;
+            totals.earned_fen += l.earned_fen;
+            totals.paid_fen += l.paid_fen;
+            lines.push(l);
+        }
+        let key = |l: &CommissionLine| l.registration_number.clone().unwrap_or_default();
+        let start = match &request.after {
+            Some(after) => lines.iter().position(|l| key(l) < *after).unwrap_or(lines.len()),
+            None => 0,
+        };
+        let window: Vec<CommissionLine> = lines
+            .into_iter()
+            .skip(start)
+            .take(usize::try_from(request.fetch()).unwrap_or(usize::MAX))
+            .collect();
+        let page = Page::from_rows(window, &request, key);
+        Ok(web::Json(CommissionLedger {
+            broker_id,
+            items: page.items,
+            next_cursor: page.next_cursor,
+            totals,
+        }))
     }
-    let request = page.parse()?;
-    let filter = filter.into_inner();
-    if let (Some(from), Some(to)) = (filter.registered_from, filter.registered_to)
-        && from > to
-    {
-        return Err(ApiError::field(
-            "registered_to",
-            "before_registered_from",
-            "must not be before registered_from",
-        ));
-    }
-    let id = broker_id.clone();
-    let (rows, paid) = state
-        .db
-        .read(move |conn| {
-            let broker = crate::accounts::queries::find(conn, &id)
-                .map_err(|_| ApiError::NotFound("broker".into()))?;
-            if broker.role != Role::Broker {
-                return Err(ApiError::NotFound("broker".into()));
-            }
-            let mut query = contracts::table
-                .filter(contracts::intermediary_user_id.eq(&id))
-                .filter(contracts::registration_number.is_not_null())
-                .into_boxed();
-            if let Some(from) = filter.registered_from {
-                query = query.filter(contracts::registered_on.ge(from));
-            }
-            if let Some(to) = filter.registered_to {
-                query = query.filter(contracts::registered_on.le(to));
-            }
-            let rows: Vec<ContractRow> = query
-                .order(contracts::registration_number.desc())
-                .select(ContractRow::as_select())
-                .load(conn)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let paid = queries::paid_totals(conn, &ids)?;
-            Ok((rows, paid))
-        })
-        .await?;
-    let mut totals = CommissionTotals::default();
-    let mut lines = Vec::new();
-    for row in &rows {
-        let l = line(row, paid.get(&row.id).copied().unwrap_or(0));
-        totals.contracts += 1;
-        totals.due_fen += l.due_fen;
-        totals.earned_fen += l.earned_fen;
-        totals.paid_fen += l.paid_fen;
-        lines.push(l);
-    }
-    let key = |l: &CommissionLine| l.registration_number.clone().unwrap_or_default();
-    let start = match &request.after {
-        Some(after) => lines.iter().position(|l| key(l) < *after).unwrap_or(lines.len()),
-        None => 0,
-    };
-    let window: Vec<CommissionLine> = lines
-        .into_iter()
-        .skip(start)
-        .take(usize::try_from(request.fetch()).unwrap_or(usize::MAX))
-        .collect();
-    let page = Page::from_rows(window, &request, key);
-    Ok(web::Json(CommissionLedger {
-        broker_id,
-        items: page.items,
-        next_cursor: page.next_cursor,
-        totals,
-    }))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! administrators.
 
 use crate::action_endpoint;
+use crate::http::endpoint::State;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 
@@ -14,7 +15,6 @@ use crate::db::schema::{audit_log, deal_messages};
 use crate::db::{new_id, now, to_utc};
 use crate::error::ApiResult;
 use crate::http::{Page, PageParams};
-use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 type MessageRow = (String, String, String, String, chrono::NaiveDateTime);
@@ -23,47 +23,41 @@ fn message_out((id, deal_id, author_id, body, created_at): MessageRow) -> DealMe
     DealMessage { id, deal_id, author_id, body, created_at: to_utc(created_at) }
 }
 
-/// A deal's messages, oldest first.
-#[utoipa::path(
-    tag = "deals",
-    params(("id" = String, Path, description = "Deal id"), PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Messages, oldest first", body = Page<DealMessage>))
-)]
-#[get("/deals/{id}/messages")]
-pub(crate) async fn list_messages(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<DealMessage>>> {
-    let id = path.into_inner();
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let deal = queries::find(conn, &id)?;
-            ensure_participant(&user, &deal)?;
-            let mut query =
-                deal_messages::table.filter(deal_messages::deal_id.eq(&deal.id)).into_boxed();
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(deal_messages::id.gt(after));
-            }
-            Ok(query
-                .order(deal_messages::id.asc())
-                .limit(page_request.fetch())
-                .select((
-                    deal_messages::id,
-                    deal_messages::deal_id,
-                    deal_messages::author_id,
-                    deal_messages::body,
-                    deal_messages::created_at,
-                ))
-                .load::<MessageRow>(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |r| r.0.clone()).map(message_out)))
+crate::endpoint! {
+    /// A deal's messages, oldest first.
+    get "/deals/{id}/messages" => list_messages, tag "deals",
+    path { "id": "Deal id" }, params { PageParams },
+    ok 200 "Messages, oldest first" => Page<DealMessage>,
+    |user: AuthUser, state: State, path: web::Path<String>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<DealMessage>>> {
+        let id = path.into_inner();
+        let request = page.parse()?;
+        let page_request = request.clone();
+        let rows = state
+            .db
+            .read(move |conn| {
+                let deal = queries::find(conn, &id)?;
+                ensure_participant(&user, &deal)?;
+                let mut query =
+                    deal_messages::table.filter(deal_messages::deal_id.eq(&deal.id)).into_boxed();
+                if let Some(after) = page_request.after.clone() {
+                    query = query.filter(deal_messages::id.gt(after));
+                }
+                Ok(query
+                    .order(deal_messages::id.asc())
+                    .limit(page_request.fetch())
+                    .select((
+                        deal_messages::id,
+                        deal_messages::deal_id,
+                        deal_messages::author_id,
+                        deal_messages::body,
+                        deal_messages::created_at,
+                    ))
+                    .load::<MessageRow>(conn)?)
+            })
+            .await?;
+        Ok(web::Json(Page::from_rows(rows, &request, |r| r.0.clone()).map(message_out)))
+    }
 }
 
 action_endpoint! {
@@ -105,41 +99,35 @@ action_endpoint! {
     }
 }
 
-/// A deal's history, oldest first: every move stamped with who, when and the note.
-#[utoipa::path(
-    tag = "deals",
-    params(("id" = String, Path, description = "Deal id"), PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "History entries, oldest first", body = Page<AuditEntry>))
-)]
-#[get("/deals/{id}/history")]
-pub(crate) async fn deal_history(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<AuditEntry>>> {
-    let id = path.into_inner();
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let deal = queries::find(conn, &id)?;
-            ensure_participant(&user, &deal)?;
-            let mut query = audit_log::table
-                .filter(audit_log::entity_type.eq(ENTITY))
-                .filter(audit_log::entity_id.eq(&deal.id))
-                .into_boxed();
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(audit_log::id.gt(after));
-            }
-            Ok(query
-                .order(audit_log::id.asc())
-                .limit(page_request.fetch())
-                .select(AuditRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
+crate::endpoint! {
+    /// A deal's history, oldest first: every move stamped with who, when and the note.
+    get "/deals/{id}/history" => deal_history, tag "deals",
+    path { "id": "Deal id" }, params { PageParams },
+    ok 200 "History entries, oldest first" => Page<AuditEntry>,
+    |user: AuthUser, state: State, path: web::Path<String>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<AuditEntry>>> {
+        let id = path.into_inner();
+        let request = page.parse()?;
+        let page_request = request.clone();
+        let rows = state
+            .db
+            .read(move |conn| {
+                let deal = queries::find(conn, &id)?;
+                ensure_participant(&user, &deal)?;
+                let mut query = audit_log::table
+                    .filter(audit_log::entity_type.eq(ENTITY))
+                    .filter(audit_log::entity_id.eq(&deal.id))
+                    .into_boxed();
+                if let Some(after) = page_request.after.clone() {
+                    query = query.filter(audit_log::id.gt(after));
+                }
+                Ok(query
+                    .order(audit_log::id.asc())
+                    .limit(page_request.fetch())
+                    .select(AuditRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
+    }
 }

@@ -2,6 +2,7 @@
 //! funnel, assign a broker.
 
 use crate::action_endpoint;
+use crate::http::endpoint::State;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, put, web};
@@ -112,194 +113,169 @@ fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
     Tagged::with_status(status, out.version, out).into()
 }
 
-/// Opens a deal between a buyer and a seller organization, usually about a demand and an
-/// achievement. Either party, a technology broker or an administrator may open it; it starts
-/// at `connected`. At most one open deal per (demand, achievement) pair: a second gets 409
-/// with `existing_id`.
-#[utoipa::path(
-    tag = "deals",
-    request_body = CreateDeal,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "The deal, at `connected`", body = DealOut),
-        (status = 409, description = "An open deal for this demand and achievement exists (see `existing_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields; a record the caller may not see answers `not_found` like an unknown id", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is busy behind another write (`database_busy`, `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[post("/deals")]
-pub(crate) async fn create_deal(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    body: ValidJson<CreateDeal>,
-) -> ApiResult<HttpResponse> {
-    let input = body.into_inner();
-    let mut checker = Checker::new();
-    dto::id(&mut checker, "buyer_org_id", &input.buyer_org_id);
-    dto::id(&mut checker, "seller_org_id", &input.seller_org_id);
-    dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
-    let note = dto::note(&mut checker, input.note.as_deref());
-    let body_errors = checker.into_errors();
-    let is_broker = user.role() == Role::Broker;
-    let is_party = user.belongs_to(&input.buyer_org_id) || user.belongs_to(&input.seller_org_id);
-    if !(user.is_admin() || is_broker || is_party) {
-        return Err(ApiError::Forbidden(
-            "a deal is opened by its buyer, its seller, a technology broker or an administrator"
-                .into(),
-        ));
-    }
-    if is_broker && !user.user.is_verified() && !user.is_admin() {
-        return Err(ApiError::Forbidden(
-            "technology brokers open and carry deals once an administrator has verified them \
-             (POST /api/v1/admin/users/{id}/verify)"
-                .into(),
-        ));
-    }
-    let acting = Sides::of(&user, &input.buyer_org_id, &input.seller_org_id);
-    let broker_id = match (input.broker_id, is_broker) {
-        (Some(named), true) if named != user.id() && !is_party => {
-            return Err(ApiError::field(
-                "broker_id",
-                "not_yourself",
-                "a broker opens deals they carry themselves",
+crate::endpoint! {
+    /// Opens a deal between a buyer and a seller organization, usually about a demand and an
+    /// achievement. Either party, a technology broker or an administrator may open it; it starts
+    /// at `connected`. At most one open deal per (demand, achievement) pair: a second gets 409
+    /// with `existing_id`.
+    post "/deals" => create_deal, tag "deals",
+    body CreateDeal, ok 201 "The deal, at `connected`" => DealOut,
+    problems { 409: "An open deal for this demand and achievement exists (see `existing_id`)", 422: "Invalid fields; a record the caller may not see answers `not_found` like an unknown id", 503: "The database is busy behind another write (`database_busy`, `Retry-After`)" },
+    |user: AuthUser, state: State, body: ValidJson<CreateDeal>| -> ApiResult<HttpResponse> {
+        let input = body.into_inner();
+        let mut checker = Checker::new();
+        dto::id(&mut checker, "buyer_org_id", &input.buyer_org_id);
+        dto::id(&mut checker, "seller_org_id", &input.seller_org_id);
+        dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
+        let note = dto::note(&mut checker, input.note.as_deref());
+        let body_errors = checker.into_errors();
+        let is_broker = user.role() == Role::Broker;
+        let is_party = user.belongs_to(&input.buyer_org_id) || user.belongs_to(&input.seller_org_id);
+        if !(user.is_admin() || is_broker || is_party) {
+            return Err(ApiError::Forbidden(
+                "a deal is opened by its buyer, its seller, a technology broker or an administrator"
+                    .into(),
             ));
         }
-        (None, true) => Some(user.id().to_string()),
-        (named, _) => named,
-    };
-    let new = NewDeal {
-        demand_id: input.demand_id,
-        achievement_id: input.achievement_id,
-        buyer_org_id: input.buyer_org_id,
-        seller_org_id: input.seller_org_id,
-        broker_id,
-        event_id: input.event_id,
-        response_id: None,
-        source: input.source,
-        stage: DealStage::Connected,
-        commission_rate_bp: input.commission_rate_bp,
-        commission_fen: input.commission_fen,
-        acting,
-    };
-    let out = state
-        .db
-        .write(move |conn| {
-            if is_party && !user.is_admin() {
-                ensure_organization_verified(conn, &user)?;
+        if is_broker && !user.user.is_verified() && !user.is_admin() {
+            return Err(ApiError::Forbidden(
+                "technology brokers open and carry deals once an administrator has verified them \
+                 (POST /api/v1/admin/users/{id}/verify)"
+                    .into(),
+            ));
+        }
+        let acting = Sides::of(&user, &input.buyer_org_id, &input.seller_org_id);
+        let broker_id = match (input.broker_id, is_broker) {
+            (Some(named), true) if named != user.id() && !is_party => {
+                return Err(ApiError::field(
+                    "broker_id",
+                    "not_yourself",
+                    "a broker opens deals they carry themselves",
+                ));
             }
-            let row = queries::open_checked(conn, &user.actor(), Some(&user), new, body_errors)?;
-            if let Some(note) = note {
-                audit::record(
-                    conn,
-                    &user.actor(),
-                    "deal.note",
-                    queries::ENTITY,
-                    &row.id,
-                    serde_json::json!({ "note": note }),
-                )?;
-            }
-            deal_out(conn, row)
-        })
-        .await?;
-    Ok(respond(actix_web::http::StatusCode::CREATED, out))
+            (None, true) => Some(user.id().to_string()),
+            (named, _) => named,
+        };
+        let new = NewDeal {
+            demand_id: input.demand_id,
+            achievement_id: input.achievement_id,
+            buyer_org_id: input.buyer_org_id,
+            seller_org_id: input.seller_org_id,
+            broker_id,
+            event_id: input.event_id,
+            response_id: None,
+            source: input.source,
+            stage: DealStage::Connected,
+            commission_rate_bp: input.commission_rate_bp,
+            commission_fen: input.commission_fen,
+            acting,
+        };
+        let out = state
+            .db
+            .write(move |conn| {
+                if is_party && !user.is_admin() {
+                    ensure_organization_verified(conn, &user)?;
+                }
+                let row = queries::open_checked(conn, &user.actor(), Some(&user), new, body_errors)?;
+                if let Some(note) = note {
+                    audit::record(
+                        conn,
+                        &user.actor(),
+                        "deal.note",
+                        queries::ENTITY,
+                        &row.id,
+                        serde_json::json!({ "note": note }),
+                    )?;
+                }
+                deal_out(conn, row)
+            })
+            .await?;
+        Ok(respond(actix_web::http::StatusCode::CREATED, out))
+    }
 }
 
-/// The caller's deals, newest first: administrators see all, brokers the deals they carry,
-/// organization members the deals where their organization is buyer or seller.
-#[utoipa::path(
-    tag = "deals",
-    params(DealFilter, PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Deals, newest first", body = Page<DealOut>))
-)]
-#[get("/deals")]
-pub(crate) async fn list_deals(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    filter: web::Query<DealFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<DealOut>>> {
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let filter = filter.into_inner();
-    let page = state
-        .db
-        .read(move |conn| {
-            let mut query = deals::table.into_boxed();
-            if !user.is_admin() {
-                let org = user.user.organization_id.clone().unwrap_or_default();
-                let own = deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org));
-                query = if user.role() == Role::Broker && user.user.is_verified() {
-                    query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
-                } else {
-                    query.filter(own)
-                };
-            }
-            if let Some(stage) = filter.stage {
-                query = query.filter(deals::stage.eq(stage.as_str()));
-            }
-            if let Some(broker) = filter.broker_id {
-                query = query.filter(deals::broker_id.eq(broker));
-            }
-            if let Some(event) = filter.event_id {
-                query = query.filter(deals::event_id.eq(event));
-            }
-            if let Some(org) = filter.org_id {
-                query = query
-                    .filter(deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org)));
-            }
-            if let Some(demand) = filter.demand_id {
-                query = query.filter(deals::demand_id.eq(demand));
-            }
-            if let Some(achievement) = filter.achievement_id {
-                query = query.filter(deals::achievement_id.eq(achievement));
-            }
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(deals::id.lt(after));
-            }
-            let rows = query
-                .order(deals::id.desc())
-                .limit(page_request.fetch())
-                .select(DealRow::as_select())
-                .load(conn)?;
-            let page = Page::from_rows(rows, &page_request, |r| r.id.clone());
-            let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
-            let mut by_deal = contracts_of(conn, &ids)?;
-            Ok(page.map(|row| {
-                let contracts = by_deal.remove(&row.id).unwrap_or_default();
-                let mut out = DealOut::from(row);
-                out.contracts = contracts;
-                out
-            }))
-        })
-        .await?;
-    Ok(web::Json(page))
+crate::endpoint! {
+    /// The caller's deals, newest first: administrators see all, brokers the deals they carry,
+    /// organization members the deals where their organization is buyer or seller.
+    get "/deals" => list_deals, tag "deals",
+    params { DealFilter, PageParams }, ok 200 "Deals, newest first" => Page<DealOut>,
+    |user: AuthUser, state: State, filter: web::Query<DealFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<DealOut>>> {
+        let request = page.parse()?;
+        let page_request = request.clone();
+        let filter = filter.into_inner();
+        let page = state
+            .db
+            .read(move |conn| {
+                let mut query = deals::table.into_boxed();
+                if !user.is_admin() {
+                    let org = user.user.organization_id.clone().unwrap_or_default();
+                    let own = deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org));
+                    query = if user.role() == Role::Broker && user.user.is_verified() {
+                        query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
+                    } else {
+                        query.filter(own)
+                    };
+                }
+                if let Some(stage) = filter.stage {
+                    query = query.filter(deals::stage.eq(stage.as_str()));
+                }
+                if let Some(broker) = filter.broker_id {
+                    query = query.filter(deals::broker_id.eq(broker));
+                }
+                if let Some(event) = filter.event_id {
+                    query = query.filter(deals::event_id.eq(event));
+                }
+                if let Some(org) = filter.org_id {
+                    query = query
+                        .filter(deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org)));
+                }
+                if let Some(demand) = filter.demand_id {
+                    query = query.filter(deals::demand_id.eq(demand));
+                }
+                if let Some(achievement) = filter.achievement_id {
+                    query = query.filter(deals::achievement_id.eq(achievement));
+                }
+                if let Some(after) = page_request.after.clone() {
+                    query = query.filter(deals::id.lt(after));
+                }
+                let rows = query
+                    .order(deals::id.desc())
+                    .limit(page_request.fetch())
+                    .select(DealRow::as_select())
+                    .load(conn)?;
+                let page = Page::from_rows(rows, &page_request, |r| r.id.clone());
+                let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+                let mut by_deal = contracts_of(conn, &ids)?;
+                Ok(page.map(|row| {
+                    let contracts = by_deal.remove(&row.id).unwrap_or_default();
+                    let mut out = DealOut::from(row);
+                    out.contracts = contracts;
+                    out
+                }))
+            })
+            .await?;
+        Ok(web::Json(page))
+    }
 }
 
-/// One deal, with its contracts and their registration numbers, for its parties, its broker
-/// and administrators (404 for anyone else).
-#[utoipa::path(
-    tag = "deals",
-    params(("id" = String, Path, description = "Deal id")),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The deal (`ETag` = version)", body = DealOut))
-)]
-#[get("/deals/{id}")]
-pub(crate) async fn get_deal(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let out = state
-        .db
-        .read(move |conn| {
-            let row = queries::find(conn, &id)?;
-            ensure_participant(&user, &row)?;
-            deal_out(conn, row)
-        })
-        .await?;
-    Ok(respond(actix_web::http::StatusCode::OK, out))
+crate::endpoint! {
+    /// One deal, with its contracts and their registration numbers, for its parties, its broker
+    /// and administrators (404 for anyone else).
+    get "/deals/{id}" => get_deal, tag "deals",
+    path { "id": "Deal id" }, ok 200 "The deal (`ETag` = version)" => DealOut,
+    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
+        let id = path.into_inner();
+        let out = state
+            .db
+            .read(move |conn| {
+                let row = queries::find(conn, &id)?;
+                ensure_participant(&user, &row)?;
+                deal_out(conn, row)
+            })
+            .await?;
+        Ok(respond(actix_web::http::StatusCode::OK, out))
+    }
 }
 
 action_endpoint! {

@@ -1,5 +1,6 @@
 //! Demand endpoints: create, list and search, read, edit, confidential details.
 
+use crate::http::endpoint::State;
 use crate::listings::record::RecordLibrary;
 use actix_web::{get, patch, post, web};
 
@@ -10,7 +11,6 @@ use crate::error::ApiResult;
 use crate::http::Page;
 use crate::listings::Library;
 use crate::listings::confidential;
-use crate::state::AppState;
 
 /// Registers the demand routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -82,32 +82,26 @@ crate::library_endpoints! {
     },
 }
 
-/// Reads a demand's confidential details: its owners, administrators, users whose access
-/// request was granted, and the parties and broker of a live deal about it. Every read is
-/// written to the audit log.
-#[utoipa::path(
-    tag = "demands",
-    params(("id" = String, Path, description = "Demand id")),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The confidential details", body = DemandConfidentialOut))
-)]
-#[get("/demands/{id}/confidential")]
-pub(crate) async fn read_demand_confidential(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<web::Json<DemandConfidentialOut>> {
-    let id = path.into_inner();
-    let details = state
-        .db
-        .write(move |conn| {
-            let (listing, row) = DemandRecords::find(conn, &id)?;
-            confidential::authorize_read(conn, &user, &listing)?;
-            Ok(DemandConfidentialOut {
-                id: listing.id,
-                confidential_details: row.confidential_details,
+crate::endpoint! {
+    /// Reads a demand's confidential details: its owners, administrators, users whose access
+    /// request was granted, and the parties and broker of a live deal about it. Every read is
+    /// written to the audit log.
+    get "/demands/{id}/confidential" => read_demand_confidential, tag "demands",
+    path { "id": "Demand id" }, ok 200 "The confidential details" => DemandConfidentialOut,
+    |user: AuthUser, state: State, path: web::Path<String>|
+        -> ApiResult<web::Json<DemandConfidentialOut>> {
+        let id = path.into_inner();
+        let details = state
+            .db
+            .write(move |conn| {
+                let (listing, row) = DemandRecords::find(conn, &id)?;
+                confidential::authorize_read(conn, &user, &listing)?;
+                Ok(DemandConfidentialOut {
+                    id: listing.id,
+                    confidential_details: row.confidential_details,
+                })
             })
-        })
-        .await?;
-    Ok(web::Json(details))
+            .await?;
+        Ok(web::Json(details))
+    }
 }

@@ -3,6 +3,7 @@
 //! record's owner for its own records.
 
 use crate::action_endpoint;
+use crate::http::endpoint::State;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{get, post, web};
@@ -278,34 +279,26 @@ async fn list(
     )))
 }
 
-/// The published achievements the event collected (public; records since withdrawn, expired
-/// or closed are left out).
-#[utoipa::path(
-    tag = "events",
-    params(("id" = String, Path, description = "Event id"), PageParams),
-    responses((status = 200, description = "Achievements, newest record first", body = Page<CollectedListing>))
-)]
-#[get("/events/{id}/achievements")]
-pub(crate) async fn list_achievements(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<CollectedListing>>> {
-    list(state, path.into_inner(), page.into_inner(), Library::Achievements).await
+crate::endpoint! {
+    /// The published achievements the event collected (public; records since withdrawn, expired
+    /// or closed are left out).
+    get "/events/{id}/achievements" => list_achievements, tag "events",
+    public, path { "id": "Event id" }, params { PageParams },
+    ok 200 "Achievements, newest record first" => Page<CollectedListing>,
+    |state: State, path: web::Path<String>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<CollectedListing>>> {
+        list(state, path.into_inner(), page.into_inner(), Library::Achievements).await
+    }
 }
 
-/// The published demands the event collected (public; records since withdrawn, expired or
-/// closed are left out).
-#[utoipa::path(
-    tag = "events",
-    params(("id" = String, Path, description = "Event id"), PageParams),
-    responses((status = 200, description = "Demands, newest record first", body = Page<CollectedListing>))
-)]
-#[get("/events/{id}/demands")]
-pub(crate) async fn list_demands(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<CollectedListing>>> {
-    list(state, path.into_inner(), page.into_inner(), Library::Demands).await
+crate::endpoint! {
+    /// The published demands the event collected (public; records since withdrawn, expired or
+    /// closed are left out).
+    get "/events/{id}/demands" => list_demands, tag "events",
+    public, path { "id": "Event id" }, params { PageParams },
+    ok 200 "Demands, newest record first" => Page<CollectedListing>,
+    |state: State, path: web::Path<String>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<CollectedListing>>> {
+        list(state, path.into_inner(), page.into_inner(), Library::Demands).await
+    }
 }

@@ -2,6 +2,7 @@
 //! participants, records collected, the funnel of the event's deals by furthest stage
 //! reached, and the registered contracts that came of them.
 
+use crate::http::endpoint::State;
 use actix_web::{get, web};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -17,7 +18,6 @@ use crate::db::schema::{contracts, deals, event_listings, event_participants};
 use crate::deals::model::DealStage;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
-use crate::state::AppState;
 
 /// Who took part.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -171,40 +171,31 @@ pub fn build(conn: &mut DbConnection, event_id: &str) -> ApiResult<EventReport> 
     })
 }
 
-/// The event's report (its creator, administrators and technology brokers): participants
-/// (people registered + anonymous attendance; organizations apart), achievements and demands
-/// collected, the funnel of the event's deals by furthest stage reached (connections ⊇
-/// intentions ⊇ agreements ⊇ signed; lost deals still count at the stage they had reached),
-/// and the registered contracts of those deals with their 成交额 and 技术交易额.
-#[utoipa::path(
-    tag = "events",
-    params(("id" = String, Path, description = "Event id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The report", body = EventReport),
-        (status = 403, description = "Neither the creator, an administrator nor a broker", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/events/{id}/report")]
-pub(crate) async fn event_report(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<web::Json<EventReport>> {
-    let id = path.into_inner();
-    let report = state
-        .db
-        .read(move |conn| {
-            let event = find(conn, &id)?;
-            if !(organizes(&user, &event) || user.role() == Role::Broker) {
-                return Err(ApiError::Forbidden(
-                    "an event's report is for its creator, administrators and brokers".into(),
-                ));
-            }
-            build(conn, &event.id)
-        })
-        .await?;
-    Ok(web::Json(report))
+crate::endpoint! {
+    /// The event's report (its creator, administrators and technology brokers): participants
+    /// (people registered + anonymous attendance; organizations apart), achievements and demands
+    /// collected, the funnel of the event's deals by furthest stage reached (connections ⊇
+    /// intentions ⊇ agreements ⊇ signed; lost deals still count at the stage they had reached),
+    /// and the registered contracts of those deals with their 成交额 and 技术交易额.
+    get "/events/{id}/report" => event_report, tag "events",
+    path { "id": "Event id" }, ok 200 "The report" => EventReport,
+    problems { 403: "Neither the creator, an administrator nor a broker" },
+    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<web::Json<EventReport>> {
+        let id = path.into_inner();
+        let report = state
+            .db
+            .read(move |conn| {
+                let event = find(conn, &id)?;
+                if !(organizes(&user, &event) || user.role() == Role::Broker) {
+                    return Err(ApiError::Forbidden(
+                        "an event's report is for its creator, administrators and brokers".into(),
+                    ));
+                }
+                build(conn, &event.id)
+            })
+            .await?;
+        Ok(web::Json(report))
+    }
 }
 
 #[cfg(test)]

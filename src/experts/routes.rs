@@ -1,6 +1,7 @@
 //! Expert endpoints: create, list and search, read, edit, and claim a profile a broker or
 //! administrator created.
 
+use crate::http::endpoint::State;
 use crate::listings::record::RecordLibrary;
 use actix_web::{HttpResponse, get, patch, post, web};
 
@@ -16,7 +17,6 @@ use crate::listings::Library;
 use crate::listings::access::ensure_visible;
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{self};
-use crate::state::AppState;
 
 /// Registers the expert routes (the library's own first, then the shared lifecycle).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -88,65 +88,56 @@ crate::library_endpoints! {
     },
 }
 
-/// Claims a profile a broker or administrator created: an expert user who has no profile yet
-/// takes over an unclaimed profile whose contact e-mail is their own (compared
-/// case-insensitively). From then on the expert manages it and its creator no longer does.
-#[utoipa::path(
-    tag = "experts",
-    params(("id" = String, Path, description = "Expert profile id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Claimed; the caller now owns the profile", body = ExpertOut),
-        (status = 403, description = "Not an expert user, or the profile's contact e-mail is not the caller's", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already claimed, closed, or the caller already has a profile (`existing_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/experts/{id}/claim")]
-pub(crate) async fn claim_expert(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    if user.role() != Role::Expert {
-        return Err(ApiError::Forbidden("only expert users claim expert profiles".into()));
+crate::endpoint! {
+    /// Claims a profile a broker or administrator created: an expert user who has no profile yet
+    /// takes over an unclaimed profile whose contact e-mail is their own (compared
+    /// case-insensitively). From then on the expert manages it and its creator no longer does.
+    post "/experts/{id}/claim" => claim_expert, tag "experts",
+    path { "id": "Expert profile id" },
+    ok 200 "Claimed; the caller now owns the profile" => ExpertOut,
+    problems { 403: "Not an expert user, or the profile's contact e-mail is not the caller's", 409: "Already claimed, closed, or the caller already has a profile (`existing_id`)" },
+    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
+        if user.role() != Role::Expert {
+            return Err(ApiError::Forbidden("only expert users claim expert profiles".into()));
+        }
+        let id = path.into_inner();
+        let actor = user.actor();
+        let claimed = state
+            .db
+            .write(move |conn| {
+                let (listing, row) = ExpertRecords::find(conn, &id)?;
+                let contact_email = row.contact_email();
+                let matches = contact_email
+                    .as_deref()
+                    .is_some_and(|email| email.to_lowercase() == user.user.email.to_lowercase());
+                if !matches {
+                    // Unpublished profiles stay hidden from everyone but the expert they name.
+                    ensure_visible(Some(&user), &listing)?;
+                }
+                if let Some(owner) = listing.owner_user_id.as_deref() {
+                    let detail = if owner == user.id() {
+                        "this profile is already yours"
+                    } else {
+                        "this profile has already been claimed by its expert"
+                    };
+                    return Err(ApiError::conflict(detail));
+                }
+                if !matches {
+                    return Err(ApiError::Forbidden(match contact_email {
+                        Some(_) => "the profile's contact e-mail is not yours; ask the broker or administrator who created it to correct the contact e-mail, then claim it again".into(),
+                        None => "the profile has no contact e-mail; ask the broker or administrator who created it to enter yours, then claim it again".into(),
+                    }));
+                }
+                if listing.status == ListingStatus::Closed {
+                    return Err(ApiError::conflict_allowing("closed profiles cannot be claimed", Vec::new()));
+                }
+                queries::ensure_no_profile(conn, user.id())?;
+                let saved = queries::set_owner(conn, &actor, &listing, user.id())?;
+                Ok((saved, row))
+            })
+            .await?;
+        listing_search::index(&state, ExpertRecords::search_doc(&claimed.0, &claimed.1)).await;
+        let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
+        Ok(Tagged::ok(out.listing.version, out).into())
     }
-    let id = path.into_inner();
-    let actor = user.actor();
-    let claimed = state
-        .db
-        .write(move |conn| {
-            let (listing, row) = ExpertRecords::find(conn, &id)?;
-            let contact_email = row.contact_email();
-            let matches = contact_email
-                .as_deref()
-                .is_some_and(|email| email.to_lowercase() == user.user.email.to_lowercase());
-            if !matches {
-                // Unpublished profiles stay hidden from everyone but the expert they name.
-                ensure_visible(Some(&user), &listing)?;
-            }
-            if let Some(owner) = listing.owner_user_id.as_deref() {
-                let detail = if owner == user.id() {
-                    "this profile is already yours"
-                } else {
-                    "this profile has already been claimed by its expert"
-                };
-                return Err(ApiError::conflict(detail));
-            }
-            if !matches {
-                return Err(ApiError::Forbidden(match contact_email {
-                    Some(_) => "the profile's contact e-mail is not yours; ask the broker or administrator who created it to correct the contact e-mail, then claim it again".into(),
-                    None => "the profile has no contact e-mail; ask the broker or administrator who created it to enter yours, then claim it again".into(),
-                }));
-            }
-            if listing.status == ListingStatus::Closed {
-                return Err(ApiError::conflict_allowing("closed profiles cannot be claimed", Vec::new()));
-            }
-            queries::ensure_no_profile(conn, user.id())?;
-            let saved = queries::set_owner(conn, &actor, &listing, user.id())?;
-            Ok((saved, row))
-        })
-        .await?;
-    listing_search::index(&state, ExpertRecords::search_doc(&claimed.0, &claimed.1)).await;
-    let out = ExpertOut::build(claimed.0, claimed.1, Viewer::MANAGER);
-    Ok(Tagged::ok(out.listing.version, out).into())
 }

@@ -37,43 +37,19 @@ macro_rules! action_endpoint {
             $body:ident: $kind:ident<$body_ty:ty>|
             -> $answer:ty $handler:block
     ) => {
-        $crate::action_endpoint!(@body $kind $body_ty, [$(#[doc = $doc])+] $method $route $name $tag
-            [$(($param = String, Path, description = $param_doc)),+]
-            [(status = $ok_status, description = $ok_doc, body = $ok)]
-            [$(($status, $problem_doc))*]
-            [$user: $user_ty, $state $path $path_ty] [$($($extra: $extra_ty,)*)?] $body $answer $handler);
+        $crate::action_endpoint!(@body $kind $body_ty, [$(#[doc = $doc])+ $method $route => $name,
+            tag $tag, path { $($param: $param_doc),+ },]
+            [ok $ok_status $ok_doc => $ok, problems { $($status: $problem_doc),* },
+            |$user: $user_ty, $state: $crate::http::endpoint::State,
+            $path: ::actix_web::web::Path<$path_ty>, $($($extra: $extra_ty,)*)?]
+            $body $answer $handler);
     };
-    (@body Option $body_ty:ty, $($rest:tt)+) => {
-        $crate::action_endpoint!(@emit [request_body(content = Option<$body_ty>, description = "Optional")]
-            [$crate::http::json::OptionalJson<$body_ty>] $($rest)+);
+    (@body Option $body_ty:ty, [$($head:tt)+] [$($tail:tt)+] $body:ident $answer:ty $handler:block) => {
+        $crate::endpoint!($($head)+ optional_body $body_ty, $($tail)+
+            $body: $crate::http::json::OptionalJson<$body_ty>| -> $crate::error::ApiResult<$answer> $handler);
     };
-    (@body Json $body_ty:ty, $($rest:tt)+) => {
-        $crate::action_endpoint!(@emit [request_body = $body_ty] [$crate::http::ValidJson<$body_ty>] $($rest)+);
-    };
-    (@emit [$($body_doc:tt)+] [$body_ty:ty] [$($doc:tt)+] $method:ident $route:literal
-        $name:ident $tag:literal [$($params:tt)+] [$ok:tt]
-        [$(($status:literal, $problem_doc:literal))*]
-        [$user:ident: $user_ty:ty, $state:ident $path:ident $path_ty:ty] [$($extras:tt)*] $body:ident
-        $answer:ty $handler:block
-    ) => {
-        $($doc)+
-        #[utoipa::path(
-            tag = $tag,
-            $($body_doc)+,
-            params($($params)+),
-            security(("bearer" = [])),
-            responses(
-                $ok,
-                $((status = $status, description = $problem_doc, body = $crate::error::Problem, content_type = "application/problem+json"),)*
-            )
-        )]
-        #[$method($route)]
-        pub(crate) async fn $name(
-            $user: $user_ty,
-            $state: ::actix_web::web::Data<$crate::state::AppState>,
-            $path: ::actix_web::web::Path<$path_ty>,
-            $($extras)*
-            $body: $body_ty,
-        ) -> $crate::error::ApiResult<$answer> $handler
+    (@body Json $body_ty:ty, [$($head:tt)+] [$($tail:tt)+] $body:ident $answer:ty $handler:block) => {
+        $crate::endpoint!($($head)+ body $body_ty, $($tail)+
+            $body: $crate::http::ValidJson<$body_ty>| -> $crate::error::ApiResult<$answer> $handler);
     };
 }

@@ -3,6 +3,7 @@
 
 pub mod action_endpoint;
 pub mod csv_out;
+pub mod endpoint;
 pub mod health;
 pub mod input_guard;
 pub mod json;

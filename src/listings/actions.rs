@@ -2,6 +2,7 @@
 //! library. The routes are registered per library and documented programmatically
 //! (`super::action_docs`), since only the library differs.
 
+use crate::http::endpoint::State;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -308,61 +309,55 @@ pub struct ReviewItem {
     pub path: String,
 }
 
-/// The review queue across libraries, oldest submission first (administrators).
-#[utoipa::path(
-    tag = "admin",
-    params(ReviewFilter, PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Records waiting for review, oldest first", body = Page<ReviewItem>))
-)]
-#[get("/admin/reviews")]
-pub(crate) async fn review_queue(
-    _admin: AdminUser,
-    state: web::Data<AppState>,
-    filter: web::Query<ReviewFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<ReviewItem>>> {
-    let request = page.parse()?;
-    let after = match request.after.as_deref() {
-        None => None,
-        Some(key) => Some(parse_review_key(key)?),
-    };
-    let library = filter.library;
-    let fetch = request.fetch();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let mut query = listings::table
-                .filter(listings::status.eq(ListingStatus::PendingReview.as_str()))
-                .into_boxed();
-            if let Some(library) = library {
-                query = query.filter(listings::library.eq(library.as_str()));
-            }
-            if let Some((at, id)) = after {
-                query = query.filter(
-                    listings::submitted_at
-                        .gt(at)
-                        .or(listings::submitted_at.eq(at).and(listings::id.gt(id))),
-                );
-            }
-            Ok(query
-                .order((listings::submitted_at.asc(), listings::id.asc()))
-                .limit(fetch)
-                .select(Listing::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    let page = Page::from_rows(rows, &request, |l| {
-        format!("{}|{}", l.submitted_at.map_or(0, |t| t.and_utc().timestamp_micros()), l.id)
-    });
-    Ok(web::Json(page.map(|l| ReviewItem {
-        path: format!("/api/v1/{}/{}", l.library.path_segment(), l.id),
-        id: l.id,
-        library: l.library,
-        title: l.title,
-        org_id: l.org_id,
-        submitted_at: l.submitted_at.map(to_utc),
-    })))
+crate::endpoint! {
+    /// The review queue across libraries, oldest submission first (administrators).
+    get "/admin/reviews" => review_queue, tag "admin",
+    params { ReviewFilter, PageParams },
+    ok 200 "Records waiting for review, oldest first" => Page<ReviewItem>,
+    |_admin: AdminUser, state: State, filter: web::Query<ReviewFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<ReviewItem>>> {
+        let request = page.parse()?;
+        let after = match request.after.as_deref() {
+            None => None,
+            Some(key) => Some(parse_review_key(key)?),
+        };
+        let library = filter.library;
+        let fetch = request.fetch();
+        let rows = state
+            .db
+            .read(move |conn| {
+                let mut query = listings::table
+                    .filter(listings::status.eq(ListingStatus::PendingReview.as_str()))
+                    .into_boxed();
+                if let Some(library) = library {
+                    query = query.filter(listings::library.eq(library.as_str()));
+                }
+                if let Some((at, id)) = after {
+                    query = query.filter(
+                        listings::submitted_at
+                            .gt(at)
+                            .or(listings::submitted_at.eq(at).and(listings::id.gt(id))),
+                    );
+                }
+                Ok(query
+                    .order((listings::submitted_at.asc(), listings::id.asc()))
+                    .limit(fetch)
+                    .select(Listing::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        let page = Page::from_rows(rows, &request, |l| {
+            format!("{}|{}", l.submitted_at.map_or(0, |t| t.and_utc().timestamp_micros()), l.id)
+        });
+        Ok(web::Json(page.map(|l| ReviewItem {
+            path: format!("/api/v1/{}/{}", l.library.path_segment(), l.id),
+            id: l.id,
+            library: l.library,
+            title: l.title,
+            org_id: l.org_id,
+            submitted_at: l.submitted_at.map(to_utc),
+        })))
+    }
 }
 
 fn parse_review_key(key: &str) -> Result<(chrono::NaiveDateTime, String), ApiError> {

@@ -1,6 +1,7 @@
 //! Matching endpoints: a demand's achievements, an achievement's open demands, ad hoc
 //! matching, and feedback on matches.
 
+use crate::http::endpoint::State;
 use crate::listings::record::RecordLibrary;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
@@ -131,110 +132,86 @@ pub struct ServiceProviderMatches {
     pub items: Vec<ServiceProviderMatch>,
 }
 
-/// The experts who can help with a demand (technology diagnosis, evaluation, consulting):
-/// seen by the demand's organization, brokers and administrators.
-#[utoipa::path(
-    tag = "matching",
-    params(("id" = String, Path, description = "Demand id"), MatchQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Experts, best first", body = ExpertMatches))
-)]
-#[get("/demands/{id}/experts")]
-pub(crate) async fn demand_experts(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<MatchQuery>,
-) -> ApiResult<web::Json<ExpertMatches>> {
-    let limit = limit(query.limit)?;
-    let items =
-        for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
-            super::who_helps::match_experts(conn, matching, index, problem, limit)
-        })
-        .await?;
-    Ok(web::Json(ExpertMatches { items }))
+crate::endpoint! {
+    /// The experts who can help with a demand (technology diagnosis, evaluation, consulting):
+    /// seen by the demand's organization, brokers and administrators.
+    get "/demands/{id}/experts" => demand_experts, tag "matching",
+    path { "id": "Demand id" }, params { MatchQuery },
+    ok 200 "Experts, best first" => ExpertMatches,
+    |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
+        -> ApiResult<web::Json<ExpertMatches>> {
+        let limit = limit(query.limit)?;
+        let items =
+            for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
+                super::who_helps::match_experts(conn, matching, index, problem, limit)
+            })
+            .await?;
+        Ok(web::Json(ExpertMatches { items }))
+    }
 }
 
-/// The service organizations that can help with a demand (technology transfer, IP, testing,
-/// finance…): seen by the demand's organization, brokers and administrators.
-#[utoipa::path(
-    tag = "matching",
-    params(("id" = String, Path, description = "Demand id"), MatchQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Service organizations, best first", body = ServiceProviderMatches))
-)]
-#[get("/demands/{id}/service-providers")]
-pub(crate) async fn demand_service_providers(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<MatchQuery>,
-) -> ApiResult<web::Json<ServiceProviderMatches>> {
-    let limit = limit(query.limit)?;
-    let items =
-        for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
-            super::who_helps::match_service_providers(conn, matching, index, problem, limit)
-        })
-        .await?;
-    Ok(web::Json(ServiceProviderMatches { items }))
+crate::endpoint! {
+    /// The service organizations that can help with a demand (technology transfer, IP, testing,
+    /// finance…): seen by the demand's organization, brokers and administrators.
+    get "/demands/{id}/service-providers" => demand_service_providers, tag "matching",
+    path { "id": "Demand id" }, params { MatchQuery },
+    ok 200 "Service organizations, best first" => ServiceProviderMatches,
+    |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
+        -> ApiResult<web::Json<ServiceProviderMatches>> {
+        let limit = limit(query.limit)?;
+        let items =
+            for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
+                super::who_helps::match_service_providers(conn, matching, index, problem, limit)
+            })
+            .await?;
+        Ok(web::Json(ServiceProviderMatches { items }))
+    }
 }
 
-/// The achievements most likely to solve a demand, with reasons. Seen by the demand's
-/// organization, brokers and administrators; only published, unexpired achievements.
-#[utoipa::path(
-    tag = "matching",
-    params(("id" = String, Path, description = "Demand id"), MatchQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Matches, best first", body = AchievementMatches))
-)]
-#[get("/demands/{id}/matches")]
-pub(crate) async fn demand_matches(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<MatchQuery>,
-) -> ApiResult<web::Json<AchievementMatches>> {
-    let limit = limit(query.limit)?;
-    let strict = query.strict.unwrap_or(false);
-    let items =
-        for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
-            engine::match_achievements(conn, matching, index, problem, limit, strict)
-        })
-        .await?;
-    Ok(web::Json(AchievementMatches { items }))
+crate::endpoint! {
+    /// The achievements most likely to solve a demand, with reasons. Seen by the demand's
+    /// organization, brokers and administrators; only published, unexpired achievements.
+    get "/demands/{id}/matches" => demand_matches, tag "matching",
+    path { "id": "Demand id" }, params { MatchQuery },
+    ok 200 "Matches, best first" => AchievementMatches,
+    |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
+        -> ApiResult<web::Json<AchievementMatches>> {
+        let limit = limit(query.limit)?;
+        let strict = query.strict.unwrap_or(false);
+        let items =
+            for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
+                engine::match_achievements(conn, matching, index, problem, limit, strict)
+            })
+            .await?;
+        Ok(web::Json(AchievementMatches { items }))
+    }
 }
 
-/// The open demands an achievement may solve, with reasons. Seen by the achievement's
-/// organization, brokers and administrators.
-#[utoipa::path(
-    tag = "matching",
-    params(("id" = String, Path, description = "Achievement id"), MatchQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Matches, best first", body = DemandMatches))
-)]
-#[get("/achievements/{id}/matches")]
-pub(crate) async fn achievement_matches(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    query: web::Query<MatchQuery>,
-) -> ApiResult<web::Json<DemandMatches>> {
-    let limit = limit(query.limit)?;
-    let id = path.into_inner();
-    let items = run_match(&state, move |conn, matching, index| {
-        let (listing, row) = crate::achievements::record::AchievementRecords::find(conn, &id)?;
-        ensure_visible(Some(&user), &listing)?;
-        if !(can_manage(&user, &listing) || is_matcher(&user)) {
-            return Err(ApiError::Forbidden(
-                "an achievement's matches are for its organization, brokers and administrators"
-                    .into(),
-            ));
-        }
-        let offer = Offer::of_achievement(&listing, &row)?;
-        engine::match_demands(conn, matching, index, &offer, limit)
-    })
-    .await?;
-    Ok(web::Json(DemandMatches { items }))
+crate::endpoint! {
+    /// The open demands an achievement may solve, with reasons. Seen by the achievement's
+    /// organization, brokers and administrators.
+    get "/achievements/{id}/matches" => achievement_matches, tag "matching",
+    path { "id": "Achievement id" }, params { MatchQuery },
+    ok 200 "Matches, best first" => DemandMatches,
+    |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
+        -> ApiResult<web::Json<DemandMatches>> {
+        let limit = limit(query.limit)?;
+        let id = path.into_inner();
+        let items = run_match(&state, move |conn, matching, index| {
+            let (listing, row) = crate::achievements::record::AchievementRecords::find(conn, &id)?;
+            ensure_visible(Some(&user), &listing)?;
+            if !(can_manage(&user, &listing) || is_matcher(&user)) {
+                return Err(ApiError::Forbidden(
+                    "an achievement's matches are for its organization, brokers and administrators"
+                        .into(),
+                ));
+            }
+            let offer = Offer::of_achievement(&listing, &row)?;
+            engine::match_demands(conn, matching, index, &offer, limit)
+        })
+        .await?;
+        Ok(web::Json(DemandMatches { items }))
+    }
 }
 
 /// An ad hoc problem to match.
@@ -261,65 +238,59 @@ pub struct AdHocMatchRequest {
     pub strict: Option<bool>,
 }
 
-/// Matches a problem that is not (yet) a demand: for brokers, enterprises and administrators.
-#[utoipa::path(
-    tag = "matching",
-    request_body = AdHocMatchRequest,
-    security(("bearer" = [])),
-    responses((status = 200, description = "Matches, best first", body = AchievementMatches))
-)]
-#[post("/matching/achievements")]
-pub(crate) async fn ad_hoc_matches(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    body: ValidJson<AdHocMatchRequest>,
-) -> ApiResult<web::Json<AchievementMatches>> {
-    user.require_role(&[Role::Broker, Role::Enterprise, Role::Admin])?;
-    let body = body.into_inner();
-    let mut checker = Checker::new();
-    let text = checker.check("text", validation::text(&body.text, 2, 5000));
-    let keywords = crate::listings::fields::keywords(
-        "keywords",
-        body.keywords.as_deref().unwrap_or_default(),
-        0,
-        &mut checker,
-    );
-    let budget = crate::listings::fields::optional_money(
-        "budget_max_fen",
-        body.budget_max_fen,
-        &mut checker,
-    );
-    let region = match body.region_code.as_deref() {
-        None => Some(None),
-        Some(code) => checker.check("region_code", region_code(code)).map(Some),
-    };
-    let limit = match limit(body.limit) {
-        Ok(limit) => limit,
-        Err(_) => {
-            checker.fail("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"));
-            10
-        }
-    };
-    checker.finish()?;
-    let (Some(text), Some(keywords), Some(budget), Some(region)) = (text, keywords, budget, region)
-    else {
-        return Err(ApiError::Internal("validated fields missing".into()));
-    };
-    let problem = MatchSubject {
-        text: format!("{text} {}", keywords.join(" ")),
-        technology_field: body.technology_field,
-        required_maturity: body.required_maturity,
-        budget_max_fen: budget,
-        cooperation_modes: body.cooperation_modes.unwrap_or_default(),
-        region_code: region,
-        feedback: Default::default(),
-    };
-    let strict = body.strict.unwrap_or(false);
-    let items = run_match(&state, move |conn, matching, index| {
-        engine::match_achievements(conn, matching, index, &problem, limit, strict)
-    })
-    .await?;
-    Ok(web::Json(AchievementMatches { items }))
+crate::endpoint! {
+    /// Matches a problem that is not (yet) a demand: for brokers, enterprises and administrators.
+    post "/matching/achievements" => ad_hoc_matches, tag "matching",
+    body AdHocMatchRequest, ok 200 "Matches, best first" => AchievementMatches,
+    |user: AuthUser, state: State, body: ValidJson<AdHocMatchRequest>|
+        -> ApiResult<web::Json<AchievementMatches>> {
+        user.require_role(&[Role::Broker, Role::Enterprise, Role::Admin])?;
+        let body = body.into_inner();
+        let mut checker = Checker::new();
+        let text = checker.check("text", validation::text(&body.text, 2, 5000));
+        let keywords = crate::listings::fields::keywords(
+            "keywords",
+            body.keywords.as_deref().unwrap_or_default(),
+            0,
+            &mut checker,
+        );
+        let budget = crate::listings::fields::optional_money(
+            "budget_max_fen",
+            body.budget_max_fen,
+            &mut checker,
+        );
+        let region = match body.region_code.as_deref() {
+            None => Some(None),
+            Some(code) => checker.check("region_code", region_code(code)).map(Some),
+        };
+        let limit = match limit(body.limit) {
+            Ok(limit) => limit,
+            Err(_) => {
+                checker.fail("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"));
+                10
+            }
+        };
+        checker.finish()?;
+        let (Some(text), Some(keywords), Some(budget), Some(region)) = (text, keywords, budget, region)
+        else {
+            return Err(ApiError::Internal("validated fields missing".into()));
+        };
+        let problem = MatchSubject {
+            text: format!("{text} {}", keywords.join(" ")),
+            technology_field: body.technology_field,
+            required_maturity: body.required_maturity,
+            budget_max_fen: budget,
+            cooperation_modes: body.cooperation_modes.unwrap_or_default(),
+            region_code: region,
+            feedback: Default::default(),
+        };
+        let strict = body.strict.unwrap_or(false);
+        let items = run_match(&state, move |conn, matching, index| {
+            engine::match_achievements(conn, matching, index, &problem, limit, strict)
+        })
+        .await?;
+        Ok(web::Json(AchievementMatches { items }))
+    }
 }
 
 /// Feedback on one match.
@@ -355,66 +326,59 @@ pub struct FeedbackOut {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Marks a match relevant or not (the demand's organization, brokers and administrators). A
-/// match marked not relevant leaves the demand's list; the feedback is kept as labelled data.
-#[utoipa::path(
-    tag = "matching",
-    request_body = FeedbackRequest,
-    security(("bearer" = [])),
-    responses((status = 201, description = "Recorded", body = FeedbackOut))
-)]
-#[post("/matches/feedback")]
-pub(crate) async fn record_match_feedback(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    body: ValidJson<FeedbackRequest>,
-) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
-    let reason = validation::optional_text(body.reason.as_deref(), 500)
-        .map_err(|(code, message)| ApiError::field("reason", code, message))?;
-    let saved = state
-        .db
-        .write(move |conn| {
-            let demand = crate::listings::queries::find(conn, Library::Demands, &body.demand_id)
-                .map_err(|_| ApiError::field("demand_id", "not_found", "no such demand"))?;
-            ensure_visible(Some(&user), &demand)?;
-            if !(can_manage(&user, &demand) || is_matcher(&user)) {
-                return Err(ApiError::Forbidden(
-                    "feedback on a demand's matches comes from its organization, brokers and administrators".into(),
-                ));
-            }
-            crate::listings::queries::find(conn, Library::Achievements, &body.achievement_id)
-                .map_err(|_| ApiError::field("achievement_id", "not_found", "no such achievement"))?;
-            let out = FeedbackOut {
-                id: new_id(),
-                demand_id: body.demand_id.clone(),
-                achievement_id: body.achievement_id.clone(),
-                relevant: body.relevant,
-                reason,
-                user_id: user.id().to_string(),
-                created_at: to_utc(now()),
-            };
-            diesel::insert_into(match_feedback::table)
-                .values((
-                    match_feedback::id.eq(&out.id),
-                    match_feedback::demand_id.eq(&out.demand_id),
-                    match_feedback::achievement_id.eq(&out.achievement_id),
-                    match_feedback::user_id.eq(&out.user_id),
-                    match_feedback::relevant.eq(out.relevant),
-                    match_feedback::reason.eq(&out.reason),
-                    match_feedback::created_at.eq(out.created_at.naive_utc()),
-                ))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                &user.actor(),
-                "demand.match_feedback",
-                "demand",
-                &out.demand_id,
-                serde_json::json!({"achievement_id": out.achievement_id, "relevant": out.relevant, "reason": out.reason}),
-            )?;
-            Ok(out)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(saved))
+crate::endpoint! {
+    /// Marks a match relevant or not (the demand's organization, brokers and administrators). A
+    /// match marked not relevant leaves the demand's list; the feedback is kept as labelled data.
+    post "/matches/feedback" => record_match_feedback, tag "matching",
+    body FeedbackRequest, ok 201 "Recorded" => FeedbackOut,
+    |user: AuthUser, state: State, body: ValidJson<FeedbackRequest>| -> ApiResult<HttpResponse> {
+        let body = body.into_inner();
+        let reason = validation::optional_text(body.reason.as_deref(), 500)
+            .map_err(|(code, message)| ApiError::field("reason", code, message))?;
+        let saved = state
+            .db
+            .write(move |conn| {
+                let demand = crate::listings::queries::find(conn, Library::Demands, &body.demand_id)
+                    .map_err(|_| ApiError::field("demand_id", "not_found", "no such demand"))?;
+                ensure_visible(Some(&user), &demand)?;
+                if !(can_manage(&user, &demand) || is_matcher(&user)) {
+                    return Err(ApiError::Forbidden(
+                        "feedback on a demand's matches comes from its organization, brokers and administrators".into(),
+                    ));
+                }
+                crate::listings::queries::find(conn, Library::Achievements, &body.achievement_id)
+                    .map_err(|_| ApiError::field("achievement_id", "not_found", "no such achievement"))?;
+                let out = FeedbackOut {
+                    id: new_id(),
+                    demand_id: body.demand_id.clone(),
+                    achievement_id: body.achievement_id.clone(),
+                    relevant: body.relevant,
+                    reason,
+                    user_id: user.id().to_string(),
+                    created_at: to_utc(now()),
+                };
+                diesel::insert_into(match_feedback::table)
+                    .values((
+                        match_feedback::id.eq(&out.id),
+                        match_feedback::demand_id.eq(&out.demand_id),
+                        match_feedback::achievement_id.eq(&out.achievement_id),
+                        match_feedback::user_id.eq(&out.user_id),
+                        match_feedback::relevant.eq(out.relevant),
+                        match_feedback::reason.eq(&out.reason),
+                        match_feedback::created_at.eq(out.created_at.naive_utc()),
+                    ))
+                    .execute(conn)?;
+                audit::record(
+                    conn,
+                    &user.actor(),
+                    "demand.match_feedback",
+                    "demand",
+                    &out.demand_id,
+                    serde_json::json!({"achievement_id": out.achievement_id, "relevant": out.relevant, "reason": out.reason}),
+                )?;
+                Ok(out)
+            })
+            .await?;
+        Ok(HttpResponse::Created().json(saved))
+    }
 }

@@ -2,6 +2,7 @@
 //! `PUT /api/v1/organizations/{id}/webhook`, `GET /api/v1/organizations/{id}/webhook/deliveries`.
 
 use crate::action_endpoint;
+use crate::http::endpoint::State;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -15,7 +16,6 @@ use crate::db::schema::{notifications, webhook_deliveries, webhooks};
 use crate::db::{now, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Page, PageParams};
-use crate::state::AppState;
 use crate::validation;
 
 /// Registers the notification routes.
@@ -40,81 +40,68 @@ fn own_org(user: &AuthUser) -> Result<String, ApiError> {
     })
 }
 
-/// The caller's organization's notifications, newest first.
-#[utoipa::path(
-    tag = "notifications",
-    params(NotificationFilter, PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Notifications, newest first", body = Page<Notification>))
-)]
-#[get("/notifications")]
-pub(crate) async fn list_notifications(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    filter: web::Query<NotificationFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<Notification>>> {
-    let org = own_org(&user)?;
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let unread = filter.unread.unwrap_or(false);
-    let rows = state
-        .db
-        .read(move |conn| {
-            let mut query = notifications::table.filter(notifications::org_id.eq(org)).into_boxed();
-            if unread {
-                query = query.filter(notifications::read_at.is_null());
-            }
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(notifications::id.lt(after));
-            }
-            Ok(query
-                .order(notifications::id.desc())
-                .limit(page_request.fetch())
-                .select(NotificationRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(Notification::from)))
+crate::endpoint! {
+    /// The caller's organization's notifications, newest first.
+    get "/notifications" => list_notifications, tag "notifications",
+    params { NotificationFilter, PageParams },
+    ok 200 "Notifications, newest first" => Page<Notification>,
+    |user: AuthUser, state: State, filter: web::Query<NotificationFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<Notification>>> {
+        let org = own_org(&user)?;
+        let request = page.parse()?;
+        let page_request = request.clone();
+        let unread = filter.unread.unwrap_or(false);
+        let rows = state
+            .db
+            .read(move |conn| {
+                let mut query = notifications::table.filter(notifications::org_id.eq(org)).into_boxed();
+                if unread {
+                    query = query.filter(notifications::read_at.is_null());
+                }
+                if let Some(after) = page_request.after.clone() {
+                    query = query.filter(notifications::id.lt(after));
+                }
+                Ok(query
+                    .order(notifications::id.desc())
+                    .limit(page_request.fetch())
+                    .select(NotificationRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(Notification::from)))
+    }
 }
 
-/// Marks a notification read (members of the notified organization).
-#[utoipa::path(
-    tag = "notifications",
-    params(("id" = String, Path, description = "Notification id")),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The notification", body = Notification))
-)]
-#[post("/notifications/{id}/read")]
-pub(crate) async fn read_notification(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<web::Json<Notification>> {
-    let id = path.into_inner();
-    let org = user.user.organization_id.clone();
-    let row = state
-        .db
-        .write(move |conn| {
-            let row = notifications::table
-                .find(&id)
-                .select(NotificationRow::as_select())
-                .first(conn)
-                .optional()?
-                .filter(|n| org.as_deref() == Some(n.org_id.as_str()))
-                .ok_or_else(|| ApiError::NotFound("notification".into()))?;
-            if row.read_at.is_none() {
-                diesel::update(notifications::table.find(&row.id))
-                    .set(notifications::read_at.eq(now()))
-                    .execute(conn)?;
-            }
-            Ok(notifications::table
-                .find(&row.id)
-                .select(NotificationRow::as_select())
-                .first(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Notification::from(row)))
+crate::endpoint! {
+    /// Marks a notification read (members of the notified organization).
+    post "/notifications/{id}/read" => read_notification, tag "notifications",
+    path { "id": "Notification id" }, ok 200 "The notification" => Notification,
+    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<web::Json<Notification>> {
+        let id = path.into_inner();
+        let org = user.user.organization_id.clone();
+        let row = state
+            .db
+            .write(move |conn| {
+                let row = notifications::table
+                    .find(&id)
+                    .select(NotificationRow::as_select())
+                    .first(conn)
+                    .optional()?
+                    .filter(|n| org.as_deref() == Some(n.org_id.as_str()))
+                    .ok_or_else(|| ApiError::NotFound("notification".into()))?;
+                if row.read_at.is_none() {
+                    diesel::update(notifications::table.find(&row.id))
+                        .set(notifications::read_at.eq(now()))
+                        .execute(conn)?;
+                }
+                Ok(notifications::table
+                    .find(&row.id)
+                    .select(NotificationRow::as_select())
+                    .first(conn)?)
+            })
+            .await?;
+        Ok(web::Json(Notification::from(row)))
+    }
 }
 
 /// `PUT /api/v1/organizations/{id}/webhook`.
@@ -261,64 +248,58 @@ type DeliveryRow = (
     chrono::NaiveDateTime,
 );
 
-/// The delivery log of the organization's webhook, newest first.
-#[utoipa::path(
-    tag = "notifications",
-    params(("id" = String, Path, description = "Organization id"), PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Deliveries, newest first", body = Page<DeliveryOut>))
-)]
-#[get("/organizations/{id}/webhook/deliveries")]
-pub(crate) async fn list_deliveries(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> ApiResult<HttpResponse> {
-    let org_id = path.into_inner();
-    let lookup = org_id.clone();
-    state.db.read(move |conn| crate::organizations::queries::find(conn, &lookup)).await?;
-    ensure_member(&user, &org_id)?;
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let rows: Vec<DeliveryRow> = state
-        .db
-        .read(move |conn| {
-            let mut query = webhook_deliveries::table
-                .filter(webhook_deliveries::org_id.eq(org_id))
-                .into_boxed();
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(webhook_deliveries::id.lt(after));
-            }
-            Ok(query
-                .order(webhook_deliveries::id.desc())
-                .limit(page_request.fetch())
-                .select((
-                    webhook_deliveries::id,
-                    webhook_deliveries::notification_id,
-                    webhook_deliveries::url,
-                    webhook_deliveries::status,
-                    webhook_deliveries::attempts,
-                    webhook_deliveries::last_status_code,
-                    webhook_deliveries::last_error,
-                    webhook_deliveries::next_attempt_at,
-                    webhook_deliveries::delivered_at,
-                    webhook_deliveries::created_at,
-                ))
-                .load(conn)?)
-        })
-        .await?;
-    let page = Page::from_rows(rows, &request, |r| r.0.clone()).map(|r| DeliveryOut {
-        id: r.0,
-        notification_id: r.1,
-        url: r.2,
-        status: r.3,
-        attempts: r.4,
-        last_status_code: r.5,
-        last_error: r.6,
-        next_attempt_at: to_utc(r.7),
-        delivered_at: r.8.map(to_utc),
-        created_at: to_utc(r.9),
-    });
-    Ok(HttpResponse::Ok().json(page))
+crate::endpoint! {
+    /// The delivery log of the organization's webhook, newest first.
+    get "/organizations/{id}/webhook/deliveries" => list_deliveries, tag "notifications",
+    path { "id": "Organization id" }, params { PageParams },
+    ok 200 "Deliveries, newest first" => Page<DeliveryOut>,
+    |user: AuthUser, state: State, path: web::Path<String>, page: web::Query<PageParams>|
+        -> ApiResult<HttpResponse> {
+        let org_id = path.into_inner();
+        let lookup = org_id.clone();
+        state.db.read(move |conn| crate::organizations::queries::find(conn, &lookup)).await?;
+        ensure_member(&user, &org_id)?;
+        let request = page.parse()?;
+        let page_request = request.clone();
+        let rows: Vec<DeliveryRow> = state
+            .db
+            .read(move |conn| {
+                let mut query = webhook_deliveries::table
+                    .filter(webhook_deliveries::org_id.eq(org_id))
+                    .into_boxed();
+                if let Some(after) = page_request.after.clone() {
+                    query = query.filter(webhook_deliveries::id.lt(after));
+                }
+                Ok(query
+                    .order(webhook_deliveries::id.desc())
+                    .limit(page_request.fetch())
+                    .select((
+                        webhook_deliveries::id,
+                        webhook_deliveries::notification_id,
+                        webhook_deliveries::url,
+                        webhook_deliveries::status,
+                        webhook_deliveries::attempts,
+                        webhook_deliveries::last_status_code,
+                        webhook_deliveries::last_error,
+                        webhook_deliveries::next_attempt_at,
+                        webhook_deliveries::delivered_at,
+                        webhook_deliveries::created_at,
+                    ))
+                    .load(conn)?)
+            })
+            .await?;
+        let page = Page::from_rows(rows, &request, |r| r.0.clone()).map(|r| DeliveryOut {
+            id: r.0,
+            notification_id: r.1,
+            url: r.2,
+            status: r.3,
+            attempts: r.4,
+            last_status_code: r.5,
+            last_error: r.6,
+            next_attempt_at: to_utc(r.7),
+            delivered_at: r.8.map(to_utc),
+            created_at: to_utc(r.9),
+        });
+        Ok(HttpResponse::Ok().json(page))
+    }
 }

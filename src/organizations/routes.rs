@@ -1,6 +1,7 @@
 //! Organization endpoints: the public directory, members' edits, invites, verification.
 
 use crate::action_endpoint;
+use crate::http::endpoint::State;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{
@@ -15,43 +16,33 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::dto::{ADDRESS_MAX, NAME_MAX};
-use crate::state::AppState;
 use crate::validation::{self, Checker};
 
-/// The public directory of organizations.
-#[utoipa::path(
-    tag = "organizations",
-    params(OrganizationFilter, PageParams),
-    responses((status = 200, description = "Organizations, newest first", body = Page<OrganizationOut>))
-)]
-#[get("/organizations")]
-pub(crate) async fn list_organizations(
-    state: web::Data<AppState>,
-    filter: web::Query<OrganizationFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<OrganizationOut>>> {
-    let request = page.parse()?;
-    let filter = filter.into_inner();
-    crate::validation::check_region_prefix(filter.region.as_deref())?;
-    let page_request = request.clone();
-    let rows = state.db.read(move |conn| queries::list(conn, &filter, &page_request)).await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |o| o.id.clone()).map(OrganizationOut::from)))
+crate::endpoint! {
+    /// The public directory of organizations.
+    get "/organizations" => list_organizations, tag "organizations",
+    public, params { OrganizationFilter, PageParams },
+    ok 200 "Organizations, newest first" => Page<OrganizationOut>,
+    |state: State, filter: web::Query<OrganizationFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<OrganizationOut>>> {
+        let request = page.parse()?;
+        let filter = filter.into_inner();
+        crate::validation::check_region_prefix(filter.region.as_deref())?;
+        let page_request = request.clone();
+        let rows = state.db.read(move |conn| queries::list(conn, &filter, &page_request)).await?;
+        Ok(web::Json(Page::from_rows(rows, &request, |o| o.id.clone()).map(OrganizationOut::from)))
+    }
 }
 
-/// One organization.
-#[utoipa::path(
-    tag = "organizations",
-    params(("id" = String, Path, description = "Organization id")),
-    responses((status = 200, description = "The organization", body = OrganizationOut))
-)]
-#[get("/organizations/{id}")]
-pub(crate) async fn get_organization(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let org = state.db.read(move |conn| queries::find(conn, &id)).await?;
-    Ok(Tagged::ok(org.version, OrganizationOut::from(org)).into())
+crate::endpoint! {
+    /// One organization.
+    get "/organizations/{id}" => get_organization, tag "organizations",
+    public, path { "id": "Organization id" }, ok 200 "The organization" => OrganizationOut,
+    |state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
+        let id = path.into_inner();
+        let org = state.db.read(move |conn| queries::find(conn, &id)).await?;
+        Ok(Tagged::ok(org.version, OrganizationOut::from(org)).into())
+    }
 }
 
 /// 404 if the organization does not exist, 403 unless the user is a member or an administrator.
@@ -65,92 +56,78 @@ fn ensure_member(user: &AuthUser, organization_id: &str) -> Result<(), ApiError>
     }
 }
 
-/// Edits an organization's name, region, address or website (its members and administrators).
-#[utoipa::path(
-    tag = "organizations",
-    request_body = UpdateOrganizationRequest,
-    security(("bearer" = [])),
-    params(
-        ("id" = String, Path, description = "Organization id"),
-        ("If-Match" = Option<String>, Header, description = "The version the change is based on"),
-    ),
-    responses(
-        (status = 200, description = "Updated", body = OrganizationOut),
-        (status = 403, description = "Not a member", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Stale version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No version given", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/organizations/{id}")]
-pub(crate) async fn update_organization(
-    if_match: IfMatch,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: ValidJson<UpdateOrganizationRequest>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let body = body.into_inner();
-    let lookup_id = id.clone();
-    state.db.read(move |conn| queries::find(conn, &lookup_id)).await?;
-    ensure_member(&user, &id)?;
-    let expected = if_match.expected(body.version)?;
-    let mut checker = Checker::new();
-    let name =
-        body.name.as_deref().and_then(|n| checker.check("name", validation::text(n, 2, NAME_MAX)));
-    let region =
-        body.region_code.as_deref().and_then(|r| checker.check("region_code", region_code(r)));
-    let address = body
-        .address
-        .as_deref()
-        .map(|a| checker.check("address", validation::optional_text(Some(a), ADDRESS_MAX)));
-    let website = body.website.as_deref().map(|w| {
-        checker.check(
-            "website",
-            if w.trim().is_empty() { Ok(None) } else { validation::website(w).map(Some) },
-        )
-    });
-    checker.finish()?;
-    let actor = user.actor();
-    let saved = state
-        .db
-        .write(move |conn| {
-            let current = queries::find(conn, &id)?;
-            let mut next = current.clone();
-            if let Some(name) = name {
-                next.name = name;
-            }
-            if let Some(region) = region {
-                next.region_code = region;
-            }
-            if let Some(Some(address)) = address {
-                next.address = address;
-            }
-            if let Some(Some(website)) = website {
-                next.website = website;
-            }
-            let saved = queries::save(conn, &next, expected)?;
-            audit::record(
-                conn,
-                &actor,
-                "organization.update",
-                "organization",
-                &saved.id,
-                audit::diff(&[
-                    ("name", current.name.clone().into(), saved.name.clone().into()),
-                    (
-                        "region_code",
-                        current.region_code.clone().into(),
-                        saved.region_code.clone().into(),
-                    ),
-                    ("address", current.address.clone().into(), saved.address.clone().into()),
-                    ("website", current.website.clone().into(), saved.website.clone().into()),
-                ]),
-            )?;
-            Ok(saved)
-        })
-        .await?;
-    Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
+crate::endpoint! {
+    /// Edits an organization's name, region, address or website (its members and administrators).
+    patch "/organizations/{id}" => update_organization, tag "organizations",
+    path { "id": "Organization id" },
+    params { ("If-Match" = Option<String>, Header, description = "The version the change is based on") },
+    body UpdateOrganizationRequest, ok 200 "Updated" => OrganizationOut,
+    problems { 403: "Not a member", 409: "Stale version", 428: "No version given" },
+    |if_match: IfMatch, user: AuthUser, state: State, path: web::Path<String>, body: ValidJson<UpdateOrganizationRequest>|
+        -> ApiResult<HttpResponse> {
+        let id = path.into_inner();
+        let body = body.into_inner();
+        let lookup_id = id.clone();
+        state.db.read(move |conn| queries::find(conn, &lookup_id)).await?;
+        ensure_member(&user, &id)?;
+        let expected = if_match.expected(body.version)?;
+        let mut checker = Checker::new();
+        let name =
+            body.name.as_deref().and_then(|n| checker.check("name", validation::text(n, 2, NAME_MAX)));
+        let region =
+            body.region_code.as_deref().and_then(|r| checker.check("region_code", region_code(r)));
+        let address = body
+            .address
+            .as_deref()
+            .map(|a| checker.check("address", validation::optional_text(Some(a), ADDRESS_MAX)));
+        let website = body.website.as_deref().map(|w| {
+            checker.check(
+                "website",
+                if w.trim().is_empty() { Ok(None) } else { validation::website(w).map(Some) },
+            )
+        });
+        checker.finish()?;
+        let actor = user.actor();
+        let saved = state
+            .db
+            .write(move |conn| {
+                let current = queries::find(conn, &id)?;
+                let mut next = current.clone();
+                if let Some(name) = name {
+                    next.name = name;
+                }
+                if let Some(region) = region {
+                    next.region_code = region;
+                }
+                if let Some(Some(address)) = address {
+                    next.address = address;
+                }
+                if let Some(Some(website)) = website {
+                    next.website = website;
+                }
+                let saved = queries::save(conn, &next, expected)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    "organization.update",
+                    "organization",
+                    &saved.id,
+                    audit::diff(&[
+                        ("name", current.name.clone().into(), saved.name.clone().into()),
+                        (
+                            "region_code",
+                            current.region_code.clone().into(),
+                            saved.region_code.clone().into(),
+                        ),
+                        ("address", current.address.clone().into(), saved.address.clone().into()),
+                        ("website", current.website.clone().into(), saved.website.clone().into()),
+                    ]),
+                )?;
+                Ok(saved)
+            })
+            .await?;
+        Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
+    }
 }
 
 action_endpoint! {

@@ -3,6 +3,7 @@
 //! `GET /api/v1/me/responses`.
 
 use crate::action_endpoint;
+use crate::http::endpoint::State;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 
@@ -54,78 +55,60 @@ action_endpoint! {
     }
 }
 
-/// The answers to a demand, newest first (the demand's organization and administrators).
-#[utoipa::path(
-    tag = "responses",
-    params(("id" = String, Path, description = "Demand id"), ResponseFilter, PageParams),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Answers, newest first", body = Page<ResponseOut>),
-        (status = 403, description = "Not the demand's organization", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/demands/{id}/responses")]
-pub(crate) async fn list_responses(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    filter: web::Query<ResponseFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<ResponseOut>>> {
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let status = filter.into_inner().status;
-    let demand_id = path.into_inner();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
-            ensure_lists(&user, &demand)?;
-            let mut query = demand_responses::table
-                .filter(demand_responses::demand_id.eq(&demand.id))
-                .into_boxed();
-            if let Some(status) = status {
-                query = query.filter(demand_responses::status.eq(status.as_str()));
-            }
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(demand_responses::id.lt(after));
-            }
-            Ok(query
-                .order(demand_responses::id.desc())
-                .limit(page_request.fetch())
-                .select(ResponseRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
+crate::endpoint! {
+    /// The answers to a demand, newest first (the demand's organization and administrators).
+    get "/demands/{id}/responses" => list_responses, tag "responses",
+    path { "id": "Demand id" }, params { ResponseFilter, PageParams },
+    ok 200 "Answers, newest first" => Page<ResponseOut>,
+    problems { 403: "Not the demand's organization" },
+    |user: AuthUser, state: State, path: web::Path<String>, filter: web::Query<ResponseFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<ResponseOut>>> {
+        let request = page.parse()?;
+        let page_request = request.clone();
+        let status = filter.into_inner().status;
+        let demand_id = path.into_inner();
+        let rows = state
+            .db
+            .read(move |conn| {
+                let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
+                ensure_lists(&user, &demand)?;
+                let mut query = demand_responses::table
+                    .filter(demand_responses::demand_id.eq(&demand.id))
+                    .into_boxed();
+                if let Some(status) = status {
+                    query = query.filter(demand_responses::status.eq(status.as_str()));
+                }
+                if let Some(after) = page_request.after.clone() {
+                    query = query.filter(demand_responses::id.lt(after));
+                }
+                Ok(query
+                    .order(demand_responses::id.desc())
+                    .limit(page_request.fetch())
+                    .select(ResponseRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
+    }
 }
 
-/// One answer: for the demand's organization, administrators and the responder (its user and
-/// organization); 404 for everyone else.
-#[utoipa::path(
-    tag = "responses",
-    params(
-        ("id" = String, Path, description = "Demand id"),
-        ("response_id" = String, Path, description = "Answer id"),
-    ),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The answer", body = ResponseOut))
-)]
-#[get("/demands/{id}/responses/{response_id}")]
-pub(crate) async fn get_response(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<ResponseOut>> {
-    let (demand_id, response_id) = path.into_inner();
-    let row = state
-        .db
-        .read(move |conn| {
-            let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
-            find_visible(conn, &user, &demand, &response_id)
-        })
-        .await?;
-    Ok(web::Json(ResponseOut::from(row)))
+crate::endpoint! {
+    /// One answer: for the demand's organization, administrators and the responder (its user and
+    /// organization); 404 for everyone else.
+    get "/demands/{id}/responses/{response_id}" => get_response, tag "responses",
+    path { "id": "Demand id", "response_id": "Answer id" }, ok 200 "The answer" => ResponseOut,
+    |user: AuthUser, state: State, path: web::Path<(String, String)>|
+        -> ApiResult<web::Json<ResponseOut>> {
+        let (demand_id, response_id) = path.into_inner();
+        let row = state
+            .db
+            .read(move |conn| {
+                let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
+                find_visible(conn, &user, &demand, &response_id)
+            })
+            .await?;
+        Ok(web::Json(ResponseOut::from(row)))
+    }
 }
 
 fn note(value: Option<&str>) -> ApiResult<Option<String>> {
@@ -236,47 +219,40 @@ action_endpoint! {
     }
 }
 
-/// The caller's answers and their status, newest first: an organization's members see all of
-/// their organization's answers; a user without one sees their own.
-#[utoipa::path(
-    tag = "responses",
-    params(MyResponseFilter, PageParams),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Answers, newest first", body = Page<ResponseOut>))
-)]
-#[get("/me/responses")]
-pub(crate) async fn my_responses(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    filter: web::Query<MyResponseFilter>,
-    page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<ResponseOut>>> {
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let filter = filter.into_inner();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let mut query = demand_responses::table.into_boxed();
-            query = match user.user.organization_id.clone() {
-                Some(org) => query.filter(demand_responses::responder_org_id.eq(org)),
-                None => query.filter(demand_responses::responder_id.eq(user.id().to_string())),
-            };
-            if let Some(status) = filter.status {
-                query = query.filter(demand_responses::status.eq(status.as_str()));
-            }
-            if let Some(demand) = filter.demand_id {
-                query = query.filter(demand_responses::demand_id.eq(demand));
-            }
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(demand_responses::id.lt(after));
-            }
-            Ok(query
-                .order(demand_responses::id.desc())
-                .limit(page_request.fetch())
-                .select(ResponseRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
+crate::endpoint! {
+    /// The caller's answers and their status, newest first: an organization's members see all of
+    /// their organization's answers; a user without one sees their own.
+    get "/me/responses" => my_responses, tag "responses",
+    params { MyResponseFilter, PageParams }, ok 200 "Answers, newest first" => Page<ResponseOut>,
+    |user: AuthUser, state: State, filter: web::Query<MyResponseFilter>, page: web::Query<PageParams>|
+        -> ApiResult<web::Json<Page<ResponseOut>>> {
+        let request = page.parse()?;
+        let page_request = request.clone();
+        let filter = filter.into_inner();
+        let rows = state
+            .db
+            .read(move |conn| {
+                let mut query = demand_responses::table.into_boxed();
+                query = match user.user.organization_id.clone() {
+                    Some(org) => query.filter(demand_responses::responder_org_id.eq(org)),
+                    None => query.filter(demand_responses::responder_id.eq(user.id().to_string())),
+                };
+                if let Some(status) = filter.status {
+                    query = query.filter(demand_responses::status.eq(status.as_str()));
+                }
+                if let Some(demand) = filter.demand_id {
+                    query = query.filter(demand_responses::demand_id.eq(demand));
+                }
+                if let Some(after) = page_request.after.clone() {
+                    query = query.filter(demand_responses::id.lt(after));
+                }
+                Ok(query
+                    .order(demand_responses::id.desc())
+                    .limit(page_request.fetch())
+                    .select(ResponseRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
+    }
 }

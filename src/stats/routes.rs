@@ -24,144 +24,128 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_brokers);
 }
 
-/// The market overview: members (active users registered in the period; with `region`, of
-/// organizations in the region), organizations per kind, enterprises online (with an active
-/// user), achievements first published in the period and published now (of them
-/// international), demands posted (first published in the period, whatever their status now),
-/// published experts and service organizations, deals connected in the period per current
-/// stage (region: the buyer's), and technology contracts registered in the period (region:
-/// the seller's) with 成交额 and 技术交易额. Every figure counts the records whose date falls
-/// in the period: leave `from` out for cumulative figures up to `to`.
-///
-/// Administrators read the whole market or, with `org_id`, one organization; members of an
-/// organization read their organization's slice (its members, listings, and the deals and
-/// contracts where it is the buyer or the seller). `Accept: text/csv` answers
-/// `figure,label,value` rows.
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The overview", content((Overview = "application/json"), (String = "text/csv"))))
-)]
-#[get("/stats/overview")]
-pub(crate) async fn get_overview(figures: Read<Overview>) -> Read<Overview> {
-    figures
+crate::endpoint! {
+    /// The market overview: members (active users registered in the period; with `region`, of
+    /// organizations in the region), organizations per kind, enterprises online (with an active
+    /// user), achievements first published in the period and published now (of them
+    /// international), demands posted (first published in the period, whatever their status now),
+    /// published experts and service organizations, deals connected in the period per current
+    /// stage (region: the buyer's), and technology contracts registered in the period (region:
+    /// the seller's) with 成交额 and 技术交易额. Every figure counts the records whose date falls
+    /// in the period: leave `from` out for cumulative figures up to `to`.
+    ///
+    /// Administrators read the whole market or, with `org_id`, one organization; members of an
+    /// organization read their organization's slice (its members, listings, and the deals and
+    /// contracts where it is the buyer or the seller). `Accept: text/csv` answers
+    /// `figure,label,value` rows.
+    get "/stats/overview" => get_overview, tag "stats",
+    params { StatsQuery },
+    responses [(status = 200, description = "The overview", content((Overview = "application/json"), (String = "text/csv")))],
+    |figures: Read<Overview>| -> Read<Overview> {
+        figures
+    }
 }
 
-/// Technology contracts registered in the period per group: count, 成交额 (`amount_fen`) and
-/// 技术交易额 (`technology_amount_fen`), each with the same group over the same days one
-/// year earlier and the year-on-year growth (同比增长, a ratio: (current − previous) /
-/// previous; null when the previous figure is zero). Months and quarters are compared with
-/// the same month or quarter of the previous year; other groups need `from` for a comparison.
-///
-/// A contract counts once it is registered (it has a registration number: registered,
-/// performing, completed or terminated); the period applies to its registration date;
-/// `region` and `group_by=region` use the seller's region (技术输出地), rolled up by GB/T 2260
-/// prefix to `region_level`. Who reads what: as for the overview (an organization: the
-/// contracts where it is the buyer or the seller).
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery, ContractsQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "Contracts per group", content((ContractStats = "application/json"), (String = "text/csv"))))
-)]
-#[get("/stats/contracts")]
-pub(crate) async fn get_contracts(figures: Read<ContractStats>) -> Read<ContractStats> {
-    figures
+crate::endpoint! {
+    /// Technology contracts registered in the period per group: count, 成交额 (`amount_fen`) and
+    /// 技术交易额 (`technology_amount_fen`), each with the same group over the same days one
+    /// year earlier and the year-on-year growth (同比增长, a ratio: (current − previous) /
+    /// previous; null when the previous figure is zero). Months and quarters are compared with
+    /// the same month or quarter of the previous year; other groups need `from` for a comparison.
+    ///
+    /// A contract counts once it is registered (it has a registration number: registered,
+    /// performing, completed or terminated); the period applies to its registration date;
+    /// `region` and `group_by=region` use the seller's region (技术输出地), rolled up by GB/T 2260
+    /// prefix to `region_level`. Who reads what: as for the overview (an organization: the
+    /// contracts where it is the buyer or the seller).
+    get "/stats/contracts" => get_contracts, tag "stats",
+    params { StatsQuery, ContractsQuery },
+    responses [(status = 200, description = "Contracts per group", content((ContractStats = "application/json"), (String = "text/csv")))],
+    |figures: Read<ContractStats>| -> Read<ContractStats> {
+        figures
+    }
 }
 
-/// The contract figures of `GET /api/v1/stats/contracts` (same parameters) as an SVG bar
-/// chart with Chinese labels: this period beside the same period a year earlier.
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery, ContractsQuery, super::figures::ChartQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
-)]
-#[get("/stats/contracts/chart.svg")]
-pub(crate) async fn contracts_chart(figures: Read<ContractChart>) -> ApiResult<HttpResponse> {
-    draw(figures).await
+crate::endpoint! {
+    /// The contract figures of `GET /api/v1/stats/contracts` (same parameters) as an SVG bar
+    /// chart with Chinese labels: this period beside the same period a year earlier.
+    get "/stats/contracts/chart.svg" => contracts_chart, tag "stats",
+    params { StatsQuery, ContractsQuery, super::figures::ChartQuery },
+    responses [(status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String)],
+    |figures: Read<ContractChart>| -> ApiResult<HttpResponse> {
+        draw(figures).await
+    }
 }
 
-/// The deal funnel of the deals connected in the period: 对接 connected (every deal), 意向
-/// intention (furthest stage intention or beyond), 达成意向 agreement (agreement or beyond),
-/// 签约 signed, and lost (now lost, whatever stage they had reached — they still count at
-/// that stage), with conversion rates (each step over the previous, as ratios) and the lost
-/// deals by coded reason. `region` is the buyer's region; `event_id` narrows to one
-/// matchmaking event, `broker_id` to one broker's deals.
-///
-/// Administrators read everything; members of an organization the deals where it is the
-/// buyer or the seller; brokers their own deals (naming another broker is 403).
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery, FunnelQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The funnel", content((FunnelStats = "application/json"), (String = "text/csv"))))
-)]
-#[get("/stats/funnel")]
-pub(crate) async fn get_funnel(figures: Read<FunnelStats>) -> Read<FunnelStats> {
-    figures
+crate::endpoint! {
+    /// The deal funnel of the deals connected in the period: 对接 connected (every deal), 意向
+    /// intention (furthest stage intention or beyond), 达成意向 agreement (agreement or beyond),
+    /// 签约 signed, and lost (now lost, whatever stage they had reached — they still count at
+    /// that stage), with conversion rates (each step over the previous, as ratios) and the lost
+    /// deals by coded reason. `region` is the buyer's region; `event_id` narrows to one
+    /// matchmaking event, `broker_id` to one broker's deals.
+    ///
+    /// Administrators read everything; members of an organization the deals where it is the
+    /// buyer or the seller; brokers their own deals (naming another broker is 403).
+    get "/stats/funnel" => get_funnel, tag "stats",
+    params { StatsQuery, FunnelQuery },
+    responses [(status = 200, description = "The funnel", content((FunnelStats = "application/json"), (String = "text/csv")))],
+    |figures: Read<FunnelStats>| -> Read<FunnelStats> {
+        figures
+    }
 }
 
-/// The funnel of `GET /api/v1/stats/funnel` (same parameters) as an SVG bar chart.
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery, FunnelQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
-)]
-#[get("/stats/funnel/chart.svg")]
-pub(crate) async fn funnel_chart(figures: Read<FunnelStats>) -> ApiResult<HttpResponse> {
-    draw(figures).await
+crate::endpoint! {
+    /// The funnel of `GET /api/v1/stats/funnel` (same parameters) as an SVG bar chart.
+    get "/stats/funnel/chart.svg" => funnel_chart, tag "stats",
+    params { StatsQuery, FunnelQuery },
+    responses [(status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String)],
+    |figures: Read<FunnelStats>| -> ApiResult<HttpResponse> {
+        draw(figures).await
+    }
 }
 
-/// New listings per library (achievements, demands, experts, service organizations): the
-/// records first published in the period, whatever their status now, grouped by month of
-/// publication, technology field (an expert or service organization counts once in each of
-/// its fields; the total counts it once) or the listing's region rolled up to
-/// `region_level`. Administrators read all libraries; members of an organization its own
-/// listings.
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery, LibrariesQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "New listings per group", content((LibraryStats = "application/json"), (String = "text/csv"))))
-)]
-#[get("/stats/libraries")]
-pub(crate) async fn get_libraries(figures: Read<LibraryStats>) -> Read<LibraryStats> {
-    figures
+crate::endpoint! {
+    /// New listings per library (achievements, demands, experts, service organizations): the
+    /// records first published in the period, whatever their status now, grouped by month of
+    /// publication, technology field (an expert or service organization counts once in each of
+    /// its fields; the total counts it once) or the listing's region rolled up to
+    /// `region_level`. Administrators read all libraries; members of an organization its own
+    /// listings.
+    get "/stats/libraries" => get_libraries, tag "stats",
+    params { StatsQuery, LibrariesQuery },
+    responses [(status = 200, description = "New listings per group", content((LibraryStats = "application/json"), (String = "text/csv")))],
+    |figures: Read<LibraryStats>| -> Read<LibraryStats> {
+        figures
+    }
 }
 
-/// The library growth of `GET /api/v1/stats/libraries` (same parameters) as an SVG bar
-/// chart, one series per library.
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery, LibrariesQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String))
-)]
-#[get("/stats/libraries/chart.svg")]
-pub(crate) async fn libraries_chart(figures: Read<LibraryStats>) -> ApiResult<HttpResponse> {
-    draw(figures).await
+crate::endpoint! {
+    /// The library growth of `GET /api/v1/stats/libraries` (same parameters) as an SVG bar
+    /// chart, one series per library.
+    get "/stats/libraries/chart.svg" => libraries_chart, tag "stats",
+    params { StatsQuery, LibrariesQuery },
+    responses [(status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String)],
+    |figures: Read<LibraryStats>| -> ApiResult<HttpResponse> {
+        draw(figures).await
+    }
 }
 
-/// Technology brokers' figures and the period's top brokers (十佳技术经纪人): per broker, the
-/// deals connected in the period that they carry and how many of those were signed, and the
-/// registered contracts (in the period) naming them as intermediary with their 成交额,
-/// 技术交易额 and commission (the fixed commission, else rate in basis points × 技术交易额 /
-/// 10,000). Ranked by contract amount, then deals signed, then deals brokered; `top` (default
-/// 10) brokers are listed. `region`: the buyer's region for deals, the seller's for
-/// contracts.
-///
-/// Administrators rank every broker; a broker reads only their own figures; members of an
-/// organization read the brokers' figures on the deals and contracts where it is a party.
-#[utoipa::path(
-    tag = "stats",
-    params(StatsQuery, BrokersQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The ranking", content((BrokerStats = "application/json"), (String = "text/csv"))))
-)]
-#[get("/stats/brokers")]
-pub(crate) async fn get_brokers(figures: Read<BrokerStats>) -> Read<BrokerStats> {
-    figures
+crate::endpoint! {
+    /// Technology brokers' figures and the period's top brokers (十佳技术经纪人): per broker, the
+    /// deals connected in the period that they carry and how many of those were signed, and the
+    /// registered contracts (in the period) naming them as intermediary with their 成交额,
+    /// 技术交易额 and commission (the fixed commission, else rate in basis points × 技术交易额 /
+    /// 10,000). Ranked by contract amount, then deals signed, then deals brokered; `top` (default
+    /// 10) brokers are listed. `region`: the buyer's region for deals, the seller's for
+    /// contracts.
+    ///
+    /// Administrators rank every broker; a broker reads only their own figures; members of an
+    /// organization read the brokers' figures on the deals and contracts where it is a party.
+    get "/stats/brokers" => get_brokers, tag "stats",
+    params { StatsQuery, BrokersQuery },
+    responses [(status = 200, description = "The ranking", content((BrokerStats = "application/json"), (String = "text/csv")))],
+    |figures: Read<BrokerStats>| -> Read<BrokerStats> {
+        figures
+    }
 }

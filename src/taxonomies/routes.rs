@@ -241,35 +241,26 @@ pub fn taxonomy(name: TaxonomyName, parent: Option<&str>) -> ApiResult<Taxonomy>
     Ok(Taxonomy { name: name.as_str().to_string(), items })
 }
 
-/// The codes of a taxonomy with their Chinese and English labels (public).
-///
-/// `maturity` items carry their TRL range; `regions` lists one level of the GB/T 2260
-/// divisions at a time (the provinces, or the subdivisions of `parent`) with each item's level
-/// and parent.
-#[utoipa::path(
-    tag = "taxonomies",
-    params(
-        ("name" = inline(TaxonomyName), Path, description = "The taxonomy"),
-        TaxonomyQuery,
-    ),
-    responses(
-        (status = 200, description = "The taxonomy's codes", body = Taxonomy),
-        (status = 404, description = "No such taxonomy, or (regions) no such `parent`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`parent` is not a six-digit code (empty included), whichever the taxonomy", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/taxonomies/{name}")]
-pub(crate) async fn get_taxonomy(
-    path: web::Path<String>,
-    query: web::Query<TaxonomyQuery>,
-) -> ApiResult<HttpResponse> {
-    let name = path.into_inner();
-    let name = TaxonomyName::parse(&name).ok_or_else(|| {
-        ApiError::NotFound(format!("taxonomy `{name}` (known: {})", TaxonomyName::expected()))
-    })?;
-    check_parent(query.parent.as_deref())?;
-    let taxonomy = taxonomy(name, query.parent.as_deref())?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, CACHE_CONTROL)).json(taxonomy))
+crate::endpoint! {
+    /// The codes of a taxonomy with their Chinese and English labels (public).
+    ///
+    /// `maturity` items carry their TRL range; `regions` lists one level of the GB/T 2260
+    /// divisions at a time (the provinces, or the subdivisions of `parent`) with each item's level
+    /// and parent.
+    get "/taxonomies/{name}" => get_taxonomy, tag "taxonomies",
+    public,
+    params { ("name" = inline(TaxonomyName), Path, description = "The taxonomy"), TaxonomyQuery },
+    ok 200 "The taxonomy's codes" => Taxonomy,
+    problems { 404: "No such taxonomy, or (regions) no such `parent`", 422: "`parent` is not a six-digit code (empty included), whichever the taxonomy" },
+    |path: web::Path<String>, query: web::Query<TaxonomyQuery>| -> ApiResult<HttpResponse> {
+        let name = path.into_inner();
+        let name = TaxonomyName::parse(&name).ok_or_else(|| {
+            ApiError::NotFound(format!("taxonomy `{name}` (known: {})", TaxonomyName::expected()))
+        })?;
+        check_parent(query.parent.as_deref())?;
+        let taxonomy = taxonomy(name, query.parent.as_deref())?;
+        Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, CACHE_CONTROL)).json(taxonomy))
+    }
 }
 
 #[cfg(test)]
