@@ -122,6 +122,24 @@ pub fn record(
     Ok(())
 }
 
+/// One page of a record's history, oldest first (`request` from
+/// [`read_page`](crate::http::pagination::read_page)).
+pub fn history(
+    conn: &mut DbConnection,
+    entity_type: &str,
+    entity_id: &str,
+    request: &crate::http::pagination::PageRequest,
+) -> ApiResult<Vec<AuditEntry>> {
+    let query = audit_log::table
+        .filter(audit_log::entity_type.eq(entity_type))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .into_boxed();
+    let rows = crate::after_cursor!(query, audit_log::id, request, asc)
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
 /// Builds the `{field: {from, to}}` map of an update from pairs of old and new values,
 /// leaving out fields that did not change.
 pub fn diff(pairs: &[(&str, serde_json::Value, serde_json::Value)]) -> serde_json::Value {

@@ -1,6 +1,7 @@
 //! `GET /api/v1/admin/audit`.
 
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -37,42 +38,33 @@ crate::endpoint! {
     params { AuditFilter, PageParams }, ok 200 "Audit entries, newest first" => Page<AuditEntry>,
     |_admin: AdminUser, state: State, filter: web::Query<AuditFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<AuditEntry>>> {
-        let request = page.parse()?;
         let filter = filter.into_inner();
-        let after = request.after.clone();
-        let fetch = request.fetch();
-        let rows = state
-            .db
-            .read(move |conn| {
-                let mut query = audit_log::table.into_boxed();
-                if let Some(actor) = filter.actor_id {
-                    query = query.filter(audit_log::actor_id.eq(actor));
-                }
-                if let Some(entity_type) = filter.entity_type {
-                    query = query.filter(audit_log::entity_type.eq(entity_type));
-                }
-                if let Some(entity_id) = filter.entity_id {
-                    query = query.filter(audit_log::entity_id.eq(entity_id));
-                }
-                if let Some(action) = filter.action {
-                    query = query.filter(audit_log::action.eq(action));
-                }
-                if let Some(from) = filter.from {
-                    query = query.filter(audit_log::created_at.ge(from.naive_utc()));
-                }
-                if let Some(to) = filter.to {
-                    query = query.filter(audit_log::created_at.lt(to.naive_utc()));
-                }
-                if let Some(after) = after {
-                    query = query.filter(audit_log::id.lt(after));
-                }
-                Ok(query
-                    .order(audit_log::id.desc())
-                    .limit(fetch)
-                    .select(AuditRow::as_select())
-                    .load(conn)?)
-            })
-            .await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
+        let page = read_page(&state.db, &page, move |conn, request| {
+            let mut query = audit_log::table.into_boxed();
+            if let Some(actor) = filter.actor_id {
+                query = query.filter(audit_log::actor_id.eq(actor));
+            }
+            if let Some(entity_type) = filter.entity_type {
+                query = query.filter(audit_log::entity_type.eq(entity_type));
+            }
+            if let Some(entity_id) = filter.entity_id {
+                query = query.filter(audit_log::entity_id.eq(entity_id));
+            }
+            if let Some(action) = filter.action {
+                query = query.filter(audit_log::action.eq(action));
+            }
+            if let Some(from) = filter.from {
+                query = query.filter(audit_log::created_at.ge(from.naive_utc()));
+            }
+            if let Some(to) = filter.to {
+                query = query.filter(audit_log::created_at.lt(to.naive_utc()));
+            }
+            Ok(crate::after_cursor!(query, audit_log::id, request, desc)
+                .select(AuditRow::as_select())
+                .load(conn)?)
+        })
+        .await?
+        .keyed(|row| row.id.clone());
+        Ok(web::Json(page.map(AuditEntry::from)))
     }
 }

@@ -3,15 +3,16 @@
 
 use crate::action_endpoint;
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 
 use super::access::ensure_participant;
 use super::dto::{DealMessage, MESSAGE_MAX, PostMessage};
 use super::queries::{self, ENTITY};
-use crate::audit::{self, AuditEntry, AuditRow};
+use crate::audit::{self, AuditEntry};
 use crate::auth::AuthUser;
-use crate::db::schema::{audit_log, deal_messages};
+use crate::db::schema::deal_messages;
 use crate::db::{new_id, now, to_utc};
 use crate::error::ApiResult;
 use crate::http::{Page, PageParams};
@@ -31,32 +32,24 @@ crate::endpoint! {
     |user: AuthUser, state: State, path: web::Path<String>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<DealMessage>>> {
         let id = path.into_inner();
-        let request = page.parse()?;
-        let page_request = request.clone();
-        let rows = state
-            .db
-            .read(move |conn| {
-                let deal = queries::find(conn, &id)?;
-                ensure_participant(&user, &deal)?;
-                let mut query =
-                    deal_messages::table.filter(deal_messages::deal_id.eq(&deal.id)).into_boxed();
-                if let Some(after) = page_request.after.clone() {
-                    query = query.filter(deal_messages::id.gt(after));
-                }
-                Ok(query
-                    .order(deal_messages::id.asc())
-                    .limit(page_request.fetch())
-                    .select((
-                        deal_messages::id,
-                        deal_messages::deal_id,
-                        deal_messages::author_id,
-                        deal_messages::body,
-                        deal_messages::created_at,
-                    ))
-                    .load::<MessageRow>(conn)?)
-            })
-            .await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |r| r.0.clone()).map(message_out)))
+        let page = read_page(&state.db, &page, move |conn, request| {
+            let deal = queries::find(conn, &id)?;
+            ensure_participant(&user, &deal)?;
+            let query =
+                deal_messages::table.filter(deal_messages::deal_id.eq(&deal.id)).into_boxed();
+            Ok(crate::after_cursor!(query, deal_messages::id, request, asc)
+                .select((
+                    deal_messages::id,
+                    deal_messages::deal_id,
+                    deal_messages::author_id,
+                    deal_messages::body,
+                    deal_messages::created_at,
+                ))
+                .load::<MessageRow>(conn)?)
+        })
+        .await?
+        .keyed(|r| r.0.clone());
+        Ok(web::Json(page.map(message_out)))
     }
 }
 
@@ -107,27 +100,13 @@ crate::endpoint! {
     |user: AuthUser, state: State, path: web::Path<String>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<AuditEntry>>> {
         let id = path.into_inner();
-        let request = page.parse()?;
-        let page_request = request.clone();
-        let rows = state
-            .db
-            .read(move |conn| {
-                let deal = queries::find(conn, &id)?;
-                ensure_participant(&user, &deal)?;
-                let mut query = audit_log::table
-                    .filter(audit_log::entity_type.eq(ENTITY))
-                    .filter(audit_log::entity_id.eq(&deal.id))
-                    .into_boxed();
-                if let Some(after) = page_request.after.clone() {
-                    query = query.filter(audit_log::id.gt(after));
-                }
-                Ok(query
-                    .order(audit_log::id.asc())
-                    .limit(page_request.fetch())
-                    .select(AuditRow::as_select())
-                    .load(conn)?)
-            })
-            .await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
+        let page = read_page(&state.db, &page, move |conn, request| {
+            let deal = queries::find(conn, &id)?;
+            ensure_participant(&user, &deal)?;
+            audit::history(conn, ENTITY, &deal.id, request)
+        })
+        .await?
+        .keyed(|row| row.id.clone());
+        Ok(web::Json(page))
     }
 }

@@ -236,12 +236,7 @@ crate::endpoint! {
                 if let Some(achievement) = filter.achievement_id {
                     query = query.filter(deals::achievement_id.eq(achievement));
                 }
-                if let Some(after) = page_request.after.clone() {
-                    query = query.filter(deals::id.lt(after));
-                }
-                let rows = query
-                    .order(deals::id.desc())
-                    .limit(page_request.fetch())
+                let rows = crate::after_cursor!(query, deals::id, page_request, desc)
                     .select(DealRow::as_select())
                     .load(conn)?;
                 let page = Page::from_rows(rows, &page_request, |r| r.id.clone());

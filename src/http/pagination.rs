@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 
 /// Default page size.
@@ -105,6 +106,54 @@ impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
+}
+
+/// Reads the rows of one page off the executor: checks the page parameters and hands the
+/// request to `read`, which loads up to [`PageRequest::fetch`] rows after the cursor; the
+/// caller names the rows' sort key with [`PageRows::keyed`].
+pub async fn read_page<T, F>(db: &Db, page: &PageParams, read: F) -> Result<PageRows<T>, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &PageRequest) -> Result<Vec<T>, ApiError> + Send + 'static,
+{
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let rows = db.read(move |conn| read(conn, &page_request)).await?;
+    Ok(PageRows { rows, request })
+}
+
+/// The rows [`read_page`] loaded, with the request they answer.
+#[derive(Debug)]
+pub struct PageRows<T> {
+    rows: Vec<T>,
+    request: PageRequest,
+}
+
+impl<T> PageRows<T> {
+    /// The page, its cursor the last row's `key`.
+    pub fn keyed(self, key: impl Fn(&T) -> String) -> Page<T> {
+        Page::from_rows(self.rows, &self.request, key)
+    }
+}
+
+/// Narrows a boxed query to the rows after the page's cursor in `column`'s order (`asc` or
+/// `desc`), orders by it and fetches one row more than the page.
+#[macro_export]
+macro_rules! after_cursor {
+    ($query:expr, $column:expr, $request:expr, desc) => {{
+        let mut query = $query;
+        if let Some(after) = $request.after.clone() {
+            query = query.filter($column.lt(after));
+        }
+        query.order($column.desc()).limit($request.fetch())
+    }};
+    ($query:expr, $column:expr, $request:expr, asc) => {{
+        let mut query = $query;
+        if let Some(after) = $request.after.clone() {
+            query = query.filter($column.gt(after));
+        }
+        query.order($column.asc()).limit($request.fetch())
+    }};
 }
 
 #[cfg(test)]

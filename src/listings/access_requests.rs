@@ -2,6 +2,7 @@
 //! verified organizations ask, the owner grants or denies (and may revoke a grant), and each
 //! step lands in the audit log.
 
+use crate::http::pagination::read_page;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -241,33 +242,24 @@ pub async fn list(
     library: Library,
 ) -> ApiResult<web::Json<Page<AccessRequestOut>>> {
     let listing_id = path.into_inner();
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let listing = queries::find(conn, library, &listing_id)?;
-            let manages = can_manage(&user, &listing);
-            if !manages {
-                ensure_visible(Some(&user), &listing)?;
-            }
-            let mut query = access_requests::table
-                .filter(access_requests::listing_id.eq(&listing.id))
-                .into_boxed();
-            if !manages {
-                query = query.filter(access_requests::requester_id.eq(user.id().to_string()));
-            }
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(access_requests::id.lt(after));
-            }
-            Ok(query
-                .order(access_requests::id.desc())
-                .limit(page_request.fetch())
-                .select(AccessRequestRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(AccessRequestOut::from)))
+    let page = read_page(&state.db, &page, move |conn, request| {
+        let listing = queries::find(conn, library, &listing_id)?;
+        let manages = can_manage(&user, &listing);
+        if !manages {
+            ensure_visible(Some(&user), &listing)?;
+        }
+        let mut query =
+            access_requests::table.filter(access_requests::listing_id.eq(&listing.id)).into_boxed();
+        if !manages {
+            query = query.filter(access_requests::requester_id.eq(user.id().to_string()));
+        }
+        Ok(crate::after_cursor!(query, access_requests::id, request, desc)
+            .select(AccessRequestRow::as_select())
+            .load(conn)?)
+    })
+    .await?
+    .keyed(|r| r.id.clone());
+    Ok(web::Json(page.map(AccessRequestOut::from)))
 }
 
 /// Grants, denies or revokes a request (the record's managers).

@@ -3,6 +3,7 @@
 //! (`super::action_docs`), since only the library differs.
 
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -16,9 +17,9 @@ use super::model::Listing;
 use super::queries::{self, check_valid_until, default_valid_until};
 use super::record::RecordLibrary;
 use super::registry::{ForKind, with_kind};
-use crate::audit::{self, AuditEntry, AuditRow};
+use crate::audit::{self, AuditEntry};
 use crate::auth::{AdminUser, AuthUser};
-use crate::db::schema::{access_requests, audit_log, listings};
+use crate::db::schema::{access_requests, listings};
 use crate::db::{DbConnection, now, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
@@ -204,28 +205,14 @@ pub async fn history(
     library: Library,
 ) -> ApiResult<web::Json<Page<AuditEntry>>> {
     let id = path.into_inner();
-    let request = page.parse()?;
-    let page_request = request.clone();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let listing = queries::find(conn, library, &id)?;
-            ensure_manage(&user, &listing)?;
-            let mut query = audit_log::table
-                .filter(audit_log::entity_type.eq(library.entity()))
-                .filter(audit_log::entity_id.eq(&id))
-                .into_boxed();
-            if let Some(after) = page_request.after.clone() {
-                query = query.filter(audit_log::id.gt(after));
-            }
-            Ok(query
-                .order(audit_log::id.asc())
-                .limit(page_request.fetch())
-                .select(AuditRow::as_select())
-                .load(conn)?)
-        })
-        .await?;
-    Ok(web::Json(Page::from_rows(rows, &request, |row| row.id.clone()).map(AuditEntry::from)))
+    let page = read_page(&state.db, &page, move |conn, request| {
+        let listing = queries::find(conn, library, &id)?;
+        ensure_manage(&user, &listing)?;
+        audit::history(conn, library.entity(), &id, request)
+    })
+    .await?
+    .keyed(|row| row.id.clone());
+    Ok(web::Json(page))
 }
 
 /// Removes a library's own row.

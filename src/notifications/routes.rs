@@ -3,6 +3,7 @@
 
 use crate::action_endpoint;
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -48,27 +49,19 @@ crate::endpoint! {
     |user: AuthUser, state: State, filter: web::Query<NotificationFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<Notification>>> {
         let org = own_org(&user)?;
-        let request = page.parse()?;
-        let page_request = request.clone();
         let unread = filter.unread.unwrap_or(false);
-        let rows = state
-            .db
-            .read(move |conn| {
-                let mut query = notifications::table.filter(notifications::org_id.eq(org)).into_boxed();
-                if unread {
-                    query = query.filter(notifications::read_at.is_null());
-                }
-                if let Some(after) = page_request.after.clone() {
-                    query = query.filter(notifications::id.lt(after));
-                }
-                Ok(query
-                    .order(notifications::id.desc())
-                    .limit(page_request.fetch())
-                    .select(NotificationRow::as_select())
-                    .load(conn)?)
-            })
-            .await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(Notification::from)))
+        let page = read_page(&state.db, &page, move |conn, request| {
+            let mut query = notifications::table.filter(notifications::org_id.eq(org)).into_boxed();
+            if unread {
+                query = query.filter(notifications::read_at.is_null());
+            }
+            Ok(crate::after_cursor!(query, notifications::id, request, desc)
+                .select(NotificationRow::as_select())
+                .load(conn)?)
+        })
+        .await?
+        .keyed(|r| r.id.clone());
+        Ok(web::Json(page.map(Notification::from)))
     }
 }
 

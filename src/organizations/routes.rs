@@ -2,6 +2,7 @@
 
 use crate::action_endpoint;
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{
@@ -25,12 +26,10 @@ crate::endpoint! {
     ok 200 "Organizations, newest first" => Page<OrganizationOut>,
     |state: State, filter: web::Query<OrganizationFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<OrganizationOut>>> {
-        let request = page.parse()?;
         let filter = filter.into_inner();
         crate::validation::check_region_prefix(filter.region.as_deref())?;
-        let page_request = request.clone();
-        let rows = state.db.read(move |conn| queries::list(conn, &filter, &page_request)).await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |o| o.id.clone()).map(OrganizationOut::from)))
+        let page = read_page(&state.db, &page, move |conn, request| queries::list(conn, &filter, request));
+        Ok(web::Json(page.await?.keyed(|o| o.id.clone()).map(OrganizationOut::from)))
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::action_endpoint;
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 
@@ -63,32 +64,24 @@ crate::endpoint! {
     problems { 403: "Not the demand's organization" },
     |user: AuthUser, state: State, path: web::Path<String>, filter: web::Query<ResponseFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<ResponseOut>>> {
-        let request = page.parse()?;
-        let page_request = request.clone();
         let status = filter.into_inner().status;
         let demand_id = path.into_inner();
-        let rows = state
-            .db
-            .read(move |conn| {
-                let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
-                ensure_lists(&user, &demand)?;
-                let mut query = demand_responses::table
-                    .filter(demand_responses::demand_id.eq(&demand.id))
-                    .into_boxed();
-                if let Some(status) = status {
-                    query = query.filter(demand_responses::status.eq(status.as_str()));
-                }
-                if let Some(after) = page_request.after.clone() {
-                    query = query.filter(demand_responses::id.lt(after));
-                }
-                Ok(query
-                    .order(demand_responses::id.desc())
-                    .limit(page_request.fetch())
-                    .select(ResponseRow::as_select())
-                    .load(conn)?)
-            })
-            .await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
+        let page = read_page(&state.db, &page, move |conn, request| {
+            let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
+            ensure_lists(&user, &demand)?;
+            let mut query = demand_responses::table
+                .filter(demand_responses::demand_id.eq(&demand.id))
+                .into_boxed();
+            if let Some(status) = status {
+                query = query.filter(demand_responses::status.eq(status.as_str()));
+            }
+            Ok(crate::after_cursor!(query, demand_responses::id, request, desc)
+                .select(ResponseRow::as_select())
+                .load(conn)?)
+        })
+        .await?
+        .keyed(|r| r.id.clone());
+        Ok(web::Json(page.map(ResponseOut::from)))
     }
 }
 
@@ -226,33 +219,25 @@ crate::endpoint! {
     params { MyResponseFilter, PageParams }, ok 200 "Answers, newest first" => Page<ResponseOut>,
     |user: AuthUser, state: State, filter: web::Query<MyResponseFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<ResponseOut>>> {
-        let request = page.parse()?;
-        let page_request = request.clone();
         let filter = filter.into_inner();
-        let rows = state
-            .db
-            .read(move |conn| {
-                let mut query = demand_responses::table.into_boxed();
-                query = match user.user.organization_id.clone() {
-                    Some(org) => query.filter(demand_responses::responder_org_id.eq(org)),
-                    None => query.filter(demand_responses::responder_id.eq(user.id().to_string())),
-                };
-                if let Some(status) = filter.status {
-                    query = query.filter(demand_responses::status.eq(status.as_str()));
-                }
-                if let Some(demand) = filter.demand_id {
-                    query = query.filter(demand_responses::demand_id.eq(demand));
-                }
-                if let Some(after) = page_request.after.clone() {
-                    query = query.filter(demand_responses::id.lt(after));
-                }
-                Ok(query
-                    .order(demand_responses::id.desc())
-                    .limit(page_request.fetch())
-                    .select(ResponseRow::as_select())
-                    .load(conn)?)
-            })
-            .await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ResponseOut::from)))
+        let page = read_page(&state.db, &page, move |conn, request| {
+            let mut query = demand_responses::table.into_boxed();
+            query = match user.user.organization_id.clone() {
+                Some(org) => query.filter(demand_responses::responder_org_id.eq(org)),
+                None => query.filter(demand_responses::responder_id.eq(user.id().to_string())),
+            };
+            if let Some(status) = filter.status {
+                query = query.filter(demand_responses::status.eq(status.as_str()));
+            }
+            if let Some(demand) = filter.demand_id {
+                query = query.filter(demand_responses::demand_id.eq(demand));
+            }
+            Ok(crate::after_cursor!(query, demand_responses::id, request, desc)
+                .select(ResponseRow::as_select())
+                .load(conn)?)
+        })
+        .await?
+        .keyed(|r| r.id.clone());
+        Ok(web::Json(page.map(ResponseOut::from)))
     }
 }

@@ -12,6 +12,34 @@ use super::overview::Overview;
 use super::params::StatsQuery;
 use crate::error::ApiResult;
 
+/// A figures endpoint: JSON, or CSV for `Accept: text/csv`, read by the [`Read`] extractor.
+macro_rules! figures_endpoint {
+    ($(#[doc = $doc:literal])+ $route:literal => $name:ident, params { $($query:ty),+ },
+        $figures:ty, $what:literal) => {
+        crate::endpoint! {
+            $(#[doc = $doc])+
+            get $route => $name, tag "stats", params { $($query),+ },
+            responses [(status = 200, description = $what,
+                content(($figures = "application/json"), (String = "text/csv")))],
+            |figures: Read<$figures>| -> Read<$figures> { figures }
+        }
+    };
+}
+
+/// A chart endpoint: the figures of the same parameters drawn as an SVG bar chart.
+macro_rules! chart_endpoint {
+    ($(#[doc = $doc:literal])+ $route:literal => $name:ident, params { $($query:ty),+ },
+        $figures:ty) => {
+        crate::endpoint! {
+            $(#[doc = $doc])+
+            get $route => $name, tag "stats", params { $($query),+ },
+            responses [(status = 200, description = "An SVG bar chart",
+                content_type = "image/svg+xml", body = String)],
+            |figures: Read<$figures>| -> ApiResult<HttpResponse> { draw(figures).await }
+        }
+    };
+}
+
 /// Registers the statistics routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_overview)
@@ -24,7 +52,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_brokers);
 }
 
-crate::endpoint! {
+figures_endpoint! {
     /// The market overview: members (active users registered in the period; with `region`, of
     /// organizations in the region), organizations per kind, enterprises online (with an active
     /// user), achievements first published in the period and published now (of them
@@ -38,15 +66,10 @@ crate::endpoint! {
     /// organization read their organization's slice (its members, listings, and the deals and
     /// contracts where it is the buyer or the seller). `Accept: text/csv` answers
     /// `figure,label,value` rows.
-    get "/stats/overview" => get_overview, tag "stats",
-    params { StatsQuery },
-    responses [(status = 200, description = "The overview", content((Overview = "application/json"), (String = "text/csv")))],
-    |figures: Read<Overview>| -> Read<Overview> {
-        figures
-    }
+    "/stats/overview" => get_overview, params { StatsQuery }, Overview, "The overview"
 }
 
-crate::endpoint! {
+figures_endpoint! {
     /// Technology contracts registered in the period per group: count, 成交额 (`amount_fen`) and
     /// 技术交易额 (`technology_amount_fen`), each with the same group over the same days one
     /// year earlier and the year-on-year growth (同比增长, a ratio: (current − previous) /
@@ -58,26 +81,16 @@ crate::endpoint! {
     /// `region` and `group_by=region` use the seller's region (技术输出地), rolled up by GB/T 2260
     /// prefix to `region_level`. Who reads what: as for the overview (an organization: the
     /// contracts where it is the buyer or the seller).
-    get "/stats/contracts" => get_contracts, tag "stats",
-    params { StatsQuery, ContractsQuery },
-    responses [(status = 200, description = "Contracts per group", content((ContractStats = "application/json"), (String = "text/csv")))],
-    |figures: Read<ContractStats>| -> Read<ContractStats> {
-        figures
-    }
+    "/stats/contracts" => get_contracts, params { StatsQuery, ContractsQuery }, ContractStats, "Contracts per group"
 }
 
-crate::endpoint! {
+chart_endpoint! {
     /// The contract figures of `GET /api/v1/stats/contracts` (same parameters) as an SVG bar
     /// chart with Chinese labels: this period beside the same period a year earlier.
-    get "/stats/contracts/chart.svg" => contracts_chart, tag "stats",
-    params { StatsQuery, ContractsQuery, super::figures::ChartQuery },
-    responses [(status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String)],
-    |figures: Read<ContractChart>| -> ApiResult<HttpResponse> {
-        draw(figures).await
-    }
+    "/stats/contracts/chart.svg" => contracts_chart, params { StatsQuery, ContractsQuery, super::figures::ChartQuery }, ContractChart
 }
 
-crate::endpoint! {
+figures_endpoint! {
     /// The deal funnel of the deals connected in the period: 对接 connected (every deal), 意向
     /// intention (furthest stage intention or beyond), 达成意向 agreement (agreement or beyond),
     /// 签约 signed, and lost (now lost, whatever stage they had reached — they still count at
@@ -87,51 +100,31 @@ crate::endpoint! {
     ///
     /// Administrators read everything; members of an organization the deals where it is the
     /// buyer or the seller; brokers their own deals (naming another broker is 403).
-    get "/stats/funnel" => get_funnel, tag "stats",
-    params { StatsQuery, FunnelQuery },
-    responses [(status = 200, description = "The funnel", content((FunnelStats = "application/json"), (String = "text/csv")))],
-    |figures: Read<FunnelStats>| -> Read<FunnelStats> {
-        figures
-    }
+    "/stats/funnel" => get_funnel, params { StatsQuery, FunnelQuery }, FunnelStats, "The funnel"
 }
 
-crate::endpoint! {
+chart_endpoint! {
     /// The funnel of `GET /api/v1/stats/funnel` (same parameters) as an SVG bar chart.
-    get "/stats/funnel/chart.svg" => funnel_chart, tag "stats",
-    params { StatsQuery, FunnelQuery },
-    responses [(status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String)],
-    |figures: Read<FunnelStats>| -> ApiResult<HttpResponse> {
-        draw(figures).await
-    }
+    "/stats/funnel/chart.svg" => funnel_chart, params { StatsQuery, FunnelQuery }, FunnelStats
 }
 
-crate::endpoint! {
+figures_endpoint! {
     /// New listings per library (achievements, demands, experts, service organizations): the
     /// records first published in the period, whatever their status now, grouped by month of
     /// publication, technology field (an expert or service organization counts once in each of
     /// its fields; the total counts it once) or the listing's region rolled up to
     /// `region_level`. Administrators read all libraries; members of an organization its own
     /// listings.
-    get "/stats/libraries" => get_libraries, tag "stats",
-    params { StatsQuery, LibrariesQuery },
-    responses [(status = 200, description = "New listings per group", content((LibraryStats = "application/json"), (String = "text/csv")))],
-    |figures: Read<LibraryStats>| -> Read<LibraryStats> {
-        figures
-    }
+    "/stats/libraries" => get_libraries, params { StatsQuery, LibrariesQuery }, LibraryStats, "New listings per group"
 }
 
-crate::endpoint! {
+chart_endpoint! {
     /// The library growth of `GET /api/v1/stats/libraries` (same parameters) as an SVG bar
     /// chart, one series per library.
-    get "/stats/libraries/chart.svg" => libraries_chart, tag "stats",
-    params { StatsQuery, LibrariesQuery },
-    responses [(status = 200, description = "An SVG bar chart", content_type = "image/svg+xml", body = String)],
-    |figures: Read<LibraryStats>| -> ApiResult<HttpResponse> {
-        draw(figures).await
-    }
+    "/stats/libraries/chart.svg" => libraries_chart, params { StatsQuery, LibrariesQuery }, LibraryStats
 }
 
-crate::endpoint! {
+figures_endpoint! {
     /// Technology brokers' figures and the period's top brokers (十佳技术经纪人): per broker, the
     /// deals connected in the period that they carry and how many of those were signed, and the
     /// registered contracts (in the period) naming them as intermediary with their 成交额,
@@ -142,10 +135,5 @@ crate::endpoint! {
     ///
     /// Administrators rank every broker; a broker reads only their own figures; members of an
     /// organization read the brokers' figures on the deals and contracts where it is a party.
-    get "/stats/brokers" => get_brokers, tag "stats",
-    params { StatsQuery, BrokersQuery },
-    responses [(status = 200, description = "The ranking", content((BrokerStats = "application/json"), (String = "text/csv")))],
-    |figures: Read<BrokerStats>| -> Read<BrokerStats> {
-        figures
-    }
+    "/stats/brokers" => get_brokers, params { StatsQuery, BrokersQuery }, BrokerStats, "The ranking"
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 
 crate::endpoint! {
     /// Lists users (administrators).
@@ -9,11 +10,9 @@ crate::endpoint! {
     params { UserFilter, PageParams }, ok 200 "Users, newest first" => Page<UserOut>,
     |_admin: AdminUser, state: State, filter: web::Query<UserFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<UserOut>>> {
-        let request = page.parse()?;
         let filter = filter.into_inner();
-        let page_request = request.clone();
-        let rows = state.db.read(move |conn| queries::list(conn, &filter, &page_request)).await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |u| u.id.clone()).map(UserOut::from)))
+        let page = read_page(&state.db, &page, move |conn, request| queries::list(conn, &filter, request));
+        Ok(web::Json(page.await?.keyed(|u| u.id.clone()).map(UserOut::from)))
     }
 }
 
