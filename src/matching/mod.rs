@@ -2,6 +2,7 @@
 //! closed over the vocabulary gap with what the listed records themselves teach (recognized
 //! author keywords, keyword co-occurrence, pseudo-relevance feedback).
 
+pub mod cards;
 pub mod engine;
 pub mod eval;
 pub mod routes;
