@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use diesel::prelude::*;
-use utoipa::ToSchema;
 
 pub use super::cards::{AchievementMatch, DemandMatch, MatchedAchievement, MatchedDemand};
 use super::scoring::{self, Explanation, Factor};
