@@ -4,11 +4,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::queries::AchievementRow;
+use crate::listings::codec::{encode_codes, to_json};
+use crate::listings::edit::ListingEdit;
 use crate::listings::fields::{self, Contact, Patent};
 use crate::listings::lifecycle::ListingStatus as Status;
 use crate::listings::listing_search::SortOrder;
 use crate::listings::model::Listing;
 use crate::listings::output::ListingOut;
+use crate::listings::own_table::Checked;
 use crate::listings::queries::check_valid_until;
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{CooperationMode, Industry, IpType, Maturity, TechnologyField};
@@ -119,50 +123,9 @@ crate::input_and_patch! {
     }
 }
 
-/// A checked achievement.
-#[derive(Debug, Clone)]
-pub struct ValidAchievement {
-    /// Title.
-    pub title: String,
-    /// Summary.
-    pub summary: String,
-    /// Keywords.
-    pub keywords: Vec<String>,
-    /// Field.
-    pub technology_field: TechnologyField,
-    /// Industry.
-    pub industry: Option<Industry>,
-    /// Maturity.
-    pub maturity: Maturity,
-    /// TRL.
-    pub trl: Option<i32>,
-    /// IP type.
-    pub ip_type: IpType,
-    /// Patents (normalized numbers).
-    pub patents: Vec<Patent>,
-    /// Cooperation modes (deduplicated).
-    pub cooperation_modes: Vec<CooperationMode>,
-    /// Asking price.
-    pub asking_price_fen: Option<i64>,
-    /// Region (None: use the organization's).
-    pub region_code: Option<String>,
-    /// Team.
-    pub team: Option<String>,
-    /// Contact.
-    pub contact: Option<Contact>,
-    /// International.
-    pub international: bool,
-    /// Reference.
-    pub external_ref: Option<String>,
-    /// Validity.
-    pub valid_until: Option<NaiveDate>,
-    /// Confidential details.
-    pub confidential_details: Option<String>,
-}
-
 impl AchievementInput {
     /// Checks every field, collecting failures.
-    pub fn check(&self, checker: &mut Checker) -> Option<ValidAchievement> {
+    pub fn check(&self, checker: &mut Checker) -> Option<Checked<AchievementRow>> {
         let title = checker.check("title", validation::text(&self.title, 2, TITLE_MAX));
         let summary = checker.check("summary", validation::text(&self.summary, 10, SUMMARY_MAX));
         let keywords = fields::keywords("keywords", &self.keywords, 1, checker);
@@ -207,26 +170,30 @@ impl AchievementInput {
             "confidential_details",
             validation::optional_text(self.confidential_details.as_deref(), 20_000),
         );
-        Some(ValidAchievement {
+        let listing = ListingEdit {
             title: title?,
-            summary: summary?,
-            keywords: keywords?,
-            technology_field: self.technology_field,
-            industry: self.industry,
-            maturity,
-            trl: self.trl,
-            ip_type,
-            patents: patents?,
-            cooperation_modes: modes,
-            asking_price_fen: asking_price_fen?,
             region_code: region?,
-            team: team?,
-            contact: contact?,
-            international: self.international,
-            external_ref: external_ref?,
             valid_until: valid_until?,
+            external_ref: external_ref?,
+        };
+        let row = AchievementRow {
+            id: String::new(),
+            summary: summary?,
+            keywords: to_json(&keywords?),
+            technology_field: self.technology_field.as_str().into(),
+            industry: self.industry.map(|i| i.as_str().into()),
+            maturity: maturity.as_str().into(),
+            trl: self.trl,
+            ip_type: ip_type.as_str().into(),
+            patents: to_json(&patents?),
+            cooperation_modes: encode_codes(&modes.iter().map(|m| m.as_str()).collect::<Vec<_>>()),
+            asking_price_fen: asking_price_fen?,
+            team: team?,
+            contact: contact?.as_ref().map(to_json),
+            international: self.international,
             confidential_details: confidential?,
-        })
+        };
+        Some(Checked { listing, row })
     }
 }
 

@@ -3,17 +3,16 @@
 
 use serde_json::{Value, json};
 
-use super::dto::{AchievementFilter, AchievementInput, AchievementOut, ValidAchievement};
+use super::dto::{AchievementFilter, AchievementInput, AchievementOut};
 use super::queries::{self, AchievementRow};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::bulk::RecordLibrary;
-use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
-use crate::listings::edit::ListingEdit;
+use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
-use crate::listings::own_table::OwnTable;
+use crate::listings::own_table::{Checked, OwnTable};
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
@@ -46,7 +45,7 @@ impl RecordLibrary for AchievementRecords {
         "international",
     ];
     type Input = AchievementInput;
-    type Valid = ValidAchievement;
+    type Valid = Checked<AchievementRow>;
     type Filter = AchievementFilter;
     type Row = AchievementRow;
     type Out = AchievementOut;
@@ -108,37 +107,6 @@ impl RecordLibrary for AchievementRecords {
 impl OwnTable for AchievementRecords {
     const REDACTED: &'static [&'static str] = &["confidential_details"];
 
-    fn listing_fields(valid: &ValidAchievement) -> ListingEdit {
-        ListingEdit {
-            title: valid.title.clone(),
-            region_code: valid.region_code.clone(),
-            valid_until: valid.valid_until,
-            external_ref: valid.external_ref.clone(),
-        }
-    }
-
-    fn row_of(id: &str, valid: &ValidAchievement) -> AchievementRow {
-        AchievementRow {
-            id: id.to_string(),
-            summary: valid.summary.clone(),
-            keywords: to_json(&valid.keywords),
-            technology_field: valid.technology_field.as_str().into(),
-            industry: valid.industry.map(|i| i.as_str().into()),
-            maturity: valid.maturity.as_str().into(),
-            trl: valid.trl,
-            ip_type: valid.ip_type.as_str().into(),
-            patents: to_json(&valid.patents),
-            cooperation_modes: encode_codes(
-                &valid.cooperation_modes.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-            ),
-            asking_price_fen: valid.asking_price_fen,
-            team: valid.team.clone(),
-            contact: valid.contact.as_ref().map(to_json),
-            international: valid.international,
-            confidential_details: valid.confidential_details.clone(),
-        }
-    }
-
     fn audit_facts(row: &AchievementRow) -> Value {
         json!({
             "technology_field": row.technology_field, "maturity": row.maturity,
@@ -146,5 +114,5 @@ impl OwnTable for AchievementRecords {
         })
     }
 
-    crate::own_table_writes!(achievements);
+    crate::own_table_writes!(achievements, AchievementRow);
 }

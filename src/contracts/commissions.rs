@@ -125,15 +125,7 @@ crate::endpoint! {
         }
         let request = page.parse()?;
         let filter = filter.into_inner();
-        if let (Some(from), Some(to)) = (filter.registered_from, filter.registered_to)
-            && from > to
-        {
-            return Err(ApiError::field(
-                "registered_to",
-                "before_registered_from",
-                "must not be before registered_from",
-            ));
-        }
+        super::routes::check_period(filter.registered_from, filter.registered_to)?;
         let id = broker_id.clone();
         let (rows, paid) = state
             .db

@@ -1,10 +1,11 @@
 //! Reading and writing contracts inside a transaction.
 
-use chrono::NaiveDate;
+use super::routes::ContractFilter;
+use crate::http::pagination::PageRequest;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable};
 
-use super::model::{AmendmentRow, ContractRow, ContractStatus, MilestoneRow, PaymentRow};
+use super::model::{AmendmentRow, ContractRow, MilestoneRow, PaymentRow};
 use crate::db::schema::{
     contract_amendments, contract_milestones, contract_payments, contracts, registration_serials,
 };
@@ -212,21 +213,6 @@ pub fn next_serial(conn: &mut DbConnection, registry: &str, year: i32) -> ApiRes
     Ok(key.select(registration_serials::last_serial).first(conn)?)
 }
 
-/// The filters of `GET /contracts` after parsing.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    /// Status.
-    pub status: Option<ContractStatus>,
-    /// Type.
-    pub contract_type: Option<super::model::ContractType>,
-    /// Deal.
-    pub deal_id: Option<String>,
-    /// Registered on or after.
-    pub registered_from: Option<NaiveDate>,
-    /// Registered on or before.
-    pub registered_to: Option<NaiveDate>,
-}
-
 /// Who is listing: `None` for administrators (everything), else the user and their
 /// organization (contracts they can see).
 #[derive(Debug, Clone)]
@@ -241,9 +227,8 @@ pub struct Viewer {
 pub fn list(
     conn: &mut DbConnection,
     viewer: Option<&Viewer>,
-    filter: &ListFilter,
-    after: Option<&str>,
-    fetch: i64,
+    filter: &ContractFilter,
+    request: &PageRequest,
 ) -> ApiResult<Vec<ContractRow>> {
     let mut query = contracts::table.into_boxed();
     if let Some(viewer) = viewer {
@@ -283,12 +268,7 @@ pub fn list(
     if let Some(to) = filter.registered_to {
         query = query.filter(contracts::registered_on.le(to));
     }
-    if let Some(after) = after {
-        query = query.filter(contracts::id.lt(after.to_string()));
-    }
-    Ok(query
-        .order(contracts::id.desc())
-        .limit(fetch)
+    Ok(crate::after_cursor!(query, contracts::id, request, desc)
         .select(ContractRow::as_select())
         .load(conn)?)
 }

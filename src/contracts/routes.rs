@@ -2,6 +2,7 @@
 //! the registration of every contract route.
 
 use crate::http::endpoint::State;
+use crate::http::pagination::read_page;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -143,6 +144,18 @@ crate::endpoint! {
     }
 }
 
+/// 422 when a registration period ends before it starts.
+pub(crate) fn check_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<()> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(ApiError::field(
+            "registered_to",
+            "before_registered_from",
+            "must not be before registered_from",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Filters of the contract list.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -167,42 +180,16 @@ crate::endpoint! {
     ok 200 "Contracts, newest first" => Page<ContractSummary>,
     |user: AuthUser, state: State, filter: web::Query<ContractFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<ContractSummary>>> {
-        let request = page.parse()?;
         let filter = filter.into_inner();
-        if let (Some(from), Some(to)) = (filter.registered_from, filter.registered_to)
-            && from > to
-        {
-            return Err(ApiError::field(
-                "registered_to",
-                "before_registered_from",
-                "must not be before registered_from",
-            ));
-        }
-        let list_filter = queries::ListFilter {
-            status: filter.status,
-            contract_type: filter.contract_type,
-            deal_id: filter.deal_id,
-            registered_from: filter.registered_from,
-            registered_to: filter.registered_to,
-        };
+        check_period(filter.registered_from, filter.registered_to)?;
         let viewer = (!user.is_admin()).then(|| queries::Viewer {
             user_id: user.id().to_string(),
             org_id: user.user.organization_id.clone(),
         });
-        let page_request = request.clone();
-        let rows = state
-            .db
-            .read(move |conn| {
-                queries::list(
-                    conn,
-                    viewer.as_ref(),
-                    &list_filter,
-                    page_request.after.as_deref(),
-                    page_request.fetch(),
-                )
-            })
-            .await?;
-        Ok(web::Json(Page::from_rows(rows, &request, |r| r.id.clone()).map(ContractSummary::from)))
+        let page = read_page(&state.db, &page, move |conn, request| {
+            queries::list(conn, viewer.as_ref(), &filter, request)
+        });
+        Ok(web::Json(page.await?.keyed(|r| r.id.clone()).map(ContractSummary::from)))
     }
 }
 

@@ -4,11 +4,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::queries::DemandRow;
+use crate::listings::codec::{encode_codes, to_json};
+use crate::listings::edit::ListingEdit;
 use crate::listings::fields::{self, Contact};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::SortOrder;
 use crate::listings::model::Listing;
 use crate::listings::output::ListingOut;
+use crate::listings::own_table::Checked;
 use crate::listings::queries::{check_valid_until, default_valid_until, today};
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{CooperationMode, Industry, Maturity, TechnologyField};
@@ -117,43 +121,6 @@ crate::input_and_patch! {
     }
 }
 
-/// A checked demand.
-#[derive(Debug, Clone)]
-pub struct ValidDemand {
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: String,
-    /// Keywords.
-    pub keywords: Vec<String>,
-    /// Field.
-    pub technology_field: TechnologyField,
-    /// Industry.
-    pub industry: Option<Industry>,
-    /// Required maturity (a minimum).
-    pub required_maturity: Option<Maturity>,
-    /// Lowest budget.
-    pub budget_min_fen: Option<i64>,
-    /// Highest budget.
-    pub budget_max_fen: Option<i64>,
-    /// Cooperation modes wanted (deduplicated).
-    pub cooperation_modes: Vec<CooperationMode>,
-    /// Region (None: use the organization's).
-    pub region_code: Option<String>,
-    /// Deadline.
-    pub deadline: Option<NaiveDate>,
-    /// Reward of an open call.
-    pub reward_fen: Option<i64>,
-    /// Contact.
-    pub contact: Option<Contact>,
-    /// Reference.
-    pub external_ref: Option<String>,
-    /// Validity.
-    pub valid_until: Option<NaiveDate>,
-    /// Confidential details.
-    pub confidential_details: Option<String>,
-}
-
 /// Checks a deadline: after today and not after the last day of validity.
 pub fn check_deadline(
     deadline: NaiveDate,
@@ -185,7 +152,7 @@ pub fn check_reward(reward: i64) -> Result<i64, ParseFailure> {
 
 impl DemandInput {
     /// Checks every field, collecting failures.
-    pub fn check(&self, checker: &mut Checker) -> Option<ValidDemand> {
+    pub fn check(&self, checker: &mut Checker) -> Option<Checked<DemandRow>> {
         let title = checker.check("title", validation::text(&self.title, 2, TITLE_MAX));
         let description =
             checker.check("description", validation::text(&self.description, 10, DESCRIPTION_MAX));
@@ -233,24 +200,28 @@ impl DemandInput {
             "confidential_details",
             validation::optional_text(self.confidential_details.as_deref(), 20_000),
         );
-        Some(ValidDemand {
+        let listing = ListingEdit {
             title: title?,
+            region_code: region?,
+            valid_until: valid_until?,
+            external_ref: external_ref?,
+        };
+        let row = DemandRow {
+            id: String::new(),
             description: description?,
-            keywords: keywords?,
-            technology_field: self.technology_field,
-            industry: self.industry,
-            required_maturity: self.required_maturity,
+            keywords: to_json(&keywords?),
+            technology_field: self.technology_field.as_str().into(),
+            industry: self.industry.map(|i| i.as_str().into()),
+            required_maturity: self.required_maturity.map(|m| m.as_str().into()),
             budget_min_fen: budget_min?,
             budget_max_fen: budget_max?,
-            cooperation_modes: modes,
-            region_code: region?,
+            cooperation_modes: encode_codes(&modes.iter().map(|m| m.as_str()).collect::<Vec<_>>()),
             deadline: deadline?,
             reward_fen: reward?,
-            contact: contact?,
-            external_ref: external_ref?,
-            valid_until: valid_until?,
+            contact: contact?.as_ref().map(to_json),
             confidential_details: confidential?,
-        })
+        };
+        Some(Checked { listing, row })
     }
 }
 

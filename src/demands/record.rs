@@ -1,18 +1,17 @@
 //! Demands as a kind of record: how the shared handlers create, edit, list, import and
 //! export them.
 
-use super::dto::{DemandFilter, DemandInput, DemandOut, ValidDemand};
+use super::dto::{DemandFilter, DemandInput, DemandOut};
 use super::queries::{self, DemandRow};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::listings::bulk::RecordLibrary;
-use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
-use crate::listings::edit::ListingEdit;
+use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
-use crate::listings::own_table::OwnTable;
+use crate::listings::own_table::{Checked, OwnTable};
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
@@ -43,7 +42,7 @@ impl RecordLibrary for DemandRecords {
         "reward_fen",
     ];
     type Input = DemandInput;
-    type Valid = ValidDemand;
+    type Valid = Checked<DemandRow>;
     type Filter = DemandFilter;
     type Row = DemandRow;
     type Out = DemandOut;
@@ -103,35 +102,6 @@ impl RecordLibrary for DemandRecords {
 impl OwnTable for DemandRecords {
     const REDACTED: &'static [&'static str] = &["confidential_details"];
 
-    fn listing_fields(valid: &ValidDemand) -> ListingEdit {
-        ListingEdit {
-            title: valid.title.clone(),
-            region_code: valid.region_code.clone(),
-            valid_until: valid.valid_until,
-            external_ref: valid.external_ref.clone(),
-        }
-    }
-
-    fn row_of(id: &str, valid: &ValidDemand) -> DemandRow {
-        DemandRow {
-            id: id.to_string(),
-            description: valid.description.clone(),
-            keywords: to_json(&valid.keywords),
-            technology_field: valid.technology_field.as_str().into(),
-            industry: valid.industry.map(|i| i.as_str().into()),
-            required_maturity: valid.required_maturity.map(|m| m.as_str().into()),
-            budget_min_fen: valid.budget_min_fen,
-            budget_max_fen: valid.budget_max_fen,
-            cooperation_modes: encode_codes(
-                &valid.cooperation_modes.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-            ),
-            deadline: valid.deadline,
-            reward_fen: valid.reward_fen,
-            contact: valid.contact.as_ref().map(to_json),
-            confidential_details: valid.confidential_details.clone(),
-        }
-    }
-
     fn audit_facts(row: &DemandRow) -> Value {
         json!({
             "technology_field": row.technology_field,
@@ -141,5 +111,5 @@ impl OwnTable for DemandRecords {
         })
     }
 
-    crate::own_table_writes!(demands);
+    crate::own_table_writes!(demands, DemandRow);
 }

@@ -4,11 +4,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::queries::ExpertRow;
+use crate::listings::codec::{encode_codes, to_json};
+use crate::listings::edit::ListingEdit;
 use crate::listings::fields::{self, Contact};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::SortOrder;
 use crate::listings::model::Listing;
 use crate::listings::output::ListingOut;
+use crate::listings::own_table::Checked;
 use crate::listings::queries::check_valid_until;
 use crate::organizations::dto::region_code;
 use crate::taxonomies::{ExpertService, ExpertTitle, TechnologyField};
@@ -121,37 +125,6 @@ crate::input_and_patch! {
     }
 }
 
-/// A checked expert profile.
-#[derive(Debug, Clone)]
-pub struct ValidExpert {
-    /// Name.
-    pub name: String,
-    /// Professional title.
-    pub title: ExpertTitle,
-    /// Affiliated organization (its existence is checked against the database separately).
-    pub affiliation_org_id: Option<String>,
-    /// Free-text affiliation.
-    pub affiliation_name: Option<String>,
-    /// Technology fields (deduplicated, in the given order).
-    pub technology_fields: Vec<TechnologyField>,
-    /// Expertise keywords.
-    pub expertise_keywords: Vec<String>,
-    /// Biography.
-    pub bio: String,
-    /// Region.
-    pub region_code: String,
-    /// Services (deduplicated, in the given order).
-    pub services: Vec<ExpertService>,
-    /// Availability.
-    pub availability: ExpertAvailability,
-    /// Contact.
-    pub contact: Option<Contact>,
-    /// Reference.
-    pub external_ref: Option<String>,
-    /// Validity.
-    pub valid_until: Option<NaiveDate>,
-}
-
 fn dedup_in_order<T: PartialEq + Copy>(values: &[T]) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(values.len());
     for value in values {
@@ -174,7 +147,7 @@ impl ExpertInput {
 
     /// Checks every field, collecting failures (all but the existence of
     /// `affiliation_org_id`, which needs the database).
-    pub fn check(&self, checker: &mut Checker) -> Option<ValidExpert> {
+    pub fn check(&self, checker: &mut Checker) -> Option<Checked<ExpertRow>> {
         let name = checker.check("name", validation::text(&self.name, 2, NAME_MAX));
         let affiliation_org_id = self.affiliation_org();
         let affiliation_name = checker.check(
@@ -215,21 +188,31 @@ impl ExpertInput {
             None => Some(None),
             Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
         };
-        Some(ValidExpert {
-            name: name?,
-            title: self.title,
+        let listing = ListingEdit {
+            title: name?,
+            region_code: Some(region?),
+            valid_until: valid_until?,
+            external_ref: external_ref?,
+        };
+        let row = ExpertRow {
+            id: String::new(),
+            professional_title: self.title.as_str().into(),
             affiliation_org_id,
             affiliation_name: affiliation_name?,
-            technology_fields,
-            expertise_keywords: keywords?,
+            technology_fields: encode_codes(
+                &technology_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+            ),
+            expertise_keywords: to_json(&keywords?),
             bio: bio?,
-            region_code: region?,
-            services,
-            availability: self.availability.unwrap_or(ExpertAvailability::Available),
-            contact: contact?,
-            external_ref: external_ref?,
-            valid_until: valid_until?,
-        })
+            services: encode_codes(&services.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+            availability: self
+                .availability
+                .unwrap_or(ExpertAvailability::Available)
+                .as_str()
+                .into(),
+            contact: contact?.as_ref().map(to_json),
+        };
+        Some(Checked { listing, row })
     }
 }
 
@@ -311,8 +294,10 @@ mod tests {
         let valid = input().check(&mut checker);
         assert!(checker.is_ok());
         let valid = valid.expect("valid");
-        assert_eq!(valid.technology_fields, vec![TechnologyField::NewEnergy]);
-        assert_eq!(valid.availability, ExpertAvailability::Available);
+        let fields: Vec<TechnologyField> =
+            crate::listings::codec::decode_codes(&valid.row.technology_fields);
+        assert_eq!(fields, vec![TechnologyField::NewEnergy]);
+        assert_eq!(valid.row.availability, ExpertAvailability::Available.as_str());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Expert profiles as a kind of record: how the shared handlers create, edit, list, import and
 //! export them.
 
-use super::dto::{ExpertFilter, ExpertInput, ExpertOut, ValidExpert};
+use super::dto::{ExpertFilter, ExpertInput, ExpertOut};
 use super::queries::{self, ExpertRow};
 use crate::accounts::model::Role;
 use crate::auth::AuthUser;
@@ -9,12 +9,11 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::bulk::{ImportContext, RecordLibrary};
-use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
-use crate::listings::edit::ListingEdit;
+use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
-use crate::listings::own_table::{OwnTable, Owner, insert_record};
+use crate::listings::own_table::{Checked, OwnTable, Owner, insert_record};
 use crate::listings::record::Stored;
 use crate::organizations::model::OrgKind;
 use crate::search::SearchDoc;
@@ -55,7 +54,7 @@ impl RecordLibrary for ExpertRecords {
     const PRICE_SORTS: bool = false;
     const CHECKS_REFERENCES: bool = true;
     type Input = ExpertInput;
-    type Valid = ValidExpert;
+    type Valid = Checked<ExpertRow>;
     type Filter = ExpertFilter;
     type Row = ExpertRow;
     type Out = ExpertOut;
@@ -89,7 +88,7 @@ impl RecordLibrary for ExpertRecords {
         conn: &mut DbConnection,
         user: &AuthUser,
         requested_org: Option<&str>,
-        valid: &ValidExpert,
+        valid: &Checked<ExpertRow>,
         status: ListingStatus,
     ) -> ApiResult<Stored<Self>> {
         let ownership = ownership_for(user, requested_org)?;
@@ -154,7 +153,7 @@ impl RecordLibrary for ExpertRecords {
     fn insert(
         conn: &mut DbConnection,
         ctx: &ImportContext,
-        valid: &ValidExpert,
+        valid: &Checked<ExpertRow>,
     ) -> ApiResult<SearchDoc> {
         let ownership = Owner {
             created_by: ctx.created_by.clone(),
@@ -209,32 +208,6 @@ fn ownership_for(user: &AuthUser, requested_org: Option<&str>) -> ApiResult<Owne
 impl OwnTable for ExpertRecords {
     const TITLE_KEY: &'static str = "name";
 
-    fn listing_fields(valid: &ValidExpert) -> ListingEdit {
-        ListingEdit {
-            title: valid.name.clone(),
-            region_code: Some(valid.region_code.clone()),
-            valid_until: valid.valid_until,
-            external_ref: valid.external_ref.clone(),
-        }
-    }
-
-    fn row_of(id: &str, valid: &ValidExpert) -> ExpertRow {
-        ExpertRow {
-            id: id.to_string(),
-            professional_title: valid.title.as_str().into(),
-            affiliation_org_id: valid.affiliation_org_id.clone(),
-            affiliation_name: valid.affiliation_name.clone(),
-            technology_fields: encode_codes(
-                &valid.technology_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-            ),
-            expertise_keywords: to_json(&valid.expertise_keywords),
-            bio: valid.bio.clone(),
-            services: encode_codes(&valid.services.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
-            availability: valid.availability.as_str().into(),
-            contact: valid.contact.as_ref().map(to_json),
-        }
-    }
-
     fn audit_facts(row: &ExpertRow) -> Value {
         json!({
             "title": row.professional_title, "technology_fields": row.technology_fields,
@@ -242,5 +215,5 @@ impl OwnTable for ExpertRecords {
         })
     }
 
-    crate::own_table_writes!(experts);
+    crate::own_table_writes!(experts, ExpertRow);
 }

@@ -23,17 +23,26 @@ pub struct Owner {
     pub org_id: Option<String>,
 }
 
+/// A checked body of a library kept in its own table: the shared listing fields and the
+/// library's row as it will be stored (its `id` is the listing's, set by
+/// [`OwnTable::row_of`] when the record is written).
+#[derive(Debug, Clone)]
+pub struct Checked<R> {
+    /// Title, region, validity and the owner's reference.
+    pub listing: ListingEdit,
+    /// The library's own row.
+    pub row: R,
+}
+
 /// A library whose record is its listing plus one row of its own table.
-pub trait OwnTable: RecordLibrary<Row: Serialize> {
+pub trait OwnTable: RecordLibrary<Row: Serialize + Clone> {
     /// The audit key of the listing's title (`title`, or `name` for people).
     const TITLE_KEY: &'static str = "title";
     /// Row fields an edit's audit logs only as set or unset, never their text.
     const REDACTED: &'static [&'static str] = &[];
 
-    /// The shared listing fields of a checked body (no region: the owner's).
-    fn listing_fields(valid: &Self::Valid) -> ListingEdit;
-    /// The library's own row for checked values.
-    fn row_of(id: &str, valid: &Self::Valid) -> Self::Row;
+    /// The library's own row of a checked body, for the record `id`.
+    fn row_of(id: &str, valid: &Checked<Self::Row>) -> Self::Row;
     /// What a new record's audit entry names besides its title, status and owners.
     fn audit_facts(row: &Self::Row) -> Value;
     /// Inserts the library's row.
@@ -48,10 +57,10 @@ pub fn insert_record<L: OwnTable>(
     actor: &Actor,
     owner: Owner,
     owner_region: Option<&str>,
-    valid: &L::Valid,
+    valid: &Checked<L::Row>,
     status: ListingStatus,
 ) -> ApiResult<Stored<L>> {
-    let fields = L::listing_fields(valid);
+    let fields = valid.listing.clone();
     let region_code = fields
         .region_code
         .or_else(|| owner_region.map(str::to_string))
@@ -91,10 +100,10 @@ pub fn update_record<L: OwnTable>(
     conn: &mut DbConnection,
     actor: &Actor,
     (listing, row): &Stored<L>,
-    valid: &L::Valid,
+    valid: &Checked<L::Row>,
     expected: i64,
 ) -> ApiResult<Stored<L>> {
-    let saved = save_edit(conn, listing, L::listing_fields(valid), expected)?;
+    let saved = save_edit(conn, listing, valid.listing.clone(), expected)?;
     let new_row = L::row_of(&listing.id, valid);
     L::update_row(conn, &new_row)?;
     let how = EditAudit { title_key: L::TITLE_KEY, redacted: L::REDACTED };
@@ -102,10 +111,15 @@ pub fn update_record<L: OwnTable>(
     Ok((saved, new_row))
 }
 
-/// Implements [`OwnTable`]'s row writes over `$table` (a diesel `Insertable + AsChangeset` row).
+/// Implements [`OwnTable`]'s row and its writes over `$table` (a diesel `Insertable +
+/// AsChangeset` row of type `$row`).
 #[macro_export]
 macro_rules! own_table_writes {
-    ($table:ident) => {
+    ($table:ident, $row:ident) => {
+        fn row_of(id: &str, valid: &$crate::listings::own_table::Checked<$row>) -> $row {
+            $row { id: id.to_string(), ..valid.row.clone() }
+        }
+
         fn insert_row(
             conn: &mut $crate::db::DbConnection,
             row: &Self::Row,
