@@ -1,5 +1,7 @@
 //! Request and response bodies of the service-provider endpoints, and their validation.
 
+use super::queries::ServiceProviderRow;
+use crate::listings::codec::{encode_codes, to_json};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -135,31 +137,20 @@ crate::input_and_patch! {
     }
 }
 
-/// A checked profile.
+/// A checked profile: the listing's own fields (a missing name or region is the
+/// organization's) and the library's row as stored (its `id` set when written).
 #[derive(Debug, Clone)]
 pub struct ValidServiceProvider {
     /// Name (None: use the organization's).
     pub name: Option<String>,
-    /// Service types (deduplicated, at least one).
-    pub service_types: Vec<ServiceType>,
-    /// Technology fields (deduplicated).
-    pub technology_fields: Vec<TechnologyField>,
     /// Region (None: use the organization's).
     pub region_code: Option<String>,
-    /// Qualifications (trimmed, deduplicated).
-    pub qualifications: Vec<String>,
-    /// Description.
-    pub description: String,
-    /// Accepts innovation vouchers.
-    pub accepts_vouchers: bool,
-    /// Services (trimmed).
-    pub services: Vec<ServiceOffer>,
-    /// Contact.
-    pub contact: Option<Contact>,
     /// Validity.
     pub valid_until: Option<NaiveDate>,
     /// Reference.
     pub external_ref: Option<String>,
+    /// The row: service types, fields, qualifications, description, vouchers, services, contact.
+    pub row: ServiceProviderRow,
 }
 
 /// Checks the services: at most [`MAX_SERVICES`], named, distinct, prices non-negative and
@@ -284,18 +275,26 @@ impl ServiceProviderInput {
         };
         let external_ref = checker
             .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
-        Some(ValidServiceProvider {
-            name: name?,
-            service_types,
-            technology_fields,
-            region_code: region?,
-            qualifications: qualifications?,
+        let row = ServiceProviderRow {
+            id: String::new(),
+            service_types: encode_codes(
+                &service_types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            ),
+            technology_fields: encode_codes(
+                &technology_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+            ),
+            qualifications: to_json(&qualifications?),
             description: description?,
             accepts_vouchers: self.accepts_vouchers,
-            services: services?,
-            contact: contact?,
+            services: to_json(&services?),
+            contact: contact?.as_ref().map(to_json),
+        };
+        Some(ValidServiceProvider {
+            name: name?,
+            region_code: region?,
             valid_until: valid_until?,
             external_ref: external_ref?,
+            row,
         })
     }
 }
@@ -389,8 +388,12 @@ mod tests {
         let mut checker = Checker::new();
         let valid = input().check(&mut checker).expect("valid");
         assert!(checker.is_ok());
-        assert_eq!(valid.service_types, vec![ServiceType::IpAgency]);
-        assert_eq!(valid.qualifications, vec!["国家技术转移示范机构"]);
+        let types: Vec<ServiceType> =
+            crate::listings::codec::decode_codes(&valid.row.service_types);
+        assert_eq!(types, vec![ServiceType::IpAgency]);
+        let qualifications: Vec<String> =
+            crate::listings::codec::from_json(&valid.row.qualifications);
+        assert_eq!(qualifications, vec!["国家技术转移示范机构"]);
         assert_eq!(valid.name, None);
     }
 

@@ -9,7 +9,7 @@ use crate::db::schema::{listings, organizations, service_providers};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
-use crate::listings::codec::{decode_codes, encode_codes, from_json, to_json};
+use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, Window};
@@ -40,26 +40,6 @@ pub struct ServiceProviderRow {
     pub services: String,
     /// Contact (JSON).
     pub contact: Option<String>,
-}
-
-impl ServiceProviderRow {
-    /// The row for checked values.
-    pub fn from_valid(id: &str, valid: &ValidServiceProvider) -> ServiceProviderRow {
-        ServiceProviderRow {
-            id: id.to_string(),
-            service_types: encode_codes(
-                &valid.service_types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-            ),
-            technology_fields: encode_codes(
-                &valid.technology_fields.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-            ),
-            qualifications: to_json(&valid.qualifications),
-            description: valid.description.clone(),
-            accepts_vouchers: valid.accepts_vouchers,
-            services: to_json(&valid.services),
-            contact: valid.contact.as_ref().map(to_json),
-        }
-    }
 }
 
 /// What a profile shows of its organization.
@@ -178,7 +158,7 @@ pub fn insert(
     }
     .insert(conn)?;
     let id = listing.id.clone();
-    let row = ServiceProviderRow::from_valid(&id, valid);
+    let row = ServiceProviderRow { id: id.clone(), ..valid.row.clone() };
     diesel::insert_into(service_providers::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,
@@ -211,7 +191,7 @@ pub fn update(
         external_ref: valid.external_ref.clone(),
     };
     let saved = save_edit(conn, listing, edit, expected)?;
-    let new_row = ServiceProviderRow::from_valid(&listing.id, valid);
+    let new_row = ServiceProviderRow { id: listing.id.clone(), ..valid.row.clone() };
     diesel::update(service_providers::table.find(&listing.id)).set(&new_row).execute(conn)?;
     let how = EditAudit { title_key: "name", redacted: &[] };
     audit_edit(conn, actor, (listing, row), (&saved, &new_row), how)?;
