@@ -1,7 +1,6 @@
 //! Achievement endpoints: create, list and search, read, edit, confidential details.
 
 use crate::http::endpoint::State;
-use crate::listings::record::RecordLibrary;
 use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::{
@@ -99,16 +98,10 @@ crate::endpoint! {
     path { "id": "Achievement id" }, ok 200 "The confidential details" => ConfidentialOut,
     |user: AuthUser, state: State, path: web::Path<String>|
         -> ApiResult<web::Json<ConfidentialOut>> {
-        let id = path.into_inner();
-        let details = state
-            .db
-            .write(move |conn| {
-                let (listing, row) = AchievementRecords::find(conn, &id)?;
-                confidential::authorize_read(conn, &user, &listing)?;
-                Ok(ConfidentialOut { id: listing.id, confidential_details: row.confidential_details })
-            })
-            .await?;
-        Ok(web::Json(details))
+        let (id, confidential_details) =
+            confidential::read::<AchievementRecords>(&state, user, path.into_inner(), |row| row.confidential_details)
+                .await?;
+        Ok(web::Json(ConfidentialOut { id, confidential_details }))
     }
 }
 

@@ -1,7 +1,6 @@
 //! Demand endpoints: create, list and search, read, edit, confidential details.
 
 use crate::http::endpoint::State;
-use crate::listings::record::RecordLibrary;
 use actix_web::{get, patch, post, web};
 
 use super::dto::{DemandConfidentialOut, DemandFilter, DemandInput, DemandOut, DemandPatch};
@@ -90,18 +89,9 @@ crate::endpoint! {
     path { "id": "Demand id" }, ok 200 "The confidential details" => DemandConfidentialOut,
     |user: AuthUser, state: State, path: web::Path<String>|
         -> ApiResult<web::Json<DemandConfidentialOut>> {
-        let id = path.into_inner();
-        let details = state
-            .db
-            .write(move |conn| {
-                let (listing, row) = DemandRecords::find(conn, &id)?;
-                confidential::authorize_read(conn, &user, &listing)?;
-                Ok(DemandConfidentialOut {
-                    id: listing.id,
-                    confidential_details: row.confidential_details,
-                })
-            })
-            .await?;
-        Ok(web::Json(details))
+        let (id, confidential_details) =
+            confidential::read::<DemandRecords>(&state, user, path.into_inner(), |row| row.confidential_details)
+                .await?;
+        Ok(web::Json(DemandConfidentialOut { id, confidential_details }))
     }
 }

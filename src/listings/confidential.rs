@@ -1,6 +1,8 @@
 //! Confidential details: seen by a record's owners, administrators and users whose access
 //! request was granted; every read is audited.
 
+use crate::listings::record::RecordLibrary;
+use crate::state::AppState;
 use diesel::prelude::*;
 
 use super::Library;
@@ -94,4 +96,23 @@ pub fn authorize_read(
         &listing.id,
         serde_json::json!({ "reader": user.id(), "via_deal": via_deal }),
     )
+}
+
+/// Reads a record's confidential details for the caller: found, authorized and audited in one
+/// write transaction. Answers the record's id and its details (`details` picks them from the
+/// library's row).
+pub async fn read<L: RecordLibrary + 'static>(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    details: fn(L::Row) -> Option<String>,
+) -> ApiResult<(String, Option<String>)> {
+    state
+        .db
+        .write(move |conn| {
+            let (listing, row) = L::find(conn, &id)?;
+            authorize_read(conn, &user, &listing)?;
+            Ok((listing.id, details(row)))
+        })
+        .await
 }
