@@ -18,7 +18,7 @@ use super::output::detail;
 use super::queries;
 use super::registration::{NOTE_MAX, VersionInput};
 use super::routes::contract_response;
-use super::transitions::{Action, Apply, Who, run};
+use super::transitions::{Action, Apply, run};
 use crate::db::schema::{contract_milestones, contract_payments};
 use crate::db::{new_id, now};
 use crate::error::ApiError;
@@ -73,8 +73,7 @@ action_endpoint! {
     ok 200 "Performing" => super::output::ContractOut, problems { 409: "Not registered, or a stale version" },
     |user: AuthUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let version = body.0.unwrap_or_default().version;
-        let action =
-            Action { label: "performing", audit: "contract.perform", who: Who::Manager, version };
+        let action = Action::by_manager("performing", "contract.perform", version);
         let apply: Apply = Box::new(|_, _, _| Ok(serde_json::json!({})));
         run(&state, user, path.into_inner(), action, apply, None).await
     }
@@ -89,12 +88,7 @@ action_endpoint! {
         let mut checker = Checker::new();
         let income = checker.check("technology_income_fen", fen(body.technology_income_fen));
         checker.finish()?;
-        let action = Action {
-            label: "completed",
-            audit: "contract.complete",
-            who: Who::Manager,
-            version: body.version,
-        };
+        let action = Action::by_manager("completed", "contract.complete", body.version);
         let apply: Apply = Box::new(move |_, current, next| {
             if income.is_some_and(|i| i > current.technology_amount_fen) {
                 return Err(ApiError::field(
@@ -123,12 +117,7 @@ action_endpoint! {
         let mut checker = Checker::new();
         let reason = checker.check("reason", validation::text(&body.reason, 1, NOTE_MAX));
         checker.finish()?;
-        let action = Action {
-            label: "terminated",
-            audit: "contract.terminate",
-            who: Who::Manager,
-            version: body.version,
-        };
+        let action = Action::by_manager("terminated", "contract.terminate", body.version);
         let apply: Apply = Box::new(move |_, _, next| {
             next.terminated_reason = reason.clone();
             next.terminated_at = Some(now());

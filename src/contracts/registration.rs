@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{ContractRow, RefusalReason};
 use super::queries;
-use super::transitions::{Action, Apply, Who, run};
+use super::transitions::{Action, Apply, run};
 use crate::auth::{AdminUser, AuthUser};
 use crate::db::{DbConnection, now};
 use crate::deals::model::DealStage;
@@ -66,8 +66,7 @@ action_endpoint! {
     ok 200 "Submitted" => super::output::ContractOut, problems { 409: "Not a draft or returned contract, or a stale version" },
     |user: AuthUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let version = body.0.unwrap_or_default().version;
-        let action =
-            Action { label: "submitted", audit: "contract.submit", who: Who::Manager, version };
+        let action = Action::by_manager("submitted", "contract.submit", version);
         let apply: Apply = Box::new(|_, _, next| {
             next.submitted_at = Some(now());
             Ok(serde_json::json!({}))
@@ -123,8 +122,7 @@ action_endpoint! {
         let version = body.0.unwrap_or_default().version;
         let registry = state.config.registry_region_code.clone();
         let registrar = user.id().to_string();
-        let action =
-            Action { label: "registered", audit: "contract.register", who: Who::Checked, version };
+        let action = Action::by_registry("registered", "contract.register", version);
         let apply: Apply = Box::new(move |conn, current, next| {
             let today = crate::clock::today();
             if today < current.valid_from || today > current.valid_to {
@@ -162,12 +160,7 @@ action_endpoint! {
         let mut checker = Checker::new();
         let note = checker.check("note", validation::text(&body.note, 1, NOTE_MAX));
         checker.finish()?;
-        let action = Action {
-            label: "returned",
-            audit: "contract.return",
-            who: Who::Checked,
-            version: body.version,
-        };
+        let action = Action::by_registry("returned", "contract.return", body.version);
         let apply: Apply = Box::new(move |_, _, next| {
             next.return_note = note.clone();
             Ok(serde_json::json!({"note": note}))
@@ -190,12 +183,7 @@ action_endpoint! {
         }
         checker.finish()?;
         let reason = body.reason;
-        let action = Action {
-            label: "refused",
-            audit: "contract.refuse",
-            who: Who::Checked,
-            version: body.version,
-        };
+        let action = Action::by_registry("refused", "contract.refuse", body.version);
         let apply: Apply = Box::new(move |_, _, next| {
             next.refusal_reason = Some(reason.as_str().to_string());
             next.return_note = note.clone();

@@ -67,6 +67,18 @@ pub struct Action {
     pub version: Option<i64>,
 }
 
+impl Action {
+    /// A move the contract's managers make.
+    pub fn by_manager(label: &'static str, audit: &'static str, version: Option<i64>) -> Action {
+        Action { label, audit, who: Who::Manager, version }
+    }
+
+    /// A move whose caller the handler's extractor has already checked (the registry).
+    pub fn by_registry(label: &'static str, audit: &'static str, version: Option<i64>) -> Action {
+        Action { label, audit, who: Who::Checked, version }
+    }
+}
+
 /// Sets the new fields of a move on `next` (status already set) and returns the audit
 /// entry's extra fields; may refuse the move.
 pub type Apply = Box<

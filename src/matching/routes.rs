@@ -132,59 +132,50 @@ pub struct ServiceProviderMatches {
     pub items: Vec<ServiceProviderMatch>,
 }
 
-crate::endpoint! {
+/// A match run for a demand whose matches the caller may see: `$find` (over the read
+/// connection, the matching settings, the index, the demand and the checked `(limit,
+/// strict)` options) gives the items of `$out`.
+macro_rules! demand_match_endpoint {
+    ($(#[doc = $doc:literal])+ $route:literal => $name:ident, $what:literal => $out:ident,
+        |$conn:ident, $matching:ident, $index:ident, $problem:ident, $options:pat_param| $find:expr) => {
+        crate::endpoint! {
+            $(#[doc = $doc])+
+            get $route => $name, tag "matching",
+            path { "id": "Demand id" }, params { MatchQuery }, ok 200 $what => $out,
+            |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
+                -> ApiResult<web::Json<$out>> {
+                let $options = (limit(query.limit)?, query.strict.unwrap_or(false));
+                let items = for_demand(&state, user, path.into_inner(),
+                    move |$conn, $matching, $index, $problem| $find).await?;
+                Ok(web::Json($out { items }))
+            }
+        }
+    };
+}
+
+demand_match_endpoint! {
     /// The experts who can help with a demand (technology diagnosis, evaluation, consulting):
     /// seen by the demand's organization, brokers and administrators.
-    get "/demands/{id}/experts" => demand_experts, tag "matching",
-    path { "id": "Demand id" }, params { MatchQuery },
-    ok 200 "Experts, best first" => ExpertMatches,
-    |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
-        -> ApiResult<web::Json<ExpertMatches>> {
-        let limit = limit(query.limit)?;
-        let items =
-            for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
-                super::who_helps::match_experts(conn, matching, index, problem, limit)
-            })
-            .await?;
-        Ok(web::Json(ExpertMatches { items }))
-    }
+    "/demands/{id}/experts" => demand_experts, "Experts, best first" => ExpertMatches,
+    |conn, matching, index, problem, (limit, _)|
+        super::who_helps::match_experts(conn, matching, index, problem, limit)
 }
 
-crate::endpoint! {
+demand_match_endpoint! {
     /// The service organizations that can help with a demand (technology transfer, IP, testing,
     /// finance…): seen by the demand's organization, brokers and administrators.
-    get "/demands/{id}/service-providers" => demand_service_providers, tag "matching",
-    path { "id": "Demand id" }, params { MatchQuery },
-    ok 200 "Service organizations, best first" => ServiceProviderMatches,
-    |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
-        -> ApiResult<web::Json<ServiceProviderMatches>> {
-        let limit = limit(query.limit)?;
-        let items =
-            for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
-                super::who_helps::match_service_providers(conn, matching, index, problem, limit)
-            })
-            .await?;
-        Ok(web::Json(ServiceProviderMatches { items }))
-    }
+    "/demands/{id}/service-providers" => demand_service_providers,
+    "Service organizations, best first" => ServiceProviderMatches,
+    |conn, matching, index, problem, (limit, _)|
+        super::who_helps::match_service_providers(conn, matching, index, problem, limit)
 }
 
-crate::endpoint! {
+demand_match_endpoint! {
     /// The achievements most likely to solve a demand, with reasons. Seen by the demand's
     /// organization, brokers and administrators; only published, unexpired achievements.
-    get "/demands/{id}/matches" => demand_matches, tag "matching",
-    path { "id": "Demand id" }, params { MatchQuery },
-    ok 200 "Matches, best first" => AchievementMatches,
-    |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
-        -> ApiResult<web::Json<AchievementMatches>> {
-        let limit = limit(query.limit)?;
-        let strict = query.strict.unwrap_or(false);
-        let items =
-            for_demand(&state, user, path.into_inner(), move |conn, matching, index, problem| {
-                engine::match_achievements(conn, matching, index, problem, limit, strict)
-            })
-            .await?;
-        Ok(web::Json(AchievementMatches { items }))
-    }
+    "/demands/{id}/matches" => demand_matches, "Matches, best first" => AchievementMatches,
+    |conn, matching, index, problem, (limit, strict)|
+        engine::match_achievements(conn, matching, index, problem, limit, strict)
 }
 
 crate::endpoint! {
