@@ -330,19 +330,8 @@ pub fn advance(
             deals::updated_at.eq(stamp),
         ))
         .execute(conn)?;
-    if count == 0 {
-        let current = find(conn, &deal.id)?;
-        return Err(ApiError::stale_version(deal.version, current.version));
-    }
-    audit::record(
-        conn,
-        actor,
-        "deal.advance",
-        ENTITY,
-        &deal.id,
-        serde_json::json!({ "stage": { "from": deal.stage, "to": to }, "note": note }),
-    )?;
-    find(conn, &deal.id)
+    let details = serde_json::json!({ "stage": { "from": deal.stage, "to": to }, "note": note });
+    moved(conn, actor, deal, count, "deal.advance", details)
 }
 
 /// Marks an open deal lost with a coded reason.
@@ -367,18 +356,25 @@ pub fn lose(
             deals::updated_at.eq(stamp),
         ))
         .execute(conn)?;
+    let details = serde_json::json!({ "stage": { "from": deal.stage, "to": DealStage::Lost },
+                                       "reason": reason, "note": note });
+    moved(conn, actor, deal, count, "deal.lose", details)
+}
+
+/// After a move's versioned update of `count` rows: 409 when the deal changed meanwhile, else
+/// the move's audit entry and the deal as saved.
+fn moved(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    deal: &DealRow,
+    count: usize,
+    action: &str,
+    details: serde_json::Value,
+) -> ApiResult<DealRow> {
     if count == 0 {
         let current = find(conn, &deal.id)?;
         return Err(ApiError::stale_version(deal.version, current.version));
     }
-    audit::record(
-        conn,
-        actor,
-        "deal.lose",
-        ENTITY,
-        &deal.id,
-        serde_json::json!({ "stage": { "from": deal.stage, "to": DealStage::Lost },
-                            "reason": reason, "note": note }),
-    )?;
+    audit::record(conn, actor, action, ENTITY, &deal.id, details)?;
     find(conn, &deal.id)
 }
