@@ -127,6 +127,14 @@ pub struct Settings {
     /// `TECHMARKET_REGISTRY_REGION_CODE`: the six-digit GB/T 2260 code of the technology-contract
     /// registry this instance runs (it appears in every registration number).
     pub registry_region_code: String,
+    /// `TECHMARKET_AUCTION_NOTICE_SECS`: how long before its start an auction must be
+    /// announced (the auction law's 7 days by default; tests and demos lower it).
+    pub auction_notice_secs: u64,
+    /// `TECHMARKET_AUCTION_DEPOSIT_MIN_BP` / `…_MAX_BP`: the deposit's bounds in basis points
+    /// of the starting price (5 % to 20 % by default).
+    pub auction_deposit_min_bp: u32,
+    /// See `auction_deposit_min_bp`.
+    pub auction_deposit_max_bp: u32,
 }
 
 impl Default for Settings {
@@ -157,6 +165,9 @@ impl Default for Settings {
             webhook_allow_private: false,
             shared_rate_limits: None,
             registry_region_code: "330100".into(),
+            auction_notice_secs: 7 * 24 * 3600,
+            auction_deposit_min_bp: 500,
+            auction_deposit_max_bp: 2000,
         }
     }
 }
@@ -246,6 +257,8 @@ pub struct Config {
     pub shared_rate_limits: bool,
     /// The contract registry's six-digit region code.
     pub registry_region_code: String,
+    /// The auction rules the operator set.
+    pub auction: crate::auctions::rules::AuctionRules,
 }
 
 impl Config {
@@ -293,6 +306,17 @@ impl Config {
             )));
         }
         let registry_region_code = registry.to_string();
+        if settings.auction_deposit_min_bp > settings.auction_deposit_max_bp {
+            return Err(ConfigError(
+                "TECHMARKET_AUCTION_DEPOSIT_MIN_BP must not exceed TECHMARKET_AUCTION_DEPOSIT_MAX_BP"
+                    .into(),
+            ));
+        }
+        let auction = crate::auctions::rules::AuctionRules {
+            notice_secs: settings.auction_notice_secs,
+            deposit_min_bp: i64::from(settings.auction_deposit_min_bp),
+            deposit_max_bp: i64::from(settings.auction_deposit_max_bp),
+        };
         let database = match settings.database_url.as_deref().map(str::trim) {
             None | Some("") => DatabaseUrl::Sqlite(settings.data_dir.join(SQLITE_FILE_NAME)),
             Some(url) => DatabaseUrl::parse(url).map_err(ConfigError)?,
@@ -327,6 +351,7 @@ impl Config {
             webhook_allow_private: settings.webhook_allow_private,
             shared_rate_limits,
             registry_region_code,
+            auction,
         })
     }
 

@@ -66,6 +66,9 @@ pub struct Problem {
     /// For an optimistic-concurrency conflict: the record's current version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For a bid below the next acceptable amount (`bid_too_low`): that amount in fen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_next_fen: Option<i64>,
 }
 
 /// Everything a request can fail with.
@@ -94,6 +97,17 @@ pub enum ApiError {
         existing_id: Option<String>,
         /// The current version, for stale updates.
         current_version: Option<i64>,
+    },
+    /// 409: a market rule refuses the request as it stands (a bid too low, an auction not
+    /// open); `code` names the rule.
+    #[error("{detail}")]
+    Refused {
+        /// The rule's machine code, e.g. `bid_too_low`, `auction_not_open`.
+        code: &'static str,
+        /// What the rule says here.
+        detail: String,
+        /// For `bid_too_low`: the lowest acceptable bid in fen.
+        min_next_fen: Option<i64>,
     },
     /// 413: the body is over the limit.
     #[error("request body is larger than {0} bytes")]
@@ -182,6 +196,11 @@ impl ApiError {
         }
     }
 
+    /// A 409 naming the market rule that refuses the request.
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::Refused { code, detail: detail.into(), min_next_fen: None }
+    }
+
     /// A 409 for a stale version.
     pub fn stale_version(expected: i64, current: i64) -> ApiError {
         ApiError::Conflict {
@@ -200,7 +219,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
-            ApiError::Conflict { .. } => ("conflict", "Conflict"),
+            ApiError::Conflict { .. } | ApiError::Refused { .. } => ("conflict", "Conflict"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported media type")
@@ -219,7 +238,7 @@ impl ApiError {
     /// (`not_found`, `validation`, …), or the specific code of a [`ApiError::Busy`].
     pub fn code(&self) -> String {
         match self {
-            ApiError::Busy { code, .. } => (*code).to_string(),
+            ApiError::Busy { code, .. } | ApiError::Refused { code, .. } => (*code).to_string(),
             other => other.slug_and_title().0.replace('-', "_"),
         }
     }
@@ -237,6 +256,7 @@ impl ApiError {
             allowed: None,
             existing_id: None,
             current_version: None,
+            min_next_fen: None,
         };
         match self {
             ApiError::Validation(errors) => {
@@ -251,6 +271,7 @@ impl ApiError {
                 problem.existing_id = existing_id.clone();
                 problem.current_version = *current_version;
             }
+            ApiError::Refused { min_next_fen, .. } => problem.min_next_fen = *min_next_fen,
             ApiError::Unavailable(_) => {
                 problem.detail = "the service is temporarily unavailable".into()
             }
@@ -267,7 +288,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::Refused { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -77,6 +77,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "events", description = "对接会: matchmaking events and their reports"),
         (name = "contracts", description = "技术合同: technology contracts, registration (认定登记) and performance"),
         (name = "stats", description = "The bureau's figures: overview, contracts, funnel, libraries and brokers, as JSON, CSV and SVG charts"),
+        (name = "auctions", description = "拍卖与挂牌: auctions and listings of achievements, bidders, deposits and bids"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )
@@ -180,6 +181,10 @@ pub fn complete(mut openapi: OpenApiDoc) -> OpenApiDoc {
     use crate::{contracts::transitions as contracts, deals::queries as deals, responses::model};
     contracts::LIFECYCLE.document(&mut openapi, contracts::ACTIONS);
     deals::LIFECYCLE.document(&mut openapi, deals::ACTIONS);
+    crate::auctions::lifecycle::LIFECYCLE
+        .document(&mut openapi, crate::auctions::lifecycle::ACTIONS);
+    crate::auctions::lifecycle::DEPOSITS
+        .document(&mut openapi, crate::auctions::lifecycle::DEPOSIT_ACTIONS);
     model::DEMAND_SIDE.document(&mut openapi, model::ACTIONS);
     model::RESPONDER_SIDE.document(&mut openapi, model::ACTIONS);
     for (path, item) in openapi.paths.paths.iter_mut() {

@@ -38,6 +38,7 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
             .configure(crate::deals::routes::configure)
             .configure(crate::events::routes::configure)
             .configure(crate::contracts::routes::configure)
-            .configure(crate::stats::routes::configure),
+            .configure(crate::stats::routes::configure)
+            .configure(crate::auctions::routes::configure),
     );
 }

@@ -135,6 +135,7 @@ impl Application {
             config: Arc::new(config),
         });
         crate::listings::expiry::spawn_expiry_sweeper(state.db.clone());
+        crate::auctions::closing::spawn_auction_clock(state.db.clone());
         if state.config.deliver_webhooks {
             crate::notifications::webhooks::spawn_delivery_worker(
                 state.db.clone(),

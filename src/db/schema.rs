@@ -495,6 +495,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Auctions (拍卖, 挂牌): an achievement sold by english, sealed, dutch or listing rules.
+    auctions (id) {
+        id -> Text,
+        achievement_id -> Text,
+        seller_org_id -> Text,
+        auction_type -> Text,
+        status -> Text,
+        result -> Nullable<Text>,
+        starting_price_fen -> BigInt,
+        reserve_price_fen -> Nullable<BigInt>,
+        increment_fen -> Nullable<BigInt>,
+        increment_bp -> Nullable<BigInt>,
+        deposit_fen -> BigInt,
+        starts_at -> Timestamp,
+        scheduled_ends_at -> Timestamp,
+        ends_at -> Timestamp,
+        extension_secs -> BigInt,
+        decrement_fen -> Nullable<BigInt>,
+        decrement_every_secs -> Nullable<BigInt>,
+        floor_price_fen -> Nullable<BigInt>,
+        converted_from -> Nullable<Text>,
+        current_price_fen -> Nullable<BigInt>,
+        leading_bid_id -> Nullable<Text>,
+        bid_count -> BigInt,
+        hammer_price_fen -> Nullable<BigInt>,
+        winner_registration_id -> Nullable<Text>,
+        deal_id -> Nullable<Text>,
+        reject_reason -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        announced_at -> Nullable<Timestamp>,
+        opened_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// The bidders registered for an auction, with their deposit.
+    auction_registrations (id) {
+        id -> Text,
+        auction_id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        bidder_code -> Text,
+        deposit_status -> Text,
+        priority -> Bool,
+        max_amount_fen -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Accepted bids (a sealed bid that was replaced keeps its row, stamped `replaced_at`).
+    auction_bids (id) {
+        id -> Text,
+        auction_id -> Text,
+        registration_id -> Text,
+        amount_fen -> BigInt,
+        proxy -> Bool,
+        accepted_at -> Timestamp,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(achievements -> listings (id));
 diesel::joinable!(demands -> listings (id));
 diesel::joinable!(experts -> listings (id));
@@ -507,6 +577,8 @@ diesel::joinable!(event_participants -> events (event_id));
 diesel::joinable!(contract_milestones -> contracts (contract_id));
 diesel::joinable!(contract_payments -> contracts (contract_id));
 diesel::joinable!(contract_amendments -> contracts (contract_id));
+diesel::joinable!(auction_registrations -> auctions (auction_id));
+diesel::joinable!(auction_bids -> auctions (auction_id));
 
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -542,4 +614,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contract_payments,
     contract_amendments,
     registration_serials,
+    auctions,
+    auction_registrations,
+    auction_bids,
 );

@@ -107,6 +107,8 @@ text_enum! {
         Event => "event",
         /// Arranged directly by the parties or a broker.
         Direct => "direct",
+        /// Sold by auction or listing (拍卖, 挂牌): opened at `agreement` with the winner.
+        Auction => "auction",
     }
 }
 

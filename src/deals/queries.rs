@@ -62,7 +62,7 @@ pub struct NewDeal {
     pub response_id: Option<String>,
     /// How it came about.
     pub source: DealSource,
-    /// `connected`, or `intention` for an accepted answer.
+    /// `connected`, `intention` for an accepted answer, `agreement` for a sold lot.
     pub stage: DealStage,
     /// Commission in basis points.
     pub commission_rate_bp: Option<i64>,
@@ -234,8 +234,8 @@ pub fn open_checked(
         commission_rate_bp: new.commission_rate_bp,
         commission_fen: new.commission_fen,
         connected_at: stamp,
-        intention_at: (new.stage == DealStage::Intention).then_some(stamp),
-        agreement_at: None,
+        intention_at: (new.stage != DealStage::Connected).then_some(stamp),
+        agreement_at: (new.stage == DealStage::Agreement).then_some(stamp),
         signed_at: None,
         lost_at: None,
         created_by: actor.user_id.clone().unwrap_or_default(),

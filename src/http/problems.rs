@@ -51,6 +51,7 @@ pub fn problem(status: StatusCode, code: &str, detail: String) -> Problem {
         allowed: None,
         existing_id: None,
         current_version: None,
+        min_next_fen: None,
     }
 }
 

@@ -89,6 +89,9 @@ pub(crate) fn test_settings(data_dir: &std::path::Path, database_url: Option<Str
         shutdown_timeout_secs: 1,
         // Test webhook receivers listen on 127.0.0.1; tests of the refusals turn this off.
         webhook_allow_private: true,
+        // Auctions in tests open seconds after their announcement; the notice rule's own
+        // test sets it.
+        auction_notice_secs: 0,
         ..Settings::default()
     }
 }

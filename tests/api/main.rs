@@ -3,6 +3,7 @@
 mod helpers;
 
 mod achievements;
+mod auctions;
 mod audit;
 mod auth;
 mod bulk;

@@ -1,0 +1,3 @@
+DROP TABLE auction_bids;
+DROP TABLE auction_registrations;
+DROP TABLE auctions;

@@ -1,0 +1,21 @@
+//! Trading by auction (拍卖) and listing (挂牌): a seller's lot, its review and announcement,
+//! the bidders and their deposits, the bids under each type's rules, and the close on time
+//! that sells the lot and opens the deal with the winner.
+//!
+//! - [`model`]: the rows and their enums; [`input`] and [`output`]: the API's bodies;
+//! - [`access`]: who sees and manages a lot; [`lifecycle`]: the lot's and the deposit's tables;
+//! - [`rules`]: prices derived from a lot; [`bidding`]: the bid rules; [`closing`]: opening,
+//!   closing and settling on time;
+//! - [`routes`] and [`participation`]: the endpoints; [`store`]: reads and writes.
+
+pub mod access;
+pub mod bidding;
+pub mod closing;
+pub mod input;
+pub mod lifecycle;
+pub mod model;
+pub mod output;
+pub mod participation;
+pub mod routes;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,571 @@
+//! Trading by auction: a lot's review and announcement, bidders and deposits, the rules of
+//! English, sealed, Dutch and listing lots, the close on time and the deal it opens.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::{Market, MarketBuilder, Session, TestApp, sample_achievement, spawn_app};
+
+/// A market with a seller (the first university, owning one published achievement), three
+/// bidding enterprises with verified organizations and an administrator.
+async fn market(app: &TestApp) -> Market {
+    MarketBuilder::new(app)
+        .admin(1)
+        .university(100)
+        .enterprise(1)
+        .enterprise(2)
+        .enterprise(3)
+        .verified_orgs()
+        .achievement(sample_achievement(1))
+        .build()
+        .await
+}
+
+fn at(offset_ms: i64) -> String {
+    (Utc::now() + chrono::Duration::milliseconds(offset_ms)).to_rfc3339()
+}
+
+/// An English lot of the market's achievement, starting at 10,000 fen in steps of 500.
+fn english(starts_in_ms: i64, runs_ms: i64) -> Value {
+    json!({
+        "type": "english", "starting_price_fen": 10_000, "increment_fen": 500,
+        "deposit_fen": 1_000, "starts_at": at(starts_in_ms),
+        "ends_at": at(starts_in_ms + runs_ms), "extension_secs": 0,
+    })
+}
+
+/// Creates (as the seller), submits and announces a lot; returns its id.
+async fn announced(app: &TestApp, m: &Market, mut body: Value) -> String {
+    body["achievement_id"] = json!(m.achievement_id());
+    let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
+    assert_eq!(lot["status"], "draft");
+    let id = lot["id"].as_str().expect("id").to_string();
+    app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
+    let lot =
+        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
+    assert_eq!(lot["status"], "announced");
+    id
+}
+
+/// Registers a bidder and has the administrator record its deposit as held.
+async fn bidder(app: &TestApp, m: &Market, id: &str, who: &Session) -> Value {
+    let registration = app
+        .as_user(who)
+        .post(format!("/api/v1/auctions/{id}/registrations"))
+        .json(json!({}))
+        .expect(201)
+        .await;
+    assert_eq!(registration["deposit_status"], "pending");
+    let rid = registration["id"].as_str().expect("id");
+    app.as_user(m.admin())
+        .post(format!("/api/v1/auctions/{id}/registrations/{rid}/deposit"))
+        .json(json!({"status": "held"}))
+        .expect(200)
+        .await
+}
+
+async fn until(app: &TestApp, id: &str, status: &str) -> Value {
+    for _ in 0..100 {
+        let lot = app.anon().get(format!("/api/v1/auctions/{id}")).expect(200).await;
+        if lot["status"] == status {
+            return lot;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("auction {id} never reached {status}");
+}
+
+fn bid(app: &TestApp, who: &Session, id: &str, body: Value) -> crate::helpers::Call {
+    app.as_user(who).post(format!("/api/v1/auctions/{id}/bids")).json(body)
+}
+
+fn time(value: &Value) -> DateTime<Utc> {
+    value.as_str().expect("time").parse().expect("RFC 3339")
+}
+
+#[tokio::test]
+async fn an_english_lot_sells_to_the_highest_bidder_and_opens_the_deal() {
+    let app = spawn_app().await;
+    let m = market(&app).await;
+    let (e1, e2, e3) = (&m.enterprises[0], &m.enterprises[1], &m.enterprises[2]);
+    let mut body = english(1_500, 3_000);
+    body["achievement_id"] = json!(m.achievement_id());
+    body["reserve_price_fen"] = json!(10_500);
+    // Only the achievement's organization sells it.
+    app.as_user(e1).post("/api/v1/auctions").json(body.clone()).problem(403).await;
+    let draft = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
+    let id = draft["id"].as_str().expect("id").to_string();
+    // A draft exists only for its seller and administrators.
+    app.as_user(e1).get(format!("/api/v1/auctions/{id}")).problem(404).await;
+    let public = app.anon().get("/api/v1/auctions").expect(200).await;
+    assert!(public["items"].as_array().unwrap().iter().all(|a| a["id"] != id.as_str()));
+    app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
+    app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/announce")).problem(403).await;
+    let problem =
+        app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).problem(409).await;
+    assert_eq!(problem["allowed"], json!(["announced", "returned", "cancelled"]));
+    app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
+    // The reserve is the seller's secret; whether it is met is public.
+    let seen = app.anon().get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    assert_eq!(seen["reserve_price_fen"], Value::Null);
+    assert_eq!(seen["reserve_met"], false);
+    let own = app.as_user(m.university()).get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    assert_eq!(own["reserve_price_fen"], 10_500);
+
+    // Bidders: never the seller; once per organization; a pending deposit does not bid.
+    app.as_user(m.university())
+        .post(format!("/api/v1/auctions/{id}/registrations"))
+        .json(json!({}))
+        .problem(403)
+        .await;
+    let first = bidder(&app, &m, &id, e1).await;
+    assert_eq!(first["bidder_code"], "B001");
+    assert_eq!(first["deposit_status"], "held");
+    let again = app
+        .as_user(e1)
+        .post(format!("/api/v1/auctions/{id}/registrations"))
+        .json(json!({}))
+        .problem(409)
+        .await;
+    assert_eq!(again["existing_id"], first["id"]);
+    let held_again = app
+        .as_user(m.admin())
+        .post(format!(
+            "/api/v1/auctions/{id}/registrations/{}/deposit",
+            first["id"].as_str().unwrap()
+        ))
+        .json(json!({"status": "held"}))
+        .problem(409)
+        .await;
+    assert_eq!(held_again["allowed"], json!(["refunded", "applied", "forfeited"]));
+    let second = bidder(&app, &m, &id, e2).await;
+    assert_eq!(second["bidder_code"], "B002");
+    let early = bid(&app, e1, &id, json!({"amount_fen": 10_000})).problem(409).await;
+    assert_eq!(early["code"], "auction_not_open");
+
+    until(&app, &id, "open").await;
+    let low = bid(&app, e1, &id, json!({"amount_fen": 9_999})).problem(409).await;
+    assert_eq!(low["code"], "bid_too_low");
+    assert_eq!(low["min_next_fen"], 10_000);
+    bid(&app, e3, &id, json!({"amount_fen": 10_000})).problem(403).await;
+    bid(&app, m.university(), &id, json!({"amount_fen": 10_000})).problem(403).await;
+    let opening = bid(&app, e1, &id, json!({"amount_fen": 10_000})).expect(201).await;
+    assert_eq!(opening["leading"], true);
+    let step = bid(&app, e2, &id, json!({"amount_fen": 10_000})).problem(409).await;
+    assert_eq!(step["min_next_fen"], 10_500);
+    // A proxy bid: the server bids for B002 at the minimum step, up to its maximum.
+    let proxy = bid(&app, e2, &id, json!({"max_amount_fen": 12_500})).expect(201).await;
+    assert_eq!(proxy["amount_fen"], 10_500);
+    assert_eq!(proxy["leading"], true);
+    let outbid = bid(&app, e1, &id, json!({"amount_fen": 11_000})).expect(201).await;
+    assert_eq!(outbid["leading"], false, "the proxy answers at once");
+    let lot = app.anon().get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    assert_eq!(lot["current_price_fen"], 11_500);
+    assert_eq!(lot["min_next_fen"], 12_000);
+    assert_eq!(lot["reserve_met"], true);
+    assert_eq!(lot["bid_count"], 4);
+
+    let closed = until(&app, &id, "closed").await;
+    assert_eq!(closed["result"], "sold");
+    assert_eq!(closed["hammer_price_fen"], 11_500);
+    assert_eq!(closed["winner_bidder_code"], "B002");
+    assert_eq!(closed["deal_id"], Value::Null, "the deal is the parties' own");
+    let seller_view =
+        app.as_user(m.university()).get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    let deal_id = seller_view["deal_id"].as_str().expect("a deal").to_string();
+    let winner_view = app.as_user(e2).get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    assert_eq!(winner_view["deal_id"], deal_id.as_str());
+    let deal = app.as_user(e2).get(format!("/api/v1/deals/{deal_id}")).expect(200).await;
+    assert_eq!(deal["stage"], "agreement");
+    assert_eq!(deal["source"], "auction");
+    assert_eq!(deal["buyer_org_id"], json!(e2.organization_id));
+    app.as_user(e1).get(format!("/api/v1/deals/{deal_id}")).problem(404).await;
+    // Deposits: the winner's applied, the other refunded.
+    let ledger = app
+        .as_user(m.admin())
+        .get(format!("/api/v1/auctions/{id}/registrations"))
+        .expect(200)
+        .await;
+    let statuses: Vec<&str> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["deposit_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["refunded", "applied"]);
+    let mine =
+        app.as_user(e1).get(format!("/api/v1/auctions/{id}/registrations")).expect(200).await;
+    assert_eq!(
+        mine["items"].as_array().unwrap().len(),
+        1,
+        "a bidder sees only its own registration"
+    );
+    // Bids by code; identities only to the seller after the close.
+    let public_bids = app.anon().get(format!("/api/v1/auctions/{id}/bids")).expect(200).await;
+    let amounts: Vec<i64> = public_bids["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["amount_fen"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, [11_500, 11_000, 10_500, 10_000]);
+    assert!(public_bids["items"].as_array().unwrap().iter().all(|b| b["org_id"].is_null()));
+    let seller_bids =
+        app.as_user(m.university()).get(format!("/api/v1/auctions/{id}/bids")).expect(200).await;
+    assert_eq!(seller_bids["items"][0]["org_id"], json!(e2.organization_id));
+    let late = bid(&app, e1, &id, json!({"amount_fen": 20_000})).problem(409).await;
+    assert_eq!(late["code"], "auction_not_open");
+}
+
+#[tokio::test]
+async fn a_best_bid_below_the_reserve_leaves_the_lot_unsold_and_refunds_every_deposit() {
+    let app = spawn_app().await;
+    let m = market(&app).await;
+    let mut body = english(1_000, 1_500);
+    body["reserve_price_fen"] = json!(50_000);
+    let id = announced(&app, &m, body).await;
+    bidder(&app, &m, &id, &m.enterprises[0]).await;
+    until(&app, &id, "open").await;
+    bid(&app, &m.enterprises[0], &id, json!({"amount_fen": 10_000})).expect(201).await;
+    let closed = until(&app, &id, "closed").await;
+    assert_eq!(closed["result"], "unsold");
+    assert_eq!(closed["hammer_price_fen"], Value::Null);
+    let ledger = app
+        .as_user(m.admin())
+        .get(format!("/api/v1/auctions/{id}/registrations"))
+        .expect(200)
+        .await;
+    assert_eq!(ledger["items"][0]["deposit_status"], "refunded");
+    let deals = app.as_user(m.university()).get("/api/v1/deals").expect(200).await;
+    assert_eq!(deals["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn accepted_late_bids_extend_an_english_lot_and_refused_ones_do_not() {
+    let app = spawn_app().await;
+    let m = market(&app).await;
+    let mut body = english(1_000, 2_000);
+    body["extension_secs"] = json!(4);
+    let id = announced(&app, &m, body).await;
+    bidder(&app, &m, &id, &m.enterprises[0]).await;
+    let lot = until(&app, &id, "open").await;
+    let scheduled = time(&lot["ends_at"]);
+    let accepted =
+        bid(&app, &m.enterprises[0], &id, json!({"amount_fen": 10_000})).expect(201).await;
+    let ends = time(&accepted["ends_at"]);
+    assert_eq!(ends, time(&accepted["accepted_at"]) + chrono::Duration::seconds(4));
+    assert!(ends > scheduled);
+    bid(&app, &m.enterprises[0], &id, json!({"amount_fen": 10_100})).problem(409).await;
+    let after = app.anon().get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    assert_eq!(time(&after["ends_at"]), ends, "a refused bid extends nothing");
+    assert_eq!(time(&after["scheduled_ends_at"]), scheduled);
+}
+
+#[tokio::test]
+async fn sealed_bids_stay_hidden_from_everyone_until_the_close() {
+    let app = spawn_app().await;
+    let m = market(&app).await;
+    let body = json!({
+        "type": "sealed", "starting_price_fen": 10_000, "deposit_fen": 1_000,
+        "starts_at": at(1_000), "ends_at": at(3_500), "reserve_price_fen": 11_000,
+    });
+    let id = announced(&app, &m, body).await;
+    let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
+    bidder(&app, &m, &id, e1).await;
+    bidder(&app, &m, &id, e2).await;
+    until(&app, &id, "open").await;
+    bid(&app, e1, &id, json!({"amount_fen": 9_000})).problem(409).await;
+    bid(&app, e1, &id, json!({"amount_fen": 12_000})).expect(201).await;
+    bid(&app, e2, &id, json!({"amount_fen": 13_000})).expect(201).await;
+    let replaced = bid(&app, e1, &id, json!({"amount_fen": 13_500})).expect(201).await;
+    assert_eq!(replaced["leading"], Value::Null, "nobody knows who leads");
+    for viewer in [m.university(), m.admin()] {
+        let lot = app.as_user(viewer).get(format!("/api/v1/auctions/{id}")).expect(200).await;
+        assert_eq!(lot["current_price_fen"], Value::Null);
+        assert_eq!(lot["bid_count"], Value::Null);
+        assert_eq!(lot["reserve_met"], Value::Null);
+        let bids = app.as_user(viewer).get(format!("/api/v1/auctions/{id}/bids")).expect(200).await;
+        assert_eq!(bids["items"], json!([]), "the seller and administrators see no sealed bid");
+    }
+    let own = app.as_user(e1).get(format!("/api/v1/auctions/{id}/bids")).expect(200).await;
+    let own: Vec<(i64, bool)> = own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["amount_fen"].as_i64().unwrap(), b["replaced_at"].is_null()))
+        .collect();
+    assert_eq!(own, [(13_500, true), (12_000, false)]);
+    let audit = app
+        .as_user(m.admin())
+        .get(format!("/api/v1/admin/audit?entity_id={id}&action=auction.bid"))
+        .expect(200)
+        .await;
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(entries.iter().all(|e| e["changes"]["bidder"].is_string()));
+    assert!(
+        entries.iter().all(|e| e["changes"]["amount_fen"].is_null()),
+        "the audit log keeps sealed amounts secret until the close too"
+    );
+    assert_eq!(entries[0]["actor_id"], json!(e1.user_id));
+    let closed = until(&app, &id, "closed").await;
+    assert_eq!(closed["result"], "sold");
+    assert_eq!(closed["hammer_price_fen"], 13_500);
+    assert_eq!(closed["winner_bidder_code"], "B001");
+    assert_eq!(closed["bid_count"], 2);
+    let bids = app.anon().get(format!("/api/v1/auctions/{id}/bids")).expect(200).await;
+    assert_eq!(bids["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_dutch_price_falls_on_time_until_the_first_bid_takes_the_lot() {
+    let app = spawn_app().await;
+    let m = market(&app).await;
+    let body = json!({
+        "type": "dutch", "starting_price_fen": 10_000, "deposit_fen": 1_000,
+        "decrement_fen": 1_000, "decrement_every_secs": 1, "floor_price_fen": 6_000,
+        "starts_at": at(1_000), "ends_at": at(30_000),
+    });
+    let id = announced(&app, &m, body).await;
+    bidder(&app, &m, &id, &m.enterprises[0]).await;
+    bidder(&app, &m, &id, &m.enterprises[1]).await;
+    let lot = until(&app, &id, "open").await;
+    let opening = lot["current_price_fen"].as_i64().unwrap();
+    assert!((9_000..=10_000).contains(&opening), "{opening}");
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let lot = app.anon().get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    let price = lot["current_price_fen"].as_i64().unwrap();
+    assert!(price <= opening - 2_000, "{price} after two intervals from {opening}");
+    let low = bid(&app, &m.enterprises[0], &id, json!({"amount_fen": 1_000})).problem(409).await;
+    assert_eq!(low["code"], "bid_too_low");
+    let taken = bid(&app, &m.enterprises[0], &id, json!({})).expect(201).await;
+    assert_eq!(taken["status"], "closed");
+    let taken_at = taken["amount_fen"].as_i64().unwrap();
+    assert!((6_000..=price).contains(&taken_at));
+    bid(&app, &m.enterprises[1], &id, json!({})).problem(409).await;
+    let closed =
+        app.as_user(m.university()).get(format!("/api/v1/auctions/{id}")).expect(200).await;
+    assert_eq!(closed["result"], "sold");
+    assert_eq!(closed["hammer_price_fen"], taken_at);
+    assert!(closed["deal_id"].is_string());
+}
+
+#[tokio::test]
+async fn a_listing_sells_to_its_one_taker_and_goes_on_as_an_english_auction_with_two() {
+    let app = spawn_app().await;
+    let m = MarketBuilder::new(&app)
+        .admin(1)
+        .university(100)
+        .enterprise(1)
+        .enterprise(2)
+        .verified_orgs()
+        .achievement(sample_achievement(1))
+        .achievement(sample_achievement(2))
+        .build()
+        .await;
+    let listing = |achievement: &Value| {
+        json!({
+            "achievement_id": achievement["id"], "type": "listing", "starting_price_fen": 20_000,
+            "increment_fen": 1_000, "deposit_fen": 2_000, "extension_secs": 2,
+            "starts_at": at(1_000), "ends_at": at(2_500),
+        })
+    };
+    let mut ids = Vec::new();
+    for achievement in &m.achievements {
+        let lot = app
+            .as_user(m.university())
+            .post("/api/v1/auctions")
+            .json(listing(achievement))
+            .expect(201)
+            .await;
+        let id = lot["id"].as_str().unwrap().to_string();
+        app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
+        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
+        ids.push(id);
+    }
+    let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
+    bidder(&app, &m, &ids[0], e1).await;
+    for who in [e1, e2] {
+        bidder(&app, &m, &ids[1], who).await;
+    }
+    until(&app, &ids[0], "open").await;
+    let taken = bid(&app, e1, &ids[0], json!({})).expect(201).await;
+    assert_eq!(taken["amount_fen"], 20_000);
+    let twice = bid(&app, e1, &ids[0], json!({})).problem(409).await;
+    assert_eq!(twice["code"], "already_taken");
+    bid(&app, e1, &ids[1], json!({})).expect(201).await;
+    bid(&app, e2, &ids[1], json!({"amount_fen": 20_000})).expect(201).await;
+
+    let one_taker = until(&app, &ids[0], "closed").await;
+    assert_eq!(one_taker["result"], "sold");
+    assert_eq!(one_taker["hammer_price_fen"], 20_000);
+    // Two takers: the lot goes on as an English auction from the listing price; the earlier
+    // taker leads there until outbid.
+    let mut converted = Value::Null;
+    for _ in 0..50 {
+        converted = app.anon().get(format!("/api/v1/auctions/{}", ids[1])).expect(200).await;
+        if converted["type"] == "english" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(converted["type"], "english");
+    assert_eq!(converted["converted_from"], "listing");
+    assert_eq!(converted["status"], "open");
+    assert_eq!(converted["min_next_fen"], 21_000);
+    let raised = bid(&app, e2, &ids[1], json!({"amount_fen": 21_000})).expect(201).await;
+    assert_eq!(raised["leading"], true);
+    let closed = until(&app, &ids[1], "closed").await;
+    assert_eq!(closed["hammer_price_fen"], 21_000);
+    assert_eq!(closed["winner_bidder_code"], "B002");
+}
+
+#[tokio::test]
+async fn lots_are_checked_before_they_are_drafted_and_announced_with_notice() {
+    let app = crate::helpers::spawn_app_with(|s| s.auction_notice_secs = 3_600).await;
+    let m = market(&app).await;
+    let mut body = english(60_000, 60_000);
+    body["achievement_id"] = json!(m.achievement_id());
+    let invalid = |patch: Value| {
+        let mut b = body.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (patch, field) in [
+        (json!({"deposit_fen": 100}), "deposit_fen"),
+        (json!({"deposit_fen": 2_001}), "deposit_fen"),
+        (json!({"ends_at": at(30_000)}), "ends_at"),
+        (json!({"starts_at": at(-1_000)}), "starts_at"),
+        (json!({"increment_bp": 100}), "increment_bp"),
+        (json!({"decrement_fen": 100}), "decrement_fen"),
+        (json!({"achievement_id": "missing"}), "achievement_id"),
+    ] {
+        let problem = app
+            .as_user(m.university())
+            .post("/api/v1/auctions")
+            .json(invalid(patch.clone()))
+            .problem(422)
+            .await;
+        let fields = crate::helpers::error_fields(&problem);
+        assert!(fields.iter().any(|f| f == field), "{patch}: {fields:?}");
+    }
+    let dutch = json!({"type": "dutch", "increment_fen": null, "extension_secs": null});
+    let problem = app
+        .as_user(m.university())
+        .post("/api/v1/auctions")
+        .json(invalid(dutch))
+        .problem(422)
+        .await;
+    let fields = crate::helpers::error_fields(&problem);
+    for field in ["decrement_fen", "decrement_every_secs", "floor_price_fen"] {
+        assert!(fields.iter().any(|f| f == field), "{fields:?}");
+    }
+    // Announcement an hour ahead at least: a lot starting in a minute is returned.
+    let lot =
+        app.as_user(m.university()).post("/api/v1/auctions").json(body.clone()).expect(201).await;
+    let id = lot["id"].as_str().unwrap();
+    let twin =
+        app.as_user(m.university()).post("/api/v1/auctions").json(body.clone()).problem(409).await;
+    assert_eq!(twin["existing_id"], id);
+    app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
+    let short =
+        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).problem(409).await;
+    assert_eq!(short["code"], "notice_too_short");
+    let returned = app
+        .as_user(m.admin())
+        .post(format!("/api/v1/auctions/{id}/reject"))
+        .json(json!({"reason": "公告期不足"}))
+        .expect(200)
+        .await;
+    assert_eq!(returned["status"], "draft");
+    assert_eq!(returned["reject_reason"], "公告期不足");
+    let cancelled = app
+        .as_user(m.university())
+        .post(format!("/api/v1/auctions/{id}/cancel"))
+        .json(json!({"reason": "重新安排"}))
+        .expect(200)
+        .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    app.as_user(&m.enterprises[0]).get(format!("/api/v1/auctions/{id}")).problem(404).await;
+}
+
+#[tokio::test]
+async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_step() {
+    let app = spawn_app().await;
+    let second = app.second_instance().await;
+    let mut builder = MarketBuilder::new(&app).admin(1).university(100);
+    for n in 1..=8 {
+        builder = builder.enterprise(n);
+    }
+    let m = builder.verified_orgs().achievement(sample_achievement(1)).build().await;
+    let id = announced(&app, &m, english(1_500, 4_000)).await;
+    for who in &m.enterprises {
+        bidder(&app, &m, &id, who).await;
+    }
+    until(&app, &id, "open").await;
+    let mut tasks = Vec::new();
+    for (n, who) in m.enterprises.iter().enumerate() {
+        let target = if n % 2 == 0 { &app } else { &second };
+        let url = target.url(&format!("/api/v1/auctions/{id}/bids"));
+        let token = who.access_token.clone();
+        let client = reqwest::Client::new();
+        let lot_url = target.url(&format!("/api/v1/auctions/{id}"));
+        tasks.push(tokio::spawn(async move {
+            let mut accepted = 0;
+            for _ in 0..4 {
+                let lot: Value = client.get(&lot_url).send().await.unwrap().json().await.unwrap();
+                let Some(next) = lot["min_next_fen"].as_i64() else { break };
+                let answer = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"amount_fen": next}))
+                    .send()
+                    .await
+                    .unwrap();
+                match answer.status().as_u16() {
+                    201 => accepted += 1,
+                    409 => {}
+                    other => panic!("bid answered {other}"),
+                }
+            }
+            accepted
+        }));
+    }
+    let mut accepted = 0;
+    for task in tasks {
+        accepted += task.await.unwrap();
+    }
+    assert!(accepted > 0);
+    let closed = until(&app, &id, "closed").await;
+    let bids = app
+        .as_user(m.university())
+        .get(format!("/api/v1/auctions/{id}/bids?limit=100"))
+        .expect(200)
+        .await;
+    let mut amounts: Vec<i64> = bids["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["amount_fen"].as_i64().unwrap())
+        .collect();
+    amounts.reverse();
+    assert_eq!(amounts.len(), accepted, "every accepted bid is kept");
+    assert!(
+        amounts.windows(2).all(|w| w[1] >= w[0] + 500),
+        "each bid a step above the last: {amounts:?}"
+    );
+    assert_eq!(closed["hammer_price_fen"].as_i64(), amounts.last().copied());
+    // One close, one deal, however many clocks ran.
+    let audit = app
+        .as_user(m.admin())
+        .get(format!("/api/v1/admin/audit?entity_id={id}&action=auction.close"))
+        .expect(200)
+        .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+    let deals = app.as_user(m.university()).get("/api/v1/deals").expect(200).await;
+    assert_eq!(deals["items"].as_array().unwrap().len(), 1);
+}
