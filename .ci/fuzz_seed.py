@@ -436,6 +436,44 @@ for action in ("register", "reject"):
     amendment = call("POST", f"/api/v1/contracts/{cid}/amendments", ADMIN, {"what": "合同名称", "why": "笔误", "new_values": {"name": "更正后的合同名称"}})
     op(f"POST /api/v1/contracts/{{id}}/amendments/{{amendment_id}}/{action}", {"id": cid, "amendment_id": amendment["id"]})
 
+# ------------------------------------------------------------------ auctions
+def instant(seconds):
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    return moment.isoformat()
+
+
+def lot(state, opens_in=86_400):
+    """An English lot of a fresh published achievement: draft, submitted, announced or open
+    (announced to open `opens_in` seconds from now, for a day)."""
+    body = {"achievement_id": record("achievements", "published"), "type": "english",
+            "starting_price_fen": 1_000_000, "increment_fen": 10_000, "deposit_fen": 100_000,
+            "starts_at": instant(opens_in), "ends_at": instant(opens_in + 86_400)}
+    aid = call("POST", "/api/v1/auctions", ADMIN, body)["id"]
+    if state in ("submitted", "announced"):
+        call("POST", f"/api/v1/auctions/{aid}/submit", ADMIN, {})
+    if state == "announced":
+        call("POST", f"/api/v1/auctions/{aid}/announce", ADMIN, {})
+    return aid
+
+
+op("POST /api/v1/auctions", body={"achievement_id": record("achievements", "published"),
+                                  "starts_at": instant(86_400), "ends_at": instant(172_800)})
+shown = lot("announced")
+for sub in ("", "/registrations", "/bids"):
+    op(f"GET /api/v1/auctions/{{id}}{sub}", {"id": shown})
+op("POST /api/v1/auctions/{id}/submit", {"id": lot("draft")})
+op("POST /api/v1/auctions/{id}/announce", {"id": lot("submitted")})
+op("POST /api/v1/auctions/{id}/reject", {"id": lot("submitted")}, {"reason": "公告期不足"})
+op("POST /api/v1/auctions/{id}/cancel", {"id": lot("draft")}, {"reason": "重新安排"})
+op("POST /api/v1/auctions/{id}/registrations", {"id": lot("announced")}, token=ent["token"])
+pending = call("POST", f"/api/v1/auctions/{shown}/registrations", ent["token"], {})
+op("POST /api/v1/auctions/{id}/registrations/{registration_id}/deposit",
+   {"id": shown, "registration_id": pending["id"]}, {"status": "held"})
+live = lot("announced", opens_in=2)
+held = call("POST", f"/api/v1/auctions/{live}/registrations", ent["token"], {})
+call("POST", f"/api/v1/auctions/{live}/registrations/{held['id']}/deposit", ADMIN, {"status": "held"})
+op("POST /api/v1/auctions/{id}/bids", {"id": live}, token=ent["token"])
+
 # ------------------------------------------------------------------ organizations, users, auth
 op("GET /api/v1/organizations/{id}", {"id": ent["org"]})
 org = current(f"/api/v1/organizations/{uni2['org']}")

@@ -120,6 +120,7 @@ impl Application {
             login_limiter = login_limiter.shared(counters.clone());
             register_limiter = register_limiter.shared(counters);
         }
+        let db_for_feed = db.clone();
         let state = web::Data::new(AppState {
             tokens: TokenService::new(&config.jwt_secret, config.access_token_ttl_secs),
             login_limiter,
@@ -132,6 +133,7 @@ impl Application {
             dummy_hash,
             search,
             matching,
+            auction_feed: crate::auctions::feed::AuctionFeed::start(db_for_feed),
             config: Arc::new(config),
         });
         crate::listings::expiry::spawn_expiry_sweeper(state.db.clone());

@@ -30,4 +30,6 @@ pub struct AppState {
     pub search: SearchIndex,
     /// The matcher's keyword vocabularies.
     pub matching: Arc<MatchingState>,
+    /// This instance's follower of what happens to auctions, for their live streams.
+    pub auction_feed: crate::auctions::feed::AuctionFeed,
 }

@@ -5,12 +5,13 @@
 //! - [`model`]: the rows and their enums; [`input`] and [`output`]: the API's bodies;
 //! - [`access`]: who sees and manages a lot; [`lifecycle`]: the lot's and the deposit's tables;
 //! - [`rules`]: prices derived from a lot; [`bidding`]: the bid rules; [`closing`]: opening,
-//!   closing and settling on time;
+//!   closing and settling on time; [`feed`]: the live stream of each lot;
 //! - [`routes`] and [`participation`]: the endpoints; [`store`]: reads and writes.
 
 pub mod access;
 pub mod bidding;
 pub mod closing;
+pub mod feed;
 pub mod input;
 pub mod lifecycle;
 pub mod model;

@@ -237,3 +237,31 @@ crate::endpoint! {
         Ok(web::Json(page))
     }
 }
+
+crate::endpoint! {
+    /// The lot live, as Server-Sent Events: first `snapshot` (the lot as the caller may read
+    /// it), then `opened`, `bid` (bidder code, amount — none for sealed lots — and time),
+    /// `extended` (the new end), `price` (Dutch ticks), `converted` (a listing gone on as an
+    /// English auction), and `closed` or `cancelled`, after which the stream ends. A bid
+    /// accepted by any instance reaches watchers on every instance within a second.
+    get "/auctions/{id}/events" => watch_auction, tag "auctions",
+    public, path { "id": "Auction id" },
+    responses [(status = 200, description = "An event stream (`text/event-stream`)",
+        content_type = "text/event-stream", body = String),
+        (status = 404, description = "No such auction, or one the caller may not see",
+        body = crate::error::Problem, content_type = "application/problem+json")],
+    |user: MaybeUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
+        let id = path.into_inner();
+        let viewer = user.0;
+        let (row, out) = state.db.read(move |conn| {
+            let row = Visible::check::<Auctions>(viewer.as_ref(), store::find(conn, &id)?)?.into_inner();
+            let out = super::routes::output(conn, viewer.as_ref(), row.clone())?;
+            Ok((row, out))
+        }).await?;
+        let stream = super::feed::watch(&state.auction_feed, row, out);
+        Ok(HttpResponse::Ok()
+            .content_type("text/event-stream")
+            .insert_header(("Cache-Control", "no-cache"))
+            .streaming(stream))
+    }
+}

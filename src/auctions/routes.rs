@@ -43,7 +43,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::participation::list_registrations)
         .service(super::participation::record_deposit)
         .service(super::participation::place_bid)
-        .service(super::participation::list_bids);
+        .service(super::participation::list_bids)
+        .service(super::participation::watch_auction);
 }
 
 /// The winning bidder codes of closed lots, by auction id.

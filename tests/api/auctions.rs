@@ -334,6 +334,12 @@ async fn a_dutch_price_falls_on_time_until_the_first_bid_takes_the_lot() {
     let lot = until(&app, &id, "open").await;
     let opening = lot["current_price_fen"].as_i64().unwrap();
     assert!((9_000..=10_000).contains(&opening), "{opening}");
+    let mut stream =
+        reqwest::get(app.url(&format!("/api/v1/auctions/{id}/events"))).await.expect("stream");
+    let mut buffer = String::new();
+    next_event(&mut stream, &mut buffer, "snapshot").await;
+    let tick = next_event(&mut stream, &mut buffer, "price").await;
+    assert!(tick["current_price_fen"].as_i64().unwrap() < opening, "the price falls: {tick}");
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let lot = app.anon().get(format!("/api/v1/auctions/{id}")).expect(200).await;
     let price = lot["current_price_fen"].as_i64().unwrap();
@@ -568,4 +574,77 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
     let deals = app.as_user(m.university()).get("/api/v1/deals").expect(200).await;
     assert_eq!(deals["items"].as_array().unwrap().len(), 1);
+}
+
+/// Reads SSE frames from a response until one of `kind` arrives; returns its data and when.
+async fn next_event(response: &mut reqwest::Response, buffer: &mut String, kind: &str) -> Value {
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            let mut name = "";
+            let mut data = "";
+            for line in frame.lines() {
+                if let Some(rest) = line.strip_prefix("event: ") {
+                    name = rest;
+                } else if let Some(rest) = line.strip_prefix("data: ") {
+                    data = rest;
+                }
+            }
+            if name == kind {
+                return serde_json::from_str(data).expect("event data");
+            }
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .expect("an event in time")
+            .expect("stream")
+            .expect("stream ended");
+        buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+    }
+}
+
+#[tokio::test]
+async fn watchers_on_another_instance_see_bids_extensions_and_the_close_live() {
+    let app = spawn_app().await;
+    let second = app.second_instance().await;
+    let m = market(&app).await;
+    let mut body = english(1_000, 2_500);
+    body["extension_secs"] = json!(3);
+    let id = announced(&app, &m, body).await;
+    bidder(&app, &m, &id, &m.enterprises[0]).await;
+    let mut stream = reqwest::Client::new()
+        .get(second.url(&format!("/api/v1/auctions/{id}/events")))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let mut buffer = String::new();
+    let snapshot = next_event(&mut stream, &mut buffer, "snapshot").await;
+    assert_eq!(snapshot["status"], "announced");
+    assert_eq!(snapshot["reserve_price_fen"], Value::Null);
+    next_event(&mut stream, &mut buffer, "opened").await;
+    let sent = std::time::Instant::now();
+    bid(&app, &m.enterprises[0], &id, json!({"amount_fen": 10_000})).expect(201).await;
+    let seen = next_event(&mut stream, &mut buffer, "bid").await;
+    assert!(sent.elapsed() < Duration::from_secs(1), "seen after {:?}", sent.elapsed());
+    assert_eq!(seen["amount_fen"], 10_000);
+    assert_eq!(seen["bidder_code"], "B001");
+    let extended = next_event(&mut stream, &mut buffer, "extended").await;
+    assert!(extended["ends_at"].is_string());
+    let closed = next_event(&mut stream, &mut buffer, "closed").await;
+    assert_eq!(closed["result"], "sold");
+    assert_eq!(closed["hammer_price_fen"], 10_000);
+    let rest = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+        .await
+        .expect("the stream ends");
+    assert!(rest.expect("clean end").is_none(), "nothing after the close");
+    // A draft's stream does not exist for others.
+    let mut draft = english(60_000, 60_000);
+    draft["achievement_id"] = json!(m.achievement_id());
+    let lot = app.as_user(m.university()).post("/api/v1/auctions").json(draft).expect(201).await;
+    app.anon()
+        .get(format!("/api/v1/auctions/{}/events", lot["id"].as_str().unwrap()))
+        .problem(404)
+        .await;
 }

@@ -1,0 +1,245 @@
+//! The live feed of auctions behind `GET /api/v1/auctions/{id}/events` (Server-Sent Events).
+//!
+//! What happens to a lot is written to the audit log in the transaction that does it, and
+//! the log's `seq` is gap-free in commit order. Each instance follows the log (every
+//! [`POLL`], only while someone watches) and fans the auction entries out to its watchers,
+//! so a watcher on any instance sees a bid accepted on another within a poll — on SQLite and
+//! PostgreSQL alike, without a notification channel to keep open. Dutch price ticks are
+//! computed by each stream from the lot's rules.
+
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use tokio::sync::broadcast;
+
+use super::model::{AuctionRow, AuctionStatus, AuctionType};
+use super::output::AuctionOut;
+use super::rules;
+use super::store::ENTITY;
+use crate::db::schema::audit_log;
+use crate::db::{Db, to_utc};
+
+/// How often an instance with watchers reads new auction entries from the log.
+pub const POLL: Duration = Duration::from_millis(100);
+/// How often an idle stream sends a comment so proxies keep it open.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Entries an instance keeps for watchers that fall behind.
+const BUFFER: usize = 4096;
+
+/// One thing that happened to a lot, as its watchers receive it.
+#[derive(Debug, Clone)]
+pub struct FeedEvent {
+    /// The lot.
+    pub auction_id: String,
+    /// `opened`, `bid`, `extended`, `converted`, `closed` or `cancelled`.
+    pub kind: &'static str,
+    /// The event's JSON.
+    pub data: serde_json::Value,
+    /// The audit entry's position (the SSE `id`).
+    pub seq: i64,
+}
+
+/// An instance's feed: one follower of the audit log, any number of watchers.
+#[derive(Debug, Clone)]
+pub struct AuctionFeed {
+    sender: broadcast::Sender<FeedEvent>,
+}
+
+type Entry = (i64, String, String, String, NaiveDateTime);
+
+fn events_of((seq, auction_id, action, changes, at): Entry) -> Vec<FeedEvent> {
+    let changes: serde_json::Value = serde_json::from_str(&changes).unwrap_or_default();
+    let event = |kind, data| FeedEvent { auction_id: auction_id.clone(), kind, data, seq };
+    match action.as_str() {
+        "auction.open" => vec![event("opened", serde_json::json!({ "status": "open" }))],
+        "auction.bid" => {
+            let mut events = vec![event(
+                "bid",
+                serde_json::json!({
+                    "bidder_code": changes["bidder"], "amount_fen": changes["amount_fen"],
+                    "proxy": changes["proxy"], "accepted_at": to_utc(at),
+                }),
+            )];
+            if !changes["ends_at"].is_null() {
+                events
+                    .push(event("extended", serde_json::json!({ "ends_at": changes["ends_at"] })));
+            }
+            events
+        }
+        "auction.convert" => vec![event(
+            "converted",
+            serde_json::json!({ "type": "english", "converted_from": "listing",
+                                "ends_at": changes["ends_at"] }),
+        )],
+        "auction.close" => vec![event(
+            "closed",
+            serde_json::json!({ "result": changes["result"],
+                                "hammer_price_fen": changes["hammer_price_fen"],
+                                "winner_bidder_code": changes["winner"] }),
+        )],
+        "auction.cancelled" => {
+            vec![event("cancelled", serde_json::json!({ "status": "cancelled" }))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn last_seq(db: &Db) -> anyhow::Result<i64> {
+    let mut conn = db.get()?;
+    let last: Option<i64> =
+        audit_log::table.select(diesel::dsl::max(audit_log::seq)).first(&mut conn)?;
+    Ok(last.unwrap_or(0))
+}
+
+fn entries_after(db: &Db, after: i64) -> anyhow::Result<Vec<Entry>> {
+    let mut conn = db.get()?;
+    Ok(audit_log::table
+        .filter(audit_log::seq.gt(after))
+        .filter(audit_log::entity_type.eq(ENTITY))
+        .order(audit_log::seq.asc())
+        .limit(500)
+        .select((
+            audit_log::seq,
+            audit_log::entity_id,
+            audit_log::action,
+            audit_log::changes,
+            audit_log::created_at,
+        ))
+        .load(&mut conn)?)
+}
+
+impl AuctionFeed {
+    /// Starts following the log (from its current end) for this instance's watchers.
+    pub fn start(db: Db) -> AuctionFeed {
+        let (sender, _) = broadcast::channel(BUFFER);
+        let feed = AuctionFeed { sender: sender.clone() };
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(POLL);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut after: Option<i64> = None;
+            loop {
+                interval.tick().await;
+                if sender.receiver_count() == 0 {
+                    after = None;
+                    continue;
+                }
+                let db = db.clone();
+                let from = after;
+                let read =
+                    tokio::task::spawn_blocking(move || -> anyhow::Result<(i64, Vec<Entry>)> {
+                        let from = match from {
+                            Some(seq) => seq,
+                            None => last_seq(&db)?,
+                        };
+                        Ok((from, entries_after(&db, from)?))
+                    })
+                    .await;
+                match read {
+                    Ok(Ok((from, entries))) => {
+                        after = Some(entries.last().map_or(from, |e| e.0));
+                        for event in entries.into_iter().flat_map(events_of) {
+                            let _ = sender.send(event);
+                        }
+                    }
+                    Ok(Err(error)) => tracing::warn!(?error, "auction feed read failed"),
+                    Err(error) => tracing::warn!(?error, "auction feed task failed"),
+                }
+            }
+        });
+        feed
+    }
+
+    /// A new watcher's receiver.
+    pub fn subscribe(&self) -> broadcast::Receiver<FeedEvent> {
+        self.sender.subscribe()
+    }
+}
+
+/// One SSE frame.
+pub fn frame(kind: &str, data: &serde_json::Value, id: Option<i64>) -> Bytes {
+    let id = id.map(|seq| format!("id: {seq}\n")).unwrap_or_default();
+    Bytes::from(format!("event: {kind}\n{id}data: {data}\n\n"))
+}
+
+struct Watch {
+    receiver: broadcast::Receiver<FeedEvent>,
+    lot: AuctionRow,
+    first: Option<Bytes>,
+    last_price: Option<i64>,
+    done: bool,
+}
+
+impl Watch {
+    /// The next Dutch price tick of an open Dutch lot, as a wait from now.
+    fn next_tick(&self) -> Option<Duration> {
+        let every = self
+            .lot
+            .decrement_every_secs
+            .filter(|_| self.lot.auction_type == AuctionType::Dutch)?;
+        if self.lot.status != AuctionStatus::Open || every <= 0 {
+            return None;
+        }
+        let elapsed = (crate::db::now() - self.lot.starts_at).num_milliseconds().max(0);
+        let period = every * 1000;
+        let wait = period - elapsed % period;
+        u64::try_from(wait).ok().map(Duration::from_millis)
+    }
+}
+
+/// The stream a watcher of `lot` receives: the lot as the watcher may read it, then every
+/// event of the lot until it closes or is cancelled.
+pub fn watch(
+    feed: &AuctionFeed,
+    lot: AuctionRow,
+    snapshot: AuctionOut,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
+    let first = serde_json::to_value(&snapshot).map(|v| frame("snapshot", &v, None)).ok();
+    let done = matches!(lot.status, AuctionStatus::Closed | AuctionStatus::Cancelled);
+    let last_price = snapshot.current_price_fen;
+    let state = Watch { receiver: feed.subscribe(), lot, first, last_price, done };
+    futures_util::stream::unfold(state, |mut state| async move {
+        if let Some(first) = state.first.take() {
+            return Some((Ok(first), state));
+        }
+        if state.done {
+            return None;
+        }
+        loop {
+            let tick = state.next_tick();
+            tokio::select! {
+                received = state.receiver.recv() => match received {
+                    Ok(event) if event.auction_id == state.lot.id => {
+                        match event.kind {
+                            "opened" => state.lot.status = AuctionStatus::Open,
+                            "converted" => state.lot.auction_type = AuctionType::English,
+                            "closed" | "cancelled" => state.done = true,
+                            _ => {}
+                        }
+                        let bytes = frame(event.kind, &event.data, Some(event.seq));
+                        return Some((Ok(bytes), state));
+                    }
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        let data = serde_json::json!({ "missed": missed });
+                        return Some((Ok(frame("lagged", &data, None)), state));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                () = tokio::time::sleep(tick.unwrap_or(KEEP_ALIVE)) => {
+                    if tick.is_some() {
+                        let price = rules::dutch_price(&state.lot, crate::db::now());
+                        if state.last_price != Some(price) {
+                            state.last_price = Some(price);
+                            let data = serde_json::json!({ "current_price_fen": price });
+                            return Some((Ok(frame("price", &data, None)), state));
+                        }
+                        continue;
+                    }
+                    return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), state));
+                }
+            }
+        }
+    })
+}
