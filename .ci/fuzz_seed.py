@@ -474,6 +474,24 @@ held = call("POST", f"/api/v1/auctions/{live}/registrations", ent["token"], {})
 call("POST", f"/api/v1/auctions/{live}/registrations/{held['id']}/deposit", ADMIN, {"status": "held"})
 op("POST /api/v1/auctions/{id}/bids", {"id": live}, token=ent["token"])
 
+# ------------------------------------------------------------------ public pricing notices
+def notice():
+    return call("POST", "/api/v1/notices", ADMIN, {
+        "achievement_id": record("achievements", "published"), "kind": "agreement_pricing",
+        "price_fen": 30_000_000, "transfer_mode": "transfer", "buyer_org_id": ent["org"]})["id"]
+
+
+op("POST /api/v1/notices", body={"achievement_id": record("achievements", "published"),
+                                 "buyer_org_id": ent["org"], "days": 15})
+noticed = notice()
+for sub in ("", "/objections"):
+    op(f"GET /api/v1/notices/{{id}}{sub}", {"id": noticed})
+op("POST /api/v1/notices/{id}/objections", {"id": notice()}, token=ent["token"])
+objected = notice()
+objection = call("POST", f"/api/v1/notices/{objected}/objections", ent["token"], {"reason": "价格偏低"})
+op("POST /api/v1/notices/{id}/objections/{objection_id}/resolve",
+   {"id": objected, "objection_id": objection["id"]})
+
 # ------------------------------------------------------------------ organizations, users, auth
 op("GET /api/v1/organizations/{id}", {"id": ent["org"]})
 org = current(f"/api/v1/organizations/{uni2['org']}")

@@ -135,6 +135,12 @@ pub struct Settings {
     pub auction_deposit_min_bp: u32,
     /// See `auction_deposit_min_bp`.
     pub auction_deposit_max_bp: u32,
+    /// `TECHMARKET_NOTICE_MIN_DAYS`: the shortest public pricing notice, in China days (15).
+    pub notice_min_days: u32,
+    /// `TECHMARKET_PRICING_NOTICE_REQUIRED`: a transfer or licence contract whose seller is a
+    /// university or research institute registers only after a completed notice or a sold
+    /// auction for its deal.
+    pub pricing_notice_required: bool,
 }
 
 impl Default for Settings {
@@ -168,6 +174,8 @@ impl Default for Settings {
             auction_notice_secs: 7 * 24 * 3600,
             auction_deposit_min_bp: 500,
             auction_deposit_max_bp: 2000,
+            notice_min_days: 15,
+            pricing_notice_required: false,
         }
     }
 }
@@ -257,8 +265,8 @@ pub struct Config {
     pub shared_rate_limits: bool,
     /// The contract registry's six-digit region code.
     pub registry_region_code: String,
-    /// The auction rules the operator set.
-    pub auction: crate::auctions::rules::AuctionRules,
+    /// The trading rules the operator set (auctions and pricing notices).
+    pub trading: crate::auctions::rules::TradingRules,
 }
 
 impl Config {
@@ -312,10 +320,12 @@ impl Config {
                     .into(),
             ));
         }
-        let auction = crate::auctions::rules::AuctionRules {
+        let trading = crate::auctions::rules::TradingRules {
             notice_secs: settings.auction_notice_secs,
             deposit_min_bp: i64::from(settings.auction_deposit_min_bp),
             deposit_max_bp: i64::from(settings.auction_deposit_max_bp),
+            notice_min_days: i64::from(settings.notice_min_days),
+            pricing_notice_required: settings.pricing_notice_required,
         };
         let database = match settings.database_url.as_deref().map(str::trim) {
             None | Some("") => DatabaseUrl::Sqlite(settings.data_dir.join(SQLITE_FILE_NAME)),
@@ -351,7 +361,7 @@ impl Config {
             webhook_allow_private: settings.webhook_allow_private,
             shared_rate_limits,
             registry_region_code,
-            auction,
+            trading,
         })
     }
 

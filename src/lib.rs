@@ -29,6 +29,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod listings;
 pub mod matching;
+pub mod notices;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;

@@ -78,6 +78,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "contracts", description = "技术合同: technology contracts, registration (认定登记) and performance"),
         (name = "stats", description = "The bureau's figures: overview, contracts, funnel, libraries and brokers, as JSON, CSV and SVG charts"),
         (name = "auctions", description = "拍卖与挂牌: auctions and listings of achievements, bidders, deposits and bids"),
+        (name = "notices", description = "公示: public pricing notices of results and objections to them"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::AuctionType;
-use super::rules::{AuctionRules, DEFAULT_EXTENSION_SECS};
+use super::rules::{DEFAULT_EXTENSION_SECS, TradingRules};
 use crate::error::ApiError;
 use crate::validation::Checker;
 
@@ -95,7 +95,7 @@ impl AuctionInput {
     /// Checks prices, steps, deposit bounds and times against `rules` at `now`.
     pub fn check(
         self,
-        rules: &AuctionRules,
+        rules: &TradingRules,
         now: NaiveDateTime,
     ) -> Result<CheckedAuction, ApiError> {
         let mut checker = Checker::new();

@@ -162,7 +162,7 @@ pub fn auction_out(
 
 /// A bidder's registration for an auction.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RegistrationOut {
+pub struct BidderOut {
     /// Registration id.
     pub id: String,
     /// The auction.
@@ -184,9 +184,9 @@ pub struct RegistrationOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<RegistrationRow> for RegistrationOut {
+impl From<RegistrationRow> for BidderOut {
     fn from(row: RegistrationRow) -> Self {
-        RegistrationOut {
+        BidderOut {
             id: row.id,
             auction_id: row.auction_id,
             org_id: row.org_id,

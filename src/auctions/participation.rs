@@ -14,7 +14,7 @@ use super::access::{Auctions, is_seller_side};
 use super::bidding::{self, BidInput};
 use super::lifecycle::DEPOSITS;
 use super::model::{AuctionStatus, AuctionType, BidRow, DepositStatus, RegistrationRow};
-use super::output::{BidAccepted, BidOut, RegistrationOut};
+use super::output::{BidAccepted, BidOut, BidderOut};
 use super::store::{self, ENTITY};
 use crate::action_endpoint;
 use crate::audit;
@@ -55,7 +55,7 @@ action_endpoint! {
     /// the organization appears under and its deposit, `pending` until an administrator
     /// records it as held.
     post "/auctions/{id}/registrations" => register_bidder, tag "auctions", path { "id": "Auction id" },
-    ok 201 "Registered" => RegistrationOut,
+    ok 201 "Registered" => BidderOut,
     problems { 403: "No verified organization, or the seller's own", 404: "No such auction", 409: "Registered already (see `existing_id`), or the lot not taking registrations (`registration_closed`)" },
     |user: AuthUser, state, path: String, body: Option<RegistrationInput>| -> HttpResponse {
         let _ = body.0;
@@ -101,7 +101,7 @@ action_endpoint! {
             audit::record(conn, &user.actor(), "auction.register", ENTITY, &row.id,
                 serde_json::json!({ "registration_id": registration.id, "bidder": registration.bidder_code,
                                     "org_id": registration.org_id }))?;
-            Ok(RegistrationOut::from(registration))
+            Ok(BidderOut::from(registration))
         }).await?;
         Ok(Tagged::created(out.version, out).into())
     }
@@ -112,10 +112,10 @@ crate::endpoint! {
     /// registration to a bidder, none to anyone else.
     get "/auctions/{id}/registrations" => list_registrations, tag "auctions",
     path { "id": "Auction id" }, params { PageParams },
-    ok 200 "Registrations in order" => Page<RegistrationOut>,
+    ok 200 "Registrations in order" => Page<BidderOut>,
     problems { 404: "No such auction" },
     |user: AuthUser, state: State, path: web::Path<String>, page: web::Query<PageParams>|
-        -> ApiResult<web::Json<Page<RegistrationOut>>> {
+        -> ApiResult<web::Json<Page<BidderOut>>> {
         let id = path.into_inner();
         let page = read_page(&state.db, &page, move |conn, request| {
             let row = Visible::check::<Auctions>(Some(&user), store::find(conn, &id)?)?.into_inner();
@@ -132,7 +132,7 @@ crate::endpoint! {
         })
         .await?
         .keyed(|r| r.id.clone());
-        Ok(web::Json(page.map(RegistrationOut::from)))
+        Ok(web::Json(page.map(BidderOut::from)))
     }
 }
 
@@ -150,7 +150,7 @@ crate::endpoint! {
     /// received; `held` → `refunded`, `applied` or `forfeited`.
     post "/auctions/{id}/registrations/{registration_id}/deposit" => record_deposit, tag "auctions",
     path { "id": "Auction id", "registration_id": "Registration id" },
-    body DepositInput, ok 200 "The registration with its deposit" => RegistrationOut,
+    body DepositInput, ok 200 "The registration with its deposit" => BidderOut,
     problems { 403: "Not an administrator", 404: "No such auction or registration", 409: "Not a move the ledger allows from where the deposit stands (see `allowed`)" },
     |admin: AdminUser, state: State, path: web::Path<(String, String)>, body: crate::http::ValidJson<DepositInput>| -> ApiResult<HttpResponse> {
         let (id, registration_id) = path.into_inner();
@@ -172,7 +172,7 @@ crate::endpoint! {
                 .into_iter()
                 .find(|r| r.id == registration.id)
                 .ok_or_else(|| ApiError::NotFound("registration".into()))?;
-            Ok(RegistrationOut::from(saved))
+            Ok(BidderOut::from(saved))
         }).await?;
         Ok(Tagged::ok(out.version, out).into())
     }

@@ -19,6 +19,7 @@ use super::store::{self, ENTITY};
 use crate::action_endpoint;
 use crate::audit;
 use crate::auth::{AdminUser, AuthUser, MaybeUser};
+use crate::contracts::registration::VersionInput;
 use crate::db::schema::{auction_registrations, auctions};
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
@@ -165,7 +166,7 @@ crate::endpoint! {
     body AuctionInput, ok 201 "The auction, a draft" => AuctionOut,
     problems { 403: "Not the achievement's organization", 409: "The achievement is already in a live auction (see `existing_id`)", 422: "Invalid fields (prices, steps, deposit bounds, times, an unknown or unpublished achievement)" },
     |user: AuthUser, state: State, body: ValidJson<AuctionInput>| -> ApiResult<HttpResponse> {
-        let rules = state.config.auction;
+        let rules = state.config.trading;
         let checked = body.into_inner().check(&rules, now())?;
         let out = state.db.write(move |conn| {
             let input = &checked.input;
@@ -350,15 +351,6 @@ async fn move_lot(
     Ok(respond(actix_web::http::StatusCode::OK, out))
 }
 
-/// The version an action is based on (optional): `If-Match` or the body's `version`.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VersionInput {
-    /// The version the caller saw (or send `If-Match`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<i64>,
-}
-
 action_endpoint! {
     /// Submits a draft lot for an administrator's review (the seller's organization).
     post "/auctions/{id}/submit" => submit_auction, tag "auctions", path { "id": "Auction id" },
@@ -385,13 +377,14 @@ action_endpoint! {
     extract { if_match: IfMatch },
     |admin: AdminUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let version = if_match.optional(body.0.unwrap_or_default().version)?;
-        let notice = i64::try_from(state.config.auction.notice_secs).unwrap_or(i64::MAX);
-        move_lot(&state, admin.0, path.into_inner(), version, "announced", move |_, _, row, stamp| {
+        let notice = i64::try_from(state.config.trading.notice_secs).unwrap_or(i64::MAX);
+        move_lot(&state, admin.0, path.into_inner(), version, "announced", move |conn, user, row, stamp| {
             if row.starts_at < stamp + chrono::Duration::seconds(notice) {
                 return Err(ApiError::refused("notice_too_short", format!(
                     "an auction is announced at least {notice} s before its start; return it to the seller for new times")));
             }
             row.announced_at = Some(stamp);
+            crate::notices::routes::post_for_lot(conn, row, &user.actor())?;
             Ok(serde_json::json!({}))
         }).await
     }

@@ -1,4 +1,4 @@
-//! The auction rules: what the operator configures, and the prices the bidding rules derive
+//! The trading rules: what the operator configures (auctions and notices), and the prices the bidding rules derive
 //! from a lot (the next acceptable English bid, the Dutch price at an instant, the extension
 //! a late bid earns).
 
@@ -8,13 +8,18 @@ use super::model::{AuctionRow, AuctionType};
 
 /// What the operator sets (`TECHMARKET_AUCTION_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuctionRules {
+pub struct TradingRules {
     /// How long before its start an auction must be announced, in seconds.
     pub notice_secs: u64,
     /// The smallest deposit, in basis points of the starting price.
     pub deposit_min_bp: i64,
     /// The largest deposit, in basis points of the starting price.
     pub deposit_max_bp: i64,
+    /// The shortest public pricing notice, in China days.
+    pub notice_min_days: i64,
+    /// Whether universities' and institutes' transfers and licences register only after a
+    /// completed notice or a sold auction for their deal.
+    pub pricing_notice_required: bool,
 }
 
 /// English auctions extend by five minutes unless the seller sets otherwise.

@@ -116,12 +116,13 @@ action_endpoint! {
     /// (two-digit year + six-digit registry region code + six-digit serial, gap-free). A
     /// contract of a deal moves the deal to `signed` in the same transaction.
     post "/contracts/{id}/register" => register_contract, tag "contracts", path { "id": "Contract id" },
-    ok 200 "Registered, with its number" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "Not submitted, outside the validity period, the deal is lost, or a stale version" },
+    ok 200 "Registered, with its number" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "Not submitted, outside the validity period, the deal is lost, no completed pricing notice (`notice_required`, when the market requires one), or a stale version" },
     |admin: AdminUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let user = admin.0;
         let version = body.0.unwrap_or_default().version;
         let registry = state.config.registry_region_code.clone();
         let registrar = user.id().to_string();
+        let notice_required = state.config.trading.pricing_notice_required;
         let action = Action::by_registry("registered", "contract.register", version);
         let apply: Apply = Box::new(move |conn, current, next| {
             let today = crate::clock::today();
@@ -130,6 +131,9 @@ action_endpoint! {
                     "a contract is registered only within its validity period ({} to {}); today is {today}",
                     current.valid_from, current.valid_to
                 )));
+            }
+            if notice_required {
+                crate::notices::required::check(conn, current)?;
             }
             let year = today.year();
             let serial = queries::next_serial(conn, &registry, year)?;

@@ -565,6 +565,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Public pricing notices (公示): a result's sale by agreement, listing or auction, shown
+    /// for a period during which anyone may object.
+    notices (id) {
+        id -> Text,
+        achievement_id -> Text,
+        seller_org_id -> Text,
+        kind -> Text,
+        title -> Text,
+        summary -> Text,
+        price_fen -> BigInt,
+        transfer_mode -> Text,
+        buyer_org_id -> Nullable<Text>,
+        buyer_name -> Nullable<Text>,
+        related_party -> Bool,
+        days -> BigInt,
+        starts_on -> Date,
+        ends_on -> Date,
+        deal_id -> Nullable<Text>,
+        auction_id -> Nullable<Text>,
+        halted_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Objections to a notice, each resolved by an administrator.
+    notice_objections (id) {
+        id -> Text,
+        notice_id -> Text,
+        user_id -> Text,
+        reason -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(achievements -> listings (id));
 diesel::joinable!(demands -> listings (id));
 diesel::joinable!(experts -> listings (id));
@@ -579,6 +622,7 @@ diesel::joinable!(contract_payments -> contracts (contract_id));
 diesel::joinable!(contract_amendments -> contracts (contract_id));
 diesel::joinable!(auction_registrations -> auctions (auction_id));
 diesel::joinable!(auction_bids -> auctions (auction_id));
+diesel::joinable!(notice_objections -> notices (notice_id));
 
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -617,4 +661,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     auctions,
     auction_registrations,
     auction_bids,
+    notices,
+    notice_objections,
 );

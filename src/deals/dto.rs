@@ -28,7 +28,8 @@ pub struct CreateDeal {
     pub broker_id: Option<String>,
     /// The matchmaking event the deal comes from.
     pub event_id: Option<String>,
-    /// How the deal came about: match, response, event or direct.
+    /// How the deal came about: match, response, event or direct (`auction` deals are opened
+    /// by the close of a sold lot, not by this call).
     pub source: DealSource,
     /// The broker's commission in basis points of the technology amount (0–10,000).
     pub commission_rate_bp: Option<i64>,

@@ -127,6 +127,9 @@ crate::endpoint! {
         dto::id(&mut checker, "buyer_org_id", &input.buyer_org_id);
         dto::id(&mut checker, "seller_org_id", &input.seller_org_id);
         dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
+        if input.source == crate::deals::model::DealSource::Auction {
+            checker.fail("source", "reserved", "auction deals are opened by the close of a sold lot");
+        }
         let note = dto::note(&mut checker, input.note.as_deref());
         let body_errors = checker.into_errors();
         let is_broker = user.role() == Role::Broker;

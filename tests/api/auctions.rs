@@ -648,3 +648,17 @@ async fn watchers_on_another_instance_see_bids_extensions_and_the_close_live() {
         .problem(404)
         .await;
 }
+
+#[tokio::test]
+async fn nobody_opens_an_auction_deal_by_hand() {
+    let app = spawn_app().await;
+    let m = market(&app).await;
+    let problem = app
+        .as_user(m.admin())
+        .post("/api/v1/deals")
+        .json(json!({"buyer_org_id": m.enterprise().organization_id,
+                     "seller_org_id": m.university().organization_id, "source": "auction"}))
+        .problem(422)
+        .await;
+    assert_eq!(crate::helpers::error_fields(&problem), ["source"]);
+}

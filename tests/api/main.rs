@@ -16,6 +16,7 @@ mod experts;
 mod floods;
 mod input;
 mod matching;
+mod notices;
 mod notifications;
 mod operations;
 mod organizations;
