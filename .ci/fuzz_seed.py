@@ -456,6 +456,11 @@ def lot(state, opens_in=86_400):
     return aid
 
 
+session = call("POST", "/api/v1/auction-sessions", ADMIN, {
+    "name": "长三角科技成果联合竞价会", "starts_at": instant(0), "ends_at": instant(30 * 86_400)})["id"]
+for sub in ("", "/report"):
+    op(f"GET /api/v1/auction-sessions/{{id}}{sub}", {"id": session})
+op("POST /api/v1/auction-sessions", body={"starts_at": instant(0), "ends_at": instant(86_400)})
 op("POST /api/v1/auctions", body={"achievement_id": record("achievements", "published"),
                                   "starts_at": instant(86_400), "ends_at": instant(172_800)})
 shown = lot("announced")

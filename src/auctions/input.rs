@@ -58,6 +58,9 @@ pub struct AuctionInput {
     /// Dutch: the price never falls below this, in fen (below the starting price).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor_price_fen: Option<i64>,
+    /// The joint session (联合竞价) the lot joins; its times must lie within the session's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
 }
 
 /// An auction body that passed every check needing no database.

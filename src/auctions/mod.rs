@@ -6,7 +6,8 @@
 //! - [`access`]: who sees and manages a lot; [`lifecycle`]: the lot's and the deposit's tables;
 //! - [`rules`]: prices derived from a lot; [`bidding`]: the bid rules; [`closing`]: opening,
 //!   closing and settling on time; [`feed`]: the live stream of each lot;
-//! - [`routes`] and [`participation`]: the endpoints; [`store`]: reads and writes.
+//! - [`routes`], [`participation`] and [`sessions`] (joint sessions and their report): the
+//!   endpoints; [`store`]: reads and writes.
 
 pub mod access;
 pub mod bidding;
@@ -19,4 +20,5 @@ pub mod output;
 pub mod participation;
 pub mod routes;
 pub mod rules;
+pub mod sessions;
 pub mod store;

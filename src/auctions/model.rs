@@ -107,6 +107,8 @@ pub struct AuctionRow {
     pub decrement_every_secs: Option<i64>,
     /// Dutch: the lowest price.
     pub floor_price_fen: Option<i64>,
+    /// The joint session the lot belongs to.
+    pub session_id: Option<String>,
     /// `listing` when a listing with two or more takers went on as an English auction.
     pub converted_from: Option<String>,
     /// The highest accepted bid (English, listing) or the hammer price.

@@ -57,6 +57,8 @@ pub struct AuctionOut {
     pub decrement_every_secs: Option<i64>,
     /// Dutch: the floor in fen.
     pub floor_price_fen: Option<i64>,
+    /// The joint session the lot belongs to, if any.
+    pub session_id: Option<String>,
     /// The price now, in fen: the highest accepted bid (English; null before the first), the
     /// falling price (Dutch), the listing price (listing), null for sealed auctions until the
     /// close; once sold, the hammer price.
@@ -149,6 +151,7 @@ pub fn auction_out(
         decrement_fen: row.decrement_fen,
         decrement_every_secs: row.decrement_every_secs,
         floor_price_fen: row.floor_price_fen,
+        session_id: row.session_id,
         hammer_price_fen: row.hammer_price_fen,
         cancel_reason: row.cancel_reason,
         created_by: row.created_by,

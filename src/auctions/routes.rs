@@ -45,7 +45,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::participation::record_deposit)
         .service(super::participation::place_bid)
         .service(super::participation::list_bids)
-        .service(super::participation::watch_auction);
+        .service(super::participation::watch_auction)
+        .service(super::sessions::create_session)
+        .service(super::sessions::list_sessions)
+        .service(super::sessions::get_session)
+        .service(super::sessions::session_report);
 }
 
 /// The winning bidder codes of closed lots, by auction id.
@@ -171,6 +175,9 @@ crate::endpoint! {
         let out = state.db.write(move |conn| {
             let input = &checked.input;
             let seller_org_id = check_achievement(conn, &user, &input.achievement_id)?;
+            if let Some(session) = &input.session_id {
+                super::sessions::check_within(conn, session, checked.starts_at, checked.ends_at)?;
+            }
             let stamp = now();
             let mut row = AuctionRow {
                 id: new_id(),
@@ -191,6 +198,7 @@ crate::endpoint! {
                 decrement_fen: input.decrement_fen,
                 decrement_every_secs: input.decrement_every_secs,
                 floor_price_fen: input.floor_price_fen,
+                session_id: input.session_id.clone(),
                 converted_from: None,
                 current_price_fen: None,
                 leading_bid_id: None,
@@ -233,6 +241,8 @@ pub struct AuctionFilter {
     pub achievement_id: Option<String>,
     /// Only lots of this seller organization.
     pub seller_org_id: Option<String>,
+    /// Only lots of this joint session.
+    pub session_id: Option<String>,
 }
 
 crate::endpoint! {
@@ -270,6 +280,9 @@ crate::endpoint! {
             }
             if let Some(org) = filter.seller_org_id {
                 query = query.filter(auctions::seller_org_id.eq(org));
+            }
+            if let Some(session) = filter.session_id {
+                query = query.filter(auctions::session_id.eq(session));
             }
             Ok(crate::after_cursor!(query, auctions::id, request, desc)
                 .select(AuctionRow::as_select())

@@ -496,6 +496,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Joint auction sessions (联合竞价): lots of many sellers and regions under one name.
+    auction_sessions (id) {
+        id -> Text,
+        name -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Auctions (拍卖, 挂牌): an achievement sold by english, sealed, dutch or listing rules.
     auctions (id) {
         id -> Text,
@@ -516,6 +530,7 @@ diesel::table! {
         decrement_fen -> Nullable<BigInt>,
         decrement_every_secs -> Nullable<BigInt>,
         floor_price_fen -> Nullable<BigInt>,
+        session_id -> Nullable<Text>,
         converted_from -> Nullable<Text>,
         current_price_fen -> Nullable<BigInt>,
         leading_bid_id -> Nullable<Text>,
@@ -658,6 +673,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contract_payments,
     contract_amendments,
     registration_serials,
+    auction_sessions,
     auctions,
     auction_registrations,
     auction_bids,

@@ -275,6 +275,16 @@ pub fn path(code: &str) -> Vec<&'static Region> {
     chain
 }
 
+/// The full name of a region as people write it, province first: 浙江省杭州市西湖区; the
+/// placeholders of municipalities (市辖区, 县) are left out (上海市黄浦区). None if unknown.
+pub fn full_name(code: &str) -> Option<String> {
+    let chain = path(code);
+    if chain.is_empty() {
+        return None;
+    }
+    Some(chain.iter().map(|r| r.name).filter(|name| !matches!(*name, "市辖区" | "县")).collect())
+}
+
 /// Whether `prefix` is a usable region filter: the 2 digits of a province (`44`), the 4
 /// digits of a city (`4401`) or a full 6-digit code in the table (`440106`).
 ///

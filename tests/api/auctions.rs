@@ -662,3 +662,93 @@ async fn nobody_opens_an_auction_deal_by_hand() {
         .await;
     assert_eq!(crate::helpers::error_fields(&problem), ["source"]);
 }
+
+#[tokio::test]
+async fn a_joint_session_reports_what_each_city_offered_and_bought() {
+    let app = spawn_app().await;
+    let m = MarketBuilder::new(&app)
+        .admin(1)
+        .university(100)
+        .enterprise(1)
+        .enterprise(2)
+        .verified_orgs()
+        .achievement(sample_achievement(1))
+        .achievement(sample_achievement(2))
+        .achievement(sample_achievement(3))
+        .build()
+        .await;
+    let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
+    let org = app
+        .as_user(e2)
+        .get(format!("/api/v1/organizations/{}", e2.organization_id.as_deref().unwrap()))
+        .expect(200)
+        .await;
+    app.as_user(e2)
+        .patch(format!("/api/v1/organizations/{}", e2.organization_id.as_deref().unwrap()))
+        .json(json!({"region_code": "310101", "version": org["version"]}))
+        .expect(200)
+        .await;
+    app.as_user(m.university())
+        .post("/api/v1/auction-sessions")
+        .json(json!({"name": "长三角联合竞价会", "starts_at": at(0), "ends_at": at(60_000)}))
+        .problem(403)
+        .await;
+    let session = app
+        .as_user(m.admin())
+        .post("/api/v1/auction-sessions")
+        .json(json!({"name": "长三角联合竞价会", "starts_at": at(0), "ends_at": at(60_000)}))
+        .expect(201)
+        .await;
+    let sid = session["id"].as_str().unwrap().to_string();
+    let mut outside = english(1_000, 120_000);
+    outside["achievement_id"] = m.achievements[0]["id"].clone();
+    outside["session_id"] = json!(sid);
+    let problem =
+        app.as_user(m.university()).post("/api/v1/auctions").json(outside).problem(422).await;
+    assert_eq!(crate::helpers::error_fields(&problem), ["session_id"]);
+    let mut ids = Vec::new();
+    for achievement in &m.achievements {
+        let mut body = english(1_500, 2_000);
+        body["achievement_id"] = achievement["id"].clone();
+        body["session_id"] = json!(sid);
+        let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
+        let id = lot["id"].as_str().unwrap().to_string();
+        app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
+        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
+        for who in [e1, e2] {
+            bidder(&app, &m, &id, who).await;
+        }
+        ids.push(id);
+    }
+    until(&app, &ids[0], "open").await;
+    bid(&app, e1, &ids[0], json!({"amount_fen": 12_000})).expect(201).await;
+    bid(&app, e2, &ids[1], json!({"amount_fen": 10_000})).expect(201).await;
+    for id in &ids {
+        until(&app, id, "closed").await;
+    }
+    let listed = app.anon().get(format!("/api/v1/auctions?session_id={sid}")).expect(200).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+    let report = app.anon().get(format!("/api/v1/auction-sessions/{sid}/report")).expect(200).await;
+    assert_eq!(report["lots"], 3);
+    assert_eq!(report["sold"], 2);
+    assert_eq!(report["unsold"], 1);
+    assert_eq!(report["bidders"], 2);
+    assert_eq!(report["starting_fen"], 30_000);
+    assert_eq!(report["hammer_fen"], 22_000);
+    assert_eq!(report["premium_rate"], 0.1);
+    assert_eq!(
+        report["by_seller_region"],
+        json!([{"region_code": "330100", "region_name": "浙江省杭州市", "lots": 3, "sold": 2,
+                "starting_fen": 30_000, "hammer_fen": 22_000, "premium_rate": 0.1}])
+    );
+    assert_eq!(
+        report["by_buyer_region"],
+        json!([
+            {"region_code": "310100", "region_name": "上海市", "lots": 1, "sold": 1,
+             "starting_fen": 10_000, "hammer_fen": 10_000, "premium_rate": 0.0},
+            {"region_code": "330100", "region_name": "浙江省杭州市", "lots": 1, "sold": 1,
+             "starting_fen": 10_000, "hammer_fen": 12_000, "premium_rate": 0.2}
+        ])
+    );
+    app.anon().get("/api/v1/auction-sessions/missing/report").problem(404).await;
+}

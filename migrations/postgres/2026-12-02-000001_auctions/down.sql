@@ -1,3 +1,4 @@
 DROP TABLE auction_bids;
 DROP TABLE auction_registrations;
 DROP TABLE auctions;
+DROP TABLE auction_sessions;

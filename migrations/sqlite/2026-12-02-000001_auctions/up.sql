@@ -1,5 +1,17 @@
 -- Trading (issue 13): auctions of achievements (english, sealed, dutch and listing lots),
--- the bidders registered for each with their deposits, and the bids.
+-- the joint sessions (联合竞价) lots may belong to, the bidders registered for each lot with
+-- their deposits, and the bids.
+CREATE TABLE auction_sessions (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    starts_at TIMESTAMP NOT NULL,
+    ends_at TIMESTAMP NOT NULL,
+    created_by TEXT NOT NULL REFERENCES users(id),
+    version BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
 CREATE TABLE auctions (
     id TEXT PRIMARY KEY NOT NULL,
     achievement_id TEXT NOT NULL REFERENCES listings(id),
@@ -19,6 +31,7 @@ CREATE TABLE auctions (
     decrement_fen BIGINT,
     decrement_every_secs BIGINT,
     floor_price_fen BIGINT,
+    session_id TEXT REFERENCES auction_sessions(id),
     converted_from TEXT,
     current_price_fen BIGINT,
     leading_bid_id TEXT,
@@ -40,6 +53,7 @@ CREATE INDEX auctions_by_status_end ON auctions (status, ends_at);
 CREATE INDEX auctions_by_status_start ON auctions (status, starts_at);
 CREATE INDEX auctions_by_seller ON auctions (seller_org_id, id);
 CREATE INDEX auctions_by_achievement ON auctions (achievement_id);
+CREATE INDEX auctions_by_session ON auctions (session_id);
 
 CREATE TABLE auction_registrations (
     id TEXT PRIMARY KEY NOT NULL,
