@@ -17,6 +17,7 @@ import datetime
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -478,6 +479,31 @@ live = lot("announced", opens_in=2)
 held = call("POST", f"/api/v1/auctions/{live}/registrations", ent["token"], {})
 call("POST", f"/api/v1/auctions/{live}/registrations/{held['id']}/deposit", ADMIN, {"status": "held"})
 op("POST /api/v1/auctions/{id}/bids", {"id": live}, token=ent["token"])
+
+
+def quick_lot(bids=()):
+    """A lot open in two seconds for two more, with `bids` [(bidder, amount)] placed once open."""
+    aid = lot("announced", opens_in=2)
+    for who in {who["org"]: who for who, _ in bids}.values():
+        reg = call("POST", f"/api/v1/auctions/{aid}/registrations", who["token"], {})
+        call("POST", f"/api/v1/auctions/{aid}/registrations/{reg['id']}/deposit", ADMIN, {"status": "held"})
+    return aid, bids
+
+
+quick = [quick_lot(), quick_lot([(ent, 1_000_000)])] + [quick_lot([(uni2, 1_000_000), (ent, 1_010_000)]) for _ in range(2)]
+time.sleep(2.5)
+for aid, bids in quick:
+    for who, amount in bids:
+        call("POST", f"/api/v1/auctions/{aid}/bids", who["token"], {"amount_fen": amount})
+time.sleep(3)
+(unsold, _), (sold, _), (offered, _), (answered, _) = quick
+op("POST /api/v1/auctions/{id}/relist", {"id": unsold}, {"starts_at": instant(86_400), "ends_at": instant(172_800)})
+op("POST /api/v1/auctions/{id}/default", {"id": sold}, {"reason": "逾期未付款"})
+for aid in (offered, answered):
+    call("POST", f"/api/v1/auctions/{aid}/default", ADMIN, {"reason": "逾期未付款"})
+op("POST /api/v1/auctions/{id}/runner-up/offer", {"id": offered})
+call("POST", f"/api/v1/auctions/{answered}/runner-up/offer", ADMIN, {})
+op("POST /api/v1/auctions/{id}/runner-up/answer", {"id": answered}, {"accept": True}, token=uni2["token"])
 
 # ------------------------------------------------------------------ public pricing notices
 def notice():

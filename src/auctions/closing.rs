@@ -162,7 +162,11 @@ pub fn settle(
 /// Opens the deal of a sale, in the name of the member who put the lot up (the deal's
 /// opener); a lot whose achievement can no longer be dealt in (withdrawn since the
 /// announcement) closes without one, and the reason is logged.
-fn open_deal(conn: &mut DbConnection, row: &AuctionRow, buyer: &str) -> ApiResult<Option<String>> {
+pub fn open_deal(
+    conn: &mut DbConnection,
+    row: &AuctionRow,
+    buyer: &str,
+) -> ApiResult<Option<String>> {
     let new = NewDeal {
         demand_id: None,
         achievement_id: Some(row.achievement_id.clone()),

@@ -30,13 +30,14 @@ pub const ACTIONS: &[Action] = &[
     Action { path: "/api/v1/auctions/{id}/cancel", moves: &["cancelled"] },
 ];
 
-/// The deposit ledger: received, then paid back, counted towards the price, or kept.
+/// The deposit ledger: received, then paid back, counted towards the price, or kept (also
+/// once applied, when the winner defaults).
 pub const DEPOSITS: Lifecycle<D> = Lifecycle {
     moves: &[
         Move { label: "held", from: &[D::Pending], to: D::Held },
         Move { label: "refunded", from: &[D::Held], to: D::Refunded },
         Move { label: "applied", from: &[D::Held], to: D::Applied },
-        Move { label: "forfeited", from: &[D::Held], to: D::Forfeited },
+        Move { label: "forfeited", from: &[D::Held, D::Applied], to: D::Forfeited },
     ],
     name: D::as_str,
 };

@@ -6,10 +6,11 @@
 //! - [`access`]: who sees and manages a lot; [`lifecycle`]: the lot's and the deposit's tables;
 //! - [`rules`]: prices derived from a lot; [`bidding`]: the bid rules; [`closing`]: opening,
 //!   closing and settling on time; [`feed`]: the live stream of each lot;
-//! - [`routes`], [`participation`] and [`sessions`] (joint sessions and their report): the
-//!   endpoints; [`store`]: reads and writes.
+//! - [`routes`], [`participation`], [`sessions`] (joint sessions and their report) and
+//!   [`aftermath`] (relisting, a winner's default, the runner-up): the endpoints; [`store`]: reads and writes.
 
 pub mod access;
+pub mod aftermath;
 pub mod bidding;
 pub mod closing;
 pub mod feed;

@@ -123,6 +123,18 @@ pub struct AuctionRow {
     pub winner_registration_id: Option<String>,
     /// The deal opened with the winner.
     pub deal_id: Option<String>,
+    /// The unsold (or defaulted) lot this one puts up again.
+    pub relisted_from: Option<String>,
+    /// The winner who defaulted (barred from the lot's re-auction).
+    pub defaulted_registration_id: Option<String>,
+    /// When the default was recorded.
+    pub defaulted_at: Option<NaiveDateTime>,
+    /// The runner-up the seller offered the lot to after a default.
+    pub runner_up_registration_id: Option<String>,
+    /// The runner-up's best bid, the price offered.
+    pub runner_up_price_fen: Option<i64>,
+    /// `offered`, `accepted` or `declined`.
+    pub runner_up_status: Option<String>,
     /// Why an administrator returned it.
     pub reject_reason: Option<String>,
     /// Why it was called off.

@@ -74,6 +74,14 @@ pub struct AuctionOut {
     /// Once sold: the deal opened between seller and winner (at `agreement`, source
     /// `auction`), shown to the seller, the winner and administrators.
     pub deal_id: Option<String>,
+    /// The lot this one puts up again (relisted after going unsold or a default).
+    pub relisted_from: Option<String>,
+    /// When the winner's default was recorded (the deposit forfeited, the deal lost).
+    pub defaulted_at: Option<DateTime<Utc>>,
+    /// After a default: the runner-up's price offered by the seller, in fen.
+    pub runner_up_price_fen: Option<i64>,
+    /// After a default: `offered`, `accepted` or `declined`.
+    pub runner_up_status: Option<String>,
     /// Why an administrator returned it to the seller (shown to the seller and administrators).
     pub reject_reason: Option<String>,
     /// Why it was called off.
@@ -154,6 +162,10 @@ pub fn auction_out(
         session_id: row.session_id,
         hammer_price_fen: row.hammer_price_fen,
         cancel_reason: row.cancel_reason,
+        relisted_from: row.relisted_from,
+        defaulted_at: row.defaulted_at.map(to_utc),
+        runner_up_price_fen: row.runner_up_price_fen,
+        runner_up_status: row.runner_up_status,
         created_by: row.created_by,
         version: row.version,
         created_at: to_utc(row.created_at),

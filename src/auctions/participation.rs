@@ -77,6 +77,9 @@ action_endpoint! {
             if row.status != AuctionStatus::Announced && !open_english {
                 return Err(ApiError::refused("registration_closed", format!("the auction is {}: bidders register while it is announced (English auctions: until they close)", row.status)));
             }
+            if super::aftermath::barred(conn, &row)?.contains(&org) {
+                return Err(ApiError::Forbidden("your organization defaulted as this lot's winner and is barred from its re-auction".into()));
+            }
             if let Some(existing) = store::registration_of(conn, &row.id, &org)? {
                 return Err(ApiError::duplicate("your organization is registered already", existing.id));
             }

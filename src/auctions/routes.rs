@@ -49,7 +49,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::sessions::create_session)
         .service(super::sessions::list_sessions)
         .service(super::sessions::get_session)
-        .service(super::sessions::session_report);
+        .service(super::sessions::session_report)
+        .service(super::aftermath::relist_lot)
+        .service(super::aftermath::record_default)
+        .service(super::aftermath::offer_runner_up)
+        .service(super::aftermath::answer_runner_up);
 }
 
 /// The winning bidder codes of closed lots, by auction id.
@@ -162,6 +166,75 @@ fn check_achievement(conn: &mut DbConnection, user: &AuthUser, id: &str) -> ApiR
     Ok(org)
 }
 
+/// Checks a new lot's achievement (and session) and stores it as a draft, audited; a relisted
+/// lot names the lot it puts up again.
+pub fn insert_lot(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    checked: super::input::CheckedAuction,
+    relisted_from: Option<String>,
+) -> ApiResult<AuctionOut> {
+    let input = &checked.input;
+    let seller_org_id = check_achievement(conn, user, &input.achievement_id)?;
+    if let Some(session) = &input.session_id {
+        super::sessions::check_within(conn, session, checked.starts_at, checked.ends_at)?;
+    }
+    let stamp = now();
+    let row = AuctionRow {
+        id: new_id(),
+        achievement_id: input.achievement_id.clone(),
+        seller_org_id,
+        auction_type: input.auction_type,
+        status: AuctionStatus::Draft,
+        result: None,
+        starting_price_fen: input.starting_price_fen,
+        reserve_price_fen: input.reserve_price_fen,
+        increment_fen: input.increment_fen,
+        increment_bp: input.increment_bp,
+        deposit_fen: input.deposit_fen,
+        starts_at: checked.starts_at,
+        scheduled_ends_at: checked.ends_at,
+        ends_at: checked.ends_at,
+        extension_secs: checked.extension_secs,
+        decrement_fen: input.decrement_fen,
+        decrement_every_secs: input.decrement_every_secs,
+        floor_price_fen: input.floor_price_fen,
+        session_id: input.session_id.clone(),
+        converted_from: None,
+        current_price_fen: None,
+        leading_bid_id: None,
+        bid_count: 0,
+        hammer_price_fen: None,
+        winner_registration_id: None,
+        deal_id: None,
+        relisted_from,
+        defaulted_registration_id: None,
+        defaulted_at: None,
+        runner_up_registration_id: None,
+        runner_up_price_fen: None,
+        runner_up_status: None,
+        reject_reason: None,
+        cancel_reason: None,
+        created_by: user.id().to_string(),
+        version: 1,
+        created_at: stamp,
+        updated_at: stamp,
+        announced_at: None,
+        opened_at: None,
+        closed_at: None,
+    };
+    diesel::insert_into(auctions::table).values(row.clone()).execute(conn)?;
+    audit::record(
+        conn,
+        &user.actor(),
+        "auction.create",
+        ENTITY,
+        &row.id,
+        serde_json::json!({ "lot": input, "relisted_from": row.relisted_from }),
+    )?;
+    output(conn, Some(user), row)
+}
+
 crate::endpoint! {
     /// Creates an auction of an achievement as a draft: the achievement's organization (or an
     /// administrator) sets the type (`english`, `sealed`, `dutch`, `listing`), prices, deposit
@@ -172,56 +245,7 @@ crate::endpoint! {
     |user: AuthUser, state: State, body: ValidJson<AuctionInput>| -> ApiResult<HttpResponse> {
         let rules = state.config.trading;
         let checked = body.into_inner().check(&rules, now())?;
-        let out = state.db.write(move |conn| {
-            let input = &checked.input;
-            let seller_org_id = check_achievement(conn, &user, &input.achievement_id)?;
-            if let Some(session) = &input.session_id {
-                super::sessions::check_within(conn, session, checked.starts_at, checked.ends_at)?;
-            }
-            let stamp = now();
-            let mut row = AuctionRow {
-                id: new_id(),
-                achievement_id: input.achievement_id.clone(),
-                seller_org_id,
-                auction_type: input.auction_type,
-                status: AuctionStatus::Draft,
-                result: None,
-                starting_price_fen: input.starting_price_fen,
-                reserve_price_fen: input.reserve_price_fen,
-                increment_fen: input.increment_fen,
-                increment_bp: input.increment_bp,
-                deposit_fen: input.deposit_fen,
-                starts_at: checked.starts_at,
-                scheduled_ends_at: checked.ends_at,
-                ends_at: checked.ends_at,
-                extension_secs: checked.extension_secs,
-                decrement_fen: input.decrement_fen,
-                decrement_every_secs: input.decrement_every_secs,
-                floor_price_fen: input.floor_price_fen,
-                session_id: input.session_id.clone(),
-                converted_from: None,
-                current_price_fen: None,
-                leading_bid_id: None,
-                bid_count: 0,
-                hammer_price_fen: None,
-                winner_registration_id: None,
-                deal_id: None,
-                reject_reason: None,
-                cancel_reason: None,
-                created_by: user.id().to_string(),
-                version: 1,
-                created_at: stamp,
-                updated_at: stamp,
-                announced_at: None,
-                opened_at: None,
-                closed_at: None,
-            };
-            diesel::insert_into(auctions::table).values(row.clone()).execute(conn)?;
-            audit::record(conn, &user.actor(), "auction.create", ENTITY, &row.id,
-                serde_json::to_value(input)?)?;
-            row.version = 1;
-            output(conn, Some(&user), row)
-        }).await?;
+        let out = state.db.write(move |conn| insert_lot(conn, &user, checked, None)).await?;
         Ok(respond(actix_web::http::StatusCode::CREATED, out))
     }
 }

@@ -752,3 +752,144 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
     );
     app.anon().get("/api/v1/auction-sessions/missing/report").problem(404).await;
 }
+
+#[tokio::test]
+async fn a_defaulting_winner_forfeits_and_the_lot_goes_to_the_runner_up_or_up_again() {
+    let app = spawn_app().await;
+    let m = MarketBuilder::new(&app)
+        .admin(1)
+        .university(100)
+        .enterprise(1)
+        .enterprise(2)
+        .verified_orgs()
+        .achievement(sample_achievement(1))
+        .achievement(sample_achievement(2))
+        .build()
+        .await;
+    let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
+    let mut ids = Vec::new();
+    for achievement in &m.achievements {
+        let mut body = english(1_000, 1_500);
+        body["achievement_id"] = achievement["id"].clone();
+        let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
+        let id = lot["id"].as_str().unwrap().to_string();
+        app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
+        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
+        for who in [e1, e2] {
+            bidder(&app, &m, &id, who).await;
+        }
+        ids.push(id);
+    }
+    until(&app, &ids[0], "open").await;
+    for id in &ids {
+        bid(&app, e1, id, json!({"amount_fen": 10_000})).expect(201).await;
+        bid(&app, e2, id, json!({"amount_fen": 10_500})).expect(201).await;
+    }
+    for id in &ids {
+        until(&app, id, "closed").await;
+    }
+    let (declined, accepted) = (&ids[0], &ids[1]);
+    let default = |id: &str| format!("/api/v1/auctions/{id}/default");
+    app.as_user(m.university())
+        .post(default(declined))
+        .json(json!({"reason": "逾期未付款"}))
+        .problem(403)
+        .await;
+    for id in &ids {
+        let lot = app
+            .as_user(m.admin())
+            .post(default(id))
+            .json(json!({"reason": "逾期未付款"}))
+            .expect(200)
+            .await;
+        assert!(lot["defaulted_at"].is_string());
+        let deal = app
+            .as_user(m.admin())
+            .get(format!("/api/v1/deals/{}", lot["deal_id"].as_str().unwrap()))
+            .expect(200)
+            .await;
+        assert_eq!(deal["stage"], "lost");
+    }
+    let again = app
+        .as_user(m.admin())
+        .post(default(declined))
+        .json(json!({"reason": "重复"}))
+        .problem(409)
+        .await;
+    assert_eq!(again["code"], "defaulted_already");
+    let ledger = app
+        .as_user(m.admin())
+        .get(format!("/api/v1/auctions/{declined}/registrations"))
+        .expect(200)
+        .await;
+    let statuses: Vec<&str> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["deposit_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["refunded", "forfeited"]);
+
+    // The runner-up (B001 at 10,000) is offered each lot: it declines one, accepts the other.
+    for id in &ids {
+        let offered = app
+            .as_user(m.university())
+            .act(format!("/api/v1/auctions/{id}/runner-up/offer"))
+            .expect(200)
+            .await;
+        assert_eq!(offered["runner_up_price_fen"], 10_000);
+    }
+    let answer = |id: &str| format!("/api/v1/auctions/{id}/runner-up/answer");
+    app.as_user(e2).post(answer(accepted)).json(json!({"accept": true})).problem(403).await;
+    let sold =
+        app.as_user(e1).post(answer(accepted)).json(json!({"accept": true})).expect(200).await;
+    assert_eq!(sold["hammer_price_fen"], 10_000);
+    assert_eq!(sold["winner_bidder_code"], "B001");
+    let deal = app
+        .as_user(e1)
+        .get(format!("/api/v1/deals/{}", sold["deal_id"].as_str().unwrap()))
+        .expect(200)
+        .await;
+    assert_eq!(deal["stage"], "agreement");
+    assert_eq!(deal["buyer_org_id"], json!(e1.organization_id));
+    app.as_user(e1).post(answer(declined)).json(json!({"accept": false})).expect(200).await;
+    let relist = |id: &str| format!("/api/v1/auctions/{id}/relist");
+    let sold_relist = app
+        .as_user(m.university())
+        .post(relist(accepted))
+        .json(json!({"starts_at": at(2_000), "ends_at": at(60_000)}))
+        .problem(409)
+        .await;
+    assert_eq!(sold_relist["code"], "not_relistable");
+
+    // Relisting: at most 20 % below the last starting price; the defaulter is barred.
+    let cheap = app
+        .as_user(m.university())
+        .post(relist(declined))
+        .json(json!({"starts_at": at(2_000), "ends_at": at(60_000), "starting_price_fen": 7_999}))
+        .problem(422)
+        .await;
+    assert_eq!(cheap["errors"][0]["code"], "too_low");
+    let relisted = app
+        .as_user(m.university())
+        .post(relist(declined))
+        .json(json!({"starts_at": at(2_000), "ends_at": at(60_000), "starting_price_fen": 8_000}))
+        .expect(201)
+        .await;
+    assert_eq!(relisted["status"], "draft");
+    assert_eq!(relisted["relisted_from"], declined.as_str());
+    assert_eq!(relisted["deposit_fen"], 800);
+    let rid = relisted["id"].as_str().unwrap();
+    app.as_user(m.university()).act(format!("/api/v1/auctions/{rid}/submit")).expect(200).await;
+    app.as_user(m.admin()).act(format!("/api/v1/auctions/{rid}/announce")).expect(200).await;
+    app.as_user(e2)
+        .post(format!("/api/v1/auctions/{rid}/registrations"))
+        .json(json!({}))
+        .problem(403)
+        .await;
+    app.as_user(e1)
+        .post(format!("/api/v1/auctions/{rid}/registrations"))
+        .json(json!({}))
+        .expect(201)
+        .await;
+}
