@@ -40,8 +40,10 @@ pub struct BarChart {
     pub series: Vec<Series>,
 }
 
-const BLUE_: RGBColor = RGBColor(47, 110, 186);
-const GREY_: RGBColor = RGBColor(170, 178, 189);
+/// The main series colour.
+pub const BLUE_: RGBColor = RGBColor(47, 110, 186);
+/// The comparison series colour.
+pub const GREY_: RGBColor = RGBColor(170, 178, 189);
 const PALETTE: [RGBColor; 4] =
     [BLUE_, RGBColor(230, 126, 34), RGBColor(39, 174, 96), RGBColor(142, 68, 173)];
 

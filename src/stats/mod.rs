@@ -2,7 +2,7 @@
 //! and SVG charts.
 //!
 //! Every figure is an aggregate query over the tables the other modules write (users,
-//! organizations, listings, deals, contracts); nothing is copied or kept on the side, so the
+//! organizations, listings, deals, contracts, auctions, notices); nothing is copied or kept on the side, so the
 //! figures are exactly as current as the records. The audit log is never read.
 
 pub mod brokers;
@@ -17,3 +17,4 @@ pub mod params;
 pub mod render;
 pub mod routes;
 pub mod sql;
+pub mod trading;

@@ -49,7 +49,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(funnel_chart)
         .service(get_libraries)
         .service(libraries_chart)
-        .service(get_brokers);
+        .service(get_brokers)
+        .service(get_trading)
+        .service(trading_chart);
 }
 
 figures_endpoint! {
@@ -136,4 +138,21 @@ figures_endpoint! {
     /// Administrators rank every broker; a broker reads only their own figures; members of an
     /// organization read the brokers' figures on the deals and contracts where it is a party.
     "/stats/brokers" => get_brokers, params { StatsQuery, BrokersQuery }, BrokerStats, "The ranking"
+}
+
+figures_endpoint! {
+    /// Trading by auction and listing: the lots announced in the period per type (a listing
+    /// that went on as an English auction counts as a listing) with lots, sold, unsold,
+    /// bidders (organizations registered), the sums of starting and hammer prices and the
+    /// premium rate (溢价率 over the sold lots), then the total; and the public pricing notices
+    /// posted and objections raised (and upheld) in the period. `region` is the seller's
+    /// region. Administrators read the whole market; members of an organization the lots it
+    /// sold or won and its own notices.
+    "/stats/trading" => get_trading, params { StatsQuery }, super::trading::TradingStats, "Trading per type"
+}
+
+chart_endpoint! {
+    /// The trading figures of `GET /api/v1/stats/trading` as an SVG bar chart: lots and sold
+    /// lots per type.
+    "/stats/trading/chart.svg" => trading_chart, params { StatsQuery }, super::trading::TradingStats
 }

@@ -751,6 +751,29 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
         ])
     );
     app.anon().get("/api/v1/auction-sessions/missing/report").problem(404).await;
+
+    // The bureau's trading figures count the same lots; a buyer reads the lots it won.
+    let trading = app.as_user(m.admin()).get("/api/v1/stats/trading").expect(200).await;
+    let english_lots = &trading["groups"][0];
+    assert_eq!(english_lots["auction_type"], "english");
+    assert_eq!((english_lots["lots"].as_i64(), english_lots["sold"].as_i64()), (Some(3), Some(2)));
+    assert_eq!(trading["groups"][1]["auction_type"], "total");
+    assert_eq!(trading["groups"][1]["hammer_fen"], 22_000);
+    assert_eq!(trading["groups"][1]["premium_rate"], 0.1);
+    let shanghai = app.as_user(m.admin()).get("/api/v1/stats/trading?region=31").expect(200).await;
+    assert_eq!(shanghai["groups"], json!([]), "the region is the seller's");
+    let own = app.as_user(e1).get("/api/v1/stats/trading").expect(200).await;
+    assert_eq!(own["groups"][0]["lots"], 1);
+    let csv = app
+        .as_user(m.admin())
+        .get("/api/v1/stats/trading")
+        .header("Accept", "text/csv")
+        .send()
+        .await;
+    assert!(csv.text().await.unwrap().starts_with("auction_type,label,lots,sold"));
+    let chart = app.as_user(m.admin()).get("/api/v1/stats/trading/chart.svg").send().await;
+    assert_eq!(chart.status(), 200);
+    app.anon().get("/api/v1/stats/trading").problem(401).await;
 }
 
 #[tokio::test]
