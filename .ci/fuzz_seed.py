@@ -443,12 +443,12 @@ def instant(seconds):
     return moment.isoformat()
 
 
-def lot(state, opens_in=86_400):
+def lot(state, opens_in=86_400, runs=86_400):
     """An English lot of a fresh published achievement: draft, submitted, announced or open
-    (announced to open `opens_in` seconds from now, for a day)."""
+    (announced to open `opens_in` seconds from now, for `runs` seconds)."""
     body = {"achievement_id": record("achievements", "published"), "type": "english",
             "starting_price_fen": 1_000_000, "increment_fen": 10_000, "deposit_fen": 100_000,
-            "starts_at": instant(opens_in), "ends_at": instant(opens_in + 86_400)}
+            "extension_secs": 0, "starts_at": instant(opens_in), "ends_at": instant(opens_in + runs)}
     aid = call("POST", "/api/v1/auctions", ADMIN, body)["id"]
     if state in ("submitted", "announced"):
         call("POST", f"/api/v1/auctions/{aid}/submit", ADMIN, {})
@@ -481,9 +481,13 @@ call("POST", f"/api/v1/auctions/{live}/registrations/{held['id']}/deposit", ADMI
 op("POST /api/v1/auctions/{id}/bids", {"id": live}, token=ent["token"])
 
 
+QUICK_OPENS = time.monotonic() + 6
+
+
 def quick_lot(bids=()):
-    """A lot open in two seconds for two more, with `bids` [(bidder, amount)] placed once open."""
-    aid = lot("announced", opens_in=2)
+    """A lot open in a few seconds (with the others) for three, with `bids` [(bidder, amount)]
+    placed once open."""
+    aid = lot("announced", opens_in=QUICK_OPENS - time.monotonic(), runs=3)
     for who in {who["org"]: who for who, _ in bids}.values():
         reg = call("POST", f"/api/v1/auctions/{aid}/registrations", who["token"], {})
         call("POST", f"/api/v1/auctions/{aid}/registrations/{reg['id']}/deposit", ADMIN, {"status": "held"})
@@ -491,11 +495,11 @@ def quick_lot(bids=()):
 
 
 quick = [quick_lot(), quick_lot([(ent, 1_000_000)])] + [quick_lot([(uni2, 1_000_000), (ent, 1_010_000)]) for _ in range(2)]
-time.sleep(2.5)
+time.sleep(max(0, QUICK_OPENS - time.monotonic()) + 0.3)
 for aid, bids in quick:
     for who, amount in bids:
         call("POST", f"/api/v1/auctions/{aid}/bids", who["token"], {"amount_fen": amount})
-time.sleep(3)
+time.sleep(max(0, QUICK_OPENS + 3.8 - time.monotonic()))
 (unsold, _), (sold, _), (offered, _), (answered, _) = quick
 op("POST /api/v1/auctions/{id}/relist", {"id": unsold}, {"starts_at": instant(86_400), "ends_at": instant(172_800)})
 op("POST /api/v1/auctions/{id}/default", {"id": sold}, {"reason": "逾期未付款"})

@@ -376,6 +376,8 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
         }
         counts.push(("achievements".to_string(), achievement_count));
         fill_other_libraries(conn, &org, &context, &mut docs, &mut counts)?;
+        let lots = crate::auctions::demo::fill(conn, &creator_in("")?)?;
+        counts.push(("auction lots in a joint session".to_string(), lots));
         Ok((docs, counts))
     })?;
     search.upsert_many(&docs).context("search index")?;

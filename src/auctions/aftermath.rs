@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::Auctions;
+use super::closing::catch_up;
 use super::input::{AuctionInput, ReasonInput};
 use super::lifecycle::DEPOSITS;
 use super::model::{AuctionResult, AuctionRow, AuctionStatus, AuctionType, DepositStatus};
@@ -65,7 +66,8 @@ action_endpoint! {
         let rules = state.config.trading;
         let id = path.into_inner();
         let out = state.db.write(move |conn| {
-            let lot = Managed::check::<Auctions>(&user, store::find(conn, &id)?)?.into_inner();
+            let lot = Managed::check::<Auctions>(&user, store::lock(conn, &id)?)?.into_inner();
+            let lot = catch_up(conn, lot, now())?;
             if !relistable(&lot) {
                 return Err(ApiError::refused("not_relistable", "only a lot closed unsold, or whose winner defaulted, is relisted"));
             }
@@ -135,7 +137,8 @@ action_endpoint! {
         let user = admin.0;
         let id = path.into_inner();
         let out = state.db.write(move |conn| {
-            let mut lot = store::lock(conn, &id)?;
+            let locked = store::lock(conn, &id)?;
+            let mut lot = catch_up(conn, locked, now())?;
             store::check_version(&lot, input.version)?;
             if lot.status != AuctionStatus::Closed || lot.result() != Some(AuctionResult::Sold) {
                 return Err(ApiError::refused("not_sold", "only a sold lot's winner defaults"));

@@ -13,6 +13,7 @@ pub mod access;
 pub mod aftermath;
 pub mod bidding;
 pub mod closing;
+pub mod demo;
 pub mod feed;
 pub mod input;
 pub mod lifecycle;
