@@ -90,7 +90,7 @@ async fn an_english_lot_sells_to_the_highest_bidder_and_opens_the_deal() {
     let app = spawn_app().await;
     let m = market(&app).await;
     let (e1, e2, e3) = (&m.enterprises[0], &m.enterprises[1], &m.enterprises[2]);
-    let mut body = english(1_500, 3_000);
+    let mut body = english(3_000, 3_000);
     body["achievement_id"] = json!(m.achievement_id());
     body["reserve_price_fen"] = json!(10_500);
     // Only the achievement's organization sells it.
@@ -223,7 +223,7 @@ async fn an_english_lot_sells_to_the_highest_bidder_and_opens_the_deal() {
 async fn a_best_bid_below_the_reserve_leaves_the_lot_unsold_and_refunds_every_deposit() {
     let app = spawn_app().await;
     let m = market(&app).await;
-    let mut body = english(1_000, 1_500);
+    let mut body = english(2_000, 1_500);
     body["reserve_price_fen"] = json!(50_000);
     let id = announced(&app, &m, body).await;
     bidder(&app, &m, &id, &m.enterprises[0]).await;
@@ -246,7 +246,7 @@ async fn a_best_bid_below_the_reserve_leaves_the_lot_unsold_and_refunds_every_de
 async fn accepted_late_bids_extend_an_english_lot_and_refused_ones_do_not() {
     let app = spawn_app().await;
     let m = market(&app).await;
-    let mut body = english(1_000, 2_000);
+    let mut body = english(2_000, 2_000);
     body["extension_secs"] = json!(4);
     let id = announced(&app, &m, body).await;
     bidder(&app, &m, &id, &m.enterprises[0]).await;
@@ -269,7 +269,7 @@ async fn sealed_bids_stay_hidden_from_everyone_until_the_close() {
     let m = market(&app).await;
     let body = json!({
         "type": "sealed", "starting_price_fen": 10_000, "deposit_fen": 1_000,
-        "starts_at": at(1_000), "ends_at": at(3_500), "reserve_price_fen": 11_000,
+        "starts_at": at(2_000), "ends_at": at(4_500), "reserve_price_fen": 11_000,
     });
     let id = announced(&app, &m, body).await;
     let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
@@ -326,7 +326,7 @@ async fn a_dutch_price_falls_on_time_until_the_first_bid_takes_the_lot() {
     let body = json!({
         "type": "dutch", "starting_price_fen": 10_000, "deposit_fen": 1_000,
         "decrement_fen": 1_000, "decrement_every_secs": 1, "floor_price_fen": 6_000,
-        "starts_at": at(1_000), "ends_at": at(30_000),
+        "starts_at": at(2_000), "ends_at": at(30_000),
     });
     let id = announced(&app, &m, body).await;
     bidder(&app, &m, &id, &m.enterprises[0]).await;
@@ -371,11 +371,12 @@ async fn a_listing_sells_to_its_one_taker_and_goes_on_as_an_english_auction_with
         .achievement(sample_achievement(2))
         .build()
         .await;
+    let (starts, ends) = (at(2_500), at(4_000));
     let listing = |achievement: &Value| {
         json!({
             "achievement_id": achievement["id"], "type": "listing", "starting_price_fen": 20_000,
             "increment_fen": 1_000, "deposit_fen": 2_000, "extension_secs": 2,
-            "starts_at": at(1_000), "ends_at": at(2_500),
+            "starts_at": starts, "ends_at": ends,
         })
     };
     let mut ids = Vec::new();
@@ -396,7 +397,9 @@ async fn a_listing_sells_to_its_one_taker_and_goes_on_as_an_english_auction_with
     for who in [e1, e2] {
         bidder(&app, &m, &ids[1], who).await;
     }
-    until(&app, &ids[0], "open").await;
+    for id in &ids {
+        until(&app, id, "open").await;
+    }
     let taken = bid(&app, e1, &ids[0], json!({})).expect(201).await;
     assert_eq!(taken["amount_fen"], 20_000);
     let twice = bid(&app, e1, &ids[0], json!({})).problem(409).await;
@@ -508,7 +511,7 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
         builder = builder.enterprise(n);
     }
     let m = builder.verified_orgs().achievement(sample_achievement(1)).build().await;
-    let id = announced(&app, &m, english(1_500, 4_000)).await;
+    let id = announced(&app, &m, english(2_500, 4_000)).await;
     for who in &m.enterprises {
         bidder(&app, &m, &id, who).await;
     }
@@ -608,7 +611,7 @@ async fn watchers_on_another_instance_see_bids_extensions_and_the_close_live() {
     let app = spawn_app().await;
     let second = app.second_instance().await;
     let m = market(&app).await;
-    let mut body = english(1_000, 2_500);
+    let mut body = english(2_000, 2_500);
     body["extension_secs"] = json!(3);
     let id = announced(&app, &m, body).await;
     bidder(&app, &m, &id, &m.enterprises[0]).await;
@@ -707,8 +710,9 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
         app.as_user(m.university()).post("/api/v1/auctions").json(outside).problem(422).await;
     assert_eq!(crate::helpers::error_fields(&problem), ["session_id"]);
     let mut ids = Vec::new();
+    let base = english(3_000, 2_000);
     for achievement in &m.achievements {
-        let mut body = english(1_500, 2_000);
+        let mut body = base.clone();
         body["achievement_id"] = achievement["id"].clone();
         body["session_id"] = json!(sid);
         let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
@@ -720,7 +724,9 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
         }
         ids.push(id);
     }
-    until(&app, &ids[0], "open").await;
+    for id in &ids {
+        until(&app, id, "open").await;
+    }
     bid(&app, e1, &ids[0], json!({"amount_fen": 12_000})).expect(201).await;
     bid(&app, e2, &ids[1], json!({"amount_fen": 10_000})).expect(201).await;
     for id in &ids {
@@ -791,8 +797,9 @@ async fn a_defaulting_winner_forfeits_and_the_lot_goes_to_the_runner_up_or_up_ag
         .await;
     let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
     let mut ids = Vec::new();
+    let base = english(2_500, 1_500);
     for achievement in &m.achievements {
-        let mut body = english(1_000, 1_500);
+        let mut body = base.clone();
         body["achievement_id"] = achievement["id"].clone();
         let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
         let id = lot["id"].as_str().unwrap().to_string();
@@ -803,7 +810,9 @@ async fn a_defaulting_winner_forfeits_and_the_lot_goes_to_the_runner_up_or_up_ag
         }
         ids.push(id);
     }
-    until(&app, &ids[0], "open").await;
+    for id in &ids {
+        until(&app, id, "open").await;
+    }
     for id in &ids {
         bid(&app, e1, id, json!({"amount_fen": 10_000})).expect(201).await;
         bid(&app, e2, id, json!({"amount_fen": 10_500})).expect(201).await;
