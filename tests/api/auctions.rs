@@ -8,19 +8,24 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Market, MarketBuilder, Session, TestApp, sample_achievement, spawn_app};
 
-/// A market with a seller (the first university, owning one published achievement), three
-/// bidding enterprises with verified organizations and an administrator.
-async fn market(app: &TestApp) -> Market {
-    MarketBuilder::new(app)
+/// A market with a seller (the first university, owning `achievements` published
+/// achievements), three bidding enterprises with verified organizations and an administrator.
+pub(crate) async fn market_of(app: &TestApp, achievements: u32) -> Market {
+    let mut builder = MarketBuilder::new(app)
         .admin(1)
         .university(100)
         .enterprise(1)
         .enterprise(2)
         .enterprise(3)
-        .verified_orgs()
-        .achievement(sample_achievement(1))
-        .build()
-        .await
+        .verified_orgs();
+    for n in 1..=achievements {
+        builder = builder.achievement(sample_achievement(n));
+    }
+    builder.build().await
+}
+
+async fn market(app: &TestApp) -> Market {
+    market_of(app, 1).await
 }
 
 fn at(offset_ms: i64) -> String {
@@ -36,9 +41,12 @@ fn english(starts_in_ms: i64, runs_ms: i64) -> Value {
     })
 }
 
-/// Creates (as the seller), submits and announces a lot; returns its id.
+/// Creates (as the seller), submits and announces a lot (of the market's first achievement
+/// unless the body names one); returns its id.
 async fn announced(app: &TestApp, m: &Market, mut body: Value) -> String {
-    body["achievement_id"] = json!(m.achievement_id());
+    if body["achievement_id"].is_null() {
+        body["achievement_id"] = json!(m.achievement_id());
+    }
     let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
     assert_eq!(lot["status"], "draft");
     let id = lot["id"].as_str().expect("id").to_string();
@@ -64,6 +72,40 @@ async fn bidder(app: &TestApp, m: &Market, id: &str, who: &Session) -> Value {
         .json(json!({"status": "held"}))
         .expect(200)
         .await
+}
+
+/// One announced lot of `base` for every achievement of the market, each with `bidders`
+/// registered and their deposits held, all of them open; returns their ids.
+async fn open_lots(app: &TestApp, m: &Market, base: &Value, bidders: &[&Session]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for achievement in &m.achievements {
+        let mut body = base.clone();
+        body["achievement_id"] = achievement["id"].clone();
+        let id = announced(app, m, body).await;
+        for who in bidders {
+            bidder(app, m, &id, who).await;
+        }
+        ids.push(id);
+    }
+    for id in &ids {
+        until(app, id, "open").await;
+    }
+    ids
+}
+
+/// The deposit statuses of a lot's bidders, in registration order (as the administrator sees them).
+async fn deposits(app: &TestApp, m: &Market, id: &str) -> Vec<String> {
+    let ledger = app
+        .as_user(m.admin())
+        .get(format!("/api/v1/auctions/{id}/registrations"))
+        .expect(200)
+        .await;
+    ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["deposit_status"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn until(app: &TestApp, id: &str, status: &str) -> Value {
@@ -183,18 +225,7 @@ async fn an_english_lot_sells_to_the_highest_bidder_and_opens_the_deal() {
     assert_eq!(deal["buyer_org_id"], json!(e2.organization_id));
     app.as_user(e1).get(format!("/api/v1/deals/{deal_id}")).problem(404).await;
     // Deposits: the winner's applied, the other refunded.
-    let ledger = app
-        .as_user(m.admin())
-        .get(format!("/api/v1/auctions/{id}/registrations"))
-        .expect(200)
-        .await;
-    let statuses: Vec<&str> = ledger["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["deposit_status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["refunded", "applied"]);
+    assert_eq!(deposits(&app, &m, &id).await, ["refunded", "applied"]);
     let mine =
         app.as_user(e1).get(format!("/api/v1/auctions/{id}/registrations")).expect(200).await;
     assert_eq!(
@@ -232,12 +263,7 @@ async fn a_best_bid_below_the_reserve_leaves_the_lot_unsold_and_refunds_every_de
     let closed = until(&app, &id, "closed").await;
     assert_eq!(closed["result"], "unsold");
     assert_eq!(closed["hammer_price_fen"], Value::Null);
-    let ledger = app
-        .as_user(m.admin())
-        .get(format!("/api/v1/auctions/{id}/registrations"))
-        .expect(200)
-        .await;
-    assert_eq!(ledger["items"][0]["deposit_status"], "refunded");
+    assert_eq!(deposits(&app, &m, &id).await, ["refunded"]);
     let deals = app.as_user(m.university()).get("/api/v1/deals").expect(200).await;
     assert_eq!(deals["items"].as_array().unwrap().len(), 0);
 }
@@ -361,45 +387,13 @@ async fn a_dutch_price_falls_on_time_until_the_first_bid_takes_the_lot() {
 #[tokio::test]
 async fn a_listing_sells_to_its_one_taker_and_goes_on_as_an_english_auction_with_two() {
     let app = spawn_app().await;
-    let m = MarketBuilder::new(&app)
-        .admin(1)
-        .university(100)
-        .enterprise(1)
-        .enterprise(2)
-        .verified_orgs()
-        .achievement(sample_achievement(1))
-        .achievement(sample_achievement(2))
-        .build()
-        .await;
-    let (starts, ends) = (at(2_500), at(4_000));
-    let listing = |achievement: &Value| {
-        json!({
-            "achievement_id": achievement["id"], "type": "listing", "starting_price_fen": 20_000,
-            "increment_fen": 1_000, "deposit_fen": 2_000, "extension_secs": 2,
-            "starts_at": starts, "ends_at": ends,
-        })
-    };
-    let mut ids = Vec::new();
-    for achievement in &m.achievements {
-        let lot = app
-            .as_user(m.university())
-            .post("/api/v1/auctions")
-            .json(listing(achievement))
-            .expect(201)
-            .await;
-        let id = lot["id"].as_str().unwrap().to_string();
-        app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
-        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
-        ids.push(id);
-    }
+    let m = market_of(&app, 2).await;
     let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
-    bidder(&app, &m, &ids[0], e1).await;
-    for who in [e1, e2] {
-        bidder(&app, &m, &ids[1], who).await;
-    }
-    for id in &ids {
-        until(&app, id, "open").await;
-    }
+    let listing = json!({
+        "type": "listing", "starting_price_fen": 20_000, "increment_fen": 1_000,
+        "deposit_fen": 2_000, "extension_secs": 2, "starts_at": at(2_500), "ends_at": at(4_000),
+    });
+    let ids = open_lots(&app, &m, &listing, &[e1, e2]).await;
     let taken = bid(&app, e1, &ids[0], json!({})).expect(201).await;
     assert_eq!(taken["amount_fen"], 20_000);
     let twice = bid(&app, e1, &ids[0], json!({})).problem(409).await;
@@ -669,17 +663,7 @@ async fn nobody_opens_an_auction_deal_by_hand() {
 #[tokio::test]
 async fn a_joint_session_reports_what_each_city_offered_and_bought() {
     let app = spawn_app().await;
-    let m = MarketBuilder::new(&app)
-        .admin(1)
-        .university(100)
-        .enterprise(1)
-        .enterprise(2)
-        .verified_orgs()
-        .achievement(sample_achievement(1))
-        .achievement(sample_achievement(2))
-        .achievement(sample_achievement(3))
-        .build()
-        .await;
+    let m = market_of(&app, 3).await;
     let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
     let org = app
         .as_user(e2)
@@ -709,24 +693,9 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
     let problem =
         app.as_user(m.university()).post("/api/v1/auctions").json(outside).problem(422).await;
     assert_eq!(crate::helpers::error_fields(&problem), ["session_id"]);
-    let mut ids = Vec::new();
-    let base = english(3_000, 2_000);
-    for achievement in &m.achievements {
-        let mut body = base.clone();
-        body["achievement_id"] = achievement["id"].clone();
-        body["session_id"] = json!(sid);
-        let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
-        let id = lot["id"].as_str().unwrap().to_string();
-        app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
-        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
-        for who in [e1, e2] {
-            bidder(&app, &m, &id, who).await;
-        }
-        ids.push(id);
-    }
-    for id in &ids {
-        until(&app, id, "open").await;
-    }
+    let mut base = english(3_000, 2_000);
+    base["session_id"] = json!(sid);
+    let ids = open_lots(&app, &m, &base, &[e1, e2]).await;
     bid(&app, e1, &ids[0], json!({"amount_fen": 12_000})).expect(201).await;
     bid(&app, e2, &ids[1], json!({"amount_fen": 10_000})).expect(201).await;
     for id in &ids {
@@ -785,34 +754,9 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
 #[tokio::test]
 async fn a_defaulting_winner_forfeits_and_the_lot_goes_to_the_runner_up_or_up_again() {
     let app = spawn_app().await;
-    let m = MarketBuilder::new(&app)
-        .admin(1)
-        .university(100)
-        .enterprise(1)
-        .enterprise(2)
-        .verified_orgs()
-        .achievement(sample_achievement(1))
-        .achievement(sample_achievement(2))
-        .build()
-        .await;
+    let m = market_of(&app, 2).await;
     let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
-    let mut ids = Vec::new();
-    let base = english(2_500, 1_500);
-    for achievement in &m.achievements {
-        let mut body = base.clone();
-        body["achievement_id"] = achievement["id"].clone();
-        let lot = app.as_user(m.university()).post("/api/v1/auctions").json(body).expect(201).await;
-        let id = lot["id"].as_str().unwrap().to_string();
-        app.as_user(m.university()).act(format!("/api/v1/auctions/{id}/submit")).expect(200).await;
-        app.as_user(m.admin()).act(format!("/api/v1/auctions/{id}/announce")).expect(200).await;
-        for who in [e1, e2] {
-            bidder(&app, &m, &id, who).await;
-        }
-        ids.push(id);
-    }
-    for id in &ids {
-        until(&app, id, "open").await;
-    }
+    let ids = open_lots(&app, &m, &english(2_500, 1_500), &[e1, e2]).await;
     for id in &ids {
         bid(&app, e1, id, json!({"amount_fen": 10_000})).expect(201).await;
         bid(&app, e2, id, json!({"amount_fen": 10_500})).expect(201).await;
@@ -849,18 +793,7 @@ async fn a_defaulting_winner_forfeits_and_the_lot_goes_to_the_runner_up_or_up_ag
         .problem(409)
         .await;
     assert_eq!(again["code"], "defaulted_already");
-    let ledger = app
-        .as_user(m.admin())
-        .get(format!("/api/v1/auctions/{declined}/registrations"))
-        .expect(200)
-        .await;
-    let statuses: Vec<&str> = ledger["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["deposit_status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["refunded", "forfeited"]);
+    assert_eq!(deposits(&app, &m, declined).await, ["refunded", "forfeited"]);
 
     // The runner-up (B001 at 10,000) is offered each lot: it declines one, accepts the other.
     for id in &ids {

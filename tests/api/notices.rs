@@ -4,20 +4,10 @@
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    Market, MarketBuilder, TestApp, error_fields, sample_achievement, spawn_app, spawn_app_with,
-};
+use crate::helpers::{Market, TestApp, error_fields, spawn_app, spawn_app_with};
 
 async fn market(app: &TestApp) -> Market {
-    MarketBuilder::new(app)
-        .admin(1)
-        .university(100)
-        .enterprise(1)
-        .enterprise(2)
-        .verified_orgs()
-        .achievement(sample_achievement(1))
-        .build()
-        .await
+    crate::auctions::market_of(app, 1).await
 }
 
 fn agreement(m: &Market) -> Value {
