@@ -12,6 +12,7 @@ bid events to the watchers (receipt time − the bid's `accepted_at`, p50/p99).
 """
 import datetime
 import json
+import random
 import statistics
 import sys
 import threading
@@ -124,11 +125,14 @@ lock = threading.Lock()
 
 
 def bid(token):
+    rng = random.Random(token)
     next_amount = 1_000_000
     deadline = time.monotonic() + SECONDS
     while time.monotonic() < deadline:
         start = time.perf_counter()
-        status, body = call("POST", f"/api/v1/auctions/{lot_id}/bids", token, {"amount_fen": next_amount})
+        # Bidders jump ahead by a random number of steps, as eager bidders do.
+        amount = next_amount + 100 * rng.randrange(BIDDERS)
+        status, body = call("POST", f"/api/v1/auctions/{lot_id}/bids", token, {"amount_fen": amount})
         elapsed = time.perf_counter() - start
         with lock:
             latencies.append(elapsed)
