@@ -98,6 +98,7 @@ action_endpoint! {
                 decrement_every_secs: lot.decrement_every_secs,
                 floor_price_fen: lot.floor_price_fen.map(|f| f.min(starting - 1)),
                 session_id: None,
+                priority_window_secs: Some(lot.priority_window_secs),
             };
             let checked = again.check(&rules, stamp)?;
             insert_lot(conn, &user, checked, Some(lot.id))

@@ -51,6 +51,9 @@ pub fn catch_up(
     if row.status == AuctionStatus::Open && now >= row.ends_at {
         row = close(conn, row, now)?;
     }
+    if row.status == AuctionStatus::Closed && row.priority_until.is_some_and(|until| now >= until) {
+        row = complete_sale(conn, row, now)?;
+    }
     Ok(row)
 }
 
@@ -111,9 +114,10 @@ fn close(
     settle(conn, row, winner, now)
 }
 
-/// Closes a lot, sold to `winner` (registration, price) or unsold: deposits are applied
-/// (the winner's) or refunded (everyone else's held deposit), and a sale opens a deal at
-/// `agreement` between seller and winner.
+/// Closes a lot, sold to `winner` (registration, price) or unsold. Held deposits are refunded
+/// except the winner's; a sale opens a deal at `agreement` between seller and winner — unless
+/// a bidder holds the priority right (优先受让权): then the sale waits `priority_window_secs`
+/// for that bidder to match the price (both deposits stay held), and [`complete_sale`] ends it.
 pub fn settle(
     conn: &mut DbConnection,
     mut row: AuctionRow,
@@ -122,13 +126,22 @@ pub fn settle(
 ) -> ApiResult<AuctionRow> {
     LIFECYCLE.check(row.status, "closed")?;
     let registrations = store::registrations(conn, &row.id)?;
+    let winner_id = winner.as_ref().map(|(id, _)| id.clone());
+    let priority = registrations
+        .iter()
+        .find(|r| {
+            r.priority
+                && r.deposit_status == DepositStatus::Held
+                && Some(&r.id) != winner_id.as_ref()
+        })
+        .filter(|_| winner.is_some() && row.priority_window_secs > 0)
+        .map(|r| r.id.clone());
     for registration in &registrations {
-        if registration.deposit_status != DepositStatus::Held {
-            continue;
+        let keeps = Some(&registration.id) == winner_id.as_ref()
+            || Some(&registration.id) == priority.as_ref();
+        if registration.deposit_status == DepositStatus::Held && !keeps {
+            store::set_deposit(conn, &registration.id, DepositStatus::Refunded, now)?;
         }
-        let won = winner.as_ref().is_some_and(|(id, _)| *id == registration.id);
-        let to = if won { DepositStatus::Applied } else { DepositStatus::Refunded };
-        store::set_deposit(conn, &registration.id, to, now)?;
     }
     let result = if winner.is_some() { AuctionResult::Sold } else { AuctionResult::Unsold };
     row.status = AuctionStatus::Closed;
@@ -143,7 +156,9 @@ pub fn settle(
         row.hammer_price_fen = Some(*price);
         row.current_price_fen = Some(*price);
         row.winner_registration_id = Some(registration_id.clone());
-        row.deal_id = open_deal(conn, &row, &registration.org_id)?;
+    }
+    if priority.is_some() {
+        row.priority_until = Some(now + chrono::Duration::seconds(row.priority_window_secs));
     }
     store::save(conn, &mut row, now)?;
     audit::record(
@@ -154,7 +169,52 @@ pub fn settle(
         &row.id,
         serde_json::json!({ "status": {"from": "open", "to": "closed"}, "result": result,
                             "hammer_price_fen": row.hammer_price_fen, "winner": winner_code,
-                            "deal_id": row.deal_id }),
+                            "priority_until": row.priority_until }),
+    )?;
+    if winner.is_some() && priority.is_none() {
+        row = complete_sale(conn, row, now)?;
+    }
+    Ok(row)
+}
+
+/// Completes a sale: the winner's deposit is applied, every other held deposit refunded,
+/// and the deal with the winner opens at `agreement`.
+pub fn complete_sale(
+    conn: &mut DbConnection,
+    mut row: AuctionRow,
+    now: NaiveDateTime,
+) -> ApiResult<AuctionRow> {
+    let winner = row
+        .winner_registration_id
+        .clone()
+        .ok_or_else(|| ApiError::Internal("a sale without a winner".into()))?;
+    let mut buyer = None;
+    for registration in store::registrations(conn, &row.id)? {
+        if registration.id == winner {
+            buyer = Some(registration.org_id.clone());
+        }
+        if registration.deposit_status == DepositStatus::Held {
+            let to = if registration.id == winner {
+                DepositStatus::Applied
+            } else {
+                DepositStatus::Refunded
+            };
+            store::set_deposit(conn, &registration.id, to, now)?;
+        }
+    }
+    let buyer = buyer.ok_or_else(|| ApiError::Internal("winning registration missing".into()))?;
+    row.deal_id = open_deal(conn, &row, &buyer)?;
+    let waited = row.priority_until.take().is_some();
+    store::save(conn, &mut row, now)?;
+    audit::record(
+        conn,
+        &Actor::default(),
+        "auction.sale",
+        ENTITY,
+        &row.id,
+        serde_json::json!({ "winner_registration_id": row.winner_registration_id,
+                            "hammer_price_fen": row.hammer_price_fen, "deal_id": row.deal_id,
+                            "after_priority_window": waited }),
     )?;
     Ok(row)
 }
@@ -192,7 +252,7 @@ pub fn open_deal(
     }
 }
 
-/// Catches up every lot due to open or close (at most a batch), inside the caller's write
+/// Catches up every lot due to open, close or end its priority window (at most a batch), inside the caller's write
 /// transaction; returns how many changed. On PostgreSQL the due rows are taken
 /// `FOR UPDATE SKIP LOCKED`, so instances share the work and a lot a bid holds waits for
 /// the next tick.
@@ -206,7 +266,10 @@ pub fn catch_up_due(conn: &mut DbConnection, now: NaiveDateTime) -> ApiResult<us
                         .and(auctions::starts_at.le(now))
                         .or(auctions::status
                             .eq(AuctionStatus::Open.as_str())
-                            .and(auctions::ends_at.le(now))),
+                            .and(auctions::ends_at.le(now)))
+                        .or(auctions::status
+                            .eq(AuctionStatus::Closed.as_str())
+                            .and(auctions::priority_until.le(now))),
                 )
                 .order(auctions::ends_at.asc())
                 .limit(BATCH)

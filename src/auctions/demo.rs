@@ -57,6 +57,8 @@ pub fn fill(conn: &mut DbConnection, created_by: &str) -> anyhow::Result<usize> 
             scheduled_ends_at: closes,
             ends_at: closes,
             extension_secs: if ascending { 300 } else { 0 },
+            priority_window_secs: super::input::DEFAULT_PRIORITY_WINDOW_SECS,
+            priority_until: None,
             decrement_fen: (kind == AuctionType::Dutch).then_some(starting / 50),
             decrement_every_secs: (kind == AuctionType::Dutch).then_some(3_600),
             floor_price_fen: (kind == AuctionType::Dutch).then_some(starting / 2),

@@ -11,6 +11,11 @@ use crate::validation::Checker;
 
 /// The longest English extension a seller may set, in seconds.
 pub const MAX_EXTENSION_SECS: i64 = 3600;
+/// How long a bidder with the priority right (优先受让权) may match the price, unless the lot
+/// says otherwise: one day.
+pub const DEFAULT_PRIORITY_WINDOW_SECS: i64 = 86_400;
+/// The longest priority window: 30 days.
+pub const MAX_PRIORITY_WINDOW_SECS: i64 = 30 * 86_400;
 /// The longest reason, in characters.
 pub const REASON_MAX: usize = 2000;
 
@@ -61,6 +66,11 @@ pub struct AuctionInput {
     /// The joint session (联合竞价) the lot joins; its times must lie within the session's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    /// How many seconds after the close a bidder an administrator flagged with the priority
+    /// right (优先受让权, Civil Code art. 847) may match the final price (0–2,592,000; default
+    /// 86,400). The sale waits that long only when such a bidder is registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_window_secs: Option<i64>,
 }
 
 /// An auction body that passed every check needing no database.
@@ -74,6 +84,8 @@ pub struct CheckedAuction {
     pub starts_at: NaiveDateTime,
     /// End, as stored.
     pub ends_at: NaiveDateTime,
+    /// The priority window that applies.
+    pub priority_window_secs: i64,
 }
 
 fn positive(checker: &mut Checker, field: &str, value: Option<i64>) {
@@ -182,8 +194,17 @@ impl AuctionInput {
         }
         let extension_secs =
             self.extension_secs.unwrap_or(if ascending { DEFAULT_EXTENSION_SECS } else { 0 });
+        let priority_window_secs =
+            self.priority_window_secs.unwrap_or(DEFAULT_PRIORITY_WINDOW_SECS);
+        if !(0..=MAX_PRIORITY_WINDOW_SECS).contains(&priority_window_secs) {
+            checker.fail(
+                "priority_window_secs",
+                "out_of_range",
+                "must be between 0 and 2592000 seconds (30 days)",
+            );
+        }
         checker.finish()?;
-        Ok(CheckedAuction { input: self, extension_secs, starts_at, ends_at })
+        Ok(CheckedAuction { input: self, extension_secs, starts_at, ends_at, priority_window_secs })
     }
 }
 

@@ -7,7 +7,8 @@
 //! - [`rules`]: prices derived from a lot; [`bidding`]: the bid rules; [`closing`]: opening,
 //!   closing and settling on time; [`feed`]: the live stream of each lot;
 //! - [`routes`], [`participation`], [`sessions`] (joint sessions and their report) and
-//!   [`aftermath`] (relisting, a winner's default, the runner-up): the endpoints; [`store`]: reads and writes.
+//!   [`aftermath`] (relisting, a winner's default, the runner-up) and [`priority`] (the
+//!   inventors' priority right): the endpoints; [`store`]: reads and writes.
 
 pub mod access;
 pub mod aftermath;
@@ -20,6 +21,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod output;
 pub mod participation;
+pub mod priority;
 pub mod routes;
 pub mod rules;
 pub mod sessions;

@@ -101,6 +101,10 @@ pub struct AuctionRow {
     pub ends_at: NaiveDateTime,
     /// English: how far a late bid moves the end.
     pub extension_secs: i64,
+    /// How long after the close a bidder with the priority right may match the price.
+    pub priority_window_secs: i64,
+    /// A sale waiting for the priority right: until when it may be matched.
+    pub priority_until: Option<NaiveDateTime>,
     /// Dutch: the fall per interval in fen.
     pub decrement_fen: Option<i64>,
     /// Dutch: the interval in seconds.

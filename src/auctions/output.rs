@@ -51,6 +51,12 @@ pub struct AuctionOut {
     pub scheduled_ends_at: DateTime<Utc>,
     /// English: how many seconds a late bid moves the end to beyond its own time.
     pub extension_secs: i64,
+    /// How long after the close a bidder with the priority right may match the price.
+    pub priority_window_secs: i64,
+    /// A sale waiting for the priority right (优先受让权): until when the flagged bidder may
+    /// match the hammer price (`POST /api/v1/auctions/{id}/priority-match`); the deal opens
+    /// once it has or the window has passed.
+    pub priority_until: Option<DateTime<Utc>>,
     /// Dutch: the fall per interval in fen.
     pub decrement_fen: Option<i64>,
     /// Dutch: the interval in seconds.
@@ -156,6 +162,8 @@ pub fn auction_out(
         ends_at: to_utc(row.ends_at),
         scheduled_ends_at: to_utc(row.scheduled_ends_at),
         extension_secs: row.extension_secs,
+        priority_window_secs: row.priority_window_secs,
+        priority_until: row.priority_until.map(to_utc),
         decrement_fen: row.decrement_fen,
         decrement_every_secs: row.decrement_every_secs,
         floor_price_fen: row.floor_price_fen,

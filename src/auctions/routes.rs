@@ -53,7 +53,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::aftermath::relist_lot)
         .service(super::aftermath::record_default)
         .service(super::aftermath::offer_runner_up)
-        .service(super::aftermath::answer_runner_up);
+        .service(super::aftermath::answer_runner_up)
+        .service(super::priority::set_priority)
+        .service(super::priority::match_price);
 }
 
 /// The winning bidder codes of closed lots, by auction id.
@@ -196,6 +198,8 @@ pub fn insert_lot(
         scheduled_ends_at: checked.ends_at,
         ends_at: checked.ends_at,
         extension_secs: checked.extension_secs,
+        priority_window_secs: checked.priority_window_secs,
+        priority_until: None,
         decrement_fen: input.decrement_fen,
         decrement_every_secs: input.decrement_every_secs,
         floor_price_fen: input.floor_price_fen,

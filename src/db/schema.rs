@@ -527,6 +527,8 @@ diesel::table! {
         scheduled_ends_at -> Timestamp,
         ends_at -> Timestamp,
         extension_secs -> BigInt,
+        priority_window_secs -> BigInt,
+        priority_until -> Nullable<Timestamp>,
         decrement_fen -> Nullable<BigInt>,
         decrement_every_secs -> Nullable<BigInt>,
         floor_price_fen -> Nullable<BigInt>,

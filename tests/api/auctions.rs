@@ -858,3 +858,78 @@ async fn a_defaulting_winner_forfeits_and_the_lot_goes_to_the_runner_up_or_up_ag
         .expect(201)
         .await;
 }
+
+#[tokio::test]
+async fn a_bidder_with_the_priority_right_may_match_the_price_within_its_window() {
+    let app = spawn_app().await;
+    let m = market_of(&app, 2).await;
+    let (e1, e2) = (&m.enterprises[0], &m.enterprises[1]);
+    let mut base = english(2_500, 1_500);
+    base["priority_window_secs"] = json!(2);
+    let ids = open_lots(&app, &m, &base, &[e1, e2]).await;
+    for id in &ids {
+        let registrations = app
+            .as_user(m.admin())
+            .get(format!("/api/v1/auctions/{id}/registrations"))
+            .expect(200)
+            .await;
+        let rid = registrations["items"][0]["id"].as_str().unwrap();
+        let path = format!("/api/v1/auctions/{id}/registrations/{rid}/priority");
+        app.as_user(m.university()).post(&path).json(json!({"priority": true})).problem(403).await;
+        let flagged =
+            app.as_user(m.admin()).post(&path).json(json!({"priority": true})).expect(200).await;
+        assert_eq!(flagged["priority"], true);
+        bid(&app, e2, id, json!({"amount_fen": 10_000})).expect(201).await;
+    }
+    let (matched, waited) = (&ids[0], &ids[1]);
+    let closed = until(&app, matched, "closed").await;
+    assert_eq!(closed["winner_bidder_code"], "B002");
+    assert!(closed["priority_until"].is_string(), "the sale waits for the priority right");
+    let seller =
+        app.as_user(m.university()).get(format!("/api/v1/auctions/{matched}")).expect(200).await;
+    assert_eq!(seller["deal_id"], Value::Null);
+    assert_eq!(deposits(&app, &m, matched).await, ["held", "held"]);
+    let late_flag = app
+        .as_user(m.admin())
+        .get(format!("/api/v1/auctions/{matched}/registrations"))
+        .expect(200)
+        .await;
+    let rid = late_flag["items"][1]["id"].as_str().unwrap();
+    let problem = app
+        .as_user(m.admin())
+        .post(format!("/api/v1/auctions/{matched}/registrations/{rid}/priority"))
+        .json(json!({"priority": true}))
+        .problem(409)
+        .await;
+    assert_eq!(problem["code"], "lot_closed");
+    app.as_user(e2).act(format!("/api/v1/auctions/{matched}/priority-match")).problem(403).await;
+    let sold =
+        app.as_user(e1).act(format!("/api/v1/auctions/{matched}/priority-match")).expect(200).await;
+    assert_eq!(sold["winner_bidder_code"], "B001");
+    assert_eq!(sold["hammer_price_fen"], 10_000);
+    assert_eq!(sold["priority_until"], Value::Null);
+    let deal = app
+        .as_user(e1)
+        .get(format!("/api/v1/deals/{}", sold["deal_id"].as_str().unwrap()))
+        .expect(200)
+        .await;
+    assert_eq!(deal["buyer_org_id"], json!(e1.organization_id));
+    assert_eq!(deposits(&app, &m, matched).await, ["applied", "refunded"]);
+
+    // Nobody matches the other lot: once the window passes, the winner's deal opens.
+    let mut lot = Value::Null;
+    for _ in 0..60 {
+        lot =
+            app.as_user(m.university()).get(format!("/api/v1/auctions/{waited}")).expect(200).await;
+        if lot["deal_id"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(lot["winner_bidder_code"], "B002");
+    assert!(lot["deal_id"].is_string(), "the deal opens after the window");
+    assert_eq!(deposits(&app, &m, waited).await, ["refunded", "applied"]);
+    let late =
+        app.as_user(e1).act(format!("/api/v1/auctions/{waited}/priority-match")).problem(409).await;
+    assert_eq!(late["code"], "no_priority_window");
+}

@@ -28,6 +28,8 @@ CREATE TABLE auctions (
     scheduled_ends_at TIMESTAMP NOT NULL,
     ends_at TIMESTAMP NOT NULL,
     extension_secs BIGINT NOT NULL,
+    priority_window_secs BIGINT NOT NULL DEFAULT 0,
+    priority_until TIMESTAMP,
     decrement_fen BIGINT,
     decrement_every_secs BIGINT,
     floor_price_fen BIGINT,
@@ -57,6 +59,7 @@ CREATE TABLE auctions (
 );
 CREATE INDEX auctions_by_status_end ON auctions (status, ends_at);
 CREATE INDEX auctions_by_status_start ON auctions (status, starts_at);
+CREATE INDEX auctions_by_priority_until ON auctions (priority_until);
 CREATE INDEX auctions_by_seller ON auctions (seller_org_id, id);
 CREATE INDEX auctions_by_achievement ON auctions (achievement_id);
 CREATE INDEX auctions_by_session ON auctions (session_id);
