@@ -494,7 +494,8 @@ def quick_lot(bids=()):
     return aid, bids
 
 
-quick = [quick_lot(), quick_lot([(ent, 1_000_000)])] + [quick_lot([(uni2, 1_000_000), (ent, 1_010_000)]) for _ in range(3)]
+quick = [quick_lot(), quick_lot([(ent, 1_000_000)])] + [quick_lot([(uni2, 1_000_000), (ent, 1_010_000)]) for _ in range(2)]
+quick += [quick_lot([(ent, 1_000_000)]), quick_lot([(uni2, 1_000_000), (ent, 1_010_000)])]
 # The last lot's runner-up holds the priority right: its sale waits for it to match the price.
 waiting = quick[-1][0]
 held_by_uni2 = [r for r in call("GET", f"/api/v1/auctions/{waiting}/registrations", ADMIN)["items"] if r["org_id"] == uni2["org"]][0]
@@ -508,7 +509,7 @@ for aid, bids in quick:
     for who, amount in bids:
         call("POST", f"/api/v1/auctions/{aid}/bids", who["token"], {"amount_fen": amount})
 time.sleep(max(0, QUICK_OPENS + 3.8 - time.monotonic()))
-(unsold, _), (sold, _), (offered, _), (answered, _), _ = quick
+(unsold, _), (sold, _), (offered, _), (answered, _), (confirmed, _), _ = quick
 op("POST /api/v1/auctions/{id}/priority-match", {"id": waiting}, token=uni2["token"])
 op("POST /api/v1/auctions/{id}/relist", {"id": unsold}, {"starts_at": instant(86_400), "ends_at": instant(172_800)})
 op("POST /api/v1/auctions/{id}/default", {"id": sold}, {"reason": "逾期未付款"})
@@ -517,6 +518,7 @@ for aid in (offered, answered):
 op("POST /api/v1/auctions/{id}/runner-up/offer", {"id": offered})
 call("POST", f"/api/v1/auctions/{answered}/runner-up/offer", ADMIN, {})
 op("POST /api/v1/auctions/{id}/runner-up/answer", {"id": answered}, {"accept": True}, token=uni2["token"])
+op("GET /api/v1/auctions/{id}/confirmation", {"id": confirmed})
 
 # ------------------------------------------------------------------ public pricing notices
 def notice():

@@ -14,6 +14,7 @@ pub mod access;
 pub mod aftermath;
 pub mod bidding;
 pub mod closing;
+pub mod confirmation;
 pub mod demo;
 pub mod feed;
 pub mod input;

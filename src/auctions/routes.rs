@@ -55,7 +55,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::aftermath::offer_runner_up)
         .service(super::aftermath::answer_runner_up)
         .service(super::priority::set_priority)
-        .service(super::priority::match_price);
+        .service(super::priority::match_price)
+        .service(super::confirmation::confirmation);
 }
 
 /// The winning bidder codes of closed lots, by auction id.

@@ -41,7 +41,8 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
-const STYLE: &str = "body{font-family:'Songti SC','SimSun',serif;margin:2em;color:#000}\
+/// The print styles of the market's documents (certificates, confirmations).
+pub const STYLE: &str = "body{font-family:'Songti SC','SimSun',serif;margin:2em;color:#000}\
 h1{text-align:center;letter-spacing:.3em;font-size:1.8em}\
 .number{text-align:right;margin-bottom:1em}\
 table{border-collapse:collapse;width:100%}\
@@ -50,7 +51,8 @@ th{width:9em;background:#f3f3f3;font-weight:normal}\
 .seal{margin-top:3em;text-align:right}\
 @media print{@page{size:A4;margin:18mm}body{margin:0}th{background:none}}";
 
-fn row(label: &str, value: &str) -> String {
+/// One labelled row of a document table, the value escaped.
+pub fn row(label: &str, value: &str) -> String {
     format!("<tr><th>{label}</th><td>{}</td></tr>\n", escape(value))
 }
 

@@ -6,3 +6,5 @@ pub mod credit_code;
 pub mod patent;
 /// GB/T 2260 administrative division codes embedded in the crate.
 pub mod regions;
+/// Amounts in Chinese capital numerals (人民币大写).
+pub mod rmb;

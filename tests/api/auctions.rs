@@ -248,6 +248,17 @@ async fn an_english_lot_sells_to_the_highest_bidder_and_opens_the_deal() {
     assert_eq!(seller_bids["items"][0]["org_id"], json!(e2.organization_id));
     let late = bid(&app, e1, &id, json!({"amount_fen": 20_000})).problem(409).await;
     assert_eq!(late["code"], "auction_not_open");
+    // The 成交确认书 is the parties' own: the buyer prints it, another bidder never sees it.
+    let confirmation =
+        app.as_user(e2).get(format!("/api/v1/auctions/{id}/confirmation")).send().await;
+    assert_eq!(confirmation.status(), 200);
+    assert!(confirmation.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = confirmation.text().await.unwrap();
+    assert!(html.contains("成交确认书") && html.contains("115.00 元"), "{html}");
+    assert!(html.contains("人民币壹佰壹拾伍元整"), "{html}");
+    assert!(html.contains("B002"));
+    app.as_user(e1).get(format!("/api/v1/auctions/{id}/confirmation")).problem(404).await;
+    app.anon().get(format!("/api/v1/auctions/{id}/confirmation")).problem(401).await;
 }
 
 #[tokio::test]
