@@ -89,8 +89,8 @@ mod tests {
         assert_eq!(capitals(10_500_000), "壹拾万伍仟元整");
         assert_eq!(capitals(100_000_000), "壹佰万元整");
         assert_eq!(capitals(123_456_789), "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分");
-        assert_eq!(capitals(10_000_000_000_00), "壹佰亿元整");
-        assert_eq!(capitals(100_000_100_00), "壹亿零壹佰元整");
+        assert_eq!(capitals(1_000_000_000_000), "壹佰亿元整");
+        assert_eq!(capitals(10_000_010_000), "壹亿零壹佰元整");
         assert_eq!(capitals(-100), "负壹元整");
     }
 }
