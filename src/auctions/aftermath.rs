@@ -148,10 +148,7 @@ action_endpoint! {
                 return Err(ApiError::refused("defaulted_already", "the winner's default is recorded already"));
             }
             let winner = lot.winner_registration_id.clone().ok_or_else(|| ApiError::Internal("sold lot without winner".into()))?;
-            let registration = store::registrations(conn, &lot.id)?
-                .into_iter()
-                .find(|r| r.id == winner)
-                .ok_or_else(|| ApiError::Internal("winning registration missing".into()))?;
+            let registration = store::registration(conn, &lot.id, &winner)?;
             let stamp = now();
             if registration.deposit_status != DepositStatus::Forfeited {
                 DEPOSITS.check_to(registration.deposit_status, DepositStatus::Forfeited)?;
@@ -239,10 +236,7 @@ action_endpoint! {
                 return Err(ApiError::refused("no_offer", "no offer to the runner-up is waiting"));
             }
             let registration_id = lot.runner_up_registration_id.clone().unwrap_or_default();
-            let registration = store::registrations(conn, &lot.id)?
-                .into_iter()
-                .find(|r| r.id == registration_id)
-                .ok_or_else(|| ApiError::Internal("runner-up registration missing".into()))?;
+            let registration = store::registration(conn, &lot.id, &registration_id)?;
             if !user.belongs_to(&registration.org_id) {
                 return Err(ApiError::Forbidden("only the runner-up answers the offer".into()));
             }

@@ -4,7 +4,8 @@
 use chrono::Duration;
 use diesel::prelude::*;
 
-use super::model::{AuctionRow, AuctionStatus, AuctionType};
+use super::input::{AuctionInput, CheckedAuction, DEFAULT_PRIORITY_WINDOW_SECS};
+use super::model::{AuctionStatus, AuctionType};
 use super::sessions::SessionRow;
 use crate::audit::Actor;
 use crate::db::schema::{auction_sessions, auctions, listings};
@@ -41,51 +42,34 @@ pub fn fill(conn: &mut DbConnection, created_by: &str) -> anyhow::Result<usize> 
         let Some(seller_org_id) = org else { continue };
         let starting = 50_000_000 + 10_000_000 * i64::try_from(count).unwrap_or(0);
         let ascending = matches!(kind, AuctionType::English | AuctionType::Listing);
-        let lot = AuctionRow {
-            id: new_id(),
-            achievement_id,
-            seller_org_id,
-            auction_type: kind,
-            status: AuctionStatus::Announced,
-            result: None,
-            starting_price_fen: starting,
-            reserve_price_fen: (kind == AuctionType::English).then_some(starting + starting / 5),
-            increment_fen: ascending.then_some(1_000_000),
-            increment_bp: None,
-            deposit_fen: starting / 10,
-            starts_at: opens,
-            scheduled_ends_at: closes,
-            ends_at: closes,
+        let dutch = kind == AuctionType::Dutch;
+        let terms = CheckedAuction {
+            input: AuctionInput {
+                achievement_id,
+                auction_type: kind,
+                starting_price_fen: starting,
+                reserve_price_fen: (kind == AuctionType::English)
+                    .then_some(starting + starting / 5),
+                increment_fen: ascending.then_some(1_000_000),
+                increment_bp: None,
+                deposit_fen: starting / 10,
+                starts_at: opens.and_utc(),
+                ends_at: closes.and_utc(),
+                extension_secs: None,
+                decrement_fen: dutch.then_some(starting / 50),
+                decrement_every_secs: dutch.then_some(3_600),
+                floor_price_fen: dutch.then_some(starting / 2),
+                session_id: Some(session.id.clone()),
+                priority_window_secs: None,
+            },
             extension_secs: if ascending { 300 } else { 0 },
-            priority_window_secs: super::input::DEFAULT_PRIORITY_WINDOW_SECS,
-            priority_until: None,
-            decrement_fen: (kind == AuctionType::Dutch).then_some(starting / 50),
-            decrement_every_secs: (kind == AuctionType::Dutch).then_some(3_600),
-            floor_price_fen: (kind == AuctionType::Dutch).then_some(starting / 2),
-            session_id: Some(session.id.clone()),
-            converted_from: None,
-            current_price_fen: None,
-            leading_bid_id: None,
-            bid_count: 0,
-            hammer_price_fen: None,
-            winner_registration_id: None,
-            deal_id: None,
-            relisted_from: None,
-            defaulted_registration_id: None,
-            defaulted_at: None,
-            runner_up_registration_id: None,
-            runner_up_price_fen: None,
-            runner_up_status: None,
-            reject_reason: None,
-            cancel_reason: None,
-            created_by: created_by.to_string(),
-            version: 1,
-            created_at: stamp,
-            updated_at: stamp,
-            announced_at: Some(stamp),
-            opened_at: None,
-            closed_at: None,
+            starts_at: opens,
+            ends_at: closes,
+            priority_window_secs: DEFAULT_PRIORITY_WINDOW_SECS,
         };
+        let mut lot = terms.draft(seller_org_id, created_by, None, stamp);
+        lot.status = AuctionStatus::Announced;
+        lot.announced_at = Some(stamp);
         diesel::insert_into(auctions::table).values(lot.clone()).execute(conn)?;
         crate::notices::routes::post_for_lot(conn, &lot, &Actor::default())
             .map_err(|e| anyhow::anyhow!("demo notice: {e}"))?;

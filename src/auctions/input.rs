@@ -4,8 +4,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::AuctionType;
+use super::model::{AuctionRow, AuctionStatus, AuctionType};
 use super::rules::{DEFAULT_EXTENSION_SECS, TradingRules};
+use crate::db::new_id;
 use crate::error::ApiError;
 use crate::validation::Checker;
 
@@ -205,6 +206,64 @@ impl AuctionInput {
         }
         checker.finish()?;
         Ok(CheckedAuction { input: self, extension_secs, starts_at, ends_at, priority_window_secs })
+    }
+}
+
+impl CheckedAuction {
+    /// The lot as a new draft of `seller_org_id`, created by `created_by` at `stamp` (a
+    /// relisting names the lot it puts up again).
+    pub fn draft(
+        &self,
+        seller_org_id: String,
+        created_by: &str,
+        relisted_from: Option<String>,
+        stamp: NaiveDateTime,
+    ) -> AuctionRow {
+        AuctionRow {
+            id: new_id(),
+            achievement_id: self.input.achievement_id.clone(),
+            seller_org_id,
+            auction_type: self.input.auction_type,
+            status: AuctionStatus::Draft,
+            result: None,
+            starting_price_fen: self.input.starting_price_fen,
+            reserve_price_fen: self.input.reserve_price_fen,
+            increment_fen: self.input.increment_fen,
+            increment_bp: self.input.increment_bp,
+            deposit_fen: self.input.deposit_fen,
+            starts_at: self.starts_at,
+            scheduled_ends_at: self.ends_at,
+            ends_at: self.ends_at,
+            extension_secs: self.extension_secs,
+            priority_window_secs: self.priority_window_secs,
+            priority_until: None,
+            decrement_fen: self.input.decrement_fen,
+            decrement_every_secs: self.input.decrement_every_secs,
+            floor_price_fen: self.input.floor_price_fen,
+            session_id: self.input.session_id.clone(),
+            converted_from: None,
+            current_price_fen: None,
+            leading_bid_id: None,
+            bid_count: 0,
+            hammer_price_fen: None,
+            winner_registration_id: None,
+            deal_id: None,
+            relisted_from,
+            defaulted_registration_id: None,
+            defaulted_at: None,
+            runner_up_registration_id: None,
+            runner_up_price_fen: None,
+            runner_up_status: None,
+            reject_reason: None,
+            cancel_reason: None,
+            created_by: created_by.to_string(),
+            version: 1,
+            created_at: stamp,
+            updated_at: stamp,
+            announced_at: None,
+            opened_at: None,
+            closed_at: None,
+        }
     }
 }
 

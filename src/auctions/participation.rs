@@ -161,20 +161,14 @@ crate::endpoint! {
         let out = state.db.write(move |conn| {
             let stamp = now();
             let row = store::lock(conn, &id)?;
-            let registration = store::registrations(conn, &row.id)?
-                .into_iter()
-                .find(|r| r.id == registration_id)
-                .ok_or_else(|| ApiError::NotFound("registration".into()))?;
+            let registration = store::registration(conn, &row.id, &registration_id)?;
             let from = registration.deposit_status;
             DEPOSITS.check_to(from, to)?;
             store::set_deposit(conn, &registration.id, to, stamp)?;
             audit::record(conn, &admin.0.actor(), "auction.deposit", ENTITY, &row.id,
                 serde_json::json!({ "registration_id": registration.id, "bidder": registration.bidder_code,
                                     "deposit_status": { "from": from, "to": to } }))?;
-            let saved = store::registrations(conn, &row.id)?
-                .into_iter()
-                .find(|r| r.id == registration.id)
-                .ok_or_else(|| ApiError::NotFound("registration".into()))?;
+            let saved = store::registration(conn, &row.id, &registration.id)?;
             Ok(BidderOut::from(saved))
         }).await?;
         Ok(Tagged::ok(out.version, out).into())

@@ -50,10 +50,7 @@ crate::endpoint! {
             if matches!(lot.status, AuctionStatus::Closed | AuctionStatus::Cancelled) {
                 return Err(ApiError::refused("lot_closed", "the priority right is recorded before the lot closes"));
             }
-            let registration = store::registrations(conn, &lot.id)?
-                .into_iter()
-                .find(|r| r.id == registration_id)
-                .ok_or_else(|| ApiError::NotFound("registration".into()))?;
+            let registration = store::registration(conn, &lot.id, &registration_id)?;
             diesel::update(auction_registrations::table.find(&registration.id))
                 .set((
                     auction_registrations::priority.eq(priority),
@@ -64,10 +61,7 @@ crate::endpoint! {
             audit::record(conn, &user.actor(), "auction.priority", ENTITY, &lot.id,
                 serde_json::json!({ "registration_id": registration.id, "bidder": registration.bidder_code,
                                     "priority": { "from": registration.priority, "to": priority } }))?;
-            let saved = store::registrations(conn, &lot.id)?
-                .into_iter()
-                .find(|r| r.id == registration.id)
-                .ok_or_else(|| ApiError::NotFound("registration".into()))?;
+            let saved = store::registration(conn, &lot.id, &registration.id)?;
             Ok(BidderOut::from(saved))
         }).await?;
         Ok(Tagged::ok(out.version, out).into())

@@ -21,7 +21,7 @@ use crate::audit;
 use crate::auth::{AdminUser, AuthUser, MaybeUser};
 use crate::contracts::registration::VersionInput;
 use crate::db::schema::{auction_registrations, auctions};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
@@ -182,52 +182,7 @@ pub fn insert_lot(
     if let Some(session) = &input.session_id {
         super::sessions::check_within(conn, session, checked.starts_at, checked.ends_at)?;
     }
-    let stamp = now();
-    let row = AuctionRow {
-        id: new_id(),
-        achievement_id: input.achievement_id.clone(),
-        seller_org_id,
-        auction_type: input.auction_type,
-        status: AuctionStatus::Draft,
-        result: None,
-        starting_price_fen: input.starting_price_fen,
-        reserve_price_fen: input.reserve_price_fen,
-        increment_fen: input.increment_fen,
-        increment_bp: input.increment_bp,
-        deposit_fen: input.deposit_fen,
-        starts_at: checked.starts_at,
-        scheduled_ends_at: checked.ends_at,
-        ends_at: checked.ends_at,
-        extension_secs: checked.extension_secs,
-        priority_window_secs: checked.priority_window_secs,
-        priority_until: None,
-        decrement_fen: input.decrement_fen,
-        decrement_every_secs: input.decrement_every_secs,
-        floor_price_fen: input.floor_price_fen,
-        session_id: input.session_id.clone(),
-        converted_from: None,
-        current_price_fen: None,
-        leading_bid_id: None,
-        bid_count: 0,
-        hammer_price_fen: None,
-        winner_registration_id: None,
-        deal_id: None,
-        relisted_from,
-        defaulted_registration_id: None,
-        defaulted_at: None,
-        runner_up_registration_id: None,
-        runner_up_price_fen: None,
-        runner_up_status: None,
-        reject_reason: None,
-        cancel_reason: None,
-        created_by: user.id().to_string(),
-        version: 1,
-        created_at: stamp,
-        updated_at: stamp,
-        announced_at: None,
-        opened_at: None,
-        closed_at: None,
-    };
+    let row = checked.draft(seller_org_id, user.id(), relisted_from, now());
     diesel::insert_into(auctions::table).values(row.clone()).execute(conn)?;
     audit::record(
         conn,

@@ -66,3 +66,11 @@ pub fn extended_end(lot: &AuctionRow, accepted_at: NaiveDateTime) -> Option<Naiv
     let moved = accepted_at + Duration::seconds(lot.extension_secs);
     (moved > lot.ends_at).then_some(moved)
 }
+
+/// 溢价率: how far hammer prices rose above the starting prices of the same lots, as a ratio
+/// rounded to four places ((hammer − starting) / starting); None without a starting price.
+pub fn premium_rate(hammer_fen: i64, starting_fen: i64) -> Option<f64> {
+    (starting_fen > 0).then(|| {
+        ((hammer_fen - starting_fen) as f64 / starting_fen as f64 * 10_000.0).round() / 10_000.0
+    })
+}

@@ -225,11 +225,6 @@ pub struct SessionReport {
     pub by_buyer_region: Vec<RegionFigures>,
 }
 
-fn premium(hammer: i64, starting: i64) -> Option<f64> {
-    (starting > 0)
-        .then(|| ((hammer - starting) as f64 / starting as f64 * 10_000.0).round() / 10_000.0)
-}
-
 fn city(code: &str) -> String {
     format!("{:0<6}", code.get(..4).unwrap_or(code))
 }
@@ -302,11 +297,12 @@ fn report(conn: &mut DbConnection, session: SessionRow) -> ApiResult<SessionRepo
     let mut by_seller_region: Vec<RegionFigures> = by_seller.into_values().collect();
     for figures in &mut by_seller_region {
         let starting = sold_starting.get(&figures.region_code).copied().unwrap_or(0);
-        figures.premium_rate = premium(figures.hammer_fen, starting).filter(|_| figures.sold > 0);
+        figures.premium_rate =
+            super::rules::premium_rate(figures.hammer_fen, starting).filter(|_| figures.sold > 0);
     }
     let mut by_buyer_region: Vec<RegionFigures> = by_buyer.into_values().collect();
     for figures in &mut by_buyer_region {
-        figures.premium_rate = premium(figures.hammer_fen, figures.starting_fen);
+        figures.premium_rate = super::rules::premium_rate(figures.hammer_fen, figures.starting_fen);
     }
     let sold_lots: Vec<&AuctionRow> =
         lots.iter().filter(|l| l.result() == Some(AuctionResult::Sold)).collect();
@@ -322,7 +318,8 @@ fn report(conn: &mut DbConnection, session: SessionRow) -> ApiResult<SessionRepo
         bidders: i64::try_from(bidders).unwrap_or(i64::MAX),
         starting_fen: lots.iter().map(|l| l.starting_price_fen).sum(),
         hammer_fen,
-        premium_rate: premium(hammer_fen, sold_start).filter(|_| !sold_lots.is_empty()),
+        premium_rate: super::rules::premium_rate(hammer_fen, sold_start)
+            .filter(|_| !sold_lots.is_empty()),
         by_seller_region,
         by_buyer_region,
         session: SessionOut::from(session),

@@ -76,6 +76,21 @@ pub fn registrations(conn: &mut DbConnection, auction_id: &str) -> ApiResult<Vec
         .load(conn)?)
 }
 
+/// One registration of an auction (404 when the lot has none of that id).
+pub fn registration(
+    conn: &mut DbConnection,
+    auction_id: &str,
+    registration_id: &str,
+) -> ApiResult<RegistrationRow> {
+    auction_registrations::table
+        .find(registration_id)
+        .filter(auction_registrations::auction_id.eq(auction_id))
+        .select(RegistrationRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound("registration".into()))
+}
+
 /// Sets a registration's deposit status (the ledger move is checked by the caller).
 pub fn set_deposit(
     conn: &mut DbConnection,

@@ -174,11 +174,8 @@ pub fn compute(conn: &mut DbConnection, filter: &Filter, scope: &Scope) -> ApiRe
         .into_values()
         .map(|(mut group, bidders, sold_starting)| {
             group.bidders = i64::try_from(bidders.len()).unwrap_or(i64::MAX);
-            group.premium_rate = (sold_starting > 0).then(|| {
-                ((group.hammer_fen - sold_starting) as f64 / sold_starting as f64 * 10_000.0)
-                    .round()
-                    / 10_000.0
-            });
+            group.premium_rate =
+                crate::auctions::rules::premium_rate(group.hammer_fen, sold_starting);
             group
         })
         .collect();
