@@ -512,7 +512,7 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
     let app = spawn_app().await;
     let second = app.second_instance().await;
     let mut builder = MarketBuilder::new(&app).admin(1).university(100);
-    for n in 1..=8 {
+    for n in 1..=50 {
         builder = builder.enterprise(n);
     }
     let m = builder.verified_orgs().achievement(sample_achievement(1)).build().await;
