@@ -33,6 +33,11 @@ pub fn today() -> NaiveDate {
     now().with_timezone(&china()).date_naive()
 }
 
+/// A stored (UTC) instant as the time on a clock in China, for texts people read.
+pub fn china_time(instant: NaiveDateTime) -> DateTime<FixedOffset> {
+    instant.and_utc().with_timezone(&china())
+}
+
 /// The first instant (UTC, as stored) of a market day.
 pub fn start_of_day(date: NaiveDate) -> NaiveDateTime {
     date.and_time(NaiveTime::MIN) - Duration::hours(i64::from(CHINA_OFFSET_HOURS))

@@ -130,6 +130,9 @@ pub struct Settings {
     /// `TECHMARKET_AUCTION_NOTICE_SECS`: how long before its start an auction must be
     /// announced (the auction law's 7 days by default; tests and demos lower it).
     pub auction_notice_secs: u64,
+    /// `TECHMARKET_AUCTION_STARTING_SOON_SECS`: how long before a lot opens its registered
+    /// bidders are told it starts soon (1 hour by default; 0: never).
+    pub auction_starting_soon_secs: u64,
     /// `TECHMARKET_AUCTION_DEPOSIT_MIN_BP` / `…_MAX_BP`: the deposit's bounds in basis points
     /// of the starting price (5 % to 20 % by default).
     pub auction_deposit_min_bp: u32,
@@ -172,6 +175,7 @@ impl Default for Settings {
             shared_rate_limits: None,
             registry_region_code: "330100".into(),
             auction_notice_secs: 7 * 24 * 3600,
+            auction_starting_soon_secs: 3600,
             auction_deposit_min_bp: 500,
             auction_deposit_max_bp: 2000,
             notice_min_days: 15,
@@ -322,6 +326,8 @@ impl Config {
         }
         let trading = crate::auctions::rules::TradingRules {
             notice_secs: settings.auction_notice_secs,
+            starting_soon_secs: i64::try_from(settings.auction_starting_soon_secs)
+                .unwrap_or(i64::MAX),
             deposit_min_bp: i64::from(settings.auction_deposit_min_bp),
             deposit_max_bp: i64::from(settings.auction_deposit_max_bp),
             notice_min_days: i64::from(settings.notice_min_days),

@@ -71,7 +71,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "experts", description = "专家库: experts"),
         (name = "service-providers", description = "服务机构库: service organizations"),
         (name = "matching", description = "Matching problems to results, with reasons"),
-        (name = "notifications", description = "Match notifications and webhooks"),
+        (name = "notifications", description = "Notifications (matches, auction events) and webhooks"),
         (name = "responses", description = "院校答题: answers to enterprises' demands"),
         (name = "deals", description = "对接: the deal funnel, brokers and message threads"),
         (name = "events", description = "对接会: matchmaking events and their reports"),

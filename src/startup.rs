@@ -137,7 +137,10 @@ impl Application {
             config: Arc::new(config),
         });
         crate::listings::expiry::spawn_expiry_sweeper(state.db.clone());
-        crate::auctions::closing::spawn_auction_clock(state.db.clone());
+        crate::auctions::closing::spawn_auction_clock(
+            state.db.clone(),
+            state.config.trading.starting_soon_secs,
+        );
         if state.config.deliver_webhooks {
             crate::notifications::webhooks::spawn_delivery_worker(
                 state.db.clone(),

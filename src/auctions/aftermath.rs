@@ -207,6 +207,7 @@ action_endpoint! {
             store::save(conn, &mut lot, stamp)?;
             audit::record(conn, &user.actor(), "auction.offer_runner_up", ENTITY, &lot.id,
                 serde_json::json!({ "price_fen": price }))?;
+            super::tidings::runner_up_offered(conn, &lot)?;
             output(conn, Some(&user), lot)
         }).await?;
         Ok(Tagged::ok(out.version, out).into())

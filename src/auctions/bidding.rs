@@ -17,6 +17,7 @@ use super::model::{
 use super::output::BidAccepted;
 use super::rules;
 use super::store::{self, ENTITY};
+use super::tidings;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::schema::{auction_bids, auction_registrations};
@@ -93,6 +94,8 @@ pub fn place(
     }
     let actor = user.actor();
     let actor = &actor;
+    let english_lot = row.auction_type == AuctionType::English;
+    let leader_before = if english_lot { leader(conn, &row)? } else { None };
     let placed = match (row.auction_type, input.amount_fen, input.max_amount_fen) {
         (_, Some(_), Some(_)) => {
             return Err(ApiError::field(
@@ -132,6 +135,10 @@ pub fn place(
             listing(conn, actor, &mut row, &registration, amount, now)?
         }
     };
+    if english_lot {
+        let leader_now = leader(conn, &row)?;
+        tidings::outbid(conn, &row, leader_before.as_deref(), leader_now.as_deref())?;
+    }
     Ok(placed)
 }
 

@@ -171,7 +171,9 @@ pub fn settle(
                             "hammer_price_fen": row.hammer_price_fen, "winner": winner_code,
                             "priority_until": row.priority_until }),
     )?;
-    if winner.is_some() && priority.is_none() {
+    if winner.is_none() {
+        super::tidings::result(conn, &row)?;
+    } else if priority.is_none() {
         row = complete_sale(conn, row, now)?;
     }
     Ok(row)
@@ -216,6 +218,7 @@ pub fn complete_sale(
                             "hammer_price_fen": row.hammer_price_fen, "deal_id": row.deal_id,
                             "after_priority_window": waited }),
     )?;
+    super::tidings::result(conn, &row)?;
     Ok(row)
 }
 
@@ -287,26 +290,30 @@ pub fn catch_up_due(conn: &mut DbConnection, now: NaiveDateTime) -> ApiResult<us
     Ok(count)
 }
 
-/// Runs the auction clock: every [`TICK`], lots due to open or close are caught up.
-pub fn spawn_auction_clock(db: Db) {
+/// Runs the auction clock: every [`TICK`], lots due to open or close are caught up and the
+/// bidders of lots opening within `starting_soon_secs` are told.
+pub fn spawn_auction_clock(db: Db, starting_soon_secs: i64) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            if let Err(error) = tick(db.clone()).await {
+            if let Err(error) = tick(db.clone(), starting_soon_secs).await {
                 tracing::warn!(?error, "auction clock tick failed");
             }
         }
     });
 }
 
-async fn tick(db: Db) -> anyhow::Result<usize> {
+async fn tick(db: Db, starting_soon_secs: i64) -> anyhow::Result<usize> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
         let mut conn = db.get()?;
         let now = crate::db::now();
-        crate::db::write_transaction(&mut conn, |conn| catch_up_due(conn, now))
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        crate::db::write_transaction(&mut conn, |conn| -> ApiResult<usize> {
+            let told = super::tidings::starting_soon_due(conn, now, starting_soon_secs)?;
+            Ok(told + catch_up_due(conn, now)?)
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))
     })
     .await
     .context("auction clock task")?

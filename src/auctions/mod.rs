@@ -8,7 +8,8 @@
 //!   closing and settling on time; [`feed`]: the live stream of each lot;
 //! - [`routes`], [`participation`], [`sessions`] (joint sessions and their report) and
 //!   [`aftermath`] (relisting, a winner's default, the runner-up) and [`priority`] (the
-//!   inventors' priority right): the endpoints; [`store`]: reads and writes.
+//!   inventors' priority right): the endpoints; [`store`]: reads and writes;
+//! - [`tidings`]: what bidders are told (outbid, starting soon, won, lost).
 
 pub mod access;
 pub mod aftermath;
@@ -27,3 +28,4 @@ pub mod routes;
 pub mod rules;
 pub mod sessions;
 pub mod store;
+pub mod tidings;

@@ -11,6 +11,8 @@ use super::model::{AuctionRow, AuctionType};
 pub struct TradingRules {
     /// How long before its start an auction must be announced, in seconds.
     pub notice_secs: u64,
+    /// How long before a lot opens its registered bidders are told, in seconds (0: never).
+    pub starting_soon_secs: i64,
     /// The smallest deposit, in basis points of the starting price.
     pub deposit_min_bp: i64,
     /// The largest deposit, in basis points of the starting price.

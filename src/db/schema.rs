@@ -221,12 +221,14 @@ diesel::table! {
         id -> Text,
         org_id -> Text,
         kind -> Text,
-        demand_id -> Text,
-        achievement_id -> Text,
-        score -> Double,
+        demand_id -> Nullable<Text>,
+        achievement_id -> Nullable<Text>,
+        score -> Nullable<Double>,
         title -> Text,
         read_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        subject_kind -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
     }
 }
 
@@ -555,6 +557,7 @@ diesel::table! {
         announced_at -> Nullable<Timestamp>,
         opened_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        starting_soon_sent_at -> Nullable<Timestamp>,
     }
 }
 

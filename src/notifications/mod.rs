@@ -1,13 +1,14 @@
-//! Notifications: when a published achievement scores above a threshold for an open demand,
-//! the demand's organization hears of it; when a demand is published, the owners of the
-//! achievements that match it do. Organizations with a webhook also get a signed JSON POST.
+//! Notifications: what an organization is told — new matches for its demands and achievements
+//! ([`matches`]) and the events of the auctions it bids in (outbid, starting soon, won, lost).
+//! Each is stored for the in-app list, and organizations with a webhook also get a signed JSON
+//! POST of it.
 
+pub mod matches;
 pub mod routes;
 pub mod target;
 pub mod webhooks;
 
-use crate::listings::record::RecordLibrary;
-use std::sync::Arc;
+pub use matches::spawn_on_published;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,19 +17,8 @@ use utoipa::ToSchema;
 
 use crate::db::schema::webhooks as webhook_table;
 use crate::db::schema::{notifications, webhook_deliveries};
-use crate::db::{Db, DbConnection, new_id, now, to_utc, write_transaction};
+use crate::db::{DbConnection, new_id, now, to_utc};
 use crate::error::ApiResult;
-use crate::listings::Library;
-use crate::matching::engine::{self, MatchSubject, MatchingState, Offer};
-use crate::search::SearchIndex;
-
-/// Score from which a match is worth a notification.
-pub const NOTIFY_THRESHOLD: f64 = 0.55;
-/// Text relevance (after subject coverage) a match needs besides its score: field, price and
-/// region alone never make a notification.
-pub const NOTIFY_MIN_TEXT: f64 = 0.25;
-/// Most notifications one publication sends.
-pub const NOTIFY_LIMIT: usize = 20;
 
 text_enum! {
     /// What a notification is about.
@@ -37,6 +27,17 @@ text_enum! {
         AchievementForDemand => "achievement_for_demand",
         /// A newly published demand matches one of the organization's achievements.
         DemandForAchievement => "demand_for_achievement",
+        /// Someone bid above the organization's leading bid in an English auction.
+        Outbid => "outbid",
+        /// An auction the organization registered for opens soon.
+        AuctionStartingSoon => "auction_starting_soon",
+        /// The organization won an auction: the lot is sold to it.
+        AuctionWon => "auction_won",
+        /// An auction the organization registered for closed without selling to it.
+        AuctionLost => "auction_lost",
+        /// The winner of a lot defaulted and the seller offers it to the organization, the
+        /// runner-up, at its best bid.
+        AuctionRunnerUpOffer => "auction_runner_up_offer",
     }
 }
 
@@ -51,18 +52,22 @@ pub struct NotificationRow {
     /// What about.
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub kind: NotificationKind,
-    /// The demand.
-    pub demand_id: String,
-    /// The achievement.
-    pub achievement_id: String,
-    /// The match's score.
-    pub score: f64,
+    /// The demand (match notifications).
+    pub demand_id: Option<String>,
+    /// The achievement (matches; the lot's achievement for auction events).
+    pub achievement_id: Option<String>,
+    /// The match's score (match notifications).
+    pub score: Option<f64>,
     /// A line to show.
     pub title: String,
     /// When it was read.
     pub read_at: Option<NaiveDateTime>,
     /// When.
     pub created_at: NaiveDateTime,
+    /// The kind of record the event happened to (`auction`), for events other than matches.
+    pub subject_kind: Option<String>,
+    /// That record's id.
+    pub subject_id: Option<String>,
 }
 
 /// A notification as the API shows it (and as webhooks receive it).
@@ -72,17 +77,23 @@ pub struct Notification {
     pub id: String,
     /// The organization notified.
     pub org_id: String,
-    /// What happened: `achievement_for_demand` (a new achievement matches the demand) or
-    /// `demand_for_achievement` (a new demand matches the achievement).
+    /// What happened: `achievement_for_demand` (a new achievement matches the demand),
+    /// `demand_for_achievement` (a new demand matches the achievement), `outbid`,
+    /// `auction_starting_soon`, `auction_won`, `auction_lost` or `auction_runner_up_offer` (an auction the organization
+    /// registered for; `subject_id` names the lot).
     pub kind: NotificationKind,
-    /// The demand concerned.
-    pub demand_id: String,
-    /// The achievement concerned.
-    pub achievement_id: String,
-    /// The match's score (0–1).
-    pub score: f64,
-    /// A line to show.
+    /// The demand concerned (match notifications; null otherwise).
+    pub demand_id: Option<String>,
+    /// The achievement concerned: the matched one, or the one an auction's lot sells.
+    pub achievement_id: Option<String>,
+    /// The match's score (0–1; match notifications only, null otherwise).
+    pub score: Option<f64>,
+    /// A line to show, in Chinese, e.g. `您在「…」拍卖中的出价已被超过，当前价 125.00 元`.
     pub title: String,
+    /// The kind of record an event notification is about: `auction` (null for matches).
+    pub subject_kind: Option<String>,
+    /// The id of that record, e.g. the auction's id: `GET /api/v1/auctions/{subject_id}`.
+    pub subject_id: Option<String>,
     /// When it was read (null: unread).
     pub read_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When it was created (RFC 3339, UTC).
@@ -99,24 +110,67 @@ impl From<NotificationRow> for Notification {
             achievement_id: row.achievement_id,
             score: row.score,
             title: row.title,
+            subject_kind: row.subject_kind,
+            subject_id: row.subject_id,
             read_at: row.read_at.map(to_utc),
             created_at: to_utc(row.created_at),
         }
     }
 }
 
-/// Stores a notification (once per organization, kind and pair) and queues its webhook delivery.
+/// An event an organization is told of: what, about which record, and the line to show.
+#[derive(Debug, Clone)]
+pub struct Tiding {
+    /// The organization told.
+    pub org_id: String,
+    /// What happened.
+    pub kind: NotificationKind,
+    /// The kind of record it happened to (e.g. `auction`).
+    pub subject_kind: &'static str,
+    /// That record's id.
+    pub subject_id: String,
+    /// The achievement concerned, if any.
+    pub achievement_id: Option<String>,
+    /// The line to show.
+    pub title: String,
+}
+
+/// Tells an organization of an event, in the caller's transaction: stored for the in-app list
+/// and queued for its webhook.
+pub fn tell(conn: &mut DbConnection, tiding: Tiding) -> ApiResult<()> {
+    notify(
+        conn,
+        NotificationRow {
+            id: new_id(),
+            org_id: tiding.org_id,
+            kind: tiding.kind,
+            demand_id: None,
+            achievement_id: tiding.achievement_id,
+            score: None,
+            title: tiding.title,
+            read_at: None,
+            created_at: now(),
+            subject_kind: Some(tiding.subject_kind.to_string()),
+            subject_id: Some(tiding.subject_id),
+        },
+    )
+}
+
+/// Stores a notification (a match once per organization, kind and pair) and queues its
+/// webhook delivery.
 fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
-    let exists: Option<String> = notifications::table
-        .filter(notifications::org_id.eq(&row.org_id))
-        .filter(notifications::kind.eq(row.kind.as_str()))
-        .filter(notifications::demand_id.eq(&row.demand_id))
-        .filter(notifications::achievement_id.eq(&row.achievement_id))
-        .select(notifications::id)
-        .first(conn)
-        .optional()?;
-    if exists.is_some() {
-        return Ok(());
+    if let (Some(demand), Some(achievement)) = (&row.demand_id, &row.achievement_id) {
+        let exists: Option<String> = notifications::table
+            .filter(notifications::org_id.eq(&row.org_id))
+            .filter(notifications::kind.eq(row.kind.as_str()))
+            .filter(notifications::demand_id.eq(demand))
+            .filter(notifications::achievement_id.eq(achievement))
+            .select(notifications::id)
+            .first(conn)
+            .optional()?;
+        if exists.is_some() {
+            return Ok(());
+        }
     }
     diesel::insert_into(notifications::table).values(row.clone()).execute(conn)?;
     let hook: Option<String> =
@@ -139,130 +193,4 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
             .execute(conn)?;
     }
     Ok(())
-}
-
-fn text_value(explanation: &crate::matching::scoring::Explanation) -> f64 {
-    explanation.factors.iter().find(|f| f.name == "text").map_or(0.0, |f| f.value)
-}
-
-/// A match that may be worth telling its owner about.
-struct Candidate {
-    org_id: Option<String>,
-    kind: NotificationKind,
-    demand_id: String,
-    achievement_id: String,
-    score: f64,
-    text_value: f64,
-    title: String,
-}
-
-/// Finds who should hear of newly published records and notifies them (one transaction).
-pub fn on_published(
-    conn: &mut DbConnection,
-    matching: &MatchingState,
-    index: &SearchIndex,
-    library: Library,
-    ids: &[String],
-) -> ApiResult<usize> {
-    let mut sent = 0;
-    for id in ids {
-        let candidates = match library {
-            Library::Achievements => {
-                let (listing, row) =
-                    crate::achievements::record::AchievementRecords::find(conn, id)?;
-                let offer = Offer::of_achievement(&listing, &row)?;
-                let found = engine::match_demands(conn, matching, index, &offer, NOTIFY_LIMIT)?;
-                found
-                    .into_iter()
-                    .map(|m| Candidate {
-                        org_id: m.demand.org_id,
-                        kind: NotificationKind::AchievementForDemand,
-                        demand_id: m.demand.id,
-                        achievement_id: listing.id.clone(),
-                        score: m.score,
-                        text_value: text_value(&m.explanation),
-                        title: format!(
-                            "新成果「{}」可能解决您的需求「{}」",
-                            listing.title, m.demand.title
-                        ),
-                    })
-                    .collect()
-            }
-            Library::Demands => {
-                let (listing, row) = crate::demands::record::DemandRecords::find(conn, id)?;
-                let problem = MatchSubject::of_demand(&listing, &row);
-                let found = engine::match_achievements(
-                    conn,
-                    matching,
-                    index,
-                    &problem,
-                    NOTIFY_LIMIT,
-                    false,
-                )?;
-                found
-                    .into_iter()
-                    .map(|m| Candidate {
-                        org_id: m.achievement.org_id,
-                        kind: NotificationKind::DemandForAchievement,
-                        demand_id: listing.id.clone(),
-                        achievement_id: m.achievement.id,
-                        score: m.score,
-                        text_value: text_value(&m.explanation),
-                        title: format!(
-                            "新需求「{}」与您的成果「{}」匹配",
-                            listing.title, m.achievement.title
-                        ),
-                    })
-                    .collect()
-            }
-            Library::Experts | Library::ServiceProviders => Vec::new(),
-        };
-        for candidate in candidates {
-            if candidate.score < NOTIFY_THRESHOLD || candidate.text_value < NOTIFY_MIN_TEXT {
-                continue;
-            }
-            let Some(org_id) = candidate.org_id else {
-                continue;
-            };
-            let row = NotificationRow {
-                id: new_id(),
-                org_id,
-                kind: candidate.kind,
-                demand_id: candidate.demand_id,
-                achievement_id: candidate.achievement_id,
-                score: candidate.score,
-                title: candidate.title,
-                read_at: None,
-                created_at: now(),
-            };
-            notify(conn, row)?;
-            sent += 1;
-        }
-    }
-    Ok(sent)
-}
-
-/// Runs [`on_published`] in the background: a publication never waits for matching.
-pub fn spawn_on_published(
-    db: Db,
-    matching: Arc<MatchingState>,
-    index: SearchIndex,
-    library: Library,
-    ids: Vec<String>,
-) {
-    if !matches!(library, Library::Achievements | Library::Demands) || ids.is_empty() {
-        return;
-    }
-    tokio::task::spawn_blocking(move || {
-        let result = db.get().and_then(|mut conn| {
-            write_transaction(&mut conn, |conn| {
-                on_published(conn, &matching, &index, library, &ids)
-            })
-        });
-        match result {
-            Ok(sent) if sent > 0 => tracing::info!(sent, %library, "match notifications sent"),
-            Ok(_) => {}
-            Err(error) => tracing::warn!(?error, "match notifications failed"),
-        }
-    });
 }

@@ -28,12 +28,12 @@ async fn market(app: &TestApp) -> Market {
     market_of(app, 1).await
 }
 
-fn at(offset_ms: i64) -> String {
+pub(crate) fn at(offset_ms: i64) -> String {
     (Utc::now() + chrono::Duration::milliseconds(offset_ms)).to_rfc3339()
 }
 
 /// An English lot of the market's achievement, starting at 10,000 fen in steps of 500.
-fn english(starts_in_ms: i64, runs_ms: i64) -> Value {
+pub(crate) fn english(starts_in_ms: i64, runs_ms: i64) -> Value {
     json!({
         "type": "english", "starting_price_fen": 10_000, "increment_fen": 500,
         "deposit_fen": 1_000, "starts_at": at(starts_in_ms),
@@ -43,7 +43,7 @@ fn english(starts_in_ms: i64, runs_ms: i64) -> Value {
 
 /// Creates (as the seller), submits and announces a lot (of the market's first achievement
 /// unless the body names one); returns its id.
-async fn announced(app: &TestApp, m: &Market, mut body: Value) -> String {
+pub(crate) async fn announced(app: &TestApp, m: &Market, mut body: Value) -> String {
     if body["achievement_id"].is_null() {
         body["achievement_id"] = json!(m.achievement_id());
     }
@@ -58,7 +58,7 @@ async fn announced(app: &TestApp, m: &Market, mut body: Value) -> String {
 }
 
 /// Registers a bidder and has the administrator record its deposit as held.
-async fn bidder(app: &TestApp, m: &Market, id: &str, who: &Session) -> Value {
+pub(crate) async fn bidder(app: &TestApp, m: &Market, id: &str, who: &Session) -> Value {
     let registration = app
         .as_user(who)
         .post(format!("/api/v1/auctions/{id}/registrations"))
@@ -108,7 +108,7 @@ async fn deposits(app: &TestApp, m: &Market, id: &str) -> Vec<String> {
         .collect()
 }
 
-async fn until(app: &TestApp, id: &str, status: &str) -> Value {
+pub(crate) async fn until(app: &TestApp, id: &str, status: &str) -> Value {
     for _ in 0..100 {
         let lot = app.anon().get(format!("/api/v1/auctions/{id}")).expect(200).await;
         if lot["status"] == status {
@@ -119,7 +119,7 @@ async fn until(app: &TestApp, id: &str, status: &str) -> Value {
     panic!("auction {id} never reached {status}");
 }
 
-fn bid(app: &TestApp, who: &Session, id: &str, body: Value) -> crate::helpers::Call {
+pub(crate) fn bid(app: &TestApp, who: &Session, id: &str, body: Value) -> crate::helpers::Call {
     app.as_user(who).post(format!("/api/v1/auctions/{id}/bids")).json(body)
 }
 
@@ -815,6 +815,20 @@ async fn a_defaulting_winner_forfeits_and_the_lot_goes_to_the_runner_up_or_up_ag
             .await;
         assert_eq!(offered["runner_up_price_fen"], 10_000);
     }
+    // The runner-up is told of each offer; the defaulting winner is not.
+    let offers = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "auction_runner_up_offer")
+            .map(|n| n["subject_id"].as_str().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let told = app.as_user(e1).get("/api/v1/notifications?limit=100").expect(200).await;
+    assert_eq!(offers(&told), ids.iter().map(|id| id.to_string()).collect());
+    let told = app.as_user(e2).get("/api/v1/notifications?limit=100").expect(200).await;
+    assert!(offers(&told).is_empty());
     let answer = |id: &str| format!("/api/v1/auctions/{id}/runner-up/answer");
     app.as_user(e2).post(answer(accepted)).json(json!({"accept": true})).problem(403).await;
     let sold =

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod achievements;
+mod auction_tidings;
 mod auctions;
 mod audit;
 mod auth;
