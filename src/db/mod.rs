@@ -161,15 +161,20 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// Initialises the TLS library libpq negotiates with (the system OpenSSL) without an exit
+/// handler. OpenSSL's default one frees the library's global state while pool threads may
+/// still hold TLS sessions, and the process then aborts on exit (a double free or a
+/// segmentation fault). It only works before the process's first PostgreSQL connection: the
+/// pool calls it, and so must any other code that connects first (the test harness does).
+pub fn init_postgres_tls() {
+    openssl_sys::init();
+}
+
 impl ConnectionManager {
     fn open(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                // libpq negotiates TLS with the system OpenSSL. Initialised here first, OpenSSL
-                // registers no exit handler: its default one frees the library's global state
-                // while pool threads may still hold TLS sessions, and the process then aborts
-                // with a double free on exit.
-                openssl_sys::init();
+                init_postgres_tls();
                 let mut conn = diesel::PgConnection::establish(url)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'")?;
                 Ok(DbConnection::Postgresql(conn))

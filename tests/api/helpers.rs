@@ -51,6 +51,7 @@ pub(crate) fn fresh_database() -> (Option<String>, TestDatabase) {
         None => (None, TestDatabase::Sqlite),
         Some(admin_url) => {
             let name = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
+            techmarket::db::init_postgres_tls();
             let mut conn = diesel::PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("TEST_DATABASE_URL unreachable: {e}"));
             conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))

@@ -147,6 +147,7 @@ fn the_postgres_run_is_not_skipped() {
         let url =
             postgres_admin_url().expect("TEST_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is unset");
         use diesel::Connection;
+        techmarket::db::init_postgres_tls();
         diesel::PgConnection::establish(&url).expect("TEST_DATABASE_URL is unreachable");
     }
 }
