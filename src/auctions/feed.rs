@@ -4,15 +4,17 @@
 //! the log's `seq` is gap-free in commit order. Each instance follows the log (every
 //! [`POLL`], only while someone watches) and fans the auction entries out to its watchers,
 //! so a watcher on any instance sees a bid accepted on another within a poll — on SQLite and
-//! PostgreSQL alike, without a notification channel to keep open. Dutch price ticks are
-//! computed by each stream from the lot's rules.
+//! PostgreSQL alike, without a notification channel to keep open. A bid accepted on this
+//! instance [`wake`](AuctionFeed::wake)s its follower at once, so its own watchers do not wait
+//! for the poll. Dutch price ticks are computed by each stream from the lot's rules.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 use super::model::{AuctionRow, AuctionStatus, AuctionType};
 use super::output::AuctionOut;
@@ -35,23 +37,27 @@ pub struct FeedEvent {
     pub auction_id: String,
     /// `opened`, `bid`, `extended`, `converted`, `closed` or `cancelled`.
     pub kind: &'static str,
-    /// The event's JSON.
-    pub data: serde_json::Value,
-    /// The audit entry's position (the SSE `id`).
-    pub seq: i64,
+    /// The SSE frame, written once for every watcher (`event`, `id`: the audit entry's
+    /// position, `data`: the event's JSON).
+    pub frame: Bytes,
 }
 
 /// An instance's feed: one follower of the audit log, any number of watchers.
 #[derive(Debug, Clone)]
 pub struct AuctionFeed {
     sender: broadcast::Sender<FeedEvent>,
+    wake: Arc<Notify>,
 }
 
 type Entry = (i64, String, String, String, NaiveDateTime);
 
 fn events_of((seq, auction_id, action, changes, at): Entry) -> Vec<FeedEvent> {
     let changes: serde_json::Value = serde_json::from_str(&changes).unwrap_or_default();
-    let event = |kind, data| FeedEvent { auction_id: auction_id.clone(), kind, data, seq };
+    let event = |kind, data| FeedEvent {
+        auction_id: auction_id.clone(),
+        kind,
+        frame: frame(kind, &data, Some(seq)),
+    };
     match action.as_str() {
         "auction.open" => vec![event("opened", serde_json::json!({ "status": "open" }))],
         "auction.bid" => {
@@ -114,13 +120,17 @@ impl AuctionFeed {
     /// Starts following the log (from its current end) for this instance's watchers.
     pub fn start(db: Db) -> AuctionFeed {
         let (sender, _) = broadcast::channel(BUFFER);
-        let feed = AuctionFeed { sender: sender.clone() };
+        let wake = Arc::new(Notify::new());
+        let feed = AuctionFeed { sender: sender.clone(), wake: wake.clone() };
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(POLL);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut after: Option<i64> = None;
             loop {
-                interval.tick().await;
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    () = wake.notified() => {}
+                }
                 if sender.receiver_count() == 0 {
                     after = None;
                     continue;
@@ -149,6 +159,14 @@ impl AuctionFeed {
             }
         });
         feed
+    }
+
+    /// Reads the log now rather than at the next poll: called after this instance commits
+    /// something its watchers wait for (a burst of calls reads once).
+    pub fn wake(&self) {
+        if self.sender.receiver_count() > 0 {
+            self.wake.notify_one();
+        }
     }
 
     /// A new watcher's receiver.
@@ -217,8 +235,7 @@ pub fn watch(
                             "closed" | "cancelled" => state.done = true,
                             _ => {}
                         }
-                        let bytes = frame(event.kind, &event.data, Some(event.seq));
-                        return Some((Ok(bytes), state));
+                        return Some((Ok(event.frame), state));
                     }
                     Ok(_) => continue,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {

@@ -189,6 +189,7 @@ action_endpoint! {
         let id = path.into_inner();
         let input = body.into_inner();
         let accepted = state.db.write(move |conn| bidding::place(conn, &user, &id, input, now())).await?;
+        state.auction_feed.wake();
         Ok(HttpResponse::Created().json(accepted))
     }
 }
