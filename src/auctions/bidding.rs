@@ -95,7 +95,7 @@ pub fn place(
     let actor = user.actor();
     let actor = &actor;
     let english_lot = row.auction_type == AuctionType::English;
-    let leader_before = if english_lot { leader(conn, &row)? } else { None };
+    let leading_bid_before = row.leading_bid_id.clone();
     let placed = match (row.auction_type, input.amount_fen, input.max_amount_fen) {
         (_, Some(_), Some(_)) => {
             return Err(ApiError::field(
@@ -135,9 +135,13 @@ pub fn place(
             listing(conn, actor, &mut row, &registration, amount, now)?
         }
     };
-    if english_lot {
+    if english_lot
+        && row.leading_bid_id != leading_bid_before
+        && let Some(bid_id) = leading_bid_before
+    {
+        let leader_before = store::bid(conn, &bid_id)?.registration_id;
         let leader_now = leader(conn, &row)?;
-        tidings::outbid(conn, &row, leader_before.as_deref(), leader_now.as_deref())?;
+        tidings::outbid(conn, &row, Some(&leader_before), leader_now.as_deref())?;
     }
     Ok(placed)
 }
