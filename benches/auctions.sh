@@ -3,10 +3,13 @@
 # on one hot English lot, and the live stream's delivery lag to WATCHERS watchers.
 #
 # usage: benches/auctions.sh sqlite|postgres [BIDDERS] [WATCHERS] [SECONDS]
-# Needs: a release build (built here), python3; for postgres a server on 127.0.0.1:5432 where
-# role postgres may create databases.
+# Needs: release builds of the server and of the load generator benches/auction_load.rs (both
+# built here, before the server starts); for postgres a server on 127.0.0.1:5432 where role
+# postgres may create databases.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo bench --quiet --bench auction_load --no-run
 export TECHMARKET_AUCTION_NOTICE_SECS=0
 source "$(dirname "$0")/serve.sh" "${1:-sqlite}"
-python3 benches/auction_load.py "$URL" "$TOKEN" "${2:-50}" "${3:-1000}" "${4:-20}"
+cargo bench --quiet --bench auction_load -- "$URL" "$TOKEN" "${2:-50}" "${3:-1000}" "${4:-20}"
 echo "server VmRSS after: $(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$SERVER/status")"
