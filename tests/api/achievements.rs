@@ -97,12 +97,7 @@ async fn an_achievement_goes_from_draft_through_review_to_the_public() {
     app.as_user(&owner).delete(&path).problem(409).await;
 
     let history = app.as_user(&owner).get(format!("{path}/history")).expect(200).await;
-    let actions: Vec<&str> = history["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = items_field(&history, "action");
     assert_eq!(
         actions,
         [
@@ -464,11 +459,9 @@ async fn records_past_their_validity_expire_and_are_renewed() {
     assert_eq!(renewed["status"], "published");
     app.anon().get(&path).expect(200).await;
     let history = app.as_user(&owner).get(format!("{path}/history")).expect(200).await;
-    let actions: Vec<&str> = history["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert!(actions.ends_with(&["achievement.expire", "achievement.renew"]), "{actions:?}");
+    let actions = items_field(&history, "action");
+    assert!(
+        actions.ends_with(&["achievement.expire".into(), "achievement.renew".into()]),
+        "{actions:?}"
+    );
 }

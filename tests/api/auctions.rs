@@ -6,7 +6,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Market, MarketBuilder, Session, TestApp, sample_achievement, spawn_app};
+use crate::helpers::{
+    Market, MarketBuilder, Session, TestApp, items_field, sample_achievement, spawn_app,
+};
 
 /// A market with a seller (the first university, owning `achievements` published
 /// achievements), three bidding enterprises with verified organizations and an administrator.
@@ -100,12 +102,7 @@ async fn deposits(app: &TestApp, m: &Market, id: &str) -> Vec<String> {
         .get(format!("/api/v1/auctions/{id}/registrations"))
         .expect(200)
         .await;
-    ledger["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["deposit_status"].as_str().unwrap().to_string())
-        .collect()
+    items_field(&ledger, "deposit_status")
 }
 
 pub(crate) async fn until(app: &TestApp, id: &str, status: &str) -> Value {

@@ -148,12 +148,7 @@ async fn login_is_rate_limited_per_account_and_per_client() {
         .await;
     }
     let limited = app.login("ent1@example.com", PASSWORD).await;
-    let retry_after: u64 = limited
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
+    let retry_after = retry_after(&limited);
     assert!(retry_after >= 1);
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS).await;
     // Another account from the same client: allowed until the client's own limit (5) is spent.

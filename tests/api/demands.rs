@@ -77,16 +77,6 @@ async fn published(app: &TestApp, owner: &Session, admin: &Session, body: Value)
     id
 }
 
-/// The ids of a page, in order.
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// The ids of `GET /api/v1/demands?{query}` for an anonymous caller.
 async fn public_ids(app: &TestApp, query: &str) -> Vec<String> {
     ids(&app.anon().get(format!("/api/v1/demands?{query}")).expect(200).await)
@@ -176,12 +166,7 @@ async fn a_demand_goes_from_draft_through_review_to_the_public() {
     app.as_user(&other).act(format!("{path}/close")).problem(403).await;
 
     let history = app.as_user(&owner).get(format!("{path}/history")).expect(200).await;
-    let actions: Vec<&str> = history["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = items_field(&history, "action");
     assert_eq!(
         actions,
         [
@@ -440,12 +425,7 @@ async fn confidential_details_only_reach_the_owner_and_admins_and_every_read_is_
         .get("/api/v1/admin/audit?action=demand.confidential_read")
         .expect(200)
         .await;
-    let readers: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["entity_id"].as_str().unwrap())
-        .collect();
+    let readers = items_field(&audit, "entity_id");
     assert_eq!(readers, [id.as_str(), id.as_str()]);
 }
 

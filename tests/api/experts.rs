@@ -47,15 +47,6 @@ fn water_expert() -> Value {
     })
 }
 
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["id"].as_str().expect("id").to_string())
-        .collect()
-}
-
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
     app.with_token(token).post("/api/v1/experts").json(body).expect(201).await
 }
@@ -132,12 +123,7 @@ async fn an_expert_publishes_their_own_profile_and_may_have_only_one() {
         .await;
 
     let history = app.as_user(&expert).get(format!("{path}/history")).expect(200).await;
-    let actions: Vec<&str> = history["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = items_field(&history, "action");
     assert_eq!(
         actions,
         [

@@ -20,12 +20,7 @@ async fn registrations_are_limited_per_client_address() {
         app.anon().post("/api/v1/auth/register").json(broker_body(n)).expect(201).await;
     }
     let response = app.post("/api/v1/auth/register", None, broker_body(2)).await;
-    let retry_after: u64 = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
+    let retry_after = retry_after(&response);
     assert!(retry_after >= 1);
     let problem = assert_problem(response, StatusCode::TOO_MANY_REQUESTS).await;
     assert_eq!(problem["code"], "too_many_requests");

@@ -435,6 +435,49 @@ pub(crate) async fn assert_problem(response: Response, expected: StatusCode) -> 
     body
 }
 
+/// One string field of every item of a list answer, in order (`items_field(&page, "id")`).
+pub(crate) fn items_field(page: &Value, field: &str) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("a list answer's items")
+        .iter()
+        .map(|item| item[field].as_str().unwrap_or_else(|| panic!("{field} of {item}")).to_string())
+        .collect()
+}
+
+/// The ids of a list answer's items, in order.
+pub(crate) fn ids(page: &Value) -> Vec<String> {
+    items_field(page, "id")
+}
+
+/// Serves `routes` on 127.0.0.1 with `workers` workers (a test's own webhook receiver);
+/// returns the port.
+pub(crate) fn serve_locally<F>(workers: usize, routes: F) -> u16
+where
+    F: Fn(&mut actix_web::web::ServiceConfig) + Send + Clone + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("the listener's address").port();
+    let server =
+        actix_web::HttpServer::new(move || actix_web::App::new().configure(routes.clone()))
+            .workers(workers)
+            .listen(listener)
+            .expect("listen")
+            .run();
+    tokio::spawn(server);
+    port
+}
+
+/// A response's `Retry-After` in seconds (asserted present and whole).
+pub(crate) fn retry_after(response: &Response) -> u64 {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After")
+}
+
 /// The fields named in a 422's `errors`.
 pub(crate) fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
@@ -573,6 +616,14 @@ impl Call {
     /// Sends the request, asserts the status and returns the JSON body (Null when empty).
     pub(crate) async fn expect(self, status: u16) -> Value {
         assert_status(self.send().await, code(status)).await
+    }
+
+    /// Asks for CSV, asserts a 200 `text/csv; charset=utf-8` answer and returns its text.
+    pub(crate) async fn csv(self) -> String {
+        let response = self.header("accept", "text/csv").send().await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+        response.text().await.expect("CSV body")
     }
 
     /// Sends the request, asserts a problem+json answer with this status and returns it.

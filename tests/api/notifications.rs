@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -35,16 +35,9 @@ async fn hook(req: HttpRequest, body: web::Bytes, receiver: web::Data<Receiver>)
 async fn start_receiver() -> (String, web::Data<Receiver>) {
     let receiver = web::Data::new(Receiver::default());
     let data = receiver.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = HttpServer::new(move || {
-        App::new().app_data(data.clone()).route("/hook", web::post().to(hook))
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    tokio::spawn(server);
+    let port = serve_locally(1, move |routes| {
+        routes.app_data(data.clone()).route("/hook", web::post().to(hook));
+    });
     (format!("http://127.0.0.1:{port}/hook"), receiver)
 }
 

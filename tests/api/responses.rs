@@ -68,12 +68,7 @@ async fn audit_actions(app: &TestApp, admin: &Session, entity_id: &str) -> Vec<S
         .get(format!("/api/v1/admin/audit?entity_id={entity_id}&limit=100"))
         .expect(200)
         .await;
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_string())
-        .collect()
+    items_field(&page, "action")
 }
 
 /// A user of the given role who joins `org_owner`'s organization through an invite.

@@ -61,16 +61,6 @@ async fn published(app: &TestApp, owner: &Session, admin: &Session, body: Value)
     id
 }
 
-/// The ids of a list answer.
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 async fn list(app: &TestApp, query: &str) -> Vec<String> {
     let page = app.anon().get(format!("/api/v1/service-providers{query}")).expect(200).await;
     ids(&page)
@@ -137,12 +127,7 @@ async fn a_profile_goes_from_draft_through_review_to_the_public() {
     assert!(listed["items"][0]["contact"].is_null());
 
     let history = app.as_user(&owner).get(format!("{path}/history")).expect(200).await;
-    let actions: Vec<&str> = history["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = items_field(&history, "action");
     assert_eq!(
         actions,
         [
@@ -385,14 +370,21 @@ async fn edits_are_merge_patches_on_a_version() {
     assert_eq!(via_header["accepts_vouchers"], false);
 }
 
+/// An IP agency and a laboratory, both published by the administrator: the administrator, the
+/// agency's and the lab's owners (signed in), and the ids of the agency and the lab.
+async fn agency_and_lab(app: &TestApp) -> (Session, Session, Session, String, String) {
+    let admin = app.admin(1).await;
+    let agency_owner = provider(app, 1).await;
+    let lab_owner = provider(app, 2).await;
+    let agency = published(app, &agency_owner, &admin, ip_agency()).await;
+    let lab = published(app, &lab_owner, &admin, laboratory()).await;
+    (admin, agency_owner, lab_owner, agency, lab)
+}
+
 #[tokio::test]
 async fn search_reaches_service_descriptions_labels_and_qualifications() {
     let app = spawn_app().await;
-    let admin = app.admin(1).await;
-    let agency_owner = provider(&app, 1).await;
-    let lab_owner = provider(&app, 2).await;
-    let agency = published(&app, &agency_owner, &admin, ip_agency()).await;
-    let lab = published(&app, &lab_owner, &admin, laboratory()).await;
+    let (_, agency_owner, _, agency, lab) = agency_and_lab(&app).await;
     // A draft never shows up in public search.
     let drafter = provider(&app, 3).await;
     let mut draft = laboratory();
@@ -422,11 +414,7 @@ async fn search_reaches_service_descriptions_labels_and_qualifications() {
 #[tokio::test]
 async fn filters_cover_service_types_fields_regions_vouchers_and_verification() {
     let app = spawn_app().await;
-    let admin = app.admin(1).await;
-    let agency_owner = provider(&app, 1).await;
-    let lab_owner = provider(&app, 2).await;
-    let agency = published(&app, &agency_owner, &admin, ip_agency()).await;
-    let lab = published(&app, &lab_owner, &admin, laboratory()).await;
+    let (admin, agency_owner, lab_owner, agency, lab) = agency_and_lab(&app).await;
 
     assert_eq!(list(&app, "").await, [lab.as_str(), agency.as_str()], "newest first");
     assert_eq!(list(&app, "?service_type=ip_agency").await, [agency.as_str()]);

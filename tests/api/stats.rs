@@ -306,17 +306,7 @@ async fn the_overview_counts_members_organizations_and_listings() {
     }
 
     // CSV: figure,label,value rows.
-    let csv = m
-        .app
-        .client
-        .get(m.app.url("/api/v1/stats/overview"))
-        .bearer_auth(&m.admin.access_token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
-    let text = csv.text().await.unwrap();
+    let text = m.app.as_user(&m.admin).get("/api/v1/stats/overview").csv().await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "figure,label,value");
     assert!(lines.contains(&"members,会员,8"), "{text}");
@@ -454,17 +444,8 @@ async fn libraries_count_new_listings_by_month_field_and_region() {
         );
     }
     // CSV with a header row.
-    let csv = app
-        .client
-        .get(app.url("/api/v1/stats/libraries?group_by=technology_field"))
-        .bearer_auth(&m.admin.access_token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv =
+        app.as_user(&m.admin).get("/api/v1/stats/libraries?group_by=technology_field").csv().await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "key,label,achievements,demands,experts,service_providers,total");
     assert_eq!(lines[4], "new_energy,新能源与高效节能,3,2,1,0,6");
@@ -989,17 +970,7 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     );
 
     // CSV and charts of the same queries.
-    let csv = app
-        .client
-        .get(app.url(&format!("/api/v1/stats/contracts?{period}")))
-        .bearer_auth(&m.admin.access_token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.as_user(&m.admin).get(format!("/api/v1/stats/contracts?{period}")).csv().await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
@@ -1014,34 +985,15 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
         lines.last().copied(),
         Some(",合计,4,182000000,172000000,2,85000000,85000000,1,1.1412,1.0235")
     );
-    let funnel_csv = app
-        .client
-        .get(app.url("/api/v1/stats/funnel"))
-        .bearer_auth(&m.admin.access_token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let funnel_csv = app.as_user(&m.admin).get("/api/v1/stats/funnel").csv().await;
     assert!(
         funnel_csv.starts_with(
             "stage,label,count,conversion\nconnected,对接,6,\nintention,意向,4,0.6667\n"
         ),
         "{funnel_csv}"
     );
-    let broker_csv = app
-        .client
-        .get(app.url(&format!("/api/v1/stats/brokers?{period}")))
-        .bearer_auth(&m.admin.access_token)
-        .header("accept", "text/csv")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let broker_csv =
+        app.as_user(&m.admin).get(format!("/api/v1/stats/brokers?{period}")).csv().await;
     assert_eq!(broker_csv.lines().count(), 3);
     for (path, texts) in [
         (

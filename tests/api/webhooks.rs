@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use techmarket::db::schema::{audit_log, listings, notifications, webhook_deliveries};
@@ -36,16 +36,9 @@ async fn hook(body: web::Bytes, receiver: web::Data<Receiver>) -> HttpResponse {
 async fn start_receiver() -> (u16, web::Data<Receiver>) {
     let receiver = web::Data::new(Receiver::default());
     let data = receiver.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = HttpServer::new(move || {
-        App::new().app_data(data.clone()).route("/hook", web::post().to(hook))
-    })
-    .workers(2)
-    .listen(listener)
-    .unwrap()
-    .run();
-    tokio::spawn(server);
+    let port = serve_locally(2, move |routes| {
+        routes.app_data(data.clone()).route("/hook", web::post().to(hook));
+    });
     (port, receiver)
 }
 

@@ -16,14 +16,6 @@ async fn lists_show_the_callers_contracts_with_filters() {
         let app = &m.app;
         async move { app.with_token(&token).get(&path).expect(200).await }
     };
-    let ids = |page: &Value| -> Vec<String> {
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .collect()
-    };
     let both =
         vec![draft["id"].as_str().unwrap().to_string(), mine["id"].as_str().unwrap().to_string()];
     assert_eq!(ids(&list(&m.seller, "").await), both);
