@@ -32,6 +32,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::audit::AuditEntry,
         crate::listings::listing_search::SortOrder,
         crate::listings::bulk::ExportFormat,
+        crate::search::WordMatch,
         crate::listings::access_requests::AccessDecision,
         crate::listings::access_requests::AccessRequestStatus,
         crate::accounts::model::Role,

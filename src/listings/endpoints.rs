@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::bulk::ExportFormat;
+use crate::search::WordMatch;
 
 /// Query of a library's create endpoint.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -22,6 +23,17 @@ pub struct CreateOptions {
 pub struct ExportOptions {
     /// `csv` (default; UTF-8, a header of field names) or `ndjson` (one JSON record a line).
     pub format: Option<ExportFormat>,
+}
+
+/// How the words of a library's `q` combine (list and export).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchOptions {
+    /// With `q`: `all` (default) lists only records that match every word of it (words are
+    /// separated by spaces or `，、,;；`; e.g. `q=废水 处理` needs both), `any` widens to records
+    /// matching any word, those matching more first.
+    #[serde(rename = "match")]
+    pub word_match: Option<WordMatch>,
 }
 
 /// Generates a library's standard endpoints and their OpenAPI documentation. The calling
@@ -93,7 +105,7 @@ macro_rules! library_endpoints {
         $(#[doc = $export_doc])+
         #[utoipa::path(
             tag = $tag,
-            params($filter, $crate::listings::endpoints::ExportOptions),
+            params($filter, $crate::listings::endpoints::SearchOptions, $crate::listings::endpoints::ExportOptions),
             security((), ("bearer" = [])),
             responses(
                 (status = 200, description = "The rows", content((String = "text/csv"), (String = "application/x-ndjson"))),
@@ -105,17 +117,19 @@ macro_rules! library_endpoints {
             user: $crate::auth::MaybeUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
             filter: ::actix_web::web::Query<$filter>,
+            search: ::actix_web::web::Query<$crate::listings::endpoints::SearchOptions>,
             options: ::actix_web::web::Query<$crate::listings::endpoints::ExportOptions>,
         ) -> $crate::error::ApiResult<::actix_web::HttpResponse> {
             let format = options.format.unwrap_or_default();
-            $crate::listings::bulk::export::<$records>(user.0, state, filter.into_inner(), format)
+            let words = search.word_match.unwrap_or_default();
+            $crate::listings::bulk::export::<$records>(user.0, state, filter.into_inner(), words, format)
                 .await
         }
 
         $(#[doc = $list_doc])+
         #[utoipa::path(
             tag = $tag,
-            params($filter, $crate::http::PageParams),
+            params($filter, $crate::listings::endpoints::SearchOptions, $crate::http::PageParams),
             security((), ("bearer" = [])),
             responses((status = 200, description = $page_doc, body = $crate::http::Page<$out>))
         )]
@@ -124,12 +138,14 @@ macro_rules! library_endpoints {
             user: $crate::auth::MaybeUser,
             state: ::actix_web::web::Data<$crate::state::AppState>,
             filter: ::actix_web::web::Query<$filter>,
+            search: ::actix_web::web::Query<$crate::listings::endpoints::SearchOptions>,
             page: ::actix_web::web::Query<$crate::http::PageParams>,
         ) -> $crate::error::ApiResult<::actix_web::web::Json<$crate::http::Page<$out>>> {
             $crate::listings::handlers::list::<$records>(
                 user.0,
                 state,
                 filter.into_inner(),
+                search.word_match.unwrap_or_default(),
                 page.into_inner(),
             )
             .await

@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams};
 use crate::policy::{Managed, Visible};
+use crate::search::WordMatch;
 use crate::state::AppState;
 
 /// `POST /api/v1/{library}`: creates a record (a draft; administrators may publish at once),
@@ -101,6 +102,7 @@ pub async fn list<L: RecordLibrary + 'static>(
     caller: Option<AuthUser>,
     state: web::Data<AppState>,
     filter: L::Filter,
+    words: WordMatch,
     page: PageParams,
 ) -> ApiResult<web::Json<Page<L::Out>>> {
     let parts = L::filter_parts(&filter);
@@ -114,7 +116,7 @@ pub async fn list<L: RecordLibrary + 'static>(
         ));
     }
     let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
-    let hits = listing_search::hits(&state, L::LIBRARY, parts.q.as_deref()).await?;
+    let hits = listing_search::hits(&state, L::LIBRARY, parts.q.as_deref(), words).await?;
     let sort = SortOrder::resolve(parts.sort, hits.is_some());
     let hit_ids = hits.as_ref().map(|h| h.ids());
     let window = listing_search::window(&request, hits.is_some(), sort)?;

@@ -16,7 +16,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Page;
 use crate::http::pagination::{PageRequest, encode_cursor};
-use crate::search::{SearchDoc, tokens};
+use crate::search::{SearchDoc, WordMatch, tokens};
 use crate::state::AppState;
 
 /// Most search hits a list considers.
@@ -169,8 +169,14 @@ impl Hits {
     }
 }
 
-/// Searches the index when `q` is given (None when it is absent or blank).
-pub async fn hits(state: &AppState, library: Library, q: Option<&str>) -> ApiResult<Option<Hits>> {
+/// Searches the index when `q` is given (None when it is absent or blank), its words combined
+/// as `words` says.
+pub async fn hits(
+    state: &AppState,
+    library: Library,
+    q: Option<&str>,
+    words: WordMatch,
+) -> ApiResult<Option<Hits>> {
     let Some(text) = q.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -183,7 +189,7 @@ pub async fn hits(state: &AppState, library: Library, q: Option<&str>) -> ApiRes
     }
     let search = state.search.clone();
     let text = text.to_string();
-    let found = web::block(move || search.search(library.search_library(), &text, MAX_HITS))
+    let found = web::block(move || search.search(library.search_library(), &text, words, MAX_HITS))
         .await?
         .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
     Ok(Some(Hits {
@@ -325,9 +331,10 @@ pub async fn possible_duplicates(
 ) -> ApiResult<Vec<PossibleDuplicate>> {
     let probe: String = format!("{title} {}", text.chars().take(200).collect::<String>());
     let search = state.search.clone();
-    let candidates = web::block(move || search.search(library.search_library(), &probe, 10))
-        .await?
-        .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+    let candidates =
+        web::block(move || search.search(library.search_library(), &probe, WordMatch::Any, 10))
+            .await?
+            .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
     let ids: Vec<String> = candidates.into_iter().map(|h| h.id).filter(|id| id != own_id).collect();
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::text::{self, TextMatcherConfig};
 use super::vocabulary::Vocabulary;
-use crate::search::{Library, SearchDoc, SearchIndex};
+use crate::search::{Library, SearchDoc, SearchIndex, WordMatch};
 
 /// Ranks evaluated.
 pub const CUTOFF: usize = 10;
@@ -115,7 +115,7 @@ pub fn evaluate(
     let mut sums: BTreeMap<String, ([f64; 3], [f64; 3], usize)> = BTreeMap::new();
     for query in &queries {
         let bm25: Vec<String> = index
-            .search(Library::Achievements, &query.text, CUTOFF)?
+            .search(Library::Achievements, &query.text, WordMatch::Any, CUTOFF)?
             .into_iter()
             .map(|h| h.id)
             .collect();

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::vocabulary::Vocabulary;
-use crate::search::{Library, SearchError, SearchIndex};
+use crate::search::{Library, SearchError, SearchIndex, WordMatch};
 
 /// Tuning of the text matcher.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +66,7 @@ pub fn rank(
     limit: usize,
     config: &TextMatcherConfig,
 ) -> Result<Vec<TextMatch>, SearchError> {
-    let hits = index.search(library, text, config.candidates)?;
+    let hits = index.search(library, text, WordMatch::Any, config.candidates)?;
     let top_bm25 = hits.first().map_or(0.0, |h| f64::from(h.score));
     let mut bm25: HashMap<String, f64> = HashMap::new();
     if top_bm25 > 0.0 {

@@ -14,7 +14,7 @@ use tantivy::{
 };
 
 use super::analyzer::{ANALYZER_NAME, JiebaTokenizer, tokens};
-use super::{Hit, Library, SearchDoc, SearchError};
+use super::{Hit, Library, SearchDoc, SearchError, WordMatch};
 
 /// Memory budget of the index writer, shared by its worker threads.
 const WRITER_MEMORY_BUDGET: usize = 50_000_000;
@@ -206,13 +206,15 @@ impl SearchIndex {
     /// The ids of the documents of `library` that match `text` best, best first, at most
     /// `limit` of them.
     ///
-    /// `text` is analyzed like the indexed text (see [`tokens`](super::tokens)); a document
-    /// matches if it contains any of the tokens in its title, keywords or body. Text without
-    /// any token (empty, only punctuation or stop words) matches nothing.
+    /// `text` is analyzed like the indexed text (see [`tokens`](super::tokens)); a word of it
+    /// matches a document that contains any of the word's tokens in its title, keywords or
+    /// body, and `words` says whether every word must match or any may. Text without any token
+    /// (empty, only punctuation or stop words) matches nothing.
     pub fn search(
         &self,
         library: Library,
         text: &str,
+        words: WordMatch,
         limit: usize,
     ) -> Result<Vec<Hit>, SearchError> {
         let searcher = self.inner.reader.searcher();
@@ -220,34 +222,38 @@ impl SearchIndex {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut words = tokens(text);
-        if words.is_empty() {
+        let groups = token_groups(text, words);
+        if groups.is_empty() {
             return Ok(Vec::new());
         }
-        words.truncate(MAX_QUERY_TOKENS);
         let fields = self.inner.fields;
-        let mut any_word: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(words.len() * 3);
-        for word in &words {
-            for (field, boost) in [
-                (fields.title, TITLE_BOOST),
-                (fields.keywords, KEYWORDS_BOOST),
-                (fields.body, BODY_BOOST),
-            ] {
-                let term = TermQuery::new(
-                    Term::from_field_text(field, word),
-                    IndexRecordOption::WithFreqs,
-                );
-                any_word.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), boost))));
+        let word_queries = groups.iter().map(|group| {
+            let mut any_token: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(group.len() * 3);
+            for token in group {
+                for (field, boost) in [
+                    (fields.title, TITLE_BOOST),
+                    (fields.keywords, KEYWORDS_BOOST),
+                    (fields.body, BODY_BOOST),
+                ] {
+                    let term = TermQuery::new(
+                        Term::from_field_text(field, token),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    let boosted: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(term), boost));
+                    any_token.push((Occur::Should, boosted));
+                }
             }
-        }
+            let word: Box<dyn Query> = Box::new(BooleanQuery::new(any_token));
+            (Occur::Must, word)
+        });
         let in_library = TermQuery::new(
             Term::from_field_text(fields.library, library.as_str()),
             IndexRecordOption::Basic,
         );
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0))),
-            (Occur::Must, Box::new(BooleanQuery::new(any_word))),
-        ]);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0)))];
+        clauses.extend(word_queries);
+        let query = BooleanQuery::new(clauses);
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
         top.into_iter()
             .map(|(score, address)| {
@@ -295,6 +301,28 @@ impl SearchIndex {
             writer
         })
     }
+}
+
+/// The tokens of a query grouped by the words that must each match (one group when any word
+/// may), at most [`MAX_QUERY_TOKENS`] tokens in all; words without a token are left out.
+fn token_groups(text: &str, words: WordMatch) -> Vec<Vec<String>> {
+    let groups = match words {
+        WordMatch::Any => vec![tokens(text)],
+        WordMatch::All => text
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+            .map(tokens)
+            .collect(),
+    };
+    let mut budget = MAX_QUERY_TOKENS;
+    groups
+        .into_iter()
+        .map(|mut group| {
+            group.truncate(budget);
+            budget -= group.len();
+            group
+        })
+        .filter(|group| !group.is_empty())
+        .collect()
 }
 
 /// The tantivy document for `doc`; each keyword is a separate value of the keywords field.

@@ -4,8 +4,9 @@
 //! The index is a tantivy index whose text fields are analyzed with jieba (see [`tokens`]).
 //! Each document carries the library it belongs to, and a search only ever returns documents of
 //! the library it names. Queries are built directly from the analyzer's tokens — one term query
-//! per token on each of title (boost 3), keywords (boost 2) and body (boost 1), any of which may
-//! match — so unspaced Chinese text works as a query, scored with BM25.
+//! per token on each of title (boost 3), keywords (boost 2) and body (boost 1) — so unspaced
+//! Chinese text works as a query, scored with BM25. How the words a person typed combine is a
+//! [`WordMatch`]: every word (a run between spaces or list punctuation) must match, or any.
 //!
 //! The database stays the source of truth: the index can always be rebuilt from it, and
 //! [`SearchIndex::needs_rebuild`] says when it must be.
@@ -17,6 +18,19 @@ mod tests;
 
 pub use analyzer::tokens;
 pub use index::SearchIndex;
+
+text_enum! {
+    /// How the words of a query combine. A word is what stands between spaces or list
+    /// punctuation (`，、,;；`); it matches a record that holds any of its tokens.
+    #[derive(Default)]
+    pub enum WordMatch {
+        /// Every word must match (what a person searching a library expects; the default).
+        #[default]
+        All => "all",
+        /// Any word may match, the more the better (matching problems to records).
+        Any => "any",
+    }
+}
 
 /// The library a searchable document belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -100,9 +100,9 @@ fn tokens_drop_punctuation_and_stop_words_lowercase_and_deduplicate() {
 #[test]
 fn empty_or_stop_word_queries_find_nothing() {
     let (_, index) = csl();
-    assert!(index.search(Library::Achievements, "", 10).unwrap().is_empty());
-    assert!(index.search(Library::Achievements, "的。", 10).unwrap().is_empty());
-    assert!(index.search(Library::Achievements, "电池", 0).unwrap().is_empty());
+    assert!(index.search(Library::Achievements, "", WordMatch::Any, 10).unwrap().is_empty());
+    assert!(index.search(Library::Achievements, "的。", WordMatch::Any, 10).unwrap().is_empty());
+    assert!(index.search(Library::Achievements, "电池", WordMatch::Any, 0).unwrap().is_empty());
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn a_word_only_in_the_summary_finds_the_record() {
             continue;
         };
         assert!(!record.title.contains(word.as_str()));
-        let hits = index.search(Library::Achievements, word, 5).unwrap();
+        let hits = index.search(Library::Achievements, word, WordMatch::Any, 5).unwrap();
         assert_eq!(
             ids(&hits),
             vec![record.external_ref.as_str()],
@@ -155,7 +155,7 @@ fn an_exact_title_ranks_its_record_first() {
         records.iter().map(|r| (r.external_ref.as_str(), r.title.as_str())).collect();
     let mut misses = Vec::new();
     for record in &sample {
-        let hits = index.search(Library::Achievements, &record.title, 3).unwrap();
+        let hits = index.search(Library::Achievements, &record.title, WordMatch::Any, 3).unwrap();
         // A record with the very same title is as good an answer.
         let first_title = hits.first().map(|hit| titles[hit.id.as_str()]);
         if first_title != Some(record.title.as_str()) {
@@ -182,14 +182,28 @@ fn searches_stay_within_their_library() {
             doc("e1", Library::Experts, "张三", "研究锂离子电池"),
         ])
         .unwrap();
-    assert_eq!(ids(&index.search(Library::Achievements, "锂离子电池", 10).unwrap()), ["a1"]);
-    assert_eq!(ids(&index.search(Library::Demands, "锂离子电池", 10).unwrap()), ["d1"]);
-    assert_eq!(ids(&index.search(Library::Experts, "锂离子电池", 10).unwrap()), ["e1"]);
-    assert!(index.search(Library::ServiceProviders, "锂离子电池", 10).unwrap().is_empty());
+    assert_eq!(
+        ids(&index.search(Library::Achievements, "锂离子电池", WordMatch::Any, 10).unwrap()),
+        ["a1"]
+    );
+    assert_eq!(
+        ids(&index.search(Library::Demands, "锂离子电池", WordMatch::Any, 10).unwrap()),
+        ["d1"]
+    );
+    assert_eq!(
+        ids(&index.search(Library::Experts, "锂离子电池", WordMatch::Any, 10).unwrap()),
+        ["e1"]
+    );
+    assert!(
+        index
+            .search(Library::ServiceProviders, "锂离子电池", WordMatch::Any, 10)
+            .unwrap()
+            .is_empty()
+    );
 
     // The same holds in the big index: a demand is not an achievement.
     let (records, csl_index) = csl();
-    let hits = csl_index.search(Library::Demands, &records[0].title, 10).unwrap();
+    let hits = csl_index.search(Library::Demands, &records[0].title, WordMatch::Any, 10).unwrap();
     assert!(hits.is_empty(), "{hits:?}");
 }
 
@@ -204,19 +218,22 @@ fn upsert_replaces_and_delete_removes() {
     // Replacing x: the old text no longer matches, the new one does, and x appears once.
     index.upsert(&doc("x", Library::Demands, "石墨烯导热涂料", "")).unwrap();
     assert_eq!(index.doc_count(), 2);
-    assert!(index.search(Library::Demands, "散热膜", 10).unwrap().is_empty());
-    assert_eq!(ids(&index.search(Library::Demands, "导热涂料", 10).unwrap()), ["x"]);
-    let hits = index.search(Library::Demands, "石墨烯", 10).unwrap();
+    assert!(index.search(Library::Demands, "散热膜", WordMatch::Any, 10).unwrap().is_empty());
+    assert_eq!(
+        ids(&index.search(Library::Demands, "导热涂料", WordMatch::Any, 10).unwrap()),
+        ["x"]
+    );
+    let hits = index.search(Library::Demands, "石墨烯", WordMatch::Any, 10).unwrap();
     let mut all = ids(&hits);
     all.sort_unstable();
     assert_eq!(all, ["x", "y"]);
 
     // Moving a record to another library is an upsert too.
     index.upsert(&doc("y", Library::Achievements, "石墨烯导电油墨", "")).unwrap();
-    assert_eq!(ids(&index.search(Library::Demands, "石墨烯", 10).unwrap()), ["x"]);
+    assert_eq!(ids(&index.search(Library::Demands, "石墨烯", WordMatch::Any, 10).unwrap()), ["x"]);
 
     index.delete("x").unwrap();
-    assert!(index.search(Library::Demands, "石墨烯", 10).unwrap().is_empty());
+    assert!(index.search(Library::Demands, "石墨烯", WordMatch::Any, 10).unwrap().is_empty());
     assert_eq!(index.doc_count(), 1);
     index.delete("no-such-id").unwrap();
     assert_eq!(index.doc_count(), 1);
@@ -228,8 +245,8 @@ fn upsert_replaces_and_delete_removes() {
             doc("z", Library::Experts, "新名字", ""),
         ])
         .unwrap();
-    assert!(index.search(Library::Experts, "旧", 10).unwrap().is_empty());
-    assert_eq!(ids(&index.search(Library::Experts, "名字", 10).unwrap()), ["z"]);
+    assert!(index.search(Library::Experts, "旧", WordMatch::Any, 10).unwrap().is_empty());
+    assert_eq!(ids(&index.search(Library::Experts, "名字", WordMatch::Any, 10).unwrap()), ["z"]);
     let err = index
         .upsert_many(&[
             doc("w", Library::Experts, "名字", ""),
@@ -241,7 +258,7 @@ fn upsert_replaces_and_delete_removes() {
 
     index.clear().unwrap();
     assert_eq!(index.doc_count(), 0);
-    assert!(index.search(Library::Experts, "名字", 10).unwrap().is_empty());
+    assert!(index.search(Library::Experts, "名字", WordMatch::Any, 10).unwrap().is_empty());
 }
 
 #[test]
@@ -256,7 +273,10 @@ fn title_outweighs_keywords_outweighs_body() {
             doc("t", Library::Achievements, "光纤传感 装置", "用于测量"),
         ])
         .unwrap();
-    assert_eq!(ids(&index.search(Library::Achievements, "光纤传感", 10).unwrap()), ["t", "k", "b"]);
+    assert_eq!(
+        ids(&index.search(Library::Achievements, "光纤传感", WordMatch::Any, 10).unwrap()),
+        ["t", "k", "b"]
+    );
 }
 
 #[test]
@@ -271,7 +291,10 @@ fn an_index_on_disk_survives_a_restart() {
     let index = SearchIndex::open(&path).unwrap();
     assert!(!index.needs_rebuild());
     assert_eq!(index.doc_count(), 1);
-    assert_eq!(ids(&index.search(Library::ServiceProviders, "专利", 10).unwrap()), ["p1"]);
+    assert_eq!(
+        ids(&index.search(Library::ServiceProviders, "专利", WordMatch::Any, 10).unwrap()),
+        ["p1"]
+    );
 
     // A second handle on the same folder is refused (one writer per folder).
     assert!(SearchIndex::open(&path).is_err());
@@ -293,7 +316,7 @@ fn an_incompatible_index_on_disk_is_recreated() {
     assert!(index.needs_rebuild());
     assert_eq!(index.doc_count(), 0);
     index.upsert(&doc("n1", Library::Experts, "新的专家", "")).unwrap();
-    assert_eq!(ids(&index.search(Library::Experts, "专家", 10).unwrap()), ["n1"]);
+    assert_eq!(ids(&index.search(Library::Experts, "专家", WordMatch::Any, 10).unwrap()), ["n1"]);
     drop(index);
     assert!(!SearchIndex::open(dir.path()).unwrap().needs_rebuild());
 }
@@ -305,4 +328,30 @@ fn the_index_is_shareable_across_threads() {
     assert_send_sync::<SearchIndex>();
     assert_clone::<SearchIndex>();
     assert_send_sync::<SearchError>();
+}
+
+#[test]
+fn every_word_must_match_unless_any_word_may() {
+    let index = SearchIndex::in_memory().unwrap();
+    index.upsert(&doc("dye", Library::Achievements, "印染废水深度处理工艺", "")).unwrap();
+    index.upsert(&doc("heart", Library::Achievements, "心肌缺血图像处理方法", "")).unwrap();
+    index.upsert(&doc("mine", Library::Achievements, "矿井废水回用", "")).unwrap();
+    let search = |text: &str, words: WordMatch| -> Vec<String> {
+        let hits = index.search(Library::Achievements, text, words, 10).unwrap();
+        ids(&hits).into_iter().map(str::to_owned).collect()
+    };
+
+    // Both words: only the record holding both; with `any`, every record holding either,
+    // the one holding both first.
+    assert_eq!(search("废水 处理", WordMatch::All), ["dye"]);
+    let either = search("废水 处理", WordMatch::Any);
+    assert_eq!(either.len(), 3);
+    assert_eq!(either[0], "dye");
+    // List punctuation separates words too; a word of stop words only asks for nothing.
+    assert_eq!(search("废水，回用", WordMatch::All), ["mine"]);
+    assert_eq!(search("回用 的", WordMatch::All), ["mine"]);
+    // One word behaves alike either way.
+    let mut alone = search("废水", WordMatch::All);
+    alone.sort_unstable();
+    assert_eq!(alone, ["dye", "mine"]);
 }

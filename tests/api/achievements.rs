@@ -465,3 +465,42 @@ async fn records_past_their_validity_expire_and_are_renewed() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn a_search_needs_every_word_unless_match_any_widens_it() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let titled = |n: u32, title: &str, summary: &str| {
+        let mut body = battery(n);
+        body["title"] = json!(title);
+        body["summary"] = json!(summary);
+        body["keywords"] = json!([title]);
+        body
+    };
+    let dye = titled(
+        1,
+        "印染废水深度处理工艺",
+        "一种适用于印染行业的废水深度处理与回用工艺，出水稳定达标。",
+    );
+    let dye = published(&app, &owner, &admin, dye).await;
+    let heart = titled(2, "心肌缺血图像处理方法", "一种基于深度学习的心肌缺血医学影像分析方法。");
+    let heart = published(&app, &owner, &admin, heart).await;
+    published(&app, &owner, &admin, battery(3)).await;
+
+    let search = |query: &str| app.anon().get(format!("/api/v1/achievements?q={query}"));
+    assert_eq!(ids(&search("废水 处理").expect(200).await), [dye.as_str()]);
+    assert_eq!(ids(&search("废水，处理&match=all").expect(200).await), [dye.as_str()]);
+    assert_eq!(
+        ids(&search("废水 处理&match=any").expect(200).await),
+        [dye.as_str(), heart.as_str()]
+    );
+    assert!(ids(&search("废水 电池").expect(200).await).is_empty());
+    let refused = search("废水&match=some").problem(422).await;
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`all` or `any`"), "{refused}");
+    // Exports list what the same search lists.
+    let csv = app.anon().get("/api/v1/achievements/export?q=废水 处理").csv().await;
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(&dye));
+}

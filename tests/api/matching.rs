@@ -393,8 +393,14 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
         .json(json!({"title": "一种玉米收获机的茎秆切割装置", "version": created["version"]}))
         .expect(200)
         .await;
-    let stale =
-        offline_index.search(techmarket::search::Library::Achievements, "茎秆切割", 5).unwrap();
+    let stale = offline_index
+        .search(
+            techmarket::search::Library::Achievements,
+            "茎秆切割",
+            techmarket::search::WordMatch::Any,
+            5,
+        )
+        .unwrap();
     assert!(stale.is_empty());
     // Back up: its feed replays the changes since its checkpoint.
     let db = app.state.db.clone();
@@ -406,8 +412,14 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
     })
     .await
     .unwrap();
-    let fresh =
-        offline_index.search(techmarket::search::Library::Achievements, "茎秆切割", 5).unwrap();
+    let fresh = offline_index
+        .search(
+            techmarket::search::Library::Achievements,
+            "茎秆切割",
+            techmarket::search::WordMatch::Any,
+            5,
+        )
+        .unwrap();
     assert_eq!(fresh.first().map(|h| h.id.as_str()), Some(id.as_str()));
 }
 
@@ -429,9 +441,21 @@ async fn reindex_rebuilds_the_whole_index_from_the_database() {
         let count = techmarket::listings::reindex::rebuild(&mut conn, &index).unwrap();
         let target = record(0);
         let hits = index
-            .search(techmarket::search::Library::Achievements, target["title"].as_str().unwrap(), 3)
+            .search(
+                techmarket::search::Library::Achievements,
+                target["title"].as_str().unwrap(),
+                techmarket::search::WordMatch::Any,
+                3,
+            )
             .unwrap();
-        let demands = index.search(techmarket::search::Library::Demands, "姿态控制", 3).unwrap();
+        let demands = index
+            .search(
+                techmarket::search::Library::Demands,
+                "姿态控制",
+                techmarket::search::WordMatch::Any,
+                3,
+            )
+            .unwrap();
         assert_eq!(demands.len(), 1);
         (count, hits)
     })

@@ -12,6 +12,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::listing_search::{ListScope, Window};
+use crate::search::WordMatch;
 use crate::state::AppState;
 
 use super::codecs::{ExportFormat, render_row};
@@ -30,13 +31,14 @@ pub async fn export<L: RecordLibrary + 'static>(
     caller: Option<AuthUser>,
     state: web::Data<AppState>,
     filter: L::Filter,
+    words: WordMatch,
     format: ExportFormat,
 ) -> ApiResult<HttpResponse> {
     let parts = L::filter_parts(&filter);
     crate::validation::check_region_prefix(parts.region.as_deref())?;
     let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
-    let hits =
-        crate::listings::listing_search::hits(&state, L::LIBRARY, parts.q.as_deref()).await?;
+    let hits = crate::listings::listing_search::hits(&state, L::LIBRARY, parts.q.as_deref(), words)
+        .await?;
     let hit_ids = hits.map(|h| h.ids());
     let fetch: FetchBatch = Box::new(move |after| {
         let state = state.clone();
