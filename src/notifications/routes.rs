@@ -1,4 +1,5 @@
 //! `GET /api/v1/notifications`, `POST /api/v1/notifications/{id}/read`,
+//! `POST /api/v1/notifications/read-all`,
 //! `PUT /api/v1/organizations/{id}/webhook`, `GET /api/v1/organizations/{id}/webhook/deliveries`.
 
 use crate::action_endpoint;
@@ -23,6 +24,7 @@ use crate::validation;
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_notifications)
         .service(read_notification)
+        .service(read_all_notifications)
         .service(put_webhook)
         .service(list_deliveries);
 }
@@ -94,6 +96,37 @@ crate::endpoint! {
             })
             .await?;
         Ok(web::Json(Notification::from(row)))
+    }
+}
+
+/// What `POST /api/v1/notifications/read-all` did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    /// How many unread notifications were marked read now (0 when none was unread).
+    pub marked: usize,
+}
+
+crate::endpoint! {
+    /// Marks every unread notification of the caller's organization read, in one statement:
+    /// what arrives afterwards stays unread.
+    post "/notifications/read-all" => read_all_notifications, tag "notifications",
+    ok 200 "How many were marked read" => MarkedRead,
+    problems { 403: "The caller belongs to no organization" },
+    |user: AuthUser, state: State| -> ApiResult<web::Json<MarkedRead>> {
+        let org = own_org(&user)?;
+        let marked = state
+            .db
+            .write(move |conn| {
+                Ok(diesel::update(
+                    notifications::table
+                        .filter(notifications::org_id.eq(org))
+                        .filter(notifications::read_at.is_null()),
+                )
+                .set(notifications::read_at.eq(now()))
+                .execute(conn)?)
+            })
+            .await?;
+        Ok(web::Json(MarkedRead { marked }))
     }
 }
 

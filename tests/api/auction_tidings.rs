@@ -110,6 +110,19 @@ async fn bidders_hear_the_lot_start_soon_when_outbid_and_whether_they_won() {
     notified.sort_unstable();
     assert_eq!(delivered.len(), 3);
     assert_eq!(delivered, notified);
+
+    // Read all at once: the organization's own unread ones, once; nobody else's.
+    let read_all = "/api/v1/notifications/read-all";
+    assert_eq!(app.as_user(e1).post(read_all).expect(200).await["marked"], 3);
+    assert_eq!(app.as_user(e1).post(read_all).expect(200).await["marked"], 0);
+    let unread = app.as_user(e1).get("/api/v1/notifications?unread=true").expect(200).await;
+    assert!(unread["items"].as_array().unwrap().is_empty());
+    let others = app.as_user(e2).get("/api/v1/notifications?unread=true").expect(200).await;
+    assert_eq!(others["items"].as_array().unwrap().len(), 2, "another organization's stay unread");
+    let broker = app.broker(1).await;
+    assert!(broker.organization_id.is_none());
+    app.as_user(&broker).post(read_all).problem(403).await;
+    app.anon().post(read_all).problem(401).await;
 }
 
 #[tokio::test]
