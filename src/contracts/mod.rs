@@ -18,3 +18,4 @@ pub mod resolve;
 pub mod routes;
 pub mod schedule;
 pub mod transitions;
+pub mod verify;

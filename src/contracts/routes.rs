@@ -33,7 +33,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(super::performance::configure)
         .configure(super::amendments::configure)
         .service(super::certificate::certificate)
-        .service(super::commissions::broker_commissions);
+        .service(super::commissions::broker_commissions)
+        .service(super::verify::verify_registration);
 }
 
 /// Renders a contract with its ETag.

@@ -234,6 +234,44 @@ async fn the_registry_returns_refuses_or_registers_submitted_contracts() {
 }
 
 #[tokio::test]
+async fn anyone_verifies_a_registration_number_and_learns_nothing_confidential() {
+    let m = market().await;
+    let number = registered_number(&m).await;
+    let verify = |number: &str| m.app.anon().get(format!("/api/v1/registrations/{number}/verify"));
+    let check = verify(&number).expect(200).await;
+    assert_eq!(check["registration_number"], number.as_str());
+    assert_eq!(check["contract_name"], "富锂锰基正极材料制备技术专利实施许可合同");
+    assert_eq!(check["contract_type"], "license");
+    assert_eq!(check["contract_type_label"], "技术许可（专利实施许可）");
+    assert_eq!(check["registered_on"], day(0));
+    assert_eq!(check["registry_region_code"], "330100");
+    assert_eq!(check["registry_region_name"], "浙江省杭州市");
+    assert_eq!(check["status"], "registered");
+    // Only these: no parties, amounts, terms or ids.
+    let mut keys: Vec<&str> = check.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "contract_name",
+            "contract_type",
+            "contract_type_label",
+            "registered_on",
+            "registration_number",
+            "registry_region_code",
+            "registry_region_name",
+            "status"
+        ]
+    );
+    let year = &day(0)[2..4];
+    verify(&format!("{year}330100999999")).problem(404).await;
+    for malformed in ["12345", "2633010000000x", "263301000000070"] {
+        let problem = verify(malformed).problem(422).await;
+        assert_eq!(error_fields(&problem), ["number"], "{malformed}");
+    }
+}
+
+#[tokio::test]
 async fn registration_happens_only_within_the_validity_period() {
     let m = market().await;
     for (from, to) in [(day(10), day(400)), (day(-400), day(-1))] {
