@@ -127,6 +127,9 @@ pub struct Settings {
     /// `TECHMARKET_REGISTRY_REGION_CODE`: the six-digit GB/T 2260 code of the technology-contract
     /// registry this instance runs (it appears in every registration number).
     pub registry_region_code: String,
+    /// `TECHMARKET_REGISTRY_OWN_REGION_ONLY`: the registry registers only contracts whose seller
+    /// is in its region (the 技术输出地 rule; on by default).
+    pub registry_own_region_only: bool,
     /// `TECHMARKET_AUCTION_NOTICE_SECS`: how long before its start an auction must be
     /// announced (the auction law's 7 days by default; tests and demos lower it).
     pub auction_notice_secs: u64,
@@ -174,6 +177,7 @@ impl Default for Settings {
             webhook_allow_private: false,
             shared_rate_limits: None,
             registry_region_code: "330100".into(),
+            registry_own_region_only: true,
             auction_notice_secs: 7 * 24 * 3600,
             auction_starting_soon_secs: 3600,
             auction_deposit_min_bp: 500,
@@ -269,6 +273,8 @@ pub struct Config {
     pub shared_rate_limits: bool,
     /// The contract registry's six-digit region code.
     pub registry_region_code: String,
+    /// Whether the registry registers only contracts whose seller is in its region.
+    pub registry_own_region_only: bool,
     /// The trading rules the operator set (auctions and pricing notices).
     pub trading: crate::auctions::rules::TradingRules,
 }
@@ -367,6 +373,7 @@ impl Config {
             webhook_allow_private: settings.webhook_allow_private,
             shared_rate_limits,
             registry_region_code,
+            registry_own_region_only: settings.registry_own_region_only,
             trading,
         })
     }

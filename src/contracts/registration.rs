@@ -110,19 +110,43 @@ fn sign_deal(conn: &mut DbConnection, user: &AuthUser, contract: &ContractRow) -
     }
 }
 
+/// The 技术输出地 rule: a registry registers the contracts whose seller is in its region, so each
+/// contract counts in the figures of the region that exported the technology.
+fn check_seller_region(contract: &ContractRow, registry: &str) -> ApiResult<()> {
+    let registry_prefix = crate::domain::regions::prefix_of(registry);
+    let seller_region = contract.seller_region_code.as_deref().unwrap_or_default();
+    if seller_region.starts_with(registry_prefix) && !seller_region.is_empty() {
+        return Ok(());
+    }
+    let registry_name =
+        crate::domain::regions::full_name(registry).unwrap_or_else(|| registry.to_string());
+    let seller = match crate::domain::regions::full_name(seller_region) {
+        Some(name) => format!("in {name} ({seller_region})"),
+        None if seller_region.is_empty() => "of no Chinese region".to_string(),
+        None => format!("in region {seller_region}"),
+    };
+    Err(ApiError::refused(
+        "outside_registry_region",
+        format!(
+            "this registry ({registry_name}, {registry}) registers contracts whose seller is in its region; the seller is {seller}: its contract registers where the seller is"
+        ),
+    ))
+}
+
 action_endpoint! {
     /// 予以登记: registers a submitted contract (administrators, as the registry) within its
     /// validity period, assigning the next registration number of the registry and year
     /// (two-digit year + six-digit registry region code + six-digit serial, gap-free). A
     /// contract of a deal moves the deal to `signed` in the same transaction.
     post "/contracts/{id}/register" => register_contract, tag "contracts", path { "id": "Contract id" },
-    ok 200 "Registered, with its number" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "Not submitted, outside the validity period, the deal is lost, no completed pricing notice (`notice_required`, when the market requires one), or a stale version" },
+    ok 200 "Registered, with its number" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "Not submitted, outside the validity period, the seller outside the registry's region (`outside_registry_region`, when the registry keeps to its region), the deal is lost, no completed pricing notice (`notice_required`, when the market requires one), or a stale version" },
     |admin: AdminUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let user = admin.0;
         let version = body.0.unwrap_or_default().version;
         let registry = state.config.registry_region_code.clone();
         let registrar = user.id().to_string();
         let notice_required = state.config.trading.pricing_notice_required;
+        let own_region_only = state.config.registry_own_region_only;
         let action = Action::by_registry("registered", "contract.register", version);
         let apply: Apply = Box::new(move |conn, current, next| {
             let today = crate::clock::today();
@@ -131,6 +155,9 @@ action_endpoint! {
                     "a contract is registered only within its validity period ({} to {}); today is {today}",
                     current.valid_from, current.valid_to
                 )));
+            }
+            if own_region_only {
+                check_seller_region(current, &registry)?;
             }
             if notice_required {
                 crate::notices::required::check(conn, current)?;

@@ -59,7 +59,9 @@ struct Market {
 }
 
 async fn market() -> Market {
-    let app = spawn_app().await;
+    // Sellers of three cities and two provinces in one market: the registry takes every
+    // seller's contract, as a platform gathering several registries' records does.
+    let app = spawn_app_with(|s| s.registry_own_region_only = false).await;
     let admin = app.admin(1).await;
     let ent_hz = member(&app, 701, "enterprise", "enterprise", "330106").await;
     let ent_nb = member(&app, 702, "enterprise", "enterprise", "330212").await;

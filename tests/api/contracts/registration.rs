@@ -127,15 +127,53 @@ async fn a_deal_is_signed_once_and_a_lost_deal_blocks_registration() {
 
 #[tokio::test]
 async fn numbers_carry_the_configured_registry() {
-    let app = spawn_app_with(|s| s.registry_region_code = "110100".into()).await;
-    let m = Market {
+    // A Beijing registry; the market's seller is in Hangzhou, so the seller-region rule is off.
+    let m = beijing_registry(false).await;
+    let year = &day(0)[2..4];
+    assert_eq!(registered_number(&m).await, format!("{year}110100000001"));
+}
+
+/// A market whose registry is Beijing's (110100); its seller is in Hangzhou (330106).
+async fn beijing_registry(own_region_only: bool) -> Market {
+    let app = spawn_app_with(|s| {
+        s.registry_region_code = "110100".into();
+        s.registry_own_region_only = own_region_only;
+    })
+    .await;
+    Market {
         admin: app.admin(1).await,
         seller: app.university(11).await,
         buyer: app.enterprise(12).await,
         broker: app.broker(13).await,
         outsider: app.enterprise(14).await,
         app,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_registry_registers_the_contracts_of_sellers_in_its_region() {
+    let m = beijing_registry(true).await;
+    let contract = create(&m, &m.seller, licence(&m)).await;
+    let id = contract["id"].as_str().unwrap();
+    act(&m, &m.seller, id, "submit", json!({})).expect(200).await;
+    let problem = act(&m, &m.admin, id, "register", json!({})).problem(409).await;
+    assert_eq!(problem["code"], "outside_registry_region");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("北京市") && detail.contains("浙江省杭州市西湖区"), "{detail}");
+    let still = get(&m, &m.admin, id).expect(200).await;
+    assert_eq!(still["status"], "submitted");
+    assert!(still["registration_number"].is_null());
+
+    // The seller's organization moves to Beijing: its next contract registers there.
+    let seller_org = org(&m.seller);
+    let path = format!("/api/v1/organizations/{seller_org}");
+    let current = m.app.as_user(&m.seller).get(&path).expect(200).await;
+    m.app
+        .as_user(&m.seller)
+        .patch(&path)
+        .json(json!({"region_code": "110108", "version": current["version"]}))
+        .expect(200)
+        .await;
     let year = &day(0)[2..4];
     assert_eq!(registered_number(&m).await, format!("{year}110100000001"));
 }
