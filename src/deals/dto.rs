@@ -19,10 +19,12 @@ pub struct CreateDeal {
     pub demand_id: Option<String>,
     /// The seller's achievement (成果), if the deal is about one.
     pub achievement_id: Option<String>,
-    /// The buyer (买方) organization; it must own `demand_id`.
-    pub buyer_org_id: String,
-    /// The seller (卖方) organization; it must own `achievement_id`.
-    pub seller_org_id: String,
+    /// The buyer (买方) organization; it must own `demand_id`. Left out: the organization
+    /// that posted `demand_id`.
+    pub buyer_org_id: Option<String>,
+    /// The seller (卖方) organization; it must own `achievement_id`. Left out: the
+    /// organization that listed `achievement_id`.
+    pub seller_org_id: Option<String>,
     /// The technology broker (a user with the broker role). A broker opening a deal carries
     /// it unless another broker is named.
     pub broker_id: Option<String>,

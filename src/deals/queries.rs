@@ -76,6 +76,38 @@ pub struct NewDeal {
 /// Checks a record named by a deal. A record the caller (`viewer`; `None` for the system)
 /// may not see answers `not_found` exactly like an unknown id, so that other organizations'
 /// drafts cannot be probed.
+/// A deal's party as given, or inferred from its record: the organization owning the listing
+/// `id` of `library`, when the caller may see it. Field errors when neither is there: the record
+/// unknown or hidden from the caller (`not_found`, as `open_checked` says of it), or nothing
+/// given at all (`required`). Returns "" with the errors.
+pub fn party(
+    conn: &mut DbConnection,
+    viewer: &AuthUser,
+    (org_field, given): (&str, Option<&str>),
+    (record_field, library, record): (&str, Library, Option<&str>),
+    errors: &mut crate::validation::Checker,
+) -> ApiResult<String> {
+    if let Some(org) = given {
+        return Ok(org.to_string());
+    }
+    let Some(id) = record else {
+        errors.fail(
+            org_field,
+            "required",
+            format!("give {org_field}, or {record_field} to take its organization"),
+        );
+        return Ok(String::new());
+    };
+    let owner = crate::listings::queries::find(conn, library, id)
+        .ok()
+        .filter(|listing| crate::listings::access::ensure_visible(Some(viewer), listing).is_ok())
+        .and_then(|listing| listing.org_id);
+    Ok(owner.unwrap_or_else(|| {
+        errors.fail(record_field, "not_found", format!("no such {}", library.entity()));
+        String::new()
+    }))
+}
+
 fn check_listing(
     conn: &mut DbConnection,
     viewer: Option<&AuthUser>,

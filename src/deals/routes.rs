@@ -21,6 +21,7 @@ use crate::db::{DbConnection, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
+use crate::listings::Library;
 use crate::state::AppState;
 use crate::validation::Checker;
 
@@ -113,9 +114,55 @@ fn respond(status: actix_web::http::StatusCode, out: DealOut) -> HttpResponse {
     Tagged::with_status(status, out.version, out).into()
 }
 
+/// A new deal's buyer and seller organizations (given, or those of its demand and
+/// achievement), with the field errors found so far; 422 at once when a party is neither
+/// given nor found.
+async fn parties(
+    state: &State,
+    user: &AuthUser,
+    input: &CreateDeal,
+) -> ApiResult<(String, String, Checker)> {
+    let mut checker = Checker::new();
+    for (field, given) in
+        [("buyer_org_id", &input.buyer_org_id), ("seller_org_id", &input.seller_org_id)]
+    {
+        if let Some(org) = given {
+            dto::id(&mut checker, field, org);
+        }
+    }
+    let viewer = user.clone();
+    let (buyer, seller) = (input.buyer_org_id.clone(), input.seller_org_id.clone());
+    let (demand, achievement) = (input.demand_id.clone(), input.achievement_id.clone());
+    state
+        .db
+        .read(move |conn| {
+            let buyer = queries::party(
+                conn,
+                &viewer,
+                ("buyer_org_id", buyer.as_deref()),
+                ("demand_id", Library::Demands, demand.as_deref()),
+                &mut checker,
+            )?;
+            let seller = queries::party(
+                conn,
+                &viewer,
+                ("seller_org_id", seller.as_deref()),
+                ("achievement_id", Library::Achievements, achievement.as_deref()),
+                &mut checker,
+            )?;
+            if buyer.is_empty() || seller.is_empty() {
+                return Err(checker.finish().err().unwrap_or_else(|| {
+                    ApiError::field("buyer_org_id", "required", "the deal's parties are unknown")
+                }));
+            }
+            Ok((buyer, seller, checker))
+        })
+        .await
+}
+
 crate::endpoint! {
     /// Opens a deal between a buyer and a seller organization, usually about a demand and an
-    /// achievement. Either party, a technology broker or an administrator may open it; it starts
+    /// achievement; a party left out is the organization of its demand or achievement. Either party, a technology broker or an administrator may open it; it starts
     /// at `connected`. At most one open deal per (demand, achievement) pair: a second gets 409
     /// with `existing_id`.
     post "/deals" => create_deal, tag "deals",
@@ -123,9 +170,7 @@ crate::endpoint! {
     problems { 409: "An open deal for this demand and achievement exists (see `existing_id`)", 422: "Invalid fields; a record the caller may not see answers `not_found` like an unknown id", 503: "The database is busy behind another write (`database_busy`, `Retry-After`)" },
     |user: AuthUser, state: State, body: ValidJson<CreateDeal>| -> ApiResult<HttpResponse> {
         let input = body.into_inner();
-        let mut checker = Checker::new();
-        dto::id(&mut checker, "buyer_org_id", &input.buyer_org_id);
-        dto::id(&mut checker, "seller_org_id", &input.seller_org_id);
+        let (buyer_org_id, seller_org_id, mut checker) = parties(&state, &user, &input).await?;
         dto::commission(&mut checker, input.commission_rate_bp, input.commission_fen);
         if input.source == crate::deals::model::DealSource::Auction {
             checker.fail("source", "reserved", "auction deals are opened by the close of a sold lot");
@@ -133,7 +178,7 @@ crate::endpoint! {
         let note = dto::note(&mut checker, input.note.as_deref());
         let body_errors = checker.into_errors();
         let is_broker = user.role() == Role::Broker;
-        let is_party = user.belongs_to(&input.buyer_org_id) || user.belongs_to(&input.seller_org_id);
+        let is_party = user.belongs_to(&buyer_org_id) || user.belongs_to(&seller_org_id);
         if !(user.is_admin() || is_broker || is_party) {
             return Err(ApiError::Forbidden(
                 "a deal is opened by its buyer, its seller, a technology broker or an administrator"
@@ -147,7 +192,7 @@ crate::endpoint! {
                     .into(),
             ));
         }
-        let acting = Sides::of(&user, &input.buyer_org_id, &input.seller_org_id);
+        let acting = Sides::of(&user, &buyer_org_id, &seller_org_id);
         let broker_id = match (input.broker_id, is_broker) {
             (Some(named), true) if named != user.id() && !is_party => {
                 return Err(ApiError::field(
@@ -162,8 +207,8 @@ crate::endpoint! {
         let new = NewDeal {
             demand_id: input.demand_id,
             achievement_id: input.achievement_id,
-            buyer_org_id: input.buyer_org_id,
-            seller_org_id: input.seller_org_id,
+            buyer_org_id,
+            seller_org_id,
             broker_id,
             event_id: input.event_id,
             response_id: None,

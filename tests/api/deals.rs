@@ -438,3 +438,50 @@ async fn a_deal_opens_confidential_details_only_after_an_act_of_the_owners_side(
         .problem(404)
         .await;
 }
+
+#[tokio::test]
+async fn a_deals_parties_are_taken_from_its_demand_and_achievement() {
+    let app = spawn_app().await;
+    let m = market(&app, 1).await;
+    // The demand and the achievement say who buys and who sells.
+    let records_only =
+        json!({"demand_id": m.demand, "achievement_id": m.achievement, "source": "match"});
+    let deal = open_deal(&app, &m.broker.access_token, records_only.clone()).await;
+    assert_eq!(deal["buyer_org_id"], json!(m.enterprise.organization_id));
+    assert_eq!(deal["seller_org_id"], json!(m.university.organization_id));
+    assert_eq!(deal["broker_id"], m.broker.user_id.as_str());
+
+    // A party named and the other inferred; a named party must still own its record.
+    let m2 = market(&app, 3).await;
+    let mixed = json!({"demand_id": m2.demand, "achievement_id": m2.achievement,
+                       "buyer_org_id": m2.enterprise.organization_id, "source": "direct"});
+    let deal = open_deal(&app, &m2.enterprise.access_token, mixed).await;
+    assert_eq!(deal["seller_org_id"], json!(m2.university.organization_id));
+    let wrong = json!({"demand_id": m2.demand, "achievement_id": m.achievement,
+                       "buyer_org_id": m.enterprise.organization_id, "source": "direct"});
+    let problem = app.as_user(&m.broker).post("/api/v1/deals").json(wrong).problem(422).await;
+    assert_eq!(error_fields(&problem), ["demand_id"]);
+
+    // Nothing to infer from: each missing party is required.
+    let neither = json!({"source": "direct"});
+    let problem = app.as_user(&m.broker).post("/api/v1/deals").json(neither).problem(422).await;
+    assert_eq!(error_fields(&problem), ["buyer_org_id", "seller_org_id"]);
+
+    // A record the caller may not see infers nothing and reads like an unknown id.
+    let draft = app
+        .as_user(&m.university)
+        .post("/api/v1/achievements")
+        .json(sample_achievement(9))
+        .expect(201)
+        .await;
+    let hidden = json!({"demand_id": m.demand, "achievement_id": draft["id"], "source": "match"});
+    let problem = app.as_user(&m.broker).post("/api/v1/deals").json(hidden).problem(422).await;
+    assert_eq!(error_fields(&problem), ["achievement_id"]);
+    assert_eq!(problem["errors"][0]["code"], "not_found");
+    let unknown = json!({"demand_id": m.demand, "achievement_id": "no-such-id", "source": "match"});
+    let problem = app.as_user(&m.broker).post("/api/v1/deals").json(unknown).problem(422).await;
+    assert_eq!(problem["errors"][0]["code"], "not_found");
+    // An outsider learns nothing either way: not a party, so 403.
+    let outsider = app.enterprise(7).await;
+    app.as_user(&outsider).post("/api/v1/deals").json(records_only).problem(403).await;
+}
