@@ -67,6 +67,20 @@ text_enum! {
     }
 }
 
+impl LossReason {
+    /// The Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            LossReason::TooEarly => "时机过早",
+            LossReason::BenefitUnclear => "效益不明",
+            LossReason::PriceGap => "价格差距",
+            LossReason::NoCommercialRoute => "无商业化路径",
+            LossReason::AnotherSolutionChosen => "已选择其他方案",
+            LossReason::Other => "其他",
+        }
+    }
+}
+
 text_enum! {
     /// The coded reasons a client gives for declining an answer or losing a deal
     /// (`another_solution_chosen` is set only automatically, when an open call names its winner).

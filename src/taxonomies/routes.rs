@@ -9,6 +9,8 @@ use super::{
     CooperationMode, ExpertService, ExpertTitle, Industry, IpType, Maturity, PatentStatus,
     ServiceType, TechnologyField,
 };
+use crate::contracts::model::{ContractType, PlanCategory, RefusalReason, type_label_zh};
+use crate::deals::model::{DeclineReason, LossReason};
 use crate::domain::regions::{self, Region};
 use crate::error::{ApiError, ApiResult};
 
@@ -39,6 +41,18 @@ pub enum TaxonomyName {
     ServiceTypes,
     /// GB/T 2260 administrative divisions, one level at a time.
     Regions,
+    /// Technology contract types (技术开发, 转让, 许可, 咨询, 服务).
+    ContractTypes,
+    /// Contract subtypes, each under the type it belongs to (`parent`).
+    ContractSubtypes,
+    /// Plan categories of contract registration (计划类别).
+    PlanCategories,
+    /// The registry's coded reasons for refusing a registration (不予登记).
+    RefusalReasons,
+    /// Why a deal was lost.
+    LossReasons,
+    /// Why an answer was declined or a client loses a deal.
+    DeclineReasons,
 }
 
 impl TaxonomyName {
@@ -54,6 +68,12 @@ impl TaxonomyName {
         TaxonomyName::ExpertServices,
         TaxonomyName::ServiceTypes,
         TaxonomyName::Regions,
+        TaxonomyName::ContractTypes,
+        TaxonomyName::ContractSubtypes,
+        TaxonomyName::PlanCategories,
+        TaxonomyName::RefusalReasons,
+        TaxonomyName::LossReasons,
+        TaxonomyName::DeclineReasons,
     ];
 
     /// The name in the path.
@@ -69,6 +89,12 @@ impl TaxonomyName {
             TaxonomyName::ExpertServices => "expert-services",
             TaxonomyName::ServiceTypes => "service-types",
             TaxonomyName::Regions => "regions",
+            TaxonomyName::ContractTypes => "contract-types",
+            TaxonomyName::ContractSubtypes => "contract-subtypes",
+            TaxonomyName::PlanCategories => "plan-categories",
+            TaxonomyName::RefusalReasons => "refusal-reasons",
+            TaxonomyName::LossReasons => "loss-reasons",
+            TaxonomyName::DeclineReasons => "decline-reasons",
         }
     }
 
@@ -106,7 +132,8 @@ pub struct TaxonomyItem {
     /// For regions: `province`, `city` or `district`; otherwise `null`.
     #[schema(required = true)]
     pub level: Option<String>,
-    /// For regions: the parent division's code (`null` for provinces); otherwise `null`.
+    /// For regions: the parent division's code (`null` for provinces); for contract subtypes:
+    /// the contract type they belong to; otherwise `null`.
     #[schema(required = true)]
     pub parent: Option<String>,
 }
@@ -122,6 +149,15 @@ impl TaxonomyItem {
             level: None,
             parent: None,
         }
+    }
+
+    /// A code whose English label is its own words (`patent_right` → `Patent right`).
+    fn worded(code: &str, zh: &str) -> TaxonomyItem {
+        let mut en = code.replace('_', " ");
+        if let Some(first) = en.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        TaxonomyItem::code(code, zh, &en)
     }
 
     fn region(region: &Region) -> TaxonomyItem {
@@ -166,6 +202,31 @@ fn items<T: Copy>(
     en: fn(T) -> &'static str,
 ) -> Vec<TaxonomyItem> {
     all.iter().map(|&v| TaxonomyItem::code(code(v), zh(v), en(v))).collect()
+}
+
+/// The items of a code list labelled in Chinese (in English by the code's own words).
+fn zh_items<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    zh: fn(T) -> &'static str,
+) -> Vec<TaxonomyItem> {
+    all.iter().map(|&v| TaxonomyItem::worded(code(v), zh(v))).collect()
+}
+
+/// Every contract subtype under each type that admits it, labelled as the certificate writes it.
+fn contract_subtypes() -> Vec<TaxonomyItem> {
+    ContractType::ALL
+        .iter()
+        .flat_map(|&contract_type| {
+            contract_type.subtypes().iter().map(move |&subtype| TaxonomyItem {
+                parent: Some(contract_type.as_str().to_string()),
+                ..TaxonomyItem::worded(
+                    subtype.as_str(),
+                    &type_label_zh(contract_type, Some(subtype)),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Checks `parent` against the documented pattern `^[0-9]{6}$`, whichever the taxonomy: an
@@ -237,6 +298,21 @@ pub fn taxonomy(name: TaxonomyName, parent: Option<&str>) -> ApiResult<Taxonomy>
             items(ServiceType::ALL, ServiceType::as_str, ServiceType::zh, ServiceType::en)
         }
         TaxonomyName::Regions => region_items(parent)?,
+        TaxonomyName::ContractTypes => {
+            zh_items(ContractType::ALL, ContractType::as_str, ContractType::zh)
+        }
+        TaxonomyName::ContractSubtypes => contract_subtypes(),
+        TaxonomyName::PlanCategories => {
+            zh_items(PlanCategory::ALL, PlanCategory::as_str, PlanCategory::zh)
+        }
+        TaxonomyName::RefusalReasons => {
+            zh_items(RefusalReason::ALL, RefusalReason::as_str, RefusalReason::zh)
+        }
+        TaxonomyName::LossReasons => zh_items(LossReason::ALL, LossReason::as_str, LossReason::zh),
+        TaxonomyName::DeclineReasons => DeclineReason::ALL
+            .iter()
+            .map(|&d| TaxonomyItem::worded(d.as_str(), LossReason::from(d).zh()))
+            .collect(),
     };
     Ok(Taxonomy { name: name.as_str().to_string(), items })
 }
@@ -275,7 +351,7 @@ mod tests {
                 serde_json::from_value(serde_json::json!(name.as_str())).unwrap();
             assert_eq!(parsed, name);
         }
-        assert_eq!(TaxonomyName::ALL.len(), 10);
+        assert_eq!(TaxonomyName::ALL.len(), 16);
         assert_eq!(TaxonomyName::parse("technology_fields"), None);
         assert!(TaxonomyName::expected().starts_with("technology-fields, industries"));
     }

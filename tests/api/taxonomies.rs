@@ -45,6 +45,12 @@ async fn every_taxonomy_is_served() {
         ("expert-titles", 7),
         ("expert-services", 4),
         ("service-types", 8),
+        ("contract-types", 5),
+        ("contract-subtypes", 12),
+        ("plan-categories", 5),
+        ("refusal-reasons", 6),
+        ("loss-reasons", 6),
+        ("decline-reasons", 5),
     ] {
         let body = app.anon().get(format!("/api/v1/taxonomies/{name}")).expect(200).await;
         assert_eq!(body["name"], name);
@@ -134,4 +140,30 @@ async fn unknown_taxonomy_is_404_naming_the_known_ones() {
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("colours"), "{detail}");
     assert!(detail.contains("technology-fields") && detail.contains("regions"), "{detail}");
+}
+
+#[tokio::test]
+async fn contract_subtypes_sit_under_their_types_with_the_certificates_labels() {
+    let app = spawn_app().await;
+    let body = app.anon().get("/api/v1/taxonomies/contract-subtypes").expect(200).await;
+    let under = |parent: &str| -> Vec<Value> {
+        items(&body)
+            .iter()
+            .filter(|i| i["parent"] == parent)
+            .map(|i| json!([i["code"], i["zh"]]))
+            .collect()
+    };
+    assert_eq!(
+        under("license"),
+        [
+            json!(["patent", "技术许可（专利实施许可）"]),
+            json!(["technical_secret", "技术许可（技术秘密使用许可）"]),
+            json!(["other", "技术许可（其他技术许可）"]),
+        ]
+    );
+    assert!(under("consulting").is_empty());
+    let reasons = app.anon().get("/api/v1/taxonomies/refusal-reasons").expect(200).await;
+    assert_eq!(items(&reasons)[4]["code"], "public_domain");
+    assert_eq!(items(&reasons)[4]["zh"], "标的属于公知技术");
+    assert_eq!(items(&reasons)[4]["en"], "Public domain");
 }
