@@ -393,14 +393,12 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
         .json(json!({"title": "一种玉米收获机的茎秆切割装置", "version": created["version"]}))
         .expect(200)
         .await;
-    let stale = offline_index
-        .search(
-            techmarket::search::Library::Achievements,
-            "茎秆切割",
-            techmarket::search::WordMatch::Any,
-            5,
-        )
-        .unwrap();
+    let stalk_cutters = |index: &techmarket::search::SearchIndex| {
+        let (library, words) =
+            (techmarket::search::Library::Achievements, techmarket::search::WordMatch::Any);
+        index.search(library, "茎秆切割", words, 5).unwrap()
+    };
+    let stale = stalk_cutters(&offline_index);
     assert!(stale.is_empty());
     // Back up: its feed replays the changes since its checkpoint.
     let db = app.state.db.clone();
@@ -412,14 +410,7 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
     })
     .await
     .unwrap();
-    let fresh = offline_index
-        .search(
-            techmarket::search::Library::Achievements,
-            "茎秆切割",
-            techmarket::search::WordMatch::Any,
-            5,
-        )
-        .unwrap();
+    let fresh = stalk_cutters(&offline_index);
     assert_eq!(fresh.first().map(|h| h.id.as_str()), Some(id.as_str()));
 }
 
