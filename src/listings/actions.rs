@@ -25,6 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams};
+use crate::notifications::NotificationKind;
 use crate::state::AppState;
 use crate::validation;
 
@@ -163,7 +164,45 @@ pub fn apply(
         &saved.id,
         changes,
     )?;
+    tell_owner(conn, user, library, &saved, action)?;
     Ok(saved)
+}
+
+/// Tells the owning organization that a review decided its listing (approved, or rejected
+/// with the reason), unless it reviewed its own (records of people have no organization to
+/// tell).
+fn tell_owner(
+    conn: &mut DbConnection,
+    reviewer: &AuthUser,
+    library: Library,
+    listing: &Listing,
+    action: Action,
+) -> ApiResult<()> {
+    let Some(org_id) = listing.org_id.clone().filter(|org| !reviewer.belongs_to(org)) else {
+        return Ok(());
+    };
+    let title = &listing.title;
+    let (kind, line) = match action {
+        Action::Approve => {
+            (NotificationKind::ListingApproved, format!("「{title}」已通过审核并发布"))
+        }
+        Action::Reject => {
+            let reason = listing.rejection_reason.as_deref().unwrap_or_default();
+            (NotificationKind::ListingRejected, format!("「{title}」未通过审核：{reason}"))
+        }
+        _ => return Ok(()),
+    };
+    crate::notifications::tell(
+        conn,
+        crate::notifications::Tiding {
+            org_id,
+            kind,
+            subject_kind: library.entity(),
+            subject_id: listing.id.clone(),
+            achievement_id: (library == Library::Achievements).then(|| listing.id.clone()),
+            title: line,
+        },
+    )
 }
 
 /// `POST /api/v1/{library}/{id}/{action}`.

@@ -38,6 +38,10 @@ text_enum! {
         /// The winner of a lot defaulted and the seller offers it to the organization, the
         /// runner-up, at its best bid.
         AuctionRunnerUpOffer => "auction_runner_up_offer",
+        /// An administrator approved one of the organization's listings: it is published.
+        ListingApproved => "listing_approved",
+        /// An administrator rejected one of the organization's listings (the title says why).
+        ListingRejected => "listing_rejected",
     }
 }
 
@@ -80,7 +84,8 @@ pub struct Notification {
     /// What happened: `achievement_for_demand` (a new achievement matches the demand),
     /// `demand_for_achievement` (a new demand matches the achievement), `outbid`,
     /// `auction_starting_soon`, `auction_won`, `auction_lost` or `auction_runner_up_offer` (an auction the organization
-    /// registered for; `subject_id` names the lot).
+    /// registered for; `subject_id` names the lot), `listing_approved` or `listing_rejected` (a
+    /// review of one of its listings; `subject_kind` names the library's record kind).
     pub kind: NotificationKind,
     /// The demand concerned (match notifications; null otherwise).
     pub demand_id: Option<String>,
@@ -90,7 +95,8 @@ pub struct Notification {
     pub score: Option<f64>,
     /// A line to show, in Chinese, e.g. `您在「…」拍卖中的出价已被超过，当前价 125.00 元`.
     pub title: String,
-    /// The kind of record an event notification is about: `auction` (null for matches).
+    /// The kind of record an event notification is about: `auction`, `achievement`, `demand` or
+    /// `service_provider` (null for matches).
     pub subject_kind: Option<String>,
     /// The id of that record, e.g. the auction's id: `GET /api/v1/auctions/{subject_id}`.
     pub subject_id: Option<String>,

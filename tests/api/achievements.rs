@@ -504,3 +504,43 @@ async fn a_search_needs_every_word_unless_match_any_widens_it() {
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.contains(&dye));
 }
+
+#[tokio::test]
+async fn the_owner_is_told_when_a_review_rejects_or_approves_its_listing() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let created =
+        app.as_user(&owner).post("/api/v1/achievements").json(battery(1)).expect(201).await;
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/api/v1/achievements/{id}");
+    app.as_user(&owner).act(format!("{path}/submit")).expect(200).await;
+    let rejected = app
+        .as_user(&admin)
+        .post(format!("{path}/reject"))
+        .json(json!({"reason": "请补充专利证书复印件"}))
+        .expect(200)
+        .await;
+    let told = app.as_user(&owner).get("/api/v1/notifications").expect(200).await;
+    assert_eq!(items_field(&told, "kind"), ["listing_rejected"]);
+    let rejection = &told["items"][0];
+    assert_eq!(rejection["subject_kind"], "achievement");
+    assert_eq!(rejection["subject_id"], id);
+    assert_eq!(rejection["achievement_id"], id);
+    assert!(rejection["title"].as_str().unwrap().contains("请补充专利证书复印件"), "{rejection}");
+
+    app.as_user(&owner)
+        .patch(&path)
+        .json(json!({"title": "一种富锂锰基正极材料的制备方法", "version": rejected["version"]}))
+        .expect(200)
+        .await;
+    app.as_user(&owner).act(format!("{path}/submit")).expect(200).await;
+    app.as_user(&admin).act(format!("{path}/approve")).expect(200).await;
+    let told = app.as_user(&owner).get("/api/v1/notifications").expect(200).await;
+    assert_eq!(items_field(&told, "kind"), ["listing_approved", "listing_rejected"]);
+    assert!(told["items"][0]["title"].as_str().unwrap().contains("一种富锂锰基正极材料的制备方法"));
+    // Nobody else hears of it.
+    let other = app.university(2).await;
+    let none = app.as_user(&other).get("/api/v1/notifications").expect(200).await;
+    assert!(none["items"].as_array().unwrap().is_empty());
+}
