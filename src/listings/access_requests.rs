@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::Library;
 use super::access::{can_manage, ensure_visible};
+use super::model::Listing;
 use super::queries;
 use crate::audit;
 use crate::auth::AuthUser;
@@ -19,6 +20,7 @@ use crate::db::{DbConnection, new_id, now, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
 use crate::http::{Page, PageParams};
+use crate::notifications::NotificationKind;
 use crate::state::AppState;
 use crate::validation;
 
@@ -219,6 +221,15 @@ pub async fn create(
                 updated_at: stamp,
             };
             diesel::insert_into(access_requests::table).values(row.clone()).execute(conn)?;
+            let line = format!("「{}」收到一条查看保密信息的申请，请审批", listing.title);
+            tell(
+                conn,
+                listing.org_id.clone(),
+                NotificationKind::AccessRequested,
+                library,
+                &listing,
+                line,
+            )?;
             audit::record(
                 conn,
                 &user.actor(),
@@ -319,6 +330,15 @@ pub async fn decide(
                 serde_json::json!({ "request_id": current.id, "requester_id": current.requester_id,
                                     "status": {"from": from, "to": to} }),
             )?;
+            let verdict = match decision {
+                AccessDecision::Grant => "已同意",
+                AccessDecision::Deny => "已拒绝",
+                AccessDecision::Revoke => "已撤回",
+            };
+            let note = note.as_deref().map(|n| format!("：{n}")).unwrap_or_default();
+            let line = format!("您查看「{}」保密信息的申请{verdict}{note}", listing.title);
+            let requester = current.requester_org_id.clone();
+            tell(conn, requester, NotificationKind::AccessDecided, library, &listing, line)?;
             Ok(access_requests::table
                 .find(&current.id)
                 .select(AccessRequestRow::as_select())
@@ -326,4 +346,29 @@ pub async fn decide(
         })
         .await?;
     Ok(web::Json(AccessRequestOut::from(saved)))
+}
+
+/// Tells an organization (if there is one) of an access request's event on `listing`.
+fn tell(
+    conn: &mut DbConnection,
+    org_id: Option<String>,
+    kind: NotificationKind,
+    library: Library,
+    listing: &Listing,
+    title: String,
+) -> ApiResult<()> {
+    let Some(org_id) = org_id else {
+        return Ok(());
+    };
+    crate::notifications::tell(
+        conn,
+        crate::notifications::Tiding {
+            org_id,
+            kind,
+            subject_kind: library.entity(),
+            subject_id: listing.id.clone(),
+            achievement_id: (library == Library::Achievements).then(|| listing.id.clone()),
+            title,
+        },
+    )
 }

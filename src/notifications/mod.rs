@@ -42,6 +42,10 @@ text_enum! {
         ListingApproved => "listing_approved",
         /// An administrator rejected one of the organization's listings (the title says why).
         ListingRejected => "listing_rejected",
+        /// Someone asked to read the confidential details of one of the organization's listings.
+        AccessRequested => "access_requested",
+        /// The owner granted, denied or revoked the organization's access request.
+        AccessDecided => "access_decided",
     }
 }
 
@@ -85,7 +89,9 @@ pub struct Notification {
     /// `demand_for_achievement` (a new demand matches the achievement), `outbid`,
     /// `auction_starting_soon`, `auction_won`, `auction_lost` or `auction_runner_up_offer` (an auction the organization
     /// registered for; `subject_id` names the lot), `listing_approved` or `listing_rejected` (a
-    /// review of one of its listings; `subject_kind` names the library's record kind).
+    /// review of one of its listings; `subject_kind` names the library's record kind),
+    /// `access_requested` (to its listing's confidential details) or `access_decided` (its own
+    /// request granted, denied or revoked).
     pub kind: NotificationKind,
     /// The demand concerned (match notifications; null otherwise).
     pub demand_id: Option<String>,

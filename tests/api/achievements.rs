@@ -544,3 +544,42 @@ async fn the_owner_is_told_when_a_review_rejects_or_approves_its_listing() {
     let none = app.as_user(&other).get("/api/v1/notifications").expect(200).await;
     assert!(none["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn owners_hear_of_access_requests_and_requesters_of_the_decision() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let id = published(&app, &owner, &admin, battery(1)).await;
+    let requests = format!("/api/v1/achievements/{id}/access-requests");
+    let buyer = app.enterprise(2).await;
+    app.verify_orgs(&admin, &[&buyer]).await;
+    let before = app.as_user(&owner).get("/api/v1/notifications").expect(200).await;
+    let request = app
+        .as_user(&buyer)
+        .post(&requests)
+        .json(json!({"message": "拟签保密协议"}))
+        .expect(201)
+        .await;
+    let told = app.as_user(&owner).get("/api/v1/notifications").expect(200).await;
+    let mut kinds = items_field(&told, "kind");
+    kinds.truncate(kinds.len() - items_field(&before, "kind").len());
+    assert_eq!(kinds, ["access_requested"]);
+    assert_eq!(told["items"][0]["subject_id"], id.as_str());
+    // The owner is told nothing confidential: the record's title only.
+    assert!(!told["items"][0]["title"].as_str().unwrap().contains("850"), "{told}");
+
+    let request_id = request["id"].as_str().unwrap();
+    app.as_user(&owner)
+        .post(format!("{requests}/{request_id}/grant"))
+        .json(json!({"note": "请联系王老师签署保密协议"}))
+        .expect(200)
+        .await;
+    let told = app.as_user(&buyer).get("/api/v1/notifications").expect(200).await;
+    assert_eq!(items_field(&told, "kind"), ["access_decided"]);
+    let title = told["items"][0]["title"].as_str().unwrap();
+    assert!(title.contains("已同意") && title.contains("请联系王老师签署保密协议"), "{title}");
+    app.as_user(&owner).act(format!("{requests}/{request_id}/revoke")).expect(200).await;
+    let told = app.as_user(&buyer).get("/api/v1/notifications").expect(200).await;
+    assert!(told["items"][0]["title"].as_str().unwrap().contains("已撤回"));
+}
