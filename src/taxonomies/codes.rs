@@ -189,6 +189,8 @@ taxonomy! {
         Legal => "legal", "法律", "Legal services";
         Appraisal => "appraisal", "评估评价", "Appraisal";
         Consulting => "consulting", "咨询", "Consulting";
+        RdDesign => "rd_design", "研发设计", "R&D design";
+        PilotTrial => "pilot_trial", "中试熟化", "Pilot trials";
     }
 }
 
