@@ -44,5 +44,6 @@ pub mod stats;
 pub mod taxonomies;
 pub mod telemetry;
 pub mod validation;
+pub mod vouchers;
 
 pub use startup::Application;

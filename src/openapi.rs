@@ -59,7 +59,11 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::stats::contracts::ContractGroup,
         crate::stats::contracts::StatsRegionLevel,
         crate::stats::libraries::LibraryGroup,
-        crate::stats::chart::ContractMetric
+        crate::stats::chart::ContractMetric,
+        crate::vouchers::model::VoucherStatus,
+        crate::vouchers::model::OrderStatus,
+        crate::vouchers::model::ClaimStatus,
+        crate::stats::vouchers::VoucherGroupBy
     )),
     modifiers(&SecurityAndErrors),
     tags(
@@ -80,6 +84,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "stats", description = "The bureau's figures: overview, contracts, funnel, libraries and brokers, as JSON, CSV and SVG charts"),
         (name = "auctions", description = "拍卖与挂牌: auctions and listings of achievements, bidders, deposits and bids"),
         (name = "notices", description = "公示: public pricing notices of results and objections to them"),
+        (name = "vouchers", description = "科技创新券: innovation-voucher programmes, vouchers, service orders, claims and settlements"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )
@@ -189,6 +194,10 @@ pub fn complete(mut openapi: OpenApiDoc) -> OpenApiDoc {
         .document(&mut openapi, crate::auctions::lifecycle::DEPOSIT_ACTIONS);
     model::DEMAND_SIDE.document(&mut openapi, model::ACTIONS);
     model::RESPONDER_SIDE.document(&mut openapi, model::ACTIONS);
+    use crate::vouchers::lifecycle as vouchers;
+    vouchers::VOUCHERS.document(&mut openapi, vouchers::VOUCHER_ACTIONS);
+    vouchers::ORDERS.document(&mut openapi, vouchers::ORDER_ACTIONS);
+    vouchers::CLAIMS.document(&mut openapi, vouchers::CLAIM_ACTIONS);
     for (path, item) in openapi.paths.paths.iter_mut() {
         for operation in [
             item.get.as_mut(),
@@ -233,6 +242,9 @@ mod tests {
             crate::contracts::transitions::ACTIONS,
             crate::deals::queries::ACTIONS,
             crate::responses::model::ACTIONS,
+            crate::vouchers::lifecycle::VOUCHER_ACTIONS,
+            crate::vouchers::lifecycle::ORDER_ACTIONS,
+            crate::vouchers::lifecycle::CLAIM_ACTIONS,
         ];
         for action in actions.concat() {
             let item = spec.paths.paths.get(action.path);

@@ -137,6 +137,7 @@ impl Application {
             config: Arc::new(config),
         });
         crate::listings::expiry::spawn_expiry_sweeper(state.db.clone());
+        crate::vouchers::lapse::spawn_lapse_sweeper(state.db.clone());
         crate::auctions::closing::spawn_auction_clock(
             state.db.clone(),
             state.config.trading.starting_soon_secs,

@@ -650,6 +650,120 @@ diesel::joinable!(auction_registrations -> auctions (auction_id));
 diesel::joinable!(auction_bids -> auctions (auction_id));
 diesel::joinable!(notice_objections -> notices (notice_id));
 
+diesel::table! {
+    /// Innovation-voucher programmes (科技创新券) of a bureau: budget, caps, coverage, mode.
+    voucher_programs (id) {
+        id -> Text,
+        name -> Text,
+        region_code -> Text,
+        year -> BigInt,
+        budget_fen -> BigInt,
+        application_cap_fen -> BigInt,
+        enterprise_year_cap_fen -> BigInt,
+        coverage_bp -> BigInt,
+        full_cover_below_fen -> BigInt,
+        service_types -> Text,
+        mode -> Text,
+        use_by -> Date,
+        claim_by -> Date,
+        accepted_regions -> Text,
+        committed_fen -> BigInt,
+        issued_count -> BigInt,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Vouchers applied for and issued to enterprises.
+    vouchers (id) {
+        id -> Text,
+        program_id -> Text,
+        org_id -> Text,
+        applicant_id -> Text,
+        number -> Nullable<Text>,
+        status -> Text,
+        requested_fen -> BigInt,
+        approved_fen -> Nullable<BigInt>,
+        balance_fen -> BigInt,
+        lapsed_fen -> BigInt,
+        purpose -> Text,
+        reason -> Nullable<Text>,
+        use_by -> Date,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        lapsed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Services ordered from service organizations and paid in part with a voucher.
+    voucher_orders (id) {
+        id -> Text,
+        voucher_id -> Text,
+        program_id -> Text,
+        enterprise_org_id -> Text,
+        provider_id -> Text,
+        provider_org_id -> Text,
+        provider_region_code -> Text,
+        service_type -> Text,
+        description -> Text,
+        fee_fen -> BigInt,
+        voucher_fen -> BigInt,
+        status -> Text,
+        note -> Nullable<Text>,
+        claim_id -> Nullable<Text>,
+        created_by -> Text,
+        accepted_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        confirmed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Claims for the voucher share of confirmed orders (兑付).
+    voucher_claims (id) {
+        id -> Text,
+        program_id -> Text,
+        claimant_org_id -> Text,
+        invoice_number -> Text,
+        status -> Text,
+        total_fen -> BigInt,
+        note -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        settlement_id -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        paid_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Settlement batches: approved claims of a programme paid together.
+    voucher_settlements (id) {
+        id -> Text,
+        program_id -> Text,
+        through -> Date,
+        total_fen -> BigInt,
+        claim_count -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(vouchers -> voucher_programs (program_id));
+diesel::joinable!(voucher_orders -> vouchers (voucher_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -690,4 +804,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     auction_bids,
     notices,
     notice_objections,
+    voucher_programs,
+    vouchers,
+    voucher_orders,
+    voucher_claims,
+    voucher_settlements,
 );

@@ -73,9 +73,23 @@ pub fn capitals(fen: i64) -> String {
     out
 }
 
+/// An amount in fen written in yuan with two decimals (`123456` → `1234.56`, `-5` → `-0.05`).
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::capitals;
+    use super::{capitals, yuan};
+
+    #[test]
+    fn yuan_has_two_decimals() {
+        assert_eq!(yuan(123_456), "1234.56");
+        assert_eq!(yuan(-5), "-0.05");
+        assert_eq!(yuan(0), "0.00");
+    }
 
     #[test]
     fn amounts_read_as_the_banks_write_them() {

@@ -18,3 +18,4 @@ pub mod render;
 pub mod routes;
 pub mod sql;
 pub mod trading;
+pub mod vouchers;

@@ -76,6 +76,9 @@ pub struct Overview {
     pub deals: DealStageCounts,
     /// Technology contracts registered in the period: count, 成交额 and 技术交易额.
     pub contracts: ContractFigures,
+    /// Innovation vouchers used in the period: the voucher share of service orders confirmed
+    /// in it, in fen (region: the enterprise's).
+    pub vouchers_used_fen: i64,
 }
 
 fn count(conn: &mut DbConnection, sql: &Sql) -> ApiResult<Vec<Group>> {
@@ -227,6 +230,7 @@ pub fn compute(conn: &mut DbConnection, filter: &Filter, scope: &Scope) -> ApiRe
         service_providers: of(Library::ServiceProviders).map_or(0, |g| g.a),
         deals: deals(conn, filter, scope)?,
         contracts: contract_totals(conn, filter, scope)?,
+        vouchers_used_fen: super::vouchers::used_total(conn, filter, scope)?,
     };
     Ok(overview)
 }
@@ -259,6 +263,7 @@ impl Tabular for Overview {
             ("contracts", "登记技术合同", c.count),
             ("contracts.amount_fen", "成交额（分）", c.amount_fen),
             ("contracts.technology_amount_fen", "技术交易额（分）", c.technology_amount_fen),
+            ("vouchers_used_fen", "创新券使用额（分）", self.vouchers_used_fen),
         ];
         Table {
             headers: vec!["figure", "label", "value"],

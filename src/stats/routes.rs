@@ -51,7 +51,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(libraries_chart)
         .service(get_brokers)
         .service(get_trading)
-        .service(trading_chart);
+        .service(trading_chart)
+        .service(get_vouchers)
+        .service(vouchers_chart)
+        .service(get_voucher_clearing);
 }
 
 figures_endpoint! {
@@ -155,4 +158,30 @@ chart_endpoint! {
     /// The trading figures of `GET /api/v1/stats/trading` as an SVG bar chart: lots and sold
     /// lots per type.
     "/stats/trading/chart.svg" => trading_chart, params { StatsQuery }, super::trading::TradingStats
+}
+
+figures_endpoint! {
+    /// Innovation vouchers (创新券) per group: vouchers issued and the amount issued, used (the
+    /// voucher share of orders confirmed — the bureau's headline figure), claimed, paid in
+    /// settlements and lapsed, each dated by its own event (a China day) within the period.
+    /// `group_by`: `region` (the enterprise's, rolled up to `region_level`), `provider`,
+    /// `service_type` (issued and lapsed amounts only in the total) or `month`. `region` is the
+    /// enterprise's region. Administrators read the whole market; members of an organization
+    /// the vouchers and orders where it is the enterprise or the provider.
+    "/stats/vouchers" => get_vouchers, params { StatsQuery, super::vouchers::VouchersQuery }, super::vouchers::VoucherStats, "Voucher figures per group"
+}
+
+chart_endpoint! {
+    /// The voucher figures of `GET /api/v1/stats/vouchers` (same parameters) as an SVG bar
+    /// chart in 万元: issued, used and paid per group.
+    "/stats/vouchers/chart.svg" => vouchers_chart, params { StatsQuery, super::vouchers::VouchersQuery }, super::vouchers::VoucherStats
+}
+
+figures_endpoint! {
+    /// Cross-region clearing of innovation vouchers (通用通兑): for orders confirmed in the
+    /// period, what each programme's region owes the providers of each region (rolled up to
+    /// `region_level`, provinces by default), with how much of it claims already paid. A
+    /// voucher of region A spent at a provider in region B is owed by A to B; `region` keeps
+    /// the pairs where either side is in it. Who reads what: as for the voucher figures.
+    "/stats/vouchers/clearing" => get_voucher_clearing, params { StatsQuery, super::vouchers::ClearingQuery }, super::vouchers::VoucherClearing, "The clearing matrix"
 }

@@ -26,4 +26,5 @@ mod service_providers;
 mod stats;
 mod taxonomies;
 mod users;
+mod vouchers;
 mod webhooks;
