@@ -229,7 +229,7 @@ mod tests {
         check!(CooperationMode, 7);
         check!(ExpertTitle, 7);
         check!(ExpertService, 4);
-        check!(ServiceType, 8);
+        check!(ServiceType, 10);
     }
 
     #[test]

@@ -44,7 +44,7 @@ async fn every_taxonomy_is_served() {
         ("cooperation-modes", 7),
         ("expert-titles", 7),
         ("expert-services", 4),
-        ("service-types", 8),
+        ("service-types", 10),
         ("contract-types", 5),
         ("contract-subtypes", 12),
         ("plan-categories", 5),
