@@ -378,6 +378,16 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
         fill_other_libraries(conn, &org, &context, &mut docs, &mut counts)?;
         let lots = crate::auctions::demo::fill(conn, &creator_in("")?)?;
         counts.push(("auction lots in a joint session".to_string(), lots));
+        let (enterprise, provider) = (org("lvyuan")?, org("zjtt")?);
+        let admin = people.iter().find(|u| u.role == Role::Admin).context("demo administrator")?;
+        let cast = crate::vouchers::demo::Cast {
+            enterprise_org_id: &enterprise.id,
+            enterprise_user_id: &creator_in(&enterprise.id)?,
+            provider_org_id: &provider.id,
+            admin_user_id: &admin.id,
+        };
+        let vouchers = crate::vouchers::demo::fill(conn, &cast)?;
+        counts.push(("innovation vouchers in two programmes".to_string(), vouchers));
         Ok((docs, counts))
     })?;
     search.upsert_many(&docs).context("search index")?;

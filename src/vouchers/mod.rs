@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod claims;
+pub mod demo;
 pub mod issuing;
 pub mod lapse;
 pub mod lifecycle;
