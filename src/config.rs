@@ -130,6 +130,9 @@ pub struct Settings {
     /// `TECHMARKET_REGISTRY_OWN_REGION_ONLY`: the registry registers only contracts whose seller
     /// is in its region (the 技术输出地 rule; on by default).
     pub registry_own_region_only: bool,
+    /// `TECHMARKET_REGISTRY_NAME`: the registry's name as certificates print it (default: its
+    /// region's full name with 技术合同登记机构).
+    pub registry_name: Option<String>,
     /// `TECHMARKET_AUCTION_NOTICE_SECS`: how long before its start an auction must be
     /// announced (the auction law's 7 days by default; tests and demos lower it).
     pub auction_notice_secs: u64,
@@ -178,6 +181,7 @@ impl Default for Settings {
             shared_rate_limits: None,
             registry_region_code: "330100".into(),
             registry_own_region_only: true,
+            registry_name: None,
             auction_notice_secs: 7 * 24 * 3600,
             auction_starting_soon_secs: 3600,
             auction_deposit_min_bp: 500,
@@ -275,6 +279,8 @@ pub struct Config {
     pub registry_region_code: String,
     /// Whether the registry registers only contracts whose seller is in its region.
     pub registry_own_region_only: bool,
+    /// The registry's name as certificates print it, when configured.
+    pub registry_name: Option<String>,
     /// The trading rules the operator set (auctions and pricing notices).
     pub trading: crate::auctions::rules::TradingRules,
 }
@@ -374,6 +380,7 @@ impl Config {
             shared_rate_limits,
             registry_region_code,
             registry_own_region_only: settings.registry_own_region_only,
+            registry_name: settings.registry_name.clone().filter(|n| !n.trim().is_empty()),
             trading,
         })
     }

@@ -64,14 +64,11 @@ fn party(
     region: Option<&str>,
     kind: EntityKind,
 ) -> String {
-    let region_name = region.and_then(crate::domain::regions::lookup).map(|r| r.name.to_string());
-    let mut place = country.to_string();
-    if let Some(region) = region {
-        place = format!("{place} {region}");
-        if let Some(name) = region_name {
-            place = format!("{place}（{name}）");
-        }
-    }
+    let country = if country == "CN" { "中国" } else { country };
+    let place = match region.and_then(crate::domain::regions::full_name) {
+        Some(name) => format!("{country} {name}"),
+        None => country.to_string(),
+    };
     format!(
         "<tr><th>{label}</th><td>{}<br>统一社会信用代码：{}<br>国别/地区：{}<br>法人类型：{}</td></tr>\n",
         escape(name),
@@ -81,14 +78,33 @@ fn party(
     )
 }
 
-/// Renders the certificate of a registered contract.
-pub fn render(contract: &ContractRow) -> String {
+/// An amount as the certificate writes it: in figures and in capitals (大写).
+fn amount(fen: i64) -> String {
+    format!("{} 元（大写：{}）", yuan(fen), crate::domain::rmb::capitals(fen))
+}
+
+/// The registry's name: the configured name for this instance's registry, else the region's
+/// full name with 技术合同登记机构.
+pub fn registry_name(code: &str, own_code: &str, own_name: Option<&str>) -> String {
+    match own_name {
+        Some(name) if code == own_code => name.to_string(),
+        _ => {
+            let region =
+                crate::domain::regions::full_name(code).unwrap_or_else(|| code.to_string());
+            format!("{region}技术合同登记机构")
+        }
+    }
+}
+
+/// Renders the certificate of a registered contract, issued by `registry`.
+pub fn render(contract: &ContractRow, registry: &str) -> String {
     let subtype = contract.subtype.as_deref().and_then(|s| s.parse().ok());
+    let (buyer_label, seller_label) = super::model::party_roles_zh(contract.contract_type, subtype);
     let mut rows = String::new();
     rows.push_str(&row("合同名称", &contract.name));
     rows.push_str(&row("合同类别", &super::model::type_label_zh(contract.contract_type, subtype)));
     rows.push_str(&party(
-        "买方（委托方）",
+        buyer_label,
         &contract.buyer_name,
         contract.buyer_credit_code.as_deref(),
         &contract.buyer_country,
@@ -96,7 +112,7 @@ pub fn render(contract: &ContractRow) -> String {
         contract.buyer_entity_kind,
     ));
     rows.push_str(&party(
-        "卖方（受托方）",
+        seller_label,
         &contract.seller_name,
         contract.seller_credit_code.as_deref(),
         &contract.seller_country,
@@ -116,8 +132,8 @@ pub fn render(contract: &ContractRow) -> String {
     rows.push_str(&row("计划类别", contract.plan_category.zh()));
     rows.push_str(&row("签订日期", &contract.signed_on.to_string()));
     rows.push_str(&row("有效期", &format!("{} 至 {}", contract.valid_from, contract.valid_to)));
-    rows.push_str(&row("成交额", &format!("{} 元", yuan(contract.amount_fen))));
-    rows.push_str(&row("技术交易额", &format!("{} 元", yuan(contract.technology_amount_fen))));
+    rows.push_str(&row("成交额", &amount(contract.amount_fen)));
+    rows.push_str(&row("技术交易额", &amount(contract.technology_amount_fen)));
     if let Some(registered_on) = contract.registered_on {
         rows.push_str(&row("登记日期", &registered_on.to_string()));
     }
@@ -127,9 +143,10 @@ pub fn render(contract: &ContractRow) -> String {
 <title>技术合同登记证明 {number}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
 <h1>技术合同登记证明</h1>\n<p class=\"number\">登记编号：{number}</p>\n<table>\n{rows}</table>\n\
 <p>经审查，该合同符合技术合同认定规则，予以登记。</p>\n\
-<p class=\"seal\">技术合同登记机构（{registry}）</p>\n</body>\n</html>\n",
+<p>核验：任何人可凭登记编号在 /api/v1/registrations/{number}/verify 查验合同名称、登记日期与登记机构。</p>\n\
+<p class=\"seal\">{registry}</p>\n</body>\n</html>\n",
         number = escape(number),
-        registry = escape(contract.registry_region_code.as_deref().unwrap_or_default()),
+        registry = escape(registry),
     )
 }
 
@@ -155,7 +172,13 @@ crate::endpoint! {
                 contract.status
             )));
         }
-        Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&contract)))
+        let config = &state.config;
+        let registry = registry_name(
+            contract.registry_region_code.as_deref().unwrap_or_default(),
+            &config.registry_region_code,
+            config.registry_name.as_deref(),
+        );
+        Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&contract, &registry)))
     }
 }
 

@@ -123,8 +123,12 @@ async fn the_certificate_is_printable_chinese_html_with_escaped_text() {
         "技术许可（专利实施许可）",
         "测试机构11",
         "测试机构12",
-        "1,000,000.00 元",
-        "800,000.00 元",
+        "1,000,000.00 元（大写：壹佰万元整）",
+        "800,000.00 元（大写：捌拾万元整）",
+        "买方（被许可人）",
+        "卖方（许可人）",
+        "中国 浙江省杭州市西湖区",
+        "浙江省杭州市技术合同登记机构",
         "新能源与高效节能",
         "省级计划",
         "@media print",
@@ -133,4 +137,17 @@ async fn the_certificate_is_printable_chinese_html_with_escaped_text() {
         assert!(html.contains(expected), "{expected} missing from the certificate");
     }
     assert!(!html.contains("<script>"));
+    assert!(
+        !html.contains("委托方") && !html.contains("CN "),
+        "a licence names its parties as the Civil Code does"
+    );
+    let mut transfer = licence(&m);
+    transfer["contract_type"] = json!("transfer");
+    transfer["subtype"] = json!("patent_right");
+    transfer["expected_investment_fen"] = json!(50_000_000);
+    transfer["expected_output_fen"] = json!(200_000_000);
+    let contract = registered(&m, transfer).await;
+    let path = format!("/api/v1/contracts/{}/certificate", contract["id"].as_str().unwrap());
+    let html = m.app.get(&path, Some(&m.buyer.access_token)).await.text().await.unwrap();
+    assert!(html.contains("买方（受让人）") && html.contains("卖方（让与人）"), "{html}");
 }
