@@ -2,6 +2,7 @@
 //! metrics and health checks.
 
 pub mod action_endpoint;
+pub mod csv_headers;
 pub mod csv_out;
 pub mod endpoint;
 pub mod health;

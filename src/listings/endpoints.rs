@@ -23,6 +23,9 @@ pub struct CreateOptions {
 pub struct ExportOptions {
     /// `csv` (default; UTF-8, a header of field names) or `ndjson` (one JSON record a line).
     pub format: Option<ExportFormat>,
+    /// CSV: `codes` (default) names columns by their field codes, `zh` by their Chinese
+    /// names. CSV starts with a UTF-8 byte-order mark.
+    pub headers: Option<crate::http::csv_headers::CsvHeaders>,
 }
 
 /// How the words of a library's `q` combine (list and export).
@@ -122,7 +125,8 @@ macro_rules! library_endpoints {
         ) -> $crate::error::ApiResult<::actix_web::HttpResponse> {
             let format = options.format.unwrap_or_default();
             let words = search.word_match.unwrap_or_default();
-            $crate::listings::bulk::export::<$records>(user.0, state, filter.into_inner(), words, format)
+            let shape = $crate::listings::bulk::ExportShape { format, headers: options.headers.unwrap_or_default() };
+            $crate::listings::bulk::export::<$records>(user.0, state, filter.into_inner(), words, shape)
                 .await
         }
 

@@ -30,6 +30,9 @@ pub struct StatsQuery {
     /// One organization's slice. Administrators may name any organization; members only
     /// their own (another organization's id is 403); members read their own slice anyway.
     pub org_id: Option<String>,
+    /// CSV answers (`Accept: text/csv`): `codes` (default) names columns by their field codes,
+    /// `zh` by their Chinese names. Every CSV starts with a UTF-8 byte-order mark.
+    pub headers: Option<crate::http::csv_headers::CsvHeaders>,
 }
 
 /// A checked period: both ends inclusive, either may be open.
@@ -350,6 +353,7 @@ mod tests {
             to: Some("yesterday".into()),
             region: Some("4400".into()),
             org_id: Some(" ".into()),
+            headers: None,
         })
         .unwrap_err();
         let ApiError::Validation(errors) = error else { panic!("{error:?}") };

@@ -1,10 +1,11 @@
 //! Answers as JSON or, with `Accept: text/csv`, as CSV with a header row.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use crate::error::ApiResult;
+use crate::http::csv_headers::CsvHeaders;
 
 /// The media type of CSV answers.
 pub const CSV: &str = "text/csv; charset=utf-8";
@@ -59,10 +60,15 @@ pub fn wants_csv(req: &HttpRequest) -> bool {
 
 /// Writes a table as CSV; text cells that could start a spreadsheet formula are guarded
 /// (see [`crate::http::csv_out`]), numeric cells are written as they are.
-pub fn to_csv(table: &Table) -> ApiResult<Vec<u8>> {
+pub fn to_csv(table: &Table, names: CsvHeaders) -> ApiResult<Vec<u8>> {
     use crate::http::csv_out::{Cell, line};
-    let headers: Vec<Cell> = table.headers.iter().map(|h| Cell::Text((*h).into())).collect();
-    let mut out = line(&headers).to_vec();
+    let headers: Vec<Cell> = table
+        .headers
+        .iter()
+        .map(|h| Cell::Text(crate::http::csv_headers::header(h, names)))
+        .collect();
+    let mut out = crate::http::csv_headers::BOM.as_bytes().to_vec();
+    out.extend_from_slice(&line(&headers));
     for row in &table.rows {
         let cells: Vec<Cell> = row.iter().map(|c| Cell::guess(c)).collect();
         out.extend_from_slice(&line(&cells));
@@ -70,10 +76,19 @@ pub fn to_csv(table: &Table) -> ApiResult<Vec<u8>> {
     Ok(out)
 }
 
+/// The `headers` parameter every CSV answer reads.
+#[derive(Debug, Default, serde::Deserialize)]
+struct HeadersParam {
+    headers: Option<CsvHeaders>,
+}
+
 /// The answer in the format the caller asked for.
 pub fn respond<T: Serialize + Tabular>(req: &HttpRequest, figures: &T) -> ApiResult<HttpResponse> {
     if wants_csv(req) {
-        let body = to_csv(&figures.table())?;
+        let names = web::Query::<HeadersParam>::from_query(req.query_string())
+            .map(|q| q.headers.unwrap_or_default())
+            .unwrap_or_default();
+        let body = to_csv(&figures.table(), names)?;
         return Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, CSV))
             .insert_header((header::VARY, "Accept"))
@@ -111,7 +126,7 @@ mod tests {
     fn csv_has_a_header_row_and_quotes_commas() {
         let table =
             Table { headers: vec!["key", "label"], rows: vec![vec!["a".into(), "x, y".into()]] };
-        let text = String::from_utf8(to_csv(&table).unwrap()).unwrap();
-        assert_eq!(text, "key,label\na,\"x, y\"\n");
+        let text = String::from_utf8(to_csv(&table, CsvHeaders::Codes).unwrap()).unwrap();
+        assert_eq!(text, "\u{feff}key,label\na,\"x, y\"\n");
     }
 }

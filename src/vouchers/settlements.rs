@@ -162,7 +162,7 @@ fn batch_csv(conn: &mut DbConnection, id: &str) -> ApiResult<Vec<u8>> {
         .order(voucher_claims::id)
         .select(ClaimRow::as_select())
         .load(conn)?;
-    let mut out = "\u{feff}".as_bytes().to_vec();
+    let mut out = crate::http::csv_headers::BOM.as_bytes().to_vec();
     let headers = [
         "结算批次",
         "兑付申请",

@@ -747,13 +747,10 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
     assert_eq!(shanghai["groups"], json!([]), "the region is the seller's");
     let own = app.as_user(e1).get("/api/v1/stats/trading").expect(200).await;
     assert_eq!(own["groups"][0]["lots"], 1);
-    let csv = app
-        .as_user(m.admin())
-        .get("/api/v1/stats/trading")
-        .header("Accept", "text/csv")
-        .send()
-        .await;
-    assert!(csv.text().await.unwrap().starts_with("auction_type,label,lots,sold"));
+    let csv = app.as_user(m.admin()).get("/api/v1/stats/trading").csv().await;
+    assert!(csv.starts_with("auction_type,label,lots,sold"));
+    let zh = app.as_user(m.admin()).get("/api/v1/stats/trading?headers=zh").csv().await;
+    assert!(zh.starts_with("交易方式,名称,标的数,成交,流拍,竞买人"), "{zh}");
     let chart = app.as_user(m.admin()).get("/api/v1/stats/trading/chart.svg").send().await;
     assert_eq!(chart.status(), 200);
     app.anon().get("/api/v1/stats/trading").problem(401).await;

@@ -166,7 +166,7 @@ async fn csv_imports_and_exports_round_trip_without_confidential_details() {
     let owner = app.university(1).await;
     let admin = app.admin(1).await;
     let org = owner.organization_id.clone().unwrap();
-    let csv = "title,summary,keywords,technology_field,maturity,trl,cooperation_modes,asking_price_fen,contact.phone,confidential_details,external_ref\n\
+    let csv = "\u{feff}title,summary,keywords,technology_field,maturity,trl,cooperation_modes,asking_price_fen,contact.phone,confidential_details,external_ref\n\
         智能温室环境调控系统,基于物联网传感器与模型预测控制的温室温湿度调控方法，节能百分之二十。,物联网;温室;模型预测控制,agriculture,pilot,6,license;transfer,3000000,13800138000,控制参数表,AG-1\n\
         \"高强韧铝合金, 航空用\",一种通过微合金化与形变热处理提高铝合金强韧性的工艺，已完成中试验证。,铝合金;热处理,new_materials,pilot,7,transfer,,0571-87951234,熔炼配方,AL-2\n";
     let report = assert_status(
@@ -198,6 +198,9 @@ async fn csv_imports_and_exports_round_trip_without_confidential_details() {
         exported.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/csv")
     );
     let text = exported.text().await.unwrap();
+    assert!(text.starts_with('\u{feff}'), "a byte-order mark for spreadsheet programmes");
+    let zh = app.anon().get("/api/v1/achievements/export?format=csv&headers=zh").csv().await;
+    assert!(zh.starts_with("编号,外部编号,标题,简介,关键词"), "{zh}");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().unwrap().clone();
     assert_eq!(&headers[2], "title");

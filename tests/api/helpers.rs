@@ -623,7 +623,8 @@ impl Call {
         let response = self.header("accept", "text/csv").send().await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
-        response.text().await.expect("CSV body")
+        let text = response.text().await.expect("CSV body");
+        text.strip_prefix('\u{feff}').expect("CSV starts with a UTF-8 byte-order mark").to_string()
     }
 
     /// Sends the request, asserts a problem+json answer with this status and returns it.

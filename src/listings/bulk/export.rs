@@ -18,6 +18,15 @@ use crate::state::AppState;
 use super::codecs::{ExportFormat, render_row};
 use super::{EXPORT_BATCH, RecordLibrary};
 
+/// What an export writes: the format and, for CSV, how columns are named.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportShape {
+    /// CSV or NDJSON.
+    pub format: ExportFormat,
+    /// Field codes or Chinese names in the CSV header.
+    pub headers: crate::http::csv_headers::CsvHeaders,
+}
+
 /// A batch fetcher: rows after an id (newest first), with the id of each.
 pub type FetchBatch = Box<
     dyn FnMut(
@@ -32,7 +41,7 @@ pub async fn export<L: RecordLibrary + 'static>(
     state: web::Data<AppState>,
     filter: L::Filter,
     words: WordMatch,
-    format: ExportFormat,
+    shape: ExportShape,
 ) -> ApiResult<HttpResponse> {
     let parts = L::filter_parts(&filter);
     crate::validation::check_region_prefix(parts.region.as_deref())?;
@@ -56,7 +65,7 @@ pub async fn export<L: RecordLibrary + 'static>(
                 .await
         })
     });
-    stream_export(format, export_columns::<L>(), L::LIBRARY, fetch).await
+    stream_export(shape, export_columns::<L>(), L::LIBRARY, fetch).await
 }
 
 /// A library's export columns: the id and the owner's reference, the library's own columns,
@@ -75,11 +84,12 @@ fn export_columns<L: RecordLibrary>() -> Vec<&'static str> {
 /// batch is fetched before anything is sent, so that a request the database refuses answers
 /// with a problem document instead of a header and a cut connection.
 pub async fn stream_export(
-    format: ExportFormat,
+    shape: ExportShape,
     columns: Vec<&'static str>,
     library: Library,
     mut fetch: FetchBatch,
 ) -> ApiResult<HttpResponse> {
+    let format = shape.format;
     struct State {
         columns: Vec<&'static str>,
         fetch: FetchBatch,
@@ -97,11 +107,14 @@ pub async fn stream_export(
         }
         if !state.started && format == ExportFormat::Csv {
             state.started = true;
-            let header: Vec<String> = state.columns.iter().map(|c| (*c).to_string()).collect();
-            return Some((
-                Ok::<Bytes, ApiError>(crate::http::csv_out::header_line(&header)),
-                state,
-            ));
+            let header: Vec<String> = state
+                .columns
+                .iter()
+                .map(|c| crate::http::csv_headers::header(c, shape.headers))
+                .collect();
+            let mut first = crate::http::csv_headers::BOM.as_bytes().to_vec();
+            first.extend_from_slice(&crate::http::csv_out::header_line(&header));
+            return Some((Ok::<Bytes, ApiError>(Bytes::from(first)), state));
         }
         state.started = true;
         let batch = match state.first.take() {
@@ -140,4 +153,23 @@ pub async fn stream_export(
             format!("attachment; filename=\"{}.{extension}\"", library.as_str()),
         ))
         .streaming(boxed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::csv_headers::zh;
+
+    #[test]
+    fn every_export_column_has_a_chinese_name() {
+        let columns = [
+            export_columns::<crate::achievements::record::AchievementRecords>(),
+            export_columns::<crate::demands::record::DemandRecords>(),
+            export_columns::<crate::experts::record::ExpertRecords>(),
+            export_columns::<crate::service_providers::record::ServiceProviderRecords>(),
+        ]
+        .concat();
+        let missing: Vec<&str> = columns.into_iter().filter(|c| zh(c).is_none()).collect();
+        assert!(missing.is_empty(), "no Chinese name for {missing:?}");
+    }
 }

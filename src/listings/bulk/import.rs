@@ -179,7 +179,10 @@ pub async fn import<L: RecordLibrary>(
             "only administrators choose the organization or publish on import".into(),
         ));
     }
-    let body = read_payload(&req, &mut payload, IMPORT_BODY_LIMIT).await?;
+    let mut body = read_payload(&req, &mut payload, IMPORT_BODY_LIMIT).await?;
+    if body.starts_with(crate::http::csv_headers::BOM.as_bytes()) {
+        body.drain(..crate::http::csv_headers::BOM.len());
+    }
     let partial = options.partial.unwrap_or(false);
     let (records, mut errors) = match read_records::<L>(format, &body, MAX_IMPORT_LINES) {
         Ok(records) => (records, Vec::new()),

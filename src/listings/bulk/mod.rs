@@ -11,7 +11,7 @@ pub mod import;
 
 pub use crate::listings::record::{FilterParts, RecordLibrary};
 pub use codecs::{ExportFormat, Format, read_records, render_row};
-pub use export::{FetchBatch, export, stream_export};
+pub use export::{ExportShape, FetchBatch, export, stream_export};
 pub use import::{
     ImportDuplicate, ImportOptions, ImportReport, MAX_DUPLICATE_CHECKS, check_records, import,
     insert_records,
