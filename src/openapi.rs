@@ -63,7 +63,8 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::vouchers::model::VoucherStatus,
         crate::vouchers::model::OrderStatus,
         crate::vouchers::model::ClaimStatus,
-        crate::stats::vouchers::VoucherGroupBy
+        crate::stats::vouchers::VoucherGroupBy,
+        crate::http::csv_headers::CsvHeaders
     )),
     modifiers(&SecurityAndErrors),
     tags(

@@ -28,16 +28,99 @@ pub struct Series {
 }
 
 /// A bar chart: categories along the x axis, one bar per series in each.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BarChart {
     /// The title.
     pub title: String,
+    /// What the figures cover: the period and the region (see [`basis_line`]).
+    pub subtitle: String,
+    /// Whether the values are counts: the axis then has whole-number steps only.
+    pub counts: bool,
     /// What the y axis measures.
     pub y_label: String,
     /// Category labels.
     pub categories: Vec<String>,
     /// The series.
     pub series: Vec<Series>,
+}
+
+/// The period and region a chart covers, as its subtitle: `2025-01-01 至 2025-12-31 · 浙江省`.
+pub fn basis_line(basis: &super::params::Basis) -> String {
+    let from = basis.from.map_or_else(|| "开始".to_string(), |d| d.to_string());
+    let to = basis.to.map_or_else(|| super::params::today().to_string(), |d| d.to_string());
+    let region = basis.region_name.clone().unwrap_or_else(|| "全部地区".to_string());
+    format!("{from} 至 {to} · {region}")
+}
+
+/// Periods (`YYYY-MM`, or `YYYY-Qn` when `quarterly`) from `first` to `last`, both included;
+/// at most ten years of them.
+fn periods_between(first: &str, last: &str, quarterly: bool) -> Vec<String> {
+    let parse = |key: &str| -> Option<(i32, u32)> {
+        let (year, rest) = key.split_once('-')?;
+        let index = rest.trim_start_matches('Q').parse().ok()?;
+        Some((year.parse().ok()?, index))
+    };
+    let (Some((mut year, mut index)), Some(end)) = (parse(first), parse(last)) else {
+        return Vec::new();
+    };
+    let per_year: u32 = if quarterly { 4 } else { 12 };
+    let mut out = Vec::new();
+    while (year, index) <= end && out.len() < 10 * per_year as usize {
+        out.push(if quarterly { format!("{year}-Q{index}") } else { format!("{year}-{index:02}") });
+        index += 1;
+        if index > per_year {
+            index = 1;
+            year += 1;
+        }
+    }
+    out
+}
+
+/// The period key of a day (`2025-03` or `2025-Q1`).
+fn period_of(day: chrono::NaiveDate, quarterly: bool) -> String {
+    use chrono::Datelike;
+    if quarterly {
+        format!("{}-Q{}", day.year(), (day.month() - 1) / 3 + 1)
+    } else {
+        format!("{}-{:02}", day.year(), day.month())
+    }
+}
+
+/// Time groups with the periods that had nothing filled in as zeros, from the period's start
+/// (or the first group) to its end (or the last group): `keys` in time order, `values` one
+/// list per series; answers the keys and the filled values.
+pub fn zero_fill(
+    keys: &[String],
+    values: &[Vec<f64>],
+    basis: &super::params::Basis,
+    quarterly: bool,
+) -> (Vec<String>, Vec<Vec<f64>>) {
+    let first = basis.from.map(|d| period_of(d, quarterly)).or_else(|| keys.first().cloned());
+    let last = basis.to.map(|d| period_of(d, quarterly)).or_else(|| keys.last().cloned());
+    let (Some(first), Some(last)) = (first, last) else {
+        return (keys.to_vec(), values.to_vec());
+    };
+    let first = keys.first().filter(|k| **k < first).cloned().unwrap_or(first);
+    let last = keys.last().filter(|k| **k > last).cloned().unwrap_or(last);
+    let all = periods_between(&first, &last, quarterly);
+    if all.is_empty() {
+        return (keys.to_vec(), values.to_vec());
+    }
+    let filled = values
+        .iter()
+        .map(|series| {
+            all.iter()
+                .map(|key| {
+                    keys.iter()
+                        .position(|k| k == key)
+                        .and_then(|i| series.get(i))
+                        .copied()
+                        .unwrap_or(0.0)
+                })
+                .collect()
+        })
+        .collect();
+    (all, filled)
 }
 
 /// The main series colour.
@@ -57,24 +140,42 @@ pub fn draw(chart: &BarChart) -> ApiResult<String> {
     let width = u32::try_from((160 + 90 * n).clamp(640, 3200)).unwrap_or(3200);
     let height = 480;
     let max = chart.series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0_f64, f64::max);
-    let top = if max > 0.0 { max * 1.15 } else { 1.0 };
+    let top = match (max > 0.0, chart.counts) {
+        (false, _) => 1.0,
+        (true, true) => (max * 1.15).ceil().max(max + 1.0),
+        (true, false) => max * 1.15,
+    };
+    let caption = if chart.subtitle.is_empty() {
+        chart.title.clone()
+    } else {
+        format!("{}  {}", chart.title, chart.subtitle)
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
         let mut plot = ChartBuilder::on(&root)
-            .caption(&chart.title, (FONT, 22))
+            .caption(&caption, (FONT, 20))
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(80)
             .build_cartesian_2d(0f64..n as f64, 0f64..top)
             .map_err(failed)?;
-        let decimals = if top < 10.0 { 1 } else { 0 };
+        let decimals = if top < 10.0 && !chart.counts { 1 } else { 0 };
+        let steps = if chart.counts { (top as usize).clamp(1, 10) + 1 } else { 10 };
+        let whole = chart.counts;
         plot.configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
+            .y_labels(steps)
             .y_desc(chart.y_label.as_str())
-            .y_label_formatter(&|v| format!("{v:.decimals$}"))
+            .y_label_formatter(&|v| {
+                if whole && (v - v.round()).abs() > 1e-9 {
+                    String::new()
+                } else {
+                    format!("{v:.decimals$}")
+                }
+            })
             .label_style((FONT, 12))
             .axis_desc_style((FONT, 14))
             .draw()
@@ -109,7 +210,14 @@ pub fn draw(chart: &BarChart) -> ApiResult<String> {
             root.draw(&Text::new(category.clone(), (x, y + 8), label_style.clone()))
                 .map_err(failed)?;
         }
-        if chart.series.len() > 1 {
+        if max <= 0.0 {
+            let empty = TextStyle::from((FONT, 20).into_font())
+                .pos(Pos::new(HPos::Center, VPos::Center))
+                .color(&RGBColor(120, 120, 120));
+            let (x, y) = plot.backend_coord(&(n as f64 / 2.0, 0.5));
+            root.draw(&Text::new("暂无数据", (x, y), empty)).map_err(failed)?;
+        }
+        if chart.series.len() > 1 && max > 0.0 {
             plot.configure_series_labels()
                 .position(SeriesLabelPosition::UpperRight)
                 .background_style(WHITE.mix(0.85))
@@ -161,34 +269,52 @@ pub fn contracts(stats: &ContractStats, metric: ContractMetric) -> BarChart {
         super::contracts::ContractGroup::BuyerKind => "按买方类型",
         super::contracts::ContractGroup::SellerKind => "按卖方类型",
     };
-    let mut series = vec![Series {
-        name: "本期".into(),
-        color: BLUE_,
-        values: stats.groups.iter().map(|g| pick(&g.current)).collect(),
-    }];
+    let mut values = vec![stats.groups.iter().map(|g| pick(&g.current)).collect::<Vec<f64>>()];
     if stats.groups.iter().any(|g| g.previous.is_some()) {
-        series.push(Series {
-            name: "上年同期".into(),
-            color: GREY_,
-            values: stats.groups.iter().map(|g| g.previous.as_ref().map_or(0.0, pick)).collect(),
-        });
+        values.push(stats.groups.iter().map(|g| g.previous.as_ref().map_or(0.0, pick)).collect());
     }
+    let quarterly = stats.group_by == super::contracts::ContractGroup::Quarter;
+    let (categories, values) =
+        if quarterly || stats.group_by == super::contracts::ContractGroup::Month {
+            let keys: Vec<String> = stats.groups.iter().filter_map(|g| g.key.clone()).collect();
+            let (keys, values) = zero_fill(&keys, &values, &stats.basis, quarterly);
+            let label = if quarterly { super::labels::quarter } else { super::labels::month };
+            (keys.iter().map(|k| label(k)).collect(), values)
+        } else {
+            (stats.groups.iter().map(|g| g.label.clone()).collect(), values)
+        };
+    let names = [("本期", BLUE_), ("上年同期", GREY_)];
     BarChart {
         title: format!("{what}（{by}）"),
+        subtitle: basis_line(&stats.basis),
+        counts: metric == ContractMetric::Count,
         y_label: format!("{what}（{unit}）"),
-        categories: stats.groups.iter().map(|g| g.label.clone()).collect(),
-        series,
+        categories,
+        series: values
+            .into_iter()
+            .zip(names)
+            .map(|(values, (name, color))| Series { name: name.into(), color, values })
+            .collect(),
     }
 }
 
 /// The funnel's steps and the lost deals.
 pub fn funnel(stats: &FunnelStats) -> BarChart {
-    let mut categories: Vec<String> = stats.steps.iter().map(|s| s.label.clone()).collect();
+    let mut categories: Vec<String> = stats
+        .steps
+        .iter()
+        .map(|s| match s.conversion {
+            Some(rate) => format!("{}（转化 {:.1}%）", s.label, rate * 100.0),
+            None => s.label.clone(),
+        })
+        .collect();
     let mut values: Vec<f64> = stats.steps.iter().map(|s| s.count as f64).collect();
     categories.push("流失".into());
     values.push(stats.lost as f64);
     BarChart {
         title: "技术对接漏斗（按最远阶段）".into(),
+        subtitle: basis_line(&stats.basis),
+        counts: true,
         y_label: "对接数（项）".into(),
         categories,
         series: vec![Series { name: "对接".into(), color: BLUE_, values }],
@@ -203,18 +329,28 @@ pub fn libraries(stats: &LibraryStats) -> BarChart {
         (Library::Experts, "专家"),
         (Library::ServiceProviders, "服务机构"),
     ];
+    let values: Vec<Vec<f64>> = names
+        .iter()
+        .map(|(library, _)| stats.groups.iter().map(|g| g.counts.of(*library) as f64).collect())
+        .collect();
+    let (categories, values) = if stats.group_by == super::libraries::LibraryGroup::Month {
+        let keys: Vec<String> = stats.groups.iter().filter_map(|g| g.key.clone()).collect();
+        let (keys, values) = zero_fill(&keys, &values, &stats.basis, false);
+        (keys.iter().map(|k| super::labels::month(k)).collect(), values)
+    } else {
+        (stats.groups.iter().map(|g| g.label.clone()).collect(), values)
+    };
     BarChart {
         title: "新增发布信息（四库）".into(),
+        subtitle: basis_line(&stats.basis),
+        counts: true,
         y_label: "新增条数".into(),
-        categories: stats.groups.iter().map(|g| g.label.clone()).collect(),
+        categories,
         series: names
             .iter()
             .zip(PALETTE)
-            .map(|((library, name), color)| Series {
-                name: (*name).to_string(),
-                color,
-                values: stats.groups.iter().map(|g| g.counts.of(*library) as f64).collect(),
-            })
+            .zip(values)
+            .map(|(((_, name), color), values)| Series { name: (*name).to_string(), color, values })
             .collect(),
     }
 }
@@ -233,6 +369,7 @@ mod tests {
                 Series { name: "本期".into(), color: BLUE_, values: vec![12.5, 3.0] },
                 Series { name: "上年同期".into(), color: GREY_, values: vec![10.0, 0.0] },
             ],
+            ..BarChart::default()
         })
         .unwrap();
         assert!(svg.starts_with("<svg"), "{svg}");
@@ -245,14 +382,53 @@ mod tests {
     }
 
     #[test]
-    fn empty_charts_still_draw() {
+    fn empty_charts_say_so() {
         let svg = draw(&BarChart {
             title: "空".into(),
+            subtitle: "2025-01-01 至 2025-12-31 · 浙江省".into(),
             y_label: "项".into(),
-            categories: vec![],
-            series: vec![],
+            counts: true,
+            ..BarChart::default()
         })
         .unwrap();
         assert!(svg.contains("</svg>"));
+        assert!(svg.contains("暂无数据"), "{svg}");
+        assert!(svg.contains("2025-01-01 至 2025-12-31 · 浙江省"));
+    }
+
+    #[test]
+    fn counts_have_whole_steps() {
+        let svg = draw(&BarChart {
+            title: "对接".into(),
+            y_label: "项".into(),
+            counts: true,
+            categories: vec!["对接".into(), "意向".into()],
+            series: vec![Series { name: "对接".into(), color: BLUE_, values: vec![3.0, 1.0] }],
+            ..BarChart::default()
+        })
+        .unwrap();
+        let texts: Vec<&str> = svg.lines().filter(|l| !l.starts_with('<')).collect();
+        assert!(texts.iter().all(|t| !t.contains('.')), "whole steps only: {texts:?}");
+        for step in ["0", "1", "2", "3"] {
+            assert!(texts.contains(&step), "{step} missing from {texts:?}");
+        }
+    }
+
+    #[test]
+    fn empty_months_are_filled_with_zeros() {
+        let basis = super::super::params::Basis {
+            from: chrono::NaiveDate::from_ymd_opt(2025, 1, 1),
+            to: chrono::NaiveDate::from_ymd_opt(2025, 4, 30),
+            region: None,
+            region_name: None,
+            organization_id: None,
+            broker_id: None,
+        };
+        let keys = vec!["2025-02".to_string(), "2025-04".to_string()];
+        let (keys, values) = zero_fill(&keys, &[vec![2.0, 5.0]], &basis, false);
+        assert_eq!(keys, ["2025-01", "2025-02", "2025-03", "2025-04"]);
+        assert_eq!(values, vec![vec![0.0, 2.0, 0.0, 5.0]]);
+        let (quarters, _) = zero_fill(&[], &[vec![]], &basis, true);
+        assert_eq!(quarters, ["2025-Q1", "2025-Q2"]);
     }
 }

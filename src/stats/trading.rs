@@ -268,6 +268,8 @@ impl Drawn for TradingStats {
         let values = |f: fn(&TradingGroup) -> i64| groups.iter().map(|g| f(g) as f64).collect();
         BarChart {
             title: "科技成果拍卖与挂牌（按方式）".into(),
+            subtitle: super::chart::basis_line(&self.basis),
+            counts: true,
             y_label: "标的数（项）".into(),
             categories: groups.iter().map(|g| g.label.clone()).collect(),
             series: vec![

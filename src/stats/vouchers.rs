@@ -340,6 +340,8 @@ impl Drawn for VoucherStats {
         };
         BarChart {
             title: "科技创新券（发放、使用与兑付）".into(),
+            subtitle: super::chart::basis_line(&self.basis),
+            counts: false,
             y_label: "金额（万元）".into(),
             categories: groups.iter().map(|g| g.label.clone()).collect(),
             series: vec![

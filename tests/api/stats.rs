@@ -438,7 +438,8 @@ async fn libraries_count_new_listings_by_month_field_and_region() {
     assert_eq!(chart.headers()["content-type"], "image/svg+xml");
     let svg = chart.text().await.unwrap();
     assert!(svg.starts_with("<svg"), "{svg}");
-    for label in ["新增发布信息（四库）", "成果", "需求", "专家", "服务机构"] {
+    assert!(svg.contains("新增发布信息（四库）  开始 至 "), "the title states the period");
+    for label in ["成果", "需求", "专家", "服务机构"] {
         assert!(
             svg.contains(&format!(">\n{label}\n</text>"))
                 || svg.contains(&format!("{label}\n</text>")),
@@ -1000,7 +1001,7 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     for (path, texts) in [
         (
             format!("/api/v1/stats/contracts/chart.svg?{period}"),
-            vec!["技术合同成交额（按合同类型）", "技术开发", "本期", "上年同期"],
+            vec!["技术合同成交额（按合同类型）", "技术开发", "本期", "上年同期", " 至 ", "· 全部地区"],
         ),
         (
             format!("/api/v1/stats/contracts/chart.svg?{period}&group_by=region&metric=count"),
@@ -1008,7 +1009,7 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
         ),
         (
             "/api/v1/stats/funnel/chart.svg".to_string(),
-            vec!["技术对接漏斗（按最远阶段）", "签约", "流失"],
+            vec!["技术对接漏斗（按最远阶段）", "签约（转化", "%）", "流失", "全部地区"],
         ),
     ] {
         let response = app.get(&path, Some(&m.admin.access_token)).await;
@@ -1016,7 +1017,7 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
         assert_eq!(response.headers()["content-type"], "image/svg+xml");
         let svg = response.text().await.unwrap();
         for text in texts {
-            assert!(svg.contains(&format!("{text}\n</text>")), "{path}: {text}");
+            assert!(svg.contains(text), "{path}: {text}");
         }
     }
 }
