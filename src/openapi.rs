@@ -59,7 +59,11 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::stats::contracts::ContractGroup,
         crate::stats::contracts::StatsRegionLevel,
         crate::stats::libraries::LibraryGroup,
-        crate::stats::chart::ContractMetric
+        crate::stats::chart::ContractMetric,
+        crate::attachments::SubjectKind,
+        crate::attachments::model::AttachmentOut,
+        crate::attachments::routes::AttachInput,
+        crate::attachments::upload::FileBytes
     )),
     modifiers(&SecurityAndErrors),
     tags(
@@ -80,6 +84,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "stats", description = "The bureau's figures: overview, contracts, funnel, libraries and brokers, as JSON, CSV and SVG charts"),
         (name = "auctions", description = "拍卖与挂牌: auctions and listings of achievements, bidders, deposits and bids"),
         (name = "notices", description = "公示: public pricing notices of results and objections to them"),
+        (name = "attachments", description = "Files (PDF, PNG, JPEG, OFD, DOCX, XLSX) uploaded once and attached to achievements, contracts, auctions and other records"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )

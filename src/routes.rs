@@ -40,6 +40,7 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
             .configure(crate::contracts::routes::configure)
             .configure(crate::stats::routes::configure)
             .configure(crate::auctions::routes::configure)
-            .configure(crate::notices::routes::configure),
+            .configure(crate::notices::routes::configure)
+            .configure(crate::attachments::configure),
     );
 }
