@@ -306,3 +306,22 @@ async fn the_s3_storage_is_used_when_test_storage_url_is_set() {
     let response = download(&app, &owner, meta["id"].as_str().unwrap()).await;
     assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
 }
+
+#[tokio::test]
+async fn large_uploads_go_in_parts_and_come_back_whole() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    // Over S3's 5 MiB part size: a multipart upload there, many parts in the data folder.
+    let mut bytes = pdf(1);
+    bytes.extend(
+        (0..6 * 1024 * 1024 + 123).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8),
+    );
+    let meta = uploaded(&app, &owner, bytes.clone(), "large.pdf").await;
+    assert_eq!(meta["size"], bytes.len());
+    assert_eq!(meta["sha256"], sha256_hex(&bytes));
+    let response = download(&app, &owner, meta["id"].as_str().unwrap()).await;
+    assert_eq!(response.headers()["content-length"], bytes.len().to_string().as_str());
+    let body = response.bytes().await.unwrap();
+    assert_eq!(sha256_hex(&body), sha256_hex(&bytes));
+    assert_eq!(staged_leftovers(&app), 0);
+}
