@@ -45,6 +45,7 @@ impl utoipa::PartialSchema for FileBytes {
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
             .description(Some("A file's bytes"))
+            .examples([serde_json::json!("%PDF-1.7\n%%EOF\n")])
             .into()
     }
 }
