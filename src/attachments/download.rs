@@ -6,10 +6,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use futures_util::TryStreamExt;
 
-use super::links::find_readable;
+use super::ENTITY;
+use super::links::{Reader, find_readable};
 use super::model::AttachmentOut;
 use super::storage_error;
+use super::subjects::SubjectKind;
 use super::upload::FileBytes;
+use crate::audit;
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::http::endpoint::State;
@@ -23,13 +26,18 @@ crate::endpoint! {
     path { "id": "Attachment id" },
     params { ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier download") },
     responses [
-        (status = 200, description = "The file, of its sniffed type", body = FileBytes, content_type = "application/octet-stream"),
+        (status = 200, description = "The file, of its sniffed type", content(
+            (FileBytes = "application/pdf"), (FileBytes = "image/png"), (FileBytes = "image/jpeg"),
+            (FileBytes = "application/ofd"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Unchanged since the download whose ETag was sent"),
         (status = 404, description = "No such attachment, or not readable by the caller", body = crate::error::Problem, content_type = "application/problem+json"),
     ],
     |user: AuthUser, state: State, path: web::Path<String>, request: HttpRequest| -> ApiResult<HttpResponse> {
         let id = path.into_inner();
-        let row = state.db.read(move |conn| find_readable(conn, &user, &id)).await?;
+        let reader = user.clone();
+        let (row, why) = state.db.read(move |conn| find_readable(conn, &reader, &id)).await?;
         let etag = format!("\"{}\"", row.sha256);
         let unchanged = request
             .headers()
@@ -46,6 +54,14 @@ crate::endpoint! {
                 .finish());
         }
         let stream = state.storage.read(&row.sha256).await.map_err(storage_error)?;
+        if let Reader::Subject(SubjectKind::Achievement, achievement) = why {
+            // Patent certificates are confidential details: every read is audited.
+            let id = row.id.clone();
+            state.db.write(move |conn| {
+                audit::record(conn, &user.actor(), "attachment.read", ENTITY, &id,
+                    serde_json::json!({ "subject_kind": SubjectKind::Achievement, "subject_id": achievement }))
+            }).await?;
+        }
         Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, row.content_type.clone()))
             .insert_header((header::CONTENT_DISPOSITION, content_disposition(&row.filename)))
@@ -65,7 +81,7 @@ crate::endpoint! {
     problems { 404: "No such attachment, or not readable by the caller" },
     |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<web::Json<AttachmentOut>> {
         let id = path.into_inner();
-        let row = state.db.read(move |conn| find_readable(conn, &user, &id)).await?;
+        let (row, _) = state.db.read(move |conn| find_readable(conn, &user, &id)).await?;
         Ok(web::Json(AttachmentOut::from(row)))
     }
 }

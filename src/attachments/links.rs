@@ -149,36 +149,54 @@ pub fn list(
     Ok(rows.into_iter().map(|(link, row)| AttachmentOut::linked(row, &link)).collect())
 }
 
-/// Whether the user may read this upload: through any record it is attached to, or — while
-/// it is attached to none — as its uploader.
-pub fn may_read(conn: &mut DbConnection, user: &AuthUser, row: &AttachmentRow) -> ApiResult<bool> {
+/// Why a user may read an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reader {
+    /// Its uploader, while it is attached to nothing.
+    Uploader,
+    /// A reader of this record it is attached to.
+    Subject(SubjectKind, String),
+}
+
+/// Why the user may read this upload — through a record it is attached to, or, while it is
+/// attached to none, as its uploader — or `None`.
+pub fn reader(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    row: &AttachmentRow,
+) -> ApiResult<Option<Reader>> {
     let links: Vec<(String, String)> = attachment_links::table
         .filter(attachment_links::attachment_id.eq(&row.id))
+        .order((attachment_links::created_at.asc(), attachment_links::subject_id.asc()))
         .select((attachment_links::subject_kind, attachment_links::subject_id))
         .load(conn)?;
     if links.is_empty() {
-        return Ok(row.uploaded_by == user.id());
+        return Ok((row.uploaded_by == user.id()).then_some(Reader::Uploader));
     }
     for (kind, subject_id) in links {
         let Ok(kind) = kind.parse::<SubjectKind>() else { continue };
         if super::subjects::may_read(conn, user, kind, &subject_id)? {
-            return Ok(true);
+            return Ok(Some(Reader::Subject(kind, subject_id)));
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
-/// One upload the user may read (404 for a missing one and for one they may not read).
+/// One upload the user may read, and why (404 for a missing one and for one they may not
+/// read).
 pub fn find_readable(
     conn: &mut DbConnection,
     user: &AuthUser,
     id: &str,
-) -> ApiResult<AttachmentRow> {
+) -> ApiResult<(AttachmentRow, Reader)> {
     let row = attachments::table
         .find(id)
         .select(AttachmentRow::as_select())
         .first(conn)
         .optional()?
         .ok_or_else(super::not_found)?;
-    if may_read(conn, user, &row)? { Ok(row) } else { Err(super::not_found()) }
+    match reader(conn, user, &row)? {
+        Some(reader) => Ok((row, reader)),
+        None => Err(super::not_found()),
+    }
 }

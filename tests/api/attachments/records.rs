@@ -95,6 +95,16 @@ async fn achievement_certificates_are_confidential_to_those_who_read_its_details
         .expect(200)
         .await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+    // Every download of a confidential certificate is audited, naming the reader.
+    let reads = app
+        .as_user(admin)
+        .get(format!("/api/v1/admin/audit?action=attachment.read&entity_id={cert_id}"))
+        .expect(200)
+        .await;
+    let readers = items_field(&reads, "actor_id");
+    for reader in [owner, admin, buyer] {
+        assert!(readers.contains(&reader.user_id), "{readers:?}");
+    }
 }
 
 #[tokio::test]
