@@ -198,3 +198,32 @@ impl Storage {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_urls_are_the_data_folder_or_s3() {
+        let data = FsPath::new("/srv/techmarket");
+        assert_eq!(StorageUrl::parse(None, data), Ok(StorageUrl::Folder(data.join(FOLDER_NAME))));
+        assert_eq!(
+            StorageUrl::parse(Some(" "), data),
+            Ok(StorageUrl::Folder(data.join(FOLDER_NAME)))
+        );
+        assert_eq!(
+            StorageUrl::parse(Some("s3://market/files/2026/"), data),
+            Ok(StorageUrl::S3 { bucket: "market".into(), prefix: "files/2026".into() })
+        );
+        assert_eq!(
+            StorageUrl::parse(Some("s3://market"), data),
+            Ok(StorageUrl::S3 { bucket: "market".into(), prefix: String::new() })
+        );
+        for refused in
+            ["/srv/files", "file:///srv/files", "https://s3.example.com/b", "gs://b/p", "s3://"]
+        {
+            let error = StorageUrl::parse(Some(refused), data).unwrap_err();
+            assert!(error.contains("TECHMARKET_STORAGE_URL"), "{refused}: {error}");
+        }
+    }
+}

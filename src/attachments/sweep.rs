@@ -29,9 +29,18 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// Uploads removed per transaction at most.
 const BATCH: i64 = 100;
 
+/// What one claim removed: how many uploads, and the distinct hashes of their bytes.
+#[derive(Debug, Default)]
+pub struct Claimed {
+    /// Uploads deleted.
+    pub count: usize,
+    /// The hashes of their bytes, each once.
+    pub hashes: Vec<String>,
+}
+
 /// Deletes (at most a batch of) uploads made before `cutoff` that no record links to, inside
-/// the caller's write transaction, auditing each; returns the hashes of their bytes.
-pub fn claim_expired(conn: &mut DbConnection, cutoff: NaiveDateTime) -> ApiResult<Vec<String>> {
+/// the caller's write transaction, auditing each.
+pub fn claim_expired(conn: &mut DbConnection, cutoff: NaiveDateTime) -> ApiResult<Claimed> {
     macro_rules! due {
         () => {
             attachments::table
@@ -49,6 +58,7 @@ pub fn claim_expired(conn: &mut DbConnection, cutoff: NaiveDateTime) -> ApiResul
         DbConnection::Postgresql(pg) => due!().for_update().skip_locked().load(pg)?,
         DbConnection::Sqlite(sqlite) => due!().load(sqlite)?,
     };
+    let count = rows.len();
     let mut hashes = BTreeSet::new();
     for row in rows {
         diesel::delete(attachments::table.find(&row.id)).execute(conn)?;
@@ -63,7 +73,7 @@ pub fn claim_expired(conn: &mut DbConnection, cutoff: NaiveDateTime) -> ApiResul
         )?;
         hashes.insert(row.sha256);
     }
-    Ok(hashes.into_iter().collect())
+    Ok(Claimed { count, hashes: hashes.into_iter().collect() })
 }
 
 /// One sweep as of `now`: removes unattached uploads older than a day, then the blobs no
@@ -72,16 +82,16 @@ pub async fn sweep_once(db: &Db, storage: &Storage, now: NaiveDateTime) -> anyho
     let cutoff = now - UNATTACHED_TTL;
     let mut removed = 0;
     loop {
-        let hashes = db
+        let claimed = db
             .write(move |conn| claim_expired(conn, cutoff))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("attachment sweep")?;
-        if hashes.is_empty() {
+        if claimed.count == 0 {
             return Ok(removed);
         }
-        removed += hashes.len();
-        for sha256 in &hashes {
+        removed += claimed.count;
+        for sha256 in &claimed.hashes {
             release_if_unused(db, storage, sha256).await;
         }
     }

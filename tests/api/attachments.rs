@@ -258,6 +258,7 @@ async fn unattached_uploads_are_swept_after_a_day_without_losing_shared_bytes() 
     let a = uploaded(&app, owner, shared.clone(), "a.pdf").await;
     let b = uploaded(&app, owner, shared.clone(), "b.pdf").await;
     let c = uploaded(&app, owner, pdf(2), "c.pdf").await;
+    let d = uploaded(&app, owner, pdf(2), "d.pdf").await;
     assert_eq!(a["sha256"], b["sha256"]);
     let path = format!("/api/v1/achievements/{}/attachments", m.achievement_id());
     app.as_user(owner).post(&path).json(json!({"attachment_ids": [b["id"]]})).expect(200).await;
@@ -272,8 +273,8 @@ async fn unattached_uploads_are_swept_after_a_day_without_losing_shared_bytes() 
         techmarket::attachments::sweep::sweep_once(&state.db, &state.storage, later),
         techmarket::attachments::sweep::sweep_once(&state.db, &state.storage, later),
     );
-    assert_eq!(first.unwrap() + second.unwrap(), 2, "each upload is removed once");
-    for gone in [&a, &c] {
+    assert_eq!(first.unwrap() + second.unwrap(), 3, "each upload is removed once");
+    for gone in [&a, &c, &d] {
         let id = gone["id"].as_str().unwrap();
         assert_problem(download(&app, owner, id).await, code(404)).await;
     }
@@ -287,7 +288,7 @@ async fn unattached_uploads_are_swept_after_a_day_without_losing_shared_bytes() 
         .get("/api/v1/admin/audit?action=attachment.expire")
         .expect(200)
         .await;
-    assert_eq!(audit["items"].as_array().unwrap().len(), 2);
+    assert_eq!(audit["items"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]
