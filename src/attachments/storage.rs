@@ -14,6 +14,7 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use actix_web::web::Bytes;
+use futures_util::TryStreamExt;
 use futures_util::stream::BoxStream;
 use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
@@ -167,6 +168,30 @@ impl Storage {
         sha256: &str,
     ) -> object_store::Result<BoxStream<'static, object_store::Result<Bytes>>> {
         Ok(self.store.get(&blob(sha256)).await?.into_stream())
+    }
+
+    /// Removes staging objects last written before `cutoff` (uploads cut off by a crash or a
+    /// restart); returns how many.
+    pub async fn sweep_staging(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> object_store::Result<usize> {
+        let prefix = Path::from("staging");
+        let stale: Vec<Path> = self
+            .store
+            .list(Some(&prefix))
+            .try_filter_map(|meta| async move {
+                Ok((meta.last_modified < cutoff).then_some(meta.location))
+            })
+            .try_collect()
+            .await?;
+        for location in &stale {
+            match self.store.delete(location).await {
+                Err(error) if !is_missing(&error) => return Err(error),
+                _ => {}
+            }
+        }
+        Ok(stale.len())
     }
 
     /// Deletes the blob of `sha256` unless `still_used` (asked after the blob was moved

@@ -77,9 +77,15 @@ pub fn claim_expired(conn: &mut DbConnection, cutoff: NaiveDateTime) -> ApiResul
 }
 
 /// One sweep as of `now`: removes unattached uploads older than a day, then the blobs no
-/// remaining upload names. Returns how many uploads were removed.
+/// remaining upload names, and staging objects of uploads that never finished (a crash or a
+/// restart mid-upload) older than a day. Returns how many uploads were removed.
 pub async fn sweep_once(db: &Db, storage: &Storage, now: NaiveDateTime) -> anyhow::Result<usize> {
     let cutoff = now - UNATTACHED_TTL;
+    match storage.sweep_staging(crate::db::to_utc(cutoff)).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "unfinished uploads removed"),
+        Err(error) => tracing::warn!(%error, "sweeping unfinished uploads"),
+    }
     let mut removed = 0;
     loop {
         let claimed = db

@@ -292,6 +292,29 @@ async fn unattached_uploads_are_swept_after_a_day_without_losing_shared_bytes() 
 }
 
 #[tokio::test]
+async fn unfinished_uploads_left_in_staging_are_swept_after_a_day() {
+    let app = spawn_app().await;
+    let StorageUrl::Folder(dir) = app.state.config.storage.clone() else {
+        eprintln!("skipped on S3: object times cannot be set back there");
+        return;
+    };
+    let staging = dir.join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    let stale = staging.join("01a0-crashed-upload");
+    let fresh = staging.join("01a0-running-upload");
+    for path in [&stale, &fresh] {
+        std::fs::write(path, pdf(1)).unwrap();
+    }
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+    let state = app.state.clone();
+    let now = chrono::Utc::now().naive_utc();
+    techmarket::attachments::sweep::sweep_once(&state.db, &state.storage, now).await.unwrap();
+    assert!(!stale.exists());
+    assert!(fresh.exists());
+}
+
+#[tokio::test]
 async fn the_s3_storage_is_used_when_test_storage_url_is_set() {
     let Some(url) = std::env::var("TEST_STORAGE_URL").ok().filter(|u| !u.is_empty()) else {
         eprintln!(
