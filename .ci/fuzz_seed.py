@@ -574,6 +574,25 @@ if notes:
 else:
     print("seed: no notification to mark read", file=sys.stderr)
 
+# ------------------------------------------------------------------ attachments
+def upload(name, token=ADMIN):
+    """Uploads a small PDF (the body is the file, not JSON); returns its id."""
+    body = b"%PDF-1.7\n% techmarket fuzz seed " + name.encode() + b"\n%%EOF\n"
+    request = urllib.request.Request(f"{BASE}/api/v1/attachments?filename={name}", data=body, method="POST")
+    request.add_header("Content-Type", "application/pdf")
+    request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read().decode())["id"]
+
+
+certificate = upload("certificate.pdf")
+call("POST", f"/api/v1/achievements/{ach}/attachments", ADMIN, {"attachment_ids": [certificate]})
+for sub in ("", "/meta"):
+    op(f"GET /api/v1/attachments/{{id}}{sub}", {"id": certificate})
+for plural, rid in (("achievements", ach), ("contracts", creg), ("auctions", shown)):
+    op(f"GET /api/v1/{plural}/{{id}}/attachments", {"id": rid})
+    op(f"POST /api/v1/{plural}/{{id}}/attachments", {"id": rid}, {"attachment_ids": [upload(f"{plural}.pdf")]})
+
 # ------------------------------------------------------------------ the configuration
 sys.dont_write_bytecode = True  # no __pycache__ in the clone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

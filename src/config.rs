@@ -150,6 +150,12 @@ pub struct Settings {
     /// university or research institute registers only after a completed notice or a sold
     /// auction for its deal.
     pub pricing_notice_required: bool,
+    /// `TECHMARKET_STORAGE_URL`: where attachments are stored; unset → the `attachments`
+    /// folder inside the data folder; `s3://bucket/prefix` → S3-compatible object storage
+    /// (endpoint and credentials from the usual `AWS_*` variables).
+    pub storage_url: Option<String>,
+    /// `TECHMARKET_ATTACHMENT_MAX_BYTES`: the largest attachment accepted (20 MiB).
+    pub attachment_max_bytes: u64,
 }
 
 impl Default for Settings {
@@ -188,6 +194,8 @@ impl Default for Settings {
             auction_deposit_max_bp: 2000,
             notice_min_days: 15,
             pricing_notice_required: false,
+            storage_url: None,
+            attachment_max_bytes: 20 * 1024 * 1024,
         }
     }
 }
@@ -283,6 +291,10 @@ pub struct Config {
     pub registry_name: Option<String>,
     /// The trading rules the operator set (auctions and pricing notices).
     pub trading: crate::auctions::rules::TradingRules,
+    /// Where attachments are stored.
+    pub storage: crate::attachments::storage::StorageUrl,
+    /// The largest attachment accepted, in bytes.
+    pub attachment_max_bytes: u64,
 }
 
 impl Config {
@@ -349,6 +361,14 @@ impl Config {
             None | Some("") => DatabaseUrl::Sqlite(settings.data_dir.join(SQLITE_FILE_NAME)),
             Some(url) => DatabaseUrl::parse(url).map_err(ConfigError)?,
         };
+        let storage = crate::attachments::storage::StorageUrl::parse(
+            settings.storage_url.as_deref(),
+            &settings.data_dir,
+        )
+        .map_err(ConfigError)?;
+        if settings.attachment_max_bytes == 0 {
+            return Err(ConfigError("TECHMARKET_ATTACHMENT_MAX_BYTES must be positive".into()));
+        }
         let shared_rate_limits =
             settings.shared_rate_limits.unwrap_or(matches!(database, DatabaseUrl::Postgres(_)));
         let jwt_secret = resolve_secret(&settings)?;
@@ -382,6 +402,8 @@ impl Config {
             registry_own_region_only: settings.registry_own_region_only,
             registry_name: settings.registry_name.clone().filter(|n| !n.trim().is_empty()),
             trading,
+            storage,
+            attachment_max_bytes: settings.attachment_max_bytes,
         })
     }
 

@@ -10,6 +10,7 @@ mod macros;
 
 pub mod accounts;
 pub mod achievements;
+pub mod attachments;
 pub mod auctions;
 pub mod audit;
 pub mod auth;

@@ -64,7 +64,11 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         crate::vouchers::model::OrderStatus,
         crate::vouchers::model::ClaimStatus,
         crate::stats::vouchers::VoucherGroupBy,
-        crate::http::csv_headers::CsvHeaders
+        crate::http::csv_headers::CsvHeaders,
+        crate::attachments::SubjectKind,
+        crate::attachments::model::AttachmentOut,
+        crate::attachments::routes::AttachInput,
+        crate::attachments::upload::FileBytes
     )),
     modifiers(&SecurityAndErrors),
     tags(
@@ -86,6 +90,7 @@ technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are 
         (name = "auctions", description = "拍卖与挂牌: auctions and listings of achievements, bidders, deposits and bids"),
         (name = "notices", description = "公示: public pricing notices of results and objections to them"),
         (name = "vouchers", description = "科技创新券: innovation-voucher programmes, vouchers, service orders, claims and settlements"),
+        (name = "attachments", description = "Files (PDF, PNG, JPEG, OFD, DOCX, XLSX) uploaded once and attached to achievements, contracts, auctions and other records"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "taxonomies", description = "Canonical codes and their labels: technology fields, industries, maturity, IP, cooperation modes, experts, service types and GB/T 2260 regions"),
     )

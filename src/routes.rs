@@ -41,6 +41,7 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
             .configure(crate::stats::routes::configure)
             .configure(crate::auctions::routes::configure)
             .configure(crate::notices::routes::configure)
-            .configure(crate::vouchers::routes::configure),
+            .configure(crate::vouchers::routes::configure)
+            .configure(crate::attachments::configure),
     );
 }

@@ -120,6 +120,8 @@ impl Application {
             login_limiter = login_limiter.shared(counters.clone());
             register_limiter = register_limiter.shared(counters);
         }
+        let storage = crate::attachments::storage::Storage::open(&config.storage)?;
+        tracing::info!(storage = %config.storage.describe(), "attachment storage");
         let db_for_feed = db.clone();
         let state = web::Data::new(AppState {
             tokens: TokenService::new(&config.jwt_secret, config.access_token_ttl_secs),
@@ -134,10 +136,12 @@ impl Application {
             search,
             matching,
             auction_feed: crate::auctions::feed::AuctionFeed::start(db_for_feed),
+            storage,
             config: Arc::new(config),
         });
         crate::listings::expiry::spawn_expiry_sweeper(state.db.clone());
         crate::vouchers::lapse::spawn_lapse_sweeper(state.db.clone());
+        crate::attachments::sweep::spawn_sweeper(state.db.clone(), state.storage.clone());
         crate::auctions::closing::spawn_auction_clock(
             state.db.clone(),
             state.config.trading.starting_soon_secs,

@@ -32,4 +32,6 @@ pub struct AppState {
     pub matching: Arc<MatchingState>,
     /// This instance's follower of what happens to auctions, for their live streams.
     pub auction_feed: crate::auctions::feed::AuctionFeed,
+    /// Where attachments are stored.
+    pub storage: crate::attachments::storage::Storage,
 }

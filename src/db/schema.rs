@@ -634,6 +634,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Uploaded files: one row per upload, the bytes in object storage under `sha256`.
+    attachments (id) {
+        id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> Text,
+        org_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Which record (of any kind) an attachment belongs to, and in which role.
+    attachment_links (attachment_id, subject_kind, subject_id) {
+        attachment_id -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        role -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(achievements -> listings (id));
 diesel::joinable!(demands -> listings (id));
 diesel::joinable!(experts -> listings (id));
@@ -649,6 +675,7 @@ diesel::joinable!(contract_amendments -> contracts (contract_id));
 diesel::joinable!(auction_registrations -> auctions (auction_id));
 diesel::joinable!(auction_bids -> auctions (auction_id));
 diesel::joinable!(notice_objections -> notices (notice_id));
+diesel::joinable!(attachment_links -> attachments (attachment_id));
 
 diesel::table! {
     /// Innovation-voucher programmes (科技创新券) of a bureau: budget, caps, coverage, mode.
@@ -809,4 +836,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_orders,
     voucher_claims,
     voucher_settlements,
+    attachments,
+    attachment_links,
 );

@@ -68,6 +68,16 @@ fn deal_of_participant(
         .map(|deal| deal.id))
 }
 
+/// Whether the user may read the record's confidential details (its owners and
+/// administrators, participants of a deal the owner's side acted on, holders of a granted
+/// access request to a public record): the rule [`authorize_read`] applies, without auditing.
+/// Confidential attachments (patent certificates) follow it.
+pub fn may_read(conn: &mut DbConnection, user: &AuthUser, listing: &Listing) -> ApiResult<bool> {
+    Ok(can_manage(user, listing)
+        || deal_of_participant(conn, listing, user)?.is_some()
+        || (listing.is_public() && has_grant(conn, &listing.id, user.id())?))
+}
+
 /// Checks the right to read the details and writes the read to the audit log (call inside
 /// a write transaction).
 pub fn authorize_read(

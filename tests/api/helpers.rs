@@ -64,6 +64,16 @@ pub(crate) fn fresh_database() -> (Option<String>, TestDatabase) {
     }
 }
 
+/// The S3 storage of the suite (`TEST_STORAGE_URL=s3://bucket/prefix`), if asked for: each
+/// test application stores its attachments under a fresh prefix below it. Unset → the
+/// attachments go to the test's data folder.
+pub(crate) fn test_storage_url() -> Option<String> {
+    std::env::var("TEST_STORAGE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| format!("{}/t-{}", u.trim().trim_end_matches('/'), uuid::Uuid::new_v4().simple()))
+}
+
 /// A running application.
 pub(crate) struct TestApp {
     /// The database URL both this and further instances use.
@@ -93,6 +103,7 @@ pub(crate) fn test_settings(data_dir: &std::path::Path, database_url: Option<Str
         // Auctions in tests open seconds after their announcement; the notice rule's own
         // test sets it.
         auction_notice_secs: 0,
+        storage_url: test_storage_url(),
         ..Settings::default()
     }
 }

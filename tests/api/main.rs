@@ -3,6 +3,7 @@
 mod helpers;
 
 mod achievements;
+mod attachments;
 mod auction_tidings;
 mod auctions;
 mod audit;

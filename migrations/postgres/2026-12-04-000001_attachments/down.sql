@@ -1,0 +1,2 @@
+DROP TABLE attachment_links;
+DROP TABLE attachments;
