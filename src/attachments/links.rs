@@ -149,6 +149,26 @@ pub fn list(
     Ok(rows.into_iter().map(|(link, row)| AttachmentOut::linked(row, &link)).collect())
 }
 
+/// The files on several records of one kind, per record id (oldest link first).
+pub fn list_many(
+    conn: &mut DbConnection,
+    kind: SubjectKind,
+    subject_ids: &[String],
+) -> ApiResult<HashMap<String, Vec<AttachmentOut>>> {
+    let rows: Vec<(LinkRow, AttachmentRow)> = attachment_links::table
+        .inner_join(attachments::table)
+        .filter(attachment_links::subject_kind.eq(kind.as_str()))
+        .filter(attachment_links::subject_id.eq_any(subject_ids))
+        .order((attachment_links::created_at.asc(), attachment_links::attachment_id.asc()))
+        .select((LinkRow::as_select(), AttachmentRow::as_select()))
+        .load(conn)?;
+    let mut out: HashMap<String, Vec<AttachmentOut>> = HashMap::new();
+    for (link, row) in rows {
+        out.entry(link.subject_id.clone()).or_default().push(AttachmentOut::linked(row, &link));
+    }
+    Ok(out)
+}
+
 /// Why a user may read an upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reader {

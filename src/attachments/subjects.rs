@@ -22,9 +22,9 @@ text_enum! {
         Contract => "contract",
         /// An auction lot: the auction confirmation (成交确认书).
         Auction => "auction",
-        /// A voucher order: the deliverable (wired by the voucher module).
+        /// A voucher order: the deliverable, read by the order's enterprise and provider.
         VoucherOrder => "voucher_order",
-        /// A voucher claim: the invoice and the payment proof (wired by the voucher module).
+        /// A voucher claim: the invoice and the payment proof, read by the claimant.
         VoucherClaim => "voucher_claim",
     }
 }
@@ -53,8 +53,9 @@ pub fn may_read(
         SubjectKind::Achievement => achievement_may_read(conn, user, subject_id),
         SubjectKind::Contract => contract_may_read(conn, user, subject_id),
         SubjectKind::Auction => auction_may_read(conn, user, subject_id),
-        // Wired by the voucher module: until then nobody reads these through a record.
-        SubjectKind::VoucherOrder | SubjectKind::VoucherClaim => Ok(false),
+        SubjectKind::VoucherOrder | SubjectKind::VoucherClaim => {
+            ensure_visible(conn, user, kind, subject_id).map(|()| true)
+        }
     };
     match found {
         Err(ApiError::NotFound(_)) => Ok(false),
@@ -82,8 +83,13 @@ pub fn ensure_visible(
             let auction = crate::auctions::store::find(conn, subject_id)?;
             Visible::check::<crate::auctions::access::Auctions>(Some(user), &auction).map(drop)
         }
-        SubjectKind::VoucherOrder | SubjectKind::VoucherClaim => {
-            Err(ApiError::NotFound(kind.as_str().replace('_', " ")))
+        SubjectKind::VoucherOrder => {
+            let order = crate::vouchers::store::order(conn, subject_id)?;
+            Visible::check::<crate::vouchers::access::Orders>(Some(user), order).map(drop)
+        }
+        SubjectKind::VoucherClaim => {
+            let claim = crate::vouchers::store::claim(conn, subject_id)?;
+            Visible::check::<crate::vouchers::access::Claims>(Some(user), claim).map(drop)
         }
     }
 }
@@ -108,8 +114,23 @@ pub fn ensure_manager(
             let auction = crate::auctions::store::find(conn, subject_id)?;
             Managed::check::<crate::auctions::access::Auctions>(user, &auction).map(drop)
         }
-        SubjectKind::VoucherOrder | SubjectKind::VoucherClaim => {
-            Err(ApiError::NotFound(kind.as_str().replace('_', " ")))
+        SubjectKind::VoucherOrder => {
+            let order = crate::vouchers::store::order(conn, subject_id)?;
+            let order = Visible::check::<crate::vouchers::access::Orders>(Some(user), order)?;
+            if crate::vouchers::access::is_provider_side(user, order.get()) {
+                Ok(())
+            } else {
+                Err(crate::vouchers::access::wrong_side("provider", "deliver files for"))
+            }
+        }
+        SubjectKind::VoucherClaim => {
+            let claim = crate::vouchers::store::claim(conn, subject_id)?;
+            let claim = Visible::check::<crate::vouchers::access::Claims>(Some(user), claim)?;
+            if user.belongs_to(&claim.get().claimant_org_id) {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden("only the claimant attaches files to a claim".into()))
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ use super::model::{ClaimRow, ClaimStatus, OrderRow, OrderStatus, VoucherMode};
 use super::output::{ClaimOut, OVERDUE_DAYS};
 use super::{CLAIM_ENTITY, store};
 use crate::action_endpoint;
+use crate::attachments::SubjectKind;
 use crate::audit;
 use crate::auth::{AdminUser, AuthUser};
 use crate::db::schema::{voucher_claims, voucher_orders};
@@ -41,6 +42,9 @@ pub struct ClaimInput {
     pub order_ids: Vec<String>,
     /// The invoice number (1–50 characters).
     pub invoice_number: String,
+    /// The invoice and the payment proof, uploaded first (`POST /api/v1/attachments`) by a
+    /// member of the claimant (1–20).
+    pub attachment_ids: Vec<String>,
 }
 
 /// The claims' orders with their ids, for the answers.
@@ -66,12 +70,14 @@ fn order_ids(
 pub fn outputs(conn: &mut DbConnection, rows: Vec<ClaimRow>) -> ApiResult<Vec<ClaimOut>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut orders = order_ids(conn, &ids)?;
+    let mut files = crate::attachments::links::list_many(conn, SubjectKind::VoucherClaim, &ids)?;
     let at = crate::clock::now();
     Ok(rows
         .into_iter()
         .map(|row| {
             let ids = orders.remove(&row.id).unwrap_or_default();
-            ClaimOut::new(row, ids, at)
+            let attachments = files.remove(&row.id).unwrap_or_default();
+            ClaimOut::new(row, ids, attachments, at)
         })
         .collect())
 }
@@ -180,6 +186,9 @@ crate::endpoint! {
         if ids.is_empty() || ids.len() > MAX_ORDERS {
             checker.fail("order_ids", "out_of_range", format!("1 to {MAX_ORDERS} distinct orders"));
         }
+        if input.attachment_ids.is_empty() {
+            checker.fail("attachment_ids", "required", "attach the invoice and the payment proof");
+        }
         checker.finish()?;
         let out = state.db.write(move |conn| {
             let (orders, claimant) = claimable_orders(conn, &user, &ids)?;
@@ -206,6 +215,7 @@ crate::endpoint! {
                 order.claim_id = Some(row.id.clone());
                 store::save_order(conn, &mut order, stamp)?;
             }
+            crate::attachments::attach(conn, &user, SubjectKind::VoucherClaim, &row.id, "invoice", &input.attachment_ids)?;
             audit::record(conn, &user.actor(), "voucher_claim.create", CLAIM_ENTITY, &row.id,
                 serde_json::json!({ "order_ids": ids, "invoice_number": row.invoice_number, "total_fen": row.total_fen }))?;
             output(conn, row)
@@ -319,6 +329,9 @@ pub struct ResubmitInput {
     /// The corrected invoice number (1–50 characters); absent: unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
+    /// Further files (a corrected invoice, a missing proof), uploaded first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<String>,
     /// The version the resubmission is based on (optional; a stale one is 409).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
@@ -349,7 +362,8 @@ action_endpoint! {
             if let Some(invoice) = invoice_number {
                 row.invoice_number = invoice;
             }
-            let detail = serde_json::json!({ "invoice_number": row.invoice_number });
+            crate::attachments::attach(conn, &user, SubjectKind::VoucherClaim, &row.id, "invoice", &input.attachment_ids)?;
+            let detail = serde_json::json!({ "invoice_number": row.invoice_number, "attachment_ids": input.attachment_ids });
             save_and_answer(conn, &user, row, "voucher_claim.resubmit", detail)
         }).await?;
         Ok(Tagged::ok(out.version, out).into())

@@ -141,7 +141,7 @@ fn finish(
     }
     store::save_order(conn, &mut locked.order, stamp)?;
     audit::record(conn, &user.actor(), action, ORDER_ENTITY, &locked.order.id, detail)?;
-    Ok(OrderOut::from(locked.order))
+    OrderOut::one(conn, locked.order)
 }
 
 action_endpoint! {
@@ -205,19 +205,36 @@ action_endpoint! {
     }
 }
 
+/// A delivery with its deliverable.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverInput {
+    /// The deliverable's files (a test report, a design), uploaded first
+    /// (`POST /api/v1/attachments`) by a member of the provider; up to 20.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<String>,
+    /// The version the move is based on (optional; a stale one is 409).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
 action_endpoint! {
-    /// Records the service as delivered (the provider); the enterprise then confirms it.
+    /// Records the service as delivered (the provider), with the deliverable's files, which
+    /// the enterprise reads before it confirms.
     post "/voucher-orders/{id}/deliver" => deliver_order, tag "vouchers", path { "id": "Order id" },
     ok 200 "Delivered" => OrderOut,
-    problems { 403: "Not the order's provider", 404: "No such order", 409: "Not accepted, or a stale version" },
-    |user: AuthUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
-        let version = body.0.and_then(|b| b.version);
+    problems { 403: "Not the order's provider", 404: "No such order", 409: "Not accepted, or a stale version", 422: "Unknown uploads, or uploads of someone else (`attachment_ids[i]`)" },
+    |user: AuthUser, state, path: String, body: Option<DeliverInput>| -> HttpResponse {
+        let input = body.0.unwrap_or_default();
         let id = path.into_inner();
         let out = state.db.write(move |conn| {
-            let mut locked = lock(conn, &user, &id, Side::Provider, "delivered", version)?;
+            let mut locked = lock(conn, &user, &id, Side::Provider, "delivered", input.version)?;
             locked.order.status = OrderStatus::Delivered;
             locked.order.delivered_at = Some(now());
-            finish(conn, &user, locked, "voucher_order.deliver", false, serde_json::json!({}))
+            crate::attachments::attach(conn, &user, crate::attachments::SubjectKind::VoucherOrder,
+                &locked.order.id, "deliverable", &input.attachment_ids)?;
+            let detail = serde_json::json!({ "attachment_ids": input.attachment_ids });
+            finish(conn, &user, locked, "voucher_order.deliver", false, detail)
         }).await?;
         Ok(Tagged::ok(out.version, out).into())
     }

@@ -229,7 +229,7 @@ crate::endpoint! {
         let id = path.into_inner();
         let out = state.db.read(move |conn| {
             let row = Visible::check::<Orders>(Some(&user), store::order(conn, &id)?)?.into_inner();
-            Ok(OrderOut::from(row))
+            OrderOut::one(conn, row)
         }).await?;
         Ok(Tagged::ok(out.version, out).into())
     }
@@ -285,12 +285,13 @@ crate::endpoint! {
                 Some(false) => query = query.filter(voucher_orders::claim_id.is_not_null()),
                 None => {}
             }
-            Ok(crate::after_cursor!(query, voucher_orders::id, request, desc)
+            let rows: Vec<OrderRow> = crate::after_cursor!(query, voucher_orders::id, request, desc)
                 .select(OrderRow::as_select())
-                .load(conn)?)
+                .load(conn)?;
+            OrderOut::many(conn, rows)
         })
         .await?
         .keyed(|r| r.id.clone());
-        Ok(web::Json(page.map(OrderOut::from)))
+        Ok(web::Json(page))
     }
 }

@@ -8,6 +8,7 @@ use super::model::{
     ClaimRow, ClaimStatus, OrderRow, OrderStatus, ProgramRow, SettlementRow, VoucherMode,
     VoucherRow, VoucherStatus,
 };
+use crate::attachments::model::AttachmentOut;
 use crate::db::to_utc;
 use crate::taxonomies::ServiceType;
 
@@ -140,7 +141,7 @@ impl From<VoucherRow> for VoucherOut {
 }
 
 /// A service order paid in part with a voucher.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrderOut {
     /// Order id.
     pub id: String,
@@ -172,6 +173,9 @@ pub struct OrderOut {
     pub note: Option<String>,
     /// The claim it is in, once claimed (an order is claimed once).
     pub claim_id: Option<String>,
+    /// The deliverable's files (attached on delivery), downloaded at
+    /// `/api/v1/attachments/{id}` by the order's parties.
+    pub attachments: Vec<AttachmentOut>,
     /// Accepted (RFC 3339 UTC).
     pub accepted_at: Option<DateTime<Utc>>,
     /// Delivered (RFC 3339 UTC).
@@ -182,6 +186,35 @@ pub struct OrderOut {
     pub version: i64,
     /// Placed (RFC 3339 UTC).
     pub created_at: DateTime<Utc>,
+}
+
+impl OrderOut {
+    /// The orders as the API shows them, with their files.
+    pub fn many(
+        conn: &mut crate::db::DbConnection,
+        rows: Vec<OrderRow>,
+    ) -> crate::error::ApiResult<Vec<OrderOut>> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let kind = crate::attachments::SubjectKind::VoucherOrder;
+        let mut files = crate::attachments::links::list_many(conn, kind, &ids)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let attachments = files.remove(&row.id).unwrap_or_default();
+                OrderOut { attachments, ..OrderOut::from(row) }
+            })
+            .collect())
+    }
+
+    /// One order as the API shows it, with its files.
+    pub fn one(
+        conn: &mut crate::db::DbConnection,
+        row: OrderRow,
+    ) -> crate::error::ApiResult<OrderOut> {
+        OrderOut::many(conn, vec![row])?
+            .pop()
+            .ok_or_else(|| crate::error::ApiError::Internal("order output missing".into()))
+    }
 }
 
 impl From<OrderRow> for OrderOut {
@@ -202,6 +235,7 @@ impl From<OrderRow> for OrderOut {
             status: row.status,
             note: row.note,
             claim_id: row.claim_id,
+            attachments: Vec::new(),
             accepted_at: row.accepted_at.map(to_utc),
             delivered_at: row.delivered_at.map(to_utc),
             confirmed_at: row.confirmed_at.map(to_utc),
@@ -212,7 +246,7 @@ impl From<OrderRow> for OrderOut {
 }
 
 /// A claim for the voucher share of confirmed orders.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClaimOut {
     /// Claim id.
     pub id: String,
@@ -225,6 +259,8 @@ pub struct ClaimOut {
     pub order_ids: Vec<String>,
     /// The invoice number.
     pub invoice_number: String,
+    /// The invoice and payment proof files.
+    pub attachments: Vec<AttachmentOut>,
     /// `submitted`, `returned`, `approved`, `rejected` or `paid`.
     pub status: ClaimStatus,
     /// The voucher shares claimed, in fen.
@@ -249,7 +285,12 @@ pub struct ClaimOut {
 
 impl ClaimOut {
     /// The claim with its orders, judged overdue at `now`.
-    pub fn new(row: ClaimRow, order_ids: Vec<String>, now: DateTime<Utc>) -> ClaimOut {
+    pub fn new(
+        row: ClaimRow,
+        order_ids: Vec<String>,
+        attachments: Vec<AttachmentOut>,
+        now: DateTime<Utc>,
+    ) -> ClaimOut {
         let overdue = row.status == ClaimStatus::Approved
             && row
                 .approved_at
@@ -257,6 +298,7 @@ impl ClaimOut {
         ClaimOut {
             overdue,
             order_ids,
+            attachments,
             id: row.id,
             program_id: row.program_id,
             claimant_org_id: row.claimant_org_id,

@@ -1001,7 +1001,14 @@ async fn contracts_funnel_and_brokers_match_hand_computed_totals() {
     for (path, texts) in [
         (
             format!("/api/v1/stats/contracts/chart.svg?{period}"),
-            vec!["技术合同成交额（按合同类型）", "技术开发", "本期", "上年同期", " 至 ", "· 全部地区"],
+            vec![
+                "技术合同成交额（按合同类型）",
+                "技术开发",
+                "本期",
+                "上年同期",
+                " 至 ",
+                "· 全部地区",
+            ],
         ),
         (
             format!("/api/v1/stats/contracts/chart.svg?{period}&group_by=region&metric=count"),

@@ -150,6 +150,13 @@ impl Vouchers {
         self.act(&self.enterprise, &order, "confirm").await
     }
 
+    /// Uploads an invoice scan as `who`; returns its id.
+    async fn invoice(&self, who: &Session) -> String {
+        let bytes = crate::attachments::pdf(7);
+        let file = crate::attachments::uploaded(&self.app, who, bytes, "发票.pdf").await;
+        file["id"].as_str().unwrap().to_string()
+    }
+
     async fn voucher(&self, id: &str) -> Value {
         self.app.as_user(&self.enterprise).get(format!("/api/v1/vouchers/{id}")).expect(200).await
     }
@@ -191,7 +198,26 @@ async fn a_voucher_is_issued_spent_claimed_and_settled() {
     m.act(&m.provider, &small, "accept").await;
     assert_eq!(m.voucher(id).await["balance_fen"], 700_000);
     assert_eq!(m.program().await["committed_fen"], 800_000);
-    m.act(&m.provider, &small, "deliver").await;
+    let report = crate::attachments::uploaded(
+        &m.app,
+        &m.provider,
+        crate::attachments::pdf(3),
+        "检测报告.pdf",
+    )
+    .await;
+    let delivered = m
+        .app
+        .as_user(&m.provider)
+        .post(format!("/api/v1/voucher-orders/{}/deliver", small["id"].as_str().unwrap()))
+        .json(json!({"attachment_ids": [report["id"]]}))
+        .expect(200)
+        .await;
+    assert_eq!(delivered["attachments"][0]["id"], report["id"]);
+    assert_eq!(delivered["attachments"][0]["role"], "deliverable");
+    let report_path = format!("/api/v1/attachments/{}", report["id"].as_str().unwrap());
+    let read = m.app.as_user(&m.enterprise).get(&report_path).send().await;
+    assert_eq!(read.status(), 200, "the enterprise reads the deliverable before confirming");
+    m.app.as_user(&m.shanghai).get(&report_path).problem(404).await;
     let confirmed = m.act(&m.enterprise, &small, "confirm").await;
     assert_eq!(confirmed["status"], "confirmed");
 
@@ -203,7 +229,7 @@ async fn a_voucher_is_issued_spent_claimed_and_settled() {
         .app
         .as_user(&m.provider)
         .post("/api/v1/voucher-claims")
-        .json(json!({"order_ids": [small["id"]], "invoice_number": "INV-0001"}))
+        .json(json!({"order_ids": [small["id"]], "invoice_number": "INV-0001", "attachment_ids": [m.invoice(&m.provider).await]}))
         .expect(201)
         .await;
     assert_eq!(claim["status"], "submitted");
@@ -213,7 +239,7 @@ async fn a_voucher_is_issued_spent_claimed_and_settled() {
         .app
         .as_user(&m.provider)
         .post("/api/v1/voucher-claims")
-        .json(json!({"order_ids": [small["id"]], "invoice_number": "INV-0002"}))
+        .json(json!({"order_ids": [small["id"]], "invoice_number": "INV-0002", "attachment_ids": [m.invoice(&m.provider).await]}))
         .problem(409)
         .await;
     assert_eq!(again["existing_id"], claim_id, "an order is claimed once");
@@ -242,7 +268,7 @@ async fn a_voucher_is_issued_spent_claimed_and_settled() {
         .app
         .as_user(&m.shanghai)
         .post("/api/v1/voucher-claims")
-        .json(json!({"order_ids": [cross["id"]], "invoice_number": "SH-7"}))
+        .json(json!({"order_ids": [cross["id"]], "invoice_number": "SH-7", "attachment_ids": [m.invoice(&m.shanghai).await]}))
         .expect(201)
         .await;
 
@@ -546,7 +572,7 @@ async fn only_the_parties_see_vouchers_orders_and_claims() {
         .app
         .as_user(&m.provider)
         .post("/api/v1/voucher-claims")
-        .json(json!({"order_ids": [order_id], "invoice_number": "P-1"}))
+        .json(json!({"order_ids": [order_id], "invoice_number": "P-1", "attachment_ids": [m.invoice(&m.provider).await]}))
         .problem(422)
         .await;
     assert_eq!(wrong["errors"][0]["code"], "not_claimant");
@@ -554,19 +580,42 @@ async fn only_the_parties_see_vouchers_orders_and_claims() {
         .app
         .as_user(&stranger)
         .post("/api/v1/voucher-claims")
-        .json(json!({"order_ids": [order_id], "invoice_number": "P-1"}))
+        .json(json!({"order_ids": [order_id], "invoice_number": "P-1", "attachment_ids": [m.invoice(&stranger).await]}))
         .problem(422)
         .await;
     assert_eq!(hidden["errors"][0]["code"], "not_found");
+    let bare = m
+        .app
+        .as_user(&m.enterprise)
+        .post("/api/v1/voucher-claims")
+        .json(json!({"order_ids": [order_id], "invoice_number": "E-1", "attachment_ids": []}))
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&bare), vec!["attachment_ids"]);
+    let borrowed = m.invoice(&m.provider).await;
+    let not_yours = m
+        .app
+        .as_user(&m.enterprise)
+        .post("/api/v1/voucher-claims")
+        .json(
+            json!({"order_ids": [order_id], "invoice_number": "E-1", "attachment_ids": [borrowed]}),
+        )
+        .problem(422)
+        .await;
+    assert_eq!(not_yours["errors"][0]["code"], "not_yours", "and the order stays unclaimed");
     let claim = m
         .app
         .as_user(&m.enterprise)
         .post("/api/v1/voucher-claims")
-        .json(json!({"order_ids": [order_id], "invoice_number": "E-1"}))
+        .json(json!({"order_ids": [order_id], "invoice_number": "E-1", "attachment_ids": [m.invoice(&m.enterprise).await]}))
         .expect(201)
         .await;
     let claim_id = claim["id"].as_str().unwrap();
     m.app.as_user(&m.provider).get(format!("/api/v1/voucher-claims/{claim_id}")).problem(404).await;
+    let invoice =
+        format!("/api/v1/attachments/{}", claim["attachments"][0]["id"].as_str().unwrap());
+    assert_eq!(m.app.as_user(&m.admin).get(&invoice).send().await.status(), 200);
+    m.app.as_user(&m.provider).get(&invoice).problem(404).await;
     m.app
         .as_user(&m.enterprise)
         .act(format!("/api/v1/voucher-claims/{claim_id}/approve"))
@@ -610,7 +659,7 @@ async fn unused_balances_lapse_once_and_old_approved_claims_are_overdue() {
         .app
         .as_user(&m.provider)
         .post("/api/v1/voucher-claims")
-        .json(json!({"order_ids": [order["id"]], "invoice_number": "INV-9"}))
+        .json(json!({"order_ids": [order["id"]], "invoice_number": "INV-9", "attachment_ids": [m.invoice(&m.provider).await]}))
         .expect(201)
         .await;
     let claim_id = claim["id"].as_str().unwrap().to_string();
