@@ -62,4 +62,4 @@ echo "moto $MOTO_VERSION on 127.0.0.1:$PORT, bucket $BUCKET"
 AWS_ENDPOINT="http://127.0.0.1:$PORT" AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
 	AWS_ACCESS_KEY_ID=ci AWS_SECRET_ACCESS_KEY=ci \
 	TEST_STORAGE_URL="s3://$BUCKET/run-$$" \
-	cargo test --test api attachments </dev/null
+	cargo test --test api -- attachments vouchers </dev/null
