@@ -125,23 +125,51 @@ fn release(locked: &mut Locked) {
     locked.program.committed_fen -= share;
 }
 
-/// Saves the three records and audits the move.
-fn finish(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    mut locked: Locked,
-    action: &str,
+/// What a move did: its audit action, whether it moved money (the programme and the voucher
+/// are saved too) and the audit detail.
+struct Done {
+    action: &'static str,
     money_moved: bool,
     detail: serde_json::Value,
-) -> ApiResult<OrderOut> {
-    let stamp = now();
-    if money_moved {
-        store::save_program(conn, &mut locked.program, stamp)?;
-        store::save_voucher(conn, &mut locked.voucher, stamp)?;
-    }
-    store::save_order(conn, &mut locked.order, stamp)?;
-    audit::record(conn, &user.actor(), action, ORDER_ENTITY, &locked.order.id, detail)?;
-    OrderOut::one(conn, locked.order)
+}
+
+/// Makes one move of an order in a write transaction — programme, voucher and order locked,
+/// the side and the lifecycle checked — saves what changed, audits it and answers the order.
+async fn make_move<F>(
+    state: &crate::http::endpoint::State,
+    user: AuthUser,
+    id: String,
+    side: Side,
+    label: &'static str,
+    version: Option<i64>,
+    apply: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConnection, &AuthUser, &mut Locked) -> ApiResult<Done> + Send + 'static,
+{
+    let out = state
+        .db
+        .write(move |conn| {
+            let mut locked = lock(conn, &user, &id, side, label, version)?;
+            let done = apply(conn, &user, &mut locked)?;
+            let stamp = now();
+            if done.money_moved {
+                store::save_program(conn, &mut locked.program, stamp)?;
+                store::save_voucher(conn, &mut locked.voucher, stamp)?;
+            }
+            store::save_order(conn, &mut locked.order, stamp)?;
+            audit::record(
+                conn,
+                &user.actor(),
+                done.action,
+                ORDER_ENTITY,
+                &locked.order.id,
+                done.detail,
+            )?;
+            OrderOut::one(conn, locked.order)
+        })
+        .await?;
+    Ok(Tagged::ok(out.version, out).into())
 }
 
 action_endpoint! {
@@ -152,17 +180,15 @@ action_endpoint! {
     problems { 403: "Not the order's provider", 404: "No such order", 409: "Not pending, a stale version, or no room: `insufficient_balance`, `enterprise_cap_reached`, `budget_exhausted`, `voucher_not_usable`" },
     |user: AuthUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let version = body.0.and_then(|b| b.version);
-        let id = path.into_inner();
-        let out = state.db.write(move |conn| {
-            let mut locked = lock(conn, &user, &id, Side::Provider, "accepted", version)?;
-            reserve(conn, &mut locked)?;
+        make_move(&state, user, path.into_inner(), Side::Provider, "accepted", version, move |conn, _, locked| {
+            reserve(conn, locked)?;
             locked.order.status = OrderStatus::Accepted;
             locked.order.accepted_at = Some(now());
             let detail = serde_json::json!({ "voucher_fen": locked.order.voucher_fen,
                 "balance_fen": locked.voucher.balance_fen, "committed_fen": locked.program.committed_fen });
-            finish(conn, &user, locked, "voucher_order.accept", true, detail)
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+            Ok(Done { action: "voucher_order.accept", money_moved: true, detail })
+        })
+        .await
     }
 }
 
@@ -193,15 +219,13 @@ action_endpoint! {
     |user: AuthUser, state, path: String, body: Option<OrderNoteInput>| -> HttpResponse {
         let input = body.0.unwrap_or_default();
         let note = input.checked()?;
-        let id = path.into_inner();
-        let out = state.db.write(move |conn| {
-            let mut locked = lock(conn, &user, &id, Side::Provider, "declined", input.version)?;
+        make_move(&state, user, path.into_inner(), Side::Provider, "declined", input.version, move |_, _, locked| {
             locked.order.status = OrderStatus::Declined;
             locked.order.note = note;
             let detail = serde_json::json!({ "reason": locked.order.note });
-            finish(conn, &user, locked, "voucher_order.decline", false, detail)
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+            Ok(Done { action: "voucher_order.decline", money_moved: false, detail })
+        })
+        .await
     }
 }
 
@@ -226,17 +250,15 @@ action_endpoint! {
     problems { 403: "Not the order's provider", 404: "No such order", 409: "Not accepted, or a stale version", 422: "Unknown uploads, or uploads of someone else (`attachment_ids[i]`)" },
     |user: AuthUser, state, path: String, body: Option<DeliverInput>| -> HttpResponse {
         let input = body.0.unwrap_or_default();
-        let id = path.into_inner();
-        let out = state.db.write(move |conn| {
-            let mut locked = lock(conn, &user, &id, Side::Provider, "delivered", input.version)?;
+        make_move(&state, user, path.into_inner(), Side::Provider, "delivered", input.version, move |conn, user, locked| {
             locked.order.status = OrderStatus::Delivered;
             locked.order.delivered_at = Some(now());
-            crate::attachments::attach(conn, &user, crate::attachments::SubjectKind::VoucherOrder,
+            crate::attachments::attach(conn, user, crate::attachments::SubjectKind::VoucherOrder,
                 &locked.order.id, "deliverable", &input.attachment_ids)?;
             let detail = serde_json::json!({ "attachment_ids": input.attachment_ids });
-            finish(conn, &user, locked, "voucher_order.deliver", false, detail)
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+            Ok(Done { action: "voucher_order.deliver", money_moved: false, detail })
+        })
+        .await
     }
 }
 
@@ -248,15 +270,13 @@ action_endpoint! {
     problems { 403: "Not the order's enterprise", 404: "No such order", 409: "Not delivered, or a stale version" },
     |user: AuthUser, state, path: String, body: Option<VersionInput>| -> HttpResponse {
         let version = body.0.and_then(|b| b.version);
-        let id = path.into_inner();
-        let out = state.db.write(move |conn| {
-            let mut locked = lock(conn, &user, &id, Side::Enterprise, "confirmed", version)?;
+        make_move(&state, user, path.into_inner(), Side::Enterprise, "confirmed", version, move |_, _, locked| {
             locked.order.status = OrderStatus::Confirmed;
             locked.order.confirmed_at = Some(now());
             let detail = serde_json::json!({ "voucher_fen": locked.order.voucher_fen });
-            finish(conn, &user, locked, "voucher_order.confirm", false, detail)
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+            Ok(Done { action: "voucher_order.confirm", money_moved: false, detail })
+        })
+        .await
     }
 }
 
@@ -269,18 +289,16 @@ action_endpoint! {
     |user: AuthUser, state, path: String, body: Option<OrderNoteInput>| -> HttpResponse {
         let input = body.0.unwrap_or_default();
         let note = input.checked()?;
-        let id = path.into_inner();
-        let out = state.db.write(move |conn| {
-            let mut locked = lock(conn, &user, &id, Side::Enterprise, "cancelled", input.version)?;
+        make_move(&state, user, path.into_inner(), Side::Enterprise, "cancelled", input.version, move |_, _, locked| {
             let reserved = locked.order.status == OrderStatus::Accepted;
             if reserved {
-                release(&mut locked);
+                release(locked);
             }
             locked.order.status = OrderStatus::Cancelled;
             locked.order.note = note;
             let detail = serde_json::json!({ "reason": locked.order.note, "released_fen": if reserved { locked.order.voucher_fen } else { 0 } });
-            finish(conn, &user, locked, "voucher_order.cancel", reserved, detail)
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+            Ok(Done { action: "voucher_order.cancel", money_moved: reserved, detail })
+        })
+        .await
     }
 }
