@@ -791,3 +791,67 @@ async fn bad_programmes_and_applications_get_field_errors() {
         ids(&m.app.anon().get("/api/v1/voucher-programs?region=11").expect(200).await).is_empty()
     );
 }
+
+#[tokio::test]
+async fn refused_and_late_claims_and_the_figures_as_csv() {
+    let m = Vouchers::new("direct").await;
+    let voucher = m.issued(&m.enterprise, 1_000_000).await;
+    let first = m.confirmed(&voucher, &m.provider, &m.provider_id, 200_000, 200_000).await;
+    let second = m.confirmed(&voucher, &m.provider, &m.provider_id, 100_000, 100_000).await;
+    let claim = m
+        .app
+        .as_user(&m.provider)
+        .post("/api/v1/voucher-claims")
+        .json(json!({"order_ids": [first["id"]], "invoice_number": "R-1", "attachment_ids": [m.invoice(&m.provider).await]}))
+        .expect(201)
+        .await;
+    let claim_id = claim["id"].as_str().unwrap();
+    m.app
+        .as_user(&m.admin)
+        .post(format!("/api/v1/voucher-claims/{claim_id}/reject"))
+        .json(json!({"reason": "服务内容与创新券支持范围不符"}))
+        .expect(200)
+        .await;
+    let resubmit = m
+        .app
+        .as_user(&m.provider)
+        .act(format!("/api/v1/voucher-claims/{claim_id}/resubmit"))
+        .problem(409)
+        .await;
+    assert_eq!(resubmit["allowed"], json!([]), "a refused claim is final");
+    let again = m
+        .app
+        .as_user(&m.provider)
+        .post("/api/v1/voucher-claims")
+        .json(json!({"order_ids": [first["id"]], "invoice_number": "R-2", "attachment_ids": [m.invoice(&m.provider).await]}))
+        .problem(409)
+        .await;
+    assert_eq!(again["existing_id"], claim_id, "its orders stay claimed");
+    // Past the claim-by day nothing more is claimed.
+    let db = m.app.state.db.clone();
+    let program = m.program_id.clone();
+    tokio::task::spawn_blocking(move || {
+        use techmarket::db::schema::voucher_programs;
+        let yesterday = techmarket::clock::today() - chrono::Duration::days(1);
+        diesel::update(voucher_programs::table.find(program))
+            .set(voucher_programs::claim_by.eq(yesterday))
+            .execute(&mut db.get().unwrap())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let late = m
+        .app
+        .as_user(&m.provider)
+        .post("/api/v1/voucher-claims")
+        .json(json!({"order_ids": [second["id"]], "invoice_number": "R-3", "attachment_ids": [m.invoice(&m.provider).await]}))
+        .problem(409)
+        .await;
+    assert_eq!(late["code"], "claim_period_over");
+    let csv = m.app.as_user(&m.admin).get("/api/v1/stats/vouchers?headers=zh").csv().await;
+    assert!(csv.starts_with("分组,名称,发放张数,发放金额（分）,使用金额（分）"), "{csv}");
+    assert!(
+        csv.contains("合计,1,1000000,300000,200000,0,0"),
+        "refused claims are not counted as claimed: {csv}"
+    );
+}
