@@ -121,8 +121,9 @@ fn check_amounts(
             ),
         ));
     }
-    if input.fee_fen <= 0 {
-        errors.push(FieldError::new("fee_fen", "not_positive", "must be more than 0"));
+    if input.fee_fen <= 0 || input.fee_fen > crate::contracts::checks::MAX_FEN {
+        errors.push(FieldError::new("fee_fen", "out_of_range", format!(
+            "more than 0 and at most {} fen", crate::contracts::checks::MAX_FEN)));
     }
     if input.voucher_fen <= 0 {
         errors.push(FieldError::new("voucher_fen", "not_positive", "must be more than 0"));

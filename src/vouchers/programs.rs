@@ -11,6 +11,7 @@ use super::model::{ProgramRow, VoucherMode};
 use super::output::ProgramOut;
 use super::{PROGRAM_ENTITY, store};
 use crate::audit;
+use crate::contracts::checks::MAX_FEN;
 use crate::auth::AdminUser;
 use crate::db::schema::voucher_programs;
 use crate::db::{new_id, now};
@@ -76,6 +77,8 @@ impl ProgramInput {
         ] {
             if value <= 0 {
                 checker.fail(field, "not_positive", "must be more than 0");
+            } else if value > MAX_FEN {
+                checker.fail(field, "too_large", format!("at most {MAX_FEN} fen"));
             }
         }
         if self.application_cap_fen > self.enterprise_year_cap_fen {
@@ -87,8 +90,8 @@ impl ProgramInput {
         if !(1..=10_000).contains(&self.coverage_bp) {
             checker.fail("coverage_bp", "out_of_range", "1 to 10000 basis points");
         }
-        if self.full_cover_below_fen < 0 {
-            checker.fail("full_cover_below_fen", "negative", "must not be negative");
+        if !(0..=MAX_FEN).contains(&self.full_cover_below_fen) {
+            checker.fail("full_cover_below_fen", "out_of_range", format!("0 to {MAX_FEN} fen"));
         }
         if self.service_types.is_empty() {
             checker.fail("service_types", "too_few", "name at least one service type");
