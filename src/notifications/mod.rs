@@ -46,6 +46,15 @@ text_enum! {
         AccessRequested => "access_requested",
         /// The owner granted, denied or revoked the organization's access request.
         AccessDecided => "access_decided",
+        /// The bureau issued or refused the enterprise's voucher (the title says which).
+        VoucherDecided => "voucher_decided",
+        /// An enterprise ordered a service of the organization with a voucher.
+        VoucherOrderPlaced => "voucher_order_placed",
+        /// The other party moved a voucher order: accepted, declined, delivered, confirmed or
+        /// cancelled (the title says which).
+        VoucherOrderMoved => "voucher_order_moved",
+        /// The bureau approved, returned, refused or paid the organization's voucher claim.
+        VoucherClaimDecided => "voucher_claim_decided",
     }
 }
 

@@ -247,6 +247,7 @@ fn save_and_answer(
 ) -> ApiResult<ClaimOut> {
     store::save_claim(conn, &mut row, now())?;
     audit::record(conn, &user.actor(), action, CLAIM_ENTITY, &row.id, detail)?;
+    super::tidings::claim_decided(conn, &row)?;
     output(conn, row)
 }
 

@@ -163,6 +163,7 @@ action_endpoint! {
             store::save_voucher(conn, &mut row, stamp)?;
             audit::record(conn, &admin.actor(), "voucher.issue", VOUCHER_ENTITY, &row.id,
                 serde_json::json!({ "number": row.number, "amount_fen": amount, "requested_fen": row.requested_fen }))?;
+            super::tidings::voucher_decided(conn, &row)?;
             Ok(VoucherOut::from(row))
         }).await?;
         Ok(Tagged::ok(out.version, out).into())
@@ -210,6 +211,7 @@ action_endpoint! {
             store::save_voucher(conn, &mut row, stamp)?;
             audit::record(conn, &admin.actor(), "voucher.reject", VOUCHER_ENTITY, &row.id,
                 serde_json::json!({ "reason": row.reason }))?;
+            super::tidings::voucher_decided(conn, &row)?;
             Ok(VoucherOut::from(row))
         }).await?;
         Ok(Tagged::ok(out.version, out).into())

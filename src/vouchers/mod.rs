@@ -22,6 +22,7 @@ pub mod programs;
 pub mod routes;
 pub mod settlements;
 pub mod store;
+pub mod tidings;
 
 /// The audit entity of programmes.
 pub const PROGRAM_ENTITY: &str = "voucher_program";

@@ -166,6 +166,7 @@ where
                 &locked.order.id,
                 done.detail,
             )?;
+            super::tidings::order_moved(conn, &locked.order)?;
             OrderOut::one(conn, locked.order)
         })
         .await?;

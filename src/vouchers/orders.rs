@@ -122,8 +122,11 @@ fn check_amounts(
         ));
     }
     if input.fee_fen <= 0 || input.fee_fen > crate::contracts::checks::MAX_FEN {
-        errors.push(FieldError::new("fee_fen", "out_of_range", format!(
-            "more than 0 and at most {} fen", crate::contracts::checks::MAX_FEN)));
+        errors.push(FieldError::new(
+            "fee_fen",
+            "out_of_range",
+            format!("more than 0 and at most {} fen", crate::contracts::checks::MAX_FEN),
+        ));
     }
     if input.voucher_fen <= 0 {
         errors.push(FieldError::new("voucher_fen", "not_positive", "must be more than 0"));
@@ -198,6 +201,7 @@ action_endpoint! {
             diesel::insert_into(voucher_orders::table).values(row.clone()).execute(conn)?;
             audit::record(conn, &user.actor(), "voucher_order.create", ORDER_ENTITY, &row.id,
                 serde_json::to_value(&input)?)?;
+            super::tidings::order_placed(conn, &row)?;
             Ok(OrderOut::from(row))
         }).await?;
         Ok(Tagged::created(out.version, out).into())

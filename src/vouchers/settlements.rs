@@ -88,6 +88,7 @@ crate::endpoint! {
                 claim.paid_at = Some(stamp);
                 claim.settlement_id = Some(batch.id.clone());
                 store::save_claim(conn, &mut claim, stamp)?;
+                super::tidings::claim_decided(conn, &claim)?;
                 audit::record(conn, &admin.actor(), "voucher_claim.pay", CLAIM_ENTITY, &claim.id,
                     serde_json::json!({ "settlement_id": batch.id, "total_fen": claim.total_fen }))?;
                 ids.push(claim.id);

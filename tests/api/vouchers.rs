@@ -352,6 +352,22 @@ async fn a_voucher_is_issued_spent_claimed_and_settled() {
     );
     assert_eq!(shanghai_claim["status"], "submitted");
 
+    // Each party is told in its notifications.
+    let kinds = |page: Value| items_field(&page, "kind");
+    let told = kinds(
+        m.app.as_user(&m.enterprise).get("/api/v1/notifications?limit=100").expect(200).await,
+    );
+    for kind in ["voucher_decided", "voucher_order_moved"] {
+        assert!(told.iter().any(|k| k == kind), "the enterprise hears {kind}: {told:?}");
+    }
+    let page = m.app.as_user(&m.provider).get("/api/v1/notifications?limit=100").expect(200).await;
+    let told = kinds(page.clone());
+    for kind in ["voucher_order_placed", "voucher_order_moved", "voucher_claim_decided"] {
+        assert!(told.iter().any(|k| k == kind), "the provider hears {kind}: {told:?}");
+    }
+    let titles = items_field(&page, "title");
+    assert!(titles.iter().any(|t| t.contains("被退回修改：发票抬头有误")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.contains("兑付款 8000.00 元已结算支付")), "{titles:?}");
     let db = m.app.state.db.clone();
     let actions: Vec<String> = tokio::task::spawn_blocking(move || {
         audit_log::table
