@@ -18,6 +18,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contracts;
+pub mod dashboard;
 pub mod db;
 pub mod deals;
 pub mod demands;

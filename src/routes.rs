@@ -14,6 +14,7 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
             .service(accounts::routes::refresh)
             .service(accounts::routes::logout)
             .service(accounts::routes::get_me)
+            .service(crate::dashboard::get_dashboard)
             .service(accounts::routes::patch_me)
             .service(accounts::routes::change_password)
             .service(accounts::routes::list_users)

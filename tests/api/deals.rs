@@ -485,3 +485,60 @@ async fn a_deals_parties_are_taken_from_its_demand_and_achievement() {
     let outsider = app.enterprise(7).await;
     app.as_user(&outsider).post("/api/v1/deals").json(records_only).problem(403).await;
 }
+
+/// The dashboard counts what waits: deals by stage for each party, and a deal whose last
+/// message is someone else's waits for the reader's reply; administrators see the queues.
+#[tokio::test]
+async fn the_dashboard_says_what_waits_for_each_party() {
+    let app = spawn_app().await;
+    let m = market(&app, 61).await;
+    let deal = open_deal(&app, &m.enterprise.access_token, deal_body(&m)).await;
+    let id = deal["id"].as_str().unwrap();
+    app.as_user(&m.enterprise)
+        .post(format!("/api/v1/deals/{id}/messages"))
+        .json(json!({"body": "贵校能否提供中试数据？"}))
+        .expect(201)
+        .await;
+    let waiting = |board: &Value, key: &str| {
+        board["waiting"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["key"] == key)
+            .map(|w| w["count"].clone())
+    };
+    let seller = app.as_user(&m.university).get("/api/v1/me/dashboard").expect(200).await;
+    assert_eq!(seller["deals_by_stage"]["connected"], 1);
+    assert_eq!(waiting(&seller, "deal_messages_awaiting_reply"), Some(json!(1)));
+    let buyer = app.as_user(&m.enterprise).get("/api/v1/me/dashboard").expect(200).await;
+    assert_eq!(buyer["deals_by_stage"]["connected"], 1);
+    assert_eq!(
+        waiting(&buyer, "deal_messages_awaiting_reply"),
+        Some(json!(0)),
+        "its own message waits for nobody"
+    );
+    assert_eq!(waiting(&buyer, "reviews"), None, "queues are the administrators'");
+    let outsider = app.enterprise(69).await;
+    let nothing = app.as_user(&outsider).get("/api/v1/me/dashboard").expect(200).await;
+    assert_eq!(nothing["deals_by_stage"]["connected"], 0);
+    assert_eq!(nothing["total_waiting"], 0);
+    app.as_user(&m.university)
+        .post("/api/v1/achievements")
+        .json(sample_achievement(62))
+        .expect(201)
+        .await;
+    let draft = app
+        .as_user(&m.university)
+        .get("/api/v1/achievements?mine=true&status=draft")
+        .expect(200)
+        .await;
+    let draft_id = draft["items"][0]["id"].as_str().unwrap();
+    app.as_user(&m.university)
+        .act(format!("/api/v1/achievements/{draft_id}/submit"))
+        .expect(200)
+        .await;
+    let admin = app.as_user(&m.admin).get("/api/v1/me/dashboard").expect(200).await;
+    assert_eq!(waiting(&admin, "reviews"), Some(json!(1)));
+    assert_eq!(admin["deals_by_stage"]["connected"], 1);
+    app.anon().get("/api/v1/me/dashboard").problem(401).await;
+}

@@ -352,6 +352,15 @@ async fn a_voucher_is_issued_spent_claimed_and_settled() {
     );
     assert_eq!(shanghai_claim["status"], "submitted");
 
+    // The dashboards: nothing left to confirm; the Shanghai claim waits for the bureau.
+    let board = m.app.as_user(&m.admin).get("/api/v1/me/dashboard").expect(200).await;
+    let count = |board: &Value, key: &str| {
+        board["waiting"].as_array().unwrap().iter().find(|w| w["key"] == key).unwrap()["count"]
+            .clone()
+    };
+    assert_eq!(count(&board, "voucher_claims_to_decide"), 1);
+    let board = m.app.as_user(&m.enterprise).get("/api/v1/me/dashboard").expect(200).await;
+    assert_eq!(count(&board, "deliveries_to_confirm"), 0);
     // Each party is told in its notifications.
     let kinds = |page: Value| items_field(&page, "kind");
     let told = kinds(
@@ -474,6 +483,10 @@ async fn orders_keep_to_the_programme_rules() {
     let first = m.order(&voucher, &m.provider_id, 4_000_000, 2_000_000).await;
     m.act(&m.provider, &first, "accept").await;
     let next = m.order(&second, &m.provider_id, 4_000_000, 2_000_000).await;
+    let board = m.app.as_user(&m.provider).get("/api/v1/me/dashboard").expect(200).await;
+    let waiting = board["waiting"].as_array().unwrap().clone();
+    let to_accept = waiting.iter().find(|w| w["key"] == "voucher_orders_to_accept").unwrap();
+    assert_eq!(to_accept["count"], 1, "the second order waits for the provider");
     let capped = m
         .app
         .as_user(&m.provider)
