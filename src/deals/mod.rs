@@ -9,5 +9,6 @@ pub mod consent;
 pub mod dto;
 pub mod messages;
 pub mod model;
+pub mod names;
 pub mod queries;
 pub mod routes;

@@ -266,6 +266,16 @@ pub struct DealOut {
     pub next_stage: Option<DealStage>,
     /// The technology contracts recorded for the deal, with their registration numbers.
     pub contracts: Vec<DealContract>,
+    /// The demand's title, so a list reads without a call per deal.
+    pub demand_title: Option<String>,
+    /// The achievement's title.
+    pub achievement_title: Option<String>,
+    /// The buyer organization's name.
+    pub buyer_name: Option<String>,
+    /// The seller organization's name.
+    pub seller_name: Option<String>,
+    /// The broker's display name.
+    pub broker_name: Option<String>,
     /// Who opened it.
     pub created_by: String,
     /// Version of the record, raised by every change; send it (or `If-Match`) with a change.
@@ -311,6 +321,11 @@ impl From<DealRow> for DealOut {
             signed_at: row.signed_at.map(to_utc),
             lost_at: row.lost_at.map(to_utc),
             contracts: Vec::new(),
+            demand_title: None,
+            achievement_title: None,
+            buyer_name: None,
+            seller_name: None,
+            broker_name: None,
             created_by: row.created_by,
             version: row.version,
             created_at: to_utc(row.created_at),

@@ -39,7 +39,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// The contracts recorded for these deals, by deal, oldest first (one query).
-fn contracts_of(
+pub(crate) fn contracts_of(
     conn: &mut DbConnection,
     deal_ids: &[String],
 ) -> ApiResult<HashMap<String, Vec<DealContract>>> {
@@ -66,13 +66,11 @@ fn contracts_of(
     Ok(by_deal)
 }
 
-/// A deal with its contracts.
+/// A deal with its contracts and names.
 pub fn deal_out(conn: &mut DbConnection, row: DealRow) -> ApiResult<DealOut> {
-    let contracts =
-        contracts_of(conn, std::slice::from_ref(&row.id))?.remove(&row.id).unwrap_or_default();
-    let mut out = DealOut::from(row);
-    out.contracts = contracts;
-    Ok(out)
+    super::names::deal_outs(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| crate::error::ApiError::Internal("deal output missing".into()))
 }
 
 /// 403 unless the user's organization is verified: unverified organizations open no deals.
@@ -288,14 +286,8 @@ crate::endpoint! {
                     .select(DealRow::as_select())
                     .load(conn)?;
                 let page = Page::from_rows(rows, &page_request, |r| r.id.clone());
-                let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
-                let mut by_deal = contracts_of(conn, &ids)?;
-                Ok(page.map(|row| {
-                    let contracts = by_deal.remove(&row.id).unwrap_or_default();
-                    let mut out = DealOut::from(row);
-                    out.contracts = contracts;
-                    out
-                }))
+                let items = super::names::deal_outs(conn, page.items)?;
+                Ok(Page { items, next_cursor: page.next_cursor })
             })
             .await?;
         Ok(web::Json(page))

@@ -499,6 +499,13 @@ async fn the_dashboard_says_what_waits_for_each_party() {
         .json(json!({"body": "贵校能否提供中试数据？"}))
         .expect(201)
         .await;
+    // A deal list reads without a call per deal: titles and names come with it.
+    let listed = app.as_user(&m.enterprise).get("/api/v1/deals").expect(200).await;
+    let item = &listed["items"][0];
+    assert_eq!(item["buyer_name"], "测试机构61");
+    assert_eq!(item["seller_name"], "测试机构62");
+    assert_eq!(item["demand_title"], sample_demand(61, None)["title"]);
+    assert_eq!(item["achievement_title"], sample_achievement(61)["title"]);
     let waiting = |board: &Value, key: &str| {
         board["waiting"]
             .as_array()
