@@ -26,6 +26,12 @@ pub struct MatchedAchievement {
     pub region_code: String,
     /// The organization that owns the result.
     pub org_id: Option<String>,
+    /// That organization's name.
+    #[serde(default)]
+    pub organization_name: Option<String>,
+    /// The region's full name (e.g. 浙江省杭州市西湖区).
+    #[serde(default)]
+    pub region_name: Option<String>,
 }
 
 /// One achievement matched to a problem.
@@ -63,6 +69,12 @@ pub struct MatchedDemand {
     pub region_code: String,
     /// The enterprise that posted the demand.
     pub org_id: Option<String>,
+    /// That enterprise's name.
+    #[serde(default)]
+    pub organization_name: Option<String>,
+    /// The region's full name (e.g. 浙江省杭州市西湖区).
+    #[serde(default)]
+    pub region_name: Option<String>,
 }
 
 /// One open demand matched to an achievement.
@@ -75,4 +87,53 @@ pub struct DemandMatch {
     /// Why it is listed: each factor's contribution to `score`, the words it shares with the
     /// achievement and any constraint it breaks.
     pub explanation: Explanation,
+}
+
+/// The names of organizations, by id (one query).
+fn organization_names(
+    conn: &mut crate::db::DbConnection,
+    ids: Vec<&String>,
+) -> crate::error::ApiResult<std::collections::HashMap<String, String>> {
+    use crate::db::schema::organizations;
+    use diesel::prelude::*;
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Fills in the owners' names and the regions' full names of matched achievements.
+pub fn name_achievements(
+    conn: &mut crate::db::DbConnection,
+    matches: &mut [AchievementMatch],
+) -> crate::error::ApiResult<()> {
+    let names = organization_names(
+        conn,
+        matches.iter().filter_map(|m| m.achievement.org_id.as_ref()).collect(),
+    )?;
+    for found in matches {
+        let card = &mut found.achievement;
+        card.organization_name = card.org_id.as_ref().and_then(|id| names.get(id)).cloned();
+        card.region_name = crate::domain::regions::full_name(&card.region_code);
+    }
+    Ok(())
+}
+
+/// Fills in the enterprises' names and the regions' full names of matched demands.
+pub fn name_demands(
+    conn: &mut crate::db::DbConnection,
+    matches: &mut [DemandMatch],
+) -> crate::error::ApiResult<()> {
+    let names = organization_names(
+        conn,
+        matches.iter().filter_map(|m| m.demand.org_id.as_ref()).collect(),
+    )?;
+    for found in matches {
+        let card = &mut found.demand;
+        card.organization_name = card.org_id.as_ref().and_then(|id| names.get(id)).cloned();
+        card.region_name = crate::domain::regions::full_name(&card.region_code);
+    }
+    Ok(())
 }

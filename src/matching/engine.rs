@@ -254,6 +254,8 @@ pub fn match_achievements(
                 asking_price_fen: row.asking_price_fen,
                 region_code: listing.region_code,
                 org_id: listing.org_id,
+                organization_name: None,
+                region_name: None,
             },
         });
     }
@@ -288,6 +290,7 @@ pub fn match_achievements(
         b.score.total_cmp(&a.score).then_with(|| a.achievement.id.cmp(&b.achievement.id))
     });
     matches.truncate(limit);
+    super::cards::name_achievements(conn, &mut matches)?;
     Ok(matches)
 }
 
@@ -408,11 +411,14 @@ pub fn match_demands(
                 reward_fen: row.reward_fen,
                 region_code: listing.region_code,
                 org_id: listing.org_id,
+                organization_name: None,
+                region_name: None,
             },
         });
     }
     matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.demand.id.cmp(&b.demand.id)));
     matches.truncate(limit);
+    super::cards::name_demands(conn, &mut matches)?;
     Ok(matches)
 }
 

@@ -196,6 +196,12 @@ async fn feedback_removes_irrelevant_matches_and_is_kept() {
     let before = app.as_user(&enterprise).get(&path).expect(200).await;
     let first = before["items"][0]["achievement"]["id"].as_str().unwrap().to_string();
     let second = before["items"][1]["achievement"]["id"].as_str().unwrap().to_string();
+    let card = &before["items"][0]["achievement"];
+    assert!(
+        card["organization_name"].as_str().is_some_and(|n| n.starts_with("测试机构")),
+        "{card}"
+    );
+    assert_eq!(card["region_name"], "浙江省杭州市西湖区", "a match reads without further calls");
     let body = |id: &str, relevant: bool| json!({"demand_id": demand, "achievement_id": id, "relevant": relevant, "reason": "too_early"});
     app.as_user(&university)
         .post("/api/v1/matches/feedback")
@@ -267,6 +273,7 @@ async fn an_achievement_finds_the_open_demands_it_answers_and_a_new_record_is_ma
         .expect(200)
         .await;
     assert_eq!(back["items"][0]["demand"]["id"], demand.as_str(), "{back}");
+    assert!(back["items"][0]["demand"]["organization_name"].is_string(), "{back}");
     app.as_user(&enterprise)
         .get(format!("/api/v1/achievements/{achievement}/matches"))
         .problem(403)
