@@ -156,6 +156,14 @@ pub struct Settings {
     pub storage_url: Option<String>,
     /// `TECHMARKET_ATTACHMENT_MAX_BYTES`: the largest attachment accepted (20 MiB).
     pub attachment_max_bytes: u64,
+    /// `TECHMARKET_SMTP_URL`: where e-mail is sent, `smtp://[user:password@]host[:port]`
+    /// (plain, for a local relay) or `smtps://…` (TLS); unset → e-mail stays in the database's
+    /// outbox and is written to the log.
+    pub smtp_url: Option<String>,
+    /// `TECHMARKET_MAIL_FROM`: the sender of the market's e-mail.
+    pub mail_from: String,
+    /// `TECHMARKET_PUBLIC_URL`: the address users reach the market at, for links in e-mail.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -196,6 +204,9 @@ impl Default for Settings {
             pricing_notice_required: false,
             storage_url: None,
             attachment_max_bytes: 20 * 1024 * 1024,
+            smtp_url: None,
+            mail_from: "科技大市场 <noreply@techmarket.localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -295,6 +306,8 @@ pub struct Config {
     pub storage: crate::attachments::storage::StorageUrl,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: u64,
+    /// How e-mail is sent.
+    pub mail: crate::mail::MailConfig,
 }
 
 impl Config {
@@ -403,6 +416,12 @@ impl Config {
             registry_name: settings.registry_name.clone().filter(|n| !n.trim().is_empty()),
             trading,
             storage,
+            mail: crate::mail::MailConfig::parse(
+                settings.smtp_url.as_deref(),
+                &settings.mail_from,
+                &settings.public_url,
+            )
+            .map_err(ConfigError)?,
             attachment_max_bytes: settings.attachment_max_bytes,
         })
     }

@@ -30,6 +30,7 @@ pub mod experts;
 pub mod http;
 pub mod lifecycle;
 pub mod listings;
+pub mod mail;
 pub mod matching;
 pub mod notices;
 pub mod notifications;

@@ -13,6 +13,8 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
             .service(accounts::routes::login)
             .service(accounts::routes::refresh)
             .service(accounts::routes::logout)
+            .service(accounts::routes::request_password_reset)
+            .service(accounts::routes::confirm_password_reset)
             .service(accounts::routes::get_me)
             .service(crate::dashboard::get_dashboard)
             .service(accounts::routes::patch_me)

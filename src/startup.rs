@@ -141,6 +141,7 @@ impl Application {
         });
         crate::listings::expiry::spawn_expiry_sweeper(state.db.clone());
         crate::vouchers::lapse::spawn_lapse_sweeper(state.db.clone());
+        crate::mail::spawn_sender(state.db.clone(), state.config.mail.clone());
         crate::attachments::sweep::spawn_sweeper(state.db.clone(), state.storage.clone());
         crate::auctions::closing::spawn_auction_clock(
             state.db.clone(),

@@ -26,10 +26,12 @@ use crate::validation::{self, Checker};
 
 pub mod admin;
 pub mod me;
+pub mod reset;
 pub mod sign_in;
 
 pub use admin::*;
 pub use me::*;
+pub use reset::*;
 pub use sign_in::*;
 
 /// Longest display name, in characters.

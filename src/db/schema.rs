@@ -789,6 +789,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// E-mail waiting to be sent (or sent), written with the event it tells of.
+    email_outbox (id) {
+        id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        kind -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Single-use password-reset tokens, stored as SHA-256 hashes.
+    password_resets (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(vouchers -> voucher_programs (program_id));
 diesel::joinable!(voucher_orders -> vouchers (voucher_id));
 diesel::joinable!(users -> organizations (organization_id));
@@ -836,6 +864,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_orders,
     voucher_claims,
     voucher_settlements,
+    email_outbox,
+    password_resets,
     attachments,
     attachment_links,
 );

@@ -22,6 +22,7 @@ mod notices;
 mod notifications;
 mod operations;
 mod organizations;
+mod password_reset;
 mod responses;
 mod service_providers;
 mod stats;
