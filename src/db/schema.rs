@@ -817,6 +817,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Each user's choice of channels per kind of notification.
+    notification_preferences (user_id, kind) {
+        user_id -> Text,
+        kind -> Text,
+        in_app -> Bool,
+        email -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(vouchers -> voucher_programs (program_id));
 diesel::joinable!(voucher_orders -> vouchers (voucher_id));
 diesel::joinable!(users -> organizations (organization_id));
@@ -866,6 +877,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_settlements,
     email_outbox,
     password_resets,
+    notification_preferences,
     attachments,
     attachment_links,
 );

@@ -4,6 +4,7 @@
 //! POST of it.
 
 pub mod matches;
+pub mod preferences;
 pub mod routes;
 pub mod target;
 pub mod webhooks;
@@ -194,6 +195,19 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
         }
     }
     diesel::insert_into(notifications::table).values(row.clone()).execute(conn)?;
+    for address in preferences::email_recipients(conn, &row.org_id, row.kind)? {
+        let body = format!(
+            "{}\n\n（科技大市场通知：{}。在“通知”中查看详情；在“通知设置”中可关闭此类邮件。）\n",
+            row.title, row.kind
+        );
+        crate::mail::queue(
+            conn,
+            &address,
+            &format!("【科技大市场】{}", row.title),
+            &body,
+            row.kind.as_str(),
+        )?;
+    }
     let hook: Option<String> =
         webhook_table::table.find(&row.org_id).select(webhook_table::url).first(conn).optional()?;
     if let Some(url) = hook {

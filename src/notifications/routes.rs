@@ -25,6 +25,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_notifications)
         .service(read_notification)
         .service(read_all_notifications)
+        .service(super::preferences::get_preferences)
+        .service(super::preferences::put_preferences)
         .service(put_webhook)
         .service(list_deliveries);
 }
@@ -44,7 +46,8 @@ fn own_org(user: &AuthUser) -> Result<String, ApiError> {
 }
 
 crate::endpoint! {
-    /// The caller's organization's notifications, newest first.
+    /// The caller's organization's notifications, newest first (without the kinds the caller
+    /// turned off in the app: `PUT /api/v1/me/notification-preferences`).
     get "/notifications" => list_notifications, tag "notifications",
     params { NotificationFilter, PageParams },
     ok 200 "Notifications, newest first" => Page<Notification>,
@@ -54,6 +57,10 @@ crate::endpoint! {
         let unread = filter.unread.unwrap_or(false);
         let page = read_page(&state.db, &page, move |conn, request| {
             let mut query = notifications::table.filter(notifications::org_id.eq(org)).into_boxed();
+            let hidden = super::preferences::hidden_kinds(conn, user.id())?;
+            if !hidden.is_empty() {
+                query = query.filter(notifications::kind.ne_all(hidden));
+            }
             if unread {
                 query = query.filter(notifications::read_at.is_null());
             }

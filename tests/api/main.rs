@@ -13,6 +13,7 @@ mod contracts;
 mod conventions;
 mod deals;
 mod demands;
+mod email;
 mod events;
 mod experts;
 mod floods;
@@ -22,7 +23,7 @@ mod notices;
 mod notifications;
 mod operations;
 mod organizations;
-mod password_reset;
+
 mod responses;
 mod service_providers;
 mod stats;

@@ -1,4 +1,4 @@
-//! Password reset by e-mail, delivered over SMTP to a sink this test starts on loopback.
+//! E-mail: password reset and notifications, delivered over SMTP to a sink each test starts on loopback.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -204,4 +204,70 @@ async fn without_smtp_the_outbox_keeps_the_message() {
         .await
         .unwrap();
     assert_eq!(kept, vec![(user.email.clone(), None)]);
+}
+
+/// Waits until the sink holds `n` messages; answers them.
+async fn received(inbox: &Arc<Mutex<Vec<Received>>>, n: usize) -> Vec<Received> {
+    for _ in 0..100 {
+        if inbox.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    inbox.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn notifications_are_emailed_unless_the_user_turns_them_off() {
+    let (port, inbox) = smtp_sink();
+    let app = spawn_app_with(|s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let owner = app.university(3).await;
+    let admin = app.admin(3).await;
+    let defaults = app.as_user(&owner).get("/api/v1/me/notification-preferences").expect(200).await;
+    let of = |page: &serde_json::Value, kind: &str| {
+        page["preferences"].as_array().unwrap().iter().find(|p| p["kind"] == kind).unwrap().clone()
+    };
+    assert_eq!(
+        of(&defaults, "listing_approved"),
+        json!({"kind": "listing_approved", "in_app": true, "email": true})
+    );
+    assert_eq!(
+        of(&defaults, "achievement_for_demand")["email"],
+        false,
+        "match suggestions stay out of the mailbox"
+    );
+    app.publish("achievements", &owner, &admin, sample_achievement(1)).await;
+    let mail = received(&inbox, 1).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].recipients, vec![owner.email.clone()]);
+    assert!(body_of(&mail[0]).contains("已通过审核并发布"));
+
+    let set = app
+        .as_user(&owner)
+        .put("/api/v1/me/notification-preferences")
+        .json(
+            json!({"preferences": [{"kind": "listing_approved", "in_app": false, "email": false}]}),
+        )
+        .expect(200)
+        .await;
+    assert_eq!(
+        of(&set, "listing_approved"),
+        json!({"kind": "listing_approved", "in_app": false, "email": false})
+    );
+    app.publish("achievements", &owner, &admin, sample_achievement(2)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(inbox.lock().unwrap().len(), 1, "no e-mail once turned off");
+    let listed = app.as_user(&owner).get("/api/v1/notifications").expect(200).await;
+    assert!(
+        listed["items"].as_array().unwrap().is_empty(),
+        "and not in the caller's list: {listed}"
+    );
+    let twice = app
+        .as_user(&owner)
+        .put("/api/v1/me/notification-preferences")
+        .json(json!({"preferences": [{"kind": "outbid", "in_app": true, "email": true}, {"kind": "outbid", "in_app": false, "email": true}]}))
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&twice), vec!["preferences[1].kind"]);
+    app.anon().get("/api/v1/me/notification-preferences").problem(401).await;
 }

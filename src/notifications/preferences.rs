@@ -1,0 +1,165 @@
+//! Each user's channels per kind of notification: the in-app list and e-mail. The
+//! organization's webhook is the organization's own choice (its URL). Defaults: every kind in
+//! the app; e-mail for the events a person acts on, not for match suggestions or outbid notices
+//! (those arrive too often for a mailbox).
+
+use std::collections::HashMap;
+
+use actix_web::{get, put, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::NotificationKind;
+use crate::auth::AuthUser;
+use crate::db::schema::{notification_preferences, users};
+use crate::db::{DbConnection, now};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ValidJson;
+use crate::http::endpoint::State;
+
+/// Whether a kind is e-mailed unless the user says otherwise.
+pub fn email_by_default(kind: NotificationKind) -> bool {
+    !matches!(
+        kind,
+        NotificationKind::AchievementForDemand
+            | NotificationKind::DemandForAchievement
+            | NotificationKind::Outbid
+    )
+}
+
+/// One kind's channels for the user.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Preference {
+    /// The kind of notification.
+    pub kind: NotificationKind,
+    /// Shown in `GET /api/v1/notifications` to this user.
+    pub in_app: bool,
+    /// E-mailed to this user's address.
+    pub email: bool,
+}
+
+/// The user's preferences, one per kind (defaults filled in).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Preferences {
+    /// Every kind of notification with its channels.
+    pub preferences: Vec<Preference>,
+}
+
+/// The stored choices of a user, by kind.
+fn stored(conn: &mut DbConnection, user_id: &str) -> ApiResult<HashMap<String, (bool, bool)>> {
+    Ok(notification_preferences::table
+        .filter(notification_preferences::user_id.eq(user_id))
+        .select((
+            notification_preferences::kind,
+            notification_preferences::in_app,
+            notification_preferences::email,
+        ))
+        .load::<(String, bool, bool)>(conn)?
+        .into_iter()
+        .map(|(kind, in_app, email)| (kind, (in_app, email)))
+        .collect())
+}
+
+/// A user's preferences with the defaults filled in.
+pub fn of_user(conn: &mut DbConnection, user_id: &str) -> ApiResult<Preferences> {
+    let choices = stored(conn, user_id)?;
+    Ok(Preferences {
+        preferences: NotificationKind::ALL
+            .iter()
+            .map(|kind| {
+                let (in_app, email) =
+                    choices.get(kind.as_str()).copied().unwrap_or((true, email_by_default(*kind)));
+                Preference { kind: *kind, in_app, email }
+            })
+            .collect(),
+    })
+}
+
+/// The kinds a user chose not to see in the app.
+pub fn hidden_kinds(conn: &mut DbConnection, user_id: &str) -> ApiResult<Vec<String>> {
+    Ok(stored(conn, user_id)?
+        .into_iter()
+        .filter(|(_, (in_app, _))| !in_app)
+        .map(|(kind, _)| kind)
+        .collect())
+}
+
+/// The addresses of the organization's active members who take this kind by e-mail.
+pub fn email_recipients(
+    conn: &mut DbConnection,
+    org_id: &str,
+    kind: NotificationKind,
+) -> ApiResult<Vec<String>> {
+    let members: Vec<(String, String)> = users::table
+        .filter(users::organization_id.eq(org_id))
+        .filter(users::status.eq("active"))
+        .select((users::id, users::email))
+        .load(conn)?;
+    let ids: Vec<&String> = members.iter().map(|(id, _)| id).collect();
+    let choices: HashMap<String, bool> = notification_preferences::table
+        .filter(notification_preferences::user_id.eq_any(ids))
+        .filter(notification_preferences::kind.eq(kind.as_str()))
+        .select((notification_preferences::user_id, notification_preferences::email))
+        .load::<(String, bool)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(members
+        .into_iter()
+        .filter(|(id, _)| choices.get(id).copied().unwrap_or_else(|| email_by_default(kind)))
+        .map(|(_, email)| email)
+        .collect())
+}
+
+crate::endpoint! {
+    /// The caller's channels per kind of notification (defaults filled in): `in_app` (the list)
+    /// and `email`. The organization's webhook is set on the organization.
+    get "/me/notification-preferences" => get_preferences, tag "me",
+    ok 200 "Every kind with its channels" => Preferences,
+    |user: AuthUser, state: State| -> ApiResult<web::Json<Preferences>> {
+        let out = state.db.read(move |conn| of_user(conn, user.id())).await?;
+        Ok(web::Json(out))
+    }
+}
+
+crate::endpoint! {
+    /// Sets the caller's channels for the kinds named (the others keep theirs); answers every
+    /// kind with its channels.
+    put "/me/notification-preferences" => put_preferences, tag "me",
+    body Preferences, ok 200 "Every kind with its channels" => Preferences,
+    problems { 422: "An unknown kind, or a kind named twice" },
+    |user: AuthUser, state: State, body: ValidJson<Preferences>| -> ApiResult<web::Json<Preferences>> {
+        let input = body.into_inner().preferences;
+        let mut seen = std::collections::HashSet::new();
+        for (i, preference) in input.iter().enumerate() {
+            if !seen.insert(preference.kind) {
+                return Err(ApiError::field(&format!("preferences[{i}].kind"), "duplicate", "each kind once"));
+            }
+        }
+        let out = state.db.write(move |conn| {
+            let stamp = now();
+            for preference in &input {
+                diesel::delete(
+                    notification_preferences::table
+                        .filter(notification_preferences::user_id.eq(user.id()))
+                        .filter(notification_preferences::kind.eq(preference.kind.as_str())),
+                )
+                .execute(conn)?;
+                diesel::insert_into(notification_preferences::table)
+                    .values((
+                        notification_preferences::user_id.eq(user.id()),
+                        notification_preferences::kind.eq(preference.kind.as_str()),
+                        notification_preferences::in_app.eq(preference.in_app),
+                        notification_preferences::email.eq(preference.email),
+                        notification_preferences::updated_at.eq(stamp),
+                    ))
+                    .execute(conn)?;
+            }
+            crate::audit::record(conn, &user.actor(), "user.notification_preferences", "user", user.id(),
+                serde_json::to_value(&input)?)?;
+            of_user(conn, user.id())
+        }).await?;
+        Ok(web::Json(out))
+    }
+}
