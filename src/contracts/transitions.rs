@@ -112,6 +112,7 @@ pub async fn run(
             next.status = found.to;
             let extra = apply(conn, &current, &mut next)?;
             let saved = queries::stamp_change(conn, &user, &current, &next, action.audit, extra)?;
+            crate::notifications::events::contract_decided(conn, &saved)?;
             if let Some(after) = after {
                 after(conn, &user, &saved)?;
             }

@@ -85,6 +85,7 @@ action_endpoint! {
                     &deal.id,
                     serde_json::json!({ "message_id": row.0 }),
                 )?;
+                crate::notifications::events::deal_message(conn, &user.actor(), &deal, &row.3)?;
                 Ok(row)
             })
             .await?;

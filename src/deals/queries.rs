@@ -408,5 +408,7 @@ fn moved(
         return Err(ApiError::stale_version(deal.version, current.version));
     }
     audit::record(conn, actor, action, ENTITY, &deal.id, details)?;
-    find(conn, &deal.id)
+    let saved = find(conn, &deal.id)?;
+    crate::notifications::events::deal_moved(conn, actor, &saved)?;
+    Ok(saved)
 }

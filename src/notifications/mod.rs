@@ -3,6 +3,7 @@
 //! Each is stored for the in-app list, and organizations with a webhook also get a signed JSON
 //! POST of it.
 
+pub mod events;
 pub mod matches;
 pub mod preferences;
 pub mod routes;
@@ -56,6 +57,17 @@ text_enum! {
         VoucherOrderMoved => "voucher_order_moved",
         /// The bureau approved, returned, refused or paid the organization's voucher claim.
         VoucherClaimDecided => "voucher_claim_decided",
+        /// A university or institute answered one of the organization's demands.
+        AnswerReceived => "answer_received",
+        /// The demand's organization shortlisted, accepted or declined the organization's
+        /// answer, or the responder withdrew one (the title says which).
+        AnswerDecided => "answer_decided",
+        /// The registry registered, returned or refused a contract the organization is party to.
+        ContractDecided => "contract_decided",
+        /// Another party moved a deal of the organization (advanced it or marked it lost).
+        DealMoved => "deal_moved",
+        /// Another participant wrote in a deal's message thread.
+        DealMessage => "deal_message",
     }
 }
 

@@ -131,7 +131,8 @@ fn audit_move(
     if let (Some(target), serde_json::Value::Object(more)) = (changes.as_object_mut(), extra) {
         target.extend(more);
     }
-    audit::record(conn, &user.actor(), &format!("{ENTITY}.{action}"), ENTITY, &before.id, changes)
+    audit::record(conn, &user.actor(), &format!("{ENTITY}.{action}"), ENTITY, &before.id, changes)?;
+    crate::notifications::events::answer_moved(conn, &user.actor(), after)
 }
 
 /// Opens the deal of an accepted answer: buyer = the demand's organization, seller = the

@@ -228,5 +228,6 @@ pub fn create(
             "achievement_id": row.achievement_id, "status": row.status,
         }),
     )?;
+    crate::notifications::events::answer_received(conn, &row)?;
     Ok(row)
 }

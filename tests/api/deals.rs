@@ -514,6 +514,17 @@ async fn the_dashboard_says_what_waits_for_each_party() {
             .find(|w| w["key"] == key)
             .map(|w| w["count"].clone())
     };
+    let told = app.as_user(&m.university).get("/api/v1/notifications").expect(200).await;
+    let kinds = items_field(&told, "kind");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "deal_message").count(),
+        1,
+        "the seller hears: {kinds:?}"
+    );
+    assert!(items_field(&told, "title").iter().any(|t| t.contains("贵校能否提供中试数据")));
+    let own = app.as_user(&m.enterprise).get("/api/v1/notifications").expect(200).await;
+    let own_kinds = items_field(&own, "kind");
+    assert!(!own_kinds.contains(&"deal_message".to_string()), "not told of its own message");
     let seller = app.as_user(&m.university).get("/api/v1/me/dashboard").expect(200).await;
     assert_eq!(seller["deals_by_stage"]["connected"], 1);
     assert_eq!(waiting(&seller, "deal_messages_awaiting_reply"), Some(json!(1)));

@@ -180,6 +180,14 @@ async fn an_accepted_answer_opens_a_deal_at_intention_between_the_demand_and_the
         .await;
     assert_eq!(seen["stage"], "intention");
 
+    // Each side is told: the enterprise of the answers, the university of their fate.
+    let enterprise_told = app.as_user(&m.enterprise).get("/api/v1/notifications").expect(200).await;
+    let kinds = items_field(&enterprise_told, "kind");
+    assert_eq!(kinds.iter().filter(|k| *k == "answer_received").count(), 2, "{kinds:?}");
+    let university_told = app.as_user(&m.university).get("/api/v1/notifications").expect(200).await;
+    let titles = items_field(&university_told, "title");
+    assert!(titles.iter().any(|t| t.contains("已入围")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.contains("已被采纳")), "{titles:?}");
     let actions = audit_actions(&app, &m.admin, response_id).await;
     for action in ["demand_response.create", "demand_response.shortlist", "demand_response.accept"]
     {

@@ -150,4 +150,16 @@ async fn the_certificate_is_printable_chinese_html_with_escaped_text() {
     let path = format!("/api/v1/contracts/{}/certificate", contract["id"].as_str().unwrap());
     let html = m.app.get(&path, Some(&m.buyer.access_token)).await.text().await.unwrap();
     assert!(html.contains("买方（受让人）") && html.contains("卖方（让与人）"), "{html}");
+    let told = m.app.as_user(&m.buyer).get("/api/v1/notifications").expect(200).await;
+    let titles: Vec<String> = told["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "contract_decided")
+        .map(|n| n["title"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.contains("已登记，登记编号")),
+        "both parties hear of the registration: {titles:?}"
+    );
 }
