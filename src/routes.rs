@@ -15,6 +15,8 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
             .service(accounts::routes::logout)
             .service(accounts::routes::request_password_reset)
             .service(accounts::routes::confirm_password_reset)
+            .service(accounts::routes::verify_email)
+            .service(accounts::routes::resend_verification)
             .service(accounts::routes::get_me)
             .service(crate::dashboard::get_dashboard)
             .service(accounts::routes::patch_me)

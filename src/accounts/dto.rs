@@ -78,6 +78,9 @@ pub struct UserOut {
     pub verified: bool,
     /// When the user was verified, if they are.
     pub verified_at: Option<DateTime<Utc>>,
+    /// When the user confirmed their e-mail address (the link e-mailed at registration;
+    /// `POST /api/v1/me/verify-email` sends a new one); null until then.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 impl From<User> for UserOut {
@@ -95,6 +98,7 @@ impl From<User> for UserOut {
             last_login_at: user.last_login_at.map(to_utc),
             verified: user.verified_at.is_some(),
             verified_at: user.verified_at.map(to_utc),
+            email_verified_at: user.email_verified_at.map(to_utc),
         }
     }
 }

@@ -4,4 +4,5 @@ pub mod dto;
 pub mod model;
 pub mod queries;
 pub mod routes;
+pub mod tokens;
 pub mod verification;

@@ -93,6 +93,8 @@ pub struct User {
     pub last_login_at: Option<NaiveDateTime>,
     /// When an administrator verified the user (technology brokers carry deals only then).
     pub verified_at: Option<NaiveDateTime>,
+    /// When the user confirmed their e-mail address (the link e-mailed at registration).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl User {

@@ -137,6 +137,16 @@ pub fn save(conn: &mut DbConnection, updated: &User, expected: i64) -> ApiResult
     find(conn, &updated.id)
 }
 
+/// Records that the user confirmed their e-mail address (the first confirmation stands).
+pub fn confirm_email(conn: &mut DbConnection, user_id: &str) -> ApiResult<()> {
+    diesel::update(
+        users::table.filter(users::id.eq(user_id)).filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(crate::db::now()))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Replaces a user's password hash.
 pub fn set_password(conn: &mut DbConnection, user_id: &str, password_hash: &str) -> ApiResult<()> {
     diesel::update(users::table.filter(users::id.eq(user_id)))

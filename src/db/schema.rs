@@ -32,6 +32,7 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         verified_at -> Nullable<Timestamp>,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -806,10 +807,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Single-use password-reset tokens, stored as SHA-256 hashes.
-    password_resets (id) {
+    /// Single-use account tokens (password reset, e-mail verification), stored as SHA-256
+    /// hashes.
+    account_tokens (id) {
         id -> Text,
         user_id -> Text,
+        purpose -> Text,
         token_hash -> Text,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
@@ -876,7 +879,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_claims,
     voucher_settlements,
     email_outbox,
-    password_resets,
+    account_tokens,
     notification_preferences,
     attachments,
     attachment_links,

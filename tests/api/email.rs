@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use diesel::prelude::*;
 use serde_json::json;
-use techmarket::db::schema::{email_outbox, password_resets};
+use techmarket::db::schema::{account_tokens, email_outbox};
 
 use crate::helpers::*;
 
@@ -100,17 +100,13 @@ async fn a_forgotten_password_is_reset_by_the_emailed_token_once() {
         .send()
         .await;
     assert_eq!(known.status(), 202);
-    let mut message = None;
-    for _ in 0..100 {
-        if let Some(first) = inbox.lock().unwrap().first().cloned() {
-            message = Some(first);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let message = message.expect("the reset e-mail reaches the SMTP server");
+    let message = wait_for(&inbox, "重置码").await;
     assert_eq!(message.recipients, vec![user.email.clone()]);
-    assert_eq!(inbox.lock().unwrap().len(), 1, "nothing for the unknown address");
+    let all = inbox.lock().unwrap().clone();
+    assert!(
+        all.iter().all(|m| m.recipients != vec!["nobody@example.com".to_string()]),
+        "nothing for the unknown address"
+    );
     let body = body_of(&message);
     let token = body
         .split("重置码：")
@@ -147,22 +143,15 @@ async fn a_forgotten_password_is_reset_by_the_emailed_token_once() {
     tokio::task::spawn_blocking(move || {
         let conn = &mut db.get().unwrap();
         let past = (chrono::Utc::now() - chrono::Duration::minutes(31)).naive_utc();
-        diesel::update(password_resets::table.filter(password_resets::used_at.is_null()))
-            .set(password_resets::expires_at.eq(past))
+        diesel::update(account_tokens::table.filter(account_tokens::used_at.is_null()))
+            .set(account_tokens::expires_at.eq(past))
             .execute(conn)
             .unwrap();
     })
     .await
     .unwrap();
-    let mut second = None;
-    for _ in 0..100 {
-        if let Some(found) = inbox.lock().unwrap().get(1).cloned() {
-            second = Some(found);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let body = body_of(&second.expect("the second e-mail"));
+    let second = wait_for_nth(&inbox, "重置码", 2).await;
+    let body = body_of(&second);
     let expired = body
         .split("重置码：")
         .nth(1)
@@ -197,6 +186,7 @@ async fn without_smtp_the_outbox_keeps_the_message() {
     let kept: Vec<(String, Option<chrono::NaiveDateTime>)> =
         tokio::task::spawn_blocking(move || {
             email_outbox::table
+                .filter(email_outbox::kind.eq("password_reset"))
                 .select((email_outbox::to_address, email_outbox::sent_at))
                 .load(&mut db.get().unwrap())
                 .unwrap()
@@ -206,15 +196,27 @@ async fn without_smtp_the_outbox_keeps_the_message() {
     assert_eq!(kept, vec![(user.email.clone(), None)]);
 }
 
-/// Waits until the sink holds `n` messages; answers them.
-async fn received(inbox: &Arc<Mutex<Vec<Received>>>, n: usize) -> Vec<Received> {
+/// Waits until the sink holds the `n`-th message whose body contains `needle`; answers it.
+async fn wait_for_nth(inbox: &Arc<Mutex<Vec<Received>>>, needle: &str, n: usize) -> Received {
     for _ in 0..100 {
-        if inbox.lock().unwrap().len() >= n {
-            break;
+        let found: Vec<Received> =
+            inbox.lock().unwrap().iter().filter(|m| body_of(m).contains(needle)).cloned().collect();
+        if found.len() >= n {
+            return found[n - 1].clone();
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    inbox.lock().unwrap().clone()
+    panic!("no e-mail {n} with {needle}")
+}
+
+/// Waits for the first message whose body contains `needle`.
+async fn wait_for(inbox: &Arc<Mutex<Vec<Received>>>, needle: &str) -> Received {
+    wait_for_nth(inbox, needle, 1).await
+}
+
+/// The messages whose body contains `needle`, now.
+fn count_with(inbox: &Arc<Mutex<Vec<Received>>>, needle: &str) -> usize {
+    inbox.lock().unwrap().iter().filter(|m| body_of(m).contains(needle)).count()
 }
 
 #[tokio::test]
@@ -237,10 +239,8 @@ async fn notifications_are_emailed_unless_the_user_turns_them_off() {
         "match suggestions stay out of the mailbox"
     );
     app.publish("achievements", &owner, &admin, sample_achievement(1)).await;
-    let mail = received(&inbox, 1).await;
-    assert_eq!(mail.len(), 1);
-    assert_eq!(mail[0].recipients, vec![owner.email.clone()]);
-    assert!(body_of(&mail[0]).contains("已通过审核并发布"));
+    let mail = wait_for(&inbox, "已通过审核并发布").await;
+    assert_eq!(mail.recipients, vec![owner.email.clone()]);
 
     let set = app
         .as_user(&owner)
@@ -256,7 +256,7 @@ async fn notifications_are_emailed_unless_the_user_turns_them_off() {
     );
     app.publish("achievements", &owner, &admin, sample_achievement(2)).await;
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert_eq!(inbox.lock().unwrap().len(), 1, "no e-mail once turned off");
+    assert_eq!(count_with(&inbox, "已通过审核并发布"), 1, "no e-mail once turned off");
     let listed = app.as_user(&owner).get("/api/v1/notifications").expect(200).await;
     assert!(
         listed["items"].as_array().unwrap().is_empty(),
@@ -270,4 +270,33 @@ async fn notifications_are_emailed_unless_the_user_turns_them_off() {
         .await;
     assert_eq!(error_fields(&twice), vec!["preferences[1].kind"]);
     app.anon().get("/api/v1/me/notification-preferences").problem(401).await;
+}
+
+#[tokio::test]
+async fn registration_emails_a_link_that_confirms_the_address_once() {
+    let (port, inbox) = smtp_sink();
+    let app = spawn_app_with(|s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let user = app.enterprise(4).await;
+    let me = app.as_user(&user).get("/api/v1/me").expect(200).await;
+    assert_eq!(me["user"]["email_verified_at"], serde_json::Value::Null);
+    let body = body_of(&wait_for(&inbox, "验证码").await);
+    let token = body
+        .split("验证码：")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap()
+        .trim()
+        .to_string();
+    let verify =
+        |token: &str| app.anon().post("/api/v1/auth/verify-email").json(json!({"token": token}));
+    assert_eq!(verify("forged").problem(422).await["errors"][0]["code"], "invalid_token");
+    assert_eq!(verify(&token).send().await.status(), 204);
+    let me = app.as_user(&user).get("/api/v1/me").expect(200).await;
+    assert!(me["user"]["email_verified_at"].is_string(), "{me}");
+    assert_eq!(verify(&token).problem(422).await["errors"][0]["code"], "invalid_token", "once");
+    let again = app.as_user(&user).act("/api/v1/me/verify-email").problem(409).await;
+    assert_eq!(again["code"], "email_verified");
+    let other = app.enterprise(5).await;
+    app.as_user(&other).act("/api/v1/me/verify-email").expect(202).await;
+    wait_for_nth(&inbox, "验证码", 3).await;
 }

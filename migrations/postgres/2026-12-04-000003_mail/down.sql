@@ -1,2 +1,3 @@
-DROP TABLE password_resets;
+ALTER TABLE users DROP COLUMN email_verified_at;
+DROP TABLE account_tokens;
 DROP TABLE email_outbox;

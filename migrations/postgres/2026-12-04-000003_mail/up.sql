@@ -1,5 +1,6 @@
 -- E-mail: an outbox written in the transaction of the event it tells of (sent by a background
--- worker when SMTP is configured), and single-use password-reset tokens (stored hashed).
+-- worker when SMTP is configured); single-use account tokens (password reset, e-mail
+-- verification; stored hashed); when a user confirmed their e-mail address.
 CREATE TABLE email_outbox (
     id TEXT PRIMARY KEY NOT NULL,
     to_address TEXT NOT NULL,
@@ -14,12 +15,15 @@ CREATE TABLE email_outbox (
 );
 CREATE INDEX email_outbox_due ON email_outbox (sent_at, next_attempt_at);
 
-CREATE TABLE password_resets (
+CREATE TABLE account_tokens (
     id TEXT PRIMARY KEY NOT NULL,
     user_id TEXT NOT NULL REFERENCES users(id),
+    purpose TEXT NOT NULL,
     token_hash TEXT NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     used_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL
 );
-CREATE UNIQUE INDEX password_resets_token ON password_resets (token_hash);
+CREATE UNIQUE INDEX account_tokens_token ON account_tokens (token_hash);
+
+ALTER TABLE users ADD COLUMN email_verified_at TIMESTAMP;

@@ -1,22 +1,23 @@
-//! Password reset by e-mail: `POST /auth/password-reset {email}` answers 202 whether or not the
-//! address is known (nothing to enumerate) and, for an active user, e-mails a single-use token
-//! valid for 30 minutes, stored only as its SHA-256; `POST /auth/password-reset/confirm
-//! {token, new_password}` sets the password and ends every session of the user.
+//! E-mailed account links. Password reset: `POST /auth/password-reset {email}` answers 202
+//! whether or not the address is known (nothing to enumerate) and, for an active user, e-mails
+//! a single-use token valid for 30 minutes; `POST /auth/password-reset/confirm {token,
+//! new_password}` sets the password and ends every session of the user. E-mail verification:
+//! registration e-mails a link valid for 7 days; `POST /auth/verify-email {token}` confirms the
+//! address, `POST /me/verify-email` sends a new link.
 
-use base64::Engine;
-use diesel::prelude::*;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::*;
-use crate::db::schema::password_resets;
-use crate::db::{new_id, now};
+use crate::accounts::model::User;
+use crate::accounts::tokens::{self, Purpose};
+use crate::db::DbConnection;
 use crate::http::endpoint::State;
 
-/// How long a reset token is valid.
-pub const TOKEN_MINUTES: i64 = 30;
+/// How long a reset token is valid, in minutes.
+pub const RESET_MINUTES: i64 = 30;
+/// How long a verification link is valid, in days.
+pub const VERIFY_DAYS: i64 = 7;
 
 /// A reset request.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -36,16 +37,27 @@ pub struct ResetConfirm {
     pub new_password: String,
 }
 
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+/// An e-mailed verification token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmail {
+    /// The token from the e-mail.
+    pub token: String,
 }
 
-fn invalid_token() -> ApiError {
-    ApiError::field(
-        "token",
-        "invalid_token",
-        "the link is unknown, used or expired: ask for a new one",
-    )
+/// E-mails the user a link to confirm the address (registration, or on request).
+pub fn send_verification(conn: &mut DbConnection, user: &User, public_url: &str) -> ApiResult<()> {
+    let token = tokens::issue(
+        conn,
+        &user.id,
+        Purpose::EmailVerification,
+        chrono::Duration::days(VERIFY_DAYS),
+    )?;
+    let body = format!(
+        "{}，您好：\n\n欢迎使用科技大市场。请在 {VERIFY_DAYS} 天内打开以下链接确认您的邮箱：\n\n{public_url}/verify-email?token={token}\n\n验证码：{token}\n\n如果您没有注册，请忽略本邮件。\n",
+        user.display_name
+    );
+    crate::mail::queue(conn, &user.email, "确认您的科技大市场邮箱", &body, "email_verification")
 }
 
 crate::endpoint! {
@@ -65,21 +77,9 @@ crate::endpoint! {
             if user.status != UserStatus::Active {
                 return Ok(());
             }
-            let mut bytes = [0u8; 32];
-            rand::thread_rng().fill_bytes(&mut bytes);
-            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-            let stamp = now();
-            diesel::insert_into(password_resets::table)
-                .values((
-                    password_resets::id.eq(new_id()),
-                    password_resets::user_id.eq(&user.id),
-                    password_resets::token_hash.eq(token_hash(&token)),
-                    password_resets::expires_at.eq(stamp + chrono::Duration::minutes(TOKEN_MINUTES)),
-                    password_resets::created_at.eq(stamp),
-                ))
-                .execute(conn)?;
+            let token = tokens::issue(conn, &user.id, Purpose::PasswordReset, chrono::Duration::minutes(RESET_MINUTES))?;
             let body = format!(
-                "{}，您好：\n\n有人（希望是您）申请重置科技大市场账户的密码。请在 {TOKEN_MINUTES} 分钟内打开以下链接设置新密码：\n\n{link_base}{token}\n\n重置码：{token}\n\n如果不是您本人操作，请忽略本邮件，您的密码不会改变。\n",
+                "{}，您好：\n\n有人（希望是您）申请重置科技大市场账户的密码。请在 {RESET_MINUTES} 分钟内打开以下链接设置新密码：\n\n{link_base}{token}\n\n重置码：{token}\n\n如果不是您本人操作，请忽略本邮件，您的密码不会改变。\n",
                 user.display_name
             );
             crate::mail::queue(conn, &user.email, "重置科技大市场账户密码", &body, "password_reset")?;
@@ -91,55 +91,65 @@ crate::endpoint! {
 
 crate::endpoint! {
     /// Sets a new password with the e-mailed token (once, within 30 minutes of the request);
-    /// every session of the user ends and every other outstanding token is void.
+    /// every session of the user ends and every other outstanding reset token is void.
     post "/auth/password-reset/confirm" => confirm_password_reset, tag "auth",
     public, body ResetConfirm, ok 204 "Password set; every session ended",
     problems { 422: "An unknown, used or expired token (`invalid_token`), or a weak password", 429: "Too many requests from this client (`Retry-After`)" },
     |req: HttpRequest, state: State, body: ValidJson<ResetConfirm>| -> ApiResult<HttpResponse> {
         state.register_limiter.check(client_ip(&req, state.config.trust_forwarded_for)).await?;
         let body = body.into_inner();
-        let hash = token_hash(&body.token);
-        let found = state.db.read(move |conn| {
-            let reset: Option<(String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> =
-                password_resets::table
-                    .filter(password_resets::token_hash.eq(&hash))
-                    .select((password_resets::id, password_resets::user_id, password_resets::expires_at, password_resets::used_at))
-                    .first(conn)
-                    .optional()?;
-            let Some((id, user_id, expires_at, None)) = reset else { return Err(invalid_token()) };
-            if expires_at < now() {
-                return Err(invalid_token());
-            }
-            let user = queries::find(conn, &user_id)?;
-            Ok((id, user))
+        let token = body.token.clone();
+        let (token_id, user) = state.db.read(move |conn| {
+            let (id, user_id) = tokens::holder(conn, &token, Purpose::PasswordReset)?;
+            Ok((id, queries::find(conn, &user_id)?))
         }).await?;
-        let (reset_id, user) = found;
         let mut checker = Checker::new();
         checker.check("new_password", password::check_strength(&body.new_password, &[&user.email, &user.display_name]));
         checker.finish()?;
         let password_hash = hash_password(&state, body.new_password).await?;
         let actor = anonymous_actor(&req);
         state.db.write(move |conn| {
-            let claimed = diesel::update(
-                password_resets::table.find(&reset_id).filter(password_resets::used_at.is_null()),
-            )
-            .set(password_resets::used_at.eq(now()))
-            .execute(conn)?;
-            if claimed != 1 {
-                return Err(invalid_token());
-            }
-            diesel::update(
-                password_resets::table
-                    .filter(password_resets::user_id.eq(&user.id))
-                    .filter(password_resets::used_at.is_null()),
-            )
-            .set(password_resets::used_at.eq(now()))
-            .execute(conn)?;
+            tokens::redeem(conn, &token_id, &user.id, Purpose::PasswordReset)?;
             queries::set_password(conn, &user.id, &password_hash)?;
             let ended = sessions::revoke_all_for_user(conn, &user.id, None, "password_reset")?;
             audit::record(conn, &actor, "user.password_reset", "user", &user.id,
                 serde_json::json!({ "sessions_ended": ended }))
         }).await?;
         Ok(HttpResponse::NoContent().finish())
+    }
+}
+
+crate::endpoint! {
+    /// Confirms the e-mail address with the token of the link e-mailed at registration (or
+    /// sent again with `POST /api/v1/me/verify-email`).
+    post "/auth/verify-email" => verify_email, tag "auth",
+    public, body VerifyEmail, ok 204 "The address is confirmed",
+    problems { 422: "An unknown, used or expired token (`invalid_token`)", 429: "Too many requests from this client (`Retry-After`)" },
+    |req: HttpRequest, state: State, body: ValidJson<VerifyEmail>| -> ApiResult<HttpResponse> {
+        state.register_limiter.check(client_ip(&req, state.config.trust_forwarded_for)).await?;
+        let token = body.into_inner().token;
+        let actor = anonymous_actor(&req);
+        state.db.write(move |conn| {
+            let (id, user_id) = tokens::holder(conn, &token, Purpose::EmailVerification)?;
+            tokens::redeem(conn, &id, &user_id, Purpose::EmailVerification)?;
+            queries::confirm_email(conn, &user_id)?;
+            audit::record(conn, &actor, "user.email_verified", "user", &user_id, serde_json::json!({}))
+        }).await?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+}
+
+crate::endpoint! {
+    /// E-mails the caller a new link to confirm the address (409 when it is confirmed already).
+    post "/me/verify-email" => resend_verification, tag "me",
+    ok 202 "A new link is on its way",
+    problems { 409: "The address is confirmed already (`email_verified`)" },
+    |user: AuthUser, state: State| -> ApiResult<HttpResponse> {
+        if user.user.email_verified_at.is_some() {
+            return Err(ApiError::refused("email_verified", "your e-mail address is confirmed already"));
+        }
+        let public_url = state.config.mail.public_url.clone();
+        state.db.write(move |conn| send_verification(conn, &user.user, &public_url)).await?;
+        Ok(HttpResponse::Accepted().finish())
     }
 }

@@ -79,6 +79,7 @@ crate::endpoint! {
         let password_hash = hash_password(&state, body.password).await?;
         let actor = anonymous_actor(&req);
         let role = body.role;
+        let public_url = state.config.mail.public_url.clone();
         let user = state
             .db
             .write(move |conn| {
@@ -99,7 +100,9 @@ crate::endpoint! {
                     organization_id,
                     verified: false,
                 };
-                queries::insert(conn, &actor, draft, "user.register")
+                let user = queries::insert(conn, &actor, draft, "user.register")?;
+                super::reset::send_verification(conn, &user, &public_url)?;
+                Ok(user)
             })
             .await?;
         Ok(HttpResponse::Created().json(UserOut::from(user)))
