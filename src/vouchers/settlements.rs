@@ -32,12 +32,23 @@ pub struct SettlementInput {
     pub through: NaiveDate,
 }
 
-fn claim_ids(conn: &mut DbConnection, settlement: &str) -> ApiResult<Vec<String>> {
-    Ok(voucher_claims::table
-        .filter(voucher_claims::settlement_id.eq(settlement))
+/// The claims each batch paid, by batch (one query for any number of batches).
+fn claim_ids(
+    conn: &mut DbConnection,
+    settlements: &[String],
+) -> ApiResult<std::collections::HashMap<String, Vec<String>>> {
+    let pairs: Vec<(Option<String>, String)> = voucher_claims::table
+        .filter(voucher_claims::settlement_id.eq_any(settlements))
         .order(voucher_claims::id)
-        .select(voucher_claims::id)
-        .load(conn)?)
+        .select((voucher_claims::settlement_id, voucher_claims::id))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (settlement, claim) in pairs {
+        if let Some(settlement) = settlement {
+            out.entry(settlement).or_default().push(claim);
+        }
+    }
+    Ok(out)
 }
 
 crate::endpoint! {
@@ -126,12 +137,15 @@ crate::endpoint! {
             let rows: Vec<SettlementRow> = crate::after_cursor!(query, voucher_settlements::id, request, desc)
                 .select(SettlementRow::as_select())
                 .load(conn)?;
-            rows.into_iter()
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut paid = claim_ids(conn, &ids)?;
+            Ok(rows
+                .into_iter()
                 .map(|row| {
-                    let ids = claim_ids(conn, &row.id)?;
-                    Ok(SettlementOut::new(row, ids))
+                    let ids = paid.remove(&row.id).unwrap_or_default();
+                    SettlementOut::new(row, ids)
                 })
-                .collect()
+                .collect())
         })
         .await?
         .keyed(|r| r.id.clone());
@@ -147,7 +161,7 @@ crate::endpoint! {
         let id = path.into_inner();
         let out = state.db.read(move |conn| {
             let row = store::settlement(conn, &id)?;
-            let ids = claim_ids(conn, &row.id)?;
+            let ids = claim_ids(conn, std::slice::from_ref(&row.id))?.remove(&row.id).unwrap_or_default();
             Ok(SettlementOut::new(row, ids))
         }).await?;
         Ok(web::Json(out))
@@ -177,15 +191,19 @@ fn batch_csv(conn: &mut DbConnection, id: &str) -> ApiResult<Vec<u8>> {
         "支付时间",
     ];
     out.extend_from_slice(&line(&headers.map(|h| Cell::Text(h.into()))));
+    let claimants: std::collections::HashMap<String, (String, String)> = organizations::table
+        .filter(organizations::id.eq_any(claims.iter().map(|c| c.claimant_org_id.clone())))
+        .select((organizations::id, (organizations::name, organizations::credit_code)))
+        .load::<(String, (String, String))>(conn)?
+        .into_iter()
+        .collect();
+    let counted: Vec<Option<String>> = voucher_orders::table
+        .filter(voucher_orders::claim_id.eq_any(claims.iter().map(|c| c.id.clone())))
+        .select(voucher_orders::claim_id)
+        .load(conn)?;
     for claim in claims {
-        let (name, credit): (String, String) = organizations::table
-            .find(&claim.claimant_org_id)
-            .select((organizations::name, organizations::credit_code))
-            .first(conn)?;
-        let orders: i64 = voucher_orders::table
-            .filter(voucher_orders::claim_id.eq(&claim.id))
-            .count()
-            .get_result(conn)?;
+        let (name, credit) = claimants.get(&claim.claimant_org_id).cloned().unwrap_or_default();
+        let orders = counted.iter().filter(|c| c.as_deref() == Some(claim.id.as_str())).count();
         let time = |t: Option<chrono::NaiveDateTime>| {
             t.map(|t| to_utc(t).to_rfc3339()).unwrap_or_default()
         };
