@@ -593,6 +593,83 @@ for plural, rid in (("achievements", ach), ("contracts", creg), ("auctions", sho
     op(f"GET /api/v1/{plural}/{{id}}/attachments", {"id": rid})
     op(f"POST /api/v1/{plural}/{{id}}/attachments", {"id": rid}, {"attachment_ids": [upload(f"{plural}.pdf")]})
 
+# ------------------------------------------------------------------ innovation vouchers
+# Settlement days are China days (UTC+8), like every market day.
+CHINA_TODAY = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date().isoformat()
+vsp = register("vsp", "service_provider", "service_provider", 9200)
+lab = call("POST", "/api/v1/service-providers?publish=true", ADMIN, {
+    "name": "种子检测实验室", "service_types": ["testing_certification"], "accepts_vouchers": True,
+    "description": "第三方检测实验室，受理创新券。", "region_code": "330106", "org_id": vsp["org"]})["id"]
+PROGRAM = {
+    "name": "种子科技创新券", "region_code": "330100", "year": TODAY.year, "budget_fen": 1_000_000_000,
+    "application_cap_fen": 2_000_000, "enterprise_year_cap_fen": 100_000_000, "coverage_bp": 5000,
+    "full_cover_below_fen": 1_000_000, "service_types": ["testing_certification"], "mode": "direct",
+    "use_by": day(180), "claim_by": day(360), "accepted_regions": ["33"]}
+program = call("POST", "/api/v1/voucher-programs", ADMIN, PROGRAM)["id"]
+op("POST /api/v1/voucher-programs", body=PROGRAM)
+op("GET /api/v1/voucher-programs/{id}", {"id": program})
+
+
+def voucher(issue=True):
+    vid = call("POST", "/api/v1/vouchers", ent["token"],
+               {"program_id": program, "amount_fen": 2_000_000, "purpose": "产品检测"})["id"]
+    if issue:
+        call("POST", f"/api/v1/vouchers/{vid}/approve", ADMIN, {})
+    return vid
+
+
+def order(state):
+    """An order of an issued voucher, taken to `state`."""
+    oid = call("POST", f"/api/v1/vouchers/{voucher()}/orders", ent["token"], {
+        "provider_id": lab, "service_type": "testing_certification", "description": "电磁兼容检测",
+        "fee_fen": 500_000, "voucher_fen": 500_000})["id"]
+    steps = {"accepted": ["accept"], "delivered": ["accept", "deliver"], "confirmed": ["accept", "deliver", "confirm"]}
+    for step in steps.get(state, []):
+        call("POST", f"/api/v1/voucher-orders/{oid}/{step}", ent["token"] if step == "confirm" else vsp["token"], {})
+    return oid
+
+
+def claim(state="submitted"):
+    cid = call("POST", "/api/v1/voucher-claims", vsp["token"], {
+        "order_ids": [order("confirmed")], "invoice_number": "SEED-1",
+        "attachment_ids": [upload("invoice.pdf", vsp["token"])]})["id"]
+    if state in ("approved", "returned"):
+        call("POST", f"/api/v1/voucher-claims/{cid}/{'approve' if state == 'approved' else 'return'}", ADMIN,
+             {} if state == "approved" else {"note": "发票有误"})
+    return cid
+
+
+op("POST /api/v1/vouchers", body={"program_id": program, "amount_fen": 1_000_000, "purpose": "检测"}, token=ent["token"])
+op("GET /api/v1/vouchers", token=ent["token"])
+op("GET /api/v1/vouchers/{id}", {"id": voucher()}, token=ent["token"])
+op("POST /api/v1/vouchers/{id}/approve", {"id": voucher(False)}, {"amount_fen": 1_000_000})
+op("POST /api/v1/vouchers/{id}/reject", {"id": voucher(False)}, {"reason": "材料不全"})
+op("POST /api/v1/vouchers/{id}/orders", {"id": voucher()}, {
+    "provider_id": lab, "service_type": "testing_certification", "description": "检测", "fee_fen": 300_000,
+    "voucher_fen": 300_000},
+   token=ent["token"])
+op("GET /api/v1/voucher-orders", token=vsp["token"])
+op("GET /api/v1/voucher-orders/{id}", {"id": order("pending")}, token=ent["token"])
+for action, state, who in (("accept", "pending", vsp), ("decline", "pending", vsp), ("deliver", "accepted", vsp),
+                           ("confirm", "delivered", ent), ("cancel", "pending", ent)):
+    op(f"POST /api/v1/voucher-orders/{{id}}/{action}", {"id": order(state)}, token=who["token"])
+op("POST /api/v1/voucher-claims", body={"order_ids": [order("confirmed")], "invoice_number": "SEED-2",
+                                          "attachment_ids": [upload("invoice2.pdf", vsp["token"])]}, token=vsp["token"])
+op("GET /api/v1/voucher-claims", token=vsp["token"])
+op("GET /api/v1/voucher-claims/{id}", {"id": claim()}, token=vsp["token"])
+op("POST /api/v1/voucher-claims/{id}/approve", {"id": claim()})
+op("POST /api/v1/voucher-claims/{id}/return", {"id": claim()}, {"note": "请补充付款凭证"})
+op("POST /api/v1/voucher-claims/{id}/reject", {"id": claim()}, {"reason": "不属支持范围"})
+op("POST /api/v1/voucher-claims/{id}/resubmit", {"id": claim("returned")}, token=vsp["token"])
+claim("approved")
+settled = call("POST", "/api/v1/voucher-settlements", ADMIN, {"program_id": program, "through": CHINA_TODAY})["id"]
+claim("approved")
+op("POST /api/v1/voucher-settlements", body={"program_id": program, "through": CHINA_TODAY})
+for sub in ("", "/claims.csv"):
+    op(f"GET /api/v1/voucher-settlements/{{id}}{sub}", {"id": settled})
+op("PUT /api/v1/me/notification-preferences", body={"preferences": [{"kind": "outbid", "in_app": True, "email": False}]})
+op("POST /api/v1/auth/password-reset", body={"email": spare["email"]})
+
 # ------------------------------------------------------------------ the configuration
 sys.dont_write_bytecode = True  # no __pycache__ in the clone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
