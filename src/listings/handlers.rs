@@ -128,9 +128,14 @@ pub async fn list<L: RecordLibrary + 'static>(
     let page = listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
         l.id.clone()
     });
+    let q = parts.q.clone();
     Ok(web::Json(page.map(|(listing, row)| {
         let viewer = Viewer::of(caller.as_ref(), &listing);
-        L::build_out(listing, row, viewer)
+        let snippet =
+            q.as_deref().and_then(|q| crate::search::snippet::snippet(&L::main_text(&row), q));
+        let mut out = L::build_out(listing, row, viewer);
+        L::listing_mut(&mut out).snippet = snippet;
+        out
     })))
 }
 

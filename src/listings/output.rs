@@ -49,6 +49,12 @@ pub struct ListingOut {
     /// check before submitting a duplicate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub possible_duplicates: Option<Vec<PossibleDuplicate>>,
+    /// In a search (`q`): the passage of the record's public text around the first word
+    /// found, every word of the search wrapped in `<mark>`…`</mark>` and the rest HTML-escaped;
+    /// absent when no word occurs literally in the text (a match by the title, keywords or
+    /// word parts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
 }
 
 impl ListingOut {
@@ -71,6 +77,7 @@ impl ListingOut {
             created_at: to_utc(listing.created_at),
             updated_at: to_utc(listing.updated_at),
             possible_duplicates: None,
+            snippet: None,
         }
     }
 }

@@ -142,6 +142,9 @@ pub trait RecordLibrary {
     /// Attaches the look-alikes found on creation to the output.
     fn with_duplicates(out: Self::Out, duplicates: Vec<PossibleDuplicate>) -> Self::Out;
 
+    /// The shared fields of an output.
+    fn listing_mut(out: &mut Self::Out) -> &mut crate::listings::output::ListingOut;
+
     /// One export batch (newest first after `window`'s id), as `(id, public JSON)`.
     fn export_batch(
         conn: &mut DbConnection,
@@ -274,6 +277,10 @@ macro_rules! record_output {
                 ..out.listing
             };
             $out { listing, ..out }
+        }
+
+        fn listing_mut(out: &mut $out) -> &mut $crate::listings::output::ListingOut {
+            &mut out.listing
         }
     };
 }

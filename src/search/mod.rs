@@ -13,6 +13,7 @@
 
 mod analyzer;
 mod index;
+pub mod snippet;
 #[cfg(test)]
 mod tests;
 

@@ -133,6 +133,10 @@ impl RecordLibrary for ServiceProviderRecords {
         ServiceProviderOut::build(Profile::from((listing, row.0, row.1)), viewer)
     }
 
+    fn listing_mut(out: &mut ServiceProviderOut) -> &mut ListingOut {
+        &mut out.listing
+    }
+
     fn with_duplicates(
         out: ServiceProviderOut,
         duplicates: Vec<PossibleDuplicate>,

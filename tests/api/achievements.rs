@@ -230,6 +230,13 @@ async fn search_finds_words_inside_summaries_and_filters_combine() {
     let ids: Vec<&str> =
         found["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [water_id.as_str()]);
+    assert_eq!(
+        found["items"][0]["snippet"],
+        "采用改性聚偏氟乙烯中空纤维膜，结合厌氧氨氧化工艺，降低<mark>印染</mark>废水的化学需氧量与色度。",
+        "a search shows the passage that matched"
+    );
+    let plain = app.anon().get("/api/v1/achievements").expect(200).await;
+    assert!(plain["items"][0].get("snippet").is_none(), "no search, no snippet");
     let ranked = app
         .anon()
         .get("/api/v1/achievements?q=%E9%94%82%E7%94%B5%E6%B1%A0%E6%AD%A3%E6%9E%81")
