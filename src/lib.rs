@@ -8,6 +8,9 @@
 #[macro_use]
 mod macros;
 
+// The message catalogue (`locales/`), Chinese first; see [`i18n`].
+rust_i18n::i18n!("locales", fallback = "zh-CN");
+
 pub mod accounts;
 pub mod achievements;
 pub mod attachments;
@@ -28,6 +31,7 @@ pub mod error;
 pub mod events;
 pub mod experts;
 pub mod http;
+pub mod i18n;
 pub mod lifecycle;
 pub mod listings;
 pub mod mail;

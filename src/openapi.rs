@@ -20,7 +20,10 @@ pub const BEARER: &str = "bearer";
 the four libraries (achievements, demands, experts, service providers), matching, deals and \
 technology contracts. Errors are RFC 9457 `application/problem+json`. Lists are paginated with \
 `limit` and an opaque `cursor`. Updates name the version they are based on (`If-Match` or \
-`version`). Times are RFC 3339 UTC; money is integer fen (分)."
+`version`). Times are RFC 3339 UTC; money is integer fen (分). Human texts (problem titles, \
+details and field messages, match explanations, notification lines) are Chinese (zh-CN) unless \
+`Accept-Language` prefers English (`en`); every answer names its language in `Content-Language` \
+and machine codes (`code`, field codes, enum values) are the same in both."
     ),
     components(schemas(
         Problem,

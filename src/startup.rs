@@ -193,6 +193,7 @@ impl Application {
                 .wrap(from_fn(crate::http::input_guard::reject_control_characters))
                 .wrap(cors(&config.cors_origins))
                 .wrap(from_fn(crate::http::problems::ensure_problem_json))
+                .wrap(from_fn(crate::i18n::middleware::in_language))
                 .wrap(from_fn(observe))
         })
         .workers(state.config.workers)

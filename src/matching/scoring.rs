@@ -35,7 +35,8 @@ pub struct Factor {
     pub value: f64,
     /// weight × value; the contributions sum to the score.
     pub contribution: f64,
-    /// What was compared, in words.
+    /// What was compared, in words (in the caller's language).
+    #[serde(serialize_with = "crate::i18n::serialize_localized")]
     pub detail: String,
 }
 

@@ -121,7 +121,9 @@ pub struct Notification {
     pub achievement_id: Option<String>,
     /// The match's score (0–1; match notifications only, null otherwise).
     pub score: Option<f64>,
-    /// A line to show, in Chinese, e.g. `您在「…」拍卖中的出价已被超过，当前价 125.00 元`.
+    /// A line to show, in the caller's language (Chinese by default), e.g.
+    /// `您在「…」拍卖中的出价已被超过，当前价 125.00 元`.
+    #[serde(serialize_with = "crate::i18n::serialize_localized")]
     pub title: String,
     /// The kind of record an event notification is about: `auction`, `achievement`, `demand` or
     /// `service_provider` (null for matches).

@@ -505,7 +505,7 @@ async fn a_search_needs_every_word_unless_match_any_widens_it() {
     assert!(ids(&search("废水 电池").expect(200).await).is_empty());
     let refused = search("废水&match=some").problem(422).await;
     let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("`all` or `any`"), "{refused}");
+    assert!(message.contains("未知取值 `some`") && message.contains("`all`"), "{refused}");
     // Exports list what the same search lists.
     let csv = app.anon().get("/api/v1/achievements/export?q=废水 处理").csv().await;
     assert_eq!(csv.lines().count(), 2, "{csv}");
@@ -546,6 +546,18 @@ async fn the_owner_is_told_when_a_review_rejects_or_approves_its_listing() {
     let told = app.as_user(&owner).get("/api/v1/notifications").expect(200).await;
     assert_eq!(items_field(&told, "kind"), ["listing_approved", "listing_rejected"]);
     assert!(told["items"][0]["title"].as_str().unwrap().contains("一种富锂锰基正极材料的制备方法"));
+    // In English on request, the record's own title untouched.
+    let english = app
+        .as_user(&owner)
+        .get("/api/v1/notifications")
+        .header("accept-language", "en")
+        .expect(200)
+        .await;
+    assert_eq!(
+        english["items"][0]["title"],
+        "“一种富锂锰基正极材料的制备方法” passed review and is published"
+    );
+    assert!(english["items"][1]["title"].as_str().unwrap().contains("did not pass review: "));
     // Nobody else hears of it.
     let other = app.university(2).await;
     let none = app.as_user(&other).get("/api/v1/notifications").expect(200).await;

@@ -95,7 +95,7 @@ async fn expired_and_forged_access_tokens_are_refused_with_www_authenticate() {
         .to_string();
     assert!(challenge.starts_with("Bearer"), "{challenge}");
     let problem = assert_problem(response, StatusCode::UNAUTHORIZED).await;
-    assert!(problem["detail"].as_str().unwrap().contains("expired"));
+    assert!(problem["detail"].as_str().unwrap().contains("过期"), "{problem}");
 
     let forged =
         techmarket::auth::tokens::TokenService::new(b"someone else's secret, 32 bytes!!", 900)

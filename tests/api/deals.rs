@@ -375,7 +375,7 @@ async fn a_deal_opens_confidential_details_only_after_an_act_of_the_owners_side(
     let unverified = app.unverified_broker(91).await;
     let refused =
         app.as_user(&unverified).post("/api/v1/deals").json(deal_body(&m)).problem(403).await;
-    assert!(refused["detail"].as_str().unwrap().contains("verified"));
+    assert!(refused["detail"].as_str().unwrap().contains("认证"), "{refused}");
     let mut named = deal_body(&m);
     named["broker_id"] = json!(unverified.user_id);
     let problem = app.as_user(&m.enterprise).post("/api/v1/deals").json(named).problem(422).await;

@@ -201,7 +201,7 @@ async fn only_enterprises_post_demands() {
     let university = app.university(1).await;
     let problem =
         app.as_user(&university).post("/api/v1/demands").json(forklift(1)).problem(403).await;
-    assert!(problem["detail"].as_str().unwrap().contains("enterprise"), "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("企业"), "{problem}");
     app.anon().post("/api/v1/demands").json(forklift(1)).problem(401).await;
 
     // Administrators post for an enterprise, and may publish at once; not for a university.

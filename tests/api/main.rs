@@ -18,6 +18,7 @@ mod events;
 mod experts;
 mod floods;
 mod input;
+mod language;
 mod matching;
 mod notices;
 mod notifications;

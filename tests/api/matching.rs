@@ -80,6 +80,17 @@ async fn a_demand_finds_the_result_that_solves_it_with_an_explanation_that_adds_
     let items = matches["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert_eq!(items[0]["achievement"]["external_ref"], target["external_ref"], "{matches}");
+    // The explanation speaks Chinese unless English is asked for.
+    let factors = items[0]["explanation"]["factors"].to_string();
+    assert!(factors.contains("文本相关度") && !factors.contains("text relevance"), "{factors}");
+    let english = app
+        .as_user(&enterprise)
+        .get(format!("/api/v1/demands/{demand}/matches?limit=5"))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .expect(200)
+        .await;
+    let factors = english["items"][0]["explanation"]["factors"].to_string();
+    assert!(factors.contains("text relevance") && !factors.contains("文本相关度"), "{factors}");
     for item in items {
         let factors = item["explanation"]["factors"].as_array().unwrap();
         let names: Vec<&str> = factors.iter().map(|f| f["name"].as_str().unwrap()).collect();

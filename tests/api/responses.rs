@@ -248,7 +248,7 @@ async fn only_universities_institutes_and_experts_with_an_organization_answer_op
     let lone_expert = app.person("expert@example.com", "expert").await;
     let refused =
         answer(&app, &lone_expert, &m.demand_id, json!({"proposal": PROPOSAL})).problem(403).await;
-    assert!(refused["detail"].as_str().unwrap().contains("organization"), "{refused}");
+    assert!(refused["detail"].as_str().unwrap().contains("机构"), "{refused}");
     let expert = colleague(&app, &m.institute, "expert@example.ac.cn", "expert").await;
     let by_expert = answered(&app, &expert, &m.demand_id).await;
     assert_eq!(by_expert["responder_org_id"].as_str(), m.institute.organization_id.as_deref());
@@ -332,7 +332,7 @@ async fn only_universities_institutes_and_experts_with_an_organization_answer_op
         answer(&app, &m.university, late["id"].as_str().unwrap(), json!({"proposal": PROPOSAL}))
             .problem(409)
             .await;
-    assert!(past["detail"].as_str().unwrap().contains("deadline"));
+    assert!(past["detail"].as_str().unwrap().contains("截止日期"), "{past}");
     app.as_user(&m.enterprise)
         .post(format!("/api/v1/demands/{}/close", m.demand_id))
         .json(json!({"reason": "已解决"}))
@@ -350,7 +350,7 @@ async fn only_universities_institutes_and_experts_with_an_organization_answer_op
     )
     .problem(409)
     .await;
-    assert!(closed["detail"].as_str().unwrap().contains("closed"));
+    assert!(closed["detail"].as_str().unwrap().contains("已关闭"), "{closed}");
 }
 
 #[tokio::test]

@@ -350,5 +350,5 @@ async fn drafts_are_edited_by_the_seller_side_with_their_version() {
         StatusCode::CONFLICT,
     )
     .await;
-    assert!(problem["detail"].as_str().unwrap().contains("amendments"));
+    assert!(problem["detail"].as_str().unwrap().contains("变更"), "{problem}");
 }

@@ -29,7 +29,7 @@ async fn a_deal_at_agreement_leads_to_a_contract_whose_registration_signs_the_de
         .await
         .unwrap();
     let problem = assert_problem(keyed, StatusCode::CONFLICT).await;
-    assert!(problem["detail"].as_str().unwrap().contains("agreement"));
+    assert!(problem["detail"].as_str().unwrap().contains("达成意向"), "{problem}");
 
     let deal = deal_at_agreement(&m, Some(event_id)).await;
     let deal_id = deal["id"].as_str().unwrap();
@@ -322,7 +322,7 @@ async fn registration_happens_only_within_the_validity_period() {
         let id = contract["id"].as_str().unwrap();
         act(&m, &m.seller, id, "submit", json!({})).expect(200).await;
         let problem = act(&m, &m.admin, id, "register", json!({})).problem(409).await;
-        assert!(problem["detail"].as_str().unwrap().contains("validity period"), "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("有效期"), "{problem}");
     }
     // The failed attempts used no serial.
     let year = &day(0)[2..4];
