@@ -213,6 +213,11 @@ impl Application {
         self.state.clone()
     }
 
+    /// A handle that stops the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await

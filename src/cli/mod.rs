@@ -233,14 +233,48 @@ fn verify_audit(config: &Config) -> anyhow::Result<()> {
 }
 
 fn run_demo(config: &Config) -> anyhow::Result<()> {
-    let db = import::open_database(config)?;
-    let index = import::open_index(config)?;
-    let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-    match crate::demo::fill(&mut conn, &index)? {
-        Some(report) => crate::demo::print(&report),
+    let filled = {
+        let db = import::open_database(config)?;
+        let index = import::open_index(config)?;
+        let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::demo::fill(&mut conn, &index)?
+    };
+    match filled {
+        Some(mut report) => {
+            let played = play_demo_story(config, &report)?;
+            report.counts.extend(played);
+            crate::demo::print(&report);
+        }
         None => println!("the database already has users; the demo only fills an empty one"),
     }
     Ok(())
+}
+
+/// Plays the demo's working month through the API of a server of its own on a loopback port,
+/// stopped afterwards.
+fn play_demo_story(
+    config: &Config,
+    report: &crate::demo::DemoReport,
+) -> anyhow::Result<crate::demo::story::Played> {
+    let mut config = config.clone();
+    config.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.login_rate_per_minute = 1000;
+    config.login_account_rate_per_minute = 1000;
+    let credentials: Vec<(String, String)> = report
+        .credentials
+        .iter()
+        .map(|(email, password, _)| (email.clone(), password.clone()))
+        .collect();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config).await?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        let server = actix_web::rt::spawn(app.run_until_stopped());
+        let played = crate::demo::story::play(&base, &credentials).await;
+        handle.stop(true).await;
+        let _ = server.await;
+        played
+    })
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {

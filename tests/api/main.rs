@@ -13,6 +13,7 @@ mod contracts;
 mod conventions;
 mod deals;
 mod demands;
+mod demo;
 mod email;
 mod events;
 mod experts;

@@ -1,7 +1,10 @@
 //! `techmarket demo` / `techmarket serve --demo`: fills an empty database with a small,
 //! realistic market — organizations of every kind in a few cities, a user of every role
 //! (credentials printed once), a few hundred real achievements from the CSL records shipped in
-//! `data/csl`, demands in enterprises' own words, experts and service providers.
+//! `data/csl`, demands in enterprises' own words, experts and service providers, auction lots
+//! and innovation vouchers — then [`story`] plays a working month through the API.
+
+pub mod story;
 
 use anyhow::{Context, bail};
 use diesel::prelude::*;
@@ -22,7 +25,7 @@ use crate::organizations::model::{OrgKind, Organization};
 use crate::search::{SearchDoc, SearchIndex};
 
 /// The CSL records compiled into the binary (Apache-2.0, see `data/csl/NOTICE`).
-const CSL: &str = include_str!("../data/csl/achievements.jsonl");
+const CSL: &str = include_str!("../../data/csl/achievements.jsonl");
 /// How many CSL records the demo publishes.
 pub const DEMO_ACHIEVEMENTS: usize = 300;
 
