@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 
 use super::dto::AchievementFilter;
-use crate::db::DbConnection;
 use crate::db::schema::{achievements, listings};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
@@ -48,23 +48,26 @@ pub struct AchievementRow {
     pub confidential_details: Option<String>,
 }
 
-/// A page (or export batch) of achievements matching a list's filters, in the given order.
-pub fn list_rows(
+/// The achievements a list's filters and scope select, unordered and unpaged.
+type Selected = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::InnerJoin<listings::table, achievements::table>,
+    MultiBackend,
+>;
+
+/// How many achievements a list's filters select (every page).
+pub fn count_rows(
     conn: &mut DbConnection,
     f: &AchievementFilter,
     scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-    sort: SortOrder,
-    window: &Window,
-) -> ApiResult<Vec<(Listing, AchievementRow)>> {
-    let mut query = listings::table
-        .inner_join(achievements::table)
-        .filter(listings::library.eq(Library::Achievements.as_str()))
-        .into_boxed();
+) -> ApiResult<i64> {
+    Ok(selected(f, scope, None).count().get_result(conn)?)
+}
+
+fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
+    let mut query: Selected = listings::table.inner_join(achievements::table).into_boxed();
+    query = query.filter(listings::library.eq(Library::Achievements.as_str()));
     query = crate::apply_scope!(query, scope.clone());
-    // Searches sort their (at most a thousand) hits in memory: no ORDER BY, so the database
-    // looks the hits up by primary key instead of walking the whole table in id order.
-    let searching = hit_ids.is_some();
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -94,6 +97,22 @@ pub fn list_rows(
     if let Some(org) = f.org_id.as_deref() {
         query = query.filter(listings::org_id.eq(org.to_string()));
     }
+    query
+}
+
+/// A page (or export batch) of achievements matching a list's filters, in the given order.
+pub fn list_rows(
+    conn: &mut DbConnection,
+    f: &AchievementFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+    sort: SortOrder,
+    window: &Window,
+) -> ApiResult<Vec<(Listing, AchievementRow)>> {
+    // Searches sort their (at most a thousand) hits in memory: no ORDER BY, so the database
+    // looks the hits up by primary key instead of walking the whole table in id order.
+    let searching = hit_ids.is_some();
+    let mut query = selected(f, scope, hit_ids);
     query = match sort {
         SortOrder::PriceAsc => query.order((
             achievements::asking_price_fen.is_null().asc(),

@@ -92,6 +92,14 @@ impl RecordLibrary for AchievementRecords {
         }
     }
 
+    fn count_rows(
+        conn: &mut DbConnection,
+        filter: &AchievementFilter,
+        scope: &ListScope,
+    ) -> ApiResult<i64> {
+        queries::count_rows(conn, filter, scope)
+    }
+
     fn list_rows(
         conn: &mut DbConnection,
         filter: &AchievementFilter,

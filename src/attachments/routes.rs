@@ -44,7 +44,11 @@ async fn attach_to(
             }
             let role = input.role.as_deref().unwrap_or(kind.default_role());
             links::attach(conn, &user, kind, &id, role, &input.attachment_ids)?;
-            Ok(web::Json(Page { items: links::list(conn, kind, &id)?, next_cursor: None }))
+            Ok(web::Json(Page {
+                items: links::list(conn, kind, &id)?,
+                next_cursor: None,
+                total: None,
+            }))
         })
         .await
 }
@@ -66,7 +70,7 @@ async fn list_of(
             } else {
                 Vec::new()
             };
-            Ok(web::Json(Page { items, next_cursor: None }))
+            Ok(web::Json(Page { items, next_cursor: None, total: None }))
         })
         .await
 }

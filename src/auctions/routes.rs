@@ -274,9 +274,9 @@ crate::endpoint! {
         })
         .await?
         .keyed(|r| r.id.clone());
-        let Page { items, next_cursor } = page;
+        let Page { items, next_cursor, total } = page;
         let items = state.db.read(move |conn| outputs(conn, user.as_ref(), items, now())).await?;
-        Ok(web::Json(Page { items, next_cursor }))
+        Ok(web::Json(Page { items, next_cursor, total }))
     }
 }
 

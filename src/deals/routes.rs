@@ -287,7 +287,7 @@ crate::endpoint! {
                     .load(conn)?;
                 let page = Page::from_rows(rows, &page_request, |r| r.id.clone());
                 let items = super::names::deal_outs(conn, page.items)?;
-                Ok(Page { items, next_cursor: page.next_cursor })
+                Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
             })
             .await?;
         Ok(web::Json(page))

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::dto::DemandFilter;
-use crate::db::DbConnection;
 use crate::db::schema::{demands, listings};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
@@ -45,25 +45,22 @@ pub struct DemandRow {
     pub confidential_details: Option<String>,
 }
 
-/// A page (or export batch) of demands matching a list's filters, in the given order.
-pub fn list_rows(
-    conn: &mut DbConnection,
-    f: &DemandFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-    sort: SortOrder,
-    db_window: &Window,
-) -> ApiResult<Vec<(Listing, DemandRow)>> {
-    let scope_for_query = scope.clone();
-    let db_window = db_window.clone();
-    let mut query = listings::table
-        .inner_join(demands::table)
-        .filter(listings::library.eq(Library::Demands.as_str()))
-        .into_boxed();
-    query = crate::apply_scope!(query, scope_for_query);
-    // Searches sort their (at most a thousand) hits in memory: no ORDER BY, so the database
-    // looks the hits up by primary key instead of walking the whole table in id order.
-    let searching = hit_ids.is_some();
+/// The demands a list's filters and scope select, unordered and unpaged.
+type Selected = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::InnerJoin<listings::table, demands::table>,
+    MultiBackend,
+>;
+
+/// How many demands a list's filters select (every page).
+pub fn count_rows(conn: &mut DbConnection, f: &DemandFilter, scope: &ListScope) -> ApiResult<i64> {
+    Ok(selected(f, scope, None).count().get_result(conn)?)
+}
+
+fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
+    let mut query: Selected = listings::table.inner_join(demands::table).into_boxed();
+    query = query.filter(listings::library.eq(Library::Demands.as_str()));
+    query = crate::apply_scope!(query, scope.clone());
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -97,6 +94,20 @@ pub fn list_rows(
     if let Some(org) = f.org_id.as_deref() {
         query = query.filter(listings::org_id.eq(org.to_string()));
     }
+    query
+}
+
+/// A page (or export batch) of demands matching a list's filters, in the given order.
+pub fn list_rows(
+    conn: &mut DbConnection,
+    f: &DemandFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+    sort: SortOrder,
+    db_window: &Window,
+) -> ApiResult<Vec<(Listing, DemandRow)>> {
+    let searching = hit_ids.is_some();
+    let mut query = selected(f, scope, hit_ids);
     query = match sort {
         SortOrder::PriceAsc => query.order((
             demands::budget_max_fen.is_null().asc(),
@@ -111,7 +122,7 @@ pub fn list_rows(
         SortOrder::Newest | SortOrder::Relevance if searching => query,
         SortOrder::Newest | SortOrder::Relevance => query.order(listings::id.desc()),
     };
-    if let Some(after) = db_window.after_id {
+    if let Some(after) = db_window.after_id.clone() {
         query = query.filter(listings::id.lt(after));
     }
     query = query.offset(db_window.offset).limit(db_window.limit);

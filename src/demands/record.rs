@@ -87,6 +87,14 @@ impl RecordLibrary for DemandRecords {
         }
     }
 
+    fn count_rows(
+        conn: &mut DbConnection,
+        filter: &DemandFilter,
+        scope: &ListScope,
+    ) -> ApiResult<i64> {
+        queries::count_rows(conn, filter, scope)
+    }
+
     fn list_rows(
         conn: &mut DbConnection,
         filter: &DemandFilter,

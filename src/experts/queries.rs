@@ -4,8 +4,8 @@ use diesel::prelude::*;
 
 use super::dto::ExpertFilter;
 use crate::audit::{self, Actor};
-use crate::db::DbConnection;
 use crate::db::schema::{experts, listings, organizations, users};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
@@ -120,23 +120,22 @@ pub fn set_owner(
     Ok(saved)
 }
 
-/// A page (or export batch) of expert profiles matching a list's filters, newest first.
-pub fn list_rows(
-    conn: &mut DbConnection,
-    f: &ExpertFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-    db_window: &Window,
-) -> ApiResult<Vec<(Listing, ExpertRow)>> {
-    let scope = scope.clone();
-    let db_window = db_window.clone();
-    let mut query = listings::table
-        .inner_join(experts::table)
-        .filter(listings::library.eq(Library::Experts.as_str()))
-        .into_boxed();
-    query = crate::apply_scope!(query, scope);
-    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
-    let searching = hit_ids.is_some();
+/// The expert profiles a list's filters and scope select, unordered and unpaged.
+type Selected = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::InnerJoin<listings::table, experts::table>,
+    MultiBackend,
+>;
+
+/// How many expert profiles a list's filters select (every page).
+pub fn count_rows(conn: &mut DbConnection, f: &ExpertFilter, scope: &ListScope) -> ApiResult<i64> {
+    Ok(selected(f, scope, None).count().get_result(conn)?)
+}
+
+fn selected(f: &ExpertFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
+    let mut query: Selected = listings::table.inner_join(experts::table).into_boxed();
+    query = query.filter(listings::library.eq(Library::Experts.as_str()));
+    query = crate::apply_scope!(query, scope.clone());
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -157,10 +156,24 @@ pub fn list_rows(
         query = query
             .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
+    query
+}
+
+/// A page (or export batch) of expert profiles matching a list's filters, newest first.
+pub fn list_rows(
+    conn: &mut DbConnection,
+    f: &ExpertFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+    db_window: &Window,
+) -> ApiResult<Vec<(Listing, ExpertRow)>> {
+    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
+    let searching = hit_ids.is_some();
+    let mut query = selected(f, scope, hit_ids);
     if !searching {
         query = query.order(listings::id.desc());
     }
-    if let Some(after) = db_window.after_id {
+    if let Some(after) = db_window.after_id.clone() {
         query = query.filter(listings::id.lt(after));
     }
     query = query.offset(db_window.offset).limit(db_window.limit);

@@ -139,6 +139,14 @@ impl RecordLibrary for ExpertRecords {
         }
     }
 
+    fn count_rows(
+        conn: &mut DbConnection,
+        filter: &ExpertFilter,
+        scope: &ListScope,
+    ) -> ApiResult<i64> {
+        queries::count_rows(conn, filter, scope)
+    }
+
     fn list_rows(
         conn: &mut DbConnection,
         filter: &ExpertFilter,

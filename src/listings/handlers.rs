@@ -121,13 +121,21 @@ pub async fn list<L: RecordLibrary + 'static>(
     let hit_ids = hits.as_ref().map(|h| h.ids());
     let window = listing_search::window(&request, hits.is_some(), sort)?;
     let db_window = window.clone();
-    let rows = state
+    let searching = hits.is_some();
+    let (rows, total) = state
         .db
-        .read(move |conn| L::list_rows(conn, &filter, &scope, hit_ids, sort, &db_window))
+        .read(move |conn| {
+            let rows = L::list_rows(conn, &filter, &scope, hit_ids, sort, &db_window)?;
+            // A search counts its filtered hits; a plain list asks the database.
+            let total = if searching { None } else { Some(L::count_rows(conn, &filter, &scope)?) };
+            Ok((rows, total))
+        })
         .await?;
-    let page = listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
-        l.id.clone()
-    });
+    let mut page =
+        listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
+            l.id.clone()
+        });
+    page.total = page.total.or(total);
     let q = parts.q.clone();
     Ok(web::Json(page.map(|(listing, row)| {
         let viewer = Viewer::of(caller.as_ref(), &listing);

@@ -277,7 +277,7 @@ pub fn paginate<T>(
         let end = (start + limit).min(total);
         let items: Vec<T> = rows.drain(start..end).collect();
         let next_cursor = (end < total).then(|| encode_cursor(&format!("o:{end}")));
-        return Page { items, next_cursor };
+        return Page { items, next_cursor, total: i64::try_from(total).ok() };
     }
     if sort == SortOrder::Newest {
         return Page::from_rows(rows, request, |r| format!("i:{}", id(r)));
@@ -285,7 +285,11 @@ pub fn paginate<T>(
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = usize::try_from(window.offset).unwrap_or(0) + limit;
-    Page { items: rows, next_cursor: more.then(|| encode_cursor(&format!("o:{next}"))) }
+    Page {
+        items: rows,
+        next_cursor: more.then(|| encode_cursor(&format!("o:{next}"))),
+        total: None,
+    }
 }
 
 /// Puts a document into the search index (logged, never failing the request: the database

@@ -123,6 +123,13 @@ pub trait RecordLibrary {
     /// The parts of the filters the shared code needs.
     fn filter_parts(filter: &Self::Filter) -> FilterParts;
 
+    /// How many records the filters select in the caller's scope (every page).
+    fn count_rows(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+    ) -> ApiResult<i64>;
+
     /// A page (or export batch) of records matching the filters, in the given order.
     fn list_rows(
         conn: &mut DbConnection,

@@ -4,8 +4,8 @@ use diesel::prelude::*;
 
 use super::dto::{ServiceProviderFilter, ServiceProviderInput, ValidServiceProvider};
 use crate::audit::{self, Actor};
-use crate::db::DbConnection;
 use crate::db::schema::{listings, organizations, service_providers};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
@@ -254,24 +254,36 @@ pub fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(L
         .collect())
 }
 
-/// A page (or export batch) of profiles matching a list's filters, newest first.
-pub fn list_rows(
+/// The service-organization profiles a list's filters and scope select, unordered and unpaged.
+type Selected = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::InnerJoin<
+        diesel::helper_types::InnerJoin<listings::table, service_providers::table>,
+        organizations::table,
+    >,
+    MultiBackend,
+>;
+
+/// How many service-organization profiles a list's filters select (every page).
+pub fn count_rows(
     conn: &mut DbConnection,
     f: &ServiceProviderFilter,
     scope: &ListScope,
+) -> ApiResult<i64> {
+    Ok(selected(f, scope, None).count().get_result(conn)?)
+}
+
+fn selected(
+    f: &ServiceProviderFilter,
+    scope: &ListScope,
     hit_ids: Option<Vec<String>>,
-    db_window: &Window,
-) -> ApiResult<Vec<(Listing, ServiceProviderRow, OrgFacts)>> {
-    let scope = scope.clone();
-    let db_window = db_window.clone();
-    let mut query = listings::table
+) -> Selected {
+    let mut query: Selected = listings::table
         .inner_join(service_providers::table)
         .inner_join(organizations::table)
-        .filter(listings::library.eq(Library::ServiceProviders.as_str()))
         .into_boxed();
-    query = crate::apply_scope!(query, scope);
-    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
-    let searching = hit_ids.is_some();
+    query = query.filter(listings::library.eq(Library::ServiceProviders.as_str()));
+    query = crate::apply_scope!(query, scope.clone());
     if let Some(ids) = hit_ids {
         query = query.filter(listings::id.eq_any(ids));
     }
@@ -297,10 +309,24 @@ pub fn list_rows(
     if let Some(org) = f.org_id.as_deref() {
         query = query.filter(listings::org_id.eq(org.to_string()));
     }
+    query
+}
+
+/// A page (or export batch) of profiles matching a list's filters, newest first.
+pub fn list_rows(
+    conn: &mut DbConnection,
+    f: &ServiceProviderFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+    db_window: &Window,
+) -> ApiResult<Vec<(Listing, ServiceProviderRow, OrgFacts)>> {
+    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
+    let searching = hit_ids.is_some();
+    let mut query = selected(f, scope, hit_ids);
     if !searching {
         query = query.order(listings::id.desc());
     }
-    if let Some(after) = db_window.after_id {
+    if let Some(after) = db_window.after_id.clone() {
         query = query.filter(listings::id.lt(after));
     }
     query = query.offset(db_window.offset).limit(db_window.limit);

@@ -113,6 +113,14 @@ impl RecordLibrary for ServiceProviderRecords {
 
     crate::common_filter_parts!(ServiceProviderFilter);
 
+    fn count_rows(
+        conn: &mut DbConnection,
+        filter: &ServiceProviderFilter,
+        scope: &ListScope,
+    ) -> ApiResult<i64> {
+        queries::count_rows(conn, filter, scope)
+    }
+
     fn list_rows(
         conn: &mut DbConnection,
         filter: &ServiceProviderFilter,

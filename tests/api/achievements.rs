@@ -237,6 +237,12 @@ async fn search_finds_words_inside_summaries_and_filters_combine() {
     );
     let plain = app.anon().get("/api/v1/achievements").expect(200).await;
     assert!(plain["items"][0].get("snippet").is_none(), "no search, no snippet");
+    // Lists say how many records they hold in all, a draft not counted for the public.
+    assert_eq!(plain["total"], 2, "{plain}");
+    assert_eq!(found["total"], 1);
+    let one_per_page = app.anon().get("/api/v1/achievements?limit=1").expect(200).await;
+    assert_eq!(one_per_page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(one_per_page["total"], 2);
     let ranked = app
         .anon()
         .get("/api/v1/achievements?q=%E9%94%82%E7%94%B5%E6%B1%A0%E6%AD%A3%E6%9E%81")
@@ -248,6 +254,7 @@ async fn search_finds_words_inside_summaries_and_filters_combine() {
     let by_field =
         app.anon().get("/api/v1/achievements?technology_field=new_energy").expect(200).await;
     assert_eq!(by_field["items"].as_array().unwrap().len(), 1);
+    assert_eq!(by_field["total"], 1);
     let by_region = app.anon().get("/api/v1/achievements?region=32").expect(200).await;
     assert_eq!(by_region["items"][0]["id"], water_id.as_str());
     let by_price = app.anon().get("/api/v1/achievements?price_max=10000000").expect(200).await;

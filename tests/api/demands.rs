@@ -466,6 +466,7 @@ async fn search_finds_words_inside_descriptions_and_filters_combine() {
     let open = app.anon().get("/api/v1/demands?open_call=true").expect(200).await;
     assert_eq!(open["items"][0]["is_open_call"], true);
     assert_eq!(open["items"][0]["reward_fen"], 1_000_000);
+    assert_eq!(open["total"], 1, "lists count every page");
 
     // Field, maturity, mode, region.
     assert_eq!(public_ids(&app, "technology_field=new_energy").await, [forklift_id.as_str()]);

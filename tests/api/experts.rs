@@ -428,6 +428,7 @@ async fn mine_lists_an_experts_own_profile_in_any_status() {
     let mine = app.as_user(&expert).get("/api/v1/experts?mine=true").expect(200).await;
     assert_eq!(ids(&mine), [id.as_str()]);
     assert_eq!(mine["items"][0]["status"], "draft");
+    assert_eq!(mine["total"], 1, "a manager's own list counts their drafts");
     let drafts = app.as_user(&expert).get("/api/v1/experts?status=draft").expect(200).await;
     assert_eq!(ids(&drafts), [id.as_str()]);
     let published = app.as_user(&expert).get("/api/v1/experts?status=published").expect(200).await;
