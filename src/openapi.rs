@@ -31,6 +31,7 @@ and machine codes (`code`, field codes, enum values) are the same in both."
         crate::listings::actions::ActionRequest,
         crate::listings::actions::ListingState,
         crate::listings::lifecycle::ListingStatus,
+        crate::listings::my_access_requests::AccessSide,
         crate::listings::Library,
         crate::audit::AuditEntry,
         crate::listings::listing_search::SortOrder,

@@ -19,6 +19,7 @@ pub fn configure_routes(cfg: &mut ServiceConfig) {
             .service(accounts::routes::resend_verification)
             .service(accounts::routes::get_me)
             .service(crate::dashboard::get_dashboard)
+            .service(crate::listings::my_access_requests::list_my_access_requests)
             .service(accounts::routes::patch_me)
             .service(accounts::routes::change_password)
             .service(accounts::routes::list_users)

@@ -151,7 +151,12 @@ fn organization_queues(conn: &mut DbConnection, org: &str) -> ApiResult<Vec<Wait
         .count()
         .get_result(conn)?;
     Ok(vec![
-        item("access_requests", "待处理查看申请", requests, None),
+        item(
+            "access_requests",
+            "待处理查看申请",
+            requests,
+            Some("/api/v1/me/access-requests?status=pending"),
+        ),
         item("answers_to_read", "待阅读答题", answers, None),
         item(
             "contracts_returned",

@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod listing_search;
 pub mod merge_patch;
 pub mod model;
+pub mod my_access_requests;
 pub mod output;
 pub mod own_table;
 pub mod queries;

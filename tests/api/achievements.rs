@@ -419,6 +419,9 @@ async fn access_requests_are_granted_by_the_owner_and_can_be_revoked() {
     let problem =
         app.as_user(&owner).act(format!("{requests}/{request_id}/deny")).problem(409).await;
     assert_eq!(problem["allowed"], json!(["revoke"]));
+    let decided =
+        app.as_user(&owner).get("/api/v1/me/access-requests?status=pending").expect(200).await;
+    assert_eq!(decided["items"], json!([]), "a decided request waits no more");
     app.as_user(&owner).act(format!("{requests}/{request_id}/revoke")).expect(200).await;
     app.as_user(&buyer).get(&details).problem(403).await;
 
@@ -596,6 +599,31 @@ async fn owners_hear_of_access_requests_and_requesters_of_the_decision() {
     assert!(!told["items"][0]["title"].as_str().unwrap().contains("850"), "{told}");
 
     let request_id = request["id"].as_str().unwrap();
+    // One list of what waits on the owner's records, and of what the requester asked.
+    let waiting =
+        app.as_user(&owner).get("/api/v1/me/access-requests?status=pending").expect(200).await;
+    assert_eq!(waiting["items"].as_array().unwrap().len(), 1, "{waiting}");
+    assert_eq!(waiting["items"][0]["id"], request_id);
+    assert_eq!(waiting["items"][0]["library"], "achievements");
+    assert!(waiting["items"][0]["listing_title"].as_str().unwrap().contains("正极"), "{waiting}");
+    let asked =
+        app.as_user(&buyer).get("/api/v1/me/access-requests?side=requester").expect(200).await;
+    assert_eq!(asked["items"][0]["id"], request_id);
+    let not_theirs = app.as_user(&buyer).get("/api/v1/me/access-requests").expect(200).await;
+    assert_eq!(not_theirs["items"], json!([]), "the requester owns none of the records");
+    let outsider = app.enterprise(3).await;
+    for side in ["owner", "requester"] {
+        let none = app
+            .as_user(&outsider)
+            .get(format!("/api/v1/me/access-requests?side={side}"))
+            .expect(200)
+            .await;
+        assert_eq!(none["items"], json!([]));
+    }
+    app.anon().get("/api/v1/me/access-requests").problem(401).await;
+    app.as_user(&owner).get("/api/v1/me/access-requests?side=both").problem(422).await;
+    let all = app.as_user(&admin).get("/api/v1/me/access-requests").expect(200).await;
+    assert_eq!(all["items"][0]["id"], request_id, "administrators see every record's requests");
     app.as_user(&owner)
         .post(format!("{requests}/{request_id}/grant"))
         .json(json!({"note": "请联系王老师签署保密协议"}))
