@@ -10,5 +10,6 @@
 pub mod access;
 pub mod model;
 pub mod moves;
+pub mod names;
 pub mod queries;
 pub mod routes;

@@ -192,6 +192,15 @@ pub struct ResponseOut {
     pub created_at: DateTime<Utc>,
     /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
+    /// In lists: the title of the demand answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand_title: Option<String>,
+    /// In lists: the title of the achievement offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achievement_title: Option<String>,
+    /// In lists: the name of the organization the answer comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responder_org_name: Option<String>,
 }
 
 impl From<ResponseRow> for ResponseOut {
@@ -214,6 +223,9 @@ impl From<ResponseRow> for ResponseOut {
             version: row.version,
             created_at: to_utc(row.created_at),
             updated_at: to_utc(row.updated_at),
+            demand_title: None,
+            achievement_title: None,
+            responder_org_name: None,
         }
     }
 }

@@ -75,13 +75,14 @@ crate::endpoint! {
             if let Some(status) = status {
                 query = query.filter(demand_responses::status.eq(status.as_str()));
             }
-            Ok(crate::after_cursor!(query, demand_responses::id, request, desc)
+            let rows = crate::after_cursor!(query, demand_responses::id, request, desc)
                 .select(ResponseRow::as_select())
-                .load(conn)?)
+                .load(conn)?;
+            super::names::response_outs(conn, rows)
         })
         .await?
         .keyed(|r| r.id.clone());
-        Ok(web::Json(page.map(ResponseOut::from)))
+        Ok(web::Json(page))
     }
 }
 
@@ -232,12 +233,13 @@ crate::endpoint! {
             if let Some(demand) = filter.demand_id {
                 query = query.filter(demand_responses::demand_id.eq(demand));
             }
-            Ok(crate::after_cursor!(query, demand_responses::id, request, desc)
+            let rows = crate::after_cursor!(query, demand_responses::id, request, desc)
                 .select(ResponseRow::as_select())
-                .load(conn)?)
+                .load(conn)?;
+            super::names::response_outs(conn, rows)
         })
         .await?
         .keyed(|r| r.id.clone());
-        Ok(web::Json(page.map(ResponseOut::from)))
+        Ok(web::Json(page))
     }
 }

@@ -226,6 +226,11 @@ async fn rivals_never_see_or_move_others_answers() {
         .expect(200)
         .await;
     assert_eq!(mine["items"][0]["id"], id);
+    // Lists carry the names people read: the demand's title and who answered.
+    assert!(mine["items"][0]["demand_title"].is_string(), "{mine}");
+    let listed = app.as_user(&m.enterprise).get(responses_path(&m.demand_id)).expect(200).await;
+    assert!(listed["items"][0]["responder_org_name"].is_string(), "{listed}");
+    assert_eq!(listed["items"][0]["demand_title"], mine["items"][0]["demand_title"]);
     let colleague = colleague(&app, &m.university, "peer@example.edu.cn", "university").await;
     let org_view = app.as_user(&colleague).get("/api/v1/me/responses").expect(200).await;
     assert_eq!(org_view["items"][0]["id"], id);
