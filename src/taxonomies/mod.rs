@@ -5,6 +5,7 @@
 
 mod codes;
 pub mod routes;
+mod states;
 
 pub use codes::{
     CooperationMode, ExpertService, ExpertTitle, Industry, IpType, Maturity, PatentStatus,

@@ -53,6 +53,30 @@ pub enum TaxonomyName {
     LossReasons,
     /// Why an answer was declined or a client loses a deal.
     DeclineReasons,
+    /// The deal funnel's stages.
+    DealStages,
+    /// Where a deal came from.
+    DealSources,
+    /// How an auction sells (增价, 密封, 减价, 挂牌).
+    AuctionTypes,
+    /// An auction's lifecycle.
+    AuctionStatuses,
+    /// A library record's lifecycle.
+    ListingStatuses,
+    /// A technology contract's lifecycle.
+    ContractStatuses,
+    /// How a programme's vouchers pay (通用, 通兑).
+    VoucherModes,
+    /// A voucher's lifecycle.
+    VoucherStatuses,
+    /// A voucher service order's lifecycle.
+    VoucherOrderStatuses,
+    /// A voucher claim's lifecycle.
+    VoucherClaimStatuses,
+    /// The kinds of organization.
+    OrganizationKinds,
+    /// The users' roles.
+    Roles,
 }
 
 impl TaxonomyName {
@@ -74,6 +98,18 @@ impl TaxonomyName {
         TaxonomyName::RefusalReasons,
         TaxonomyName::LossReasons,
         TaxonomyName::DeclineReasons,
+        TaxonomyName::DealStages,
+        TaxonomyName::DealSources,
+        TaxonomyName::AuctionTypes,
+        TaxonomyName::AuctionStatuses,
+        TaxonomyName::ListingStatuses,
+        TaxonomyName::ContractStatuses,
+        TaxonomyName::VoucherModes,
+        TaxonomyName::VoucherStatuses,
+        TaxonomyName::VoucherOrderStatuses,
+        TaxonomyName::VoucherClaimStatuses,
+        TaxonomyName::OrganizationKinds,
+        TaxonomyName::Roles,
     ];
 
     /// The name in the path.
@@ -95,6 +131,18 @@ impl TaxonomyName {
             TaxonomyName::RefusalReasons => "refusal-reasons",
             TaxonomyName::LossReasons => "loss-reasons",
             TaxonomyName::DeclineReasons => "decline-reasons",
+            TaxonomyName::DealStages => "deal-stages",
+            TaxonomyName::DealSources => "deal-sources",
+            TaxonomyName::AuctionTypes => "auction-types",
+            TaxonomyName::AuctionStatuses => "auction-statuses",
+            TaxonomyName::ListingStatuses => "listing-statuses",
+            TaxonomyName::ContractStatuses => "contract-statuses",
+            TaxonomyName::VoucherModes => "voucher-modes",
+            TaxonomyName::VoucherStatuses => "voucher-statuses",
+            TaxonomyName::VoucherOrderStatuses => "voucher-order-statuses",
+            TaxonomyName::VoucherClaimStatuses => "voucher-claim-statuses",
+            TaxonomyName::OrganizationKinds => "organization-kinds",
+            TaxonomyName::Roles => "roles",
         }
     }
 
@@ -152,7 +200,7 @@ impl TaxonomyItem {
     }
 
     /// A code whose English label is its own words (`patent_right` → `Patent right`).
-    fn worded(code: &str, zh: &str) -> TaxonomyItem {
+    pub(super) fn worded(code: &str, zh: &str) -> TaxonomyItem {
         let mut en = code.replace('_', " ");
         if let Some(first) = en.get_mut(0..1) {
             first.make_ascii_uppercase();
@@ -313,6 +361,18 @@ pub fn taxonomy(name: TaxonomyName, parent: Option<&str>) -> ApiResult<Taxonomy>
             .iter()
             .map(|&d| TaxonomyItem::worded(d.as_str(), LossReason::from(d).zh()))
             .collect(),
+        TaxonomyName::DealStages => super::states::deal_stages(),
+        TaxonomyName::DealSources => super::states::deal_sources(),
+        TaxonomyName::AuctionTypes => super::states::auction_types(),
+        TaxonomyName::AuctionStatuses => super::states::auction_statuses(),
+        TaxonomyName::ListingStatuses => super::states::listing_statuses(),
+        TaxonomyName::ContractStatuses => super::states::contract_statuses(),
+        TaxonomyName::VoucherModes => super::states::voucher_modes(),
+        TaxonomyName::VoucherStatuses => super::states::voucher_statuses(),
+        TaxonomyName::VoucherOrderStatuses => super::states::voucher_order_statuses(),
+        TaxonomyName::VoucherClaimStatuses => super::states::voucher_claim_statuses(),
+        TaxonomyName::OrganizationKinds => super::states::organization_kinds(),
+        TaxonomyName::Roles => super::states::roles(),
     };
     Ok(Taxonomy { name: name.as_str().to_string(), items })
 }

@@ -51,11 +51,29 @@ async fn every_taxonomy_is_served() {
         ("refusal-reasons", 6),
         ("loss-reasons", 6),
         ("decline-reasons", 5),
+        ("deal-stages", 5),
+        ("deal-sources", 5),
+        ("auction-types", 4),
+        ("auction-statuses", 6),
+        ("listing-statuses", 7),
+        ("contract-statuses", 8),
+        ("voucher-modes", 2),
+        ("voucher-statuses", 4),
+        ("voucher-order-statuses", 6),
+        ("voucher-claim-statuses", 5),
+        ("organization-kinds", 5),
+        ("roles", 6),
     ] {
         let body = app.anon().get(format!("/api/v1/taxonomies/{name}")).expect(200).await;
         assert_eq!(body["name"], name);
         assert_eq!(items(&body).len(), count, "{name}");
+        for item in items(&body) {
+            assert!(!item["zh"].as_str().unwrap().is_empty() && item["en"].is_string(), "{item}");
+        }
     }
+    let stages = app.anon().get("/api/v1/taxonomies/deal-stages").expect(200).await;
+    assert_eq!(stages["items"][2]["code"], "agreement");
+    assert_eq!(stages["items"][2]["zh"], "达成意向");
 }
 
 #[tokio::test]
