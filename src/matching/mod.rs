@@ -5,6 +5,7 @@
 pub mod cards;
 pub mod engine;
 pub mod eval;
+mod lay;
 pub mod routes;
 pub mod scoring;
 pub mod text;

@@ -66,6 +66,15 @@ pub fn rank(
     limit: usize,
     config: &TextMatcherConfig,
 ) -> Result<Vec<TextMatch>, SearchError> {
+    // Lay words bring the technical terms the records are written in.
+    let expansion = super::lay::expansion(text);
+    let expanded;
+    let text = if expansion.is_empty() {
+        text
+    } else {
+        expanded = format!("{text} {expansion}");
+        expanded.as_str()
+    };
     let hits = index.search(library, text, WordMatch::Any, config.candidates)?;
     let top_bm25 = hits.first().map_or(0.0, |h| f64::from(h.score));
     let mut bm25: HashMap<String, f64> = HashMap::new();
