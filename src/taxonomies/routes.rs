@@ -411,7 +411,7 @@ mod tests {
                 serde_json::from_value(serde_json::json!(name.as_str())).unwrap();
             assert_eq!(parsed, name);
         }
-        assert_eq!(TaxonomyName::ALL.len(), 16);
+        assert_eq!(TaxonomyName::ALL.len(), 28);
         assert_eq!(TaxonomyName::parse("technology_fields"), None);
         assert!(TaxonomyName::expected().starts_with("technology-fields, industries"));
     }
