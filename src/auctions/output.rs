@@ -21,6 +21,12 @@ pub struct AuctionOut {
     pub achievement_id: String,
     /// The seller: the achievement's organization.
     pub seller_org_id: String,
+    /// The title of the achievement sold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub achievement_title: Option<String>,
+    /// The seller's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_name: Option<String>,
     /// `english`, `sealed`, `dutch` or `listing`.
     #[serde(rename = "type")]
     pub auction_type: AuctionType,
@@ -152,6 +158,8 @@ pub fn auction_out(
         id: row.id,
         achievement_id: row.achievement_id,
         seller_org_id: row.seller_org_id,
+        achievement_title: None,
+        seller_name: None,
         auction_type: row.auction_type,
         status: row.status,
         starting_price_fen: row.starting_price_fen,

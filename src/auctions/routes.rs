@@ -97,6 +97,15 @@ pub fn outputs(
             .collect(),
         None => HashMap::new(),
     };
+    let seller_ids: Vec<&String> = rows.iter().map(|r| &r.seller_org_id).collect();
+    let sellers = crate::organizations::queries::names(conn, &seller_ids)?;
+    let achievement_ids: Vec<&String> = rows.iter().map(|r| &r.achievement_id).collect();
+    let titles: HashMap<String, String> = crate::db::schema::listings::table
+        .filter(crate::db::schema::listings::id.eq_any(achievement_ids))
+        .select((crate::db::schema::listings::id, crate::db::schema::listings::title))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -105,7 +114,15 @@ pub fn outputs(
                 winner: winners.contains_key(&row.id),
             };
             let code = codes.get(&row.id).cloned();
-            auction_out(row, viewer, code, now)
+            let (title, seller) = (
+                titles.get(&row.achievement_id).cloned(),
+                sellers.get(&row.seller_org_id).cloned(),
+            );
+            AuctionOut {
+                achievement_title: title,
+                seller_name: seller,
+                ..auction_out(row, viewer, code, now)
+            }
         })
         .collect())
 }

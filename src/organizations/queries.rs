@@ -230,6 +230,19 @@ pub fn redeem_invite(conn: &mut DbConnection, code: &str) -> ApiResult<Organizat
     find(conn, &invite.organization_id)
 }
 
+/// The names of these organizations, by id (unknown ids are left out).
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[&String],
+) -> ApiResult<std::collections::HashMap<String, String>> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

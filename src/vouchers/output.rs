@@ -186,6 +186,12 @@ pub struct OrderOut {
     pub version: i64,
     /// Placed (RFC 3339 UTC).
     pub created_at: DateTime<Utc>,
+    /// The ordering enterprise's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_name: Option<String>,
+    /// The service organization's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_name: Option<String>,
 }
 
 impl OrderOut {
@@ -197,11 +203,19 @@ impl OrderOut {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let kind = crate::attachments::SubjectKind::VoucherOrder;
         let mut files = crate::attachments::links::list_many(conn, kind, &ids)?;
+        let org_ids: Vec<&String> =
+            rows.iter().flat_map(|r| [&r.enterprise_org_id, &r.provider_org_id]).collect();
+        let names = crate::organizations::queries::names(conn, &org_ids)?;
         Ok(rows
             .into_iter()
             .map(|row| {
                 let attachments = files.remove(&row.id).unwrap_or_default();
-                OrderOut { attachments, ..OrderOut::from(row) }
+                OrderOut {
+                    attachments,
+                    enterprise_name: names.get(&row.enterprise_org_id).cloned(),
+                    provider_name: names.get(&row.provider_org_id).cloned(),
+                    ..OrderOut::from(row)
+                }
             })
             .collect())
     }
@@ -241,6 +255,8 @@ impl From<OrderRow> for OrderOut {
             confirmed_at: row.confirmed_at.map(to_utc),
             version: row.version,
             created_at: to_utc(row.created_at),
+            enterprise_name: None,
+            provider_name: None,
         }
     }
 }

@@ -711,6 +711,9 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
     }
     let listed = app.anon().get(format!("/api/v1/auctions?session_id={sid}")).expect(200).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+    for lot in listed["items"].as_array().unwrap() {
+        assert!(lot["achievement_title"].is_string() && lot["seller_name"].is_string(), "{lot}");
+    }
     let report = app.anon().get(format!("/api/v1/auction-sessions/{sid}/report")).expect(200).await;
     assert_eq!(report["lots"], 3);
     assert_eq!(report["sold"], 2);

@@ -589,10 +589,11 @@ async fn only_the_parties_see_vouchers_orders_and_claims() {
     let order_id = order["id"].as_str().unwrap();
     m.app.as_user(&stranger).get(format!("/api/v1/voucher-orders/{order_id}")).problem(404).await;
     m.app.as_user(&m.shanghai).get(format!("/api/v1/voucher-orders/{order_id}")).problem(404).await;
-    assert_eq!(
-        ids(&m.app.as_user(&m.provider).get("/api/v1/voucher-orders").expect(200).await),
-        vec![order_id]
-    );
+    let listed = m.app.as_user(&m.provider).get("/api/v1/voucher-orders").expect(200).await;
+    assert_eq!(ids(&listed), vec![order_id]);
+    // The list names both sides.
+    assert!(listed["items"][0]["enterprise_name"].is_string(), "{listed}");
+    assert!(listed["items"][0]["provider_name"].is_string(), "{listed}");
     assert!(
         ids(&m.app.as_user(&m.shanghai).get("/api/v1/voucher-orders").expect(200).await).is_empty()
     );
