@@ -77,7 +77,7 @@ fn template(text: &str) -> Option<Template> {
         let literal = &text[last..whole.start()];
         literal_len += literal.chars().count();
         pattern.push_str(&regex::escape(literal));
-        pattern.push_str("(.+?)");
+        pattern.push_str("(.*?)");
         names.push(found[1].to_string());
         verbatim.push(literal.ends_with('`'));
         last = whole.end();
