@@ -100,12 +100,7 @@ pub fn outputs(
     let seller_ids: Vec<&String> = rows.iter().map(|r| &r.seller_org_id).collect();
     let sellers = crate::organizations::queries::names(conn, &seller_ids)?;
     let achievement_ids: Vec<&String> = rows.iter().map(|r| &r.achievement_id).collect();
-    let titles: HashMap<String, String> = crate::db::schema::listings::table
-        .filter(crate::db::schema::listings::id.eq_any(achievement_ids))
-        .select((crate::db::schema::listings::id, crate::db::schema::listings::title))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let titles = crate::listings::queries::titles(conn, &achievement_ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {

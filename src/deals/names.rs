@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::model::{DealOut, DealRow};
 use crate::db::DbConnection;
-use crate::db::schema::{listings, organizations, users};
+use crate::db::schema::users;
 use crate::error::ApiResult;
 
 /// The deals as the API shows them, with their contracts and names.
@@ -19,20 +19,10 @@ pub fn deal_outs(conn: &mut DbConnection, rows: Vec<DealRow>) -> ApiResult<Vec<D
         .flat_map(|r| [r.demand_id.as_ref(), r.achievement_id.as_ref()])
         .flatten()
         .collect();
-    let titles: HashMap<String, String> = listings::table
-        .filter(listings::id.eq_any(listing_ids))
-        .select((listings::id, listings::title))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let titles = crate::listings::queries::titles(conn, &listing_ids)?;
     let org_ids: Vec<&String> =
         rows.iter().flat_map(|r| [&r.buyer_org_id, &r.seller_org_id]).collect();
-    let orgs: HashMap<String, String> = organizations::table
-        .filter(organizations::id.eq_any(org_ids))
-        .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let orgs = crate::organizations::queries::names(conn, &org_ids)?;
     let broker_ids: Vec<&String> = rows.iter().filter_map(|r| r.broker_id.as_ref()).collect();
     let brokers: HashMap<String, String> = users::table
         .filter(users::id.eq_any(broker_ids))

@@ -154,3 +154,16 @@ pub fn expire_due(conn: &mut DbConnection) -> ApiResult<Vec<(String, Library)>> 
     }
     Ok(expired)
 }
+
+/// The titles of these records, by id (unknown ids are left out).
+pub fn titles(
+    conn: &mut DbConnection,
+    ids: &[&String],
+) -> ApiResult<std::collections::HashMap<String, String>> {
+    Ok(listings::table
+        .filter(listings::id.eq_any(ids))
+        .select((listings::id, listings::title))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -4,11 +4,8 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
-
 use super::model::{ResponseOut, ResponseRow};
 use crate::db::DbConnection;
-use crate::db::schema::{listings, organizations};
 use crate::error::ApiResult;
 
 /// The answers as a list shows them, with their names.
@@ -21,19 +18,9 @@ pub fn response_outs(
         .flat_map(|r| [Some(&r.demand_id), r.achievement_id.as_ref()])
         .flatten()
         .collect();
-    let titles: HashMap<String, String> = listings::table
-        .filter(listings::id.eq_any(listing_ids))
-        .select((listings::id, listings::title))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let titles = crate::listings::queries::titles(conn, &listing_ids)?;
     let org_ids: Vec<&String> = rows.iter().filter_map(|r| r.responder_org_id.as_ref()).collect();
-    let orgs: HashMap<String, String> = organizations::table
-        .filter(organizations::id.eq_any(org_ids))
-        .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let orgs = crate::organizations::queries::names(conn, &org_ids)?;
     let name =
         |map: &HashMap<String, String>, id: Option<&String>| id.and_then(|id| map.get(id)).cloned();
     Ok(rows
