@@ -55,14 +55,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-/// How many achievements a list's filters select (every page).
-pub fn count_rows(
-    conn: &mut DbConnection,
-    f: &AchievementFilter,
-    scope: &ListScope,
-) -> ApiResult<i64> {
-    Ok(selected(f, scope, None).count().get_result(conn)?)
-}
+crate::selected_queries!(AchievementFilter);
 
 fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(achievements::table).into_boxed();

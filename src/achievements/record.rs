@@ -92,13 +92,7 @@ impl RecordLibrary for AchievementRecords {
         }
     }
 
-    fn count_rows(
-        conn: &mut DbConnection,
-        filter: &AchievementFilter,
-        scope: &ListScope,
-    ) -> ApiResult<i64> {
-        queries::count_rows(conn, filter, scope)
-    }
+    crate::filter_queries!(AchievementFilter);
 
     fn list_rows(
         conn: &mut DbConnection,

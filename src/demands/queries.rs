@@ -52,10 +52,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-/// How many demands a list's filters select (every page).
-pub fn count_rows(conn: &mut DbConnection, f: &DemandFilter, scope: &ListScope) -> ApiResult<i64> {
-    Ok(selected(f, scope, None).count().get_result(conn)?)
-}
+crate::selected_queries!(DemandFilter);
 
 fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(demands::table).into_boxed();

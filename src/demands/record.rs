@@ -87,13 +87,7 @@ impl RecordLibrary for DemandRecords {
         }
     }
 
-    fn count_rows(
-        conn: &mut DbConnection,
-        filter: &DemandFilter,
-        scope: &ListScope,
-    ) -> ApiResult<i64> {
-        queries::count_rows(conn, filter, scope)
-    }
+    crate::filter_queries!(DemandFilter);
 
     fn list_rows(
         conn: &mut DbConnection,

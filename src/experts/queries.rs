@@ -127,10 +127,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-/// How many expert profiles a list's filters select (every page).
-pub fn count_rows(conn: &mut DbConnection, f: &ExpertFilter, scope: &ListScope) -> ApiResult<i64> {
-    Ok(selected(f, scope, None).count().get_result(conn)?)
-}
+crate::selected_queries!(ExpertFilter);
 
 fn selected(f: &ExpertFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(experts::table).into_boxed();

@@ -139,13 +139,7 @@ impl RecordLibrary for ExpertRecords {
         }
     }
 
-    fn count_rows(
-        conn: &mut DbConnection,
-        filter: &ExpertFilter,
-        scope: &ListScope,
-    ) -> ApiResult<i64> {
-        queries::count_rows(conn, filter, scope)
-    }
+    crate::filter_queries!(ExpertFilter);
 
     fn list_rows(
         conn: &mut DbConnection,

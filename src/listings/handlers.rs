@@ -116,7 +116,19 @@ pub async fn list<L: RecordLibrary + 'static>(
         ));
     }
     let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
-    let hits = listing_search::hits(&state, L::LIBRARY, parts.q.as_deref(), words).await?;
+    let mut hits = listing_search::hits(&state, L::LIBRARY, parts.q.as_deref(), words).await?;
+    if let (Some(found), Some(q)) = (&hits, parts.q.as_deref())
+        && found.truncated()
+    {
+        // The index has more hits than it hands out at once: when the filters leave few
+        // enough records, rank exactly those, so that no filtered record is missed.
+        let (f, s, most) = (filter.clone(), scope.clone(), listing_search::MAX_FILTERED);
+        let limit = i64::try_from(most + 1).unwrap_or(i64::MAX);
+        let ids = state.db.read(move |conn| L::filtered_ids(conn, &f, &s, limit)).await?;
+        if ids.len() <= most {
+            hits = Some(listing_search::hits_within(&state, L::LIBRARY, q, words, ids).await?);
+        }
+    }
     let sort = SortOrder::resolve(parts.sort, hits.is_some());
     let hit_ids = hits.as_ref().map(|h| h.ids());
     let window = listing_search::window(&request, hits.is_some(), sort)?;

@@ -21,6 +21,9 @@ use crate::state::AppState;
 
 /// Most search hits a list considers.
 pub const MAX_HITS: usize = 1000;
+/// Most records a search ranks exactly among when the index has more hits than [`MAX_HITS`]
+/// and the list's filters leave this many or fewer.
+pub const MAX_FILTERED: usize = 10_000;
 /// Longest accepted `q`, in characters.
 pub const MAX_QUERY_CHARS: usize = 500;
 /// Token overlap from which two records count as possible duplicates.
@@ -158,6 +161,11 @@ pub struct Hits {
 }
 
 impl Hits {
+    /// Whether the index stopped at [`MAX_HITS`] (more records may match).
+    pub fn truncated(&self) -> bool {
+        self.order.len() >= MAX_HITS
+    }
+
     /// The ids hit.
     pub fn ids(&self) -> Vec<String> {
         self.order.clone()
@@ -187,15 +195,39 @@ pub async fn hits(
             format!("must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }
+    search_hits(state, library, text, words, None).await.map(Some)
+}
+
+/// The hits of a search among these records only (all of them, however many match).
+pub async fn hits_within(
+    state: &AppState,
+    library: Library,
+    q: &str,
+    words: WordMatch,
+    ids: Vec<String>,
+) -> ApiResult<Hits> {
+    search_hits(state, library, q.trim(), words, Some(ids)).await
+}
+
+async fn search_hits(
+    state: &AppState,
+    library: Library,
+    text: &str,
+    words: WordMatch,
+    within: Option<Vec<String>>,
+) -> ApiResult<Hits> {
     let search = state.search.clone();
     let text = text.to_string();
-    let found = web::block(move || search.search(library.search_library(), &text, words, MAX_HITS))
-        .await?
-        .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
-    Ok(Some(Hits {
+    let limit = within.as_ref().map_or(MAX_HITS, |ids| ids.len().max(1));
+    let found = web::block(move || {
+        search.search_within(library.search_library(), &text, words, within.as_deref(), limit)
+    })
+    .await?
+    .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
+    Ok(Hits {
         order: found.iter().map(|h| h.id.clone()).collect(),
         scores: found.into_iter().map(|h| (h.id, h.score)).collect(),
-    }))
+    })
 }
 
 /// What to fetch from the database for a page.

@@ -130,6 +130,14 @@ pub trait RecordLibrary {
         scope: &ListScope,
     ) -> ApiResult<i64>;
 
+    /// The ids of the records the filters select in the caller's scope, at most `limit`.
+    fn filtered_ids(
+        conn: &mut DbConnection,
+        filter: &Self::Filter,
+        scope: &ListScope,
+        limit: i64,
+    ) -> ApiResult<Vec<String>>;
+
     /// A page (or export batch) of records matching the filters, in the given order.
     fn list_rows(
         conn: &mut DbConnection,
@@ -258,6 +266,56 @@ macro_rules! common_filter_parts {
                 region: filter.region.clone(),
                 sort: filter.sort,
             }
+        }
+    };
+}
+
+/// Defines a library's `count_rows` and `filtered_ids` over its `selected(filter, scope, hit_ids)`
+/// query (the records a list's filters and scope select, unordered and unpaged).
+#[macro_export]
+macro_rules! selected_queries {
+    ($filter:ty) => {
+        /// How many records a list's filters select (every page).
+        pub fn count_rows(
+            conn: &mut DbConnection,
+            f: &$filter,
+            scope: &ListScope,
+        ) -> ApiResult<i64> {
+            Ok(selected(f, scope, None).count().get_result(conn)?)
+        }
+
+        /// The ids of the records a list's filters select, at most `limit`.
+        pub fn filtered_ids(
+            conn: &mut DbConnection,
+            f: &$filter,
+            scope: &ListScope,
+            limit: i64,
+        ) -> ApiResult<Vec<String>> {
+            Ok(selected(f, scope, None).select(listings::id).limit(limit).load(conn)?)
+        }
+    };
+}
+
+/// Implements [`RecordLibrary::count_rows`] and [`RecordLibrary::filtered_ids`] with the
+/// library's `queries::count_rows` and `queries::filtered_ids`.
+#[macro_export]
+macro_rules! filter_queries {
+    ($filter:ty) => {
+        fn count_rows(
+            conn: &mut $crate::db::DbConnection,
+            filter: &$filter,
+            scope: &$crate::listings::listing_search::ListScope,
+        ) -> $crate::error::ApiResult<i64> {
+            queries::count_rows(conn, filter, scope)
+        }
+
+        fn filtered_ids(
+            conn: &mut $crate::db::DbConnection,
+            filter: &$filter,
+            scope: &$crate::listings::listing_search::ListScope,
+            limit: i64,
+        ) -> $crate::error::ApiResult<Vec<String>> {
+            queries::filtered_ids(conn, filter, scope, limit)
         }
     };
 }

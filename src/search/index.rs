@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery,
+};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -217,6 +219,19 @@ impl SearchIndex {
         words: WordMatch,
         limit: usize,
     ) -> Result<Vec<Hit>, SearchError> {
+        self.search_within(library, text, words, None, limit)
+    }
+
+    /// Like [`SearchIndex::search`], among these records only (when `within` is given): a
+    /// list whose filters leave fewer records than the search has hits ranks exactly those.
+    pub fn search_within(
+        &self,
+        library: Library,
+        text: &str,
+        words: WordMatch,
+        within: Option<&[String]>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
         let searcher = self.inner.reader.searcher();
         let limit = limit.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
         if limit == 0 {
@@ -252,6 +267,10 @@ impl SearchIndex {
         );
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0)))];
+        if let Some(ids) = within {
+            let ids = TermSetQuery::new(ids.iter().map(|id| Term::from_field_text(fields.id, id)));
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(ids), 0.0))));
+        }
         clauses.extend(word_queries);
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;

@@ -264,14 +264,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-/// How many service-organization profiles a list's filters select (every page).
-pub fn count_rows(
-    conn: &mut DbConnection,
-    f: &ServiceProviderFilter,
-    scope: &ListScope,
-) -> ApiResult<i64> {
-    Ok(selected(f, scope, None).count().get_result(conn)?)
-}
+crate::selected_queries!(ServiceProviderFilter);
 
 fn selected(
     f: &ServiceProviderFilter,

@@ -113,13 +113,7 @@ impl RecordLibrary for ServiceProviderRecords {
 
     crate::common_filter_parts!(ServiceProviderFilter);
 
-    fn count_rows(
-        conn: &mut DbConnection,
-        filter: &ServiceProviderFilter,
-        scope: &ListScope,
-    ) -> ApiResult<i64> {
-        queries::count_rows(conn, filter, scope)
-    }
+    crate::filter_queries!(ServiceProviderFilter);
 
     fn list_rows(
         conn: &mut DbConnection,

@@ -287,3 +287,59 @@ async fn imports_point_out_near_duplicates() {
     assert!(!lines_flagged.contains(&2), "{report}");
     assert!(duplicates.iter().all(|d| d["duplicate_of"]["similarity"].as_f64().unwrap() >= 0.75));
 }
+
+/// More textual hits than a search hands out at once: a filter that leaves a few records still
+/// finds every one of them, in relevance order, paged to the end.
+#[tokio::test]
+async fn a_filter_finds_every_record_among_more_hits_than_a_search_hands_out() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let org = owner.organization_id.clone().unwrap();
+    let lines: Vec<String> = (0..1_030u32)
+        .map(|n| {
+            let mut body = sample_achievement(n);
+            body["external_ref"] = json!(format!("bulk-{n}"));
+            // Thirty of them sit in Shenzhen; the rest in Hangzhou.
+            body["region_code"] = json!(if n % 34 == 0 && n < 1_020 { "440305" } else { "330106" });
+            body.as_object_mut().unwrap().remove("confidential_details");
+            body.to_string()
+        })
+        .collect();
+    let shenzhen = lines.iter().filter(|l| l.contains("440305")).count();
+    assert_eq!(shenzhen, 30);
+    let report = assert_status(
+        import(
+            &app,
+            &admin.access_token,
+            &format!("?org_id={org}&publish=true"),
+            "application/x-ndjson",
+            lines.join("\n"),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(report["created"], 1_030);
+    let mut found = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/achievements?q=正极材料&region=4403&limit=7".to_string();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.anon().get(path).expect(200).await;
+        assert_eq!(page["total"], 30, "{page}");
+        for item in page["items"].as_array().unwrap() {
+            assert_eq!(item["region_code"], "440305");
+            found.push(item["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    found.sort();
+    found.dedup();
+    assert_eq!(found.len(), 30, "every Shenzhen record, once");
+}
