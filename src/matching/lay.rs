@@ -1,11 +1,11 @@
 //! Lay-language query expansion: an enterprise writes 漏气 where the literature writes 密封 and
 //! 泄漏, 画面灰蒙蒙 where it writes 去雾. A hand-written lexicon of symptom words
-//! (`data/lay-lexicon.txt`) adds the technical terms to a problem that uses the lay ones.
+//! (`src/matching/lay_lexicon.txt`) adds the technical terms to a problem that uses the lay ones.
 
 use std::sync::LazyLock;
 
 /// The lexicon's source, as compiled in.
-const SOURCE: &str = include_str!("../../data/lay-lexicon.txt");
+const SOURCE: &str = include_str!("lay_lexicon.txt");
 
 /// One group: the lay phrases and the technical terms they stand for.
 struct Group {
