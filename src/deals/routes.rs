@@ -17,7 +17,7 @@ use crate::accounts::model::Role;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::schema::{contracts, deals};
-use crate::db::{DbConnection, now};
+use crate::db::{DbConnection, MultiBackend, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
@@ -240,6 +240,40 @@ crate::endpoint! {
     }
 }
 
+/// The deals a list shows the caller under its filters, unordered and unpaged: administrators
+/// all, brokers those they carry, members their organization's.
+fn selected(user: &AuthUser, filter: &DealFilter) -> deals::BoxedQuery<'static, MultiBackend> {
+    let mut query = deals::table.into_boxed();
+    if !user.is_admin() {
+        let org = user.user.organization_id.clone().unwrap_or_default();
+        let own = deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org));
+        query = if user.role() == Role::Broker && user.user.is_verified() {
+            query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
+        } else {
+            query.filter(own)
+        };
+    }
+    if let Some(stage) = filter.stage {
+        query = query.filter(deals::stage.eq(stage.as_str()));
+    }
+    if let Some(broker) = filter.broker_id.clone() {
+        query = query.filter(deals::broker_id.eq(broker));
+    }
+    if let Some(event) = filter.event_id.clone() {
+        query = query.filter(deals::event_id.eq(event));
+    }
+    if let Some(org) = filter.org_id.clone() {
+        query = query.filter(deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org)));
+    }
+    if let Some(demand) = filter.demand_id.clone() {
+        query = query.filter(deals::demand_id.eq(demand));
+    }
+    if let Some(achievement) = filter.achievement_id.clone() {
+        query = query.filter(deals::achievement_id.eq(achievement));
+    }
+    query
+}
+
 crate::endpoint! {
     /// The caller's deals, newest first: administrators see all, brokers the deals they carry,
     /// organization members the deals where their organization is buyer or seller.
@@ -253,41 +287,14 @@ crate::endpoint! {
         let page = state
             .db
             .read(move |conn| {
-                let mut query = deals::table.into_boxed();
-                if !user.is_admin() {
-                    let org = user.user.organization_id.clone().unwrap_or_default();
-                    let own = deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org));
-                    query = if user.role() == Role::Broker && user.user.is_verified() {
-                        query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
-                    } else {
-                        query.filter(own)
-                    };
-                }
-                if let Some(stage) = filter.stage {
-                    query = query.filter(deals::stage.eq(stage.as_str()));
-                }
-                if let Some(broker) = filter.broker_id {
-                    query = query.filter(deals::broker_id.eq(broker));
-                }
-                if let Some(event) = filter.event_id {
-                    query = query.filter(deals::event_id.eq(event));
-                }
-                if let Some(org) = filter.org_id {
-                    query = query
-                        .filter(deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org)));
-                }
-                if let Some(demand) = filter.demand_id {
-                    query = query.filter(deals::demand_id.eq(demand));
-                }
-                if let Some(achievement) = filter.achievement_id {
-                    query = query.filter(deals::achievement_id.eq(achievement));
-                }
+                let total = selected(&user, &filter).count().get_result(conn)?;
+                let query = selected(&user, &filter);
                 let rows = crate::after_cursor!(query, deals::id, page_request, desc)
                     .select(DealRow::as_select())
                     .load(conn)?;
                 let page = Page::from_rows(rows, &page_request, |r| r.id.clone());
                 let items = super::names::deal_outs(conn, page.items)?;
-                Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+                Ok(Page { items, next_cursor: page.next_cursor, total: Some(total) })
             })
             .await?;
         Ok(web::Json(page))

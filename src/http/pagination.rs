@@ -84,7 +84,8 @@ pub struct Page<T> {
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
     /// How many records the whole list holds, every page together, where counting is cheap
-    /// (the four libraries: exact, a search counting its filtered hits); absent elsewhere.
+    /// (the four libraries: exact, a search counting its filtered hits; deals); absent
+    /// elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }

@@ -127,9 +127,11 @@ async fn a_broker_carries_a_deal_from_first_contact_to_agreement_one_stage_at_a_
     ] {
         let page = app.with_token(token).get(format!("/api/v1/deals?{query}")).expect(200).await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1, "{query}");
+        assert_eq!(page["total"], 1, "{query}");
     }
     let none = app.as_user(&m.enterprise).get("/api/v1/deals?stage=connected").expect(200).await;
     assert!(none["items"].as_array().unwrap().is_empty());
+    assert_eq!(none["total"], 0);
 }
 
 #[tokio::test]
@@ -211,6 +213,7 @@ async fn outsiders_other_deals_parties_and_unassigned_brokers_are_refused() {
             .await;
         let page = app.with_token(token).get("/api/v1/deals").expect(200).await;
         assert!(page["items"].as_array().unwrap().iter().all(|d| d["id"] != id));
+        assert_eq!(page["total"], page["items"].as_array().unwrap().len(), "outsiders count none");
     }
     app.anon().get(format!("/api/v1/deals/{id}")).problem(401).await;
 
