@@ -86,9 +86,10 @@ pub enum Command {
         /// Achievements (NDJSON with external_ref, title, summary, keywords).
         #[arg(long)]
         achievements: PathBuf,
-        /// Queries (NDJSON with qid, type, text, relevant: {external_ref: grade}).
-        #[arg(long)]
-        queries: PathBuf,
+        /// Queries (NDJSON with qid, type, text, relevant: {external_ref: grade}); repeat the
+        /// flag to pool several files (e.g. the dev queries and the lay problems).
+        #[arg(long, required = true)]
+        queries: Vec<PathBuf>,
         /// Text weights to try instead of the defaults: `bm25,keywords,feedback`.
         #[arg(long)]
         weights: Option<String>,
@@ -188,8 +189,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 config.keyword_weight = keywords;
                 config.feedback_weight = feedback;
             }
-            let report = crate::matching::eval::evaluate(&achievements, &queries, &config)?;
-            crate::matching::eval::print(&report);
+            let evaluation = crate::matching::eval::evaluate(&achievements, &queries, &config)?;
+            crate::matching::eval::print(&evaluation.ranking);
+            crate::matching::eval::calibrate::print(&evaluation.calibration);
             println!("({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }

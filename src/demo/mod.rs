@@ -195,6 +195,129 @@ fn demo_achievements() -> Vec<Value> {
         .collect()
 }
 
+/// Results written the way a transfer office lists them, one for each demo demand's problem (the
+/// CSL papers are research, not offers), with their owner's key.
+fn written_achievements() -> Vec<(&'static str, Value)> {
+    let result = |reference: &str,
+                  title: &str,
+                  summary: &str,
+                  keywords: &[&str],
+                  field: &str,
+                  maturity: &str,
+                  modes: &[&str],
+                  price_fen: i64| {
+        json!({"external_ref": reference, "title": title, "summary": summary, "keywords": keywords,
+               "technology_field": field, "maturity": maturity, "cooperation_modes": modes,
+               "asking_price_fen": price_fen, "ip_type": "invention_patent"})
+    };
+    vec![
+        (
+            "xihu",
+            result(
+                "XH-2026-011",
+                "印染废水臭氧催化氧化深度处理与脱色工艺",
+                "以负载型锰铈催化剂强化臭氧氧化，处理印染废水生化出水，COD由120mg/L降至50mg/L以下，色度去除率90%以上；可利用现有沉淀池改造，药剂成本约为芬顿工艺的40%，污泥量减少80%，已在园区完成中试。",
+                &["印染废水", "臭氧催化氧化", "深度处理", "脱色"],
+                "environmental_protection",
+                "pilot",
+                &["transfer", "commissioned_development"],
+                150_000_000,
+            ),
+        ),
+        (
+            "xihu",
+            result(
+                "XH-2026-014",
+                "垃圾渗滤液膜浓缩液减量化处理技术",
+                "采用高级氧化与机械蒸汽再压缩蒸发组合工艺处置渗滤液膜浓缩液，减量化达到原体积的25%以下，出水回用；已在两座填埋场稳定运行。",
+                &["渗滤液", "膜浓缩液", "减量化", "高级氧化"],
+                "environmental_protection",
+                "industrialization",
+                &["service", "transfer"],
+                120_000_000,
+            ),
+        ),
+        (
+            "jiangnan",
+            result(
+                "JN-2026-003",
+                "高镍三元正极材料表面包覆与掺杂改性技术",
+                "通过铝钛共掺杂与快离子导体表面包覆，高镍正极在45℃循环1000次容量保持率达85%以上，工艺兼容现有烧结线，已完成吨级中试放大。",
+                &["高镍正极", "包覆改性", "循环寿命", "锂离子电池"],
+                "new_energy",
+                "pilot",
+                &["joint_development", "license"],
+                400_000_000,
+            ),
+        ),
+        (
+            "pengcheng",
+            result(
+                "PC-2026-021",
+                "储能电池组荷电状态高精度估计算法",
+                "基于电化学模型与自适应卡尔曼滤波的电池管理系统荷电状态估计算法，SOC估算误差小于2%，已在百兆瓦时储能电站验证。",
+                &["电池管理系统", "荷电状态", "估计算法", "储能"],
+                "new_energy",
+                "industrialization",
+                &["license", "service"],
+                60_000_000,
+            ),
+        ),
+        (
+            "pengcheng",
+            result(
+                "PC-2026-008",
+                "弧焊机器人激光视觉焊缝实时跟踪系统",
+                "线结构光视觉传感器与实时纠偏算法，薄板弧焊焊缝跟踪精度±0.2mm，可集成到主流机器人控制柜，已在汽车零部件产线应用。",
+                &["焊缝跟踪", "机器视觉", "弧焊机器人", "激光传感"],
+                "advanced_manufacturing",
+                "industrialization",
+                &["transfer", "joint_development"],
+                90_000_000,
+            ),
+        ),
+        (
+            "xihu",
+            result(
+                "XH-2026-019",
+                "数控机床主轴热误差建模与软件补偿技术",
+                "基于温度测点优化与热误差预测模型，通过数控系统软件实时补偿主轴热变形，无需更换硬件，加工尺寸漂移降低70%，提升加工精度。",
+                &["热误差补偿", "数控机床", "加工精度", "主轴热变形"],
+                "advanced_manufacturing",
+                "pilot",
+                &["commissioned_development", "license"],
+                50_000_000,
+            ),
+        ),
+        (
+            "jinghua",
+            result(
+                "JH-2026-005",
+                "猕猴桃壳聚糖复合涂膜绿色保鲜技术",
+                "以壳聚糖与植物精油天然提取物复合涂膜，配合冷库气调，猕猴桃采后保鲜期延长至四个月，软化腐烂率降低60%，不用化学杀菌剂，成本每公斤约0.15元。",
+                &["猕猴桃", "采后保鲜", "涂膜保鲜", "天然提取物"],
+                "agriculture",
+                "industrialization",
+                &["transfer", "try_before_buy"],
+                30_000_000,
+            ),
+        ),
+        (
+            "jinghua",
+            result(
+                "JH-2026-012",
+                "养殖场微生物除臭与生物滤池技术",
+                "复合功能微生物菌剂结合生物滤池处理养殖场臭气，氨气和硫化氢去除率90%以上，一次性投入约四十万元，已在多个生猪养殖场应用。",
+                &["养殖除臭", "微生物", "氨气", "生物滤池"],
+                "agriculture",
+                "industrialization",
+                &["service", "transfer"],
+                40_000_000,
+            ),
+        ),
+    ]
+}
+
 /// Demands in enterprises' own words.
 pub fn demo_demands() -> Vec<(&'static str, Value)> {
     vec![
@@ -368,6 +491,11 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
         let mut by_owner: Vec<Vec<Value>> = vec![Vec::new(); owners.len()];
         for (i, body) in achievements.into_iter().enumerate() {
             by_owner[i % owners.len()].push(body);
+        }
+        for (key, body) in written_achievements() {
+            if let Some(at) = owners.iter().position(|o| *o == key) {
+                by_owner[at].push(body);
+            }
         }
         let mut achievement_count = 0;
         for (key, bodies) in owners.iter().zip(by_owner) {

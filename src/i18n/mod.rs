@@ -66,3 +66,14 @@ impl Lang {
 pub fn serialize_localized<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&localize(text, Lang::current()))
 }
+
+/// [`serialize_localized`] for an optional text (null stays null).
+pub fn serialize_optional_localized<S: Serializer>(
+    text: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match text {
+        Some(text) => serialize_localized(text, serializer),
+        None => serializer.serialize_none(),
+    }
+}

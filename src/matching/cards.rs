@@ -39,7 +39,10 @@ pub struct MatchedAchievement {
 pub struct AchievementMatch {
     /// The achievement.
     pub achievement: MatchedAchievement,
-    /// 0–1: the sum of the explanation's contributions.
+    /// 0–1, the sum of the explanation's contributions: at most the calibrated relevance (the
+    /// measured share of records at this text relevance that address the problem; see the
+    /// README), equal to it when every market factor is met in full. Never below the answer's
+    /// `floor`.
     pub score: f64,
     /// Why it is listed: each factor's contribution to `score`, the words it shares with the
     /// problem and any constraint it breaks.
@@ -82,58 +85,72 @@ pub struct MatchedDemand {
 pub struct DemandMatch {
     /// The demand.
     pub demand: MatchedDemand,
-    /// 0–1: the sum of the explanation's contributions.
+    /// 0–1, the sum of the explanation's contributions: at most the calibrated relevance (the
+    /// measured share of records at this text relevance that address the problem; see the
+    /// README), equal to it when every market factor is met in full. Never below the answer's
+    /// `floor`.
     pub score: f64,
     /// Why it is listed: each factor's contribution to `score`, the words it shares with the
     /// achievement and any constraint it breaks.
     pub explanation: Explanation,
 }
 
-/// The names of organizations, by id (one query).
-fn organization_names(
+/// What the matcher needs of a match, whichever kind of record it lists.
+pub trait Matched {
+    /// The matched record's id.
+    fn record_id(&self) -> &str;
+    /// The score and the explanation, to judge and rescore.
+    fn scored_mut(&mut self) -> (&mut f64, &mut Explanation);
+    /// The score.
+    fn score(&self) -> f64;
+    /// The organization that owns the matched record.
+    fn owner(&self) -> Option<&String>;
+    /// Fills in the owner's name and the region's full name.
+    fn set_names(&mut self, organization_name: Option<String>);
+}
+
+macro_rules! matched {
+    ($match:ty, $card:ident) => {
+        impl Matched for $match {
+            fn record_id(&self) -> &str {
+                &self.$card.id
+            }
+            fn scored_mut(&mut self) -> (&mut f64, &mut Explanation) {
+                (&mut self.score, &mut self.explanation)
+            }
+            fn score(&self) -> f64 {
+                self.score
+            }
+            fn owner(&self) -> Option<&String> {
+                self.$card.org_id.as_ref()
+            }
+            fn set_names(&mut self, organization_name: Option<String>) {
+                self.$card.organization_name = organization_name;
+                self.$card.region_name = crate::domain::regions::full_name(&self.$card.region_code);
+            }
+        }
+    };
+}
+matched!(AchievementMatch, achievement);
+matched!(DemandMatch, demand);
+
+/// Fills in the owners' names and the regions' full names of matches (one query).
+pub fn name_cards<T: Matched>(
     conn: &mut crate::db::DbConnection,
-    ids: Vec<&String>,
-) -> crate::error::ApiResult<std::collections::HashMap<String, String>> {
+    matches: &mut [T],
+) -> crate::error::ApiResult<()> {
     use crate::db::schema::organizations;
     use diesel::prelude::*;
-    Ok(organizations::table
+    let ids: Vec<&String> = matches.iter().filter_map(|m| m.owner()).collect();
+    let names: std::collections::HashMap<String, String> = organizations::table
         .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::name))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .collect())
-}
-
-/// Fills in the owners' names and the regions' full names of matched achievements.
-pub fn name_achievements(
-    conn: &mut crate::db::DbConnection,
-    matches: &mut [AchievementMatch],
-) -> crate::error::ApiResult<()> {
-    let names = organization_names(
-        conn,
-        matches.iter().filter_map(|m| m.achievement.org_id.as_ref()).collect(),
-    )?;
+        .collect();
     for found in matches {
-        let card = &mut found.achievement;
-        card.organization_name = card.org_id.as_ref().and_then(|id| names.get(id)).cloned();
-        card.region_name = crate::domain::regions::full_name(&card.region_code);
-    }
-    Ok(())
-}
-
-/// Fills in the enterprises' names and the regions' full names of matched demands.
-pub fn name_demands(
-    conn: &mut crate::db::DbConnection,
-    matches: &mut [DemandMatch],
-) -> crate::error::ApiResult<()> {
-    let names = organization_names(
-        conn,
-        matches.iter().filter_map(|m| m.demand.org_id.as_ref()).collect(),
-    )?;
-    for found in matches {
-        let card = &mut found.demand;
-        card.organization_name = card.org_id.as_ref().and_then(|id| names.get(id)).cloned();
-        card.region_name = crate::domain::regions::full_name(&card.region_code);
+        let name = found.owner().and_then(|id| names.get(id)).cloned();
+        found.set_names(name);
     }
     Ok(())
 }

@@ -1,15 +1,18 @@
 //! The matcher: text candidates from the index and the keyword vocabularies, then the market
 //! factors (field, maturity, price, cooperation mode, region, freshness) from the database.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use diesel::prelude::*;
 
+pub use super::answer::Outcome;
+use super::cards::Matched;
 pub use super::cards::{AchievementMatch, DemandMatch, MatchedAchievement, MatchedDemand};
 use super::scoring::{self, Explanation, Factor};
 use super::text::{self, TextMatch, TextMatcherConfig};
 use super::vocabulary::Vocabulary;
+use super::{calibration, relevance};
 use crate::achievements::queries::AchievementRow;
 use crate::db::DbConnection;
 use crate::db::schema::{achievements, demands, listings, match_feedback};
@@ -19,7 +22,7 @@ use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::model::Listing;
 use crate::listings::queries::today;
-use crate::search::{Library, SearchDoc, SearchIndex, tokens};
+use crate::search::{Library, SearchDoc, SearchIndex};
 use crate::taxonomies::{CooperationMode, Maturity, TechnologyField};
 
 /// Text candidates considered per match request.
@@ -117,46 +120,6 @@ pub struct MatchSubject {
     pub feedback: HashMap<String, bool>,
 }
 
-/// Words of a request that say nothing about its subject.
-const REQUEST_WORDS: &[&str] = &[
-    "希望", "寻求", "需要", "需求", "技术", "方案", "方面", "相关", "我们", "我司", "公司", "解决",
-    "问题", "合作", "提供", "找到", "高校", "难题", "遇到", "现有", "能够", "可以", "进行",
-];
-
-/// The share of a problem's subject words (two characters or more, request boilerplate left
-/// out) that a record's text contains: an absolute measure of textual fit, where BM25 is
-/// normalized by the best hit and so makes the best candidate look relevant even when nothing
-/// fits.
-pub fn coverage(problem_text: &str, record_text: &str) -> f64 {
-    let record: HashSet<String> = tokens(record_text).into_iter().collect();
-    let subject: Vec<String> = tokens(problem_text)
-        .into_iter()
-        .filter(|t| t.chars().count() >= 2 && !REQUEST_WORDS.contains(&t.as_str()))
-        .collect();
-    if subject.is_empty() {
-        return 1.0;
-    }
-    subject.iter().filter(|t| record.contains(*t)).count() as f64 / subject.len() as f64
-}
-
-/// Coverage from which the text relevance counts in full.
-pub const FULL_COVERAGE: f64 = 0.4;
-
-fn matched_terms(problem_text: &str, text_match: &TextMatch, record_text: &str) -> Vec<String> {
-    let record: HashSet<String> = tokens(record_text).into_iter().collect();
-    let mut terms: Vec<String> = text_match.matched_keywords.clone();
-    for token in tokens(problem_text) {
-        if token.chars().count() >= 2
-            && record.contains(&token)
-            && !terms.iter().any(|t| t.contains(&token))
-        {
-            terms.push(token);
-        }
-    }
-    terms.truncate(20);
-    terms
-}
-
 fn published_now<T>(rows: Vec<(Listing, T)>) -> Vec<(Listing, T)> {
     let today = today();
     rows.into_iter()
@@ -168,7 +131,64 @@ fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> 
     feedback.get(id).map(|relevant| if *relevant { "relevant" } else { "not_relevant" }.to_string())
 }
 
-/// The achievements best matching a problem (published and unexpired only), best first.
+/// Judges the leading candidates on their text: each one's gated relevance is calibrated into
+/// the text factor, which then gates the market factors. Candidates come provisionally scored
+/// (full coverage assumed); only the leading `2 × limit` are tokenized, the costliest step.
+fn judge<T: Matched>(
+    problem_text: &str,
+    mut candidates: Vec<(T, String)>,
+    by_id: &HashMap<&str, &TextMatch>,
+    limit: usize,
+    excluded: bool,
+) -> Outcome<T> {
+    candidates.sort_by(|a, b| {
+        b.0.score().total_cmp(&a.0.score()).then_with(|| a.0.record_id().cmp(b.0.record_id()))
+    });
+    candidates.truncate(limit.saturating_mul(2));
+    let judged = candidates
+        .into_iter()
+        .map(|(mut found, record_text)| {
+            if let Some(text_match) = by_id.get(found.record_id()).copied() {
+                let assessment = relevance::assess(problem_text, text_match, &record_text);
+                let (score, explanation) = found.scored_mut();
+                explanation.factors[0] = scoring::text_factor(
+                    calibration::precision(&assessment.evidence),
+                    assessment.relevance,
+                    assessment.coverage,
+                    assessment.terms.len(),
+                );
+                explanation.matched_terms = assessment.terms;
+                *score = scoring::gated_total(&mut explanation.factors);
+            }
+            found
+        })
+        .collect();
+    Outcome::judged(judged, limit, excluded)
+}
+
+/// The provisional text factor of a candidate before it is judged: its ranked relevance,
+/// calibrated as if it covered the problem in full.
+fn provisional_text(text_match: &TextMatch) -> Factor {
+    let relevance = text_match.score;
+    let evidence = calibration::Evidence { ranked: relevance, coverage: 1.0, gated: relevance };
+    scoring::text_factor(calibration::precision(&evidence), relevance, 1.0, 0)
+}
+
+/// The constraints a record misses, by name.
+fn violations(below: bool, above: bool, disjoint: bool) -> Vec<String> {
+    [
+        (below, "maturity_below_required"),
+        (above, "price_above_budget"),
+        (disjoint, "no_shared_cooperation_mode"),
+    ]
+    .into_iter()
+    .filter(|(hit, _)| *hit)
+    .map(|(_, name)| name.to_string())
+    .collect()
+}
+
+/// The achievements best matching a problem (published and unexpired only, scoring at least the
+/// floor), best first.
 pub fn match_achievements(
     conn: &mut DbConnection,
     state: &MatchingState,
@@ -176,7 +196,7 @@ pub fn match_achievements(
     problem: &MatchSubject,
     limit: usize,
     strict: bool,
-) -> ApiResult<Vec<AchievementMatch>> {
+) -> ApiResult<Outcome<AchievementMatch>> {
     let text_matches = state.rank_text(index, Library::Achievements, &problem.text)?;
     let by_id: HashMap<&str, &TextMatch> =
         text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
@@ -190,8 +210,8 @@ pub fn match_achievements(
     let field_share = inferred_fields(rows.iter().filter_map(|(l, r)| {
         Some((by_id.get(l.id.as_str())?.score, r.technology_field.parse().ok()?))
     }));
-    let mut matches = Vec::new();
-    let mut texts: HashMap<String, String> = HashMap::new();
+    let mut candidates = Vec::new();
+    let mut excluded = false;
     for (listing, row) in rows {
         if problem.feedback.get(&listing.id) == Some(&false) {
             continue;
@@ -208,10 +228,11 @@ pub fn match_achievements(
             scoring::price_factor(problem.budget_max_fen, row.asking_price_fen);
         let (mode_factor, disjoint) = scoring::mode_factor(&problem.cooperation_modes, &modes);
         if strict && (below || above || disjoint) {
+            excluded = true;
             continue;
         }
-        let factors: Vec<Factor> = vec![
-            scoring::text_factor(text_match.score, text_match.matched_keywords.len()),
+        let mut factors: Vec<Factor> = vec![
+            provisional_text(text_match),
             scoring::field_factor(
                 problem.technology_field,
                 field,
@@ -223,26 +244,14 @@ pub fn match_achievements(
             scoring::region_factor(problem.region_code.as_deref(), &listing.region_code),
             scoring::freshness_factor(listing.updated_at),
         ];
-        let violations = [
-            (below, "maturity_below_required"),
-            (above, "price_above_budget"),
-            (disjoint, "no_shared_cooperation_mode"),
-        ]
-        .into_iter()
-        .filter(|(hit, _)| *hit)
-        .map(|(_, name)| name.to_string())
-        .collect();
         let keywords: Vec<String> = from_json(&row.keywords);
-        texts.insert(
-            listing.id.clone(),
-            format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
-        );
-        matches.push(AchievementMatch {
-            score: scoring::total(&factors),
+        let record_text = format!("{} {} {}", listing.title, keywords.join(" "), row.summary);
+        let found = AchievementMatch {
+            score: scoring::gated_total(&mut factors),
             explanation: Explanation {
                 factors,
                 matched_terms: Vec::new(),
-                violations,
+                violations: violations(below, above, disjoint),
                 feedback: feedback_label(&problem.feedback, &listing.id),
             },
             achievement: MatchedAchievement {
@@ -257,41 +266,12 @@ pub fn match_achievements(
                 organization_name: None,
                 region_name: None,
             },
-        });
+        };
+        candidates.push((found, record_text));
     }
-    matches.sort_by(|a, b| {
-        b.score.total_cmp(&a.score).then_with(|| a.achievement.id.cmp(&b.achievement.id))
-    });
-    // Absolute fit and shared terms are worked out for the leading candidates only: tokenizing
-    // every candidate's text is the costliest step of a match.
-    matches.truncate(limit.saturating_mul(2));
-    for found in &mut matches {
-        let id = found.achievement.id.clone();
-        if let (Some(text_match), Some(text)) = (by_id.get(id.as_str()), texts.get(&id)) {
-            found.explanation.matched_terms = matched_terms(&problem.text, text_match, text);
-            let covered = coverage(&problem.text, text);
-            let fit = (covered / FULL_COVERAGE).min(1.0);
-            if let Some(factor) = found.explanation.factors.iter_mut().find(|f| f.name == "text") {
-                *factor = scoring::text_factor(
-                    text_match.score * fit,
-                    found.explanation.matched_terms.len(),
-                );
-                factor.detail = format!(
-                    "text relevance {:.2} (BM25 and keywords {:.2} × subject coverage {:.0}%)",
-                    text_match.score * fit,
-                    text_match.score,
-                    covered * 100.0
-                );
-            }
-            found.score = scoring::total(&found.explanation.factors);
-        }
-    }
-    matches.sort_by(|a, b| {
-        b.score.total_cmp(&a.score).then_with(|| a.achievement.id.cmp(&b.achievement.id))
-    });
-    matches.truncate(limit);
-    super::cards::name_achievements(conn, &mut matches)?;
-    Ok(matches)
+    let mut outcome = judge(&problem.text, candidates, &by_id, limit, excluded);
+    super::cards::name_cards(conn, &mut outcome.items)?;
+    Ok(outcome)
 }
 
 impl MatchSubject {
@@ -342,14 +322,15 @@ impl Offer {
     }
 }
 
-/// The open demands (published, unexpired, deadline not passed) an achievement best answers.
+/// The open demands (published, unexpired, deadline not passed, scoring at least the floor) an
+/// achievement best answers.
 pub fn match_demands(
     conn: &mut DbConnection,
     state: &MatchingState,
     index: &SearchIndex,
     offer: &Offer,
     limit: usize,
-) -> ApiResult<Vec<DemandMatch>> {
+) -> ApiResult<Outcome<DemandMatch>> {
     let text_matches = state.rank_text(index, Library::Demands, &offer.text)?;
     let by_id: HashMap<&str, &TextMatch> =
         text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
@@ -360,7 +341,7 @@ pub fn match_demands(
         .select((Listing::as_select(), DemandRow::as_select()))
         .load(conn)?;
     let today = today();
-    let mut matches = Vec::new();
+    let mut candidates = Vec::new();
     for (listing, row) in published_now(rows) {
         if row.deadline.is_some_and(|d| d < today) {
             continue;
@@ -374,13 +355,12 @@ pub fn match_demands(
         let wanted: Vec<CooperationMode> = decode_codes(&row.cooperation_modes);
         let keywords: Vec<String> = from_json(&row.keywords);
         let record_text = format!("{} {} {}", listing.title, keywords.join(" "), row.description);
-        let terms = matched_terms(&offer.text, text_match, &record_text);
         let (maturity_factor, below) = scoring::maturity_factor(required, offer.maturity);
         let (price_factor, above) =
             scoring::price_factor(row.budget_max_fen, offer.asking_price_fen);
         let (mode_factor, disjoint) = scoring::mode_factor(&wanted, &offer.cooperation_modes);
-        let factors = vec![
-            scoring::text_factor(text_match.score, terms.len()),
+        let mut factors = vec![
+            provisional_text(text_match),
             scoring::field_factor(Some(field), offer.technology_field, 0.0),
             maturity_factor,
             price_factor,
@@ -388,18 +368,14 @@ pub fn match_demands(
             scoring::region_factor(Some(&listing.region_code), &offer.region_code),
             scoring::freshness_factor(listing.updated_at),
         ];
-        let violations = [
-            (below, "maturity_below_required"),
-            (above, "price_above_budget"),
-            (disjoint, "no_shared_cooperation_mode"),
-        ]
-        .into_iter()
-        .filter(|(hit, _)| *hit)
-        .map(|(_, name)| name.to_string())
-        .collect();
-        matches.push(DemandMatch {
-            score: scoring::total(&factors),
-            explanation: Explanation { factors, matched_terms: terms, violations, feedback: None },
+        let found = DemandMatch {
+            score: scoring::gated_total(&mut factors),
+            explanation: Explanation {
+                factors,
+                matched_terms: Vec::new(),
+                violations: violations(below, above, disjoint),
+                feedback: None,
+            },
             demand: MatchedDemand {
                 id: listing.id,
                 external_ref: listing.external_ref,
@@ -414,12 +390,12 @@ pub fn match_demands(
                 organization_name: None,
                 region_name: None,
             },
-        });
+        };
+        candidates.push((found, record_text));
     }
-    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.demand.id.cmp(&b.demand.id)));
-    matches.truncate(limit);
-    super::cards::name_demands(conn, &mut matches)?;
-    Ok(matches)
+    let mut outcome = judge(&offer.text, candidates, &by_id, limit, false);
+    super::cards::name_cards(conn, &mut outcome.items)?;
+    Ok(outcome)
 }
 
 /// Records whose field votes, by text relevance, for the field of a problem.
@@ -450,17 +426,4 @@ pub fn feedback_for(conn: &mut DbConnection, demand_id: &str) -> ApiResult<HashM
         .select((match_feedback::achievement_id, match_feedback::relevant))
         .load(conn)?;
     Ok(rows.into_iter().collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn coverage_measures_the_subject_not_the_request_wording() {
-        let problem = "希望寻求印染废水深度处理技术方案";
-        assert!(coverage(problem, "一种印染废水深度处理工艺，出水COD低于50mg/L") > 0.7);
-        assert!(coverage(problem, "罗非鱼链球菌病的防治") < 0.1);
-        assert!((coverage("希望寻求技术方案", "任何文本") - 1.0).abs() < 1e-9);
-    }
 }

@@ -2,10 +2,13 @@
 //! closed over the vocabulary gap with what the listed records themselves teach (recognized
 //! author keywords, keyword co-occurrence, pseudo-relevance feedback).
 
+pub mod answer;
+pub mod calibration;
 pub mod cards;
 pub mod engine;
 pub mod eval;
 mod lay;
+pub mod relevance;
 pub mod routes;
 pub mod scoring;
 pub mod text;

@@ -8,9 +8,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::engine::{
-    self, AchievementMatch, DemandMatch, MAX_LIMIT, MatchSubject, MatchingState, Offer,
-};
+use super::answer::{AchievementMatches, DemandMatches};
+use super::engine::{self, MAX_LIMIT, MatchSubject, MatchingState, Offer};
 use super::who_helps::{ExpertMatch, ServiceProviderMatch};
 use crate::accounts::model::Role;
 use crate::audit;
@@ -59,20 +58,6 @@ fn limit(requested: Option<usize>) -> Result<usize, ApiError> {
             format!("must be between 1 and {MAX_LIMIT}"),
         )),
     }
-}
-
-/// Matches of a demand.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AchievementMatches {
-    /// The matched achievements, best score first.
-    pub items: Vec<AchievementMatch>,
-}
-
-/// Matches of an achievement.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DemandMatches {
-    /// The matched open demands, best score first.
-    pub items: Vec<DemandMatch>,
 }
 
 fn is_matcher(user: &AuthUser) -> bool {
@@ -125,11 +110,23 @@ pub struct ExpertMatches {
     pub items: Vec<ExpertMatch>,
 }
 
+impl From<Vec<ExpertMatch>> for ExpertMatches {
+    fn from(items: Vec<ExpertMatch>) -> ExpertMatches {
+        ExpertMatches { items }
+    }
+}
+
 /// Service organizations for a demand.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ServiceProviderMatches {
     /// The matched service organizations, best score first.
     pub items: Vec<ServiceProviderMatch>,
+}
+
+impl From<Vec<ServiceProviderMatch>> for ServiceProviderMatches {
+    fn from(items: Vec<ServiceProviderMatch>) -> ServiceProviderMatches {
+        ServiceProviderMatches { items }
+    }
 }
 
 /// A match run for a demand whose matches the caller may see: `$find` (over the read
@@ -145,9 +142,9 @@ macro_rules! demand_match_endpoint {
             |user: AuthUser, state: State, path: web::Path<String>, query: web::Query<MatchQuery>|
                 -> ApiResult<web::Json<$out>> {
                 let $options = (limit(query.limit)?, query.strict.unwrap_or(false));
-                let items = for_demand(&state, user, path.into_inner(),
+                let found = for_demand(&state, user, path.into_inner(),
                     move |$conn, $matching, $index, $problem| $find).await?;
-                Ok(web::Json($out { items }))
+                Ok(web::Json($out::from(found)))
             }
         }
     };
@@ -188,7 +185,7 @@ crate::endpoint! {
         -> ApiResult<web::Json<DemandMatches>> {
         let limit = limit(query.limit)?;
         let id = path.into_inner();
-        let items = run_match(&state, move |conn, matching, index| {
+        let found = run_match(&state, move |conn, matching, index| {
             let (listing, row) = crate::achievements::record::AchievementRecords::find(conn, &id)?;
             ensure_visible(Some(&user), &listing)?;
             if !(can_manage(&user, &listing) || is_matcher(&user)) {
@@ -201,7 +198,7 @@ crate::endpoint! {
             engine::match_demands(conn, matching, index, &offer, limit)
         })
         .await?;
-        Ok(web::Json(DemandMatches { items }))
+        Ok(web::Json(DemandMatches::from(found)))
     }
 }
 
@@ -276,11 +273,11 @@ crate::endpoint! {
             feedback: Default::default(),
         };
         let strict = body.strict.unwrap_or(false);
-        let items = run_match(&state, move |conn, matching, index| {
+        let found = run_match(&state, move |conn, matching, index| {
             engine::match_achievements(conn, matching, index, &problem, limit, strict)
         })
         .await?;
-        Ok(web::Json(AchievementMatches { items }))
+        Ok(web::Json(AchievementMatches::from(found)))
     }
 }
 

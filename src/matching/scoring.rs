@@ -1,7 +1,12 @@
 //! The factors of a match and how they add up to its score.
 //!
-//! `score = Σ weight × value` over the factors, each value in [0, 1] and the weights summing to
-//! 1, so a score is in [0, 1] and its explanation's contributions add up to it exactly.
+//! The text factor's value is the record's calibrated relevance `p`: the measured share of
+//! records at its text relevance that address the problem ([`super::calibration`]). It gates
+//! the market factors: `score = p × (W_TEXT + Σ weight × value)` over field, maturity, price,
+//! cooperation mode, region and freshness, the weights summing to 1. So a score never exceeds
+//! the record's calibrated relevance and equals it when every market factor is met in full; a
+//! record whose text does not address the problem scores near 0 whatever its price or region.
+//! The explanation's contributions add up to the score exactly.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -9,20 +14,21 @@ use utoipa::ToSchema;
 
 use crate::taxonomies::{CooperationMode, Maturity, TechnologyField};
 
-/// Weight of text relevance.
-pub const W_TEXT: f64 = 0.50;
+/// Weight of text relevance: the share of the score a record keeps when it meets no market
+/// factor at all.
+pub const W_TEXT: f64 = 0.70;
 /// Weight of the technology field.
-pub const W_FIELD: f64 = 0.12;
+pub const W_FIELD: f64 = 0.08;
 /// Weight of maturity against the required minimum.
-pub const W_MATURITY: f64 = 0.10;
+pub const W_MATURITY: f64 = 0.06;
 /// Weight of price against budget.
-pub const W_PRICE: f64 = 0.10;
+pub const W_PRICE: f64 = 0.06;
 /// Weight of shared cooperation modes.
-pub const W_MODE: f64 = 0.08;
+pub const W_MODE: f64 = 0.04;
 /// Weight of regional proximity.
-pub const W_REGION: f64 = 0.05;
+pub const W_REGION: f64 = 0.03;
 /// Weight of freshness.
-pub const W_FRESHNESS: f64 = 0.05;
+pub const W_FRESHNESS: f64 = 0.03;
 
 /// One factor of a match.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -31,9 +37,12 @@ pub struct Factor {
     pub name: String,
     /// Its weight (the weights sum to 1).
     pub weight: f64,
-    /// How well it is met, 0–1.
+    /// How well it is met, 0–1; for `text`, the calibrated relevance: the measured share of
+    /// records at this text relevance that address the problem.
     pub value: f64,
-    /// weight × value; the contributions sum to the score.
+    /// What the factor adds to the score: weight × value for the text factor, weight × value ×
+    /// the text factor's value for the others (text gates them); the contributions sum to the
+    /// score.
     pub contribution: f64,
     /// What was compared, in words (in the caller's language).
     #[serde(serialize_with = "crate::i18n::serialize_localized")]
@@ -70,13 +79,19 @@ pub fn round(value: f64) -> f64 {
     (value * 10_000.0).round() / 10_000.0
 }
 
-/// Text relevance.
-pub fn text_factor(value: f64, matched: usize) -> Factor {
+/// Text relevance: `precision` is the calibrated value, `relevance` the gated text relevance
+/// it was read from and `coverage` the share of the problem's subject words the record holds.
+pub fn text_factor(precision: f64, relevance: f64, coverage: f64, matched: usize) -> Factor {
     factor(
         "text",
         W_TEXT,
-        value,
-        format!("text relevance {:.2}; {matched} shared corpus keywords", value),
+        precision,
+        format!(
+            "calibrated relevance {:.2} (text relevance {:.2}, subject coverage {:.0}%, {matched} shared terms)",
+            precision,
+            relevance,
+            coverage * 100.0
+        ),
     )
 }
 
@@ -219,8 +234,19 @@ pub fn freshness_factor(updated_at: NaiveDateTime) -> Factor {
     factor("freshness", W_FRESHNESS, value, format!("updated {days:.0} days ago"))
 }
 
-/// The score of a set of factors: the sum of their contributions.
+/// The plain sum of a set of factors' contributions (expert and service matches, whose text
+/// relevance is not calibrated).
 pub fn total(factors: &[Factor]) -> f64 {
+    round(factors.iter().map(|f| f.contribution).sum())
+}
+
+/// The score of a set of factors, the text factor first: each market factor's contribution is
+/// gated by the text factor's value, and the score is the sum of the contributions.
+pub fn gated_total(factors: &mut [Factor]) -> f64 {
+    let gate = factors.first().filter(|f| f.name == "text").map_or(1.0, |f| f.value);
+    for market in factors.iter_mut().skip(1) {
+        market.contribution = round(gate * market.weight * market.value);
+    }
     round(factors.iter().map(|f| f.contribution).sum())
 }
 
@@ -232,8 +258,8 @@ mod tests {
     fn weights_sum_to_one_and_contributions_to_the_score() {
         let sum = W_TEXT + W_FIELD + W_MATURITY + W_PRICE + W_MODE + W_REGION + W_FRESHNESS;
         assert!((sum - 1.0).abs() < 1e-12);
-        let factors = vec![
-            text_factor(0.8, 3),
+        let mut factors = vec![
+            text_factor(0.8, 0.9, 0.5, 3),
             field_factor(Some(TechnologyField::NewEnergy), TechnologyField::NewEnergy, 0.0),
             maturity_factor(Some(Maturity::Pilot), Maturity::Lab).0,
             price_factor(Some(100), Some(150)).0,
@@ -241,9 +267,33 @@ mod tests {
             region_factor(Some("330106"), "330108"),
             freshness_factor(crate::clock::now().naive_utc()),
         ];
-        let score = total(&factors);
-        assert!((0.0..=1.0).contains(&score));
+        let score = gated_total(&mut factors);
+        assert!((0.0..=0.8).contains(&score), "never above the calibrated relevance");
         assert!((score - factors.iter().map(|f| f.contribution).sum::<f64>()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn text_gates_the_market_factors() {
+        let market = || {
+            vec![
+                field_factor(Some(TechnologyField::NewEnergy), TechnologyField::NewEnergy, 1.0),
+                maturity_factor(None, Maturity::Industrialization).0,
+                price_factor(Some(100), Some(50)).0,
+                mode_factor(&[CooperationMode::Transfer], &[CooperationMode::Transfer]).0,
+                region_factor(Some("330106"), "330106"),
+                freshness_factor(crate::clock::now().naive_utc()),
+            ]
+        };
+        let with_text = |precision: f64| {
+            let mut factors = vec![text_factor(precision, precision, 1.0, 0)];
+            factors.extend(market());
+            gated_total(&mut factors)
+        };
+        // Every market factor met in full: the score is the calibrated relevance itself.
+        assert!((with_text(0.9) - 0.9).abs() < 1e-3);
+        // No text relevance: perfect price, field and region add nothing.
+        assert_eq!(with_text(0.0), 0.0);
+        assert!(with_text(0.1) <= 0.1);
     }
 
     #[test]

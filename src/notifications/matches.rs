@@ -1,6 +1,7 @@
-//! Match notifications: when a published achievement scores above a threshold for an open
-//! demand, the demand's organization hears of it; when a demand is published, the owners of
-//! the achievements that match it do.
+//! Match notifications: when a published achievement is listed among an open demand's matches
+//! (its score clears the calibrated floor, [`crate::matching::calibration::FLOOR`], the same
+//! threshold as the match lists), the demand's organization hears of it; when a demand is
+//! published, the owners of the achievements that match it do.
 
 use std::sync::Arc;
 
@@ -12,17 +13,8 @@ use crate::listings::record::RecordLibrary;
 use crate::matching::engine::{self, MatchSubject, MatchingState, Offer};
 use crate::search::SearchIndex;
 
-/// Score from which a match is worth a notification.
-pub const NOTIFY_THRESHOLD: f64 = 0.55;
-/// Text relevance (after subject coverage) a match needs besides its score: field, price and
-/// region alone never make a notification.
-pub const NOTIFY_MIN_TEXT: f64 = 0.25;
 /// Most notifications one publication sends.
 pub const NOTIFY_LIMIT: usize = 20;
-
-fn text_value(explanation: &crate::matching::scoring::Explanation) -> f64 {
-    explanation.factors.iter().find(|f| f.name == "text").map_or(0.0, |f| f.value)
-}
 
 /// A match that may be worth telling its owner about.
 struct Candidate {
@@ -31,7 +23,6 @@ struct Candidate {
     demand_id: String,
     achievement_id: String,
     score: f64,
-    text_value: f64,
     title: String,
 }
 
@@ -52,6 +43,7 @@ pub fn on_published(
                 let offer = Offer::of_achievement(&listing, &row)?;
                 let found = engine::match_demands(conn, matching, index, &offer, NOTIFY_LIMIT)?;
                 found
+                    .items
                     .into_iter()
                     .map(|m| Candidate {
                         org_id: m.demand.org_id,
@@ -59,7 +51,6 @@ pub fn on_published(
                         demand_id: m.demand.id,
                         achievement_id: listing.id.clone(),
                         score: m.score,
-                        text_value: text_value(&m.explanation),
                         title: format!(
                             "新成果「{}」可能解决您的需求「{}」",
                             listing.title, m.demand.title
@@ -79,6 +70,7 @@ pub fn on_published(
                     false,
                 )?;
                 found
+                    .items
                     .into_iter()
                     .map(|m| Candidate {
                         org_id: m.achievement.org_id,
@@ -86,7 +78,6 @@ pub fn on_published(
                         demand_id: listing.id.clone(),
                         achievement_id: m.achievement.id,
                         score: m.score,
-                        text_value: text_value(&m.explanation),
                         title: format!(
                             "新需求「{}」与您的成果「{}」匹配",
                             listing.title, m.achievement.title
@@ -97,9 +88,6 @@ pub fn on_published(
             Library::Experts | Library::ServiceProviders => Vec::new(),
         };
         for candidate in candidates {
-            if candidate.score < NOTIFY_THRESHOLD || candidate.text_value < NOTIFY_MIN_TEXT {
-                continue;
-            }
             let Some(org_id) = candidate.org_id else {
                 continue;
             };

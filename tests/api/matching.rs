@@ -150,12 +150,88 @@ async fn constraints_lower_scores_and_strict_mode_filters() {
     let strict =
         ask(json!({"text": text, "required_maturity": "industrialization", "strict": true})).await;
     assert!(strict["items"].as_array().unwrap().is_empty(), "{strict}");
+    assert_eq!(strict["reason"], "constraints_exclude", "{strict}");
     app.as_user(&enterprise)
         .post("/api/v1/matching/achievements")
         .json(json!({"text": text, "limit": 0}))
         .problem(422)
         .await;
     let _ = admin;
+}
+
+#[tokio::test]
+async fn a_problem_nothing_listed_solves_gets_an_empty_answer_that_says_why() {
+    let app = spawn_app().await;
+    let (_, enterprise, _) = market(&app).await;
+    let ask = |text: &str, lang: &str| {
+        app.as_user(&enterprise)
+            .post("/api/v1/matching/achievements")
+            .header("accept-language", lang)
+            .json(json!({"text": text}))
+            .expect(200)
+    };
+    let off_topic = ask("婚纱摄影工作室想设计新的婚礼主题布景和灯光效果", "zh-CN").await;
+    assert_eq!(off_topic["items"], json!([]), "{off_topic}");
+    let reason = off_topic["reason"].as_str().unwrap();
+    assert!(["below_floor", "no_candidates"].contains(&reason), "{off_topic}");
+    let floor = off_topic["floor"].as_f64().unwrap();
+    assert!(floor > 0.0 && floor < 1.0);
+    let detail = off_topic["reason_detail"].as_str().unwrap();
+    assert!(detail.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{detail}");
+    let english = ask("婚纱摄影工作室想设计新的婚礼主题布景和灯光效果", "en").await;
+    assert!(english["reason_detail"].as_str().unwrap().is_ascii(), "{english}");
+    // Nothing in the corpus shares a word: the other reason.
+    let nothing = ask("ᚠᚢᚦ ᚨᚱᚲ", "en").await;
+    assert_eq!(nothing["reason"], "no_candidates", "{nothing}");
+    // A problem the library answers lists records, every one at or above the floor, and no
+    // reason.
+    let title = record(3)["title"].as_str().unwrap().to_string();
+    let answered = ask(&title, "zh-CN").await;
+    let items = answered["items"].as_array().unwrap();
+    assert!(!items.is_empty() && answered["reason"].is_null(), "{answered}");
+    assert!(items.iter().all(|i| i["score"].as_f64().unwrap() >= floor));
+}
+
+#[tokio::test]
+async fn text_relevance_gates_field_price_maturity_and_region() {
+    let app = spawn_app().await;
+    let (university, enterprise, admin) = market(&app).await;
+    let target = record(5);
+    let title = target["title"].as_str().unwrap();
+    let longest =
+        techmarket::search::tokens(title).into_iter().max_by_key(|t| t.chars().count()).unwrap();
+    // A decoy that meets every market factor in full and shares one word with the problem.
+    let decoy = app
+        .as_user(&admin)
+        .post("/api/v1/achievements?publish=true")
+        .json(json!({
+            "title": format!("{longest}在婚纱摄影布景中的应用"),
+            "summary": "婚礼主题布景、灯光与花艺的一体化设计服务。",
+            "keywords": ["婚礼布景"], "technology_field": target["technology_field"],
+            "maturity": "industrialization", "asking_price_fen": 100,
+            "cooperation_modes": ["transfer", "license", "joint_development"],
+            "region_code": "330106", "org_id": university.organization_id,
+        }))
+        .expect(201)
+        .await;
+    let answer = app
+        .as_user(&enterprise)
+        .post("/api/v1/matching/achievements")
+        .json(json!({
+            "text": title, "technology_field": target["technology_field"],
+            "budget_max_fen": 100_000_000, "cooperation_modes": ["transfer"],
+            "region_code": "330106", "limit": 50,
+        }))
+        .expect(200)
+        .await;
+    let items = answer["items"].as_array().unwrap();
+    assert_eq!(items[0]["achievement"]["external_ref"], target["external_ref"], "{answer}");
+    assert!(!items.iter().any(|i| i["achievement"]["id"] == decoy["id"]), "{answer}");
+    for item in items {
+        let factors = item["explanation"]["factors"].as_array().unwrap();
+        let text = factors[0]["value"].as_f64().unwrap();
+        assert!(item["score"].as_f64().unwrap() <= text + 1e-9, "the score never passes the text");
+    }
 }
 
 #[tokio::test]
@@ -200,7 +276,7 @@ async fn feedback_removes_irrelevant_matches_and_is_kept() {
         &app,
         &enterprise,
         &admin,
-        json!({"title": target["title"], "description": "我们需要这项技术来解决生产中的问题。", "keywords": ["控制"], "technology_field": target["technology_field"]}),
+        json!({"title": target["title"], "description": format!("我们还关注{}", record(1)["title"].as_str().unwrap()), "keywords": ["控制"], "technology_field": target["technology_field"]}),
     )
     .await;
     let path = format!("/api/v1/demands/{demand}/matches?limit=5");

@@ -53,6 +53,64 @@ async fn wait_for<F: Fn() -> bool>(what: &str, done: F) {
 }
 
 #[tokio::test]
+async fn match_notifications_follow_the_calibrated_floor_of_the_match_lists() {
+    let app = spawn_app().await;
+    let university = app.university(1).await;
+    let enterprise = app.enterprise(2).await;
+    let admin = app.admin(1).await;
+    let org = enterprise.organization_id.clone().unwrap();
+    let demand = app.as_user(&admin).post("/api/v1/demands?publish=true").json(json!({
+            "title": "高镍三元正极循环寿命衰减快，寻求包覆改性方案",
+            "description": "高镍正极材料在高温循环后容量保持率低，希望合作开发表面包覆或掺杂改性工艺。",
+            "keywords": ["高镍正极", "包覆改性", "锂离子电池"], "technology_field": "new_energy",
+            "budget_max_fen": 100_000_000, "cooperation_modes": ["joint_development"],
+            "region_code": "330106", "org_id": org
+        })).expect(201).await;
+    let publish = |body: Value| {
+        let mut body = body;
+        body["org_id"] = json!(university.organization_id);
+        app.as_user(&admin).post("/api/v1/achievements?publish=true").json(body).expect(201)
+    };
+    // Meets the budget, field, mode and region in full and shares a word, but is about
+    // something else: below the floor, so nobody hears of it.
+    let decoy = publish(json!({
+        "title": "正极板栅铸造车间的通风除尘装置",
+        "summary": "用于铅酸蓄电池板栅铸造车间的局部排风与布袋除尘，降低车间粉尘浓度。",
+        "keywords": ["通风除尘", "板栅铸造"], "technology_field": "new_energy", "maturity": "industrialization",
+        "cooperation_modes": ["joint_development"], "asking_price_fen": 100, "region_code": "330106"
+    })).await;
+    let fit = publish(json!({
+        "title": "高镍正极材料表面包覆改性技术",
+        "summary": "采用原子层沉积在高镍三元正极表面包覆氧化铝，显著提升高温循环稳定性，已完成公斤级中试。",
+        "keywords": ["高镍正极", "包覆改性", "循环稳定性"], "technology_field": "new_energy", "maturity": "pilot",
+        "cooperation_modes": ["joint_development"], "asking_price_fen": 80_000_000
+    })).await;
+    let started = std::time::Instant::now();
+    let items = loop {
+        let page = app.as_user(&enterprise).get("/api/v1/notifications").expect(200).await;
+        let items = page["items"].as_array().unwrap().clone();
+        if items.iter().any(|n| n["achievement_id"] == fit["id"]) {
+            break items;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "no notification");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let matches = app
+        .as_user(&enterprise)
+        .get(format!("/api/v1/demands/{}/matches", demand["id"].as_str().unwrap()))
+        .expect(200)
+        .await;
+    let floor = matches["floor"].as_f64().unwrap();
+    for notification in &items {
+        assert!(notification["score"].as_f64().unwrap() >= floor, "{notification}");
+        assert_ne!(notification["achievement_id"], decoy["id"], "{notification}");
+    }
+    let listed: Vec<&Value> = matches["items"].as_array().unwrap().iter().collect();
+    assert!(!listed.iter().any(|m| m["achievement"]["id"] == decoy["id"]), "{matches}");
+    assert_eq!(listed[0]["achievement"]["id"], fit["id"]);
+}
+
+#[tokio::test]
 async fn a_new_matching_result_notifies_the_demand_owner_and_its_signed_webhook() {
     let app = spawn_app_with(|s| s.webhook_retry_base_ms = 50).await;
     let (url, receiver) = start_receiver().await;

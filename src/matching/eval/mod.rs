@@ -2,11 +2,13 @@
 //! for plain BM25 over the same index, side by side.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Deserialize;
 
+use super::calibration::{self, Evidence};
+use super::relevance;
 use super::text::{self, TextMatcherConfig};
 use super::vocabulary::Vocabulary;
 use crate::search::{Library, SearchDoc, SearchIndex, WordMatch};
@@ -14,13 +16,20 @@ use crate::search::{Library, SearchDoc, SearchIndex, WordMatch};
 /// Ranks evaluated.
 pub const CUTOFF: usize = 10;
 
+pub mod calibrate;
+
+/// One record of the evaluation corpus (the import shape's text fields).
 #[derive(Debug, Deserialize)]
-struct EvalRecord {
-    external_ref: String,
-    title: String,
-    summary: String,
+pub struct EvalRecord {
+    /// Its reference, which the judgements name.
+    pub external_ref: String,
+    /// Title.
+    pub title: String,
+    /// Abstract.
+    pub summary: String,
+    /// Author keywords.
     #[serde(default)]
-    keywords: Vec<String>,
+    pub keywords: Vec<String>,
 }
 
 /// One evaluation query: a demand-like text and the graded relevant records.
@@ -88,56 +97,124 @@ fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<Vec<T
 /// The report: per query type, (BM25, matcher) metrics.
 pub type Report = BTreeMap<String, (Metrics, Metrics)>;
 
-/// Runs the evaluation.
-pub fn evaluate(
-    achievements: &Path,
-    queries: &Path,
-    config: &TextMatcherConfig,
-) -> anyhow::Result<Report> {
-    let records: Vec<EvalRecord> = read_lines(achievements)?;
-    let queries: Vec<EvalQuery> = read_lines(queries)?;
-    let index = SearchIndex::in_memory().context("search index")?;
-    let mut vocabulary = Vocabulary::new();
-    let docs: Vec<SearchDoc> = records
-        .iter()
-        .map(|r| {
-            vocabulary.add(&r.external_ref, &r.keywords);
-            SearchDoc {
-                id: r.external_ref.clone(),
-                library: Library::Achievements,
-                title: r.title.clone(),
-                keywords: r.keywords.clone(),
-                body: r.summary.clone(),
-            }
-        })
-        .collect();
-    index.upsert_many(&docs).context("indexing")?;
-    let mut sums: BTreeMap<String, ([f64; 3], [f64; 3], usize)> = BTreeMap::new();
-    for query in &queries {
-        let bm25: Vec<String> = index
-            .search(Library::Achievements, &query.text, WordMatch::Any, CUTOFF)?
+/// A corpus indexed for evaluation: the search index, the keyword vocabulary and each record's
+/// text as the matcher reads it (title, keywords, summary).
+pub struct Corpus {
+    index: SearchIndex,
+    vocabulary: Vocabulary,
+    texts: HashMap<String, String>,
+}
+
+impl Corpus {
+    fn build<'a>(records: impl Iterator<Item = &'a EvalRecord>) -> anyhow::Result<Corpus> {
+        let index = SearchIndex::in_memory().context("search index")?;
+        let mut vocabulary = Vocabulary::new();
+        let mut texts = HashMap::new();
+        let docs: Vec<SearchDoc> = records
+            .map(|r| {
+                vocabulary.add(&r.external_ref, &r.keywords);
+                texts.insert(
+                    r.external_ref.clone(),
+                    format!("{} {} {}", r.title, r.keywords.join(" "), r.summary),
+                );
+                SearchDoc {
+                    id: r.external_ref.clone(),
+                    library: Library::Achievements,
+                    title: r.title.clone(),
+                    keywords: r.keywords.clone(),
+                    body: r.summary.clone(),
+                }
+            })
+            .collect();
+        index.upsert_many(&docs).context("indexing")?;
+        Ok(Corpus { index, vocabulary, texts })
+    }
+
+    /// The ranker's leading `2 × CUTOFF` records for a problem with what is known of their
+    /// text fit, in the ranker's order.
+    pub fn candidates(
+        &self,
+        text: &str,
+        config: &TextMatcherConfig,
+    ) -> anyhow::Result<Vec<(String, Evidence)>> {
+        let ranked = text::rank(
+            &self.index,
+            &self.vocabulary,
+            Library::Achievements,
+            text,
+            2 * CUTOFF,
+            config,
+        )?;
+        Ok(ranked
+            .iter()
+            .map(|m| {
+                let record = self.texts.get(&m.id).map_or("", String::as_str);
+                (m.id.clone(), relevance::assess(text, m, record).evidence)
+            })
+            .collect())
+    }
+
+    fn bm25(&self, text: &str) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .index
+            .search(Library::Achievements, text, WordMatch::Any, CUTOFF)?
             .into_iter()
             .map(|h| h.id)
-            .collect();
-        let matched: Vec<String> =
-            text::rank(&index, &vocabulary, Library::Achievements, &query.text, CUTOFF, config)?
-                .into_iter()
-                .map(|m| m.id)
-                .collect();
+            .collect())
+    }
+}
+
+/// Candidates reordered as the engine orders them, on their calibrated precision, cut to
+/// [`CUTOFF`]: (id, precision).
+pub fn best_first(candidates: &[(String, Evidence)]) -> Vec<(String, f64)> {
+    let mut judged: Vec<(String, f64)> = candidates
+        .iter()
+        .map(|(id, evidence)| (id.clone(), calibration::precision(evidence)))
+        .collect();
+    judged.sort_by(|a, b| b.1.total_cmp(&a.1));
+    judged.truncate(CUTOFF);
+    judged
+}
+
+/// The whole evaluation: ranking per query type, and the score's calibration.
+pub struct Evaluation {
+    /// Ranking figures, BM25 beside the matcher.
+    pub ranking: Report,
+    /// What the scores mean, on problems with and without an answer in the corpus.
+    pub calibration: calibrate::Calibration,
+}
+
+/// Runs the evaluation over the records and one or more query files.
+pub fn evaluate(
+    achievements: &Path,
+    query_files: &[PathBuf],
+    config: &TextMatcherConfig,
+) -> anyhow::Result<Evaluation> {
+    let records: Vec<EvalRecord> = read_lines(achievements)?;
+    let mut queries: Vec<EvalQuery> = Vec::new();
+    for file in query_files {
+        queries.extend(read_lines::<EvalQuery>(file)?);
+    }
+    let corpus = Corpus::build(records.iter())?;
+    let mut sums: BTreeMap<String, ([f64; 3], [f64; 3], usize)> = BTreeMap::new();
+    let mut judged = Vec::with_capacity(queries.len());
+    for query in &queries {
+        let bm25 = corpus.bm25(&query.text)?;
+        let ours = corpus.candidates(&query.text, config)?;
+        let matched: Vec<String> = best_first(&ours).into_iter().map(|(id, _)| id).collect();
         let base = score_ranking(&bm25, &query.relevant);
-        let ours = score_ranking(&matched, &query.relevant);
+        let mine = score_ranking(&matched, &query.relevant);
         for key in [query.query_type.clone(), "all".to_string()] {
             let entry = sums.entry(key).or_default();
-            entry.0[0] += base.0;
-            entry.0[1] += base.1;
-            entry.0[2] += base.2;
-            entry.1[0] += ours.0;
-            entry.1[1] += ours.1;
-            entry.1[2] += ours.2;
+            for i in 0..3 {
+                entry.0[i] += [base.0, base.1, base.2][i];
+                entry.1[i] += [mine.0, mine.1, mine.2][i];
+            }
             entry.2 += 1;
         }
+        judged.push(ours);
     }
-    Ok(sums
+    let ranking = sums
         .into_iter()
         .map(|(kind, (base, ours, n))| {
             let mean = |s: [f64; 3]| Metrics {
@@ -148,7 +225,9 @@ pub fn evaluate(
             };
             (kind, (mean(base), mean(ours)))
         })
-        .collect())
+        .collect();
+    let calibration = calibrate::calibrate(&records, &queries, &judged, config)?;
+    Ok(Evaluation { ranking, calibration })
 }
 
 /// Prints the report as a table.

@@ -1,0 +1,112 @@
+//! How well a record's text addresses a problem in absolute terms: the share of the problem's
+//! subject words the record contains gates the ranker's relevance, which is normalized by the
+//! best hit and so makes the best candidate look relevant even when nothing fits.
+
+use std::collections::HashSet;
+
+use super::calibration::Evidence;
+use super::text::TextMatch;
+use crate::search::tokens;
+
+/// Words of a request that say nothing about its subject.
+const REQUEST_WORDS: &[&str] = &[
+    "希望", "寻求", "需要", "需求", "技术", "方案", "方面", "相关", "我们", "我司", "公司", "解决",
+    "问题", "合作", "提供", "找到", "高校", "难题", "遇到", "现有", "能够", "可以", "进行",
+];
+
+/// The share of a problem's subject words (two characters or more, request boilerplate left
+/// out) that a record's text contains: an absolute measure of textual fit, where BM25 is
+/// normalized by the best hit and so makes the best candidate look relevant even when nothing
+/// fits.
+fn share_covered(problem: &[String], record: &HashSet<String>) -> f64 {
+    let subject: Vec<&String> = problem
+        .iter()
+        .filter(|t| t.chars().count() >= 2 && !REQUEST_WORDS.contains(&t.as_str()))
+        .collect();
+    if subject.is_empty() {
+        return 1.0;
+    }
+    subject.iter().filter(|t| record.contains(t.as_str())).count() as f64 / subject.len() as f64
+}
+
+/// Coverage from which the text relevance counts in full.
+pub const FULL_COVERAGE: f64 = 0.4;
+
+/// How a record's text answers a problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    /// The ranker's relevance scaled down when the record covers less than
+    /// [`FULL_COVERAGE`] of the problem's subject words: what a match is judged and calibrated on.
+    pub relevance: f64,
+    /// The share of the problem's subject words the record's text contains.
+    pub coverage: f64,
+    /// The problem's words and corpus keywords the record shares with it (at most 20).
+    pub terms: Vec<String>,
+    /// All of it, as the calibration reads it.
+    pub evidence: Evidence,
+}
+
+/// Assesses a ranked record's text against the problem (one tokenization of each).
+pub fn assess(problem_text: &str, text_match: &TextMatch, record_text: &str) -> Assessment {
+    let record: HashSet<String> = tokens(record_text).into_iter().collect();
+    let problem = tokens(problem_text);
+    let mut terms: Vec<String> = text_match.matched_keywords.clone();
+    for token in &problem {
+        if token.chars().count() >= 2
+            && record.contains(token)
+            && !terms.iter().any(|t| t.contains(token.as_str()))
+        {
+            terms.push(token.clone());
+        }
+    }
+    terms.truncate(20);
+    let covered = share_covered(&problem, &record);
+    let relevance = text_match.score * (covered / FULL_COVERAGE).min(1.0);
+    Assessment {
+        relevance,
+        coverage: covered,
+        terms,
+        evidence: Evidence { ranked: text_match.score, coverage: covered, gated: relevance },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coverage(problem: &str, record: &str) -> f64 {
+        let ranked = TextMatch {
+            id: "r".into(),
+            score: 1.0,
+            bm25: 1.0,
+            keywords: 0.0,
+            feedback: 0.0,
+            matched_keywords: Vec::new(),
+        };
+        assess(problem, &ranked, record).coverage
+    }
+
+    #[test]
+    fn coverage_measures_the_subject_not_the_request_wording() {
+        let problem = "希望寻求印染废水深度处理技术方案";
+        assert!(coverage(problem, "一种印染废水深度处理工艺，出水COD低于50mg/L") > 0.7);
+        assert!(coverage(problem, "罗非鱼链球菌病的防治") < 0.1);
+        assert!((coverage("希望寻求技术方案", "任何文本") - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn relevance_is_gated_by_coverage_and_shared_terms_are_named() {
+        let ranked = TextMatch {
+            id: "r".into(),
+            score: 0.8,
+            bm25: 0.8,
+            keywords: 0.0,
+            feedback: 0.0,
+            matched_keywords: Vec::new(),
+        };
+        let fit = assess("印染废水深度处理", &ranked, "印染废水深度处理工艺");
+        assert!((fit.relevance - 0.8).abs() < 1e-9 && fit.terms.contains(&"印染".to_string()));
+        let off = assess("印染废水深度处理", &ranked, "罗非鱼链球菌病的防治");
+        assert!(off.relevance < 0.1 && off.terms.is_empty());
+    }
+}
