@@ -192,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let evaluation = crate::matching::eval::evaluate(&achievements, &queries, &config)?;
             crate::matching::eval::print(&evaluation.ranking);
             crate::matching::eval::calibrate::print(&evaluation.calibration);
+            crate::matching::eval::fields::print(&evaluation.fields);
             println!("({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }

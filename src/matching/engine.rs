@@ -402,7 +402,7 @@ pub fn match_demands(
 pub const FIELD_NEIGHBOURS: usize = 20;
 
 /// The share of each field among the best text matches, weighted by their relevance.
-fn inferred_fields(
+pub(crate) fn inferred_fields(
     scored: impl Iterator<Item = (f64, TechnologyField)>,
 ) -> HashMap<TechnologyField, f64> {
     let mut best: Vec<(f64, TechnologyField)> = scored.collect();

@@ -17,6 +17,7 @@ use crate::search::{Library, SearchDoc, SearchIndex, WordMatch};
 pub const CUTOFF: usize = 10;
 
 pub mod calibrate;
+pub mod fields;
 
 /// One record of the evaluation corpus (the import shape's text fields).
 #[derive(Debug, Deserialize)]
@@ -30,6 +31,9 @@ pub struct EvalRecord {
     /// Author keywords.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Its technology field.
+    #[serde(default)]
+    pub technology_field: Option<String>,
 }
 
 /// One evaluation query: a demand-like text and the graded relevant records.
@@ -44,6 +48,9 @@ pub struct EvalQuery {
     pub text: String,
     /// external_ref → grade (2 the source record, 1 related).
     pub relevant: HashMap<String, u8>,
+    /// The field the problem names, if it names one.
+    #[serde(default)]
+    pub technology_field: Option<String>,
 }
 
 /// Mean metrics of one ranker on one query type.
@@ -182,6 +189,8 @@ pub struct Evaluation {
     pub ranking: Report,
     /// What the scores mean, on problems with and without an answer in the corpus.
     pub calibration: calibrate::Calibration,
+    /// MRR@10 with the right field, none and a wrong one.
+    pub fields: fields::FieldReport,
 }
 
 /// Runs the evaluation over the records and one or more query files.
@@ -227,7 +236,14 @@ pub fn evaluate(
         })
         .collect();
     let calibration = calibrate::calibrate(&records, &queries, &judged, config)?;
-    Ok(Evaluation { ranking, calibration })
+    let record_fields = records
+        .iter()
+        .filter_map(|r| {
+            Some((r.external_ref.clone(), r.technology_field.as_deref()?.parse().ok()?))
+        })
+        .collect();
+    let fields = fields::field_parity(&queries, &judged, &record_fields);
+    Ok(Evaluation { ranking, calibration, fields })
 }
 
 /// Prints the report as a table.
