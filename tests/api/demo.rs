@@ -3,16 +3,21 @@
 
 use std::process::Command;
 
-#[test]
-fn the_demo_fills_every_figure_through_the_api() {
-    let data = tempfile::tempdir().expect("a temporary folder");
-    let output = Command::new(env!("CARGO_BIN_EXE_techmarket"))
+/// Runs `techmarket demo` on the embedded SQLite in a data folder.
+fn run_demo(data: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_techmarket"))
         .arg("demo")
-        .env("TECHMARKET_DATA_DIR", data.path())
+        .env("TECHMARKET_DATA_DIR", data)
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")
         .output()
-        .expect("the demo runs");
+        .expect("the demo runs")
+}
+
+#[test]
+fn the_demo_fills_every_figure_through_the_api() {
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let output = run_demo(data.path());
     let printed = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{printed}\n{}", String::from_utf8_lossy(&output.stderr));
     let count = |what: &str| -> usize {
@@ -29,12 +34,6 @@ fn the_demo_fills_every_figure_through_the_api() {
     assert_eq!(count("registered technology contracts with payments"), 2);
     assert!(count("achievements") >= 100);
     // Run again, it leaves a filled database alone.
-    let again = Command::new(env!("CARGO_BIN_EXE_techmarket"))
-        .arg("demo")
-        .env("TECHMARKET_DATA_DIR", data.path())
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the demo runs");
+    let again = run_demo(data.path());
     assert!(String::from_utf8_lossy(&again.stdout).contains("only fills an empty one"));
 }
