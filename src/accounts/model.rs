@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::users;
+use crate::i18n::Lang;
 use crate::organizations::model::OrgKind;
 
 text_enum! {
@@ -95,9 +96,16 @@ pub struct User {
     pub verified_at: Option<NaiveDateTime>,
     /// When the user confirmed their e-mail address (the link e-mailed at registration).
     pub email_verified_at: Option<NaiveDateTime>,
+    /// The language the user reads e-mails in (`zh-CN` or `en`).
+    pub language: String,
 }
 
 impl User {
+    /// The language the user reads e-mails in.
+    pub fn lang(&self) -> Lang {
+        Lang::of_stored(&self.language)
+    }
+
     /// Whether an administrator has verified the user.
     pub fn is_verified(&self) -> bool {
         self.verified_at.is_some()
@@ -132,6 +140,8 @@ pub struct NewUser {
     pub created_at: NaiveDateTime,
     /// Created.
     pub updated_at: NaiveDateTime,
+    /// The language the user reads e-mails in (`zh-CN` or `en`).
+    pub language: String,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::db::schema::users;
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::PageRequest;
+use crate::i18n::Lang;
 use crate::organizations::queries::{like_escape, lower};
 
 /// One user.
@@ -46,6 +47,8 @@ pub struct UserDraft {
     /// Vetted at creation: users an administrator (or the operator's CLI) creates are
     /// verified; self-registered ones wait for an administrator.
     pub verified: bool,
+    /// The language the user reads e-mails in.
+    pub language: Lang,
 }
 
 /// Inserts a user (409 if the e-mail is taken) and audits it.
@@ -77,6 +80,7 @@ pub fn insert(
         verified_at: draft.verified.then_some(created),
         created_at: created,
         updated_at: created,
+        language: draft.language.tag().to_string(),
     };
     let created_values = serde_json::json!({
         "email": new_user.email, "display_name": new_user.display_name,

@@ -313,6 +313,7 @@ fn create_admin(config: &Config, email: &str, name: Option<&str>) -> anyhow::Res
         role: Role::Admin,
         organization_id: None,
         verified: true,
+        language: crate::i18n::Lang::Zh,
     };
     let user = write_transaction(&mut conn, |conn| {
         queries::insert(conn, &Actor::default(), draft, "user.create_admin")

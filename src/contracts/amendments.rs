@@ -220,11 +220,17 @@ fn ensure_live(current: &ContractRow) -> ApiResult<()> {
     if current.status.is_live() {
         Ok(())
     } else {
-        Err(ApiError::conflict(format!(
-            "amendments are for registered or performing contracts; this one is {}{}",
-            current.status,
-            if current.status.is_editable() { " (edit it with PATCH instead)" } else { "" }
-        )))
+        Err(ApiError::conflict(if current.status.is_editable() {
+            format!(
+                "amendments are for registered or performing contracts; this one is {} (edit it with PATCH instead)",
+                current.status
+            )
+        } else {
+            format!(
+                "amendments are for registered or performing contracts; this one is {}",
+                current.status
+            )
+        }))
     }
 }
 

@@ -229,7 +229,19 @@ pub fn list(
     viewer: Option<&Viewer>,
     filter: &ContractFilter,
     request: &PageRequest,
-) -> ApiResult<Vec<ContractRow>> {
+) -> ApiResult<(Vec<ContractRow>, i64)> {
+    let total = selected(viewer, filter).count().get_result(conn)?;
+    let rows = crate::after_cursor!(selected(viewer, filter), contracts::id, request, desc)
+        .select(ContractRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The contracts a viewer (none: an administrator) sees under the filter.
+fn selected<'a>(
+    viewer: Option<&Viewer>,
+    filter: &ContractFilter,
+) -> contracts::BoxedQuery<'a, crate::db::MultiBackend> {
     let mut query = contracts::table.into_boxed();
     if let Some(viewer) = viewer {
         let user = viewer.user_id.clone();
@@ -268,7 +280,5 @@ pub fn list(
     if let Some(to) = filter.registered_to {
         query = query.filter(contracts::registered_on.le(to));
     }
-    Ok(crate::after_cursor!(query, contracts::id, request, desc)
-        .select(ContractRow::as_select())
-        .load(conn)?)
+    query
 }

@@ -2,7 +2,7 @@
 //! the registration of every contract route.
 
 use crate::http::endpoint::State;
-use crate::http::pagination::read_page;
+use crate::http::pagination::read_counted_page;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -187,7 +187,7 @@ crate::endpoint! {
             user_id: user.id().to_string(),
             org_id: user.user.organization_id.clone(),
         });
-        let page = read_page(&state.db, &page, move |conn, request| {
+        let page = read_counted_page(&state.db, &page, move |conn, request| {
             queries::list(conn, viewer.as_ref(), &filter, request)
         });
         Ok(web::Json(page.await?.keyed(|r| r.id.clone()).map(ContractSummary::from)))

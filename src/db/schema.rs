@@ -33,6 +33,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         verified_at -> Nullable<Timestamp>,
         email_verified_at -> Nullable<Timestamp>,
+        language -> Text,
     }
 }
 

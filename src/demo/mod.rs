@@ -463,6 +463,7 @@ pub fn fill(conn: &mut DbConnection, search: &SearchIndex) -> anyhow::Result<Opt
                     None => None,
                 },
                 verified: true,
+                language: crate::i18n::Lang::Zh,
             };
             let user = user_queries::insert(conn, &actor, draft, "user.demo")
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -117,7 +117,8 @@ impl From<DieselError> for ApiError {
 
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        database_busy(format!("no free database connection: {error}"))
+        tracing::warn!(%error, "no free database connection");
+        database_busy("no free database connection")
     }
 }
 

@@ -83,9 +83,10 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
-    /// How many records the whole list holds, every page together, where counting is cheap
-    /// (the four libraries: exact, a search counting its filtered hits; deals); absent
-    /// elsewhere.
+    /// How many records the whole list holds under the same filters, every page together,
+    /// exact, where counting is cheap: the four libraries (a search counts its filtered hits),
+    /// deals, contracts, notifications, answers to a demand and access requests; absent on the
+    /// other lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
@@ -128,7 +129,24 @@ where
     let request = page.parse()?;
     let page_request = request.clone();
     let rows = db.read(move |conn| read(conn, &page_request)).await?;
-    Ok(PageRows { rows, request })
+    Ok(PageRows { rows, request, total: None })
+}
+
+/// [`read_page`] for a list that also counts its records: `read` answers the page's rows and
+/// how many records the whole list holds under the same filters (the page's `total`).
+pub async fn read_counted_page<T, F>(
+    db: &Db,
+    page: &PageParams,
+    read: F,
+) -> Result<PageRows<T>, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &PageRequest) -> Result<(Vec<T>, i64), ApiError> + Send + 'static,
+{
+    let request = page.parse()?;
+    let page_request = request.clone();
+    let (rows, total) = db.read(move |conn| read(conn, &page_request)).await?;
+    Ok(PageRows { rows, request, total: Some(total) })
 }
 
 /// The rows [`read_page`] loaded, with the request they answer.
@@ -136,12 +154,15 @@ where
 pub struct PageRows<T> {
     rows: Vec<T>,
     request: PageRequest,
+    total: Option<i64>,
 }
 
 impl<T> PageRows<T> {
     /// The page, its cursor the last row's `key`.
     pub fn keyed(self, key: impl Fn(&T) -> String) -> Page<T> {
-        Page::from_rows(self.rows, &self.request, key)
+        let mut page = Page::from_rows(self.rows, &self.request, key);
+        page.total = self.total;
+        page
     }
 }
 

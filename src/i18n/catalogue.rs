@@ -172,6 +172,15 @@ pub fn by_id(id: &str, lang: Lang) -> Option<String> {
     (text != id).then(|| text.into_owned())
 }
 
+/// The catalogue's text for an id in `lang`, its placeholders filled (`("name", "张三")`); the
+/// id itself when the catalogue lacks it.
+pub fn fill(id: &str, lang: Lang, values: &[(&str, &str)]) -> String {
+    let Some(text) = by_id(id, lang) else { return id.to_string() };
+    let names: Vec<&str> = values.iter().map(|(name, _)| *name).collect();
+    let values: Vec<String> = values.iter().map(|(_, value)| (*value).to_string()).collect();
+    rust_i18n::replace_patterns(&text, &names, &values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +204,75 @@ mod tests {
         }
     }
 
+    /// The arguments of every call in `source` that makes a problem a client reads (after
+    /// `marker`, up to the balanced closing bracket).
+    fn calls<'a>(source: &'a str, marker: &Regex) -> Vec<&'a str> {
+        let mut found = Vec::new();
+        for start in marker.find_iter(source) {
+            let rest = &source[start.end()..];
+            let Some(open) = rest.find(['(', '{']) else { continue };
+            let mut depth = 0;
+            for (i, c) in rest[open..].char_indices() {
+                match c {
+                    '(' | '{' => depth += 1,
+                    ')' | '}' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    found.push(&rest[open..open + i]);
+                    break;
+                }
+            }
+        }
+        found
+    }
+
+    /// Every English sentence the code gives a client as a problem's detail or a field's
+    /// message has its Chinese form: the source is scanned for the constructors of client
+    /// errors, each literal's `format!` placeholders filled with a sample value.
+    #[test]
+    fn every_problem_text_in_the_code_has_a_chinese_form() {
+        let marker = Regex::new(
+            r"ApiError::(NotFound|Forbidden|Unauthorized|BadRequest|Conflict|PreconditionRequired|field|conflict|conflict_allowing|duplicate|refused)\b|FieldError::new\b|checker\.fail\b",
+        )
+        .expect("a pattern");
+        let literal = Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("a pattern");
+        let phrase = Regex::new(r"[a-z]{2,} [a-z]{2,}").expect("a pattern");
+        let placeholder = Regex::new(r"\{[^{}]*\}").expect("a pattern");
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut folders = vec![root];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("a source folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).expect("a source file");
+                let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+                for call in calls(source, &marker) {
+                    for found in literal.captures_iter(call) {
+                        let text = placeholder.replace_all(&found[1], "7").replace("\\\"", "\"");
+                        if !phrase.is_match(&text) {
+                            continue;
+                        }
+                        checked += 1;
+                        if localize(&text, Lang::Zh) == text {
+                            missing.push(format!("{}: {text}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 300, "only {checked} texts found");
+        assert!(missing.is_empty(), "texts without a Chinese form:\n{}", missing.join("\n"));
+    }
+
     #[test]
     fn texts_are_given_in_either_language_with_their_values() {
         assert_eq!(localize("no such demand", Lang::Zh), "需求不存在");
@@ -213,5 +291,13 @@ mod tests {
         assert_eq!(by_id("problem.not_found", Lang::Zh).as_deref(), Some("未找到"));
         assert_eq!(by_id("problem.not_found", Lang::En).as_deref(), Some("Not found"));
         assert_eq!(by_id("problem.nothing_like_this", Lang::En), None);
+        assert_eq!(
+            fill("mail.notification_subject", Lang::En, &[("title", "X")]),
+            "[Techmarket] X"
+        );
+        assert_eq!(
+            fill("mail.notification_subject", Lang::Zh, &[("title", "X")]),
+            "【科技大市场】X"
+        );
     }
 }

@@ -23,9 +23,19 @@ pub fn localize_problem(mut problem: Problem, lang: Lang) -> Problem {
     if let Some(title) = catalogue::by_id(&format!("problem.{kind}"), lang) {
         problem.title = title;
     }
+    // A single field's problem says `field: message`: its detail is rebuilt from the field's
+    // localized message rather than translated as one text.
+    let single_field = match problem.errors.as_deref() {
+        Some([only]) => problem.detail == format!("{}: {}", only.field, only.message),
+        _ => false,
+    };
     problem.detail = localized(&problem.detail, lang);
     for error in problem.errors.iter_mut().flatten() {
         error.message = localized(&error.message, lang);
+    }
+    if let (true, Some([only])) = (single_field, problem.errors.as_deref()) {
+        let separator = if lang == Lang::Zh { "：" } else { ": " };
+        problem.detail = format!("{}{separator}{}", only.field, only.message);
     }
     problem
 }

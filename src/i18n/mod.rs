@@ -9,16 +9,21 @@ pub mod middleware;
 use actix_web::HttpRequest;
 use actix_web::http::header::{AcceptLanguage, Header, LanguageTag, Preference};
 use serde::Serializer;
+use utoipa::ToSchema;
 
-pub use catalogue::{Entry, by_id, entries, localize};
+pub use catalogue::{Entry, by_id, entries, fill, localize};
 
-/// A language the API answers in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A language the API answers and e-mails in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, ToSchema,
+)]
 pub enum Lang {
     /// Simplified Chinese, the default.
     #[default]
+    #[serde(rename = "zh-CN")]
     Zh,
     /// English.
+    #[serde(rename = "en")]
     En,
 }
 
@@ -29,6 +34,11 @@ impl Lang {
             Lang::Zh => "zh-CN",
             Lang::En => "en",
         }
+    }
+
+    /// The language stored as `tag` (Chinese for anything else).
+    pub fn of_stored(tag: &str) -> Lang {
+        if tag == Lang::En.tag() { Lang::En } else { Lang::Zh }
     }
 
     /// The language a request asks for: the most preferred of its `Accept-Language` that the

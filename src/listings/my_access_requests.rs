@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::{access_requests, listings};
 use crate::error::ApiResult;
 use crate::http::endpoint::State;
-use crate::http::pagination::read_page;
+use crate::http::pagination::read_counted_page;
 use crate::http::{Page, PageParams};
 
 text_enum! {
@@ -61,27 +61,32 @@ crate::endpoint! {
     |user: AuthUser, state: State, filter: web::Query<MyAccessRequestFilter>, page: web::Query<PageParams>|
         -> ApiResult<web::Json<Page<MyAccessRequest>>> {
         let filter = filter.into_inner();
-        let page = read_page(&state.db, &page, move |conn, request| {
-            let mut query = access_requests::table
-                .inner_join(listings::table.on(listings::id.eq(access_requests::listing_id)))
-                .into_boxed();
-            match filter.side.unwrap_or(AccessSide::Owner) {
-                AccessSide::Requester => {
-                    query = query.filter(access_requests::requester_id.eq(user.id().to_string()));
+        let page = read_counted_page(&state.db, &page, move |conn, request| {
+            let selected = || {
+                let mut query = access_requests::table
+                    .inner_join(listings::table.on(listings::id.eq(access_requests::listing_id)))
+                    .into_boxed();
+                match filter.side.unwrap_or(AccessSide::Owner) {
+                    AccessSide::Requester => {
+                        query = query.filter(access_requests::requester_id.eq(user.id().to_string()));
+                    }
+                    AccessSide::Owner if user.is_admin() => {}
+                    AccessSide::Owner => {
+                        // A caller without an organization owns no record that takes requests.
+                        let org = user.user.organization_id.clone().unwrap_or_default();
+                        query = query.filter(listings::org_id.eq(org));
+                    }
                 }
-                AccessSide::Owner if user.is_admin() => {}
-                AccessSide::Owner => {
-                    // A caller without an organization owns no record that takes requests.
-                    let org = user.user.organization_id.clone().unwrap_or_default();
-                    query = query.filter(listings::org_id.eq(org));
+                if let Some(status) = filter.status {
+                    query = query.filter(access_requests::status.eq(status.as_str()));
                 }
-            }
-            if let Some(status) = filter.status {
-                query = query.filter(access_requests::status.eq(status.as_str()));
-            }
-            Ok(crate::after_cursor!(query, access_requests::id, request, desc)
+                query
+            };
+            let total = selected().count().get_result(conn)?;
+            let rows = crate::after_cursor!(selected(), access_requests::id, request, desc)
                 .select((AccessRequestRow::as_select(), listings::title, listings::library))
-                .load::<(AccessRequestRow, String, String)>(conn)?)
+                .load::<(AccessRequestRow, String, String)>(conn)?;
+            Ok((rows, total))
         })
         .await?
         .keyed(|(r, _, _)| r.id.clone());

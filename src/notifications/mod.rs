@@ -209,18 +209,15 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
         }
     }
     diesel::insert_into(notifications::table).values(row.clone()).execute(conn)?;
-    for address in preferences::email_recipients(conn, &row.org_id, row.kind)? {
-        let body = format!(
-            "{}\n\n（科技大市场通知：{}。在“通知”中查看详情；在“通知设置”中可关闭此类邮件。）\n",
-            row.title, row.kind
+    for (address, lang) in preferences::email_recipients(conn, &row.org_id, row.kind)? {
+        let title = crate::i18n::localize(&row.title, lang);
+        let subject = crate::i18n::fill("mail.notification_subject", lang, &[("title", &title)]);
+        let body = crate::i18n::fill(
+            "mail.notification_body",
+            lang,
+            &[("title", &title), ("kind", row.kind.as_str())],
         );
-        crate::mail::queue(
-            conn,
-            &address,
-            &format!("【科技大市场】{}", row.title),
-            &body,
-            row.kind.as_str(),
-        )?;
+        crate::mail::queue(conn, &address, &subject, &body, row.kind.as_str())?;
     }
     let hook: Option<String> =
         webhook_table::table.find(&row.org_id).select(webhook_table::url).first(conn).optional()?;

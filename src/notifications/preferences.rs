@@ -1,7 +1,7 @@
 //! Each user's channels per kind of notification: the in-app list and e-mail. The
 //! organization's webhook is the organization's own choice (its URL). Defaults: every kind in
 //! the app; e-mail for the events a person acts on, not for match suggestions or outbid notices
-//! (those arrive too often for a mailbox).
+//! (those arrive too often for a mailbox). E-mails are written in the user's `language`.
 
 use std::collections::HashMap;
 
@@ -17,6 +17,7 @@ use crate::db::{DbConnection, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ValidJson;
 use crate::http::endpoint::State;
+use crate::i18n::Lang;
 
 /// Whether a kind is e-mailed unless the user says otherwise.
 pub fn email_by_default(kind: NotificationKind) -> bool {
@@ -40,11 +41,16 @@ pub struct Preference {
     pub email: bool,
 }
 
-/// The user's preferences, one per kind (defaults filled in).
+/// The user's preferences, one per kind (defaults filled in), and the language of e-mails.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Preferences {
-    /// Every kind of notification with its channels.
+    /// Every kind of notification with its channels (in a `PUT`: the kinds to change).
     pub preferences: Vec<Preference>,
+    /// The language e-mails reach the user in: `zh-CN` (the default) or `en`; set at
+    /// registration from the request's `Accept-Language`. In a `PUT`, omitted keeps it.
+    #[serde(default)]
+    pub language: Option<Lang>,
 }
 
 /// The stored choices of a user, by kind.
@@ -65,7 +71,9 @@ fn stored(conn: &mut DbConnection, user_id: &str) -> ApiResult<HashMap<String, (
 /// A user's preferences with the defaults filled in.
 pub fn of_user(conn: &mut DbConnection, user_id: &str) -> ApiResult<Preferences> {
     let choices = stored(conn, user_id)?;
+    let language: String = users::table.find(user_id).select(users::language).first(conn)?;
     Ok(Preferences {
+        language: Some(Lang::of_stored(&language)),
         preferences: NotificationKind::ALL
             .iter()
             .map(|kind| {
@@ -86,18 +94,19 @@ pub fn hidden_kinds(conn: &mut DbConnection, user_id: &str) -> ApiResult<Vec<Str
         .collect())
 }
 
-/// The addresses of the organization's active members who take this kind by e-mail.
+/// The addresses of the organization's active members who take this kind by e-mail, each with
+/// the language its owner reads.
 pub fn email_recipients(
     conn: &mut DbConnection,
     org_id: &str,
     kind: NotificationKind,
-) -> ApiResult<Vec<String>> {
-    let members: Vec<(String, String)> = users::table
+) -> ApiResult<Vec<(String, Lang)>> {
+    let members: Vec<(String, String, String)> = users::table
         .filter(users::organization_id.eq(org_id))
         .filter(users::status.eq("active"))
-        .select((users::id, users::email))
+        .select((users::id, users::email, users::language))
         .load(conn)?;
-    let ids: Vec<&String> = members.iter().map(|(id, _)| id).collect();
+    let ids: Vec<&String> = members.iter().map(|(id, _, _)| id).collect();
     let choices: HashMap<String, bool> = notification_preferences::table
         .filter(notification_preferences::user_id.eq_any(ids))
         .filter(notification_preferences::kind.eq(kind.as_str()))
@@ -107,8 +116,8 @@ pub fn email_recipients(
         .collect();
     Ok(members
         .into_iter()
-        .filter(|(id, _)| choices.get(id).copied().unwrap_or_else(|| email_by_default(kind)))
-        .map(|(_, email)| email)
+        .filter(|(id, _, _)| choices.get(id).copied().unwrap_or_else(|| email_by_default(kind)))
+        .map(|(_, email, language)| (email, Lang::of_stored(&language)))
         .collect())
 }
 
@@ -124,13 +133,15 @@ crate::endpoint! {
 }
 
 crate::endpoint! {
-    /// Sets the caller's channels for the kinds named (the others keep theirs); answers every
-    /// kind with its channels.
+    /// Sets the caller's channels for the kinds named (the others keep theirs) and, when given,
+    /// the language of e-mails; answers every kind with its channels.
     put "/me/notification-preferences" => put_preferences, tag "me",
     body Preferences, ok 200 "Every kind with its channels" => Preferences,
     problems { 422: "An unknown kind, or a kind named twice" },
     |user: AuthUser, state: State, body: ValidJson<Preferences>| -> ApiResult<web::Json<Preferences>> {
-        let input = body.into_inner().preferences;
+        let body = body.into_inner();
+        let language = body.language;
+        let input = body.preferences;
         let mut seen = std::collections::HashSet::new();
         for (i, preference) in input.iter().enumerate() {
             if !seen.insert(preference.kind) {
@@ -156,8 +167,13 @@ crate::endpoint! {
                     ))
                     .execute(conn)?;
             }
+            if let Some(language) = language {
+                diesel::update(users::table.find(user.id()))
+                    .set(users::language.eq(language.tag()))
+                    .execute(conn)?;
+            }
             crate::audit::record(conn, &user.actor(), "user.notification_preferences", "user", user.id(),
-                serde_json::to_value(&input)?)?;
+                serde_json::json!({ "preferences": input, "language": language }))?;
             of_user(conn, user.id())
         }).await?;
         Ok(web::Json(out))

@@ -4,7 +4,7 @@
 
 use crate::action_endpoint;
 use crate::http::endpoint::State;
-use crate::http::pagination::read_page;
+use crate::http::pagination::read_counted_page;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -55,18 +55,24 @@ crate::endpoint! {
         -> ApiResult<web::Json<Page<Notification>>> {
         let org = own_org(&user)?;
         let unread = filter.unread.unwrap_or(false);
-        let page = read_page(&state.db, &page, move |conn, request| {
-            let mut query = notifications::table.filter(notifications::org_id.eq(org)).into_boxed();
+        let page = read_counted_page(&state.db, &page, move |conn, request| {
             let hidden = super::preferences::hidden_kinds(conn, user.id())?;
-            if !hidden.is_empty() {
-                query = query.filter(notifications::kind.ne_all(hidden));
-            }
-            if unread {
-                query = query.filter(notifications::read_at.is_null());
-            }
-            Ok(crate::after_cursor!(query, notifications::id, request, desc)
+            let selected = || {
+                let mut query =
+                    notifications::table.filter(notifications::org_id.eq(org.clone())).into_boxed();
+                if !hidden.is_empty() {
+                    query = query.filter(notifications::kind.ne_all(hidden.clone()));
+                }
+                if unread {
+                    query = query.filter(notifications::read_at.is_null());
+                }
+                query
+            };
+            let total = selected().count().get_result(conn)?;
+            let rows = crate::after_cursor!(selected(), notifications::id, request, desc)
                 .select(NotificationRow::as_select())
-                .load(conn)?)
+                .load(conn)?;
+            Ok((rows, total))
         })
         .await?
         .keyed(|r| r.id.clone());

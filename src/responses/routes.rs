@@ -4,7 +4,7 @@
 
 use crate::action_endpoint;
 use crate::http::endpoint::State;
-use crate::http::pagination::read_page;
+use crate::http::pagination::{read_counted_page, read_page};
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
 
@@ -66,19 +66,23 @@ crate::endpoint! {
         -> ApiResult<web::Json<Page<ResponseOut>>> {
         let status = filter.into_inner().status;
         let demand_id = path.into_inner();
-        let page = read_page(&state.db, &page, move |conn, request| {
+        let page = read_counted_page(&state.db, &page, move |conn, request| {
             let demand = crate::listings::queries::find(conn, Library::Demands, &demand_id)?;
             ensure_lists(&user, &demand)?;
-            let mut query = demand_responses::table
-                .filter(demand_responses::demand_id.eq(&demand.id))
-                .into_boxed();
-            if let Some(status) = status {
-                query = query.filter(demand_responses::status.eq(status.as_str()));
-            }
-            let rows = crate::after_cursor!(query, demand_responses::id, request, desc)
+            let selected = || {
+                let mut query = demand_responses::table
+                    .filter(demand_responses::demand_id.eq(demand.id.clone()))
+                    .into_boxed();
+                if let Some(status) = status {
+                    query = query.filter(demand_responses::status.eq(status.as_str()));
+                }
+                query
+            };
+            let total = selected().count().get_result(conn)?;
+            let rows = crate::after_cursor!(selected(), demand_responses::id, request, desc)
                 .select(ResponseRow::as_select())
                 .load(conn)?;
-            super::names::response_outs(conn, rows)
+            Ok((super::names::response_outs(conn, rows)?, total))
         })
         .await?
         .keyed(|r| r.id.clone());

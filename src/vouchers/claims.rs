@@ -133,16 +133,12 @@ fn claimable_orders(
             VoucherMode::Reimburse => &order.enterprise_org_id,
         };
         if !user.belongs_to(claimant) {
-            let who = if program.mode == VoucherMode::Direct {
-                "provider (通兑: the programme pays providers)"
+            let message = if program.mode == VoucherMode::Direct {
+                "the voucher share of this order is claimed by its provider (通兑: the programme pays providers)"
             } else {
-                "enterprise (通用: the programme reimburses enterprises)"
+                "the voucher share of this order is claimed by its enterprise (通用: the programme reimburses enterprises)"
             };
-            errors.push(FieldError::new(
-                field,
-                "not_claimant",
-                format!("the voucher share of this order is claimed by its {who}"),
-            ));
+            errors.push(FieldError::new(field, "not_claimant", message));
         }
     }
     if !errors.is_empty() {

@@ -603,6 +603,7 @@ async fn owners_hear_of_access_requests_and_requesters_of_the_decision() {
     let waiting =
         app.as_user(&owner).get("/api/v1/me/access-requests?status=pending").expect(200).await;
     assert_eq!(waiting["items"].as_array().unwrap().len(), 1, "{waiting}");
+    assert_eq!(waiting["total"], 1, "the list counts what waits: {waiting}");
     assert_eq!(waiting["items"][0]["id"], request_id);
     assert_eq!(waiting["items"][0]["library"], "achievements");
     assert!(waiting["items"][0]["listing_title"].as_str().unwrap().contains("正极"), "{waiting}");
@@ -611,6 +612,7 @@ async fn owners_hear_of_access_requests_and_requesters_of_the_decision() {
     assert_eq!(asked["items"][0]["id"], request_id);
     let not_theirs = app.as_user(&buyer).get("/api/v1/me/access-requests").expect(200).await;
     assert_eq!(not_theirs["items"], json!([]), "the requester owns none of the records");
+    assert_eq!(not_theirs["total"], 0);
     let outsider = app.enterprise(3).await;
     for side in ["owner", "requester"] {
         let none = app
@@ -631,6 +633,7 @@ async fn owners_hear_of_access_requests_and_requesters_of_the_decision() {
         .await;
     let told = app.as_user(&buyer).get("/api/v1/notifications").expect(200).await;
     assert_eq!(items_field(&told, "kind"), ["access_decided"]);
+    assert_eq!(told["total"], 1, "{told}");
     let title = told["items"][0]["title"].as_str().unwrap();
     assert!(title.contains("已同意") && title.contains("请联系王老师签署保密协议"), "{title}");
     app.as_user(&owner).act(format!("{requests}/{request_id}/revoke")).expect(200).await;

@@ -300,3 +300,63 @@ async fn registration_emails_a_link_that_confirms_the_address_once() {
     app.as_user(&other).act("/api/v1/me/verify-email").expect(202).await;
     wait_for_nth(&inbox, "验证码", 3).await;
 }
+
+#[tokio::test]
+async fn emails_are_written_in_the_language_each_user_reads() {
+    let (port, inbox) = smtp_sink();
+    let app = spawn_app_with(|s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    // Registering with `Accept-Language: en` sets English for the user's e-mails.
+    app.anon()
+        .post("/api/v1/auth/register")
+        .header("Accept-Language", "en-GB,en;q=0.9")
+        .json(json!({
+            "email": "uni-en@example.edu.cn", "password": PASSWORD, "display_name": "Li Wei",
+            "role": "university",
+            "organization": {"name": "测试大学英文", "kind": "university",
+                             "credit_code": credit_code(61), "region_code": "330106"}
+        }))
+        .expect(201)
+        .await;
+    let welcome = body_of(&wait_for(&inbox, "Verification code: ").await);
+    assert!(welcome.starts_with("Hello Li Wei,"), "{welcome}");
+    let owner = app.session("uni-en@example.edu.cn").await;
+    let mine = app.as_user(&owner).get("/api/v1/me/notification-preferences").expect(200).await;
+    assert_eq!(mine["language"], "en");
+    let chinese = app.university(62).await;
+    let theirs = app.as_user(&chinese).get("/api/v1/me/notification-preferences").expect(200).await;
+    assert_eq!(theirs["language"], "zh-CN", "Chinese unless the request asked for English");
+
+    // A notification reaches each reader in their language, whoever's request caused it.
+    let admin = app.admin(61).await;
+    app.publish("achievements", &owner, &admin, sample_achievement(61)).await;
+    let approved = wait_for(&inbox, "passed review and is published").await;
+    assert_eq!(approved.recipients, vec![owner.email.clone()]);
+    assert!(approved.data.contains("Subject: [Techmarket]"), "{}", approved.data);
+    app.publish("achievements", &chinese, &admin, sample_achievement(62)).await;
+    let chinese_mail = wait_for(&inbox, "已通过审核并发布").await;
+    assert_eq!(chinese_mail.recipients, vec![chinese.email.clone()]);
+
+    // The user switches to Chinese: the next e-mail (a password reset) is Chinese.
+    let set = app
+        .as_user(&owner)
+        .put("/api/v1/me/notification-preferences")
+        .json(json!({"preferences": [], "language": "zh-CN"}))
+        .expect(200)
+        .await;
+    assert_eq!(set["language"], "zh-CN");
+    app.anon()
+        .post("/api/v1/auth/password-reset")
+        .header("Accept-Language", "en")
+        .json(json!({"email": owner.email}))
+        .expect(202)
+        .await;
+    let reset = wait_for(&inbox, "重置码").await;
+    assert_eq!(reset.recipients, vec![owner.email.clone()]);
+    let bad = app
+        .as_user(&owner)
+        .put("/api/v1/me/notification-preferences")
+        .json(json!({"preferences": [], "language": "fr"}))
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&bad), vec!["language"]);
+}

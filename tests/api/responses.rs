@@ -122,6 +122,7 @@ async fn an_accepted_answer_opens_a_deal_at_intention_between_the_demand_and_the
     let other = answered(&app, &m.institute, &m.demand_id).await;
     let listed = app.as_user(&m.enterprise).get(responses_path(&m.demand_id)).expect(200).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["total"], 2, "{listed}");
 
     let shortlisted = act(&app, &m.enterprise, &m.demand_id, response_id, "shortlist", json!({}))
         .expect(200)

@@ -68,6 +68,7 @@ crate::endpoint! {
                     role,
                     organization_id,
                     verified: true,
+                    language: crate::i18n::Lang::Zh,
                 };
                 queries::insert(conn, &actor, draft, "user.create")
             })

@@ -53,11 +53,16 @@ pub fn send_verification(conn: &mut DbConnection, user: &User, public_url: &str)
         Purpose::EmailVerification,
         chrono::Duration::days(VERIFY_DAYS),
     )?;
-    let body = format!(
-        "{}，您好：\n\n欢迎使用科技大市场。请在 {VERIFY_DAYS} 天内打开以下链接确认您的邮箱：\n\n{public_url}/verify-email?token={token}\n\n验证码：{token}\n\n如果您没有注册，请忽略本邮件。\n",
-        user.display_name
+    let lang = user.lang();
+    let link = format!("{public_url}/verify-email?token={token}");
+    let days = VERIFY_DAYS.to_string();
+    let body = crate::i18n::fill(
+        "mail.verify_body",
+        lang,
+        &[("name", &user.display_name), ("days", &days), ("link", &link), ("token", &token)],
     );
-    crate::mail::queue(conn, &user.email, "确认您的科技大市场邮箱", &body, "email_verification")
+    let subject = crate::i18n::fill("mail.verify_subject", lang, &[]);
+    crate::mail::queue(conn, &user.email, &subject, &body, "email_verification")
 }
 
 crate::endpoint! {
@@ -78,11 +83,16 @@ crate::endpoint! {
                 return Ok(());
             }
             let token = tokens::issue(conn, &user.id, Purpose::PasswordReset, chrono::Duration::minutes(RESET_MINUTES))?;
-            let body = format!(
-                "{}，您好：\n\n有人（希望是您）申请重置科技大市场账户的密码。请在 {RESET_MINUTES} 分钟内打开以下链接设置新密码：\n\n{link_base}{token}\n\n重置码：{token}\n\n如果不是您本人操作，请忽略本邮件，您的密码不会改变。\n",
-                user.display_name
+            let lang = user.lang();
+            let link = format!("{link_base}{token}");
+            let minutes = RESET_MINUTES.to_string();
+            let body = crate::i18n::fill(
+                "mail.reset_body",
+                lang,
+                &[("name", &user.display_name), ("minutes", &minutes), ("link", &link), ("token", &token)],
             );
-            crate::mail::queue(conn, &user.email, "重置科技大市场账户密码", &body, "password_reset")?;
+            let subject = crate::i18n::fill("mail.reset_subject", lang, &[]);
+            crate::mail::queue(conn, &user.email, &subject, &body, "password_reset")?;
             audit::record(conn, &actor, "user.password_reset_requested", "user", &user.id, serde_json::json!({}))
         }).await?;
         Ok(HttpResponse::Accepted().finish())

@@ -78,6 +78,7 @@ crate::endpoint! {
         };
         let password_hash = hash_password(&state, body.password).await?;
         let actor = anonymous_actor(&req);
+        let language = crate::i18n::Lang::of(&req);
         let role = body.role;
         let public_url = state.config.mail.public_url.clone();
         let user = state
@@ -99,6 +100,7 @@ crate::endpoint! {
                     role,
                     organization_id,
                     verified: false,
+                    language,
                 };
                 let user = queries::insert(conn, &actor, draft, "user.register")?;
                 super::reset::send_verification(conn, &user, &public_url)?;

@@ -82,6 +82,7 @@ async fn a_deal_at_agreement_leads_to_a_contract_whose_registration_signs_the_de
         .expect(200)
         .await;
     assert_eq!(listed["items"][0]["id"], id);
+    assert_eq!(listed["total"], 1, "{listed}");
 }
 
 #[tokio::test]
