@@ -8,8 +8,9 @@ FROM rust:1-bookworm AS builder
 WORKDIR /build
 
 # Dependencies first, against placeholder sources, so that this layer stays cached
-# until Cargo.toml or Cargo.lock change.
+# until Cargo.toml or Cargo.lock change (.cargo/config.toml sets the bundled SQLite's flags).
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo .cargo
 RUN mkdir src \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \

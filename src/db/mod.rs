@@ -235,7 +235,9 @@ impl Db {
             // Also the cap of r2d2's reconnect backoff: a restarted database is found again
             // within about this long. Waiting for a busy pool is longer (`checkout`).
             .connection_timeout(RECONNECT_BACKOFF_CAP)
-            .test_on_check_out(true)
+            // A server connection may have gone away while pooled; a SQLite file cannot, and a
+            // `SELECT 1` per checkout was a tenth of a cached read's cost (BENCHMARKS.md).
+            .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
             .build(manager)
             .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
         Ok(Db { pool, write_lock: write_lock_for(url), url: url.clone(), reachability })

@@ -166,12 +166,16 @@ macro_rules! own_table_record {
             id: &str,
         ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
             use diesel::prelude::*;
-            let listing = $crate::listings::queries::find(conn, Self::LIBRARY, id)?;
-            let row = $crate::db::schema::$table::table
-                .find(id)
-                .select(<$row>::as_select())
-                .first(conn)?;
-            Ok((listing, row))
+            use $crate::db::schema::{$table, listings};
+            // One query: the shared row and the library's own, joined.
+            listings::table
+                .inner_join($table::table.on($table::id.eq(listings::id)))
+                .filter(listings::id.eq(id))
+                .filter(listings::library.eq(Self::LIBRARY.as_str()))
+                .select(($crate::listings::model::Listing::as_select(), <$row>::as_select()))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| $crate::listings::access::not_found(Self::LIBRARY))
         }
 
         fn save(
