@@ -166,7 +166,7 @@ macro_rules! own_table_record {
             id: &str,
         ) -> $crate::error::ApiResult<$crate::listings::record::Stored<Self>> {
             use diesel::prelude::*;
-            use $crate::db::schema::{$table, listings};
+            use $crate::db::schema::{listings, $table};
             // One query: the shared row and the library's own, joined.
             listings::table
                 .inner_join($table::table.on($table::id.eq(listings::id)))
