@@ -288,6 +288,14 @@ mod tests {
             "keywords：最多 12 个关键词"
         );
         assert_eq!(localize("something new", Lang::Zh), "something new");
+        assert_eq!(
+            localize("invalid type: integer `5`, expected a string", Lang::Zh),
+            "类型错误：整数 `5`，应为 字符串"
+        );
+        assert_eq!(
+            localize("malformed JSON: EOF while parsing a value at line 1 column 10", Lang::Zh),
+            "JSON 格式错误：解析值时内容意外结束（第 1 行第 10 列）"
+        );
         assert_eq!(by_id("problem.not_found", Lang::Zh).as_deref(), Some("未找到"));
         assert_eq!(by_id("problem.not_found", Lang::En).as_deref(), Some("Not found"));
         assert_eq!(by_id("problem.nothing_like_this", Lang::En), None);

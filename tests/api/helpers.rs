@@ -445,7 +445,7 @@ pub(crate) async fn assert_status(response: Response, expected: StatusCode) -> V
 /// meets passes here, so a text missing from the catalogue fails the test that provokes it.
 fn assert_catalogued(problem: &Value) {
     static ENGLISH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]+)+\b").expect("a pattern")
+        regex::Regex::new(r"\b[A-Za-z]+(?:\s+[A-Za-z]{2,})+\b").expect("a pattern")
     });
     static VERBATIM: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"`[^`]*`").expect("a pattern"));
