@@ -53,16 +53,28 @@ pub fn send_verification(conn: &mut DbConnection, user: &User, public_url: &str)
         Purpose::EmailVerification,
         chrono::Duration::days(VERIFY_DAYS),
     )?;
-    let lang = user.lang();
     let link = format!("{public_url}/verify-email?token={token}");
     let days = VERIFY_DAYS.to_string();
-    let body = crate::i18n::fill(
-        "mail.verify_body",
-        lang,
-        &[("name", &user.display_name), ("days", &days), ("link", &link), ("token", &token)],
-    );
-    let subject = crate::i18n::fill("mail.verify_subject", lang, &[]);
-    crate::mail::queue(conn, &user.email, &subject, &body, "email_verification")
+    mail_token(conn, user, "verify", "email_verification", &link, &token, ("days", &days))
+}
+
+/// Queues the e-mail that carries a single-use token, in the user's language: the catalogue's
+/// `mail.{template}_subject` and `mail.{template}_body`, filled with the user's name, the link,
+/// the token and how long it lasts (`validity`: its placeholder and value).
+fn mail_token(
+    conn: &mut DbConnection,
+    user: &User,
+    template: &str,
+    kind: &str,
+    link: &str,
+    token: &str,
+    validity: (&str, &str),
+) -> ApiResult<()> {
+    let lang = user.lang();
+    let values = [("name", user.display_name.as_str()), ("link", link), ("token", token), validity];
+    let body = crate::i18n::fill(&format!("mail.{template}_body"), lang, &values);
+    let subject = crate::i18n::fill(&format!("mail.{template}_subject"), lang, &[]);
+    crate::mail::queue(conn, &user.email, &subject, &body, kind)
 }
 
 crate::endpoint! {
@@ -83,16 +95,9 @@ crate::endpoint! {
                 return Ok(());
             }
             let token = tokens::issue(conn, &user.id, Purpose::PasswordReset, chrono::Duration::minutes(RESET_MINUTES))?;
-            let lang = user.lang();
             let link = format!("{link_base}{token}");
             let minutes = RESET_MINUTES.to_string();
-            let body = crate::i18n::fill(
-                "mail.reset_body",
-                lang,
-                &[("name", &user.display_name), ("minutes", &minutes), ("link", &link), ("token", &token)],
-            );
-            let subject = crate::i18n::fill("mail.reset_subject", lang, &[]);
-            crate::mail::queue(conn, &user.email, &subject, &body, "password_reset")?;
+            mail_token(conn, &user, "reset", "password_reset", &link, &token, ("minutes", &minutes))?;
             audit::record(conn, &actor, "user.password_reset_requested", "user", &user.id, serde_json::json!({}))
         }).await?;
         Ok(HttpResponse::Accepted().finish())
