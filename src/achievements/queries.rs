@@ -8,9 +8,8 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
-use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, ListingSelection, SortOrder, Window};
 use crate::listings::model::Listing;
-use crate::organizations::queries::like_escape;
 
 /// An achievement's own row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -57,13 +56,49 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(AchievementFilter);
 
+/// The part of a list's filters on the listing row.
+fn listing_selection(
+    f: &AchievementFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+) -> ListingSelection {
+    ListingSelection {
+        library: Library::Achievements,
+        scope: scope.clone(),
+        hit_ids,
+        region: f.region.clone(),
+        org_id: f.org_id.clone(),
+    }
+}
+
+/// Whether any of a list's filters reads the library's own table (every field is named, so a
+/// new filter must be sorted here).
+fn filters_own_columns(f: &AchievementFilter) -> bool {
+    let AchievementFilter {
+        technology_field,
+        industry,
+        maturity,
+        cooperation_mode,
+        price_min,
+        price_max,
+        q: _,
+        status: _,
+        mine: _,
+        sort: _,
+        region: _,
+        org_id: _,
+    } = f;
+    technology_field.is_some()
+        || industry.is_some()
+        || maturity.is_some()
+        || cooperation_mode.is_some()
+        || price_min.is_some()
+        || price_max.is_some()
+}
+
 fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(achievements::table).into_boxed();
-    query = query.filter(listings::library.eq(Library::Achievements.as_str()));
-    query = crate::apply_scope!(query, scope.clone());
-    if let Some(ids) = hit_ids {
-        query = query.filter(listings::id.eq_any(ids));
-    }
+    query = crate::apply_listing_selection!(query, listing_selection(f, scope, hit_ids));
     if let Some(field) = f.technology_field {
         query = query.filter(achievements::technology_field.eq(field.as_str()));
     }
@@ -72,10 +107,6 @@ fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String
     }
     if let Some(maturity) = f.maturity {
         query = query.filter(achievements::maturity.eq(maturity.as_str()));
-    }
-    if let Some(region) = f.region.as_deref() {
-        query = query
-            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
     if let Some(mode) = f.cooperation_mode {
         query = query
@@ -86,9 +117,6 @@ fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String
     }
     if let Some(max) = f.price_max {
         query = query.filter(achievements::asking_price_fen.le(max));
-    }
-    if let Some(org) = f.org_id.as_deref() {
-        query = query.filter(listings::org_id.eq(org.to_string()));
     }
     query
 }

@@ -9,9 +9,8 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
-use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, ListingSelection, SortOrder, Window};
 use crate::listings::model::Listing;
-use crate::organizations::queries::like_escape;
 
 /// A demand's own row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -54,13 +53,51 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(DemandFilter);
 
+/// The part of a list's filters on the listing row.
+fn listing_selection(
+    f: &DemandFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+) -> ListingSelection {
+    ListingSelection {
+        library: Library::Demands,
+        scope: scope.clone(),
+        hit_ids,
+        region: f.region.clone(),
+        org_id: f.org_id.clone(),
+    }
+}
+
+/// Whether any of a list's filters reads the library's own table (every field is named, so a
+/// new filter must be sorted here).
+fn filters_own_columns(f: &DemandFilter) -> bool {
+    let DemandFilter {
+        technology_field,
+        industry,
+        required_maturity,
+        cooperation_mode,
+        budget_min,
+        budget_max,
+        open_call,
+        q: _,
+        status: _,
+        mine: _,
+        sort: _,
+        region: _,
+        org_id: _,
+    } = f;
+    technology_field.is_some()
+        || industry.is_some()
+        || required_maturity.is_some()
+        || cooperation_mode.is_some()
+        || budget_min.is_some()
+        || budget_max.is_some()
+        || open_call.is_some()
+}
+
 fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(demands::table).into_boxed();
-    query = query.filter(listings::library.eq(Library::Demands.as_str()));
-    query = crate::apply_scope!(query, scope.clone());
-    if let Some(ids) = hit_ids {
-        query = query.filter(listings::id.eq_any(ids));
-    }
+    query = crate::apply_listing_selection!(query, listing_selection(f, scope, hit_ids));
     if let Some(field) = f.technology_field {
         query = query.filter(demands::technology_field.eq(field.as_str()));
     }
@@ -69,10 +106,6 @@ fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -
     }
     if let Some(maturity) = f.required_maturity {
         query = query.filter(demands::required_maturity.eq(maturity.as_str()));
-    }
-    if let Some(region) = f.region.as_deref() {
-        query = query
-            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
     if let Some(mode) = f.cooperation_mode {
         query = query.filter(demands::cooperation_modes.like(contains_code_pattern(mode.as_str())));
@@ -87,9 +120,6 @@ fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -
         Some(true) => query = query.filter(demands::reward_fen.is_not_null()),
         Some(false) => query = query.filter(demands::reward_fen.is_null()),
         None => {}
-    }
-    if let Some(org) = f.org_id.as_deref() {
-        query = query.filter(listings::org_id.eq(org.to_string()));
     }
     query
 }

@@ -10,10 +10,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::listing_search::{ListScope, ListingSelection, Window};
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
-use crate::organizations::queries::like_escape;
 
 /// An expert profile's own row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -129,13 +128,41 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(ExpertFilter);
 
+/// The part of a list's filters on the listing row.
+fn listing_selection(
+    f: &ExpertFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+) -> ListingSelection {
+    ListingSelection {
+        library: Library::Experts,
+        scope: scope.clone(),
+        hit_ids,
+        region: f.region.clone(),
+        org_id: None,
+    }
+}
+
+/// Whether any of a list's filters reads the library's own table (every field is named, so a
+/// new filter must be sorted here).
+fn filters_own_columns(f: &ExpertFilter) -> bool {
+    let ExpertFilter {
+        technology_field,
+        service,
+        title,
+        availability,
+        q: _,
+        status: _,
+        mine: _,
+        sort: _,
+        region: _,
+    } = f;
+    technology_field.is_some() || service.is_some() || title.is_some() || availability.is_some()
+}
+
 fn selected(f: &ExpertFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(experts::table).into_boxed();
-    query = query.filter(listings::library.eq(Library::Experts.as_str()));
-    query = crate::apply_scope!(query, scope.clone());
-    if let Some(ids) = hit_ids {
-        query = query.filter(listings::id.eq_any(ids));
-    }
+    query = crate::apply_listing_selection!(query, listing_selection(f, scope, hit_ids));
     if let Some(field) = f.technology_field {
         query =
             query.filter(experts::technology_fields.like(contains_code_pattern(field.as_str())));
@@ -148,10 +175,6 @@ fn selected(f: &ExpertFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -
     }
     if let Some(availability) = f.availability {
         query = query.filter(experts::availability.eq(availability.as_str()));
-    }
-    if let Some(region) = f.region.as_deref() {
-        query = query
-            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
     }
     query
 }

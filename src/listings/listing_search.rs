@@ -153,6 +153,46 @@ macro_rules! apply_scope {
     }};
 }
 
+/// What every library's list filters on the shared `listings` row: the library, the caller's
+/// scope, the full-text hits, a region prefix and the owning organization.
+#[derive(Debug, Clone)]
+pub struct ListingSelection {
+    /// The library listed.
+    pub library: Library,
+    /// Whose records, in which states.
+    pub scope: ListScope,
+    /// Only these ids (a search's hits), when set.
+    pub hit_ids: Option<Vec<String>>,
+    /// A GB/T 2260 code prefix the record's region starts with.
+    pub region: Option<String>,
+    /// The organization owning the records.
+    pub org_id: Option<String>,
+}
+
+/// Applies a [`ListingSelection`] to a boxed query over `listings` (alone or joined with a
+/// library table).
+#[macro_export]
+macro_rules! apply_listing_selection {
+    ($query:expr, $selection:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::listings;
+        let selection: $crate::listings::listing_search::ListingSelection = $selection;
+        let mut query = $query.filter(listings::library.eq(selection.library.as_str()));
+        query = $crate::apply_scope!(query, selection.scope);
+        if let Some(ids) = selection.hit_ids {
+            query = query.filter(listings::id.eq_any(ids));
+        }
+        if let Some(region) = selection.region {
+            let pattern = format!("{}%", $crate::organizations::queries::like_escape(&region));
+            query = query.filter(listings::region_code.like(pattern).escape('\\'));
+        }
+        if let Some(org) = selection.org_id {
+            query = query.filter(listings::org_id.eq(org));
+        }
+        query
+    }};
+}
+
 /// Full-text hits of a query, best first.
 #[derive(Debug, Clone)]
 pub struct Hits {

@@ -271,17 +271,24 @@ macro_rules! common_filter_parts {
 }
 
 /// Defines a library's `count_rows` and `filtered_ids` over its `selected(filter, scope, hit_ids)`
-/// query (the records a list's filters and scope select, unordered and unpaged).
+/// query (the records a list's filters and scope select, unordered and unpaged), its
+/// `listing_selection(filter, scope, hit_ids)` (the part of those filters on the listing row) and
+/// `filters_own_columns(filter)` (whether any filter reads the library's own table).
 #[macro_export]
 macro_rules! selected_queries {
     ($filter:ty) => {
-        /// How many records a list's filters select (every page).
+        /// How many records a list's filters select (every page): on the listing rows alone
+        /// when no filter reads the library's own table (every listing of a library has its row).
         pub fn count_rows(
             conn: &mut DbConnection,
             f: &$filter,
             scope: &ListScope,
         ) -> ApiResult<i64> {
-            Ok(selected(f, scope, None).count().get_result(conn)?)
+            if filters_own_columns(f) {
+                Ok(selected(f, scope, None).count().get_result(conn)?)
+            } else {
+                $crate::listings::queries::count_listings(conn, listing_selection(f, scope, None))
+            }
         }
 
         /// The ids of the records a list's filters select, at most `limit`.

@@ -12,11 +12,10 @@ use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::listing_search::{ListScope, ListingSelection, Window};
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
 use crate::organizations::model::Organization;
-use crate::organizations::queries::like_escape;
 use crate::search::SearchDoc;
 use crate::taxonomies::ServiceType;
 
@@ -266,6 +265,42 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(ServiceProviderFilter);
 
+/// The part of a list's filters on the listing row.
+fn listing_selection(
+    f: &ServiceProviderFilter,
+    scope: &ListScope,
+    hit_ids: Option<Vec<String>>,
+) -> ListingSelection {
+    ListingSelection {
+        library: Library::ServiceProviders,
+        scope: scope.clone(),
+        hit_ids,
+        region: f.region.clone(),
+        org_id: f.org_id.clone(),
+    }
+}
+
+/// Whether any of a list's filters reads the library's own table (every field is named, so a
+/// new filter must be sorted here).
+fn filters_own_columns(f: &ServiceProviderFilter) -> bool {
+    let ServiceProviderFilter {
+        service_type,
+        technology_field,
+        accepts_vouchers,
+        verified,
+        q: _,
+        status: _,
+        mine: _,
+        sort: _,
+        region: _,
+        org_id: _,
+    } = f;
+    service_type.is_some()
+        || technology_field.is_some()
+        || accepts_vouchers.is_some()
+        || verified.is_some()
+}
+
 fn selected(
     f: &ServiceProviderFilter,
     scope: &ListScope,
@@ -275,11 +310,7 @@ fn selected(
         .inner_join(service_providers::table)
         .inner_join(organizations::table)
         .into_boxed();
-    query = query.filter(listings::library.eq(Library::ServiceProviders.as_str()));
-    query = crate::apply_scope!(query, scope.clone());
-    if let Some(ids) = hit_ids {
-        query = query.filter(listings::id.eq_any(ids));
-    }
+    query = crate::apply_listing_selection!(query, listing_selection(f, scope, hit_ids));
     if let Some(kind) = f.service_type {
         query = query
             .filter(service_providers::service_types.like(contains_code_pattern(kind.as_str())));
@@ -289,18 +320,11 @@ fn selected(
             service_providers::technology_fields.like(contains_code_pattern(field.as_str())),
         );
     }
-    if let Some(region) = f.region.as_deref() {
-        query = query
-            .filter(listings::region_code.like(format!("{}%", like_escape(region))).escape('\\'));
-    }
     if let Some(accepts) = f.accepts_vouchers {
         query = query.filter(service_providers::accepts_vouchers.eq(accepts));
     }
     if let Some(verified) = f.verified {
         query = query.filter(organizations::verified.eq(verified));
-    }
-    if let Some(org) = f.org_id.as_deref() {
-        query = query.filter(listings::org_id.eq(org.to_string()));
     }
     query
 }

@@ -257,6 +257,9 @@ async fn search_finds_words_inside_summaries_and_filters_combine() {
     assert_eq!(by_field["total"], 1);
     let by_region = app.anon().get("/api/v1/achievements?region=32").expect(200).await;
     assert_eq!(by_region["items"][0]["id"], water_id.as_str());
+    assert_eq!(by_region["total"], 1, "a region's list counts on the listing rows alone");
+    let elsewhere = app.anon().get("/api/v1/achievements?region=44").expect(200).await;
+    assert_eq!(elsewhere["total"], 0, "{elsewhere}");
     let by_price = app.anon().get("/api/v1/achievements?price_max=10000000").expect(200).await;
     assert_eq!(by_price["items"].as_array().unwrap().len(), 1);
     let by_mode = app.anon().get("/api/v1/achievements?cooperation_mode=license").expect(200).await;
