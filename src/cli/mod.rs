@@ -75,6 +75,14 @@ pub enum Command {
     Reindex,
     /// Walk the audit log's hash chain; name the first altered or missing entry (exit 1 then).
     VerifyAudit,
+    /// Refill the statistics' sums of registered contracts from the contracts (safe while the
+    /// server runs); with `--check`, only compare them with a full recount (exit 1 on a
+    /// difference).
+    RebuildStats {
+        /// Compare instead of refilling.
+        #[arg(long)]
+        check: bool,
+    },
     /// Copy the live SQLite database to PATH (consistent while the server writes); for
     /// PostgreSQL use pg_dump.
     Backup {
@@ -204,6 +212,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(cli.config.as_deref())?;
             verify_audit(&config)
         }
+        Command::RebuildStats { check } => {
+            let config = load_config(cli.config.as_deref())?;
+            rebuild_stats(&config, check)
+        }
         Command::Backup { path } => {
             let config = load_config(cli.config.as_deref())?;
             let db = Db::connect(&config.database, 1).map_err(anyhow::Error::msg)?;
@@ -233,6 +245,25 @@ fn verify_audit(config: &Config) -> anyhow::Result<()> {
             report.entries
         ),
     }
+}
+
+fn rebuild_stats(config: &Config, check: bool) -> anyhow::Result<()> {
+    let db = import::open_database(config)?;
+    let mut conn = db.get().map_err(api_error)?;
+    if check {
+        let differences = crate::stats::rollups::recount_differences(&mut conn)?;
+        if differences.is_empty() {
+            println!("the statistics' sums equal a full recount of the registered contracts");
+            return Ok(());
+        }
+        for line in &differences {
+            println!("{line}");
+        }
+        anyhow::bail!("{} sums differ from a full recount", differences.len());
+    }
+    let rows = write_transaction(&mut conn, crate::stats::rollups::rebuild)?;
+    println!("summed the registered contracts into {rows} rows");
+    Ok(())
 }
 
 fn run_demo(config: &Config) -> anyhow::Result<()> {

@@ -134,13 +134,17 @@ pub fn replace_milestones(
     Ok(rows)
 }
 
-/// Saves a changed contract if it is still at `expected_version`, bumping the version;
-/// 409 with the current version otherwise.
+/// Saves a changed contract if it is still at `expected_version`, bumping the version, and
+/// moves the statistics' sums with it; 409 with the current version otherwise.
 pub fn save(
     conn: &mut DbConnection,
     next: &ContractRow,
     expected_version: i64,
 ) -> ApiResult<ContractRow> {
+    let before = find(conn, &next.id)?;
+    if before.version != expected_version {
+        return Err(ApiError::stale_version(expected_version, before.version));
+    }
     let mut row = next.clone();
     row.version = expected_version + 1;
     row.updated_at = now();
@@ -153,7 +157,15 @@ pub fn save(
         let current = find(conn, &row.id)?;
         return Err(ApiError::stale_version(expected_version, current.version));
     }
-    find(conn, &row.id)
+    let saved = find(conn, &row.id)?;
+    crate::stats::rollups::record_change(conn, Some(&before), &saved)?;
+    Ok(saved)
+}
+
+/// Records a new contract (and its share of the statistics' sums).
+pub fn insert(conn: &mut DbConnection, row: &ContractRow) -> ApiResult<()> {
+    diesel::insert_into(contracts::table).values(row.clone()).execute(conn)?;
+    crate::stats::rollups::record_change(conn, None, row)
 }
 
 /// 409 unless the version the caller sent (if any) is the current one.

@@ -5,7 +5,6 @@ use crate::http::endpoint::State;
 use crate::http::pagination::read_counted_page;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -18,7 +17,6 @@ use super::queries::{self, ENTITY};
 use super::{edit, idempotency, resolve};
 use crate::audit;
 use crate::auth::AuthUser;
-use crate::db::schema::contracts;
 use crate::error::{ApiError, ApiResult};
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
@@ -101,9 +99,7 @@ crate::endpoint! {
                 }
                 let resolved = resolve::resolve(conn, &user, checked, true)?;
                 let row = edit::new_row(&resolved, user.id(), write_key.map(|k| (k, write_hash)))?;
-                diesel::insert_into(contracts::table)
-                    .values(row.clone())
-                    .execute(conn)?;
+                queries::insert(conn, &row)?;
                 queries::replace_milestones(conn, &row.id, &resolved.checked.milestones)?;
                 audit::record(
                     conn,

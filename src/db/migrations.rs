@@ -9,10 +9,15 @@ pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres"
 /// Migrations for SQLite (`migrations/sqlite`).
 pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// The migration creating `contract_rollups`, which are filled from the contracts after it.
+const ROLLUPS_VERSION: &str = "20261206000002";
+
 type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// Applies every pending migration, then chains any audit entries written before the audit
-/// log was a hash chain ([`crate::audit::chain::backfill`]); returns the versions applied.
+/// Applies every pending migration, sums the registered contracts when the statistics' sums
+/// were just created ([`crate::stats::rollups::rebuild`]), then chains any audit entries written
+/// before the audit log was a hash chain ([`crate::audit::chain::backfill`]); returns the
+/// versions applied.
 pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
     let applied: Vec<String> = match conn {
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES)?,
@@ -21,6 +26,10 @@ pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
     .into_iter()
     .map(|v| v.to_string())
     .collect();
+    if applied.iter().any(|version| version.replace('-', "") == ROLLUPS_VERSION) {
+        let rows = super::write_transaction(conn, crate::stats::rollups::rebuild)?;
+        tracing::info!(rows, "summed the registered contracts for the statistics");
+    }
     let chained = crate::audit::chain::backfill(conn)?;
     if chained > 0 {
         tracing::info!(chained, "chained audit entries written before the hash chain");

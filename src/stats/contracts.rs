@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::labels;
 use super::params::{Basis, Filter, Period, Scope, growth, level_digits, region_level};
 use super::render::{Table, Tabular, cell};
+use super::rollups::{self, Dimension, Reading};
 use super::sql::{Backend, Bind, Group, Sql, sum};
 use crate::db::DbConnection;
 use crate::domain::regions::RegionLevel;
@@ -202,6 +203,39 @@ fn load(
     scope: &Scope,
     grouping: Grouping,
 ) -> ApiResult<HashMap<Option<String>, ContractFigures>> {
+    let groups: Vec<(Option<String>, ContractFigures)> = if matches!(scope, Scope::All) {
+        let reading = match grouping.group {
+            ContractGroup::Type => Reading::By(Dimension::Type),
+            ContractGroup::TechnologyField => Reading::By(Dimension::TechnologyField),
+            ContractGroup::Region => Reading::Region(level_digits(grouping.level)),
+            ContractGroup::Month | ContractGroup::Quarter => Reading::Month,
+            ContractGroup::BuyerKind => Reading::By(Dimension::BuyerKind),
+            ContractGroup::SellerKind => Reading::By(Dimension::SellerKind),
+        };
+        rollups::load(conn, filter.region.as_deref(), period, reading)?.into_iter().collect()
+    } else {
+        scan(conn, filter, period, scope, grouping)?
+    };
+    let mut out: HashMap<Option<String>, ContractFigures> = HashMap::new();
+    for (key, figures) in groups {
+        let key = match grouping.group {
+            ContractGroup::Quarter => key.as_deref().map(labels::quarter_of_month),
+            _ => key,
+        };
+        out.entry(key).or_default().add(figures);
+    }
+    Ok(out)
+}
+
+/// One organization's or broker's registered contracts per group, read from the contracts
+/// (a slice the sums do not keep; its contracts are few and found through their indexes).
+fn scan(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    period: &Period,
+    scope: &Scope,
+    grouping: Grouping,
+) -> ApiResult<Vec<(Option<String>, ContractFigures)>> {
     let backend = Backend::of(conn);
     let key = key_expression(backend, grouping);
     let mut sql = Sql::new(&format!(
@@ -213,19 +247,15 @@ fn load(
     ));
     registered(&mut sql, filter, period, scope);
     sql.push(" GROUP BY 1");
-    let mut out: HashMap<Option<String>, ContractFigures> = HashMap::new();
-    for row in sql.load::<Group>(conn)? {
-        let key = match grouping.group {
-            ContractGroup::Quarter => row.key.as_deref().map(labels::quarter_of_month),
-            _ => row.key,
-        };
-        out.entry(key).or_default().add(ContractFigures {
-            count: row.n,
-            amount_fen: row.a,
-            technology_amount_fen: row.b,
-        });
-    }
-    Ok(out)
+    Ok(sql
+        .load::<Group>(conn)?
+        .into_iter()
+        .map(|row| {
+            let figures =
+                ContractFigures { count: row.n, amount_fen: row.a, technology_amount_fen: row.b };
+            (row.key, figures)
+        })
+        .collect())
 }
 
 fn label(grouping: Grouping, key: Option<&str>) -> String {

@@ -15,6 +15,7 @@ pub mod libraries;
 pub mod overview;
 pub mod params;
 pub mod render;
+pub mod rollups;
 pub mod routes;
 pub mod sql;
 pub mod trading;

@@ -8,6 +8,7 @@ use super::funnel::deals_in;
 use super::libraries::published_in;
 use super::params::{Basis, Filter, Scope};
 use super::render::{Table, Tabular};
+use super::rollups::{self, Dimension, Reading};
 use super::sql::{Backend, Bind, Group, Sql, sum};
 use crate::db::DbConnection;
 use crate::deals::model::DealStage;
@@ -196,6 +197,15 @@ pub fn contract_totals(
     filter: &Filter,
     scope: &Scope,
 ) -> ApiResult<ContractFigures> {
+    if matches!(scope, Scope::All) {
+        let sums = rollups::load(
+            conn,
+            filter.region.as_deref(),
+            &filter.period,
+            Reading::By(Dimension::All),
+        )?;
+        return Ok(sums.into_values().next().unwrap_or_default());
+    }
     let mut sql = Sql::new(&format!(
         "SELECT CAST(NULL AS TEXT) AS key, COUNT(*) AS n, {} AS a, {} AS b, \
          CAST(0 AS BIGINT) AS c FROM {}",

@@ -136,6 +136,21 @@ impl Sql {
         }
     }
 
+    /// Runs a statement; returns the rows it changed.
+    pub fn execute(&self, conn: &mut DbConnection) -> QueryResult<usize> {
+        let text = self.render(Backend::of(conn));
+        match conn {
+            DbConnection::Sqlite(inner) => {
+                let query = diesel::sql_query(text).into_boxed::<Sqlite>();
+                bind_all(query, &self.binds).execute(inner)
+            }
+            DbConnection::Postgresql(inner) => {
+                let query = diesel::sql_query(text).into_boxed::<Pg>();
+                bind_all(query, &self.binds).execute(inner)
+            }
+        }
+    }
+
     /// Runs the query and reads its rows.
     pub fn load<R>(&self, conn: &mut DbConnection) -> QueryResult<Vec<R>>
     where

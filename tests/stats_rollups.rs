@@ -1,0 +1,324 @@
+//! The statistics' sums of registered contracts (`contract_rollups`) stay equal to a full
+//! recount through a randomized half year of registrations, refusals, amendments and
+//! terminations, and the figures read from them equal the figures computed here from each
+//! contract as the API shows it. A test binary of its own: it moves the market clock (shared by
+//! the whole process) forward day by day, so that periods cut across whole months and days.
+//! `TEST_SEED=<n>` replays a history; the seed is printed and named in every failure.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde_json::{Value, json};
+
+use helpers::*;
+
+/// A small deterministic generator (xorshift64*), so a failing history can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// A user with a new organization of `kind` in `region`.
+async fn member(app: &TestApp, n: u32, role: &str, kind: &str, region: &str) -> Session {
+    let email = format!("rollup{n}@example.com");
+    let body = json!({
+        "email": email, "password": PASSWORD, "display_name": format!("会员{n}"), "role": role,
+        "organization": {
+            "name": format!("汇总测试机构{n}"), "kind": kind,
+            "credit_code": credit_code(n), "region_code": region
+        }
+    });
+    app.anon().post("/api/v1/auth/register").json(body).expect(201).await;
+    app.session(&email).await
+}
+
+fn org(session: &Session) -> String {
+    session.organization_id.clone().expect("organization")
+}
+
+/// What a registered contract adds to the figures, as the API shows the contract.
+#[derive(Debug, Clone)]
+struct Counted {
+    registered_on: NaiveDate,
+    contract_type: String,
+    technology_field: String,
+    seller_region: Option<String>,
+    buyer_kind: String,
+    amount_fen: i64,
+    technology_amount_fen: i64,
+    terminated: bool,
+}
+
+impl Counted {
+    fn of(contract: &Value) -> Counted {
+        let text = |v: &Value| v.as_str().expect("text").to_string();
+        Counted {
+            registered_on: contract["registration"]["registered_on"]
+                .as_str()
+                .expect("registered")
+                .parse()
+                .expect("date"),
+            contract_type: text(&contract["contract_type"]),
+            technology_field: text(&contract["technology_field"]),
+            seller_region: contract["seller"]["region_code"].as_str().map(str::to_owned),
+            buyer_kind: text(&contract["buyer"]["entity_kind"]),
+            amount_fen: contract["amount_fen"].as_i64().expect("amount"),
+            technology_amount_fen: contract["technology_amount_fen"].as_i64().expect("amount"),
+            terminated: contract["status"] == "terminated",
+        }
+    }
+}
+
+/// The groups of `GET /stats/contracts` as `key → [count, amount, technology amount]`.
+fn groups_of(stats: &Value) -> BTreeMap<String, [i64; 3]> {
+    stats["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter(|g| g["current"]["count"].as_i64() != Some(0))
+        .map(|g| {
+            let figure = |name: &str| g["current"][name].as_i64().expect("figure");
+            (
+                g["key"].as_str().unwrap_or("").to_string(),
+                [figure("count"), figure("amount_fen"), figure("technology_amount_fen")],
+            )
+        })
+        .collect()
+}
+
+/// The same groups computed from the contracts: those `keep` selects, grouped by `key`.
+fn expected(
+    contracts: &BTreeMap<String, Counted>,
+    keep: impl Fn(&Counted) -> bool,
+    key: impl Fn(&Counted) -> String,
+) -> BTreeMap<String, [i64; 3]> {
+    let mut out: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+    for c in contracts.values().filter(|c| keep(c)) {
+        let sums = out.entry(key(c)).or_default();
+        sums[0] += 1;
+        sums[1] += c.amount_fen;
+        sums[2] += c.technology_amount_fen;
+    }
+    out
+}
+
+const KINDS: [(&str, Option<&str>, &str); 5] = [
+    ("development", Some("commissioned"), "new_energy"),
+    ("transfer", Some("patent_right"), "new_materials"),
+    ("license", Some("patent"), "new_energy"),
+    ("consulting", None, "agriculture"),
+    ("service", Some("general"), "urban_social"),
+];
+
+#[tokio::test]
+async fn rollups_equal_a_full_recount_after_a_randomized_history() {
+    let seed = std::env::var("TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| u64::from(chrono::Utc::now().timestamp_subsec_nanos()) | 1);
+    println!("TEST_SEED={seed}");
+    let mut dice = Dice(seed);
+    let app = spawn_app_with(|s| s.registry_own_region_only = false).await;
+    let admin = app.admin(1).await;
+    let sellers = [
+        member(&app, 801, "university", "university", "330106").await,
+        member(&app, 802, "university", "research_institute", "320102").await,
+        member(&app, 803, "university", "university", "330212").await,
+    ];
+    let buyers = [
+        member(&app, 804, "enterprise", "enterprise", "330106").await,
+        member(&app, 805, "enterprise", "enterprise", "320102").await,
+    ];
+    let mut counted: BTreeMap<String, Counted> = BTreeMap::new();
+    let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+    for step in 0..48 {
+        techmarket::clock::stand_at(
+            techmarket::clock::now() + Duration::days(dice.below(6) as i64),
+        );
+        let today = techmarket::clock::today();
+        let day = |offset: i64| (today + Duration::days(offset)).to_string();
+        let live: Vec<String> =
+            counted.iter().filter(|(_, c)| !c.terminated).map(|(id, _)| id.clone()).collect();
+        let roll = dice.below(100);
+        if roll < 20 && !live.is_empty() {
+            // An amendment of the amount, registered by the registry.
+            let id = dice.pick(&live).clone();
+            let seller = &sellers[owner[&id]];
+            // At least the non-technical costs, which an amount change keeps.
+            let costs = counted[&id].amount_fen - counted[&id].technology_amount_fen;
+            let amount = costs + 1_000_000 + dice.below(90_000_000) as i64;
+            let amendment = app
+                .as_user(seller)
+                .post(format!("/api/v1/contracts/{id}/amendments"))
+                .json(json!({"what": "调整金额", "why": "双方协商", "new_values": {"amount_fen": amount}}))
+                .expect(201)
+                .await;
+            let register = format!(
+                "/api/v1/contracts/{id}/amendments/{}/register",
+                amendment["id"].as_str().unwrap()
+            );
+            let amended = app.as_user(&admin).post(register).json(json!({})).expect(200).await;
+            assert_eq!(amended["amount_fen"], amount, "seed {seed} step {step}");
+            counted.insert(id, Counted::of(&amended));
+            continue;
+        }
+        if roll < 32 && !live.is_empty() {
+            let id = dice.pick(&live).clone();
+            let seller = &sellers[owner[&id]];
+            let ended = app
+                .as_user(seller)
+                .post(format!("/api/v1/contracts/{id}/terminate"))
+                .json(json!({"reason": "合同解除"}))
+                .expect(200)
+                .await;
+            counted.insert(id, Counted::of(&ended));
+            continue;
+        }
+        // A new contract: registered, refused or left waiting.
+        let (contract_type, subtype, field) = *dice.pick(&KINDS);
+        let seller_index = dice.below(sellers.len() as u64) as usize;
+        let seller = &sellers[seller_index];
+        let buyer = dice.pick(&buyers);
+        let amount = 2_000_000 + dice.below(200_000_000) as i64;
+        let equipment = if dice.below(3) == 0 { amount / 5 } else { 0 };
+        let mut body = json!({
+            "name": format!("随机合同{step}"),
+            "contract_type": contract_type, "subtype": subtype,
+            "buyer": {"org_id": org(buyer)}, "seller": {"org_id": org(seller)},
+            "technology_field": field, "ip_type": "invention_patent", "plan_category": "none",
+            "signed_on": day(-3), "valid_from": day(-3), "valid_to": day(300),
+            "amount_fen": amount,
+            "non_technical_costs": if equipment > 0 { json!([{"item": "equipment", "amount_fen": equipment}]) } else { json!([]) }
+        });
+        if contract_type == "transfer" {
+            body["expected_investment_fen"] = json!(200_000_000);
+            body["expected_output_fen"] = json!(500_000_000);
+        }
+        let created = app.as_user(seller).post("/api/v1/contracts").json(body).expect(201).await;
+        let id = created["id"].as_str().unwrap().to_string();
+        app.as_user(seller)
+            .post(format!("/api/v1/contracts/{id}/submit"))
+            .json(json!({}))
+            .expect(200)
+            .await;
+        match roll {
+            0..=79 => {
+                let registered = app
+                    .as_user(&admin)
+                    .post(format!("/api/v1/contracts/{id}/register"))
+                    .json(json!({}))
+                    .expect(200)
+                    .await;
+                owner.insert(id.clone(), seller_index);
+                counted.insert(id, Counted::of(&registered));
+            }
+            80..=91 => {
+                app.as_user(&admin)
+                    .post(format!("/api/v1/contracts/{id}/refuse"))
+                    .json(json!({"reason": "other", "note": "不属于技术合同"}))
+                    .expect(200)
+                    .await;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        counted.len() >= 10,
+        "seed {seed}: a history worth checking ({} contracts)",
+        counted.len()
+    );
+
+    // The stored sums equal a full recount of the contracts.
+    let db = app.state.db.clone();
+    let differences = tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().expect("connection");
+        techmarket::stats::rollups::recount_differences(&mut conn).expect("recount")
+    })
+    .await
+    .expect("join");
+    assert!(differences.is_empty(), "seed {seed}: {differences:#?}");
+
+    // The figures read from them equal the figures of the contracts, over whole months, parts
+    // of months, regions and groupings.
+    let first = counted.values().map(|c| c.registered_on).min().expect("a contract");
+    let last = techmarket::clock::today();
+    let middle = first + Duration::days((last - first).num_days() / 2);
+    let periods: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = vec![
+        (None, None),
+        (Some(first + Duration::days(3)), Some(middle.max(first + Duration::days(3)))),
+        (Some(middle.with_day(1).expect("month")), Some(last)),
+        (None, Some(middle)),
+        (Some(middle), None),
+    ];
+    for (from, to) in periods {
+        let in_period = |c: &Counted| {
+            from.is_none_or(|f| c.registered_on >= f) && to.is_none_or(|t| c.registered_on <= t)
+        };
+        let mut range = String::new();
+        if let Some(from) = from {
+            range.push_str(&format!("&from={from}"));
+        }
+        if let Some(to) = to {
+            range.push_str(&format!("&to={to}"));
+        }
+        let region_of = |c: &Counted, digits: usize| {
+            c.seller_region.as_deref().map(|r| r[..digits].to_string()).unwrap_or_default()
+        };
+        let checks: Vec<(String, BTreeMap<String, [i64; 3]>)> = vec![
+            ("group_by=type".into(), expected(&counted, in_period, |c| c.contract_type.clone())),
+            (
+                "group_by=region&region_level=city".into(),
+                expected(&counted, in_period, |c| region_of(c, 4)),
+            ),
+            (
+                "region=33&group_by=technology_field".into(),
+                expected(
+                    &counted,
+                    |c| in_period(c) && region_of(c, 2) == "33",
+                    |c| c.technology_field.clone(),
+                ),
+            ),
+            (
+                "region=3301&group_by=buyer_kind".into(),
+                expected(
+                    &counted,
+                    |c| in_period(c) && region_of(c, 4) == "3301",
+                    |c| c.buyer_kind.clone(),
+                ),
+            ),
+            (
+                "group_by=month".into(),
+                expected(&counted, in_period, |c| c.registered_on.format("%Y-%m").to_string()),
+            ),
+        ];
+        for (query, want) in checks {
+            let path = format!("/api/v1/stats/contracts?{query}{range}");
+            let stats = app.as_user(&admin).get(&path).expect(200).await;
+            assert_eq!(groups_of(&stats), want, "seed {seed}: {path}");
+        }
+        let overview =
+            app.as_user(&admin).get(format!("/api/v1/stats/overview?{range}")).expect(200).await;
+        let total = expected(&counted, in_period, |_| String::new());
+        let [count, amount, technology] = total.get("").copied().unwrap_or_default();
+        assert_eq!(
+            overview["contracts"],
+            json!({"count": count, "amount_fen": amount, "technology_amount_fen": technology}),
+            "seed {seed}: overview {range}"
+        );
+    }
+    techmarket::clock::reset();
+}
