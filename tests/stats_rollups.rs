@@ -58,8 +58,10 @@ struct Counted {
     technology_field: String,
     seller_region: Option<String>,
     buyer_kind: String,
+    broker: Option<String>,
     amount_fen: i64,
     technology_amount_fen: i64,
+    commission_fen: i64,
     terminated: bool,
 }
 
@@ -76,8 +78,10 @@ impl Counted {
             technology_field: text(&contract["technology_field"]),
             seller_region: contract["seller"]["region_code"].as_str().map(str::to_owned),
             buyer_kind: text(&contract["buyer"]["entity_kind"]),
+            broker: contract["intermediary"]["broker_id"].as_str().map(str::to_owned),
             amount_fen: contract["amount_fen"].as_i64().expect("amount"),
             technology_amount_fen: contract["technology_amount_fen"].as_i64().expect("amount"),
+            commission_fen: contract["intermediary"]["commission_due_fen"].as_i64().unwrap_or(0),
             terminated: contract["status"] == "terminated",
         }
     }
@@ -143,6 +147,7 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
         member(&app, 804, "enterprise", "enterprise", "330106").await,
         member(&app, 805, "enterprise", "enterprise", "320102").await,
     ];
+    let brokers = [app.broker(806).await, app.broker(807).await];
     let mut counted: BTreeMap<String, Counted> = BTreeMap::new();
     let mut owner: BTreeMap<String, usize> = BTreeMap::new();
     for step in 0..48 {
@@ -204,6 +209,18 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
             "amount_fen": amount,
             "non_technical_costs": if equipment > 0 { json!([{"item": "equipment", "amount_fen": equipment}]) } else { json!([]) }
         });
+        match dice.below(3) {
+            0 => {
+                let broker = &dice.pick(&brokers).user_id;
+                body["intermediary"] = json!({"broker_id": broker, "commission_rate_bp": 300});
+            }
+            1 => {
+                let broker = &dice.pick(&brokers).user_id;
+                body["intermediary"] =
+                    json!({"broker_id": broker, "commission_fen": 10_000 + dice.below(900_000)});
+            }
+            _ => {}
+        }
         if contract_type == "transfer" {
             body["expected_investment_fen"] = json!(200_000_000);
             body["expected_output_fen"] = json!(500_000_000);
@@ -236,6 +253,10 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
             _ => {}
         }
     }
+    assert!(
+        counted.values().any(|c| c.broker.is_some() && c.commission_fen > 0),
+        "seed {seed}: brokered contracts"
+    );
     assert!(
         counted.len() >= 10,
         "seed {seed}: a history worth checking ({} contracts)",
@@ -310,6 +331,40 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
             let stats = app.as_user(&admin).get(&path).expect(200).await;
             assert_eq!(groups_of(&stats), want, "seed {seed}: {path}");
         }
+        // The brokers' contracts and commissions (the rate applies to the amended amounts).
+        let brokers = app
+            .as_user(&admin)
+            .get(format!("/api/v1/stats/brokers?top=50{range}"))
+            .expect(200)
+            .await;
+        let seen: BTreeMap<String, [i64; 4]> = brokers["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|b| b["contracts"].as_i64() != Some(0))
+            .map(|b| {
+                let figure = |name: &str| b[name].as_i64().expect("figure");
+                let id = b["broker_id"].as_str().expect("id").to_string();
+                let figures =
+                    ["contracts", "amount_fen", "technology_amount_fen", "commission_fen"];
+                (id, figures.map(figure))
+            })
+            .collect();
+        let mut want: BTreeMap<String, [i64; 4]> = BTreeMap::new();
+        for c in counted.values().filter(|c| in_period(c)) {
+            if let Some(broker) = &c.broker {
+                let sums = want.entry(broker.clone()).or_default();
+                for (sum, value) in sums.iter_mut().zip([
+                    1,
+                    c.amount_fen,
+                    c.technology_amount_fen,
+                    c.commission_fen,
+                ]) {
+                    *sum += value;
+                }
+            }
+        }
+        assert_eq!(seen, want, "seed {seed}: brokers {range}");
         let overview =
             app.as_user(&admin).get(format!("/api/v1/stats/overview?{range}")).expect(200).await;
         let total = expected(&counted, in_period, |_| String::new());

@@ -6,10 +6,11 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::contracts::registered;
+use super::contracts::{ContractFigures, registered};
 use super::funnel::deals_in;
 use super::params::{Basis, Filter, Scope};
 use super::render::{Table, Tabular, cell};
+use super::rollups::{self, Dimension, Reading, Summed};
 use super::sql::{Backend, Group, Sql, sum};
 use crate::db::DbConnection;
 use crate::db::schema::users;
@@ -87,6 +88,42 @@ pub struct BrokerStats {
     pub items: Vec<BrokerFigures>,
 }
 
+/// The registered contracts of a slice per intermediary broker: the whole market's from the
+/// sums, one organization's or broker's from its contracts.
+fn broker_contracts(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    scope: &Scope,
+) -> ApiResult<Vec<(String, Summed)>> {
+    if matches!(scope, Scope::All) {
+        let sums = rollups::load(
+            conn,
+            filter.region.as_deref(),
+            &filter.period,
+            Reading::By(Dimension::Broker),
+        )?;
+        return Ok(sums.into_iter().filter_map(|(id, summed)| Some((id?, summed))).collect());
+    }
+    let mut contracts = Sql::new(&format!(
+        "SELECT c.intermediary_user_id AS key, COUNT(*) AS n, {} AS a, {} AS b, {} AS c \
+         FROM contracts c",
+        sum("c.amount_fen"),
+        sum("c.technology_amount_fen"),
+        sum(rollups::COMMISSION),
+    ));
+    registered(&mut contracts, filter, &filter.period, scope);
+    contracts.push(" AND c.intermediary_user_id IS NOT NULL GROUP BY 1");
+    Ok(contracts
+        .load::<Group>(conn)?
+        .into_iter()
+        .filter_map(|row| {
+            let figures =
+                ContractFigures { count: row.n, amount_fen: row.a, technology_amount_fen: row.b };
+            Some((row.key?, Summed { figures, commission_fen: row.c }))
+        })
+        .collect())
+}
+
 /// The brokers' figures of a slice, best first.
 pub fn compute(
     conn: &mut DbConnection,
@@ -110,25 +147,12 @@ pub fn compute(
         entry.deals_brokered = row.n;
         entry.deals_signed = row.a;
     }
-    let mut contracts = Sql::new(&format!(
-        "SELECT c.intermediary_user_id AS key, COUNT(*) AS n, {} AS a, {} AS b, {} AS c \
-         FROM {}",
-        sum("c.amount_fen"),
-        sum("c.technology_amount_fen"),
-        sum(
-            "COALESCE(c.commission_fen, c.commission_rate_bp * c.technology_amount_fen / 10000, 0)"
-        ),
-        Backend::of(conn).contracts(),
-    ));
-    registered(&mut contracts, filter, &filter.period, scope);
-    contracts.push(" AND c.intermediary_user_id IS NOT NULL GROUP BY 1");
-    for row in contracts.load::<Group>(conn)? {
-        let Some(id) = row.key else { continue };
+    for (id, summed) in broker_contracts(conn, filter, scope)? {
         let entry = brokers.entry(id).or_default();
-        entry.contracts = row.n;
-        entry.amount_fen = row.a;
-        entry.technology_amount_fen = row.b;
-        entry.commission_fen = row.c;
+        entry.contracts = summed.figures.count;
+        entry.amount_fen = summed.figures.amount_fen;
+        entry.technology_amount_fen = summed.figures.technology_amount_fen;
+        entry.commission_fen = summed.commission_fen;
     }
     let mut items: Vec<BrokerFigures> = brokers
         .into_iter()

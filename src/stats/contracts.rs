@@ -212,7 +212,10 @@ fn load(
             ContractGroup::BuyerKind => Reading::By(Dimension::BuyerKind),
             ContractGroup::SellerKind => Reading::By(Dimension::SellerKind),
         };
-        rollups::load(conn, filter.region.as_deref(), period, reading)?.into_iter().collect()
+        rollups::load(conn, filter.region.as_deref(), period, reading)?
+            .into_iter()
+            .map(|(key, summed)| (key, summed.figures))
+            .collect()
     } else {
         scan(conn, filter, period, scope, grouping)?
     };
@@ -240,10 +243,9 @@ fn scan(
     let key = key_expression(backend, grouping);
     let mut sql = Sql::new(&format!(
         "SELECT {key} AS key, COUNT(*) AS n, {} AS a, {} AS b, CAST(0 AS BIGINT) AS c \
-         FROM {}",
+         FROM contracts c",
         sum("c.amount_fen"),
         sum("c.technology_amount_fen"),
-        backend.contracts(),
     ));
     registered(&mut sql, filter, period, scope);
     sql.push(" GROUP BY 1");

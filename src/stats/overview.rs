@@ -204,14 +204,13 @@ pub fn contract_totals(
             &filter.period,
             Reading::By(Dimension::All),
         )?;
-        return Ok(sums.into_values().next().unwrap_or_default());
+        return Ok(sums.into_values().next().map(|summed| summed.figures).unwrap_or_default());
     }
     let mut sql = Sql::new(&format!(
         "SELECT CAST(NULL AS TEXT) AS key, COUNT(*) AS n, {} AS a, {} AS b, \
-         CAST(0 AS BIGINT) AS c FROM {}",
+         CAST(0 AS BIGINT) AS c FROM contracts c",
         sum("c.amount_fen"),
         sum("c.technology_amount_fen"),
-        Backend::of(conn).contracts(),
     ));
     registered(&mut sql, filter, &filter.period, scope);
     let row = count(conn, &sql)?.into_iter().next();

@@ -13,6 +13,7 @@ use super::contracts::ContractFigures;
 use super::params::Period;
 use super::sql::{Backend, Bind, Group, Sql, prefix_condition, sum};
 use crate::contracts::model::ContractRow;
+use crate::contracts::output::commission_due;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
 
@@ -29,15 +30,18 @@ pub enum Dimension {
     BuyerKind,
     /// The seller's legal-entity kind.
     SellerKind,
+    /// The technology broker named as the contract's intermediary (`''`: none).
+    Broker,
 }
 
 impl Dimension {
-    const EVERY: [Dimension; 5] = [
+    const EVERY: [Dimension; 6] = [
         Dimension::All,
         Dimension::Type,
         Dimension::TechnologyField,
         Dimension::BuyerKind,
         Dimension::SellerKind,
+        Dimension::Broker,
     ];
 
     fn code(self) -> &'static str {
@@ -47,6 +51,7 @@ impl Dimension {
             Dimension::TechnologyField => "technology_field",
             Dimension::BuyerKind => "buyer_kind",
             Dimension::SellerKind => "seller_kind",
+            Dimension::Broker => "broker",
         }
     }
 
@@ -58,6 +63,7 @@ impl Dimension {
             Dimension::TechnologyField => "c.technology_field",
             Dimension::BuyerKind => "c.buyer_entity_kind",
             Dimension::SellerKind => "c.seller_entity_kind",
+            Dimension::Broker => "COALESCE(c.intermediary_user_id, '')",
         }
     }
 
@@ -68,6 +74,7 @@ impl Dimension {
             Dimension::TechnologyField => row.technology_field.as_str().into(),
             Dimension::BuyerKind => row.buyer_entity_kind.as_str().into(),
             Dimension::SellerKind => row.seller_entity_kind.as_str().into(),
+            Dimension::Broker => row.intermediary_user_id.clone().unwrap_or_default(),
         }
     }
 }
@@ -100,12 +107,17 @@ fn first_of_month(date: NaiveDate) -> NaiveDate {
     date.with_day(1).unwrap_or(date)
 }
 
-/// The sums a registered contract adds to, each with its figures times `sign`.
-fn contributions(row: &ContractRow, sign: i64, into: &mut BTreeMap<Key, [i64; 3]>) {
+/// The intermediary's commission of a contract `c` in SQL (as [`commission_due`] computes it).
+pub const COMMISSION: &str =
+    "COALESCE(c.commission_fen, c.commission_rate_bp * c.technology_amount_fen / 10000, 0)";
+
+/// The sums a registered contract adds to (count, 成交额, 技术交易额, commission), times `sign`.
+fn contributions(row: &ContractRow, sign: i64, into: &mut BTreeMap<Key, [i64; 4]>) {
     let (Some(_), Some(day)) = (&row.registration_number, row.registered_on) else {
         return;
     };
-    let figures = [sign, sign * row.amount_fen, sign * row.technology_amount_fen];
+    let figures =
+        [sign, sign * row.amount_fen, sign * row.technology_amount_fen, sign * commission_due(row)];
     for (grain, period_start) in [("day", day), ("month", first_of_month(day))] {
         for (region_level, digits) in LEVELS {
             let region_code = match (&row.seller_region_code, digits) {
@@ -131,7 +143,7 @@ fn contributions(row: &ContractRow, sign: i64, into: &mut BTreeMap<Key, [i64; 3]
 }
 
 const COLUMNS: &str = "dimension, region_level, region_code, grain, period_start, group_key, \
-                       contract_count, amount_fen, technology_amount_fen";
+                       contract_count, amount_fen, technology_amount_fen, commission_fen";
 
 /// Moves the sums from a contract's previous state (`None` for a new contract) to its next,
 /// inside the caller's transaction. Rows are written in key order, so concurrent writers on
@@ -151,7 +163,7 @@ pub fn record_change(
         return Ok(());
     }
     let mut sql = Sql::new(&format!("INSERT INTO contract_rollups ({COLUMNS}) VALUES "));
-    for (i, (key, [count, amount, technology])) in deltas.into_iter().enumerate() {
+    for (i, (key, [count, amount, technology, commission])) in deltas.into_iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
         for (j, value) in [
             Bind::Text(key.dimension.into()),
@@ -163,6 +175,7 @@ pub fn record_change(
             Bind::BigInt(count),
             Bind::BigInt(amount),
             Bind::BigInt(technology),
+            Bind::BigInt(commission),
         ]
         .into_iter()
         .enumerate()
@@ -176,7 +189,8 @@ pub fn record_change(
          DO UPDATE SET contract_count = contract_rollups.contract_count + excluded.contract_count, \
          amount_fen = contract_rollups.amount_fen + excluded.amount_fen, \
          technology_amount_fen = contract_rollups.technology_amount_fen + \
-         excluded.technology_amount_fen",
+         excluded.technology_amount_fen, \
+         commission_fen = contract_rollups.commission_fen + excluded.commission_fen",
     );
     sql.execute(conn)?;
     Ok(())
@@ -210,7 +224,8 @@ fn recount_select(backend: Backend) -> String {
          g.grain, \
          CASE g.grain WHEN 'day' THEN c.registered_on ELSE {month} END AS period_start, \
          CASE d.dimension {dimension_value} END AS group_key, \
-         COUNT(*) AS contract_count, {} AS amount_fen, {} AS technology_amount_fen \
+         COUNT(*) AS contract_count, {} AS amount_fen, {} AS technology_amount_fen, \
+         {} AS commission_fen \
          FROM contracts c \
          CROSS JOIN (SELECT 'day' AS grain UNION ALL SELECT 'month') g \
          CROSS JOIN ({levels}) l CROSS JOIN ({dimensions}) d \
@@ -218,6 +233,7 @@ fn recount_select(backend: Backend) -> String {
          GROUP BY 1, 2, 3, 4, 5, 6",
         sum("c.amount_fen"),
         sum("c.technology_amount_fen"),
+        sum(COMMISSION),
     )
 }
 
@@ -255,24 +271,26 @@ struct RollupRow {
     amount_fen: i64,
     #[diesel(sql_type = BigInt)]
     technology_amount_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    commission_fen: i64,
 }
 
-type Sums = BTreeMap<(String, String, String, String, String, String), [i64; 3]>;
+type Sums = BTreeMap<(String, String, String, String, String, String), [i64; 4]>;
 
 fn sums_of(conn: &mut DbConnection, from: &str) -> ApiResult<Sums> {
     let sql = Sql::new(&format!(
         "SELECT dimension, region_level, region_code, grain, \
          CAST(period_start AS TEXT) AS period, group_key, contract_count, amount_fen, \
-         technology_amount_fen FROM ({from}) r"
+         technology_amount_fen, commission_fen FROM ({from}) r"
     ));
     let rows: Vec<RollupRow> = sql.load(conn)?;
     Ok(rows
         .into_iter()
-        .filter(|r| r.contract_count != 0 || r.amount_fen != 0 || r.technology_amount_fen != 0)
         .map(|r| {
             let key = (r.dimension, r.region_level, r.region_code, r.grain, r.period, r.group_key);
-            (key, [r.contract_count, r.amount_fen, r.technology_amount_fen])
+            (key, [r.contract_count, r.amount_fen, r.technology_amount_fen, r.commission_fen])
         })
+        .filter(|(_, sums)| sums.iter().any(|s| *s != 0))
         .collect())
 }
 
@@ -341,15 +359,25 @@ fn ranges(period: &Period) -> Vec<(&'static str, Option<NaiveDate>, Option<Naive
     }
 }
 
+/// A group's sums: the contract figures and the intermediaries' commission.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summed {
+    /// Count, 成交额, 技术交易额.
+    pub figures: ContractFigures,
+    /// The intermediaries' commission, in fen.
+    pub commission_fen: i64,
+}
+
 /// Registered contracts of the whole market (optionally one region: a 2-, 4- or 6-digit
 /// prefix of the seller's region) in a period, per group, from the sums. Groups without
-/// contracts are left out; the region group of sellers without a region has key `None`.
+/// contracts are left out; the group without a value (a seller without a region, a contract
+/// without a broker) has key `None`.
 pub fn load(
     conn: &mut DbConnection,
     region: Option<&str>,
     period: &Period,
     reading: Reading,
-) -> ApiResult<HashMap<Option<String>, ContractFigures>> {
+) -> ApiResult<HashMap<Option<String>, Summed>> {
     let backend = Backend::of(conn);
     let (dimension, key) = match reading {
         Reading::By(dimension) => (dimension, "r.group_key".to_string()),
@@ -357,11 +385,12 @@ pub fn load(
         Reading::Month => (Dimension::All, backend.month_of_date("r.period_start")),
     };
     let mut sql = Sql::new(&format!(
-        "SELECT {key} AS key, {} AS n, {} AS a, {} AS b, CAST(0 AS BIGINT) AS c \
+        "SELECT {key} AS key, {} AS n, {} AS a, {} AS b, {} AS c \
          FROM contract_rollups r WHERE r.dimension = ",
         sum("r.contract_count"),
         sum("r.amount_fen"),
         sum("r.technology_amount_fen"),
+        sum("r.commission_fen"),
     ));
     sql.bind(Bind::Text(dimension.code().into()));
     match reading {
@@ -407,10 +436,9 @@ pub fn load(
             continue;
         }
         let key = row.key.filter(|k| !k.is_empty());
-        out.insert(
-            key,
-            ContractFigures { count: row.n, amount_fen: row.a, technology_amount_fen: row.b },
-        );
+        let figures =
+            ContractFigures { count: row.n, amount_fen: row.a, technology_amount_fen: row.b };
+        out.insert(key, Summed { figures, commission_fen: row.c });
     }
     Ok(out)
 }

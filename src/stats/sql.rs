@@ -47,11 +47,6 @@ impl Backend {
         }
     }
 
-    /// `FROM contracts c` through the covering index of registered contracts.
-    pub fn contracts(self) -> String {
-        format!("contracts c{}", self.indexed_by("contracts_stats_idx"))
-    }
-
     /// `FROM listings l` through the covering index of published listings.
     pub fn listings(self) -> String {
         format!("listings l{}", self.indexed_by("listings_published_idx"))

@@ -3,7 +3,8 @@
 -- contract. Kept in the same transaction as each contract change; filled (and refilled by
 -- `techmarket rebuild-stats`) from the contracts after this migration runs.
 CREATE TABLE contract_rollups (
-    -- The dimension summed: all (no grouping), type, technology_field, buyer_kind, seller_kind.
+    -- The dimension summed: all (no grouping), type, technology_field, buyer_kind, seller_kind,
+    -- broker (the intermediary user; '' for none).
     dimension TEXT NOT NULL,
     -- all (every region together), province, city or district.
     region_level TEXT NOT NULL,
@@ -18,5 +19,7 @@ CREATE TABLE contract_rollups (
     contract_count BIGINT NOT NULL,
     amount_fen BIGINT NOT NULL,
     technology_amount_fen BIGINT NOT NULL,
+    -- The intermediaries' commission (agreed sum, else rate of the technology amount).
+    commission_fen BIGINT NOT NULL,
     PRIMARY KEY (dimension, region_level, region_code, grain, period_start, group_key)
 );
