@@ -169,8 +169,8 @@ pub fn titles(
 }
 
 /// How many listings a selection holds, counted on the `listings` table alone (from
-/// `listings_count_idx` where the selection allows): for lists whose filters are all on the
-/// listing row.
+/// `listings_library_status_idx`, which carries the validity date and region): for lists
+/// whose filters are all on the listing row.
 pub fn count_listings(
     conn: &mut DbConnection,
     selection: super::listing_search::ListingSelection,

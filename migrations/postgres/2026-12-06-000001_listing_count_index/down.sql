@@ -1,1 +1,2 @@
-DROP INDEX listings_count_idx;
+DROP INDEX listings_library_status_idx;
+CREATE INDEX listings_library_status_idx ON listings (library, status, id);
