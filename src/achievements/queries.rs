@@ -6,9 +6,8 @@ use super::dto::AchievementFilter;
 use crate::db::schema::{achievements, listings};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
-use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
-use crate::listings::listing_search::{ListScope, ListingSelection, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
 
 /// An achievement's own row.
@@ -54,22 +53,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-crate::selected_queries!(AchievementFilter);
-
-/// The part of a list's filters on the listing row.
-fn listing_selection(
-    f: &AchievementFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-) -> ListingSelection {
-    ListingSelection {
-        library: Library::Achievements,
-        scope: scope.clone(),
-        hit_ids,
-        region: f.region.clone(),
-        org_id: f.org_id.clone(),
-    }
-}
+crate::selected_queries!(AchievementFilter, Achievements, org_id);
 
 /// Whether any of a list's filters reads the library's own table (every field is named, so a
 /// new filter must be sorted here).

@@ -7,9 +7,8 @@ use super::dto::DemandFilter;
 use crate::db::schema::{demands, listings};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
-use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
-use crate::listings::listing_search::{ListScope, ListingSelection, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
 
 /// A demand's own row.
@@ -51,22 +50,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-crate::selected_queries!(DemandFilter);
-
-/// The part of a list's filters on the listing row.
-fn listing_selection(
-    f: &DemandFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-) -> ListingSelection {
-    ListingSelection {
-        library: Library::Demands,
-        scope: scope.clone(),
-        hit_ids,
-        region: f.region.clone(),
-        org_id: f.org_id.clone(),
-    }
-}
+crate::selected_queries!(DemandFilter, Demands, org_id);
 
 /// Whether any of a list's filters reads the library's own table (every field is named, so a
 /// new filter must be sorted here).

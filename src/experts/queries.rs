@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, ListingSelection, Window};
+use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
 
@@ -126,22 +126,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-crate::selected_queries!(ExpertFilter);
-
-/// The part of a list's filters on the listing row.
-fn listing_selection(
-    f: &ExpertFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-) -> ListingSelection {
-    ListingSelection {
-        library: Library::Experts,
-        scope: scope.clone(),
-        hit_ids,
-        region: f.region.clone(),
-        org_id: None,
-    }
-}
+crate::selected_queries!(ExpertFilter, Experts);
 
 /// Whether any of a list's filters reads the library's own table (every field is named, so a
 /// new filter must be sorted here).

@@ -271,12 +271,34 @@ macro_rules! common_filter_parts {
 }
 
 /// Defines a library's `count_rows` and `filtered_ids` over its `selected(filter, scope, hit_ids)`
-/// query (the records a list's filters and scope select, unordered and unpaged), its
-/// `listing_selection(filter, scope, hit_ids)` (the part of those filters on the listing row) and
-/// `filters_own_columns(filter)` (whether any filter reads the library's own table).
+/// query (the records a list's filters and scope select, unordered and unpaged) and its
+/// `filters_own_columns(filter)` (whether any filter reads the library's own table), and
+/// `listing_selection(filter, scope, hit_ids)`: the part of those filters on the listing row
+/// (the filter's `region`, and its `org_id` when the library is named with `org_id`).
 #[macro_export]
 macro_rules! selected_queries {
-    ($filter:ty) => {
+    (@org $f:ident) => {
+        None
+    };
+    (@org $f:ident org_id) => {
+        $f.org_id.clone()
+    };
+    ($filter:ty, $library:ident $(, $org:ident)?) => {
+        /// The part of a list's filters on the listing row.
+        fn listing_selection(
+            f: &$filter,
+            scope: &ListScope,
+            hit_ids: Option<Vec<String>>,
+        ) -> $crate::listings::listing_search::ListingSelection {
+            $crate::listings::listing_search::ListingSelection {
+                library: $crate::listings::Library::$library,
+                scope: scope.clone(),
+                hit_ids,
+                region: f.region.clone(),
+                org_id: $crate::selected_queries!(@org f $($org)?),
+            }
+        }
+
         /// How many records a list's filters select (every page): on the listing rows alone
         /// when no filter reads the library's own table (every listing of a library has its row).
         pub fn count_rows(

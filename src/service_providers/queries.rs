@@ -12,7 +12,7 @@ use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, ListingSelection, Window};
+use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
 use crate::organizations::model::Organization;
@@ -263,22 +263,7 @@ type Selected = diesel::helper_types::IntoBoxed<
     MultiBackend,
 >;
 
-crate::selected_queries!(ServiceProviderFilter);
-
-/// The part of a list's filters on the listing row.
-fn listing_selection(
-    f: &ServiceProviderFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-) -> ListingSelection {
-    ListingSelection {
-        library: Library::ServiceProviders,
-        scope: scope.clone(),
-        hit_ids,
-        region: f.region.clone(),
-        org_id: f.org_id.clone(),
-    }
-}
+crate::selected_queries!(ServiceProviderFilter, ServiceProviders, org_id);
 
 /// Whether any of a list's filters reads the library's own table (every field is named, so a
 /// new filter must be sorted here).

@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::contracts::{ContractFigures, registered};
+use super::contracts::registered_groups;
 use super::funnel::deals_in;
 use super::params::{Basis, Filter, Scope};
 use super::render::{Table, Tabular, cell};
-use super::rollups::{self, Dimension, Reading, Summed};
-use super::sql::{Backend, Group, Sql, sum};
+use super::rollups::{Dimension, Reading};
+use super::sql::{Backend, Group, Sql};
 use crate::db::DbConnection;
 use crate::db::schema::users;
 use crate::error::ApiResult;
@@ -88,42 +88,6 @@ pub struct BrokerStats {
     pub items: Vec<BrokerFigures>,
 }
 
-/// The registered contracts of a slice per intermediary broker: the whole market's from the
-/// sums, one organization's or broker's from its contracts.
-fn broker_contracts(
-    conn: &mut DbConnection,
-    filter: &Filter,
-    scope: &Scope,
-) -> ApiResult<Vec<(String, Summed)>> {
-    if matches!(scope, Scope::All) {
-        let sums = rollups::load(
-            conn,
-            filter.region.as_deref(),
-            &filter.period,
-            Reading::By(Dimension::Broker),
-        )?;
-        return Ok(sums.into_iter().filter_map(|(id, summed)| Some((id?, summed))).collect());
-    }
-    let mut contracts = Sql::new(&format!(
-        "SELECT c.intermediary_user_id AS key, COUNT(*) AS n, {} AS a, {} AS b, {} AS c \
-         FROM contracts c",
-        sum("c.amount_fen"),
-        sum("c.technology_amount_fen"),
-        sum(rollups::COMMISSION),
-    ));
-    registered(&mut contracts, filter, &filter.period, scope);
-    contracts.push(" AND c.intermediary_user_id IS NOT NULL GROUP BY 1");
-    Ok(contracts
-        .load::<Group>(conn)?
-        .into_iter()
-        .filter_map(|row| {
-            let figures =
-                ContractFigures { count: row.n, amount_fen: row.a, technology_amount_fen: row.b };
-            Some((row.key?, Summed { figures, commission_fen: row.c }))
-        })
-        .collect())
-}
-
 /// The brokers' figures of a slice, best first.
 pub fn compute(
     conn: &mut DbConnection,
@@ -147,7 +111,16 @@ pub fn compute(
         entry.deals_brokered = row.n;
         entry.deals_signed = row.a;
     }
-    for (id, summed) in broker_contracts(conn, filter, scope)? {
+    let per_broker = registered_groups(
+        conn,
+        filter,
+        &filter.period,
+        scope,
+        Reading::By(Dimension::Broker),
+        "c.intermediary_user_id",
+    )?;
+    for (id, summed) in per_broker {
+        let Some(id) = id else { continue };
         let entry = brokers.entry(id).or_default();
         entry.contracts = summed.figures.count;
         entry.amount_fen = summed.figures.amount_fen;

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::labels;
 use super::params::{Basis, Filter, Period, Scope, growth, level_digits, region_level};
 use super::render::{Table, Tabular, cell};
-use super::rollups::{self, Dimension, Reading};
+use super::rollups::{self, Dimension, Reading, Summed};
 use super::sql::{Backend, Bind, Group, Sql, sum};
 use crate::db::DbConnection;
 use crate::domain::regions::RegionLevel;
@@ -203,24 +203,19 @@ fn load(
     scope: &Scope,
     grouping: Grouping,
 ) -> ApiResult<HashMap<Option<String>, ContractFigures>> {
-    let groups: Vec<(Option<String>, ContractFigures)> = if matches!(scope, Scope::All) {
-        let reading = match grouping.group {
-            ContractGroup::Type => Reading::By(Dimension::Type),
-            ContractGroup::TechnologyField => Reading::By(Dimension::TechnologyField),
-            ContractGroup::Region => Reading::Region(level_digits(grouping.level)),
-            ContractGroup::Month | ContractGroup::Quarter => Reading::Month,
-            ContractGroup::BuyerKind => Reading::By(Dimension::BuyerKind),
-            ContractGroup::SellerKind => Reading::By(Dimension::SellerKind),
-        };
-        rollups::load(conn, filter.region.as_deref(), period, reading)?
-            .into_iter()
-            .map(|(key, summed)| (key, summed.figures))
-            .collect()
-    } else {
-        scan(conn, filter, period, scope, grouping)?
+    let reading = match grouping.group {
+        ContractGroup::Type => Reading::By(Dimension::Type),
+        ContractGroup::TechnologyField => Reading::By(Dimension::TechnologyField),
+        ContractGroup::Region => Reading::Region(level_digits(grouping.level)),
+        ContractGroup::Month | ContractGroup::Quarter => Reading::Month,
+        ContractGroup::BuyerKind => Reading::By(Dimension::BuyerKind),
+        ContractGroup::SellerKind => Reading::By(Dimension::SellerKind),
     };
+    let key = key_expression(Backend::of(conn), grouping);
+    let groups = registered_groups(conn, filter, period, scope, reading, &key)?;
     let mut out: HashMap<Option<String>, ContractFigures> = HashMap::new();
-    for (key, figures) in groups {
+    for (key, summed) in groups {
+        let figures = summed.figures;
         let key = match grouping.group {
             ContractGroup::Quarter => key.as_deref().map(labels::quarter_of_month),
             _ => key,
@@ -230,22 +225,27 @@ fn load(
     Ok(out)
 }
 
-/// One organization's or broker's registered contracts per group, read from the contracts
-/// (a slice the sums do not keep; its contracts are few and found through their indexes).
-fn scan(
+/// A slice's registered contracts per group (figures and the intermediaries' commission;
+/// key `None` for contracts without a value): the whole market's from the sums, grouped as
+/// `reading` says; one organization's or broker's from its contracts (a slice the sums do not
+/// keep; its contracts are few and found through their indexes), grouped by `key_sql`, the
+/// same grouping as an SQL expression over contracts `c`.
+pub fn registered_groups(
     conn: &mut DbConnection,
     filter: &Filter,
     period: &Period,
     scope: &Scope,
-    grouping: Grouping,
-) -> ApiResult<Vec<(Option<String>, ContractFigures)>> {
-    let backend = Backend::of(conn);
-    let key = key_expression(backend, grouping);
+    reading: Reading,
+    key_sql: &str,
+) -> ApiResult<HashMap<Option<String>, Summed>> {
+    if matches!(scope, Scope::All) {
+        return rollups::load(conn, filter.region.as_deref(), period, reading);
+    }
     let mut sql = Sql::new(&format!(
-        "SELECT {key} AS key, COUNT(*) AS n, {} AS a, {} AS b, CAST(0 AS BIGINT) AS c \
-         FROM contracts c",
+        "SELECT {key_sql} AS key, COUNT(*) AS n, {} AS a, {} AS b, {} AS c FROM contracts c",
         sum("c.amount_fen"),
         sum("c.technology_amount_fen"),
+        sum(rollups::COMMISSION),
     ));
     registered(&mut sql, filter, period, scope);
     sql.push(" GROUP BY 1");
@@ -255,7 +255,7 @@ fn scan(
         .map(|row| {
             let figures =
                 ContractFigures { count: row.n, amount_fen: row.a, technology_amount_fen: row.b };
-            (row.key, figures)
+            (row.key, Summed { figures, commission_fen: row.c })
         })
         .collect())
 }

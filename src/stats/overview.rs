@@ -3,12 +3,12 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::contracts::{ContractFigures, registered};
+use super::contracts::{ContractFigures, registered_groups};
 use super::funnel::deals_in;
 use super::libraries::published_in;
 use super::params::{Basis, Filter, Scope};
 use super::render::{Table, Tabular};
-use super::rollups::{self, Dimension, Reading};
+use super::rollups::{Dimension, Reading};
 use super::sql::{Backend, Bind, Group, Sql, sum};
 use crate::db::DbConnection;
 use crate::deals::model::DealStage;
@@ -197,28 +197,15 @@ pub fn contract_totals(
     filter: &Filter,
     scope: &Scope,
 ) -> ApiResult<ContractFigures> {
-    if matches!(scope, Scope::All) {
-        let sums = rollups::load(
-            conn,
-            filter.region.as_deref(),
-            &filter.period,
-            Reading::By(Dimension::All),
-        )?;
-        return Ok(sums.into_values().next().map(|summed| summed.figures).unwrap_or_default());
-    }
-    let mut sql = Sql::new(&format!(
-        "SELECT CAST(NULL AS TEXT) AS key, COUNT(*) AS n, {} AS a, {} AS b, \
-         CAST(0 AS BIGINT) AS c FROM contracts c",
-        sum("c.amount_fen"),
-        sum("c.technology_amount_fen"),
-    ));
-    registered(&mut sql, filter, &filter.period, scope);
-    let row = count(conn, &sql)?.into_iter().next();
-    Ok(row.map_or_else(ContractFigures::default, |row| ContractFigures {
-        count: row.n,
-        amount_fen: row.a,
-        technology_amount_fen: row.b,
-    }))
+    let sums = registered_groups(
+        conn,
+        filter,
+        &filter.period,
+        scope,
+        Reading::By(Dimension::All),
+        "CAST(NULL AS TEXT)",
+    )?;
+    Ok(sums.into_values().next().map(|summed| summed.figures).unwrap_or_default())
 }
 
 /// The overview of a slice.
