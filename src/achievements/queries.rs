@@ -7,8 +7,10 @@ use crate::db::schema::{achievements, listings};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::codec::contains_code_pattern;
+use crate::listings::facets::{code_terms, listing_facets, optional_term};
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
+use crate::search::{Facets, IndexFilter, Number};
 
 /// An achievement's own row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -80,6 +82,41 @@ fn filters_own_columns(f: &AchievementFilter) -> bool {
         || price_max.is_some()
 }
 
+/// The index's form of the filters on the achievement's own columns (the same fields as
+/// [`filters_own_columns`] and `selected`).
+fn own_index_filter(f: &AchievementFilter) -> Vec<IndexFilter> {
+    let mut parts: Vec<IndexFilter> = [
+        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
+        optional_term("industry", f.industry.map(|v| v.as_str())),
+        optional_term("maturity", f.maturity.map(|v| v.as_str())),
+        optional_term("cooperation_mode", f.cooperation_mode.map(|v| v.as_str())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if f.price_min.is_some() || f.price_max.is_some() {
+        parts.push(IndexFilter::Within {
+            number: Number::Amount,
+            min: f.price_min,
+            max: f.price_max,
+        });
+    }
+    parts
+}
+
+/// What the index holds of an achievement for lists to filter and sort by.
+pub fn facets(listing: &Listing, row: &AchievementRow) -> Facets {
+    let mut facets = listing_facets(listing);
+    facets.term("technology_field", &row.technology_field);
+    if let Some(industry) = &row.industry {
+        facets.term("industry", industry);
+    }
+    facets.term("maturity", &row.maturity);
+    code_terms(&mut facets, "cooperation_mode", &row.cooperation_modes);
+    facets.amount = row.asking_price_fen;
+    facets
+}
+
 fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(achievements::table).into_boxed();
     query = crate::apply_listing_selection!(query, listing_selection(f, scope, hit_ids));
@@ -114,8 +151,8 @@ pub fn list_rows(
     sort: SortOrder,
     window: &Window,
 ) -> ApiResult<Vec<(Listing, AchievementRow)>> {
-    // Searches sort their (at most a thousand) hits in memory: no ORDER BY, so the database
-    // looks the hits up by primary key instead of walking the whole table in id order.
+    // A search's page comes in the index's order (the handler places the rows): no ORDER BY,
+    // so the database looks the page's hits up by primary key.
     let searching = hit_ids.is_some();
     let mut query = selected(f, scope, hit_ids);
     query = match sort {

@@ -89,6 +89,7 @@ impl RecordLibrary for AchievementRecords {
             title: listing.title.clone(),
             keywords: from_json(&row.keywords),
             body: row.summary.clone(),
+            facets: queries::facets(listing, row),
         }
     }
 

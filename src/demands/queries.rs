@@ -8,8 +8,10 @@ use crate::db::schema::{demands, listings};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::codec::contains_code_pattern;
+use crate::listings::facets::{code_terms, listing_facets, optional_term};
 use crate::listings::listing_search::{ListScope, SortOrder, Window};
 use crate::listings::model::Listing;
+use crate::search::{Facets, IndexFilter, Number};
 
 /// A demand's own row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -77,6 +79,52 @@ fn filters_own_columns(f: &DemandFilter) -> bool {
         || budget_min.is_some()
         || budget_max.is_some()
         || open_call.is_some()
+}
+
+/// The index's form of the filters on the demand's own columns (the same fields as
+/// [`filters_own_columns`] and `selected`).
+fn own_index_filter(f: &DemandFilter) -> Vec<IndexFilter> {
+    let mut parts: Vec<IndexFilter> = [
+        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
+        optional_term("industry", f.industry.map(|v| v.as_str())),
+        optional_term("required_maturity", f.required_maturity.map(|v| v.as_str())),
+        optional_term("cooperation_mode", f.cooperation_mode.map(|v| v.as_str())),
+        f.open_call.map(|open| IndexFilter::term("open_call", open)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(min) = f.budget_min {
+        parts.push(IndexFilter::Within { number: Number::Amount, min: Some(min), max: None });
+    }
+    if let Some(max) = f.budget_max {
+        parts.push(IndexFilter::AnyOf(vec![
+            IndexFilter::Within { number: Number::AmountLow, min: None, max: Some(max) },
+            IndexFilter::term("budget_min", "none"),
+        ]));
+    }
+    parts
+}
+
+/// What the index holds of a demand for lists to filter and sort by (the budget's top is the
+/// amount prices sort by).
+pub fn facets(listing: &Listing, row: &DemandRow) -> Facets {
+    let mut facets = listing_facets(listing);
+    facets.term("technology_field", &row.technology_field);
+    if let Some(industry) = &row.industry {
+        facets.term("industry", industry);
+    }
+    if let Some(maturity) = &row.required_maturity {
+        facets.term("required_maturity", maturity);
+    }
+    code_terms(&mut facets, "cooperation_mode", &row.cooperation_modes);
+    facets.term("open_call", row.reward_fen.is_some());
+    if row.budget_min_fen.is_none() {
+        facets.term("budget_min", "none");
+    }
+    facets.amount = row.budget_max_fen;
+    facets.amount_low = row.budget_min_fen;
+    facets
 }
 
 fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {

@@ -84,6 +84,7 @@ impl RecordLibrary for DemandRecords {
             title: listing.title.clone(),
             keywords: from_json(&row.keywords),
             body: row.description.clone(),
+            facets: queries::facets(listing, row),
         }
     }
 

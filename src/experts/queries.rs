@@ -9,10 +9,12 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
+use crate::listings::facets::{code_terms, listing_facets, optional_term};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
+use crate::search::{Facets, IndexFilter};
 
 /// An expert profile's own row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
@@ -145,6 +147,30 @@ fn filters_own_columns(f: &ExpertFilter) -> bool {
     technology_field.is_some() || service.is_some() || title.is_some() || availability.is_some()
 }
 
+/// The index's form of the filters on the expert's own columns (the same fields as
+/// [`filters_own_columns`] and `selected`).
+fn own_index_filter(f: &ExpertFilter) -> Vec<IndexFilter> {
+    [
+        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
+        optional_term("service", f.service.map(|v| v.as_str())),
+        optional_term("title", f.title.map(|v| v.as_str())),
+        optional_term("availability", f.availability.map(|v| v.as_str())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// What the index holds of an expert profile for lists to filter by.
+pub fn facets(listing: &Listing, row: &ExpertRow) -> Facets {
+    let mut facets = listing_facets(listing);
+    code_terms(&mut facets, "technology_field", &row.technology_fields);
+    code_terms(&mut facets, "service", &row.services);
+    facets.term("title", &row.professional_title);
+    facets.term("availability", &row.availability);
+    facets
+}
+
 fn selected(f: &ExpertFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -> Selected {
     let mut query: Selected = listings::table.inner_join(experts::table).into_boxed();
     query = crate::apply_listing_selection!(query, listing_selection(f, scope, hit_ids));
@@ -172,7 +198,7 @@ pub fn list_rows(
     hit_ids: Option<Vec<String>>,
     db_window: &Window,
 ) -> ApiResult<Vec<(Listing, ExpertRow)>> {
-    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
+    // A search's page comes in the index's order: no ORDER BY (see achievements' list_rows).
     let searching = hit_ids.is_some();
     let mut query = selected(f, scope, hit_ids);
     if !searching {

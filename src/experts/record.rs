@@ -136,6 +136,7 @@ impl RecordLibrary for ExpertRecords {
             title: listing.title.clone(),
             keywords: from_json(&row.expertise_keywords),
             body,
+            facets: queries::facets(listing, row),
         }
     }
 

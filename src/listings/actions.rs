@@ -222,6 +222,7 @@ pub async fn run_action(
         .db
         .write(move |conn| apply(conn, &user, library, &id, action, &request, expected))
         .await?;
+    crate::listings::listing_search::refresh(&state, vec![(library, saved.id.clone())]).await;
     if action == Action::Approve {
         crate::notifications::spawn_on_published(
             state.db.clone(),

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 
 use super::access::{Listings, Viewer};
 use super::lifecycle::ListingStatus;
-use super::listing_search::{self, ListScope, SortOrder};
+use super::listing_search::{self, ListScope, SearchRequest, SortOrder, Window};
 use super::merge_patch;
 use super::record::{RecordLibrary, validate};
 use crate::auth::AuthUser;
@@ -116,38 +116,44 @@ pub async fn list<L: RecordLibrary + 'static>(
         ));
     }
     let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
-    let mut hits = listing_search::hits(&state, L::LIBRARY, parts.q.as_deref(), words).await?;
-    if let (Some(found), Some(q)) = (&hits, parts.q.as_deref())
-        && found.truncated()
-    {
-        // The index has more hits than it hands out at once: when the filters leave few
-        // enough records, rank exactly those, so that no filtered record is missed.
-        let (f, s, most) = (filter.clone(), scope.clone(), listing_search::MAX_FILTERED);
-        let limit = i64::try_from(most + 1).unwrap_or(i64::MAX);
-        let ids = state.db.read(move |conn| L::filtered_ids(conn, &f, &s, limit)).await?;
-        if ids.len() <= most {
-            hits = Some(listing_search::hits_within(&state, L::LIBRARY, q, words, ids).await?);
+    let text = listing_search::query_text(parts.q.as_deref())?;
+    let sort = SortOrder::resolve(parts.sort, text.is_some());
+    let window = listing_search::window(&request, text.is_some(), sort)?;
+    let page = match text {
+        // A search pages through its hits in the index, which holds every filter; the
+        // database loads the page's rows (and re-checks them against the same filters).
+        Some(text) => {
+            let search = SearchRequest {
+                library: L::LIBRARY,
+                text,
+                words,
+                filter: L::index_filter(&filter, &scope),
+                sort,
+            };
+            let limit = usize::try_from(request.limit).unwrap_or(0);
+            let hits = listing_search::search(&state, search, window.skipped(), limit).await?;
+            let (ids, db_window) = (hits.ids(), Window::keyset(None, request.limit));
+            let rows = state
+                .db
+                .read(move |conn| L::list_rows(conn, &filter, &scope, Some(ids), sort, &db_window))
+                .await?;
+            hits.page(rows, |(listing, _)| listing.id.as_str())
         }
-    }
-    let sort = SortOrder::resolve(parts.sort, hits.is_some());
-    let hit_ids = hits.as_ref().map(|h| h.ids());
-    let window = listing_search::window(&request, hits.is_some(), sort)?;
-    let db_window = window.clone();
-    let searching = hits.is_some();
-    let (rows, total) = state
-        .db
-        .read(move |conn| {
-            let rows = L::list_rows(conn, &filter, &scope, hit_ids, sort, &db_window)?;
-            // A search counts its filtered hits; a plain list asks the database.
-            let total = if searching { None } else { Some(L::count_rows(conn, &filter, &scope)?) };
-            Ok((rows, total))
-        })
-        .await?;
-    let mut page =
-        listing_search::paginate(rows, &request, &window, sort, hits.as_ref(), |(l, _)| {
-            l.id.clone()
-        });
-    page.total = page.total.or(total);
+        None => {
+            let db_window = window.clone();
+            let (rows, total) = state
+                .db
+                .read(move |conn| {
+                    let rows = L::list_rows(conn, &filter, &scope, None, sort, &db_window)?;
+                    Ok((rows, L::count_rows(conn, &filter, &scope)?))
+                })
+                .await?;
+            let mut page =
+                listing_search::paginate(rows, &request, &window, sort, |(l, _)| l.id.clone());
+            page.total = Some(total);
+            page
+        }
+    };
     let q = parts.q.clone();
     Ok(web::Json(page.map(|(listing, row)| {
         let viewer = Viewer::of(caller.as_ref(), &listing);

@@ -16,14 +16,9 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Page;
 use crate::http::pagination::{PageRequest, encode_cursor};
-use crate::search::{SearchDoc, WordMatch, tokens};
+use crate::search::{IndexFilter, IndexOrder, PageQuery, SearchDoc, WordMatch, tokens};
 use crate::state::AppState;
 
-/// Most search hits a list considers.
-pub const MAX_HITS: usize = 1000;
-/// Most records a search ranks exactly among when the index has more hits than [`MAX_HITS`]
-/// and the list's filters leave this many or fewer.
-pub const MAX_FILTERED: usize = 10_000;
 /// Longest accepted `q`, in characters.
 pub const MAX_QUERY_CHARS: usize = 500;
 /// Token overlap from which two records count as possible duplicates.
@@ -44,6 +39,16 @@ text_enum! {
 }
 
 impl SortOrder {
+    /// The index's order of a search's hits.
+    pub fn index_order(self) -> IndexOrder {
+        match self {
+            SortOrder::Relevance => IndexOrder::Relevance,
+            SortOrder::Newest => IndexOrder::Newest,
+            SortOrder::PriceAsc => IndexOrder::AmountAscending,
+            SortOrder::PriceDesc => IndexOrder::AmountDescending,
+        }
+    }
+
     /// The order to use: relevance by default with a query, newest without.
     pub fn resolve(requested: Option<SortOrder>, has_query: bool) -> SortOrder {
         match requested {
@@ -161,7 +166,7 @@ pub struct ListingSelection {
     pub library: Library,
     /// Whose records, in which states.
     pub scope: ListScope,
-    /// Only these ids (a search's hits), when set.
+    /// Only these ids (a search's page of hits), when set.
     pub hit_ids: Option<Vec<String>>,
     /// A GB/T 2260 code prefix the record's region starts with.
     pub region: Option<String>,
@@ -193,38 +198,45 @@ macro_rules! apply_listing_selection {
     }};
 }
 
-/// Full-text hits of a query, best first.
+/// One page of a search's hits, found in the index among the records the list's filters and
+/// scope leave, in the list's order.
 #[derive(Debug, Clone)]
 pub struct Hits {
-    order: Vec<String>,
-    scores: HashMap<String, f32>,
+    /// The page's ids, in order.
+    ids: Vec<String>,
+    /// Hits before this page.
+    offset: usize,
+    /// Every hit the filters leave.
+    total: usize,
 }
 
 impl Hits {
-    /// Whether the index stopped at [`MAX_HITS`] (more records may match).
-    pub fn truncated(&self) -> bool {
-        self.order.len() >= MAX_HITS
-    }
-
-    /// The ids hit.
+    /// The page's ids.
     pub fn ids(&self) -> Vec<String> {
-        self.order.clone()
+        self.ids.clone()
     }
 
-    /// The score of an id (0 if not hit).
-    pub fn score(&self, id: &str) -> f32 {
-        self.scores.get(id).copied().unwrap_or(0.0)
+    /// The page of `rows` (the page's records as the database still shows them to the caller),
+    /// in the hits' order, with the cursor of the next page and the number of hits.
+    pub fn page<T>(&self, rows: Vec<T>, id: impl Fn(&T) -> &str) -> Page<T> {
+        let position: HashMap<&str, usize> =
+            self.ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
+        let mut placed: Vec<(usize, T)> = rows
+            .into_iter()
+            .filter_map(|row| position.get(id(&row)).copied().map(|n| (n, row)))
+            .collect();
+        placed.sort_by_key(|(n, _)| *n);
+        let end = self.offset + self.ids.len();
+        Page {
+            items: placed.into_iter().map(|(_, row)| row).collect(),
+            next_cursor: (end < self.total).then(|| encode_cursor(&format!("o:{end}"))),
+            total: i64::try_from(self.total).ok(),
+        }
     }
 }
 
-/// Searches the index when `q` is given (None when it is absent or blank), its words combined
-/// as `words` says.
-pub async fn hits(
-    state: &AppState,
-    library: Library,
-    q: Option<&str>,
-    words: WordMatch,
-) -> ApiResult<Option<Hits>> {
+/// The text of `q` to search for: `None` when absent or blank, 422 when too long.
+pub fn query_text(q: Option<&str>) -> ApiResult<Option<String>> {
     let Some(text) = q.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -235,39 +247,46 @@ pub async fn hits(
             format!("must be at most {MAX_QUERY_CHARS} characters"),
         ));
     }
-    search_hits(state, library, text, words, None).await.map(Some)
+    Ok(Some(text.to_string()))
 }
 
-/// The hits of a search among these records only (all of them, however many match).
-pub async fn hits_within(
-    state: &AppState,
-    library: Library,
-    q: &str,
-    words: WordMatch,
-    ids: Vec<String>,
-) -> ApiResult<Hits> {
-    search_hits(state, library, q.trim(), words, Some(ids)).await
+/// What a search of a library asks the index.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The library.
+    pub library: Library,
+    /// The text searched for.
+    pub text: String,
+    /// How its words combine.
+    pub words: WordMatch,
+    /// The list's filters and scope.
+    pub filter: IndexFilter,
+    /// The list's order.
+    pub sort: SortOrder,
 }
 
-async fn search_hits(
+/// The hits of a search from `offset` on, at most `limit` of them.
+pub async fn search(
     state: &AppState,
-    library: Library,
-    text: &str,
-    words: WordMatch,
-    within: Option<Vec<String>>,
+    request: SearchRequest,
+    offset: usize,
+    limit: usize,
 ) -> ApiResult<Hits> {
     let search = state.search.clone();
-    let text = text.to_string();
-    let limit = within.as_ref().map_or(MAX_HITS, |ids| ids.len().max(1));
     let found = web::block(move || {
-        search.search_within(library.search_library(), &text, words, within.as_deref(), limit)
+        search.page(&PageQuery {
+            library: request.library.search_library(),
+            text: &request.text,
+            words: request.words,
+            filter: &request.filter,
+            order: request.sort.index_order(),
+            offset,
+            limit,
+        })
     })
     .await?
     .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
-    Ok(Hits {
-        order: found.iter().map(|h| h.id.clone()).collect(),
-        scores: found.into_iter().map(|h| (h.id, h.score)).collect(),
-    })
+    Ok(Hits { ids: found.hits.into_iter().map(|h| h.id).collect(), offset, total: found.total })
 }
 
 /// What to fetch from the database for a page.
@@ -275,88 +294,58 @@ async fn search_hits(
 pub struct Window {
     /// Keyset start (newest-first lists).
     pub after_id: Option<String>,
-    /// Rows to skip in the database.
+    /// Rows to skip (in the database; in the index for searches).
     pub offset: i64,
     /// Rows to fetch.
     pub limit: i64,
-    /// Position in the in-memory list (searches).
-    start: usize,
 }
 
 impl Window {
     /// A newest-first batch after an id (exports).
     pub fn keyset(after_id: Option<String>, limit: i64) -> Window {
-        Window { after_id, offset: 0, limit, start: 0 }
+        Window { after_id, offset: 0, limit }
+    }
+
+    /// Hits to skip in the index (searches).
+    pub fn skipped(&self) -> usize {
+        usize::try_from(self.offset).unwrap_or(0)
     }
 }
 
-/// Plans the fetch for a page from its cursor (`i:<id>` keyset or `o:<n>` offset).
-pub fn window(request: &PageRequest, has_hits: bool, sort: SortOrder) -> ApiResult<Window> {
+/// Plans the fetch for a page from its cursor (`i:<id>` keyset for newest-first lists, `o:<n>`
+/// offset for searches and price orders).
+pub fn window(request: &PageRequest, searching: bool, sort: SortOrder) -> ApiResult<Window> {
     let invalid = || ApiError::field("cursor", "invalid_cursor", "is not a cursor of this list");
     let (after_id, offset) = match request.after.as_deref() {
-        None => (None, 0usize),
+        None => (None, 0i64),
         Some(key) => match (key.strip_prefix("i:"), key.strip_prefix("o:")) {
             (Some(id), _) => (Some(id.to_string()), 0),
-            (_, Some(n)) => (None, n.parse::<usize>().map_err(|_| invalid())?),
+            (_, Some(n)) => (None, n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(invalid)?),
             _ => return Err(invalid()),
         },
     };
-    let keyset = !has_hits && sort == SortOrder::Newest;
+    let keyset = !searching && sort == SortOrder::Newest;
     if (keyset && offset > 0) || (!keyset && after_id.is_some()) {
         return Err(invalid());
     }
-    let fetch = request.fetch();
-    Ok(if has_hits {
-        Window {
-            after_id: None,
-            offset: 0,
-            limit: i64::try_from(MAX_HITS).unwrap_or(1000) + 1,
-            start: offset,
-        }
-    } else if keyset {
-        Window { after_id, offset: 0, limit: fetch, start: 0 }
-    } else {
-        Window {
-            after_id: None,
-            offset: i64::try_from(offset).map_err(|_| invalid())?,
-            limit: fetch,
-            start: 0,
-        }
-    })
+    Ok(Window { after_id, offset, limit: request.fetch() })
 }
 
-/// Turns fetched rows into a page.
+/// Turns fetched rows of a plain list (no search) into a page.
 pub fn paginate<T>(
     mut rows: Vec<T>,
     request: &PageRequest,
     window: &Window,
     sort: SortOrder,
-    hits: Option<&Hits>,
     id: impl Fn(&T) -> String,
 ) -> Page<T> {
-    let limit = usize::try_from(request.limit).unwrap_or(20);
-    if let Some(hits) = hits {
-        if sort == SortOrder::Newest {
-            rows.sort_by_key(|r| std::cmp::Reverse(id(r)));
-        }
-        if sort == SortOrder::Relevance {
-            rows.sort_by(|a, b| {
-                hits.score(&id(b)).total_cmp(&hits.score(&id(a))).then_with(|| id(b).cmp(&id(a)))
-            });
-        }
-        let total = rows.len();
-        let start = window.start.min(total);
-        let end = (start + limit).min(total);
-        let items: Vec<T> = rows.drain(start..end).collect();
-        let next_cursor = (end < total).then(|| encode_cursor(&format!("o:{end}")));
-        return Page { items, next_cursor, total: i64::try_from(total).ok() };
-    }
     if sort == SortOrder::Newest {
         return Page::from_rows(rows, request, |r| format!("i:{}", id(r)));
     }
+    let limit = usize::try_from(request.limit).unwrap_or(20);
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next = usize::try_from(window.offset).unwrap_or(0) + limit;
+    let next = window.offset + request.limit;
     Page {
         items: rows,
         next_cursor: more.then(|| encode_cursor(&format!("o:{next}"))),
@@ -370,6 +359,36 @@ pub async fn index(state: &AppState, doc: SearchDoc) {
     state.matching.upsert(std::slice::from_ref(&doc));
     let search = state.search.clone();
     match web::block(move || search.upsert(&doc)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "search index: upsert failed"),
+        Err(error) => tracing::error!(%error, "search index: upsert task failed"),
+    }
+}
+
+/// Re-indexes records changed outside their edit (a lifecycle action, their organization's
+/// verification): reads their documents as committed and puts them in the index (logged,
+/// never failing the request; the change feed would bring them within a second).
+pub async fn refresh(state: &AppState, records: Vec<(Library, String)>) {
+    let docs = state
+        .db
+        .read(move |conn| {
+            let mut docs = Vec::new();
+            for (library, id) in &records {
+                docs.extend(super::reindex::doc_for(conn, *library, id)?);
+            }
+            Ok(docs)
+        })
+        .await;
+    let docs = match docs {
+        Ok(docs) if docs.is_empty() => return,
+        Ok(docs) => docs,
+        Err(error) => {
+            return tracing::error!(?error, "search index: reading changed records failed");
+        }
+    };
+    state.matching.upsert(&docs);
+    let search = state.search.clone();
+    match web::block(move || search.upsert_many(&docs)).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::error!(%error, "search index: upsert failed"),
         Err(error) => tracing::error!(%error, "search index: upsert task failed"),

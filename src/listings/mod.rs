@@ -13,6 +13,7 @@ pub mod confidential;
 pub mod edit;
 pub mod endpoints;
 pub mod expiry;
+pub mod facets;
 pub mod fields;
 pub mod handlers;
 pub mod lifecycle;

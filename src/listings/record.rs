@@ -130,13 +130,8 @@ pub trait RecordLibrary {
         scope: &ListScope,
     ) -> ApiResult<i64>;
 
-    /// The ids of the records the filters select in the caller's scope, at most `limit`.
-    fn filtered_ids(
-        conn: &mut DbConnection,
-        filter: &Self::Filter,
-        scope: &ListScope,
-        limit: i64,
-    ) -> ApiResult<Vec<String>>;
+    /// The filters and scope as the search index applies them to a search's hits.
+    fn index_filter(filter: &Self::Filter, scope: &ListScope) -> crate::search::IndexFilter;
 
     /// A page (or export batch) of records matching the filters, in the given order.
     fn list_rows(
@@ -270,9 +265,11 @@ macro_rules! common_filter_parts {
     };
 }
 
-/// Defines a library's `count_rows` and `filtered_ids` over its `selected(filter, scope, hit_ids)`
-/// query (the records a list's filters and scope select, unordered and unpaged) and its
-/// `filters_own_columns(filter)` (whether any filter reads the library's own table), and
+/// Defines a library's `count_rows` over its `selected(filter, scope, hit_ids)` query (the
+/// records a list's filters and scope select, unordered and unpaged) and its
+/// `filters_own_columns(filter)` (whether any filter reads the library's own table),
+/// `index_filter` over its `own_index_filter(filter)` (the index's form of the filters on its
+/// own columns), and
 /// `listing_selection(filter, scope, hit_ids)`: the part of those filters on the listing row
 /// (the filter's `region`, and its `org_id` when the library is named with `org_id`).
 #[macro_export]
@@ -313,20 +310,15 @@ macro_rules! selected_queries {
             }
         }
 
-        /// The ids of the records a list's filters select, at most `limit`.
-        pub fn filtered_ids(
-            conn: &mut DbConnection,
-            f: &$filter,
-            scope: &ListScope,
-            limit: i64,
-        ) -> ApiResult<Vec<String>> {
-            Ok(selected(f, scope, None).select(listings::id).limit(limit).load(conn)?)
+        /// The index's form of a list's filters and scope (see `own_index_filter`).
+        pub fn index_filter(f: &$filter, scope: &ListScope) -> $crate::search::IndexFilter {
+            listing_selection(f, scope, None).index_filter(own_index_filter(f))
         }
     };
 }
 
-/// Implements [`RecordLibrary::count_rows`] and [`RecordLibrary::filtered_ids`] with the
-/// library's `queries::count_rows` and `queries::filtered_ids`.
+/// Implements [`RecordLibrary::count_rows`] and [`RecordLibrary::index_filter`] with the
+/// library's `queries::count_rows` and `queries::index_filter`.
 #[macro_export]
 macro_rules! filter_queries {
     ($filter:ty) => {
@@ -338,13 +330,11 @@ macro_rules! filter_queries {
             queries::count_rows(conn, filter, scope)
         }
 
-        fn filtered_ids(
-            conn: &mut $crate::db::DbConnection,
+        fn index_filter(
             filter: &$filter,
             scope: &$crate::listings::listing_search::ListScope,
-            limit: i64,
-        ) -> $crate::error::ApiResult<Vec<String>> {
-            queries::filtered_ids(conn, filter, scope, limit)
+        ) -> $crate::search::IndexFilter {
+            queries::index_filter(filter, scope)
         }
     };
 }

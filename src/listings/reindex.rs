@@ -56,6 +56,22 @@ pub fn doc_for(
     }
 }
 
+/// The service provider profiles of an organization (their documents carry its verification).
+pub fn provider_profiles(
+    conn: &mut DbConnection,
+    org_id: &str,
+) -> ApiResult<Vec<(Library, String)>> {
+    let ids: Vec<String> = listings::table
+        .filter(listings::org_id.eq(org_id))
+        .filter(listings::library.eq(Library::ServiceProviders.as_str()))
+        .select(listings::id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(|id| (Library::ServiceProviders, id)).collect())
+}
+
+/// The audit entity of organizations: their verification is part of their profiles' documents.
+const ORGANIZATION_ENTITY: &str = "organization";
+
 /// How far back the change feed looks for transactions that committed late.
 pub const FEED_WINDOW_SECS: i64 = 120;
 /// How often each instance reads the change feed.
@@ -93,7 +109,8 @@ impl ChangeFeed {
         matching: &MatchingState,
     ) -> anyhow::Result<usize> {
         let from = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);
-        let entities: Vec<&str> = Library::ALL.iter().map(|l| l.entity()).collect();
+        let mut entities: Vec<&str> = Library::ALL.iter().map(|l| l.entity()).collect();
+        entities.push(ORGANIZATION_ENTITY);
         let rows: Vec<(String, String, String, chrono::NaiveDateTime)> = audit_log::table
             .filter(audit_log::created_at.ge(from))
             .filter(audit_log::entity_type.eq_any(entities))
@@ -113,10 +130,14 @@ impl ChangeFeed {
             if created_at > self.since {
                 self.since = created_at;
             }
-            if let Some(library) = Library::ALL.iter().find(|l| l.entity() == entity_type)
-                && !changed.iter().any(|(_, id)| *id == entity_id)
-            {
-                changed.push((*library, entity_id));
+            let records = match Library::ALL.iter().find(|l| l.entity() == entity_type) {
+                Some(library) => vec![(*library, entity_id)],
+                None => provider_profiles(conn, &entity_id)?,
+            };
+            for (library, id) in records {
+                if !changed.iter().any(|(_, seen)| *seen == id) {
+                    changed.push((library, id));
+                }
             }
         }
         let horizon = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);

@@ -125,6 +125,10 @@ crate::endpoint! {
                 Ok(saved)
             })
             .await?;
+        // Lists filter service providers by their organization's verification.
+        let org_id = saved.id.clone();
+        let profiles = state.db.read(move |conn| crate::listings::reindex::provider_profiles(conn, &org_id)).await?;
+        crate::listings::listing_search::refresh(&state, profiles).await;
         Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
     }
 }
@@ -194,6 +198,10 @@ action_endpoint! {
                 Ok(saved)
             })
             .await?;
+        // Lists filter service providers by their organization's verification.
+        let org_id = saved.id.clone();
+        let profiles = state.db.read(move |conn| crate::listings::reindex::provider_profiles(conn, &org_id)).await?;
+        crate::listings::listing_search::refresh(&state, profiles).await;
         Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
     }
 }

@@ -3,20 +3,27 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::{
-    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher,
+    TantivyDocument, Term,
 };
 
 use super::analyzer::{ANALYZER_NAME, JiebaTokenizer, tokens};
+use super::facets::{FacetFields, IndexFilter, IndexOrder, order_key};
 use super::{Hit, Library, SearchDoc, SearchError, WordMatch};
+
+/// The fast field ordering documents newest first (see [`order_key`]).
+const ORDER_KEY_FIELD: &str = "order_key";
+/// The fast field holding a record's price or budget.
+const AMOUNT_FIELD: &str = "amount";
 
 /// Memory budget of the index writer, shared by its worker threads.
 const WRITER_MEMORY_BUDGET: usize = 50_000_000;
@@ -38,6 +45,36 @@ struct Fields {
     title: Field,
     keywords: Field,
     body: Field,
+    facets: FacetFields,
+    order_key: Field,
+}
+
+/// A page of a search: which hits, in which order, among which records.
+#[derive(Clone, Copy, Debug)]
+pub struct PageQuery<'a> {
+    /// The library searched.
+    pub library: Library,
+    /// What was typed.
+    pub text: &'a str,
+    /// How its words combine.
+    pub words: WordMatch,
+    /// What the hits must also meet.
+    pub filter: &'a IndexFilter,
+    /// The order of the hits.
+    pub order: IndexOrder,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Most hits to return.
+    pub limit: usize,
+}
+
+/// One page of a search's hits and how many hits there are in all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchPage {
+    /// The page's hits, in the order asked for (scores only with [`IndexOrder::Relevance`]).
+    pub hits: Vec<Hit>,
+    /// Every hit the filter leaves, over all pages.
+    pub total: usize,
 }
 
 /// The schema the index is built with, and its fields.
@@ -54,6 +91,13 @@ fn schema() -> (Schema, Fields) {
         title: builder.add_text_field("title", text(IndexRecordOption::WithFreqsAndPositions)),
         keywords: builder.add_text_field("keywords", text(IndexRecordOption::WithFreqs)),
         body: builder.add_text_field("body", text(IndexRecordOption::WithFreqs)),
+        facets: FacetFields {
+            terms: builder.add_text_field("facets", STRING),
+            valid_until: builder.add_i64_field("valid_until", INDEXED | FAST),
+            amount: builder.add_i64_field(AMOUNT_FIELD, INDEXED | FAST),
+            amount_low: builder.add_i64_field("amount_low", INDEXED),
+        },
+        order_key: builder.add_u64_field(ORDER_KEY_FIELD, FAST),
     };
     (builder.build(), fields)
 }
@@ -219,27 +263,70 @@ impl SearchIndex {
         words: WordMatch,
         limit: usize,
     ) -> Result<Vec<Hit>, SearchError> {
-        self.search_within(library, text, words, None, limit)
+        let filter = IndexFilter::everything();
+        let page = PageQuery {
+            library,
+            text,
+            words,
+            filter: &filter,
+            order: IndexOrder::Relevance,
+            offset: 0,
+            limit,
+        };
+        Ok(self.page(&page)?.hits)
     }
 
-    /// Like [`SearchIndex::search`], among these records only (when `within` is given): a
-    /// list whose filters leave fewer records than the search has hits ranks exactly those.
-    pub fn search_within(
+    /// One page of the documents matching a search (text as in [`SearchIndex::search`]) and
+    /// its filter, in its order, and how many match in all: every hit can be paged to.
+    pub fn page(&self, page: &PageQuery<'_>) -> Result<SearchPage, SearchError> {
+        let searcher = self.inner.reader.searcher();
+        let Some(mut clauses) = self.text_clauses(page.library, page.text, page.words) else {
+            return Ok(SearchPage::default());
+        };
+        clauses.push((Occur::Must, self.inner.fields.facets.query(page.filter)));
+        let query = BooleanQuery::new(clauses);
+        // The collector keeps offset + limit entries: neither needs to exceed the documents.
+        let documents = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let top = TopDocs::with_limit(page.limit.clamp(1, documents.max(1)))
+            .and_offset(page.offset.min(documents));
+        let newest = || (SortByStaticFastValue::<u64>::for_field(ORDER_KEY_FIELD), Order::Desc);
+        let by_amount = |order| (SortByStaticFastValue::<i64>::for_field(AMOUNT_FIELD), order);
+        let (found, total): (Vec<(f32, DocAddress)>, usize) = match page.order {
+            IndexOrder::Relevance => {
+                let collector = top.order_by(((SortBySimilarityScore, Order::Desc), newest()));
+                let (found, total) = searcher.search(&query, &(collector, Count))?;
+                (found.into_iter().map(|((score, _), address)| (score, address)).collect(), total)
+            }
+            IndexOrder::Newest => {
+                let (found, total) = searcher.search(&query, &(top.order_by(newest()), Count))?;
+                (found.into_iter().map(|(_, address)| (0.0, address)).collect(), total)
+            }
+            IndexOrder::AmountAscending | IndexOrder::AmountDescending => {
+                let order = if page.order == IndexOrder::AmountAscending {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
+                let collector = top.order_by((by_amount(order), newest()));
+                let (found, total) = searcher.search(&query, &(collector, Count))?;
+                (found.into_iter().map(|(_, address)| (0.0, address)).collect(), total)
+            }
+        };
+        let hits = if page.limit == 0 { Vec::new() } else { self.hits(&searcher, found)? };
+        Ok(SearchPage { hits, total })
+    }
+
+    /// The clauses every match must meet: the library, and the words of `text` as `words`
+    /// combines them (`None` when the text has no token, so matches nothing).
+    fn text_clauses(
         &self,
         library: Library,
         text: &str,
         words: WordMatch,
-        within: Option<&[String]>,
-        limit: usize,
-    ) -> Result<Vec<Hit>, SearchError> {
-        let searcher = self.inner.reader.searcher();
-        let limit = limit.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
+    ) -> Option<Vec<(Occur, Box<dyn Query>)>> {
         let groups = token_groups(text, words);
         if groups.is_empty() {
-            return Ok(Vec::new());
+            return None;
         }
         let fields = self.inner.fields;
         let word_queries = groups.iter().map(|group| {
@@ -267,18 +354,23 @@ impl SearchIndex {
         );
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0)))];
-        if let Some(ids) = within {
-            let ids = TermSetQuery::new(ids.iter().map(|id| Term::from_field_text(fields.id, id)));
-            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(ids), 0.0))));
-        }
         clauses.extend(word_queries);
-        let query = BooleanQuery::new(clauses);
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        top.into_iter()
+        Some(clauses)
+    }
+
+    /// The stored ids of found documents, with their scores.
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        found: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let id_field = self.inner.fields.id;
+        found
+            .into_iter()
             .map(|(score, address)| {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let id = doc
-                    .get_first(fields.id)
+                    .get_first(id_field)
                     .and_then(|value| value.as_str())
                     .ok_or(SearchError::MissingId)?;
                 Ok(Hit { id: id.to_owned(), score })
@@ -354,6 +446,17 @@ fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
         out.add_text(fields.keywords, keyword);
     }
     out.add_text(fields.body, &doc.body);
+    for term in &doc.facets.terms {
+        out.add_text(fields.facets.terms, term);
+    }
+    out.add_i64(fields.facets.valid_until, doc.facets.valid_until);
+    if let Some(amount) = doc.facets.amount {
+        out.add_i64(fields.facets.amount, amount);
+    }
+    if let Some(amount) = doc.facets.amount_low {
+        out.add_i64(fields.facets.amount_low, amount);
+    }
+    out.add_u64(fields.order_key, order_key(&doc.id));
     out
 }
 

@@ -12,13 +12,15 @@
 //! [`SearchIndex::needs_rebuild`] says when it must be.
 
 mod analyzer;
+mod facets;
 mod index;
 pub mod snippet;
 #[cfg(test)]
 mod tests;
 
 pub use analyzer::tokens;
-pub use index::SearchIndex;
+pub use facets::{Facets, IndexFilter, IndexOrder, Number};
+pub use index::{PageQuery, SearchIndex, SearchPage};
 
 text_enum! {
     /// How the words of a query combine. A word is what stands between spaces or list
@@ -82,6 +84,8 @@ pub struct SearchDoc {
     pub keywords: Vec<String>,
     /// The rest of the searchable text (summary, description, fields of expertise…).
     pub body: String,
+    /// What lists filter and sort the record by.
+    pub facets: Facets,
 }
 
 /// One search result.

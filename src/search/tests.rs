@@ -25,6 +25,7 @@ impl Record {
             title: self.title.clone(),
             keywords: self.keywords.clone(),
             body: self.summary.clone(),
+            facets: Facets::default(),
         }
     }
 }
@@ -67,6 +68,7 @@ fn doc(id: &str, library: Library, title: &str, body: &str) -> SearchDoc {
         title: title.to_owned(),
         keywords: Vec::new(),
         body: body.to_owned(),
+        facets: Facets::default(),
     }
 }
 
@@ -354,4 +356,95 @@ fn every_word_must_match_unless_any_word_may() {
     let mut alone = search("废水", WordMatch::All);
     alone.sort_unstable();
     assert_eq!(alone, ["dye", "mine"]);
+}
+
+/// A document whose facets say its status, region and price.
+fn faceted(n: u64, status: &str, region: &str, amount: Option<i64>) -> SearchDoc {
+    let mut facets = Facets { valid_until: 700_000, amount, ..Facets::default() };
+    facets.term("status", status);
+    facets.term("region", region);
+    SearchDoc {
+        // Time-ordered like UUID v7: a later n sorts as newer.
+        id: format!("{n:016x}-0000"),
+        library: Library::Achievements,
+        title: "锂离子电池".to_owned(),
+        keywords: Vec::new(),
+        body: format!("正极材料 {n}"),
+        facets,
+    }
+}
+
+#[test]
+fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
+    let index = SearchIndex::in_memory().unwrap();
+    let docs: Vec<SearchDoc> = (1..=300)
+        .map(|n| {
+            let status = if n % 3 == 0 { "draft" } else { "published" };
+            let amount = (n % 5 != 0).then_some(i64::try_from(n % 50).unwrap());
+            faceted(n, status, if n % 2 == 0 { "33" } else { "44" }, amount)
+        })
+        .collect();
+    index.upsert_many(&docs).unwrap();
+    let filter = IndexFilter::AllOf(vec![
+        IndexFilter::term("status", "published"),
+        IndexFilter::term("region", "33"),
+    ]);
+    let wanted: Vec<&SearchDoc> = docs
+        .iter()
+        .filter(|d| d.facets.terms.contains(&"status=published".to_owned()))
+        .filter(|d| d.facets.terms.contains(&"region=33".to_owned()))
+        .collect();
+    let page = |order, offset, limit| {
+        index
+            .page(&PageQuery {
+                library: Library::Achievements,
+                text: "电池",
+                words: WordMatch::All,
+                filter: &filter,
+                order,
+                offset,
+                limit,
+            })
+            .unwrap()
+    };
+    // Newest first, page by page to the end.
+    let mut newest = Vec::new();
+    for offset in (0..wanted.len() + 30).step_by(30) {
+        let found = page(IndexOrder::Newest, offset, 30);
+        assert_eq!(found.total, wanted.len());
+        newest.extend(found.hits.into_iter().map(|h| h.id));
+    }
+    let mut expected: Vec<String> = wanted.iter().map(|d| d.id.clone()).collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(newest, expected);
+    // Cheapest first, records without an amount last.
+    let by_amount = page(IndexOrder::AmountAscending, 0, 1_000);
+    let amounts: Vec<Option<i64>> = by_amount
+        .hits
+        .iter()
+        .map(|h| docs.iter().find(|d| d.id == h.id).unwrap().facets.amount)
+        .collect();
+    let priced: Vec<i64> = amounts.iter().map_while(|a| *a).collect();
+    assert!(priced.windows(2).all(|w| w[0] <= w[1]), "{amounts:?}");
+    assert!(amounts[priced.len()..].iter().all(Option::is_none), "{amounts:?}");
+    assert_eq!(amounts.len(), wanted.len());
+    // A range keeps only records with an amount inside it.
+    let cheap = IndexFilter::Within { number: Number::Amount, min: Some(10), max: Some(19) };
+    let hits = index
+        .page(&PageQuery {
+            library: Library::Achievements,
+            text: "电池",
+            words: WordMatch::All,
+            filter: &cheap,
+            order: IndexOrder::Relevance,
+            offset: 0,
+            limit: 1_000,
+        })
+        .unwrap();
+    let in_range = docs.iter().filter(|d| d.facets.amount.is_some_and(|a| (10..=19).contains(&a)));
+    assert_eq!(hits.total, in_range.count());
+    // Past the last hit: an empty page that still counts.
+    let beyond = page(IndexOrder::Relevance, 10_000, 10);
+    assert!(beyond.hits.is_empty());
+    assert_eq!(beyond.total, wanted.len());
 }

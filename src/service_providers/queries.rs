@@ -11,12 +11,13 @@ use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
+use crate::listings::facets::{code_terms, listing_facets, optional_term};
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
 use crate::organizations::model::Organization;
-use crate::search::SearchDoc;
+use crate::search::{Facets, IndexFilter, SearchDoc};
 use crate::taxonomies::ServiceType;
 
 /// A service provider's own row.
@@ -215,7 +216,7 @@ pub fn body_text(row: &ServiceProviderRow) -> String {
 
 /// The search document of a profile: its name; the Chinese labels of its service types and
 /// its qualifications as keywords; its description and services as body.
-pub fn search_doc(listing: &Listing, row: &ServiceProviderRow) -> SearchDoc {
+pub fn search_doc(listing: &Listing, row: &ServiceProviderRow, org: &OrgFacts) -> SearchDoc {
     let types: Vec<ServiceType> = decode_codes(&row.service_types);
     let mut keywords: Vec<String> = types.iter().map(|t| t.zh().to_string()).collect();
     keywords.extend(from_json::<Vec<String>>(&row.qualifications));
@@ -225,16 +226,29 @@ pub fn search_doc(listing: &Listing, row: &ServiceProviderRow) -> SearchDoc {
         title: listing.title.clone(),
         keywords,
         body: body_text(row),
+        facets: facets(listing, row, org),
     }
+}
+
+/// What the index holds of a profile for lists to filter by (its organization's verification
+/// included: verifying an organization re-indexes its profiles).
+fn facets(listing: &Listing, row: &ServiceProviderRow, org: &OrgFacts) -> Facets {
+    let mut facets = listing_facets(listing);
+    code_terms(&mut facets, "service_type", &row.service_types);
+    code_terms(&mut facets, "technology_field", &row.technology_fields);
+    facets.term("accepts_vouchers", row.accepts_vouchers);
+    facets.term("verified", org.verified);
+    facets
 }
 
 /// Every profile's search document (for rebuilding the index).
 pub fn all_search_docs(conn: &mut DbConnection) -> ApiResult<Vec<SearchDoc>> {
-    let rows: Vec<(Listing, ServiceProviderRow)> = listings::table
+    let rows: Vec<(Listing, ServiceProviderRow, OrgFacts)> = listings::table
         .inner_join(service_providers::table)
-        .select((Listing::as_select(), ServiceProviderRow::as_select()))
+        .inner_join(organizations::table)
+        .select((Listing::as_select(), ServiceProviderRow::as_select(), OrgFacts::as_select()))
         .load(conn)?;
-    Ok(rows.iter().map(|(l, r)| search_doc(l, r)).collect())
+    Ok(rows.iter().map(|(l, r, o)| search_doc(l, r, o)).collect())
 }
 
 /// Candidate profiles with their searchable text (for near-duplicate detection).
@@ -286,6 +300,20 @@ fn filters_own_columns(f: &ServiceProviderFilter) -> bool {
         || verified.is_some()
 }
 
+/// The index's form of the filters on the profile's own columns and its organization (the
+/// same fields as [`filters_own_columns`] and `selected`).
+fn own_index_filter(f: &ServiceProviderFilter) -> Vec<IndexFilter> {
+    [
+        optional_term("service_type", f.service_type.map(|v| v.as_str())),
+        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
+        f.accepts_vouchers.map(|accepts| IndexFilter::term("accepts_vouchers", accepts)),
+        f.verified.map(|verified| IndexFilter::term("verified", verified)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 fn selected(
     f: &ServiceProviderFilter,
     scope: &ListScope,
@@ -322,7 +350,7 @@ pub fn list_rows(
     hit_ids: Option<Vec<String>>,
     db_window: &Window,
 ) -> ApiResult<Vec<(Listing, ServiceProviderRow, OrgFacts)>> {
-    // Searches sort their hits in memory: no ORDER BY (see achievements' list_rows).
+    // A search's page comes in the index's order: no ORDER BY (see achievements' list_rows).
     let searching = hit_ids.is_some();
     let mut query = selected(f, scope, hit_ids);
     if !searching {

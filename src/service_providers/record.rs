@@ -104,7 +104,7 @@ impl RecordLibrary for ServiceProviderRecords {
     }
 
     fn search_doc(listing: &Listing, row: &Self::Row) -> SearchDoc {
-        queries::search_doc(listing, &row.0)
+        queries::search_doc(listing, &row.0, &row.1)
     }
 
     fn main_text(row: &Self::Row) -> String {
@@ -156,7 +156,7 @@ impl RecordLibrary for ServiceProviderRecords {
     ) -> ApiResult<SearchDoc> {
         let profile =
             queries::insert(conn, &ctx.actor, &ctx.created_by, &ctx.org, valid, ctx.status)?;
-        Ok(queries::search_doc(&profile.listing, &profile.row))
+        Ok(queries::search_doc(&profile.listing, &profile.row, &profile.org))
     }
 }
 

@@ -343,3 +343,124 @@ async fn a_filter_finds_every_record_among_more_hits_than_a_search_hands_out() {
     found.dedup();
     assert_eq!(found.len(), 30, "every Shenzhen record, once");
 }
+
+/// Every id of a library list, paged to the end with `limit=40`, and the total it reported.
+async fn every_id(app: &TestApp, query: &str) -> (Vec<String>, i64) {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut total = None;
+    loop {
+        let mut path = format!("/api/v1/achievements?{query}&limit=40");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.anon().get(path).expect(200).await;
+        total = total.or(page["total"].as_i64());
+        for item in page["items"].as_array().unwrap() {
+            ids.push(item["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    (ids, total.unwrap_or(-1))
+}
+
+/// A word every record holds: each filter (field, industry, maturity, cooperation mode, price,
+/// region, organization) leaves hundreds of hits, and the search pages through exactly the
+/// records the plain list shows under the same filter; a price order holds across pages; an
+/// export of the search holds every hit.
+#[tokio::test]
+async fn a_search_pages_through_every_hit_its_filters_leave() {
+    let app = spawn_app().await;
+    let owner = app.university(1).await;
+    let admin = app.admin(1).await;
+    let org = owner.organization_id.clone().unwrap();
+    let fields = ["new_energy", "advanced_manufacturing", "aerospace"];
+    let maturities = ["lab", "pilot", "industrialization"];
+    let industries = ["new_materials", "biotech"];
+    let modes = [json!(["license"]), json!(["transfer", "equity"])];
+    let regions = ["330106", "440305", "110101"];
+    let lines: Vec<String> = (0..1_200u32)
+        .map(|n| {
+            let i = n as usize;
+            let mut body = sample_achievement(n);
+            body["external_ref"] = json!(format!("every-{n}"));
+            body["technology_field"] = json!(fields[i % 3]);
+            body["maturity"] = json!(maturities[(i / 3) % 3]);
+            body["industry"] = json!(industries[i % 2]);
+            body["cooperation_modes"] = modes[(i / 2) % 2].clone();
+            body["region_code"] = json!(regions[(i / 5) % 3]);
+            body["asking_price_fen"] = if n % 7 == 0 {
+                Value::Null
+            } else {
+                json!(1_000_000 + i64::from(n % 97) * 10_000)
+            };
+            body.as_object_mut().unwrap().remove("confidential_details");
+            body.to_string()
+        })
+        .collect();
+    let report = assert_status(
+        import(
+            &app,
+            &admin.access_token,
+            &format!("?org_id={org}&publish=true"),
+            "application/x-ndjson",
+            lines.join("\n"),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(report["created"], 1_200);
+    let filters = [
+        "technology_field=aerospace".to_string(),
+        "maturity=pilot&industry=biotech".to_string(),
+        "cooperation_mode=equity".to_string(),
+        "price_min=1300000&price_max=1800000".to_string(),
+        "region=44".to_string(),
+        "region=110101&technology_field=new_energy".to_string(),
+        format!("org_id={org}&cooperation_mode=license"),
+    ];
+    for filter in &filters {
+        let (mut plain, plain_total) = every_id(&app, filter).await;
+        let (mut searched, searched_total) = every_id(&app, &format!("q=正极材料&{filter}")).await;
+        assert!(plain.len() > 60, "{filter}: {} records", plain.len());
+        assert_eq!(searched_total, plain_total, "{filter}");
+        assert_eq!(searched.len(), plain.len(), "{filter}: every hit, once per page");
+        plain.sort();
+        searched.sort();
+        searched.dedup();
+        assert_eq!(searched, plain, "{filter}: the hits are the records the filter leaves");
+    }
+    // Cheapest first through every page, negotiable records last.
+    let mut prices = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path =
+            "/api/v1/achievements?q=正极材料&region=33&sort=price_asc&limit=50".to_string();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.anon().get(path).expect(200).await;
+        prices.extend(
+            page["items"].as_array().unwrap().iter().map(|i| i["asking_price_fen"].as_i64()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(prices.len(), 400);
+    let priced: Vec<i64> = prices.iter().map_while(|p| *p).collect();
+    assert!(priced.windows(2).all(|w| w[0] <= w[1]), "cheapest first");
+    assert!(prices[priced.len()..].iter().all(Option::is_none), "negotiable last");
+    let exported =
+        app.anon().get("/api/v1/achievements/export?format=csv&q=正极材料&region=44").csv().await;
+    assert_eq!(
+        exported.lines().filter(|l| !l.trim().is_empty()).count(),
+        1 + 400,
+        "header and every hit"
+    );
+}

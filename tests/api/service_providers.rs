@@ -440,6 +440,9 @@ async fn filters_cover_service_types_fields_regions_vouchers_and_verification() 
         .await;
     assert_eq!(list(&app, "?verified=true").await, [lab.as_str()]);
     assert_eq!(list(&app, "?verified=false").await, [agency.as_str()]);
+    // A search filters in the index, which the verification has reached.
+    assert_eq!(list(&app, "?q=检测&verified=true").await, [lab.as_str()]);
+    assert!(list(&app, "?q=检测&verified=false").await.is_empty());
     assert_eq!(list(&app, "?verified=true&service_type=ip_agency").await, Vec::<String>::new());
     let shown = app.anon().get(format!("/api/v1/service-providers/{lab}")).expect(200).await;
     assert_eq!(shown["organization_verified"], true);

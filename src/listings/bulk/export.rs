@@ -1,6 +1,7 @@
 //! Streaming export (CSV or NDJSON) in keyset batches.
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -11,7 +12,7 @@ use serde_json::Value;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::listing_search::{self, ListScope, SearchRequest, SortOrder, Window};
 use crate::search::WordMatch;
 use crate::state::AppState;
 
@@ -46,9 +47,18 @@ pub async fn export<L: RecordLibrary + 'static>(
     let parts = L::filter_parts(&filter);
     crate::validation::check_region_prefix(parts.region.as_deref())?;
     let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
-    let hits = crate::listings::listing_search::hits(&state, L::LIBRARY, parts.q.as_deref(), words)
-        .await?;
-    let hit_ids = hits.map(|h| h.ids());
+    // A search exports every hit its filters leave, newest first.
+    let hit_ids = match listing_search::query_text(parts.q.as_deref())? {
+        Some(text) => {
+            let filter = L::index_filter(&filter, &scope);
+            let request =
+                SearchRequest { library: L::LIBRARY, text, words, filter, sort: SortOrder::Newest };
+            let mut ids = listing_search::search(&state, request, 0, usize::MAX).await?.ids();
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            Some(Arc::new(ids))
+        }
+        None => None,
+    };
     let fetch: FetchBatch = Box::new(move |after| {
         let state = state.clone();
         let filter = filter.clone();
@@ -56,16 +66,51 @@ pub async fn export<L: RecordLibrary + 'static>(
         let hit_ids = hit_ids.clone();
         let caller = caller.clone();
         Box::pin(async move {
-            let window = Window::keyset(after, EXPORT_BATCH);
-            state
-                .db
-                .read(move |conn| {
-                    L::export_batch(conn, &filter, &scope, hit_ids, &window, caller.as_ref())
-                })
-                .await
+            let Some(ids) = hit_ids else {
+                let window = Window::keyset(after, EXPORT_BATCH);
+                return state
+                    .db
+                    .read(move |conn| {
+                        L::export_batch(conn, &filter, &scope, None, &window, caller.as_ref())
+                    })
+                    .await;
+            };
+            hits_batch::<L>(&state, &ids, after, filter, scope, caller).await
         })
     });
     stream_export(shape, export_columns::<L>(), L::LIBRARY, fetch).await
+}
+
+/// The next batch of a search's export: the hits after `after` (ids newest first) that the
+/// database still shows the caller, a full batch unless the hits run out.
+async fn hits_batch<L: RecordLibrary + 'static>(
+    state: &AppState,
+    ids: &[String],
+    after: Option<String>,
+    filter: L::Filter,
+    scope: ListScope,
+    caller: Option<AuthUser>,
+) -> ApiResult<Vec<(String, Value)>> {
+    let batch_size = usize::try_from(EXPORT_BATCH).unwrap_or(500);
+    let mut at = after.map_or(0, |after| ids.partition_point(|id| *id >= after));
+    let mut batch = Vec::new();
+    while batch.len() < batch_size && at < ids.len() {
+        let chunk = ids[at..(at + batch_size).min(ids.len())].to_vec();
+        at += chunk.len();
+        let (filter, scope, caller) = (filter.clone(), scope.clone(), caller.clone());
+        let mut rows = state
+            .db
+            .read(move |conn| {
+                let window = Window::keyset(None, EXPORT_BATCH);
+                L::export_batch(conn, &filter, &scope, Some(chunk), &window, caller.as_ref())
+            })
+            .await?;
+        rows.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        batch.extend(rows);
+    }
+    // Rows past a full batch come again after its last id.
+    batch.truncate(batch_size);
+    Ok(batch)
 }
 
 /// A library's export columns: the id and the owner's reference, the library's own columns,

@@ -130,6 +130,7 @@ impl Corpus {
                     title: r.title.clone(),
                     keywords: r.keywords.clone(),
                     body: r.summary.clone(),
+                    facets: crate::search::Facets::default(),
                 }
             })
             .collect();
