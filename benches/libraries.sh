@@ -40,7 +40,9 @@ curl -fs -XPOST "$URL/api/v1/auth/register" -H 'content-type: application/json' 
 ORG=$(curl -fs "$URL/api/v1/organizations" | json "['items'][0]['id']")
 python3 benches/gen_corpus.py "$COUNT" "$WORK/corpus.ndjson"
 split -l 10000 -d "$WORK/corpus.ndjson" "$WORK/chunk-"
-rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$SERVER/status"; }
+# Resident memory, and the heap part of it (anonymous pages: RSS minus mapped files such as
+# the search index and SQLite's file).
+rss() { awk '/VmRSS/ {r=$2} /RssAnon/ {a=$2} END {printf "%.0f MiB (heap %.0f MiB)", r/1024, a/1024}' "/proc/$SERVER/status"; }
 echo "backend=$BACKEND records=$COUNT machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "rss before import: $(rss)"
 START=$(date +%s.%N)
@@ -81,6 +83,7 @@ for CONNS in 1 8; do
     run_wrk "list page (c=$CONNS)" "$URL/api/v1/achievements?limit=20"
     run_wrk "list filtered (c=$CONNS)" "$URL/api/v1/achievements?limit=20&technology_field=new_materials&maturity=pilot"
     run_wrk "q search (c=$CONNS)" -s "$WORK/search.lua" "$URL"
+    run_wrk "q search filtered, price order (c=$CONNS)" "$URL/api/v1/achievements?limit=20&q=%E9%94%82%E7%A6%BB%E5%AD%90%E7%94%B5%E6%B1%A0&region=33&maturity=pilot&sort=price_asc"
 done
 echo "rss after load: $(rss)"
 

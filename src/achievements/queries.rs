@@ -8,7 +8,7 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::facets::{code_terms, listing_facets, optional_term};
-use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::search::{Facets, IndexFilter, Number};
 
@@ -57,9 +57,11 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(AchievementFilter, Achievements, org_id);
 
-/// Whether any of a list's filters reads the library's own table (every field is named, so a
-/// new filter must be sorted here).
-fn filters_own_columns(f: &AchievementFilter) -> bool {
+/// The index's form of the filters on the achievement's own columns (the same fields as
+/// `selected`).
+fn own_index_filter(f: &AchievementFilter) -> Vec<IndexFilter> {
+    // Every field named, so that a new filter must be sorted here; the shared ones are the
+    // listing selection's.
     let AchievementFilter {
         technology_field,
         industry,
@@ -74,31 +76,20 @@ fn filters_own_columns(f: &AchievementFilter) -> bool {
         region: _,
         org_id: _,
     } = f;
-    technology_field.is_some()
-        || industry.is_some()
-        || maturity.is_some()
-        || cooperation_mode.is_some()
-        || price_min.is_some()
-        || price_max.is_some()
-}
-
-/// The index's form of the filters on the achievement's own columns (the same fields as
-/// [`filters_own_columns`] and `selected`).
-fn own_index_filter(f: &AchievementFilter) -> Vec<IndexFilter> {
     let mut parts: Vec<IndexFilter> = [
-        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
-        optional_term("industry", f.industry.map(|v| v.as_str())),
-        optional_term("maturity", f.maturity.map(|v| v.as_str())),
-        optional_term("cooperation_mode", f.cooperation_mode.map(|v| v.as_str())),
+        optional_term("technology_field", technology_field.map(|v| v.as_str())),
+        optional_term("industry", industry.map(|v| v.as_str())),
+        optional_term("maturity", maturity.map(|v| v.as_str())),
+        optional_term("cooperation_mode", cooperation_mode.map(|v| v.as_str())),
     ]
     .into_iter()
     .flatten()
     .collect();
-    if f.price_min.is_some() || f.price_max.is_some() {
+    if price_min.is_some() || price_max.is_some() {
         parts.push(IndexFilter::Within {
             number: Number::Amount,
-            min: f.price_min,
-            max: f.price_max,
+            min: *price_min,
+            max: *price_max,
         });
     }
     parts
@@ -141,39 +132,25 @@ fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String
     }
     query
 }
-
-/// A page (or export batch) of achievements matching a list's filters, in the given order.
+/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
+/// or an export batch (newest first after `window`'s id) of the records a list's filters and
+/// scope select.
 pub fn list_rows(
     conn: &mut DbConnection,
     f: &AchievementFilter,
     scope: &ListScope,
     hit_ids: Option<Vec<String>>,
-    sort: SortOrder,
     window: &Window,
 ) -> ApiResult<Vec<(Listing, AchievementRow)>> {
-    // A search's page comes in the index's order (the handler places the rows): no ORDER BY,
-    // so the database looks the page's hits up by primary key.
     let searching = hit_ids.is_some();
     let mut query = selected(f, scope, hit_ids);
-    query = match sort {
-        SortOrder::PriceAsc => query.order((
-            achievements::asking_price_fen.is_null().asc(),
-            achievements::asking_price_fen.asc(),
-            listings::id.desc(),
-        )),
-        SortOrder::PriceDesc => query.order((
-            achievements::asking_price_fen.is_null().asc(),
-            achievements::asking_price_fen.desc(),
-            listings::id.desc(),
-        )),
-        SortOrder::Newest | SortOrder::Relevance if searching => query,
-        SortOrder::Newest | SortOrder::Relevance => query.order(listings::id.desc()),
-    };
+    if !searching {
+        query = query.order(listings::id.desc());
+    }
     if let Some(after) = window.after_id.clone() {
         query = query.filter(listings::id.lt(after));
     }
     Ok(query
-        .offset(window.offset)
         .limit(window.limit)
         .select((Listing::as_select(), AchievementRow::as_select()))
         .load(conn)?)

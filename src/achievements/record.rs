@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::bulk::RecordLibrary;
 use crate::listings::codec::{decode_codes, from_json};
-use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::listings::own_table::{Checked, OwnTable};
 use crate::listings::record::Stored;
@@ -100,10 +100,9 @@ impl RecordLibrary for AchievementRecords {
         filter: &AchievementFilter,
         scope: &ListScope,
         hit_ids: Option<Vec<String>>,
-        sort: SortOrder,
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>> {
-        queries::list_rows(conn, filter, scope, hit_ids, sort, window)
+        queries::list_rows(conn, filter, scope, hit_ids, window)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiResult;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::facets::{code_terms, listing_facets, optional_term};
-use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::search::{Facets, IndexFilter, Number};
 
@@ -54,9 +54,11 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(DemandFilter, Demands, org_id);
 
-/// Whether any of a list's filters reads the library's own table (every field is named, so a
-/// new filter must be sorted here).
-fn filters_own_columns(f: &DemandFilter) -> bool {
+/// The index's form of the filters on the demand's own columns (the same fields as
+/// `selected`).
+fn own_index_filter(f: &DemandFilter) -> Vec<IndexFilter> {
+    // Every field named, so that a new filter must be sorted here; the shared ones are the
+    // listing selection's.
     let DemandFilter {
         technology_field,
         industry,
@@ -72,34 +74,22 @@ fn filters_own_columns(f: &DemandFilter) -> bool {
         region: _,
         org_id: _,
     } = f;
-    technology_field.is_some()
-        || industry.is_some()
-        || required_maturity.is_some()
-        || cooperation_mode.is_some()
-        || budget_min.is_some()
-        || budget_max.is_some()
-        || open_call.is_some()
-}
-
-/// The index's form of the filters on the demand's own columns (the same fields as
-/// [`filters_own_columns`] and `selected`).
-fn own_index_filter(f: &DemandFilter) -> Vec<IndexFilter> {
     let mut parts: Vec<IndexFilter> = [
-        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
-        optional_term("industry", f.industry.map(|v| v.as_str())),
-        optional_term("required_maturity", f.required_maturity.map(|v| v.as_str())),
-        optional_term("cooperation_mode", f.cooperation_mode.map(|v| v.as_str())),
-        f.open_call.map(|open| IndexFilter::term("open_call", open)),
+        optional_term("technology_field", technology_field.map(|v| v.as_str())),
+        optional_term("industry", industry.map(|v| v.as_str())),
+        optional_term("required_maturity", required_maturity.map(|v| v.as_str())),
+        optional_term("cooperation_mode", cooperation_mode.map(|v| v.as_str())),
+        open_call.map(|open| IndexFilter::term("open_call", open)),
     ]
     .into_iter()
     .flatten()
     .collect();
-    if let Some(min) = f.budget_min {
-        parts.push(IndexFilter::Within { number: Number::Amount, min: Some(min), max: None });
+    if let Some(min) = budget_min {
+        parts.push(IndexFilter::Within { number: Number::Amount, min: Some(*min), max: None });
     }
-    if let Some(max) = f.budget_max {
+    if let Some(max) = budget_max {
         parts.push(IndexFilter::AnyOf(vec![
-            IndexFilter::Within { number: Number::AmountLow, min: None, max: Some(max) },
+            IndexFilter::Within { number: Number::AmountLow, min: None, max: Some(*max) },
             IndexFilter::term("budget_min", "none"),
         ]));
     }
@@ -155,35 +145,26 @@ fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -
     }
     query
 }
-
-/// A page (or export batch) of demands matching a list's filters, in the given order.
+/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
+/// or an export batch (newest first after `window`'s id) of the records a list's filters and
+/// scope select.
 pub fn list_rows(
     conn: &mut DbConnection,
     f: &DemandFilter,
     scope: &ListScope,
     hit_ids: Option<Vec<String>>,
-    sort: SortOrder,
-    db_window: &Window,
+    window: &Window,
 ) -> ApiResult<Vec<(Listing, DemandRow)>> {
     let searching = hit_ids.is_some();
     let mut query = selected(f, scope, hit_ids);
-    query = match sort {
-        SortOrder::PriceAsc => query.order((
-            demands::budget_max_fen.is_null().asc(),
-            demands::budget_max_fen.asc(),
-            listings::id.desc(),
-        )),
-        SortOrder::PriceDesc => query.order((
-            demands::budget_max_fen.is_null().asc(),
-            demands::budget_max_fen.desc(),
-            listings::id.desc(),
-        )),
-        SortOrder::Newest | SortOrder::Relevance if searching => query,
-        SortOrder::Newest | SortOrder::Relevance => query.order(listings::id.desc()),
-    };
-    if let Some(after) = db_window.after_id.clone() {
+    if !searching {
+        query = query.order(listings::id.desc());
+    }
+    if let Some(after) = window.after_id.clone() {
         query = query.filter(listings::id.lt(after));
     }
-    query = query.offset(db_window.offset).limit(db_window.limit);
-    Ok(query.select((Listing::as_select(), DemandRow::as_select())).load(conn)?)
+    Ok(query
+        .limit(window.limit)
+        .select((Listing::as_select(), DemandRow::as_select()))
+        .load(conn)?)
 }

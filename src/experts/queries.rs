@@ -130,9 +130,11 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(ExpertFilter, Experts);
 
-/// Whether any of a list's filters reads the library's own table (every field is named, so a
-/// new filter must be sorted here).
-fn filters_own_columns(f: &ExpertFilter) -> bool {
+/// The index's form of the filters on the expert's own columns (the same fields as
+/// `selected`).
+fn own_index_filter(f: &ExpertFilter) -> Vec<IndexFilter> {
+    // Every field named, so that a new filter must be sorted here; the shared ones are the
+    // listing selection's.
     let ExpertFilter {
         technology_field,
         service,
@@ -144,17 +146,11 @@ fn filters_own_columns(f: &ExpertFilter) -> bool {
         sort: _,
         region: _,
     } = f;
-    technology_field.is_some() || service.is_some() || title.is_some() || availability.is_some()
-}
-
-/// The index's form of the filters on the expert's own columns (the same fields as
-/// [`filters_own_columns`] and `selected`).
-fn own_index_filter(f: &ExpertFilter) -> Vec<IndexFilter> {
     [
-        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
-        optional_term("service", f.service.map(|v| v.as_str())),
-        optional_term("title", f.title.map(|v| v.as_str())),
-        optional_term("availability", f.availability.map(|v| v.as_str())),
+        optional_term("technology_field", technology_field.map(|v| v.as_str())),
+        optional_term("service", service.map(|v| v.as_str())),
+        optional_term("title", title.map(|v| v.as_str())),
+        optional_term("availability", availability.map(|v| v.as_str())),
     ]
     .into_iter()
     .flatten()
@@ -189,24 +185,26 @@ fn selected(f: &ExpertFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -
     }
     query
 }
-
-/// A page (or export batch) of expert profiles matching a list's filters, newest first.
+/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
+/// or an export batch (newest first after `window`'s id) of the records a list's filters and
+/// scope select.
 pub fn list_rows(
     conn: &mut DbConnection,
     f: &ExpertFilter,
     scope: &ListScope,
     hit_ids: Option<Vec<String>>,
-    db_window: &Window,
+    window: &Window,
 ) -> ApiResult<Vec<(Listing, ExpertRow)>> {
-    // A search's page comes in the index's order: no ORDER BY (see achievements' list_rows).
     let searching = hit_ids.is_some();
     let mut query = selected(f, scope, hit_ids);
     if !searching {
         query = query.order(listings::id.desc());
     }
-    if let Some(after) = db_window.after_id.clone() {
+    if let Some(after) = window.after_id.clone() {
         query = query.filter(listings::id.lt(after));
     }
-    query = query.offset(db_window.offset).limit(db_window.limit);
-    Ok(query.select((Listing::as_select(), ExpertRow::as_select())).load(conn)?)
+    Ok(query
+        .limit(window.limit)
+        .select((Listing::as_select(), ExpertRow::as_select()))
+        .load(conn)?)
 }

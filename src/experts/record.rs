@@ -11,7 +11,7 @@ use crate::listings::Library;
 use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, Window};
 use crate::listings::model::Listing;
 use crate::listings::own_table::{Checked, OwnTable, Owner, insert_record};
 use crate::listings::record::Stored;
@@ -147,7 +147,6 @@ impl RecordLibrary for ExpertRecords {
         filter: &ExpertFilter,
         scope: &ListScope,
         hit_ids: Option<Vec<String>>,
-        _sort: SortOrder,
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>> {
         queries::list_rows(conn, filter, scope, hit_ids, window)

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 
 use super::access::{Listings, Viewer};
 use super::lifecycle::ListingStatus;
-use super::listing_search::{self, ListScope, SearchRequest, SortOrder, Window};
+use super::listing_search::{self, ListCursor, ListScope, SearchRequest, SortOrder, Window};
 use super::merge_patch;
 use super::record::{RecordLibrary, validate};
 use crate::auth::AuthUser;
@@ -118,42 +118,22 @@ pub async fn list<L: RecordLibrary + 'static>(
     let scope = ListScope::resolve(caller.as_ref(), parts.status, parts.mine, L::BY_USER)?;
     let text = listing_search::query_text(parts.q.as_deref())?;
     let sort = SortOrder::resolve(parts.sort, text.is_some());
-    let window = listing_search::window(&request, text.is_some(), sort)?;
-    let page = match text {
-        // A search pages through its hits in the index, which holds every filter; the
-        // database loads the page's rows (and re-checks them against the same filters).
-        Some(text) => {
-            let search = SearchRequest {
-                library: L::LIBRARY,
-                text,
-                words,
-                filter: L::index_filter(&filter, &scope),
-                sort,
-            };
-            let limit = usize::try_from(request.limit).unwrap_or(0);
-            let hits = listing_search::search(&state, search, window.skipped(), limit).await?;
-            let (ids, db_window) = (hits.ids(), Window::keyset(None, request.limit));
-            let rows = state
-                .db
-                .read(move |conn| L::list_rows(conn, &filter, &scope, Some(ids), sort, &db_window))
-                .await?;
-            hits.page(rows, |(listing, _)| listing.id.as_str())
-        }
-        None => {
-            let db_window = window.clone();
-            let (rows, total) = state
-                .db
-                .read(move |conn| {
-                    let rows = L::list_rows(conn, &filter, &scope, None, sort, &db_window)?;
-                    Ok((rows, L::count_rows(conn, &filter, &scope)?))
-                })
-                .await?;
-            let mut page =
-                listing_search::paginate(rows, &request, &window, sort, |(l, _)| l.id.clone());
-            page.total = Some(total);
-            page
-        }
+    let cursor = ListCursor::parse(&request, sort)?;
+    // The index holds every filter: it finds the page's records (searched or not) and counts
+    // the list; the database loads the page's rows and re-checks them against the same filters.
+    let search = SearchRequest {
+        library: L::LIBRARY,
+        text,
+        words,
+        filter: L::index_filter(&filter, &scope),
+        sort,
     };
+    let limit = usize::try_from(request.limit).unwrap_or(0);
+    let hits = listing_search::search(&state, search, &cursor, limit).await?;
+    let (ids, window) = (hits.ids(), Window::keyset(None, request.limit));
+    let rows =
+        state.db.read(move |conn| L::list_rows(conn, &filter, &scope, Some(ids), &window)).await?;
+    let page = hits.page(rows, |(listing, _)| listing.id.as_str());
     let q = parts.q.clone();
     Ok(web::Json(page.map(|(listing, row)| {
         let viewer = Viewer::of(caller.as_ref(), &listing);

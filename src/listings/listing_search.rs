@@ -198,15 +198,15 @@ macro_rules! apply_listing_selection {
     }};
 }
 
-/// One page of a search's hits, found in the index among the records the list's filters and
-/// scope leave, in the list's order.
+/// One page of a list: its records' ids found in the index among the records the list's
+/// filters, scope and search leave, in the list's order.
 #[derive(Debug, Clone)]
 pub struct Hits {
     /// The page's ids, in order.
     ids: Vec<String>,
-    /// Hits before this page.
-    offset: usize,
-    /// Every hit the filters leave.
+    /// Where the next page starts, when there is one.
+    next: Option<String>,
+    /// Every record the list holds.
     total: usize,
 }
 
@@ -217,7 +217,7 @@ impl Hits {
     }
 
     /// The page of `rows` (the page's records as the database still shows them to the caller),
-    /// in the hits' order, with the cursor of the next page and the number of hits.
+    /// in the hits' order, with the cursor of the next page and the number of records.
     pub fn page<T>(&self, rows: Vec<T>, id: impl Fn(&T) -> &str) -> Page<T> {
         let position: HashMap<&str, usize> =
             self.ids.iter().enumerate().map(|(n, id)| (id.as_str(), n)).collect();
@@ -226,10 +226,9 @@ impl Hits {
             .filter_map(|row| position.get(id(&row)).copied().map(|n| (n, row)))
             .collect();
         placed.sort_by_key(|(n, _)| *n);
-        let end = self.offset + self.ids.len();
         Page {
             items: placed.into_iter().map(|(_, row)| row).collect(),
-            next_cursor: (end < self.total).then(|| encode_cursor(&format!("o:{end}"))),
+            next_cursor: self.next.as_deref().map(encode_cursor),
             total: i64::try_from(self.total).ok(),
         }
     }
@@ -250,13 +249,13 @@ pub fn query_text(q: Option<&str>) -> ApiResult<Option<String>> {
     Ok(Some(text.to_string()))
 }
 
-/// What a search of a library asks the index.
+/// What a list of a library asks the index.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     /// The library.
     pub library: Library,
-    /// The text searched for.
-    pub text: String,
+    /// The text searched for (`None`: a plain list).
+    pub text: Option<String>,
     /// How its words combine.
     pub words: WordMatch,
     /// The list's filters and scope.
@@ -265,91 +264,84 @@ pub struct SearchRequest {
     pub sort: SortOrder,
 }
 
-/// The hits of a search from `offset` on, at most `limit` of them.
+/// A page of a list from the index: `limit` records from where `cursor` points (a keyset
+/// `i:<id>` in newest-first lists, an offset `o:<n>` in the others).
 pub async fn search(
     state: &AppState,
     request: SearchRequest,
-    offset: usize,
+    cursor: &ListCursor,
     limit: usize,
 ) -> ApiResult<Hits> {
     let search = state.search.clone();
+    let cursor = cursor.clone();
     let found = web::block(move || {
         search.page(&PageQuery {
             library: request.library.search_library(),
-            text: &request.text,
+            text: request.text.as_deref(),
             words: request.words,
             filter: &request.filter,
             order: request.sort.index_order(),
-            offset,
-            limit,
+            offset: cursor.offset,
+            before: cursor.after_id.as_deref(),
+            limit: limit.saturating_add(1),
         })
     })
     .await?
     .map_err(|e| ApiError::Internal(format!("search: {e}")))?;
-    Ok(Hits { ids: found.hits.into_iter().map(|h| h.id).collect(), offset, total: found.total })
+    let mut ids: Vec<String> = found.hits.into_iter().map(|h| h.id).collect();
+    let more = ids.len() > limit;
+    ids.truncate(limit);
+    let next = match (more, cursor.keyset) {
+        (false, _) => None,
+        (true, true) => ids.last().map(|id| format!("i:{id}")),
+        (true, false) => Some(format!("o:{}", cursor.offset + ids.len())),
+    };
+    Ok(Hits { ids, next, total: found.total })
 }
 
-/// What to fetch from the database for a page.
+/// Where a page of a list starts.
+#[derive(Debug, Clone, Default)]
+pub struct ListCursor {
+    /// Newest-first lists page by keyset: after this id.
+    after_id: Option<String>,
+    /// Other orders page by offset: hits to skip.
+    offset: usize,
+    /// Whether the list pages by keyset.
+    keyset: bool,
+}
+
+impl ListCursor {
+    /// Decodes a page's cursor (`i:<id>` keyset for newest-first lists, `o:<n>` offset for
+    /// the other orders).
+    pub fn parse(request: &PageRequest, sort: SortOrder) -> ApiResult<ListCursor> {
+        let invalid =
+            || ApiError::field("cursor", "invalid_cursor", "is not a cursor of this list");
+        let keyset = sort == SortOrder::Newest;
+        let (after_id, offset) = match request.after.as_deref() {
+            None => (None, 0),
+            Some(key) => match (key.strip_prefix("i:"), key.strip_prefix("o:")) {
+                (Some(id), _) if keyset => (Some(id.to_string()), 0),
+                (_, Some(n)) if !keyset => (None, n.parse::<usize>().map_err(|_| invalid())?),
+                _ => return Err(invalid()),
+            },
+        };
+        Ok(ListCursor { after_id, offset, keyset })
+    }
+}
+
+/// What to fetch from the database for an export batch.
 #[derive(Debug, Clone)]
 pub struct Window {
-    /// Keyset start (newest-first lists).
+    /// Keyset start (newest first).
     pub after_id: Option<String>,
-    /// Rows to skip (in the database; in the index for searches).
-    pub offset: i64,
     /// Rows to fetch.
     pub limit: i64,
 }
 
 impl Window {
-    /// A newest-first batch after an id (exports).
+    /// A newest-first batch after an id.
     pub fn keyset(after_id: Option<String>, limit: i64) -> Window {
-        Window { after_id, offset: 0, limit }
-    }
-
-    /// Hits to skip in the index (searches).
-    pub fn skipped(&self) -> usize {
-        usize::try_from(self.offset).unwrap_or(0)
-    }
-}
-
-/// Plans the fetch for a page from its cursor (`i:<id>` keyset for newest-first lists, `o:<n>`
-/// offset for searches and price orders).
-pub fn window(request: &PageRequest, searching: bool, sort: SortOrder) -> ApiResult<Window> {
-    let invalid = || ApiError::field("cursor", "invalid_cursor", "is not a cursor of this list");
-    let (after_id, offset) = match request.after.as_deref() {
-        None => (None, 0i64),
-        Some(key) => match (key.strip_prefix("i:"), key.strip_prefix("o:")) {
-            (Some(id), _) => (Some(id.to_string()), 0),
-            (_, Some(n)) => (None, n.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(invalid)?),
-            _ => return Err(invalid()),
-        },
-    };
-    let keyset = !searching && sort == SortOrder::Newest;
-    if (keyset && offset > 0) || (!keyset && after_id.is_some()) {
-        return Err(invalid());
-    }
-    Ok(Window { after_id, offset, limit: request.fetch() })
-}
-
-/// Turns fetched rows of a plain list (no search) into a page.
-pub fn paginate<T>(
-    mut rows: Vec<T>,
-    request: &PageRequest,
-    window: &Window,
-    sort: SortOrder,
-    id: impl Fn(&T) -> String,
-) -> Page<T> {
-    if sort == SortOrder::Newest {
-        return Page::from_rows(rows, request, |r| format!("i:{}", id(r)));
-    }
-    let limit = usize::try_from(request.limit).unwrap_or(20);
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next = window.offset + request.limit;
-    Page {
-        items: rows,
-        next_cursor: more.then(|| encode_cursor(&format!("o:{next}"))),
-        total: None,
+        Window { after_id, limit }
     }
 }
 

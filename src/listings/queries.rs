@@ -167,15 +167,3 @@ pub fn titles(
         .into_iter()
         .collect())
 }
-
-/// How many listings a selection holds, counted on the `listings` table alone (from
-/// `listings_library_status_idx`, which carries the validity date and region): for lists
-/// whose filters are all on the listing row.
-pub fn count_listings(
-    conn: &mut DbConnection,
-    selection: super::listing_search::ListingSelection,
-) -> ApiResult<i64> {
-    let query: diesel::helper_types::IntoBoxed<'static, listings::table, crate::db::MultiBackend> =
-        listings::table.into_boxed();
-    Ok(crate::apply_listing_selection!(query, selection).count().get_result(conn)?)
-}

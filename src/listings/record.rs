@@ -123,23 +123,16 @@ pub trait RecordLibrary {
     /// The parts of the filters the shared code needs.
     fn filter_parts(filter: &Self::Filter) -> FilterParts;
 
-    /// How many records the filters select in the caller's scope (every page).
-    fn count_rows(
-        conn: &mut DbConnection,
-        filter: &Self::Filter,
-        scope: &ListScope,
-    ) -> ApiResult<i64>;
-
     /// The filters and scope as the search index applies them to a search's hits.
     fn index_filter(filter: &Self::Filter, scope: &ListScope) -> crate::search::IndexFilter;
 
-    /// A page (or export batch) of records matching the filters, in the given order.
+    /// A page's rows (`hit_ids`, unordered) or an export batch (newest first after `window`'s
+    /// id) of the records the filters select in the caller's scope.
     fn list_rows(
         conn: &mut DbConnection,
         filter: &Self::Filter,
         scope: &ListScope,
         hit_ids: Option<Vec<String>>,
-        sort: SortOrder,
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>>;
 
@@ -164,7 +157,7 @@ pub trait RecordLibrary {
         window: &Window,
         caller: Option<&AuthUser>,
     ) -> ApiResult<Vec<(String, Value)>> {
-        let rows = Self::list_rows(conn, filter, scope, hit_ids, SortOrder::Newest, window)?;
+        let rows = Self::list_rows(conn, filter, scope, hit_ids, window)?;
         Ok(rows
             .into_iter()
             .map(|(listing, row)| {
@@ -265,13 +258,10 @@ macro_rules! common_filter_parts {
     };
 }
 
-/// Defines a library's `count_rows` over its `selected(filter, scope, hit_ids)` query (the
-/// records a list's filters and scope select, unordered and unpaged) and its
-/// `filters_own_columns(filter)` (whether any filter reads the library's own table),
-/// `index_filter` over its `own_index_filter(filter)` (the index's form of the filters on its
-/// own columns), and
-/// `listing_selection(filter, scope, hit_ids)`: the part of those filters on the listing row
-/// (the filter's `region`, and its `org_id` when the library is named with `org_id`).
+/// Defines a library's `index_filter` over its `own_index_filter(filter)` (the index's form of
+/// the filters on its own columns), and `listing_selection(filter, scope, hit_ids)`: the part
+/// of a list's filters on the listing row (the filter's `region`, and its `org_id` when the
+/// library is named with `org_id`) that its `selected(filter, scope, hit_ids)` query applies.
 #[macro_export]
 macro_rules! selected_queries {
     (@org $f:ident) => {
@@ -296,20 +286,6 @@ macro_rules! selected_queries {
             }
         }
 
-        /// How many records a list's filters select (every page): on the listing rows alone
-        /// when no filter reads the library's own table (every listing of a library has its row).
-        pub fn count_rows(
-            conn: &mut DbConnection,
-            f: &$filter,
-            scope: &ListScope,
-        ) -> ApiResult<i64> {
-            if filters_own_columns(f) {
-                Ok(selected(f, scope, None).count().get_result(conn)?)
-            } else {
-                $crate::listings::queries::count_listings(conn, listing_selection(f, scope, None))
-            }
-        }
-
         /// The index's form of a list's filters and scope (see `own_index_filter`).
         pub fn index_filter(f: &$filter, scope: &ListScope) -> $crate::search::IndexFilter {
             listing_selection(f, scope, None).index_filter(own_index_filter(f))
@@ -317,19 +293,10 @@ macro_rules! selected_queries {
     };
 }
 
-/// Implements [`RecordLibrary::count_rows`] and [`RecordLibrary::index_filter`] with the
-/// library's `queries::count_rows` and `queries::index_filter`.
+/// Implements [`RecordLibrary::index_filter`] with the library's `queries::index_filter`.
 #[macro_export]
 macro_rules! filter_queries {
     ($filter:ty) => {
-        fn count_rows(
-            conn: &mut $crate::db::DbConnection,
-            filter: &$filter,
-            scope: &$crate::listings::listing_search::ListScope,
-        ) -> $crate::error::ApiResult<i64> {
-            queries::count_rows(conn, filter, scope)
-        }
-
         fn index_filter(
             filter: &$filter,
             scope: &$crate::listings::listing_search::ListScope,

@@ -132,13 +132,15 @@ impl FacetFields {
     }
 }
 
-/// The sort key that orders ids like their text, newest (greatest) first: the first 16 hex
-/// digits of a time-ordered id (UUID v7: the creation millisecond and a counter), 0 for an id
-/// of another shape.
-pub(super) fn order_key(id: &str) -> u64 {
-    let hex: String = id.chars().filter(|c| *c != '-').take(16).collect();
-    if hex.len() < 16 {
-        return 0;
+/// The sort key that orders ids like their text, newest (greatest) first: a time-ordered id
+/// (UUID v7: the creation millisecond, then a counter and random bits) read as a 128-bit number
+/// in two halves; `(0, 0)` for an id of another shape.
+pub(super) fn order_key(id: &str) -> (u64, u64) {
+    let hex: String = id.chars().filter(|c| *c != '-').collect();
+    match (hex.get(..16), hex.get(16..)) {
+        (Some(high), Some(low)) if hex.len() == 32 => {
+            (u64::from_str_radix(high, 16).unwrap_or(0), u64::from_str_radix(low, 16).unwrap_or(0))
+        }
+        _ => (0, 0),
     }
-    u64::from_str_radix(&hex, 16).unwrap_or(0)
 }

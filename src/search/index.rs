@@ -1,12 +1,15 @@
 //! The tantivy index behind [`SearchIndex`].
 
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -20,8 +23,10 @@ use super::analyzer::{ANALYZER_NAME, JiebaTokenizer, tokens};
 use super::facets::{FacetFields, IndexFilter, IndexOrder, order_key};
 use super::{Hit, Library, SearchDoc, SearchError, WordMatch};
 
-/// The fast field ordering documents newest first (see [`order_key`]).
-const ORDER_KEY_FIELD: &str = "order_key";
+/// The fast fields ordering documents newest first: the high and low halves of
+/// [`order_key`].
+const ORDER_HIGH_FIELD: &str = "order_high";
+const ORDER_LOW_FIELD: &str = "order_low";
 /// The fast field holding a record's price or budget.
 const AMOUNT_FIELD: &str = "amount";
 
@@ -46,7 +51,8 @@ struct Fields {
     keywords: Field,
     body: Field,
     facets: FacetFields,
-    order_key: Field,
+    order_high: Field,
+    order_low: Field,
 }
 
 /// A page of a search: which hits, in which order, among which records.
@@ -54,8 +60,8 @@ struct Fields {
 pub struct PageQuery<'a> {
     /// The library searched.
     pub library: Library,
-    /// What was typed.
-    pub text: &'a str,
+    /// What was typed (`None`: every record of the library, as a plain list).
+    pub text: Option<&'a str>,
     /// How its words combine.
     pub words: WordMatch,
     /// What the hits must also meet.
@@ -64,6 +70,9 @@ pub struct PageQuery<'a> {
     pub order: IndexOrder,
     /// Hits to skip.
     pub offset: usize,
+    /// Only hits whose id sorts before this one (a keyset page of a newest-first list); the
+    /// total still counts every hit.
+    pub before: Option<&'a str>,
     /// Most hits to return.
     pub limit: usize,
 }
@@ -97,7 +106,8 @@ fn schema() -> (Schema, Fields) {
             amount: builder.add_i64_field(AMOUNT_FIELD, INDEXED | FAST),
             amount_low: builder.add_i64_field("amount_low", INDEXED),
         },
-        order_key: builder.add_u64_field(ORDER_KEY_FIELD, FAST),
+        order_high: builder.add_u64_field(ORDER_HIGH_FIELD, FAST),
+        order_low: builder.add_u64_field(ORDER_LOW_FIELD, FAST),
     };
     (builder.build(), fields)
 }
@@ -266,11 +276,12 @@ impl SearchIndex {
         let filter = IndexFilter::everything();
         let page = PageQuery {
             library,
-            text,
+            text: Some(text),
             words,
             filter: &filter,
             order: IndexOrder::Relevance,
             offset: 0,
+            before: None,
             limit,
         };
         Ok(self.page(&page)?.hits)
@@ -280,16 +291,30 @@ impl SearchIndex {
     /// its filter, in its order, and how many match in all: every hit can be paged to.
     pub fn page(&self, page: &PageQuery<'_>) -> Result<SearchPage, SearchError> {
         let searcher = self.inner.reader.searcher();
-        let Some(mut clauses) = self.text_clauses(page.library, page.text, page.words) else {
+        let Some(mut clauses) = self.clauses(page.library, page.text, page.words) else {
             return Ok(SearchPage::default());
         };
         clauses.push((Occur::Must, self.inner.fields.facets.query(page.filter)));
-        let query = BooleanQuery::new(clauses);
+        let (query, keyset_total) = match page.before {
+            None => (BooleanQuery::new(clauses), None),
+            Some(id) => {
+                let every: Vec<(Occur, Box<dyn Query>)> =
+                    clauses.iter().map(|(occur, query)| (*occur, query.box_clone())).collect();
+                let total = searcher.search(&BooleanQuery::new(every), &Count)?;
+                clauses.push((Occur::Must, self.before(id)));
+                (BooleanQuery::new(clauses), Some(total))
+            }
+        };
         // The collector keeps offset + limit entries: neither needs to exceed the documents.
         let documents = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let top = TopDocs::with_limit(page.limit.clamp(1, documents.max(1)))
             .and_offset(page.offset.min(documents));
-        let newest = || (SortByStaticFastValue::<u64>::for_field(ORDER_KEY_FIELD), Order::Desc);
+        let newest = || {
+            (
+                (SortByStaticFastValue::<u64>::for_field(ORDER_HIGH_FIELD), Order::Desc),
+                (SortByStaticFastValue::<u64>::for_field(ORDER_LOW_FIELD), Order::Desc),
+            )
+        };
         let by_amount = |order| (SortByStaticFastValue::<i64>::for_field(AMOUNT_FIELD), order);
         let (found, total): (Vec<(f32, DocAddress)>, usize) = match page.order {
             IndexOrder::Relevance => {
@@ -313,19 +338,20 @@ impl SearchIndex {
             }
         };
         let hits = if page.limit == 0 { Vec::new() } else { self.hits(&searcher, found)? };
-        Ok(SearchPage { hits, total })
+        Ok(SearchPage { hits, total: keyset_total.unwrap_or(total) })
     }
 
     /// The clauses every match must meet: the library, and the words of `text` as `words`
-    /// combines them (`None` when the text has no token, so matches nothing).
-    fn text_clauses(
+    /// combines them (`None` when the text has no token, so matches nothing; no text: every
+    /// record of the library).
+    fn clauses(
         &self,
         library: Library,
-        text: &str,
+        text: Option<&str>,
         words: WordMatch,
     ) -> Option<Vec<(Occur, Box<dyn Query>)>> {
-        let groups = token_groups(text, words);
-        if groups.is_empty() {
+        let groups = text.map(|text| token_groups(text, words)).unwrap_or_default();
+        if text.is_some() && groups.is_empty() {
             return None;
         }
         let fields = self.inner.fields;
@@ -356,6 +382,26 @@ impl SearchIndex {
             vec![(Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_library), 0.0)))];
         clauses.extend(word_queries);
         Some(clauses)
+    }
+
+    /// The documents whose id sorts before `id` (see [`order_key`]).
+    fn before(&self, id: &str) -> Box<dyn Query> {
+        let (high, low) = order_key(id);
+        let fields = self.inner.fields;
+        let range = |field, low: Bound<u64>, high: Bound<u64>| -> Box<dyn Query> {
+            let term = |value| Term::from_field_u64(field, value);
+            Box::new(RangeQuery::new(low.map(term), high.map(term)))
+        };
+        let earlier_high = range(fields.order_high, Bound::Unbounded, Bound::Excluded(high));
+        let same_high = range(fields.order_high, Bound::Included(high), Bound::Included(high));
+        let earlier_low = range(fields.order_low, Bound::Unbounded, Bound::Excluded(low));
+        let same_high_earlier_low: Box<dyn Query> =
+            Box::new(BooleanQuery::new(vec![(Occur::Must, same_high), (Occur::Must, earlier_low)]));
+        let before = BooleanQuery::new(vec![
+            (Occur::Should, earlier_high),
+            (Occur::Should, same_high_earlier_low),
+        ]);
+        Box::new(ConstScoreQuery::new(Box::new(before), 0.0))
     }
 
     /// The stored ids of found documents, with their scores.
@@ -456,7 +502,9 @@ fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
     if let Some(amount) = doc.facets.amount_low {
         out.add_i64(fields.facets.amount_low, amount);
     }
-    out.add_u64(fields.order_key, order_key(&doc.id));
+    let (high, low) = order_key(&doc.id);
+    out.add_u64(fields.order_high, high);
+    out.add_u64(fields.order_low, low);
     out
 }
 

@@ -365,7 +365,7 @@ fn faceted(n: u64, status: &str, region: &str, amount: Option<i64>) -> SearchDoc
     facets.term("region", region);
     SearchDoc {
         // Time-ordered like UUID v7: a later n sorts as newer.
-        id: format!("{n:016x}-0000"),
+        id: format!("{n:032x}"),
         library: Library::Achievements,
         title: "锂离子电池".to_owned(),
         keywords: Vec::new(),
@@ -398,11 +398,12 @@ fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
         index
             .page(&PageQuery {
                 library: Library::Achievements,
-                text: "电池",
+                text: Some("电池"),
                 words: WordMatch::All,
                 filter: &filter,
                 order,
                 offset,
+                before: None,
                 limit,
             })
             .unwrap()
@@ -417,6 +418,28 @@ fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
     let mut expected: Vec<String> = wanted.iter().map(|d| d.id.clone()).collect();
     expected.sort_by(|a, b| b.cmp(a));
     assert_eq!(newest, expected);
+    // The same by keyset: each page after the last id of the one before, counting them all.
+    let mut keyset: Vec<String> = Vec::new();
+    loop {
+        let found = index
+            .page(&PageQuery {
+                library: Library::Achievements,
+                text: None,
+                words: WordMatch::All,
+                filter: &filter,
+                order: IndexOrder::Newest,
+                offset: 0,
+                before: keyset.last().map(String::as_str),
+                limit: 7,
+            })
+            .unwrap();
+        assert_eq!(found.total, wanted.len());
+        if found.hits.is_empty() {
+            break;
+        }
+        keyset.extend(found.hits.into_iter().map(|h| h.id));
+    }
+    assert_eq!(keyset, expected);
     // Cheapest first, records without an amount last.
     let by_amount = page(IndexOrder::AmountAscending, 0, 1_000);
     let amounts: Vec<Option<i64>> = by_amount
@@ -433,11 +456,12 @@ fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
     let hits = index
         .page(&PageQuery {
             library: Library::Achievements,
-            text: "电池",
+            text: Some("电池"),
             words: WordMatch::All,
             filter: &cheap,
             order: IndexOrder::Relevance,
             offset: 0,
+            before: None,
             limit: 1_000,
         })
         .unwrap();

@@ -279,9 +279,11 @@ type Selected = diesel::helper_types::IntoBoxed<
 
 crate::selected_queries!(ServiceProviderFilter, ServiceProviders, org_id);
 
-/// Whether any of a list's filters reads the library's own table (every field is named, so a
-/// new filter must be sorted here).
-fn filters_own_columns(f: &ServiceProviderFilter) -> bool {
+/// The index's form of the filters on the profile's own columns and its organization (the
+/// same fields as `selected`).
+fn own_index_filter(f: &ServiceProviderFilter) -> Vec<IndexFilter> {
+    // Every field named, so that a new filter must be sorted here; the shared ones are the
+    // listing selection's.
     let ServiceProviderFilter {
         service_type,
         technology_field,
@@ -294,20 +296,11 @@ fn filters_own_columns(f: &ServiceProviderFilter) -> bool {
         region: _,
         org_id: _,
     } = f;
-    service_type.is_some()
-        || technology_field.is_some()
-        || accepts_vouchers.is_some()
-        || verified.is_some()
-}
-
-/// The index's form of the filters on the profile's own columns and its organization (the
-/// same fields as [`filters_own_columns`] and `selected`).
-fn own_index_filter(f: &ServiceProviderFilter) -> Vec<IndexFilter> {
     [
-        optional_term("service_type", f.service_type.map(|v| v.as_str())),
-        optional_term("technology_field", f.technology_field.map(|v| v.as_str())),
-        f.accepts_vouchers.map(|accepts| IndexFilter::term("accepts_vouchers", accepts)),
-        f.verified.map(|verified| IndexFilter::term("verified", verified)),
+        optional_term("service_type", service_type.map(|v| v.as_str())),
+        optional_term("technology_field", technology_field.map(|v| v.as_str())),
+        accepts_vouchers.map(|accepts| IndexFilter::term("accepts_vouchers", accepts)),
+        verified.map(|verified| IndexFilter::term("verified", verified)),
     ]
     .into_iter()
     .flatten()
@@ -341,26 +334,26 @@ fn selected(
     }
     query
 }
-
-/// A page (or export batch) of profiles matching a list's filters, newest first.
+/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
+/// or an export batch (newest first after `window`'s id) of the records a list's filters and
+/// scope select.
 pub fn list_rows(
     conn: &mut DbConnection,
     f: &ServiceProviderFilter,
     scope: &ListScope,
     hit_ids: Option<Vec<String>>,
-    db_window: &Window,
+    window: &Window,
 ) -> ApiResult<Vec<(Listing, ServiceProviderRow, OrgFacts)>> {
-    // A search's page comes in the index's order: no ORDER BY (see achievements' list_rows).
     let searching = hit_ids.is_some();
     let mut query = selected(f, scope, hit_ids);
     if !searching {
         query = query.order(listings::id.desc());
     }
-    if let Some(after) = db_window.after_id.clone() {
+    if let Some(after) = window.after_id.clone() {
         query = query.filter(listings::id.lt(after));
     }
-    query = query.offset(db_window.offset).limit(db_window.limit);
     Ok(query
+        .limit(window.limit)
         .select((Listing::as_select(), ServiceProviderRow::as_select(), OrgFacts::as_select()))
         .load(conn)?)
 }

@@ -12,7 +12,7 @@ use crate::db::schema::service_providers;
 use crate::error::ApiResult;
 use crate::listings::bulk::{ImportContext, RecordLibrary};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, PossibleDuplicate, SortOrder, Window};
+use crate::listings::listing_search::{ListScope, PossibleDuplicate, Window};
 use crate::listings::model::Listing;
 use crate::listings::output::ListingOut;
 use crate::listings::record::Stored;
@@ -120,7 +120,6 @@ impl RecordLibrary for ServiceProviderRecords {
         filter: &ServiceProviderFilter,
         scope: &ListScope,
         hit_ids: Option<Vec<String>>,
-        _sort: SortOrder,
         window: &Window,
     ) -> ApiResult<Vec<Stored<Self>>> {
         let rows = queries::list_rows(conn, filter, scope, hit_ids, window)?;

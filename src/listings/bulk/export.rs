@@ -12,7 +12,9 @@ use serde_json::Value;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
-use crate::listings::listing_search::{self, ListScope, SearchRequest, SortOrder, Window};
+use crate::listings::listing_search::{
+    self, ListCursor, ListScope, SearchRequest, SortOrder, Window,
+};
 use crate::search::WordMatch;
 use crate::state::AppState;
 
@@ -51,9 +53,12 @@ pub async fn export<L: RecordLibrary + 'static>(
     let hit_ids = match listing_search::query_text(parts.q.as_deref())? {
         Some(text) => {
             let filter = L::index_filter(&filter, &scope);
+            let sort = SortOrder::Newest;
             let request =
-                SearchRequest { library: L::LIBRARY, text, words, filter, sort: SortOrder::Newest };
-            let mut ids = listing_search::search(&state, request, 0, usize::MAX).await?.ids();
+                SearchRequest { library: L::LIBRARY, text: Some(text), words, filter, sort };
+            let cursor = ListCursor::default();
+            let mut ids =
+                listing_search::search(&state, request, &cursor, usize::MAX - 1).await?.ids();
             ids.sort_unstable_by(|a, b| b.cmp(a));
             Some(Arc::new(ids))
         }
