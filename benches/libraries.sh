@@ -107,3 +107,10 @@ START=$(date +%s.%N)
 "$BIN" reindex > /dev/null
 END=$(date +%s.%N)
 python3 -c "print(f'reindex: {$COUNT} records in {$END-$START:.1f} s = {$COUNT/($END-$START):.0f} records/s (whole command, database read included)')"
+# A fresh start over the same data: what the server holds for the corpus itself, without what
+# the import and the load left in the allocator.
+"$BIN" serve > "$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 600); do curl -fs "$URL/healthz" > /dev/null && break; sleep 0.5; done
+for _ in $(seq 50); do curl -fs "$URL/api/v1/achievements?limit=20" > /dev/null; curl -fs "$URL/api/v1/achievements?limit=20&q=%E5%9B%BE%E5%83%8F%E8%AF%86%E5%88%AB" > /dev/null; done
+echo "rss after a restart and 100 lists: $(rss)"
