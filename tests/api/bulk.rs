@@ -322,21 +322,11 @@ async fn a_filter_finds_every_record_among_more_hits_than_a_search_hands_out() {
     .await;
     assert_eq!(report["created"], 1_030);
     let mut found = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = "/api/v1/achievements?q=正极材料&region=4403&limit=7".to_string();
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.anon().get(path).expect(200).await;
+    for page in every_page(&app, "/api/v1/achievements?q=正极材料&region=4403&limit=7").await {
         assert_eq!(page["total"], 30, "{page}");
         for item in page["items"].as_array().unwrap() {
             assert_eq!(item["region_code"], "440305");
             found.push(item["id"].as_str().unwrap().to_string());
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => break,
         }
     }
     found.sort();
@@ -344,27 +334,33 @@ async fn a_filter_finds_every_record_among_more_hits_than_a_search_hands_out() {
     assert_eq!(found.len(), 30, "every Shenzhen record, once");
 }
 
-/// Every id of a library list, paged to the end with `limit=40`, and the total it reported.
-async fn every_id(app: &TestApp, query: &str) -> (Vec<String>, i64) {
-    let mut ids = Vec::new();
+/// Every page of a list, following `next_cursor` from `path` (which has a query string).
+async fn every_page(app: &TestApp, path: &str) -> Vec<Value> {
+    let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
-    let mut total = None;
     loop {
-        let mut path = format!("/api/v1/achievements?{query}&limit=40");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.anon().get(path).expect(200).await;
-        total = total.or(page["total"].as_i64());
-        for item in page["items"].as_array().unwrap() {
-            ids.push(item["id"].as_str().unwrap().to_string());
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => break,
+        let page_path = match &cursor {
+            Some(c) => format!("{path}&cursor={c}"),
+            None => path.to_string(),
+        };
+        let page = app.anon().get(page_path).expect(200).await;
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+        pages.push(page);
+        if cursor.is_none() {
+            return pages;
         }
     }
-    (ids, total.unwrap_or(-1))
+}
+
+/// Every id of an achievements list, paged to the end with `limit=40`, and the total it reported.
+async fn every_id(app: &TestApp, query: &str) -> (Vec<String>, i64) {
+    let pages = every_page(app, &format!("/api/v1/achievements?{query}&limit=40")).await;
+    let ids = pages
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap().iter())
+        .map(|item| item["id"].as_str().unwrap().to_string())
+        .collect();
+    (ids, pages[0]["total"].as_i64().unwrap_or(-1))
 }
 
 /// A word every record holds: each filter (field, industry, maturity, cooperation mode, price,
@@ -435,23 +431,13 @@ async fn a_search_pages_through_every_hit_its_filters_leave() {
         assert_eq!(searched, plain, "{filter}: the hits are the records the filter leaves");
     }
     // Cheapest first through every page, negotiable records last.
-    let mut prices = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path =
-            "/api/v1/achievements?q=正极材料&region=33&sort=price_asc&limit=50".to_string();
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.anon().get(path).expect(200).await;
-        prices.extend(
-            page["items"].as_array().unwrap().iter().map(|i| i["asking_price_fen"].as_i64()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => break,
-        }
-    }
+    let path = "/api/v1/achievements?q=正极材料&region=33&sort=price_asc&limit=50";
+    let prices: Vec<Option<i64>> = every_page(&app, path)
+        .await
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap().iter())
+        .map(|item| item["asking_price_fen"].as_i64())
+        .collect();
     assert_eq!(prices.len(), 400);
     let priced: Vec<i64> = prices.iter().map_while(|p| *p).collect();
     assert!(priced.windows(2).all(|w| w[0] <= w[1]), "cheapest first");
