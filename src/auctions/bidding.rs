@@ -146,6 +146,47 @@ pub fn place(
     Ok(placed)
 }
 
+/// Refuses, without taking the lot's lock, a plain English bid that is certainly too low: one
+/// below the lowest acceptable bid of the lot as last committed, from a registered bidder with
+/// a held deposit, on a lot open now. English prices only rise, so such a bid is too low
+/// against the lot's locked state as well; every other bid (and any doubt) goes on to
+/// [`place`]. Under a race most bids are outbid ones: they no longer queue for the lot.
+pub fn refuse_early(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+    input: &BidInput,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let (Some(amount), None) = (input.amount_fen, input.max_amount_fen) else {
+        return Ok(());
+    };
+    let Ok(row) = store::find(conn, id) else {
+        return Ok(());
+    };
+    let plain_open_english = row.auction_type == AuctionType::English
+        && row.status == AuctionStatus::Open
+        && row.converted_from.is_none()
+        && now < row.ends_at;
+    if !plain_open_english || user.belongs_to(&row.seller_org_id) {
+        return Ok(());
+    }
+    let Ok(row) = Visible::check::<super::access::Auctions>(Some(user), row) else {
+        return Ok(());
+    };
+    let row = row.into_inner();
+    let Some(org) = user.user.organization_id.as_deref() else {
+        return Ok(());
+    };
+    let held = store::registration_of(conn, &row.id, org)?
+        .is_some_and(|registration| registration.deposit_status == DepositStatus::Held);
+    let min_next = rules::min_next(&row, now);
+    if held && amount < min_next {
+        return Err(too_low(min_next));
+    }
+    Ok(())
+}
+
 fn has_bid(conn: &mut DbConnection, auction_id: &str, registration_id: &str) -> ApiResult<bool> {
     let found: Option<String> = auction_bids::table
         .filter(auction_bids::auction_id.eq(auction_id))

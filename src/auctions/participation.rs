@@ -188,6 +188,11 @@ action_endpoint! {
     |user: AuthUser, state, path: String, body: Json<BidInput>| -> HttpResponse {
         let id = path.into_inner();
         let input = body.into_inner();
+        let (early_user, early_id, early_input) = (user.clone(), id.clone(), input.clone());
+        state
+            .db
+            .read(move |conn| bidding::refuse_early(conn, &early_user, &early_id, &early_input, now()))
+            .await?;
         let accepted = state.db.write(move |conn| bidding::place(conn, &user, &id, input, now())).await?;
         state.auction_feed.wake();
         Ok(HttpResponse::Created().json(accepted))
