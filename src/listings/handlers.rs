@@ -131,8 +131,11 @@ pub async fn list<L: RecordLibrary + 'static>(
     let limit = usize::try_from(request.limit).unwrap_or(0);
     let hits = listing_search::search(&state, search, &cursor, limit).await?;
     let (ids, window) = (hits.ids(), Window::keyset(None, request.limit));
-    let rows =
-        state.db.read(move |conn| L::list_rows(conn, &filter, &scope, Some(ids), &window)).await?;
+    let rows = if ids.is_empty() {
+        Vec::new()
+    } else {
+        state.db.read(move |conn| L::list_rows(conn, &filter, &scope, Some(ids), &window)).await?
+    };
     let page = hits.page(rows, |(listing, _)| listing.id.as_str());
     let q = parts.q.clone();
     Ok(web::Json(page.map(|(listing, row)| {
