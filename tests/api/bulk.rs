@@ -23,6 +23,13 @@ async fn import(
     app.with_token(token).post(path).body(content_type, body).send().await
 }
 
+/// Imports NDJSON lines as an administrator into `org`, published at once; the 201 report.
+async fn import_published(app: &TestApp, token: &str, org: &str, lines: &[String]) -> Value {
+    let query = format!("?org_id={org}&publish=true");
+    let response = import(app, token, &query, "application/x-ndjson", lines.join("\n")).await;
+    assert_status(response, StatusCode::CREATED).await
+}
+
 #[tokio::test]
 async fn admins_import_real_records_published_and_search_ranks_them() {
     let app = spawn_app().await;
@@ -308,18 +315,7 @@ async fn a_filter_finds_every_record_among_more_hits_than_a_search_hands_out() {
         .collect();
     let shenzhen = lines.iter().filter(|l| l.contains("440305")).count();
     assert_eq!(shenzhen, 30);
-    let report = assert_status(
-        import(
-            &app,
-            &admin.access_token,
-            &format!("?org_id={org}&publish=true"),
-            "application/x-ndjson",
-            lines.join("\n"),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let report = import_published(&app, &admin.access_token, &org, &lines).await;
     assert_eq!(report["created"], 1_030);
     let mut found = Vec::new();
     for page in every_page(&app, "/api/v1/achievements?q=正极材料&region=4403&limit=7").await {
@@ -397,18 +393,7 @@ async fn a_search_pages_through_every_hit_its_filters_leave() {
             body.to_string()
         })
         .collect();
-    let report = assert_status(
-        import(
-            &app,
-            &admin.access_token,
-            &format!("?org_id={org}&publish=true"),
-            "application/x-ndjson",
-            lines.join("\n"),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let report = import_published(&app, &admin.access_token, &org, &lines).await;
     assert_eq!(report["created"], 1_200);
     let filters = [
         "technology_field=aerospace".to_string(),
