@@ -52,7 +52,7 @@ START=$(date +%s.%N)
 "$BIN" rebuild-stats
 END=$(date +%s.%N)
 python3 -c "print(f'rebuild-stats: {$END-$START:.1f} s')"
-echo "rollup rows: $(sql 'SELECT COUNT(*) FROM contract_rollups')"
+echo "sums: $(sql 'SELECT COUNT(*) FROM stat_sums') facts: $(sql 'SELECT COUNT(*) FROM stat_facts')"
 echo "rows: contracts=$(sql 'SELECT COUNT(*) FROM contracts') audit_log=$(sql 'SELECT COUNT(*) FROM audit_log') deals=$(sql 'SELECT COUNT(*) FROM deals') listings=$(sql 'SELECT COUNT(*) FROM listings')"
 ORG=$(sql "SELECT buyer_org_id FROM contracts GROUP BY buyer_org_id ORDER BY COUNT(*) DESC LIMIT 1")
 BROKER=$(sql "SELECT broker_id FROM deals WHERE broker_id IS NOT NULL LIMIT 1")

@@ -1,7 +1,8 @@
-//! The statistics' sums of registered contracts (`contract_rollups`) stay equal to a full
-//! recount through a randomized half year of registrations, refusals, amendments and
-//! terminations, and the figures read from them equal the figures computed here from each
-//! contract as the API shows it. A test binary of its own: it moves the market clock (shared by
+//! The statistics' sums (`stat_sums`) stay equal to a full recount through a randomized half
+//! year of contract registrations, refusals, amendments and terminations, listings published,
+//! withdrawn, edited and expired, deals opened, advanced and lost, and buyers moving region; and
+//! the figures read from them equal the figures computed here from each record as the API shows
+//! it. A test binary of its own: it moves the market clock (shared by
 //! the whole process) forward day by day, so that periods cut across whole months and days.
 //! `TEST_SEED=<n>` replays a history; the seed is printed and named in every failure.
 
@@ -148,6 +149,19 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
         member(&app, 805, "enterprise", "enterprise", "320102").await,
     ];
     let brokers = [app.broker(806).await, app.broker(807).await];
+    let everyone: Vec<&Session> = sellers.iter().chain(buyers.iter()).collect();
+    app.verify_orgs(&admin, &everyone).await;
+    let mut listings_and_deals = ListingsAndDeals {
+        admin: &admin,
+        sellers: &sellers,
+        buyers: &buyers,
+        achievements: Vec::new(),
+        demands: Vec::new(),
+        deals: Vec::new(),
+        paired: Default::default(),
+        expired: Default::default(),
+        moves: 0,
+    };
     let mut counted: BTreeMap<String, Counted> = BTreeMap::new();
     let mut owner: BTreeMap<String, usize> = BTreeMap::new();
     for step in 0..48 {
@@ -155,6 +169,7 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
             techmarket::clock::now() + Duration::days(dice.below(6) as i64),
         );
         let today = techmarket::clock::today();
+        listings_and_deals.step(&app, &mut dice, step).await;
         let day = |offset: i64| (today + Duration::days(offset)).to_string();
         let live: Vec<String> =
             counted.iter().filter(|(_, c)| !c.terminated).map(|(id, _)| id.clone()).collect();
@@ -374,6 +389,255 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
             json!({"count": count, "amount_fen": amount, "technology_amount_fen": technology}),
             "seed {seed}: overview {range}"
         );
+        listings_and_deals.check(&app, seed, from, to).await;
     }
     techmarket::clock::reset();
+}
+
+/// The listings and deals of the randomized history.
+struct ListingsAndDeals<'a> {
+    admin: &'a Session,
+    sellers: &'a [Session],
+    buyers: &'a [Session],
+    /// Achievements and the index of their seller.
+    achievements: Vec<(String, usize)>,
+    /// Demands and the index of their buyer.
+    demands: Vec<(String, usize)>,
+    deals: Vec<String>,
+    /// The pairs a deal was opened for, and demands expired (neither takes a new deal).
+    paired: std::collections::BTreeSet<(String, String)>,
+    expired: std::collections::BTreeSet<String>,
+    /// Buyers moved to another region.
+    moves: u32,
+}
+
+const FIELDS: [&str; 3] = ["new_energy", "new_materials", "agriculture"];
+const REGIONS: [&str; 3] = ["330106", "320102", "330212"];
+
+/// The China day of an RFC 3339 stamp.
+fn china_day(stamp: &Value) -> Option<NaiveDate> {
+    let instant = chrono::DateTime::parse_from_rfc3339(stamp.as_str()?).ok()?;
+    let china = chrono::FixedOffset::east_opt(8 * 3600)?;
+    Some(instant.with_timezone(&china).date_naive())
+}
+
+impl ListingsAndDeals<'_> {
+    /// One random change of a listing, a deal or a buyer's region.
+    async fn step(&mut self, app: &TestApp, dice: &mut Dice, step: u32) {
+        let admin = self.admin;
+        match dice.below(11) {
+            0 | 1 => {
+                let seller = dice.below(self.sellers.len() as u64) as usize;
+                let mut body = sample_achievement(900 + step);
+                body["technology_field"] = json!(dice.pick(&FIELDS));
+                body["international"] = json!(dice.below(2) == 0);
+                let published =
+                    app.publish("achievements", &self.sellers[seller], admin, body).await;
+                self.achievements.push((published["id"].as_str().unwrap().into(), seller));
+            }
+            2 => {
+                let buyer = dice.below(self.buyers.len() as u64) as usize;
+                let mut body = sample_demand(900 + step, None);
+                body["technology_field"] = json!(dice.pick(&FIELDS));
+                let published = app.publish("demands", &self.buyers[buyer], admin, body).await;
+                self.demands.push((published["id"].as_str().unwrap().into(), buyer));
+            }
+            3 if !self.achievements.is_empty() => {
+                let (id, seller) = dice.pick(&self.achievements).clone();
+                let path = format!("/api/v1/achievements/{id}");
+                let owner = &self.sellers[seller];
+                let current = app.as_user(owner).get(&path).expect(200).await;
+                if current["status"] == "published" {
+                    app.as_user(owner).act(format!("{path}/withdraw")).expect(200).await;
+                } else {
+                    let body = json!({"technology_field": dice.pick(&FIELDS),
+                        "version": current["version"]});
+                    app.as_user(owner).patch(&path).json(body).expect(200).await;
+                }
+            }
+            4 if !self.demands.is_empty() => {
+                // A demand runs out: its validity passes and the sweep expires it.
+                let (id, _) = dice.pick(&self.demands).clone();
+                self.expired.insert(id.clone());
+                let db = app.state.db.clone();
+                tokio::task::spawn_blocking(move || {
+                    use diesel::prelude::*;
+                    use techmarket::db::schema::listings;
+                    let mut conn = db.get().expect("connection");
+                    let yesterday = techmarket::clock::today() - Duration::days(1);
+                    diesel::update(listings::table.find(&id))
+                        .set(listings::valid_until.eq(yesterday))
+                        .execute(&mut conn)
+                        .expect("backdate");
+                    techmarket::db::write_transaction(
+                        &mut conn,
+                        techmarket::listings::queries::expire_due,
+                    )
+                    .expect("sweep");
+                })
+                .await
+                .expect("join");
+            }
+            5..=7 => {
+                let live: Vec<&(String, usize)> =
+                    self.demands.iter().filter(|(id, _)| !self.expired.contains(id)).collect();
+                let Some((demand, buyer)) = live.get(dice.below(live.len().max(1) as u64) as usize)
+                else {
+                    return;
+                };
+                // The newest achievement not yet paired with the demand.
+                let Some((achievement, seller)) = self
+                    .achievements
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| !self.paired.contains(&(demand.clone(), a.clone())))
+                else {
+                    return;
+                };
+                let body = json!({
+                    "demand_id": demand, "achievement_id": achievement,
+                    "buyer_org_id": self.buyers[*buyer].organization_id,
+                    "seller_org_id": self.sellers[*seller].organization_id, "source": "match"
+                });
+                let opened = app.as_user(admin).post("/api/v1/deals").json(body).send().await;
+                // (A withdrawn achievement takes no deal: 422.)
+                if opened.status() == 201 {
+                    let deal: Value = opened.json().await.expect("deal");
+                    self.deals.push(deal["id"].as_str().unwrap().into());
+                }
+                self.paired.insert((demand.clone(), achievement.clone()));
+            }
+            8 | 9 if !self.deals.is_empty() => {
+                let id = dice.pick(&self.deals).clone();
+                let path = format!("/api/v1/deals/{id}");
+                let deal = app.as_user(admin).get(&path).expect(200).await;
+                // (A deal is signed by registering its contract, not by advancing it.)
+                let next = deal["next_stage"].as_str().filter(|next| *next != "signed");
+                if next.is_some() && dice.below(3) > 0 {
+                    let body = json!({"to": deal["next_stage"], "note": "推进"});
+                    app.as_user(admin).post(format!("{path}/advance")).json(body).expect(200).await;
+                } else if deal["stage"] != "lost" && deal["stage"] != "signed" {
+                    let body = json!({"reason": "price_gap", "note": "价格差距"});
+                    app.as_user(admin).post(format!("{path}/lose")).json(body).expect(200).await;
+                }
+            }
+            10 => {
+                let buyer = dice.pick(self.buyers);
+                let path = format!("/api/v1/organizations/{}", org(buyer));
+                let current = app.as_user(buyer).get(&path).expect(200).await;
+                let body =
+                    json!({"region_code": dice.pick(&REGIONS), "version": current["version"]});
+                app.as_user(buyer).patch(&path).json(body).expect(200).await;
+                self.moves += 1;
+            }
+            _ => {}
+        }
+    }
+
+    /// The listings' and deals' figures of a period equal those counted here from the records.
+    async fn check(
+        &self,
+        app: &TestApp,
+        seed: u64,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) {
+        let admin = self.admin;
+        println!(
+            "{} achievements, {} demands, {} deals, {} moves",
+            self.achievements.len(),
+            self.demands.len(),
+            self.deals.len(),
+            self.moves
+        );
+        assert!(!self.deals.is_empty(), "seed {seed}: deals opened");
+        let in_period = |day: Option<NaiveDate>| {
+            day.is_some_and(|d| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t))
+        };
+        let mut range = String::new();
+        if let Some(from) = from {
+            range.push_str(&format!("&from={from}"));
+        }
+        if let Some(to) = to {
+            range.push_str(&format!("&to={to}"));
+        }
+        let mut want_fields: BTreeMap<String, [i64; 2]> = BTreeMap::new();
+        let (mut published, mut international, mut posted) = (0, 0, 0);
+        for (id, _) in &self.achievements {
+            let a = app.as_user(admin).get(format!("/api/v1/achievements/{id}")).expect(200).await;
+            if in_period(china_day(&a["published_at"])) {
+                let now = a["status"] == "published";
+                published += i64::from(now);
+                international += i64::from(now && a["international"] == true);
+                want_fields.entry(a["technology_field"].as_str().unwrap().into()).or_default()
+                    [0] += 1;
+            }
+        }
+        for (id, _) in &self.demands {
+            let d = app.as_user(admin).get(format!("/api/v1/demands/{id}")).expect(200).await;
+            if in_period(china_day(&d["published_at"])) {
+                posted += 1;
+                want_fields.entry(d["technology_field"].as_str().unwrap().into()).or_default()
+                    [1] += 1;
+            }
+        }
+        let mut stages: BTreeMap<String, i64> = BTreeMap::new();
+        let mut stages_33: BTreeMap<String, i64> = BTreeMap::new();
+        for id in &self.deals {
+            let deal = app.as_user(admin).get(format!("/api/v1/deals/{id}")).expect(200).await;
+            if in_period(china_day(&deal["connected_at"])) {
+                let stage = deal["stage"].as_str().unwrap().to_string();
+                *stages.entry(stage.clone()).or_default() += 1;
+                let buyer = deal["buyer_org_id"].as_str().unwrap();
+                let org = app
+                    .as_user(admin)
+                    .get(format!("/api/v1/organizations/{buyer}"))
+                    .expect(200)
+                    .await;
+                if org["region_code"].as_str().is_some_and(|r| r.starts_with("33")) {
+                    *stages_33.entry(stage).or_default() += 1;
+                }
+            }
+        }
+        let overview =
+            app.as_user(admin).get(format!("/api/v1/stats/overview?{range}")).expect(200).await;
+        let context = format!("seed {seed}: {range}");
+        assert_eq!(overview["achievements_published"], published, "{context}");
+        assert_eq!(overview["achievements_international"], international, "{context}");
+        assert_eq!(overview["demands_posted"], posted, "{context}");
+        for (stage, count) in &stages {
+            assert_eq!(overview["deals"][stage], *count, "{context}: deals {stage}");
+        }
+        assert_eq!(overview["deals"]["total"], stages.values().sum::<i64>(), "{context}");
+        let in_33 = app
+            .as_user(admin)
+            .get(format!("/api/v1/stats/overview?region=33{range}"))
+            .expect(200)
+            .await;
+        assert_eq!(in_33["deals"]["total"], stages_33.values().sum::<i64>(), "{context}: 33");
+        let funnel =
+            app.as_user(admin).get(format!("/api/v1/stats/funnel?{range}")).expect(200).await;
+        assert_eq!(funnel["connected"], stages.values().sum::<i64>(), "{context}: funnel");
+        assert_eq!(funnel["lost"], stages.get("lost").copied().unwrap_or(0), "{context}: lost");
+        let libraries = app
+            .as_user(admin)
+            .get(format!("/api/v1/stats/libraries?group_by=technology_field{range}"))
+            .expect(200)
+            .await;
+        let seen: BTreeMap<String, [i64; 2]> = libraries["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| {
+                let counts = &g["counts"];
+                let key = g["key"].as_str().unwrap_or("").to_string();
+                (
+                    key,
+                    [counts["achievements"].as_i64().unwrap(), counts["demands"].as_i64().unwrap()],
+                )
+            })
+            .filter(|(_, counts)| counts.iter().any(|n| *n != 0))
+            .collect();
+        assert_eq!(seen, want_fields, "{context}: libraries by field");
+    }
 }

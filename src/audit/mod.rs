@@ -96,7 +96,8 @@ impl From<AuditRow> for AuditEntry {
 }
 
 /// Writes one entry at the end of the chain; call it inside the transaction that makes the
-/// change.
+/// change, after the change is written: the statistics' sums follow the changed record here
+/// ([`crate::stats::rollups::follow`]).
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -119,7 +120,7 @@ pub fn record(
         hash: String::new(),
     };
     chain::append(conn, row)?;
-    Ok(())
+    crate::stats::rollups::follow(conn, entity_type, entity_id, &changes)
 }
 
 /// One page of a record's history, oldest first (`request` from

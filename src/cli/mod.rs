@@ -75,8 +75,8 @@ pub enum Command {
     Reindex,
     /// Walk the audit log's hash chain; name the first altered or missing entry (exit 1 then).
     VerifyAudit,
-    /// Refill the statistics' sums of registered contracts from the contracts (safe while the
-    /// server runs); with `--check`, only compare them with a full recount (exit 1 on a
+    /// Refill the statistics' sums (registered contracts, published listings, deals) from the
+    /// records (safe while the server runs); with `--check`, only compare them with a full recount (exit 1 on a
     /// difference).
     RebuildStats {
         /// Compare instead of refilling.
@@ -253,7 +253,7 @@ fn rebuild_stats(config: &Config, check: bool) -> anyhow::Result<()> {
     if check {
         let differences = crate::stats::rollups::recount_differences(&mut conn)?;
         if differences.is_empty() {
-            println!("the statistics' sums equal a full recount of the registered contracts");
+            println!("the statistics' sums equal a full recount of the records");
             return Ok(());
         }
         for line in &differences {
@@ -262,7 +262,7 @@ fn rebuild_stats(config: &Config, check: bool) -> anyhow::Result<()> {
         anyhow::bail!("{} sums differ from a full recount", differences.len());
     }
     let rows = write_transaction(&mut conn, crate::stats::rollups::rebuild)?;
-    println!("summed the registered contracts into {rows} rows");
+    println!("summed the records into {rows} rows");
     Ok(())
 }
 

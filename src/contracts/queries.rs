@@ -158,14 +158,14 @@ pub fn save(
         return Err(ApiError::stale_version(expected_version, current.version));
     }
     let saved = find(conn, &row.id)?;
-    crate::stats::rollups::record_change(conn, Some(&before), &saved)?;
+    crate::stats::rollups::contracts::record_change(conn, Some(&before), &saved)?;
     Ok(saved)
 }
 
 /// Records a new contract (and its share of the statistics' sums).
 pub fn insert(conn: &mut DbConnection, row: &ContractRow) -> ApiResult<()> {
     diesel::insert_into(contracts::table).values(row.clone()).execute(conn)?;
-    crate::stats::rollups::record_change(conn, None, row)
+    crate::stats::rollups::contracts::record_change(conn, None, row)
 }
 
 /// 409 unless the version the caller sent (if any) is the current one.

@@ -9,13 +9,14 @@ pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres"
 /// Migrations for SQLite (`migrations/sqlite`).
 pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
-/// The migration creating `contract_rollups`, which are filled from the contracts after it.
-const ROLLUPS_VERSION: &str = "20261206000002";
+/// The migrations creating the statistics' sums (`contract_rollups`, then `stat_sums` and
+/// `stat_facts`), which are filled from the records after them.
+const SUMS_VERSIONS: [&str; 2] = ["20261206000002", "20261206000003"];
 
 type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// Applies every pending migration, sums the registered contracts when the statistics' sums
-/// were just created ([`crate::stats::rollups::rebuild`]), then chains any audit entries written
+/// Applies every pending migration, sums the records when the statistics' sums were just
+/// created ([`crate::stats::rollups::rebuild`]), then chains any audit entries written
 /// before the audit log was a hash chain ([`crate::audit::chain::backfill`]); returns the
 /// versions applied.
 pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
@@ -26,9 +27,9 @@ pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
     .into_iter()
     .map(|v| v.to_string())
     .collect();
-    if applied.iter().any(|version| version.replace('-', "") == ROLLUPS_VERSION) {
+    if applied.iter().any(|version| SUMS_VERSIONS.contains(&version.replace('-', "").as_str())) {
         let rows = super::write_transaction(conn, crate::stats::rollups::rebuild)?;
-        tracing::info!(rows, "summed the registered contracts for the statistics");
+        tracing::info!(rows, "summed the records for the statistics");
     }
     let chained = crate::audit::chain::backfill(conn)?;
     if chained > 0 {

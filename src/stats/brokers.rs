@@ -116,7 +116,7 @@ pub fn compute(
         filter,
         &filter.period,
         scope,
-        Reading::By(Dimension::Broker),
+        Reading::By(Dimension::Broker.code()),
         "c.intermediary_user_id",
     )?;
     for (id, summed) in per_broker {

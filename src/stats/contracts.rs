@@ -204,12 +204,12 @@ fn load(
     grouping: Grouping,
 ) -> ApiResult<HashMap<Option<String>, ContractFigures>> {
     let reading = match grouping.group {
-        ContractGroup::Type => Reading::By(Dimension::Type),
-        ContractGroup::TechnologyField => Reading::By(Dimension::TechnologyField),
+        ContractGroup::Type => Reading::By(Dimension::Type.code()),
+        ContractGroup::TechnologyField => Reading::By(Dimension::TechnologyField.code()),
         ContractGroup::Region => Reading::Region(level_digits(grouping.level)),
         ContractGroup::Month | ContractGroup::Quarter => Reading::Month,
-        ContractGroup::BuyerKind => Reading::By(Dimension::BuyerKind),
-        ContractGroup::SellerKind => Reading::By(Dimension::SellerKind),
+        ContractGroup::BuyerKind => Reading::By(Dimension::BuyerKind.code()),
+        ContractGroup::SellerKind => Reading::By(Dimension::SellerKind.code()),
     };
     let key = key_expression(Backend::of(conn), grouping);
     let groups = registered_groups(conn, filter, period, scope, reading, &key)?;
@@ -239,7 +239,7 @@ pub fn registered_groups(
     key_sql: &str,
 ) -> ApiResult<HashMap<Option<String>, Summed>> {
     if matches!(scope, Scope::All) {
-        return rollups::load(conn, filter.region.as_deref(), period, reading);
+        return rollups::contracts::load(conn, filter.region.as_deref(), period, reading);
     }
     let mut sql = Sql::new(&format!(
         "SELECT {key_sql} AS key, COUNT(*) AS n, {} AS a, {} AS b, {} AS c FROM contracts c",

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::params::{Basis, Filter, Scope, ratio};
 use super::render::{Table, Tabular, cell};
+use super::rollups::{self, Reading, deals};
 use super::sql::{Bind, Group, Sql};
 use crate::db::DbConnection;
 use crate::deals::model::{DealStage, LossReason};
@@ -144,13 +145,21 @@ fn filtered(filter: &Filter, scope: &Scope, query: &FunnelQuery, select: &str) -
     sql
 }
 
-/// The funnel of a slice.
-pub fn compute(
+/// Deals per furthest stage (`a`: of them lost) and lost deals per reason: the whole market's
+/// from the sums, a slice's (one organization, broker or event) from its deals.
+fn furthest_and_reasons(
     conn: &mut DbConnection,
     filter: &Filter,
     scope: &Scope,
     query: &FunnelQuery,
-) -> ApiResult<FunnelStats> {
+) -> ApiResult<(Vec<Group>, Vec<Group>)> {
+    if matches!(scope, Scope::All) && query.event_id.is_none() && query.broker_id.is_none() {
+        let mut read = |dimension| -> ApiResult<Vec<Group>> {
+            let groups = rollups::groups(conn, &[deals::FAMILY], filter, Reading::By(dimension))?;
+            Ok(groups.into_iter().map(|(_, group)| group).collect())
+        };
+        return Ok((read(deals::FURTHEST)?, read(deals::LOST_REASON)?));
+    }
     let mut by_furthest = filtered(
         filter,
         scope,
@@ -160,7 +169,25 @@ pub fn compute(
          CAST(0 AS BIGINT) AS b, CAST(0 AS BIGINT) AS c FROM deals d",
     );
     by_furthest.push(" GROUP BY 1");
-    let rows: Vec<Group> = by_furthest.load(conn)?;
+    let mut by_reason = filtered(
+        filter,
+        scope,
+        query,
+        "SELECT d.lost_reason AS key, COUNT(*) AS n, CAST(0 AS BIGINT) AS a, \
+         CAST(0 AS BIGINT) AS b, CAST(0 AS BIGINT) AS c FROM deals d",
+    );
+    by_reason.push(" AND d.stage = 'lost' GROUP BY 1");
+    Ok((by_furthest.load(conn)?, by_reason.load(conn)?))
+}
+
+/// The funnel of a slice.
+pub fn compute(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    scope: &Scope,
+    query: &FunnelQuery,
+) -> ApiResult<FunnelStats> {
+    let (rows, reasons) = furthest_and_reasons(conn, filter, scope, query)?;
     let reached = |stage: DealStage| -> i64 {
         rows.iter()
             .filter(|row| {
@@ -178,16 +205,7 @@ pub fn compute(
     let lost: i64 = rows.iter().map(|row| row.a).sum();
     let (intention, agreement, signed) =
         (reached(DealStage::Intention), reached(DealStage::Agreement), reached(DealStage::Signed));
-    let mut by_reason = filtered(
-        filter,
-        scope,
-        query,
-        "SELECT d.lost_reason AS key, COUNT(*) AS n, CAST(0 AS BIGINT) AS a, \
-         CAST(0 AS BIGINT) AS b, CAST(0 AS BIGINT) AS c FROM deals d",
-    );
-    by_reason.push(" AND d.stage = 'lost' GROUP BY 1");
-    let mut lost_by_reason: Vec<LostReasonCount> = by_reason
-        .load::<Group>(conn)?
+    let mut lost_by_reason: Vec<LostReasonCount> = reasons
         .into_iter()
         .map(|row| {
             let reason = row.key.as_deref().and_then(|k| k.parse().ok());

@@ -11,6 +11,7 @@ use super::contracts::StatsRegionLevel;
 use super::labels;
 use super::params::{Basis, Filter, Scope, level_digits, region_level};
 use super::render::{Table, Tabular, cell};
+use super::rollups::{self, ALL, Reading, listings as listing_sums};
 use super::sql::{Backend, Bind, Sql};
 use crate::db::DbConnection;
 use crate::domain::regions::RegionLevel;
@@ -166,14 +167,15 @@ fn label(group: LibraryGroup, key: Option<&str>) -> String {
     }
 }
 
-/// New listings of a slice per library and group.
-pub fn compute(
+/// A slice's listings per library and group key, counted from the listings, and the totals
+/// (each listing once).
+fn scanned(
     conn: &mut DbConnection,
     filter: &Filter,
     scope: &Scope,
     group: LibraryGroup,
     level: RegionLevel,
-) -> ApiResult<LibraryStats> {
+) -> ApiResult<(Vec<Row>, LibraryCounts)> {
     let backend = Backend::of(conn);
     let key = key_expression(backend, group, level);
     let mut sql = Sql::new(&format!(
@@ -193,13 +195,60 @@ pub fn compute(
     }
     published_in(&mut sql, filter, scope);
     sql.push(" GROUP BY 1, 2");
-    let mut groups: BTreeMap<(usize, Option<String>), LibraryCounts> = BTreeMap::new();
+    let rows = sql.load::<Row>(conn)?;
     let mut total = LibraryCounts::default();
-    for row in sql.load::<Row>(conn)? {
+    for row in &rows {
+        if let Ok(library) = row.lib.parse::<Library>() {
+            total.add(library, row.n);
+        }
+    }
+    Ok((rows, total))
+}
+
+/// The whole market's listings per library and group key, and the totals, from the sums.
+fn summed(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    group: LibraryGroup,
+    level: RegionLevel,
+) -> ApiResult<(Vec<Row>, LibraryCounts)> {
+    let families = listing_sums::families();
+    let reading = match group {
+        LibraryGroup::Month => Reading::Month,
+        LibraryGroup::Region => Reading::Region(level_digits(level)),
+        LibraryGroup::TechnologyField => Reading::By(listing_sums::TECHNOLOGY_FIELD),
+    };
+    let rows = rollups::groups(conn, &families, filter, reading)?
+        .into_iter()
+        .map(|(lib, group)| Row { lib, key: group.key, n: group.n })
+        .collect();
+    let mut total = LibraryCounts::default();
+    for (family, group) in rollups::groups(conn, &families, filter, Reading::By(ALL))? {
+        if let Ok(library) = family.parse::<Library>() {
+            total.add(library, group.n);
+        }
+    }
+    Ok((rows, total))
+}
+
+/// New listings of a slice per library and group: the whole market's from the sums, one
+/// organization's or broker's from its listings.
+pub fn compute(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    scope: &Scope,
+    group: LibraryGroup,
+    level: RegionLevel,
+) -> ApiResult<LibraryStats> {
+    let (rows, total) = match scope {
+        Scope::All => summed(conn, filter, group, level)?,
+        _ => scanned(conn, filter, scope, group, level)?,
+    };
+    let mut groups: BTreeMap<(usize, Option<String>), LibraryCounts> = BTreeMap::new();
+    for row in rows {
         let Ok(library) = row.lib.parse::<Library>() else {
             continue;
         };
-        total.add(library, row.n);
         let keys: Vec<Option<String>> = match (group, library) {
             (LibraryGroup::TechnologyField, Library::Experts | Library::ServiceProviders) => {
                 let codes: Vec<String> = decode_codes(row.key.as_deref().unwrap_or_default());

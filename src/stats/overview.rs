@@ -8,7 +8,7 @@ use super::funnel::deals_in;
 use super::libraries::published_in;
 use super::params::{Basis, Filter, Scope};
 use super::render::{Table, Tabular};
-use super::rollups::{Dimension, Reading};
+use super::rollups::{self, ALL, Dimension, Reading, deals as deal_sums, listings as listing_sums};
 use super::sql::{Backend, Bind, Group, Sql, sum};
 use crate::db::DbConnection;
 use crate::deals::model::DealStage;
@@ -145,12 +145,19 @@ fn organizations(
 }
 
 /// Listings per library: (first published in the period, of them published now, of them
-/// international).
+/// international); the whole market's from the sums, a slice's from its listings.
 fn listings(
     conn: &mut DbConnection,
     filter: &Filter,
     scope: &Scope,
 ) -> ApiResult<Vec<(Library, Group)>> {
+    if matches!(scope, Scope::All) {
+        let groups = rollups::groups(conn, &listing_sums::families(), filter, Reading::By(ALL))?;
+        return Ok(groups
+            .into_iter()
+            .filter_map(|(family, group)| Some((family.parse::<Library>().ok()?, group)))
+            .collect());
+    }
     let backend = Backend::of(conn);
     let mut sql = Sql::new(&format!(
         "SELECT l.library AS key, COUNT(*) AS n, {} AS a, {} AS b, CAST(0 AS BIGINT) AS c \
@@ -171,13 +178,21 @@ fn listings(
         .collect())
 }
 
+/// Deals per current stage: the whole market's from the sums, a slice's from its deals.
 fn deals(conn: &mut DbConnection, filter: &Filter, scope: &Scope) -> ApiResult<DealStageCounts> {
-    let mut sql =
-        Sql::new(&format!("SELECT d.stage AS key, COUNT(*) AS n, {GROUP_TAIL} FROM deals d"));
-    deals_in(&mut sql, filter, scope);
-    sql.push(" GROUP BY 1");
+    let rows = if matches!(scope, Scope::All) {
+        let groups =
+            rollups::groups(conn, &[deal_sums::FAMILY], filter, Reading::By(deal_sums::STAGE))?;
+        groups.into_iter().map(|(_, group)| group).collect()
+    } else {
+        let mut sql =
+            Sql::new(&format!("SELECT d.stage AS key, COUNT(*) AS n, {GROUP_TAIL} FROM deals d"));
+        deals_in(&mut sql, filter, scope);
+        sql.push(" GROUP BY 1");
+        count(conn, &sql)?
+    };
     let mut counts = DealStageCounts::default();
-    for row in count(conn, &sql)? {
+    for row in rows {
         match row.key.as_deref().and_then(|k| k.parse().ok()) {
             Some(DealStage::Connected) => counts.connected += row.n,
             Some(DealStage::Intention) => counts.intention += row.n,
@@ -202,7 +217,7 @@ pub fn contract_totals(
         filter,
         &filter.period,
         scope,
-        Reading::By(Dimension::All),
+        Reading::By(Dimension::All.code()),
         "CAST(NULL AS TEXT)",
     )?;
     Ok(sums.into_values().next().map(|summed| summed.figures).unwrap_or_default())

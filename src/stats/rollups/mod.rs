@@ -1,0 +1,499 @@
+//! The whole market's figures summed ahead of time (`stat_sums`): per day and per month, per
+//! region at every level, per grouping dimension, for each family of records — registered
+//! contracts ([`contracts`]), listings first published ([`listings`]) and deals connected
+//! ([`deals`]). Every change of a counted record moves the sums in its own transaction; the
+//! statistics of the whole market read a few hundred sums instead of every record ([`load`]);
+//! [`rebuild`] refills them from the records and [`recount_differences`] proves them equal to a
+//! full recount.
+
+pub mod contracts;
+pub mod deals;
+pub mod facts;
+pub mod listings;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Months, NaiveDate};
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::params::{Filter, Period};
+use super::sql::{Backend, Bind, Group, Sql, prefix_condition, sum};
+use crate::db::DbConnection;
+use crate::error::ApiResult;
+
+pub use contracts::{COMMISSION, Dimension, Summed};
+
+/// The region levels summed: a name and the digits of a code kept (0: all regions).
+const LEVELS: [(&str, usize); 4] = [("all", 0), ("province", 2), ("city", 4), ("district", 6)];
+
+/// The region level keeping this many digits of a code.
+fn level_of_digits(digits: usize) -> &'static str {
+    LEVELS.iter().find(|(_, d)| *d == digits).map_or("district", |(name, _)| name)
+}
+
+/// The region level whose sums answer a region filter (its prefix length).
+fn level_of_prefix(prefix: Option<&str>) -> &'static str {
+    level_of_digits(prefix.map_or(0, str::len))
+}
+
+/// One sum's key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    family: &'static str,
+    dimension: &'static str,
+    region_level: &'static str,
+    region_code: String,
+    grain: &'static str,
+    period_start: NaiveDate,
+    group_key: String,
+}
+
+/// Changes to the sums, by key: `[n, a, b, c]` (what each figure means is the family's).
+#[derive(Debug, Default)]
+pub struct Deltas(BTreeMap<Key, [i64; 4]>);
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// Where one record counts: its family, its day and its region code (if any).
+#[derive(Debug, Clone, Copy)]
+pub struct Counted<'a> {
+    /// The family summed.
+    pub family: &'static str,
+    /// The day it counts on (China Standard Time).
+    pub day: NaiveDate,
+    /// Its region code, cut at every level.
+    pub region: Option<&'a str>,
+}
+
+impl Deltas {
+    /// Adds `figures` to the group `group_key` of `dimension`, on the record's day and month and
+    /// at every region level.
+    pub fn add(
+        &mut self,
+        counted: Counted<'_>,
+        dimension: &'static str,
+        group_key: &str,
+        figures: [i64; 4],
+    ) {
+        for (grain, period_start) in [("day", counted.day), ("month", first_of_month(counted.day))]
+        {
+            for (region_level, digits) in LEVELS {
+                let region_code = match (counted.region, digits) {
+                    (Some(code), 1..) => code.chars().take(digits).collect(),
+                    _ => String::new(),
+                };
+                let key = Key {
+                    family: counted.family,
+                    dimension,
+                    region_level,
+                    region_code,
+                    grain,
+                    period_start,
+                    group_key: group_key.to_string(),
+                };
+                let sums = self.0.entry(key).or_default();
+                for (sum, delta) in sums.iter_mut().zip(figures) {
+                    *sum += delta;
+                }
+            }
+        }
+    }
+
+    /// Writes the changes into `stat_sums` inside the caller's transaction, in key order (so
+    /// concurrent writers on PostgreSQL lock rows in the same order), a few hundred rows per
+    /// statement. Returns the rows written.
+    pub fn write(mut self, conn: &mut DbConnection) -> ApiResult<usize> {
+        self.0.retain(|_, sums| sums.iter().any(|s| *s != 0));
+        let rows: Vec<(Key, [i64; 4])> = self.0.into_iter().collect();
+        for chunk in rows.chunks(500) {
+            upsert(conn, chunk)?;
+        }
+        Ok(rows.len())
+    }
+}
+
+const COLUMNS: &str =
+    "family, dimension, region_level, region_code, grain, period_start, group_key, n, a, b, c";
+
+fn upsert(conn: &mut DbConnection, rows: &[(Key, [i64; 4])]) -> ApiResult<()> {
+    let mut sql = Sql::new(&format!("INSERT INTO stat_sums ({COLUMNS}) VALUES "));
+    for (i, (key, figures)) in rows.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        let texts = [key.family, key.dimension, key.region_level, &key.region_code, key.grain];
+        for text in texts {
+            sql.bind(Bind::Text(text.into())).push(", ");
+        }
+        sql.bind(Bind::Date(key.period_start)).push(", ").bind(Bind::Text(key.group_key.clone()));
+        for figure in figures {
+            sql.push(", ").bind(Bind::BigInt(*figure));
+        }
+        sql.push(")");
+    }
+    sql.push(
+        " ON CONFLICT (family, dimension, region_level, region_code, grain, period_start, \
+         group_key) DO UPDATE SET n = stat_sums.n + excluded.n, a = stat_sums.a + excluded.a, \
+         b = stat_sums.b + excluded.b, c = stat_sums.c + excluded.c",
+    );
+    sql.execute(conn)?;
+    Ok(())
+}
+
+/// Moves the sums after an audited change of a record (called by [`crate::audit::record`],
+/// inside the change's transaction, after the record's rows are written): a listing's or a
+/// deal's, and an organization's new region (its deals count in the buyer's region).
+pub fn follow(
+    conn: &mut DbConnection,
+    entity_type: &str,
+    entity_id: &str,
+    changes: &serde_json::Value,
+) -> ApiResult<()> {
+    let ids = [entity_id.to_string()];
+    if crate::listings::Library::ALL.iter().any(|library| library.entity() == entity_type) {
+        return facts::sync::<listings::Listings>(conn, &ids);
+    }
+    match entity_type {
+        deals::ENTITY => facts::sync::<deals::Deals>(conn, &ids),
+        "organization" if changes.get("region_code").is_some() => {
+            deals::follow_buyer_region(conn, entity_id)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refills every sum from the records (inside the caller's transaction; on PostgreSQL the table
+/// is locked first, so changes committing meanwhile wait and then add on top). Returns the rows
+/// written.
+pub fn rebuild(conn: &mut DbConnection) -> ApiResult<usize> {
+    if Backend::of(conn) == Backend::Postgres {
+        Sql::new("LOCK TABLE stat_sums, stat_facts IN EXCLUSIVE MODE").execute(conn)?;
+    }
+    Sql::new("DELETE FROM stat_sums").execute(conn)?;
+    Sql::new("DELETE FROM stat_facts").execute(conn)?;
+    let mut rows = contracts::rebuild(conn)?;
+    rows += facts::rebuild::<listings::Listings>(conn)?;
+    rows += facts::rebuild::<deals::Deals>(conn)?;
+    Ok(rows)
+}
+
+/// One stored or recounted sum, its key as text.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+struct SumRow {
+    #[diesel(sql_type = Text)]
+    family: String,
+    #[diesel(sql_type = Text)]
+    dimension: String,
+    #[diesel(sql_type = Text)]
+    region_level: String,
+    #[diesel(sql_type = Text)]
+    region_code: String,
+    #[diesel(sql_type = Text)]
+    grain: String,
+    #[diesel(sql_type = Text)]
+    period: String,
+    #[diesel(sql_type = Text)]
+    group_key: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    a: i64,
+    #[diesel(sql_type = BigInt)]
+    b: i64,
+    #[diesel(sql_type = BigInt)]
+    c: i64,
+}
+
+type TextKey = (String, String, String, String, String, String, String);
+type Sums = BTreeMap<TextKey, [i64; 4]>;
+
+impl Key {
+    /// The key as the database returns it.
+    fn text(&self) -> TextKey {
+        (
+            self.family.into(),
+            self.dimension.into(),
+            self.region_level.into(),
+            self.region_code.clone(),
+            self.grain.into(),
+            self.period_start.format("%Y-%m-%d").to_string(),
+            self.group_key.clone(),
+        )
+    }
+}
+
+/// The sums a query's rows hold (columns as in `stat_sums`), without zero rows.
+fn sums_of(conn: &mut DbConnection, from: &str) -> ApiResult<Sums> {
+    let sql = Sql::new(&format!(
+        "SELECT family, dimension, region_level, region_code, grain, \
+         CAST(period_start AS TEXT) AS period, group_key, n, a, b, c FROM ({from}) r"
+    ));
+    let rows: Vec<SumRow> = sql.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let key = (
+                r.family,
+                r.dimension,
+                r.region_level,
+                r.region_code,
+                r.grain,
+                r.period,
+                r.group_key,
+            );
+            (key, [r.n, r.a, r.b, r.c])
+        })
+        .filter(|(_, sums)| sums.iter().any(|s| *s != 0))
+        .collect())
+}
+
+/// Where the stored sums (and the facts they were taken from) differ from a full recount of
+/// the records, one line per difference (empty when they agree).
+pub fn recount_differences(conn: &mut DbConnection) -> ApiResult<Vec<String>> {
+    let stored = sums_of(conn, "SELECT * FROM stat_sums")?;
+    let mut recounted = sums_of(conn, &contracts::recount_select(Backend::of(conn)))?;
+    let mut differences = Vec::new();
+    let mut deltas = Deltas::default();
+    facts::recount::<listings::Listings>(conn, &mut deltas, &mut differences)?;
+    facts::recount::<deals::Deals>(conn, &mut deltas, &mut differences)?;
+    for (key, sums) in deltas.0 {
+        if sums.iter().any(|s| *s != 0) {
+            recounted.insert(key.text(), sums);
+        }
+    }
+    for key in stored.keys().chain(recounted.keys().filter(|k| !stored.contains_key(*k))) {
+        let (had, should) = (stored.get(key), recounted.get(key));
+        if had != should {
+            differences.push(format!("{key:?}: stored {had:?}, recounted {should:?}"));
+        }
+    }
+    Ok(differences)
+}
+
+/// What the sums are read for: a dimension's groups, or regions at a level, or months.
+#[derive(Debug, Clone, Copy)]
+pub enum Reading {
+    /// Grouped by a dimension (with [`ALL`]: one group, the totals).
+    By(&'static str),
+    /// Grouped by the region cut to this many digits (2, 4 or 6).
+    Region(usize),
+    /// Grouped by month (`YYYY-MM`).
+    Month,
+}
+
+/// The dimension without grouping: the totals.
+pub const ALL: &str = "all";
+
+/// The first day of the month after `date`'s.
+fn next_month(date: NaiveDate) -> NaiveDate {
+    first_of_month(date).checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX)
+}
+
+/// A period cut into whole months (read from the month sums) and the days left at either end
+/// (read from the day sums): `(grain, from, to)` ranges, open where `None`.
+fn ranges(period: &Period) -> Vec<(&'static str, Option<NaiveDate>, Option<NaiveDate>)> {
+    // The whole months inside the period: from the first month starting on or after `from`
+    // to the last month ending on or before `to`.
+    let first_month = period.from.map(|from| if from.day() == 1 { from } else { next_month(from) });
+    let last_month = period.to.map(|to| {
+        let start = first_of_month(to);
+        if next_month(to).pred_opt() == Some(to) {
+            start
+        } else {
+            start.checked_sub_months(Months::new(1)).unwrap_or(NaiveDate::MIN)
+        }
+    });
+    match (first_month, last_month) {
+        (Some(first), Some(last)) if first > last => vec![("day", period.from, period.to)],
+        _ => {
+            let mut out = vec![("month", first_month, last_month)];
+            if let (Some(from), Some(first)) = (period.from, first_month)
+                && from < first
+            {
+                out.push(("day", Some(from), first.pred_opt()));
+            }
+            if let (Some(to), Some(last)) = (period.to, last_month) {
+                let after = next_month(last);
+                if after <= to {
+                    out.push(("day", Some(after), Some(to)));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// One group of a family's sums, as [`load`] reads it.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+struct FamilyGroup {
+    #[diesel(sql_type = Text)]
+    family: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    a: i64,
+    #[diesel(sql_type = BigInt)]
+    b: i64,
+    #[diesel(sql_type = BigInt)]
+    c: i64,
+}
+
+/// Groups read from the sums: `(family, group key)` → `[n, a, b, c]`; the group without a
+/// value (a record without a region or a dimension's value) has key `None`.
+pub type Loaded = HashMap<(String, Option<String>), [i64; 4]>;
+
+/// The sums of these families for the whole market (optionally one region: a 2-, 4- or 6-digit
+/// prefix) in a period, per family and group. Groups that count nothing are left out.
+pub fn load(
+    conn: &mut DbConnection,
+    families: &[&str],
+    region: Option<&str>,
+    period: &Period,
+    reading: Reading,
+) -> ApiResult<Loaded> {
+    let backend = Backend::of(conn);
+    let (dimension, key) = match reading {
+        Reading::By(dimension) => (dimension, "r.group_key".to_string()),
+        Reading::Region(_) => (ALL, "r.region_code".to_string()),
+        Reading::Month => (ALL, backend.month_of_date("r.period_start")),
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT r.family, {key} AS key, {} AS n, {} AS a, {} AS b, {} AS c \
+         FROM stat_sums r WHERE r.dimension = ",
+        sum("r.n"),
+        sum("r.a"),
+        sum("r.b"),
+        sum("r.c"),
+    ));
+    sql.bind(Bind::Text(dimension.into()));
+    let placeholders = vec!["?"; families.len()].join(", ");
+    let names = families.iter().map(|f| Bind::Text((*f).into())).collect();
+    sql.and(&format!("r.family IN ({placeholders})"), names);
+    match reading {
+        Reading::Region(digits) => {
+            let level = level_of_digits(digits);
+            sql.and("r.region_level = ?", vec![Bind::Text(level.into())]);
+            if let Some(prefix) = region {
+                let (condition, binds) = prefix_condition("r.region_code", prefix);
+                sql.and(&condition, binds);
+            }
+        }
+        _ => {
+            sql.and(
+                "r.region_level = ? AND r.region_code = ?",
+                vec![
+                    Bind::Text(level_of_prefix(region).into()),
+                    Bind::Text(region.unwrap_or_default().into()),
+                ],
+            );
+        }
+    }
+    let mut any_range = String::new();
+    let mut binds = Vec::new();
+    for (grain, from, to) in ranges(period) {
+        if !any_range.is_empty() {
+            any_range.push_str(" OR ");
+        }
+        any_range.push_str("(r.grain = ?");
+        binds.push(Bind::Text(grain.into()));
+        for (bound, op) in [(from, ">="), (to, "<=")] {
+            if let Some(date) = bound {
+                any_range.push_str(&format!(" AND r.period_start {op} ?"));
+                binds.push(Bind::Date(date));
+            }
+        }
+        any_range.push(')');
+    }
+    sql.and(&any_range, binds);
+    sql.push(" GROUP BY 1, 2");
+    let mut out = HashMap::new();
+    for row in sql.load::<FamilyGroup>(conn)? {
+        if row.n == 0 {
+            continue;
+        }
+        let key = row.key.filter(|k| !k.is_empty());
+        out.insert((row.family, key), [row.n, row.a, row.b, row.c]);
+    }
+    Ok(out)
+}
+
+/// [`load`] for a statistics filter (its period and region), as `(family, group)` pairs.
+pub fn groups(
+    conn: &mut DbConnection,
+    families: &[&str],
+    filter: &Filter,
+    reading: Reading,
+) -> ApiResult<Vec<(String, Group)>> {
+    Ok(load(conn, families, filter.region.as_deref(), &filter.period, reading)?
+        .into_iter()
+        .map(|((family, key), [n, a, b, c])| (family, Group { key, n, a, b, c }))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("date")
+    }
+
+    fn period(from: Option<&str>, to: Option<&str>) -> Period {
+        Period { from: from.map(date), to: to.map(date) }
+    }
+
+    #[test]
+    fn a_period_is_cut_into_whole_months_and_the_days_at_its_ends() {
+        assert_eq!(
+            ranges(&period(Some("2026-01-15"), Some("2026-04-10"))),
+            [
+                ("month", Some(date("2026-02-01")), Some(date("2026-03-01"))),
+                ("day", Some(date("2026-01-15")), Some(date("2026-01-31"))),
+                ("day", Some(date("2026-04-01")), Some(date("2026-04-10"))),
+            ]
+        );
+        assert_eq!(
+            ranges(&period(Some("2026-01-01"), Some("2026-12-31"))),
+            [("month", Some(date("2026-01-01")), Some(date("2026-12-01")))]
+        );
+        assert_eq!(
+            ranges(&period(Some("2026-03-05"), Some("2026-03-20"))),
+            [("day", Some(date("2026-03-05")), Some(date("2026-03-20")))]
+        );
+        assert_eq!(
+            ranges(&period(Some("2026-03-05"), Some("2026-04-03"))),
+            [("day", Some(date("2026-03-05")), Some(date("2026-04-03")))],
+            "no whole month inside"
+        );
+        assert_eq!(
+            ranges(&period(None, Some("2026-02-28"))),
+            [("month", None, Some(date("2026-02-01")))]
+        );
+        assert_eq!(
+            ranges(&period(None, Some("2024-02-28"))),
+            [
+                ("month", None, Some(date("2024-01-01"))),
+                ("day", Some(date("2024-02-01")), Some(date("2024-02-28"))),
+            ],
+            "a leap year's February ends on the 29th"
+        );
+        assert_eq!(ranges(&period(None, None)), [("month", None, None)]);
+        assert_eq!(
+            ranges(&period(Some("2026-03-02"), None)),
+            [
+                ("month", Some(date("2026-04-01")), None),
+                ("day", Some(date("2026-03-02")), Some(date("2026-03-31"))),
+            ]
+        );
+    }
+
+    #[test]
+    fn region_filters_read_the_sums_of_their_level() {
+        assert_eq!(level_of_prefix(None), "all");
+        assert_eq!(level_of_prefix(Some("33")), "province");
+        assert_eq!(level_of_prefix(Some("3301")), "city");
+        assert_eq!(level_of_prefix(Some("330106")), "district");
+    }
+}
