@@ -155,6 +155,7 @@ async fn rollups_equal_a_full_recount_after_a_randomized_history() {
         admin: &admin,
         sellers: &sellers,
         buyers: &buyers,
+        brokers: &brokers,
         achievements: Vec::new(),
         demands: Vec::new(),
         deals: Vec::new(),
@@ -399,6 +400,7 @@ struct ListingsAndDeals<'a> {
     admin: &'a Session,
     sellers: &'a [Session],
     buyers: &'a [Session],
+    brokers: &'a [Session],
     /// Achievements and the index of their seller.
     achievements: Vec<(String, usize)>,
     /// Demands and the index of their buyer.
@@ -513,7 +515,11 @@ impl ListingsAndDeals<'_> {
                 let deal = app.as_user(admin).get(&path).expect(200).await;
                 // (A deal is signed by registering its contract, not by advancing it.)
                 let next = deal["next_stage"].as_str().filter(|next| *next != "signed");
-                if next.is_some() && dice.below(3) > 0 {
+                let open = deal["stage"] != "lost" && deal["stage"] != "signed";
+                if open && dice.below(4) == 0 {
+                    let body = json!({"broker_id": dice.pick(self.brokers).user_id});
+                    app.as_user(admin).put(format!("{path}/broker")).json(body).expect(200).await;
+                } else if next.is_some() && dice.below(3) > 0 {
                     let body = json!({"to": deal["next_stage"], "note": "推进"});
                     app.as_user(admin).post(format!("{path}/advance")).json(body).expect(200).await;
                 } else if deal["stage"] != "lost" && deal["stage"] != "signed" {
@@ -583,11 +589,15 @@ impl ListingsAndDeals<'_> {
         }
         let mut stages: BTreeMap<String, i64> = BTreeMap::new();
         let mut stages_33: BTreeMap<String, i64> = BTreeMap::new();
+        let mut brokered: BTreeMap<String, i64> = BTreeMap::new();
         for id in &self.deals {
             let deal = app.as_user(admin).get(format!("/api/v1/deals/{id}")).expect(200).await;
             if in_period(china_day(&deal["connected_at"])) {
                 let stage = deal["stage"].as_str().unwrap().to_string();
                 *stages.entry(stage.clone()).or_default() += 1;
+                if let Some(broker) = deal["broker_id"].as_str() {
+                    *brokered.entry(broker.to_string()).or_default() += 1;
+                }
                 let buyer = deal["buyer_org_id"].as_str().unwrap();
                 let org = app
                     .as_user(admin)
@@ -639,5 +649,20 @@ impl ListingsAndDeals<'_> {
             .filter(|(_, counts)| counts.iter().any(|n| *n != 0))
             .collect();
         assert_eq!(seen, want_fields, "{context}: libraries by field");
+        let brokers = app
+            .as_user(admin)
+            .get(format!("/api/v1/stats/brokers?top=50{range}"))
+            .expect(200)
+            .await;
+        let seen: BTreeMap<String, i64> = brokers["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|b| b["deals_brokered"].as_i64() != Some(0))
+            .map(|b| {
+                (b["broker_id"].as_str().unwrap().into(), b["deals_brokered"].as_i64().unwrap())
+            })
+            .collect();
+        assert_eq!(seen, brokered, "{context}: deals per broker");
     }
 }

@@ -10,7 +10,7 @@ use super::contracts::registered_groups;
 use super::funnel::deals_in;
 use super::params::{Basis, Filter, Scope};
 use super::render::{Table, Tabular, cell};
-use super::rollups::{Dimension, Reading};
+use super::rollups::{self, Dimension, Reading, deals as deal_sums};
 use super::sql::{Backend, Group, Sql};
 use crate::db::DbConnection;
 use crate::db::schema::users;
@@ -88,14 +88,18 @@ pub struct BrokerStats {
     pub items: Vec<BrokerFigures>,
 }
 
-/// The brokers' figures of a slice, best first.
-pub fn compute(
+/// Deals per broker (key) in a slice, `a` of them signed: the whole market's from the sums, a
+/// slice's from its deals.
+fn brokered_deals(
     conn: &mut DbConnection,
     filter: &Filter,
     scope: &Scope,
-    top: i64,
-) -> ApiResult<BrokerStats> {
-    let mut brokers: HashMap<String, BrokerFigures> = HashMap::new();
+) -> ApiResult<Vec<Group>> {
+    if matches!(scope, Scope::All) {
+        let groups =
+            rollups::groups(conn, &[deal_sums::FAMILY], filter, Reading::By(deal_sums::BROKER))?;
+        return Ok(groups.into_iter().map(|(_, group)| group).collect());
+    }
     // The covering index beats the broker index here: most deals have a broker.
     let mut deals = Sql::new(&format!(
         "SELECT d.broker_id AS key, COUNT(*) AS n, \
@@ -105,7 +109,18 @@ pub fn compute(
     ));
     deals_in(&mut deals, filter, scope);
     deals.push(" AND d.broker_id IS NOT NULL GROUP BY 1");
-    for row in deals.load::<Group>(conn)? {
+    Ok(deals.load::<Group>(conn)?)
+}
+
+/// The brokers' figures of a slice, best first.
+pub fn compute(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    scope: &Scope,
+    top: i64,
+) -> ApiResult<BrokerStats> {
+    let mut brokers: HashMap<String, BrokerFigures> = HashMap::new();
+    for row in brokered_deals(conn, filter, scope)? {
         let Some(id) = row.key else { continue };
         let entry = brokers.entry(id).or_default();
         entry.deals_brokered = row.n;

@@ -1,7 +1,8 @@
 //! Deals in the sums (family `deals`): every deal counts on its connection day in its buyer's
 //! region, per current stage ([`STAGE`]), per furthest stage reached with those lost since
-//! ([`FURTHEST`]: `n` deals, `a` of them lost) and, when lost, per coded reason
-//! ([`LOST_REASON`]; `''` without one).
+//! ([`FURTHEST`]: `n` deals, `a` of them lost), per broker carrying it ([`BROKER`]: `n` deals,
+//! `a` of them signed; `''` without one) and, when lost, per coded reason ([`LOST_REASON`]; `''`
+//! without one).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::sql_types::{Nullable, Text, Timestamp};
@@ -24,6 +25,8 @@ pub const STAGE: &str = "stage";
 pub const FURTHEST: &str = "furthest";
 /// Lost deals per coded reason.
 pub const LOST_REASON: &str = "lost_reason";
+/// Deals per broker (`a`: of them signed).
+pub const BROKER: &str = "broker";
 
 /// What a deal counts by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +38,9 @@ pub struct DealFacts {
     stage: String,
     furthest: String,
     lost_reason: Option<String>,
+    /// The broker carrying it.
+    #[serde(default)]
+    broker: Option<String>,
 }
 
 #[derive(Debug, diesel::QueryableByName)]
@@ -51,6 +57,8 @@ struct Row {
     furthest_stage: String,
     #[diesel(sql_type = Nullable<Text>)]
     lost_reason: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    broker_id: Option<String>,
 }
 
 /// Deals as a source of the sums.
@@ -64,7 +72,7 @@ impl Source for Deals {
     fn load(conn: &mut DbConnection, which: Which<'_>) -> ApiResult<Vec<(String, DealFacts)>> {
         let mut sql = Sql::new(
             "SELECT d.id, d.connected_at, bo.region_code, d.stage, d.furthest_stage, \
-             d.lost_reason FROM deals d JOIN organizations bo ON bo.id = d.buyer_org_id \
+             d.lost_reason, d.broker_id FROM deals d JOIN organizations bo ON bo.id = d.buyer_org_id \
              WHERE 1 = 1",
         );
         which.restrict(&mut sql, "d.id", "d", Backend::of(conn) == Backend::Postgres);
@@ -78,6 +86,7 @@ impl Source for Deals {
                     stage: row.stage,
                     furthest: row.furthest_stage,
                     lost_reason: row.lost_reason,
+                    broker: row.broker_id,
                 };
                 (row.id, facts)
             })
@@ -89,6 +98,9 @@ impl Source for Deals {
         let lost = facts.stage == DealStage::Lost.as_str();
         into.add(counted, STAGE, &facts.stage, [sign, 0, 0, 0]);
         into.add(counted, FURTHEST, &facts.furthest, [sign, sign * i64::from(lost), 0, 0]);
+        let signed = i64::from(facts.furthest == DealStage::Signed.as_str());
+        let broker = facts.broker.as_deref().unwrap_or_default();
+        into.add(counted, BROKER, broker, [sign, sign * signed, 0, 0]);
         if lost {
             let reason = facts.lost_reason.as_deref().unwrap_or_default();
             into.add(counted, LOST_REASON, reason, [sign, 0, 0, 0]);
