@@ -16,6 +16,7 @@ use super::chart::{BarChart, Series};
 use super::figures::{Drawn, Figures};
 use super::params::{Basis, Filter, Scope, level_digits, region_level, region_name};
 use super::render::{Table, Tabular};
+use super::sql::{Bind, Group, Sql, sum};
 use crate::db::DbConnection;
 use crate::db::schema::{
     organizations, voucher_claims, voucher_orders, voucher_programs, vouchers,
@@ -365,11 +366,26 @@ impl Drawn for VoucherStats {
     }
 }
 
-/// The voucher amount used in the period (the overview's figure).
+/// Innovation vouchers used in a slice: the voucher share of the service orders confirmed in
+/// the period, in fen (region: the enterprise's; an organization's slice: the orders it is the
+/// enterprise or the provider of), summed in one query.
 pub fn used_total(conn: &mut DbConnection, filter: &Filter, scope: &Scope) -> ApiResult<i64> {
-    let level = RegionLevel::Province;
-    let stats = compute(conn, filter, scope, VoucherGroupBy::Month, level)?;
-    Ok(stats.groups.last().map_or(0, |total| total.used_fen))
+    let mut sql = Sql::new(&format!(
+        "SELECT CAST(NULL AS TEXT) AS key, COUNT(*) AS n, {} AS a, CAST(0 AS BIGINT) AS b, \
+         CAST(0 AS BIGINT) AS c FROM voucher_orders o",
+        sum("o.voucher_fen")
+    ));
+    if filter.region.is_some() {
+        sql.push(" JOIN organizations e ON e.id = o.enterprise_org_id");
+    }
+    sql.push(" WHERE o.status = ").bind(Bind::Text(OrderStatus::Confirmed.as_str().into()));
+    filter.period.on_timestamp(&mut sql, "o.confirmed_at");
+    filter.on_region(&mut sql, "e.region_code");
+    if let Some(org) = scope.organization() {
+        let (enterprise, provider) = (Bind::Text(org.to_string()), Bind::Text(org.to_string()));
+        sql.and("o.enterprise_org_id = ? OR o.provider_org_id = ?", vec![enterprise, provider]);
+    }
+    Ok(sql.load::<Group>(conn)?.first().map_or(0, |total| total.a))
 }
 
 /// One cell of the clearing matrix: what a programme region owes a provider region.

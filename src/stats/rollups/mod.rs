@@ -14,7 +14,8 @@ pub mod listings;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Months, NaiveDate};
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
 
 use super::params::{Filter, Period};
 use super::sql::{Backend, Bind, Group, Sql, prefix_condition, sum};
@@ -178,7 +179,7 @@ pub fn rebuild(conn: &mut DbConnection) -> ApiResult<usize> {
 }
 
 /// One stored or recounted sum, its key as text.
-#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 struct SumRow {
     #[diesel(sql_type = Text)]
     family: String,
@@ -324,20 +325,12 @@ fn ranges(period: &Period) -> Vec<(&'static str, Option<NaiveDate>, Option<Naive
 }
 
 /// One group of a family's sums, as [`load`] reads it.
-#[derive(Debug, Clone, diesel::QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 struct FamilyGroup {
     #[diesel(sql_type = Text)]
     family: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    key: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-    #[diesel(sql_type = BigInt)]
-    a: i64,
-    #[diesel(sql_type = BigInt)]
-    b: i64,
-    #[diesel(sql_type = BigInt)]
-    c: i64,
+    #[diesel(embed)]
+    group: Group,
 }
 
 /// Groups read from the sums: `(family, group key)` → `[n, a, b, c]`; the group without a
@@ -409,12 +402,12 @@ pub fn load(
     sql.and(&any_range, binds);
     sql.push(" GROUP BY 1, 2");
     let mut out = HashMap::new();
-    for row in sql.load::<FamilyGroup>(conn)? {
-        if row.n == 0 {
+    for FamilyGroup { family, group } in sql.load::<FamilyGroup>(conn)? {
+        if group.n == 0 {
             continue;
         }
-        let key = row.key.filter(|k| !k.is_empty());
-        out.insert((row.family, key), [row.n, row.a, row.b, row.c]);
+        let key = group.key.filter(|k| !k.is_empty());
+        out.insert((family, key), [group.n, group.a, group.b, group.c]);
     }
     Ok(out)
 }
