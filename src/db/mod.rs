@@ -332,15 +332,37 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    in_transaction(conn, ("BEGIN IMMEDIATE", "BEGIN"), work)
+}
+
+/// Runs read-only `work` on one snapshot of the database, so that figures read by several
+/// queries agree with each other: a deferred `BEGIN` on SQLite (the snapshot is taken at the
+/// first read, and kept for every query after it), `REPEATABLE READ, READ ONLY` on PostgreSQL.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    in_transaction(conn, ("BEGIN", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), work)
+}
+
+/// Runs `work` in a transaction begun with `(sqlite, postgres)` statements: committed when it
+/// succeeds, rolled back when it fails.
+fn in_transaction<T, E, F>(
+    conn: &mut DbConnection,
+    (sqlite, postgres): (&str, &str),
+    work: F,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     match conn {
         DbConnection::Sqlite(inner) => {
-            diesel::connection::AnsiTransactionManager::begin_transaction_sql(
-                inner,
-                "BEGIN IMMEDIATE",
-            )?;
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(inner, sqlite)?;
         }
-        DbConnection::Postgresql(_) => {
-            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
+        DbConnection::Postgresql(inner) => {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(inner, postgres)?;
         }
     }
     match work(conn) {

@@ -77,8 +77,11 @@ impl<F: Figures> FromRequest for Read<F> {
             let figures = state
                 .db
                 .read(move |conn| {
-                    check_organization(conn, &scope)?;
-                    F::compute(conn, &filter, &scope, parsed)
+                    // Every query of a set of figures reads the same snapshot.
+                    crate::db::read_snapshot(conn, |conn| {
+                        check_organization(conn, &scope)?;
+                        F::compute(conn, &filter, &scope, parsed)
+                    })
                 })
                 .await?;
             Ok(Read(figures))
