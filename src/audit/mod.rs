@@ -120,7 +120,7 @@ pub fn record(
         hash: String::new(),
     };
     chain::append(conn, row)?;
-    crate::stats::rollups::follow(conn, entity_type, entity_id, &changes)
+    crate::stats::rollups::follow(conn, action, (entity_type, entity_id), &changes)
 }
 
 /// One page of a record's history, oldest first (`request` from

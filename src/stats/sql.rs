@@ -110,6 +110,12 @@ impl Sql {
         self
     }
 
+    /// Appends `AND <column> IN (?, …)` with one placeholder per value.
+    pub fn and_in(&mut self, column: &str, values: Vec<Bind>) -> &mut Sql {
+        let placeholders = vec!["?"; values.len()].join(", ");
+        self.and(&format!("{column} IN ({placeholders})"), values)
+    }
+
     /// The text as the backend wants it: PostgreSQL numbers its placeholders.
     fn render(&self, backend: Backend) -> String {
         match backend {

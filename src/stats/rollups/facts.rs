@@ -29,9 +29,7 @@ impl Which<'_> {
     pub fn restrict(&self, sql: &mut Sql, id_column: &str, lock: &str, postgres: bool) {
         match *self {
             Which::Ids(ids) => {
-                let placeholders = vec!["?"; ids.len()].join(", ");
-                let binds = ids.iter().map(|id| Bind::Text(id.clone())).collect();
-                sql.and(&format!("{id_column} IN ({placeholders})"), binds);
+                sql.and_in(id_column, ids.iter().map(|id| Bind::Text(id.clone())).collect());
                 if postgres {
                     sql.push(&format!(" FOR UPDATE OF {lock}"));
                 }
@@ -86,9 +84,7 @@ fn stored<S: Source>(
     let mut sql = Sql::new("SELECT record_id, facts FROM stat_facts WHERE kind = ");
     sql.bind(Bind::Text(S::KIND.into()));
     if let Some(ids) = ids {
-        let placeholders = vec!["?"; ids.len()].join(", ");
-        let binds = ids.iter().map(|id| Bind::Text(id.clone())).collect();
-        sql.and(&format!("record_id IN ({placeholders})"), binds);
+        sql.and_in("record_id", ids.iter().map(|id| Bind::Text(id.clone())).collect());
     }
     Ok(sql.load::<StoredRow>(conn)?.into_iter().filter_map(parse::<S>).collect())
 }
@@ -120,7 +116,7 @@ pub fn sync<S: Source>(conn: &mut DbConnection, ids: &[String]) -> ApiResult<()>
             S::load(conn, Which::Ids(chunk))?.into_iter().collect();
         let before = stored::<S>(conn, Some(chunk))?;
         let mut deltas = Deltas::default();
-        let mut changed = Vec::new();
+        let (mut changed, mut gone) = (Vec::new(), Vec::new());
         for id in chunk {
             let (had, has) = (before.get(id), now.get(id));
             if had == has {
@@ -134,13 +130,12 @@ pub fn sync<S: Source>(conn: &mut DbConnection, ids: &[String]) -> ApiResult<()>
                     S::contributions(has, 1, &mut deltas);
                     changed.push(id.clone());
                 }
-                None => {
-                    let mut gone = Sql::new("DELETE FROM stat_facts WHERE kind = ");
-                    gone.bind(Bind::Text(S::KIND.into()))
-                        .and("record_id = ?", vec![Bind::Text(id.clone())]);
-                    gone.execute(conn)?;
-                }
+                None => gone.push(Bind::Text(id.clone())),
             }
+        }
+        if !gone.is_empty() {
+            let mut delete = Sql::new("DELETE FROM stat_facts WHERE kind = ");
+            delete.bind(Bind::Text(S::KIND.into())).and_in("record_id", gone).execute(conn)?;
         }
         let mut now = now;
         let rows: Vec<(String, S::Facts)> =

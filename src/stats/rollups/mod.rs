@@ -141,15 +141,26 @@ fn upsert(conn: &mut DbConnection, rows: &[(Key, [i64; 4])]) -> ApiResult<()> {
     Ok(())
 }
 
+/// Audited actions that read or ask about a record without changing what it counts by: they
+/// move no sums (and take no row lock).
+fn changes_nothing_counted(action: &str) -> bool {
+    action.ends_with(".confidential_read")
+        || action.contains(".access_")
+        || action == "deal.message"
+}
+
 /// Moves the sums after an audited change of a record (called by [`crate::audit::record`],
 /// inside the change's transaction, after the record's rows are written): a listing's or a
 /// deal's, and an organization's new region (its deals count in the buyer's region).
 pub fn follow(
     conn: &mut DbConnection,
-    entity_type: &str,
-    entity_id: &str,
+    action: &str,
+    (entity_type, entity_id): (&str, &str),
     changes: &serde_json::Value,
 ) -> ApiResult<()> {
+    if changes_nothing_counted(action) {
+        return Ok(());
+    }
     let ids = [entity_id.to_string()];
     if crate::listings::Library::ALL.iter().any(|library| library.entity() == entity_type) {
         return facts::sync::<listings::Listings>(conn, &ids);
@@ -361,9 +372,7 @@ pub fn load(
         sum("r.c"),
     ));
     sql.bind(Bind::Text(dimension.into()));
-    let placeholders = vec!["?"; families.len()].join(", ");
-    let names = families.iter().map(|f| Bind::Text((*f).into())).collect();
-    sql.and(&format!("r.family IN ({placeholders})"), names);
+    sql.and_in("r.family", families.iter().map(|f| Bind::Text((*f).into())).collect());
     match reading {
         Reading::Region(digits) => {
             let level = level_of_digits(digits);
