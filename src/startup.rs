@@ -136,6 +136,7 @@ impl Application {
             search,
             matching,
             auction_feed: crate::auctions::feed::AuctionFeed::start(db_for_feed),
+            bid_queues: crate::auctions::queue::BidQueues::default(),
             storage,
             config: Arc::new(config),
         });

@@ -32,6 +32,8 @@ pub struct AppState {
     pub matching: Arc<MatchingState>,
     /// This instance's follower of what happens to auctions, for their live streams.
     pub auction_feed: crate::auctions::feed::AuctionFeed,
+    /// This instance's bids waiting for their lot, judged together.
+    pub bid_queues: crate::auctions::queue::BidQueues,
     /// Where attachments are stored.
     pub storage: crate::attachments::storage::Storage,
 }

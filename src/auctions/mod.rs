@@ -24,6 +24,7 @@ pub mod model;
 pub mod output;
 pub mod participation;
 pub mod priority;
+pub mod queue;
 pub mod routes;
 pub mod rules;
 pub mod sessions;

@@ -193,7 +193,7 @@ action_endpoint! {
             .db
             .read(move |conn| bidding::refuse_early(conn, &early_user, &early_id, &early_input, now()))
             .await?;
-        let accepted = state.db.write(move |conn| bidding::place(conn, &user, &id, input, now())).await?;
+        let accepted = state.bid_queues.place(&state.db, &id, user, input).await?;
         state.auction_feed.wake();
         Ok(HttpResponse::Created().json(accepted))
     }

@@ -74,10 +74,19 @@ pub fn check_records<L: RecordLibrary>(
     (valid, errors)
 }
 
-/// Inserts checked records in the current transaction. With `partial`, each record gets its
-/// own savepoint and failures are reported; without, the first failure aborts (the caller's
-/// transaction rolls back).
+/// Inserts checked records in the current transaction (the statistics' sums move once for all
+/// of them, at the end). With `partial`, each record gets its own savepoint and failures are
+/// reported; without, the first failure aborts (the caller's transaction rolls back).
 pub fn insert_records<L: RecordLibrary>(
+    conn: &mut DbConnection,
+    ctx: &ImportContext,
+    records: &[(usize, L::Valid)],
+    partial: bool,
+) -> ApiResult<(Vec<SearchDoc>, Vec<FieldError>)> {
+    crate::stats::rollups::batched(conn, |conn| insert_each::<L>(conn, ctx, records, partial))
+}
+
+fn insert_each<L: RecordLibrary>(
     conn: &mut DbConnection,
     ctx: &ImportContext,
     records: &[(usize, L::Valid)],

@@ -149,6 +149,45 @@ fn changes_nothing_counted(action: &str) -> bool {
         || action == "deal.message"
 }
 
+thread_local! {
+    /// The listings changed while [`batched`] runs on this thread: their sums move once, at
+    /// its end, instead of once per listing.
+    static BATCHED_LISTINGS: std::cell::RefCell<Option<Vec<String>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Ends a [`batched`] scope on every way out (an error or a panic included).
+struct BatchScope;
+
+impl Drop for BatchScope {
+    fn drop(&mut self) {
+        BATCHED_LISTINGS.with(|batched| batched.borrow_mut().take());
+    }
+}
+
+/// Runs `work` (inside the caller's transaction) with the sums of the listings it changes
+/// moved once at its end, for all of them together: an import of thousands of records moves
+/// each sum once instead of once per record (on PostgreSQL every update of a row within one
+/// transaction leaves a row version that later updates of it walk past).
+pub fn batched<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> ApiResult<T>,
+) -> ApiResult<T> {
+    let outer = BATCHED_LISTINGS.with(|batched| batched.borrow().is_some());
+    if outer {
+        return work(conn);
+    }
+    BATCHED_LISTINGS.with(|batched| *batched.borrow_mut() = Some(Vec::new()));
+    let scope = BatchScope;
+    let value = work(conn)?;
+    let mut ids = BATCHED_LISTINGS.with(|batched| batched.borrow_mut().take()).unwrap_or_default();
+    drop(scope);
+    ids.sort_unstable();
+    ids.dedup();
+    facts::sync::<listings::Listings>(conn, &ids)?;
+    Ok(value)
+}
+
 /// Moves the sums after an audited change of a record (called by [`crate::audit::record`],
 /// inside the change's transaction, after the record's rows are written): a listing's or a
 /// deal's, and an organization's new region (its deals count in the buyer's region).
@@ -163,6 +202,16 @@ pub fn follow(
     }
     let ids = [entity_id.to_string()];
     if crate::listings::Library::ALL.iter().any(|library| library.entity() == entity_type) {
+        let deferred = BATCHED_LISTINGS.with(|batched| match batched.borrow_mut().as_mut() {
+            Some(pending) => {
+                pending.push(entity_id.to_string());
+                true
+            }
+            None => false,
+        });
+        if deferred {
+            return Ok(());
+        }
         return facts::sync::<listings::Listings>(conn, &ids);
     }
     match entity_type {

@@ -1,0 +1,157 @@
+//! Bids on one lot committed together. Bids on a lot are judged one after the other with the
+//! lot locked, so a hot lot's throughput is set by how long each bid holds the lock — its
+//! statements and its commit. An instance therefore queues the bids that arrive for a lot
+//! while one is being judged, and the next turn judges every queued bid in one transaction,
+//! each in its own savepoint (a refused bid rolls back only itself) and in arrival order, then
+//! commits once and answers them all. Nothing is answered before its commit; a batch that
+//! fails as a whole is judged again one bid per transaction, so every bidder gets its own
+//! answer. Instances sharing a database still serialize on the lot's row lock.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use diesel::Connection;
+use tokio::sync::oneshot;
+
+use super::bidding::{self, BidInput};
+use super::output::BidAccepted;
+use crate::auth::AuthUser;
+use crate::db::{Db, now};
+use crate::error::{ApiError, ApiResult};
+
+/// The most bids one transaction judges (a bound on how long a turn holds the lot).
+const MAX_BATCH: usize = 64;
+
+/// One queued bid and where its answer goes.
+struct Queued {
+    bid: Bid,
+    answer: oneshot::Sender<ApiResult<BidAccepted>>,
+}
+
+/// A bid as the route received it.
+#[derive(Clone)]
+struct Bid {
+    user: AuthUser,
+    input: BidInput,
+}
+
+/// The bids waiting for one lot, and the turn to judge them.
+#[derive(Default)]
+struct LotQueue {
+    waiting: Mutex<VecDeque<Queued>>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl LotQueue {
+    fn take(&self, most: usize) -> Vec<Queued> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = waiting.len().min(most);
+        waiting.drain(..count).collect()
+    }
+}
+
+/// This instance's bid queues, one per lot being bid on.
+#[derive(Default)]
+pub struct BidQueues {
+    lots: Mutex<HashMap<String, Arc<LotQueue>>>,
+}
+
+impl BidQueues {
+    fn lots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<LotQueue>>> {
+        self.lots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Places `user`'s bid on lot `lot`: queued, judged in the next turn with the bids queued
+    /// beside it, answered after their commit.
+    pub async fn place(
+        &self,
+        db: &Db,
+        lot: &str,
+        user: AuthUser,
+        input: BidInput,
+    ) -> ApiResult<BidAccepted> {
+        let queue = self.lots().entry(lot.to_string()).or_default().clone();
+        let (answer, mut answered) = oneshot::channel();
+        queue
+            .waiting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push_back(Queued { bid: Bid { user, input }, answer });
+        let result = loop {
+            let turn = queue.turn.clone().lock_owned().await;
+            match answered.try_recv() {
+                Ok(result) => break result,
+                Err(oneshot::error::TryRecvError::Closed) => {
+                    break Err(ApiError::Internal("a queued bid went unanswered".into()));
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let batch = queue.take(MAX_BATCH);
+            let (db, lot) = (db.clone(), lot.to_string());
+            // Judged in a task of its own, so that a caller going away mid-turn cannot leave
+            // the bids of the others unanswered.
+            let judged = tokio::spawn(async move {
+                judge(&db, &lot, batch).await;
+                drop(turn);
+            });
+            if let Err(error) = judged.await {
+                break Err(ApiError::Internal(format!("judging bids failed: {error}")));
+            }
+        };
+        let mut lots = self.lots();
+        // Only the map and this call hold the queue: nobody else waits on it.
+        if Arc::strong_count(&queue) == 2 {
+            lots.remove(lot);
+        }
+        result
+    }
+}
+
+/// Judges a batch of bids on `lot` in one transaction and answers each.
+async fn judge(db: &Db, lot: &str, batch: Vec<Queued>) {
+    if batch.is_empty() {
+        return;
+    }
+    let (bids, answers): (Vec<Bid>, Vec<_>) =
+        batch.into_iter().map(|queued| (queued.bid, queued.answer)).unzip();
+    if bids.len() == 1 {
+        return judge_alone(db, lot, bids, answers).await;
+    }
+    let lot_id = lot.to_string();
+    let together = bids.clone();
+    let judged = db
+        .write(move |conn| {
+            Ok(together
+                .into_iter()
+                .map(|bid| {
+                    conn.transaction(|conn| {
+                        bidding::place(conn, &bid.user, &lot_id, bid.input, now())
+                    })
+                })
+                .collect::<Vec<ApiResult<BidAccepted>>>())
+        })
+        .await;
+    match judged {
+        Ok(results) => {
+            for (answer, result) in answers.into_iter().zip(results) {
+                let _ = answer.send(result);
+            }
+        }
+        Err(_) => judge_alone(db, lot, bids, answers).await,
+    }
+}
+
+/// Judges each bid in a transaction of its own and answers it.
+async fn judge_alone(
+    db: &Db,
+    lot: &str,
+    bids: Vec<Bid>,
+    answers: Vec<oneshot::Sender<ApiResult<BidAccepted>>>,
+) {
+    for (answer, bid) in answers.into_iter().zip(bids) {
+        let lot_id = lot.to_string();
+        let result =
+            db.write(move |conn| bidding::place(conn, &bid.user, &lot_id, bid.input, now())).await;
+        let _ = answer.send(result);
+    }
+}
