@@ -1,8 +1,8 @@
 //! The statistics' sums (`stat_sums`) stay equal to a full recount through a randomized half
-//! year of contract registrations, refusals, amendments and terminations, listings published,
-//! withdrawn, edited and expired, deals opened, advanced and lost, and buyers moving region; and
-//! the figures read from them equal the figures computed here from each record as the API shows
-//! it. A test binary of its own: it moves the market clock (shared by
+//! year of contract registrations, refusals, amendments and terminations, listings published
+//! (one by one and imported in batches), withdrawn, edited and expired, deals opened, advanced
+//! and lost, and buyers moving region; and the figures read from them equal the figures
+//! computed here from each record as the API shows it. A test binary of its own: it moves the market clock (shared by
 //! the whole process) forward day by day, so that periods cut across whole months and days.
 //! `TEST_SEED=<n>` replays a history; the seed is printed and named in every failure.
 
@@ -430,7 +430,32 @@ impl ListingsAndDeals<'_> {
         // The history starts with a demand, an achievement and a deal between them.
         let roll = [2, 0, 5].get(step as usize).copied().unwrap_or_else(|| dice.below(11));
         match roll {
-            0 | 1 => {
+            1 => {
+                // An administrator imports a few achievements for a seller, published at once,
+                // with one line that fails (their sums move once, for the whole batch).
+                let seller = dice.below(self.sellers.len() as u64) as usize;
+                let org = self.sellers[seller].organization_id.clone().unwrap();
+                let mut lines: Vec<String> = (0..1 + dice.below(3) as u32)
+                    .map(|n| {
+                        let mut body = sample_achievement(2_000 + step * 10 + n);
+                        body["technology_field"] = json!(dice.pick(&FIELDS));
+                        body["international"] = json!(dice.below(2) == 0);
+                        body.to_string()
+                    })
+                    .collect();
+                lines.push(json!({"title": "缺少摘要的成果"}).to_string());
+                let report = app
+                    .with_token(&admin.access_token)
+                    .post(format!("/api/v1/achievements/import?org_id={org}&publish=true&partial=true"))
+                    .body("application/x-ndjson", lines.join("\n"))
+                    .expect(201)
+                    .await;
+                assert_eq!(report["errors"].as_array().map(Vec::len), Some(1), "{report}");
+                for id in report["ids"].as_array().unwrap() {
+                    self.achievements.push((id.as_str().unwrap().into(), seller));
+                }
+            }
+            0 => {
                 let seller = dice.below(self.sellers.len() as u64) as usize;
                 let mut body = sample_achievement(900 + step);
                 body["technology_field"] = json!(dice.pick(&FIELDS));
