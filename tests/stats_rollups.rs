@@ -446,7 +446,9 @@ impl ListingsAndDeals<'_> {
                 lines.push(json!({"title": "缺少摘要的成果"}).to_string());
                 let report = app
                     .with_token(&admin.access_token)
-                    .post(format!("/api/v1/achievements/import?org_id={org}&publish=true&partial=true"))
+                    .post(format!(
+                        "/api/v1/achievements/import?org_id={org}&publish=true&partial=true"
+                    ))
                     .body("application/x-ndjson", lines.join("\n"))
                     .expect(201)
                     .await;
