@@ -16,6 +16,8 @@ WORK=$(mktemp -d /tmp/techmarket-bench.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export TECHMARKET_DATA_DIR="$WORK/data" TECHMARKET_BIND="127.0.0.1:$PORT" TECHMARKET_JWT_SECRET=bench-secret-bench-secret-bench-secret-0
 export TECHMARKET_LOGIN_RATE_PER_MINUTE=1000 TECHMARKET_LOGIN_ACCOUNT_RATE_PER_MINUTE=1000 RUST_LOG=warn
+# One access token serves the whole run (an import of 1,000,000 lines outlasts the default 15 minutes).
+export TECHMARKET_ACCESS_TOKEN_TTL_SECS=14400
 unset DATABASE_URL
 if [[ "$BACKEND" == postgres ]]; then
     DBNAME="tm_bench_$$"
@@ -23,6 +25,8 @@ if [[ "$BACKEND" == postgres ]]; then
     export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DBNAME"
 fi
 cleanup() {
+    local status=$?
+    [[ $status -ne 0 && -f "$WORK/server.log" ]] && tail -20 "$WORK/server.log" >&2
     [[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
     [[ "$BACKEND" == postgres ]] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DBNAME WITH (FORCE)"
     rm -rf "$WORK"
@@ -47,7 +51,7 @@ echo "backend=$BACKEND records=$COUNT machine: $(nproc) cores, $(awk '/MemTotal/
 echo "rss before import: $(rss)"
 START=$(date +%s.%N)
 for chunk in "$WORK"/chunk-*; do
-    curl -fs -XPOST "$URL/api/v1/achievements/import?org_id=$ORG&publish=true" -H "authorization: Bearer $TOKEN" \
+    curl -fsS -XPOST "$URL/api/v1/achievements/import?org_id=$ORG&publish=true" -H "authorization: Bearer $TOKEN" \
         -H 'content-type: application/x-ndjson' --data-binary "@$chunk" > /dev/null
 done
 END=$(date +%s.%N)
