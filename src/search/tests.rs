@@ -472,3 +472,53 @@ fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
     assert!(beyond.hits.is_empty());
     assert_eq!(beyond.total, wanted.len());
 }
+
+/// Issue 16's case: a word in 50,000 records and a filter that leaves 30 of them. Every one
+/// of the 30 comes back, best match first, page by page to the end, and the total says 30 —
+/// however far down the unfiltered ranking the 30 lie.
+#[test]
+fn a_filter_leaving_30_of_50000_hits_pages_through_all_30_by_relevance() {
+    let index = SearchIndex::in_memory().unwrap();
+    let docs: Vec<SearchDoc> = (1..=50_000)
+        .map(|n| {
+            let region = if n % 1_000 == 7 && n <= 30_000 { "33" } else { "44" };
+            let mut doc = faceted(n, "published", region, None);
+            // The word once to six times: relevance differs from record to record.
+            doc.body = format!("{} {n}", "电池 ".repeat(usize::try_from(n % 6 + 1).unwrap()));
+            doc
+        })
+        .collect();
+    index.upsert_many(&docs).unwrap();
+    let filter = IndexFilter::AllOf(vec![
+        IndexFilter::term("status", "published"),
+        IndexFilter::term("region", "33"),
+    ]);
+    let mut found: Vec<Hit> = Vec::new();
+    for offset in (0..60).step_by(8) {
+        let page = index
+            .page(&PageQuery {
+                library: Library::Achievements,
+                text: Some("电池"),
+                words: WordMatch::All,
+                filter: &filter,
+                order: IndexOrder::Relevance,
+                offset,
+                before: None,
+                limit: 8,
+            })
+            .unwrap();
+        assert_eq!(page.total, 30);
+        found.extend(page.hits);
+    }
+    let mut ids: Vec<String> = found.iter().map(|hit| hit.id.clone()).collect();
+    assert!(found.windows(2).all(|pair| pair[0].score >= pair[1].score), "best match first");
+    ids.sort_unstable();
+    let mut wanted: Vec<String> = docs
+        .iter()
+        .filter(|doc| doc.facets.terms.contains(&"region=33".to_owned()))
+        .map(|doc| doc.id.clone())
+        .collect();
+    wanted.sort_unstable();
+    assert_eq!(wanted.len(), 30);
+    assert_eq!(ids, wanted, "every one of the 30, each once");
+}
