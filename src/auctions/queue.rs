@@ -43,8 +43,12 @@ struct LotQueue {
 }
 
 impl LotQueue {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, VecDeque<Queued>> {
+        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn take(&self, most: usize) -> Vec<Queued> {
-        let mut waiting = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut waiting = self.waiting();
         let count = waiting.len().min(most);
         waiting.drain(..count).collect()
     }
@@ -72,11 +76,7 @@ impl BidQueues {
     ) -> ApiResult<BidAccepted> {
         let queue = self.lots().entry(lot.to_string()).or_default().clone();
         let (answer, mut answered) = oneshot::channel();
-        queue
-            .waiting
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push_back(Queued { bid: Bid { user, input }, answer });
+        queue.waiting().push_back(Queued { bid: Bid { user, input }, answer });
         let result = loop {
             let turn = queue.turn.clone().lock_owned().await;
             match answered.try_recv() {
