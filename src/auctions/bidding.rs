@@ -18,9 +18,10 @@ use super::output::BidAccepted;
 use super::rules;
 use super::store::{self, ENTITY};
 use super::tidings;
+use super::turn::Turn;
 use crate::audit;
 use crate::auth::AuthUser;
-use crate::db::schema::{auction_bids, auction_registrations};
+use crate::db::schema::auction_bids;
 use crate::db::{DbConnection, new_id, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Visible;
@@ -48,21 +49,21 @@ fn too_low(min_next_fen: i64) -> ApiError {
     }
 }
 
-/// Places the caller's bid on lot `id` at `now`.
+/// Places the caller's bid on the lot of `turn` at `now` (inside the turn's savepoint).
 pub fn place(
     conn: &mut DbConnection,
+    turn: &mut Turn,
     user: &AuthUser,
-    id: &str,
     input: BidInput,
     now: NaiveDateTime,
 ) -> ApiResult<BidAccepted> {
-    let row = store::lock(conn, id)?;
+    let row = turn.lot(conn)?;
     let row = Visible::check::<super::access::Auctions>(Some(user), row)?.into_inner();
     if user.belongs_to(&row.seller_org_id) {
         return Err(ApiError::Forbidden("the seller's own organization never bids".into()));
     }
     let registration = match user.user.organization_id.as_deref() {
-        Some(org) => store::registration_of(conn, &row.id, org)?,
+        Some(org) => turn.registration_of(conn, org)?,
         None => None,
     };
     let Some(registration) = registration else {
@@ -95,7 +96,7 @@ pub fn place(
     let actor = user.actor();
     let actor = &actor;
     let english_lot = row.auction_type == AuctionType::English;
-    let leading_bid_before = row.leading_bid_id.clone();
+    let leader_before = if english_lot { turn.leader(conn, &row)? } else { None };
     let placed = match (row.auction_type, input.amount_fen, input.max_amount_fen) {
         (_, Some(_), Some(_)) => {
             return Err(ApiError::field(
@@ -104,9 +105,11 @@ pub fn place(
                 "give amount_fen or max_amount_fen, not both",
             ));
         }
-        (AuctionType::English, None, Some(max)) => proxy(conn, &mut row, registration, max, now)?,
+        (AuctionType::English, None, Some(max)) => {
+            proxy(conn, turn, &mut row, registration, max, now)?
+        }
         (AuctionType::English, Some(amount), None) => {
-            english(conn, actor, &mut row, registration, amount, now)?
+            english(conn, turn, actor, &mut row, registration, amount, now)?
         }
         (AuctionType::English, None, None) => {
             return Err(ApiError::field(
@@ -126,31 +129,57 @@ pub fn place(
             return Err(ApiError::field("amount_fen", "required", "a sealed bid names its amount"));
         }
         (AuctionType::Sealed, Some(amount), None) => {
-            sealed(conn, actor, &mut row, &registration, amount, now)?
+            sealed(conn, turn, actor, &mut row, &registration, amount, now)?
         }
         (AuctionType::Dutch, amount, None) => {
-            dutch(conn, actor, row.clone(), &registration, amount, now)?
+            let placed = dutch(conn, turn, actor, row, &registration, amount, now)?;
+            turn.release();
+            return Ok(placed);
         }
         (AuctionType::Listing, amount, None) => {
-            listing(conn, actor, &mut row, &registration, amount, now)?
+            listing(conn, turn, actor, &mut row, &registration, amount, now)?
         }
     };
-    if english_lot
-        && row.leading_bid_id != leading_bid_before
-        && let Some(bid_id) = leading_bid_before
+    if let Some(previous) = leader_before
+        && turn.leader(conn, &row)?.as_ref() != Some(&previous)
     {
-        let leader_before = store::bid(conn, &bid_id)?.registration_id;
-        let leader_now = leader(conn, &row)?;
-        tidings::outbid(conn, &row, Some(&leader_before), leader_now.as_deref())?;
+        let previous = turn.registration(conn, &previous)?;
+        let name = turn.lot_name(conn, &row)?;
+        tidings::outbid(conn, &row, &previous.org_id, &name)?;
     }
+    turn.keep(&row);
     Ok(placed)
 }
 
-/// Refuses, without taking the lot's lock, a plain English bid that is certainly too low: one
-/// below the lowest acceptable bid of the lot as last committed, from a registered bidder with
-/// a held deposit, on a lot open now. English prices only rise, so such a bid is too low
-/// against the lot's locked state as well; every other bid (and any doubt) goes on to
-/// [`place`]. Under a race most bids are outbid ones: they no longer queue for the lot.
+/// Whether a plain English bid is certainly too low, judged from `row` alone (and whether the
+/// bidder's deposit is `held`): a bid below the lowest acceptable bid of a lot open now, from a
+/// bidder with a held deposit who may see the lot and is not its seller. English prices only
+/// rise, so a bid too low against any committed state of the lot is too low against its
+/// locked state as well. `None` for every other bid (and any doubt): it goes on to [`place`].
+pub fn certainly_too_low(
+    row: &AuctionRow,
+    held: bool,
+    user: &AuthUser,
+    input: &BidInput,
+    now: NaiveDateTime,
+) -> Option<ApiError> {
+    let (Some(amount), None) = (input.amount_fen, input.max_amount_fen) else {
+        return None;
+    };
+    let plain_open_english = row.auction_type == AuctionType::English
+        && row.status == AuctionStatus::Open
+        && row.converted_from.is_none()
+        && now < row.ends_at;
+    let eligible = held
+        && !user.belongs_to(&row.seller_org_id)
+        && <super::access::Auctions as crate::policy::Policy>::may_see(Some(user), row);
+    let min_next = rules::min_next(row, now);
+    (plain_open_english && eligible && amount < min_next).then(|| too_low(min_next))
+}
+
+/// Refuses, without taking the lot's lock, a plain English bid that is
+/// [certainly too low](certainly_too_low) against the lot as last committed. Under a race most
+/// bids are outbid ones: they no longer queue for the lot.
 pub fn refuse_early(
     conn: &mut DbConnection,
     user: &AuthUser,
@@ -158,33 +187,18 @@ pub fn refuse_early(
     input: &BidInput,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    let (Some(amount), None) = (input.amount_fen, input.max_amount_fen) else {
-        return Ok(());
-    };
     let Ok(row) = store::find(conn, id) else {
         return Ok(());
     };
-    let plain_open_english = row.auction_type == AuctionType::English
-        && row.status == AuctionStatus::Open
-        && row.converted_from.is_none()
-        && now < row.ends_at;
-    if !plain_open_english || user.belongs_to(&row.seller_org_id) {
-        return Ok(());
-    }
-    let Ok(row) = Visible::check::<super::access::Auctions>(Some(user), row) else {
-        return Ok(());
-    };
-    let row = row.into_inner();
-    let Some(org) = user.user.organization_id.as_deref() else {
+    // Judged first as if the deposit were held; the registration is read only to confirm.
+    let (Some(refusal), Some(org)) =
+        (certainly_too_low(&row, true, user, input, now), user.user.organization_id.as_deref())
+    else {
         return Ok(());
     };
     let held = store::registration_of(conn, &row.id, org)?
         .is_some_and(|registration| registration.deposit_status == DepositStatus::Held);
-    let min_next = rules::min_next(&row, now);
-    if held && amount < min_next {
-        return Err(too_low(min_next));
-    }
-    Ok(())
+    if held { Err(refusal) } else { Ok(()) }
 }
 
 fn has_bid(conn: &mut DbConnection, auction_id: &str, registration_id: &str) -> ApiResult<bool> {
@@ -198,8 +212,10 @@ fn has_bid(conn: &mut DbConnection, auction_id: &str, registration_id: &str) -> 
 }
 
 /// Records an accepted bid and moves the lot's price, leader, count and (English) end.
+#[allow(clippy::too_many_arguments)]
 fn accept(
     conn: &mut DbConnection,
+    turn: &mut Turn,
     actor: &audit::Actor,
     row: &mut AuctionRow,
     registration: &RegistrationRow,
@@ -217,6 +233,7 @@ fn accept(
         replaced_at: None,
     };
     diesel::insert_into(auction_bids::table).values(bid.clone()).execute(conn)?;
+    turn.led_by(&bid.id, &registration.id);
     let extended = rules::extended_end(row, now);
     row.current_price_fen = Some(amount_fen);
     row.leading_bid_id = Some(bid.id.clone());
@@ -257,15 +274,9 @@ fn answer(
     }
 }
 
-fn leader(conn: &mut DbConnection, row: &AuctionRow) -> ApiResult<Option<String>> {
-    match &row.leading_bid_id {
-        Some(id) => Ok(Some(store::bid(conn, id)?.registration_id)),
-        None => Ok(None),
-    }
-}
-
 fn english(
     conn: &mut DbConnection,
+    turn: &mut Turn,
     actor: &audit::Actor,
     row: &mut AuctionRow,
     registration: RegistrationRow,
@@ -276,42 +287,33 @@ fn english(
     if amount < min_next {
         return Err(too_low(min_next));
     }
-    let bid = accept(conn, actor, row, &registration, amount, false, now)?;
+    let bid = accept(conn, turn, actor, row, &registration, amount, false, now)?;
     if registration.max_amount_fen.is_some_and(|max| max <= amount) {
-        set_max(conn, &registration.id, None)?;
+        turn.set_max(conn, &registration.id, None)?;
     }
-    defend(conn, row, now)?;
+    defend(conn, turn, row, now)?;
     store::save(conn, row, now)?;
-    let leading = leader(conn, row)?.as_deref() == Some(registration.id.as_str());
+    let leading = turn.leader(conn, row)?.as_deref() == Some(registration.id.as_str());
     Ok(answer(row, Some(&bid), None, Some(leading), now))
-}
-
-fn set_max(conn: &mut DbConnection, registration_id: &str, max: Option<i64>) -> ApiResult<()> {
-    diesel::update(auction_registrations::table.find(registration_id))
-        .set((
-            auction_registrations::max_amount_fen.eq(max),
-            auction_registrations::updated_at.eq(crate::db::now()),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 fn proxy(
     conn: &mut DbConnection,
+    turn: &mut Turn,
     row: &mut AuctionRow,
     registration: RegistrationRow,
     max: i64,
     now: NaiveDateTime,
 ) -> ApiResult<BidAccepted> {
-    let leads = leader(conn, row)?.as_deref() == Some(registration.id.as_str());
+    let leads = turn.leader(conn, row)?.as_deref() == Some(registration.id.as_str());
     let floor =
         if leads { row.current_price_fen.unwrap_or(0) + 1 } else { rules::min_next(row, now) };
     if max < floor {
         return Err(too_low(floor));
     }
-    set_max(conn, &registration.id, Some(max))?;
+    turn.set_max(conn, &registration.id, Some(max))?;
     let before = row.bid_count;
-    defend(conn, row, now)?;
+    defend(conn, turn, row, now)?;
     store::save(conn, row, now)?;
     let mine = if row.bid_count > before {
         auction_bids::table
@@ -324,7 +326,7 @@ fn proxy(
     } else {
         None
     };
-    let leading = leader(conn, row)?.as_deref() == Some(registration.id.as_str());
+    let leading = turn.leader(conn, row)?.as_deref() == Some(registration.id.as_str());
     Ok(answer(row, mine.as_ref(), Some(max), Some(leading), now))
 }
 
@@ -332,17 +334,16 @@ fn proxy(
 /// bid challenges the leader; the higher maximum leads at one step above the other's (capped
 /// at its own maximum), the earlier proxy keeps the lead at equal maximums. Each round raises
 /// the price and exhausts a proxy or changes the leader, so it ends.
-fn defend(conn: &mut DbConnection, row: &mut AuctionRow, now: NaiveDateTime) -> ApiResult<()> {
+fn defend(
+    conn: &mut DbConnection,
+    turn: &mut Turn,
+    row: &mut AuctionRow,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
     loop {
-        let leading = leader(conn, row)?;
+        let leading = turn.leader(conn, row)?;
         let min_next = rules::min_next(row, now);
-        let proxies: Vec<RegistrationRow> = auction_registrations::table
-            .filter(auction_registrations::auction_id.eq(&row.id))
-            .filter(auction_registrations::deposit_status.eq(DepositStatus::Held.as_str()))
-            .filter(auction_registrations::max_amount_fen.is_not_null())
-            .order((auction_registrations::updated_at.asc(), auction_registrations::id.asc()))
-            .select(RegistrationRow::as_select())
-            .load(conn)?;
+        let proxies = turn.proxies(conn)?;
         let leader_max =
             proxies.iter().find(|p| Some(&p.id) == leading.as_ref()).and_then(|p| p.max_amount_fen);
         let challenger = proxies
@@ -365,6 +366,7 @@ fn defend(conn: &mut DbConnection, row: &mut AuctionRow, now: NaiveDateTime) -> 
                     own_max.min(challenger_max.saturating_add(rules::step(row, challenger_max)));
                 accept(
                     conn,
+                    turn,
                     &audit::Actor::default(),
                     row,
                     &holder,
@@ -372,12 +374,12 @@ fn defend(conn: &mut DbConnection, row: &mut AuctionRow, now: NaiveDateTime) -> 
                     true,
                     now,
                 )?;
-                set_max(conn, &challenger.id, None)?;
+                turn.set_max(conn, &challenger.id, None)?;
             }
             (other_max, _) => {
                 let beat = other_max.map_or(min_next, |m| m.saturating_add(rules::step(row, m)));
                 let amount = challenger_max.min(beat.max(min_next));
-                accept(conn, &audit::Actor::default(), row, &challenger, amount, true, now)?;
+                accept(conn, turn, &audit::Actor::default(), row, &challenger, amount, true, now)?;
             }
         }
     }
@@ -385,6 +387,7 @@ fn defend(conn: &mut DbConnection, row: &mut AuctionRow, now: NaiveDateTime) -> 
 
 fn sealed(
     conn: &mut DbConnection,
+    turn: &mut Turn,
     actor: &audit::Actor,
     row: &mut AuctionRow,
     registration: &RegistrationRow,
@@ -402,7 +405,7 @@ fn sealed(
     )
     .set(auction_bids::replaced_at.eq(now))
     .execute(conn)?;
-    let bid = accept(conn, actor, row, registration, amount, false, now)?;
+    let bid = accept(conn, turn, actor, row, registration, amount, false, now)?;
     // A sealed lot's price and leader stay unknown until the close, and a replaced bid is
     // not a new bidder.
     row.current_price_fen = None;
@@ -416,6 +419,7 @@ fn sealed(
 
 fn dutch(
     conn: &mut DbConnection,
+    turn: &mut Turn,
     actor: &audit::Actor,
     mut row: AuctionRow,
     registration: &RegistrationRow,
@@ -426,13 +430,14 @@ fn dutch(
     if amount.is_some_and(|a| a < price) {
         return Err(too_low(price));
     }
-    let bid = accept(conn, actor, &mut row, registration, price, false, now)?;
+    let bid = accept(conn, turn, actor, &mut row, registration, price, false, now)?;
     let row = settle(conn, row, Some((registration.id.clone(), price)), now)?;
     Ok(answer(&row, Some(&bid), None, Some(true), now))
 }
 
 fn listing(
     conn: &mut DbConnection,
+    turn: &mut Turn,
     actor: &audit::Actor,
     row: &mut AuctionRow,
     registration: &RegistrationRow,
@@ -446,7 +451,7 @@ fn listing(
     if has_bid(conn, &row.id, &registration.id)? {
         return Err(ApiError::refused("already_taken", "you have taken this listing already"));
     }
-    let bid = accept(conn, actor, row, registration, price, false, now)?;
+    let bid = accept(conn, turn, actor, row, registration, price, false, now)?;
     row.current_price_fen = None;
     row.leading_bid_id = None;
     store::save(conn, row, now)?;

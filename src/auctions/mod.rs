@@ -5,7 +5,8 @@
 //! - [`model`]: the rows and their enums; [`input`] and [`output`]: the API's bodies;
 //! - [`access`]: who sees and manages a lot; [`lifecycle`]: the lot's and the deposit's tables;
 //! - [`rules`]: prices derived from a lot; [`bidding`]: the bid rules; [`closing`]: opening,
-//!   closing and settling on time; [`feed`]: the live stream of each lot;
+//!   closing and settling on time; [`queue`] and [`turn`]: bids on a hot lot judged together;
+//!   [`feed`]: the live stream of each lot;
 //! - [`routes`], [`participation`], [`sessions`] (joint sessions and their report) and
 //!   [`aftermath`] (relisting, a winner's default, the runner-up) and [`priority`] (the
 //!   inventors' priority right): the endpoints; [`store`]: reads and writes;
@@ -30,3 +31,4 @@ pub mod rules;
 pub mod sessions;
 pub mod store;
 pub mod tidings;
+pub mod turn;

@@ -1,20 +1,20 @@
 //! Bids on one lot committed together. Bids on a lot are judged one after the other with the
 //! lot locked, so a hot lot's throughput is set by how long each bid holds the lock — its
 //! statements and its commit. An instance therefore queues the bids that arrive for a lot
-//! while one is being judged, and the next turn judges every queued bid in one transaction,
-//! each in its own savepoint (a refused bid rolls back only itself) and in arrival order, then
-//! commits once and answers them all. Nothing is answered before its commit; a batch that
+//! while one is being judged, and the next turn ([`Turn`]) judges every queued bid in one
+//! transaction, each in its own savepoint (a refused bid rolls back only itself) and in arrival
+//! order, then commits once and answers them all. Nothing is answered before its commit; a batch that
 //! fails as a whole is judged again one bid per transaction, so every bidder gets its own
 //! answer. Instances sharing a database still serialize on the lot's row lock.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use diesel::Connection;
 use tokio::sync::oneshot;
 
 use super::bidding::{self, BidInput};
 use super::output::BidAccepted;
+use super::turn::Turn;
 use crate::auth::AuthUser;
 use crate::db::{Db, now};
 use crate::error::{ApiError, ApiResult};
@@ -121,14 +121,13 @@ async fn judge(db: &Db, lot: &str, batch: Vec<Queued>) {
     let together = bids.clone();
     let judged = db
         .write(move |conn| {
-            Ok(together
-                .into_iter()
-                .map(|bid| {
-                    conn.transaction(|conn| {
-                        bidding::place(conn, &bid.user, &lot_id, bid.input, now())
-                    })
-                })
-                .collect::<Vec<ApiResult<BidAccepted>>>())
+            let mut turn = Turn::new(&lot_id);
+            crate::audit::chain::batched(|| {
+                together
+                    .into_iter()
+                    .map(|bid| turn.bid(conn, &bid.user, bid.input, now()))
+                    .collect::<ApiResult<Vec<ApiResult<BidAccepted>>>>()
+            })
         })
         .await;
     match judged {
@@ -150,8 +149,11 @@ async fn judge_alone(
 ) {
     for (answer, bid) in answers.into_iter().zip(bids) {
         let lot_id = lot.to_string();
-        let result =
-            db.write(move |conn| bidding::place(conn, &bid.user, &lot_id, bid.input, now())).await;
+        let result = db
+            .write(move |conn| {
+                bidding::place(conn, &mut Turn::new(&lot_id), &bid.user, bid.input, now())
+            })
+            .await;
         let _ = answer.send(result);
     }
 }

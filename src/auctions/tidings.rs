@@ -19,7 +19,8 @@ use crate::notifications::{NotificationKind, Tiding, tell};
 /// Lots told "starting soon" per clock tick at most.
 const BATCH: i64 = 50;
 
-fn lot_name(conn: &mut DbConnection, row: &AuctionRow) -> ApiResult<String> {
+/// A lot's name in notices: its achievement's title.
+pub fn lot_name(conn: &mut DbConnection, row: &AuctionRow) -> ApiResult<String> {
     let title: Option<String> =
         listings::table.find(&row.achievement_id).select(listings::title).first(conn).optional()?;
     Ok(title.unwrap_or_else(|| row.achievement_id.clone()))
@@ -45,26 +46,21 @@ fn tell_lot(
     )
 }
 
-/// Tells the bidder whose lead `previous_leader` (a registration) held that it was passed,
-/// unless the lead is still theirs.
+/// Tells organization `previous_org`, whose bid led lot `row` (named `lot_name`) until now,
+/// that it was passed.
 pub fn outbid(
     conn: &mut DbConnection,
     row: &AuctionRow,
-    previous_leader: Option<&str>,
-    leader_now: Option<&str>,
+    previous_org: &str,
+    lot_name: &str,
 ) -> ApiResult<()> {
-    let Some(previous) = previous_leader.filter(|p| Some(*p) != leader_now) else {
-        return Ok(());
-    };
-    let registration = store::registration(conn, &row.id, previous)?;
-    let name = lot_name(conn, row)?;
     let price = yuan(row.current_price_fen.unwrap_or(row.starting_price_fen));
     tell_lot(
         conn,
         row,
-        &registration.org_id,
+        previous_org,
         NotificationKind::Outbid,
-        format!("您在「{name}」拍卖中的出价已被超过，当前价 {price} 元"),
+        format!("您在「{lot_name}」拍卖中的出价已被超过，当前价 {price} 元"),
     )
 }
 

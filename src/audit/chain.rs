@@ -80,16 +80,70 @@ fn in_transaction(conn: &mut DbConnection) -> QueryResult<bool> {
 /// to run inside the transaction that makes the change; outside one it opens its own write
 /// transaction, so the lock is never released between reading the last entry and inserting.
 pub fn append(conn: &mut DbConnection, mut row: AuditRow) -> QueryResult<()> {
+    let in_transaction = in_transaction(conn)?;
     let mut work = move |conn: &mut DbConnection| -> QueryResult<()> {
-        lock(conn)?;
-        let (seq, prev_hash) = last(conn)?.unwrap_or((0, GENESIS.to_string()));
+        let known =
+            if in_transaction { HEAD.with(|head| head.borrow().clone().flatten()) } else { None };
+        let (seq, prev_hash) = match known {
+            Some(head) => head,
+            None => {
+                lock(conn)?;
+                last(conn)?.unwrap_or((0, GENESIS.to_string()))
+            }
+        };
         row.seq = seq + 1;
         row.hash = entry_hash(&row, &prev_hash);
         row.prev_hash = prev_hash;
         diesel::insert_into(audit_log::table).values(&row).execute(conn)?;
+        if in_transaction {
+            HEAD.with(|head| {
+                if let Some(known) = head.borrow_mut().as_mut() {
+                    *known = Some((row.seq, row.hash.clone()));
+                }
+            });
+        }
         Ok(())
     };
-    if in_transaction(conn)? { work(conn) } else { write_transaction(conn, work) }
+    if in_transaction { work(conn) } else { write_transaction(conn, work) }
+}
+
+thread_local! {
+    /// Inside [`batched`]: the chain's last entry as this thread's transaction left it, once
+    /// an append has read it (`Some(None)` until then; `None` outside).
+    static HEAD: std::cell::RefCell<Option<Option<(i64, String)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Ends a [`batched`] scope on every way out (a panic included).
+struct HeadScope;
+
+impl Drop for HeadScope {
+    fn drop(&mut self) {
+        HEAD.with(|head| head.borrow_mut().take());
+    }
+}
+
+/// Runs `work` — many appends inside one transaction on this thread — with the chain's head
+/// remembered between appends: the first append takes the lock and reads the last entry, the
+/// ones after it only insert (the transaction holds the lock, so nobody else appends
+/// meanwhile). Whoever rolls back part of that transaction (a savepoint) must call
+/// [`forget_head`], since the entries appended in it are gone.
+pub fn batched<T>(work: impl FnOnce() -> T) -> T {
+    if HEAD.with(|head| head.borrow().is_some()) {
+        return work();
+    }
+    HEAD.with(|head| *head.borrow_mut() = Some(None));
+    let _scope = HeadScope;
+    work()
+}
+
+/// Inside [`batched`]: forgets the remembered head, so that the next append reads it again.
+pub fn forget_head() {
+    HEAD.with(|head| {
+        if let Some(known) = head.borrow_mut().as_mut() {
+            *known = None;
+        }
+    });
 }
 
 fn batch_from(conn: &mut DbConnection, from_seq: i64) -> QueryResult<Vec<AuditRow>> {

@@ -579,6 +579,14 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
     assert_eq!(audit["items"].as_array().unwrap().len(), 1);
     let deals = app.as_user(m.university()).get("/api/v1/deals").expect(200).await;
     assert_eq!(deals["items"].as_array().unwrap().len(), 1);
+    // Bids judged together appended their audit entries to one unbroken chain.
+    let db = app.state.db.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        techmarket::audit::chain::verify(&mut db.get().expect("connection")).expect("verify")
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.first_break, None, "{report:?}");
 }
 
 /// Reads SSE frames from a response until one of `kind` arrives; returns its data and when.

@@ -85,6 +85,49 @@ async fn every_state_change_extends_an_intact_chain() {
     assert!(newest["seq"].as_i64().unwrap() > seqs.len() as i64);
 }
 
+/// Appends one entry of `action` through the audit log's own door.
+fn append_entry(conn: &mut DbConnection, action: &str) {
+    techmarket::audit::record(
+        conn,
+        &techmarket::audit::Actor::default(),
+        action,
+        "auction",
+        "lot-1",
+        json!({}),
+    )
+    .expect("append");
+}
+
+#[tokio::test]
+async fn appends_batched_in_one_transaction_keep_the_chain_across_a_rolled_back_savepoint() {
+    let app = busy_app().await;
+    let before = verify(&app).await.entries;
+    with_conn(&app, |conn| {
+        use diesel::Connection;
+        techmarket::db::write_transaction(conn, |conn| {
+            chain::batched(|| {
+                append_entry(conn, "test.first");
+                // A savepoint that appends and is rolled back: its entry is gone, and the
+                // remembered head with it.
+                let rolled_back: Result<(), diesel::result::Error> = conn.transaction(|conn| {
+                    append_entry(conn, "test.rolled_back");
+                    Err(diesel::result::Error::RollbackTransaction)
+                });
+                assert!(rolled_back.is_err());
+                chain::forget_head();
+                append_entry(conn, "test.second");
+                append_entry(conn, "test.third");
+            });
+            Ok::<_, diesel::result::Error>(())
+        })
+        .expect("transaction");
+    })
+    .await;
+    let report = verify(&app).await;
+    assert_eq!(report.first_break, None, "{report:?}");
+    assert_eq!(report.entries, before + 3);
+}
+
 #[tokio::test]
 async fn an_entry_edited_in_the_database_is_named() {
     let app = busy_app().await;
