@@ -21,7 +21,7 @@ use super::tidings;
 use super::turn::Turn;
 use crate::audit;
 use crate::auth::AuthUser;
-use crate::db::schema::auction_bids;
+use crate::db::schema::{auction_bids, auction_registrations, auctions};
 use crate::db::{DbConnection, new_id, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Visible;
@@ -187,18 +187,28 @@ pub fn refuse_early(
     input: &BidInput,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    let Ok(row) = store::find(conn, id) else {
+    let Some(org) = user.user.organization_id.as_deref() else {
         return Ok(());
     };
-    // Judged first as if the deposit were held; the registration is read only to confirm.
-    let (Some(refusal), Some(org)) =
-        (certainly_too_low(&row, true, user, input, now), user.user.organization_id.as_deref())
-    else {
+    // The lot and the bidder's deposit in one read (a round trip saved on every outbid bid).
+    let found: Option<(AuctionRow, Option<String>)> = auctions::table
+        .left_join(
+            auction_registrations::table.on(auction_registrations::auction_id
+                .eq(auctions::id)
+                .and(auction_registrations::org_id.eq(org))),
+        )
+        .filter(auctions::id.eq(id))
+        .select((AuctionRow::as_select(), auction_registrations::deposit_status.nullable()))
+        .first(conn)
+        .optional()?;
+    let Some((row, deposit)) = found else {
         return Ok(());
     };
-    let held = store::registration_of(conn, &row.id, org)?
-        .is_some_and(|registration| registration.deposit_status == DepositStatus::Held);
-    if held { Err(refusal) } else { Ok(()) }
+    let held = deposit.as_deref() == Some(DepositStatus::Held.as_str());
+    match certainly_too_low(&row, held, user, input, now) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
 }
 
 fn has_bid(conn: &mut DbConnection, auction_id: &str, registration_id: &str) -> ApiResult<bool> {
