@@ -77,21 +77,21 @@ pub fn rank(
     };
     let hits = index.search(library, text, WordMatch::Any, config.candidates)?;
     let top_bm25 = hits.first().map_or(0.0, |h| f64::from(h.score));
-    let mut bm25: HashMap<String, f64> = HashMap::new();
+    let mut bm25: HashMap<&str, f64> = HashMap::new();
     if top_bm25 > 0.0 {
         for hit in &hits {
-            bm25.insert(hit.id.clone(), f64::from(hit.score) / top_bm25);
+            bm25.insert(hit.id.as_str(), f64::from(hit.score) / top_bm25);
         }
     }
 
     let recognized = vocabulary.recognize(text);
     let recognized_total: f64 = recognized.iter().map(|k| vocabulary.idf(k)).sum();
-    let mut keyword_score: HashMap<String, f64> = HashMap::new();
+    let mut keyword_score: HashMap<&str, f64> = HashMap::new();
     if recognized_total > 0.0 {
         for keyword in &recognized {
             let weight = vocabulary.idf(keyword) / recognized_total;
             for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
-                *keyword_score.entry(id.clone()).or_default() += weight;
+                *keyword_score.entry(id.as_str()).or_default() += weight;
             }
         }
     }
@@ -100,69 +100,92 @@ pub fn rank(
         config.bm25_weight * bm25.get(id).copied().unwrap_or(0.0)
             + config.keyword_weight * keyword_score.get(id).copied().unwrap_or(0.0)
     };
-    let mut candidates: Vec<String> = bm25.keys().chain(keyword_score.keys()).cloned().collect();
-    candidates.sort();
+    let mut candidates: Vec<&str> = bm25.keys().chain(keyword_score.keys()).copied().collect();
+    candidates.sort_unstable();
     candidates.dedup();
-    let mut first: Vec<(String, f64)> =
-        candidates.iter().map(|id| (id.clone(), first_round(id))).collect();
-    first.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let first: Vec<(&str, f64)> = candidates.iter().map(|id| (*id, first_round(id))).collect();
+    let first = best(first, config.feedback_records);
 
     // Pseudo-relevance feedback: keywords common among the best first-round records.
     let mut counts: HashMap<&str, f64> = HashMap::new();
-    for (id, _) in first.iter().take(config.feedback_records) {
+    for (id, _) in &first {
         for keyword in vocabulary.keywords_of(id) {
             if !recognized.contains(keyword) {
                 *counts.entry(keyword.as_str()).or_default() += 1.0;
             }
         }
     }
-    let mut feedback: Vec<(String, f64)> = counts
+    let mut feedback: Vec<(&str, f64)> = counts
         .into_iter()
         .filter(|(_, count)| *count >= 2.0)
-        .map(|(k, count)| (k.to_string(), count * vocabulary.idf(k)))
+        .map(|(k, count)| (k, count * vocabulary.idf(k)))
         .collect();
-    feedback.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    feedback.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     feedback.truncate(config.feedback_terms);
     let feedback_total: f64 = feedback.iter().map(|(_, w)| w).sum();
-    let mut feedback_score: HashMap<String, f64> = HashMap::new();
+    let mut feedback_score: HashMap<&str, f64> = HashMap::new();
     if feedback_total > 0.0 {
         for (keyword, weight) in &feedback {
             for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
-                *feedback_score.entry(id.clone()).or_default() += weight / feedback_total;
+                *feedback_score.entry(id.as_str()).or_default() += weight / feedback_total;
             }
         }
     }
     for id in feedback_score.keys() {
         if !bm25.contains_key(id) && !keyword_score.contains_key(id) {
-            candidates.push(id.clone());
+            candidates.push(id);
         }
     }
 
-    let mut ranked: Vec<TextMatch> = candidates
+    // Every candidate is scored; only the leading `limit` are described.
+    let parts = |id: &str| {
+        let b = bm25.get(id).copied().unwrap_or(0.0);
+        let k = keyword_score.get(id).copied().unwrap_or(0.0).min(1.0);
+        let f = feedback_score.get(id).copied().unwrap_or(0.0).min(1.0);
+        (b, k, f)
+    };
+    let scored: Vec<(&str, f64)> = candidates
         .into_iter()
         .map(|id| {
-            let b = bm25.get(&id).copied().unwrap_or(0.0);
-            let k = keyword_score.get(&id).copied().unwrap_or(0.0).min(1.0);
-            let f = feedback_score.get(&id).copied().unwrap_or(0.0).min(1.0);
+            let (b, k, f) = parts(id);
+            (id, config.bm25_weight * b + config.keyword_weight * k + config.feedback_weight * f)
+        })
+        .collect();
+    let ranked = best(scored, limit)
+        .into_iter()
+        .map(|(id, score)| {
+            let (b, k, f) = parts(id);
             let matched_keywords = vocabulary
-                .keywords_of(&id)
+                .keywords_of(id)
                 .iter()
-                .filter(|kw| recognized.contains(kw) || feedback.iter().any(|(fk, _)| fk == *kw))
+                .filter(|kw| {
+                    recognized.contains(kw) || feedback.iter().any(|(fk, _)| *fk == kw.as_str())
+                })
                 .cloned()
                 .collect();
             TextMatch {
-                score: config.bm25_weight * b
-                    + config.keyword_weight * k
-                    + config.feedback_weight * f,
+                score,
                 bm25: b,
                 keywords: k,
                 feedback: f,
                 matched_keywords,
-                id,
+                id: id.to_string(),
             }
         })
         .collect();
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-    ranked.truncate(limit);
     Ok(ranked)
+}
+
+/// The `most` best of scored ids, best first (ties by id), without sorting all of them.
+fn best(mut scored: Vec<(&str, f64)>, most: usize) -> Vec<(&str, f64)> {
+    let order = |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+    if most == 0 {
+        return Vec::new();
+    }
+    if scored.len() > most {
+        scored.select_nth_unstable_by(most - 1, order);
+        scored.truncate(most);
+    }
+    scored.sort_by(order);
+    scored
 }

@@ -15,6 +15,9 @@ pub struct Vocabulary {
     keywords_of: HashMap<String, Vec<String>>,
     /// Records in the corpus.
     records: usize,
+    /// The most characters any keyword ever added has (never lowered on removal): how long a
+    /// stretch of a text [`Vocabulary::recognize`] looks up.
+    longest: usize,
 }
 
 /// Normalizes a keyword for matching: trimmed, lower-cased, inner whitespace removed.
@@ -38,6 +41,7 @@ impl Vocabulary {
         normalized.sort();
         normalized.dedup();
         for keyword in &normalized {
+            self.longest = self.longest.max(keyword.chars().count());
             self.postings.entry(keyword.clone()).or_default().push(id.to_string());
         }
         self.keywords_of.insert(id.to_string(), normalized);
@@ -95,16 +99,28 @@ impl Vocabulary {
     }
 
     /// The corpus keywords a text mentions verbatim, longest first, without keywords contained
-    /// in a longer one already found.
+    /// in a longer one already found. Every stretch of the text up to the longest keyword's
+    /// length is looked up (characters × that length lookups), not every keyword searched in
+    /// the text: the vocabulary of a large corpus holds hundreds of thousands of keywords.
     pub fn recognize(&self, text: &str) -> Vec<String> {
         let haystack = normalize(text);
-        let mut found: Vec<&String> =
-            self.postings.keys().filter(|k| haystack.contains(k.as_str())).collect();
+        let bounds: Vec<usize> =
+            haystack.char_indices().map(|(at, _)| at).chain([haystack.len()]).collect();
+        let mut found: Vec<&str> = Vec::new();
+        for (start, &from) in bounds.iter().enumerate() {
+            let longest_end = (start + self.longest).min(bounds.len() - 1);
+            for &to in bounds.get(start + MIN_RECOGNIZED_CHARS..=longest_end).unwrap_or(&[]) {
+                if let Some((keyword, _)) = self.postings.get_key_value(&haystack[from..to]) {
+                    found.push(keyword);
+                }
+            }
+        }
         found.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
+        found.dedup();
         let mut kept: Vec<String> = Vec::new();
         for keyword in found {
-            if !kept.iter().any(|longer| longer.contains(keyword.as_str())) {
-                kept.push(keyword.clone());
+            if !kept.iter().any(|longer| longer.contains(keyword)) {
+                kept.push(keyword.to_string());
             }
         }
         kept
@@ -124,5 +140,32 @@ mod tests {
         assert_eq!(found, vec!["lyapunov函数", "锂离子电池", "正极材料"]);
         assert_eq!(vocabulary.records_with("电池").len(), 2);
         assert!(vocabulary.idf("正极材料") > vocabulary.idf("电池"));
+    }
+
+    #[test]
+    fn recognizes_what_a_scan_of_every_keyword_finds() {
+        let mut vocabulary = Vocabulary::new();
+        let keywords =
+            ["电池", "锂电池", "池正", "a b", "ab c", "正极材料与", "料", "é聚合物", "聚合物"];
+        vocabulary.add("a", &keywords.map(String::from));
+        for text in ["锂电池正极材料与ab c", "É聚合物", "", "电", "ab", "正极材料与料电池"]
+        {
+            let haystack = normalize(text);
+            let mut scanned: Vec<String> = vocabulary
+                .postings
+                .keys()
+                .filter(|k| haystack.contains(k.as_str()))
+                .cloned()
+                .collect();
+            scanned
+                .sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
+            let mut expected: Vec<String> = Vec::new();
+            for keyword in scanned {
+                if !expected.iter().any(|longer| longer.contains(keyword.as_str())) {
+                    expected.push(keyword);
+                }
+            }
+            assert_eq!(vocabulary.recognize(text), expected, "{text}");
+        }
     }
 }
