@@ -4,7 +4,6 @@ use anyhow::Context;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::db::schema::{audit_log, listings};
@@ -72,7 +71,7 @@ pub fn provider_profiles(
 /// The audit entity of organizations: their verification is part of their profiles' documents.
 const ORGANIZATION_ENTITY: &str = "organization";
 
-/// How far back the change feed looks for transactions that committed late.
+/// How far before its checkpoint a starting feed looks, for transactions that committed late.
 pub const FEED_WINDOW_SECS: i64 = 120;
 /// How often each instance reads the change feed.
 pub const FEED_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -80,9 +79,17 @@ pub const FEED_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1)
 /// Follows the audit log — every write of every instance lands there in its transaction — and
 /// brings this instance's search index and vocabularies up to date with other instances'
 /// writes. Idempotent: re-reading one's own writes only re-indexes them.
+///
+/// Entries become visible in the order of their `seq`: an append holds the chain's lock until
+/// its transaction commits (see [`crate::audit::chain`]), so once an entry is seen every entry
+/// before it is committed. The first poll therefore reads by time, from the checkpoint less
+/// [`FEED_WINDOW_SECS`], and every later poll reads only the entries after the last one read
+/// (a seek on `(entity_type, seq)`), however many the log holds.
 pub struct ChangeFeed {
+    /// The newest entry time read: the checkpoint a restarted instance starts from.
     since: chrono::NaiveDateTime,
-    seen: HashMap<String, chrono::NaiveDateTime>,
+    /// The newest entry read (after the first poll).
+    last_seq: Option<i64>,
 }
 
 impl ChangeFeed {
@@ -93,7 +100,7 @@ impl ChangeFeed {
 
     /// A feed replaying the changes since a checkpoint (edits made while this instance was down).
     pub fn starting_at(since: chrono::NaiveDateTime) -> ChangeFeed {
-        ChangeFeed { since, seen: HashMap::new() }
+        ChangeFeed { since, last_seq: None }
     }
 
     /// How far the feed has read.
@@ -108,40 +115,44 @@ impl ChangeFeed {
         search: &SearchIndex,
         matching: &MatchingState,
     ) -> anyhow::Result<usize> {
-        let from = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);
         let mut entities: Vec<&str> = Library::ALL.iter().map(|l| l.entity()).collect();
         entities.push(ORGANIZATION_ENTITY);
-        let rows: Vec<(String, String, String, chrono::NaiveDateTime)> = audit_log::table
-            .filter(audit_log::created_at.ge(from))
+        let followed = audit_log::table
             .filter(audit_log::entity_type.eq_any(entities))
             .select((
-                audit_log::id,
+                audit_log::seq,
                 audit_log::entity_type,
                 audit_log::entity_id,
                 audit_log::created_at,
             ))
-            .load(conn)?;
+            .order(audit_log::seq.asc())
+            .into_boxed();
+        let rows: Vec<(i64, String, String, chrono::NaiveDateTime)> = match self.last_seq {
+            Some(last) => followed.filter(audit_log::seq.gt(last)).load(conn)?,
+            None => {
+                // Everything up to the log's end as of now counts as read, whatever its kind.
+                let end: Option<i64> =
+                    audit_log::table.select(diesel::dsl::max(audit_log::seq)).first(conn)?;
+                self.last_seq = Some(end.unwrap_or(0));
+                let from = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);
+                followed.filter(audit_log::created_at.ge(from)).load(conn)?
+            }
+        };
         let mut changed: Vec<(Library, String)> = Vec::new();
-        for (audit_id, entity_type, entity_id, created_at) in rows {
-            if self.seen.contains_key(&audit_id) {
-                continue;
-            }
-            self.seen.insert(audit_id, created_at);
-            if created_at > self.since {
-                self.since = created_at;
-            }
+        let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for (seq, entity_type, entity_id, created_at) in rows {
+            self.last_seq = self.last_seq.max(Some(seq));
+            self.since = self.since.max(created_at);
             let records = match Library::ALL.iter().find(|l| l.entity() == entity_type) {
                 Some(library) => vec![(*library, entity_id)],
                 None => provider_profiles(conn, &entity_id)?,
             };
             for (library, id) in records {
-                if !changed.iter().any(|(_, seen)| *seen == id) {
+                if listed.insert(id.clone()) {
                     changed.push((library, id));
                 }
             }
         }
-        let horizon = self.since - chrono::Duration::seconds(FEED_WINDOW_SECS);
-        self.seen.retain(|_, at| *at >= horizon);
         let mut docs = Vec::new();
         for (library, id) in &changed {
             match doc_for(conn, *library, id)? {

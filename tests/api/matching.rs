@@ -497,15 +497,42 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
     // Back up: its feed replays the changes since its checkpoint.
     let db = app.state.db.clone();
     let index = offline_index.clone();
-    tokio::task::spawn_blocking(move || {
+    let (mut feed, vocabulary) = tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
         let mut feed = ChangeFeed::starting_at(checkpoint);
         assert!(feed.poll(&mut conn, &index, &offline_vocabulary).unwrap() >= 1);
+        // Nothing new: the next poll reads nothing again.
+        assert_eq!(feed.poll(&mut conn, &index, &offline_vocabulary).unwrap(), 0);
+        (feed, offline_vocabulary)
     })
     .await
     .unwrap();
     let fresh = stalk_cutters(&offline_index);
     assert_eq!(fresh.first().map(|h| h.id.as_str()), Some(id.as_str()));
+    // Renamed again: the running feed picks up the entries after the last one it read.
+    let current = app.anon().get(format!("/api/v1/achievements/{id}")).expect(200).await;
+    app.as_user(&university)
+        .patch(format!("/api/v1/achievements/{id}"))
+        .json(json!({"title": "一种玉米收获机的果穗剥皮装置", "version": current["version"]}))
+        .expect(200)
+        .await;
+    let db = app.state.db.clone();
+    let index = offline_index.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        assert_eq!(feed.poll(&mut conn, &index, &vocabulary).unwrap(), 1);
+    })
+    .await
+    .unwrap();
+    let husking = offline_index
+        .search(
+            techmarket::search::Library::Achievements,
+            "果穗剥皮",
+            techmarket::search::WordMatch::Any,
+            5,
+        )
+        .unwrap();
+    assert_eq!(husking.first().map(|h| h.id.as_str()), Some(id.as_str()));
 }
 
 #[tokio::test]
