@@ -29,6 +29,8 @@ pub const POLL: Duration = Duration::from_millis(100);
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Entries an instance keeps for watchers that fall behind.
 const BUFFER: usize = 4096;
+/// The most waiting events a watcher's stream sends in one chunk.
+const COALESCED: usize = 256;
 
 /// One thing that happened to a lot, as its watchers receive it.
 #[derive(Debug, Clone)]
@@ -190,6 +192,27 @@ struct Watch {
 }
 
 impl Watch {
+    /// Follows the lot's state through one of its events.
+    fn follow(&mut self, kind: &str) {
+        follow(&mut self.lot, &mut self.done, kind);
+    }
+
+    /// `first` and the frames of this lot's events already waiting for the watcher, in one
+    /// chunk (see [`coalesce`]).
+    fn with_waiting(&mut self, first: Bytes) -> Bytes {
+        if self.done {
+            return first;
+        }
+        let Watch { receiver, lot, done, .. } = self;
+        coalesce(receiver, first, |event| {
+            if event.auction_id != lot.id {
+                return Taken::Skip;
+            }
+            follow(lot, done, event.kind);
+            if *done { Taken::Last } else { Taken::Take }
+        })
+    }
+
     /// The next Dutch price tick of an open Dutch lot, as a wait from now.
     fn next_tick(&self) -> Option<Duration> {
         let every = self
@@ -204,6 +227,59 @@ impl Watch {
         let wait = period - elapsed % period;
         u64::try_from(wait).ok().map(Duration::from_millis)
     }
+}
+
+/// Follows a watched lot's state through one of its events.
+fn follow(lot: &mut AuctionRow, done: &mut bool, kind: &str) {
+    match kind {
+        "opened" => lot.status = AuctionStatus::Open,
+        "converted" => lot.auction_type = AuctionType::English,
+        "closed" | "cancelled" => *done = true,
+        _ => {}
+    }
+}
+
+/// What a watcher does with an event already waiting for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    /// Another lot's: passed over.
+    Skip,
+    /// Sent with the others.
+    Take,
+    /// Sent, and nothing after it (the lot is over).
+    Last,
+}
+
+/// `first` followed by the frames of the events already waiting in `receiver` that `take`
+/// takes (at most [`COALESCED`] events are looked at), in one chunk: a watcher that fell
+/// behind under a burst of bids catches up in one write instead of one write and one wake-up
+/// per frame, while an event arriving alone is sent at once as it is.
+fn coalesce(
+    receiver: &mut broadcast::Receiver<FeedEvent>,
+    first: Bytes,
+    mut take: impl FnMut(&FeedEvent) -> Taken,
+) -> Bytes {
+    let mut chunk: Option<Vec<u8>> = None;
+    for _ in 0..COALESCED {
+        let (next, last) = match receiver.try_recv() {
+            Ok(event) => match take(&event) {
+                Taken::Skip => continue,
+                Taken::Take => (event.frame, false),
+                Taken::Last => (event.frame, true),
+            },
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                (frame("lagged", &serde_json::json!({ "missed": missed }), None), false)
+            }
+            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => {
+                break;
+            }
+        };
+        chunk.get_or_insert_with(|| first.to_vec()).extend_from_slice(&next);
+        if last {
+            break;
+        }
+    }
+    chunk.map_or(first, Bytes::from)
 }
 
 /// The stream a watcher of `lot` receives: the lot as the watcher may read it, then every
@@ -229,13 +305,9 @@ pub fn watch(
             tokio::select! {
                 received = state.receiver.recv() => match received {
                     Ok(event) if event.auction_id == state.lot.id => {
-                        match event.kind {
-                            "opened" => state.lot.status = AuctionStatus::Open,
-                            "converted" => state.lot.auction_type = AuctionType::English,
-                            "closed" | "cancelled" => state.done = true,
-                            _ => {}
-                        }
-                        return Some((Ok(event.frame), state));
+                        state.follow(event.kind);
+                        let frames = state.with_waiting(event.frame);
+                        return Some((Ok(frames), state));
                     }
                     Ok(_) => continue,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
@@ -259,4 +331,40 @@ pub fn watch(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(lot: &str, kind: &'static str) -> FeedEvent {
+        let data = serde_json::json!({ "lot": lot });
+        FeedEvent { auction_id: lot.to_string(), kind, frame: frame(kind, &data, None) }
+    }
+
+    #[test]
+    fn waiting_events_of_the_lot_go_out_in_one_chunk_up_to_its_close() {
+        let (sender, mut receiver) = broadcast::channel(16);
+        for (lot, kind) in
+            [("a", "bid"), ("b", "bid"), ("a", "extended"), ("a", "closed"), ("a", "bid")]
+        {
+            sender.send(event(lot, kind)).unwrap();
+        }
+        let first = Bytes::from_static(b"event: bid\ndata: {}\n\n");
+        let take = |e: &FeedEvent| match (e.auction_id.as_str(), e.kind) {
+            ("a", "closed") => Taken::Last,
+            ("a", _) => Taken::Take,
+            _ => Taken::Skip,
+        };
+        let chunk = coalesce(&mut receiver, first.clone(), take);
+        let text = String::from_utf8(chunk.to_vec()).unwrap();
+        let kinds: Vec<&str> =
+            text.lines().filter_map(|line| line.strip_prefix("event: ")).collect();
+        assert_eq!(kinds, ["bid", "bid", "extended", "closed"], "{text}");
+        assert!(!text.contains("\"b\""), "another lot's event was sent: {text}");
+        // What follows the close stays for later; with nothing waiting, `first` goes alone.
+        assert_eq!(receiver.len(), 1);
+        let (_quiet, mut idle) = broadcast::channel::<FeedEvent>(4);
+        assert_eq!(coalesce(&mut idle, first.clone(), take), first);
+    }
 }
