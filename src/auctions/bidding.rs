@@ -21,7 +21,7 @@ use super::tidings;
 use super::turn::Turn;
 use crate::audit;
 use crate::auth::AuthUser;
-use crate::db::schema::{auction_bids, auction_registrations, auctions};
+use crate::db::schema::auction_bids;
 use crate::db::{DbConnection, new_id, to_utc};
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Visible;
@@ -156,6 +156,8 @@ pub fn place(
 /// bidder with a held deposit who may see the lot and is not its seller. English prices only
 /// rise, so a bid too low against any committed state of the lot is too low against its
 /// locked state as well. `None` for every other bid (and any doubt): it goes on to [`place`].
+/// Under a race most bids are outbid ones; a turn refuses them from the lot it holds, without
+/// a statement (see [`Turn`]).
 pub fn certainly_too_low(
     row: &AuctionRow,
     held: bool,
@@ -175,40 +177,6 @@ pub fn certainly_too_low(
         && <super::access::Auctions as crate::policy::Policy>::may_see(Some(user), row);
     let min_next = rules::min_next(row, now);
     (plain_open_english && eligible && amount < min_next).then(|| too_low(min_next))
-}
-
-/// Refuses, without taking the lot's lock, a plain English bid that is
-/// [certainly too low](certainly_too_low) against the lot as last committed. Under a race most
-/// bids are outbid ones: they no longer queue for the lot.
-pub fn refuse_early(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    id: &str,
-    input: &BidInput,
-    now: NaiveDateTime,
-) -> ApiResult<()> {
-    let Some(org) = user.user.organization_id.as_deref() else {
-        return Ok(());
-    };
-    // The lot and the bidder's deposit in one read (a round trip saved on every outbid bid).
-    let found: Option<(AuctionRow, Option<String>)> = auctions::table
-        .left_join(
-            auction_registrations::table.on(auction_registrations::auction_id
-                .eq(auctions::id)
-                .and(auction_registrations::org_id.eq(org))),
-        )
-        .filter(auctions::id.eq(id))
-        .select((AuctionRow::as_select(), auction_registrations::deposit_status.nullable()))
-        .first(conn)
-        .optional()?;
-    let Some((row, deposit)) = found else {
-        return Ok(());
-    };
-    let held = deposit.as_deref() == Some(DepositStatus::Held.as_str());
-    match certainly_too_low(&row, held, user, input, now) {
-        Some(refusal) => Err(refusal),
-        None => Ok(()),
-    }
 }
 
 fn has_bid(conn: &mut DbConnection, auction_id: &str, registration_id: &str) -> ApiResult<bool> {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::{Auctions, is_seller_side};
-use super::bidding::{self, BidInput};
+use super::bidding::BidInput;
 use super::lifecycle::DEPOSITS;
 use super::model::{AuctionStatus, AuctionType, BidRow, DepositStatus, RegistrationRow};
 use super::output::{BidAccepted, BidOut, BidderOut};
@@ -188,11 +188,6 @@ action_endpoint! {
     |user: AuthUser, state, path: String, body: Json<BidInput>| -> HttpResponse {
         let id = path.into_inner();
         let input = body.into_inner();
-        let (early_user, early_id, early_input) = (user.clone(), id.clone(), input.clone());
-        state
-            .db
-            .read(move |conn| bidding::refuse_early(conn, &early_user, &early_id, &early_input, now()))
-            .await?;
         let accepted = state.bid_queues.place(&state.db, &id, user, input).await?;
         state.auction_feed.wake();
         Ok(HttpResponse::Created().json(accepted))
