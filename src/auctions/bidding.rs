@@ -145,7 +145,8 @@ pub fn place(
     {
         let previous = turn.registration(conn, &previous)?;
         let name = turn.lot_name(conn, &row)?;
-        tidings::outbid(conn, &row, &previous.org_id, &name)?;
+        let recipients = turn.outbid_recipients(conn, &previous.org_id)?;
+        tidings::outbid(conn, &row, &previous.org_id, &name, &recipients)?;
     }
     turn.keep(&row);
     Ok(placed)

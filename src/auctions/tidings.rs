@@ -14,7 +14,7 @@ use crate::contracts::certificate::yuan;
 use crate::db::DbConnection;
 use crate::db::schema::{auctions, listings};
 use crate::error::ApiResult;
-use crate::notifications::{NotificationKind, Tiding, tell};
+use crate::notifications::{NotificationKind, Recipients, Tiding, tell, tell_to};
 
 /// Lots told "starting soon" per clock tick at most.
 const BATCH: i64 = 50;
@@ -46,22 +46,25 @@ fn tell_lot(
     )
 }
 
-/// Tells organization `previous_org`, whose bid led lot `row` (named `lot_name`) until now,
-/// that it was passed.
+/// Tells organization `previous_org` (whose notifications go to `recipients`), whose bid led
+/// lot `row` (named `lot_name`) until now, that it was passed.
 pub fn outbid(
     conn: &mut DbConnection,
     row: &AuctionRow,
     previous_org: &str,
     lot_name: &str,
+    recipients: &Recipients,
 ) -> ApiResult<()> {
     let price = yuan(row.current_price_fen.unwrap_or(row.starting_price_fen));
-    tell_lot(
-        conn,
-        row,
-        previous_org,
-        NotificationKind::Outbid,
-        format!("您在「{lot_name}」拍卖中的出价已被超过，当前价 {price} 元"),
-    )
+    let tiding = Tiding {
+        org_id: previous_org.to_string(),
+        kind: NotificationKind::Outbid,
+        subject_kind: ENTITY,
+        subject_id: row.id.clone(),
+        achievement_id: Some(row.achievement_id.clone()),
+        title: format!("您在「{lot_name}」拍卖中的出价已被超过，当前价 {price} 元"),
+    };
+    tell_to(conn, tiding, recipients)
 }
 
 /// Tells every registered bidder how a finished lot ended for them: the winner `auction_won`,

@@ -1,8 +1,9 @@
 //! One turn on a lot: the bids judged together while the lot is held (its row lock on
 //! PostgreSQL, the write lock on SQLite), and what the turn knows meanwhile. While the lot is
 //! held nobody else changes it, so the lot as the last bid left it, its registrations, the
-//! registration holding the lead and the lot's name are read once per turn, not once per bid:
-//! a hot lot's throughput is set by the statements each bid runs under the lock. A bid that
+//! registration holding the lead, the lot's name and where each outbid bidder's notices go are
+//! read once per turn, not once per bid: a hot lot's throughput is set by the statements each
+//! bid runs under the lock. A bid that
 //! is certainly too low against the held lot is refused without a statement; the others are
 //! judged each in a savepoint, and a bid whose savepoint is rolled back makes the turn forget
 //! what it knew, since that bid may have changed it.
@@ -17,6 +18,7 @@ use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::schema::auction_registrations;
 use crate::error::ApiResult;
+use crate::notifications::{NotificationKind, Recipients};
 
 /// What a turn on one lot knows; see the module documentation.
 pub struct Turn {
@@ -26,6 +28,8 @@ pub struct Turn {
     /// The leading bid's id and its registration, as last seen.
     leader: Option<(String, String)>,
     lot_name: Option<String>,
+    /// Where each outbid organization's notices go, by organization.
+    outbid_recipients: std::collections::HashMap<String, Recipients>,
 }
 
 impl Turn {
@@ -38,6 +42,7 @@ impl Turn {
             registrations: None,
             leader: None,
             lot_name: None,
+            outbid_recipients: std::collections::HashMap::new(),
         }
     }
 
@@ -75,6 +80,7 @@ impl Turn {
         self.lot = None;
         self.registrations = None;
         self.leader = None;
+        self.outbid_recipients.clear();
         crate::audit::chain::forget_head();
     }
 
@@ -185,6 +191,20 @@ impl Turn {
     /// Remembers that bid `bid_id` is `registration_id`'s.
     pub fn led_by(&mut self, bid_id: &str, registration_id: &str) {
         self.leader = Some((bid_id.to_string(), registration_id.to_string()));
+    }
+
+    /// Where `org_id`'s outbid notices go (read once per turn).
+    pub fn outbid_recipients(
+        &mut self,
+        conn: &mut DbConnection,
+        org_id: &str,
+    ) -> ApiResult<Recipients> {
+        if let Some(recipients) = self.outbid_recipients.get(org_id) {
+            return Ok(recipients.clone());
+        }
+        let recipients = Recipients::of(conn, org_id, NotificationKind::Outbid)?;
+        self.outbid_recipients.insert(org_id.to_string(), recipients.clone());
+        Ok(recipients)
     }
 
     /// The lot's name in notices (its achievement's title).

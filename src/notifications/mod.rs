@@ -171,10 +171,39 @@ pub struct Tiding {
     pub title: String,
 }
 
+/// Where an organization's notifications of one kind go besides its list: the members who
+/// take them by email (with their language) and its webhook, if any.
+#[derive(Debug, Clone)]
+pub struct Recipients {
+    emails: Vec<(String, crate::i18n::Lang)>,
+    webhook: Option<String>,
+}
+
+impl Recipients {
+    /// Reads where `org_id`'s notifications of `kind` go (valid for the caller's transaction:
+    /// one that tells the same organization many times reads them once).
+    pub fn of(
+        conn: &mut DbConnection,
+        org_id: &str,
+        kind: NotificationKind,
+    ) -> ApiResult<Recipients> {
+        let emails = preferences::email_recipients(conn, org_id, kind)?;
+        let webhook =
+            webhook_table::table.find(org_id).select(webhook_table::url).first(conn).optional()?;
+        Ok(Recipients { emails, webhook })
+    }
+}
+
 /// Tells an organization of an event, in the caller's transaction: stored for the in-app list
 /// and queued for its webhook.
 pub fn tell(conn: &mut DbConnection, tiding: Tiding) -> ApiResult<()> {
-    notify(
+    let recipients = Recipients::of(conn, &tiding.org_id, tiding.kind)?;
+    tell_to(conn, tiding, &recipients)
+}
+
+/// [`tell`] with the organization's [`Recipients`] already read.
+pub fn tell_to(conn: &mut DbConnection, tiding: Tiding, recipients: &Recipients) -> ApiResult<()> {
+    deliver(
         conn,
         NotificationRow {
             id: new_id(),
@@ -189,11 +218,12 @@ pub fn tell(conn: &mut DbConnection, tiding: Tiding) -> ApiResult<()> {
             subject_kind: Some(tiding.subject_kind.to_string()),
             subject_id: Some(tiding.subject_id),
         },
+        recipients,
     )
 }
 
 /// Stores a notification (a match once per organization, kind and pair) and queues its
-/// webhook delivery.
+/// emails and webhook delivery.
 fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
     if let (Some(demand), Some(achievement)) = (&row.demand_id, &row.achievement_id) {
         let exists: Option<String> = notifications::table
@@ -208,8 +238,19 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
             return Ok(());
         }
     }
+    let recipients = Recipients::of(conn, &row.org_id, row.kind)?;
+    deliver(conn, row, &recipients)
+}
+
+/// Stores a notification and queues its emails and webhook delivery, to `recipients`.
+fn deliver(
+    conn: &mut DbConnection,
+    row: NotificationRow,
+    recipients: &Recipients,
+) -> ApiResult<()> {
     diesel::insert_into(notifications::table).values(row.clone()).execute(conn)?;
-    for (address, lang) in preferences::email_recipients(conn, &row.org_id, row.kind)? {
+    for (address, lang) in &recipients.emails {
+        let (address, lang) = (address.as_str(), *lang);
         let title = crate::i18n::localize(&row.title, lang);
         let subject = crate::i18n::fill("mail.notification_subject", lang, &[("title", &title)]);
         let body = crate::i18n::fill(
@@ -217,11 +258,9 @@ fn notify(conn: &mut DbConnection, row: NotificationRow) -> ApiResult<()> {
             lang,
             &[("title", &title), ("kind", row.kind.as_str())],
         );
-        crate::mail::queue(conn, &address, &subject, &body, row.kind.as_str())?;
+        crate::mail::queue(conn, address, &subject, &body, row.kind.as_str())?;
     }
-    let hook: Option<String> =
-        webhook_table::table.find(&row.org_id).select(webhook_table::url).first(conn).optional()?;
-    if let Some(url) = hook {
+    if let Some(url) = &recipients.webhook {
         let body = serde_json::json!({ "event": "notification", "notification": Notification::from(row.clone()) });
         let stamp = now();
         diesel::insert_into(webhook_deliveries::table)
