@@ -185,10 +185,10 @@ action_endpoint! {
     post "/auctions/{id}/bids" => place_bid, tag "auctions", path { "id": "Auction id" },
     ok 201 "Accepted" => BidAccepted,
     problems { 403: "Not a registered bidder, or the seller's own organization", 404: "No such auction", 409: "Too low (`bid_too_low`, with `min_next_fen`), not open (`auction_not_open`), the deposit not held (`deposit_not_held`), or a listing taken already (`already_taken`)", 422: "Neither or both of amount_fen and max_amount_fen, or a proxy bid on another type" },
-    |user: AuthUser, state, path: String, body: Json<BidInput>| -> HttpResponse {
+    |token: crate::auth::PresentedToken, state, path: String, body: Json<BidInput>| -> HttpResponse {
         let id = path.into_inner();
         let input = body.into_inner();
-        let accepted = state.bid_queues.place(&state.db, &id, user, input).await?;
+        let accepted = state.bid_queues.place(&state.db, &id, token, input).await?;
         state.auction_feed.wake();
         Ok(HttpResponse::Created().json(accepted))
     }

@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use super::bidding::{self, BidInput};
 use super::output::BidAccepted;
 use super::turn::Turn;
-use crate::auth::AuthUser;
+use crate::auth::PresentedToken;
 use crate::db::{Db, now};
 use crate::error::{ApiError, ApiResult};
 
@@ -28,10 +28,10 @@ struct Queued {
     answer: oneshot::Sender<ApiResult<BidAccepted>>,
 }
 
-/// A bid as the route received it.
+/// A bid as the route received it: its token's session is read in the turn that judges it.
 #[derive(Clone)]
 struct Bid {
-    user: AuthUser,
+    token: PresentedToken,
     input: BidInput,
 }
 
@@ -65,18 +65,19 @@ impl BidQueues {
         self.lots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Places `user`'s bid on lot `lot`: queued, judged in the next turn with the bids queued
-    /// beside it, answered after their commit.
+    /// Places the bid of the holder of `token` on lot `lot`: queued, judged in the next turn
+    /// with the bids queued beside it (the turn signs the bidders in first: 401 for a dead
+    /// session, before anything about the lot), answered after their commit.
     pub async fn place(
         &self,
         db: &Db,
         lot: &str,
-        user: AuthUser,
+        token: PresentedToken,
         input: BidInput,
     ) -> ApiResult<BidAccepted> {
         let queue = self.lots().entry(lot.to_string()).or_default().clone();
         let (answer, mut answered) = oneshot::channel();
-        queue.waiting().push_back(Queued { bid: Bid { user, input }, answer });
+        queue.waiting().push_back(Queued { bid: Bid { token, input }, answer });
         let result = loop {
             let turn = queue.turn.clone().lock_owned().await;
             match answered.try_recv() {
@@ -121,11 +122,18 @@ async fn judge(db: &Db, lot: &str, batch: Vec<Queued>) {
     let together = bids.clone();
     let judged = db
         .write(move |conn| {
+            let (tokens, inputs): (Vec<_>, Vec<_>) =
+                together.into_iter().map(|bid| (bid.token, bid.input)).unzip();
+            let bidders = PresentedToken::sign_in_all(conn, tokens)?;
             let mut turn = Turn::new(&lot_id);
             crate::audit::chain::batched(|| {
-                together
+                bidders
                     .into_iter()
-                    .map(|bid| turn.bid(conn, &bid.user, bid.input, now()))
+                    .zip(inputs)
+                    .map(|(bidder, input)| match bidder {
+                        Ok(user) => turn.bid(conn, &user, input, now()),
+                        Err(signed_out) => Ok(Err(signed_out)),
+                    })
                     .collect::<ApiResult<Vec<ApiResult<BidAccepted>>>>()
             })
         })
@@ -151,7 +159,8 @@ async fn judge_alone(
         let lot_id = lot.to_string();
         let result = db
             .write(move |conn| {
-                bidding::place(conn, &mut Turn::new(&lot_id), &bid.user, bid.input, now())
+                let user = bid.token.sign_in(conn)?;
+                bidding::place(conn, &mut Turn::new(&lot_id), &user, bid.input, now())
             })
             .await;
         let _ = answer.send(result);

@@ -8,11 +8,10 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use diesel::prelude::*;
 
-use crate::accounts::model::{Role, User, UserStatus};
+use super::presented::PresentedToken;
+use crate::accounts::model::{Role, User};
 use crate::audit::Actor;
-use crate::db::schema::{sessions, users};
 use crate::error::ApiError;
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
@@ -78,7 +77,7 @@ pub fn anonymous_actor(req: &HttpRequest) -> Actor {
     Actor { user_id: None, request_id: request_id(req) }
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(super) fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -95,37 +94,15 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
-    let Some(token) = bearer_token(&req)? else {
+    let Some(token) = PresentedToken::of(&req)? else {
         return Ok(None);
     };
-    let state = req
+    let db = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?
-        .clone();
-    let claims = state.tokens.decode(&token)?;
-    let session_id = claims.sid.clone();
-    let found = state
         .db
-        .read(move |conn| {
-            Ok(users::table
-                .inner_join(sessions::table)
-                .filter(sessions::id.eq(&claims.sid))
-                .filter(users::id.eq(&claims.sub))
-                .select((User::as_select(), sessions::revoked_at))
-                .first::<(User, Option<chrono::NaiveDateTime>)>(conn)
-                .optional()?)
-        })
-        .await?;
-    let Some((user, revoked_at)) = found else {
-        return Err(ApiError::Unauthorized("the session does not exist".into()));
-    };
-    if revoked_at.is_some() {
-        return Err(ApiError::Unauthorized("the session has ended; sign in again".into()));
-    }
-    if user.status != UserStatus::Active {
-        return Err(ApiError::Unauthorized("the account is disabled".into()));
-    }
-    Ok(Some(AuthUser { user, session_id, request_id: request_id(&req) }))
+        .clone();
+    Ok(Some(db.read(move |conn| token.sign_in(conn)).await?))
 }
 
 impl FromRequest for AuthUser {
