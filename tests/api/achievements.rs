@@ -6,22 +6,16 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 fn battery(n: u32) -> Value {
-    json!({
-        "title": format!("一种高能量密度锂离子电池正极材料的制备方法{n}"),
-        "summary": "本成果提出一种富锂锰基正极材料的共沉淀制备工艺，通过表面包覆提高循环稳定性，适用于动力电池和储能系统。",
-        "keywords": ["锂离子电池", "正极材料", "共沉淀"],
-        "technology_field": "new_energy",
-        "industry": "new_energy_vehicles",
-        "maturity": "pilot",
-        "trl": 6,
-        "ip_type": "invention_patent",
-        "patents": [{"number": "ZL200310102344.5", "title": "正极材料", "status": "granted"}],
-        "cooperation_modes": ["license", "transfer"],
-        "asking_price_fen": 50_000_000,
-        "contact": {"name": "王老师", "phone": "0571-87951234", "email": "wang@example.edu.cn"},
-        "confidential_details": "烧结温度 850℃，包覆层厚度 5nm",
-        "external_ref": format!("ZJU-{n}")
-    })
+    merged(
+        sample_achievement(n),
+        json!({
+            "industry": "new_energy_vehicles",
+            "trl": 6,
+            "patents": [{"number": "ZL200310102344.5", "title": "正极材料", "status": "granted"}],
+            "contact": {"name": "王老师", "phone": "0571-87951234", "email": "wang@example.edu.cn"},
+            "external_ref": format!("ZJU-{n}")
+        }),
+    )
 }
 
 /// Creates, submits and approves an achievement; returns its id.
@@ -300,12 +294,7 @@ async fn confidential_details_only_reach_the_owner_and_admins_and_every_read_is_
     let stranger = app.enterprise(2).await;
     app.as_user(&stranger).get(&path).problem(403).await;
     app.anon().get(&path).problem(401).await;
-    let audit = app
-        .as_user(&admin)
-        .get("/api/v1/admin/audit?action=achievement.confidential_read")
-        .expect(200)
-        .await;
-    assert_eq!(audit["items"].as_array().unwrap().len(), 2);
+    assert_eq!(app.audit_entries(&admin, "action=achievement.confidential_read").await.len(), 2);
 }
 
 #[tokio::test]

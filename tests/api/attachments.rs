@@ -283,12 +283,7 @@ async fn unattached_uploads_are_swept_after_a_day_without_losing_shared_bytes() 
     assert_eq!(kept.bytes().await.unwrap().as_ref(), shared.as_slice());
     assert!(state.storage.has(b["sha256"].as_str().unwrap()).await.unwrap());
     assert!(!state.storage.has(c["sha256"].as_str().unwrap()).await.unwrap());
-    let audit = app
-        .as_user(m.admin())
-        .get("/api/v1/admin/audit?action=attachment.expire")
-        .expect(200)
-        .await;
-    assert_eq!(audit["items"].as_array().unwrap().len(), 3);
+    assert_eq!(app.audit_entries(m.admin(), "action=attachment.expire").await.len(), 3);
 }
 
 #[tokio::test]

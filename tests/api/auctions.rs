@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Market, MarketBuilder, Session, TestApp, items_field, sample_achievement, spawn_app,
+    Market, MarketBuilder, Session, TestApp, assert_fields, items_field, sample_achievement,
+    spawn_app,
 };
 
 /// A market with a seller (the first university, owning `achievements` published
@@ -571,12 +572,10 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
     );
     assert_eq!(closed["hammer_price_fen"].as_i64(), amounts.last().copied());
     // One close, one deal, however many clocks ran.
-    let audit = app
-        .as_user(m.admin())
-        .get(format!("/api/v1/admin/audit?entity_id={id}&action=auction.close"))
-        .expect(200)
-        .await;
-    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.audit_entries(m.admin(), format!("entity_id={id}&action=auction.close")).await.len(),
+        1
+    );
     let deals = app.as_user(m.university()).get("/api/v1/deals").expect(200).await;
     assert_eq!(deals["items"].as_array().unwrap().len(), 1);
     // Bids judged together appended their audit entries to one unbroken chain.
@@ -587,6 +586,72 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
     .await
     .unwrap();
     assert_eq!(report.first_break, None, "{report:?}");
+}
+
+#[tokio::test]
+async fn bids_of_ended_sessions_are_refused_in_the_turn_that_judges_the_live_ones() {
+    let app = spawn_app().await;
+    let mut builder = MarketBuilder::new(&app).admin(1).university(100);
+    for n in 1..=12 {
+        builder = builder.enterprise(n);
+    }
+    let m = builder.verified_orgs().achievement(sample_achievement(1)).build().await;
+    let id = announced(&app, &m, english(2_500, 60_000)).await;
+    for who in &m.enterprises {
+        bidder(&app, &m, &id, who).await;
+    }
+    // Every other bidder signs out: its access token is still signed and unexpired.
+    for who in m.enterprises.iter().step_by(2) {
+        app.anon()
+            .post("/api/v1/auth/logout")
+            .json(json!({"refresh_token": who.refresh_token}))
+            .expect(204)
+            .await;
+    }
+    // A dead session learns nothing about lots, not even whether one exists.
+    bid(&app, &m.enterprises[0], "no-such-lot", json!({"amount_fen": 10_000})).problem(401).await;
+    bid(&app, &m.enterprises[1], "no-such-lot", json!({"amount_fen": 10_000})).problem(404).await;
+    until(&app, &id, "open").await;
+    let mut tasks = Vec::new();
+    for (n, who) in m.enterprises.iter().enumerate() {
+        let url = app.url(&format!("/api/v1/auctions/{id}/bids"));
+        let token = who.access_token.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut answers = Vec::new();
+            for step in 0..3 {
+                let amount = 10_000 + 500 * (n as i64 + 12 * step);
+                let answer = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"amount_fen": amount}))
+                    .send()
+                    .await
+                    .unwrap();
+                answers.push(answer.status().as_u16());
+            }
+            (n % 2 == 0, answers)
+        }));
+    }
+    let mut accepted = 0;
+    for task in tasks {
+        let (signed_out, answers) = task.await.unwrap();
+        for answer in answers {
+            if signed_out {
+                assert_eq!(answer, 401, "a signed-out bidder's bid is refused");
+            } else {
+                assert!(answer == 201 || answer == 409, "a live bidder's bid is judged: {answer}");
+                accepted += usize::from(answer == 201);
+            }
+        }
+    }
+    assert!(accepted > 0);
+    let bids = app
+        .as_user(&m.enterprises[1])
+        .get(format!("/api/v1/auctions/{id}/bids?limit=100"))
+        .expect(200)
+        .await;
+    assert_eq!(bids["items"].as_array().unwrap().len(), accepted, "only live bidders' bids stand");
 }
 
 /// Reads SSE frames from a response until one of `kind` arrives; returns its data and when.
@@ -723,13 +788,11 @@ async fn a_joint_session_reports_what_each_city_offered_and_bought() {
         assert!(lot["achievement_title"].is_string() && lot["seller_name"].is_string(), "{lot}");
     }
     let report = app.anon().get(format!("/api/v1/auction-sessions/{sid}/report")).expect(200).await;
-    assert_eq!(report["lots"], 3);
-    assert_eq!(report["sold"], 2);
-    assert_eq!(report["unsold"], 1);
-    assert_eq!(report["bidders"], 2);
-    assert_eq!(report["starting_fen"], 30_000);
-    assert_eq!(report["hammer_fen"], 22_000);
-    assert_eq!(report["premium_rate"], 0.1);
+    assert_fields(
+        &report,
+        json!({"lots": 3, "sold": 2, "unsold": 1, "bidders": 2, "starting_fen": 30_000,
+               "hammer_fen": 22_000, "premium_rate": 0.1}),
+    );
     assert_eq!(
         report["by_seller_region"],
         json!([{"region_code": "330100", "region_name": "浙江省杭州市", "lots": 3, "sold": 2,

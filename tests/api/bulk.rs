@@ -241,27 +241,19 @@ async fn enterprises_import_and_export_demands() {
         json!({"title": "机器人焊接焊缝跟踪不稳定", "description": "薄板焊接时焊缝跟踪经常偏移，返修率高，寻求视觉焊缝实时跟踪技术。", "keywords": ["焊缝跟踪"], "technology_field": "advanced_manufacturing", "reward_fen": 50_000_000}),
     ];
     let body = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
-    let response = app
-        .client
-        .post(app.url("/api/v1/demands/import"))
-        .bearer_auth(&enterprise.access_token)
-        .header("content-type", "application/x-ndjson")
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(assert_status(response, StatusCode::CREATED).await["created"], 2);
+    let imported = app
+        .as_user(&enterprise)
+        .post("/api/v1/demands/import")
+        .body("application/x-ndjson", body.clone())
+        .expect(201)
+        .await;
+    assert_eq!(imported["created"], 2);
     let university = app.university(2).await;
-    let refused = app
-        .client
-        .post(app.url("/api/v1/demands/import"))
-        .bearer_auth(&university.access_token)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(refused, StatusCode::FORBIDDEN).await;
+    app.as_user(&university)
+        .post("/api/v1/demands/import")
+        .body("application/x-ndjson", body)
+        .problem(403)
+        .await;
     let exported = app
         .get("/api/v1/demands/export?format=ndjson&mine=true", Some(&enterprise.access_token))
         .await

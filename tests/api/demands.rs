@@ -19,21 +19,20 @@ fn encode(text: &str) -> String {
 
 /// An enterprise's problem: keeping forklift batteries charging in the cold.
 fn forklift(n: u32) -> Value {
-    json!({
-        "title": format!("动力电池低温快充热管理方案征集{n}"),
-        "description": "我公司生产的电动叉车在北方冬季零下二十度环境中充电缓慢，需要一种电池预热与快充控制方案，要求一小时内充满且不影响循环寿命。",
-        "keywords": ["动力电池", "热管理", "快充"],
-        "technology_field": "new_energy",
-        "industry": "new_energy_vehicles",
-        "required_maturity": "pilot",
-        "budget_min_fen": 5_000_000,
-        "budget_max_fen": 20_000_000,
-        "cooperation_modes": ["commissioned_development", "joint_development"],
-        "deadline": day(60),
-        "contact": {"name": "李工", "phone": "13800138000", "email": "li@example.com"},
-        "confidential_details": "现有电池包型号 LFP-280Ah，BMS 供应商为某科技公司",
-        "external_ref": format!("DEM-{n}")
-    })
+    merged(
+        sample_demand(n, None),
+        json!({
+            "description": "我公司生产的电动叉车在北方冬季零下二十度环境中充电缓慢，需要一种电池预热与快充控制方案，要求一小时内充满且不影响循环寿命。",
+            "industry": "new_energy_vehicles",
+            "required_maturity": "pilot",
+            "budget_min_fen": 5_000_000,
+            "cooperation_modes": ["commissioned_development", "joint_development"],
+            "deadline": day(60),
+            "contact": {"name": "李工", "phone": "13800138000", "email": "li@example.com"},
+            "confidential_details": "现有电池包型号 LFP-280Ah，BMS 供应商为某科技公司",
+            "external_ref": format!("DEM-{n}")
+        }),
+    )
 }
 
 /// An open call (揭榜挂帅) on dye-works wastewater, in Nanjing, with a budget cap only.

@@ -320,12 +320,11 @@ async fn people_register_themselves_and_organizers_register_everyone() {
                    "people": [{"user_id": university.user_id}, {"name": "王五", "organization_name": "某研究所"},
                               {"name": "赵六"}, {"user_id": university.user_id}],
                    "anonymous_attendance": 120})).expect(200).await;
-    assert_eq!(by_organizer["organizations_added"], 1);
-    assert_eq!(by_organizer["people_added"], 3);
-    assert_eq!(by_organizer["organizations"], 2);
-    assert_eq!(by_organizer["people"], 4);
-    assert_eq!(by_organizer["anonymous_attendance"], 120);
-    assert_eq!(by_organizer["participants"], 124);
+    assert_fields(
+        &by_organizer,
+        json!({"organizations_added": 1, "people_added": 3, "organizations": 2, "people": 4,
+               "anonymous_attendance": 120, "participants": 124}),
+    );
     let more =
         app.as_user(&admin).post(&path).json(json!({"anonymous_attendance": 80})).expect(200).await;
     assert_eq!(more["participants"], 204);
@@ -338,12 +337,12 @@ async fn people_register_themselves_and_organizers_register_everyone() {
     report(&app, &admin, &event).await;
     app.as_user(&enterprise).get(format!("/api/v1/events/{event}/report")).problem(403).await;
     app.anon().get(format!("/api/v1/events/{event}/report")).problem(401).await;
-    let entries = app
-        .as_user(&admin)
-        .get(format!("/api/v1/admin/audit?entity_id={event}&action=event.register_participants"))
-        .expect(200)
-        .await;
-    assert_eq!(entries["items"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        app.audit_entries(&admin, format!("entity_id={event}&action=event.register_participants"))
+            .await
+            .len(),
+        3
+    );
 }
 
 /// Opens a deal of the event between a demand and an achievement, as `who`.
@@ -506,16 +505,12 @@ async fn import(
     lines: Vec<Value>,
 ) -> Vec<String> {
     let body = lines.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/{library}/import?org_id={org}&publish=true")))
-        .bearer_auth(&admin.access_token)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let report = assert_status(response, StatusCode::CREATED).await;
+    let report = app
+        .as_user(admin)
+        .post(format!("/api/v1/{library}/import?org_id={org}&publish=true"))
+        .body("application/x-ndjson", body)
+        .expect(201)
+        .await;
     report["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
 }
 

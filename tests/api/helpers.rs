@@ -420,14 +420,28 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The audit entries that `admin` reads with `query` (e.g. `action=auction.close`), newest
+    /// first.
+    pub(crate) async fn audit_entries(
+        &self,
+        admin: &Session,
+        query: impl AsRef<str>,
+    ) -> Vec<Value> {
+        let page = self
+            .as_user(admin)
+            .get(format!("/api/v1/admin/audit?{}", query.as_ref()))
+            .expect(200)
+            .await;
+        page["items"].as_array().cloned().unwrap_or_default()
+    }
+}
+
 /// Asserts a status and returns the JSON body (Null when empty).
 pub(crate) async fn assert_status(response: Response, expected: StatusCode) -> Value {
     let status = response.status();
-    let header = |name: &str| {
-        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
-    };
-    let chinese_problem = header("content-type") == "application/problem+json"
-        && header("content-language") == "zh-CN";
+    let chinese_problem = header_text(&response, "content-type") == "application/problem+json"
+        && header_text(&response, "content-language") == "zh-CN";
     let text = response.text().await.unwrap_or_default();
     assert_eq!(status, expected, "unexpected status; body: {text}");
     if text.is_empty() {
@@ -463,12 +477,7 @@ fn assert_catalogued(problem: &Value) {
 
 /// Asserts a problem+json answer with this status and returns it.
 pub(crate) async fn assert_problem(response: Response, expected: StatusCode) -> Value {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type = header_text(&response, "content-type");
     let body = assert_status(response, expected).await;
     assert_eq!(content_type, "application/problem+json", "body: {body}");
     assert_eq!(body["status"], expected.as_u16(), "body: {body}");
@@ -519,14 +528,44 @@ pub(crate) fn retry_after(response: &Response) -> u64 {
         .expect("Retry-After")
 }
 
-/// The fields named in a 422's `errors`.
-pub(crate) fn error_fields(problem: &Value) -> Vec<String> {
+/// A response header's text (empty when absent or not text).
+pub(crate) fn header_text(response: &Response, name: &str) -> String {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+/// One part (`field`, `code`, `message`) of each error of a 422's `errors`, in order.
+fn error_parts(problem: &Value, part: &str) -> Vec<String> {
     problem["errors"]
         .as_array()
         .map(|errors| {
-            errors.iter().map(|e| e["field"].as_str().unwrap_or_default().to_string()).collect()
+            errors.iter().map(|e| e[part].as_str().unwrap_or_default().to_string()).collect()
         })
         .unwrap_or_default()
+}
+
+/// The fields named in a 422's `errors`.
+pub(crate) fn error_fields(problem: &Value) -> Vec<String> {
+    error_parts(problem, "field")
+}
+
+/// The machine codes of a 422's `errors`.
+pub(crate) fn error_codes(problem: &Value) -> Vec<String> {
+    error_parts(problem, "code")
+}
+
+/// Asserts that each field of `expected` (a JSON object) has its value in `value`.
+pub(crate) fn assert_fields(value: &Value, expected: Value) {
+    for (field, wanted) in expected.as_object().expect("expected fields as an object") {
+        assert_eq!(&value[field], wanted, "field `{field}` of {value}");
+    }
+}
+
+/// `base` with each field of `extra` set over it (both JSON objects).
+pub(crate) fn merged(mut base: Value, extra: Value) -> Value {
+    if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    base
 }
 
 /// A valid achievement body (title made unique by `n`), with confidential details.

@@ -16,12 +16,10 @@ struct Receiver {
 
 async fn hook(req: HttpRequest, body: web::Bytes, receiver: web::Data<Receiver>) -> HttpResponse {
     let call = receiver.calls.fetch_add(1, Ordering::SeqCst);
-    let signature = req
-        .headers()
-        .get("x-techmarket-signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let signature = String::from_utf8_lossy(
+        req.headers().get("x-techmarket-signature").map_or(&b""[..], |v| v.as_bytes()),
+    )
+    .into_owned();
     // The first delivery fails: the service must retry.
     let status = if call == 0 { 500 } else { 200 };
     receiver.received.lock().unwrap().push((

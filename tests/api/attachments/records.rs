@@ -89,12 +89,12 @@ async fn achievement_certificates_are_confidential_to_those_who_read_its_details
     assert_eq!(download(&app, buyer, &cert_id).await.status(), 200);
     assert_problem(download(&app, stranger, &cert_id).await, reqwest::StatusCode::NOT_FOUND).await;
 
-    let audit = app
-        .as_user(admin)
-        .get(format!("/api/v1/admin/audit?action=attachment.attach&entity_id={cert_id}"))
-        .expect(200)
-        .await;
-    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.audit_entries(admin, format!("action=attachment.attach&entity_id={cert_id}"))
+            .await
+            .len(),
+        1
+    );
     // Every download of a confidential certificate is audited, naming the reader.
     let reads = app
         .as_user(admin)
@@ -128,8 +128,7 @@ async fn someone_elses_or_unknown_uploads_are_refused_per_field_and_nothing_is_l
         .problem(422)
         .await;
     assert_eq!(error_fields(&problem), vec!["attachment_ids[1]", "attachment_ids[2]"]);
-    let codes: Vec<&str> =
-        problem["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    let codes = error_codes(&problem);
     assert_eq!(codes, vec!["not_yours", "not_found"]);
     assert!(ids_of(&app.as_user(owner).get(&path).expect(200).await).is_empty());
     // Still unattached: still the uploader's only.
