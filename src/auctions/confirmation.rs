@@ -9,12 +9,13 @@ use super::access::is_seller_side;
 use super::model::{AuctionResult, AuctionRow, AuctionType};
 use super::store;
 use crate::auth::AuthUser;
-use crate::contracts::certificate::{STYLE, escape, row, yuan};
+use crate::contracts::certificate::{STYLE, row, yuan};
 use crate::db::DbConnection;
 use crate::db::schema::{auction_registrations, auction_sessions, organizations};
 use crate::domain::rmb::capitals;
 use crate::error::{ApiError, ApiResult};
 use crate::http::endpoint::State;
+use crate::http::html::escape;
 
 fn kind_zh(kind: AuctionType) -> &'static str {
     match kind {

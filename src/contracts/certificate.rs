@@ -5,26 +5,11 @@ use crate::http::endpoint::State;
 use actix_web::{HttpResponse, get, web};
 
 use super::access::ensure_visible;
-use super::model::{ContractRow, EntityKind, IntermediaryKind};
+use super::model::{ContractRow, ContractSubtype, ContractType, EntityKind, IntermediaryKind};
 use super::queries;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
+use crate::http::html::escape;
 
 /// Fen as yuan with two decimals and thousands separators: `123456789` → `1,234,567.89`.
 pub fn yuan(fen: i64) -> String {
@@ -99,7 +84,7 @@ pub fn registry_name(code: &str, own_code: &str, own_name: Option<&str>) -> Stri
 /// Renders the certificate of a registered contract, issued by `registry`.
 pub fn render(contract: &ContractRow, registry: &str) -> String {
     let subtype = contract.subtype.as_deref().and_then(|s| s.parse().ok());
-    let (buyer_label, seller_label) = super::model::party_roles_zh(contract.contract_type, subtype);
+    let (buyer_label, seller_label) = party_roles_zh(contract.contract_type, subtype);
     let mut rows = String::new();
     rows.push_str(&row("合同名称", &contract.name));
     rows.push_str(&row("合同类别", &super::model::type_label_zh(contract.contract_type, subtype)));
@@ -179,6 +164,27 @@ crate::endpoint! {
             config.registry_name.as_deref(),
         );
         Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&contract, &registry)))
+    }
+}
+
+/// How the certificate names the buyer and the seller of a contract of this type, as the
+/// Civil Code calls the parties: 受让人/让与人 (transfer), 被许可人/许可人 (licence),
+/// 合作方 (cooperative development), 委托方/受托方 (commissioned development, consulting,
+/// service).
+fn party_roles_zh(
+    contract_type: ContractType,
+    subtype: Option<ContractSubtype>,
+) -> (&'static str, &'static str) {
+    match (contract_type, subtype) {
+        (ContractType::Transfer, _) => ("买方（受让人）", "卖方（让与人）"),
+        (ContractType::License, _) => ("买方（被许可人）", "卖方（许可人）"),
+        (ContractType::Development, Some(ContractSubtype::Cooperative)) => {
+            ("买方（合作方）", "卖方（合作方）")
+        }
+        (ContractType::Development, _) => ("买方（委托方）", "卖方（研究开发人）"),
+        (ContractType::Consulting | ContractType::Service, _) => {
+            ("买方（委托方）", "卖方（受托方）")
+        }
     }
 }
 

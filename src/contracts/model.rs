@@ -102,27 +102,6 @@ pub fn type_label_zh(contract_type: ContractType, subtype: Option<ContractSubtyp
     format!("{}（{sub}）", contract_type.zh())
 }
 
-/// How the certificate names the buyer and the seller of a contract of this type, as the
-/// Civil Code calls the parties: 受让人/让与人 (transfer), 被许可人/许可人 (licence),
-/// 合作方 (cooperative development), 委托方/受托方 (commissioned development, consulting,
-/// service).
-pub fn party_roles_zh(
-    contract_type: ContractType,
-    subtype: Option<ContractSubtype>,
-) -> (&'static str, &'static str) {
-    match (contract_type, subtype) {
-        (ContractType::Transfer, _) => ("买方（受让人）", "卖方（让与人）"),
-        (ContractType::License, _) => ("买方（被许可人）", "卖方（许可人）"),
-        (ContractType::Development, Some(ContractSubtype::Cooperative)) => {
-            ("买方（合作方）", "卖方（合作方）")
-        }
-        (ContractType::Development, _) => ("买方（委托方）", "卖方（研究开发人）"),
-        (ContractType::Consulting | ContractType::Service, _) => {
-            ("买方（委托方）", "卖方（受托方）")
-        }
-    }
-}
-
 labelled_enum! {
     /// Where a contract stands: recorded, registered by the registry, then performed.
     pub enum ContractStatus {

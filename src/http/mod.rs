@@ -6,6 +6,7 @@ pub mod csv_headers;
 pub mod csv_out;
 pub mod endpoint;
 pub mod health;
+pub mod html;
 pub mod input_guard;
 pub mod json;
 pub mod middleware;

@@ -10,25 +10,16 @@ use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
-};
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher,
     TantivyDocument, Term,
 };
 
 use super::analyzer::{ANALYZER_NAME, JiebaTokenizer, tokens};
-use super::facets::{FacetFields, IndexFilter, IndexOrder, order_key};
+use super::facets::{IndexFilter, IndexOrder, order_key};
+use super::schema::{AMOUNT_FIELD, Fields, ORDER_HIGH_FIELD, ORDER_LOW_FIELD, schema, to_document};
 use super::{Hit, Library, SearchDoc, SearchError, WordMatch};
-
-/// The fast fields ordering documents newest first: the high and low halves of
-/// [`order_key`].
-const ORDER_HIGH_FIELD: &str = "order_high";
-const ORDER_LOW_FIELD: &str = "order_low";
-/// The fast field holding a record's price or budget.
-const AMOUNT_FIELD: &str = "amount";
 
 /// Memory budget of the index writer, shared by its worker threads.
 const WRITER_MEMORY_BUDGET: usize = 50_000_000;
@@ -41,19 +32,6 @@ const BODY_BOOST: f32 = 1.0;
 /// A query keeps at most this many distinct tokens (the first ones): a pasted document as a
 /// query should not turn into thousands of term lookups.
 const MAX_QUERY_TOKENS: usize = 256;
-
-/// The schema's fields.
-#[derive(Clone, Copy)]
-struct Fields {
-    id: Field,
-    library: Field,
-    title: Field,
-    keywords: Field,
-    body: Field,
-    facets: FacetFields,
-    order_high: Field,
-    order_low: Field,
-}
 
 /// A page of a search: which hits, in which order, among which records.
 #[derive(Clone, Copy, Debug)]
@@ -84,32 +62,6 @@ pub struct SearchPage {
     pub hits: Vec<Hit>,
     /// Every hit the filter leaves, over all pages.
     pub total: usize,
-}
-
-/// The schema the index is built with, and its fields.
-fn schema() -> (Schema, Fields) {
-    let text = |record: IndexRecordOption| {
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer(ANALYZER_NAME).set_index_option(record),
-        )
-    };
-    let mut builder = Schema::builder();
-    let fields = Fields {
-        id: builder.add_text_field("id", STRING | STORED),
-        library: builder.add_text_field("library", STRING),
-        title: builder.add_text_field("title", text(IndexRecordOption::WithFreqsAndPositions)),
-        keywords: builder.add_text_field("keywords", text(IndexRecordOption::WithFreqs)),
-        body: builder.add_text_field("body", text(IndexRecordOption::WithFreqs)),
-        facets: FacetFields {
-            terms: builder.add_text_field("facets", STRING),
-            valid_until: builder.add_i64_field("valid_until", INDEXED | FAST),
-            amount: builder.add_i64_field(AMOUNT_FIELD, INDEXED | FAST),
-            amount_low: builder.add_i64_field("amount_low", INDEXED),
-        },
-        order_high: builder.add_u64_field(ORDER_HIGH_FIELD, FAST),
-        order_low: builder.add_u64_field(ORDER_LOW_FIELD, FAST),
-    };
-    (builder.build(), fields)
 }
 
 /// What the clones of a [`SearchIndex`] share.
@@ -480,32 +432,6 @@ fn token_groups(text: &str, words: WordMatch) -> Vec<Vec<String>> {
         })
         .filter(|group| !group.is_empty())
         .collect()
-}
-
-/// The tantivy document for `doc`; each keyword is a separate value of the keywords field.
-fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
-    let mut out = TantivyDocument::default();
-    out.add_text(fields.id, &doc.id);
-    out.add_text(fields.library, doc.library.as_str());
-    out.add_text(fields.title, &doc.title);
-    for keyword in &doc.keywords {
-        out.add_text(fields.keywords, keyword);
-    }
-    out.add_text(fields.body, &doc.body);
-    for term in &doc.facets.terms {
-        out.add_text(fields.facets.terms, term);
-    }
-    out.add_i64(fields.facets.valid_until, doc.facets.valid_until);
-    if let Some(amount) = doc.facets.amount {
-        out.add_i64(fields.facets.amount, amount);
-    }
-    if let Some(amount) = doc.facets.amount_low {
-        out.add_i64(fields.facets.amount_low, amount);
-    }
-    let (high, low) = order_key(&doc.id);
-    out.add_u64(fields.order_high, high);
-    out.add_u64(fields.order_low, low);
-    out
 }
 
 /// Deletes the files (not the sub-folders) directly in `dir`: a tantivy index is flat.

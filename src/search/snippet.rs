@@ -2,6 +2,8 @@
 //! search, with every word of the search in it wrapped in `<mark>`…`</mark>` and the rest
 //! HTML-escaped, so a list shows why a record was found.
 
+use crate::http::html::escape_into;
+
 /// Characters of context on each side of the first match.
 const CONTEXT: usize = 40;
 
@@ -11,17 +13,6 @@ fn words(q: &str) -> Vec<Vec<char>> {
         .filter(|w| !w.is_empty())
         .map(|w| w.to_lowercase().chars().collect())
         .collect()
-}
-
-fn escape_into(out: &mut String, c: char) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&#39;"),
-        other => out.push(other),
-    }
 }
 
 /// The snippet of `text` for the search `q`, or `None` when no word of it occurs literally.

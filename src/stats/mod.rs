@@ -19,4 +19,5 @@ pub mod rollups;
 pub mod routes;
 pub mod sql;
 pub mod trading;
+pub mod voucher_clearing;
 pub mod vouchers;

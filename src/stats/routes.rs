@@ -183,5 +183,5 @@ figures_endpoint! {
     /// `region_level`, provinces by default), with how much of it claims already paid. A
     /// voucher of region A spent at a provider in region B is owed by A to B; `region` keeps
     /// the pairs where either side is in it. Who reads what: as for the voucher figures.
-    "/stats/vouchers/clearing" => get_voucher_clearing, params { StatsQuery, super::vouchers::ClearingQuery }, super::vouchers::VoucherClearing, "The clearing matrix"
+    "/stats/vouchers/clearing" => get_voucher_clearing, params { StatsQuery, super::voucher_clearing::ClearingQuery }, super::voucher_clearing::VoucherClearing, "The clearing matrix"
 }

@@ -7,13 +7,14 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::db::DatabaseUrl;
+use secret::resolve_secret;
+
+mod secret;
 
 /// The name of the SQLite file inside the data folder when `DATABASE_URL` is unset.
 pub const SQLITE_FILE_NAME: &str = "techmarket.db";
@@ -430,60 +431,6 @@ impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         Config::resolve(Settings::load(file)?)
     }
-}
-
-fn resolve_secret(settings: &Settings) -> Result<Vec<u8>, ConfigError> {
-    match settings.jwt_secret.as_deref() {
-        Some(secret) if !secret.is_empty() => {
-            if settings.env == RunEnvironment::Production && secret.len() < MIN_SECRET_BYTES {
-                return Err(ConfigError(format!(
-                    "TECHMARKET_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes in production"
-                )));
-            }
-            Ok(secret.as_bytes().to_vec())
-        }
-        _ if settings.env == RunEnvironment::Production => Err(ConfigError(format!(
-            "TECHMARKET_JWT_SECRET is required in production (at least {MIN_SECRET_BYTES} bytes)"
-        ))),
-        _ => development_secret(&settings.data_dir),
-    }
-}
-
-/// Reads the generated development secret, or generates and persists one (mode 0600).
-fn development_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
-    let path = data_dir.join(JWT_SECRET_FILE_NAME);
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        let existing = existing.trim();
-        if existing.len() >= MIN_SECRET_BYTES {
-            return Ok(existing.as_bytes().to_vec());
-        }
-    }
-    std::fs::create_dir_all(data_dir).map_err(|e| {
-        ConfigError(format!("cannot create data folder {}: {e}", data_dir.display()))
-    })?;
-    let mut bytes = [0u8; 48];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    write_private(&path, &secret)
-        .map_err(|e| ConfigError(format!("cannot write {}: {e}", path.display())))?;
-    tracing::warn!(
-        path = %path.display(),
-        "TECHMARKET_JWT_SECRET is not set: generated a development secret; set it in production"
-    );
-    Ok(secret.into_bytes())
-}
-
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,0 +1,83 @@
+//! The index's schema: the text fields searched, the facets filtered on and the fast fields
+//! sorted by, and a record's document in it.
+
+use tantivy::TantivyDocument;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use super::SearchDoc;
+use super::analyzer::ANALYZER_NAME;
+use super::facets::{FacetFields, order_key};
+
+/// The fast fields ordering documents newest first: the high and low halves of
+/// [`order_key`].
+pub(super) const ORDER_HIGH_FIELD: &str = "order_high";
+pub(super) const ORDER_LOW_FIELD: &str = "order_low";
+/// The fast field holding a record's price or budget.
+pub(super) const AMOUNT_FIELD: &str = "amount";
+
+/// The schema's fields.
+#[derive(Clone, Copy)]
+pub(super) struct Fields {
+    pub(super) id: Field,
+    pub(super) library: Field,
+    pub(super) title: Field,
+    pub(super) keywords: Field,
+    pub(super) body: Field,
+    pub(super) facets: FacetFields,
+    pub(super) order_high: Field,
+    pub(super) order_low: Field,
+}
+
+/// The schema the index is built with, and its fields.
+pub(super) fn schema() -> (Schema, Fields) {
+    let text = |record: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(ANALYZER_NAME).set_index_option(record),
+        )
+    };
+    let mut builder = Schema::builder();
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        library: builder.add_text_field("library", STRING),
+        title: builder.add_text_field("title", text(IndexRecordOption::WithFreqsAndPositions)),
+        keywords: builder.add_text_field("keywords", text(IndexRecordOption::WithFreqs)),
+        body: builder.add_text_field("body", text(IndexRecordOption::WithFreqs)),
+        facets: FacetFields {
+            terms: builder.add_text_field("facets", STRING),
+            valid_until: builder.add_i64_field("valid_until", INDEXED | FAST),
+            amount: builder.add_i64_field(AMOUNT_FIELD, INDEXED | FAST),
+            amount_low: builder.add_i64_field("amount_low", INDEXED),
+        },
+        order_high: builder.add_u64_field(ORDER_HIGH_FIELD, FAST),
+        order_low: builder.add_u64_field(ORDER_LOW_FIELD, FAST),
+    };
+    (builder.build(), fields)
+}
+
+/// The tantivy document for `doc`; each keyword is a separate value of the keywords field.
+pub(super) fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
+    let mut out = TantivyDocument::default();
+    out.add_text(fields.id, &doc.id);
+    out.add_text(fields.library, doc.library.as_str());
+    out.add_text(fields.title, &doc.title);
+    for keyword in &doc.keywords {
+        out.add_text(fields.keywords, keyword);
+    }
+    out.add_text(fields.body, &doc.body);
+    for term in &doc.facets.terms {
+        out.add_text(fields.facets.terms, term);
+    }
+    out.add_i64(fields.facets.valid_until, doc.facets.valid_until);
+    if let Some(amount) = doc.facets.amount {
+        out.add_i64(fields.facets.amount, amount);
+    }
+    if let Some(amount) = doc.facets.amount_low {
+        out.add_i64(fields.facets.amount_low, amount);
+    }
+    let (high, low) = order_key(&doc.id);
+    out.add_u64(fields.order_high, high);
+    out.add_u64(fields.order_low, low);
+    out
+}
