@@ -38,7 +38,7 @@ async fn attach_to(
     state
         .db
         .write(move |conn| {
-            subjects::ensure_manager(conn, &user, kind, &id)?;
+            subjects::ensure(conn, &user, kind, &id, subjects::Purpose::Manage)?;
             if input.attachment_ids.is_empty() {
                 return Err(ApiError::field(links::FIELD, "required", "name at least one upload"));
             }
@@ -64,7 +64,7 @@ async fn list_of(
     state
         .db
         .read(move |conn| {
-            subjects::ensure_visible(conn, &user, kind, &id)?;
+            subjects::ensure(conn, &user, kind, &id, subjects::Purpose::See)?;
             let items = if subjects::may_read(conn, &user, kind, &id)? {
                 links::list(conn, kind, &id)?
             } else {

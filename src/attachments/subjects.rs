@@ -54,7 +54,7 @@ pub fn may_read(
         SubjectKind::Contract => contract_may_read(conn, user, subject_id),
         SubjectKind::Auction => auction_may_read(conn, user, subject_id),
         SubjectKind::VoucherOrder | SubjectKind::VoucherClaim => {
-            ensure_visible(conn, user, kind, subject_id).map(|()| true)
+            ensure(conn, user, kind, subject_id, Purpose::See).map(|()| true)
         }
     };
     match found {
@@ -63,61 +63,54 @@ pub fn may_read(
     }
 }
 
-/// 404 unless the user may see the record (as its own routes decide).
-pub fn ensure_visible(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    kind: SubjectKind,
-    subject_id: &str,
-) -> ApiResult<()> {
-    match kind {
-        SubjectKind::Achievement => {
-            let listing = crate::listings::queries::find(conn, Library::Achievements, subject_id)?;
-            crate::listings::access::ensure_visible(Some(user), &listing)
-        }
-        SubjectKind::Contract => {
-            let contract = crate::contracts::queries::find(conn, subject_id)?;
-            crate::contracts::access::ensure_visible(user, &contract)
-        }
-        SubjectKind::Auction => {
-            let auction = crate::auctions::store::find(conn, subject_id)?;
-            Visible::check::<crate::auctions::access::Auctions>(Some(user), &auction).map(drop)
-        }
-        SubjectKind::VoucherOrder => {
-            let order = crate::vouchers::store::order(conn, subject_id)?;
-            Visible::check::<crate::vouchers::access::Orders>(Some(user), order).map(drop)
-        }
-        SubjectKind::VoucherClaim => {
-            let claim = crate::vouchers::store::claim(conn, subject_id)?;
-            Visible::check::<crate::vouchers::access::Claims>(Some(user), claim).map(drop)
-        }
-    }
+/// What a caller wants to do with a record's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// List and download them.
+    See,
+    /// Attach and remove them.
+    Manage,
 }
 
-/// 404 unless the user may see the record, 403 unless they manage it.
-pub fn ensure_manager(
+/// 404 unless the user may see the record (as its own routes decide); to manage its files,
+/// also 403 unless they manage it.
+pub fn ensure(
     conn: &mut DbConnection,
     user: &AuthUser,
     kind: SubjectKind,
     subject_id: &str,
+    purpose: Purpose,
 ) -> ApiResult<()> {
+    let manage = purpose == Purpose::Manage;
     match kind {
         SubjectKind::Achievement => {
             let listing = crate::listings::queries::find(conn, Library::Achievements, subject_id)?;
-            crate::listings::access::ensure_manage(user, &listing)
+            if manage {
+                crate::listings::access::ensure_manage(user, &listing)
+            } else {
+                crate::listings::access::ensure_visible(Some(user), &listing)
+            }
         }
         SubjectKind::Contract => {
             let contract = crate::contracts::queries::find(conn, subject_id)?;
-            crate::contracts::access::ensure_manager(user, &contract)
+            if manage {
+                crate::contracts::access::ensure_manager(user, &contract)
+            } else {
+                crate::contracts::access::ensure_visible(user, &contract)
+            }
         }
         SubjectKind::Auction => {
             let auction = crate::auctions::store::find(conn, subject_id)?;
-            Managed::check::<crate::auctions::access::Auctions>(user, &auction).map(drop)
+            if manage {
+                Managed::check::<crate::auctions::access::Auctions>(user, &auction).map(drop)
+            } else {
+                Visible::check::<crate::auctions::access::Auctions>(Some(user), &auction).map(drop)
+            }
         }
         SubjectKind::VoucherOrder => {
             let order = crate::vouchers::store::order(conn, subject_id)?;
             let order = Visible::check::<crate::vouchers::access::Orders>(Some(user), order)?;
-            if crate::vouchers::access::is_provider_side(user, order.get()) {
+            if !manage || crate::vouchers::access::is_provider_side(user, order.get()) {
                 Ok(())
             } else {
                 Err(crate::vouchers::access::wrong_side("provider", "deliver files for"))
@@ -126,7 +119,7 @@ pub fn ensure_manager(
         SubjectKind::VoucherClaim => {
             let claim = crate::vouchers::store::claim(conn, subject_id)?;
             let claim = Visible::check::<crate::vouchers::access::Claims>(Some(user), claim)?;
-            if user.belongs_to(&claim.get().claimant_org_id) {
+            if !manage || user.belongs_to(&claim.get().claimant_org_id) {
                 Ok(())
             } else {
                 Err(ApiError::Forbidden("only the claimant attaches files to a claim".into()))

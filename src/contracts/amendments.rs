@@ -32,6 +32,7 @@ use crate::db::schema::contract_amendments;
 use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 /// Registers the routes.
@@ -347,44 +348,7 @@ action_endpoint! {
     post "/contracts/{id}/amendments/{amendment_id}/register" => register_amendment, tag "contracts", path { "id": "Contract id", "amendment_id": "Amendment id" },
     ok 200 "Registered; the amended contract" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "The amendment is not pending, or the contract is no longer registered or performing", 422: "The new values no longer fit the contract (e.g. below the money received)" },
     |admin: AdminUser, state, path: (String, String), body: Option<DecisionInput>| -> HttpResponse {
-        let user = admin.0;
-        let (id, amendment_id) = path.into_inner();
-        let note = decision_note(body)?;
-        let out = state
-            .db
-            .write(move |conn| {
-                let current = queries::find(conn, &id)?;
-                let amendment =
-                    pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Registered)?;
-                ensure_live(&current)?;
-                let values: AmendmentValues = serde_json::from_str(&amendment.new_values)?;
-                let applied = check(conn, &current, &values)?;
-                let previous = previous_values(conn, &current, &values)?;
-                let saved = queries::save(conn, &applied.next, current.version)?;
-                if let Some(schedule) = &applied.schedule {
-                    queries::replace_milestones(conn, &saved.id, schedule)?;
-                }
-                decide(
-                    conn,
-                    &amendment,
-                    &user,
-                    AmendmentStatus::Registered,
-                    Some(previous.to_string()),
-                    note.clone(),
-                )?;
-                audit::record(
-                    conn,
-                    &user.actor(),
-                    "contract.amendment_register",
-                    ENTITY,
-                    &saved.id,
-                    serde_json::json!({"amendment_id": amendment.id, "from": previous,
-                                       "to": values, "note": note}),
-                )?;
-                detail(conn, saved)
-            })
-            .await?;
-        Ok(contract_response(actix_web::http::StatusCode::OK, out))
+        decide_pending(&state, admin.0, path.into_inner(), body, AmendmentStatus::Registered).await
     }
 }
 
@@ -393,29 +357,91 @@ action_endpoint! {
     post "/contracts/{id}/amendments/{amendment_id}/reject" => reject_amendment, tag "contracts", path { "id": "Contract id", "amendment_id": "Amendment id" },
     ok 200 "Rejected; the contract" => super::output::ContractOut, problems { 403: "Not an administrator", 409: "The amendment is not pending" },
     |admin: AdminUser, state, path: (String, String), body: Option<DecisionInput>| -> HttpResponse {
-        let user = admin.0;
-        let (id, amendment_id) = path.into_inner();
-        let note = decision_note(body)?;
-        let out = state
-            .db
-            .write(move |conn| {
-                let current = queries::find(conn, &id)?;
-                let amendment =
-                    pending_amendment(conn, &current.id, &amendment_id, AmendmentStatus::Rejected)?;
-                decide(conn, &amendment, &user, AmendmentStatus::Rejected, None, note.clone())?;
-                audit::record(
-                    conn,
-                    &user.actor(),
-                    "contract.amendment_reject",
-                    ENTITY,
-                    &current.id,
-                    serde_json::json!({"amendment_id": amendment.id, "note": note}),
-                )?;
-                detail(conn, current)
-            })
-            .await?;
-        Ok(contract_response(actix_web::http::StatusCode::OK, out))
+        decide_pending(&state, admin.0, path.into_inner(), body, AmendmentStatus::Rejected).await
     }
+}
+
+/// Registers or rejects (`decision`) a pending amendment of a contract for the administrator
+/// `user`, and answers with the contract as it then stands.
+async fn decide_pending(
+    state: &AppState,
+    user: AuthUser,
+    (id, amendment_id): (String, String),
+    body: OptionalJson<DecisionInput>,
+    decision: AmendmentStatus,
+) -> ApiResult<HttpResponse> {
+    let note = decision_note(body)?;
+    let out = state
+        .db
+        .write(move |conn| {
+            let current = queries::find(conn, &id)?;
+            let amendment = pending_amendment(conn, &current.id, &amendment_id, decision)?;
+            let contract = if decision == AmendmentStatus::Registered {
+                register(conn, &user, current, &amendment, note)?
+            } else {
+                reject(conn, &user, current, &amendment, note)?
+            };
+            detail(conn, contract)
+        })
+        .await?;
+    Ok(contract_response(actix_web::http::StatusCode::OK, out))
+}
+
+/// Applies a registered amendment: the new values, a recomputed technology amount, the
+/// previous values kept on the amendment.
+fn register(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    current: ContractRow,
+    amendment: &AmendmentRow,
+    note: Option<String>,
+) -> ApiResult<ContractRow> {
+    ensure_live(&current)?;
+    let values: AmendmentValues = serde_json::from_str(&amendment.new_values)?;
+    let applied = check(conn, &current, &values)?;
+    let previous = previous_values(conn, &current, &values)?;
+    let saved = queries::save(conn, &applied.next, current.version)?;
+    if let Some(schedule) = &applied.schedule {
+        queries::replace_milestones(conn, &saved.id, schedule)?;
+    }
+    decide(
+        conn,
+        amendment,
+        user,
+        AmendmentStatus::Registered,
+        Some(previous.to_string()),
+        note.clone(),
+    )?;
+    audit::record(
+        conn,
+        &user.actor(),
+        "contract.amendment_register",
+        ENTITY,
+        &saved.id,
+        serde_json::json!({"amendment_id": amendment.id, "from": previous, "to": values,
+                           "note": note}),
+    )?;
+    Ok(saved)
+}
+
+/// Rejects an amendment; the contract is unchanged.
+fn reject(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    current: ContractRow,
+    amendment: &AmendmentRow,
+    note: Option<String>,
+) -> ApiResult<ContractRow> {
+    decide(conn, amendment, user, AmendmentStatus::Rejected, None, note.clone())?;
+    audit::record(
+        conn,
+        &user.actor(),
+        "contract.amendment_reject",
+        ENTITY,
+        &current.id,
+        serde_json::json!({"amendment_id": amendment.id, "note": note}),
+    )?;
+    Ok(current)
 }
 
 #[cfg(test)]

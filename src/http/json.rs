@@ -111,23 +111,39 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// Reads a request's JSON body: 415 for another media type, 413 beyond the body limit, 400 or
+/// 422 for JSON that does not decode; with `empty_is_none` an empty body is `None` whatever
+/// its media type.
+async fn read_json<T: DeserializeOwned>(
+    req: HttpRequest,
+    mut payload: Payload,
+    empty_is_none: bool,
+) -> Result<Option<T>, ApiError> {
+    let unsupported =
+        || ApiError::UnsupportedMediaType("the request body must be application/json".into());
+    if !empty_is_none && !is_json(&req) {
+        return Err(unsupported());
+    }
+    let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
+    let body = read_body(&req, &mut payload, limit).await?;
+    if empty_is_none && body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !is_json(&req) {
+        return Err(unsupported());
+    }
+    decode(&body).map(Some)
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if !is_json(&req) {
-                return Err(ApiError::UnsupportedMediaType(
-                    "the request body must be application/json".into(),
-                ));
-            }
-            let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-            let body = read_body(&req, &mut payload, limit).await?;
-            decode(&body).map(ValidJson)
-        })
+        let read = read_json(req.clone(), payload.take(), false);
+        // Without `empty_is_none` every body is decoded: `None` cannot come back, and an
+        // empty body would be malformed JSON.
+        Box::pin(async move { read.await?.map_or_else(|| decode(b""), Ok).map(ValidJson) })
     }
 }
 
@@ -170,20 +186,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-            let body = read_body(&req, &mut payload, limit).await?;
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Ok(OptionalJson(None));
-            }
-            if !is_json(&req) {
-                return Err(ApiError::UnsupportedMediaType(
-                    "the request body must be application/json".into(),
-                ));
-            }
-            decode(&body).map(|value| OptionalJson(Some(value)))
-        })
+        let read = read_json(req.clone(), payload.take(), true);
+        Box::pin(async move { read.await.map(OptionalJson) })
     }
 }

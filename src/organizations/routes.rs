@@ -17,6 +17,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::dto::{ADDRESS_MAX, NAME_MAX};
+use crate::organizations::model::Organization;
+use crate::state::AppState;
 use crate::validation::{self, Checker};
 
 crate::endpoint! {
@@ -125,11 +127,7 @@ crate::endpoint! {
                 Ok(saved)
             })
             .await?;
-        // Lists filter service providers by their organization's verification.
-        let org_id = saved.id.clone();
-        let profiles = state.db.read(move |conn| crate::listings::reindex::provider_profiles(conn, &org_id)).await?;
-        crate::listings::listing_search::refresh(&state, profiles).await;
-        Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
+        changed(&state, saved).await
     }
 }
 
@@ -198,10 +196,18 @@ action_endpoint! {
                 Ok(saved)
             })
             .await?;
-        // Lists filter service providers by their organization's verification.
-        let org_id = saved.id.clone();
-        let profiles = state.db.read(move |conn| crate::listings::reindex::provider_profiles(conn, &org_id)).await?;
-        crate::listings::listing_search::refresh(&state, profiles).await;
-        Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
+        changed(&state, saved).await
     }
+}
+
+/// The answer to a change of an organization, once the service-provider profiles of its
+/// members are re-indexed (lists filter them by their organization's name and verification).
+async fn changed(state: &AppState, saved: Organization) -> ApiResult<HttpResponse> {
+    let org_id = saved.id.clone();
+    let profiles = state
+        .db
+        .read(move |conn| crate::listings::reindex::provider_profiles(conn, &org_id))
+        .await?;
+    crate::listings::listing_search::refresh(state, profiles).await;
+    Ok(Tagged::ok(saved.version, OrganizationOut::from(saved)).into())
 }

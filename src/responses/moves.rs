@@ -235,32 +235,23 @@ pub fn apply(
     let (demand, row) = load(conn, user, demand_id, response_id, action)?;
     check_transition(&row, action, details.version)?;
     let note = details.note.as_deref();
-    if action != ResponseMove::Accept {
-        let to = action.target();
-        let after = store(conn, user, &row, to, details.reason, note, None)?;
-        audit_move(
-            conn,
-            user,
-            action,
-            &row,
-            &after,
-            serde_json::json!({ "reason": details.reason, "note": note }),
-        )?;
-        return Ok(Moved { response: after, deal: None, auto_declined: Vec::new() });
-    }
-    let reward = crate::demands::record::DemandRecords::find(conn, &demand.id)?.1.reward_fen;
-    super::queries::ensure_open_call_undecided(conn, &demand.id, reward)?;
-    let deal = open_deal(conn, user, &demand, &row, details.broker_id)?;
-    let after = store(conn, user, &row, ResponseStatus::Accepted, None, None, Some(&deal.id))?;
-    audit_move(
-        conn,
-        user,
-        action,
-        &row,
-        &after,
-        serde_json::json!({ "deal_id": deal.id, "note": note, "open_call": reward.is_some() }),
-    )?;
+    let (after, deal, reward) = if action == ResponseMove::Accept {
+        let reward = crate::demands::record::DemandRecords::find(conn, &demand.id)?.1.reward_fen;
+        super::queries::ensure_open_call_undecided(conn, &demand.id, reward)?;
+        let deal = open_deal(conn, user, &demand, &row, details.broker_id)?;
+        let after = store(conn, user, &row, ResponseStatus::Accepted, None, None, Some(&deal.id))?;
+        (after, Some(deal), reward)
+    } else {
+        (store(conn, user, &row, action.target(), details.reason, note, None)?, None, None)
+    };
+    let audited = match &deal {
+        Some(deal) => {
+            serde_json::json!({ "deal_id": deal.id, "note": note, "open_call": reward.is_some() })
+        }
+        None => serde_json::json!({ "reason": details.reason, "note": note }),
+    };
+    audit_move(conn, user, action, &row, &after, audited)?;
     let auto_declined =
         if reward.is_some() { decline_others(conn, user, &after)? } else { Vec::new() };
-    Ok(Moved { response: after, deal: Some(deal), auto_declined })
+    Ok(Moved { response: after, deal, auto_declined })
 }
