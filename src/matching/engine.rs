@@ -145,11 +145,12 @@ fn judge<T: Matched>(
         b.0.score().total_cmp(&a.0.score()).then_with(|| a.0.record_id().cmp(b.0.record_id()))
     });
     candidates.truncate(limit.saturating_mul(2));
+    let problem = crate::search::tokens(problem_text);
     let judged = candidates
         .into_iter()
         .map(|(mut found, record_text)| {
             if let Some(text_match) = by_id.get(found.record_id()).copied() {
-                let assessment = relevance::assess(problem_text, text_match, &record_text);
+                let assessment = relevance::assess(&problem, text_match, &record_text);
                 let (score, explanation) = found.scored_mut();
                 explanation.factors[0] = scoring::text_factor(
                     calibration::precision(&assessment.evidence),

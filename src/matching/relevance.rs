@@ -46,12 +46,12 @@ pub struct Assessment {
     pub evidence: Evidence,
 }
 
-/// Assesses a ranked record's text against the problem (one tokenization of each).
-pub fn assess(problem_text: &str, text_match: &TextMatch, record_text: &str) -> Assessment {
+/// Assesses a ranked record's text against the problem, given as its tokens
+/// ([`crate::search::tokens`], taken once for all its candidates).
+pub fn assess(problem: &[String], text_match: &TextMatch, record_text: &str) -> Assessment {
     let record: HashSet<String> = tokens(record_text).into_iter().collect();
-    let problem = tokens(problem_text);
     let mut terms: Vec<String> = text_match.matched_keywords.clone();
-    for token in &problem {
+    for token in problem {
         if token.chars().count() >= 2
             && record.contains(token)
             && !terms.iter().any(|t| t.contains(token.as_str()))
@@ -60,7 +60,7 @@ pub fn assess(problem_text: &str, text_match: &TextMatch, record_text: &str) -> 
         }
     }
     terms.truncate(20);
-    let covered = share_covered(&problem, &record);
+    let covered = share_covered(problem, &record);
     let relevance = text_match.score * (covered / FULL_COVERAGE).min(1.0);
     Assessment {
         relevance,
@@ -83,7 +83,7 @@ mod tests {
             feedback: 0.0,
             matched_keywords: Vec::new(),
         };
-        assess(problem, &ranked, record).coverage
+        assess(&tokens(problem), &ranked, record).coverage
     }
 
     #[test]
@@ -104,9 +104,9 @@ mod tests {
             feedback: 0.0,
             matched_keywords: Vec::new(),
         };
-        let fit = assess("印染废水深度处理", &ranked, "印染废水深度处理工艺");
+        let fit = assess(&tokens("印染废水深度处理"), &ranked, "印染废水深度处理工艺");
         assert!((fit.relevance - 0.8).abs() < 1e-9 && fit.terms.contains(&"印染".to_string()));
-        let off = assess("印染废水深度处理", &ranked, "罗非鱼链球菌病的防治");
+        let off = assess(&tokens("印染废水深度处理"), &ranked, "罗非鱼链球菌病的防治");
         assert!(off.relevance < 0.1 && off.terms.is_empty());
     }
 }

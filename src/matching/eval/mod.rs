@@ -153,11 +153,12 @@ impl Corpus {
             2 * CUTOFF,
             config,
         )?;
+        let problem = crate::search::tokens(text);
         Ok(ranked
             .iter()
             .map(|m| {
                 let record = self.texts.get(&m.id).map_or("", String::as_str);
-                (m.id.clone(), relevance::assess(text, m, record).evidence)
+                (m.id.clone(), relevance::assess(&problem, m, record).evidence)
             })
             .collect())
     }
