@@ -505,19 +505,38 @@ async fn lots_are_checked_before_they_are_drafted_and_announced_with_notice() {
     app.as_user(&m.enterprises[0]).get(format!("/api/v1/auctions/{id}")).problem(404).await;
 }
 
+/// An English lot opening in 2.5 s and running `runs_ms`, with `bidders` enterprises of
+/// verified organizations registered to bid, their deposits held.
+async fn registered_lot(app: &TestApp, bidders: u32, runs_ms: i64) -> (Market, String) {
+    let mut builder = MarketBuilder::new(app).admin(1).university(100);
+    for n in 1..=bidders {
+        builder = builder.enterprise(n);
+    }
+    let m = builder.verified_orgs().achievement(sample_achievement(1)).build().await;
+    let id = announced(app, &m, english(2_500, runs_ms)).await;
+    for who in &m.enterprises {
+        bidder(app, &m, &id, who).await;
+    }
+    (m, id)
+}
+
+/// The status of a plain bid of `amount` sent straight to a bids URL (from a task of its own).
+async fn bid_status(client: &reqwest::Client, url: &str, token: &str, amount: i64) -> u16 {
+    let answer = client
+        .post(url)
+        .bearer_auth(token)
+        .json(&json!({"amount_fen": amount}))
+        .send()
+        .await
+        .expect("the bid is answered");
+    answer.status().as_u16()
+}
+
 #[tokio::test]
 async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_step() {
     let app = spawn_app().await;
     let second = app.second_instance().await;
-    let mut builder = MarketBuilder::new(&app).admin(1).university(100);
-    for n in 1..=50 {
-        builder = builder.enterprise(n);
-    }
-    let m = builder.verified_orgs().achievement(sample_achievement(1)).build().await;
-    let id = announced(&app, &m, english(2_500, 4_000)).await;
-    for who in &m.enterprises {
-        bidder(&app, &m, &id, who).await;
-    }
+    let (m, id) = registered_lot(&app, 50, 4_000).await;
     until(&app, &id, "open").await;
     let mut tasks = Vec::new();
     for (n, who) in m.enterprises.iter().enumerate() {
@@ -531,14 +550,7 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
             for _ in 0..4 {
                 let lot: Value = client.get(&lot_url).send().await.unwrap().json().await.unwrap();
                 let Some(next) = lot["min_next_fen"].as_i64() else { break };
-                let answer = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({"amount_fen": next}))
-                    .send()
-                    .await
-                    .unwrap();
-                match answer.status().as_u16() {
+                match bid_status(&client, &url, &token, next).await {
                     201 => accepted += 1,
                     409 => {}
                     other => panic!("bid answered {other}"),
@@ -591,15 +603,7 @@ async fn a_lot_closes_once_with_two_instances_and_concurrent_bids_climb_by_the_s
 #[tokio::test]
 async fn bids_of_ended_sessions_are_refused_in_the_turn_that_judges_the_live_ones() {
     let app = spawn_app().await;
-    let mut builder = MarketBuilder::new(&app).admin(1).university(100);
-    for n in 1..=12 {
-        builder = builder.enterprise(n);
-    }
-    let m = builder.verified_orgs().achievement(sample_achievement(1)).build().await;
-    let id = announced(&app, &m, english(2_500, 60_000)).await;
-    for who in &m.enterprises {
-        bidder(&app, &m, &id, who).await;
-    }
+    let (m, id) = registered_lot(&app, 12, 60_000).await;
     // Every other bidder signs out: its access token is still signed and unexpired.
     for who in m.enterprises.iter().step_by(2) {
         app.anon()
@@ -621,14 +625,7 @@ async fn bids_of_ended_sessions_are_refused_in_the_turn_that_judges_the_live_one
             let mut answers = Vec::new();
             for step in 0..3 {
                 let amount = 10_000 + 500 * (n as i64 + 12 * step);
-                let answer = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({"amount_fen": amount}))
-                    .send()
-                    .await
-                    .unwrap();
-                answers.push(answer.status().as_u16());
+                answers.push(bid_status(&client, &url, &token, amount).await);
             }
             (n % 2 == 0, answers)
         }));
