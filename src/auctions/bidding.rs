@@ -41,7 +41,7 @@ pub struct BidInput {
     pub max_amount_fen: Option<i64>,
 }
 
-fn too_low(min_next_fen: i64) -> ApiError {
+pub(super) fn too_low(min_next_fen: i64) -> ApiError {
     ApiError::Refused {
         code: "bid_too_low",
         detail: format!("the lowest acceptable bid is {min_next_fen} fen"),
@@ -49,7 +49,7 @@ fn too_low(min_next_fen: i64) -> ApiError {
     }
 }
 
-/// Places the caller's bid on the lot of `turn` at `now` (inside the turn's savepoint).
+/// Places the caller's bid on the lot of `turn` at `now` (inside the turn's transaction).
 pub fn place(
     conn: &mut DbConnection,
     turn: &mut Turn,
@@ -150,34 +150,6 @@ pub fn place(
     }
     turn.keep(&row);
     Ok(placed)
-}
-
-/// Whether a plain English bid is certainly too low, judged from `row` alone (and whether the
-/// bidder's deposit is `held`): a bid below the lowest acceptable bid of a lot open now, from a
-/// bidder with a held deposit who may see the lot and is not its seller. English prices only
-/// rise, so a bid too low against any committed state of the lot is too low against its
-/// locked state as well. `None` for every other bid (and any doubt): it goes on to [`place`].
-/// Under a race most bids are outbid ones; a turn refuses them from the lot it holds, without
-/// a statement (see [`Turn`]).
-pub fn certainly_too_low(
-    row: &AuctionRow,
-    held: bool,
-    user: &AuthUser,
-    input: &BidInput,
-    now: NaiveDateTime,
-) -> Option<ApiError> {
-    let (Some(amount), None) = (input.amount_fen, input.max_amount_fen) else {
-        return None;
-    };
-    let plain_open_english = row.auction_type == AuctionType::English
-        && row.status == AuctionStatus::Open
-        && row.converted_from.is_none()
-        && now < row.ends_at;
-    let eligible = held
-        && !user.belongs_to(&row.seller_org_id)
-        && <super::access::Auctions as crate::policy::Policy>::may_see(Some(user), row);
-    let min_next = rules::min_next(row, now);
-    (plain_open_english && eligible && amount < min_next).then(|| too_low(min_next))
 }
 
 fn has_bid(conn: &mut DbConnection, auction_id: &str, registration_id: &str) -> ApiResult<bool> {

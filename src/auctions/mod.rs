@@ -19,6 +19,7 @@ pub mod closing;
 pub mod confirmation;
 pub mod demo;
 pub mod feed;
+pub mod foresight;
 pub mod input;
 pub mod lifecycle;
 pub mod model;

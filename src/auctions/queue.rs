@@ -2,8 +2,8 @@
 //! lot locked, so a hot lot's throughput is set by how long each bid holds the lock — its
 //! statements and its commit. An instance therefore queues the bids that arrive for a lot
 //! while one is being judged, and the next turn ([`Turn`]) judges every queued bid in one
-//! transaction, each in its own savepoint (a refused bid rolls back only itself) and in arrival
-//! order, then commits once and answers them all. Nothing is answered before its commit; a batch that
+//! transaction, in arrival order (a bid that may be refused in a savepoint of its own, so that
+//! its refusal rolls back only itself), then commits once and answers them all. Nothing is answered before its commit; a batch that
 //! fails as a whole is judged again one bid per transaction, so every bidder gets its own
 //! answer. Instances sharing a database still serialize on the lot's row lock.
 

@@ -4,13 +4,15 @@
 //! registration holding the lead, the lot's name and where each outbid bidder's notices go are
 //! read once per turn, not once per bid: a hot lot's throughput is set by the statements each
 //! bid runs under the lock. A bid that
-//! is certainly too low against the held lot is refused without a statement; the others are
+//! is certainly too low against the held lot is refused without a statement, one certainly
+//! accepted is placed without a savepoint (a failure abandons the whole turn); the others are
 //! judged each in a savepoint, and a bid whose savepoint is rolled back makes the turn forget
 //! what it knew, since that bid may have changed it.
 
 use diesel::prelude::*;
 
 use super::bidding::{self, BidInput};
+use super::foresight::{Foreseen, foresee};
 use super::model::{AuctionRow, DepositStatus, RegistrationRow};
 use super::output::BidAccepted;
 use super::store;
@@ -46,10 +48,14 @@ impl Turn {
         }
     }
 
-    /// Judges `user`'s bid in its own savepoint: refused from what the turn knows when it is
-    /// certainly too low, otherwise placed with [`bidding::place`]. The inner result is the
-    /// bid's answer; the outer error means the turn could not read the lot (outside any
-    /// savepoint, so the transaction may be unusable: the caller abandons it).
+    /// Judges `user`'s bid from what the turn knows ([`foresee`]): refused without a
+    /// statement when it is certainly too low; placed with [`bidding::place`] straight in the
+    /// turn's transaction when it is certainly accepted (a savepoint costs two round trips on
+    /// PostgreSQL, and nothing but a failing statement can refuse such a bid); otherwise placed
+    /// in a savepoint of its own, which a refusal rolls back. The inner result is the bid's
+    /// answer; the outer error means the turn must be abandoned (the lot could not be read, or
+    /// a bid placed without a savepoint failed: its writes may be half done), and the caller
+    /// judges every bid of it again.
     pub fn bid(
         &mut self,
         conn: &mut DbConnection,
@@ -64,14 +70,17 @@ impl Turn {
                 .is_some_and(|registration| registration.deposit_status == DepositStatus::Held),
             None => false,
         };
-        if let Some(refusal) = bidding::certainly_too_low(&row, held, user, &input, now) {
-            return Ok(Err(refusal));
+        match foresee(&row, held, user, &input, now) {
+            Foreseen::TooLow(refusal) => Ok(Err(refusal)),
+            Foreseen::Accepted => bidding::place(conn, self, user, input, now).map(Ok),
+            Foreseen::Unsure => {
+                let judged = conn.transaction(|conn| bidding::place(conn, self, user, input, now));
+                if judged.is_err() {
+                    self.forget();
+                }
+                Ok(judged)
+            }
         }
-        let judged = conn.transaction(|conn| bidding::place(conn, self, user, input, now));
-        if judged.is_err() {
-            self.forget();
-        }
-        Ok(judged)
     }
 
     /// Forgets everything the turn knew (after a rolled-back bid), the audit chain's head
@@ -193,7 +202,8 @@ impl Turn {
         self.leader = Some((bid_id.to_string(), registration_id.to_string()));
     }
 
-    /// Where `org_id`'s outbid notices go (read once per turn).
+    /// Where `org_id`'s outbid notices go: read once per turn, for every registered bidder's
+    /// organization at once when the first one is outbid.
     pub fn outbid_recipients(
         &mut self,
         conn: &mut DbConnection,
@@ -202,9 +212,17 @@ impl Turn {
         if let Some(recipients) = self.outbid_recipients.get(org_id) {
             return Ok(recipients.clone());
         }
-        let recipients = Recipients::of(conn, org_id, NotificationKind::Outbid)?;
-        self.outbid_recipients.insert(org_id.to_string(), recipients.clone());
-        Ok(recipients)
+        let mut org_ids: Vec<String> = self
+            .registrations(conn)?
+            .iter()
+            .map(|registration| registration.org_id.clone())
+            .collect();
+        org_ids.push(org_id.to_string());
+        org_ids.sort();
+        org_ids.dedup();
+        let org_ids: Vec<&str> = org_ids.iter().map(String::as_str).collect();
+        self.outbid_recipients = Recipients::of_each(conn, &org_ids, NotificationKind::Outbid)?;
+        Ok(self.outbid_recipients.get(org_id).cloned().unwrap_or_default())
     }
 
     /// The lot's name in notices (its achievement's title).

@@ -173,7 +173,7 @@ pub struct Tiding {
 
 /// Where an organization's notifications of one kind go besides its list: the members who
 /// take them by email (with their language) and its webhook, if any.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Recipients {
     emails: Vec<(String, crate::i18n::Lang)>,
     webhook: Option<String>,
@@ -187,10 +187,33 @@ impl Recipients {
         org_id: &str,
         kind: NotificationKind,
     ) -> ApiResult<Recipients> {
-        let emails = preferences::email_recipients(conn, org_id, kind)?;
-        let webhook =
-            webhook_table::table.find(org_id).select(webhook_table::url).first(conn).optional()?;
-        Ok(Recipients { emails, webhook })
+        Ok(Recipients::of_each(conn, &[org_id], kind)?.remove(org_id).unwrap_or_default())
+    }
+
+    /// [`Recipients::of`] for several organizations with two statements, by organization
+    /// (every one of `org_ids` is present).
+    pub fn of_each(
+        conn: &mut DbConnection,
+        org_ids: &[&str],
+        kind: NotificationKind,
+    ) -> ApiResult<std::collections::HashMap<String, Recipients>> {
+        let mut emails = preferences::email_recipients(conn, org_ids, kind)?;
+        let mut webhooks: std::collections::HashMap<String, String> = webhook_table::table
+            .filter(webhook_table::org_id.eq_any(org_ids))
+            .select((webhook_table::org_id, webhook_table::url))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        Ok(org_ids
+            .iter()
+            .map(|org| {
+                let recipients = Recipients {
+                    emails: emails.remove(*org).unwrap_or_default(),
+                    webhook: webhooks.remove(*org),
+                };
+                (org.to_string(), recipients)
+            })
+            .collect())
     }
 }
 

@@ -94,31 +94,38 @@ pub fn hidden_kinds(conn: &mut DbConnection, user_id: &str) -> ApiResult<Vec<Str
         .collect())
 }
 
-/// The addresses of the organization's active members who take this kind by e-mail, each with
-/// the language its owner reads.
+/// The active members of each of `org_ids` who take notifications of `kind` by email (their
+/// choice, else the kind's default), with the language of their emails, by organization (an
+/// organization without one is absent).
 pub fn email_recipients(
     conn: &mut DbConnection,
-    org_id: &str,
+    org_ids: &[&str],
     kind: NotificationKind,
-) -> ApiResult<Vec<(String, Lang)>> {
-    let members: Vec<(String, String, String)> = users::table
-        .filter(users::organization_id.eq(org_id))
+) -> ApiResult<HashMap<String, Vec<(String, Lang)>>> {
+    let members: Vec<(Option<String>, String, String, Option<bool>)> = users::table
+        .left_join(
+            notification_preferences::table.on(notification_preferences::user_id
+                .eq(users::id)
+                .and(notification_preferences::kind.eq(kind.as_str()))),
+        )
+        .filter(users::organization_id.eq_any(org_ids))
         .filter(users::status.eq("active"))
-        .select((users::id, users::email, users::language))
+        .select((
+            users::organization_id,
+            users::email,
+            users::language,
+            notification_preferences::email.nullable(),
+        ))
         .load(conn)?;
-    let ids: Vec<&String> = members.iter().map(|(id, _, _)| id).collect();
-    let choices: HashMap<String, bool> = notification_preferences::table
-        .filter(notification_preferences::user_id.eq_any(ids))
-        .filter(notification_preferences::kind.eq(kind.as_str()))
-        .select((notification_preferences::user_id, notification_preferences::email))
-        .load::<(String, bool)>(conn)?
-        .into_iter()
-        .collect();
-    Ok(members
-        .into_iter()
-        .filter(|(id, _, _)| choices.get(id).copied().unwrap_or_else(|| email_by_default(kind)))
-        .map(|(_, email, language)| (email, Lang::of_stored(&language)))
-        .collect())
+    let mut by_org: HashMap<String, Vec<(String, Lang)>> = HashMap::new();
+    for (org, email, language, choice) in members {
+        if let Some(org) = org
+            && choice.unwrap_or_else(|| email_by_default(kind))
+        {
+            by_org.entry(org).or_default().push((email, Lang::of_stored(&language)));
+        }
+    }
+    Ok(by_org)
 }
 
 crate::endpoint! {
