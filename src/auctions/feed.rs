@@ -29,6 +29,11 @@ pub const POLL: Duration = Duration::from_millis(100);
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Entries an instance keeps for watchers that fall behind.
 const BUFFER: usize = 4096;
+/// The shortest gap between two reads of the log: wakes arriving meanwhile (one per accepted
+/// bid) are served by one read after it, so a hot lot's watchers are woken for a handful of
+/// events at a time rather than once for each (the stream's cost is set by the wake-ups of its
+/// watchers; the gap adds at most this much to the lag).
+const MIN_GAP: Duration = Duration::from_millis(10);
 /// The most waiting events a watcher's stream sends in one chunk.
 const COALESCED: usize = 256;
 
@@ -158,6 +163,7 @@ impl AuctionFeed {
                     Ok(Err(error)) => tracing::warn!(?error, "auction feed read failed"),
                     Err(error) => tracing::warn!(?error, "auction feed task failed"),
                 }
+                tokio::time::sleep(MIN_GAP).await;
             }
         });
         feed
