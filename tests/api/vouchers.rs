@@ -721,7 +721,11 @@ async fn unused_balances_lapse_once_and_old_approved_claims_are_overdue() {
     });
     let swept: usize =
         futures_util::future::join_all(sweeps).await.into_iter().map(|r| r.expect("sweep")).sum();
-    assert_eq!(swept, 1);
+    // However the sweeps interleave (the instances' own sweepers included), it lapses once.
+    assert!(swept <= 1, "{swept} sweeps lapsed it");
+    let lapses =
+        m.app.audit_entries(&m.admin, format!("entity_id={id}&action=voucher.lapse")).await;
+    assert_eq!(lapses.len(), 1);
     let lapsed = m.voucher(&id).await;
     assert_eq!(lapsed["status"], "lapsed");
     assert_eq!(lapsed["balance_fen"], 0);
