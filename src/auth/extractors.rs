@@ -7,14 +7,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
-use super::presented::PresentedToken;
+use super::presented::{PresentedToken, app_state};
 use crate::accounts::model::{Role, User};
 use crate::audit::Actor;
 use crate::error::ApiError;
 use crate::http::middleware::RequestId;
-use crate::state::AppState;
 
 /// A signed-in, active user.
 #[derive(Debug, Clone)]
@@ -97,11 +96,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     let Some(token) = PresentedToken::of(&req)? else {
         return Ok(None);
     };
-    let db = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal("application state missing".into()))?
-        .db
-        .clone();
+    let db = app_state(&req)?.db.clone();
     Ok(Some(db.read(move |conn| token.sign_in(conn)).await?))
 }
 

@@ -97,7 +97,7 @@ impl PresentedToken {
 }
 
 /// The application state of a request (500 if the server was assembled without it).
-fn app_state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
+pub(super) fn app_state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))
