@@ -9,6 +9,7 @@ use diesel::prelude::*;
 pub use super::answer::Outcome;
 use super::cards::Matched;
 pub use super::cards::{AchievementMatch, DemandMatch, MatchedAchievement, MatchedDemand};
+use super::relevance::Subject;
 use super::scoring::{self, Explanation, Factor};
 use super::text::{self, TextMatch, TextMatcherConfig};
 use super::vocabulary::Vocabulary;
@@ -97,8 +98,17 @@ impl MatchingState {
         let empty = Vocabulary::new();
         let vocabulary = vocabularies.get(library.as_str()).unwrap_or(&empty);
         text::rank(index, vocabulary, library, text, CANDIDATES, &TextMatcherConfig::default())
-            .map_err(|e| ApiError::Internal(format!("search: {e}")))
+            .map_err(search_failed)
     }
+
+    /// A problem's subject words, weighted by their rarity in the index.
+    pub fn subject(index: &SearchIndex, text: &str) -> ApiResult<Subject> {
+        Subject::of(text, |words| index.rarity(words)).map_err(search_failed)
+    }
+}
+
+fn search_failed(error: crate::search::SearchError) -> ApiError {
+    ApiError::Internal(format!("search: {error}"))
 }
 
 /// What is being matched: a problem's text and constraints.
@@ -135,7 +145,7 @@ fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> 
 /// the text factor, which then gates the market factors. Candidates come provisionally scored
 /// (full coverage assumed); only the leading `2 × limit` are tokenized, the costliest step.
 fn judge<T: Matched>(
-    problem_text: &str,
+    problem: &Subject,
     mut candidates: Vec<(T, String)>,
     by_id: &HashMap<&str, &TextMatch>,
     limit: usize,
@@ -145,12 +155,11 @@ fn judge<T: Matched>(
         b.0.score().total_cmp(&a.0.score()).then_with(|| a.0.record_id().cmp(b.0.record_id()))
     });
     candidates.truncate(limit.saturating_mul(2));
-    let problem = crate::search::tokens(problem_text);
     let judged = candidates
         .into_iter()
         .map(|(mut found, record_text)| {
             if let Some(text_match) = by_id.get(found.record_id()).copied() {
-                let assessment = relevance::assess(&problem, text_match, &record_text);
+                let assessment = relevance::assess(problem, text_match, &record_text);
                 let (score, explanation) = found.scored_mut();
                 explanation.factors[0] = scoring::text_factor(
                     calibration::precision(&assessment.evidence),
@@ -270,7 +279,8 @@ pub fn match_achievements(
         };
         candidates.push((found, record_text));
     }
-    let mut outcome = judge(&problem.text, candidates, &by_id, limit, excluded);
+    let subject = MatchingState::subject(index, &problem.text)?;
+    let mut outcome = judge(&subject, candidates, &by_id, limit, excluded);
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)
 }
@@ -394,7 +404,8 @@ pub fn match_demands(
         };
         candidates.push((found, record_text));
     }
-    let mut outcome = judge(&offer.text, candidates, &by_id, limit, false);
+    let subject = MatchingState::subject(index, &offer.text)?;
+    let mut outcome = judge(&subject, candidates, &by_id, limit, false);
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)
 }

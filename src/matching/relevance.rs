@@ -14,19 +14,39 @@ const REQUEST_WORDS: &[&str] = &[
     "问题", "合作", "提供", "找到", "高校", "难题", "遇到", "现有", "能够", "可以", "进行",
 ];
 
-/// The share of a problem's subject words (two characters or more, request boilerplate left
-/// out) that a record's text contains: an absolute measure of textual fit, where BM25 is
-/// normalized by the best hit and so makes the best candidate look relevant even when nothing
-/// fits.
-fn share_covered(problem: &[String], record: &HashSet<String>) -> f64 {
-    let subject: Vec<&String> = problem
-        .iter()
-        .filter(|t| t.chars().count() >= 2 && !REQUEST_WORDS.contains(&t.as_str()))
-        .collect();
-    if subject.is_empty() {
-        return 1.0;
+/// A problem's subject words (two characters or more, request boilerplate left out), each
+/// weighted by how rare it is among the records, taken once for all its candidates.
+#[derive(Debug, Clone, Default)]
+pub struct Subject {
+    words: Vec<(String, f64)>,
+}
+
+impl Subject {
+    /// The subject words of a problem text, weighted by `rarity` (one weight per word given).
+    pub fn of<E>(
+        text: &str,
+        rarity: impl FnOnce(&[String]) -> Result<Vec<f64>, E>,
+    ) -> Result<Subject, E> {
+        let subject: Vec<String> = tokens(text)
+            .into_iter()
+            .filter(|t| t.chars().count() >= 2 && !REQUEST_WORDS.contains(&t.as_str()))
+            .collect();
+        let weights = rarity(&subject)?;
+        Ok(Subject { words: subject.into_iter().zip(weights).collect() })
     }
-    subject.iter().filter(|t| record.contains(t.as_str())).count() as f64 / subject.len() as f64
+
+    /// The share of the subject's weight that a record's text holds: an absolute measure of
+    /// textual fit, where BM25 is normalized by the best hit and so makes the best candidate
+    /// look relevant even when nothing fits.
+    fn share_covered(&self, record: &HashSet<String>) -> f64 {
+        let total: f64 = self.words.iter().map(|(_, weight)| weight).sum();
+        if total <= 0.0 {
+            return 1.0;
+        }
+        let held: f64 =
+            self.words.iter().filter(|(w, _)| record.contains(w)).map(|(_, weight)| weight).sum();
+        held / total
+    }
 }
 
 /// Coverage from which the text relevance counts in full.
@@ -46,21 +66,17 @@ pub struct Assessment {
     pub evidence: Evidence,
 }
 
-/// Assesses a ranked record's text against the problem, given as its tokens
-/// ([`crate::search::tokens`], taken once for all its candidates).
-pub fn assess(problem: &[String], text_match: &TextMatch, record_text: &str) -> Assessment {
+/// Assesses a ranked record's text against the problem's subject.
+pub fn assess(problem: &Subject, text_match: &TextMatch, record_text: &str) -> Assessment {
     let record: HashSet<String> = tokens(record_text).into_iter().collect();
     let mut terms: Vec<String> = text_match.matched_keywords.clone();
-    for token in problem {
-        if token.chars().count() >= 2
-            && record.contains(token)
-            && !terms.iter().any(|t| t.contains(token.as_str()))
-        {
-            terms.push(token.clone());
+    for (word, _) in &problem.words {
+        if record.contains(word) && !terms.iter().any(|t| t.contains(word.as_str())) {
+            terms.push(word.clone());
         }
     }
     terms.truncate(20);
-    let covered = share_covered(problem, &record);
+    let covered = problem.share_covered(&record);
     let relevance = text_match.score * (covered / FULL_COVERAGE).min(1.0);
     Assessment {
         relevance,
@@ -83,7 +99,11 @@ mod tests {
             feedback: 0.0,
             matched_keywords: Vec::new(),
         };
-        assess(&tokens(problem), &ranked, record).coverage
+        assess(&uniform(problem), &ranked, record).coverage
+    }
+
+    fn uniform(problem: &str) -> Subject {
+        Subject::of(problem, |words| Ok::<_, ()>(vec![1.0; words.len()])).unwrap_or_default()
     }
 
     #[test]
@@ -104,9 +124,9 @@ mod tests {
             feedback: 0.0,
             matched_keywords: Vec::new(),
         };
-        let fit = assess(&tokens("印染废水深度处理"), &ranked, "印染废水深度处理工艺");
+        let fit = assess(&uniform("印染废水深度处理"), &ranked, "印染废水深度处理工艺");
         assert!((fit.relevance - 0.8).abs() < 1e-9 && fit.terms.contains(&"印染".to_string()));
-        let off = assess(&tokens("印染废水深度处理"), &ranked, "罗非鱼链球菌病的防治");
+        let off = assess(&uniform("印染废水深度处理"), &ranked, "罗非鱼链球菌病的防治");
         assert!(off.relevance < 0.1 && off.terms.is_empty());
     }
 }

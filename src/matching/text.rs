@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::vocabulary::Vocabulary;
-use crate::search::{Library, SearchError, SearchIndex, WordMatch};
+use crate::search::{Library, SearchError, SearchIndex};
 
 /// Tuning of the text matcher.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +75,7 @@ pub fn rank(
         expanded = format!("{text} {expansion}");
         expanded.as_str()
     };
-    let hits = index.search(library, text, WordMatch::Any, config.candidates)?;
+    let hits = index.rank_problem(library, text, config.candidates)?;
     let top_bm25 = hits.first().map_or(0.0, |h| f64::from(h.score));
     let mut bm25: HashMap<&str, f64> = HashMap::new();
     if top_bm25 > 0.0 {

@@ -10,7 +10,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher,
     TantivyDocument, Term,
@@ -243,7 +243,8 @@ impl SearchIndex {
     /// its filter, in its order, and how many match in all: every hit can be paged to.
     pub fn page(&self, page: &PageQuery<'_>) -> Result<SearchPage, SearchError> {
         let searcher = self.inner.reader.searcher();
-        let Some(mut clauses) = self.clauses(page.library, page.text, page.words) else {
+        let weighing = self.searched_fields();
+        let Some(mut clauses) = self.clauses(page.library, page.text, page.words, &weighing) else {
             return Ok(SearchPage::default());
         };
         clauses.push((Occur::Must, self.inner.fields.facets.query(page.filter)));
@@ -261,21 +262,17 @@ impl SearchIndex {
         let documents = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let top = TopDocs::with_limit(page.limit.clamp(1, documents.max(1)))
             .and_offset(page.offset.min(documents));
-        let newest = || {
-            (
-                (SortByStaticFastValue::<u64>::for_field(ORDER_HIGH_FIELD), Order::Desc),
-                (SortByStaticFastValue::<u64>::for_field(ORDER_LOW_FIELD), Order::Desc),
-            )
-        };
         let by_amount = |order| (SortByStaticFastValue::<i64>::for_field(AMOUNT_FIELD), order);
         let (found, total): (Vec<(f32, DocAddress)>, usize) = match page.order {
             IndexOrder::Relevance => {
-                let collector = top.order_by(((SortBySimilarityScore, Order::Desc), newest()));
+                let collector =
+                    top.order_by(((SortBySimilarityScore, Order::Desc), newest_first()));
                 let (found, total) = searcher.search(&query, &(collector, Count))?;
                 (found.into_iter().map(|((score, _), address)| (score, address)).collect(), total)
             }
             IndexOrder::Newest => {
-                let (found, total) = searcher.search(&query, &(top.order_by(newest()), Count))?;
+                let (found, total) =
+                    searcher.search(&query, &(top.order_by(newest_first()), Count))?;
                 (found.into_iter().map(|(_, address)| (0.0, address)).collect(), total)
             }
             IndexOrder::AmountAscending | IndexOrder::AmountDescending => {
@@ -284,7 +281,7 @@ impl SearchIndex {
                 } else {
                     Order::Desc
                 };
-                let collector = top.order_by((by_amount(order), newest()));
+                let collector = top.order_by((by_amount(order), newest_first()));
                 let (found, total) = searcher.search(&query, &(collector, Count))?;
                 (found.into_iter().map(|(_, address)| (0.0, address)).collect(), total)
             }
@@ -293,14 +290,67 @@ impl SearchIndex {
         Ok(SearchPage { hits, total: keyset_total.unwrap_or(total) })
     }
 
+    /// What a person's search looks in: a title match counts most, then keywords, then body.
+    fn searched_fields(&self) -> [(Field, f32); 3] {
+        let fields = self.inner.fields;
+        [(fields.title, TITLE_BOOST), (fields.keywords, KEYWORDS_BOOST), (fields.body, BODY_BOOST)]
+    }
+
+    /// The records of a library that share a word with a problem, best first by one BM25 over
+    /// each record's whole text (title, keywords and body together): how matching ranks. Unlike
+    /// a person's search, no field is boosted — on problems written in an enterprise's own words
+    /// a boosted title lets a common word such as 方法 or 系统 outrank the record's subject
+    /// (`eval-matching`, BENCHMARKS.md).
+    pub fn rank_problem(
+        &self,
+        library: Library,
+        problem: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let searcher = self.inner.reader.searcher();
+        let whole_text = [(self.inner.fields.whole_text, 1.0)];
+        let Some(clauses) = self.clauses(library, Some(problem), WordMatch::Any, &whole_text)
+        else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let documents = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let collector = TopDocs::with_limit(limit.min(documents.max(1)))
+            .order_by(((SortBySimilarityScore, Order::Desc), newest_first()));
+        let found = searcher.search(&BooleanQuery::new(clauses), &collector)?;
+        self.hits(
+            &searcher,
+            found.into_iter().map(|((score, _), address)| (score, address)).collect(),
+        )
+    }
+
     /// The clauses every match must meet: the library, and the words of `text` as `words`
     /// combines them (`None` when the text has no token, so matches nothing; no text: every
     /// record of the library).
+    /// How rare each of `tokens` is among the indexed records' whole texts: BM25's inverse
+    /// document frequency, `ln(1 + (N − n + 0.5) / (n + 0.5))` (a word no record holds gets the
+    /// highest weight).
+    pub fn rarity(&self, tokens: &[String]) -> Result<Vec<f64>, SearchError> {
+        let searcher = self.inner.reader.searcher();
+        let documents = searcher.num_docs() as f64;
+        tokens
+            .iter()
+            .map(|token| {
+                let term = Term::from_field_text(self.inner.fields.whole_text, token);
+                let holding = searcher.doc_freq(&term)? as f64;
+                Ok((1.0 + (documents - holding + 0.5) / (holding + 0.5)).ln())
+            })
+            .collect()
+    }
+
     fn clauses(
         &self,
         library: Library,
         text: Option<&str>,
         words: WordMatch,
+        weighing: &[(Field, f32)],
     ) -> Option<Vec<(Occur, Box<dyn Query>)>> {
         let groups = text.map(|text| token_groups(text, words)).unwrap_or_default();
         if text.is_some() && groups.is_empty() {
@@ -308,13 +358,10 @@ impl SearchIndex {
         }
         let fields = self.inner.fields;
         let word_queries = groups.iter().map(|group| {
-            let mut any_token: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(group.len() * 3);
+            let mut any_token: Vec<(Occur, Box<dyn Query>)> =
+                Vec::with_capacity(group.len() * weighing.len());
             for token in group {
-                for (field, boost) in [
-                    (fields.title, TITLE_BOOST),
-                    (fields.keywords, KEYWORDS_BOOST),
-                    (fields.body, BODY_BOOST),
-                ] {
+                for &(field, boost) in weighing {
                     let term = TermQuery::new(
                         Term::from_field_text(field, token),
                         IndexRecordOption::WithFreqs,
@@ -432,6 +479,14 @@ fn token_groups(text: &str, words: WordMatch) -> Vec<Vec<String>> {
         })
         .filter(|group| !group.is_empty())
         .collect()
+}
+
+/// The sort key ordering documents newest first (ties among equal scores).
+fn newest_first() -> ((SortByStaticFastValue<u64>, Order), (SortByStaticFastValue<u64>, Order)) {
+    (
+        (SortByStaticFastValue::<u64>::for_field(ORDER_HIGH_FIELD), Order::Desc),
+        (SortByStaticFastValue::<u64>::for_field(ORDER_LOW_FIELD), Order::Desc),
+    )
 }
 
 /// Deletes the files (not the sub-folders) directly in `dir`: a tantivy index is flat.

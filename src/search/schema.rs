@@ -25,6 +25,10 @@ pub(super) struct Fields {
     pub(super) title: Field,
     pub(super) keywords: Field,
     pub(super) body: Field,
+    /// Title, keywords and body as one text: what a problem is matched against, with one BM25
+    /// over the whole record (boosting short fields lets a common word in a title outweigh
+    /// the record's subject).
+    pub(super) whole_text: Field,
     pub(super) facets: FacetFields,
     pub(super) order_high: Field,
     pub(super) order_low: Field,
@@ -44,6 +48,7 @@ pub(super) fn schema() -> (Schema, Fields) {
         title: builder.add_text_field("title", text(IndexRecordOption::WithFreqsAndPositions)),
         keywords: builder.add_text_field("keywords", text(IndexRecordOption::WithFreqs)),
         body: builder.add_text_field("body", text(IndexRecordOption::WithFreqs)),
+        whole_text: builder.add_text_field("whole_text", text(IndexRecordOption::WithFreqs)),
         facets: FacetFields {
             terms: builder.add_text_field("facets", STRING),
             valid_until: builder.add_i64_field("valid_until", INDEXED | FAST),
@@ -66,6 +71,11 @@ pub(super) fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
         out.add_text(fields.keywords, keyword);
     }
     out.add_text(fields.body, &doc.body);
+    out.add_text(fields.whole_text, &doc.title);
+    for keyword in &doc.keywords {
+        out.add_text(fields.whole_text, keyword);
+    }
+    out.add_text(fields.whole_text, &doc.body);
     for term in &doc.facets.terms {
         out.add_text(fields.facets.terms, term);
     }

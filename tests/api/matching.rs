@@ -276,7 +276,7 @@ async fn feedback_removes_irrelevant_matches_and_is_kept() {
         &app,
         &enterprise,
         &admin,
-        json!({"title": target["title"], "description": format!("我们还关注{}", record(1)["title"].as_str().unwrap()), "keywords": ["控制"], "technology_field": target["technology_field"]}),
+        json!({"title": target["title"], "description": format!("我们还关注{}", record(1)["title"].as_str().unwrap()), "keywords": record(1)["keywords"], "technology_field": target["technology_field"]}),
     )
     .await;
     let path = format!("/api/v1/demands/{demand}/matches?limit=5");

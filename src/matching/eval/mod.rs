@@ -8,10 +8,10 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use super::calibration::{self, Evidence};
-use super::relevance;
+use super::relevance::{self, Subject};
 use super::text::{self, TextMatcherConfig};
 use super::vocabulary::Vocabulary;
-use crate::search::{Library, SearchDoc, SearchIndex, WordMatch};
+use crate::search::{Library, SearchDoc, SearchIndex};
 
 /// Ranks evaluated.
 pub const CUTOFF: usize = 10;
@@ -153,7 +153,7 @@ impl Corpus {
             2 * CUTOFF,
             config,
         )?;
-        let problem = crate::search::tokens(text);
+        let problem = Subject::of(text, |words| self.index.rarity(words))?;
         Ok(ranked
             .iter()
             .map(|m| {
@@ -163,10 +163,11 @@ impl Corpus {
             .collect())
     }
 
+    /// Plain BM25: one BM25 over each record's whole text, the problem's tokens as they are.
     fn bm25(&self, text: &str) -> anyhow::Result<Vec<String>> {
         Ok(self
             .index
-            .search(Library::Achievements, text, WordMatch::Any, CUTOFF)?
+            .rank_problem(Library::Achievements, text, CUTOFF)?
             .into_iter()
             .map(|h| h.id)
             .collect())
