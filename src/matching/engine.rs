@@ -101,9 +101,9 @@ impl MatchingState {
             .map_err(search_failed)
     }
 
-    /// A problem's subject words, weighted by their rarity in the index.
-    pub fn subject(index: &SearchIndex, text: &str) -> ApiResult<Subject> {
-        Subject::of(text, |words| index.rarity(words)).map_err(search_failed)
+    /// A problem's subject words, weighted by their rarity among a library's records.
+    pub fn subject(index: &SearchIndex, library: Library, text: &str) -> ApiResult<Subject> {
+        Subject::of(text, |words| index.rarity(library, words)).map_err(search_failed)
     }
 }
 
@@ -279,7 +279,7 @@ pub fn match_achievements(
         };
         candidates.push((found, record_text));
     }
-    let subject = MatchingState::subject(index, &problem.text)?;
+    let subject = MatchingState::subject(index, Library::Achievements, &problem.text)?;
     let mut outcome = judge(&subject, candidates, &by_id, limit, excluded);
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)
@@ -404,7 +404,7 @@ pub fn match_demands(
         };
         candidates.push((found, record_text));
     }
-    let subject = MatchingState::subject(index, &offer.text)?;
+    let subject = MatchingState::subject(index, Library::Demands, &offer.text)?;
     let mut outcome = judge(&subject, candidates, &by_id, limit, false);
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)

@@ -243,8 +243,7 @@ impl SearchIndex {
     /// its filter, in its order, and how many match in all: every hit can be paged to.
     pub fn page(&self, page: &PageQuery<'_>) -> Result<SearchPage, SearchError> {
         let searcher = self.inner.reader.searcher();
-        let weighing = self.searched_fields();
-        let Some(mut clauses) = self.clauses(page.library, page.text, page.words, &weighing) else {
+        let Some(mut clauses) = self.clauses(page.library, page.text, page.words) else {
             return Ok(SearchPage::default());
         };
         clauses.push((Occur::Must, self.inner.fields.facets.query(page.filter)));
@@ -308,18 +307,31 @@ impl SearchIndex {
         limit: usize,
     ) -> Result<Vec<Hit>, SearchError> {
         let searcher = self.inner.reader.searcher();
-        let whole_text = [(self.inner.fields.whole_text, 1.0)];
-        let Some(clauses) = self.clauses(library, Some(problem), WordMatch::Any, &whole_text)
-        else {
-            return Ok(Vec::new());
-        };
         if limit == 0 {
             return Ok(Vec::new());
         }
+        let field = self.inner.fields.whole_text_of(library);
+        let mut words = tokens(problem);
+        words.truncate(MAX_QUERY_TOKENS);
+        let any_word: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .map(|word| {
+                let term = Term::from_field_text(field, word);
+                let query: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                (Occur::Should, query)
+            })
+            .collect();
+        if any_word.is_empty() {
+            return Ok(Vec::new());
+        }
         let documents = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        // Ordered by score, then newest first, so no Block-WAND: with the dozens of words of a
+        // problem and a couple of hundred candidates it prunes little and costs more than it
+        // saves (BENCHMARKS.md).
         let collector = TopDocs::with_limit(limit.min(documents.max(1)))
             .order_by(((SortBySimilarityScore, Order::Desc), newest_first()));
-        let found = searcher.search(&BooleanQuery::new(clauses), &collector)?;
+        let found = searcher.search(&BooleanQuery::new(any_word), &collector)?;
         self.hits(
             &searcher,
             found.into_iter().map(|((score, _), address)| (score, address)).collect(),
@@ -329,16 +341,17 @@ impl SearchIndex {
     /// The clauses every match must meet: the library, and the words of `text` as `words`
     /// combines them (`None` when the text has no token, so matches nothing; no text: every
     /// record of the library).
-    /// How rare each of `tokens` is among the indexed records' whole texts: BM25's inverse
+    /// How rare each of `tokens` is among the whole texts of a library's records: BM25's inverse
     /// document frequency, `ln(1 + (N − n + 0.5) / (n + 0.5))` (a word no record holds gets the
     /// highest weight).
-    pub fn rarity(&self, tokens: &[String]) -> Result<Vec<f64>, SearchError> {
+    pub fn rarity(&self, library: Library, tokens: &[String]) -> Result<Vec<f64>, SearchError> {
         let searcher = self.inner.reader.searcher();
         let documents = searcher.num_docs() as f64;
+        let field = self.inner.fields.whole_text_of(library);
         tokens
             .iter()
             .map(|token| {
-                let term = Term::from_field_text(self.inner.fields.whole_text, token);
+                let term = Term::from_field_text(field, token);
                 let holding = searcher.doc_freq(&term)? as f64;
                 Ok((1.0 + (documents - holding + 0.5) / (holding + 0.5)).ln())
             })
@@ -350,8 +363,8 @@ impl SearchIndex {
         library: Library,
         text: Option<&str>,
         words: WordMatch,
-        weighing: &[(Field, f32)],
     ) -> Option<Vec<(Occur, Box<dyn Query>)>> {
+        let weighing = self.searched_fields();
         let groups = text.map(|text| token_groups(text, words)).unwrap_or_default();
         if text.is_some() && groups.is_empty() {
             return None;
@@ -361,7 +374,7 @@ impl SearchIndex {
             let mut any_token: Vec<(Occur, Box<dyn Query>)> =
                 Vec::with_capacity(group.len() * weighing.len());
             for token in group {
-                for &(field, boost) in weighing {
+                for &(field, boost) in &weighing {
                     let term = TermQuery::new(
                         Term::from_field_text(field, token),
                         IndexRecordOption::WithFreqs,

@@ -6,9 +6,9 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use super::SearchDoc;
 use super::analyzer::ANALYZER_NAME;
 use super::facets::{FacetFields, order_key};
+use super::{Library, SearchDoc};
 
 /// The fast fields ordering documents newest first: the high and low halves of
 /// [`order_key`].
@@ -25,13 +25,24 @@ pub(super) struct Fields {
     pub(super) title: Field,
     pub(super) keywords: Field,
     pub(super) body: Field,
-    /// Title, keywords and body as one text: what a problem is matched against, with one BM25
-    /// over the whole record (boosting short fields lets a common word in a title outweigh
-    /// the record's subject).
-    pub(super) whole_text: Field,
+    /// Title, keywords and body as one text, one field per library (in [`Library::ALL`]
+    /// order, only the record's own library's filled): what a problem is matched against, with
+    /// one BM25 over the whole record (boosting short fields lets a common word in a title
+    /// outweigh the record's subject). A field per library makes a match query a plain union
+    /// of terms, which tantivy ranks with Block-WAND instead of scoring every record that
+    /// shares a word.
+    pub(super) whole_text: [Field; 4],
     pub(super) facets: FacetFields,
     pub(super) order_high: Field,
     pub(super) order_low: Field,
+}
+
+impl Fields {
+    /// The whole-text field of a library's records.
+    pub(super) fn whole_text_of(&self, library: Library) -> Field {
+        let at = Library::ALL.iter().position(|l| *l == library).unwrap_or_default();
+        self.whole_text[at]
+    }
 }
 
 /// The schema the index is built with, and its fields.
@@ -48,7 +59,10 @@ pub(super) fn schema() -> (Schema, Fields) {
         title: builder.add_text_field("title", text(IndexRecordOption::WithFreqsAndPositions)),
         keywords: builder.add_text_field("keywords", text(IndexRecordOption::WithFreqs)),
         body: builder.add_text_field("body", text(IndexRecordOption::WithFreqs)),
-        whole_text: builder.add_text_field("whole_text", text(IndexRecordOption::WithFreqs)),
+        whole_text: Library::ALL.map(|library| {
+            let name = format!("whole_text_{}", library.as_str());
+            builder.add_text_field(&name, text(IndexRecordOption::WithFreqs))
+        }),
         facets: FacetFields {
             terms: builder.add_text_field("facets", STRING),
             valid_until: builder.add_i64_field("valid_until", INDEXED | FAST),
@@ -71,11 +85,12 @@ pub(super) fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
         out.add_text(fields.keywords, keyword);
     }
     out.add_text(fields.body, &doc.body);
-    out.add_text(fields.whole_text, &doc.title);
+    let whole_text = fields.whole_text_of(doc.library);
+    out.add_text(whole_text, &doc.title);
     for keyword in &doc.keywords {
-        out.add_text(fields.whole_text, keyword);
+        out.add_text(whole_text, keyword);
     }
-    out.add_text(fields.whole_text, &doc.body);
+    out.add_text(whole_text, &doc.body);
     for term in &doc.facets.terms {
         out.add_text(fields.facets.terms, term);
     }

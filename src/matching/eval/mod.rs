@@ -153,7 +153,7 @@ impl Corpus {
             2 * CUTOFF,
             config,
         )?;
-        let problem = Subject::of(text, |words| self.index.rarity(words))?;
+        let problem = Subject::of(text, |words| self.index.rarity(Library::Achievements, words))?;
         Ok(ranked
             .iter()
             .map(|m| {

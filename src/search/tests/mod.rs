@@ -359,3 +359,35 @@ fn every_word_must_match_unless_any_word_may() {
     alone.sort_unstable();
     assert_eq!(alone, ["dye", "mine"]);
 }
+
+#[test]
+fn a_problem_is_ranked_on_whole_texts_within_its_library() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert_many(&[
+            // A common word in a short title: the field-boosted search ranks it first.
+            doc("title", Library::Achievements, "一种控制方法", "涉及飞行器姿态的一般讨论"),
+            // The problem's subject, in the body.
+            doc(
+                "body",
+                Library::Achievements,
+                "工艺研究",
+                "印染废水经混凝和臭氧氧化处理，印染废水的色度和化学需氧量显著下降，可以控制排放",
+            ),
+            doc("demand", Library::Demands, "印染废水处理", "印染废水色度高，如何控制"),
+        ])
+        .unwrap();
+    let problem = "厂里的印染废水颜色深，想控制排放";
+    let ranked = index.rank_problem(Library::Achievements, problem, 10).unwrap();
+    assert_eq!(ids(&ranked), ["body", "title"], "whole texts, and no demand among achievements");
+    assert!(ranked[0].score > ranked[1].score);
+    assert_eq!(ids(&index.rank_problem(Library::Demands, problem, 10).unwrap()), ["demand"]);
+    assert!(index.rank_problem(Library::Achievements, "的。", 10).unwrap().is_empty());
+    assert!(index.rank_problem(Library::Achievements, problem, 0).unwrap().is_empty());
+
+    // Rarity is BM25's idf among the library's records: a word two achievements hold weighs
+    // less than one a single achievement holds, and a word none holds weighs most.
+    let words = ["控制".to_string(), "印染".to_string(), "不存在的词".to_string()];
+    let rarity = index.rarity(Library::Achievements, &words).unwrap();
+    assert!(rarity[0] < rarity[1] && rarity[1] < rarity[2], "{rarity:?}");
+}
