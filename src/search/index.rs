@@ -10,7 +10,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher,
     TantivyDocument, Term,
@@ -289,12 +289,6 @@ impl SearchIndex {
         Ok(SearchPage { hits, total: keyset_total.unwrap_or(total) })
     }
 
-    /// What a person's search looks in: a title match counts most, then keywords, then body.
-    fn searched_fields(&self) -> [(Field, f32); 3] {
-        let fields = self.inner.fields;
-        [(fields.title, TITLE_BOOST), (fields.keywords, KEYWORDS_BOOST), (fields.body, BODY_BOOST)]
-    }
-
     /// The records of a library that share a word with a problem, best first by one BM25 over
     /// each record's whole text (title, keywords and body together): how matching ranks. Unlike
     /// a person's search, no field is boosted — on problems written in an enterprise's own words
@@ -338,9 +332,6 @@ impl SearchIndex {
         )
     }
 
-    /// The clauses every match must meet: the library, and the words of `text` as `words`
-    /// combines them (`None` when the text has no token, so matches nothing; no text: every
-    /// record of the library).
     /// How rare each of `tokens` is among the whole texts of a library's records: BM25's inverse
     /// document frequency, `ln(1 + (N − n + 0.5) / (n + 0.5))` (a word no record holds gets the
     /// highest weight).
@@ -358,23 +349,28 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The clauses every match must meet: the library, and the words of `text` as `words`
+    /// combines them (`None` when the text has no token, so matches nothing; no text: every
+    /// record of the library).
     fn clauses(
         &self,
         library: Library,
         text: Option<&str>,
         words: WordMatch,
     ) -> Option<Vec<(Occur, Box<dyn Query>)>> {
-        let weighing = self.searched_fields();
         let groups = text.map(|text| token_groups(text, words)).unwrap_or_default();
         if text.is_some() && groups.is_empty() {
             return None;
         }
         let fields = self.inner.fields;
         let word_queries = groups.iter().map(|group| {
-            let mut any_token: Vec<(Occur, Box<dyn Query>)> =
-                Vec::with_capacity(group.len() * weighing.len());
+            let mut any_token: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(group.len() * 3);
             for token in group {
-                for &(field, boost) in &weighing {
+                for (field, boost) in [
+                    (fields.title, TITLE_BOOST),
+                    (fields.keywords, KEYWORDS_BOOST),
+                    (fields.body, BODY_BOOST),
+                ] {
                     let term = TermQuery::new(
                         Term::from_field_text(field, token),
                         IndexRecordOption::WithFreqs,

@@ -29,8 +29,7 @@ pub(super) struct Fields {
     /// order, only the record's own library's filled): what a problem is matched against, with
     /// one BM25 over the whole record (boosting short fields lets a common word in a title
     /// outweigh the record's subject). A field per library makes a match query a plain union
-    /// of terms, which tantivy ranks with Block-WAND instead of scoring every record that
-    /// shares a word.
+    /// of the problem's terms, with no library clause to intersect it with.
     pub(super) whole_text: [Field; 4],
     pub(super) facets: FacetFields,
     pub(super) order_high: Field,
