@@ -143,23 +143,29 @@ fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> 
 
 /// Judges the leading candidates on their text: each one's gated relevance is calibrated into
 /// the text factor, which then gates the market factors. Candidates come provisionally scored
-/// (full coverage assumed); only the leading `2 × limit` are tokenized, the costliest step.
+/// (full coverage assumed); only the leading `2 × limit` are judged, on the subject words the
+/// index says each holds (a record the index does not hold yet is tokenized from its text).
 fn judge<T: Matched>(
+    (index, library): (&SearchIndex, Library),
     problem: &Subject,
     mut candidates: Vec<(T, String)>,
     by_id: &HashMap<&str, &TextMatch>,
-    limit: usize,
-    excluded: bool,
-) -> Outcome<T> {
+    (limit, excluded): (usize, bool),
+) -> ApiResult<Outcome<T>> {
     candidates.sort_by(|a, b| {
         b.0.score().total_cmp(&a.0.score()).then_with(|| a.0.record_id().cmp(b.0.record_id()))
     });
     candidates.truncate(limit.saturating_mul(2));
+    let ids: Vec<&str> = candidates.iter().map(|(found, _)| found.record_id()).collect();
+    let held = index.words_held(library, &ids, &problem.words()).map_err(search_failed)?;
     let judged = candidates
         .into_iter()
         .map(|(mut found, record_text)| {
             if let Some(text_match) = by_id.get(found.record_id()).copied() {
-                let assessment = relevance::assess(problem, text_match, &record_text);
+                let assessment = match held.get(found.record_id()) {
+                    Some(held) => relevance::assess_held(problem, text_match, held),
+                    None => relevance::assess(problem, text_match, &record_text),
+                };
                 let (score, explanation) = found.scored_mut();
                 explanation.factors[0] = scoring::text_factor(
                     calibration::precision(&assessment.evidence),
@@ -173,7 +179,7 @@ fn judge<T: Matched>(
             found
         })
         .collect();
-    Outcome::judged(judged, limit, excluded)
+    Ok(Outcome::judged(judged, limit, excluded))
 }
 
 /// The provisional text factor of a candidate before it is judged: its ranked relevance,
@@ -280,7 +286,8 @@ pub fn match_achievements(
         candidates.push((found, record_text));
     }
     let subject = MatchingState::subject(index, Library::Achievements, &problem.text)?;
-    let mut outcome = judge(&subject, candidates, &by_id, limit, excluded);
+    let mut outcome =
+        judge((index, Library::Achievements), &subject, candidates, &by_id, (limit, excluded))?;
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)
 }
@@ -405,7 +412,8 @@ pub fn match_demands(
         candidates.push((found, record_text));
     }
     let subject = MatchingState::subject(index, Library::Demands, &offer.text)?;
-    let mut outcome = judge(&subject, candidates, &by_id, limit, false);
+    let mut outcome =
+        judge((index, Library::Demands), &subject, candidates, &by_id, (limit, false))?;
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)
 }

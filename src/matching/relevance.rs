@@ -35,17 +35,27 @@ impl Subject {
         Ok(Subject { words: subject.into_iter().zip(weights).collect() })
     }
 
-    /// The share of the subject's weight that a record's text holds: an absolute measure of
-    /// textual fit, where BM25 is normalized by the best hit and so makes the best candidate
-    /// look relevant even when nothing fits.
-    fn share_covered(&self, record: &HashSet<String>) -> f64 {
+    /// The subject words, in the problem's order.
+    pub fn words(&self) -> Vec<String> {
+        self.words.iter().map(|(word, _)| word.clone()).collect()
+    }
+
+    /// The share of the subject's weight a record holds (`held`: one flag per subject word):
+    /// an absolute measure of textual fit, where BM25 is normalized by the best hit and so
+    /// makes the best candidate look relevant even when nothing fits.
+    fn share_covered(&self, held: &[bool]) -> f64 {
         let total: f64 = self.words.iter().map(|(_, weight)| weight).sum();
         if total <= 0.0 {
             return 1.0;
         }
-        let held: f64 =
-            self.words.iter().filter(|(w, _)| record.contains(w)).map(|(_, weight)| weight).sum();
-        held / total
+        let covered: f64 = self
+            .words
+            .iter()
+            .zip(held)
+            .filter(|(_, held)| **held)
+            .map(|((_, weight), _)| weight)
+            .sum();
+        covered / total
     }
 }
 
@@ -69,14 +79,21 @@ pub struct Assessment {
 /// Assesses a ranked record's text against the problem's subject.
 pub fn assess(problem: &Subject, text_match: &TextMatch, record_text: &str) -> Assessment {
     let record: HashSet<String> = tokens(record_text).into_iter().collect();
+    let held: Vec<bool> = problem.words.iter().map(|(word, _)| record.contains(word)).collect();
+    assess_held(problem, text_match, &held)
+}
+
+/// Assesses a ranked record against the problem's subject from which subject words it holds
+/// (one flag per word of [`Subject::words`], as the search index answers it).
+pub fn assess_held(problem: &Subject, text_match: &TextMatch, held: &[bool]) -> Assessment {
     let mut terms: Vec<String> = text_match.matched_keywords.clone();
-    for (word, _) in &problem.words {
-        if record.contains(word) && !terms.iter().any(|t| t.contains(word.as_str())) {
+    for ((word, _), held) in problem.words.iter().zip(held) {
+        if *held && !terms.iter().any(|t| t.contains(word.as_str())) {
             terms.push(word.clone());
         }
     }
     terms.truncate(20);
-    let covered = problem.share_covered(&record);
+    let covered = problem.share_covered(held);
     let relevance = text_match.score * (covered / FULL_COVERAGE).min(1.0);
     Assessment {
         relevance,

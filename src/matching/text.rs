@@ -2,7 +2,7 @@
 //! corpus's own author keywords recognized in the text, plus pseudo-relevance feedback over the
 //! keywords of the best first-round records.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::vocabulary::Vocabulary;
 use crate::search::{Library, SearchError, SearchIndex};
@@ -76,38 +76,35 @@ pub fn rank(
         expanded.as_str()
     };
     let hits = index.rank_problem(library, text, config.candidates)?;
+    // Every candidate's three parts in one map: BM25 hits, records carrying a recognized
+    // keyword, records carrying a feedback keyword.
+    let mut parts: FxHashMap<&str, Parts> = FxHashMap::default();
     let top_bm25 = hits.first().map_or(0.0, |h| f64::from(h.score));
-    let mut bm25: HashMap<&str, f64> = HashMap::new();
     if top_bm25 > 0.0 {
         for hit in &hits {
-            bm25.insert(hit.id.as_str(), f64::from(hit.score) / top_bm25);
+            parts.entry(hit.id.as_str()).or_default().bm25 = f64::from(hit.score) / top_bm25;
         }
     }
 
     let recognized = vocabulary.recognize(text);
     let recognized_total: f64 = recognized.iter().map(|k| vocabulary.idf(k)).sum();
-    let mut keyword_score: HashMap<&str, f64> = HashMap::new();
     if recognized_total > 0.0 {
         for keyword in &recognized {
             let weight = vocabulary.idf(keyword) / recognized_total;
             for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
-                *keyword_score.entry(id.as_str()).or_default() += weight;
+                parts.entry(id.as_str()).or_default().keywords += weight;
             }
         }
     }
 
-    let first_round = |id: &str| {
-        config.bm25_weight * bm25.get(id).copied().unwrap_or(0.0)
-            + config.keyword_weight * keyword_score.get(id).copied().unwrap_or(0.0)
-    };
-    let mut candidates: Vec<&str> = bm25.keys().chain(keyword_score.keys()).copied().collect();
-    candidates.sort_unstable();
-    candidates.dedup();
-    let first: Vec<(&str, f64)> = candidates.iter().map(|id| (*id, first_round(id))).collect();
-    let first = best(first, config.feedback_records);
+    let first_round: Vec<(&str, f64)> = parts
+        .iter()
+        .map(|(id, p)| (*id, config.bm25_weight * p.bm25 + config.keyword_weight * p.keywords))
+        .collect();
+    let first = best(first_round, config.feedback_records);
 
     // Pseudo-relevance feedback: keywords common among the best first-round records.
-    let mut counts: HashMap<&str, f64> = HashMap::new();
+    let mut counts: FxHashMap<&str, f64> = FxHashMap::default();
     for (id, _) in &first {
         for keyword in vocabulary.keywords_of(id) {
             if !recognized.contains(keyword) {
@@ -123,38 +120,21 @@ pub fn rank(
     feedback.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     feedback.truncate(config.feedback_terms);
     let feedback_total: f64 = feedback.iter().map(|(_, w)| w).sum();
-    let mut feedback_score: HashMap<&str, f64> = HashMap::new();
     if feedback_total > 0.0 {
         for (keyword, weight) in &feedback {
             for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
-                *feedback_score.entry(id.as_str()).or_default() += weight / feedback_total;
+                parts.entry(id.as_str()).or_default().feedback += weight / feedback_total;
             }
-        }
-    }
-    for id in feedback_score.keys() {
-        if !bm25.contains_key(id) && !keyword_score.contains_key(id) {
-            candidates.push(id);
         }
     }
 
     // Every candidate is scored; only the leading `limit` are described.
-    let parts = |id: &str| {
-        let b = bm25.get(id).copied().unwrap_or(0.0);
-        let k = keyword_score.get(id).copied().unwrap_or(0.0).min(1.0);
-        let f = feedback_score.get(id).copied().unwrap_or(0.0).min(1.0);
-        (b, k, f)
-    };
-    let scored: Vec<(&str, f64)> = candidates
-        .into_iter()
-        .map(|id| {
-            let (b, k, f) = parts(id);
-            (id, config.bm25_weight * b + config.keyword_weight * k + config.feedback_weight * f)
-        })
-        .collect();
+    let scored: Vec<(&str, f64)> =
+        parts.iter().map(|(id, p)| (*id, p.capped().weighted(config))).collect();
     let ranked = best(scored, limit)
         .into_iter()
         .map(|(id, score)| {
-            let (b, k, f) = parts(id);
+            let p = parts.get(id).copied().unwrap_or_default().capped();
             let matched_keywords = vocabulary
                 .keywords_of(id)
                 .iter()
@@ -165,15 +145,40 @@ pub fn rank(
                 .collect();
             TextMatch {
                 score,
-                bm25: b,
-                keywords: k,
-                feedback: f,
+                bm25: p.bm25,
+                keywords: p.keywords,
+                feedback: p.feedback,
                 matched_keywords,
                 id: id.to_string(),
             }
         })
         .collect();
     Ok(ranked)
+}
+
+/// A candidate's parts of text relevance, before weighting.
+#[derive(Debug, Clone, Copy, Default)]
+struct Parts {
+    /// BM25, normalized by the best hit.
+    bm25: f64,
+    /// The recognized keywords it carries, weighted by rarity (a share of them all).
+    keywords: f64,
+    /// The feedback keywords it carries, weighted (a share of them all).
+    feedback: f64,
+}
+
+impl Parts {
+    /// The parts with the keyword shares capped at 1.
+    fn capped(self) -> Parts {
+        Parts { keywords: self.keywords.min(1.0), feedback: self.feedback.min(1.0), ..self }
+    }
+
+    /// The weighted sum of the parts.
+    fn weighted(self, config: &TextMatcherConfig) -> f64 {
+        config.bm25_weight * self.bm25
+            + config.keyword_weight * self.keywords
+            + config.feedback_weight * self.feedback
+    }
 }
 
 /// The `most` best of scored ids, best first (ties by id), without sorting all of them.

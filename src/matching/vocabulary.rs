@@ -1,7 +1,7 @@
 //! The keyword vocabulary of a corpus: which records carry which author keywords, how rare each
 //! keyword is, and which keywords a free text mentions.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Shortest keyword (in characters) recognized inside a free text.
 pub const MIN_RECOGNIZED_CHARS: usize = 2;
@@ -10,14 +10,21 @@ pub const MIN_RECOGNIZED_CHARS: usize = 2;
 #[derive(Debug, Default, Clone)]
 pub struct Vocabulary {
     /// keyword (normalized) → record ids.
-    postings: HashMap<String, Vec<String>>,
+    postings: FxHashMap<String, Vec<String>>,
     /// record id → its keywords (normalized).
-    keywords_of: HashMap<String, Vec<String>>,
+    keywords_of: FxHashMap<String, Vec<String>>,
     /// Records in the corpus.
     records: usize,
-    /// The most characters any keyword ever added has (never lowered on removal): how long a
-    /// stretch of a text [`Vocabulary::recognize`] looks up.
-    longest: usize,
+    /// The first two characters of keywords → the most characters a keyword ever added that
+    /// starts with them has (never lowered on removal): how long a stretch of a text starting
+    /// there [`Vocabulary::recognize`] looks up, and whether it looks at all.
+    longest_from: FxHashMap<(char, char), usize>,
+}
+
+/// The first two characters of a normalized text (`None` when it is shorter).
+fn opening(text: &str) -> Option<(char, char)> {
+    let mut chars = text.chars();
+    Some((chars.next()?, chars.next()?))
 }
 
 /// Normalizes a keyword for matching: trimmed, lower-cased, inner whitespace removed.
@@ -41,7 +48,10 @@ impl Vocabulary {
         normalized.sort();
         normalized.dedup();
         for keyword in &normalized {
-            self.longest = self.longest.max(keyword.chars().count());
+            if let Some(opening) = opening(keyword) {
+                let longest = self.longest_from.entry(opening).or_default();
+                *longest = (*longest).max(keyword.chars().count());
+            }
             self.postings.entry(keyword.clone()).or_default().push(id.to_string());
         }
         self.keywords_of.insert(id.to_string(), normalized);
@@ -99,16 +109,20 @@ impl Vocabulary {
     }
 
     /// The corpus keywords a text mentions verbatim, longest first, without keywords contained
-    /// in a longer one already found. Every stretch of the text up to the longest keyword's
-    /// length is looked up (characters × that length lookups), not every keyword searched in
-    /// the text: the vocabulary of a large corpus holds hundreds of thousands of keywords.
+    /// in a longer one already found. Every stretch of the text that opens like a keyword, up to
+    /// the longest keyword of that opening, is looked up (not every keyword searched in the
+    /// text: the vocabulary of a large corpus holds hundreds of thousands of keywords).
     pub fn recognize(&self, text: &str) -> Vec<String> {
         let haystack = normalize(text);
         let bounds: Vec<usize> =
             haystack.char_indices().map(|(at, _)| at).chain([haystack.len()]).collect();
         let mut found: Vec<&str> = Vec::new();
         for (start, &from) in bounds.iter().enumerate() {
-            let longest_end = (start + self.longest).min(bounds.len() - 1);
+            let Some(longest) = opening(&haystack[from..]).and_then(|o| self.longest_from.get(&o))
+            else {
+                continue;
+            };
+            let longest_end = (start + longest).min(bounds.len() - 1);
             for &to in bounds.get(start + MIN_RECOGNIZED_CHARS..=longest_end).unwrap_or(&[]) {
                 if let Some((keyword, _)) = self.postings.get_key_value(&haystack[from..to]) {
                     found.push(keyword);

@@ -31,7 +31,7 @@ const KEYWORDS_BOOST: f32 = 2.0;
 const BODY_BOOST: f32 = 1.0;
 /// A query keeps at most this many distinct tokens (the first ones): a pasted document as a
 /// query should not turn into thousands of term lookups.
-const MAX_QUERY_TOKENS: usize = 256;
+pub(super) const MAX_QUERY_TOKENS: usize = 256;
 
 /// A page of a search: which hits, in which order, among which records.
 #[derive(Clone, Copy, Debug)]
@@ -65,10 +65,10 @@ pub struct SearchPage {
 }
 
 /// What the clones of a [`SearchIndex`] share.
-struct Inner {
-    reader: IndexReader,
+pub(super) struct Inner {
+    pub(super) reader: IndexReader,
     writer: Mutex<IndexWriter>,
-    fields: Fields,
+    pub(super) fields: Fields,
     needs_rebuild: bool,
 }
 
@@ -79,7 +79,7 @@ struct Inner {
 /// reloads the reader before returning, so its effect is visible to the next search.
 #[derive(Clone)]
 pub struct SearchIndex {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -289,66 +289,6 @@ impl SearchIndex {
         Ok(SearchPage { hits, total: keyset_total.unwrap_or(total) })
     }
 
-    /// The records of a library that share a word with a problem, best first by one BM25 over
-    /// each record's whole text (title, keywords and body together): how matching ranks. Unlike
-    /// a person's search, no field is boosted — on problems written in an enterprise's own words
-    /// a boosted title lets a common word such as 方法 or 系统 outrank the record's subject
-    /// (`eval-matching`, BENCHMARKS.md).
-    pub fn rank_problem(
-        &self,
-        library: Library,
-        problem: &str,
-        limit: usize,
-    ) -> Result<Vec<Hit>, SearchError> {
-        let searcher = self.inner.reader.searcher();
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let field = self.inner.fields.whole_text_of(library);
-        let mut words = tokens(problem);
-        words.truncate(MAX_QUERY_TOKENS);
-        let any_word: Vec<(Occur, Box<dyn Query>)> = words
-            .iter()
-            .map(|word| {
-                let term = Term::from_field_text(field, word);
-                let query: Box<dyn Query> =
-                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                (Occur::Should, query)
-            })
-            .collect();
-        if any_word.is_empty() {
-            return Ok(Vec::new());
-        }
-        let documents = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-        // Ordered by score, then newest first, so no Block-WAND: with the dozens of words of a
-        // problem and a couple of hundred candidates it prunes little and costs more than it
-        // saves (BENCHMARKS.md).
-        let collector = TopDocs::with_limit(limit.min(documents.max(1)))
-            .order_by(((SortBySimilarityScore, Order::Desc), newest_first()));
-        let found = searcher.search(&BooleanQuery::new(any_word), &collector)?;
-        self.hits(
-            &searcher,
-            found.into_iter().map(|((score, _), address)| (score, address)).collect(),
-        )
-    }
-
-    /// How rare each of `tokens` is among the whole texts of a library's records: BM25's inverse
-    /// document frequency, `ln(1 + (N − n + 0.5) / (n + 0.5))` (a word no record holds gets the
-    /// highest weight).
-    pub fn rarity(&self, library: Library, tokens: &[String]) -> Result<Vec<f64>, SearchError> {
-        let searcher = self.inner.reader.searcher();
-        let documents = searcher.num_docs() as f64;
-        let field = self.inner.fields.whole_text_of(library);
-        tokens
-            .iter()
-            .map(|token| {
-                let term = Term::from_field_text(field, token);
-                let holding = searcher.doc_freq(&term)? as f64;
-                Ok((1.0 + (documents - holding + 0.5) / (holding + 0.5)).ln())
-            })
-            .collect()
-    }
-
     /// The clauses every match must meet: the library, and the words of `text` as `words`
     /// combines them (`None` when the text has no token, so matches nothing; no text: every
     /// record of the library).
@@ -413,7 +353,7 @@ impl SearchIndex {
     }
 
     /// The stored ids of found documents, with their scores.
-    fn hits(
+    pub(super) fn hits(
         &self,
         searcher: &Searcher,
         found: Vec<(f32, DocAddress)>,

@@ -14,6 +14,7 @@
 mod analyzer;
 mod facets;
 mod index;
+mod ranking;
 mod schema;
 pub mod snippet;
 #[cfg(test)]

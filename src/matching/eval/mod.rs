@@ -154,11 +154,20 @@ impl Corpus {
             config,
         )?;
         let problem = Subject::of(text, |words| self.index.rarity(Library::Achievements, words))?;
+        let ids: Vec<&str> = ranked.iter().map(|m| m.id.as_str()).collect();
+        // As the matcher judges: on the subject words the index says each record holds.
+        let held = self.index.words_held(Library::Achievements, &ids, &problem.words())?;
         Ok(ranked
             .iter()
             .map(|m| {
-                let record = self.texts.get(&m.id).map_or("", String::as_str);
-                (m.id.clone(), relevance::assess(&problem, m, record).evidence)
+                let assessment = match held.get(&m.id) {
+                    Some(held) => relevance::assess_held(&problem, m, held),
+                    None => {
+                        let record = self.texts.get(&m.id).map_or("", String::as_str);
+                        relevance::assess(&problem, m, record)
+                    }
+                };
+                (m.id.clone(), assessment.evidence)
             })
             .collect())
     }

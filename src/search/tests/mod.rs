@@ -391,3 +391,57 @@ fn a_problem_is_ranked_on_whole_texts_within_its_library() {
     let rarity = index.rarity(Library::Achievements, &words).unwrap();
     assert!(rarity[0] < rarity[1] && rarity[1] < rarity[2], "{rarity:?}");
 }
+
+#[test]
+fn a_problems_best_records_are_cut_exactly_with_equal_scores_newest_first() {
+    let index = SearchIndex::in_memory().unwrap();
+    let id = |n: usize| format!("00000000-0000-7000-8000-{n:012x}");
+    let same = |n: usize| doc(&id(n), Library::Achievements, "工艺研究", "印染废水处理");
+    // Three commits, three segments: equal scores in each, and two better records.
+    index.upsert_many(&(0..25).map(same).collect::<Vec<_>>()).unwrap();
+    index.upsert_many(&(25..50).map(same).collect::<Vec<_>>()).unwrap();
+    index
+        .upsert_many(&[
+            doc(&id(50), Library::Achievements, "印染废水", "印染废水处理与印染废水回用"),
+            doc(&id(51), Library::Achievements, "印染", "印染废水"),
+        ])
+        .unwrap();
+    let problem = "印染废水怎么处理";
+    let all = index.rank_problem(Library::Achievements, problem, 1000).unwrap();
+    assert_eq!(all.len(), 52);
+    for pair in all.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(a.score > b.score || (a.score == b.score && a.id > b.id), "{a:?} before {b:?}");
+    }
+    let equal: Vec<&str> = ids(&all).into_iter().filter(|i| *i <= id(49).as_str()).collect();
+    let newest_first: Vec<String> = (0..50).rev().map(id).collect();
+    assert_eq!(equal, newest_first, "the equal ones newest first");
+    for limit in [1, 2, 3, 5, 24, 26, 51] {
+        let cut = index.rank_problem(Library::Achievements, problem, limit).unwrap();
+        assert_eq!(ids(&cut), ids(&all[..limit]), "limit {limit}");
+    }
+}
+
+#[test]
+fn the_words_a_record_holds_are_its_texts_tokens() {
+    let (records, index) = csl();
+    let problem = "印染废水深度处理，希望降低COD与色度，寻求膜分离或高级氧化技术，也关注锂离子电池";
+    let words = tokens(problem);
+    let chosen: Vec<&Record> = records.iter().step_by(97).collect();
+    let ids: Vec<&str> = chosen.iter().map(|r| r.external_ref.as_str()).collect();
+    let mut asked = ids.clone();
+    asked.push("not-in-the-index");
+    let held = index.words_held(Library::Achievements, &asked, &words).unwrap();
+    assert_eq!(held.len(), ids.len(), "a record the index does not hold is left out");
+    let mut any = 0;
+    for record in chosen {
+        let text = format!("{} {} {}", record.title, record.keywords.join(" "), record.summary);
+        let own: std::collections::HashSet<String> = tokens(&text).into_iter().collect();
+        let expected: Vec<bool> = words.iter().map(|w| own.contains(w)).collect();
+        assert_eq!(held[&record.external_ref], expected, "{}", record.external_ref);
+        any += expected.iter().filter(|h| **h).count();
+    }
+    assert!(any > 5, "the sample holds some of the words");
+    let as_demands = index.words_held(Library::Demands, &ids, &words).unwrap();
+    assert!(as_demands.values().flatten().all(|h| !h), "another library's text holds nothing");
+}
