@@ -158,8 +158,9 @@ impl Application {
         // The change feed only reads the database and refreshes this instance's own index:
         // it runs on every instance by design and needs no claiming.
         let checkpoint = checkpoint_path(&state.config.data_dir.join("index"));
-        let start =
-            crate::listings::reindex::read_checkpoint(&checkpoint).unwrap_or_else(crate::db::now);
+        let start = crate::listings::reindex::read_checkpoint(&checkpoint).unwrap_or_else(|| {
+            crate::listings::reindex::Checkpoint { since: crate::db::now(), seq: None }
+        });
         crate::listings::reindex::spawn_change_feed(
             state.db.clone(),
             state.search.clone(),

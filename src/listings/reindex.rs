@@ -84,7 +84,9 @@ pub const FEED_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1)
 /// its transaction commits (see [`crate::audit::chain`]), so once an entry is seen every entry
 /// before it is committed. The first poll therefore reads by time, from the checkpoint less
 /// [`FEED_WINDOW_SECS`], and every later poll reads only the entries after the last one read
-/// (a seek on `(entity_type, seq)`), however many the log holds.
+/// (a seek on `(entity_type, seq)`), however many the log holds. A feed resumed from a
+/// [`Checkpoint`] that names the last entry read starts after it: a restart does not re-read
+/// the window (after a bulk import, tens of thousands of records re-indexed on every start).
 pub struct ChangeFeed {
     /// The newest entry time read: the checkpoint a restarted instance starts from.
     since: chrono::NaiveDateTime,
@@ -98,14 +100,21 @@ impl ChangeFeed {
         ChangeFeed::starting_at(crate::db::now())
     }
 
-    /// A feed replaying the changes since a checkpoint (edits made while this instance was down).
+    /// A feed replaying the changes since a time (edits made while this instance was down), the
+    /// window before it included.
     pub fn starting_at(since: chrono::NaiveDateTime) -> ChangeFeed {
         ChangeFeed { since, last_seq: None }
     }
 
+    /// A feed resuming where a checkpoint says an earlier one stopped: after its last entry
+    /// read, or from its time when the checkpoint names no entry.
+    pub fn resuming(checkpoint: Checkpoint) -> ChangeFeed {
+        ChangeFeed { since: checkpoint.since, last_seq: checkpoint.seq }
+    }
+
     /// How far the feed has read.
-    pub fn since(&self) -> chrono::NaiveDateTime {
-        self.since
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint { since: self.since, seq: self.last_seq }
     }
 
     /// Applies the changes since the last poll; returns how many records were refreshed.
@@ -180,32 +189,62 @@ impl Default for ChangeFeed {
 /// The file holding how far an instance's index has followed the change feed.
 pub const CHECKPOINT_FILE: &str = "index-feed-checkpoint";
 
-/// Reads a feed checkpoint (microseconds since the epoch).
-pub fn read_checkpoint(path: &std::path::Path) -> Option<chrono::NaiveDateTime> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let micros: i64 = text.trim().parse().ok()?;
-    chrono::DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
+/// How far an instance's index has followed the change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The newest entry time read.
+    pub since: chrono::NaiveDateTime,
+    /// The `seq` of the newest audit entry read (`None` in a checkpoint written before it was
+    /// kept: the feed then reads from the time, less the window).
+    pub seq: Option<i64>,
 }
 
-fn write_checkpoint(path: &std::path::Path, since: chrono::NaiveDateTime) {
-    let text = since.and_utc().timestamp_micros().to_string();
-    if let Err(error) = std::fs::write(path, text) {
+impl Checkpoint {
+    /// The file's text: microseconds since the epoch, then the entry's `seq` when known.
+    fn to_text(self) -> String {
+        let micros = self.since.and_utc().timestamp_micros();
+        match self.seq {
+            Some(seq) => format!("{micros} {seq}"),
+            None => micros.to_string(),
+        }
+    }
+
+    /// A checkpoint read back from [`Checkpoint::to_text`].
+    fn parse(text: &str) -> Option<Checkpoint> {
+        let mut parts = text.split_whitespace();
+        let micros: i64 = parts.next()?.parse().ok()?;
+        let since = chrono::DateTime::from_timestamp_micros(micros)?.naive_utc();
+        let seq = match parts.next() {
+            Some(seq) => Some(seq.parse().ok()?),
+            None => None,
+        };
+        Some(Checkpoint { since, seq })
+    }
+}
+
+/// Reads a feed checkpoint.
+pub fn read_checkpoint(path: &std::path::Path) -> Option<Checkpoint> {
+    Checkpoint::parse(&std::fs::read_to_string(path).ok()?)
+}
+
+fn write_checkpoint(path: &std::path::Path, checkpoint: Checkpoint) {
+    if let Err(error) = std::fs::write(path, checkpoint.to_text()) {
         tracing::warn!(%error, path = %path.display(), "cannot write the change-feed checkpoint");
     }
 }
 
-/// Runs the change feed every [`FEED_INTERVAL`] on a blocking thread, starting from `start`
+/// Runs the change feed every [`FEED_INTERVAL`] on a blocking thread, resuming from `start`
 /// (the last checkpoint, so that edits made while the instance was down reach its index) and
 /// recording its progress in `checkpoint`.
 pub fn spawn_change_feed(
     db: crate::db::Db,
     search: SearchIndex,
     matching: Arc<MatchingState>,
-    start: chrono::NaiveDateTime,
+    start: Checkpoint,
     checkpoint: std::path::PathBuf,
 ) {
     tokio::spawn(async move {
-        let feed = Arc::new(std::sync::Mutex::new(ChangeFeed::starting_at(start)));
+        let feed = Arc::new(std::sync::Mutex::new(ChangeFeed::resuming(start)));
         let mut interval = tokio::time::interval(FEED_INTERVAL);
         loop {
             interval.tick().await;
@@ -216,10 +255,10 @@ pub fn spawn_change_feed(
                 let mut conn = db.get()?;
                 let mut feed =
                     feed.lock().map_err(|_| anyhow::anyhow!("change feed lock poisoned"))?;
-                let before = feed.since();
+                let before = feed.checkpoint();
                 let changed = feed.poll(&mut conn, &search, &matching)?;
-                if feed.since() != before {
-                    write_checkpoint(&checkpoint, feed.since());
+                if feed.checkpoint() != before {
+                    write_checkpoint(&checkpoint, feed.checkpoint());
                 }
                 Ok(changed)
             })
@@ -258,5 +297,25 @@ impl ForKind for DocOf<'_> {
     fn run<L: RecordLibrary + 'static>(self) -> Self::Output {
         let (listing, row) = L::find(self.conn, self.id)?;
         Ok(L::search_doc(&listing, &row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_keeps_its_time_and_entry_and_reads_the_older_form() {
+        let since = chrono::DateTime::from_timestamp_micros(1_765_000_000_123_456)
+            .map(|t| t.naive_utc())
+            .expect("a time");
+        let full = Checkpoint { since, seq: Some(42) };
+        assert_eq!(full.to_text(), "1765000000123456 42");
+        assert_eq!(Checkpoint::parse(&full.to_text()), Some(full));
+        let older = Checkpoint::parse("1765000000123456\n").expect("the time-only form");
+        assert_eq!(older, Checkpoint { since, seq: None });
+        assert_eq!(Checkpoint::parse("soon"), None);
+        assert_eq!(Checkpoint::parse("1765000000123456 x"), None);
+        assert_eq!(ChangeFeed::resuming(full).checkpoint(), full);
     }
 }

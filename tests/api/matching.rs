@@ -518,9 +518,10 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
         .await;
     let db = app.state.db.clone();
     let index = offline_index.clone();
-    tokio::task::spawn_blocking(move || {
+    let saved = tokio::task::spawn_blocking(move || {
         let mut conn = db.get().unwrap();
         assert_eq!(feed.poll(&mut conn, &index, &vocabulary).unwrap(), 1);
+        feed.checkpoint()
     })
     .await
     .unwrap();
@@ -533,6 +534,21 @@ async fn an_index_that_was_down_catches_up_on_edits_from_its_checkpoint() {
         )
         .unwrap();
     assert_eq!(husking.first().map(|h| h.id.as_str()), Some(id.as_str()));
+    // Restarted: resumed from its checkpoint, the feed reads nothing again; from the
+    // checkpoint's time alone it would read the window before it once more.
+    assert!(saved.seq.is_some(), "the checkpoint names the last entry read");
+    let db = app.state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        let vocabulary = techmarket::matching::engine::MatchingState::default();
+        let resumed = ChangeFeed::resuming(saved).poll(&mut conn, &offline_index, &vocabulary);
+        assert_eq!(resumed.unwrap(), 0, "a restart resumes after the last entry read");
+        let by_time =
+            ChangeFeed::starting_at(saved.since).poll(&mut conn, &offline_index, &vocabulary);
+        assert!(by_time.unwrap() >= 1, "by time alone the window is read again");
+    })
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
