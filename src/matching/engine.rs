@@ -13,14 +13,13 @@ use super::relevance::Subject;
 use super::scoring::{self, Explanation, Factor};
 use super::text::{self, TextMatch, TextMatcherConfig};
 use super::vocabulary::Vocabulary;
-use super::{calibration, relevance};
+use super::{calibration, candidates, relevance};
 use crate::achievements::queries::AchievementRow;
 use crate::db::DbConnection;
-use crate::db::schema::{achievements, demands, listings, match_feedback};
+use crate::db::schema::{achievements, demands, match_feedback};
 use crate::demands::queries::DemandRow;
 use crate::error::{ApiError, ApiResult};
 use crate::listings::codec::{decode_codes, from_json};
-use crate::listings::lifecycle::ListingStatus;
 use crate::listings::model::Listing;
 use crate::listings::queries::today;
 use crate::search::{Library, SearchDoc, SearchIndex};
@@ -130,13 +129,6 @@ pub struct MatchSubject {
     pub feedback: HashMap<String, bool>,
 }
 
-fn published_now<T>(rows: Vec<(Listing, T)>) -> Vec<(Listing, T)> {
-    let today = today();
-    rows.into_iter()
-        .filter(|(l, _)| l.status == ListingStatus::Published && l.valid_until >= today)
-        .collect()
-}
-
 fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> {
     feedback.get(id).map(|relevant| if *relevant { "relevant" } else { "not_relevant" }.to_string())
 }
@@ -144,27 +136,35 @@ fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> 
 /// Judges the leading candidates on their text: each one's gated relevance is calibrated into
 /// the text factor, which then gates the market factors. Candidates come provisionally scored
 /// (full coverage assumed); only the leading `2 × limit` are judged, on the subject words the
-/// index says each holds (a record the index does not hold yet is tokenized from its text).
+/// index says each holds (a record the index does not hold yet is tokenized from its text, as
+/// `texts` reads it).
 fn judge<T: Matched>(
     (index, library): (&SearchIndex, Library),
     problem: &Subject,
-    mut candidates: Vec<(T, String)>,
+    mut candidates: Vec<T>,
     by_id: &HashMap<&str, &TextMatch>,
     (limit, excluded): (usize, bool),
+    texts: impl FnOnce(&[&str]) -> ApiResult<HashMap<String, String>>,
 ) -> ApiResult<Outcome<T>> {
     candidates.sort_by(|a, b| {
-        b.0.score().total_cmp(&a.0.score()).then_with(|| a.0.record_id().cmp(b.0.record_id()))
+        b.score().total_cmp(&a.score()).then_with(|| a.record_id().cmp(b.record_id()))
     });
     candidates.truncate(limit.saturating_mul(2));
-    let ids: Vec<&str> = candidates.iter().map(|(found, _)| found.record_id()).collect();
+    let ids: Vec<&str> = candidates.iter().map(Matched::record_id).collect();
     let held = index.words_held(library, &ids, &problem.words()).map_err(search_failed)?;
+    let unheld: Vec<&str> = ids.iter().copied().filter(|id| !held.contains_key(*id)).collect();
+    let texts = if unheld.is_empty() { HashMap::new() } else { texts(&unheld)? };
     let judged = candidates
         .into_iter()
-        .map(|(mut found, record_text)| {
+        .map(|mut found| {
             if let Some(text_match) = by_id.get(found.record_id()).copied() {
                 let assessment = match held.get(found.record_id()) {
                     Some(held) => relevance::assess_held(problem, text_match, held),
-                    None => relevance::assess(problem, text_match, &record_text),
+                    None => relevance::assess(
+                        problem,
+                        text_match,
+                        texts.get(found.record_id()).map_or("", String::as_str),
+                    ),
                 };
                 let (score, explanation) = found.scored_mut();
                 explanation.factors[0] = scoring::text_factor(
@@ -217,12 +217,7 @@ pub fn match_achievements(
     let by_id: HashMap<&str, &TextMatch> =
         text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
     let ids: Vec<&str> = by_id.keys().copied().collect();
-    let rows: Vec<(Listing, AchievementRow)> = listings::table
-        .inner_join(achievements::table)
-        .filter(listings::id.eq_any(ids))
-        .select((Listing::as_select(), AchievementRow::as_select()))
-        .load(conn)?;
-    let rows = published_now(rows);
+    let rows = candidates::open_achievements(conn, &ids)?;
     let field_share = inferred_fields(rows.iter().filter_map(|(l, r)| {
         Some((by_id.get(l.id.as_str())?.score, r.technology_field.parse().ok()?))
     }));
@@ -260,8 +255,6 @@ pub fn match_achievements(
             scoring::region_factor(problem.region_code.as_deref(), &listing.region_code),
             scoring::freshness_factor(listing.updated_at),
         ];
-        let keywords: Vec<String> = from_json(&row.keywords);
-        let record_text = format!("{} {} {}", listing.title, keywords.join(" "), row.summary);
         let found = AchievementMatch {
             score: scoring::gated_total(&mut factors),
             explanation: Explanation {
@@ -283,11 +276,17 @@ pub fn match_achievements(
                 region_name: None,
             },
         };
-        candidates.push((found, record_text));
+        candidates.push(found);
     }
     let subject = MatchingState::subject(index, Library::Achievements, &problem.text)?;
-    let mut outcome =
-        judge((index, Library::Achievements), &subject, candidates, &by_id, (limit, excluded))?;
+    let mut outcome = judge(
+        (index, Library::Achievements),
+        &subject,
+        candidates,
+        &by_id,
+        (limit, excluded),
+        |unheld| candidates::achievement_texts(conn, unheld),
+    )?;
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)
 }
@@ -295,9 +294,8 @@ pub fn match_achievements(
 impl MatchSubject {
     /// A published demand as a problem to match (without brokers' feedback).
     pub fn of_demand(listing: &Listing, row: &DemandRow) -> MatchSubject {
-        let keywords: Vec<String> = from_json(&row.keywords);
         MatchSubject {
-            text: format!("{} {} {}", listing.title, keywords.join(" "), row.description),
+            text: candidates::text(&listing.title, &row.keywords, &row.description),
             technology_field: row.technology_field.parse().ok(),
             required_maturity: row.required_maturity.as_deref().and_then(|m| m.parse().ok()),
             budget_max_fen: row.budget_max_fen,
@@ -328,9 +326,8 @@ pub struct Offer {
 impl Offer {
     /// A published achievement as an offer to match.
     pub fn of_achievement(listing: &Listing, row: &AchievementRow) -> ApiResult<Offer> {
-        let keywords: Vec<String> = from_json(&row.keywords);
         Ok(Offer {
-            text: format!("{} {} {}", listing.title, keywords.join(" "), row.summary),
+            text: candidates::text(&listing.title, &row.keywords, &row.summary),
             technology_field: row.technology_field.parse().map_err(ApiError::Internal)?,
             maturity: row.maturity.parse().map_err(ApiError::Internal)?,
             asking_price_fen: row.asking_price_fen,
@@ -353,14 +350,9 @@ pub fn match_demands(
     let by_id: HashMap<&str, &TextMatch> =
         text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
     let ids: Vec<&str> = by_id.keys().copied().collect();
-    let rows: Vec<(Listing, DemandRow)> = listings::table
-        .inner_join(demands::table)
-        .filter(listings::id.eq_any(ids))
-        .select((Listing::as_select(), DemandRow::as_select()))
-        .load(conn)?;
     let today = today();
     let mut candidates = Vec::new();
-    for (listing, row) in published_now(rows) {
+    for (listing, row) in candidates::open_demands(conn, &ids)? {
         if row.deadline.is_some_and(|d| d < today) {
             continue;
         }
@@ -371,8 +363,6 @@ pub fn match_demands(
         let required: Option<Maturity> =
             row.required_maturity.as_deref().and_then(|m| m.parse().ok());
         let wanted: Vec<CooperationMode> = decode_codes(&row.cooperation_modes);
-        let keywords: Vec<String> = from_json(&row.keywords);
-        let record_text = format!("{} {} {}", listing.title, keywords.join(" "), row.description);
         let (maturity_factor, below) = scoring::maturity_factor(required, offer.maturity);
         let (price_factor, above) =
             scoring::price_factor(row.budget_max_fen, offer.asking_price_fen);
@@ -409,11 +399,13 @@ pub fn match_demands(
                 region_name: None,
             },
         };
-        candidates.push((found, record_text));
+        candidates.push(found);
     }
     let subject = MatchingState::subject(index, Library::Demands, &offer.text)?;
     let mut outcome =
-        judge((index, Library::Demands), &subject, candidates, &by_id, (limit, false))?;
+        judge((index, Library::Demands), &subject, candidates, &by_id, (limit, false), |unheld| {
+            candidates::demand_texts(conn, unheld)
+        })?;
     super::cards::name_cards(conn, &mut outcome.items)?;
     Ok(outcome)
 }

@@ -4,6 +4,7 @@
 
 pub mod answer;
 pub mod calibration;
+mod candidates;
 pub mod cards;
 pub mod engine;
 pub mod eval;

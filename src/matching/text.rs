@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::vocabulary::Vocabulary;
+use super::vocabulary::{Slot, Vocabulary};
 use crate::search::{Library, SearchError, SearchIndex};
 
 /// Tuning of the text matcher.
@@ -76,13 +76,16 @@ pub fn rank(
         expanded.as_str()
     };
     let hits = index.rank_problem(library, text, config.candidates)?;
-    // Every candidate's three parts in one map: BM25 hits, records carrying a recognized
-    // keyword, records carrying a feedback keyword.
-    let mut parts: FxHashMap<&str, Parts> = FxHashMap::default();
+    // Every candidate's three parts in one map, by vocabulary slot: BM25 hits, records carrying
+    // a recognized keyword, records carrying a feedback keyword. A hit the vocabulary does not
+    // hold yet gets a slot past the vocabulary's.
+    let mut candidates = Candidates { vocabulary, strangers: Vec::new() };
+    let mut parts: FxHashMap<Slot, Parts> = FxHashMap::default();
     let top_bm25 = hits.first().map_or(0.0, |h| f64::from(h.score));
     if top_bm25 > 0.0 {
         for hit in &hits {
-            parts.entry(hit.id.as_str()).or_default().bm25 = f64::from(hit.score) / top_bm25;
+            let slot = candidates.slot(&hit.id);
+            parts.entry(slot).or_default().bm25 = f64::from(hit.score) / top_bm25;
         }
     }
 
@@ -91,22 +94,25 @@ pub fn rank(
     if recognized_total > 0.0 {
         for keyword in &recognized {
             let weight = vocabulary.idf(keyword) / recognized_total;
-            for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
-                parts.entry(id.as_str()).or_default().keywords += weight;
+            for slot in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
+                parts.entry(*slot).or_default().keywords += weight;
             }
         }
     }
 
-    let first_round: Vec<(&str, f64)> = parts
+    let first_round: Vec<(&str, Slot, f64)> = parts
         .iter()
-        .map(|(id, p)| (*id, config.bm25_weight * p.bm25 + config.keyword_weight * p.keywords))
+        .map(|(slot, p)| {
+            let score = config.bm25_weight * p.bm25 + config.keyword_weight * p.keywords;
+            (candidates.id(*slot), *slot, score)
+        })
         .collect();
     let first = best(first_round, config.feedback_records);
 
     // Pseudo-relevance feedback: keywords common among the best first-round records.
     let mut counts: FxHashMap<&str, f64> = FxHashMap::default();
-    for (id, _) in &first {
-        for keyword in vocabulary.keywords_of(id) {
+    for (_, slot, _) in &first {
+        for keyword in vocabulary.keywords_at(*slot) {
             if !recognized.contains(keyword) {
                 *counts.entry(keyword.as_str()).or_default() += 1.0;
             }
@@ -122,21 +128,23 @@ pub fn rank(
     let feedback_total: f64 = feedback.iter().map(|(_, w)| w).sum();
     if feedback_total > 0.0 {
         for (keyword, weight) in &feedback {
-            for id in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
-                parts.entry(id.as_str()).or_default().feedback += weight / feedback_total;
+            for slot in vocabulary.records_with(keyword).iter().take(config.keyword_postings) {
+                parts.entry(*slot).or_default().feedback += weight / feedback_total;
             }
         }
     }
 
     // Every candidate is scored; only the leading `limit` are described.
-    let scored: Vec<(&str, f64)> =
-        parts.iter().map(|(id, p)| (*id, p.capped().weighted(config))).collect();
+    let scored: Vec<(Slot, f64)> =
+        parts.iter().map(|(slot, p)| (*slot, p.capped().weighted(config))).collect();
+    let scored: Vec<(&str, Slot, f64)> =
+        scored.into_iter().map(|(slot, score)| (candidates.id(slot), slot, score)).collect();
     let ranked = best(scored, limit)
         .into_iter()
-        .map(|(id, score)| {
-            let p = parts.get(id).copied().unwrap_or_default().capped();
+        .map(|(id, slot, score)| {
+            let p = parts.get(&slot).copied().unwrap_or_default().capped();
             let matched_keywords = vocabulary
-                .keywords_of(id)
+                .keywords_at(slot)
                 .iter()
                 .filter(|kw| {
                     recognized.contains(kw) || feedback.iter().any(|(fk, _)| *fk == kw.as_str())
@@ -154,6 +162,38 @@ pub fn rank(
         })
         .collect();
     Ok(ranked)
+}
+
+/// The candidates of one ranking: the vocabulary's records by slot, and the hits it does not
+/// hold yet in slots past its own.
+struct Candidates<'a> {
+    vocabulary: &'a Vocabulary,
+    strangers: Vec<&'a str>,
+}
+
+impl<'a> Candidates<'a> {
+    /// The slot of a record, given one past the vocabulary's if it holds none.
+    fn slot(&mut self, id: &'a str) -> Slot {
+        if let Some(slot) = self.vocabulary.slot(id) {
+            return slot;
+        }
+        let own = self.vocabulary.slots().saturating_add(stranger_count(&self.strangers));
+        self.strangers.push(id);
+        own
+    }
+
+    /// The id of the record in a slot.
+    fn id(&self, slot: Slot) -> &'a str {
+        match slot.checked_sub(self.vocabulary.slots()) {
+            Some(stranger) => self.strangers.get(stranger as usize).copied().unwrap_or(""),
+            None => self.vocabulary.id_at(slot),
+        }
+    }
+}
+
+/// How many strangers there are, as a slot offset.
+fn stranger_count(strangers: &[&str]) -> Slot {
+    Slot::try_from(strangers.len()).unwrap_or(Slot::MAX)
 }
 
 /// A candidate's parts of text relevance, before weighting.
@@ -181,9 +221,12 @@ impl Parts {
     }
 }
 
-/// The `most` best of scored ids, best first (ties by id), without sorting all of them.
-fn best(mut scored: Vec<(&str, f64)>, most: usize) -> Vec<(&str, f64)> {
-    let order = |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+/// The `most` best of scored records (id, slot, score), best first (ties by id), without sorting
+/// all of them.
+fn best(mut scored: Vec<(&str, Slot, f64)>, most: usize) -> Vec<(&str, Slot, f64)> {
+    let order = |a: &(&str, Slot, f64), b: &(&str, Slot, f64)| {
+        b.2.total_cmp(&a.2).then_with(|| a.0.cmp(b.0))
+    };
     if most == 0 {
         return Vec::new();
     }

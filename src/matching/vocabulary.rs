@@ -6,19 +6,36 @@ use rustc_hash::FxHashMap;
 /// Shortest keyword (in characters) recognized inside a free text.
 pub const MIN_RECOGNIZED_CHARS: usize = 2;
 
+/// A record's place in a vocabulary: a small number that stands for its id, so that rankers
+/// can count per record without hashing and comparing id strings.
+pub type Slot = u32;
+
 /// Keywords and the records carrying them.
 #[derive(Debug, Default, Clone)]
 pub struct Vocabulary {
-    /// keyword (normalized) → record ids.
-    postings: FxHashMap<String, Vec<String>>,
-    /// record id → its keywords (normalized).
-    keywords_of: FxHashMap<String, Vec<String>>,
+    /// keyword (normalized) → the slots of the records carrying it, in the order they were added.
+    postings: FxHashMap<String, Vec<Slot>>,
+    /// record id → its slot (kept when the record is removed, and taken again when it returns).
+    slot_of: FxHashMap<String, Slot>,
+    /// slot → the record in it.
+    records_at: Vec<SlotRecord>,
     /// Records in the corpus.
     records: usize,
     /// The first two characters of keywords → the most characters a keyword ever added that
     /// starts with them has (never lowered on removal): how long a stretch of a text starting
     /// there [`Vocabulary::recognize`] looks up, and whether it looks at all.
     longest_from: FxHashMap<(char, char), usize>,
+}
+
+/// The record in a slot.
+#[derive(Debug, Default, Clone)]
+struct SlotRecord {
+    /// Its id.
+    id: String,
+    /// Its keywords, normalized.
+    keywords: Vec<String>,
+    /// Whether it is in the corpus (added and not removed since).
+    present: bool,
 }
 
 /// The first two characters of a normalized text (`None` when it is shorter).
@@ -38,8 +55,9 @@ impl Vocabulary {
         Vocabulary::default()
     }
 
-    /// Adds a record's keywords.
+    /// Adds a record's keywords (a record already present is [`Vocabulary::upsert`]ed).
     pub fn add(&mut self, id: &str, keywords: &[String]) {
+        self.remove(id);
         let mut normalized: Vec<String> = keywords
             .iter()
             .map(|k| normalize(k))
@@ -47,35 +65,51 @@ impl Vocabulary {
             .collect();
         normalized.sort();
         normalized.dedup();
+        let slot = match self.slot_of.get(id) {
+            Some(&slot) => slot,
+            None => {
+                let slot = Slot::try_from(self.records_at.len()).unwrap_or(Slot::MAX);
+                self.slot_of.insert(id.to_string(), slot);
+                self.records_at.push(SlotRecord { id: id.to_string(), ..SlotRecord::default() });
+                slot
+            }
+        };
         for keyword in &normalized {
             if let Some(opening) = opening(keyword) {
                 let longest = self.longest_from.entry(opening).or_default();
                 *longest = (*longest).max(keyword.chars().count());
             }
-            self.postings.entry(keyword.clone()).or_default().push(id.to_string());
+            self.postings.entry(keyword.clone()).or_default().push(slot);
         }
-        self.keywords_of.insert(id.to_string(), normalized);
-        self.records += 1;
+        if let Some(record) = self.records_at.get_mut(slot as usize) {
+            record.keywords = normalized;
+            record.present = true;
+            self.records += 1;
+        }
     }
 
     /// Removes a record's keywords.
     pub fn remove(&mut self, id: &str) {
-        if let Some(old) = self.keywords_of.remove(id) {
-            for keyword in old {
-                if let Some(ids) = self.postings.get_mut(&keyword) {
-                    ids.retain(|other| other != id);
-                    if ids.is_empty() {
-                        self.postings.remove(&keyword);
-                    }
+        let Some(&slot) = self.slot_of.get(id) else {
+            return;
+        };
+        let Some(record) = self.records_at.get_mut(slot as usize).filter(|r| r.present) else {
+            return;
+        };
+        record.present = false;
+        for keyword in std::mem::take(&mut record.keywords) {
+            if let Some(slots) = self.postings.get_mut(&keyword) {
+                slots.retain(|other| *other != slot);
+                if slots.is_empty() {
+                    self.postings.remove(&keyword);
                 }
             }
-            self.records = self.records.saturating_sub(1);
         }
+        self.records = self.records.saturating_sub(1);
     }
 
     /// Replaces a record's keywords.
     pub fn upsert(&mut self, id: &str, keywords: &[String]) {
-        self.remove(id);
         self.add(id, keywords);
     }
 
@@ -89,14 +123,29 @@ impl Vocabulary {
         self.records == 0
     }
 
-    /// The records carrying a keyword.
-    pub fn records_with(&self, keyword: &str) -> &[String] {
+    /// The slot of a record (`None` for a record never added).
+    pub fn slot(&self, id: &str) -> Option<Slot> {
+        self.slot_of.get(id).copied()
+    }
+
+    /// How many slots there are: every slot is below this.
+    pub fn slots(&self) -> Slot {
+        Slot::try_from(self.records_at.len()).unwrap_or(Slot::MAX)
+    }
+
+    /// The id of the record in a slot (empty for a slot not given out).
+    pub fn id_at(&self, slot: Slot) -> &str {
+        self.records_at.get(slot as usize).map_or("", |record| record.id.as_str())
+    }
+
+    /// The slots of the records carrying a keyword, in the order they were added.
+    pub fn records_with(&self, keyword: &str) -> &[Slot] {
         self.postings.get(keyword).map_or(&[], Vec::as_slice)
     }
 
-    /// A record's keywords.
-    pub fn keywords_of(&self, id: &str) -> &[String] {
-        self.keywords_of.get(id).map_or(&[], Vec::as_slice)
+    /// The keywords of the record in a slot.
+    pub fn keywords_at(&self, slot: Slot) -> &[String] {
+        self.records_at.get(slot as usize).map_or(&[], |record| record.keywords.as_slice())
     }
 
     /// Inverse document frequency of a keyword (0 when unknown).
@@ -154,6 +203,30 @@ mod tests {
         assert_eq!(found, vec!["lyapunov函数", "锂离子电池", "正极材料"]);
         assert_eq!(vocabulary.records_with("电池").len(), 2);
         assert!(vocabulary.idf("正极材料") > vocabulary.idf("电池"));
+    }
+
+    #[test]
+    fn a_record_keeps_its_slot_through_removal_and_return() {
+        let mut vocabulary = Vocabulary::new();
+        vocabulary.add("a", &["电池".into()]);
+        vocabulary.add("b", &["电池".into(), "正极".into()]);
+        let (a, b) = (vocabulary.slot("a"), vocabulary.slot("b"));
+        assert!(a.is_some() && b.is_some() && a != b);
+        vocabulary.remove("b");
+        vocabulary.remove("b");
+        assert_eq!(vocabulary.len(), 1);
+        assert_eq!(vocabulary.records_with("电池"), a.as_slice());
+        assert!(vocabulary.records_with("正极").is_empty() && vocabulary.idf("正极") == 0.0);
+        vocabulary.upsert("b", &["正极".into()]);
+        vocabulary.upsert("a", &[]);
+        assert_eq!((vocabulary.slot("b"), vocabulary.len(), vocabulary.slots()), (b, 2, 2));
+        let b = b.unwrap_or_default();
+        assert_eq!(
+            (vocabulary.id_at(b), vocabulary.keywords_at(b)),
+            ("b", &["正极".to_string()][..])
+        );
+        assert!(vocabulary.records_with("电池").is_empty());
+        assert_eq!(vocabulary.id_at(7), "");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use rustc_hash::FxHashMap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
     DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, TantivyError, Term,
@@ -37,12 +37,16 @@ impl SearchIndex {
         let field = self.inner.fields.whole_text_of(library);
         let mut words = tokens(problem);
         words.truncate(MAX_QUERY_TOKENS);
-        let any_word: Vec<(Occur, Box<dyn Query>)> = words
-            .iter()
-            .map(|word| {
+        // A word said n times counts n times, as one boosted clause: the same BM25 sum, one
+        // walk through its postings.
+        let any_word: Vec<(Occur, Box<dyn Query>)> = counted(&words)
+            .into_iter()
+            .map(|(word, times)| {
                 let term = Term::from_field_text(field, word);
-                let query: Box<dyn Query> =
+                let once: Box<dyn Query> =
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                let query: Box<dyn Query> =
+                    if times == 1 { once } else { Box::new(BoostQuery::new(once, times as Score)) };
                 (Occur::Should, query)
             })
             .collect();
@@ -113,6 +117,12 @@ impl SearchIndex {
             let text_index = segment.inverted_index(text_field)?;
             let mut flags = vec![vec![false; words.len()]; docs.len()];
             for (at_word, word) in words.iter().enumerate() {
+                if let Some(first) = words[..at_word].iter().position(|earlier| earlier == word) {
+                    for flags in &mut flags {
+                        flags[at_word] = flags[first];
+                    }
+                    continue;
+                }
                 let term = Term::from_field_text(text_field, word);
                 let Some(mut postings) = text_index
                     .read_postings(&term, IndexRecordOption::Basic)
@@ -133,6 +143,22 @@ impl SearchIndex {
         }
         Ok(held)
     }
+}
+
+/// Each distinct word once, in the order first said, with how many times it is said.
+fn counted(words: &[String]) -> Vec<(&str, u32)> {
+    let mut at: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut counted: Vec<(&str, u32)> = Vec::new();
+    for word in words {
+        match at.get(word.as_str()) {
+            Some(&i) => counted[i].1 += 1,
+            None => {
+                at.insert(word, counted.len());
+                counted.push((word, 1));
+            }
+        }
+    }
+    counted
 }
 
 /// Collects the `limit` best-scoring documents, equal scores newest first — what tantivy's

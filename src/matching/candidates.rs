@@ -1,0 +1,158 @@
+//! What the matcher reads of its candidates from the database: the public card of each one that
+//! is open now and the market facts it is scored on — not its text, which the search index
+//! answers for (a record the index does not hold yet is read again with its text).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{achievements, demands, listings};
+use crate::error::ApiResult;
+use crate::listings::codec::from_json;
+use crate::listings::lifecycle::ListingStatus;
+use crate::listings::queries::today;
+
+/// The listing side of a candidate: its public face.
+#[derive(Debug, Queryable)]
+pub(crate) struct CandidateListing {
+    /// Id (shared with the library's row).
+    pub id: String,
+    /// Title or name.
+    pub title: String,
+    /// The owner's own reference.
+    pub external_ref: Option<String>,
+    /// GB/T 2260 region code.
+    pub region_code: String,
+    /// The owning organization.
+    pub org_id: Option<String>,
+    /// Last changed (freshness).
+    pub updated_at: NaiveDateTime,
+}
+
+/// What an achievement offers, as a candidate is scored on it.
+#[derive(Debug, Queryable)]
+pub(crate) struct AchievementFacts {
+    /// Technology field code.
+    pub technology_field: String,
+    /// Maturity code.
+    pub maturity: String,
+    /// Cooperation modes (`,a,b,`).
+    pub cooperation_modes: String,
+    /// Asking price in fen.
+    pub asking_price_fen: Option<i64>,
+}
+
+/// What a demand asks, as a candidate is scored on it.
+#[derive(Debug, Queryable)]
+pub(crate) struct DemandFacts {
+    /// Technology field code.
+    pub technology_field: String,
+    /// Required maturity code.
+    pub required_maturity: Option<String>,
+    /// Lowest budget in fen.
+    pub budget_min_fen: Option<i64>,
+    /// Highest budget in fen.
+    pub budget_max_fen: Option<i64>,
+    /// Cooperation modes wanted (`,a,b,`).
+    pub cooperation_modes: String,
+    /// Deadline of the call.
+    pub deadline: Option<NaiveDate>,
+    /// Reward of an open call in fen.
+    pub reward_fen: Option<i64>,
+}
+
+/// Loads, for the listings among `$ids` that are published and unexpired today, the columns of
+/// [`CandidateListing`] and the named columns of the library's `$table`.
+macro_rules! open_today {
+    ($conn:expr, $ids:expr, $table:ident ($($column:ident),+)) => {
+        Ok(listings::table
+            .inner_join($table::table)
+            .filter(listings::id.eq_any($ids))
+            .filter(listings::status.eq(ListingStatus::Published.as_str()))
+            .filter(listings::valid_until.ge(today()))
+            .select((
+                (
+                    listings::id,
+                    listings::title,
+                    listings::external_ref,
+                    listings::region_code,
+                    listings::org_id,
+                    listings::updated_at,
+                ),
+                ($($table::$column),+),
+            ))
+            .load($conn)?)
+    };
+}
+
+/// Loads the texts (title, keywords, `$body`) of the listings among `$ids` of `$table`, by id.
+macro_rules! texts {
+    ($conn:expr, $ids:expr, $table:ident . $body:ident) => {{
+        let rows: Vec<(String, String, String, String)> = listings::table
+            .inner_join($table::table)
+            .filter(listings::id.eq_any($ids))
+            .select((listings::id, listings::title, $table::keywords, $table::$body))
+            .load($conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, keywords, body)| (id, text(&title, &keywords, &body)))
+            .collect())
+    }};
+}
+
+/// The achievements among `ids` that are published and unexpired today.
+pub(crate) fn open_achievements(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> ApiResult<Vec<(CandidateListing, AchievementFacts)>> {
+    open_today!(
+        conn,
+        ids,
+        achievements(technology_field, maturity, cooperation_modes, asking_price_fen)
+    )
+}
+
+/// The demands among `ids` that are published and unexpired today (their deadline is the
+/// caller's to judge).
+pub(crate) fn open_demands(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> ApiResult<Vec<(CandidateListing, DemandFacts)>> {
+    open_today!(
+        conn,
+        ids,
+        demands(
+            technology_field,
+            required_maturity,
+            budget_min_fen,
+            budget_max_fen,
+            cooperation_modes,
+            deadline,
+            reward_fen
+        )
+    )
+}
+
+/// The texts (title, keywords, summary) of achievements, by id, as the matcher reads them.
+pub(crate) fn achievement_texts(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> ApiResult<HashMap<String, String>> {
+    texts!(conn, ids, achievements.summary)
+}
+
+/// The texts (title, keywords, description) of demands, by id, as the matcher reads them.
+pub(crate) fn demand_texts(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> ApiResult<HashMap<String, String>> {
+    texts!(conn, ids, demands.description)
+}
+
+/// A record's text as the matcher reads it: title, keywords (a JSON list) and body.
+pub(crate) fn text(title: &str, keywords_json: &str, body: &str) -> String {
+    let keywords: Vec<String> = from_json(keywords_json);
+    format!("{title} {} {body}", keywords.join(" "))
+}
