@@ -14,9 +14,13 @@ use crate::listings::codec::from_json;
 use crate::listings::lifecycle::ListingStatus;
 use crate::listings::queries::today;
 
-/// The listing side of a candidate: its public face.
+/// The listing side of a candidate: its public face, and whether it is open.
 #[derive(Debug, Queryable)]
 pub(crate) struct CandidateListing {
+    /// Stored status.
+    pub status: String,
+    /// Last day of validity.
+    pub valid_until: NaiveDate,
     /// Id (shared with the library's row).
     pub id: String,
     /// Title or name.
@@ -29,6 +33,15 @@ pub(crate) struct CandidateListing {
     pub org_id: Option<String>,
     /// Last changed (freshness).
     pub updated_at: NaiveDateTime,
+}
+
+impl CandidateListing {
+    /// Whether it is published and still valid on `day`. (Judged here, not in the query: with
+    /// the status in the query SQLite's planner walked the status index instead of looking the
+    /// hundred ids up, and a match took 40 ms instead of 4.)
+    fn is_open_on(&self, day: NaiveDate) -> bool {
+        self.status == ListingStatus::Published.as_str() && self.valid_until >= day
+    }
 }
 
 /// What an achievement offers, as a candidate is scored on it.
@@ -66,14 +79,15 @@ pub(crate) struct DemandFacts {
 /// Loads, for the listings among `$ids` that are published and unexpired today, the columns of
 /// [`CandidateListing`] and the named columns of the library's `$table`.
 macro_rules! open_today {
-    ($conn:expr, $ids:expr, $table:ident ($($column:ident),+)) => {
+    ($conn:expr, $ids:expr, $table:ident ($($column:ident),+)) => {{
+        let day = today();
         Ok(listings::table
             .inner_join($table::table)
             .filter(listings::id.eq_any($ids))
-            .filter(listings::status.eq(ListingStatus::Published.as_str()))
-            .filter(listings::valid_until.ge(today()))
             .select((
                 (
+                    listings::status,
+                    listings::valid_until,
                     listings::id,
                     listings::title,
                     listings::external_ref,
@@ -83,8 +97,11 @@ macro_rules! open_today {
                 ),
                 ($($table::$column),+),
             ))
-            .load($conn)?)
-    };
+            .load::<(CandidateListing, _)>($conn)?
+            .into_iter()
+            .filter(|(listing, _)| listing.is_open_on(day))
+            .collect())
+    }};
 }
 
 /// Loads the texts (title, keywords, `$body`) of the listings among `$ids` of `$table`, by id.
