@@ -47,32 +47,32 @@ impl CandidateListing {
 /// What an achievement offers, as a candidate is scored on it.
 #[derive(Debug, Queryable)]
 pub(crate) struct AchievementFacts {
-    /// Technology field code.
+    /// Scored against the field the problem names (or the field its best matches share).
     pub technology_field: String,
-    /// Maturity code.
+    /// Scored against the lowest maturity the problem accepts.
     pub maturity: String,
-    /// Cooperation modes (`,a,b,`).
+    /// Scored against the modes the problem wants (`,license,transfer,`).
     pub cooperation_modes: String,
-    /// Asking price in fen.
+    /// Scored against the problem's highest budget (fen; none: negotiable).
     pub asking_price_fen: Option<i64>,
 }
 
-/// What a demand asks, as a candidate is scored on it.
+/// What a demand asks, as a candidate is scored on it and shown.
 #[derive(Debug, Queryable)]
 pub(crate) struct DemandFacts {
-    /// Technology field code.
-    pub technology_field: String,
-    /// Required maturity code.
-    pub required_maturity: Option<String>,
-    /// Lowest budget in fen.
-    pub budget_min_fen: Option<i64>,
-    /// Highest budget in fen.
+    /// The budget's high end, scored against the asking price (fen).
     pub budget_max_fen: Option<i64>,
-    /// Cooperation modes wanted (`,a,b,`).
+    /// Scored against the offer's field.
+    pub technology_field: String,
+    /// The modes it wants, scored against the offer's (`,license,transfer,`).
     pub cooperation_modes: String,
-    /// Deadline of the call.
+    /// The least maturity it accepts, scored against the offer's (none: any).
+    pub required_maturity: Option<String>,
+    /// Past it, the demand is no longer a candidate.
     pub deadline: Option<NaiveDate>,
-    /// Reward of an open call in fen.
+    /// The budget's low end, shown on the card (fen).
+    pub budget_min_fen: Option<i64>,
+    /// An open call's reward, shown on the card (fen).
     pub reward_fen: Option<i64>,
 }
 
@@ -141,12 +141,12 @@ pub(crate) fn open_demands(
         conn,
         ids,
         demands(
-            technology_field,
-            required_maturity,
-            budget_min_fen,
             budget_max_fen,
+            technology_field,
             cooperation_modes,
+            required_maturity,
             deadline,
+            budget_min_fen,
             reward_fen
         )
     )

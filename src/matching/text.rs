@@ -135,10 +135,10 @@ pub fn rank(
     }
 
     // Every candidate is scored; only the leading `limit` are described.
-    let scored: Vec<(Slot, f64)> =
-        parts.iter().map(|(slot, p)| (*slot, p.capped().weighted(config))).collect();
-    let scored: Vec<(&str, Slot, f64)> =
-        scored.into_iter().map(|(slot, score)| (candidates.id(slot), slot, score)).collect();
+    let scored: Vec<(&str, Slot, f64)> = parts
+        .iter()
+        .map(|(slot, p)| (candidates.id(*slot), *slot, p.capped().weighted(config)))
+        .collect();
     let ranked = best(scored, limit)
         .into_iter()
         .map(|(id, slot, score)| {

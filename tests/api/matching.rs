@@ -340,7 +340,7 @@ async fn an_achievement_finds_the_open_demands_it_answers_and_a_new_record_is_ma
         &app,
         &enterprise,
         &admin,
-        json!({"title": "高镍三元正极循环寿命衰减快，寻求包覆改性方案", "description": "高镍正极材料在高温循环后容量保持率低，希望合作开发表面包覆或掺杂改性工艺。", "keywords": ["高镍正极", "包覆改性", "锂离子电池"], "technology_field": "new_energy", "budget_max_fen": 100_000_000, "cooperation_modes": ["joint_development"]}),
+        json!({"title": "高镍三元正极循环寿命衰减快，寻求包覆改性方案", "description": "高镍正极材料在高温循环后容量保持率低，希望合作开发表面包覆或掺杂改性工艺。", "keywords": ["高镍正极", "包覆改性", "锂离子电池"], "technology_field": "new_energy", "budget_min_fen": 20_000_000, "budget_max_fen": 100_000_000, "required_maturity": "small_scale", "cooperation_modes": ["joint_development"]}),
     )
     .await;
     let created = app.as_user(&admin).post("/api/v1/achievements?publish=true").json(json!({"title": "高镍正极材料表面包覆改性技术", "summary": "采用原子层沉积在高镍三元正极表面包覆氧化铝，显著提升高温循环稳定性，已完成公斤级中试。", "keywords": ["高镍正极", "包覆改性", "循环稳定性"], "technology_field": "new_energy", "maturity": "pilot", "cooperation_modes": ["joint_development", "license"], "asking_price_fen": 80_000_000, "org_id": university.organization_id})).expect(201).await;
@@ -353,6 +353,12 @@ async fn an_achievement_finds_the_open_demands_it_answers_and_a_new_record_is_ma
         .await;
     assert_eq!(matches["items"][0]["achievement"]["id"], achievement, "{matches}");
     assert!(matches["items"][0]["explanation"]["violations"].as_array().unwrap().is_empty());
+    let card = &matches["items"][0]["achievement"];
+    assert_eq!(
+        (&card["maturity"], &card["asking_price_fen"], &card["technology_field"]),
+        (&json!("pilot"), &json!(80_000_000), &json!("new_energy")),
+        "{card}"
+    );
     // …and the demand from the achievement's side.
     let back = app
         .as_user(&university)
@@ -360,6 +366,17 @@ async fn an_achievement_finds_the_open_demands_it_answers_and_a_new_record_is_ma
         .expect(200)
         .await;
     assert_eq!(back["items"][0]["demand"]["id"], demand.as_str(), "{back}");
+    let card = &back["items"][0]["demand"];
+    assert_eq!(
+        [
+            &card["budget_min_fen"],
+            &card["budget_max_fen"],
+            &card["required_maturity"],
+            &card["reward_fen"]
+        ],
+        [&json!(20_000_000), &json!(100_000_000), &json!("small_scale"), &Value::Null],
+        "{card}"
+    );
     assert!(back["items"][0]["demand"]["organization_name"].is_string(), "{back}");
     app.as_user(&enterprise)
         .get(format!("/api/v1/achievements/{achievement}/matches"))
