@@ -221,7 +221,7 @@ pub fn match_achievements(
     let field_share = inferred_fields(rows.iter().filter_map(|(l, r)| {
         Some((by_id.get(l.id.as_str())?.score, r.technology_field.parse().ok()?))
     }));
-    let mut candidates = Vec::new();
+    let mut scored = Vec::new();
     let mut excluded = false;
     for (listing, row) in rows {
         if problem.feedback.get(&listing.id) == Some(&false) {
@@ -276,13 +276,13 @@ pub fn match_achievements(
                 region_name: None,
             },
         };
-        candidates.push(found);
+        scored.push(found);
     }
     let subject = MatchingState::subject(index, Library::Achievements, &problem.text)?;
     let mut outcome = judge(
         (index, Library::Achievements),
         &subject,
-        candidates,
+        scored,
         &by_id,
         (limit, excluded),
         |unheld| candidates::achievement_texts(conn, unheld),
@@ -351,7 +351,7 @@ pub fn match_demands(
         text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
     let ids: Vec<&str> = by_id.keys().copied().collect();
     let today = today();
-    let mut candidates = Vec::new();
+    let mut scored = Vec::new();
     for (listing, row) in candidates::open_demands(conn, &ids)? {
         if row.deadline.is_some_and(|d| d < today) {
             continue;
@@ -399,11 +399,11 @@ pub fn match_demands(
                 region_name: None,
             },
         };
-        candidates.push(found);
+        scored.push(found);
     }
     let subject = MatchingState::subject(index, Library::Demands, &offer.text)?;
     let mut outcome =
-        judge((index, Library::Demands), &subject, candidates, &by_id, (limit, false), |unheld| {
+        judge((index, Library::Demands), &subject, scored, &by_id, (limit, false), |unheld| {
             candidates::demand_texts(conn, unheld)
         })?;
     super::cards::name_cards(conn, &mut outcome.items)?;
