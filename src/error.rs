@@ -349,3 +349,35 @@ impl From<serde_json::Error> for ApiError {
 
 /// Result type of handlers and queries.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A lookup whose "not found" the caller answers in its own words (a 422 on the field that
+/// named the record, say), while every other failure — a database that went away mid-request —
+/// passes through unchanged, so an outage is never reported as a missing record.
+pub trait MissingAs<T> {
+    /// Replaces a 404 with `answer()`; keeps any other error as it is.
+    fn missing_as(self, answer: impl FnOnce() -> ApiError) -> ApiResult<T>;
+}
+
+impl<T> MissingAs<T> for ApiResult<T> {
+    fn missing_as(self, answer: impl FnOnce() -> ApiError) -> ApiResult<T> {
+        self.map_err(|error| match error {
+            ApiError::NotFound(_) => answer(),
+            other => other,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_missing_record_takes_the_callers_answer() {
+        let answer = || ApiError::field("org_id", "not_found", "no such organization");
+        let missing: ApiResult<()> = Err(ApiError::NotFound("organization".into()));
+        assert!(matches!(missing.missing_as(answer), Err(ApiError::Validation(_))));
+        let outage: ApiResult<()> = Err(ApiError::Unavailable("database connection lost".into()));
+        assert!(matches!(outage.missing_as(answer), Err(ApiError::Unavailable(_))));
+        assert!(matches!(Ok(7).missing_as(answer), Ok(7)));
+    }
+}

@@ -22,7 +22,7 @@ use crate::auth::{AdminUser, AuthUser, MaybeUser};
 use crate::contracts::registration::VersionInput;
 use crate::db::schema::{auction_registrations, auctions};
 use crate::db::{DbConnection, now};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
 use crate::http::version::{IfMatch, Tagged};
@@ -142,7 +142,7 @@ fn respond(status: actix_web::http::StatusCode, out: AuctionOut) -> HttpResponse
 fn check_achievement(conn: &mut DbConnection, user: &AuthUser, id: &str) -> ApiResult<String> {
     let unknown = || ApiError::field("achievement_id", "not_found", "no such achievement");
     let listing =
-        crate::listings::queries::find(conn, Library::Achievements, id).map_err(|_| unknown())?;
+        crate::listings::queries::find(conn, Library::Achievements, id).missing_as(unknown)?;
     crate::listings::access::ensure_visible(Some(user), &listing).map_err(|_| unknown())?;
     let Some(org) = listing.org_id.clone() else {
         return Err(ApiError::field(

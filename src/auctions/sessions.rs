@@ -15,7 +15,7 @@ use crate::audit;
 use crate::auth::AdminUser;
 use crate::db::schema::{auction_registrations, auction_sessions, auctions, organizations};
 use crate::db::{DbConnection, new_id, now, to_utc};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
 use crate::http::version::Tagged;
@@ -106,7 +106,7 @@ pub fn check_within(
     ends_at: NaiveDateTime,
 ) -> ApiResult<()> {
     let session = find(conn, id)
-        .map_err(|_| ApiError::field("session_id", "not_found", "no such session"))?;
+        .missing_as(|| ApiError::field("session_id", "not_found", "no such session"))?;
     if starts_at < session.starts_at || ends_at > session.ends_at {
         return Err(ApiError::field(
             "session_id",

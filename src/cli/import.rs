@@ -129,8 +129,11 @@ fn import_with<L: RecordLibrary>(
     }
     let db = open_database(config)?;
     let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let org = crate::organizations::queries::find(&mut conn, org_id)
-        .map_err(|_| anyhow::anyhow!("no organization {org_id}"))?;
+    let org =
+        crate::organizations::queries::find(&mut conn, org_id).map_err(|error| match error {
+            crate::error::ApiError::NotFound(_) => anyhow::anyhow!("no organization {org_id}"),
+            other => anyhow::anyhow!("{other}"),
+        })?;
     if !L::OWNER_KINDS.contains(&org.kind) {
         bail!("{} records belong to organizations of another kind than `{}`", L::LIBRARY, org.kind);
     }

@@ -15,7 +15,7 @@ use super::queries;
 use crate::accounts::model::Role;
 use crate::auth::AuthUser;
 use crate::db::schema::contracts;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::{Page, PageParams};
 
 /// The period filter of the ledger (by registration date).
@@ -131,7 +131,7 @@ crate::endpoint! {
             .db
             .read(move |conn| {
                 let broker = crate::accounts::queries::find(conn, &id)
-                    .map_err(|_| ApiError::NotFound("broker".into()))?;
+                    .missing_as(|| ApiError::NotFound("broker".into()))?;
                 if broker.role != Role::Broker {
                     return Err(ApiError::NotFound("broker".into()));
                 }

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::schema::users;
 use crate::deals::model::{DealRow, DealStage};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult, FieldError, MissingAs};
 use crate::organizations::model::OrgKind;
 
 /// A resolved party: its organization (if on the platform) and the details stored.
@@ -65,7 +65,7 @@ fn keep(result: ApiResult<()>, errors: &mut Vec<FieldError>) -> ApiResult<()> {
 
 fn deal_for(conn: &mut DbConnection, user: &AuthUser, deal_id: &str) -> ApiResult<DealRow> {
     let missing = || ApiError::field("deal_id", "not_found", "no such deal");
-    let deal = crate::deals::queries::find(conn, deal_id).map_err(|_| missing())?;
+    let deal = crate::deals::queries::find(conn, deal_id).missing_as(missing)?;
     if crate::deals::access::is_participant(user, &deal) { Ok(deal) } else { Err(missing()) }
 }
 
@@ -139,7 +139,7 @@ fn resolve_party(
             Ok(ResolvedParty { org_id: None, details: details.clone() })
         }
         CheckedParty::Org(id) => {
-            let org = crate::organizations::queries::find(conn, id).map_err(|_| {
+            let org = crate::organizations::queries::find(conn, id).missing_as(|| {
                 ApiError::field(&format!("{side}.org_id"), "not_found", "no such organization")
             })?;
             Ok(ResolvedParty {
@@ -167,7 +167,7 @@ fn resolve_intermediary(
             (IntermediaryKind::Broker, Some(id.clone()), None, name)
         }
         IntermediaryRef::Org(id) => {
-            let org = crate::organizations::queries::find(conn, id).map_err(|_| {
+            let org = crate::organizations::queries::find(conn, id).missing_as(|| {
                 ApiError::field("intermediary.org_id", "not_found", "no such organization")
             })?;
             if org.kind != OrgKind::ServiceProvider {

@@ -9,7 +9,7 @@ use crate::audit::{self, Actor};
 use crate::auth::AuthUser;
 use crate::db::schema::{deals, events, users};
 use crate::db::{DbConnection, new_id, now};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::lifecycle::{Lifecycle, Move};
 use crate::listings::Library;
 use crate::listings::lifecycle::ListingStatus;
@@ -118,7 +118,7 @@ fn check_listing(
     side: &str,
 ) -> ApiResult<()> {
     let unknown = || ApiError::field(field, "not_found", format!("no such {}", library.entity()));
-    let listing = crate::listings::queries::find(conn, library, id).map_err(|_| unknown())?;
+    let listing = crate::listings::queries::find(conn, library, id).missing_as(unknown)?;
     if let Some(viewer) = viewer
         && crate::listings::access::ensure_visible(Some(viewer), &listing).is_err()
     {
@@ -165,7 +165,7 @@ pub fn check_broker(conn: &mut DbConnection, field: &str, broker_id: &str) -> Ap
 fn check_org(conn: &mut DbConnection, field: &str, org_id: &str) -> ApiResult<()> {
     crate::organizations::queries::find(conn, org_id)
         .map(|_| ())
-        .map_err(|_| ApiError::field(field, "not_found", "no such organization"))
+        .missing_as(|| ApiError::field(field, "not_found", "no such organization"))
 }
 
 /// Opens a deal after checking its parties, records and uniqueness (at most one open deal

@@ -76,7 +76,7 @@ impl Library {
 
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::organizations::model::{OrgKind, Organization};
 
 /// The organization a new record belongs to: for administrators the `org_id` they name, for
@@ -110,7 +110,7 @@ pub fn owner_org(
         })?
     };
     let org = crate::organizations::queries::find(conn, &org_id)
-        .map_err(|_| ApiError::field("org_id", "not_found", "no such organization"))?;
+        .missing_as(|| ApiError::field("org_id", "not_found", "no such organization"))?;
     if !kinds.contains(&org.kind) {
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         return Err(ApiError::Forbidden(format!(

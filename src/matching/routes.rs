@@ -17,7 +17,7 @@ use crate::auth::AuthUser;
 use crate::db::schema::match_feedback;
 use crate::db::{DbConnection, new_id, now, to_utc};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::ValidJson;
 use crate::listings::Library;
 use crate::listings::access::{can_manage, ensure_visible};
@@ -327,7 +327,7 @@ crate::endpoint! {
             .db
             .write(move |conn| {
                 let demand = crate::listings::queries::find(conn, Library::Demands, &body.demand_id)
-                    .map_err(|_| ApiError::field("demand_id", "not_found", "no such demand"))?;
+                    .missing_as(|| ApiError::field("demand_id", "not_found", "no such demand"))?;
                 ensure_visible(Some(&user), &demand)?;
                 if !(can_manage(&user, &demand) || is_matcher(&user)) {
                     return Err(ApiError::Forbidden(
@@ -335,7 +335,7 @@ crate::endpoint! {
                     ));
                 }
                 crate::listings::queries::find(conn, Library::Achievements, &body.achievement_id)
-                    .map_err(|_| ApiError::field("achievement_id", "not_found", "no such achievement"))?;
+                    .missing_as(|| ApiError::field("achievement_id", "not_found", "no such achievement"))?;
                 let out = FeedbackOut {
                     id: new_id(),
                     demand_id: body.demand_id.clone(),

@@ -13,7 +13,7 @@ use crate::audit;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::db::schema::{achievements, notice_objections, notices};
 use crate::db::{DbConnection, new_id, now};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
 use crate::http::version::Tagged;
@@ -219,7 +219,7 @@ fn check_references(
     let unknown = || ApiError::field("achievement_id", "not_found", "no such achievement");
     let listing =
         crate::listings::queries::find(conn, Library::Achievements, &input.achievement_id)
-            .map_err(|_| unknown())?;
+            .missing_as(unknown)?;
     crate::listings::access::ensure_visible(Some(user), &listing).map_err(|_| unknown())?;
     let Some(org) = listing.org_id.clone() else {
         return Err(ApiError::field(

@@ -11,7 +11,7 @@ use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::schema::demand_responses;
 use crate::db::{DbConnection, new_id, now};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::listings::Library;
 use crate::listings::access::can_manage;
 use crate::listings::lifecycle::ListingStatus;
@@ -120,7 +120,7 @@ pub fn ensure_answerable(
 pub fn check_achievement(conn: &mut DbConnection, id: &str, org_id: &str) -> ApiResult<()> {
     let field = "achievement_id";
     let listing = crate::listings::queries::find(conn, Library::Achievements, id)
-        .map_err(|_| ApiError::field(field, "not_found", "no such achievement"))?;
+        .missing_as(|| ApiError::field(field, "not_found", "no such achievement"))?;
     if listing.org_id.as_deref() != Some(org_id) {
         return Err(ApiError::field(
             field,

@@ -9,7 +9,7 @@ use super::sql::{Bind, Sql, prefix_condition};
 use crate::accounts::model::Role;
 use crate::auth::AuthUser;
 use crate::domain::regions::{self, RegionLevel};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::validation::Checker;
 
 /// The filters of every statistics endpoint.
@@ -311,10 +311,9 @@ impl Basis {
 
 /// 422 on `org_id` when an administrator names an organization that does not exist.
 pub fn check_organization(conn: &mut crate::db::DbConnection, scope: &Scope) -> ApiResult<()> {
-    if let Scope::Organization(id) = scope
-        && crate::organizations::queries::find(conn, id).is_err()
-    {
-        return Err(ApiError::field("org_id", "not_found", "no such organization"));
+    if let Scope::Organization(id) = scope {
+        crate::organizations::queries::find(conn, id)
+            .missing_as(|| ApiError::field("org_id", "not_found", "no such organization"))?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::audit;
 use crate::auth::{AdminUser, AuthUser};
 use crate::db::schema::vouchers;
 use crate::db::{DbConnection, new_id, now};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
 use crate::http::version::Tagged;
@@ -70,7 +70,7 @@ crate::endpoint! {
         checker.finish()?;
         let out = state.db.write(move |conn| {
             let program = store::program(conn, &input.program_id)
-                .map_err(|_| ApiError::field("program_id", "not_found", "no such programme"))?;
+                .missing_as(|| ApiError::field("program_id", "not_found", "no such programme"))?;
             let org = applicant_org(conn, &user)?;
             if !program.covers_enterprise(&org.region_code) {
                 return Err(ApiError::Forbidden(format!(

@@ -16,7 +16,7 @@ use crate::audit;
 use crate::auth::AdminUser;
 use crate::db::schema::{organizations, voucher_claims, voucher_orders, voucher_settlements};
 use crate::db::{DbConnection, new_id, now, to_utc};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::csv_out::{Cell, line};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
@@ -67,7 +67,7 @@ crate::endpoint! {
         }
         let out = state.db.write(move |conn| {
             let program = store::lock_program(conn, &input.program_id)
-                .map_err(|_| ApiError::field("program_id", "not_found", "no such programme"))?;
+                .missing_as(|| ApiError::field("program_id", "not_found", "no such programme"))?;
             let end = input.through.checked_add_days(chrono::Days::new(1)).map(crate::clock::start_of_day);
             let mut query = voucher_claims::table
                 .filter(voucher_claims::program_id.eq(&program.id))

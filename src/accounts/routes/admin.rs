@@ -1,6 +1,7 @@
 //! User administration: `/admin/users`.
 
 use super::*;
+use crate::error::MissingAs;
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
 
@@ -56,7 +57,7 @@ crate::endpoint! {
             .db
             .write(move |conn| {
                 if let Some(org_id) = organization_id.as_deref() {
-                    let org = org_queries::find(conn, org_id).map_err(|_| {
+                    let org = org_queries::find(conn, org_id).missing_as(|| {
                         ApiError::field("organization_id", "not_found", "no such organization")
                     })?;
                     check_org_kind(role, org.kind, "organization_id")?;
