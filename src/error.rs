@@ -356,6 +356,9 @@ pub type ApiResult<T> = Result<T, ApiError>;
 pub trait MissingAs<T> {
     /// Replaces a 404 with `answer()`; keeps any other error as it is.
     fn missing_as(self, answer: impl FnOnce() -> ApiError) -> ApiResult<T>;
+
+    /// `Ok(None)` for a 404; keeps any other error as it is.
+    fn if_found(self) -> ApiResult<Option<T>>;
 }
 
 impl<T> MissingAs<T> for ApiResult<T> {
@@ -364,6 +367,14 @@ impl<T> MissingAs<T> for ApiResult<T> {
             ApiError::NotFound(_) => answer(),
             other => other,
         })
+    }
+
+    fn if_found(self) -> ApiResult<Option<T>> {
+        match self {
+            Ok(found) => Ok(Some(found)),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
     }
 }
 
@@ -379,5 +390,9 @@ mod tests {
         let outage: ApiResult<()> = Err(ApiError::Unavailable("database connection lost".into()));
         assert!(matches!(outage.missing_as(answer), Err(ApiError::Unavailable(_))));
         assert!(matches!(Ok(7).missing_as(answer), Ok(7)));
+        let missing: ApiResult<()> = Err(ApiError::NotFound("listing".into()));
+        assert!(matches!(missing.if_found(), Ok(None)));
+        let outage: ApiResult<()> = Err(ApiError::Unavailable("database connection lost".into()));
+        assert!(matches!(outage.if_found(), Err(ApiError::Unavailable(_))));
     }
 }

@@ -1,14 +1,13 @@
 //! Achievement queries.
 
+use diesel::helper_types::InnerJoin;
 use diesel::prelude::*;
 
 use super::dto::AchievementFilter;
 use crate::db::schema::{achievements, listings};
-use crate::db::{DbConnection, MultiBackend};
-use crate::error::ApiResult;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::facets::{code_terms, listing_facets, optional_term};
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::listing_search::ListScope;
 use crate::listings::model::Listing;
 use crate::search::{Facets, IndexFilter, Number};
 
@@ -48,14 +47,11 @@ pub struct AchievementRow {
     pub confidential_details: Option<String>,
 }
 
-/// The achievements a list's filters and scope select, unordered and unpaged.
-type Selected = diesel::helper_types::IntoBoxed<
-    'static,
-    diesel::helper_types::InnerJoin<listings::table, achievements::table>,
-    MultiBackend,
->;
-
-crate::selected_queries!(AchievementFilter, Achievements, org_id);
+crate::selected_queries! {
+    AchievementFilter, Achievements, org_id;
+    from InnerJoin<listings::table, achievements::table>;
+    rows Listing, AchievementRow
+}
 
 /// The index's form of the filters on the achievement's own columns (the same fields as
 /// `selected`).
@@ -131,27 +127,4 @@ fn selected(f: &AchievementFilter, scope: &ListScope, hit_ids: Option<Vec<String
         query = query.filter(achievements::asking_price_fen.le(max));
     }
     query
-}
-/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
-/// or an export batch (newest first after `window`'s id) of the records a list's filters and
-/// scope select.
-pub fn list_rows(
-    conn: &mut DbConnection,
-    f: &AchievementFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-    window: &Window,
-) -> ApiResult<Vec<(Listing, AchievementRow)>> {
-    let searching = hit_ids.is_some();
-    let mut query = selected(f, scope, hit_ids);
-    if !searching {
-        query = query.order(listings::id.desc());
-    }
-    if let Some(after) = window.after_id.clone() {
-        query = query.filter(listings::id.lt(after));
-    }
-    Ok(query
-        .limit(window.limit)
-        .select((Listing::as_select(), AchievementRow::as_select()))
-        .load(conn)?)
 }

@@ -99,7 +99,7 @@ pub fn party(
         return Ok(String::new());
     };
     let owner = crate::listings::queries::find(conn, library, id)
-        .ok()
+        .if_found()?
         .filter(|listing| crate::listings::access::ensure_visible(Some(viewer), listing).is_ok())
         .and_then(|listing| listing.org_id);
     Ok(owner.unwrap_or_else(|| {

@@ -1,15 +1,14 @@
 //! Demand queries.
 
 use chrono::NaiveDate;
+use diesel::helper_types::InnerJoin;
 use diesel::prelude::*;
 
 use super::dto::DemandFilter;
 use crate::db::schema::{demands, listings};
-use crate::db::{DbConnection, MultiBackend};
-use crate::error::ApiResult;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::facets::{code_terms, listing_facets, optional_term};
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::listing_search::ListScope;
 use crate::listings::model::Listing;
 use crate::search::{Facets, IndexFilter, Number};
 
@@ -45,14 +44,11 @@ pub struct DemandRow {
     pub confidential_details: Option<String>,
 }
 
-/// The demands a list's filters and scope select, unordered and unpaged.
-type Selected = diesel::helper_types::IntoBoxed<
-    'static,
-    diesel::helper_types::InnerJoin<listings::table, demands::table>,
-    MultiBackend,
->;
-
-crate::selected_queries!(DemandFilter, Demands, org_id);
+crate::selected_queries! {
+    DemandFilter, Demands, org_id;
+    from InnerJoin<listings::table, demands::table>;
+    rows Listing, DemandRow
+}
 
 /// The index's form of the filters on the demand's own columns (the same fields as
 /// `selected`).
@@ -144,27 +140,4 @@ fn selected(f: &DemandFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -
         None => {}
     }
     query
-}
-/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
-/// or an export batch (newest first after `window`'s id) of the records a list's filters and
-/// scope select.
-pub fn list_rows(
-    conn: &mut DbConnection,
-    f: &DemandFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-    window: &Window,
-) -> ApiResult<Vec<(Listing, DemandRow)>> {
-    let searching = hit_ids.is_some();
-    let mut query = selected(f, scope, hit_ids);
-    if !searching {
-        query = query.order(listings::id.desc());
-    }
-    if let Some(after) = window.after_id.clone() {
-        query = query.filter(listings::id.lt(after));
-    }
-    Ok(query
-        .limit(window.limit)
-        .select((Listing::as_select(), DemandRow::as_select()))
-        .load(conn)?)
 }

@@ -1,17 +1,18 @@
 //! Expert profile queries.
 
+use diesel::helper_types::InnerJoin;
 use diesel::prelude::*;
 
 use super::dto::ExpertFilter;
 use crate::audit::{self, Actor};
+use crate::db::DbConnection;
 use crate::db::schema::{experts, listings, organizations, users};
-use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
 use crate::listings::facets::{code_terms, listing_facets, optional_term};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::listing_search::ListScope;
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
 use crate::search::{Facets, IndexFilter};
@@ -121,14 +122,11 @@ pub fn set_owner(
     Ok(saved)
 }
 
-/// The expert profiles a list's filters and scope select, unordered and unpaged.
-type Selected = diesel::helper_types::IntoBoxed<
-    'static,
-    diesel::helper_types::InnerJoin<listings::table, experts::table>,
-    MultiBackend,
->;
-
-crate::selected_queries!(ExpertFilter, Experts);
+crate::selected_queries! {
+    ExpertFilter, Experts;
+    from InnerJoin<listings::table, experts::table>;
+    rows Listing, ExpertRow
+}
 
 /// The index's form of the filters on the expert's own columns (the same fields as
 /// `selected`).
@@ -184,27 +182,4 @@ fn selected(f: &ExpertFilter, scope: &ListScope, hit_ids: Option<Vec<String>>) -
         query = query.filter(experts::availability.eq(availability.as_str()));
     }
     query
-}
-/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
-/// or an export batch (newest first after `window`'s id) of the records a list's filters and
-/// scope select.
-pub fn list_rows(
-    conn: &mut DbConnection,
-    f: &ExpertFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-    window: &Window,
-) -> ApiResult<Vec<(Listing, ExpertRow)>> {
-    let searching = hit_ids.is_some();
-    let mut query = selected(f, scope, hit_ids);
-    if !searching {
-        query = query.order(listings::id.desc());
-    }
-    if let Some(after) = window.after_id.clone() {
-        query = query.filter(listings::id.lt(after));
-    }
-    Ok(query
-        .limit(window.limit)
-        .select((Listing::as_select(), ExpertRow::as_select()))
-        .load(conn)?)
 }

@@ -258,10 +258,12 @@ macro_rules! common_filter_parts {
     };
 }
 
-/// Defines a library's `index_filter` over its `own_index_filter(filter)` (the index's form of
-/// the filters on its own columns), and `listing_selection(filter, scope, hit_ids)`: the part
-/// of a list's filters on the listing row (the filter's `region`, and its `org_id` when the
-/// library is named with `org_id`) that its `selected(filter, scope, hit_ids)` query applies.
+/// Defines a library's list queries around its own `selected(filter, scope, hit_ids)` (the
+/// records a list's filters and scope select, as the boxed query `Selected` over the tables
+/// after `from`) and `own_index_filter(filter)` (the index's form of the filters on its own
+/// columns): `listing_selection`, the part of the filters on the listing row (the filter's
+/// `region`, and its `org_id` when the library is named with `org_id`); `index_filter`; and
+/// `list_rows`, which loads the `rows` tuple of a search page or an export batch.
 #[macro_export]
 macro_rules! selected_queries {
     (@org $f:ident) => {
@@ -270,7 +272,33 @@ macro_rules! selected_queries {
     (@org $f:ident org_id) => {
         $f.org_id.clone()
     };
-    ($filter:ty, $library:ident $(, $org:ident)?) => {
+    ($filter:ty, $library:ident $(, $org:ident)?; from $joined:ty; rows $($row:ident),+) => {
+        /// The records a list's filters and scope select, unordered and unpaged.
+        type Selected =
+            diesel::helper_types::IntoBoxed<'static, $joined, $crate::db::MultiBackend>;
+
+        /// A search page's rows (`hit_ids`, unordered: the handler places them in the index's
+        /// order) or an export batch (newest first after `window`'s id) of the records a
+        /// list's filters and scope select.
+        pub fn list_rows(
+            conn: &mut $crate::db::DbConnection,
+            f: &$filter,
+            scope: &ListScope,
+            hit_ids: Option<Vec<String>>,
+            window: &$crate::listings::listing_search::Window,
+        ) -> $crate::error::ApiResult<Vec<($($row),+)>> {
+            use diesel::prelude::*;
+            let searching = hit_ids.is_some();
+            let mut query = selected(f, scope, hit_ids);
+            if !searching {
+                query = query.order($crate::db::schema::listings::id.desc());
+            }
+            if let Some(after) = window.after_id.clone() {
+                query = query.filter($crate::db::schema::listings::id.lt(after));
+            }
+            Ok(query.limit(window.limit).select(($($row::as_select()),+)).load(conn)?)
+        }
+
         /// The part of a list's filters on the listing row.
         fn listing_selection(
             f: &$filter,

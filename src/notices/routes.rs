@@ -242,7 +242,7 @@ fn check_references(
         ));
     }
     if let Some(buyer) = &input.buyer_org_id
-        && crate::organizations::queries::find(conn, buyer).is_err()
+        && crate::organizations::queries::find(conn, buyer).if_found()?.is_none()
     {
         errors.push(crate::error::FieldError::new(
             "buyer_org_id",

@@ -1,11 +1,12 @@
 //! Service-provider queries.
 
+use diesel::helper_types::InnerJoin;
 use diesel::prelude::*;
 
 use super::dto::{ServiceProviderFilter, ServiceProviderInput, ValidServiceProvider};
 use crate::audit::{self, Actor};
+use crate::db::DbConnection;
 use crate::db::schema::{listings, organizations, service_providers};
-use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, ApiResult};
 use crate::listings::Library;
 use crate::listings::codec::contains_code_pattern;
@@ -13,7 +14,7 @@ use crate::listings::codec::{decode_codes, from_json};
 use crate::listings::edit::{EditAudit, ListingEdit, NewListing, audit_edit, save_edit};
 use crate::listings::facets::{code_terms, listing_facets, optional_term};
 use crate::listings::lifecycle::ListingStatus;
-use crate::listings::listing_search::{ListScope, Window};
+use crate::listings::listing_search::ListScope;
 use crate::listings::model::Listing;
 use crate::listings::queries::{self as listing_queries};
 use crate::organizations::model::Organization;
@@ -267,17 +268,11 @@ pub fn load_texts(conn: &mut DbConnection, ids: Vec<String>) -> ApiResult<Vec<(L
         .collect())
 }
 
-/// The service-organization profiles a list's filters and scope select, unordered and unpaged.
-type Selected = diesel::helper_types::IntoBoxed<
-    'static,
-    diesel::helper_types::InnerJoin<
-        diesel::helper_types::InnerJoin<listings::table, service_providers::table>,
-        organizations::table,
-    >,
-    MultiBackend,
->;
-
-crate::selected_queries!(ServiceProviderFilter, ServiceProviders, org_id);
+crate::selected_queries! {
+    ServiceProviderFilter, ServiceProviders, org_id;
+    from InnerJoin<InnerJoin<listings::table, service_providers::table>, organizations::table>;
+    rows Listing, ServiceProviderRow, OrgFacts
+}
 
 /// The index's form of the filters on the profile's own columns and its organization (the
 /// same fields as `selected`).
@@ -333,27 +328,4 @@ fn selected(
         query = query.filter(organizations::verified.eq(verified));
     }
     query
-}
-/// A search page's rows (`hit_ids`, unordered: the handler places them in the index's order)
-/// or an export batch (newest first after `window`'s id) of the records a list's filters and
-/// scope select.
-pub fn list_rows(
-    conn: &mut DbConnection,
-    f: &ServiceProviderFilter,
-    scope: &ListScope,
-    hit_ids: Option<Vec<String>>,
-    window: &Window,
-) -> ApiResult<Vec<(Listing, ServiceProviderRow, OrgFacts)>> {
-    let searching = hit_ids.is_some();
-    let mut query = selected(f, scope, hit_ids);
-    if !searching {
-        query = query.order(listings::id.desc());
-    }
-    if let Some(after) = window.after_id.clone() {
-        query = query.filter(listings::id.lt(after));
-    }
-    Ok(query
-        .limit(window.limit)
-        .select((Listing::as_select(), ServiceProviderRow::as_select(), OrgFacts::as_select()))
-        .load(conn)?)
 }
