@@ -37,6 +37,20 @@ impl Checker {
         }
     }
 
+    /// Checks an optional field: `Some(None)` when it is absent, `Some(Some(value))` when it
+    /// parses, `None` (with the failure recorded) when it does not.
+    pub fn check_optional<V, T>(
+        &mut self,
+        field: &str,
+        value: Option<V>,
+        parse: impl FnOnce(V) -> Result<T, ParseFailure>,
+    ) -> Option<Option<T>> {
+        match value {
+            None => Some(None),
+            Some(value) => self.check(field, parse(value)).map(Some),
+        }
+    }
+
     /// Whether nothing failed so far.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
@@ -170,6 +184,18 @@ pub fn check_region_prefix(region: Option<&str>) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_optional_field_is_absent_valid_or_one_recorded_failure() {
+        let mut checker = Checker::new();
+        assert_eq!(checker.check_optional("email", None::<&str>, email), Some(None));
+        let given = checker.check_optional("email", Some("Li@Example.cn"), email);
+        assert_eq!(given, Some(Some("li@example.cn".to_string())));
+        assert!(checker.is_ok());
+        assert_eq!(checker.check_optional("email", Some("no-at"), email), None);
+        let errors = checker.into_errors();
+        assert_eq!((errors.len(), errors[0].field.as_str()), (1, "email"));
+    }
 
     #[test]
     fn emails_are_normalized_and_checked() {

@@ -151,21 +151,14 @@ impl AchievementInput {
         modes.dedup();
         let asking_price_fen =
             fields::optional_money("asking_price_fen", self.asking_price_fen, checker);
-        let region = match self.region_code.as_deref() {
-            None => Some(None),
-            Some(code) => checker.check("region_code", region_code(code)).map(Some),
-        };
+        let region =
+            checker.check_optional("region_code", self.region_code.as_deref(), region_code);
         let team = checker.check("team", validation::optional_text(self.team.as_deref(), 2000));
-        let contact = match &self.contact {
-            None => Some(None),
-            Some(contact) => contact.check("contact.", checker).map(Some),
-        };
+        let contact = Contact::check_given(self.contact.as_ref(), checker);
         let external_ref = checker
             .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
-        let valid_until = match self.valid_until {
-            None => Some(None),
-            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
-        };
+        let valid_until =
+            checker.check_optional("valid_until", self.valid_until, check_valid_until);
         let confidential = checker.check(
             "confidential_details",
             validation::optional_text(self.confidential_details.as_deref(), 20_000),

@@ -171,14 +171,10 @@ impl DemandInput {
         let mut modes = self.cooperation_modes.clone();
         modes.sort();
         modes.dedup();
-        let region = match self.region_code.as_deref() {
-            None => Some(None),
-            Some(code) => checker.check("region_code", region_code(code)).map(Some),
-        };
-        let valid_until = match self.valid_until {
-            None => Some(None),
-            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
-        };
+        let region =
+            checker.check_optional("region_code", self.region_code.as_deref(), region_code);
+        let valid_until =
+            checker.check_optional("valid_until", self.valid_until, check_valid_until);
         let deadline = match self.deadline {
             None => Some(None),
             Some(date) => {
@@ -186,14 +182,8 @@ impl DemandInput {
                 checker.check("deadline", check_deadline(date, last_day)).map(Some)
             }
         };
-        let reward = match self.reward_fen {
-            None => Some(None),
-            Some(amount) => checker.check("reward_fen", check_reward(amount)).map(Some),
-        };
-        let contact = match &self.contact {
-            None => Some(None),
-            Some(contact) => contact.check("contact.", checker).map(Some),
-        };
+        let reward = checker.check_optional("reward_fen", self.reward_fen, check_reward);
+        let contact = Contact::check_given(self.contact.as_ref(), checker);
         let external_ref = checker
             .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
         let confidential = checker.check(

@@ -178,16 +178,11 @@ impl ExpertInput {
         if services.is_empty() {
             checker.fail("services", "too_few", "at least one service");
         }
-        let contact = match &self.contact {
-            None => Some(None),
-            Some(contact) => contact.check("contact.", checker).map(Some),
-        };
+        let contact = Contact::check_given(self.contact.as_ref(), checker);
         let external_ref = checker
             .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
-        let valid_until = match self.valid_until {
-            None => Some(None),
-            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
-        };
+        let valid_until =
+            checker.check_optional("valid_until", self.valid_until, check_valid_until);
         let listing = ListingEdit {
             title: name?,
             region_code: Some(region?),

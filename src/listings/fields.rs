@@ -81,17 +81,30 @@ pub fn phone(value: &str) -> Result<String, ParseFailure> {
 impl Contact {
     /// Checks the contact's fields under `prefix` (e.g. `contact.`); `None` when nothing is left.
     pub fn check(&self, prefix: &str, checker: &mut Checker) -> Option<Contact> {
+        /// A phone or email given as more than blanks.
+        fn given(value: &Option<String>) -> Option<&str> {
+            value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
         let name = checker
             .check(&format!("{prefix}name"), validation::optional_text(self.name.as_deref(), 50));
-        let phone = match self.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            None => Some(None),
-            Some(p) => checker.check(&format!("{prefix}phone"), phone(p)).map(Some),
-        };
-        let email = match self.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-            None => Some(None),
-            Some(e) => checker.check(&format!("{prefix}email"), validation::email(e)).map(Some),
-        };
+        let phone = checker.check_optional(&format!("{prefix}phone"), given(&self.phone), phone);
+        let email = checker.check_optional(
+            &format!("{prefix}email"),
+            given(&self.email),
+            validation::email,
+        );
         Some(Contact { name: name?, phone: phone?, email: email? })
+    }
+
+    /// Checks a record's optional contact under `contact.`: `Some(None)` when none is given.
+    pub fn check_given(
+        contact: Option<&Contact>,
+        checker: &mut Checker,
+    ) -> Option<Option<Contact>> {
+        match contact {
+            None => Some(None),
+            Some(contact) => contact.check("contact.", checker).map(Some),
+        }
     }
 }
 
@@ -136,10 +149,7 @@ pub fn optional_money(
     value: Option<i64>,
     checker: &mut Checker,
 ) -> Option<Option<i64>> {
-    match value {
-        None => Some(None),
-        Some(v) => checker.check(field, money(v)).map(Some),
-    }
+    checker.check_optional(field, value, money)
 }
 
 /// Checks patents: valid numbers (normalized), no duplicates, at most 50.

@@ -247,10 +247,7 @@ crate::endpoint! {
             body.budget_max_fen,
             &mut checker,
         );
-        let region = match body.region_code.as_deref() {
-            None => Some(None),
-            Some(code) => checker.check("region_code", region_code(code)).map(Some),
-        };
+        let region = checker.check_optional("region_code", body.region_code.as_deref(), region_code);
         let limit = match limit(body.limit) {
             Ok(limit) => limit,
             Err(_) => {

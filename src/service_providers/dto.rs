@@ -255,24 +255,17 @@ impl ServiceProviderInput {
                 format!("at most {} technology fields", TechnologyField::ALL.len()),
             );
         }
-        let region = match self.region_code.as_deref() {
-            None => Some(None),
-            Some(code) => checker.check("region_code", region_code(code)).map(Some),
-        };
+        let region =
+            checker.check_optional("region_code", self.region_code.as_deref(), region_code);
         let qualifications = qualifications(&self.qualifications, checker);
         let description = checker.check(
             "description",
             validation::text(&self.description, DESCRIPTION_MIN, DESCRIPTION_MAX),
         );
         let services = services(&self.services, checker);
-        let contact = match &self.contact {
-            None => Some(None),
-            Some(contact) => contact.check("contact.", checker).map(Some),
-        };
-        let valid_until = match self.valid_until {
-            None => Some(None),
-            Some(date) => checker.check("valid_until", check_valid_until(date)).map(Some),
-        };
+        let contact = Contact::check_given(self.contact.as_ref(), checker);
+        let valid_until =
+            checker.check_optional("valid_until", self.valid_until, check_valid_until);
         let external_ref = checker
             .check("external_ref", validation::optional_text(self.external_ref.as_deref(), 100));
         let row = ServiceProviderRow {
