@@ -101,6 +101,7 @@ action_endpoint! {
                 updated_at: stamp,
             };
             diesel::insert_into(auction_registrations::table).values(registration.clone()).execute(conn)?;
+            super::tidings::tell_late_registrant(conn, &row, &registration.org_id)?;
             audit::record(conn, &user.actor(), "auction.register", ENTITY, &row.id,
                 serde_json::json!({ "registration_id": registration.id, "bidder": registration.bidder_code,
                                     "org_id": registration.org_id }))?;

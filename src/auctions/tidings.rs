@@ -145,17 +145,44 @@ pub fn starting_soon_due(
             continue;
         }
         let row = store::find(conn, id)?;
-        let name = lot_name(conn, &row)?;
-        let starts = crate::clock::china_time(row.starts_at).format("%Y-%m-%d %H:%M");
-        for registration in store::registrations(conn, &row.id)? {
-            tell_lot(
-                conn,
-                &row,
-                &registration.org_id,
-                NotificationKind::AuctionStartingSoon,
-                format!("您报名的「{name}」拍卖将于 {starts}（北京时间）开始"),
-            )?;
-        }
+        let orgs: Vec<String> =
+            store::registrations(conn, &row.id)?.into_iter().map(|r| r.org_id).collect();
+        tell_starting_soon(conn, &row, &orgs)?;
     }
     Ok(ids.len())
+}
+
+/// Tells a bidder who registers after the lot's `auction_starting_soon` went out (it opens
+/// within the lead) that it starts soon, so that every registered bidder hears it once. The
+/// caller holds the lot's row lock, so the clock's notice and the registration cannot pass
+/// each other unseen.
+pub fn tell_late_registrant(
+    conn: &mut DbConnection,
+    row: &AuctionRow,
+    org_id: &str,
+) -> ApiResult<()> {
+    if row.status != AuctionStatus::Announced {
+        return Ok(());
+    }
+    let sent: Option<NaiveDateTime> =
+        auctions::table.find(&row.id).select(auctions::starting_soon_sent_at).first(conn)?;
+    if sent.is_some() {
+        tell_starting_soon(conn, row, &[org_id.to_string()])?;
+    }
+    Ok(())
+}
+
+fn tell_starting_soon(conn: &mut DbConnection, row: &AuctionRow, orgs: &[String]) -> ApiResult<()> {
+    let name = lot_name(conn, row)?;
+    let starts = crate::clock::china_time(row.starts_at).format("%Y-%m-%d %H:%M");
+    for org in orgs {
+        tell_lot(
+            conn,
+            row,
+            org,
+            NotificationKind::AuctionStartingSoon,
+            format!("您报名的「{name}」拍卖将于 {starts}（北京时间）开始"),
+        )?;
+    }
+    Ok(())
 }

@@ -40,6 +40,24 @@ async fn until_told(app: &TestApp, who: &Session, id: &str, kind: &str) -> Vec<S
 }
 
 #[tokio::test]
+async fn a_bidder_who_registers_after_the_notice_went_out_is_told_at_once() {
+    let app = spawn_app_with(|s| {
+        s.auction_starting_soon_secs = 3600;
+        s.deliver_webhooks = false;
+    })
+    .await;
+    let m = market_of(&app, 1).await;
+    let (e1, e2, e3) = (&m.enterprises[0], &m.enterprises[1], &m.enterprises[2]);
+    let id = announced(&app, &m, english(600_000, 60_000)).await;
+    bidder(&app, &m, &id, e1).await;
+    until_told(&app, e1, &id, "auction_starting_soon").await;
+    bidder(&app, &m, &id, e2).await;
+    assert_eq!(told(&app, e2, &id).await, ["auction_starting_soon"], "told with the registration");
+    assert_eq!(told(&app, e1, &id).await, ["auction_starting_soon"], "the first bidder once");
+    assert!(told(&app, e3, &id).await.is_empty(), "not registered, not told");
+}
+
+#[tokio::test]
 async fn bidders_hear_the_lot_start_soon_when_outbid_and_whether_they_won() {
     let app = spawn_app_with(|s| {
         s.auction_starting_soon_secs = 3600;
