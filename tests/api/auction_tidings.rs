@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::auctions::{announced, bid, bidder, english, market_of, until};
-use crate::helpers::{Session, TestApp, spawn_app_with};
+use crate::helpers::{Market, Session, TestApp, spawn_app_with};
 
 /// The caller's organization's notifications about lot `id`, oldest first, as `kind`s.
 async fn told(app: &TestApp, who: &Session, id: &str) -> Vec<String> {
@@ -39,14 +39,20 @@ async fn until_told(app: &TestApp, who: &Session, id: &str, kind: &str) -> Vec<S
     panic!("never told {kind} about {id}");
 }
 
-#[tokio::test]
-async fn a_bidder_who_registers_after_the_notice_went_out_is_told_at_once() {
+/// A market whose bidders hear of a lot an hour before it opens (webhooks not delivered).
+async fn told_an_hour_ahead() -> (TestApp, Market) {
     let app = spawn_app_with(|s| {
         s.auction_starting_soon_secs = 3600;
         s.deliver_webhooks = false;
     })
     .await;
     let m = market_of(&app, 1).await;
+    (app, m)
+}
+
+#[tokio::test]
+async fn a_bidder_who_registers_after_the_notice_went_out_is_told_at_once() {
+    let (app, m) = told_an_hour_ahead().await;
     let (e1, e2, e3) = (&m.enterprises[0], &m.enterprises[1], &m.enterprises[2]);
     let id = announced(&app, &m, english(600_000, 60_000)).await;
     bidder(&app, &m, &id, e1).await;
@@ -59,12 +65,7 @@ async fn a_bidder_who_registers_after_the_notice_went_out_is_told_at_once() {
 
 #[tokio::test]
 async fn bidders_hear_the_lot_start_soon_when_outbid_and_whether_they_won() {
-    let app = spawn_app_with(|s| {
-        s.auction_starting_soon_secs = 3600;
-        s.deliver_webhooks = false;
-    })
-    .await;
-    let m = market_of(&app, 1).await;
+    let (app, m) = told_an_hour_ahead().await;
     let (e1, e2, e3) = (&m.enterprises[0], &m.enterprises[1], &m.enterprises[2]);
     let org1 = e1.organization_id.clone().expect("org");
     app.as_user(e1)
