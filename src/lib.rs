@@ -36,6 +36,7 @@ pub mod lifecycle;
 pub mod listings;
 pub mod mail;
 pub mod matching;
+pub mod meaning;
 pub mod notices;
 pub mod notifications;
 pub mod openapi;
