@@ -40,9 +40,12 @@ RUN groupadd --system --gid 10001 techmarket \
     && chmod 0750 /data
 
 COPY --from=builder /usr/local/bin/techmarket /usr/local/bin/techmarket
+# The sentence encoder's weights (assets/meaning/README.md), read at startup.
+COPY --from=builder /build/assets/meaning/use-multilingual-v3.bin /usr/local/share/techmarket/
 
 ENV TECHMARKET_DATA_DIR=/data \
-    TECHMARKET_BIND=0.0.0.0:8080
+    TECHMARKET_BIND=0.0.0.0:8080 \
+    TECHMARKET_MEANING_MODEL=/usr/local/share/techmarket/use-multilingual-v3.bin
 
 USER techmarket
 WORKDIR /data

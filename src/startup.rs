@@ -84,6 +84,8 @@ impl Application {
                 if !applied.is_empty() {
                     tracing::info!(?applied, "applied migrations");
                 }
+                // The sentence encoder is read now: a missing model file stops the start.
+                crate::meaning::Meaning::shared()?;
                 let search = SearchIndex::open(&index_dir)
                     .map_err(|e| anyhow::anyhow!("search index at {}: {e}", index_dir.display()))?;
                 let rebuilt = crate::listings::reindex::catch_up(&mut conn, &search)?;

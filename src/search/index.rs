@@ -20,8 +20,11 @@ use tantivy::merge_policy::LogMergePolicy;
 
 use super::analyzer::{ANALYZER_NAME, JiebaTokenizer, tokens};
 use super::facets::{IndexFilter, IndexOrder, order_key};
-use super::schema::{AMOUNT_FIELD, Fields, ORDER_HIGH_FIELD, ORDER_LOW_FIELD, schema, to_document};
+use super::schema::{
+    AMOUNT_FIELD, Fields, ORDER_HIGH_FIELD, ORDER_LOW_FIELD, meaning_text, schema, to_document,
+};
 use super::{Hit, Library, SearchDoc, SearchError, WordMatch};
+use crate::meaning::{Meaning, PIECES, Vector};
 
 /// Memory budget of the index writer, shared by its worker threads.
 const WRITER_MEMORY_BUDGET: usize = 50_000_000;
@@ -77,6 +80,36 @@ pub(super) struct Inner {
     writer: Mutex<IndexWriter>,
     pub(super) fields: Fields,
     needs_rebuild: bool,
+}
+
+/// What the texts of `docs` mean, where their library keeps it; a large batch (an import, a
+/// rebuild) is encoded on every core.
+fn meanings_of(docs: &[SearchDoc]) -> Result<Vec<Option<Vector>>, SearchError> {
+    let encode = |part: &[SearchDoc]| -> Result<Vec<Option<Vector>>, SearchError> {
+        let texts: Vec<Option<String>> = part.iter().map(meaning_text).collect();
+        let kept: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
+        if kept.is_empty() {
+            return Ok(vec![None; part.len()]);
+        }
+        let mut vectors = Meaning::shared()?.embed_many(&kept, PIECES).into_iter();
+        Ok(texts.iter().map(|text| text.as_ref().and_then(|_| vectors.next())).collect())
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads = cores.min(docs.len() / 32).max(1);
+    if threads == 1 {
+        return encode(docs);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = docs
+            .chunks(docs.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || encode(part)))
+            .collect();
+        let mut meanings = Vec::with_capacity(docs.len());
+        for part in parts {
+            meanings.extend(part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        }
+        Ok(meanings)
+    })
 }
 
 /// A full-text index over the four libraries; cheap to clone, safe to share across threads.
@@ -196,10 +229,12 @@ impl SearchIndex {
             return Ok(());
         }
         let fields = self.inner.fields;
+        // Encoded before the writer is taken: the encoder is the slow part of indexing.
+        let meanings = meanings_of(docs)?;
         self.write(|writer| {
-            for doc in docs {
+            for (doc, meaning) in docs.iter().zip(&meanings) {
                 writer.delete_term(Term::from_field_text(fields.id, &doc.id));
-                writer.add_document(to_document(doc, &fields))?;
+                writer.add_document(to_document(doc, meaning.as_ref(), &fields))?;
             }
             Ok(())
         })

@@ -67,6 +67,14 @@ impl Library {
     }
 }
 
+impl Library {
+    /// Whether the index keeps what its records' texts mean (the libraries matching ranks:
+    /// achievements and demands).
+    pub fn keeps_meaning(self) -> bool {
+        matches!(self, Library::Achievements | Library::Demands)
+    }
+}
+
 impl std::fmt::Display for Library {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -120,4 +128,7 @@ pub enum SearchError {
     /// A document in the index has no stored id (a corrupt index: rebuild it).
     #[error("a document in the search index has no stored id")]
     MissingId,
+    /// The sentence encoder could not be loaded.
+    #[error(transparent)]
+    Meaning(#[from] crate::meaning::MeaningError),
 }

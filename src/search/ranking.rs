@@ -15,8 +15,9 @@ use tantivy::{
 
 use super::analyzer::tokens;
 use super::index::MAX_QUERY_TOKENS;
-use super::schema::{ORDER_HIGH_FIELD, ORDER_LOW_FIELD};
+use super::schema::{MEANING_FIELD, ORDER_HIGH_FIELD, ORDER_LOW_FIELD};
 use super::{Hit, Library, SearchError, SearchIndex};
+use crate::meaning::Vector;
 
 impl SearchIndex {
     /// The records of a library that share a word with a problem, best first by one BM25 over
@@ -91,29 +92,10 @@ impl SearchIndex {
         let text_field = fields.whole_text_of(library);
         let mut held = FxHashMap::default();
         for segment in searcher.segment_readers() {
-            let alive = segment.alive_bitset();
-            let id_index = segment.inverted_index(fields.id)?;
-            let mut docs: Vec<(DocId, &str)> = Vec::new();
-            for id in ids {
-                let term = Term::from_field_text(fields.id, id);
-                let Some(mut postings) = id_index
-                    .read_postings(&term, IndexRecordOption::Basic)
-                    .map_err(TantivyError::from)?
-                else {
-                    continue;
-                };
-                let mut doc = postings.doc();
-                while doc != TERMINATED && alive.is_some_and(|alive| !alive.is_alive(doc)) {
-                    doc = postings.advance();
-                }
-                if doc != TERMINATED {
-                    docs.push((doc, id));
-                }
-            }
+            let docs = self.live_docs(segment, ids)?;
             if docs.is_empty() {
                 continue;
             }
-            docs.sort_unstable();
             let text_index = segment.inverted_index(text_field)?;
             let mut flags = vec![vec![false; words.len()]; docs.len()];
             for (at_word, word) in words.iter().enumerate() {
@@ -142,6 +124,63 @@ impl SearchIndex {
             }
         }
         Ok(held)
+    }
+}
+
+impl SearchIndex {
+    /// What the texts of the records `ids` mean, as kept when they were indexed (records of a
+    /// library whose meaning is not kept, and records the index does not hold, are left out).
+    pub fn meanings(&self, ids: &[&str]) -> Result<FxHashMap<String, Vector>, SearchError> {
+        let searcher = self.inner.reader.searcher();
+        let mut meanings = FxHashMap::default();
+        let mut bytes = Vec::with_capacity(Vector::BYTES);
+        for segment in searcher.segment_readers() {
+            let docs = self.live_docs(segment, ids)?;
+            let Some(column) = segment.fast_fields().bytes(MEANING_FIELD)? else {
+                continue;
+            };
+            for (doc, id) in docs {
+                let Some(ord) = column.term_ords(doc).next() else {
+                    continue;
+                };
+                bytes.clear();
+                let found = column.ord_to_bytes(ord, &mut bytes).map_err(TantivyError::from)?;
+                if let Some(vector) = found.then(|| Vector::from_bytes(&bytes)).flatten() {
+                    meanings.insert(id.to_string(), vector);
+                }
+            }
+        }
+        Ok(meanings)
+    }
+
+    /// The live documents of a segment with one of the ids, in document order.
+    fn live_docs<'a>(
+        &self,
+        segment: &SegmentReader,
+        ids: &[&'a str],
+    ) -> Result<Vec<(DocId, &'a str)>, SearchError> {
+        let id_field = self.inner.fields.id;
+        let alive = segment.alive_bitset();
+        let id_index = segment.inverted_index(id_field)?;
+        let mut docs: Vec<(DocId, &str)> = Vec::new();
+        for id in ids {
+            let term = Term::from_field_text(id_field, id);
+            let Some(mut postings) = id_index
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(TantivyError::from)?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED && alive.is_some_and(|alive| !alive.is_alive(doc)) {
+                doc = postings.advance();
+            }
+            if doc != TERMINATED {
+                docs.push((doc, id));
+            }
+        }
+        docs.sort_unstable();
+        Ok(docs)
     }
 }
 

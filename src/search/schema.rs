@@ -9,6 +9,7 @@ use tantivy::schema::{
 use super::analyzer::ANALYZER_NAME;
 use super::facets::{FacetFields, order_key};
 use super::{Library, SearchDoc};
+use crate::meaning::Vector;
 
 /// The fast fields ordering documents newest first: the high and low halves of
 /// [`order_key`].
@@ -16,6 +17,8 @@ pub(super) const ORDER_HIGH_FIELD: &str = "order_high";
 pub(super) const ORDER_LOW_FIELD: &str = "order_low";
 /// The fast field holding a record's price or budget.
 pub(super) const AMOUNT_FIELD: &str = "amount";
+/// The fast field holding what an achievement's or a demand's text means (a sentence vector).
+pub(super) const MEANING_FIELD: &str = "meaning";
 
 /// The schema's fields.
 #[derive(Clone, Copy)]
@@ -34,6 +37,8 @@ pub(super) struct Fields {
     pub(super) facets: FacetFields,
     pub(super) order_high: Field,
     pub(super) order_low: Field,
+    /// What the record's text means ([`crate::meaning::Vector`]; achievements and demands).
+    pub(super) meaning: Field,
 }
 
 impl Fields {
@@ -70,12 +75,26 @@ pub(super) fn schema() -> (Schema, Fields) {
         },
         order_high: builder.add_u64_field(ORDER_HIGH_FIELD, FAST),
         order_low: builder.add_u64_field(ORDER_LOW_FIELD, FAST),
+        meaning: builder.add_bytes_field(MEANING_FIELD, FAST),
     };
     (builder.build(), fields)
 }
 
-/// The tantivy document for `doc`; each keyword is a separate value of the keywords field.
-pub(super) fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
+/// The text of a record whose meaning is kept, as the encoder reads it: title, keywords and the
+/// start of the body (the records matching ranks: achievements and demands).
+pub(super) fn meaning_text(doc: &SearchDoc) -> Option<String> {
+    doc.library
+        .keeps_meaning()
+        .then(|| format!("{}。{}。{}", doc.title, doc.keywords.join("、"), doc.body))
+}
+
+/// The tantivy document for `doc` (with what its text means, if it is kept); each keyword is a
+/// separate value of the keywords field.
+pub(super) fn to_document(
+    doc: &SearchDoc,
+    meaning: Option<&Vector>,
+    fields: &Fields,
+) -> TantivyDocument {
     let mut out = TantivyDocument::default();
     out.add_text(fields.id, &doc.id);
     out.add_text(fields.library, doc.library.as_str());
@@ -103,5 +122,8 @@ pub(super) fn to_document(doc: &SearchDoc, fields: &Fields) -> TantivyDocument {
     let (high, low) = order_key(&doc.id);
     out.add_u64(fields.order_high, high);
     out.add_u64(fields.order_low, low);
+    if let Some(meaning) = meaning {
+        out.add_bytes(fields.meaning, &meaning.to_bytes());
+    }
     out
 }

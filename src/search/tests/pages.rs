@@ -10,7 +10,7 @@ fn faceted(n: u64, status: &str, region: &str, amount: Option<i64>) -> SearchDoc
     SearchDoc {
         // Time-ordered like UUID v7: a later n sorts as newer.
         id: format!("{n:032x}"),
-        library: Library::Achievements,
+        library: Library::Experts,
         title: "锂离子电池".to_owned(),
         keywords: Vec::new(),
         body: format!("正极材料 {n}"),
@@ -41,7 +41,7 @@ fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
     let page = |order, offset, limit| {
         index
             .page(&PageQuery {
-                library: Library::Achievements,
+                library: Library::Experts,
                 text: Some("电池"),
                 words: WordMatch::All,
                 filter: &filter,
@@ -67,7 +67,7 @@ fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
     loop {
         let found = index
             .page(&PageQuery {
-                library: Library::Achievements,
+                library: Library::Experts,
                 text: None,
                 words: WordMatch::All,
                 filter: &filter,
@@ -99,7 +99,7 @@ fn a_page_meets_its_filter_in_its_order_and_counts_every_hit() {
     let cheap = IndexFilter::Within { number: Number::Amount, min: Some(10), max: Some(19) };
     let hits = index
         .page(&PageQuery {
-            library: Library::Achievements,
+            library: Library::Experts,
             text: Some("电池"),
             words: WordMatch::All,
             filter: &cheap,
@@ -141,7 +141,7 @@ fn a_filter_leaving_30_of_50000_hits_pages_through_all_30_by_relevance() {
     for offset in (0..60).step_by(8) {
         let page = index
             .page(&PageQuery {
-                library: Library::Achievements,
+                library: Library::Experts,
                 text: Some("电池"),
                 words: WordMatch::All,
                 filter: &filter,
