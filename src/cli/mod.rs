@@ -98,7 +98,8 @@ pub enum Command {
         /// flag to pool several files (e.g. the dev queries and the lay problems).
         #[arg(long, required = true)]
         queries: Vec<PathBuf>,
-        /// Text weights to try instead of the defaults: `bm25,keywords,feedback`.
+        /// Text weights to try instead of the defaults: `bm25,keywords,feedback` or
+        /// `bm25,keywords,feedback,meaning`.
         #[arg(long)]
         weights: Option<String>,
     },
@@ -190,12 +191,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(weights) = weights {
                 let parts: Vec<f64> =
                     weights.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-                let [bm25, keywords, feedback] = parts[..] else {
-                    anyhow::bail!("--weights takes three numbers: bm25,keywords,feedback");
+                let (&[bm25, keywords, feedback], meaning) = match parts[..] {
+                    [a, b, c] => (&[a, b, c], None),
+                    [a, b, c, d] => (&[a, b, c], Some(d)),
+                    _ => anyhow::bail!(
+                        "--weights takes three or four numbers: bm25,keywords,feedback[,meaning]"
+                    ),
                 };
                 config.bm25_weight = bm25;
                 config.keyword_weight = keywords;
                 config.feedback_weight = feedback;
+                config.meaning_weight = meaning.unwrap_or(config.meaning_weight);
             }
             let evaluation = crate::matching::eval::evaluate(&achievements, &queries, &config)?;
             crate::matching::eval::print(&evaluation.ranking);

@@ -83,21 +83,34 @@ impl MatchingState {
         }
     }
 
-    /// Ranks a library's records by text relevance.
+    /// Ranks a library's records by text relevance to a problem: its text and, if it is a
+    /// stored record, its id (the meaning the index keeps for it is used instead of reading
+    /// the text again).
     pub fn rank_text(
         &self,
         index: &SearchIndex,
         library: Library,
-        text: &str,
+        (text, record): (&str, Option<&str>),
     ) -> ApiResult<Vec<TextMatch>> {
+        let known = match record {
+            Some(id) => index.meanings(&[id]).map_err(search_failed)?.remove(id),
+            None => None,
+        };
         let vocabularies = self
             .vocabularies
             .read()
             .map_err(|_| ApiError::Internal("vocabulary lock poisoned".into()))?;
         let empty = Vocabulary::new();
         let vocabulary = vocabularies.get(library.as_str()).unwrap_or(&empty);
-        text::rank(index, vocabulary, library, text, CANDIDATES, &TextMatcherConfig::default())
-            .map_err(search_failed)
+        text::rank(
+            index,
+            vocabulary,
+            (library, text),
+            known.as_ref(),
+            CANDIDATES,
+            &TextMatcherConfig::default(),
+        )
+        .map_err(search_failed)
     }
 
     /// A problem's subject words, weighted by their rarity among a library's records.
@@ -127,6 +140,8 @@ pub struct MatchSubject {
     pub region_code: Option<String>,
     /// Feedback on candidates: id → relevant.
     pub feedback: HashMap<String, bool>,
+    /// The stored demand this problem is, if it is one (its meaning is read from the index).
+    pub record_id: Option<String>,
 }
 
 fn feedback_label(feedback: &HashMap<String, bool>, id: &str) -> Option<String> {
@@ -186,7 +201,12 @@ fn judge<T: Matched>(
 /// calibrated as if it covered the problem in full.
 fn provisional_text(text_match: &TextMatch) -> Factor {
     let relevance = text_match.score;
-    let evidence = calibration::Evidence { ranked: relevance, coverage: 1.0, gated: relevance };
+    let evidence = calibration::Evidence {
+        ranked: relevance,
+        coverage: 1.0,
+        gated: relevance,
+        meaning: text_match.meaning,
+    };
     scoring::text_factor(calibration::precision(&evidence), relevance, 1.0, 0)
 }
 
@@ -213,7 +233,11 @@ pub fn match_achievements(
     limit: usize,
     strict: bool,
 ) -> ApiResult<Outcome<AchievementMatch>> {
-    let text_matches = state.rank_text(index, Library::Achievements, &problem.text)?;
+    let text_matches = state.rank_text(
+        index,
+        Library::Achievements,
+        (&problem.text, problem.record_id.as_deref()),
+    )?;
     let by_id: HashMap<&str, &TextMatch> =
         text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
     let ids: Vec<&str> = by_id.keys().copied().collect();
@@ -302,6 +326,7 @@ impl MatchSubject {
             cooperation_modes: decode_codes(&row.cooperation_modes),
             region_code: Some(listing.region_code.clone()),
             feedback: HashMap::new(),
+            record_id: Some(listing.id.clone()),
         }
     }
 }
@@ -321,6 +346,8 @@ pub struct Offer {
     pub cooperation_modes: Vec<CooperationMode>,
     /// Region.
     pub region_code: String,
+    /// The stored achievement (its meaning is read from the index).
+    pub record_id: String,
 }
 
 impl Offer {
@@ -333,6 +360,7 @@ impl Offer {
             asking_price_fen: row.asking_price_fen,
             cooperation_modes: decode_codes(&row.cooperation_modes),
             region_code: listing.region_code.clone(),
+            record_id: listing.id.clone(),
         })
     }
 }
@@ -346,7 +374,8 @@ pub fn match_demands(
     offer: &Offer,
     limit: usize,
 ) -> ApiResult<Outcome<DemandMatch>> {
-    let text_matches = state.rank_text(index, Library::Demands, &offer.text)?;
+    let text_matches =
+        state.rank_text(index, Library::Demands, (&offer.text, Some(offer.record_id.as_str())))?;
     let by_id: HashMap<&str, &TextMatch> =
         text_matches.iter().map(|m| (m.id.as_str(), m)).collect();
     let ids: Vec<&str> = by_id.keys().copied().collect();

@@ -99,7 +99,12 @@ pub fn assess_held(problem: &Subject, text_match: &TextMatch, held: &[bool]) -> 
         relevance,
         coverage: covered,
         terms,
-        evidence: Evidence { ranked: text_match.score, coverage: covered, gated: relevance },
+        evidence: Evidence {
+            ranked: text_match.score,
+            coverage: covered,
+            gated: relevance,
+            meaning: text_match.meaning,
+        },
     }
 }
 
@@ -114,6 +119,7 @@ mod tests {
             bm25: 1.0,
             keywords: 0.0,
             feedback: 0.0,
+            meaning: 0.0,
             matched_keywords: Vec::new(),
         };
         assess(&uniform(problem), &ranked, record).coverage
@@ -139,6 +145,7 @@ mod tests {
             bm25: 0.8,
             keywords: 0.0,
             feedback: 0.0,
+            meaning: 0.0,
             matched_keywords: Vec::new(),
         };
         let fit = assess(&uniform("印染废水深度处理"), &ranked, "印染废水深度处理工艺");

@@ -268,6 +268,7 @@ crate::endpoint! {
             cooperation_modes: body.cooperation_modes.unwrap_or_default(),
             region_code: region,
             feedback: Default::default(),
+            record_id: None,
         };
         let strict = body.strict.unwrap_or(false);
         let found = run_match(&state, move |conn, matching, index| {

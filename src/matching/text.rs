@@ -5,6 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use super::vocabulary::{Slot, Vocabulary};
+use crate::meaning::{Meaning, PIECES, Vector};
 use crate::search::{Library, SearchError, SearchIndex};
 
 /// Tuning of the text matcher.
@@ -24,6 +25,11 @@ pub struct TextMatcherConfig {
     pub keyword_weight: f64,
     /// Weight of feedback keywords.
     pub feedback_weight: f64,
+    /// Weight of what the record's text means next to the problem's (the cosine of their
+    /// sentence vectors, normalized by the best candidate's), against the parts above.
+    pub meaning_weight: f64,
+    /// The leading candidates (by the parts above) whose meaning is compared.
+    pub meaning_pool: usize,
 }
 
 impl Default for TextMatcherConfig {
@@ -33,9 +39,11 @@ impl Default for TextMatcherConfig {
             keyword_postings: 500,
             feedback_records: 5,
             feedback_terms: 8,
-            bm25_weight: 0.6,
-            keyword_weight: 0.3,
+            bm25_weight: 0.5,
+            keyword_weight: 0.4,
             feedback_weight: 0.1,
+            meaning_weight: 0.4,
+            meaning_pool: 200,
         }
     }
 }
@@ -53,19 +61,24 @@ pub struct TextMatch {
     pub keywords: f64,
     /// The feedback part, in [0, 1].
     pub feedback: f64,
+    /// The cosine of the record's and the problem's sentence vectors (negative ones as 0), in
+    /// [0, 1]: absolute, unlike the parts normalized by the best hit.
+    pub meaning: f64,
     /// The corpus keywords the record shares with the problem (recognized or fed back).
     pub matched_keywords: Vec<String>,
 }
 
-/// Ranks the records of a library for a problem text, best first.
+/// Ranks the records of a library for a problem text, best first. Where the library keeps what
+/// its records mean, the problem's meaning (`known`, or read from the text) is compared too.
 pub fn rank(
     index: &SearchIndex,
     vocabulary: &Vocabulary,
-    library: Library,
-    text: &str,
+    (library, text): (Library, &str),
+    known: Option<&Vector>,
     limit: usize,
     config: &TextMatcherConfig,
 ) -> Result<Vec<TextMatch>, SearchError> {
+    let problem_text = text;
     // Lay words bring the technical terms the records are written in.
     let expansion = super::lay::expansion(text);
     let expanded;
@@ -134,11 +147,37 @@ pub fn rank(
         }
     }
 
-    // Every candidate is scored; only the leading `limit` are described.
+    // Every candidate is scored; the leading ones are compared on their meaning, and only the
+    // leading `limit` are described.
     let scored: Vec<(&str, Slot, f64)> = parts
         .iter()
         .map(|(slot, p)| (candidates.id(*slot), *slot, p.capped().weighted(config)))
         .collect();
+    let mut cosines: FxHashMap<&str, f64> = FxHashMap::default();
+    let scored = if library.keeps_meaning() {
+        let mut pool = best(scored, config.meaning_pool.max(limit));
+        let problem = match known {
+            Some(meaning) => meaning.clone(),
+            None => Meaning::shared()?.embed(problem_text, PIECES),
+        };
+        let ids: Vec<&str> = pool.iter().map(|(id, _, _)| *id).collect();
+        for (id, meaning) in index.meanings(&ids)? {
+            if let Some(at) = ids.iter().position(|known| *known == id) {
+                cosines.insert(ids[at], problem.cosine(&meaning).max(0.0));
+            }
+        }
+        let top = cosines.values().copied().fold(0.0, f64::max);
+        if top > 0.0 {
+            let weight = config.meaning_weight;
+            for (id, _, score) in &mut pool {
+                let cosine = cosines.get(id).copied().unwrap_or(0.0);
+                *score = (1.0 - weight) * *score + weight * cosine / top;
+            }
+        }
+        pool
+    } else {
+        scored
+    };
     let ranked = best(scored, limit)
         .into_iter()
         .map(|(id, slot, score)| {
@@ -156,6 +195,7 @@ pub fn rank(
                 bm25: p.bm25,
                 keywords: p.keywords,
                 feedback: p.feedback,
+                meaning: cosines.get(id).copied().unwrap_or(0.0),
                 matched_keywords,
                 id: id.to_string(),
             }

@@ -132,7 +132,7 @@ pub fn match_experts(
     problem: &MatchSubject,
     limit: usize,
 ) -> ApiResult<Vec<ExpertMatch>> {
-    let text = state.rank_text(index, Library::Experts, &problem.text)?;
+    let text = state.rank_text(index, Library::Experts, (&problem.text, None))?;
     let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
     let ids: Vec<&str> = scores.keys().copied().collect();
     let rows: Vec<(Listing, ExpertRow)> = listings::table
@@ -191,7 +191,7 @@ pub fn match_service_providers(
     problem: &MatchSubject,
     limit: usize,
 ) -> ApiResult<Vec<ServiceProviderMatch>> {
-    let text = state.rank_text(index, Library::ServiceProviders, &problem.text)?;
+    let text = state.rank_text(index, Library::ServiceProviders, (&problem.text, None))?;
     let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
     let ids: Vec<&str> = scores.keys().copied().collect();
     let rows: Vec<(Listing, ServiceProviderRow)> = listings::table

@@ -148,8 +148,8 @@ impl Corpus {
         let ranked = text::rank(
             &self.index,
             &self.vocabulary,
-            Library::Achievements,
-            text,
+            (Library::Achievements, text),
+            None,
             2 * CUTOFF,
             config,
         )?;
@@ -294,5 +294,40 @@ mod tests {
         let dcg = 3.0 / 3f64.log2() + 1.0 / 2.0;
         assert!((ndcg - dcg / ideal).abs() < 1e-9);
         assert_eq!(score_ranking(&["x".into()], &relevant), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn a_problem_in_lay_words_is_ranked_on_what_it_means() {
+        // A lay problem of data/csl/lay-queries.jsonl over the first 200 CSL records: none of
+        // the record's keywords or title terms, only the plant's symptom. Its record (a quieter
+        // vacuum oil purifier) leads on meaning; on words alone another record does.
+        let records: Vec<EvalRecord> = read_lines(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/csl/achievements.jsonl"
+        )))
+        .expect("the CSL records")
+        .into_iter()
+        .take(200)
+        .collect();
+        let corpus = Corpus::build(records.iter()).expect("indexed");
+        let text = "厂里回收废机油用的那台净油设备一开机就轰隆隆响，车间里说话都听不清，工人投诉，\
+                    想找办法让它安静些。";
+        let first = |config: &TextMatcherConfig| {
+            let ranked = text::rank(
+                &corpus.index,
+                &corpus.vocabulary,
+                (Library::Achievements, text),
+                None,
+                CUTOFF,
+                config,
+            )
+            .expect("ranked");
+            (ranked[0].id.clone(), ranked[0].meaning)
+        };
+        let (with_meaning, cosine) = first(&TextMatcherConfig::default());
+        assert_eq!(with_meaning, "csl-dev-105");
+        assert!(cosine > 0.4, "{cosine}");
+        let words_only = TextMatcherConfig { meaning_weight: 0.0, ..TextMatcherConfig::default() };
+        assert_ne!(first(&words_only).0, "csl-dev-105");
     }
 }
