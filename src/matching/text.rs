@@ -156,24 +156,15 @@ pub fn rank(
     let mut cosines: FxHashMap<&str, f64> = FxHashMap::default();
     let scored = if library.keeps_meaning() {
         let mut pool = best(scored, config.meaning_pool.max(limit));
+        let read;
         let problem = match known {
-            Some(meaning) => meaning.clone(),
-            None => Meaning::shared()?.embed(problem_text, PIECES),
+            Some(meaning) => meaning,
+            None => {
+                read = Meaning::shared()?.embed(problem_text, PIECES);
+                &read
+            }
         };
-        let ids: Vec<&str> = pool.iter().map(|(id, _, _)| *id).collect();
-        for (id, meaning) in index.meanings(&ids)? {
-            if let Some(at) = ids.iter().position(|known| *known == id) {
-                cosines.insert(ids[at], problem.cosine(&meaning).max(0.0));
-            }
-        }
-        let top = cosines.values().copied().fold(0.0, f64::max);
-        if top > 0.0 {
-            let weight = config.meaning_weight;
-            for (id, _, score) in &mut pool {
-                let cosine = cosines.get(id).copied().unwrap_or(0.0);
-                *score = (1.0 - weight) * *score + weight * cosine / top;
-            }
-        }
+        cosines = compare_meanings(index, problem, &mut pool, config.meaning_weight)?;
         pool
     } else {
         scored
@@ -202,6 +193,31 @@ pub fn rank(
         })
         .collect();
     Ok(ranked)
+}
+
+/// Compares the meaning of each candidate of `pool` with the problem's and mixes it into the
+/// candidate's score by `weight` (the cosine normalized by the closest candidate's). Returns
+/// each candidate's cosine (negative ones as 0).
+fn compare_meanings<'a>(
+    index: &SearchIndex,
+    problem: &Vector,
+    pool: &mut [(&'a str, Slot, f64)],
+    weight: f64,
+) -> Result<FxHashMap<&'a str, f64>, SearchError> {
+    let ids: Vec<&str> = pool.iter().map(|(id, _, _)| *id).collect();
+    let meanings = index.meanings(&ids)?;
+    let cosines: FxHashMap<&str, f64> = ids
+        .into_iter()
+        .filter_map(|id| Some((id, problem.cosine(meanings.get(id)?).max(0.0))))
+        .collect();
+    let closest = cosines.values().copied().fold(0.0, f64::max);
+    if closest > 0.0 {
+        for (id, _, score) in pool.iter_mut() {
+            let cosine = cosines.get(id).copied().unwrap_or(0.0);
+            *score = (1.0 - weight) * *score + weight * cosine / closest;
+        }
+    }
+    Ok(cosines)
 }
 
 /// The candidates of one ranking: the vocabulary's records by slot, and the hits it does not
