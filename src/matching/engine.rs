@@ -93,7 +93,7 @@ impl MatchingState {
         (text, record): (&str, Option<&str>),
     ) -> ApiResult<Vec<TextMatch>> {
         let known = match record {
-            Some(id) => index.meanings(&[id]).map_err(search_failed)?.remove(id),
+            Some(id) => index.meanings(&[id]).remove(id),
             None => None,
         };
         let vocabularies = self
@@ -106,7 +106,7 @@ impl MatchingState {
             index,
             vocabulary,
             (library, text),
-            known.as_ref(),
+            known.as_deref(),
             CANDIDATES,
             &TextMatcherConfig::default(),
         )
@@ -169,18 +169,26 @@ fn judge<T: Matched>(
     let held = index.words_held(library, &ids, &problem.words()).map_err(search_failed)?;
     let unheld: Vec<&str> = ids.iter().copied().filter(|id| !held.contains_key(*id)).collect();
     let texts = if unheld.is_empty() { HashMap::new() } else { texts(&unheld)? };
+    let mut assessments: Vec<Option<relevance::Assessment>> = candidates
+        .iter()
+        .map(|found| {
+            let text_match = by_id.get(found.record_id()).copied()?;
+            Some(match held.get(found.record_id()) {
+                Some(held) => relevance::assess_held(problem, text_match, held),
+                None => relevance::assess(
+                    problem,
+                    text_match,
+                    texts.get(found.record_id()).map_or("", String::as_str),
+                ),
+            })
+        })
+        .collect();
+    calibration::relate(assessments.iter_mut().flatten().map(|a| &mut a.evidence));
     let judged = candidates
         .into_iter()
-        .map(|mut found| {
-            if let Some(text_match) = by_id.get(found.record_id()).copied() {
-                let assessment = match held.get(found.record_id()) {
-                    Some(held) => relevance::assess_held(problem, text_match, held),
-                    None => relevance::assess(
-                        problem,
-                        text_match,
-                        texts.get(found.record_id()).map_or("", String::as_str),
-                    ),
-                };
+        .zip(assessments)
+        .map(|(mut found, assessment)| {
+            if let Some(assessment) = assessment {
                 let (score, explanation) = found.scored_mut();
                 explanation.factors[0] = scoring::text_factor(
                     calibration::precision(&assessment.evidence),
@@ -206,6 +214,9 @@ fn provisional_text(text_match: &TextMatch) -> Factor {
         coverage: 1.0,
         gated: relevance,
         meaning: text_match.meaning,
+        closeness: text_match.closeness,
+        standout: text_match.standout,
+        best_coverage: 1.0,
     };
     scoring::text_factor(calibration::precision(&evidence), relevance, 1.0, 0)
 }

@@ -104,6 +104,9 @@ pub fn assess_held(problem: &Subject, text_match: &TextMatch, held: &[bool]) -> 
             coverage: covered,
             gated: relevance,
             meaning: text_match.meaning,
+            closeness: text_match.closeness,
+            standout: text_match.standout,
+            best_coverage: covered,
         },
     }
 }
@@ -120,6 +123,8 @@ mod tests {
             keywords: 0.0,
             feedback: 0.0,
             meaning: 0.0,
+            closeness: 0.0,
+            standout: 0.0,
             matched_keywords: Vec::new(),
         };
         assess(&uniform(problem), &ranked, record).coverage
@@ -146,6 +151,8 @@ mod tests {
             keywords: 0.0,
             feedback: 0.0,
             meaning: 0.0,
+            closeness: 0.0,
+            standout: 0.0,
             matched_keywords: Vec::new(),
         };
         let fit = assess(&uniform("印染废水深度处理"), &ranked, "印染废水深度处理工艺");

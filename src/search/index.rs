@@ -20,6 +20,7 @@ use tantivy::merge_policy::LogMergePolicy;
 
 use super::analyzer::{ANALYZER_NAME, JiebaTokenizer, tokens};
 use super::facets::{IndexFilter, IndexOrder, order_key};
+use super::meanings::MeaningCopy;
 use super::schema::{
     AMOUNT_FIELD, Fields, ORDER_HIGH_FIELD, ORDER_LOW_FIELD, meaning_text, schema, to_document,
 };
@@ -80,6 +81,8 @@ pub(super) struct Inner {
     writer: Mutex<IndexWriter>,
     pub(super) fields: Fields,
     needs_rebuild: bool,
+    /// The kept meanings, by record id, as of the last commit.
+    pub(super) meanings: MeaningCopy,
 }
 
 /// What the texts of `docs` mean, where their library keeps it; a large batch (an import, a
@@ -198,9 +201,17 @@ impl SearchIndex {
         let mut merge_policy = LogMergePolicy::default();
         merge_policy.set_min_num_segments(MERGE_AT_SEGMENTS);
         writer.set_merge_policy(Box::new(merge_policy));
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader: IndexReader =
+            index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let meanings = MeaningCopy::read(&reader.searcher(), &fields)?;
         Ok(SearchIndex {
-            inner: Arc::new(Inner { reader, writer: Mutex::new(writer), fields, needs_rebuild }),
+            inner: Arc::new(Inner {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                needs_rebuild,
+                meanings,
+            }),
         })
     }
 
@@ -231,30 +242,42 @@ impl SearchIndex {
         let fields = self.inner.fields;
         // Encoded before the writer is taken: the encoder is the slow part of indexing.
         let meanings = meanings_of(docs)?;
-        self.write(|writer| {
-            for (doc, meaning) in docs.iter().zip(&meanings) {
-                writer.delete_term(Term::from_field_text(fields.id, &doc.id));
-                writer.add_document(to_document(doc, meaning.as_ref(), &fields))?;
-            }
-            Ok(())
-        })
+        self.write(
+            |writer| {
+                for (doc, meaning) in docs.iter().zip(&meanings) {
+                    writer.delete_term(Term::from_field_text(fields.id, &doc.id));
+                    writer.add_document(to_document(doc, meaning.as_ref(), &fields))?;
+                }
+                Ok(())
+            },
+            || {
+                let changes = docs.iter().zip(&meanings);
+                self.inner.meanings.set(changes.map(|(doc, m)| (doc.id.as_str(), m.as_ref())));
+            },
+        )
     }
 
     /// Removes the document with this id, if there is one.
     pub fn delete(&self, id: &str) -> Result<(), SearchError> {
         let term = Term::from_field_text(self.inner.fields.id, id);
-        self.write(|writer| {
-            writer.delete_term(term);
-            Ok(())
-        })
+        self.write(
+            |writer| {
+                writer.delete_term(term);
+                Ok(())
+            },
+            || self.inner.meanings.set(std::iter::once((id, None))),
+        )
     }
 
     /// Removes every document (before a full rebuild, say).
     pub fn clear(&self) -> Result<(), SearchError> {
-        self.write(|writer| {
-            writer.delete_all_documents()?;
-            Ok(())
-        })
+        self.write(
+            |writer| {
+                writer.delete_all_documents()?;
+                Ok(())
+            },
+            || self.inner.meanings.clear(),
+        )
     }
 
     /// The ids of the documents of `library` that match `text` best, best first, at most
@@ -423,11 +446,14 @@ impl SearchIndex {
         self.inner.reader.searcher().num_docs()
     }
 
-    /// Runs `ops` on the writer, commits and reloads the reader; on failure, rolls the
-    /// uncommitted operations back so that a later commit does not pick them up.
+    /// Runs `ops` on the writer, commits, reloads the reader and runs `committed` (still under
+    /// the writer's lock, so that copies kept beside the index change in the commits' order);
+    /// on failure, rolls the uncommitted operations back so that a later commit does not pick
+    /// them up.
     fn write(
         &self,
         ops: impl FnOnce(&mut IndexWriter) -> Result<(), SearchError>,
+        committed: impl FnOnce(),
     ) -> Result<(), SearchError> {
         let mut writer = self.lock_writer();
         let result = ops(&mut writer).and_then(|()| Ok(writer.commit().map(drop)?));
@@ -437,8 +463,10 @@ impl SearchIndex {
             }
             return Err(err);
         }
-        self.inner.reader.reload()?;
-        Ok(())
+        // The commit stands even if the reader could not be reloaded: the copies follow it.
+        let reloaded = self.inner.reader.reload();
+        committed();
+        Ok(reloaded?)
     }
 
     /// Locks the writer; a writer left behind by a panicking thread is rolled back first.

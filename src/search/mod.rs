@@ -14,6 +14,7 @@
 mod analyzer;
 mod facets;
 mod index;
+mod meanings;
 mod ranking;
 mod schema;
 pub mod snippet;

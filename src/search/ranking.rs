@@ -3,6 +3,7 @@
 //! holds.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tantivy::collector::{Collector, SegmentCollector};
@@ -15,7 +16,7 @@ use tantivy::{
 
 use super::analyzer::tokens;
 use super::index::MAX_QUERY_TOKENS;
-use super::schema::{MEANING_FIELD, ORDER_HIGH_FIELD, ORDER_LOW_FIELD};
+use super::schema::{ORDER_HIGH_FIELD, ORDER_LOW_FIELD};
 use super::{Hit, Library, SearchError, SearchIndex};
 use crate::meaning::Vector;
 
@@ -130,27 +131,8 @@ impl SearchIndex {
 impl SearchIndex {
     /// What the texts of the records `ids` mean, as kept when they were indexed (records of a
     /// library whose meaning is not kept, and records the index does not hold, are left out).
-    pub fn meanings(&self, ids: &[&str]) -> Result<FxHashMap<String, Vector>, SearchError> {
-        let searcher = self.inner.reader.searcher();
-        let mut meanings = FxHashMap::default();
-        let mut bytes = Vec::with_capacity(Vector::BYTES);
-        for segment in searcher.segment_readers() {
-            let docs = self.live_docs(segment, ids)?;
-            let Some(column) = segment.fast_fields().bytes(MEANING_FIELD)? else {
-                continue;
-            };
-            for (doc, id) in docs {
-                let Some(ord) = column.term_ords(doc).next() else {
-                    continue;
-                };
-                bytes.clear();
-                let found = column.ord_to_bytes(ord, &mut bytes).map_err(TantivyError::from)?;
-                if let Some(vector) = found.then(|| Vector::from_bytes(&bytes)).flatten() {
-                    meanings.insert(id.to_string(), vector);
-                }
-            }
-        }
-        Ok(meanings)
+    pub fn meanings(&self, ids: &[&str]) -> FxHashMap<String, Arc<Vector>> {
+        self.inner.meanings.get(ids)
     }
 
     /// The live documents of a segment with one of the ids, in document order.

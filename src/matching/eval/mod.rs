@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
-use super::calibration::{self, Evidence};
+use super::calibration::{self, Evidence, FLOOR};
 use super::relevance::{self, Subject};
 use super::text::{self, TextMatcherConfig};
 use super::vocabulary::Vocabulary;
@@ -62,6 +62,9 @@ pub struct Metrics {
     pub hit: f64,
     /// Normalized discounted cumulative gain (gains 2^grade − 1).
     pub ndcg: f64,
+    /// MRR@10 of what an answer lists: the records at or above the floor (plain BM25 lists
+    /// every hit, so there it is its MRR).
+    pub listed_mrr: f64,
     /// Queries.
     pub queries: usize,
 }
@@ -157,7 +160,7 @@ impl Corpus {
         let ids: Vec<&str> = ranked.iter().map(|m| m.id.as_str()).collect();
         // As the matcher judges: on the subject words the index says each record holds.
         let held = self.index.words_held(Library::Achievements, &ids, &problem.words())?;
-        Ok(ranked
+        let mut judged: Vec<(String, Evidence)> = ranked
             .iter()
             .map(|m| {
                 let assessment = match held.get(&m.id) {
@@ -169,7 +172,9 @@ impl Corpus {
                 };
                 (m.id.clone(), assessment.evidence)
             })
-            .collect())
+            .collect();
+        calibration::relate(judged.iter_mut().map(|(_, evidence)| evidence));
+        Ok(judged)
     }
 
     /// Plain BM25: one BM25 over each record's whole text, the problem's tokens as they are.
@@ -217,19 +222,27 @@ pub fn evaluate(
         queries.extend(read_lines::<EvalQuery>(file)?);
     }
     let corpus = Corpus::build(records.iter())?;
-    let mut sums: BTreeMap<String, ([f64; 3], [f64; 3], usize)> = BTreeMap::new();
+    let mut sums: BTreeMap<String, ([f64; 4], [f64; 4], usize)> = BTreeMap::new();
     let mut judged = Vec::with_capacity(queries.len());
     for query in &queries {
         let bm25 = corpus.bm25(&query.text)?;
         let ours = corpus.candidates(&query.text, config)?;
-        let matched: Vec<String> = best_first(&ours).into_iter().map(|(id, _)| id).collect();
+        let best = best_first(&ours);
+        let matched: Vec<String> = best.iter().map(|(id, _)| id.clone()).collect();
+        let listed: Vec<String> =
+            best.into_iter().filter(|(_, p)| *p >= FLOOR).map(|(id, _)| id).collect();
         let base = score_ranking(&bm25, &query.relevant);
         let mine = score_ranking(&matched, &query.relevant);
+        let mine_listed = score_ranking(&listed, &query.relevant).0;
         for key in [query.query_type.clone(), "all".to_string()] {
             let entry = sums.entry(key).or_default();
-            for i in 0..3 {
-                entry.0[i] += [base.0, base.1, base.2][i];
-                entry.1[i] += [mine.0, mine.1, mine.2][i];
+            for (i, (b, m)) in
+                [(base.0, mine.0), (base.1, mine.1), (base.2, mine.2), (base.0, mine_listed)]
+                    .into_iter()
+                    .enumerate()
+            {
+                entry.0[i] += b;
+                entry.1[i] += m;
             }
             entry.2 += 1;
         }
@@ -238,10 +251,11 @@ pub fn evaluate(
     let ranking = sums
         .into_iter()
         .map(|(kind, (base, ours, n))| {
-            let mean = |s: [f64; 3]| Metrics {
+            let mean = |s: [f64; 4]| Metrics {
                 mrr: s[0] / n as f64,
                 hit: s[1] / n as f64,
                 ndcg: s[2] / n as f64,
+                listed_mrr: s[3] / n as f64,
                 queries: n,
             };
             (kind, (mean(base), mean(ours)))
@@ -261,11 +275,12 @@ pub fn evaluate(
 /// Prints the report as a table.
 pub fn print(report: &Report) {
     println!(
-        "{:<18} {:>7} | {:>9} {:>9} | {:>9} {:>9} | {:>9} {:>9}",
+        "{:<18} {:>7} | {:>9} {:>9} {:>11} | {:>9} {:>9} | {:>9} {:>9}",
         "query type",
         "queries",
         "BM25 MRR",
         "ours MRR",
+        "ours listed",
         "BM25 Hit",
         "ours Hit",
         "BM25 nDCG",
@@ -273,8 +288,16 @@ pub fn print(report: &Report) {
     );
     for (kind, (base, ours)) in report {
         println!(
-            "{:<18} {:>7} | {:>9.3} {:>9.3} | {:>9.3} {:>9.3} | {:>9.3} {:>9.3}",
-            kind, base.queries, base.mrr, ours.mrr, base.hit, ours.hit, base.ndcg, ours.ndcg
+            "{:<18} {:>7} | {:>9.3} {:>9.3} {:>11.3} | {:>9.3} {:>9.3} | {:>9.3} {:>9.3}",
+            kind,
+            base.queries,
+            base.mrr,
+            ours.mrr,
+            ours.listed_mrr,
+            base.hit,
+            ours.hit,
+            base.ndcg,
+            ours.ndcg
         );
     }
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::*;
 
+mod meanings;
 mod pages;
 
 const CSL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/csl/achievements.jsonl");
