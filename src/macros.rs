@@ -78,3 +78,53 @@ where
         assert_eq!(json, serde_json::Value::String(as_str(value).to_string()));
     }
 }
+
+/// `impl From<Row> for Out` for an output that shows a stored row field by field: the
+/// `computed` fields are built first (from the row, which the caller names), the `same` fields
+/// move over as they are, the `times` and `optional_times` turn from stored UTC
+/// (`NaiveDateTime`) into `DateTime<Utc>`, and the `absent` ones (filled in later, when an
+/// answer joins other records) start as `Default::default()`.
+///
+/// ```ignore
+/// output_of_row! { row: EventRow => EventOut {
+///     same { id, name, version } times { starts_at, created_at }
+/// } }
+/// ```
+#[macro_export]
+macro_rules! output_of_row {
+    ($row:ident: $row_ty:ty => $out:ident {
+        $(computed { $($computed:ident: $value:expr),* $(,)? })?
+        same { $($same:ident),* $(,)? }
+        $(times { $($time:ident),* $(,)? })?
+        $(optional_times { $($optional_time:ident),* $(,)? })?
+        $(absent { $($absent:ident),* $(,)? })?
+    }) => {
+        impl From<$row_ty> for $out {
+            fn from($row: $row_ty) -> Self {
+                $out {
+                    $($($computed: $value,)*)?
+                    $($($time: $crate::db::to_utc($row.$time),)*)?
+                    $($($optional_time: $row.$optional_time.map($crate::db::to_utc),)*)?
+                    $($($absent: Default::default(),)*)?
+                    $($same: $row.$same,)*
+                }
+            }
+        }
+    };
+}
+
+/// Narrows a boxed query by each optional filter that is given: `narrow!(query, table, filter;
+/// column, …)` keeps the rows whose TEXT column equals the filter's field of the same name (a
+/// `String`, or a [`text_enum!`] by its text).
+///
+/// ```ignore
+/// narrow!(query, vouchers, filter; program_id, status);
+/// ```
+#[macro_export]
+macro_rules! narrow {
+    ($query:ident, $table:ident, $filter:ident; $($column:ident),+ $(,)?) => {
+        $(if let Some(value) = $filter.$column {
+            $query = $query.filter($table::$column.eq(String::from(value)));
+        })+
+    };
+}

@@ -106,12 +106,7 @@ pub fn list(
         let pattern = format!("%{}%", like_escape(&email.to_lowercase()));
         query = query.filter(lower(users::email).like(pattern).escape('\\'));
     }
-    if let Some(role) = filter.role {
-        query = query.filter(users::role.eq(role.as_str()));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(users::status.eq(status.as_str()));
-    }
+    crate::narrow!(query, users, filter; role, status);
     if let Some(org) = filter.organization_id.as_deref() {
         query = query.filter(users::organization_id.eq(org.to_string()));
     }

@@ -73,21 +73,11 @@ pub struct AttachmentOut {
     pub attached_at: Option<DateTime<Utc>>,
 }
 
-impl From<AttachmentRow> for AttachmentOut {
-    fn from(row: AttachmentRow) -> Self {
-        AttachmentOut {
-            id: row.id,
-            filename: row.filename,
-            content_type: row.content_type,
-            size: row.size,
-            sha256: row.sha256,
-            uploaded_by: row.uploaded_by,
-            created_at: to_utc(row.created_at),
-            role: None,
-            attached_at: None,
-        }
-    }
-}
+crate::output_of_row! { row: AttachmentRow => AttachmentOut {
+    same { id, filename, content_type, size, sha256, uploaded_by }
+    times { created_at }
+    absent { role, attached_at }
+} }
 
 impl AttachmentOut {
     /// The metadata as listed on a record.

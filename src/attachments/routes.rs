@@ -75,74 +75,63 @@ async fn list_of(
         .await
 }
 
-crate::action_endpoint! {
+/// The two endpoints of one kind of record's files: its managers attach uploads (`post`);
+/// whoever may see it lists the files they may read (`get`).
+macro_rules! record_attachments {
+    ($kind:expr, $path_doc:literal,
+        $(#[doc = $attach_doc:literal])+ post $attach_route:literal => $attach:ident;
+        $(#[doc = $list_doc:literal])+ get $list_route:literal => $list:ident;
+    ) => {
+        crate::action_endpoint! {
+            $(#[doc = $attach_doc])+
+            post $attach_route => $attach, tag "attachments",
+            path { "id": $path_doc },
+            ok 200 "The record's files" => Page<AttachmentOut>,
+            problems { 403: "Sees the record but does not manage it", 404: "No such record, or hidden from the caller", 422: "An id naming no upload of the caller or their organization, too many ids, or a bad role" },
+            |user: AuthUser, state, path: String, body: Json<AttachInput>| -> web::Json<Page<AttachmentOut>> {
+                attach_to(&state, user, $kind, path.into_inner(), body.into_inner()).await
+            }
+        }
+
+        crate::endpoint! {
+            $(#[doc = $list_doc])+
+            get $list_route => $list, tag "attachments",
+            path { "id": $path_doc },
+            ok 200 "The files, oldest first" => Page<AttachmentOut>,
+            problems { 404: "No such record, or hidden from the caller" },
+            |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<web::Json<Page<AttachmentOut>>> {
+                list_of(&state, user, $kind, path.into_inner()).await
+            }
+        }
+    };
+}
+
+record_attachments! {
+    SubjectKind::Achievement, "Achievement id",
     /// Attaches uploads to an achievement (whoever manages it), in one transaction: every id is
     /// checked (422 `not_found` / `not_yours` per `attachment_ids[i]`) before any is linked.
     /// Answers the record's files.
-    post "/achievements/{id}/attachments" => attach_to_achievement, tag "attachments",
-    path { "id": "Achievement id" },
-    ok 200 "The record's files" => Page<AttachmentOut>,
-    problems { 403: "Sees the record but does not manage it", 404: "No such record, or hidden from the caller", 422: "An id naming no upload of the caller or their organization, too many ids, or a bad role" },
-    |user: AuthUser, state, path: String, body: Json<AttachInput>| -> web::Json<Page<AttachmentOut>> {
-        attach_to(&state, user, SubjectKind::Achievement, path.into_inner(), body.into_inner()).await
-    }
-}
-
-crate::endpoint! {
+    post "/achievements/{id}/attachments" => attach_to_achievement;
     /// The files attached to an achievement that the caller may read. Its organization, administrators, and those who may read its confidential details (granted requesters, participants of a deal the owner's side acted on) read them; others get an empty list.
-    get "/achievements/{id}/attachments" => list_achievement_attachments, tag "attachments",
-    path { "id": "Achievement id" },
-    ok 200 "The files, oldest first" => Page<AttachmentOut>,
-    problems { 404: "No such record, or hidden from the caller" },
-    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<web::Json<Page<AttachmentOut>>> {
-        list_of(&state, user, SubjectKind::Achievement, path.into_inner()).await
-    }
+    get "/achievements/{id}/attachments" => list_achievement_attachments;
 }
 
-crate::action_endpoint! {
+record_attachments! {
+    SubjectKind::Contract, "Contract id",
     /// Attaches uploads to a technology contract (whoever manages it), in one transaction: every id is
     /// checked (422 `not_found` / `not_yours` per `attachment_ids[i]`) before any is linked.
     /// Answers the record's files.
-    post "/contracts/{id}/attachments" => attach_to_contract, tag "attachments",
-    path { "id": "Contract id" },
-    ok 200 "The record's files" => Page<AttachmentOut>,
-    problems { 403: "Sees the record but does not manage it", 404: "No such record, or hidden from the caller", 422: "An id naming no upload of the caller or their organization, too many ids, or a bad role" },
-    |user: AuthUser, state, path: String, body: Json<AttachInput>| -> web::Json<Page<AttachmentOut>> {
-        attach_to(&state, user, SubjectKind::Contract, path.into_inner(), body.into_inner()).await
-    }
-}
-
-crate::endpoint! {
+    post "/contracts/{id}/attachments" => attach_to_contract;
     /// The files attached to a technology contract that the caller may read. Whoever may see the contract reads them.
-    get "/contracts/{id}/attachments" => list_contract_attachments, tag "attachments",
-    path { "id": "Contract id" },
-    ok 200 "The files, oldest first" => Page<AttachmentOut>,
-    problems { 404: "No such record, or hidden from the caller" },
-    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<web::Json<Page<AttachmentOut>>> {
-        list_of(&state, user, SubjectKind::Contract, path.into_inner()).await
-    }
+    get "/contracts/{id}/attachments" => list_contract_attachments;
 }
 
-crate::action_endpoint! {
+record_attachments! {
+    SubjectKind::Auction, "Auction id",
     /// Attaches uploads to an auction (whoever manages it), in one transaction: every id is
     /// checked (422 `not_found` / `not_yours` per `attachment_ids[i]`) before any is linked.
     /// Answers the record's files.
-    post "/auctions/{id}/attachments" => attach_to_auction, tag "attachments",
-    path { "id": "Auction id" },
-    ok 200 "The record's files" => Page<AttachmentOut>,
-    problems { 403: "Sees the record but does not manage it", 404: "No such record, or hidden from the caller", 422: "An id naming no upload of the caller or their organization, too many ids, or a bad role" },
-    |user: AuthUser, state, path: String, body: Json<AttachInput>| -> web::Json<Page<AttachmentOut>> {
-        attach_to(&state, user, SubjectKind::Auction, path.into_inner(), body.into_inner()).await
-    }
-}
-
-crate::endpoint! {
+    post "/auctions/{id}/attachments" => attach_to_auction;
     /// The files attached to an auction that the caller may read. The seller's organization, the winner's organization and administrators read them; others get an empty list.
-    get "/auctions/{id}/attachments" => list_auction_attachments, tag "attachments",
-    path { "id": "Auction id" },
-    ok 200 "The files, oldest first" => Page<AttachmentOut>,
-    problems { 404: "No such record, or hidden from the caller" },
-    |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<web::Json<Page<AttachmentOut>>> {
-        list_of(&state, user, SubjectKind::Auction, path.into_inner()).await
-    }
+    get "/auctions/{id}/attachments" => list_auction_attachments;
 }

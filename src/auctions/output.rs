@@ -112,6 +112,8 @@ pub struct AuctionOut {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+crate::versioned!(AuctionOut);
+
 /// Who is looking at an auction, for what it may show.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Viewer {
@@ -215,21 +217,10 @@ pub struct BidderOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<RegistrationRow> for BidderOut {
-    fn from(row: RegistrationRow) -> Self {
-        BidderOut {
-            id: row.id,
-            auction_id: row.auction_id,
-            org_id: row.org_id,
-            bidder_code: row.bidder_code,
-            deposit_status: row.deposit_status,
-            priority: row.priority,
-            max_amount_fen: row.max_amount_fen,
-            version: row.version,
-            created_at: to_utc(row.created_at),
-        }
-    }
-}
+crate::output_of_row! { row: RegistrationRow => BidderOut {
+    same { id, auction_id, org_id, bidder_code, deposit_status, priority, max_amount_fen, version }
+    times { created_at }
+} }
 
 /// An accepted bid in a lot's list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

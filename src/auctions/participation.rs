@@ -127,7 +127,7 @@ crate::endpoint! {
                 .filter(auction_registrations::auction_id.eq(&row.id))
                 .into_boxed();
             if !is_seller_side(&user, &row) {
-                let org = user.user.organization_id.clone().unwrap_or_default();
+                let org = user.own_organization();
                 query = query.filter(auction_registrations::org_id.eq(org));
             }
             Ok(crate::after_cursor!(query, auction_registrations::id, request, asc)

@@ -25,11 +25,12 @@ use crate::db::{DbConnection, now};
 use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
+use crate::http::show::show_visible;
 use crate::http::version::{IfMatch, Tagged};
 use crate::http::{Page, PageParams, ValidJson};
 use crate::listings::Library;
 use crate::listings::lifecycle::ListingStatus;
-use crate::policy::{Managed, Visible};
+use crate::policy::Managed;
 
 /// Registers the auction routes.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -265,21 +266,7 @@ crate::endpoint! {
                     None => query.filter(seen),
                 };
             }
-            if let Some(status) = filter.status {
-                query = query.filter(auctions::status.eq(status.as_str()));
-            }
-            if let Some(kind) = filter.auction_type {
-                query = query.filter(auctions::auction_type.eq(kind.as_str()));
-            }
-            if let Some(id) = filter.achievement_id {
-                query = query.filter(auctions::achievement_id.eq(id));
-            }
-            if let Some(org) = filter.seller_org_id {
-                query = query.filter(auctions::seller_org_id.eq(org));
-            }
-            if let Some(session) = filter.session_id {
-                query = query.filter(auctions::session_id.eq(session));
-            }
+            crate::narrow!(query, auctions, filter; status, auction_type, achievement_id, seller_org_id, session_id);
             Ok(crate::after_cursor!(query, auctions::id, request, desc)
                 .select(AuctionRow::as_select())
                 .load(conn)?)
@@ -302,11 +289,10 @@ crate::endpoint! {
     problems { 404: "No such auction, or one the caller may not see" },
     |user: MaybeUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
         let id = path.into_inner();
-        let out = state.db.read(move |conn| {
-            let row = Visible::check::<Auctions>(user.0.as_ref(), store::find(conn, &id)?)?.into_inner();
-            output(conn, user.0.as_ref(), row)
-        }).await?;
-        Ok(respond(actix_web::http::StatusCode::OK, out))
+        let viewer = user.0.clone();
+        let load = move |conn: &mut DbConnection| store::find(conn, &id);
+        let answer = move |conn: &mut DbConnection, row| output(conn, viewer.as_ref(), row);
+        show_visible::<Auctions, _, _>(&state.db, user.0, load, answer).await
     }
 }
 

@@ -14,7 +14,7 @@ use super::model::{AuctionResult, AuctionRow, AuctionStatus};
 use crate::audit;
 use crate::auth::AdminUser;
 use crate::db::schema::{auction_registrations, auction_sessions, auctions, organizations};
-use crate::db::{DbConnection, new_id, now, to_utc};
+use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
@@ -76,18 +76,10 @@ pub struct SessionOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<SessionRow> for SessionOut {
-    fn from(row: SessionRow) -> Self {
-        SessionOut {
-            id: row.id,
-            name: row.name,
-            starts_at: to_utc(row.starts_at),
-            ends_at: to_utc(row.ends_at),
-            version: row.version,
-            created_at: to_utc(row.created_at),
-        }
-    }
-}
+crate::output_of_row! { row: SessionRow => SessionOut {
+    same { id, name, version }
+    times { starts_at, ends_at, created_at }
+} }
 
 fn find(conn: &mut DbConnection, id: &str) -> ApiResult<SessionRow> {
     auction_sessions::table

@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::schema::audit_log;
-use crate::db::{DbConnection, new_id, now, to_utc};
+use crate::db::{DbConnection, new_id, now};
 use crate::error::ApiResult;
 
 /// Who acts, and in which request.
@@ -77,23 +77,13 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-impl From<AuditRow> for AuditEntry {
-    fn from(row: AuditRow) -> Self {
-        AuditEntry {
-            changes: serde_json::from_str(&row.changes).unwrap_or(serde_json::Value::Null),
-            id: row.id,
-            actor_id: row.actor_id,
-            action: row.action,
-            entity_type: row.entity_type,
-            entity_id: row.entity_id,
-            request_id: row.request_id,
-            created_at: to_utc(row.created_at),
-            seq: row.seq,
-            prev_hash: row.prev_hash,
-            hash: row.hash,
-        }
+crate::output_of_row! { row: AuditRow => AuditEntry {
+    computed {
+        changes: serde_json::from_str(&row.changes).unwrap_or(serde_json::Value::Null),
     }
-}
+    same { id, actor_id, action, entity_type, entity_id, request_id, seq, prev_hash, hash }
+    times { created_at }
+} }
 
 /// Writes one entry at the end of the chain; call it inside the transaction that makes the
 /// change, after the change is written: the statistics' sums follow the changed record here

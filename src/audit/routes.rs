@@ -41,18 +41,7 @@ crate::endpoint! {
         let filter = filter.into_inner();
         let page = read_page(&state.db, &page, move |conn, request| {
             let mut query = audit_log::table.into_boxed();
-            if let Some(actor) = filter.actor_id {
-                query = query.filter(audit_log::actor_id.eq(actor));
-            }
-            if let Some(entity_type) = filter.entity_type {
-                query = query.filter(audit_log::entity_type.eq(entity_type));
-            }
-            if let Some(entity_id) = filter.entity_id {
-                query = query.filter(audit_log::entity_id.eq(entity_id));
-            }
-            if let Some(action) = filter.action {
-                query = query.filter(audit_log::action.eq(action));
-            }
+            crate::narrow!(query, audit_log, filter; actor_id, entity_type, entity_id, action);
             if let Some(from) = filter.from {
                 query = query.filter(audit_log::created_at.ge(from.naive_utc()));
             }

@@ -47,6 +47,12 @@ impl AuthUser {
         self.user.organization_id.as_deref() == Some(organization_id)
     }
 
+    /// The caller's organization id, or an empty one (which no record carries) for a caller in
+    /// none: what lists of "our own" records filter by.
+    pub fn own_organization(&self) -> String {
+        self.user.organization_id.clone().unwrap_or_default()
+    }
+
     /// The audit actor for changes this user makes.
     pub fn actor(&self) -> Actor {
         Actor { user_id: Some(self.user.id.clone()), request_id: self.request_id.clone() }

@@ -93,19 +93,10 @@ pub struct PaymentOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<PaymentRow> for PaymentOut {
-    fn from(row: PaymentRow) -> Self {
-        PaymentOut {
-            id: row.id,
-            milestone_id: row.milestone_id,
-            paid_on: row.paid_on,
-            amount_fen: row.amount_fen,
-            note: row.note,
-            recorded_by: row.recorded_by,
-            created_at: to_utc(row.created_at),
-        }
-    }
-}
+crate::output_of_row! { row: PaymentRow => PaymentOut {
+    same { id, milestone_id, paid_on, amount_fen, note, recorded_by }
+    times { created_at }
+} }
 
 /// A change of a registered contract.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -134,26 +125,15 @@ pub struct AmendmentOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<AmendmentRow> for AmendmentOut {
-    fn from(row: AmendmentRow) -> Self {
-        AmendmentOut {
-            new_values: serde_json::from_str(&row.new_values).unwrap_or_default(),
-            previous_values: row
-                .previous_values
-                .as_deref()
-                .and_then(|v| serde_json::from_str(v).ok()),
-            id: row.id,
-            what: row.what,
-            why: row.why,
-            status: row.status,
-            requested_by: row.requested_by,
-            decided_by: row.decided_by,
-            decided_at: row.decided_at.map(to_utc),
-            decision_note: row.decision_note,
-            created_at: to_utc(row.created_at),
-        }
+crate::output_of_row! { row: AmendmentRow => AmendmentOut {
+    computed {
+        new_values: serde_json::from_str(&row.new_values).unwrap_or_default(),
+        previous_values: row.previous_values.as_deref().and_then(|v| serde_json::from_str(v).ok()),
     }
-}
+    same { id, what, why, status, requested_by, decided_by, decision_note }
+    times { created_at }
+    optional_times { decided_at }
+} }
 
 /// The registration (认定登记).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -319,28 +299,16 @@ fn subtype(row: &ContractRow) -> Option<ContractSubtype> {
     row.subtype.as_deref().and_then(|s| s.parse().ok())
 }
 
-impl From<ContractRow> for ContractSummary {
-    fn from(row: ContractRow) -> Self {
-        ContractSummary {
-            subtype: subtype(&row),
-            id: row.id,
-            deal_id: row.deal_id,
-            name: row.name,
-            contract_type: row.contract_type,
-            buyer_name: row.buyer_name,
-            seller_name: row.seller_name,
-            status: row.status,
-            amount_fen: row.amount_fen,
-            technology_amount_fen: row.technology_amount_fen,
-            signed_on: row.signed_on,
-            registration_number: row.registration_number,
-            registered_on: row.registered_on,
-            version: row.version,
-            created_at: to_utc(row.created_at),
-            updated_at: to_utc(row.updated_at),
-        }
+crate::output_of_row! { row: ContractRow => ContractSummary {
+    computed {
+        subtype: subtype(&row),
     }
-}
+    same {
+        id, deal_id, name, contract_type, buyer_name, seller_name, status, amount_fen,
+        technology_amount_fen, signed_on, registration_number, registered_on, version
+    }
+    times { created_at, updated_at }
+} }
 
 /// The commission due on a contract: the fixed amount, or rate × technology amount / 10,000
 /// rounded down.

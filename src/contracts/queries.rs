@@ -277,12 +277,7 @@ fn selected<'a>(
         }
         query = query.filter(visible);
     }
-    if let Some(status) = filter.status {
-        query = query.filter(contracts::status.eq(status.as_str()));
-    }
-    if let Some(kind) = filter.contract_type {
-        query = query.filter(contracts::contract_type.eq(kind.as_str()));
-    }
+    crate::narrow!(query, contracts, filter; status, contract_type);
     if let Some(deal) = &filter.deal_id {
         query = query.filter(contracts::deal_id.eq(deal.clone()));
     }

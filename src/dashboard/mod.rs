@@ -200,7 +200,7 @@ fn deal_figures(
 ) -> ApiResult<(BTreeMap<String, i64>, i64)> {
     let mut query = deals::table.select((deals::id, deals::stage)).into_boxed();
     if !user.is_admin() {
-        let org = user.user.organization_id.clone().unwrap_or_default();
+        let org = user.own_organization();
         query = query.filter(
             deals::buyer_org_id
                 .eq(org.clone())

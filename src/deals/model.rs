@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::deals;
-use crate::db::to_utc;
 
 text_enum! {
     /// A deal's stage in the funnel.
@@ -294,47 +293,25 @@ pub struct DealOut {
     pub seller_acted_at: Option<DateTime<Utc>>,
 }
 
-impl From<DealRow> for DealOut {
-    fn from(row: DealRow) -> Self {
-        DealOut {
-            next_stage: if row.stage.is_open() { row.stage.next() } else { None },
-            id: row.id,
-            demand_id: row.demand_id,
-            achievement_id: row.achievement_id,
-            buyer_org_id: row.buyer_org_id,
-            seller_org_id: row.seller_org_id,
-            broker_id: row.broker_id,
-            event_id: row.event_id,
-            response_id: row.response_id,
-            source: row.source,
-            stage: row.stage,
-            furthest_stage: row.furthest_stage,
-            lost_reason: row.lost_reason.as_deref().and_then(|r| r.parse().ok()),
-            lost_note: row.lost_note,
-            commission: Commission {
-                commission_rate_bp: row.commission_rate_bp,
-                commission_fen: row.commission_fen,
-            },
-            connected_at: to_utc(row.connected_at),
-            intention_at: row.intention_at.map(to_utc),
-            agreement_at: row.agreement_at.map(to_utc),
-            signed_at: row.signed_at.map(to_utc),
-            lost_at: row.lost_at.map(to_utc),
-            contracts: Vec::new(),
-            demand_title: None,
-            achievement_title: None,
-            buyer_name: None,
-            seller_name: None,
-            broker_name: None,
-            created_by: row.created_by,
-            version: row.version,
-            created_at: to_utc(row.created_at),
-            updated_at: to_utc(row.updated_at),
-            buyer_acted_at: row.buyer_acted_at.map(to_utc),
-            seller_acted_at: row.seller_acted_at.map(to_utc),
-        }
+crate::output_of_row! { row: DealRow => DealOut {
+    computed {
+        next_stage: if row.stage.is_open() { row.stage.next() } else { None },
+        lost_reason: row.lost_reason.as_deref().and_then(|r| r.parse().ok()),
+        commission: Commission {
+            commission_rate_bp: row.commission_rate_bp,
+            commission_fen: row.commission_fen,
+        },
     }
-}
+    same {
+        id, demand_id, achievement_id, buyer_org_id, seller_org_id, broker_id, event_id,
+        response_id, source, stage, furthest_stage, lost_note, created_by, version
+    }
+    times { connected_at, created_at, updated_at }
+    optional_times {
+        intention_at, agreement_at, signed_at, lost_at, buyer_acted_at, seller_acted_at
+    }
+    absent { contracts, demand_title, achievement_title, buyer_name, seller_name, broker_name }
+} }
 
 #[cfg(test)]
 mod tests {

@@ -73,9 +73,6 @@ pub struct NewDeal {
     pub acting: Sides,
 }
 
-/// Checks a record named by a deal. A record the caller (`viewer`; `None` for the system)
-/// may not see answers `not_found` exactly like an unknown id, so that other organizations'
-/// drafts cannot be probed.
 /// A deal's party as given, or inferred from its record: the organization owning the listing
 /// `id` of `library`, when the caller may see it. Field errors when neither is there: the record
 /// unknown or hidden from the caller (`not_found`, as `open_checked` says of it), or nothing
@@ -108,6 +105,9 @@ pub fn party(
     }))
 }
 
+/// Checks a record named by a deal. A record the caller (`viewer`; `None` for the system)
+/// may not see answers `not_found` exactly like an unknown id, so that other organizations'
+/// drafts cannot be probed.
 fn check_listing(
     conn: &mut DbConnection,
     viewer: Option<&AuthUser>,

@@ -245,7 +245,7 @@ crate::endpoint! {
 fn selected(user: &AuthUser, filter: &DealFilter) -> deals::BoxedQuery<'static, MultiBackend> {
     let mut query = deals::table.into_boxed();
     if !user.is_admin() {
-        let org = user.user.organization_id.clone().unwrap_or_default();
+        let org = user.own_organization();
         let own = deals::buyer_org_id.eq(org.clone()).or(deals::seller_org_id.eq(org));
         query = if user.role() == Role::Broker && user.user.is_verified() {
             query.filter(own.or(deals::broker_id.eq(user.id().to_string())))
@@ -253,9 +253,7 @@ fn selected(user: &AuthUser, filter: &DealFilter) -> deals::BoxedQuery<'static, 
             query.filter(own)
         };
     }
-    if let Some(stage) = filter.stage {
-        query = query.filter(deals::stage.eq(stage.as_str()));
-    }
+    crate::narrow!(query, deals, filter; stage);
     if let Some(broker) = filter.broker_id.clone() {
         query = query.filter(deals::broker_id.eq(broker));
     }

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::schema::events;
-use crate::db::to_utc;
 use crate::error::{ApiError, ApiResult};
 use crate::validation::{self, Checker};
 
@@ -74,24 +73,10 @@ pub struct EventOut {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<EventRow> for EventOut {
-    fn from(row: EventRow) -> Self {
-        EventOut {
-            id: row.id,
-            name: row.name,
-            description: row.description,
-            starts_at: to_utc(row.starts_at),
-            ends_at: to_utc(row.ends_at),
-            region_code: row.region_code,
-            online: row.online,
-            anonymous_attendance: row.anonymous_attendance,
-            created_by: row.created_by,
-            version: row.version,
-            created_at: to_utc(row.created_at),
-            updated_at: to_utc(row.updated_at),
-        }
-    }
-}
+crate::output_of_row! { row: EventRow => EventOut {
+    same { id, name, description, region_code, online, anonymous_attendance, created_by, version }
+    times { starts_at, ends_at, created_at, updated_at }
+} }
 
 /// `POST /events`.
 #[derive(Debug, Deserialize, ToSchema)]

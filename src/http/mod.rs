@@ -12,6 +12,7 @@ pub mod json;
 pub mod middleware;
 pub mod pagination;
 pub mod problems;
+pub mod show;
 pub mod version;
 
 pub use json::ValidJson;

@@ -16,7 +16,7 @@ use super::queries;
 use crate::audit;
 use crate::auth::AuthUser;
 use crate::db::schema::access_requests;
-use crate::db::{DbConnection, new_id, now, to_utc};
+use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::OptionalJson;
 use crate::http::{Page, PageParams};
@@ -121,24 +121,14 @@ pub struct AccessRequestOut {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<AccessRequestRow> for AccessRequestOut {
-    fn from(row: AccessRequestRow) -> Self {
-        AccessRequestOut {
-            id: row.id,
-            listing_id: row.listing_id,
-            requester_id: row.requester_id,
-            requester_org_id: row.requester_org_id,
-            message: row.message,
-            status: row.status,
-            decided_by: row.decided_by,
-            decided_at: row.decided_at.map(to_utc),
-            decision_note: row.decision_note,
-            version: row.version,
-            created_at: to_utc(row.created_at),
-            updated_at: to_utc(row.updated_at),
-        }
+crate::output_of_row! { row: AccessRequestRow => AccessRequestOut {
+    same {
+        id, listing_id, requester_id, requester_org_id, message, status, decided_by,
+        decision_note, version
     }
-}
+    times { created_at, updated_at }
+    optional_times { decided_at }
+} }
 
 /// `POST …/access-requests`.
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -46,7 +46,7 @@ fn deal_of_participant(
         Library::Demands => query.filter(deals::demand_id.eq(&listing.id)),
         _ => return Ok(None),
     };
-    let org = user.user.organization_id.clone().unwrap_or_default();
+    let org = user.own_organization();
     let broker = if user.role() == Role::Broker && user.user.is_verified() {
         user.id().to_string()
     } else {

@@ -73,13 +73,11 @@ crate::endpoint! {
                     AccessSide::Owner if user.is_admin() => {}
                     AccessSide::Owner => {
                         // A caller without an organization owns no record that takes requests.
-                        let org = user.user.organization_id.clone().unwrap_or_default();
+                        let org = user.own_organization();
                         query = query.filter(listings::org_id.eq(org));
                     }
                 }
-                if let Some(status) = filter.status {
-                    query = query.filter(access_requests::status.eq(status.as_str()));
-                }
+                crate::narrow!(query, access_requests, filter; status);
                 query
             };
             let total = selected().count().get_result(conn)?;

@@ -227,17 +227,8 @@ pub struct ObjectionOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<ObjectionRow> for ObjectionOut {
-    fn from(row: ObjectionRow) -> Self {
-        ObjectionOut {
-            id: row.id,
-            notice_id: row.notice_id,
-            user_id: row.user_id,
-            reason: row.reason,
-            status: row.status,
-            note: row.note,
-            resolved_at: row.resolved_at.map(to_utc),
-            created_at: to_utc(row.created_at),
-        }
-    }
-}
+crate::output_of_row! { row: ObjectionRow => ObjectionOut {
+    same { id, notice_id, user_id, reason, status, note }
+    times { created_at }
+    optional_times { resolved_at }
+} }

@@ -347,15 +347,7 @@ crate::endpoint! {
         let user = user.0;
         let page = read_page(&state.db, &page, move |conn, request| {
             let mut query = notices::table.into_boxed();
-            if let Some(kind) = filter.kind {
-                query = query.filter(notices::kind.eq(kind.as_str()));
-            }
-            if let Some(id) = filter.achievement_id {
-                query = query.filter(notices::achievement_id.eq(id));
-            }
-            if let Some(org) = filter.seller_org_id {
-                query = query.filter(notices::seller_org_id.eq(org));
-            }
+            crate::narrow!(query, notices, filter; kind, achievement_id, seller_org_id);
             let today = crate::clock::today();
             query = match filter.status {
                 Some(NoticeStatus::Halted) => query.filter(notices::halted_at.is_not_null()),

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::webhooks as webhook_table;
 use crate::db::schema::{notifications, webhook_deliveries};
-use crate::db::{DbConnection, new_id, now, to_utc};
+use crate::db::{DbConnection, new_id, now};
 use crate::error::ApiResult;
 
 text_enum! {
@@ -136,23 +136,11 @@ pub struct Notification {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<NotificationRow> for Notification {
-    fn from(row: NotificationRow) -> Self {
-        Notification {
-            id: row.id,
-            org_id: row.org_id,
-            kind: row.kind,
-            demand_id: row.demand_id,
-            achievement_id: row.achievement_id,
-            score: row.score,
-            title: row.title,
-            subject_kind: row.subject_kind,
-            subject_id: row.subject_id,
-            read_at: row.read_at.map(to_utc),
-            created_at: to_utc(row.created_at),
-        }
-    }
-}
+crate::output_of_row! { row: NotificationRow => Notification {
+    same { id, org_id, kind, demand_id, achievement_id, score, title, subject_kind, subject_id }
+    times { created_at }
+    optional_times { read_at }
+} }
 
 /// An event an organization is told of: what, about which record, and the line to show.
 #[derive(Debug, Clone)]

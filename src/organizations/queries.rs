@@ -50,9 +50,7 @@ pub fn list(
         let pattern = format!("%{}%", like_escape(&name.to_lowercase()));
         query = query.filter(lower(organizations::name).like(pattern).escape('\\'));
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(organizations::kind.eq(kind.as_str()));
-    }
+    crate::narrow!(query, organizations, filter; kind);
     if let Some(region) = filter.region.as_deref() {
         query = query.filter(
             organizations::region_code.like(format!("{}%", like_escape(region))).escape('\\'),

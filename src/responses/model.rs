@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::schema::demand_responses;
-use crate::db::to_utc;
 use crate::deals::model::LossReason;
 
 text_enum! {
@@ -203,32 +202,18 @@ pub struct ResponseOut {
     pub responder_org_name: Option<String>,
 }
 
-impl From<ResponseRow> for ResponseOut {
-    fn from(row: ResponseRow) -> Self {
-        ResponseOut {
-            id: row.id,
-            demand_id: row.demand_id,
-            responder_id: row.responder_id,
-            responder_org_id: row.responder_org_id,
-            proposal: row.proposal,
-            achievement_id: row.achievement_id,
-            estimated_cost_fen: row.estimated_cost_fen,
-            estimated_months: row.estimated_months,
-            status: row.status,
-            decline_reason: row.decline_reason.as_deref().and_then(|r| r.parse().ok()),
-            decline_note: row.decline_note,
-            deal_id: row.deal_id,
-            decided_by: row.decided_by,
-            decided_at: row.decided_at.map(to_utc),
-            version: row.version,
-            created_at: to_utc(row.created_at),
-            updated_at: to_utc(row.updated_at),
-            demand_title: None,
-            achievement_title: None,
-            responder_org_name: None,
-        }
+crate::output_of_row! { row: ResponseRow => ResponseOut {
+    computed {
+        decline_reason: row.decline_reason.as_deref().and_then(|r| r.parse().ok()),
     }
-}
+    same {
+        id, demand_id, responder_id, responder_org_id, proposal, achievement_id,
+        estimated_cost_fen, estimated_months, status, decline_note, deal_id, decided_by, version
+    }
+    times { created_at, updated_at }
+    optional_times { decided_at }
+    absent { demand_title, achievement_title, responder_org_name }
+} }
 
 /// `POST /demands/{id}/responses`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -231,12 +231,7 @@ crate::endpoint! {
                 Some(org) => query.filter(demand_responses::responder_org_id.eq(org)),
                 None => query.filter(demand_responses::responder_id.eq(user.id().to_string())),
             };
-            if let Some(status) = filter.status {
-                query = query.filter(demand_responses::status.eq(status.as_str()));
-            }
-            if let Some(demand) = filter.demand_id {
-                query = query.filter(demand_responses::demand_id.eq(demand));
-            }
+            crate::narrow!(query, demand_responses, filter; status, demand_id);
             let rows = crate::after_cursor!(query, demand_responses::id, request, desc)
                 .select(ResponseRow::as_select())
                 .load(conn)?;

@@ -26,6 +26,7 @@ use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
+use crate::http::show::show_visible;
 use crate::http::version::Tagged;
 use crate::http::{Page, PageParams, ValidJson};
 use crate::policy::{Managed, Visible};
@@ -156,7 +157,7 @@ fn claimable_orders(
             format!("the programme's claims were to be filed by {}", program.claim_by),
         ));
     }
-    let claimant = user.user.organization_id.clone().unwrap_or_default();
+    let claimant = user.own_organization();
     Ok((orders.into_iter().map(|(_, o)| o).collect(), claimant))
 }
 
@@ -374,11 +375,8 @@ crate::endpoint! {
     ok 200 "The claim" => ClaimOut, problems { 404: "No such claim" },
     |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
         let id = path.into_inner();
-        let out = state.db.read(move |conn| {
-            let row = Visible::check::<Claims>(Some(&user), store::claim(conn, &id)?)?.into_inner();
-            output(conn, row)
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+        let load = move |conn: &mut DbConnection| store::claim(conn, &id);
+        show_visible::<Claims, _, _>(&state.db, Some(user), load, output).await
     }
 }
 
@@ -405,15 +403,10 @@ crate::endpoint! {
         let page = read_page(&state.db, &page, move |conn, request| {
             let mut query = voucher_claims::table.into_boxed();
             if !user.is_admin() {
-                let own = user.user.organization_id.clone().unwrap_or_default();
+                let own = user.own_organization();
                 query = query.filter(voucher_claims::claimant_org_id.eq(own));
             }
-            if let Some(program) = filter.program_id {
-                query = query.filter(voucher_claims::program_id.eq(program));
-            }
-            if let Some(status) = filter.status {
-                query = query.filter(voucher_claims::status.eq(status.as_str()));
-            }
+            crate::narrow!(query, voucher_claims, filter; program_id, status);
             if filter.overdue == Some(true) {
                 let limit = (crate::clock::now() - chrono::Duration::days(OVERDUE_DAYS)).naive_utc();
                 query = query

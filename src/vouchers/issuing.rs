@@ -19,10 +19,11 @@ use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult, MissingAs};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
+use crate::http::show::show_visible;
 use crate::http::version::Tagged;
 use crate::http::{Page, PageParams, ValidJson};
 use crate::organizations::model::OrgKind;
-use crate::policy::{Managed, Visible};
+use crate::policy::Managed;
 use crate::validation::{self, Checker};
 
 /// An application for a voucher.
@@ -225,11 +226,8 @@ crate::endpoint! {
     ok 200 "The voucher" => VoucherOut, problems { 404: "No such voucher" },
     |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
         let id = path.into_inner();
-        let out = state.db.read(move |conn| {
-            let row = Visible::check::<Vouchers>(Some(&user), store::voucher(conn, &id)?)?.into_inner();
-            Ok(VoucherOut::from(row))
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+        let load = move |conn: &mut DbConnection| store::voucher(conn, &id);
+        show_visible::<Vouchers, _, _>(&state.db, Some(user), load, |_, row| Ok(VoucherOut::from(row))).await
     }
 }
 
@@ -256,18 +254,10 @@ crate::endpoint! {
         let page = read_page(&state.db, &page, move |conn, request| {
             let mut query = vouchers::table.into_boxed();
             if !user.is_admin() {
-                let own = user.user.organization_id.clone().unwrap_or_default();
+                let own = user.own_organization();
                 query = query.filter(vouchers::org_id.eq(own));
             }
-            if let Some(org) = filter.org_id {
-                query = query.filter(vouchers::org_id.eq(org));
-            }
-            if let Some(program) = filter.program_id {
-                query = query.filter(vouchers::program_id.eq(program));
-            }
-            if let Some(status) = filter.status {
-                query = query.filter(vouchers::status.eq(status.as_str()));
-            }
+            crate::narrow!(query, vouchers, filter; org_id, program_id, status);
             Ok(crate::after_cursor!(query, vouchers::id, request, desc)
                 .select(VoucherRow::as_select())
                 .load(conn)?)

@@ -18,6 +18,7 @@ use crate::db::{DbConnection, new_id, now};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::endpoint::State;
 use crate::http::pagination::read_page;
+use crate::http::show::show_visible;
 use crate::http::version::Tagged;
 use crate::http::{Page, PageParams};
 use crate::listings::lifecycle::ListingStatus;
@@ -232,11 +233,8 @@ crate::endpoint! {
     ok 200 "The order" => OrderOut, problems { 404: "No such order" },
     |user: AuthUser, state: State, path: web::Path<String>| -> ApiResult<HttpResponse> {
         let id = path.into_inner();
-        let out = state.db.read(move |conn| {
-            let row = Visible::check::<Orders>(Some(&user), store::order(conn, &id)?)?.into_inner();
-            OrderOut::one(conn, row)
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+        let load = move |conn: &mut DbConnection| store::order(conn, &id);
+        show_visible::<Orders, _, _>(&state.db, Some(user), load, OrderOut::one).await
     }
 }
 
@@ -267,22 +265,11 @@ crate::endpoint! {
         let page = read_page(&state.db, &page, move |conn, request| {
             let mut query = voucher_orders::table.into_boxed();
             if !user.is_admin() {
-                let own = user.user.organization_id.clone().unwrap_or_default();
+                let own = user.own_organization();
                 query = query.filter(voucher_orders::enterprise_org_id.eq(own.clone())
                     .or(voucher_orders::provider_org_id.eq(own)));
             }
-            if let Some(voucher) = filter.voucher_id {
-                query = query.filter(voucher_orders::voucher_id.eq(voucher));
-            }
-            if let Some(program) = filter.program_id {
-                query = query.filter(voucher_orders::program_id.eq(program));
-            }
-            if let Some(status) = filter.status {
-                query = query.filter(voucher_orders::status.eq(status.as_str()));
-            }
-            if let Some(provider) = filter.provider_org_id {
-                query = query.filter(voucher_orders::provider_org_id.eq(provider));
-            }
+            crate::narrow!(query, voucher_orders, filter; voucher_id, program_id, status, provider_org_id);
             match filter.claimable {
                 Some(true) => query = query
                     .filter(voucher_orders::status.eq(OrderStatus::Confirmed.as_str()))

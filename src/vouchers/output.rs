@@ -58,30 +58,19 @@ pub struct ProgramOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<ProgramRow> for ProgramOut {
-    fn from(row: ProgramRow) -> Self {
-        ProgramOut {
-            service_types: row.service_types(),
-            accepted_regions: row.accepted_regions(),
-            remaining_fen: row.budget_fen - row.committed_fen,
-            id: row.id,
-            name: row.name,
-            region_code: row.region_code,
-            year: row.year,
-            budget_fen: row.budget_fen,
-            committed_fen: row.committed_fen,
-            application_cap_fen: row.application_cap_fen,
-            enterprise_year_cap_fen: row.enterprise_year_cap_fen,
-            coverage_bp: row.coverage_bp,
-            full_cover_below_fen: row.full_cover_below_fen,
-            mode: row.mode,
-            use_by: row.use_by,
-            claim_by: row.claim_by,
-            version: row.version,
-            created_at: to_utc(row.created_at),
-        }
+crate::output_of_row! { row: ProgramRow => ProgramOut {
+    computed {
+        service_types: row.service_types(),
+        accepted_regions: row.accepted_regions(),
+        remaining_fen: row.budget_fen - row.committed_fen,
     }
-}
+    same {
+        id, name, region_code, year, budget_fen, committed_fen, application_cap_fen,
+        enterprise_year_cap_fen, coverage_bp, full_cover_below_fen, mode, use_by, claim_by,
+        version
+    }
+    times { created_at }
+} }
 
 /// A voucher.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -118,27 +107,16 @@ pub struct VoucherOut {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<VoucherRow> for VoucherOut {
-    fn from(row: VoucherRow) -> Self {
-        VoucherOut {
-            id: row.id,
-            program_id: row.program_id,
-            org_id: row.org_id,
-            number: row.number,
-            status: row.status,
-            requested_fen: row.requested_fen,
-            approved_fen: row.approved_fen,
-            balance_fen: row.balance_fen,
-            lapsed_fen: row.lapsed_fen,
-            purpose: row.purpose,
-            reason: row.reason,
-            use_by: row.use_by,
-            decided_at: row.decided_at.map(to_utc),
-            version: row.version,
-            created_at: to_utc(row.created_at),
-        }
+crate::versioned!(VoucherOut);
+
+crate::output_of_row! { row: VoucherRow => VoucherOut {
+    same {
+        id, program_id, org_id, number, status, requested_fen, approved_fen, balance_fen,
+        lapsed_fen, purpose, reason, use_by, version
     }
-}
+    times { created_at }
+    optional_times { decided_at }
+} }
 
 /// A service order paid in part with a voucher.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -194,6 +172,8 @@ pub struct OrderOut {
     pub provider_name: Option<String>,
 }
 
+crate::versioned!(OrderOut);
+
 impl OrderOut {
     /// The orders as the API shows them, with their files.
     pub fn many(
@@ -231,35 +211,19 @@ impl OrderOut {
     }
 }
 
-impl From<OrderRow> for OrderOut {
-    fn from(row: OrderRow) -> Self {
-        OrderOut {
-            own_share_fen: row.fee_fen - row.voucher_fen,
-            id: row.id,
-            voucher_id: row.voucher_id,
-            program_id: row.program_id,
-            enterprise_org_id: row.enterprise_org_id,
-            provider_id: row.provider_id,
-            provider_org_id: row.provider_org_id,
-            provider_region_code: row.provider_region_code,
-            service_type: row.service_type,
-            description: row.description,
-            fee_fen: row.fee_fen,
-            voucher_fen: row.voucher_fen,
-            status: row.status,
-            note: row.note,
-            claim_id: row.claim_id,
-            attachments: Vec::new(),
-            accepted_at: row.accepted_at.map(to_utc),
-            delivered_at: row.delivered_at.map(to_utc),
-            confirmed_at: row.confirmed_at.map(to_utc),
-            version: row.version,
-            created_at: to_utc(row.created_at),
-            enterprise_name: None,
-            provider_name: None,
-        }
+crate::output_of_row! { row: OrderRow => OrderOut {
+    computed {
+        own_share_fen: row.fee_fen - row.voucher_fen,
     }
-}
+    same {
+        id, voucher_id, program_id, enterprise_org_id, provider_id, provider_org_id,
+        provider_region_code, service_type, description, fee_fen, voucher_fen, status, note,
+        claim_id, version
+    }
+    times { created_at }
+    optional_times { accepted_at, delivered_at, confirmed_at }
+    absent { attachments, enterprise_name, provider_name }
+} }
 
 /// A claim for the voucher share of confirmed orders.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -298,6 +262,8 @@ pub struct ClaimOut {
     /// Filed (RFC 3339 UTC).
     pub created_at: DateTime<Utc>,
 }
+
+crate::versioned!(ClaimOut);
 
 impl ClaimOut {
     /// The claim with its orders, judged overdue at `now`.

@@ -131,9 +131,7 @@ crate::endpoint! {
         let filter = filter.into_inner();
         let page = read_page(&state.db, &page, move |conn, request| {
             let mut query = voucher_settlements::table.into_boxed();
-            if let Some(program) = filter.program_id {
-                query = query.filter(voucher_settlements::program_id.eq(program));
-            }
+            crate::narrow!(query, voucher_settlements, filter; program_id);
             let rows: Vec<SettlementRow> = crate::after_cursor!(query, voucher_settlements::id, request, desc)
                 .select(SettlementRow::as_select())
                 .load(conn)?;
