@@ -217,6 +217,8 @@ fn provisional_text(text_match: &TextMatch) -> Factor {
         closeness: text_match.closeness,
         standout: text_match.standout,
         best_coverage: 1.0,
+        ranked_lead: 0.0,
+        meaning_lead: 0.0,
     };
     scoring::text_factor(calibration::precision(&evidence), relevance, 1.0, 0)
 }

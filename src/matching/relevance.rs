@@ -107,6 +107,8 @@ pub fn assess_held(problem: &Subject, text_match: &TextMatch, held: &[bool]) -> 
             closeness: text_match.closeness,
             standout: text_match.standout,
             best_coverage: covered,
+            ranked_lead: 0.0,
+            meaning_lead: 0.0,
         },
     }
 }
