@@ -15,6 +15,7 @@ mod analyzer;
 mod facets;
 mod index;
 mod meanings;
+mod paging;
 mod ranking;
 mod schema;
 pub mod snippet;
@@ -23,7 +24,8 @@ mod tests;
 
 pub use analyzer::tokens;
 pub use facets::{Facets, IndexFilter, IndexOrder, Number};
-pub use index::{PageQuery, SearchIndex, SearchPage};
+pub use index::SearchIndex;
+pub use paging::{PageQuery, SearchPage};
 
 text_enum! {
     /// How the words of a query combine. A word is what stands between spaces or list
