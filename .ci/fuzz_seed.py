@@ -445,10 +445,12 @@ def instant(seconds):
 
 def lot(state, opens_in=86_400, runs=86_400):
     """An English lot of a fresh published achievement: draft, submitted, announced or open
-    (announced to open `opens_in` seconds from now, for `runs` seconds)."""
+    (announced to open `opens_in` seconds from the call, for `runs` seconds). The times are
+    fixed before the achievement is published, which takes a moment that must not shift them."""
+    starts_at, ends_at = instant(opens_in), instant(opens_in + runs)
     body = {"achievement_id": record("achievements", "published"), "type": "english",
             "starting_price_fen": 1_000_000, "increment_fen": 10_000, "deposit_fen": 100_000,
-            "extension_secs": 0, "starts_at": instant(opens_in), "ends_at": instant(opens_in + runs)}
+            "extension_secs": 0, "starts_at": starts_at, "ends_at": ends_at}
     aid = call("POST", "/api/v1/auctions", ADMIN, body)["id"]
     if state in ("submitted", "announced"):
         call("POST", f"/api/v1/auctions/{aid}/submit", ADMIN, {})
