@@ -64,20 +64,33 @@ impl Evidence {
 pub fn relate<'a>(judged: impl IntoIterator<Item = &'a mut Evidence>) {
     let mut judged: Vec<&mut Evidence> = judged.into_iter().collect();
     let best = judged.iter().map(|e| e.coverage).fold(0.0, f64::max);
-    let ranked: Vec<f64> = judged.iter().map(|e| e.ranked).collect();
-    let meanings: Vec<f64> = judged.iter().map(|e| e.meaning).collect();
-    let lead = |values: &[f64], at: usize| {
-        if values.len() <= MIN_RIVALS {
-            return 0.0;
-        }
-        let others = values.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, v)| *v);
-        (values[at] - others.fold(0.0, f64::max)).max(0.0)
-    };
-    for (at, evidence) in judged.iter_mut().enumerate() {
+    let ranked = leads(judged.iter().map(|e| e.ranked));
+    let meanings = leads(judged.iter().map(|e| e.meaning));
+    for ((evidence, ranked_lead), meaning_lead) in judged.iter_mut().zip(ranked).zip(meanings) {
         evidence.best_coverage = best;
-        evidence.ranked_lead = lead(&ranked, at);
-        evidence.meaning_lead = lead(&meanings, at);
+        evidence.ranked_lead = ranked_lead;
+        evidence.meaning_lead = meaning_lead;
     }
+}
+
+/// Each value's lead over the best of the others, in one pass: only the first highest value
+/// leads (by its margin over the runner-up); none does over fewer than [`MIN_RIVALS`] rivals.
+fn leads(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let values: Vec<f64> = values.collect();
+    let mut leads = vec![0.0; values.len()];
+    if values.len() <= MIN_RIVALS {
+        return leads;
+    }
+    let (mut leader, mut best, mut second) = (0, f64::MIN, f64::MIN);
+    for (at, value) in values.iter().copied().enumerate() {
+        if value > best {
+            (leader, best, second) = (at, value, best);
+        } else if value > second {
+            second = value;
+        }
+    }
+    leads[leader] = (best - second.max(0.0)).max(0.0);
+    leads
 }
 
 /// How many other candidates a lead must be measured against to count.
