@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{CUTOFF, Corpus, EvalQuery, EvalRecord};
+use super::{CUTOFF, Corpus, EvalQuery, EvalRecord, TWO_NEEDS_KIND};
 use crate::matching::calibration::Evidence;
 use crate::matching::calibration::{self, FEATURES, FLOOR};
 use crate::matching::text::TextMatcherConfig;
@@ -28,6 +28,9 @@ pub struct ThresholdCheck {
     pub answerable_top_right: f64,
     /// The share of problems without an answer in the corpus whose best record still reaches it.
     pub no_answer_top: f64,
+    /// The share of problems naming two needs with at least two records that address them
+    /// reaching it.
+    pub both_needs: f64,
 }
 
 /// The calibration's figures.
@@ -126,7 +129,7 @@ pub fn calibrate(
         .iter()
         .filter(|p| p.fitting)
         .flat_map(|p| {
-            let share = if p.kind == "two_needs" { TWO_NEEDS_SHARE } else { 1.0 };
+            let share = if p.kind == TWO_NEEDS_KIND { TWO_NEEDS_SHARE } else { 1.0 };
             let weight = share / per_kind.get(p.kind.as_str()).copied().unwrap_or(1.0);
             p.labelled.iter().map(move |(e, relevant)| (e.features(), *relevant, weight))
         })
@@ -185,6 +188,11 @@ fn check(problems: &[&Judged], threshold: f64) -> ThresholdCheck {
         answerable_top: share(&|top| top.is_some_and(|(p, _)| *p >= threshold), true),
         answerable_top_right: share(&|top| top.is_some_and(|(p, r)| *p >= threshold && *r), true),
         no_answer_top: share(&|top| top.is_some_and(|(p, _)| *p >= threshold), false),
+        both_needs: mean(
+            problems.iter().zip(&listed).filter(|(p, _)| p.kind == TWO_NEEDS_KIND).map(
+                |(_, records)| records.iter().filter(|(p, r)| *r && *p >= threshold).count() >= 2,
+            ),
+        ),
     }
 }
 
@@ -195,18 +203,25 @@ pub fn print(calibration: &Calibration) {
         calibration.answerable, calibration.no_answer
     );
     println!(
-        "{:>6} | {:>7} {:>9} | {:>14} {:>16} | {:>15}",
-        "score", "listed", "precision", "answered: top", "top is relevant", "no answer: top"
+        "{:>6} | {:>7} {:>9} | {:>14} {:>16} | {:>15} | {:>16}",
+        "score",
+        "listed",
+        "precision",
+        "answered: top",
+        "top is relevant",
+        "no answer: top",
+        "two needs: both"
     );
     for c in &calibration.checks {
         println!(
-            "{:>6.2} | {:>7} {:>9.3} | {:>14.3} {:>16.3} | {:>15.3}",
+            "{:>6.2} | {:>7} {:>9.3} | {:>14.3} {:>16.3} | {:>15.3} | {:>16.3}",
             c.threshold,
             c.listed,
             c.precision,
             c.answerable_top,
             c.answerable_top_right,
-            c.no_answer_top
+            c.no_answer_top,
+            c.both_needs
         );
     }
     let (weights, bias) = calibration.model;
@@ -215,4 +230,10 @@ pub fn print(calibration: &Calibration) {
         calibration.fitted_on
     );
     println!("pub const WEIGHTS: [f64; FEATURES] = {weights:?};\npub const BIAS: f64 = {bias:?};");
+}
+
+/// The share of true values (0 when there are none).
+fn mean(values: impl Iterator<Item = bool>) -> f64 {
+    let (hits, count) = values.fold((0usize, 0usize), |(h, c), v| (h + usize::from(v), c + 1));
+    if count == 0 { 0.0 } else { hits as f64 / count as f64 }
 }

@@ -293,7 +293,7 @@ fn two_needs(queries: &[EvalQuery]) -> Vec<EvalQuery> {
             }
             EvalQuery {
                 qid: format!("{}+{}", first.qid, second.qid),
-                query_type: "two_needs".to_string(),
+                query_type: TWO_NEEDS_KIND.to_string(),
                 text: format!("{}。我们还关注{}", first.text, second.text),
                 relevant,
                 technology_field: first.technology_field.clone(),
@@ -304,6 +304,8 @@ fn two_needs(queries: &[EvalQuery]) -> Vec<EvalQuery> {
 
 /// Most problems naming two needs evaluated.
 pub const TWO_NEEDS: usize = 150;
+/// The query type of the problems naming two needs.
+pub const TWO_NEEDS_KIND: &str = "two_needs";
 
 /// Prints the report as a table.
 pub fn print(report: &Report) {
