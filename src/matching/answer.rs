@@ -34,8 +34,14 @@ pub struct Outcome<T> {
 
 impl<T: Matched> Outcome<T> {
     /// Keeps the judged matches at or above the floor (best first, at most `limit`); `excluded`
-    /// says whether strict constraints left records out.
-    pub fn judged(mut judged: Vec<T>, limit: usize, excluded: bool) -> Outcome<T> {
+    /// says whether strict constraints left records out, `shares_words` whether any candidate
+    /// shares a word with the problem (the others are candidates by meaning alone).
+    pub fn judged(
+        mut judged: Vec<T>,
+        limit: usize,
+        excluded: bool,
+        shares_words: bool,
+    ) -> Outcome<T> {
         judged.sort_by(|a, b| {
             b.score().total_cmp(&a.score()).then_with(|| a.record_id().cmp(b.record_id()))
         });
@@ -44,9 +50,9 @@ impl<T: Matched> Outcome<T> {
         judged.truncate(limit);
         let reason = match (judged.is_empty(), best_below_floor, excluded) {
             (false, _, _) => None,
-            (true, Some(_), _) => Some(NoMatchReason::BelowFloor),
-            (true, None, true) => Some(NoMatchReason::ConstraintsExclude),
-            (true, None, false) => Some(NoMatchReason::NoCandidates),
+            (true, Some(_), _) if shares_words => Some(NoMatchReason::BelowFloor),
+            (true, _, true) => Some(NoMatchReason::ConstraintsExclude),
+            (true, _, false) => Some(NoMatchReason::NoCandidates),
         };
         Outcome { items: judged, reason, best_below_floor }
     }

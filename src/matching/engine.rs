@@ -161,6 +161,10 @@ fn judge<T: Matched>(
     (limit, excluded): (usize, bool),
     texts: impl FnOnce(&[&str]) -> ApiResult<HashMap<String, String>>,
 ) -> ApiResult<Outcome<T>> {
+    let shares_words = candidates
+        .iter()
+        .filter_map(|found| by_id.get(found.record_id()))
+        .any(|text_match| text_match.shares_words());
     candidates.sort_by(|a, b| {
         b.score().total_cmp(&a.score()).then_with(|| a.record_id().cmp(b.record_id()))
     });
@@ -202,7 +206,7 @@ fn judge<T: Matched>(
             found
         })
         .collect();
-    Ok(Outcome::judged(judged, limit, excluded))
+    Ok(Outcome::judged(judged, limit, excluded, shares_words))
 }
 
 /// The provisional text factor of a candidate before it is judged: its ranked relevance,

@@ -30,6 +30,9 @@ pub struct TextMatcherConfig {
     pub meaning_weight: f64,
     /// The leading candidates (by the parts above) whose meaning is compared.
     pub meaning_pool: usize,
+    /// The records closest in meaning to the problem, over the whole library, that join the
+    /// candidates whatever words they share with it.
+    pub meaning_neighbours: usize,
 }
 
 impl Default for TextMatcherConfig {
@@ -44,6 +47,7 @@ impl Default for TextMatcherConfig {
             feedback_weight: 0.1,
             meaning_weight: 0.4,
             meaning_pool: 200,
+            meaning_neighbours: 30,
         }
     }
 }
@@ -75,6 +79,14 @@ pub struct TextMatch {
     pub matched_keywords: Vec<String>,
 }
 
+impl TextMatch {
+    /// Whether the record shares a word with the problem (BM25, a recognized or a feedback
+    /// keyword): a record found by its meaning alone does not.
+    pub fn shares_words(&self) -> bool {
+        self.bm25 > 0.0 || self.keywords > 0.0 || self.feedback > 0.0
+    }
+}
+
 /// Ranks the records of a library for a problem text, best first. Where the library keeps what
 /// its records mean, the problem's meaning (`known`, or read from the text) is compared too.
 pub fn rank(
@@ -96,6 +108,18 @@ pub fn rank(
         expanded.as_str()
     };
     let hits = index.rank_problem(library, text, config.candidates)?;
+    let read;
+    let problem_meaning = match (library.keeps_meaning(), known) {
+        (false, _) => None,
+        (true, Some(meaning)) => Some(meaning),
+        (true, None) => {
+            read = Meaning::shared()?.embed(problem_text, PIECES);
+            Some(&read)
+        }
+    };
+    let neighbours = problem_meaning.map_or_else(Vec::new, |meaning| {
+        index.nearest_meanings(library, meaning, config.meaning_neighbours)
+    });
     // Every candidate's three parts in one map, by vocabulary slot: BM25 hits, records carrying
     // a recognized keyword, records carrying a feedback keyword. A hit the vocabulary does not
     // hold yet gets a slot past the vocabulary's.
@@ -108,6 +132,15 @@ pub fn rank(
             parts.entry(slot).or_default().bm25 = f64::from(hit.score) / top_bm25;
         }
     }
+    // The records closest in meaning are candidates whatever words they share.
+    let neighbour_slots: Vec<(&str, Slot)> = neighbours
+        .iter()
+        .map(|(id, _)| {
+            let slot = candidates.slot(id);
+            parts.entry(slot).or_default();
+            (id.as_str(), slot)
+        })
+        .collect();
 
     let recognized = vocabulary.recognize(text);
     let recognized_total: f64 = recognized.iter().map(|k| vocabulary.idf(k)).sum();
@@ -154,23 +187,20 @@ pub fn rank(
         }
     }
 
-    // Every candidate is scored; the leading ones are compared on their meaning, and only the
-    // leading `limit` are described.
+    // Every candidate is scored; the leading ones and the closest in meaning are compared on
+    // their meaning, and only the leading `limit` are described.
     let scored: Vec<(&str, Slot, f64)> = parts
         .iter()
         .map(|(slot, p)| (candidates.id(*slot), *slot, p.capped().weighted(config)))
         .collect();
     let mut cosines: FxHashMap<&str, f64> = FxHashMap::default();
-    let scored = if library.keeps_meaning() {
+    let scored = if let Some(problem) = problem_meaning {
         let mut pool = best(scored, config.meaning_pool.max(limit));
-        let read;
-        let problem = match known {
-            Some(meaning) => meaning,
-            None => {
-                read = Meaning::shared()?.embed(problem_text, PIECES);
-                &read
+        for (id, slot) in &neighbour_slots {
+            if !pool.iter().any(|(pooled, _, _)| pooled == id) {
+                pool.push((id, *slot, 0.0));
             }
-        };
+        }
         cosines = compare_meanings(index, problem, &mut pool, config.meaning_weight);
         pool
     } else {
@@ -291,6 +321,9 @@ impl<'a> Candidates<'a> {
     fn slot(&mut self, id: &'a str) -> Slot {
         if let Some(slot) = self.vocabulary.slot(id) {
             return slot;
+        }
+        if let Some(at) = self.strangers.iter().position(|known| *known == id) {
+            return self.vocabulary.slots().saturating_add(stranger_count(&self.strangers[..at]));
         }
         let own = self.vocabulary.slots().saturating_add(stranger_count(&self.strangers));
         self.strangers.push(id);

@@ -15,7 +15,7 @@ mod vector;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-pub use vector::Vector;
+pub use vector::{Signs, Vector};
 
 use encoder::Encoder;
 use file::Reader;

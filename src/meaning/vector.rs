@@ -31,6 +31,19 @@ impl Vector {
         (f64::from(dot) * f64::from(self.scale) * f64::from(other.scale)).clamp(-1.0, 1.0)
     }
 
+    /// The signs of its dimensions, a bit each (set: positive): two vectors whose signs differ
+    /// in fewer bits tend to have the larger cosine, and counting the differing bits is a tenth
+    /// of the work of the cosine — the first sieve of a search over every record.
+    pub fn signs(&self) -> Signs {
+        let mut signs = [0u64; SIGN_WORDS];
+        for (at, value) in self.values.iter().enumerate() {
+            if *value > 0 {
+                signs[at / 64] |= 1 << (at % 64);
+            }
+        }
+        Signs(signs)
+    }
+
     /// The stored form: the scale (little-endian `f32`) and the dimensions.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(Self::BYTES);
@@ -46,5 +59,36 @@ impl Vector {
         }
         let scale = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         Some(Vector { scale, values: bytes[4..].iter().map(|b| i8::from_le_bytes([*b])).collect() })
+    }
+}
+
+/// How many 64-bit words hold a vector's signs.
+const SIGN_WORDS: usize = WIDTH.div_ceil(64);
+
+/// The signs of a vector's dimensions ([`Vector::signs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signs([u64; SIGN_WORDS]);
+
+impl Signs {
+    /// In how many dimensions the signs differ (0 to the width).
+    pub fn differing(&self, other: &Signs) -> u32 {
+        self.0.iter().zip(&other.0).map(|(a, b)| (a ^ b).count_ones()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_differ_where_the_dimensions_point_apart() {
+        let mut unit = vec![0.0f32; WIDTH];
+        unit[0] = 0.6;
+        unit[WIDTH - 1] = -0.8;
+        let vector = Vector::quantize(&unit);
+        assert_eq!(vector.signs().differing(&vector.signs()), 0);
+        let opposite = Vector::quantize(&unit.iter().map(|v| -v).collect::<Vec<_>>());
+        // Only dimension 0 is positive in one and only the last in the other.
+        assert_eq!(vector.signs().differing(&opposite.signs()), 2);
     }
 }

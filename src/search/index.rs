@@ -207,7 +207,9 @@ impl SearchIndex {
             },
             || {
                 let changes = docs.iter().zip(&meanings);
-                self.inner.meanings.set(changes.map(|(doc, m)| (doc.id.as_str(), m.as_ref())));
+                self.inner
+                    .meanings
+                    .set(changes.map(|(doc, m)| (doc.id.as_str(), doc.library, m.as_ref())));
             },
         )
     }
@@ -220,7 +222,7 @@ impl SearchIndex {
                 writer.delete_term(term);
                 Ok(())
             },
-            || self.inner.meanings.set(std::iter::once((id, None))),
+            || self.inner.meanings.forget(id),
         )
     }
 

@@ -135,6 +135,18 @@ impl SearchIndex {
         self.inner.meanings.get(ids)
     }
 
+    /// The `most` records of `library` whose kept meaning is closest to `problem`'s, closest
+    /// first, with their cosines: candidates a problem in other words than the records' own
+    /// would not find by its words.
+    pub fn nearest_meanings(
+        &self,
+        library: Library,
+        problem: &Vector,
+        most: usize,
+    ) -> Vec<(String, f64)> {
+        self.inner.meanings.nearest(library, problem, most)
+    }
+
     /// The live documents of a segment with one of the ids, in document order.
     fn live_docs<'a>(
         &self,
