@@ -19,6 +19,11 @@ use crate::meaning::{Meaning, PIECES, Vector};
 
 /// Memory budget of the index writer, shared by its worker threads.
 const WRITER_MEMORY_BUDGET: usize = 50_000_000;
+/// How many decompressed blocks of stored documents each segment's reader keeps (tantivy's
+/// default is 100). Only ids are stored, some 350 to a 16 KiB block: 1,000 blocks hold a
+/// segment of 350,000 records, so a match's 200 hits are read without decompressing a block
+/// each (BENCHMARKS.md); the memory is at most the stored ids'.
+const DOC_STORE_CACHE_BLOCKS: usize = 1_000;
 /// Indexing threads: analysis (jieba) dominates indexing time and parallelizes well.
 const WRITER_THREADS: usize = 2;
 /// How many segments of about the same size are merged into one (tantivy's default is 8): every
@@ -156,8 +161,11 @@ impl SearchIndex {
         let mut merge_policy = LogMergePolicy::default();
         merge_policy.set_min_num_segments(MERGE_AT_SEGMENTS);
         writer.set_merge_policy(Box::new(merge_policy));
-        let reader: IndexReader =
-            index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
+            .try_into()?;
         let meanings = MeaningCopy::read(&reader.searcher(), &fields)?;
         Ok(SearchIndex {
             inner: Arc::new(Inner {

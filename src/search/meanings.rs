@@ -1,6 +1,7 @@
-//! The meanings the index keeps, also held in memory by record id. A match compares its problem
-//! with a few hundred candidates; finding each of them in every segment's id terms and reading
-//! its vector from the bytes column's dictionary cost more than the rest of the match
+//! The meanings the index keeps, also held in memory: laid out flat per library (a search by
+//! meaning scans a whole library) and found by record id. A match compares its problem with a
+//! few hundred candidates; finding each of them in every segment's id terms and reading its
+//! vector from the bytes column's dictionary cost more than the rest of the match
 //! (BENCHMARKS.md). The copy is read from the index when it is opened and changed with every
 //! write, under the writer's lock, after the commit.
 
@@ -15,22 +16,124 @@ use super::schema::{Fields, MEANING_FIELD};
 use super::{Library, SearchError};
 use crate::meaning::{Signs, Vector};
 
-/// The vectors of the records whose meaning the index keeps, by record id.
+/// The vectors of the records whose meaning the index keeps: where each record stands, and
+/// per library its records side by side.
 #[derive(Default)]
 pub(super) struct MeaningCopy {
-    by_id: RwLock<FxHashMap<Box<str>, Kept>>,
+    kept: RwLock<Shelves>,
 }
 
-/// A record's kept meaning, the signs of its dimensions and the library it belongs to.
-struct Kept {
-    library: Library,
-    vector: Arc<Vector>,
-    signs: Signs,
+/// The kept meanings: each record's place, and one dense shelf a library (a search by meaning
+/// scans a whole library's signs, which must lie next to each other in memory to be fast).
+#[derive(Default)]
+struct Shelves {
+    /// Each record's library and its position on that library's shelf.
+    places: FxHashMap<Box<str>, (Library, usize)>,
+    /// The shelves, one a library that keeps meanings.
+    shelves: Vec<(Library, Shelf)>,
 }
 
-impl Kept {
-    fn new(library: Library, vector: Vector) -> Kept {
-        Kept { library, signs: vector.signs(), vector: Arc::new(vector) }
+/// One library's records: ids, the signs of their vectors and the vectors, at the same
+/// positions, without gaps.
+#[derive(Default)]
+struct Shelf {
+    ids: Vec<Box<str>>,
+    heads: Vec<u128>,
+    signs: Vec<Signs>,
+    vectors: Vec<Arc<Vector>>,
+}
+
+impl Shelf {
+    /// The positions of the `most` records whose signs differ least from `problem`'s: the
+    /// heads of every record sieved first ([`HEAD_SIEVED`] times `most` kept), then their whole
+    /// signs. Counted with the processor's population-count instruction where it has one
+    /// (about twice as fast as the portable count).
+    fn sieve(&self, problem: &Signs, most: usize) -> Vec<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the processor was just found to have the instruction the function is
+            // compiled for.
+            return unsafe { self.sieve_with_popcnt(problem, most) };
+        }
+        self.sieve_portably(problem, most)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt")]
+    fn sieve_with_popcnt(&self, problem: &Signs, most: usize) -> Vec<usize> {
+        self.sieve_portably(problem, most)
+    }
+
+    #[inline(always)]
+    fn sieve_portably(&self, problem: &Signs, most: usize) -> Vec<usize> {
+        let head = problem.head();
+        let first = fewest(
+            0..self.heads.len(),
+            |at| (head ^ self.heads[*at]).count_ones(),
+            most.saturating_mul(HEAD_SIEVED),
+        );
+        fewest(first.into_iter(), |at| problem.differing(&self.signs[*at]), most)
+    }
+}
+
+impl Shelves {
+    fn shelf(&self, library: Library) -> Option<&Shelf> {
+        self.shelves.iter().find(|(of, _)| *of == library).map(|(_, shelf)| shelf)
+    }
+
+    fn shelf_mut(&mut self, library: Library) -> &mut Shelf {
+        let at = match self.shelves.iter().position(|(of, _)| *of == library) {
+            Some(at) => at,
+            None => {
+                self.shelves.push((library, Shelf::default()));
+                self.shelves.len() - 1
+            }
+        };
+        &mut self.shelves[at].1
+    }
+
+    fn vector(&self, id: &str) -> Option<&Arc<Vector>> {
+        let (library, at) = self.places.get(id)?;
+        self.shelf(*library)?.vectors.get(*at)
+    }
+
+    /// Keeps `vector` as what record `id` of `library` means, in place of what it meant.
+    fn insert(&mut self, id: &str, library: Library, vector: Vector) {
+        if let Some((kept_in, at)) = self.places.get(id).copied() {
+            if kept_in == library {
+                let signs = vector.signs();
+                let shelf = self.shelf_mut(library);
+                shelf.heads[at] = signs.head();
+                shelf.signs[at] = signs;
+                shelf.vectors[at] = Arc::new(vector);
+                return;
+            }
+            self.remove(id);
+        }
+        let signs = vector.signs();
+        let shelf = self.shelf_mut(library);
+        shelf.ids.push(id.into());
+        shelf.heads.push(signs.head());
+        shelf.signs.push(signs);
+        shelf.vectors.push(Arc::new(vector));
+        let at = shelf.ids.len() - 1;
+        self.places.insert(id.into(), (library, at));
+    }
+
+    /// Forgets what record `id` means; the shelf's last record takes its position.
+    fn remove(&mut self, id: &str) {
+        let Some((library, at)) = self.places.remove(id) else {
+            return;
+        };
+        let shelf = self.shelf_mut(library);
+        shelf.ids.swap_remove(at);
+        shelf.heads.swap_remove(at);
+        shelf.signs.swap_remove(at);
+        shelf.vectors.swap_remove(at);
+        let moved = shelf.ids.get(at).cloned();
+        if let Some(place) = moved.and_then(|moved| self.places.get_mut(&moved)) {
+            place.1 = at;
+        }
     }
 }
 
@@ -38,8 +141,12 @@ impl Kept {
 /// sieve on signs.
 const SIEVED: usize = 20;
 
+/// How many records, per record the sieve on whole signs keeps, the sieve on heads keeps.
+const HEAD_SIEVED: usize = 8;
+
 /// The `most` items with the smallest `distance` (in no particular order), without sorting
 /// them all.
+#[inline(always)]
 fn fewest<T>(items: impl Iterator<Item = T>, distance: impl Fn(&T) -> u32, most: usize) -> Vec<T> {
     if most == 0 {
         return Vec::new();
@@ -48,7 +155,10 @@ fn fewest<T>(items: impl Iterator<Item = T>, distance: impl Fn(&T) -> u32, most:
     let mut bar = u32::MAX;
     for item in items {
         let d = distance(&item);
-        if d > bar {
+        // Once `most` are kept, an item no closer than the farthest of them cannot improve
+        // them (ties are common among bit counts: letting them in made the selection run
+        // over and over).
+        if d >= bar {
             continue;
         }
         kept.push((d, item));
@@ -66,9 +176,17 @@ fn fewest<T>(items: impl Iterator<Item = T>, distance: impl Fn(&T) -> u32, most:
 }
 
 impl MeaningCopy {
+    fn shelves(&self) -> std::sync::RwLockReadGuard<'_, Shelves> {
+        self.kept.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn shelves_mut(&self) -> std::sync::RwLockWriteGuard<'_, Shelves> {
+        self.kept.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Reads every live document's vector from the index.
     pub(super) fn read(searcher: &Searcher, fields: &Fields) -> Result<MeaningCopy, SearchError> {
-        let mut by_id = FxHashMap::default();
+        let mut kept = Shelves::default();
         let mut bytes = Vec::with_capacity(Vector::BYTES);
         for segment in searcher.segment_readers() {
             let Some(column) = segment.fast_fields().bytes(MEANING_FIELD)? else {
@@ -100,24 +218,22 @@ impl MeaningCopy {
                 ) else {
                     continue;
                 };
-                by_id.insert(id.into(), Kept::new(*library, vector));
+                kept.insert(id, *library, vector);
             }
         }
-        Ok(MeaningCopy { by_id: RwLock::new(by_id) })
+        Ok(MeaningCopy { kept: RwLock::new(kept) })
     }
 
     /// The vectors of `ids` that are kept (others are left out).
     pub(super) fn get(&self, ids: &[&str]) -> FxHashMap<String, Arc<Vector>> {
-        let by_id = self.by_id.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        ids.iter()
-            .filter_map(|id| Some((id.to_string(), Arc::clone(&by_id.get(*id)?.vector))))
-            .collect()
+        let kept = self.shelves();
+        ids.iter().filter_map(|id| Some((id.to_string(), Arc::clone(kept.vector(id)?)))).collect()
     }
 
     /// The `most` records of `library` whose meaning is closest to `problem`, closest first,
     /// with their cosines (ties by id). Every record of the library is sieved on the signs of
-    /// its dimensions ([`Vector::signs`]); the [`SIEVED`] times `most` that differ least are
-    /// compared in full.
+    /// its dimensions ([`Vector::signs`], [`Shelf::sieve`]); the [`SIEVED`] times `most` that
+    /// differ least are compared in full.
     pub(super) fn nearest(
         &self,
         library: Library,
@@ -127,15 +243,15 @@ impl MeaningCopy {
         if most == 0 {
             return Vec::new();
         }
-        let by_id = self.by_id.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let signs = problem.signs();
-        let sieved = fewest(
-            by_id.iter().filter(|(_, kept)| kept.library == library),
-            |(_, kept)| signs.differing(&kept.signs),
-            most.saturating_mul(SIEVED),
-        );
-        let mut closest: Vec<(&str, f64)> =
-            sieved.into_iter().map(|(id, kept)| (&**id, problem.cosine(&kept.vector))).collect();
+        let kept = self.shelves();
+        let Some(shelf) = kept.shelf(library) else {
+            return Vec::new();
+        };
+        let sieved = shelf.sieve(&problem.signs(), most.saturating_mul(SIEVED));
+        let mut closest: Vec<(&str, f64)> = sieved
+            .into_iter()
+            .map(|at| (&*shelf.ids[at], problem.cosine(&shelf.vectors[at])))
+            .collect();
         closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         closest.truncate(most);
         closest.into_iter().map(|(id, cosine)| (id.to_string(), cosine)).collect()
@@ -147,23 +263,23 @@ impl MeaningCopy {
         &self,
         changes: impl Iterator<Item = (&'a str, Library, Option<&'a Vector>)>,
     ) {
-        let mut by_id = self.by_id.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut kept = self.shelves_mut();
         for (id, library, meaning) in changes {
             match meaning {
-                Some(vector) => by_id.insert(id.into(), Kept::new(library, vector.clone())),
-                None => by_id.remove(id),
-            };
+                Some(vector) => kept.insert(id, library, vector.clone()),
+                None => kept.remove(id),
+            }
         }
     }
 
     /// Forgets a record's meaning (it was deleted from the index).
     pub(super) fn forget(&self, id: &str) {
-        self.by_id.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+        self.shelves_mut().remove(id);
     }
 
     /// Forgets every vector (the index was cleared).
     pub(super) fn clear(&self) {
-        self.by_id.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        *self.shelves_mut() = Shelves::default();
     }
 }
 
@@ -195,7 +311,40 @@ fn libraries_of(
 
 #[cfg(test)]
 mod tests {
-    use super::fewest;
+    use super::{Library, Shelves, Vector, fewest};
+
+    /// A vector pointing along dimension `at`.
+    fn along(at: usize) -> Vector {
+        let mut unit = vec![0.0f32; 512];
+        unit[at] = 1.0;
+        Vector::quantize(&unit)
+    }
+
+    /// Whether the vector kept for `id` points along dimension `at`.
+    fn same(kept: &Shelves, id: &str, at: usize) -> bool {
+        kept.vector(id).is_some_and(|v| v.cosine(&along(at)) > 0.99)
+    }
+
+    #[test]
+    fn a_shelf_stays_dense_and_every_record_keeps_its_own_vector() {
+        let mut kept = Shelves::default();
+        for (at, id) in ["a", "b", "c"].into_iter().enumerate() {
+            kept.insert(id, Library::Achievements, along(at));
+        }
+        kept.remove("a");
+        // `c` took `a`'s place on the shelf and is still found with its own vector.
+        let shelf = kept.shelf(Library::Achievements).map(|shelf| shelf.ids.len());
+        assert_eq!(shelf, Some(2));
+        assert!(same(&kept, "c", 2));
+        assert!(same(&kept, "b", 1));
+        assert!(kept.vector("a").is_none());
+        // A record moved to another library leaves the first one's shelf.
+        kept.insert("b", Library::Demands, along(5));
+        assert_eq!(kept.shelf(Library::Achievements).map(|shelf| shelf.ids.len()), Some(1));
+        assert!(same(&kept, "b", 5));
+        kept.insert("c", Library::Achievements, along(7));
+        assert!(same(&kept, "c", 7));
+    }
 
     #[test]
     fn fewest_keeps_the_items_of_smallest_distance() {
@@ -205,5 +354,7 @@ mod tests {
         assert_eq!(kept, [0, 1, 2]);
         assert_eq!(fewest(items.iter().copied(), |d| *d, 20).len(), 10);
         assert!(fewest(items.iter().copied(), |d| *d, 0).is_empty());
+        // Ties at the bar: as many as asked for, however many tie.
+        assert_eq!(fewest(std::iter::repeat_n(5u32, 100), |d| *d, 3), [5, 5, 5]);
     }
 }
