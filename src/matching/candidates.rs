@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::id_set::one_of;
 use crate::db::schema::{achievements, demands, listings};
 use crate::error::ApiResult;
 use crate::listings::codec::from_json;
@@ -81,9 +82,10 @@ pub(crate) struct DemandFacts {
 macro_rules! open_today {
     ($conn:expr, $ids:expr, $table:ident ($($column:ident),+)) => {{
         let day = today();
+        let wanted = one_of($conn, listings::id, $ids);
         Ok(listings::table
             .inner_join($table::table)
-            .filter(listings::id.eq_any($ids))
+            .filter(wanted)
             .select((
                 (
                     listings::status,
@@ -107,9 +109,10 @@ macro_rules! open_today {
 /// Loads the texts (title, keywords, `$body`) of the listings among `$ids` of `$table`, by id.
 macro_rules! texts {
     ($conn:expr, $ids:expr, $table:ident . $body:ident) => {{
+        let wanted = one_of($conn, listings::id, $ids);
         let rows: Vec<(String, String, String, String)> = listings::table
             .inner_join($table::table)
-            .filter(listings::id.eq_any($ids))
+            .filter(wanted)
             .select((listings::id, listings::title, $table::keywords, $table::$body))
             .load($conn)?;
         Ok(rows

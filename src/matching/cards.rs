@@ -142,8 +142,9 @@ pub fn name_cards<T: Matched>(
     use crate::db::schema::organizations;
     use diesel::prelude::*;
     let ids: Vec<&String> = matches.iter().filter_map(|m| m.owner()).collect();
+    let wanted = crate::db::id_set::one_of(conn, organizations::id, ids);
     let names: std::collections::HashMap<String, String> = organizations::table
-        .filter(organizations::id.eq_any(ids))
+        .filter(wanted)
         .select((organizations::id, organizations::name))
         .load::<(String, String)>(conn)?
         .into_iter()

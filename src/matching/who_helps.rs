@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::engine::{MatchSubject, MatchingState};
 use super::scoring::{self, Explanation, Factor};
 use crate::db::DbConnection;
+use crate::db::id_set::one_of;
 use crate::db::schema::{experts, listings, organizations, service_providers};
 use crate::error::ApiResult;
 use crate::experts::dto::ExpertAvailability;
@@ -135,9 +136,10 @@ pub fn match_experts(
     let text = state.rank_text(index, Library::Experts, (&problem.text, None))?;
     let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
     let ids: Vec<&str> = scores.keys().copied().collect();
+    let wanted = one_of(conn, listings::id, ids);
     let rows: Vec<(Listing, ExpertRow)> = listings::table
         .inner_join(experts::table)
-        .filter(listings::id.eq_any(ids))
+        .filter(wanted)
         .select((Listing::as_select(), ExpertRow::as_select()))
         .load(conn)?;
     let mut matches: Vec<ExpertMatch> = published(rows)
@@ -194,15 +196,17 @@ pub fn match_service_providers(
     let text = state.rank_text(index, Library::ServiceProviders, (&problem.text, None))?;
     let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
     let ids: Vec<&str> = scores.keys().copied().collect();
+    let wanted = one_of(conn, listings::id, ids);
     let rows: Vec<(Listing, ServiceProviderRow)> = listings::table
         .inner_join(service_providers::table)
-        .filter(listings::id.eq_any(ids))
+        .filter(wanted)
         .select((Listing::as_select(), ServiceProviderRow::as_select()))
         .load(conn)?;
     let rows = published(rows);
     let org_ids: Vec<String> = rows.iter().filter_map(|(l, _)| l.org_id.clone()).collect();
+    let wanted = one_of(conn, organizations::id, org_ids);
     let verified: HashSet<String> = organizations::table
-        .filter(organizations::id.eq_any(org_ids))
+        .filter(wanted)
         .filter(organizations::verified.eq(true))
         .select(organizations::id)
         .load::<String>(conn)?
