@@ -37,6 +37,26 @@ pub use sign_in::*;
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_MAX: usize = 100;
 
+/// Checks a display name given (1–100 characters); absent: nothing to check.
+fn check_display_name(checker: &mut Checker, display_name: Option<&str>) -> Option<String> {
+    let name = display_name?;
+    checker.check("display_name", validation::text(name, 1, DISPLAY_NAME_MAX))
+}
+
+/// Checks what every new user is given (e-mail, display name, password), for registration and
+/// for an administrator's creation alike: the e-mail and display name as stored, when valid.
+fn check_new_user(
+    checker: &mut Checker,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> (Option<String>, Option<String>) {
+    let valid_email = checker.check("email", validation::email(email));
+    let valid_name = check_display_name(checker, Some(display_name));
+    checker.check("password", password::check_strength(password, &[email, display_name]));
+    (valid_email, valid_name)
+}
+
 /// The client's address for rate limiting.
 fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
     if trust_forwarded_for

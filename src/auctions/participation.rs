@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 use super::access::{Auctions, is_seller_side};
 use super::bidding::BidInput;
 use super::lifecycle::DEPOSITS;
-use super::model::{AuctionStatus, AuctionType, BidRow, DepositStatus, RegistrationRow};
+use super::model::{
+    AuctionRow, AuctionStatus, AuctionType, BidRow, DepositStatus, RegistrationRow,
+};
 use super::output::{BidAccepted, BidOut, BidderOut};
 use super::store::{self, ENTITY};
 use crate::action_endpoint;
@@ -159,21 +161,50 @@ crate::endpoint! {
     |admin: AdminUser, state: State, path: web::Path<(String, String)>, body: crate::http::ValidJson<DepositInput>| -> ApiResult<HttpResponse> {
         let (id, registration_id) = path.into_inner();
         let to = body.into_inner().status;
-        let out = state.db.write(move |conn| {
-            let stamp = now();
-            let row = store::lock(conn, &id)?;
-            let registration = store::registration(conn, &row.id, &registration_id)?;
+        change_registration(&state, admin, id, registration_id, "auction.deposit", move |conn, _, registration, stamp| {
             let from = registration.deposit_status;
             DEPOSITS.check_to(from, to)?;
             store::set_deposit(conn, &registration.id, to, stamp)?;
-            audit::record(conn, &admin.0.actor(), "auction.deposit", ENTITY, &row.id,
-                serde_json::json!({ "registration_id": registration.id, "bidder": registration.bidder_code,
-                                    "deposit_status": { "from": from, "to": to } }))?;
-            let saved = store::registration(conn, &row.id, &registration.id)?;
-            Ok(BidderOut::from(saved))
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+            Ok(("deposit_status", serde_json::json!({ "from": from, "to": to })))
+        })
+        .await
     }
+}
+
+/// Changes one bidder's registration on a lot (administrators): locks the lot, finds the
+/// registration, applies `change` (which answers the changed field with its move), audits the
+/// move under the bidder's code, and answers the registration as saved.
+pub(super) async fn change_registration<F>(
+    state: &State,
+    admin: AdminUser,
+    id: String,
+    registration_id: String,
+    action: &'static str,
+    change: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(
+            &mut DbConnection,
+            AuctionRow,
+            &RegistrationRow,
+            NaiveDateTime,
+        ) -> ApiResult<(&'static str, serde_json::Value)>
+        + Send
+        + 'static,
+{
+    let out = state.db.write(move |conn| {
+        let stamp = now();
+        let lot = store::lock(conn, &id)?;
+        let registration = store::registration(conn, &lot.id, &registration_id)?;
+        let lot_id = lot.id.clone();
+        let (field, moved) = change(conn, lot, &registration, stamp)?;
+        let mut detail = serde_json::json!({ "registration_id": registration.id, "bidder": registration.bidder_code });
+        detail[field] = moved;
+        audit::record(conn, &admin.0.actor(), action, ENTITY, &lot_id, detail)?;
+        let saved = store::registration(conn, &lot_id, &registration.id)?;
+        Ok(BidderOut::from(saved))
+    }).await?;
+    Ok(Tagged::ok(out.version, out).into())
 }
 
 action_endpoint! {

@@ -11,6 +11,7 @@ use super::access::Auctions;
 use super::closing::{catch_up, complete_sale};
 use super::model::{AuctionStatus, DepositStatus};
 use super::output::{AuctionOut, BidderOut};
+use super::participation::change_registration;
 use super::routes::output;
 use super::store::{self, ENTITY};
 use crate::action_endpoint;
@@ -43,28 +44,21 @@ crate::endpoint! {
     |admin: AdminUser, state: State, path: web::Path<(String, String)>, body: crate::http::ValidJson<PriorityInput>| -> ApiResult<HttpResponse> {
         let (id, registration_id) = path.into_inner();
         let priority = body.into_inner().priority;
-        let user = admin.0;
-        let out = state.db.write(move |conn| {
-            let locked = store::lock(conn, &id)?;
-            let lot = catch_up(conn, locked, now())?;
+        change_registration(&state, admin, id, registration_id, "auction.priority", move |conn, locked, registration, stamp| {
+            let lot = catch_up(conn, locked, stamp)?;
             if matches!(lot.status, AuctionStatus::Closed | AuctionStatus::Cancelled) {
                 return Err(ApiError::refused("lot_closed", "the priority right is recorded before the lot closes"));
             }
-            let registration = store::registration(conn, &lot.id, &registration_id)?;
             diesel::update(auction_registrations::table.find(&registration.id))
                 .set((
                     auction_registrations::priority.eq(priority),
                     auction_registrations::version.eq(auction_registrations::version + 1),
-                    auction_registrations::updated_at.eq(now()),
+                    auction_registrations::updated_at.eq(stamp),
                 ))
                 .execute(conn)?;
-            audit::record(conn, &user.actor(), "auction.priority", ENTITY, &lot.id,
-                serde_json::json!({ "registration_id": registration.id, "bidder": registration.bidder_code,
-                                    "priority": { "from": registration.priority, "to": priority } }))?;
-            let saved = store::registration(conn, &lot.id, &registration.id)?;
-            Ok(BidderOut::from(saved))
-        }).await?;
-        Ok(Tagged::ok(out.version, out).into())
+            Ok(("priority", serde_json::json!({ "from": registration.priority, "to": priority })))
+        })
+        .await
     }
 }
 

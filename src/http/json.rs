@@ -43,12 +43,16 @@ fn is_json(req: &HttpRequest) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Reads the body up to `limit` bytes.
-pub async fn read_body(
+/// Reads the body up to `limit` bytes: 413 when the declared length or the bytes received
+/// pass it, 400 when the body cannot be read.
+pub async fn read_body<S>(
     req: &HttpRequest,
-    payload: &mut Payload,
+    payload: &mut S,
     limit: usize,
-) -> Result<web::BytesMut, ApiError> {
+) -> Result<web::BytesMut, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     if let Some(length) = req
         .headers()
         .get(header::CONTENT_LENGTH)

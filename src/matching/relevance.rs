@@ -117,19 +117,23 @@ pub fn assess_held(problem: &Subject, text_match: &TextMatch, held: &[bool]) -> 
 mod tests {
     use super::*;
 
-    fn coverage(problem: &str, record: &str) -> f64 {
-        let ranked = TextMatch {
+    /// A record ranked on its words alone, at `score`.
+    fn ranked_by_words(score: f64) -> TextMatch {
+        TextMatch {
             id: "r".into(),
-            score: 1.0,
-            bm25: 1.0,
+            score,
+            bm25: score,
             keywords: 0.0,
             feedback: 0.0,
             meaning: 0.0,
             closeness: 0.0,
             standout: 0.0,
             matched_keywords: Vec::new(),
-        };
-        assess(&uniform(problem), &ranked, record).coverage
+        }
+    }
+
+    fn coverage(problem: &str, record: &str) -> f64 {
+        assess(&uniform(problem), &ranked_by_words(1.0), record).coverage
     }
 
     fn uniform(problem: &str) -> Subject {
@@ -146,17 +150,7 @@ mod tests {
 
     #[test]
     fn relevance_is_gated_by_coverage_and_shared_terms_are_named() {
-        let ranked = TextMatch {
-            id: "r".into(),
-            score: 0.8,
-            bm25: 0.8,
-            keywords: 0.0,
-            feedback: 0.0,
-            meaning: 0.0,
-            closeness: 0.0,
-            standout: 0.0,
-            matched_keywords: Vec::new(),
-        };
+        let ranked = ranked_by_words(0.8);
         let fit = assess(&uniform("印染废水深度处理"), &ranked, "印染废水深度处理工艺");
         assert!((fit.relevance - 0.8).abs() < 1e-9 && fit.terms.contains(&"印染".to_string()));
         let off = assess(&uniform("印染废水深度处理"), &ranked, "罗非鱼链球菌病的防治");

@@ -117,6 +117,39 @@ crate::endpoint! {
     }
 }
 
+/// The voucher an administrator decides on: locked, at the expected version, and waiting for
+/// the decision `label` names.
+fn decide(
+    conn: &mut DbConnection,
+    admin: &AuthUser,
+    id: &str,
+    label: &str,
+    version: Option<i64>,
+) -> ApiResult<VoucherRow> {
+    let row = Managed::check::<Vouchers>(admin, store::lock_voucher(conn, id)?)?.into_inner();
+    store::check_version(row.version, version)?;
+    VOUCHERS.check(row.status, label)?;
+    Ok(row)
+}
+
+/// Records who decided and when, saves the voucher, audits the decision and tells the
+/// enterprise.
+fn save_decision(
+    conn: &mut DbConnection,
+    admin: &AuthUser,
+    mut row: VoucherRow,
+    stamp: chrono::NaiveDateTime,
+    action: &str,
+    detail: serde_json::Value,
+) -> ApiResult<VoucherOut> {
+    row.decided_by = Some(admin.id().to_string());
+    row.decided_at = Some(stamp);
+    store::save_voucher(conn, &mut row, stamp)?;
+    audit::record(conn, &admin.actor(), action, VOUCHER_ENTITY, &row.id, detail)?;
+    super::tidings::voucher_decided(conn, &row)?;
+    Ok(VoucherOut::from(row))
+}
+
 /// The administrator's decision to issue.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -143,9 +176,7 @@ action_endpoint! {
         let out = state.db.write(move |conn| {
             let current = store::voucher(conn, &id)?;
             let program = store::lock_program(conn, &current.program_id)?;
-            let mut row = Managed::check::<Vouchers>(&admin, store::lock_voucher(conn, &id)?)?.into_inner();
-            store::check_version(row.version, input.version)?;
-            VOUCHERS.check(row.status, "issued")?;
+            let mut row = decide(conn, &admin, &id, "issued", input.version)?;
             let amount = input.amount_fen.unwrap_or(row.requested_fen);
             if amount <= 0 || amount > row.requested_fen {
                 return Err(ApiError::field("amount_fen", "out_of_range", format!(
@@ -158,14 +189,9 @@ action_endpoint! {
             row.status = VoucherStatus::Issued;
             row.approved_fen = Some(amount);
             row.balance_fen = amount;
-            row.decided_by = Some(admin.id().to_string());
-            row.decided_at = Some(stamp);
             store::save_program(conn, &mut program, stamp)?;
-            store::save_voucher(conn, &mut row, stamp)?;
-            audit::record(conn, &admin.actor(), "voucher.issue", VOUCHER_ENTITY, &row.id,
-                serde_json::json!({ "number": row.number, "amount_fen": amount, "requested_fen": row.requested_fen }))?;
-            super::tidings::voucher_decided(conn, &row)?;
-            Ok(VoucherOut::from(row))
+            let detail = serde_json::json!({ "number": row.number, "amount_fen": amount, "requested_fen": row.requested_fen });
+            save_decision(conn, &admin, row, stamp, "voucher.issue", detail)
         }).await?;
         Ok(Tagged::ok(out.version, out).into())
     }
@@ -201,19 +227,11 @@ action_endpoint! {
         let reason = input.checked()?;
         let id = path.into_inner();
         let out = state.db.write(move |conn| {
-            let mut row = Managed::check::<Vouchers>(&admin, store::lock_voucher(conn, &id)?)?.into_inner();
-            store::check_version(row.version, input.version)?;
-            VOUCHERS.check(row.status, "rejected")?;
-            let stamp = now();
+            let mut row = decide(conn, &admin, &id, "rejected", input.version)?;
             row.status = VoucherStatus::Rejected;
             row.reason = Some(reason);
-            row.decided_by = Some(admin.id().to_string());
-            row.decided_at = Some(stamp);
-            store::save_voucher(conn, &mut row, stamp)?;
-            audit::record(conn, &admin.actor(), "voucher.reject", VOUCHER_ENTITY, &row.id,
-                serde_json::json!({ "reason": row.reason }))?;
-            super::tidings::voucher_decided(conn, &row)?;
-            Ok(VoucherOut::from(row))
+            let detail = serde_json::json!({ "reason": row.reason });
+            save_decision(conn, &admin, row, now(), "voucher.reject", detail)
         }).await?;
         Ok(Tagged::ok(out.version, out).into())
     }

@@ -26,13 +26,8 @@ crate::endpoint! {
         -> ApiResult<HttpResponse> {
         let body = body.into_inner();
         let mut checker = Checker::new();
-        let email = checker.check("email", validation::email(&body.email));
-        let display_name =
-            checker.check("display_name", validation::text(&body.display_name, 1, DISPLAY_NAME_MAX));
-        checker.check(
-            "password",
-            password::check_strength(&body.password, &[&body.email, &body.display_name]),
-        );
+        let (email, display_name) =
+            check_new_user(&mut checker, &body.email, &body.display_name, &body.password);
         let organization_id = body
             .organization_id
             .as_deref()
@@ -91,10 +86,7 @@ crate::endpoint! {
         let body = body.into_inner();
         let expected = if_match.expected(body.version)?;
         let mut checker = Checker::new();
-        let display_name = match body.display_name.as_deref() {
-            Some(name) => checker.check("display_name", validation::text(name, 1, DISPLAY_NAME_MAX)),
-            None => None,
-        };
+        let display_name = check_display_name(&mut checker, body.display_name.as_deref());
         checker.finish()?;
         let actor = admin.0.actor();
         let admin_id = admin.0.user.id.clone();

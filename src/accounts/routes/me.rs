@@ -36,10 +36,7 @@ crate::endpoint! {
         let body = body.into_inner();
         let expected = if_match.expected(body.version)?;
         let mut checker = Checker::new();
-        let display_name = match body.display_name.as_deref() {
-            Some(name) => checker.check("display_name", validation::text(name, 1, DISPLAY_NAME_MAX)),
-            None => None,
-        };
+        let display_name = check_display_name(&mut checker, body.display_name.as_deref());
         checker.finish()?;
         let actor = user.actor();
         let current = user.user;

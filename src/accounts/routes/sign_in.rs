@@ -24,13 +24,8 @@ crate::endpoint! {
             ));
         }
         let mut checker = Checker::new();
-        let email = checker.check("email", validation::email(&body.email));
-        let display_name =
-            checker.check("display_name", validation::text(&body.display_name, 1, DISPLAY_NAME_MAX));
-        checker.check(
-            "password",
-            password::check_strength(&body.password, &[&body.email, &body.display_name]),
-        );
+        let (email, display_name) =
+            check_new_user(&mut checker, &body.email, &body.display_name, &body.password);
         let invite_code = body.invite_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let membership = match (&body.organization, invite_code) {
             (Some(_), Some(_)) => {

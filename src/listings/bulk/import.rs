@@ -146,33 +146,6 @@ fn import_format(req: &HttpRequest) -> Result<Format, ApiError> {
     }
 }
 
-async fn read_payload(
-    req: &HttpRequest,
-    payload: &mut web::Payload,
-    limit: usize,
-) -> ApiResult<Vec<u8>> {
-    use futures_util::StreamExt;
-    if let Some(length) = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && length > limit
-    {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 /// `POST /api/v1/{library}/import`.
 pub async fn import<L: RecordLibrary>(
     req: HttpRequest,
@@ -188,9 +161,9 @@ pub async fn import<L: RecordLibrary>(
             "only administrators choose the organization or publish on import".into(),
         ));
     }
-    let mut body = read_payload(&req, &mut payload, IMPORT_BODY_LIMIT).await?;
+    let mut body = crate::http::json::read_body(&req, &mut payload, IMPORT_BODY_LIMIT).await?;
     if body.starts_with(crate::http::csv_headers::BOM.as_bytes()) {
-        body.drain(..crate::http::csv_headers::BOM.len());
+        let _bom = body.split_to(crate::http::csv_headers::BOM.len());
     }
     let partial = options.partial.unwrap_or(false);
     let (records, mut errors) = match read_records::<L>(format, &body, MAX_IMPORT_LINES) {
