@@ -106,7 +106,7 @@ impl MatchingState {
             index,
             vocabulary,
             (library, text),
-            known.as_deref(),
+            known.as_ref(),
             CANDIDATES,
             &TextMatcherConfig::default(),
         )

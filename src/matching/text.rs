@@ -246,10 +246,11 @@ fn compare_meanings<'a>(
     weight: f64,
 ) -> FxHashMap<&'a str, f64> {
     let ids: Vec<&str> = pool.iter().map(|(id, _, _)| *id).collect();
-    let meanings = index.meanings(&ids);
+    let found = index.meaning_cosines(problem, &ids);
     let cosines: FxHashMap<&str, f64> = ids
         .into_iter()
-        .filter_map(|id| Some((id, problem.cosine(meanings.get(id)?).max(0.0))))
+        .zip(found)
+        .filter_map(|(id, cosine)| Some((id, cosine?.max(0.0))))
         .collect();
     let closest = cosines.values().copied().fold(0.0, f64::max);
     if closest > 0.0 {

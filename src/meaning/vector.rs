@@ -16,6 +16,9 @@ impl Vector {
     /// How many bytes [`Vector::to_bytes`] writes.
     pub const BYTES: usize = 4 + WIDTH;
 
+    /// How many dimensions a vector has.
+    pub const DIMENSIONS: usize = WIDTH;
+
     /// Quantizes a unit vector.
     pub fn quantize(unit: &[f32]) -> Vector {
         let largest = unit.iter().fold(0.0f32, |m, v| m.max(v.abs()));
@@ -26,9 +29,25 @@ impl Vector {
 
     /// The cosine of two vectors (both unit length before quantizing), in [-1, 1].
     pub fn cosine(&self, other: &Vector) -> f64 {
+        self.cosine_with(other.parts())
+    }
+
+    /// The cosine with a vector kept as its parts ([`Vector::parts`]), in [-1, 1].
+    pub fn cosine_with(&self, (scale, values): (f32, &[i8])) -> f64 {
         let dot: i32 =
-            self.values.iter().zip(&other.values).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
-        (f64::from(dot) * f64::from(self.scale) * f64::from(other.scale)).clamp(-1.0, 1.0)
+            self.values.iter().zip(values).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
+        (f64::from(dot) * f64::from(self.scale) * f64::from(scale)).clamp(-1.0, 1.0)
+    }
+
+    /// Its parts, to be kept side by side with other vectors' (a store of many vectors keeps
+    /// their dimensions in one run of memory): the scale and the dimensions.
+    pub fn parts(&self) -> (f32, &[i8]) {
+        (self.scale, &self.values)
+    }
+
+    /// A vector from its parts ([`Vector::parts`]).
+    pub fn from_parts(scale: f32, values: &[i8]) -> Vector {
+        Vector { scale, values: values.to_vec() }
     }
 
     /// The signs of its dimensions, a bit each (set: positive): two vectors whose signs differ

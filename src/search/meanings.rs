@@ -5,7 +5,7 @@
 //! (BENCHMARKS.md). The copy is read from the index when it is opened and changed with every
 //! write, under the writer's lock, after the commit.
 
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 use rustc_hash::FxHashMap;
 use tantivy::schema::IndexRecordOption;
@@ -34,16 +34,75 @@ struct Shelves {
 }
 
 /// One library's records: ids, the signs of their vectors and the vectors, at the same
-/// positions, without gaps.
+/// positions, without gaps. A vector's dimensions lie in one run with the others' (`values`,
+/// [`Vector::DIMENSIONS`] a record): the few hundred a match compares in full are each read
+/// from one place instead of through two pointers (BENCHMARKS.md).
 #[derive(Default)]
 struct Shelf {
     ids: Vec<Box<str>>,
     heads: Vec<u128>,
     signs: Vec<Signs>,
-    vectors: Vec<Arc<Vector>>,
+    scales: Vec<f32>,
+    values: Vec<i8>,
 }
 
 impl Shelf {
+    /// The vector at position `at`, as its parts ([`Vector::parts`]).
+    fn vector(&self, at: usize) -> Option<(f32, &[i8])> {
+        let scale = *self.scales.get(at)?;
+        let start = at * Vector::DIMENSIONS;
+        Some((scale, self.values.get(start..start + Vector::DIMENSIONS)?))
+    }
+
+    /// Asks the processor to bring the vector at position `at` into its cache: the vectors a
+    /// search compares lie far apart, and each would otherwise be waited for in turn.
+    #[inline(always)]
+    fn prefetch(&self, at: usize) {
+        if let Some(values) =
+            self.values.get(at * Vector::DIMENSIONS..(at + 1) * Vector::DIMENSIONS)
+        {
+            for line in values.chunks(64) {
+                prefetch(&line[0]);
+            }
+        }
+    }
+
+    /// Adds a record at the end.
+    fn push(&mut self, id: &str, vector: &Vector) {
+        let signs = vector.signs();
+        let (scale, values) = vector.parts();
+        self.ids.push(id.into());
+        self.heads.push(signs.head());
+        self.signs.push(signs);
+        self.scales.push(scale);
+        self.values.extend_from_slice(values);
+    }
+
+    /// Puts `vector` at position `at`.
+    fn replace(&mut self, at: usize, vector: &Vector) {
+        let signs = vector.signs();
+        let (scale, values) = vector.parts();
+        self.heads[at] = signs.head();
+        self.signs[at] = signs;
+        self.scales[at] = scale;
+        let start = at * Vector::DIMENSIONS;
+        self.values[start..start + Vector::DIMENSIONS].copy_from_slice(values);
+    }
+
+    /// Removes the record at position `at`; the last record takes its place.
+    fn swap_remove(&mut self, at: usize) {
+        self.ids.swap_remove(at);
+        self.heads.swap_remove(at);
+        self.signs.swap_remove(at);
+        self.scales.swap_remove(at);
+        let last = self.values.len() - Vector::DIMENSIONS;
+        let start = at * Vector::DIMENSIONS;
+        if start != last {
+            self.values.copy_within(last.., start);
+        }
+        self.values.truncate(last);
+    }
+
     /// The positions of the `most` records whose signs differ least from `problem`'s: the
     /// heads of every record sieved first ([`HEAD_SIEVED`] times `most` kept), then their whole
     /// signs. Counted with the processor's population-count instruction where it has one
@@ -67,12 +126,20 @@ impl Shelf {
     #[inline(always)]
     fn sieve_portably(&self, problem: &Signs, most: usize) -> Vec<usize> {
         let head = problem.head();
-        let first = fewest(
-            0..self.heads.len(),
-            |at| (head ^ self.heads[*at]).count_ones(),
-            most.saturating_mul(HEAD_SIEVED),
-        );
-        fewest(first.into_iter(), |at| problem.differing(&self.signs[*at]), most)
+        let heads: Vec<u16> =
+            self.heads.iter().map(|record| (head ^ record).count_ones() as u16).collect();
+        let first = fewest(&heads, most.saturating_mul(HEAD_SIEVED));
+        let whole: Vec<u16> = first
+            .iter()
+            .enumerate()
+            .map(|(nth, at)| {
+                if let Some(ahead) = first.get(nth + PREFETCHED_AHEAD) {
+                    prefetch(&self.signs[*ahead]);
+                }
+                problem.differing(&self.signs[*at]) as u16
+            })
+            .collect();
+        fewest(&whole, most).into_iter().map(|nth| first[nth]).collect()
     }
 }
 
@@ -92,30 +159,22 @@ impl Shelves {
         &mut self.shelves[at].1
     }
 
-    fn vector(&self, id: &str) -> Option<&Arc<Vector>> {
+    fn vector(&self, id: &str) -> Option<(f32, &[i8])> {
         let (library, at) = self.places.get(id)?;
-        self.shelf(*library)?.vectors.get(*at)
+        self.shelf(*library)?.vector(*at)
     }
 
     /// Keeps `vector` as what record `id` of `library` means, in place of what it meant.
     fn insert(&mut self, id: &str, library: Library, vector: Vector) {
         if let Some((kept_in, at)) = self.places.get(id).copied() {
             if kept_in == library {
-                let signs = vector.signs();
-                let shelf = self.shelf_mut(library);
-                shelf.heads[at] = signs.head();
-                shelf.signs[at] = signs;
-                shelf.vectors[at] = Arc::new(vector);
+                self.shelf_mut(library).replace(at, &vector);
                 return;
             }
             self.remove(id);
         }
-        let signs = vector.signs();
         let shelf = self.shelf_mut(library);
-        shelf.ids.push(id.into());
-        shelf.heads.push(signs.head());
-        shelf.signs.push(signs);
-        shelf.vectors.push(Arc::new(vector));
+        shelf.push(id, &vector);
         let at = shelf.ids.len() - 1;
         self.places.insert(id.into(), (library, at));
     }
@@ -126,10 +185,7 @@ impl Shelves {
             return;
         };
         let shelf = self.shelf_mut(library);
-        shelf.ids.swap_remove(at);
-        shelf.heads.swap_remove(at);
-        shelf.signs.swap_remove(at);
-        shelf.vectors.swap_remove(at);
+        shelf.swap_remove(at);
         let moved = shelf.ids.get(at).cloned();
         if let Some(place) = moved.and_then(|moved| self.places.get_mut(&moved)) {
             place.1 = at;
@@ -141,38 +197,75 @@ impl Shelves {
 /// sieve on signs.
 const SIEVED: usize = 20;
 
+/// Asks the processor to bring the cache line of `value` in, without waiting for it.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that reads nothing and cannot fault; the address is that of
+    // a live reference.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(value).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
+/// How many records ahead of the one being compared a search by meaning asks for from memory.
+const PREFETCHED_AHEAD: usize = 8;
+
 /// How many records, per record the sieve on whole signs keeps, the sieve on heads keeps.
 const HEAD_SIEVED: usize = 8;
 
-/// The `most` items with the smallest `distance` (in no particular order), without sorting
-/// them all.
-#[inline(always)]
-fn fewest<T>(items: impl Iterator<Item = T>, distance: impl Fn(&T) -> u32, most: usize) -> Vec<T> {
+/// The positions of the `most` smallest of `distances`, in order of position; of those tied
+/// at the largest distance taken, the first. Counted rather than sorted: a distance is a
+/// number of differing bits (at most [`Vector::DIMENSIONS`]), so how many lie at each takes
+/// one pass, and where the `most`th lies another — a running selection cut back over and over
+/// cost more than the counting of every record's signs (BENCHMARKS.md).
+fn fewest(distances: &[u16], most: usize) -> Vec<usize> {
     if most == 0 {
         return Vec::new();
     }
-    let mut kept: Vec<(u32, T)> = Vec::with_capacity(most.saturating_mul(2));
-    let mut bar = u32::MAX;
-    for item in items {
-        let d = distance(&item);
-        // Once `most` are kept, an item no closer than the farthest of them cannot improve
-        // them (ties are common among bit counts: letting them in made the selection run
-        // over and over).
-        if d >= bar {
-            continue;
-        }
-        kept.push((d, item));
-        if kept.len() >= most.saturating_mul(2) {
-            kept.select_nth_unstable_by_key(most - 1, |(d, _)| *d);
-            kept.truncate(most);
-            bar = kept.iter().map(|(d, _)| *d).max().unwrap_or(u32::MAX);
-        }
+    if distances.len() <= most {
+        return (0..distances.len()).collect();
     }
-    if kept.len() > most {
-        kept.select_nth_unstable_by_key(most - 1, |(d, _)| *d);
-        kept.truncate(most);
+    let widest = Vector::DIMENSIONS;
+    // Four tallies taken in turn, so that runs of equal distances do not wait on each other.
+    let mut tallies = vec![0u32; 4 * (widest + 1)];
+    for (nth, distance) in distances.iter().enumerate() {
+        tallies[(nth & 3) * (widest + 1) + usize::from(*distance).min(widest)] += 1;
     }
-    kept.into_iter().map(|(_, item)| item).collect()
+    let (mut below, mut bar) = (0usize, widest);
+    for distance in 0..=widest {
+        let at =
+            (0..4).map(|tally| tallies[tally * (widest + 1) + distance] as usize).sum::<usize>();
+        if below + at >= most {
+            bar = distance;
+            break;
+        }
+        below += at;
+    }
+    let bar = u16::try_from(bar).unwrap_or(u16::MAX);
+    // Exactly `below` lie under the bar: each position is written, and kept by moving on
+    // only where it lies under (no branch to mispredict).
+    let mut kept = vec![0usize; below + 1];
+    let mut taken = 0;
+    for (position, distance) in distances.iter().enumerate() {
+        kept[taken.min(below)] = position;
+        taken += usize::from(*distance < bar);
+    }
+    kept.truncate(below);
+    // Then the first of those at the bar, until `most` are taken.
+    kept.extend(
+        distances
+            .iter()
+            .enumerate()
+            .filter(|(_, distance)| **distance == bar)
+            .map(|(position, _)| position)
+            .take(most - below),
+    );
+    kept.sort_unstable();
+    kept
 }
 
 impl MeaningCopy {
@@ -225,9 +318,21 @@ impl MeaningCopy {
     }
 
     /// The vectors of `ids` that are kept (others are left out).
-    pub(super) fn get(&self, ids: &[&str]) -> FxHashMap<String, Arc<Vector>> {
+    pub(super) fn get(&self, ids: &[&str]) -> FxHashMap<String, Vector> {
         let kept = self.shelves();
-        ids.iter().filter_map(|id| Some((id.to_string(), Arc::clone(kept.vector(id)?)))).collect()
+        ids.iter()
+            .filter_map(|id| {
+                let (scale, values) = kept.vector(id)?;
+                Some((id.to_string(), Vector::from_parts(scale, values)))
+            })
+            .collect()
+    }
+
+    /// The cosine of `problem` with the kept vector of each of `ids`, in their order (`None`
+    /// where none is kept).
+    pub(super) fn cosines(&self, problem: &Vector, ids: &[&str]) -> Vec<Option<f64>> {
+        let kept = self.shelves();
+        ids.iter().map(|id| Some(problem.cosine_with(kept.vector(id)?))).collect()
     }
 
     /// The `most` records of `library` whose meaning is closest to `problem`, closest first,
@@ -248,10 +353,15 @@ impl MeaningCopy {
             return Vec::new();
         };
         let sieved = shelf.sieve(&problem.signs(), most.saturating_mul(SIEVED));
-        let mut closest: Vec<(&str, f64)> = sieved
-            .into_iter()
-            .map(|at| (&*shelf.ids[at], problem.cosine(&shelf.vectors[at])))
-            .collect();
+        let mut closest: Vec<(&str, f64)> = Vec::with_capacity(sieved.len());
+        for (nth, at) in sieved.iter().enumerate() {
+            if let Some(ahead) = sieved.get(nth + PREFETCHED_AHEAD) {
+                shelf.prefetch(*ahead);
+            }
+            if let Some(vector) = shelf.vector(*at) {
+                closest.push((&shelf.ids[*at], problem.cosine_with(vector)));
+            }
+        }
         closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         closest.truncate(most);
         closest.into_iter().map(|(id, cosine)| (id.to_string(), cosine)).collect()
@@ -322,7 +432,7 @@ mod tests {
 
     /// Whether the vector kept for `id` points along dimension `at`.
     fn same(kept: &Shelves, id: &str, at: usize) -> bool {
-        kept.vector(id).is_some_and(|v| v.cosine(&along(at)) > 0.99)
+        kept.vector(id).is_some_and(|v| along(at).cosine_with(v) > 0.99)
     }
 
     #[test]
@@ -347,14 +457,15 @@ mod tests {
     }
 
     #[test]
-    fn fewest_keeps_the_items_of_smallest_distance() {
-        let items = [9u32, 3, 7, 1, 8, 2, 6, 5, 4, 0];
-        let mut kept = fewest(items.iter().copied(), |d| *d, 3);
-        kept.sort_unstable();
-        assert_eq!(kept, [0, 1, 2]);
-        assert_eq!(fewest(items.iter().copied(), |d| *d, 20).len(), 10);
-        assert!(fewest(items.iter().copied(), |d| *d, 0).is_empty());
-        // Ties at the bar: as many as asked for, however many tie.
-        assert_eq!(fewest(std::iter::repeat_n(5u32, 100), |d| *d, 3), [5, 5, 5]);
+    fn fewest_keeps_the_positions_of_smallest_distance() {
+        let distances = [9u16, 3, 7, 1, 8, 2, 6, 5, 4, 0];
+        assert_eq!(fewest(&distances, 3), [3, 5, 9]);
+        assert_eq!(fewest(&distances, 20).len(), 10);
+        assert!(fewest(&distances, 0).is_empty());
+        // Ties at the bar: as many as asked for, the first of them.
+        assert_eq!(fewest(&[5u16; 100], 3), [0, 1, 2]);
+        assert_eq!(fewest(&[7u16, 5, 5, 1, 5, 5], 3), [1, 2, 3]);
+        // Distances as large as a vector is wide count too.
+        assert_eq!(fewest(&[512u16, 512, 3], 2), [0, 2]);
     }
 }

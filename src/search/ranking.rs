@@ -3,7 +3,6 @@
 //! holds.
 
 use std::cmp::Ordering;
-use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tantivy::collector::{Collector, SegmentCollector};
@@ -131,8 +130,14 @@ impl SearchIndex {
 impl SearchIndex {
     /// What the texts of the records `ids` mean, as kept when they were indexed (records of a
     /// library whose meaning is not kept, and records the index does not hold, are left out).
-    pub fn meanings(&self, ids: &[&str]) -> FxHashMap<String, Arc<Vector>> {
+    pub fn meanings(&self, ids: &[&str]) -> FxHashMap<String, Vector> {
         self.inner.meanings.get(ids)
+    }
+
+    /// The cosine of `problem`'s meaning with the kept meaning of each of the records `ids`, in
+    /// their order (`None` for a record whose meaning is not kept).
+    pub fn meaning_cosines(&self, problem: &Vector, ids: &[&str]) -> Vec<Option<f64>> {
+        self.inner.meanings.cosines(problem, ids)
     }
 
     /// The `most` records of `library` whose kept meaning is closest to `problem`'s, closest

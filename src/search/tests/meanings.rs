@@ -32,14 +32,14 @@ fn the_kept_meanings_follow_writes_and_survive_a_restart() {
         ["a1", "a3"].into()
     );
     assert!(now["a1"].cosine(&battery) < 0.9, "a1's new text means something else");
-    assert_eq!(*now["a3"], *battery, "the same text means the same");
+    assert_eq!(now["a3"], battery, "the same text means the same");
     drop(index);
 
     let reopened = SearchIndex::open(&path).unwrap();
     let read = reopened.meanings(&all);
     assert_eq!(read.len(), 2);
     for id in ["a1", "a3"] {
-        assert_eq!(*read[id], *now[id], "{id} read back from the index's segments");
+        assert_eq!(read[id], now[id], "{id} read back from the index's segments");
     }
     reopened.clear().unwrap();
     assert!(reopened.meanings(&all).is_empty());
