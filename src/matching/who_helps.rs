@@ -125,6 +125,40 @@ fn published<T>(rows: Vec<(Listing, T)>) -> Vec<(Listing, T)> {
         .collect()
 }
 
+/// The published records of a helping library (`$table`, rows `$Row`) whose text answers the
+/// problem, with each one's text relevance by id.
+macro_rules! published_answering {
+    ($conn:expr, $state:expr, $index:expr, $problem:expr, $library:expr, $table:ident, $Row:ty) => {{
+        let text = $state.rank_text($index, $library, (&$problem.text, None))?;
+        let relevance: HashMap<String, f64> = text.into_iter().map(|m| (m.id, m.score)).collect();
+        let wanted = one_of($conn, listings::id, relevance.keys());
+        let rows: Vec<(Listing, $Row)> = listings::table
+            .inner_join($table::table)
+            .filter(wanted)
+            .select((Listing::as_select(), <$Row>::as_select()))
+            .load($conn)?;
+        (relevance, published(rows))
+    }};
+}
+
+/// A helper's score and its explanation from its factors (no terms, violations or feedback).
+fn explained(factors: Vec<Factor>) -> (f64, Explanation) {
+    let score = scoring::total(&factors);
+    let explanation =
+        Explanation { factors, matched_terms: Vec::new(), violations: Vec::new(), feedback: None };
+    (score, explanation)
+}
+
+/// The `limit` best of `matches` by score, equal scores by id.
+fn best_first<T>(mut matches: Vec<T>, limit: usize, key: impl Fn(&T) -> (f64, &str)) -> Vec<T> {
+    matches.sort_by(|a, b| {
+        let ((score_a, id_a), (score_b, id_b)) = (key(a), key(b));
+        score_b.total_cmp(&score_a).then_with(|| id_a.cmp(id_b))
+    });
+    matches.truncate(limit);
+    matches
+}
+
 /// The experts best able to help with a problem (published profiles), best first.
 pub fn match_experts(
     conn: &mut DbConnection,
@@ -133,16 +167,9 @@ pub fn match_experts(
     problem: &MatchSubject,
     limit: usize,
 ) -> ApiResult<Vec<ExpertMatch>> {
-    let text = state.rank_text(index, Library::Experts, (&problem.text, None))?;
-    let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
-    let ids: Vec<&str> = scores.keys().copied().collect();
-    let wanted = one_of(conn, listings::id, ids);
-    let rows: Vec<(Listing, ExpertRow)> = listings::table
-        .inner_join(experts::table)
-        .filter(wanted)
-        .select((Listing::as_select(), ExpertRow::as_select()))
-        .load(conn)?;
-    let mut matches: Vec<ExpertMatch> = published(rows)
+    let (scores, rows) =
+        published_answering!(conn, state, index, problem, Library::Experts, experts, ExpertRow);
+    let matches: Vec<ExpertMatch> = rows
         .into_iter()
         .filter_map(|(listing, row)| {
             let relevance = scores.get(listing.id.as_str()).copied()?;
@@ -159,14 +186,10 @@ pub fn match_experts(
                 region(problem.region_code.as_deref(), &listing.region_code),
                 factor("availability", 0.10, available, format!("availability: {availability}")),
             ];
+            let (score, explanation) = explained(factors);
             Some(ExpertMatch {
-                score: scoring::total(&factors),
-                explanation: Explanation {
-                    factors,
-                    matched_terms: Vec::new(),
-                    violations: Vec::new(),
-                    feedback: None,
-                },
+                score,
+                explanation,
                 expert: MatchedExpert {
                     id: listing.id,
                     name: listing.title,
@@ -180,9 +203,7 @@ pub fn match_experts(
             })
         })
         .collect();
-    matches.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.expert.id.cmp(&b.expert.id)));
-    matches.truncate(limit);
-    Ok(matches)
+    Ok(best_first(matches, limit, |m| (m.score, &m.expert.id)))
 }
 
 /// The service organizations best able to help with a problem (published profiles), best first.
@@ -193,16 +214,15 @@ pub fn match_service_providers(
     problem: &MatchSubject,
     limit: usize,
 ) -> ApiResult<Vec<ServiceProviderMatch>> {
-    let text = state.rank_text(index, Library::ServiceProviders, (&problem.text, None))?;
-    let scores: HashMap<&str, f64> = text.iter().map(|m| (m.id.as_str(), m.score)).collect();
-    let ids: Vec<&str> = scores.keys().copied().collect();
-    let wanted = one_of(conn, listings::id, ids);
-    let rows: Vec<(Listing, ServiceProviderRow)> = listings::table
-        .inner_join(service_providers::table)
-        .filter(wanted)
-        .select((Listing::as_select(), ServiceProviderRow::as_select()))
-        .load(conn)?;
-    let rows = published(rows);
+    let (scores, rows) = published_answering!(
+        conn,
+        state,
+        index,
+        problem,
+        Library::ServiceProviders,
+        service_providers,
+        ServiceProviderRow
+    );
     let org_ids: Vec<String> = rows.iter().filter_map(|(l, _)| l.org_id.clone()).collect();
     let wanted = one_of(conn, organizations::id, org_ids);
     let verified: HashSet<String> = organizations::table
@@ -212,7 +232,7 @@ pub fn match_service_providers(
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    let mut matches: Vec<ServiceProviderMatch> = rows
+    let matches: Vec<ServiceProviderMatch> = rows
         .into_iter()
         .filter_map(|(listing, row)| {
             let relevance = scores.get(listing.id.as_str()).copied()?;
@@ -238,14 +258,10 @@ pub fn match_service_providers(
                     ),
                 ),
             ];
+            let (score, explanation) = explained(factors);
             Some(ServiceProviderMatch {
-                score: scoring::total(&factors),
-                explanation: Explanation {
-                    factors,
-                    matched_terms: Vec::new(),
-                    violations: Vec::new(),
-                    feedback: None,
-                },
+                score,
+                explanation,
                 service_provider: MatchedServiceProvider {
                     id: listing.id,
                     name: listing.title,
@@ -259,9 +275,5 @@ pub fn match_service_providers(
             })
         })
         .collect();
-    matches.sort_by(|a, b| {
-        b.score.total_cmp(&a.score).then_with(|| a.service_provider.id.cmp(&b.service_provider.id))
-    });
-    matches.truncate(limit);
-    Ok(matches)
+    Ok(best_first(matches, limit, |m| (m.score, &m.service_provider.id)))
 }
